@@ -1,0 +1,82 @@
+/**
+ * The "Reference" lock table: one entry per lock with :Type:, :Arch:,
+ * :Protects: and :Comment:. reST files name each entry in a ``name``
+ * subsection heading; the pre-2020 .txt files use a `Name:` field.
+ */
+import { aliasesOf, canonicalLock } from '../lock-names.js';
+import type { LockEntry } from './model.js';
+import type { Block, BlockDocument } from './rst-blocks.js';
+
+/** A table entry together with its comment, for the statement reader. */
+export interface TableEntry {
+  entry: LockEntry;
+  /** The :Comment: block, when there is one. */
+  comment: Block | null;
+  /** The entry's name as the table writes it. */
+  written: string;
+}
+
+function entryFor(written: string, line: number): LockEntry {
+  const name = canonicalLock(written);
+  const aliases = new Set(aliasesOf(name));
+  if (written !== name) aliases.add(written);
+  return { name, aliases: [...aliases], type: null, arch: null, line, protects: [], commentLine: null };
+}
+
+function fieldText(block: Block): string {
+  return block.lines.join(' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Protects items: each "- a" line starts an item, other lines continue the one before. */
+function protectsItems(block: Block): string[] {
+  const items: string[] = [];
+  for (const line of block.lines) {
+    const item = /^-\s*(.*)$/.exec(line);
+    if (item || items.length === 0) items.push((item?.[1] ?? line).trim());
+    else items[items.length - 1] += ` ${line.trim()}`;
+  }
+  return items.filter((l) => l !== '');
+}
+
+export function readLockTable(doc: BlockDocument): TableEntry[] {
+  const entries: TableEntry[] = [];
+  const headingLine = new Map(doc.sections.map((s) => [s.title, s.line] as const));
+  let current: TableEntry | null = null;
+  let currentSection = '';
+  for (const block of doc.blocks) {
+    if (block.kind !== 'field') continue;
+    const heading = /^``(.+)``$/.exec(block.section);
+    if (block.field === 'Name') {
+      current = { entry: entryFor(fieldText(block), block.line), comment: null, written: fieldText(block) };
+      entries.push(current);
+      currentSection = block.section;
+      continue;
+    }
+    if (heading && block.section !== currentSection) {
+      current = {
+        entry: entryFor(heading[1] ?? '', headingLine.get(block.section) ?? block.line),
+        comment: null,
+        written: heading[1] ?? '',
+      };
+      entries.push(current);
+      currentSection = block.section;
+    }
+    if (!current) continue;
+    switch (block.field) {
+      case 'Type':
+        current.entry.type = fieldText(block);
+        break;
+      case 'Arch':
+        current.entry.arch = fieldText(block);
+        break;
+      case 'Protects':
+        current.entry.protects = protectsItems(block);
+        break;
+      case 'Comment':
+        current.entry.commentLine = block.line;
+        current.comment = block;
+        break;
+    }
+  }
+  return entries;
+}

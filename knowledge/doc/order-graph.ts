@@ -1,0 +1,114 @@
+/**
+ * Queries over the documented order: is A ordered before B (directly or
+ * transitively, and by which statements), and which cycles does it contain.
+ */
+import type { LockClass } from '../lock-names.js';
+import type { OrderEdge } from './model.js';
+
+/** Edges that apply to code built for `arch`; every edge when arch is undefined. */
+export function edgesFor(edges: readonly OrderEdge[], arch?: string): OrderEdge[] {
+  if (arch === undefined || arch === 'all') return [...edges];
+  return edges.filter((e) => e.arch === null || e.arch === arch);
+}
+
+function adjacency(edges: readonly OrderEdge[]): Map<LockClass, OrderEdge[]> {
+  const adj = new Map<LockClass, OrderEdge[]>();
+  for (const e of edges) {
+    const list = adj.get(e.outer);
+    if (list) list.push(e);
+    else adj.set(e.outer, [e]);
+  }
+  return adj;
+}
+
+/**
+ * The shortest chain of documented statements that puts `outer` before
+ * `inner`, or null when the document does not order them. A chain of one
+ * statement is a direct rule.
+ */
+export function orderPath(edges: readonly OrderEdge[], outer: LockClass, inner: LockClass, arch?: string): OrderEdge[] | null {
+  const adj = adjacency(edgesFor(edges, arch).filter((e) => e.outer !== e.inner));
+  const via = new Map<LockClass, OrderEdge>();
+  const queue: LockClass[] = [outer];
+  const seen = new Set<LockClass>([outer]);
+  while (queue.length) {
+    const node = queue.shift() as LockClass;
+    for (const e of adj.get(node) ?? []) {
+      if (seen.has(e.inner)) continue;
+      seen.add(e.inner);
+      via.set(e.inner, e);
+      if (e.inner === inner) {
+        const path: OrderEdge[] = [];
+        for (let cur: LockClass = inner; cur !== outer; ) {
+          const step = via.get(cur) as OrderEdge;
+          path.unshift(step);
+          cur = step.outer;
+        }
+        return path;
+      }
+      queue.push(e.inner);
+    }
+  }
+  return null;
+}
+
+/** True when the document orders outer before inner. */
+export function isOrderedBefore(edges: readonly OrderEdge[], outer: LockClass, inner: LockClass, arch?: string): boolean {
+  return orderPath(edges, outer, inner, arch) !== null;
+}
+
+/**
+ * One elementary cycle per strongly connected component (Tarjan), each as
+ * the edges that close it. Self-edges are deliberate same-class nesting
+ * (`mutex_lock_nested`, "plane 0 outside another plane") and are skipped.
+ */
+export function findCycles(edges: readonly OrderEdge[]): OrderEdge[][] {
+  const real = edges.filter((e) => e.outer !== e.inner);
+  const adj = adjacency(real);
+  const index = new Map<LockClass, number>();
+  const low = new Map<LockClass, number>();
+  const onStack = new Set<LockClass>();
+  const stack: LockClass[] = [];
+  const components: LockClass[][] = [];
+  let counter = 0;
+
+  const strongConnect = (v: LockClass): void => {
+    index.set(v, counter);
+    low.set(v, counter);
+    counter++;
+    stack.push(v);
+    onStack.add(v);
+    for (const e of adj.get(v) ?? []) {
+      if (!index.has(e.inner)) {
+        strongConnect(e.inner);
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(e.inner) ?? 0));
+      } else if (onStack.has(e.inner)) {
+        low.set(v, Math.min(low.get(v) ?? 0, index.get(e.inner) ?? 0));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const comp: LockClass[] = [];
+      let w: LockClass;
+      do {
+        w = stack.pop() as LockClass;
+        onStack.delete(w);
+        comp.push(w);
+      } while (w !== v);
+      if (comp.length > 1) components.push(comp);
+    }
+  };
+  for (const v of new Set(real.map((e) => e.outer))) if (!index.has(v)) strongConnect(v);
+
+  return components.map((comp) => {
+    const inComp = new Set(comp);
+    const local = real.filter((e) => inComp.has(e.outer) && inComp.has(e.inner));
+    const start = [...comp].sort()[0] as LockClass;
+    // Shortest way out of `start` and back: start -> next, then next ... -> start.
+    let best: OrderEdge[] | null = null;
+    for (const first of local.filter((e) => e.outer === start)) {
+      const back = first.inner === start ? [] : orderPath(local, first.inner, start);
+      if (back && (!best || back.length + 1 < best.length)) best = [first, ...back];
+    }
+    return best ?? [];
+  }).filter((c) => c.length > 0);
+}

@@ -1,0 +1,199 @@
+/**
+ * Read Documentation/virt/kvm/locking.rst (or its pre-2020 locking.txt
+ * form) into a DocumentedOrder.
+ */
+import { createHash } from 'node:crypto';
+import { checkConsistency } from './consistency.js';
+import type { DocSource, DocumentedOrder, OrderEdge, Origin, Quote } from './model.js';
+import { readBlocks, type Block } from './rst-blocks.js';
+import { readLockTable } from './lock-table.js';
+import { splitSentences } from './sentences.js';
+import { archName, classify, type Fact, type SentenceContext } from './statements.js';
+import { findLockRefs } from './lock-refs.js';
+
+/** The input is not a locking document: the message names the file. */
+export class DocInputError extends Error {}
+
+/** How blocks under a label paragraph are read ("On x86:", "For SRCU:"). */
+interface Scope {
+  arch: string | null;
+  origin: Origin;
+}
+
+const ORDER_SECTION = /Acquisition Orders/i;
+
+/** A one-line paragraph ending in ':' that introduces the blocks after it. */
+function labelScope(block: Block): Scope | null {
+  if (block.kind !== 'paragraph' || block.lines.length !== 1) return null;
+  const text = (block.lines[0] ?? '').trim();
+  if (!text.endsWith(':') || text.endsWith('::')) return null;
+  const on = /^On (\w+):$/.exec(text);
+  if (on) return { arch: archName(on[1] ?? '') ?? (on[1] ?? '').toLowerCase(), origin: 'order-list' };
+  if (/^For SRCU:$/i.test(text)) return { arch: null, origin: 'srcu' };
+  if (/acquisition orders/i.test(text)) return { arch: null, origin: 'order-list' };
+  return { arch: null, origin: 'prose' };
+}
+
+function sha1(bytes: Buffer | string): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+/** Reject input that is not a text locking document, naming the file and, where it helps, the line. */
+export function validateLockingDoc(bytes: Buffer, path: string): string {
+  if (bytes.length === 0) throw new DocInputError(`${path}: empty file, expected Documentation/virt/kvm/locking.rst`);
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    const line = bytes.subarray(0, nul).toString('latin1').split('\n').length;
+    throw new DocInputError(`${path}:${line}: binary data (NUL byte), expected the text of locking.rst`);
+  }
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  const bad = text.indexOf('\uFFFD');
+  if (bad >= 0) {
+    const line = text.slice(0, bad).split('\n').length;
+    throw new DocInputError(`${path}:${line}: not UTF-8 text, expected the text of locking.rst`);
+  }
+  if (!/KVM Lock Overview/.test(text) || !ORDER_SECTION.test(text)) {
+    throw new DocInputError(
+      `${path}:1: not a KVM locking document: no "KVM Lock Overview" title with an "Acquisition Orders" section`,
+    );
+  }
+  return text;
+}
+
+/** Parse the bytes of a locking document. Throws DocInputError for input that is not one. */
+export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kind'] = 'file'): DocumentedOrder {
+  const raw = validateLockingDoc(bytes, path);
+  const notes: string[] = [];
+  if (raw.includes('\r\n')) notes.push(`${path} has CRLF line endings; read as LF`);
+  const lines = raw.replace(/\r\n?/g, '\n').split('\n');
+  const doc = readBlocks(lines);
+  const table = readLockTable(doc);
+
+  const order: DocumentedOrder = {
+    source: { kind, path, sha1: sha1(bytes) },
+    edges: [],
+    srcu: [],
+    locks: table.map((t) => t.entry),
+    contexts: [],
+    leafClaim: null,
+    cautions: [],
+    types: [],
+    unrecognized: [],
+    problems: [],
+    notes,
+  };
+  const written = new Map<string, Set<string>>();
+  const noteWritten = (text: string): void => {
+    for (const r of findLockRefs(text)) {
+      const set = written.get(r.canonical) ?? new Set<string>();
+      set.add(r.written);
+      written.set(r.canonical, set);
+    }
+  };
+  let noOrderLine: number | null = null;
+  const stated = new Set<string>();
+
+  const record = (facts: Fact[], quote: Quote, scope: Scope, blockLine: number): void => {
+    for (const f of facts) {
+      // A bullet often says one thing twice ("... called inside X. These locks cannot be taken ..."): keep the first.
+      const key = `${blockLine}:${scope.arch}:${JSON.stringify(f)}`;
+      if (stated.has(key)) continue;
+      stated.add(key);
+      switch (f.kind) {
+        case 'order': {
+          const edge: OrderEdge = { outer: f.outer, inner: f.inner, arch: scope.arch, ...quote, origin: scope.origin };
+          if (f.condition) edge.condition = f.condition;
+          order.edges.push(edge);
+          break;
+        }
+        case 'srcu':
+          order.srcu.push({ lock: f.lock, allowedInReadSide: f.allowedInReadSide, arch: scope.arch, ...quote });
+          break;
+        case 'context':
+          order.contexts.push({ context: f.context, forbidden: f.forbidden, arch: scope.arch, ...quote });
+          break;
+        case 'caution':
+          order.cautions.push({ outer: f.outer, inner: f.inner, ...quote });
+          break;
+        case 'type':
+          order.types.push({ lock: f.lock, type: f.type, ...quote });
+          break;
+        case 'leaf':
+          order.leafClaim ??= quote;
+          break;
+        case 'no-order':
+          noOrderLine = quote.line;
+          break;
+        case 'advice':
+          break;
+      }
+    }
+  };
+
+  const readBlock = (block: Block, scope: Scope, ctx: SentenceContext): void => {
+    let subject: string[] = [];
+    for (const s of splitSentences(block)) {
+      noteWritten(s.text);
+      const c = classify(s.text, { ...ctx, subject });
+      subject = c.subject;
+      const quote = { line: s.line, text: s.text };
+      if (c.recognized) record(c.facts, quote, c.arch ? { ...scope, arch: c.arch } : scope, block.line);
+      else if (c.orderingLike) order.unrecognized.push(quote);
+    }
+  };
+
+  // Acquisition orders and every other prose block: statements wherever they are.
+  let scope: Scope = { arch: null, origin: 'order-list' };
+  let section = '';
+  for (const block of doc.blocks) {
+    if (block.kind === 'field') continue;
+    if (block.section !== section) {
+      section = block.section;
+      scope = { arch: null, origin: ORDER_SECTION.test(section) ? 'order-list' : 'prose' };
+    }
+    const label = labelScope(block);
+    if (label) {
+      scope = label;
+      continue;
+    }
+    // A plain paragraph after a labelled list ends the label's reach ("Everything else is a leaf").
+    if (block.kind === 'paragraph' && scope.arch !== null) scope = { arch: null, origin: scope.origin };
+    readBlock(block, scope, { subject: [] });
+  }
+
+  // Orders stated in a lock's :Comment: field.
+  for (const t of table) {
+    noteWritten(t.written);
+    if (!t.comment) continue;
+    // A comment's claims are about the locks it names, not about its entry's :Arch:.
+    readBlock(t.comment, { arch: null, origin: 'comment' }, {
+      subject: [],
+      commentOf: { lock: t.entry.name, protects: t.entry.protects },
+    });
+  }
+
+  deriveSrcuEdges(order);
+  order.problems = checkConsistency(order, written, noOrderLine);
+  return order;
+}
+
+/**
+ * SRCU rules as order edges, so that cycles through kvm->srcu show in the
+ * graph the way lockdep sees them: synchronize_srcu() under X is
+ * `X -> kvm->srcu`, taking Y inside a reader is `kvm->srcu -> Y`.
+ */
+function deriveSrcuEdges(order: DocumentedOrder): void {
+  for (const r of order.srcu) {
+    const [outer, inner] = r.allowedInReadSide ? ['kvm->srcu', r.lock] : [r.lock, 'kvm->srcu'];
+    if (order.edges.some((e) => e.outer === outer && e.inner === inner && e.line === r.line)) continue;
+    order.edges.push({
+      outer,
+      inner,
+      arch: r.arch,
+      line: r.line,
+      text: r.text,
+      origin: 'srcu',
+      srcu: r.allowedInReadSide ? 'read-side' : 'synchronize',
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * One case per wording the reader understands, in sentences written for
+ * these tests, plus the ones it must report as unrecognised.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { classify, type Fact } from '../../knowledge/doc/statements.js';
+import { canonicalLock } from '../../knowledge/lock-names.js';
+import { findLockRefs } from '../../knowledge/doc/lock-refs.js';
+
+const facts = (s: string, subject: string[] = []): Fact[] => {
+  const c = classify(s, { subject });
+  expect(c.recognized).toBe(true);
+  return c.facts;
+};
+const order = (outer: string, inner: string): Fact => ({ kind: 'order', outer, inner });
+
+describe('ordering sentences', () => {
+  it('"A is taken outside B" and lists', () => {
+    expect(facts('kvm->lock is taken outside vcpu->mutex')).toEqual([order('kvm->lock', 'vcpu->mutex')]);
+    expect(facts('kvm->lock is taken outside kvm->slots_lock, kvm->irq_lock and vcpu->mutex')).toEqual([
+      order('kvm->lock', 'kvm->slots_lock'),
+      order('kvm->lock', 'kvm->irq_lock'),
+      order('kvm->lock', 'vcpu->mutex'),
+    ]);
+  });
+
+  it('trailing qualifiers do not become locks', () => {
+    expect(facts('kvm->slots_lock is taken outside kvm->irq_lock, though that is rare')).toEqual([order('kvm->slots_lock', 'kvm->irq_lock')]);
+    expect(facts("cpu_hotplug_lock is taken outside of kvm_lock, e.g. in the hotplug callbacks")).toEqual([order('cpus_read_lock()', 'kvm_lock')]);
+  });
+
+  it('"A is taken inside B" reverses the direction; "A and B are taken inside C" too', () => {
+    expect(facts('kvm->irq_lock is taken inside kvm->lock')).toEqual([order('kvm->lock', 'kvm->irq_lock')]);
+    expect(facts('kvm->arch.a_lock and kvm->arch.b_lock are taken inside kvm->arch.mmu_lock, and cannot be taken without already holding kvm->arch.mmu_lock')).toEqual([
+      order('kvm->mmu_lock', 'kvm->arch.a_lock'),
+      order('kvm->mmu_lock', 'kvm->arch.b_lock'),
+    ]);
+  });
+
+  it('"is an rwlock and is taken outside", "critical sections for X must also take Y"', () => {
+    expect(facts('kvm->arch.mmu_lock is an rwlock and is taken outside kvm->arch.x_lock')).toEqual([order('kvm->mmu_lock', 'kvm->arch.x_lock')]);
+    expect(facts('critical sections for kvm->arch.x_lock must also take kvm->arch.mmu_lock')).toEqual([order('kvm->mmu_lock', 'kvm->arch.x_lock')]);
+    expect(facts('kvm->arch.mmu_lock is an rwlock')).toEqual([{ kind: 'type', lock: 'kvm->mmu_lock', type: 'rwlock' }]);
+  });
+
+  it('an inline "On <arch>," scopes the sentence', () => {
+    const c = classify('On x86, vcpu->mutex is taken outside kvm->arch.foo_lock', { subject: [] });
+    expect(c.arch).toBe('x86');
+    expect(c.facts).toEqual([order('vcpu->mutex', 'kvm->arch.foo_lock')]);
+  });
+
+  it('"X is taken in <context> while Y is held" is Y -> X', () => {
+    expect(facts('kvm_lock is taken in callbacks that may run while cpu_hotplug_lock is held')).toEqual([order('cpus_read_lock()', 'kvm_lock')]);
+  });
+
+  it('"Exists to allow taking A while <data> is protected" needs the comment\'s own lock', () => {
+    const s = 'Exists to allow taking cpus_read_lock() while kvm_usage_count is protected';
+    expect(classify(s, { subject: [] }).recognized).toBe(false);
+    expect(classify(s, { subject: [], commentOf: { lock: 'kvm_usage_lock', protects: ['kvm_usage_count'] } }).facts).toEqual([
+      order('kvm_usage_lock', 'cpus_read_lock()'),
+    ]);
+  });
+});
+
+describe('SRCU sentences', () => {
+  it('synchronize_srcu() inside a list of locks forbids them in readers', () => {
+    expect(facts('synchronize_srcu(&kvm->srcu) is called inside critical sections for kvm->lock and kvm->slots_lock')).toEqual([
+      { kind: 'srcu', lock: 'kvm->lock', allowedInReadSide: false },
+      { kind: 'srcu', lock: 'kvm->slots_lock', allowedInReadSide: false },
+    ]);
+  });
+
+  it('"These locks" and "It" refer to the previous sentence', () => {
+    expect(facts('These locks cannot be taken inside a kvm->srcu read-side critical section', ['vcpu->mutex'])).toEqual([
+      { kind: 'srcu', lock: 'vcpu->mutex', allowedInReadSide: false },
+    ]);
+    expect(facts('It can therefore be taken inside a kvm->srcu read-side critical section', ['kvm->slots_arch_lock'])).toEqual([
+      { kind: 'srcu', lock: 'kvm->slots_arch_lock', allowedInReadSide: true },
+    ]);
+  });
+
+  it('the 2021 wording: "Unlike A, B is released before synchronize_srcu()"', () => {
+    expect(facts('Unlike kvm->slots_lock, kvm->slots_arch_lock is released before synchronize_srcu(&kvm->srcu)')).toEqual([
+      { kind: 'srcu', lock: 'kvm->slots_lock', allowedInReadSide: false },
+    ]);
+    expect(facts('Therefore kvm->slots_arch_lock can be taken inside a kvm->srcu read-side critical section, while kvm->slots_lock cannot')).toEqual([
+      { kind: 'srcu', lock: 'kvm->slots_arch_lock', allowedInReadSide: true },
+      { kind: 'srcu', lock: 'kvm->slots_lock', allowedInReadSide: false },
+    ]);
+  });
+
+  it('the 2023 v1 wording: "A is taken inside kvm->srcu" allows A in readers', () => {
+    expect(facts('kvm->lock is taken inside kvm->srcu, therefore synchronize_srcu(&kvm->srcu) cannot be called inside a kvm->lock critical section')).toEqual([
+      { kind: 'srcu', lock: 'kvm->lock', allowedInReadSide: true },
+    ]);
+  });
+});
+
+describe('other statements', () => {
+  it('contexts, the leaf claim, cautions', () => {
+    expect(facts('both are held while waiting, so MMU notifiers must not take either kvm->slots_lock or kvm->slots_arch_lock')).toEqual([
+      { kind: 'context', context: 'MMU notifiers', forbidden: ['kvm->slots_lock', 'kvm->slots_arch_lock'] },
+    ]);
+    expect(facts('Everything else is a leaf: nothing nests inside')).toEqual([{ kind: 'leaf' }]);
+    expect(facts('Taking cpus_read_lock() outside of kvm_lock is problematic, despite that being the official ordering, as it is easy to get wrong')).toEqual([
+      order('cpus_read_lock()', 'kvm_lock'),
+      { kind: 'caution', outer: 'cpus_read_lock()', inner: 'kvm_lock' },
+    ]);
+  });
+
+  it('reports ordering-like sentences it does not understand', () => {
+    for (const s of [
+      'kvm->foo_lock nests under kvm->bar_lock whenever convenient',
+      'Never acquire kvm->lock after vcpu->mutex',
+      'kvm->a_lock is taken between kvm->b_lock and kvm->c_lock',
+    ]) {
+      const c = classify(s, { subject: [] });
+      expect({ s, recognized: c.recognized, orderingLike: c.orderingLike }).toEqual({ s, recognized: false, orderingLike: true });
+    }
+  });
+
+  it('leaves prose alone', () => {
+    for (const s of ['The srcu index can be stored in kvm_vcpu->srcu_idx', 'Use caution when walking vm_list']) {
+      expect(classify(s, { subject: [] }).orderingLike).toBe(false);
+    }
+  });
+});
+
+describe('lock names', () => {
+  it('canonical classes', () => {
+    expect(canonicalLock('kvm->arch.mmu_lock')).toBe('kvm->mmu_lock');
+    expect(canonicalLock('cpu_hotplug_lock')).toBe('cpus_read_lock()');
+    expect(canonicalLock('kvm_arch::tsc_write_lock')).toBe('kvm->arch.tsc_write_lock');
+    expect(canonicalLock('&vcpu->kvm->slots_lock')).toBe('kvm->slots_lock');
+    expect(canonicalLock('kvm->arch.xen.xen_lock')).toBe('kvm->arch.xen.xen_lock');
+  });
+
+  it('finds lock names, not data or primitives', () => {
+    const refs = findLockRefs('with read_lock, kvm->memslots, call_srcu, kvm->arch.xen.xen_lock, host_kvm.lock and cpus_read_lock()');
+    expect(refs.map((r) => r.written)).toEqual(['kvm->arch.xen.xen_lock', 'host_kvm.lock', 'cpus_read_lock()']);
+  });
+});
