@@ -1,0 +1,68 @@
+/**
+ * Lock facts of one function, as plain JSON: what the per-file stage
+ * produces, what the cache stores, and all that the interprocedural stage
+ * reads. No tree-sitter node crosses this boundary.
+ */
+import type { LockKind } from '../../knowledge/lock-primitives-model.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
+
+/** A lock as one site uses it. */
+export interface LockUse {
+  class: LockClass;
+  kind: LockKind;
+  mode: 'read' | 'write';
+  /** True when the class is a guess from a variable's name rather than its declared type. */
+  guessed: boolean;
+  /** The argument as written: `&vcpu->kvm->slots_lock`. */
+  expr: string;
+}
+
+/** A lock held at some point, and where it was taken. */
+export interface HeldLock extends LockUse {
+  /** 1-based line where it was taken, in this function; 0 for a precondition (lockdep_assert_held, __must_hold). */
+  line: number;
+  /** Taken by a successful trylock. */
+  viaTry: boolean;
+}
+
+/** An acquisition in a function body with the locks this function holds there. */
+export interface AcquireSite {
+  lock: LockUse;
+  line: number;
+  /** 'acquire' waits; 'try' never waits (no edge into it); 'sync' is synchronize_srcu(). */
+  op: 'acquire' | 'try' | 'sync';
+  /** Locks held here by this function (including its preconditions). */
+  held: HeldLock[];
+  /** Caller-held locks this function released before this point (kvm_vcpu_srcu_read_unlock before slots_lock). */
+  dropped: LockClass[];
+  /** lockdep subclass, when the primitive was a _nested variant. */
+  subclass?: number;
+}
+
+/** A call to a function that is not a lock primitive. */
+export interface CallSite {
+  callee: string;
+  line: number;
+  held: HeldLock[];
+  dropped: LockClass[];
+}
+
+/** Lock facts of one function. */
+export interface FunctionFacts {
+  name: string;
+  /** Tree-relative path. */
+  file: string;
+  line: number;
+  endLine: number;
+  static: boolean;
+  acquires: AcquireSite[];
+  calls: CallSite[];
+  /** Locks every caller must hold: lockdep_assert_held*() and __must_hold(). */
+  requires: LockUse[];
+  /** Caller-held locks this function releases (and may re-take). */
+  releasesCallers: LockUse[];
+  /** Lock expressions the walk could not turn into a class, with their lines. */
+  unresolved: { expr: string; line: number; reason: string }[];
+  /** The body had parse errors: facts may be incomplete. */
+  damaged: boolean;
+}
