@@ -11,8 +11,14 @@ export function edgesFor(edges: readonly OrderEdge[], arch?: string): OrderEdge[
   return edges.filter((e) => e.arch === null || e.arch === arch);
 }
 
-function adjacency(edges: readonly OrderEdge[]): Map<LockClass, OrderEdge[]> {
-  const adj = new Map<LockClass, OrderEdge[]>();
+/** Anything with an outer and an inner lock: documented statements, observed edges. */
+export interface GraphEdge {
+  outer: LockClass;
+  inner: LockClass;
+}
+
+function adjacency<E extends GraphEdge>(edges: readonly E[]): Map<LockClass, E[]> {
+  const adj = new Map<LockClass, E[]>();
   for (const e of edges) {
     const list = adj.get(e.outer);
     if (list) list.push(e);
@@ -27,8 +33,15 @@ function adjacency(edges: readonly OrderEdge[]): Map<LockClass, OrderEdge[]> {
  * statement is a direct rule.
  */
 export function orderPath(edges: readonly OrderEdge[], outer: LockClass, inner: LockClass, arch?: string): OrderEdge[] | null {
-  const adj = adjacency(edgesFor(edges, arch).filter((e) => e.outer !== e.inner));
-  const via = new Map<LockClass, OrderEdge>();
+  return shortestPath(edgesFor(edges, arch), outer, inner);
+}
+
+/** Shortest path of edges from `from` to `to` (self-edges ignored), or null. */
+export function shortestPath<E extends GraphEdge>(edges: readonly E[], from: LockClass, to: LockClass): E[] | null {
+  const outer = from;
+  const inner = to;
+  const adj = adjacency(edges.filter((e) => e.outer !== e.inner));
+  const via = new Map<LockClass, E>();
   const queue: LockClass[] = [outer];
   const seen = new Set<LockClass>([outer]);
   while (queue.length) {
@@ -38,9 +51,9 @@ export function orderPath(edges: readonly OrderEdge[], outer: LockClass, inner: 
       seen.add(e.inner);
       via.set(e.inner, e);
       if (e.inner === inner) {
-        const path: OrderEdge[] = [];
+        const path: E[] = [];
         for (let cur: LockClass = inner; cur !== outer; ) {
-          const step = via.get(cur) as OrderEdge;
+          const step = via.get(cur) as E;
           path.unshift(step);
           cur = step.outer;
         }
@@ -62,7 +75,7 @@ export function isOrderedBefore(edges: readonly OrderEdge[], outer: LockClass, i
  * the edges that close it. Self-edges are deliberate same-class nesting
  * (`mutex_lock_nested`, "plane 0 outside another plane") and are skipped.
  */
-export function findCycles(edges: readonly OrderEdge[]): OrderEdge[][] {
+export function findCycles<E extends GraphEdge>(edges: readonly E[]): E[][] {
   const real = edges.filter((e) => e.outer !== e.inner);
   const adj = adjacency(real);
   const index = new Map<LockClass, number>();
@@ -104,9 +117,9 @@ export function findCycles(edges: readonly OrderEdge[]): OrderEdge[][] {
     const local = real.filter((e) => inComp.has(e.outer) && inComp.has(e.inner));
     const start = [...comp].sort()[0] as LockClass;
     // Shortest way out of `start` and back: start -> next, then next ... -> start.
-    let best: OrderEdge[] | null = null;
+    let best: E[] | null = null;
     for (const first of local.filter((e) => e.outer === start)) {
-      const back = first.inner === start ? [] : orderPath(local, first.inner, start);
+      const back = first.inner === start ? [] : shortestPath(local, first.inner, start);
       if (back && (!best || back.length + 1 < best.length)) best = [first, ...back];
     }
     return best ?? [];

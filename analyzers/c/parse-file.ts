@@ -1,0 +1,44 @@
+/**
+ * One C file through the C stage: pre-blank, parse, extract functions and
+ * struct definitions. The stage's entry point.
+ */
+import { extractFunctions } from './functions.js';
+import type { CFunction, CStructDef, ParseStats } from './model.js';
+import { parseC, type SyntaxTree } from './parser.js';
+import { preprocess } from './preprocess.js';
+import { readStructs } from './struct-types.js';
+
+/** A parsed file. Function bodies are nodes of `tree`: use them before dispose(). */
+export interface ParsedFile {
+  /** Tree-relative path, as given. */
+  file: string;
+  /** Function definitions, in source order (by start). */
+  functions: CFunction[];
+  /** Clean, damaged and skipped counts for this file. */
+  stats: ParseStats;
+  /** Struct definitions of this file; merge files with mergeStructTypes(). */
+  structs: CStructDef[];
+  /** The tree-sitter tree of the pre-blanked text (node offsets equal source offsets). */
+  tree: SyntaxTree;
+  /** Free the tree's wasm memory; the functions' nodes are invalid afterwards. */
+  dispose(): void;
+}
+
+/** Parse `source`, the text of `file` (a tree-relative, '/'-separated path). */
+export async function parseFile(file: string, source: string): Promise<ParsedFile> {
+  const prep = preprocess(source);
+  const tree = await parseC(prep.text);
+  const { functions, stats } = extractFunctions(tree, file, source, prep);
+  let disposed = false;
+  return {
+    file,
+    functions,
+    stats,
+    structs: readStructs(tree, file),
+    tree,
+    dispose() {
+      if (!disposed) tree.delete();
+      disposed = true;
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** The result of `kvm-review check`: the JSON contract (see README). */
+import type { DocSource, OrderEdge } from '../../knowledge/doc/model.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
+import type { Finding, FindingSite } from './model.js';
+
+/** An observed edge as the contract shows it. */
+export interface ObservedSummary {
+  outer: LockClass;
+  inner: LockClass;
+  /** 'sync' when the inner "acquisition" is synchronize_srcu(). */
+  innerOp: 'acquire' | 'sync';
+  /** False for edges that cannot block (into an SRCU read-side section). */
+  blocking: boolean;
+  count: number;
+  sites: FindingSite[];
+  /** Architectures whose build has this edge. */
+  archs: string[];
+}
+
+export interface CheckStats {
+  tree: string;
+  archs: string[];
+  files: number;
+  bytes: number;
+  functions: { clean: number; damaged: number; skipped: number };
+  /** Functions the parser could not extract, with the reason. */
+  skipped: { file: string; line: number; name: string | null; reason: string }[];
+  /** Lock arguments that could not be turned into a class. */
+  unresolvedLocks: number;
+  /** Calls to names no indexed function defines (outside the index, or through pointers). */
+  unresolvedCalls: number;
+  /** Function summaries cut by recursion or depth. */
+  truncatedSummaries: number;
+  cache: { dir: string | null; hits: number; misses: number };
+  /** Wall time in milliseconds. */
+  ms: { index: number; analyse: number };
+}
+
+export interface CheckResult {
+  doc: DocSource;
+  findings: Finding[];
+  documented: OrderEdge[];
+  observed: ObservedSummary[];
+  stats: CheckStats;
+}

@@ -1,0 +1,73 @@
+/**
+ * A finding is data until a renderer touches it. Rules produce the facts;
+ * the rule registry stamps kind, severity and fingerprint.
+ */
+import type { Quote } from '../../knowledge/doc/model.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
+import type { ChainStep } from '../order/model.js';
+
+export type FindingKind =
+  | 'order-inversion'
+  | 'srcu-violation'
+  | 'cycle'
+  | 'undocumented-order'
+  | 'leaf-violation'
+  | 'doc-stale';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A place in the code where the finding's order is taken, with the call chain to the inner acquisition. */
+export interface FindingSite {
+  file: string;
+  /** 1-based line in `function` where the inner lock is taken or the call leading to it is made. */
+  line: number;
+  function: string;
+  chain: ChainStep[];
+}
+
+/** One link of a cycle: documented by a statement, or observed at sites. */
+export interface CycleLink {
+  outer: LockClass;
+  inner: LockClass;
+  source: 'documented' | 'observed';
+  /** For documented links. */
+  rule?: Quote;
+  /** For observed links: a witness site. */
+  site?: FindingSite;
+  /** For observed links: the inner acquisition is synchronize_srcu(). */
+  sync?: boolean;
+}
+
+/** Code evidence for and against an order, as in a maintainer's review. */
+export interface Evidence {
+  /** Sites taking the locks in the order the finding is about. */
+  against: { count: number; sites: FindingSite[] };
+  /** Sites taking them the other way round (the documented way), when any. */
+  agreeing: { count: number; sites: FindingSite[] };
+}
+
+/** What a rule reports; the registry completes it into a Finding. */
+export interface RawFinding {
+  outer: LockClass | null;
+  inner: LockClass | null;
+  /** One sentence: what was seen, what was expected. */
+  message: string;
+  /** The documented statement the finding concerns, null when none. */
+  rule: Quote | null;
+  /** Every statement of a transitive documented path, outermost first. */
+  rulePath: Quote[];
+  sites: FindingSite[];
+  evidence?: Evidence;
+  cycle?: CycleLink[];
+  /** What to do instead. */
+  suggestion: string;
+  /** Architecture the finding applies to (null: generic code). */
+  arch: string | null;
+}
+
+export interface Finding extends RawFinding {
+  kind: FindingKind;
+  severity: Severity;
+  /** Stable across re-runs, rebases and series versions: kind, classes, direction, cycle members; never a line. */
+  fingerprint: string;
+}

@@ -1,0 +1,55 @@
+/**
+ * The abstract state of the held-lock walk: which locks may be held on some
+ * path to a point, and which caller-held locks were released on every path.
+ */
+import type { LockClass } from '../../knowledge/lock-names.js';
+import type { HeldLock } from './model.js';
+
+export interface HeldState {
+  /** Locks that may be held, in acquisition order, one entry per class. */
+  held: HeldLock[];
+  /** Caller-held classes released on every path to here (and not re-taken). */
+  dropped: LockClass[];
+}
+
+export const EMPTY: HeldState = { held: [], dropped: [] };
+
+export function copyState(s: HeldState): HeldState {
+  return { held: [...s.held], dropped: [...s.dropped] };
+}
+
+export function isHeld(s: HeldState, cls: LockClass): boolean {
+  return s.held.some((h) => h.class === cls);
+}
+
+export function take(s: HeldState, lock: HeldLock): HeldState {
+  return {
+    held: isHeld(s, lock.class) ? s.held : [...s.held, lock],
+    dropped: s.dropped.filter((d) => d !== lock.class),
+  };
+}
+
+/** Release cls; returns null when it was not held here (the caller's lock is being dropped). */
+export function release(s: HeldState, cls: LockClass): HeldState | null {
+  const idx = s.held.map((h) => h.class).lastIndexOf(cls);
+  if (idx < 0) return null;
+  return { held: s.held.filter((_, i) => i !== idx), dropped: s.dropped };
+}
+
+export function drop(s: HeldState, cls: LockClass): HeldState {
+  return { held: s.held, dropped: s.dropped.includes(cls) ? s.dropped : [...s.dropped, cls] };
+}
+
+/**
+ * Join of paths: a lock held on any incoming path may be held (may-analysis
+ * finds every order some path takes); a caller lock counts as dropped only
+ * when every path dropped it, so no edge is lost.
+ */
+export function join(states: readonly HeldState[]): HeldState | null {
+  if (states.length === 0) return null;
+  const [first, ...rest] = states as [HeldState, ...HeldState[]];
+  const held = [...first.held];
+  for (const s of rest) for (const h of s.held) if (!held.some((x) => x.class === h.class)) held.push(h);
+  const dropped = first.dropped.filter((d) => rest.every((s) => s.dropped.includes(d)));
+  return { held, dropped };
+}

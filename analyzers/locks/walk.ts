@@ -1,0 +1,375 @@
+/**
+ * The held-lock walk of one function: which locks may be held at each
+ * acquisition and each call, following if/else, switch, loops, goto labels,
+ * early returns, guard scopes, scoped_guard blocks and the success branch of
+ * a trylock. The result is plain JSON (FunctionFacts); nodes stay here.
+ */
+import { guardPrimitive, lookupPrimitive, type GuardPrimitive } from '../../knowledge/lock-primitives.js';
+import type { LockPrimitive } from '../../knowledge/lock-primitives-model.js';
+import { canonicalLock, type LockClass } from '../../knowledge/lock-names.js';
+import type { CFunction, CMacroBlock } from '../c/model.js';
+import { lineOf, type SyntaxNode } from '../c/parser.js';
+import { copyState, drop, join, release, take, type HeldState } from './held-state.js';
+import { lockClassOf, type TypeEnv } from './lock-class.js';
+import type { AcquireSite, FunctionFacts, LockUse } from './model.js';
+import { callName, conditionTry, stripParens } from './syntax.js';
+
+/** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
+const LOOP_PASSES = 2;
+
+export function walkFunction(fn: CFunction, env: TypeEnv): FunctionFacts {
+  return new Walker(fn, env).run();
+}
+
+class Walker {
+  private readonly facts: FunctionFacts;
+  private readonly breaks: HeldState[][] = [];
+  private readonly continues: HeldState[][] = [];
+  private readonly labels = new Map<string, HeldState[]>();
+  private readonly guardScopes: LockClass[][] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly fn: CFunction,
+    private readonly env: TypeEnv,
+  ) {
+    this.facts = {
+      name: fn.name,
+      file: fn.file,
+      line: fn.line,
+      endLine: fn.endLine,
+      static: fn.static,
+      acquires: [],
+      calls: [],
+      requires: [],
+      releasesCallers: [],
+      unresolved: [],
+      damaged: fn.damaged,
+    };
+  }
+
+  run(): FunctionFacts {
+    let state: HeldState = { held: [], dropped: [] };
+    for (const use of this.preconditions()) {
+      this.facts.requires.push(use);
+      state = take(state, { ...use, line: 0, viaTry: false });
+    }
+    this.stmt(this.fn.body, state);
+    return this.facts;
+  }
+
+  /**
+   * lockdep_assert_held*() and __must_hold(): every caller holds the lock, so
+   * it is held from the first line. An assertion after the function's own
+   * acquisition of the same class is an internal check, not a precondition.
+   */
+  private preconditions(): LockUse[] {
+    const out: LockUse[] = [];
+    const firstTake = new Map<LockClass, number>();
+    const asserts: { use: LockUse; at: number }[] = [];
+    for (const call of this.fn.body.descendantsOfType('call_expression')) {
+      if (!call) continue;
+      const prim = lookupPrimitive(callName(call) ?? '');
+      if (!prim) continue;
+      const use = this.lockUse(call, prim);
+      if (!use) continue;
+      if (prim.op === 'assert') asserts.push({ use, at: call.startIndex });
+      else if (prim.op === 'acquire' || prim.op === 'try') {
+        if (!firstTake.has(use.class)) firstTake.set(use.class, call.startIndex);
+      }
+    }
+    for (const a of asserts) {
+      const taken = firstTake.get(a.use.class);
+      if ((taken === undefined || taken > a.at) && !out.some((u) => u.class === a.use.class)) out.push(a.use);
+    }
+    for (const ann of this.fn.annotations) {
+      if (ann.kind !== 'must_hold') continue;
+      const cls = lockClassFromText(ann.expr);
+      if (!out.some((u) => u.class === cls)) out.push({ class: cls, kind: 'other', mode: 'write', guessed: true, expr: ann.expr });
+    }
+    return out;
+  }
+
+  // ---- statements -------------------------------------------------------
+
+  private stmt(node: SyntaxNode | null, state: HeldState | null): HeldState | null {
+    if (!node || !state) return state;
+    const macro = this.fn.macros.at(node);
+    if (macro) return this.macroWithBody(macro, state);
+    switch (node.type) {
+      case 'compound_statement':
+        return this.block(node.namedChildren, state, true);
+      case 'if_statement':
+        return this.ifStmt(node, state);
+      case 'switch_statement':
+        return this.switchStmt(node, state);
+      case 'while_statement':
+      case 'for_statement':
+        return this.loop(node, state);
+      case 'do_statement': {
+        const body = node.childForFieldName('body');
+        return this.loopBody(body, state, (s) => this.expr(node.childForFieldName('condition'), s));
+      }
+      case 'return_statement':
+        this.exprs(node.namedChildren, state);
+        return null;
+      case 'goto_statement': {
+        const label = node.childForFieldName('label')?.text ?? '';
+        this.labels.set(label, [...(this.labels.get(label) ?? []), copyState(state)]);
+        return null;
+      }
+      case 'labeled_statement': {
+        const label = node.childForFieldName('label')?.text ?? '';
+        const merged = join([state, ...(this.labels.get(label) ?? [])]);
+        const inner = node.namedChildren.filter((c) => c !== null && c.type !== 'statement_identifier');
+        return this.block(inner, merged, false);
+      }
+      case 'break_statement':
+        this.breaks.at(-1)?.push(copyState(state));
+        return null;
+      case 'continue_statement':
+        this.continues.at(-1)?.push(copyState(state));
+        return null;
+      case 'case_statement':
+        return this.block(node.namedChildren.slice(node.childForFieldName('value') ? 1 : 0), state, false);
+      case 'expression_statement':
+      case 'declaration':
+        return this.exprs(node.namedChildren, state);
+      case 'comment':
+        return state;
+      default:
+        // ERROR nodes and anything unusual: read what is inside, in order.
+        return this.block(node.namedChildren, state, false);
+    }
+  }
+
+  /** Statements in order; a scope (compound statement) ends its guards. */
+  private block(children: readonly (SyntaxNode | null)[], start: HeldState | null, scope: boolean): HeldState | null {
+    if (scope) this.guardScopes.push([]);
+    let state = start;
+    for (const node of children) {
+      if (!node || this.fn.macros.isDetachedBody(node)) continue;
+      // Labels after an exit are reachable through their gotos.
+      if (!state && node.type !== 'labeled_statement') continue;
+      state = this.stmt(node, state ?? { held: [], dropped: [] });
+    }
+    if (scope) {
+      const guards = this.guardScopes.pop() ?? [];
+      for (const cls of guards) if (state) state = release(state, cls) ?? state;
+    }
+    return state;
+  }
+
+  private ifStmt(node: SyntaxNode, state: HeldState): HeldState | null {
+    const cond = node.childForFieldName('condition');
+    const tried = cond ? conditionTry(cond, (n) => lookupPrimitive(n)?.op === 'try') : null;
+    let onTrue = state;
+    let onFalse = state;
+    if (tried) {
+      const before = this.expr(cond, state, tried.call);
+      const success = this.tryLock(tried.call, before);
+      onTrue = tried.negated ? before : success;
+      onFalse = tried.negated ? success : before;
+    } else {
+      onTrue = onFalse = this.expr(cond, state);
+    }
+    const thenOut = this.stmt(node.childForFieldName('consequence'), copyState(onTrue));
+    const alt = node.childForFieldName('alternative');
+    const elseOut = alt ? this.stmt(alt.namedChildren.find((c) => c !== null) ?? null, copyState(onFalse)) : onFalse;
+    return join([thenOut, elseOut].filter((s): s is HeldState => s !== null));
+  }
+
+  private switchStmt(node: SyntaxNode, state: HeldState): HeldState | null {
+    const entry = this.expr(node.childForFieldName('condition'), state);
+    this.breaks.push([]);
+    let fall: HeldState | null = null;
+    const body = node.childForFieldName('body');
+    for (const c of body?.namedChildren ?? []) {
+      if (!c) continue;
+      const incoming = c.type === 'case_statement' ? join([entry, ...(fall ? [fall] : [])]) : fall;
+      fall = this.stmt(c, incoming);
+    }
+    const breaks = this.breaks.pop() ?? [];
+    const hasDefault = body?.namedChildren.some((c) => c?.type === 'case_statement' && !c.childForFieldName('value'));
+    return join([...(fall ? [fall] : []), ...breaks, ...(hasDefault ? [] : [entry])]);
+  }
+
+  private loop(node: SyntaxNode, state: HeldState): HeldState | null {
+    let s = state;
+    if (node.type === 'for_statement') s = this.expr(node.childForFieldName('initializer'), s);
+    s = this.expr(node.childForFieldName('condition'), s);
+    return this.loopBody(node.childForFieldName('body'), s, (x) => (node.type === 'for_statement' ? this.expr(node.childForFieldName('update'), x) : x));
+  }
+
+  private loopBody(body: SyntaxNode | null, entry: HeldState, after: (s: HeldState) => HeldState): HeldState | null {
+    this.breaks.push([]);
+    this.continues.push([]);
+    let cur: HeldState = entry;
+    for (let pass = 0; pass < LOOP_PASSES; pass++) {
+      const out = this.stmt(body, copyState(cur));
+      const back = [out, ...(this.continues.at(-1) ?? [])].filter((s): s is HeldState => s !== null).map(after);
+      cur = join([entry, ...back]) ?? entry;
+    }
+    this.continues.pop();
+    const breaks = this.breaks.pop() ?? [];
+    return join([cur, ...breaks]);
+  }
+
+  /** `scoped_guard(T, &x) { }`, `scoped_cond_guard(T, fail, &x) { }`, `list_for_each_entry(...) { }`. */
+  private macroWithBody(macro: CMacroBlock, state: HeldState): HeldState | null {
+    const { name, args, body } = macro;
+    if (name === 'scoped_guard' || name === 'scoped_cond_guard') {
+      const prim = guardPrimitive(args[0]?.text ?? '', 'scoped-guard');
+      // scoped_cond_guard(T, fail, &x): the lock arguments come after the failure action.
+      const use = prim ? this.guardUse(prim, args.slice(name === 'scoped_guard' ? 1 : 2), macro.head) : null;
+      if (!use || !prim) return this.stmt(body, state);
+      const inside = this.takeGuard(use, prim, macro.line, state);
+      const out = this.stmt(body, inside);
+      return out ? release(out, use.class) ?? out : out;
+    }
+    const s = this.exprs(args, state);
+    if (/for_each|while/.test(name)) return this.loopBody(body, s, (x) => x);
+    return this.stmt(body, s);
+  }
+
+  // ---- expressions ------------------------------------------------------
+
+  private exprs(nodes: readonly (SyntaxNode | null)[], state: HeldState): HeldState {
+    let s = state;
+    for (const n of nodes) s = this.expr(n, s);
+    return s;
+  }
+
+  /** Calls inside an expression, innermost first (arguments are evaluated before the call). */
+  private expr(node: SyntaxNode | null, state: HeldState, skip?: SyntaxNode): HeldState {
+    if (!node) return state;
+    let s = state;
+    const visit = (n: SyntaxNode): void => {
+      for (const c of n.namedChildren) if (c) visit(c);
+      if (n.type === 'call_expression' && !(skip && n.id === skip.id)) s = this.call(n, s);
+    };
+    visit(node);
+    return s;
+  }
+
+  private call(call: SyntaxNode, state: HeldState): HeldState {
+    const fnNode = call.childForFieldName('function');
+    const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => a !== null) ?? [];
+    // guard(T)(&x): held to the end of the enclosing block.
+    if (fnNode?.type === 'call_expression' && callName(fnNode) === 'guard') {
+      const guardType = fnNode.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
+      const prim = guardPrimitive(guardType, 'guard');
+      const use = prim ? this.guardUse(prim, args, call) : null;
+      if (!prim || !use) return state;
+      this.guardScopes.at(-1)?.push(use.class);
+      return this.takeGuard(use, prim, lineOf(call), state);
+    }
+    const name = callName(call);
+    if (!name) return state;
+    const prim = lookupPrimitive(name);
+    if (!prim) {
+      this.facts.calls.push({ callee: name, line: lineOf(call), held: [...state.held], dropped: [...state.dropped] });
+      return state;
+    }
+    const use = this.lockUse(call, prim);
+    if (!use) return state;
+    switch (prim.op) {
+      case 'acquire':
+        return this.acquire(use, prim, lineOf(call), state, args);
+      case 'try':
+        return this.tryLock(call, state);
+      case 'sync':
+        this.record(use, 'sync', lineOf(call), state);
+        return state;
+      case 'release': {
+        const after = release(state, use.class);
+        if (after) return after;
+        if (!this.facts.releasesCallers.some((u) => u.class === use.class)) this.facts.releasesCallers.push(use);
+        return drop(state, use.class);
+      }
+      case 'assert':
+      case 'guard':
+      case 'scoped-guard':
+        return state;
+    }
+    return state;
+  }
+
+  private acquire(use: LockUse, prim: LockPrimitive, line: number, state: HeldState, args: SyntaxNode[] = []): HeldState {
+    const subclass = prim.subclassArg !== undefined ? subclassOf(args[prim.subclassArg]) : undefined;
+    this.record(use, 'acquire', line, state, subclass);
+    return take(state, { ...use, line, viaTry: false });
+  }
+
+  private guardUse(prim: GuardPrimitive, lockArgs: SyntaxNode[], call: SyntaxNode): LockUse | null {
+    if (typeof prim.arg === 'object') return { class: prim.arg.fixed, kind: prim.kind, mode: prim.mode, guessed: false, expr: `${prim.guardType}` };
+    const arg = lockArgs[prim.arg];
+    if (!arg) {
+      this.facts.unresolved.push({ expr: call.text.slice(0, 80), line: lineOf(call), reason: `no lock argument for guard type ${prim.guardType}` });
+      return null;
+    }
+    return this.classify(arg, prim);
+  }
+
+  /** A guard that does not wait (`mutex_try`) gives no edge into its lock; held either way inside its scope. */
+  private takeGuard(use: LockUse, prim: GuardPrimitive, line: number, state: HeldState): HeldState {
+    if (!prim.waits) {
+      this.record(use, 'try', line, state);
+      return take(state, { ...use, line, viaTry: true });
+    }
+    this.record(use, 'acquire', line, state, prim.subclass);
+    return take(state, { ...use, line, viaTry: false });
+  }
+
+  /** A trylock never waits: recorded, but it gives no edge into the lock; the lock is held on success. */
+  private tryLock(call: SyntaxNode, state: HeldState): HeldState {
+    const prim = lookupPrimitive(callName(call) ?? '');
+    const use = prim ? this.lockUse(call, prim) : null;
+    if (!use) return state;
+    this.record(use, 'try', lineOf(call), state);
+    return take(state, { ...use, line: lineOf(call), viaTry: true });
+  }
+
+  private record(lock: LockUse, op: AcquireSite['op'], line: number, state: HeldState, subclass?: number): void {
+    const key = `${line}|${lock.class}|${op}|${state.held.map((h) => h.class).join(',')}|${state.dropped.join(',')}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    const site: AcquireSite = { lock, line, op, held: [...state.held], dropped: [...state.dropped] };
+    if (subclass !== undefined) site.subclass = subclass;
+    this.facts.acquires.push(site);
+  }
+
+  // ---- lock arguments ---------------------------------------------------
+
+  private lockUse(call: SyntaxNode, prim: LockPrimitive): LockUse | null {
+    if (typeof prim.arg === 'object') {
+      return { class: prim.arg.fixed, kind: prim.kind, mode: prim.mode, guessed: false, expr: `${callName(call)}()` };
+    }
+    const arg = call.childForFieldName('arguments')?.namedChildren[prim.arg];
+    if (!arg) {
+      this.facts.unresolved.push({ expr: call.text.slice(0, 80), line: lineOf(call), reason: `no argument ${prim.arg} for ${prim.name}` });
+      return null;
+    }
+    return this.classify(arg, prim);
+  }
+
+  private classify(arg: SyntaxNode, prim: LockPrimitive): LockUse | null {
+    const r = lockClassOf(arg, this.env, prim.via);
+    if (!r.ok) {
+      this.facts.unresolved.push({ expr: r.text, line: lineOf(arg), reason: r.reason });
+      return null;
+    }
+    return { class: r.class, kind: prim.kind, mode: prim.mode, guessed: r.guessed, expr: stripParens(arg).text };
+  }
+}
+
+function subclassOf(node: SyntaxNode | undefined): number {
+  const n = Number.parseInt(node?.text ?? '', 10);
+  // Named subclasses (SINGLE_DEPTH_NESTING, a role enum) are non-zero by construction.
+  return Number.isNaN(n) ? 1 : n;
+}
+
+/** `&kvm->lock`, `kvm->mmu_lock` in an annotation: the class as written, canonical spelling. */
+function lockClassFromText(expr: string): LockClass {
+  return canonicalLock(expr);
+}

@@ -1,0 +1,51 @@
+/**
+ * cycle: the documented and observed orders together are cyclic through at
+ * least two observed edges (one observed edge against the document is an
+ * order-inversion). One cycle is shown per strongly connected component.
+ */
+import { edgesFor, findCycles } from '../../knowledge/doc/order-graph.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
+import type { CycleLink, RawFinding } from '../findings/model.js';
+import { isBlocking } from '../order/model.js';
+import type { RuleContext } from './context.js';
+import { isReadRead, sitesOf } from './shared.js';
+
+interface Link extends CycleLink {
+  outer: LockClass;
+  inner: LockClass;
+}
+
+export function cycle(ctx: RuleContext): RawFinding[] {
+  const links: Link[] = [];
+  for (const d of edgesFor(ctx.doc.edges, ctx.arch)) {
+    if (d.outer !== d.inner) links.push({ outer: d.outer, inner: d.inner, source: 'documented', rule: { line: d.line, text: d.text } });
+  }
+  for (const e of ctx.observed) {
+    if (e.outer === e.inner || !isBlocking(e) || isReadRead(e)) continue;
+    const link: Link = { outer: e.outer, inner: e.inner, source: 'observed' };
+    const site = sitesOf(e)[0];
+    if (site) link.site = site;
+    if (e.innerOp === 'sync') link.sync = true;
+    links.push(link);
+  }
+  // Prefer observed links: sort them first so the cycle search walks code before prose.
+  links.sort((a, b) => (a.source === b.source ? 0 : a.source === 'observed' ? -1 : 1));
+  const out: RawFinding[] = [];
+  for (const c of findCycles(links)) {
+    if (c.filter((l) => l.source === 'observed').length < 2) continue;
+    const names = [...c.map((l) => l.outer), c[0]?.outer ?? ''];
+    const docs = c.filter((l) => l.source === 'documented').map((l) => l.rule).filter((r) => r !== undefined);
+    out.push({
+      outer: c[0]?.outer ?? null,
+      inner: c[0]?.inner ?? null,
+      message: `possible circular locking dependency: ${names.join(' -> ')}`,
+      rule: docs[0] ?? null,
+      rulePath: docs,
+      sites: c.flatMap((l) => (l.site ? [l.site] : [])),
+      cycle: c,
+      suggestion: 'pick the order the document (or most sites) uses and change the sites that take it the other way; a leaf lock can break the cycle',
+      arch: ctx.arch,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+/**
+ * order-inversion: the code takes B while holding A, and the documented
+ * order puts B before A, directly or through a path of statements.
+ */
+import { orderPath } from '../../knowledge/doc/order-graph.js';
+import type { RawFinding } from '../findings/model.js';
+import { isBlocking } from '../order/model.js';
+import type { RuleContext } from './context.js';
+import { at, isReadRead, observedEdge, sitesOf, SRCU } from './shared.js';
+
+export function orderInversion(ctx: RuleContext): RawFinding[] {
+  const out: RawFinding[] = [];
+  for (const e of ctx.observed) {
+    if (e.outer === e.inner || !isBlocking(e) || isReadRead(e)) continue;
+    // Edges into or out of kvm->srcu are the srcu-violation rule's.
+    if (e.outer === SRCU || e.inner === SRCU) continue;
+    const path = orderPath(ctx.doc.edges, e.inner, e.outer, ctx.arch);
+    if (!path) continue;
+    const reverse = observedEdge(ctx, e.inner, e.outer);
+    const sites = sitesOf(e);
+    const via = path.length > 1 ? ` (through ${path.map((p) => p.inner).slice(0, -1).join(' -> ')})` : '';
+    out.push({
+      outer: e.outer,
+      inner: e.inner,
+      message: `${e.inner} is taken inside ${e.outer} at ${at(sites[0])}; the documented order is ${e.inner} outside ${e.outer}${via}`,
+      rule: path[0] ?? null,
+      rulePath: path,
+      sites,
+      evidence: {
+        against: { count: e.count, sites },
+        agreeing: { count: reverse?.count ?? 0, sites: reverse ? sitesOf(reverse) : [] },
+      },
+      cycle: [
+        { outer: e.outer, inner: e.inner, source: 'observed', ...(sites[0] ? { site: sites[0] } : {}) },
+        ...path.map((p) => ({ outer: p.outer, inner: p.inner, source: 'documented' as const, rule: { line: p.line, text: p.text } })),
+      ],
+      suggestion: `take ${e.inner} before ${e.outer}, or drop ${e.outer} before the call that takes ${e.inner}`,
+      arch: ctx.arch,
+    });
+  }
+  return out;
+}

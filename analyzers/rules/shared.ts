@@ -1,0 +1,37 @@
+/** Helpers the rules share: documented locks, site conversion, read-read detection. */
+import { edgesFor } from '../../knowledge/doc/order-graph.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
+import type { FindingSite } from '../findings/model.js';
+import type { ObservedEdge } from '../order/model.js';
+import type { RuleContext } from './context.js';
+
+export const SRCU = 'kvm->srcu';
+
+/** Classes the document names: in an ordering statement, an SRCU rule or the lock table. */
+export function documentedLocks(ctx: RuleContext): Set<LockClass> {
+  const out = new Set<LockClass>();
+  for (const e of edgesFor(ctx.doc.edges, ctx.arch)) out.add(e.outer).add(e.inner);
+  for (const r of ctx.doc.srcu) out.add(r.lock);
+  for (const l of ctx.doc.locks) out.add(l.name);
+  return out;
+}
+
+export function sitesOf(e: ObservedEdge): FindingSite[] {
+  return e.sites.map((s) => ({ file: s.file, line: s.line, function: s.function, chain: s.chain }));
+}
+
+/** Both sides only read an rwlock or rwsem: readers do not exclude each other, so no deadlock. */
+export function isReadRead(e: ObservedEdge): boolean {
+  const rw = new Set(['rwlock', 'rwsem', 'percpu_rwsem']);
+  return e.outerUse.mode === 'read' && e.innerUse.mode === 'read' && rw.has(e.outerUse.kind) && rw.has(e.innerUse.kind);
+}
+
+/** The observed edge from `outer` to `inner` taken by a waiting acquisition, if any. */
+export function observedEdge(ctx: RuleContext, outer: LockClass, inner: LockClass, op: ObservedEdge['innerOp'] = 'acquire'): ObservedEdge | undefined {
+  return ctx.observed.find((e) => e.outer === outer && e.inner === inner && e.innerOp === op);
+}
+
+/** "name() (file:line)" for messages. */
+export function at(site: FindingSite | undefined): string {
+  return site ? `${site.function}() (${site.file}:${site.line})` : 'an unknown site';
+}

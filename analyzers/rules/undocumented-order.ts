@@ -1,0 +1,29 @@
+/** undocumented-order: the code nests two documented locks that the document does not order either way. */
+import { isOrderedBefore } from '../../knowledge/doc/order-graph.js';
+import type { RawFinding } from '../findings/model.js';
+import { isBlocking } from '../order/model.js';
+import type { RuleContext } from './context.js';
+import { at, documentedLocks, sitesOf } from './shared.js';
+
+export function undocumentedOrder(ctx: RuleContext): RawFinding[] {
+  const documented = documentedLocks(ctx);
+  const out: RawFinding[] = [];
+  for (const e of ctx.observed) {
+    if (e.outer === e.inner || !isBlocking(e)) continue;
+    if (!documented.has(e.outer) || !documented.has(e.inner)) continue;
+    if (isOrderedBefore(ctx.doc.edges, e.outer, e.inner, ctx.arch) || isOrderedBefore(ctx.doc.edges, e.inner, e.outer, ctx.arch)) continue;
+    const sites = sitesOf(e);
+    out.push({
+      outer: e.outer,
+      inner: e.inner,
+      message: `${e.inner} is taken inside ${e.outer} at ${e.count} site${e.count > 1 ? 's' : ''}, e.g. ${at(sites[0])}; locking.rst does not order them`,
+      rule: null,
+      rulePath: [],
+      sites,
+      evidence: { against: { count: e.count, sites }, agreeing: { count: 0, sites: [] } },
+      suggestion: `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
+      arch: ctx.arch,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+/** `check --format text`: findings by severity, then the figures. */
+import type { CheckResult } from '../../../analyzers/findings/check-result.js';
+import type { Finding } from '../../../analyzers/findings/model.js';
+import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
+
+const ORDER: Finding['severity'][] = ['error', 'warning', 'info'];
+
+export function renderCheckText(r: CheckResult, style: TextStyle = PLAIN): string {
+  const s = r.stats;
+  const out: string[] = [
+    `kvm-review check: ${s.tree} (${s.archs.join(', ')}) against ${r.doc.path ?? `the embedded default (${r.doc.revision ?? ''})`}`,
+    '',
+  ];
+  const sorted = [...r.findings].sort((a, b) => ORDER.indexOf(a.severity) - ORDER.indexOf(b.severity) || a.kind.localeCompare(b.kind));
+  for (const f of sorted) out.push(...findingLines(f, style), '');
+  const count = (sev: Finding['severity']): number => r.findings.filter((f) => f.severity === sev).length;
+  out.push(
+    `${count('error')} errors, ${count('warning')} warnings, ${count('info')} info`,
+    `indexed ${s.files} files (${(s.bytes / 1e6).toFixed(1)} MB): ${s.functions.clean} functions parsed cleanly, ${s.functions.damaged} with parse errors, ${s.functions.skipped} skipped`,
+    `observed ${r.observed.length} lock-order edges; ${s.unresolvedLocks} lock arguments without a class, ${s.unresolvedCalls} calls outside the index or through pointers, ${s.truncatedSummaries} summaries cut by recursion`,
+    `cache: ${s.cache.dir ? `${s.cache.hits} hits, ${s.cache.misses} misses in ${s.cache.dir}` : 'off'}; index ${s.ms.index} ms, analysis ${s.ms.analyse} ms`,
+  );
+  for (const sk of s.skipped.slice(0, 10)) out.push(`  skipped ${sk.file}:${sk.line} ${sk.name ?? '(unnamed)'}: ${sk.reason}`);
+  if (s.skipped.length > 10) out.push(`  ... and ${s.skipped.length - 10} more skipped (see --format json)`);
+  return out.join('\n') + '\n';
+}
