@@ -70,4 +70,6 @@ export interface Finding extends RawFinding {
   severity: Severity;
   /** Stable across re-runs, rebases and series versions: kind, classes, direction, cycle members; never a line. */
   fingerprint: string;
+  /** Why the severity differs from the rule's, or anything else the reader must know. */
+  note?: string;
 }

@@ -99,6 +99,9 @@ export function lockClassOf(arg: SyntaxNode, env: TypeEnv, via?: string): ClassR
   try {
     // A cast of the whole argument does not change which lock it names.
     let node = stripOuter(arg);
+    // Per-CPU locks are one class however the CPU's copy is reached: &per_cpu(x, cpu), this_cpu_ptr(&x).
+    const perCpu = perCpuVariable(node);
+    if (perCpu) return { ok: true, class: canonicalLock(perCpu), guessed: false };
     let addressTaken = false;
     if (node.type === 'pointer_expression' && operatorOf(node) === '&') {
       addressTaken = true;
@@ -115,6 +118,20 @@ export function lockClassOf(arg: SyntaxNode, env: TypeEnv, via?: string): ClassR
     if (e instanceof Unresolved) return { ok: false, text, reason: e.message };
     throw e;
   }
+}
+
+const PER_CPU_ACCESSORS = new Set(['per_cpu', 'per_cpu_ptr', 'this_cpu_ptr', 'raw_cpu_ptr']);
+
+/** The per-CPU variable named by `&per_cpu(x, cpu)`, `per_cpu_ptr(&x, cpu)`, `this_cpu_ptr(&x)`; null otherwise. */
+function perCpuVariable(node: SyntaxNode): string | null {
+  let n = node;
+  if (n.type === 'pointer_expression' && operatorOf(n) === '&') n = stripOuter(fieldOf(n, 'argument'));
+  if (n.type !== 'call_expression') return null;
+  const fn = n.childForFieldName('function');
+  if (fn?.type !== 'identifier' || !PER_CPU_ACCESSORS.has(fn.text)) return null;
+  let v = n.childForFieldName('arguments')?.namedChildren[0];
+  if (v?.type === 'pointer_expression') v = v.childForFieldName('argument') ?? undefined;
+  return v?.type === 'identifier' ? v.text : null;
 }
 
 function classOfPath(path: Path, env: TypeEnv, text: string): ClassResult {

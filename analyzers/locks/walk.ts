@@ -282,10 +282,13 @@ class Walker {
         this.record(use, 'sync', lineOf(call), state);
         return state;
       case 'release': {
+        const held = state.held.find((h) => h.class === use.class);
         const after = release(state, use.class);
-        if (after) return after;
+        // Taken here: an ordinary release. A precondition (line 0) or a lock never seen taken is the caller's:
+        // vgic_queue_irq_unlock() asserts irq_lock, drops it and then takes ap_list_lock.
+        if (after && held && held.line > 0) return after;
         if (!this.facts.releasesCallers.some((u) => u.class === use.class)) this.facts.releasesCallers.push(use);
-        return drop(state, use.class);
+        return drop(after ?? state, use.class);
       }
       case 'assert':
       case 'guard':

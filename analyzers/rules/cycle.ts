@@ -3,7 +3,7 @@
  * least two observed edges (one observed edge against the document is an
  * order-inversion). One cycle is shown per strongly connected component.
  */
-import { edgesFor, findCycles } from '../../knowledge/doc/order-graph.js';
+import { edgesFor, findCycles, orderPath } from '../../knowledge/doc/order-graph.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { CycleLink, RawFinding } from '../findings/model.js';
 import { isBlocking } from '../order/model.js';
@@ -33,6 +33,10 @@ export function cycle(ctx: RuleContext): RawFinding[] {
   const out: RawFinding[] = [];
   for (const c of findCycles(links)) {
     if (c.filter((l) => l.source === 'observed').length < 2) continue;
+    // synchronize_srcu() under X plus X inside a reader is the srcu-violation rule's finding;
+    // A -> B in code against a documented B before A is order-inversion's.
+    if (c.length === 2 && c.some((l) => l.sync)) continue;
+    if (c.length === 2 && c.some((l) => orderPath(ctx.doc.edges, l.outer, l.inner, ctx.arch))) continue;
     const names = [...c.map((l) => l.outer), c[0]?.outer ?? ''];
     const docs = c.filter((l) => l.source === 'documented').map((l) => l.rule).filter((r) => r !== undefined);
     out.push({

@@ -8,7 +8,7 @@ import { edgesFor } from '../../knowledge/doc/order-graph.js';
 import type { RawFinding } from '../findings/model.js';
 import { isBlocking } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { at, documentedLocks, sitesOf } from './shared.js';
+import { at, documentedLocks, sitesOf, SRCU } from './shared.js';
 
 export function leafViolation(ctx: RuleContext): RawFinding[] {
   const claim = ctx.doc.leafClaim;
@@ -17,7 +17,8 @@ export function leafViolation(ctx: RuleContext): RawFinding[] {
   const leaves = [...documentedLocks(ctx)].filter((l) => !outers.has(l));
   const out: RawFinding[] = [];
   for (const e of ctx.observed) {
-    if (e.outer === e.inner || !isBlocking(e) || !leaves.includes(e.outer)) continue;
+    // kvm->srcu readers are governed by the SRCU rules, not by the leaf claim.
+    if (e.outer === e.inner || !isBlocking(e) || e.outer === SRCU || !leaves.includes(e.outer)) continue;
     const sites = sitesOf(e);
     out.push({
       outer: e.outer,

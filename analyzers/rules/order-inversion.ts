@@ -17,14 +17,15 @@ export function orderInversion(ctx: RuleContext): RawFinding[] {
     const path = orderPath(ctx.doc.edges, e.inner, e.outer, ctx.arch);
     if (!path) continue;
     const reverse = observedEdge(ctx, e.inner, e.outer);
+    const quotes = path.map((p) => ({ line: p.line, text: p.text }));
     const sites = sitesOf(e);
     const via = path.length > 1 ? ` (through ${path.map((p) => p.inner).slice(0, -1).join(' -> ')})` : '';
     out.push({
       outer: e.outer,
       inner: e.inner,
       message: `${e.inner} is taken inside ${e.outer} at ${at(sites[0])}; the documented order is ${e.inner} outside ${e.outer}${via}`,
-      rule: path[0] ?? null,
-      rulePath: path,
+      rule: quotes[0] ?? null,
+      rulePath: quotes,
       sites,
       evidence: {
         against: { count: e.count, sites },

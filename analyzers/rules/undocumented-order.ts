@@ -3,13 +3,14 @@ import { isOrderedBefore } from '../../knowledge/doc/order-graph.js';
 import type { RawFinding } from '../findings/model.js';
 import { isBlocking } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { at, documentedLocks, sitesOf } from './shared.js';
+import { at, documentedLocks, sitesOf, SRCU } from './shared.js';
 
 export function undocumentedOrder(ctx: RuleContext): RawFinding[] {
   const documented = documentedLocks(ctx);
   const out: RawFinding[] = [];
   for (const e of ctx.observed) {
-    if (e.outer === e.inner || !isBlocking(e)) continue;
+    // Inside a kvm->srcu reader every lock the SRCU rules do not forbid is allowed: srcu-violation covers the rest.
+    if (e.outer === e.inner || !isBlocking(e) || e.outer === SRCU) continue;
     if (!documented.has(e.outer) || !documented.has(e.inner)) continue;
     if (isOrderedBefore(ctx.doc.edges, e.outer, e.inner, ctx.arch) || isOrderedBefore(ctx.doc.edges, e.inner, e.outer, ctx.arch)) continue;
     const sites = sitesOf(e);

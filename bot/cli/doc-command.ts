@@ -13,6 +13,8 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd: string;
+  /** stderr is a terminal: progress bars and colour. */
+  isTTY?: boolean;
 }
 
 export function runDoc(options: DocOptions, io: Io): ExitCode {

@@ -8,7 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { DocInputError } from '../../knowledge/doc/reader.js';
 import { packageRoot } from '../../knowledge/package-root.js';
 import { ORDER_FORMATS } from '../render/order/index.js';
+import { runCheck, type CheckOptions } from './check-command.js';
 import { runDoc, type DocOptions, type Io } from './doc-command.js';
+import { CHECK_FORMATS } from '../render/check/index.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 
 function version(): string {
@@ -21,6 +23,7 @@ function defaultIo(): Io {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
+    isTTY: Boolean(process.stderr.isTTY),
   };
 }
 
@@ -49,6 +52,20 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
         'Exit status: 0 no error-severity problem, 1 the document contradicts itself, 2 bad input.',
     )
     .action((opts: DocOptions) => done(runDoc(opts, io)));
+
+  program
+    .command('check')
+    .description(
+      'audit a kernel tree against its locking.rst: documented rules the code contradicts, SRCU violations, cycles, ' +
+        'undocumented orders, the leaf claim, documented locks missing from the code',
+    )
+    .option('--tree <dir>', 'kernel tree (default: the current directory when it is one)')
+    .option('--arch <arch>', 'architecture to analyse (x86, arm64, ...) or all', 'all')
+    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(CHECK_FORMATS)).default('text'))
+    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .option('--no-cache', 'do not read or write the index cache')
+    .addHelpText('after', '\nExit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input.')
+    .action(async (opts: CheckOptions) => done(await runCheck(opts, io)));
 
   return program;
 }

@@ -35,6 +35,8 @@ const CASES: ClassCase[] = [
 
   // globals
   { name: 'a global lock', code: 'mutex_lock(&kvm_lock);', expect: ok('kvm_lock') },
+  { name: 'a per-CPU lock through per_cpu()', code: 'raw_spin_lock(&per_cpu(demo_cpu_lock, vcpu->cpu));', vars: VCPU, expect: ok('demo_cpu_lock') },
+  { name: 'a per-CPU lock through this_cpu_ptr()', code: 'spin_lock(this_cpu_ptr(&demo_cpu_lock));', expect: ok('demo_cpu_lock') },
   { name: 'a global lock inside a global struct', code: 'hyp_spin_lock(&host_mmu.lock);', expect: ok('host_mmu.lock') },
   { name: 'an undeclared bare name is taken for a global (a guess)', code: 'lockdep_assert_held(vendor_module_lock);', expect: ok('vendor_module_lock', true) },
 

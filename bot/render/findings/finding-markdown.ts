@@ -3,7 +3,7 @@ import type { BlockContent, RootContent } from 'mdast';
 import { u } from 'unist-builder';
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
 import type { Finding } from '../../../analyzers/findings/model.js';
-import { chainLines } from './finding-text.js';
+import { chainLines, cycleLines } from './finding-text.js';
 
 const ICON: Record<Finding['severity'], string> = { error: '🛑', warning: '⚠️', info: 'ℹ️' };
 
@@ -22,7 +22,8 @@ export function findingNodes(f: Finding): RootContent[] {
   }
   const code: string[] = [];
   const site = f.sites[0];
-  if (site) code.push(...chainLines(site, ''));
+  if (f.kind === 'cycle' && f.cycle) code.push(...cycleLines(f.cycle, ''));
+  else if (site) code.push(...chainLines(site, ''));
   if (f.cycle && f.cycle.length > 1 && f.kind !== 'undocumented-order' && f.kind !== 'leaf-violation') {
     code.push('', 'Possible unsafe locking scenario:', '', ...scenarioLines(scenarioOf(f.cycle)));
   }

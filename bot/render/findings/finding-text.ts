@@ -4,7 +4,7 @@
  * scenario table and what to do instead.
  */
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
-import type { Finding, FindingSite } from '../../../analyzers/findings/model.js';
+import type { CycleLink, Finding, FindingSite } from '../../../analyzers/findings/model.js';
 
 export interface TextStyle {
   bold(s: string): string;
@@ -13,8 +13,24 @@ export interface TextStyle {
 
 export const PLAIN: TextStyle = { bold: (s) => s, severity: (_sev, s) => s };
 
+/** A call chain the way KVM commit messages draw one: each callee under its caller. */
 export function chainLines(site: FindingSite, indent = '    '): string[] {
-  return site.chain.map((step, i) => `${indent}${i === 0 ? '' : '-> '.padStart(3 + 2 * (i - 1) + 3)}${step.function}() ${step.file}:${step.line}`);
+  return site.chain.map((step, i) => {
+    const where = step.line > 0 ? `${step.file}:${step.line}` : step.file;
+    return `${indent}${i === 0 ? '' : `${'   '.repeat(i - 1)}-> `}${step.function}() ${where}`;
+  });
+}
+
+/** Each link of a cycle: the statement that documents it or the code that takes it. */
+export function cycleLines(cycle: readonly CycleLink[], indent = '    '): string[] {
+  const out: string[] = [];
+  cycle.forEach((link, i) => {
+    const inner = link.sync ? `synchronize_srcu(&${link.inner})` : link.inner;
+    out.push(`${indent}#${i} ${link.outer} -> ${inner}`);
+    if (link.rule) out.push(`${indent}     documented, locking.rst:${link.rule.line}  "${link.rule.text}"`);
+    else if (link.site) out.push(...chainLines(link.site, `${indent}     `));
+  });
+  return out;
 }
 
 function siteList(sites: FindingSite[], count: number, max = 3): string {
@@ -32,7 +48,10 @@ export function findingLines(f: Finding, style: TextStyle = PLAIN): string[] {
     for (const r of f.rulePath) out.push(`    locking.rst:${r.line}  "${r.text}"`);
   }
   const first = f.sites[0];
-  if (first && first.chain.length > 1) {
+  if (f.kind === 'cycle' && f.cycle) {
+    out.push('  the dependency chain:');
+    out.push(...cycleLines(f.cycle));
+  } else if (first && first.chain.length > 1) {
     out.push('  chain:');
     out.push(...chainLines(first));
   } else if (first) {
@@ -47,6 +66,7 @@ export function findingLines(f: Finding, style: TextStyle = PLAIN): string[] {
     out.push('', '  Possible unsafe locking scenario:', '');
     out.push(...scenarioLines(scenarioOf(f.cycle)).map((l) => `  ${l}`));
   }
+  if (f.note) out.push(`  note: ${f.note}`);
   out.push(`  suggestion: ${f.suggestion}`);
   return out;
 }
