@@ -14,6 +14,11 @@ import { undocumentedOrder } from './undocumented-order.js';
 
 export type Rule = (ctx: RuleContext) => RawFinding[];
 
+/** Each rule's documentation page, named after its id: What it finds / Why it deadlocks / When not to use it / Fix. */
+export function ruleDocPath(kind: FindingKind): string {
+  return `analyzers/rules/docs/${kind}.md`;
+}
+
 export const RULES: Record<FindingKind, { check: Rule; severity: Severity }> = {
   'order-inversion': { check: orderInversion, severity: 'error' },
   'srcu-violation': { check: srcuViolation, severity: 'error' },

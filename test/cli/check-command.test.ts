@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CheckResult } from '../../analyzers/findings/check-result.js';
+import { kernelTree } from '../helpers/paths.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const cache = mkdtempSync(join(tmpdir(), 'kvm-review-cli-check-'));
+
+describe('kvm-review check', () => {
+  it('--format json follows the contract; exit 1 on error findings', async () => {
+    const r = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--format', 'json', '--cache-dir', cache]);
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout) as CheckResult;
+    expect(Object.keys(result)).toEqual(expect.arrayContaining(['findings', 'documented', 'observed', 'stats']));
+    const f = result.findings.find((x) => x.kind === 'srcu-violation');
+    expect(f).toEqual(expect.objectContaining({ severity: 'error', outer: 'kvm->srcu', inner: 'kvm->lock', message: expect.any(String) }));
+    expect(Object.keys(f?.sites[0] ?? {})).toEqual(expect.arrayContaining(['file', 'line', 'function', 'chain']));
+    expect(Object.keys(f?.sites[0]?.chain[0] ?? {})).toEqual(['function', 'file', 'line']);
+    const o = result.observed.find((x) => x.outer === 'kvm->lock' && x.inner === 'vcpu->mutex');
+    expect(o?.count).toBeGreaterThan(0);
+    expect(Object.keys(o ?? {})).toEqual(expect.arrayContaining(['outer', 'inner', 'count', 'sites']));
+    expect(result.stats.functions.clean).toBeGreaterThan(1000);
+  });
+
+  it('text: lockdep-style report with the chain and the scenario table', async () => {
+    const r = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--cache-dir', cache]);
+    expect(r.stdout).toMatch(/^error: srcu-violation \[x86\]: kvm->lock is taken inside a kvm->srcu read-side critical section/m);
+    expect(r.stdout).toMatch(/ {4}-> kvm_inject_pending_timer_irqs\(\) arch\/x86\/kvm\/irq\.c:\d+/);
+    expect(r.stdout).toMatch(/CPU0 +CPU1\n +---- +----\n +srcu_read_lock\(&kvm->srcu\);\n +lock\(kvm->lock\);\n +synchronize_srcu\(&kvm->srcu\);\n +lock\(kvm->lock\);/);
+    expect(r.stdout).toMatch(/\*\*\* DEADLOCK \*\*\*/);
+    expect(r.stdout).toMatch(/^indexed \d+ files .* functions parsed cleanly, \d+ with parse errors, \d+ skipped$/m);
+  });
+
+  it('markdown renders findings and the observed table', async () => {
+    const r = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--format', 'markdown', '--cache-dir', cache]);
+    expect(r.stdout).toMatch(/^## kvm-review check: x86$/m);
+    expect(r.stdout).toMatch(/^### 🛑 error: `srcu-violation` \(x86\)$/m);
+    expect(r.stdout).toMatch(/^\| outer +\| inner +\| +sites \| e\.g\. +\|$/m);
+  });
+
+  it('bad input: exit 2 and a message naming the path', async () => {
+    const noTree = await runCli(['check', '--tree', join(cache, 'nope')]);
+    expect(noTree.code).toBe(2);
+    expect(noTree.stderr).toMatch(/nope: --tree is not a directory/);
+    const notKernel = await runCli(['check', '--tree', cache]);
+    expect(notKernel.stderr).toMatch(/not a kernel tree with KVM/);
+    const badArch = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'sparc']);
+    expect(badArch.code).toBe(2);
+    expect(badArch.stderr).toMatch(/no arch\/sparc\/kvm in this tree; --arch takes one of .*x86.* or all/);
+    const noCwdTree = await runCli(['check'], cache);
+    expect(noCwdTree.stderr).toMatch(/not a kernel tree; give one with --tree DIR/);
+  });
+});
