@@ -6,7 +6,11 @@ import type { LockClass } from '../../knowledge/lock-names.js';
 import type { HeldLock } from './model.js';
 
 export interface HeldState {
-  /** Locks that may be held, in acquisition order, one entry per class. */
+  /**
+   * Locks that may be held, in acquisition order, one entry per acquisition:
+   * a class taken twice (`mutex_lock(&dst->lock); mutex_lock_nested(&src->lock, 1);`)
+   * has two entries, so the first unlock leaves one held. Use distinct() for one per class.
+   */
   held: HeldLock[];
   /** Caller-held classes released on every path to here (and not re-taken). */
   dropped: LockClass[];
@@ -23,10 +27,17 @@ export function isHeld(s: HeldState, cls: LockClass): boolean {
 }
 
 export function take(s: HeldState, lock: HeldLock): HeldState {
+  // Every acquisition is an entry. Keeping one per class made the second of two
+  // same-class unlocks (two VMs' kvm->lock, _nested) read as dropping the caller's lock.
   return {
-    held: isHeld(s, lock.class) ? s.held : [...s.held, lock],
+    held: [...s.held, lock],
     dropped: s.dropped.filter((d) => d !== lock.class),
   };
+}
+
+/** The first (outermost) entry of each class: what an acquisition or call site records. */
+export function distinct(held: readonly HeldLock[]): HeldLock[] {
+  return held.filter((h, i) => held.findIndex((x) => x.class === h.class) === i);
 }
 
 /** Release cls; returns null when it was not held here (the caller's lock is being dropped). */
@@ -49,7 +60,15 @@ export function join(states: readonly HeldState[]): HeldState | null {
   if (states.length === 0) return null;
   const [first, ...rest] = states as [HeldState, ...HeldState[]];
   const held = [...first.held];
-  for (const s of rest) for (const h of s.held) if (!held.some((x) => x.class === h.class)) held.push(h);
+  // Per class, as many entries as the path that holds the most of it.
+  for (const s of rest) {
+    const seen = new Map<LockClass, number>();
+    for (const h of s.held) {
+      const n = (seen.get(h.class) ?? 0) + 1;
+      seen.set(h.class, n);
+      if (held.filter((x) => x.class === h.class).length < n) held.push(h);
+    }
+  }
   const dropped = first.dropped.filter((d) => rest.every((s) => s.dropped.includes(d)));
   return { held, dropped };
 }

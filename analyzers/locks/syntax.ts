@@ -33,5 +33,14 @@ export function conditionTry(cond: SyntaxNode, isTry: (name: string) => boolean)
     n = stripParens(arg);
   }
   if (n.type === 'call_expression' && isTry(callName(n) ?? '')) return { call: n, negated };
+  // A try as the last operand: `want && mutex_trylock(&x)` is true exactly when the try succeeded,
+  // `busy || !mutex_trylock(&x)` false exactly then. Reading the try as always taken kept x held
+  // after the if, on the path where it was never taken.
+  if (n.type === 'binary_expression') {
+    const op = n.childForFieldName('operator')?.text;
+    const right = n.childForFieldName('right');
+    const inner = right ? conditionTry(right, isTry) : null;
+    if (inner && ((op === '&&' && !inner.negated) || (op === '||' && inner.negated))) return { call: inner.call, negated: negated !== inner.negated };
+  }
   return null;
 }

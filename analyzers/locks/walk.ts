@@ -9,13 +9,16 @@ import type { LockPrimitive } from '../../knowledge/lock-primitives-model.js';
 import { canonicalLock, type LockClass } from '../../knowledge/lock-names.js';
 import type { CFunction, CMacroBlock } from '../c/model.js';
 import { lineOf, type SyntaxNode } from '../c/parser.js';
-import { copyState, drop, join, release, take, type HeldState } from './held-state.js';
+import { copyState, distinct, drop, join, release, take, type HeldState } from './held-state.js';
 import { lockClassOf, type TypeEnv } from './lock-class.js';
-import type { AcquireSite, FunctionFacts, LockUse } from './model.js';
+import type { AcquireSite, FunctionFacts, HeldLock, LockUse } from './model.js';
 import { callName, conditionTry, stripParens } from './syntax.js';
 
 /** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
 const LOOP_PASSES = 2;
+
+/** The state a label is reached with when the statement before it does not fall through. */
+const UNREACHED: HeldState = { held: [], dropped: [] };
 
 export function walkFunction(fn: CFunction, env: TypeEnv): FunctionFacts {
   return new Walker(fn, env).run();
@@ -26,8 +29,13 @@ class Walker {
   private readonly breaks: HeldState[][] = [];
   private readonly continues: HeldState[][] = [];
   private readonly labels = new Map<string, HeldState[]>();
-  private readonly guardScopes: LockClass[][] = [];
-  private readonly seen = new Set<string>();
+  /** Open blocks with the guard() locks they end; scoped_guard() bodies are blocks too. */
+  private readonly guardScopes: { block: SyntaxNode | null; guards: LockClass[] }[] = [];
+  /** guardScopes.length when each break / continue target was entered: a jump releases the guards opened since. */
+  private readonly breakDepth: number[] = [];
+  private readonly continueDepth: number[] = [];
+  /** Acquisitions of a class the caller held and this function had dropped: they stand for the caller's lock. */
+  private readonly retakes = new WeakSet<HeldLock>();
 
   constructor(
     private readonly fn: CFunction,
@@ -98,7 +106,7 @@ class Walker {
     if (macro) return this.macroWithBody(macro, state);
     switch (node.type) {
       case 'compound_statement':
-        return this.block(node.namedChildren, state, true);
+        return this.block(node.namedChildren, state, node);
       case 'if_statement':
         return this.ifStmt(node, state);
       case 'switch_statement':
@@ -115,23 +123,32 @@ class Walker {
         return null;
       case 'goto_statement': {
         const label = node.childForFieldName('label')?.text ?? '';
-        this.labels.set(label, [...(this.labels.get(label) ?? []), copyState(state)]);
+        // Jumping out of a guard's block runs its cleanup: the lock is not held at the label.
+        const at = this.labelOffset(label);
+        const left = this.unwind(state, (b) => at !== undefined && b !== null && (at < b.startIndex || at >= b.endIndex));
+        this.labels.set(label, [...(this.labels.get(label) ?? []), left]);
         return null;
       }
       case 'labeled_statement': {
         const label = node.childForFieldName('label')?.text ?? '';
-        const merged = join([state, ...(this.labels.get(label) ?? [])]);
+        // After a return only the gotos reach the label: joining an empty fall-through lost their drops.
+        const merged = join([...(state === UNREACHED ? [] : [state]), ...(this.labels.get(label) ?? [])]);
         const inner = node.namedChildren.filter((c) => c !== null && c.type !== 'statement_identifier');
-        return this.block(inner, merged, false);
+        return this.block(inner, merged, null);
       }
-      case 'break_statement':
-        this.breaks.at(-1)?.push(copyState(state));
+      // break and continue leave the guard scopes opened inside their loop (or switch): those guards are released.
+      case 'break_statement': {
+        const depth = this.breakDepth.at(-1) ?? 0;
+        this.breaks.at(-1)?.push(this.unwind(state, (_, i) => i >= depth));
         return null;
-      case 'continue_statement':
-        this.continues.at(-1)?.push(copyState(state));
+      }
+      case 'continue_statement': {
+        const depth = this.continueDepth.at(-1) ?? 0;
+        this.continues.at(-1)?.push(this.unwind(state, (_, i) => i >= depth));
         return null;
+      }
       case 'case_statement':
-        return this.block(node.namedChildren.slice(node.childForFieldName('value') ? 1 : 0), state, false);
+        return this.block(node.namedChildren.slice(node.childForFieldName('value') ? 1 : 0), state, null);
       case 'expression_statement':
       case 'declaration':
         return this.exprs(node.namedChildren, state);
@@ -139,25 +156,42 @@ class Walker {
         return state;
       default:
         // ERROR nodes and anything unusual: read what is inside, in order.
-        return this.block(node.namedChildren, state, false);
+        return this.block(node.namedChildren, state, null);
     }
   }
 
-  /** Statements in order; a scope (compound statement) ends its guards. */
-  private block(children: readonly (SyntaxNode | null)[], start: HeldState | null, scope: boolean): HeldState | null {
-    if (scope) this.guardScopes.push([]);
+  /** Statements in order; a scope (the compound statement `scope`) ends its guards. */
+  private block(children: readonly (SyntaxNode | null)[], start: HeldState | null, scope: SyntaxNode | null): HeldState | null {
+    if (scope) this.guardScopes.push({ block: scope, guards: [] });
     let state = start;
     for (const node of children) {
       if (!node || this.fn.macros.isDetachedBody(node)) continue;
       // Labels after an exit are reachable through their gotos.
       if (!state && node.type !== 'labeled_statement') continue;
-      state = this.stmt(node, state ?? { held: [], dropped: [] });
+      state = this.stmt(node, state ?? UNREACHED);
     }
     if (scope) {
-      const guards = this.guardScopes.pop() ?? [];
+      const guards = this.guardScopes.pop()?.guards ?? [];
       for (const cls of guards) if (state) state = release(state, cls) ?? state;
     }
     return state;
+  }
+
+  /** `state` after leaving the guard scopes `leaves` picks (by block and index): their guards are released. */
+  private unwind(state: HeldState, leaves: (block: SyntaxNode | null, index: number) => boolean): HeldState {
+    let s = copyState(state);
+    this.guardScopes.forEach((scope, i) => {
+      if (leaves(scope.block, i)) for (const cls of scope.guards) s = release(s, cls) ?? s;
+    });
+    return s;
+  }
+
+  /** Start offset of the statement labelled `label` in this function, if any. */
+  private labelOffset(label: string): number | undefined {
+    for (const l of this.fn.body.descendantsOfType('labeled_statement')) {
+      if (l?.childForFieldName('label')?.text === label) return l.startIndex;
+    }
+    return undefined;
   }
 
   private ifStmt(node: SyntaxNode, state: HeldState): HeldState | null {
@@ -182,6 +216,7 @@ class Walker {
   private switchStmt(node: SyntaxNode, state: HeldState): HeldState | null {
     const entry = this.expr(node.childForFieldName('condition'), state);
     this.breaks.push([]);
+    this.breakDepth.push(this.guardScopes.length);
     let fall: HeldState | null = null;
     const body = node.childForFieldName('body');
     for (const c of body?.namedChildren ?? []) {
@@ -190,6 +225,7 @@ class Walker {
       fall = this.stmt(c, incoming);
     }
     const breaks = this.breaks.pop() ?? [];
+    this.breakDepth.pop();
     const hasDefault = body?.namedChildren.some((c) => c?.type === 'case_statement' && !c.childForFieldName('value'));
     return join([...(fall ? [fall] : []), ...breaks, ...(hasDefault ? [] : [entry])]);
   }
@@ -197,22 +233,41 @@ class Walker {
   private loop(node: SyntaxNode, state: HeldState): HeldState | null {
     let s = state;
     if (node.type === 'for_statement') s = this.expr(node.childForFieldName('initializer'), s);
-    s = this.expr(node.childForFieldName('condition'), s);
-    return this.loopBody(node.childForFieldName('body'), s, (x) => (node.type === 'for_statement' ? this.expr(node.childForFieldName('update'), x) : x));
+    const update = (x: HeldState): HeldState => (node.type === 'for_statement' ? this.expr(node.childForFieldName('update'), x) : x);
+    const cond = node.childForFieldName('condition');
+    const tried = cond ? conditionTry(cond, (n) => lookupPrimitive(n)?.op === 'try') : null;
+    if (!tried) return this.loopBody(node.childForFieldName('body'), this.expr(cond, s), update);
+    // `while (!spin_trylock(&x)) cpu_relax();`: the body runs when the try failed and the loop ends
+    // holding x. Reading the try as always taken put x around the body.
+    const before = this.expr(cond, s, tried.call);
+    const success = this.tryLock(tried.call, before);
+    const out = this.loopBody(node.childForFieldName('body'), tried.negated ? before : success, update);
+    return join([tried.negated ? success : before, ...(out ? [out] : [])]);
   }
 
   private loopBody(body: SyntaxNode | null, entry: HeldState, after: (s: HeldState) => HeldState): HeldState | null {
     this.breaks.push([]);
     this.continues.push([]);
+    this.breakDepth.push(this.guardScopes.length);
+    this.continueDepth.push(this.guardScopes.length);
     let cur: HeldState = entry;
+    let releasedEach: LockClass[] = [];
     for (let pass = 0; pass < LOOP_PASSES; pass++) {
       const out = this.stmt(body, copyState(cur));
       const back = [out, ...(this.continues.at(-1) ?? [])].filter((s): s is HeldState => s !== null).map(after);
+      const count = (s: HeldState, cls: LockClass): number => s.held.filter((h) => h.class === cls).length;
+      releasedEach = back.length ? distinct(cur.held).map((h) => h.class).filter((c) => back.every((b) => count(b, c) < count(cur, c))) : [];
       cur = join([entry, ...back]) ?? entry;
     }
     this.continues.pop();
+    this.breakDepth.pop();
+    this.continueDepth.pop();
     const breaks = this.breaks.pop() ?? [];
-    return join([cur, ...breaks]);
+    // An unlock-all loop (`kvm_for_each_vcpu(i, vcpu, kvm) mutex_unlock(&vcpu->mutex);`) releases one
+    // instance of a class on every iteration: after it none is held, as after the lock-all loop all are.
+    // The zero-iteration path kept them held and gave every later lock an edge from them.
+    const exit: HeldState = { held: cur.held.filter((h) => !releasedEach.includes(h.class)), dropped: cur.dropped };
+    return join([exit, ...breaks]);
   }
 
   /** `scoped_guard(T, &x) { }`, `scoped_cond_guard(T, fail, &x) { }`, `list_for_each_entry(...) { }`. */
@@ -224,8 +279,20 @@ class Walker {
       const use = prim ? this.guardUse(prim, args.slice(name === 'scoped_guard' ? 1 : 2), macro.head) : null;
       if (!use || !prim) return this.stmt(body, state);
       const inside = this.takeGuard(use, prim, macro.line, state);
+      // scoped_guard() is a one-pass for loop around its body: break and continue leave the
+      // guard's scope (releasing it), not the enclosing loop; a goto out of it releases it too.
+      this.guardScopes.push({ block: body, guards: [use.class] });
+      this.breaks.push([]);
+      this.continues.push([]);
+      this.breakDepth.push(this.guardScopes.length - 1);
+      this.continueDepth.push(this.guardScopes.length - 1);
       const out = this.stmt(body, inside);
-      return out ? release(out, use.class) ?? out : out;
+      this.guardScopes.pop();
+      this.breakDepth.pop();
+      this.continueDepth.pop();
+      const exits = [...(this.breaks.pop() ?? []), ...(this.continues.pop() ?? [])];
+      const done = out ? release(out, use.class) ?? out : null;
+      return join([...(done ? [done] : []), ...exits]);
     }
     const s = this.exprs(args, state);
     if (/for_each|while/.test(name)) return this.loopBody(body, s, (x) => x);
@@ -261,14 +328,15 @@ class Walker {
       const prim = guardPrimitive(guardType, 'guard');
       const use = prim ? this.guardUse(prim, args, call) : null;
       if (!prim || !use) return state;
-      this.guardScopes.at(-1)?.push(use.class);
+      this.guardScopes.at(-1)?.guards.push(use.class);
       return this.takeGuard(use, prim, lineOf(call), state);
     }
     const name = callName(call);
-    if (!name) return state;
+    // `guard` is only ever the guard(T) half of guard(T)(&x), handled above: not a call to anything.
+    if (!name || name === 'guard') return state;
     const prim = lookupPrimitive(name);
     if (!prim) {
-      this.facts.calls.push({ callee: name, line: lineOf(call), held: [...state.held], dropped: [...state.dropped] });
+      this.recordCall(name, lineOf(call), state);
       return state;
     }
     const use = this.lockUse(call, prim);
@@ -282,11 +350,14 @@ class Walker {
         this.record(use, 'sync', lineOf(call), state);
         return state;
       case 'release': {
-        const held = state.held.find((h) => h.class === use.class);
+        // The entry release() removes: the latest of its class (a class can be held twice, see HeldState).
+        const held = state.held.filter((h) => h.class === use.class).at(-1);
         const after = release(state, use.class);
         // Taken here: an ordinary release. A precondition (line 0) or a lock never seen taken is the caller's:
         // vgic_queue_irq_unlock() asserts irq_lock, drops it and then takes ap_list_lock.
-        if (after && held && held.line > 0) return after;
+        // So is a re-take of a caller's lock this function dropped (vcpu_run() drops the caller's SRCU
+        // around work and takes it again each iteration): releasing it drops the caller's again.
+        if (after && held && held.line > 0 && !this.retakes.has(held)) return after;
         if (!this.facts.releasesCallers.some((u) => u.class === use.class)) this.facts.releasesCallers.push(use);
         return drop(after ?? state, use.class);
       }
@@ -301,7 +372,9 @@ class Walker {
   private acquire(use: LockUse, prim: LockPrimitive, line: number, state: HeldState, args: SyntaxNode[] = []): HeldState {
     const subclass = prim.subclassArg !== undefined ? subclassOf(args[prim.subclassArg]) : undefined;
     this.record(use, 'acquire', line, state, subclass);
-    return take(state, { ...use, line, viaTry: false });
+    const taken: HeldLock = { ...use, line, viaTry: false };
+    if (state.dropped.includes(use.class)) this.retakes.add(taken);
+    return take(state, taken);
   }
 
   private guardUse(prim: GuardPrimitive, lockArgs: SyntaxNode[], call: SyntaxNode): LockUse | null {
@@ -333,13 +406,28 @@ class Walker {
     return take(state, { ...use, line: lineOf(call), viaTry: true });
   }
 
+  /**
+   * One site per acquisition: a later visit of the same line (a loop's second pass) joins its
+   * state into the site, so evidence counts each line once (it used to add a site per held set).
+   */
   private record(lock: LockUse, op: AcquireSite['op'], line: number, state: HeldState, subclass?: number): void {
-    const key = `${line}|${lock.class}|${op}|${state.held.map((h) => h.class).join(',')}|${state.dropped.join(',')}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    const site: AcquireSite = { lock, line, op, held: [...state.held], dropped: [...state.dropped] };
+    const held = distinct(state.held);
+    const same = this.facts.acquires.find((a) => a.line === line && a.op === op && a.lock.class === lock.class && a.subclass === subclass);
+    if (same) {
+      joinInto(same, held, state.dropped);
+      return;
+    }
+    const site: AcquireSite = { lock, line, op, held, dropped: [...state.dropped] };
     if (subclass !== undefined) site.subclass = subclass;
     this.facts.acquires.push(site);
+  }
+
+  /** A call site, once per line and callee (loop passes join into it, as for record()). */
+  private recordCall(callee: string, line: number, state: HeldState): void {
+    const held = distinct(state.held);
+    const same = this.facts.calls.find((c) => c.line === line && c.callee === callee);
+    if (same) joinInto(same, held, state.dropped);
+    else this.facts.calls.push({ callee, line, held, dropped: [...state.dropped] });
   }
 
   // ---- lock arguments ---------------------------------------------------
@@ -364,6 +452,12 @@ class Walker {
     }
     return { class: r.class, kind: prim.kind, mode: prim.mode, guessed: r.guessed, expr: stripParens(arg).text };
   }
+}
+
+/** Join one more path into a recorded site: held may be held on either, dropped must be dropped on both. */
+function joinInto(site: { held: HeldLock[]; dropped: LockClass[] }, held: readonly HeldLock[], dropped: readonly LockClass[]): void {
+  for (const h of held) if (!site.held.some((x) => x.class === h.class)) site.held.push(h);
+  site.dropped = site.dropped.filter((d) => dropped.includes(d));
 }
 
 function subclassOf(node: SyntaxNode | undefined): number {

@@ -27,24 +27,40 @@ export const MAX_DEPTH = 24;
 
 export class Summaries {
   private readonly memo = new Map<FunctionFacts, Map<string, Reach>>();
-  private readonly active = new Set<FunctionFacts>();
+  /** Functions whose summary is being computed, outermost first. */
+  private readonly stack: FunctionFacts[] = [];
+  /** Lowest stack index a recursion cut returned to, among the frames being computed. */
+  private cutAt = Infinity;
+  /**
+   * Summaries computed under a recursion cut: they miss what the cut caller takes, so they
+   * are reused only until the outermost summary is done, never memoised. Memoising them made
+   * a later caller of the inner function miss locks (order-dependent missing edges).
+   */
+  private readonly partial = new Map<FunctionFacts, Map<string, Reach>>();
   /** Functions whose summary was cut by recursion (in-progress callee) or depth. */
   readonly truncated = new Set<string>();
 
   constructor(private readonly index: FunctionIndex) {}
 
-  /** Locks `fn` may take, keyed by class and operation. */
+  /** Locks `fn` may take, keyed by class, operation, caller locks dropped before it and _nested. */
   reach(fn: FunctionFacts, depth = 0): Map<string, Reach> {
-    const done = this.memo.get(fn);
+    const done = this.memo.get(fn) ?? this.partial.get(fn);
     if (done) return done;
-    if (this.active.has(fn) || depth > MAX_DEPTH) {
+    const onStack = this.stack.indexOf(fn);
+    if (onStack >= 0 || depth > MAX_DEPTH) {
       this.truncated.add(fn.name);
+      if (onStack >= 0) this.cutAt = Math.min(this.cutAt, onStack);
       return new Map();
     }
-    this.active.add(fn);
+    const level = this.stack.length;
+    const outerCut = this.cutAt;
+    this.cutAt = Infinity;
+    this.stack.push(fn);
     const out = new Map<string, Reach>();
     const add = (r: Reach): void => {
-      const key = `${r.lock.class}\u0000${r.op}`;
+      // The dropped set and _nested are part of the key: keeping only the shortest chain per class
+      // let an acquisition after dropping the caller's lock hide one that does not drop it.
+      const key = `${r.lock.class}\u0000${r.op}\u0000${[...r.dropped].sort().join(',')}\u0000${r.subclass === undefined ? '' : 'nested'}`;
       const prev = out.get(key);
       if (!prev || r.chain.length < prev.chain.length) out.set(key, r);
     };
@@ -54,16 +70,24 @@ export class Summaries {
       if (a.subclass !== undefined) r.subclass = a.subclass;
       add(r);
     }
+    // A class this function releases for its callers and takes again (vcpu_run() around
+    // xfer_to_guest_mode_handle_work()) is the callers' lock when held here: a callee that
+    // drops it drops theirs. Counting it as this function's own lost the callee's drop.
+    const retaken = new Set(fn.releasesCallers.map((u) => u.class));
     for (const c of fn.calls) {
-      const heldHere = new Set(c.held.map((h) => h.class));
+      const heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
       for (const r of this.reachOfCall(c.callee, fn.file, depth + 1).values()) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
         const dropped = [...new Set([...r.dropped.filter((d) => !heldHere.has(d)), ...c.dropped])];
         add({ ...r, chain: [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain], dropped });
       }
     }
-    this.active.delete(fn);
-    this.memo.set(fn, out);
+    this.stack.pop();
+    const cut = this.cutAt < level;
+    if (cut) this.partial.set(fn, out);
+    else this.memo.set(fn, out);
+    this.cutAt = Math.min(outerCut, cut ? this.cutAt : Infinity);
+    if (this.stack.length === 0) this.partial.clear();
     return out;
   }
 

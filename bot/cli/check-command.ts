@@ -3,6 +3,9 @@ import cliProgress from 'cli-progress';
 import { auditTree } from '../../analyzers/audit.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { CHECK_FORMATS, type CheckFormat } from '../render/check/index.js';
+import { renderCheckText } from '../render/check/text.js';
+import { ANSI, wantsColour } from '../render/findings/ansi-style.js';
+import { PLAIN } from '../render/findings/finding-text.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { treeArchs } from '../../analyzers/index/files.js';
@@ -37,6 +40,7 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
         }
       : undefined,
   });
-  io.stdout(CHECK_FORMATS[options.format](result));
+  const style = wantsColour(Boolean(io.stdoutIsTTY)) ? ANSI : PLAIN;
+  io.stdout(options.format === 'text' ? renderCheckText(result, style) : CHECK_FORMATS[options.format](result));
   return result.findings.some((f) => f.severity === 'error') ? EXIT.findings : EXIT.ok;
 }

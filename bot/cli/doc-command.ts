@@ -13,8 +13,10 @@ export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd: string;
-  /** stderr is a terminal: progress bars and colour. */
+  /** stderr is a terminal: progress bars. */
   isTTY?: boolean;
+  /** stdout is a terminal: colour, unless NO_COLOR. */
+  stdoutIsTTY?: boolean;
 }
 
 export function runDoc(options: DocOptions, io: Io): ExitCode {

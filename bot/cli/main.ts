@@ -24,6 +24,7 @@ function defaultIo(): Io {
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
   };
 }
 
