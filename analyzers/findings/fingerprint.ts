@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { FindingKind, RawFinding } from './model.js';
 
-export function fingerprint(kind: FindingKind, f: Pick<RawFinding, 'outer' | 'inner' | 'cycle'>, scope = ''): string {
+export function fingerprint(kind: FindingKind | string, f: Pick<RawFinding, 'outer' | 'inner' | 'cycle'>, scope = ''): string {
   const members = f.cycle ? [...new Set(f.cycle.map((l) => l.outer))].sort().join(',') : '';
   const text = [kind, f.outer ?? '', f.inner ?? '', members, scope].join('\u0000');
   return createHash('sha256').update(text).digest('hex').slice(0, 16);

@@ -41,9 +41,16 @@ export interface CycleLink {
 /** Code evidence for and against an order, as in a maintainer's review. */
 export interface Evidence {
   /** Sites taking the locks in the order the finding is about. */
-  against: { count: number; sites: FindingSite[] };
+  against: EvidenceSide;
   /** Sites taking them the other way round (the documented way), when any. */
-  agreeing: { count: number; sites: FindingSite[] };
+  agreeing: EvidenceSide;
+}
+
+export interface EvidenceSide {
+  count: number;
+  sites: FindingSite[];
+  /** What these sites do, when it is not "take inner inside outer" ("call synchronize_srcu() under kvm->lock"). */
+  label?: string;
 }
 
 /** What a rule reports; the registry completes it into a Finding. */
@@ -73,3 +80,6 @@ export interface Finding extends RawFinding {
   /** Why the severity differs from the rule's, or anything else the reader must know. */
   note?: string;
 }
+
+/** A finding of any rule family (engine or doc review): what renderers accept. */
+export type AnyFinding = Omit<Finding, 'kind'> & { kind: string };

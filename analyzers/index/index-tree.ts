@@ -38,8 +38,10 @@ export interface IndexOptions {
   cache: CacheOptions;
   /** Called after each file with (done, total): the CLI's progress bar. */
   progress?: (done: number, total: number) => void;
-  /** Index only these tree-relative files (tests); default: indexedFiles(tree). */
+  /** Index only these tree-relative files; default: indexedFiles(tree). */
   files?: string[];
+  /** Read a file's text; default: from the tree. Patch review passes the tree with the series applied in memory. */
+  read?: (file: string) => string;
 }
 
 type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
@@ -84,7 +86,8 @@ export async function indexTree(tree: string, opts: IndexOptions): Promise<TreeI
   const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'));
   const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'));
   const files = opts.files ?? indexedFiles(tree);
-  const sources = files.map((file) => ({ file, text: readFileSync(join(tree, file), 'utf8') }));
+  const read = opts.read ?? ((file: string) => readFileSync(join(tree, file), 'utf8'));
+  const sources = files.map((file) => ({ file, text: read(file) }));
   const total = sources.length;
   let done = 0;
 

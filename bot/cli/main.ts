@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DocInputError } from '../../knowledge/doc/reader.js';
+import { isSourceError } from '../../analyzers/sources/errors.js';
 import { packageRoot } from '../../knowledge/package-root.js';
 import { ORDER_FORMATS } from '../render/order/index.js';
 import { runCheck, type CheckOptions } from './check-command.js';
+import { runMbox, type MboxOptions } from './mbox-command.js';
 import { runDoc, type DocOptions, type Io } from './doc-command.js';
 import { CHECK_FORMATS } from '../render/check/index.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -68,6 +70,20 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .addHelpText('after', '\nExit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input.')
     .action(async (opts: CheckOptions) => done(await runCheck(opts, io)));
 
+  program
+    .command('mbox')
+    .description(
+      'review a patch series (mbox from lore or b4, git format-patch file or directory, .patch/.diff, or - for stdin) ' +
+        'for lock-ordering bugs against a kernel tree and its locking.rst',
+    )
+    .argument('<input>', 'the series')
+    .option('--tree <dir>', 'kernel tree the series applies to (default: the current directory when it is one; else hunk-only review)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'email', 'sarif']).default('text'))
+    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .option('--no-cache', 'do not read or write the index cache')
+    .addHelpText('after', '\nExit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input.')
+    .action(async (input: string, opts: MboxOptions) => done(await runMbox(input, opts, io)));
+
   return program;
 }
 
@@ -84,7 +100,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof DocInputError || err instanceof InputError) {
+    if (err instanceof DocInputError || err instanceof InputError || isSourceError(err)) {
       io.stderr(`kvm-review: ${err.message}\n`);
       return EXIT.usage;
     }

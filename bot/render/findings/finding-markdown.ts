@@ -2,12 +2,12 @@
 import type { BlockContent, RootContent } from 'mdast';
 import { u } from 'unist-builder';
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
-import type { Finding } from '../../../analyzers/findings/model.js';
+import type { AnyFinding, Finding } from '../../../analyzers/findings/model.js';
 import { chainLines, cycleLines } from './finding-text.js';
 
 const ICON: Record<Finding['severity'], string> = { error: '🛑', warning: '⚠️', info: 'ℹ️' };
 
-export function findingNodes(f: Finding): RootContent[] {
+export function findingNodes(f: AnyFinding): RootContent[] {
   const nodes: RootContent[] = [
     u('heading', { depth: 3 as const }, [
       u('text', `${ICON[f.severity]} ${f.severity}: `),
@@ -33,7 +33,7 @@ export function findingNodes(f: Finding): RootContent[] {
     nodes.push(
       u('paragraph', [
         u('strong', [u('text', 'Evidence: ')]),
-        u('text', `${against.count} site(s) take ${f.inner} inside ${f.outer}; ${agreeing.count} take it the other way.`),
+        u('text', `${against.count} site(s) ${against.label ?? `take ${f.inner} inside ${f.outer}`}; ${agreeing.count} ${agreeing.label ?? 'take it the other way'}.`),
       ]),
     );
   }

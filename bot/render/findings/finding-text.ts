@@ -4,7 +4,7 @@
  * scenario table and what to do instead.
  */
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
-import type { CycleLink, Finding, FindingSite } from '../../../analyzers/findings/model.js';
+import type { AnyFinding, CycleLink, Finding, FindingSite } from '../../../analyzers/findings/model.js';
 
 export interface TextStyle {
   bold(s: string): string;
@@ -39,7 +39,7 @@ function siteList(sites: FindingSite[], count: number, max = 3): string {
   return names.join(', ') + more;
 }
 
-export function findingLines(f: Finding, style: TextStyle = PLAIN): string[] {
+export function findingLines(f: AnyFinding, style: TextStyle = PLAIN): string[] {
   const out: string[] = [];
   const arch = f.arch ? ` [${f.arch}]` : '';
   out.push(`${style.severity(f.severity, f.severity)}: ${style.bold(f.kind)}${arch}: ${f.message}`);
@@ -59,8 +59,14 @@ export function findingLines(f: Finding, style: TextStyle = PLAIN): string[] {
   }
   if (f.evidence) {
     const { against, agreeing } = f.evidence;
-    const line = `  evidence: ${against.count} site${against.count === 1 ? '' : 's'} take${against.count === 1 ? 's' : ''} ${f.inner} inside ${f.outer} (${siteList(against.sites, against.count)})`;
-    out.push(agreeing.count ? `${line}; ${agreeing.count} take it the other way (${siteList(agreeing.sites, agreeing.count)})` : `${line}; none take it the other way`);
+    const plural = (n: number): string => `${n} site${n === 1 ? '' : 's'}`;
+    // Labels are written for several sites ("take X inside Y"); one site takes the singular verb.
+    const what = (side: typeof against, fallback: string): string => {
+      const text = side.label ?? fallback;
+      return side.count === 1 ? text.replace(/^(take|call)\b/, '$1s') : text;
+    };
+    const line = `  evidence: ${plural(against.count)} ${what(against, `take ${f.inner} inside ${f.outer}`)} (${siteList(against.sites, against.count)})`;
+    out.push(agreeing.count ? `${line}; ${plural(agreeing.count)} ${what(agreeing, 'take it the other way')} (${siteList(agreeing.sites, agreeing.count)})` : `${line}; none ${agreeing.label ?? 'take it the other way'}`);
   }
   if (f.cycle && f.cycle.length > 1 && (f.kind === 'order-inversion' || f.kind === 'srcu-violation' || f.kind === 'cycle')) {
     out.push('', '  Possible unsafe locking scenario:', '');

@@ -1,0 +1,86 @@
+/**
+ * Which findings of the "after" state a patch is responsible for, and where
+ * in its post-image to put them: a finding is the patch's when it is new, or
+ * when its evidence runs through a line the patch adds (another instance of
+ * a known problem). Its place is the first added line on its chain.
+ */
+import { fingerprint } from '../findings/fingerprint.js';
+import type { Finding, FindingSite } from '../findings/model.js';
+import type { FunctionFacts } from '../locks/model.js';
+import type { ChainStep } from '../order/model.js';
+import type { FileDiff } from '../series/model.js';
+import type { StateAnalysis } from './analyse-state.js';
+import type { ReviewFinding } from './model.js';
+
+/** Added post-image lines per file. */
+export function addedLines(files: readonly FileDiff[]): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const f of files) {
+    const set = new Set<number>();
+    for (const h of f.hunks) for (const l of h.lines) if (l.type === 'add' && l.newLine) set.add(l.newLine);
+    if (set.size) out.set(f.newPath ?? f.path, set);
+  }
+  return out;
+}
+
+/** Functions of the after state that contain an added line, with their first added line. */
+function changedFunctions(functions: readonly FunctionFacts[], added: Map<string, Set<number>>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const fn of functions) {
+    const lines = added.get(fn.file);
+    if (!lines) continue;
+    const inside = [...lines].filter((l) => l >= fn.line && l <= fn.endLine).sort((a, b) => a - b);
+    if (inside[0] !== undefined) out.set(`${fn.file}\u0000${fn.name}`, inside[0]);
+  }
+  return out;
+}
+
+function evidenceSites(f: Finding): FindingSite[] {
+  return [...f.sites, ...(f.cycle ?? []).flatMap((l) => (l.site ? [l.site] : []))];
+}
+
+interface Placement {
+  file: string;
+  line: number;
+  placement: ReviewFinding['placement'];
+  chain: ChainStep[];
+  function: string;
+}
+
+function place(f: Finding, added: Map<string, Set<number>>, changed: Map<string, number>): Placement | null {
+  const sites = evidenceSites(f);
+  for (const s of sites) {
+    for (const step of s.chain) {
+      if (added.get(step.file)?.has(step.line)) return { file: step.file, line: step.line, placement: 'added', chain: s.chain, function: step.function };
+    }
+  }
+  for (const s of sites) {
+    for (const step of s.chain) {
+      const first = changed.get(`${step.file}\u0000${step.function}`);
+      if (first !== undefined) return { file: step.file, line: first, placement: 'changed', chain: s.chain, function: step.function };
+    }
+  }
+  return null;
+}
+
+export function attribute(
+  patch: { index: number; subject: string; files: readonly FileDiff[] },
+  before: StateAnalysis | null,
+  after: StateAnalysis,
+): ReviewFinding[] {
+  const added = addedLines(patch.files);
+  const changed = changedFunctions(after.functions, added);
+  const out = new Map<string, ReviewFinding>();
+  for (const [arch, findings] of after.findings) {
+    const known = new Set((before?.findings.get(arch) ?? []).map((f) => f.fingerprint));
+    for (const f of findings) {
+      const where = place(f, added, changed);
+      const isNew = !known.has(f.fingerprint);
+      if (!where || (!isNew && where.placement !== 'added')) continue;
+      const fp = fingerprint(f.kind, f, where.function);
+      if (out.has(fp)) continue;
+      out.set(fp, { ...f, fingerprint: fp, patch: { index: patch.index, subject: patch.subject }, file: where.file, line: where.line, placement: where.placement, chain: where.chain });
+    }
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,38 @@
+/** `mbox --format text`: the review grouped by patch, readable like a maintainer's reply. */
+import type { PatchReview, ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
+import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
+
+function patchLabel(p: PatchReview, total: number): string {
+  return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`;
+}
+
+function findingBlock(f: ReviewFinding, style: TextStyle): string[] {
+  const lines = findingLines(f, style);
+  const where = `  at ${f.file}:${f.line}${f.placement === 'added' ? ' (added line)' : f.placement === 'changed' ? ' (in a function the patch changes)' : ''}`;
+  // The review's own location line replaces the engine's one-step "at:" line.
+  return [lines[0] ?? '', where, ...lines.slice(1).filter((l) => !l.startsWith('  at: '))];
+}
+
+export function renderReviewText(r: ReviewResult, style: TextStyle = PLAIN): string {
+  const out: string[] = [];
+  const against = r.mode === 'tree' ? `the kernel tree ${r.tree}` : 'the embedded locking.rst facts (no kernel tree)';
+  out.push(`kvm-review: "${r.series.subject}" v${r.series.version}, ${r.series.total} patch${r.series.total === 1 ? '' : 'es'}, reviewed against ${against}`);
+  if (r.series.choice) out.push(`series: ${r.series.choice}`);
+  if (r.series.missing.length) out.push(`missing: patch${r.series.missing.length > 1 ? 'es' : ''} ${r.series.missing.join(', ')} of ${r.series.total} not in the input`);
+  if (r.degraded) out.push(`DEGRADED: ${r.degraded}`);
+  for (const n of r.notes) out.push(`note: ${n}`);
+  if (r.patches.length === 0) out.push('', 'no patch in the input');
+  for (const p of r.patches) {
+    out.push('', `${style.bold(patchLabel(p, r.series.total))}${p.messageId ? `  <${p.messageId}>` : ''}`);
+    if (p.status !== 'reviewed') out.push(`  ${p.status}: ${p.reason ?? ''}`);
+    else if (p.reason) out.push(`  partial: ${p.reason}`);
+    for (const a of p.applyFailures) out.push(`  did not apply: ${a.file}${a.hunk ? ` ${a.hunk}` : ''}: ${a.reason}`);
+    if (p.status === 'reviewed' && p.findings.length === 0) out.push('  no lock-order findings');
+    for (const f of [...p.findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)) out.push(...findingBlock(f, style).map((l) => `  ${l}`), '');
+    if (p.removedEdges.length) out.push(`  removes: ${p.removedEdges.map((e) => `${e.outer} -> ${e.inner}`).join(', ')}`);
+  }
+  const all = r.patches.flatMap((p) => p.findings);
+  const n = (s: string): number => all.filter((f) => f.severity === s).length;
+  out.push('', `${n('error')} errors, ${n('warning')} warnings, ${n('info')} info in ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'}`);
+  return out.join('\n') + '\n';
+}
