@@ -47,7 +47,7 @@ export function applyFiles(overlay: Overlay, files: readonly FileDiff[]): ApplyF
       }
       let text = source;
       for (const h of f.hunks) {
-        const out = applyPatch(text, structured(f, [h]), { fuzzFactor: 0 });
+        const out = applyPatch(text, structured(f, [h]), { fuzzFactor: 2 });
         if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
         else text = out;
       }

@@ -32,11 +32,11 @@ export function findingNodes(f: AnyFinding): RootContent[] {
     const { against, agreeing } = f.evidence;
     nodes.push(
       u('paragraph', [
-        u('strong', [u('text', 'Evidence: ')]),
-        u('text', `${against.count} site(s) ${against.label ?? `take ${f.inner} inside ${f.outer}`}; ${agreeing.count} ${agreeing.label ?? 'take it the other way'}.`),
+        u('strong', [u('text', 'Evidence:')]),
+        u('text', ` ${against.count} site(s) ${against.label ?? `take ${f.inner} inside ${f.outer}`}; ${agreeing.count} ${agreeing.label ?? 'take it the other way'}.`),
       ]),
     );
   }
-  nodes.push(u('paragraph', [u('strong', [u('text', 'Suggestion: ')]), u('text', f.suggestion)]));
+  nodes.push(u('paragraph', [u('strong', [u('text', 'Suggestion:')]), u('text', ` ${f.suggestion}`)]));
   return nodes;
 }

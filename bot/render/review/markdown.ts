@@ -9,7 +9,7 @@ export function renderReviewMarkdown(r: ReviewResult): string {
   const nodes: RootContent[] = [
     u('heading', { depth: 2 as const }, [u('text', `kvm-review: ${r.series.subject} (v${r.series.version})`)]),
   ];
-  if (r.degraded) nodes.push(u('blockquote', [u('paragraph', [u('strong', [u('text', 'Degraded: ')]), u('text', r.degraded)])]));
+  if (r.degraded) nodes.push(u('blockquote', [u('paragraph', [u('strong', [u('text', 'Degraded:')]), u('text', ` ${r.degraded}`)])]));
   if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch ${r.series.missing.join(', ')} of ${r.series.total}.`)]));
   for (const p of r.patches) {
     nodes.push(u('heading', { depth: 3 as const }, [u('text', `${p.index}/${r.series.total}: ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`)]));
