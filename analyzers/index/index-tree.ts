@@ -30,6 +30,8 @@ export interface FileFacts {
 export interface TreeIndex {
   tree: string;
   files: FileFacts[];
+  /** The struct types the files were analysed with, and their cache key: reuse them to re-index a few .c files. */
+  types: { types: StructTypes; key: string };
   cache: { dir: string | null; hits: number; misses: number };
   ms: number;
 }
@@ -42,6 +44,8 @@ export interface IndexOptions {
   files?: string[];
   /** Read a file's text; default: from the tree. Patch review passes the tree with the series applied in memory. */
   read?: (file: string) => string;
+  /** Struct types from an earlier index of the same headers: skip step 1 (only .c files may be in `files`). */
+  types?: { types: StructTypes; key: string };
 }
 
 type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
@@ -95,7 +99,7 @@ export async function indexTree(tree: string, opts: IndexOptions): Promise<TreeI
   const parsed = new Map<string, ParsedFile>();
   const defs: CStructDef[] = [];
   const headerKeys: string[] = [];
-  for (const { file, text } of sources) {
+  for (const { file, text } of opts.types ? [] : sources) {
     if (!file.endsWith('.h')) continue;
     const key = sha256(version, 'structs', file, text);
     headerKeys.push(key);
@@ -109,8 +113,8 @@ export async function indexTree(tree: string, opts: IndexOptions): Promise<TreeI
     structCache.put(key, toJson(p.structs));
     defs.push(...p.structs);
   }
-  const types = mergeStructTypes(defs);
-  const typesKey = sha256(...headerKeys);
+  const types = opts.types?.types ?? mergeStructTypes(defs);
+  const typesKey = opts.types?.key ?? sha256(...headerKeys);
 
   // 2. Lock facts of every file.
   const out: FileFacts[] = [];
@@ -134,6 +138,7 @@ export async function indexTree(tree: string, opts: IndexOptions): Promise<TreeI
   return {
     tree,
     files: out,
+    types: { types, key: typesKey },
     cache: { dir, hits: factCache.hits, misses: factCache.misses },
     ms: Date.now() - started,
   };

@@ -8,7 +8,7 @@ import type { LockClass } from '../../knowledge/lock-names.js';
 import type { Finding } from '../findings/model.js';
 import type { CacheOptions } from '../index/cache.js';
 import { archOf, indexedFiles } from '../index/files.js';
-import { indexTree, type FileFacts } from '../index/index-tree.js';
+import { indexTree, type FileFacts, type TreeIndex } from '../index/index-tree.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { edgeKey, type ObservedEdge } from '../order/model.js';
 import { observeOrder } from '../order/observe.js';
@@ -20,26 +20,62 @@ const INDEXED = /^(virt\/kvm\/|include\/kvm\/|arch\/[^/]+\/kvm\/|include\/linux\
 
 export interface StateAnalysis {
   files: FileFacts[];
-  /** Per architecture. */
-  findings: Map<string, Finding[]>;
-  observed: Map<string, ObservedEdge[]>;
+  /** The struct types of the index, for an incremental re-index of the next state. */
+  types?: TreeIndex['types'];
   functions: FunctionFacts[];
+  /** Architectures this state can be asked about. */
+  archs: string[];
+  /** Findings of code built for `arch` (computed on first use: most patches concern one architecture). */
+  findings(arch: string): Finding[];
+  /** Observed edges of code built for `arch` (computed on first use). */
+  observed(arch: string): ObservedEdge[];
 }
 
-export async function analyseState(overlay: Overlay, archs: string[], doc: DocumentedOrder, cache: CacheOptions, base: string[]): Promise<StateAnalysis> {
-  const files = [...new Set([...base, ...overlay.changedPaths().filter((p) => INDEXED.test(p) && /\.[ch]$/.test(p))])].filter((f) => !overlay.isDeleted(f));
-  const index = await indexTree(overlay.tree, { cache, files, read: (f) => overlay.read(f) ?? '' });
+/** A StateAnalysis over given functions, observing each architecture only when asked. */
+export function lazyState(functions: FunctionFacts[], archs: string[], doc: DocumentedOrder, files: FileFacts[] = [], keep: (f: Finding) => Finding | null = (f) => f): StateAnalysis {
   const classes = new Set<LockClass>();
-  for (const f of index.files) for (const fn of f.functions) for (const a of fn.acquires) classes.add(a.lock.class);
-  const findings = new Map<string, Finding[]>();
-  const observed = new Map<string, ObservedEdge[]>();
-  for (const arch of archs) {
-    const fns = index.files.filter((f) => f.arch === null || f.arch === arch).flatMap((f) => f.functions);
-    const order = observeOrder(fns);
-    observed.set(arch, order.edges);
-    findings.set(arch, runRules({ doc, observed: order.edges, arch, codeClasses: classes }));
+  for (const fn of functions) for (const a of fn.acquires) classes.add(a.lock.class);
+  const memo = new Map<string, { edges: ObservedEdge[]; findings: Finding[] }>();
+  const get = (arch: string): { edges: ObservedEdge[]; findings: Finding[] } => {
+    let m = memo.get(arch);
+    if (!m) {
+      const edges = observeOrder(functions.filter((fn) => archOf(fn.file) === null || archOf(fn.file) === arch)).edges;
+      const findings = runRules({ doc, observed: edges, arch, codeClasses: classes }).flatMap((f) => keep(f) ?? []);
+      m = { edges, findings };
+      memo.set(arch, m);
+    }
+    return m;
+  };
+  return { files, functions, archs, findings: (a) => get(a).findings, observed: (a) => get(a).edges };
+}
+
+/**
+ * Analyse a state. With `previous` and the paths the patch changed, only
+ * those files are re-indexed (when no header changed: headers decide every
+ * file's struct types, so a header change re-reads the index).
+ */
+export async function analyseState(
+  overlay: Overlay,
+  archs: string[],
+  doc: DocumentedOrder,
+  cache: CacheOptions,
+  base: string[],
+  previous?: { state: StateAnalysis; changed: string[] },
+): Promise<StateAnalysis> {
+  const files = [...new Set([...base, ...overlay.changedPaths().filter((p) => INDEXED.test(p) && /\.[ch]$/.test(p))])].filter((f) => !overlay.isDeleted(f));
+  const read = (f: string): string => overlay.read(f) ?? '';
+  const prev = previous?.state;
+  const changed = new Set(previous?.changed ?? []);
+  if (prev?.types && prev.files.length && ![...changed].some((p) => p.endsWith('.h'))) {
+    const todo = files.filter((f) => changed.has(f));
+    const index = await indexTree(overlay.tree, { cache, files: todo, read, types: prev.types });
+    const fresh = new Map(index.files.map((f) => [f.file, f]));
+    const kept = prev.files.filter((f) => !changed.has(f.file) && files.includes(f.file));
+    const all = [...kept, ...fresh.values()];
+    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all), types: prev.types };
   }
-  return { files: index.files, findings, observed, functions: index.files.flatMap((f) => f.functions) };
+  const index = await indexTree(overlay.tree, { cache, files, read });
+  return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files), types: index.types };
 }
 
 /** The tree's indexed files, for every state of a review. */

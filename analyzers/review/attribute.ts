@@ -67,13 +67,14 @@ export function attribute(
   patch: { index: number; subject: string; files: readonly FileDiff[] },
   before: StateAnalysis | null,
   after: StateAnalysis,
+  archs: readonly string[] = after.archs,
 ): ReviewFinding[] {
   const added = addedLines(patch.files);
   const changed = changedFunctions(after.functions, added);
   const out = new Map<string, ReviewFinding>();
-  for (const [arch, findings] of after.findings) {
-    const known = new Set((before?.findings.get(arch) ?? []).map((f) => f.fingerprint));
-    for (const f of findings) {
+  for (const arch of archs) {
+    const known = new Set((before?.findings(arch) ?? []).map((f) => f.fingerprint));
+    for (const f of after.findings(arch)) {
       const where = place(f, added, changed);
       const isNew = !known.has(f.fingerprint);
       if (!where || (!isNew && where.placement !== 'added')) continue;

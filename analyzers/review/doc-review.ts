@@ -9,7 +9,6 @@
 import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/model.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { Evidence, FindingSite, RawFinding, Severity } from '../findings/model.js';
-import type { ObservedEdge } from '../order/model.js';
 import { sitesOf } from '../rules/shared.js';
 import type { StateAnalysis } from './analyse-state.js';
 import type { DocReviewKind, ReviewFinding } from './model.js';
@@ -22,14 +21,14 @@ function key(e: OrderEdge): string {
 }
 
 /** Code evidence for `outer -> inner` (with kvm->srcu as the SRCU read side or synchronize_srcu()). */
-function evidenceFor(e: OrderEdge, observed: ReadonlyMap<string, ObservedEdge[]>): Evidence {
-  const archs = e.arch ? [e.arch] : [...observed.keys()];
+function evidenceFor(e: OrderEdge, code: StateAnalysis): Evidence {
+  const archs = e.arch ? [e.arch] : code.archs;
   const collect = (outer: string, inner: string, op: 'acquire' | 'sync'): { count: number; sites: FindingSite[] } => {
     const seen = new Set<string>();
     let count = 0;
     const sites: FindingSite[] = [];
     for (const a of archs) {
-      for (const o of observed.get(a) ?? []) {
+      for (const o of code.observed(a)) {
         if (o.outer !== outer || o.inner !== inner || o.innerOp !== op) continue;
         for (const s of sitesOf(o)) {
           const k = `${s.file}:${s.line}`;
@@ -84,7 +83,7 @@ export function reviewDocPatch(
 
   for (const e of after.edges) {
     if (beforeKeys.has(key(e))) continue;
-    const ev = evidenceFor(e, code.observed);
+    const ev = evidenceFor(e, code);
     const rule: Quote = { line: e.line, text: e.text };
     const base = { outer: e.outer, inner: e.inner, rule, rulePath: [rule], evidence: ev, arch: e.arch };
     if (ev.against.count > 0) {
@@ -124,7 +123,7 @@ export function reviewDocPatch(
 
   for (const e of before.edges) {
     if (afterKeys.has(key(e)) || e.srcu) continue;
-    const ev = evidenceFor(e, code.observed);
+    const ev = evidenceFor(e, code);
     if (ev.agreeing.count === 0) continue;
     add('doc-removed', 'warning', {
       outer: e.outer,

@@ -7,15 +7,13 @@
 import { parseFile } from '../c/parse-file.js';
 import { mergeStructTypes } from '../c/struct-types.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
-import type { LockClass } from '../../knowledge/lock-names.js';
 import { typeEnv } from '../index/index-tree.js';
 import { archOf } from '../index/files.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
-import { observeOrder } from '../order/observe.js';
-import { runRules } from '../rules/index.js';
 import type { FileDiff, Hunk } from '../series/model.js';
-import type { StateAnalysis } from './analyse-state.js';
+import { lazyState, type StateAnalysis } from './analyse-state.js';
+import type { Finding } from '../findings/model.js';
 
 export const DEGRADED =
   'no kernel tree: each hunk was read on its own against the embedded locking.rst facts. Locks held by callers, ' +
@@ -64,16 +62,8 @@ export async function analyseHunks(files: readonly FileDiff[], doc: DocumentedOr
   const functions = (await Promise.all(cFiles.map(hunkFunctions))).flat();
   // Generic code is checked with the rules every architecture shares plus x86's, the richest set.
   const archs = [...new Set(cFiles.map((f) => archOf(f.newPath ?? f.path) ?? 'x86'))];
-  const classes = new Set<LockClass>(functions.flatMap((fn) => fn.acquires.map((a) => a.lock.class)));
-  const findings = new Map<string, ReturnType<typeof runRules>>();
-  const observed = new Map<string, ReturnType<typeof observeOrder>['edges']>();
-  for (const arch of archs) {
-    const order = observeOrder(functions.filter((fn) => archOf(fn.file) === null || archOf(fn.file) === arch));
-    observed.set(arch, order.edges);
-    // doc-stale and leaf checks need the whole code: hunks alone would make every documented lock look unused.
-    const found = runRules({ doc, observed: order.edges, arch, codeClasses: classes }).filter((f) => f.kind !== 'doc-stale');
-    // Generic code reviewed without a tree is no one architecture's.
-    findings.set(arch, found.map((f) => ({ ...f, arch: archOf(f.sites[0]?.file ?? '') })));
-  }
-  return { files: [], findings, observed, functions };
+  // doc-stale needs the whole code: hunks alone would make every documented lock look unused.
+  // Generic code reviewed without a tree is no one architecture's.
+  const keep = (f: Finding): Finding | null => (f.kind === 'doc-stale' ? null : { ...f, arch: archOf(f.sites[0]?.file ?? '') });
+  return lazyState(functions, archs, doc, [], keep);
 }

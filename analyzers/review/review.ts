@@ -118,13 +118,15 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
     const docBefore = docOf(overlay, doc);
     const docAfter = touchesDoc ? docOf(next, doc) : docBefore;
     before ??= await analyseState(overlay, archs, docBefore, opts.cache, base);
-    const after: StateAnalysis = cPaths.length || touchesDoc ? await analyseState(next, archs, docAfter, opts.cache, base) : before;
+    const changed = p.files.flatMap((f) => [f.newPath, f.oldPath]).filter((x): x is string => Boolean(x));
+    const after: StateAnalysis =
+      cPaths.length || touchesDoc ? await analyseState(next, archs, docAfter, opts.cache, base, { state: before, changed }) : before;
     // 5.
     if (cPaths.length) {
-      pr.findings.push(...attribute(info, before, after));
+      pr.findings.push(...attribute(info, before, after, stateArchs));
       for (const arch of stateArchs) {
-        const now = edgeKeys(after.observed.get(arch) ?? []);
-        for (const e of before.observed.get(arch) ?? []) {
+        const now = edgeKeys(after.observed(arch));
+        for (const e of before.observed(arch)) {
           if (!now.has(`${e.outer}\u0000${e.inner}\u0000${e.innerOp}`) && !pr.removedEdges.some((r) => r.outer === e.outer && r.inner === e.inner)) {
             pr.removedEdges.push({ outer: e.outer, inner: e.inner });
           }

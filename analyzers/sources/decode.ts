@@ -1,0 +1,123 @@
+/**
+ * Decodes one raw message with postal-mime: transfer encodings
+ * (quoted-printable, base64), charsets, multipart (the text/plain parts; an
+ * S/MIME or PGP signature is an attachment and is left out), encoded-word
+ * headers. A message postal-mime cannot decode is kept, with its raw body
+ * and a problem, because a patch must never disappear.
+ */
+import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
+import { messageOf } from './errors.js';
+import type { RawMessage } from './mbox-split.js';
+import type { Person, SourceMessage, TextAttachment } from './model.js';
+import { countOf, decodeUtf8 } from './text.js';
+
+/** Decodes `raw` found in `file`. Never throws. */
+export async function decodeMessage(raw: RawMessage, file: string): Promise<SourceMessage> {
+  const problems: string[] = [];
+  const position = { file, index: raw.index, line: raw.line };
+  let email: Email;
+  try {
+    email = await PostalMime.parse(raw.content);
+  } catch (e) {
+    problems.push(`the MIME structure could not be decoded (${messageOf(e)}); the raw body is used`);
+    return fallback(raw, position, problems);
+  }
+  const body = (email.text ?? '').replace(/\r\n?/g, '\n');
+  // U+FFFD written as such in the raw bytes (EF BF BD) is text, not a decoding loss.
+  const replaced = countOf(body, '\uFFFD') - countOf(raw.content.toString('latin1'), '\u00ef\u00bf\u00bd');
+  if (replaced > 0) problems.push(`${replaced} character(s) of the body are not valid in its declared charset and read as U+FFFD`);
+  const date = isoDate(email.date);
+  if (email.date && !date) problems.push(`the Date header does not parse: ${email.date}`);
+  const bodyLine = directBodyLine(raw);
+  return {
+    position: bodyLine === undefined ? position : { ...position, bodyLine },
+    messageId: firstId(email.messageId),
+    inReplyTo: firstId(email.inReplyTo),
+    references: allIds(email.references),
+    subject: oneLine(email.subject ?? ''),
+    from: person(email.from),
+    date,
+    body,
+    attachments: email.attachments.flatMap(textAttachment),
+    bytes: raw.content.length,
+    synthetic: false,
+    flowed: /^content-type:[^\n]*(?:\n[ \t][^\n]*)*format\s*=\s*"?flowed/im.test(raw.content.toString('latin1')),
+    problems,
+  };
+}
+
+/** The message as mbox-reader saw it: raw headers, the body after the first empty line. */
+function fallback(raw: RawMessage, position: SourceMessage['position'], problems: string[]): SourceMessage {
+  const text = decodeUtf8(raw.content).text;
+  const split = text.indexOf('\n\n');
+  const header = (name: string): string | undefined => raw.headers.get(name)?.[0];
+  return {
+    position,
+    messageId: firstId(header('message-id')),
+    inReplyTo: firstId(header('in-reply-to')),
+    references: allIds(header('references')),
+    subject: oneLine(header('subject') ?? ''),
+    from: null,
+    date: isoDate(header('date')),
+    body: split < 0 ? '' : text.slice(split + 2),
+    attachments: [],
+    bytes: raw.content.length,
+    synthetic: false,
+    flowed: false,
+    problems,
+  };
+}
+
+/** First `<id>` of a header value, brackets removed; a bare value when it has no brackets. */
+export function firstId(value: string | undefined): string | null {
+  if (!value) return null;
+  const ids = allIds(value);
+  if (ids.length > 0) return ids[0] ?? null;
+  const bare = value.trim();
+  return bare === '' ? null : bare;
+}
+
+/** Every `<id>` of a header value, in order, brackets removed. */
+export function allIds(value: string | undefined): string[] {
+  if (!value) return [];
+  return [...value.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1] ?? '').filter((id) => id !== '');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** postal-mime gives ISO 8601 when the Date parses, the raw text otherwise. */
+function isoDate(value: string | undefined): string | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+function person(from: Address | undefined): Person | null {
+  const box = from?.address !== undefined ? from : from?.group?.[0];
+  if (!box?.address) return null;
+  return { name: box.name, email: box.address.toLowerCase() };
+}
+
+function textAttachment(a: Attachment): TextAttachment[] {
+  const patchName = a.filename !== null && /\.(?:patch|diff)$/i.test(a.filename);
+  if (!a.mimeType.startsWith('text/') && !patchName) return [];
+  const bytes = typeof a.content === 'string' ? Buffer.from(a.content) : new Uint8Array(a.content);
+  return [{ filename: a.filename, mimeType: a.mimeType, text: decodeUtf8(bytes).text.replace(/\r\n?/g, '\n') }];
+}
+
+/**
+ * The file line of the first body line, when the body is the file's text
+ * unchanged: one part, no quoted-printable/base64, not flowed.
+ */
+function directBodyLine(raw: RawMessage): number | undefined {
+  const header = (name: string): string => (raw.headers.get(name)?.[0] ?? '').toLowerCase();
+  if (/multipart\/|format\s*=\s*"?flowed/.test(header('content-type'))) return undefined;
+  const cte = header('content-transfer-encoding').trim();
+  if (cte !== '' && cte !== '7bit' && cte !== '8bit' && cte !== 'binary') return undefined;
+  const text = raw.content.toString('latin1');
+  const end = text.indexOf('\n\n');
+  if (end < 0) return undefined;
+  return raw.contentLine + countOf(text.slice(0, end), '\n') + 2;
+}

@@ -1,0 +1,51 @@
+/**
+ * The one error a source throws: the input as a whole cannot be read. It
+ * names the file and, where it makes sense, the line, so the CLI can print
+ * `file:line: reason` and exit 2 without a stack trace.
+ */
+
+/** Why an input was refused. */
+export type SourceErrorCode =
+  /** The file (or stdin, or the directory) holds nothing. */
+  | 'empty'
+  /** Neither an mbox, a mail message nor a diff. */
+  | 'not-mail'
+  /** A NUL byte: binary data, not text. */
+  | 'binary'
+  /** Over `maxInputBytes`. */
+  | 'too-large'
+  /** The file system said no (missing file, permission, a directory where a file was expected). */
+  | 'unreadable'
+  /** git failed on a public-inbox repository. */
+  | 'git';
+
+/** A typed, located input error. */
+export class SourceError extends Error {
+  /** Why. */
+  readonly code: SourceErrorCode;
+  /** The file as given (`-` for stdin). */
+  readonly file: string;
+  /** Optional: 1-based line the problem was found at. */
+  readonly line: number | undefined;
+  /** The reason alone, without the `file:line: ` prefix of `message`. */
+  readonly reason: string;
+
+  constructor(code: SourceErrorCode, file: string, reason: string, line?: number) {
+    super(`${file}${line === undefined ? '' : `:${line}`}: ${reason}`);
+    this.name = 'SourceError';
+    this.code = code;
+    this.file = file;
+    this.line = line;
+    this.reason = reason;
+  }
+}
+
+/** True for a SourceError (also across module copies, which `instanceof` misses under jest). */
+export function isSourceError(e: unknown): e is SourceError {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'SourceError' && 'code' in e && 'file' in e;
+}
+
+/** The message of any thrown value; duck-typed, since errors from node: modules and packages come from another realm under jest. */
+export function messageOf(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e);
+}

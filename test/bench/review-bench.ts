@@ -1,0 +1,102 @@
+/**
+ * `npm run bench` (second part): a warm review of a 10-patch series next to
+ * scripts/checkpatch.pl on the same patches, in one run each, as a ratio.
+ * Target: kvm-review no slower than checkpatch.pl.
+ *
+ * The series is made at run time from the tree (each patch adds a
+ * lockdep_assert_held() after a mutex_lock(&kvm->lock)), so no kernel text
+ * is kept in the repository.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTwoFilesPatch } from 'diff';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', '..', '..', 'bot', 'kvm-review.js');
+
+interface Made {
+  mbox: string;
+  patches: string[];
+}
+
+/** A plain mutex_lock() of a KVM lock on a line of its own. */
+const LOCK_LINE = /^(\t+)mutex_lock\((&(?:kvm|vcpu->kvm|vcpu)->(?:lock|slots_lock|mutex))\);$/;
+
+export function makeSeries(tree: string, dir: string, count = 10): Made {
+  const files = ['virt/kvm', 'arch/x86/kvm', 'arch/arm64/kvm'].flatMap((d) =>
+    (readdirSync(join(tree, d), { recursive: true }) as string[]).filter((f) => f.endsWith('.c')).sort().map((f) => `${d}/${f}`),
+  );
+  const patches: string[] = [];
+  let mbox = '';
+  for (const file of files) {
+    if (patches.length === count) break;
+    const text = readFileSync(join(tree, file), 'utf8');
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => LOCK_LINE.test(l));
+    if (at < 0) continue;
+    const m = LOCK_LINE.exec(lines[at] ?? '');
+    const changed = [...lines.slice(0, at + 1), `${m?.[1] ?? '\t'}lockdep_assert_held(${m?.[2] ?? ''});`, ...lines.slice(at + 1)].join('\n');
+    const k = patches.length + 1;
+    const diff = createTwoFilesPatch(`a/${file}`, `b/${file}`, text, changed, undefined, undefined, { context: 3 }).replace(/^(?:Index:.*\n)?=+\n/m, '');
+    const mail = [
+      `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001`,
+      `From: Bench <bench@example.org>`,
+      `Date: Mon, 16 Nov 2026 10:00:0${k % 10} +0000`,
+      `Subject: [PATCH ${k}/${count}] KVM: bench: assert the lock just taken in ${file}`,
+      `Message-ID: <bench-${k}@example.org>`,
+      '',
+      `Assert that kvm->lock is held right after taking it in ${file}.`,
+      '',
+      'Signed-off-by: Bench <bench@example.org>',
+      '---',
+      `diff --git a/${file} b/${file}`,
+      diff.replace(/\n$/, ''),
+      '-- ',
+      '2.47.0',
+      '',
+    ].join('\n');
+    const path = join(dir, `${String(k).padStart(4, '0')}-bench.patch`);
+    writeFileSync(path, mail);
+    patches.push(path);
+    mbox += mail + '\n';
+  }
+  writeFileSync(join(dir, 'series.mbx'), mbox);
+  return { mbox: join(dir, 'series.mbx'), patches };
+}
+
+function time(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+export function reviewBench(tree: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'kvm-review-review-bench-'));
+  try {
+    const made = makeSeries(tree, dir);
+    const cache = join(dir, 'cache');
+    const run = (): void => {
+      try {
+        execFileSync(process.execPath, [cli, 'mbox', made.mbox, '--tree', tree, '--format', 'json', '--cache-dir', cache], { stdio: 'pipe' });
+      } catch (e) {
+        // exit 1 means findings, not failure
+        if ((e as { status?: number }).status !== 1) throw e;
+      }
+    };
+    run();
+    const review = time(run);
+    const checkpatch = time(() => {
+      try {
+        execFileSync('perl', [join(tree, 'scripts', 'checkpatch.pl'), '--no-tree', '-q', ...made.patches], { stdio: 'pipe' });
+      } catch {
+        // checkpatch exits non-zero when it has something to say
+      }
+    });
+    console.log(`review of a ${made.patches.length}-patch series (warm cache): ${review.toFixed(0)} ms; checkpatch.pl on the same patches: ${checkpatch.toFixed(0)} ms; ratio ${(review / checkpatch).toFixed(2)} (target <= 1)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

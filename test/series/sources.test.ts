@@ -1,0 +1,139 @@
+/**
+ * The sources: splitting, positions, decoding (quoted-printable, base64,
+ * charsets), format-patch files and directories, lone messages, stdin.
+ * Inputs are the fixtures in fixtures/series and files generated here.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { openSource, readBytes, type SourceMessages } from '../../analyzers/sources/index.js';
+import { SERIES_FIXTURES, tempDir } from './paths.js';
+
+const DEMO = join(SERIES_FIXTURES, 'demo-v1-v2.mbx');
+
+async function read(path: string, stdin?: NodeJS.ReadableStream): Promise<SourceMessages> {
+  return (await openSource(path, stdin ? { stdin } : {})).read();
+}
+
+describe('an mbox of whole threads (demo-v1-v2.mbx)', () => {
+  it('splits nine messages and gives each its number and separator line', async () => {
+    const read1 = await read(DEMO);
+    expect(read1.kind).toBe('mbox');
+    expect(read1.warnings).toEqual([]);
+    expect(read1.messages.map((m) => [m.position.index, m.position.line])).toEqual([
+      [1, 1], [2, 22], [3, 78], [4, 117], [5, 136], [6, 155], [7, 212], [8, 230], [9, 249],
+    ]);
+    expect(read1.messages.every((m) => m.position.file === DEMO)).toBe(true);
+  });
+
+  it('keeps the thread headers, author and date', async () => {
+    const m = (await read(DEMO)).messages[5];
+    expect(m).toMatchObject({
+      messageId: '20240311090000.2000-2-jane@example.org',
+      inReplyTo: '20240311090000.2000-1-jane@example.org',
+      references: ['20240304090000.1000-1-jane@example.org', '20240311090000.2000-1-jane@example.org'],
+      subject: '[PATCH v2 1/2] KVM: demo: Add demo_lock',
+      from: { name: 'Jane Hacker', email: 'jane@example.org' },
+      date: '2024-03-11T09:00:01.000Z',
+      synthetic: false,
+      problems: [],
+    });
+  });
+
+  it('decodes quoted-printable (soft breaks, UTF-8) and base64 bodies', async () => {
+    const messages = (await read(DEMO)).messages;
+    const qp = messages[5]?.body ?? '';
+    expect(qp).toContain('This line is long on purpose, so that quoted-printable has to break it.');
+    expect(qp).toContain('Reported-by: Zoé Tester <zoe@example.net>');
+    expect(qp).toContain('+ * Lock order: kvm->slots_lock is taken outside demo_lock.');
+    const b64 = messages[6]?.body ?? '';
+    expect(b64).toContain('diff --git a/virt/kvm/demo.c b/virt/kvm/demo.c');
+    expect(b64).toContain('+\tmutex_lock(&kvm->slots_lock);');
+  });
+
+  it('maps body lines to file lines only for undecoded bodies', async () => {
+    const messages = (await read(DEMO)).messages;
+    expect(messages[1]?.position.bodyLine).toBe(34);
+    expect(readFileSync(DEMO, 'utf8').split('\n')[33]).toBe('Add a small device whose user count is protected by demo_lock.');
+    expect(messages[5]?.position.bodyLine).toBeUndefined();
+    expect(messages[6]?.position.bodyLine).toBeUndefined();
+  });
+
+  it('does not split at an unescaped body line starting with From, and unescapes >From', async () => {
+    const body = (await read(DEMO)).messages[1]?.body ?? '';
+    expect(body).toContain("\nFrom the memslot code's point of view nothing changes yet.\nFrom a reader's side, the same holds.\n");
+  });
+
+  it('reads the same bytes from stdin as `-`', async () => {
+    const viaStdin = await read('-', Readable.from([readFileSync(DEMO)]));
+    expect(viaStdin.path).toBe('-');
+    expect(viaStdin.messages).toHaveLength(9);
+    expect(viaStdin.messages[8]?.position).toEqual({ file: '-', index: 9, line: 249, bodyLine: 260 });
+    expect(readFileSync(DEMO, 'utf8').split('\n')[259]).toBe('On Tue, Mar 12, 2024, Rob Reviewer wrote:');
+  });
+});
+
+describe('git format-patch output', () => {
+  const dir = join(SERIES_FIXTURES, 'format-patch');
+
+  it('reads a directory in file-name order, one message per file', async () => {
+    const r = await read(dir);
+    expect(r.kind).toBe('directory');
+    expect(r.messages.map((m) => [m.subject, m.position.index, m.position.line])).toEqual([
+      ['[PATCH 0/2] KVM: demo: Order demo_lock inside slots_lock', 1, 1],
+      ['[PATCH 1/2] KVM: demo: Take slots_lock around demo_users', 1, 1],
+      ['[PATCH 2/2] Documentation: demo: Write down the demo_lock order', 1, 1],
+    ]);
+    expect(r.messages[1]?.position.file).toBe(join(dir, '0001-KVM-demo-Take-slots_lock-around-demo_users.patch'));
+  });
+
+  it('keeps an unescaped From line of a commit message inside its message', async () => {
+    const file = join(dir, '0001-KVM-demo-Take-slots_lock-around-demo_users.patch');
+    const r = await read(file);
+    expect(r.kind).toBe('format-patch');
+    expect(r.messages).toHaveLength(1);
+    expect(r.messages[0]?.body).toContain('\nFrom the memslot side nothing changes: it already holds slots_lock.\n');
+  });
+
+  it('lists files it does not read and files it cannot read in the warnings', async () => {
+    const tmp = tempDir();
+    writeFileSync(join(tmp, '0001-a.patch'), readFileSync(join(dir, '0001-KVM-demo-Take-slots_lock-around-demo_users.patch')));
+    writeFileSync(join(tmp, '0002-empty.patch'), '');
+    writeFileSync(join(tmp, 'notes.txt'), 'not a patch\n');
+    const r = await read(tmp);
+    expect(r.messages).toHaveLength(1);
+    expect(r.warnings).toEqual([
+      { file: join(tmp, '0002-empty.patch'), message: 'skipped: the input is empty' },
+      { file: join(tmp, 'notes.txt'), message: 'not a .patch/.diff/.mbx/.mbox/.eml file; skipped' },
+    ]);
+  });
+});
+
+describe('single messages and charsets', () => {
+  /** A one-part mail with the given charset parameter (or none) and raw body bytes. */
+  function mail(charset: string | null, body: Buffer): Buffer {
+    const type = charset ? `text/plain; charset=${charset}` : 'text/plain';
+    const head = `From: Jane Hacker <jane@example.org>\nSubject: [PATCH] demo: note\nMessage-ID: <lone@example.org>\nDate: Mon, 4 Mar 2024 09:00:00 +0000\nContent-Type: ${type}\nContent-Transfer-Encoding: 8bit\n\n`;
+    return Buffer.concat([Buffer.from(head), body]);
+  }
+  const latin1 = Buffer.from('Caf\xe9 lock.\n', 'latin1');
+
+  it('reads a lone message with no mbox separator', async () => {
+    const r = await readBytes(mail('utf-8', Buffer.from('Hello.\n')), 'lone.eml');
+    expect(r.kind).toBe('message');
+    expect(r.messages[0]).toMatchObject({ messageId: 'lone@example.org', body: 'Hello.\n', position: { file: 'lone.eml', index: 1, line: 1, bodyLine: 8 } });
+  });
+
+  it('decodes a declared Latin-1 body', async () => {
+    const m = (await readBytes(mail('iso-8859-1', latin1), 'latin1.eml')).messages[0];
+    expect(m?.body).toBe('Café lock.\n');
+    expect(m?.problems).toEqual([]);
+  });
+
+  it('reports bytes that are not valid in the declared (default UTF-8) charset', async () => {
+    const m = (await readBytes(mail(null, latin1), 'bad.eml')).messages[0];
+    expect(m?.body).toBe('Caf\uFFFD lock.\n');
+    expect(m?.problems).toEqual(['1 character(s) of the body are not valid in its declared charset and read as U+FFFD']);
+  });
+});
