@@ -83,13 +83,21 @@ export function baseFiles(tree: string): string[] {
   return indexedFiles(tree);
 }
 
-/** Architectures a patch's C files concern: their own, or every one for generic code. */
+/**
+ * Generic code is reviewed as x86 and arm64 build it: between them they
+ * call every generic path the other architectures do, and they carry all
+ * the architecture-scoped rules of locking.rst. (`check --arch all` audits
+ * every architecture.)
+ */
+export const GENERIC_ARCHS = ['arm64', 'x86'];
+
+/** Architectures a patch's C files concern: their own, or GENERIC_ARCHS for generic code. */
 export function archsFor(paths: readonly string[], treeArchs: readonly string[]): string[] {
   const out = new Set<string>();
   for (const p of paths) {
     const a = archOf(p);
     if (a) out.add(a);
-    else treeArchs.forEach((t) => out.add(t));
+    else GENERIC_ARCHS.forEach((t) => out.add(t));
   }
   return [...out].filter((a) => treeArchs.includes(a)).sort();
 }

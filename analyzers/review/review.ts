@@ -94,6 +94,8 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
   const ids = [series.cover?.messageId, ...series.patches.map((p) => p.messageId)].filter((x): x is string => Boolean(x));
 
   const archs = opts.tree ? treeArchs(opts.tree) : [];
+  // Doc-patch evidence for generic rules: the architectures generic code is reviewed as.
+  const docArchs = archsFor(['virt/kvm/kvm_main.c'], archs);
   const base = opts.tree ? baseFiles(opts.tree) : [];
   let overlay = opts.tree ? new Overlay(opts.tree) : null;
   let before: StateAnalysis | null = null;
@@ -117,10 +119,10 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
     const stateArchs = archsFor(cPaths.length ? cPaths : ['virt/kvm/kvm_main.c'], archs);
     const docBefore = docOf(overlay, doc);
     const docAfter = touchesDoc ? docOf(next, doc) : docBefore;
-    before ??= await analyseState(overlay, archs, docBefore, opts.cache, base);
+    before ??= await analyseState(overlay, docArchs, docBefore, opts.cache, base);
     const changed = p.files.flatMap((f) => [f.newPath, f.oldPath]).filter((x): x is string => Boolean(x));
     const after: StateAnalysis =
-      cPaths.length || touchesDoc ? await analyseState(next, archs, docAfter, opts.cache, base, { state: before, changed }) : before;
+      cPaths.length || touchesDoc ? await analyseState(next, docArchs, docAfter, opts.cache, base, { state: before, changed }) : before;
     // 5.
     if (cPaths.length) {
       pr.findings.push(...attribute(info, before, after, stateArchs));
