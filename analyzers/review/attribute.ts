@@ -80,7 +80,7 @@ export function attribute(
       if (!where || (!isNew && where.placement !== 'added')) continue;
       const fp = fingerprint(f.kind, f, where.function);
       if (out.has(fp)) continue;
-      out.set(fp, { ...f, fingerprint: fp, patch: { index: patch.index, subject: patch.subject }, file: where.file, line: where.line, placement: where.placement, chain: where.chain });
+      out.set(fp, { ...f, fingerprint: fp, patch: { index: patch.index, subject: patch.subject } as const, file: where.file, line: where.line, placement: where.placement, chain: where.chain });
     }
   }
   return [...out.values()];

@@ -105,6 +105,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
     result.patches.push(pr);
     if (p.status !== 'ok' || series.duplicates.includes(p)) continue;
     const info = { index: p.index, subject: p.subject, files: p.files };
+    const ref = { index: p.index, subject: p.subject };
     if (!overlay || !opts.tree) {
       pr.findings = attribute(info, null, await analyseHunks(p.files, doc));
       continue;
@@ -136,7 +137,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
       }
     }
     // 6.
-    if (touchesDoc) pr.findings.push(...reviewDocPatch(info, docBefore, docAfter, after));
+    if (touchesDoc) pr.findings.push(...reviewDocPatch(ref, docBefore, docAfter, after));
     overlay = next;
     before = after;
   }

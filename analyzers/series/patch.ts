@@ -43,6 +43,7 @@ export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBy
     return fail(entry, 'skipped', `the body is ${formatBytes(message.body.length)}, over the ${formatBytes(maxPatchBytes)} patch limit (maxPatchBytes): not parsed`);
   }
   let scan = scanDiff(message.body);
+  let inAttachment = false;
   const block = inBodyHeaders(scan);
   readAuthor(scan, block, entry);
   entry.description = scan.lines.slice(block?.[1] ?? 0, scan.descriptionEnd).join('\n').trim();
@@ -51,12 +52,14 @@ export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBy
     if (!attached) return fail(entry, 'failed', 'no diff in the message: it is truncated, or the patch is not in a text part');
     entry.warnings.push(`the diff is in the attachment ${attached.a.filename ?? attached.a.mimeType}; its body lines are the attachment's`);
     scan = attached.scan;
+    inAttachment = true;
   }
   const files: FileDiff[] = [];
   const problems: string[] = [];
   for (const section of scan.sections) {
     const parsed = parseSection(scan.lines, section);
-    if ('message' in parsed) problems.push(`${parsed.message}${fileLine(message, parsed.line)}`);
+    // Attachment lines are not the file's lines, so only body problems get a file:line.
+    if ('message' in parsed) problems.push(`${parsed.message}${inAttachment ? '' : fileLine(message, parsed.line)}`);
     else files.push(parsed);
   }
   if (problems.length > 0) return fail(entry, 'failed', problems.join('; '));

@@ -58,7 +58,7 @@ export interface SplitResult {
  * quadratic in the chunk's line count (a 10 MB patch as one chunk took 60 s);
  * 64 KiB chunks, the size of a file stream's, keep it linear.
  */
-const CHUNK = 64 * 1024 * 1024;
+const CHUNK = 64 * 1024;
 
 function* chunks(bytes: Buffer): Generator<Buffer> {
   for (let at = 0; at < bytes.length; at += CHUNK) yield bytes.subarray(at, at + CHUNK);

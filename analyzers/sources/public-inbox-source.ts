@@ -57,17 +57,21 @@ export class PublicInboxSource implements PatchSource {
   /** Runs git on the repository; rejects with SourceError 'git' and git's own words. */
   private git(args: string[], input?: string): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', [`--git-dir=${this.path}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('git', [`--git-dir=${this.path}`, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.stdout?.on('data', (b: Buffer) => out.push(b));
+      child.stderr?.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => reject(new SourceError('git', this.path, `cannot run git: ${messageOf(e)}`)));
       child.on('close', (code) => {
         if (code === 0) resolve(Buffer.concat(out));
         else reject(new SourceError('git', this.path, `git ${args[0] ?? ''} failed: ${Buffer.concat(err).toString('utf8').trim()}`));
       });
-      child.stdin.end(input ?? '');
+      if (child.stdin) {
+        // git may exit before reading all of stdin (a bad object): EPIPE then, and 'close' reports git's own error.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(input);
+      }
     });
   }
 }

@@ -2,23 +2,16 @@
  * The kvm-review command line: flag parsing and wiring only. Each
  * subcommand hands its options to one module's run function.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DocInputError } from '../../knowledge/doc/reader.js';
 import { isSourceError } from '../../analyzers/sources/errors.js';
-import { packageRoot } from '../../knowledge/package-root.js';
+import { toolVersion } from './version.js';
 import { ORDER_FORMATS } from '../render/order/index.js';
 import { runCheck, type CheckOptions } from './check-command.js';
 import { runMbox, type MboxOptions } from './mbox-command.js';
 import { runDoc, type DocOptions, type Io } from './doc-command.js';
 import { CHECK_FORMATS } from '../render/check/index.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function defaultIo(): Io {
   return {
@@ -34,7 +27,7 @@ function defaultIo(): Io {
 export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   const program = new Command('kvm-review')
     .description('Review Linux KVM patches for lock-ordering bugs against Documentation/virt/kvm/locking.rst')
-    .version(version())
+    .version(toolVersion())
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();

@@ -10,6 +10,7 @@ import type { Io } from './doc-command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { resolveTree } from './tree-option.js';
 import { extraReviewFormats } from './review-formats.js';
+import { toolVersion } from './version.js';
 
 export interface MboxOptions {
   tree?: string;
@@ -28,7 +29,7 @@ export async function runMbox(input: string, options: MboxOptions, io: Io): Prom
   const result = await review({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache } });
   if (result.degraded && options.format !== 'text') io.stderr(`kvm-review: degraded: ${result.degraded}\n`);
   const style = wantsColour(Boolean(io.stdoutIsTTY)) ? ANSI : PLAIN;
-  const extra = extraReviewFormats();
+  const extra = extraReviewFormats(toolVersion());
   const render = options.format === 'text' ? (r: ReviewResult) => renderReviewText(r, style) : options.format in REVIEW_FORMATS ? REVIEW_FORMATS[options.format as keyof typeof REVIEW_FORMATS] : extra[options.format];
   if (!render) throw new Error(`no renderer for ${options.format}`);
   io.stdout(render(result));
