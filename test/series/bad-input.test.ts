@@ -97,7 +97,10 @@ describe('bad patches inside good input', () => {
     const diff = ['diff --git a/drivers/demo/regs.h b/drivers/demo/regs.h', 'new file mode 100644', '--- /dev/null', '+++ b/drivers/demo/regs.h', `@@ -0,0 +1,${n} @@`, ...lines].join('\n');
     const path = write('huge.mbx', mboxWith('[PATCH] demo: Add the generated register table', `Generated.\n---\n${diff}`));
     expect(readFileSync(path).length).toBeGreaterThan(10 * 1024 * 1024);
+    const start = Date.now();
     const ok = await readSeries(path);
+    // About 3 s here; mbox-reader fed the file as one chunk took 70 s (quadratic), which this bound catches.
+    expect(Date.now() - start).toBeLessThan(30_000);
     expect(ok.chosen?.patches[0]).toMatchObject({ status: 'ok', files: [{ path: 'drivers/demo/regs.h', isNew: true, additions: n }] });
     const skipped = await readSeries(path, { maxPatchBytes: 1024 * 1024 });
     expect(skipped.chosen?.patches[0]).toMatchObject({ status: 'skipped', files: [] });

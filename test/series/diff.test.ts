@@ -127,3 +127,26 @@ describe('diffs that go wrong in mail', () => {
     expect(patch.files.map((f) => [f.path, f.bodyLine, f.hunks[0]?.bodyLine])).toEqual([['virt/kvm/x.c', 3, 7], ['y.c', 10, 13]]);
   });
 });
+
+describe('patches in MIME parts', () => {
+  const DIFF = 'diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n';
+  const head = (type: string): string =>
+    `From: Jane Hacker <jane@example.org>\nSubject: [PATCH] demo: mime\nMessage-ID: <mime@example.org>\nMIME-Version: 1.0\nContent-Type: ${type}\n\n`;
+
+  it('reads the diff from the text/plain part of multipart/alternative, not the HTML', async () => {
+    const mail = `${head('multipart/alternative; boundary="b1"')}--b1\nContent-Type: text/plain\n\nWhy.\n---\n${DIFF}--b1\nContent-Type: text/html\n\n<p>Why.</p>\n--b1--\n`;
+    const r = assemble(await readBytes(Buffer.from(mail), 'alt.eml'));
+    expect(r.chosen?.patches[0]).toMatchObject({ status: 'ok', description: 'Why.', files: [{ path: 'a.c' }], warnings: [] });
+  });
+
+  it('falls back to a patch attached as text/x-patch, and says so', async () => {
+    const mail = `${head('multipart/mixed; boundary="b2"')}--b2\nContent-Type: text/plain\n\nThe fix is attached.\n--b2\nContent-Type: text/x-patch; name="fix.patch"\nContent-Disposition: attachment; filename="fix.patch"\n\n${DIFF}--b2--\n`;
+    const r = assemble(await readBytes(Buffer.from(mail), 'attached.eml'));
+    expect(r.chosen?.patches[0]).toMatchObject({
+      status: 'ok',
+      description: 'The fix is attached.',
+      files: [{ path: 'a.c', additions: 1, deletions: 1 }],
+      warnings: ["the diff is in the attachment fix.patch; its body lines are the attachment's"],
+    });
+  });
+});
