@@ -96,7 +96,9 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
   const archs = opts.tree ? treeArchs(opts.tree) : [];
   // Doc-patch evidence for generic rules: the architectures generic code is reviewed as.
   const docArchs = archsFor(['virt/kvm/kvm_main.c'], archs);
-  const base = opts.tree ? baseFiles(opts.tree) : [];
+  // Index only the builds the series concerns: generic code as GENERIC_ARCHS build it, plus any arch it touches.
+  const needed = new Set([...docArchs, ...series.patches.flatMap((p) => archsFor(p.files.map((f) => f.newPath ?? f.path).filter((f) => /^arch\//.test(f)), archs))]);
+  const base = opts.tree ? baseFiles(opts.tree).filter((f) => !/^arch\//.test(f) || needed.has(f.split('/')[1] ?? '')) : [];
   let overlay = opts.tree ? new Overlay(opts.tree) : null;
   let before: StateAnalysis | null = null;
   for (const p of [...series.patches, ...series.duplicates].sort((a, b) => a.index - b.index)) {

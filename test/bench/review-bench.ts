@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTwoFilesPatch } from 'diff';
+import { formatPatchMail } from '../helpers/format-patch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', '..', '..', 'bot', 'kvm-review.js');
@@ -40,24 +40,16 @@ export function makeSeries(tree: string, dir: string, count = 10): Made {
     const m = LOCK_LINE.exec(lines[at] ?? '');
     const changed = [...lines.slice(0, at + 1), `${m?.[1] ?? '\t'}lockdep_assert_held(${m?.[2] ?? ''});`, ...lines.slice(at + 1)].join('\n');
     const k = patches.length + 1;
-    const diff = createTwoFilesPatch(`a/${file}`, `b/${file}`, text, changed, undefined, undefined, { context: 3 }).replace(/^(?:Index:.*\n)?=+\n/m, '');
-    const mail = [
-      `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001`,
-      `From: Bench <bench@example.org>`,
-      `Date: Mon, 16 Nov 2026 10:00:0${k % 10} +0000`,
-      `Subject: [PATCH ${k}/${count}] KVM: bench: assert the lock just taken in ${file}`,
-      `Message-ID: <bench-${k}@example.org>`,
-      '',
-      `Assert that kvm->lock is held right after taking it in ${file}.`,
-      '',
-      'Signed-off-by: Bench <bench@example.org>',
-      '---',
-      `diff --git a/${file} b/${file}`,
-      diff.replace(/\n$/, ''),
-      '-- ',
-      '2.47.0',
-      '',
-    ].join('\n');
+    const mail = formatPatchMail({
+      file,
+      before: text,
+      after: changed,
+      from: 'Bench <bench@example.org>',
+      date: `Mon, 16 Nov 2026 10:00:0${k % 10} +0000`,
+      subject: `[PATCH ${k}/${count}] KVM: bench: assert the lock just taken in ${file}`,
+      messageId: `bench-${k}@example.org`,
+      body: `Assert that the lock is held right after taking it in ${file}.`,
+    });
     const path = join(dir, `${String(k).padStart(4, '0')}-bench.patch`);
     writeFileSync(path, mail);
     patches.push(path);

@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import type { ReviewResult } from '../../analyzers/review/model.js';
 import { review } from '../../analyzers/review/review.js';
+import { formatPatchMail } from '../helpers/format-patch.js';
 import { kernelTree } from '../helpers/paths.js';
 
 const DOC = 'Documentation/virt/kvm/locking.rst';
@@ -21,24 +21,14 @@ function makeDocPatch(tree: string, dir: string): string {
   if (drop < 0) throw new Error('6.12 locking.rst no longer has the line this test removes');
   const added = ['- kvm->mmu_lock is taken outside kvm->slots_lock', '', '- kvm->arch.tsc_write_lock is taken outside kvm_usage_lock'];
   const after = [...lines.slice(0, drop), ...added, ...lines.slice(drop + 1)].join('\n');
-  const diff = createTwoFilesPatch(`a/${DOC}`, `b/${DOC}`, before, after, undefined, undefined, { context: 3 }).replace(/^(?:Index:.*\n)?=+\n/m, '');
-  const mail = [
-    'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
-    'From: Test Author <test@example.org>',
-    'Date: Mon, 16 Nov 2026 10:00:00 +0000',
-    'Subject: [PATCH] Documentation: KVM: reorder a few locks',
-    'Message-ID: <doc-test@example.org>',
-    '',
-    'A documentation change written to exercise the doc-patch review.',
-    '',
-    'Signed-off-by: Test Author <test@example.org>',
-    '---',
-    `diff --git a/${DOC} b/${DOC}`,
-    diff.replace(/\n$/, ''),
-    '-- ',
-    '2.47.0',
-    '',
-  ].join('\n');
+  const mail = formatPatchMail({
+    file: DOC,
+    before,
+    after,
+    subject: '[PATCH] Documentation: KVM: reorder a few locks',
+    messageId: 'doc-test@example.org',
+    body: 'A documentation change written to exercise the doc-patch review.',
+  });
   const path = join(dir, 'doc.patch');
   writeFileSync(path, mail);
   return path;
