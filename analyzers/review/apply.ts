@@ -45,11 +45,16 @@ export function applyFiles(overlay: Overlay, files: readonly FileDiff[]): ApplyF
         failures.push({ file: f.path, hunk: null, reason: `${f.oldPath ?? f.path} does not exist in the tree` });
         continue;
       }
+      // All hunks in one pass (jsdiff splits the whole file per call); hunk by hunk only to find the ones that fail.
       let text = source;
-      for (const h of f.hunks) {
-        const out = applyPatch(text, structured(f, [h]), { fuzzFactor: 2 });
-        if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
-        else text = out;
+      const whole = applyPatch(text, structured(f, f.hunks), { fuzzFactor: 2 });
+      if (whole !== false) text = whole;
+      else {
+        for (const h of f.hunks) {
+          const out = applyPatch(text, structured(f, [h]), { fuzzFactor: 2 });
+          if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
+          else text = out;
+        }
       }
       if (f.isRenamed && f.oldPath && f.oldPath !== f.newPath) overlay.write(f.oldPath, null);
       overlay.write(f.newPath ?? f.path, f.isDeleted ? null : text);
