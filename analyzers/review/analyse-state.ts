@@ -102,6 +102,14 @@ export function archsFor(paths: readonly string[], treeArchs: readonly string[])
   return [...out].filter((a) => treeArchs.includes(a)).sort();
 }
 
-export function edgeKeys(edges: readonly ObservedEdge[]): Set<string> {
-  return new Set(edges.map((e) => edgeKey(e.outer, e.inner, e.innerOp)));
+/** Orders the code took before a patch and no longer takes after it. */
+export function removedEdges(before: StateAnalysis, after: StateAnalysis, archs: readonly string[]): { outer: LockClass; inner: LockClass }[] {
+  const out = new Map<string, { outer: LockClass; inner: LockClass }>();
+  for (const arch of archs) {
+    const now = new Set(after.observed(arch).map((e) => edgeKey(e.outer, e.inner, e.innerOp)));
+    for (const e of before.observed(arch)) {
+      if (!now.has(edgeKey(e.outer, e.inner, e.innerOp))) out.set(`${e.outer}\u0000${e.inner}`, { outer: e.outer, inner: e.inner });
+    }
+  }
+  return [...out.values()];
 }

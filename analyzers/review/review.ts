@@ -10,13 +10,14 @@
  * 7. every patch of the input in the result, with a status.
  */
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
+import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
 import { loadDocumentedOrder, LOCKING_RST } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { CacheOptions } from '../index/cache.js';
 import { treeArchs } from '../index/files.js';
 import { readSeries } from '../series/read-series.js';
 import type { PatchEntry, ReadSeriesOptions, Series } from '../series/model.js';
-import { analyseState, archsFor, baseFiles, edgeKeys, type StateAnalysis } from './analyse-state.js';
+import { analyseState, archsFor, baseFiles, removedEdges, type StateAnalysis } from './analyse-state.js';
 import { applyFiles } from './apply.js';
 import { attribute } from './attribute.js';
 import { reviewDocPatch } from './doc-review.js';
@@ -71,7 +72,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
     ...read.others.map((o) => `${o.position.file}:${o.position.line}: not reviewed: "${o.subject}" (${o.reason})`),
   ];
   // 2.
-  const doc = opts.tree ? loadDocumentedOrder({ tree: opts.tree, cwd: opts.tree }) : loadDocumentedOrder({ cwd: '/nonexistent' });
+  const doc = opts.tree ? loadDocumentedOrder({ tree: opts.tree, cwd: opts.tree }) : loadEmbeddedOrder();
   const result: ReviewResult = {
     series: {
       subject: series?.title ?? '',
@@ -129,14 +130,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
     // 5.
     if (cPaths.length) {
       pr.findings.push(...attribute(info, before, after, stateArchs));
-      for (const arch of stateArchs) {
-        const now = edgeKeys(after.observed(arch));
-        for (const e of before.observed(arch)) {
-          if (!now.has(`${e.outer}\u0000${e.inner}\u0000${e.innerOp}`) && !pr.removedEdges.some((r) => r.outer === e.outer && r.inner === e.inner)) {
-            pr.removedEdges.push({ outer: e.outer, inner: e.inner });
-          }
-        }
-      }
+      pr.removedEdges = removedEdges(before, after, stateArchs);
     }
     // 6.
     if (touchesDoc) pr.findings.push(...reviewDocPatch(ref, docBefore, docAfter, after));
