@@ -70,6 +70,8 @@ export interface RawFinding {
   suggestion: string;
   /** Architecture the finding applies to (null: generic code). */
   arch: string | null;
+  /** Optional: lock classes derived from a variable's name, not its declared type. */
+  guessed?: string[];
 }
 
 export interface Finding extends RawFinding {

@@ -54,6 +54,10 @@ export function runRules(ctx: RuleContext, severities: Partial<Record<FindingKin
         finding.severity = severity;
         finding.note = `the evidence goes through ${depth} calls; check that the path is feasible before trusting it`;
       }
+      if (raw.guessed?.length) {
+        const guess = `the class of ${raw.guessed.join(' and ')} comes from a variable's name, not its declared type`;
+        finding.note = finding.note ? `${finding.note}; ${guess}` : guess;
+      }
       out.push(finding);
     }
   }

@@ -8,7 +8,7 @@ import { edgesFor } from '../../knowledge/doc/order-graph.js';
 import type { RawFinding } from '../findings/model.js';
 import { isBlocking } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { at, documentedLocks, sitesOf, SRCU } from './shared.js';
+import { at, documentedLocks, sitesOf, SRCU, guessedClasses } from './shared.js';
 
 export function leafViolation(ctx: RuleContext): RawFinding[] {
   const claim = ctx.doc.leafClaim;
@@ -30,6 +30,7 @@ export function leafViolation(ctx: RuleContext): RawFinding[] {
       evidence: { against: { count: e.count, sites }, agreeing: { count: 0, sites: [] } },
       suggestion: `document "${e.outer} is taken outside ${e.inner}", or release ${e.outer} before taking ${e.inner}`,
       arch: ctx.arch,
+      guessed: guessedClasses(e),
     });
   }
   return out;

@@ -6,7 +6,7 @@ import { orderPath } from '../../knowledge/doc/order-graph.js';
 import type { RawFinding } from '../findings/model.js';
 import { isBlocking } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { at, isReadRead, observedEdge, sitesOf, SRCU } from './shared.js';
+import { at, isReadRead, observedEdge, sitesOf, SRCU, guessedClasses } from './shared.js';
 
 export function orderInversion(ctx: RuleContext): RawFinding[] {
   const out: RawFinding[] = [];
@@ -37,6 +37,7 @@ export function orderInversion(ctx: RuleContext): RawFinding[] {
       ],
       suggestion: `take ${e.inner} before ${e.outer}, or drop ${e.outer} before the call that takes ${e.inner}`,
       arch: ctx.arch,
+      guessed: guessedClasses(e),
     });
   }
   return out;

@@ -35,3 +35,13 @@ export function observedEdge(ctx: RuleContext, outer: LockClass, inner: LockClas
 export function at(site: FindingSite | undefined): string {
   return site ? `${site.function}() (${site.file}:${site.line})` : 'an unknown site';
 }
+
+/** Classes of an edge that came from a variable's name rather than its declared type. */
+export function guessedClasses(...edges: (ObservedEdge | undefined)[]): string[] {
+  const out = new Set<string>();
+  for (const e of edges) {
+    if (e?.outerUse.guessed) out.add(e.outer);
+    if (e?.innerUse.guessed) out.add(e.inner);
+  }
+  return [...out];
+}

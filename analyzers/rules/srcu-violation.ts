@@ -6,7 +6,7 @@
  */
 import type { RawFinding } from '../findings/model.js';
 import type { RuleContext } from './context.js';
-import { at, observedEdge, sitesOf, SRCU } from './shared.js';
+import { at, observedEdge, sitesOf, SRCU, guessedClasses } from './shared.js';
 
 export function srcuViolation(ctx: RuleContext): RawFinding[] {
   const out: RawFinding[] = [];
@@ -39,6 +39,7 @@ export function srcuViolation(ctx: RuleContext): RawFinding[] {
       ],
       suggestion: `take ${e.inner} before entering the kvm->srcu read-side section (or drop the SRCU read lock around it); if synchronize_srcu() is the new part, use call_srcu()`,
       arch: ctx.arch,
+      guessed: guessedClasses(e),
     });
   }
   return out;

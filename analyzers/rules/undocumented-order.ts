@@ -3,7 +3,7 @@ import { isOrderedBefore } from '../../knowledge/doc/order-graph.js';
 import type { RawFinding } from '../findings/model.js';
 import { isBlocking } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { at, documentedLocks, sitesOf, SRCU } from './shared.js';
+import { at, documentedLocks, sitesOf, SRCU, guessedClasses } from './shared.js';
 
 export function undocumentedOrder(ctx: RuleContext): RawFinding[] {
   const documented = documentedLocks(ctx);
@@ -24,6 +24,7 @@ export function undocumentedOrder(ctx: RuleContext): RawFinding[] {
       evidence: { against: { count: e.count, sites }, agreeing: { count: 0, sites: [] } },
       suggestion: `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
       arch: ctx.arch,
+      guessed: guessedClasses(e),
     });
   }
   return out;
