@@ -64,8 +64,8 @@ export async function auditTree(tree: string, opts: AuditOptions): Promise<Check
   let truncated = 0;
 
   for (const arch of archs) {
-    const functions = index.files.filter((f) => f.arch === null || f.arch === arch).flatMap((f) => f.functions);
-    const order = observeOrder(functions);
+    const files = index.files.filter((f) => f.arch === null || f.arch === arch);
+    const order = observeOrder(files.flatMap((f) => f.functions), files.flatMap((f) => f.ops));
     unresolvedCalls = Math.max(unresolvedCalls, [...order.index.unresolved.values()].reduce((a, b) => a + b, 0));
     truncated = Math.max(truncated, order.summaries.truncated.size);
     for (const f of runRules({ doc: opts.doc, observed: order.edges, arch, codeClasses: classes }, opts.severities)) {

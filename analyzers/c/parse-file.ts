@@ -7,6 +7,7 @@ import type { CFunction, CStructDef, ParseStats } from './model.js';
 import { parseC, type SyntaxTree } from './parser.js';
 import { preprocess } from './preprocess.js';
 import { readStructs } from './struct-types.js';
+import { readOpsTables, type COpsEntry } from './ops-tables.js';
 
 /** A parsed file. Function bodies are nodes of `tree`: use them before dispose(). */
 export interface ParsedFile {
@@ -18,6 +19,8 @@ export interface ParsedFile {
   stats: ParseStats;
   /** Struct definitions of this file; merge files with mergeStructTypes(). */
   structs: CStructDef[];
+  /** Function-table slots this file fills (`.vcpu_run = vmx_vcpu_run`). */
+  ops: COpsEntry[];
   /** The tree-sitter tree of the pre-blanked text (node offsets equal source offsets). */
   tree: SyntaxTree;
   /** Free the tree's wasm memory; the functions' nodes are invalid afterwards. */
@@ -35,6 +38,7 @@ export async function parseFile(file: string, source: string): Promise<ParsedFil
     functions,
     stats,
     structs: readStructs(tree, file),
+    ops: readOpsTables(tree, file),
     tree,
     dispose() {
       if (!disposed) tree.delete();

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localDeclarations } from '../c/functions.js';
 import type { CFunction, CSkipped, CStructDef, StructTypes } from '../c/model.js';
+import type { COpsEntry } from '../c/ops-tables.js';
 import { parseFile, type ParsedFile } from '../c/parse-file.js';
 import { memberType, mergeStructTypes } from '../c/struct-types.js';
 import type { TypeEnv } from '../locks/lock-class.js';
@@ -25,6 +26,8 @@ export interface FileFacts {
   clean: number;
   damaged: number;
   skipped: CSkipped[];
+  /** Function-table slots the file fills, for calls through kvm_x86_call() and friends. */
+  ops: COpsEntry[];
 }
 
 export interface TreeIndex {
@@ -80,6 +83,7 @@ function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFac
     clean: parsed.stats.clean,
     damaged: parsed.stats.damaged,
     skipped: parsed.stats.skipped,
+    ops: parsed.ops,
   };
 }
 

@@ -44,3 +44,48 @@ export function conditionTry(cond: SyntaxNode, isTry: (name: string) => boolean)
   }
   return null;
 }
+
+/** Macros that call through a function table: kvm_x86_call(vcpu_run) is the kvm_x86_ops slot vcpu_run. */
+const OPS_MACROS: Record<string, string> = { kvm_x86_call: 'kvm_x86_ops', kvm_x86_call_ret: 'kvm_x86_ops', kvm_pmu_call: 'kvm_pmu_ops' };
+/** The macro half of `kvm_x86_call(f)(args)`: a name, not a call to anything. */
+export function isOpsMacro(name: string): boolean {
+  return name in OPS_MACROS || name === 'static_call';
+}
+
+/** static_call() keys and the table they belong to (arch/x86/include/asm/kvm-x86-ops.h names them this way). */
+const STATIC_CALL_KEYS: [RegExp, string][] = [
+  [/^kvm_x86_pmu_(\w+)$/, 'kvm_pmu_ops'],
+  [/^kvm_x86_(\w+)$/, 'kvm_x86_ops'],
+];
+
+/**
+ * The table slot a call goes through, as `ops:<struct>.<field>`, or null:
+ * `kvm_x86_call(f)(...)`, `static_call(kvm_x86_f)(...)`, `kvm_x86_ops.f(...)`,
+ * and `p->f(...)` when p's declared type is a struct.
+ */
+export function opsCallee(call: SyntaxNode, varType: (name: string) => string | undefined): string | null {
+  const fn = call.childForFieldName('function');
+  if (!fn) return null;
+  if (fn.type === 'call_expression') {
+    const macro = callName(fn);
+    const arg = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
+    if (macro && OPS_MACROS[macro]) return `ops:${OPS_MACROS[macro]}.${arg}`;
+    if (macro === 'static_call') {
+      for (const [re, struct] of STATIC_CALL_KEYS) {
+        const m = re.exec(arg);
+        if (m?.[1]) return `ops:${struct}.${m[1]}`;
+      }
+    }
+    return null;
+  }
+  if (fn.type === 'field_expression') {
+    const base = fn.childForFieldName('argument');
+    const field = fn.childForFieldName('field')?.text;
+    if (base?.type !== 'identifier' || !field) return null;
+    // A declared struct (pointer) variable, else a global named after its struct type (kvm_x86_ops).
+    const type = varType(base.text);
+    const struct = type ? /^struct (\w+)\s*\*?$/.exec(type)?.[1] : base.text;
+    return struct ? `ops:${struct}.${field}` : null;
+  }
+  return null;
+}

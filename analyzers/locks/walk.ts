@@ -12,7 +12,7 @@ import { lineOf, type SyntaxNode } from '../c/parser.js';
 import { copyState, distinct, drop, join, release, take, type HeldState } from './held-state.js';
 import { lockClassOf, type TypeEnv } from './lock-class.js';
 import type { AcquireSite, FunctionFacts, HeldLock, LockUse } from './model.js';
-import { callName, conditionTry, stripParens } from './syntax.js';
+import { callName, conditionTry, isOpsMacro, opsCallee, stripParens } from './syntax.js';
 
 /** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
 const LOOP_PASSES = 2;
@@ -352,8 +352,14 @@ class Walker {
       return this.takeGuard(use, prim, lineOf(call), state);
     }
     const name = callName(call);
-    // `guard` is only ever the guard(T) half of guard(T)(&x), handled above: not a call to anything.
-    if (!name || name === 'guard') return state;
+    if (!name) {
+      const slot = opsCallee(call, (v) => this.env.vars.get(v));
+      if (slot) this.recordCall(slot, lineOf(call), state);
+      return state;
+    }
+    // `guard` is only ever the guard(T) half of guard(T)(&x), handled above, and kvm_x86_call(f) the
+    // table half of kvm_x86_call(f)(args): neither is a call to anything.
+    if (name === 'guard' || isOpsMacro(name)) return state;
     const prim = lookupPrimitive(name);
     if (!prim) {
       this.recordCall(name, lineOf(call), state);

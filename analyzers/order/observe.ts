@@ -3,6 +3,7 @@
  * every site where the second is taken while the first is held, directly
  * or through callees, with the chain.
  */
+import type { COpsEntry } from '../c/ops-tables.js';
 import type { FunctionFacts, HeldLock } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
 import { edgeKey, MAX_SITES, type EdgeSite, type ObservedEdge } from './model.js';
@@ -14,8 +15,8 @@ export interface ObservedOrder {
   summaries: Summaries;
 }
 
-export function observeOrder(functions: readonly FunctionFacts[]): ObservedOrder {
-  const index = new FunctionIndex(functions);
+export function observeOrder(functions: readonly FunctionFacts[], ops: readonly COpsEntry[] = []): ObservedOrder {
+  const index = new FunctionIndex(functions, ops);
   const summaries = new Summaries(index);
   const edges = new Map<string, ObservedEdge>();
 

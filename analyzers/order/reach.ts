@@ -96,8 +96,19 @@ export class Summaries {
    * curated table of helpers outside the index (knowledge/external-locks.ts).
    */
   reachOfCall(callee: string, fromFile: string, depth = 0): Map<string, Reach> {
-    const fn = this.index.resolve(callee, fromFile);
-    if (fn) return this.reach(fn, depth);
+    const targets = this.index.resolveAll(callee, fromFile);
+    if (targets.length === 1 && targets[0]) return this.reach(targets[0], depth);
+    if (targets.length > 1) {
+      // A table slot: whatever any implementation may take, the shortest chain for each.
+      const union = new Map<string, Reach>();
+      for (const t of targets) {
+        for (const [key, r] of this.reach(t, depth)) {
+          const prev = union.get(key);
+          if (!prev || r.chain.length < prev.chain.length) union.set(key, r);
+        }
+      }
+      return union;
+    }
     const ext = externalLocks(callee);
     const out = new Map<string, Reach>();
     if (!ext || (ext.arch && ext.arch !== archOf(fromFile) && archOf(fromFile) !== null)) return out;

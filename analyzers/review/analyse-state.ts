@@ -39,7 +39,9 @@ export function lazyState(functions: FunctionFacts[], archs: string[], doc: Docu
   const get = (arch: string): { edges: ObservedEdge[]; findings: Finding[] } => {
     let m = memo.get(arch);
     if (!m) {
-      const edges = observeOrder(functions.filter((fn) => archOf(fn.file) === null || archOf(fn.file) === arch)).edges;
+      const inArch = (file: string): boolean => archOf(file) === null || archOf(file) === arch;
+      const ops = files.flatMap((f) => (inArch(f.file) ? f.ops : []));
+      const edges = observeOrder(functions.filter((fn) => inArch(fn.file)), ops).edges;
       const findings = runRules({ doc, observed: edges, arch, codeClasses: classes }).flatMap((f) => keep(f) ?? []);
       m = { edges, findings };
       memo.set(arch, m);

@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   const indexMs = performance.now() - started;
   functions = index.files.reduce((n, f) => n + f.functions.length, 0);
   for (const arch of ['x86', 'arm64']) {
-    edges += observeOrder(index.files.filter((f) => f.arch === null || f.arch === arch).flatMap((f) => f.functions)).edges.length;
+    const files = index.files.filter((f) => f.arch === null || f.arch === arch);
+    edges += observeOrder(files.flatMap((f) => f.functions), files.flatMap((f) => f.ops)).edges.length;
   }
   console.log(
     JSON.stringify({

@@ -77,6 +77,26 @@ describe('check on 6.1', () => {
   });
 });
 
+describe('calls through function tables', () => {
+  it('6.1 riscv: the SBI HSM handler, reached through sbi_ext->handler, takes kvm->lock under vcpu->mutex', async () => {
+    const r = await check('6.1', 'riscv');
+    const f = r.findings.find((x) => x.kind === 'order-inversion' && x.inner === 'kvm->lock');
+    expect(f?.severity).toBe('error');
+    expect(chains(f)[0]).toBe('kvm_vcpu_ioctl > kvm_arch_vcpu_ioctl_run > kvm_riscv_vcpu_exit > kvm_riscv_vcpu_sbi_ecall > kvm_sbi_ext_hsm_handler');
+  });
+
+  it('6.12 riscv (fixed with mp_state_lock): no inversion', async () => {
+    const r = await check('6.12', 'riscv');
+    expect(errors(r)).toEqual([]);
+  });
+
+  it('6.12 x86: chains continue into vendor code through kvm_x86_call()', async () => {
+    const r = await check('6.12', 'x86');
+    const through = r.observed.flatMap((o) => o.sites).filter((s) => s.chain.some((c) => c.function === 'svm_set_msr' || c.function === 'vmx_set_msr'));
+    expect(through.length).toBeGreaterThan(0);
+  });
+});
+
 describe('check on 6.12', () => {
   let x86: CheckResult;
   let arm64: CheckResult;
