@@ -50,10 +50,19 @@ export function applyFiles(overlay: Overlay, files: readonly FileDiff[]): ApplyF
       const whole = applyPatch(text, structured(f, f.hunks), { fuzzFactor: 2 });
       if (whole !== false) text = whole;
       else {
+        let present = new Set(text.split('\n'));
         for (const h of f.hunks) {
+          // A line the hunk deletes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
+          if (h.lines.some((l) => l.type === 'del' && !present.has(l.content))) {
+            failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
+            continue;
+          }
           const out = applyPatch(text, structured(f, [h]), { fuzzFactor: 2 });
           if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
-          else text = out;
+          else {
+            text = out;
+            present = new Set(text.split('\n'));
+          }
         }
       }
       if (f.isRenamed && f.oldPath && f.oldPath !== f.newPath) overlay.write(f.oldPath, null);
