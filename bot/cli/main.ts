@@ -7,10 +7,10 @@ import { DocInputError } from '../../knowledge/doc/reader.js';
 import { isSourceError } from '../../analyzers/sources/errors.js';
 import { toolVersion } from './version.js';
 import { ORDER_FORMATS } from '../render/order/index.js';
-import { runCheck, type CheckOptions } from './check-command.js';
-import { runMbox, type MboxOptions } from './mbox-command.js';
+import type { CheckOptions } from './check-command.js';
+import type { MboxOptions } from './mbox-command.js';
+import { CHECK_FORMAT_NAMES, REVIEW_FORMAT_NAMES } from './format-names.js';
 import { runDoc, type DocOptions, type Io } from './doc-command.js';
-import { CHECK_FORMATS } from '../render/check/index.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 
 function defaultIo(): Io {
@@ -57,11 +57,15 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     )
     .option('--tree <dir>', 'kernel tree (default: the current directory when it is one)')
     .option('--arch <arch>', 'architecture to analyse (x86, arm64, ...) or all', 'all')
-    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(CHECK_FORMATS)).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(CHECK_FORMAT_NAMES).default('text'))
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText('after', '\nExit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input.')
-    .action(async (opts: CheckOptions) => done(await runCheck(opts, io)));
+    .action(async (opts: CheckOptions) => {
+      // Loaded when used: the engine and its renderers are most of the start-up time.
+      const { runCheck } = await import('./check-command.js');
+      done(await runCheck(opts, io));
+    });
 
   program
     .command('mbox')
@@ -71,11 +75,14 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     )
     .argument('<input>', 'the series')
     .option('--tree <dir>', 'kernel tree the series applies to (default: the current directory when it is one; else hunk-only review)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'email', 'sarif']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(REVIEW_FORMAT_NAMES).default('text'))
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText('after', '\nExit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input.')
-    .action(async (input: string, opts: MboxOptions) => done(await runMbox(input, opts, io)));
+    .action(async (input: string, opts: MboxOptions) => {
+      const { runMbox } = await import('./mbox-command.js');
+      done(await runMbox(input, opts, io));
+    });
 
   return program;
 }

@@ -10,4 +10,3 @@ export const REVIEW_FORMATS = {
   markdown: renderReviewMarkdown,
 } as const satisfies Record<string, (r: ReviewResult) => string>;
 
-export type ReviewFormat = keyof typeof REVIEW_FORMATS | 'email' | 'sarif';
