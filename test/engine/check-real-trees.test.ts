@@ -8,6 +8,8 @@
  *      - Xen takes kvm->lock under vcpu->mutex (kvm_xen_vcpu_get_attr()).
  *      - arm64 takes kvm->lock under vcpu->mutex when userspace sets a timer
  *        register (update_vtimer_cntvoff()), fixed in 2023 with config_lock.
+ *      - riscv's SBI HSM handler, called through its extension table, takes
+ *        kvm->lock under vcpu->mutex in KVM_RUN; 6.12 uses mp_state_lock.
  * 6.12 - set_nx_huge_pages() takes kvm->slots_lock inside kvm_lock, closing
  *        the four-lock cycle of the 2025 kvm_lock patch: cpus_read_lock ->
  *        kvm_lock -> slots_lock -> synchronize_srcu, and KVM_RUN taking
