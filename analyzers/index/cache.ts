@@ -45,6 +45,13 @@ export function analyzerVersion(): string {
   return codeVersion;
 }
 
+/**
+ * Entries read or written in this process, by directory and key: a review
+ * indexes one tree once per patch, and most files are the same each time.
+ * Values are shared, so callers must not change them.
+ */
+const memory = new Map<string, unknown>();
+
 export class FactCache<T> {
   hits = 0;
   misses = 0;
@@ -55,8 +62,14 @@ export class FactCache<T> {
 
   get(key: string): T | null {
     if (!this.dir) return null;
+    const remembered = memory.get(join(this.dir, key));
+    if (remembered !== undefined) {
+      this.hits++;
+      return remembered as T;
+    }
     try {
       const value = JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8')) as T;
+      memory.set(join(this.dir, key), value);
       this.hits++;
       return value;
     } catch {
@@ -67,6 +80,7 @@ export class FactCache<T> {
 
   put(key: string, value: T): void {
     if (!this.dir) return;
+    memory.set(join(this.dir, key), value);
     // Write then rename: a run killed half-way never leaves a truncated entry behind.
     const tmp = join(this.dir, `${key}.${process.pid}.tmp`);
     writeFileSync(tmp, JSON.stringify(value));

@@ -19,6 +19,8 @@ import type { Overlay } from './overlay.js';
 const INDEXED = /^(virt\/kvm\/|include\/kvm\/|arch\/[^/]+\/kvm\/|include\/linux\/kvm[^/]*\.h$|arch\/[^/]+\/include\/asm\/kvm[^/]*\.h$)/;
 
 export interface StateAnalysis {
+  /** The documented order the findings were checked against. */
+  doc: DocumentedOrder;
   files: FileFacts[];
   /** The struct types of the index, for an incremental re-index of the next state. */
   types?: TreeIndex['types'];
@@ -48,7 +50,7 @@ export function lazyState(functions: FunctionFacts[], archs: string[], doc: Docu
     }
     return m;
   };
-  return { files, functions, archs, findings: (a) => get(a).findings, observed: (a) => get(a).edges };
+  return { doc, files, functions, archs, findings: (a) => get(a).findings, observed: (a) => get(a).edges };
 }
 
 /**
@@ -62,12 +64,15 @@ export async function analyseState(
   doc: DocumentedOrder,
   cache: CacheOptions,
   base: string[],
-  previous?: { state: StateAnalysis; changed: string[] },
+  previous?: { state: StateAnalysis; changed: string[]; overlay: Overlay },
 ): Promise<StateAnalysis> {
   const files = [...new Set([...base, ...overlay.changedPaths().filter((p) => INDEXED.test(p) && /\.[ch]$/.test(p))])].filter((f) => !overlay.isDeleted(f));
   const read = (f: string): string => overlay.read(f) ?? '';
   const prev = previous?.state;
   const changed = new Set(previous?.changed ?? []);
+  // A patch none of whose hunks applied leaves the code as it was: the same analysis serves.
+  const was = previous?.overlay;
+  if (prev && was && prev.doc === doc && [...changed].every((p) => overlay.sameFile(was, p))) return prev;
   if (prev?.types && prev.files.length && ![...changed].some((p) => p.endsWith('.h'))) {
     const todo = files.filter((f) => changed.has(f));
     const index = await indexTree(overlay.tree, { cache, files: todo, read, types: prev.types });

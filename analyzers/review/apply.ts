@@ -31,6 +31,37 @@ function structured(file: FileDiff, hunks: Hunk[]): StructuredPatch {
   };
 }
 
+/**
+ * Apply hunks where their old lines stand exactly, nearest to where the
+ * header says (earlier hunks shift the later ones). Returns the hunks that
+ * found no exact place.
+ */
+function applyExact(lines: string[], hunks: readonly Hunk[]): { lines: string[]; failed: Hunk[] } {
+  const failed: Hunk[] = [];
+  let shift = 0;
+  for (const h of hunks) {
+    const old = h.lines.filter((l) => l.type !== 'add').map((l) => l.content);
+    const now = h.lines.filter((l) => l.type !== 'del').map((l) => l.content);
+    const expected = Math.max(0, h.oldStart - 1 + shift);
+    const matches = (at: number): boolean => old.every((line, i) => lines[at + i] === line);
+    let at = -1;
+    if (old.length === 0) at = Math.min(expected, lines.length);
+    else {
+      for (let d = 0; d <= lines.length && at < 0; d++) {
+        if (expected - d >= 0 && matches(expected - d)) at = expected - d;
+        else if (d > 0 && expected + d < lines.length && matches(expected + d)) at = expected + d;
+      }
+    }
+    if (at < 0) {
+      failed.push(h);
+      continue;
+    }
+    lines.splice(at, old.length, ...now);
+    shift += at - (h.oldStart - 1 + shift) + now.length - old.length;
+  }
+  return { lines, failed };
+}
+
 /** Apply `files` to `overlay` in place; returns what did not apply. */
 export function applyFiles(overlay: Overlay, files: readonly FileDiff[]): ApplyFailure[] {
   const failures: ApplyFailure[] = [];
@@ -45,25 +76,19 @@ export function applyFiles(overlay: Overlay, files: readonly FileDiff[]): ApplyF
         failures.push({ file: f.path, hunk: null, reason: `${f.oldPath ?? f.path} does not exist in the tree` });
         continue;
       }
-      // All hunks in one pass (jsdiff splits the whole file per call); hunk by hunk only to find the ones that fail.
-      let text = source;
-      const whole = applyPatch(text, structured(f, f.hunks), { fuzzFactor: 2 });
-      if (whole !== false) text = whole;
-      else {
-        let present = new Set(text.split('\n'));
-        for (const h of f.hunks) {
-          // A line the hunk deletes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
-          if (h.lines.some((l) => l.type === 'del' && !present.has(l.content))) {
-            failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
-            continue;
-          }
-          const out = applyPatch(text, structured(f, [h]), { fuzzFactor: 2 });
-          if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
-          else {
-            text = out;
-            present = new Set(text.split('\n'));
-          }
+      // Exact placement first (what git apply does, at any offset); jsdiff's fuzzy search only for what is left.
+      const exact = applyExact(source.split('\n'), f.hunks);
+      let text = exact.lines.join('\n');
+      for (const h of exact.failed) {
+        // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
+        const present = new Set(text.split('\n'));
+        if (h.lines.some((l) => l.type === 'del' && !present.has(l.content))) {
+          failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
+          continue;
         }
+        const out = applyPatch(text, structured(f, [h]), { fuzzFactor: 2 });
+        if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
+        else text = out;
       }
       if (f.isRenamed && f.oldPath && f.oldPath !== f.newPath) overlay.write(f.oldPath, null);
       overlay.write(f.newPath ?? f.path, f.isDeleted ? null : text);

@@ -50,6 +50,12 @@ export class Overlay {
     return this.changed.get(path) === null;
   }
 
+  /** True when `path` reads the same here as in `other` (both over the same tree): no file is read. */
+  sameFile(other: Overlay, path: string): boolean {
+    const norm = normalize(path).split(sep).join('/');
+    return this.changed.get(norm) === other.changed.get(norm);
+  }
+
   /** A copy to apply the next patch to, leaving this state as the "before". */
   clone(): Overlay {
     const o = new Overlay(this.tree);

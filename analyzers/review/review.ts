@@ -126,7 +126,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
     before ??= await analyseState(overlay, docArchs, docBefore, opts.cache, base);
     const changed = p.files.flatMap((f) => [f.newPath, f.oldPath]).filter((x): x is string => Boolean(x));
     const after: StateAnalysis =
-      cPaths.length || touchesDoc ? await analyseState(next, docArchs, docAfter, opts.cache, base, { state: before, changed }) : before;
+      cPaths.length || touchesDoc ? await analyseState(next, docArchs, docAfter, opts.cache, base, { state: before, changed, overlay }) : before;
     // 5.
     if (cPaths.length) {
       pr.findings.push(...attribute(info, before, after, stateArchs));
