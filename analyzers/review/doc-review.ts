@@ -122,18 +122,25 @@ export function reviewDocPatch(
   }
 
   for (const e of before.edges) {
-    if (afterKeys.has(key(e)) || e.srcu) continue;
+    // Only a rule the code follows can be relied on: an order, or "synchronize_srcu() runs under X".
+    if (afterKeys.has(key(e)) || e.srcu === 'read-side') continue;
     const ev = evidenceFor(e, code);
     if (ev.agreeing.count === 0) continue;
-    add('doc-removed', 'warning', {
+    const sync = e.srcu === 'synchronize';
+    const what = sync ? `call synchronize_srcu(&kvm->srcu) while holding ${e.outer}` : `take ${e.inner} inside ${e.outer}`;
+    add('doc-removed', sync ? 'error' : 'warning', {
       outer: e.outer,
       inner: e.inner,
-      message: `the patch removes "${e.text}", but ${ev.agreeing.count} code site${ev.agreeing.count > 1 ? 's' : ''} still take ${e.inner} inside ${e.outer} (${names(ev.agreeing.sites)})`,
+      message: sync
+        ? `the patch drops ${e.outer} from the locks synchronize_srcu(&kvm->srcu) runs under, but ${ev.agreeing.count} code site${ev.agreeing.count > 1 ? 's' : ''} still ${what} (${names(ev.agreeing.sites)}): taking ${e.outer} inside a kvm->srcu reader would deadlock against them`
+        : `the patch removes "${e.text}", but ${ev.agreeing.count} code site${ev.agreeing.count > 1 ? 's' : ''} still ${what} (${names(ev.agreeing.sites)})`,
       rule: { line: e.line, text: e.text },
       rulePath: [{ line: e.line, text: e.text }],
       sites: ev.agreeing.sites,
       evidence: { against: ev.agreeing, agreeing: ev.against },
-      suggestion: 'keep the rule, or change those sites in the same series',
+      suggestion: sync
+        ? `keep ${e.outer} in the rule while those sites call synchronize_srcu() under it, or change them first in the same series`
+        : 'keep the rule, or change those sites in the same series',
       arch: e.arch,
     }, nearestLine(after, e.line), 'changed');
   }

@@ -46,6 +46,16 @@ describe('every lore thread, reviewed against 6.1', () => {
     expect(p4?.findings.filter((f) => f.severity === 'error')).toEqual([]);
   }, 300_000);
 
+  it('2026 RFC 07/12 against 6.12: dropping kvm->lock from the SRCU rule is refused, as Sean refused it', async () => {
+    const r = await review({ input: join(LORE, 'kvm', 'locking-docs-rfc-2026.mbx'), tree: kernelTree('6.12'), cache });
+    const p7 = r.patches.find((p) => p.index === 7);
+    expect(p7?.applyFailures).toEqual([]);
+    const [f, ...rest] = p7?.findings ?? [];
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ kind: 'doc-removed', severity: 'error', outer: 'kvm->lock', inner: 'kvm->srcu' });
+    expect(f?.evidence?.against.count).toBeGreaterThan(0);
+  }, 300_000);
+
   it('kvm_usage_count 44/50 alone: reviewed, the 49 others reported missing', async () => {
     const r = await review({ input: join(LORE, 'kvm', 'kvm-usage-count-kvm_lock-v2-44.mbx'), tree: kernelTree('6.1'), cache });
     expect(r.patches.map((p) => p.index)).toEqual([44]);

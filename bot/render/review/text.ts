@@ -8,7 +8,8 @@ function patchLabel(p: PatchReview, total: number): string {
 
 function findingBlock(f: ReviewFinding, style: TextStyle): string[] {
   const lines = findingLines(f, style);
-  const where = `  at ${f.file}:${f.line}${f.placement === 'added' ? ' (added line)' : f.placement === 'changed' ? ' (in a function the patch changes)' : ''}`;
+  const changed = f.file.endsWith('.rst') ? ' (where the patch removes it)' : ' (in a function the patch changes)';
+  const where = `  at ${f.file}:${f.line}${f.placement === 'added' ? ' (added line)' : f.placement === 'changed' ? changed : ''}`;
   // The review's own location line replaces the engine's one-step "at:" line.
   return [lines[0] ?? '', where, ...lines.slice(1).filter((l) => !l.startsWith('  at: '))];
 }
