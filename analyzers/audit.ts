@@ -9,15 +9,14 @@
  */
 import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import { edgesFor } from '../knowledge/doc/order-graph.js';
-import type { LockClass } from '../knowledge/lock-names.js';
 import type { CheckResult, ObservedSummary } from './findings/check-result.js';
 import type { Finding, Severity, FindingKind } from './findings/model.js';
 import type { CacheOptions } from './index/cache.js';
 import { archOf, filesFor, indexedFiles, treeArchs } from './index/files.js';
-import { indexTree, type TreeIndex } from './index/index-tree.js';
+import { indexTree } from './index/index-tree.js';
 import { edgeKey, isBlocking } from './order/model.js';
 import { observeOrder } from './order/observe.js';
-import { runRules } from './rules/index.js';
+import { codeClasses, runRules } from './rules/index.js';
 import { sitesOf } from './rules/shared.js';
 
 export interface AuditOptions {
@@ -27,19 +26,6 @@ export interface AuditOptions {
   cache: CacheOptions;
   progress?: (done: number, total: number) => void;
   severities?: Partial<Record<FindingKind, Severity>>;
-}
-
-/** Every class the indexed code takes, asserts or releases. */
-function codeClasses(index: TreeIndex): Set<LockClass> {
-  const out = new Set<LockClass>();
-  for (const f of index.files) {
-    for (const fn of f.functions) {
-      for (const a of fn.acquires) out.add(a.lock.class);
-      for (const r of fn.requires) out.add(r.class);
-      for (const r of fn.releasesCallers) out.add(r.class);
-    }
-  }
-  return out;
 }
 
 /** The architecture whose code the finding's first evidence chain runs through, null for generic code only. */
@@ -57,7 +43,7 @@ export async function auditTree(tree: string, opts: AuditOptions): Promise<Check
   const files = opts.arch === 'all' ? all : filesFor(all, opts.arch);
   const index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files });
   const started = Date.now();
-  const classes = codeClasses(index);
+  const classes = codeClasses(index.files.flatMap((f) => f.functions));
   const findings = new Map<string, Finding>();
   const observed = new Map<string, ObservedSummary>();
   let unresolvedCalls = 0;

@@ -76,6 +76,16 @@ export function indexedFiles(tree: string): string[] {
 
 export { archOf };
 
+/**
+ * Whether a path (say, one a patch creates) is in the indexed set: the
+ * directories and headers indexedFiles() walks.
+ */
+export function isIndexedPath(path: string): boolean {
+  if (!/\.[ch]$/.test(path)) return false;
+  if (DIRS.some((d) => path.startsWith(`${d}/`)) || FILES.includes(path)) return true;
+  return /^arch\/[^/]+\/kvm\//.test(path) || /^(arch\/[^/]+\/include\/asm|include\/linux)\/kvm[^/]*\.h$/.test(path);
+}
+
 /** Files built for `arch`: its own plus generic ones. */
 export function filesFor(files: readonly string[], arch: string): string[] {
   return files.filter((f) => {

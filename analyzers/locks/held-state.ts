@@ -16,8 +16,6 @@ export interface HeldState {
   dropped: LockClass[];
 }
 
-export const EMPTY: HeldState = { held: [], dropped: [] };
-
 export function copyState(s: HeldState): HeldState {
   return { held: [...s.held], dropped: [...s.dropped] };
 }

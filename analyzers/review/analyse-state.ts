@@ -7,16 +7,13 @@ import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { Finding } from '../findings/model.js';
 import type { CacheOptions } from '../index/cache.js';
-import { archOf, indexedFiles } from '../index/files.js';
+import { archOf, isIndexedPath } from '../index/files.js';
 import { indexTree, type FileFacts, type TreeIndex } from '../index/index-tree.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { edgeKey, type ObservedEdge } from '../order/model.js';
 import { observeOrder } from '../order/observe.js';
-import { runRules } from '../rules/index.js';
+import { codeClasses, runRules } from '../rules/index.js';
 import type { Overlay } from './overlay.js';
-
-/** Files the index reads: the tree's, plus files the series adds under indexed directories, less deleted ones. */
-const INDEXED = /^(virt\/kvm\/|include\/kvm\/|arch\/[^/]+\/kvm\/|include\/linux\/kvm[^/]*\.h$|arch\/[^/]+\/include\/asm\/kvm[^/]*\.h$)/;
 
 export interface StateAnalysis {
   /** The documented order the findings were checked against. */
@@ -35,8 +32,7 @@ export interface StateAnalysis {
 
 /** A StateAnalysis over given functions, observing each architecture only when asked. */
 export function lazyState(functions: FunctionFacts[], archs: string[], doc: DocumentedOrder, files: FileFacts[] = [], keep: (f: Finding) => Finding | null = (f) => f): StateAnalysis {
-  const classes = new Set<LockClass>();
-  for (const fn of functions) for (const a of fn.acquires) classes.add(a.lock.class);
+  const classes = codeClasses(functions);
   const memo = new Map<string, { edges: ObservedEdge[]; findings: Finding[] }>();
   const get = (arch: string): { edges: ObservedEdge[]; findings: Finding[] } => {
     let m = memo.get(arch);
@@ -66,7 +62,8 @@ export async function analyseState(
   base: string[],
   previous?: { state: StateAnalysis; changed: string[]; overlay: Overlay },
 ): Promise<StateAnalysis> {
-  const files = [...new Set([...base, ...overlay.changedPaths().filter((p) => INDEXED.test(p) && /\.[ch]$/.test(p))])].filter((f) => !overlay.isDeleted(f));
+  // The tree's files, plus files the series adds under indexed directories, less deleted ones.
+  const files = [...new Set([...base, ...overlay.changedPaths().filter(isIndexedPath)])].filter((f) => !overlay.isDeleted(f));
   const read = (f: string): string => overlay.read(f) ?? '';
   const prev = previous?.state;
   const changed = new Set(previous?.changed ?? []);
@@ -83,11 +80,6 @@ export async function analyseState(
   }
   const index = await indexTree(overlay.tree, { cache, files, read });
   return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files), types: index.types };
-}
-
-/** The tree's indexed files, for every state of a review. */
-export function baseFiles(tree: string): string[] {
-  return indexedFiles(tree);
 }
 
 /**

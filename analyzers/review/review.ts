@@ -14,10 +14,10 @@ import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
 import { loadDocumentedOrder, LOCKING_RST } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { CacheOptions } from '../index/cache.js';
-import { treeArchs } from '../index/files.js';
+import { archOf, indexedFiles, treeArchs } from '../index/files.js';
 import { readSeries } from '../series/read-series.js';
 import type { PatchEntry, ReadSeriesOptions, Series } from '../series/model.js';
-import { analyseState, archsFor, baseFiles, removedEdges, type StateAnalysis } from './analyse-state.js';
+import { analyseState, archsFor, removedEdges, type StateAnalysis } from './analyse-state.js';
 import { applyFiles } from './apply.js';
 import { attribute } from './attribute.js';
 import { reviewDocPatch } from './doc-review.js';
@@ -99,7 +99,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
   const docArchs = archsFor(['virt/kvm/kvm_main.c'], archs);
   // Index only the builds the series concerns: generic code as GENERIC_ARCHS build it, plus any arch it touches.
   const needed = new Set([...docArchs, ...series.patches.flatMap((p) => archsFor(p.files.map((f) => f.newPath ?? f.path).filter((f) => /^arch\//.test(f)), archs))]);
-  const base = opts.tree ? baseFiles(opts.tree).filter((f) => !/^arch\//.test(f) || needed.has(f.split('/')[1] ?? '')) : [];
+  const base = opts.tree ? indexedFiles(opts.tree).filter((f) => { const a = archOf(f); return a === null || needed.has(a); }) : [];
   let overlay = opts.tree ? new Overlay(opts.tree) : null;
   let before: StateAnalysis | null = null;
   for (const p of [...series.patches, ...series.duplicates].sort((a, b) => a.index - b.index)) {

@@ -4,6 +4,8 @@
  */
 import { fingerprint } from '../findings/fingerprint.js';
 import type { Finding, FindingKind, RawFinding, Severity } from '../findings/model.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
+import type { FunctionFacts } from '../locks/model.js';
 import type { RuleContext } from './context.js';
 import { cycle } from './cycle.js';
 import { docStale } from './doc-stale.js';
@@ -13,6 +15,17 @@ import { srcuViolation } from './srcu-violation.js';
 import { undocumentedOrder } from './undocumented-order.js';
 
 export type Rule = (ctx: RuleContext) => RawFinding[];
+
+/** Every lock class code takes, asserts or releases: what doc-stale checks the documented locks against. */
+export function codeClasses(functions: readonly FunctionFacts[]): Set<LockClass> {
+  const out = new Set<LockClass>();
+  for (const fn of functions) {
+    for (const a of fn.acquires) out.add(a.lock.class);
+    for (const r of fn.requires) out.add(r.class);
+    for (const r of fn.releasesCallers) out.add(r.class);
+  }
+  return out;
+}
 
 /** Each rule's documentation page, named after its id: What it finds / Why it deadlocks / When not to use it / Fix. */
 export function ruleDocPath(kind: FindingKind): string {

@@ -1,5 +1,6 @@
 /** `doc --format dot`: a Graphviz digraph, one edge per documented statement. */
 import type { DocumentedOrder } from '../../../knowledge/doc/model.js';
+import { lockNodes } from './graph-ids.js';
 
 function quote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -7,9 +8,7 @@ function quote(text: string): string {
 
 export function renderOrderDot(order: DocumentedOrder): string {
   const out = ['digraph kvm_lock_order {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
-  const names = new Set<string>();
-  for (const e of order.edges) names.add(e.outer).add(e.inner);
-  for (const name of [...names].sort()) out.push(`  ${quote(name)};`);
+  for (const name of lockNodes(order).keys()) out.push(`  ${quote(name)};`);
   for (const e of order.edges) {
     const label = [e.arch ?? '', e.srcu ?? '', `line ${e.line}`].filter(Boolean).join(', ');
     const style = e.srcu ? ', style=dashed' : '';
