@@ -1,0 +1,59 @@
+/**
+ * The tree the engine reads: a kernel source tree, wherever it lives (a
+ * directory, a git revision read from the object store, a series applied
+ * in memory, the blobs of a commit fetched through the GitHub API). The
+ * index, the series apply and the doc loader read trees only through this
+ * interface, so a new kind of tree never touches the analysis.
+ *
+ * Paths are tree-relative, '/'-separated, normalised (no '.', '..', '//',
+ * no leading '/'). Reads are async because some trees are remote.
+ */
+
+/**
+ * A file's identity for the cache: `git:<blob sha1>` where the tree knows
+ * the blob id (git revisions, the GitHub API), else `sha256:<hex>` of the
+ * bytes. Equal identities mean equal bytes.
+ */
+export type FileIdentity = string;
+
+/** One regular file of a tree listing. */
+export interface TreeEntry {
+  /** Tree-relative path. */
+  path: string;
+  /** Size in bytes. */
+  size: number;
+}
+
+/** Something the tree could not read, reported rather than dropped. */
+export interface TreeNote {
+  /** Tree-relative path. */
+  path: string;
+  /** Why it was skipped: "a FIFO", "permission denied", "a symlink leading out of the tree". */
+  reason: string;
+}
+
+export interface Tree {
+  /** What to call the tree in output: a directory path, `REV (SHA) in REPO`, `base + 3 patches`. */
+  readonly label: string;
+  /** Where it comes from, for the JSON `tree` field and the cache statistics. */
+  readonly kind: 'directory' | 'git' | 'overlay' | 'api';
+  /**
+   * The regular files under `dir` (recursive; '' for the whole tree), sorted
+   * by path. Special files are not listed; what was skipped is in `notes()`.
+   * A missing directory lists nothing.
+   */
+  list(dir: string): Promise<TreeEntry[]>;
+  /** Whether `path` is a directory of the tree. */
+  isDirectory(path: string): Promise<boolean>;
+  /** The bytes of a regular file; null when there is no such file. */
+  read(path: string): Promise<Buffer | null>;
+  /** The file's identity for the cache; null when there is no such file. */
+  identity(path: string): Promise<FileIdentity | null>;
+  /** Files the tree saw but could not read (special files, permissions). */
+  notes(): TreeNote[];
+}
+
+/** A tree that cannot be used: not a kernel tree, no such revision, not a repository. Exit 2. */
+export class TreeError extends Error {
+  override readonly name = 'TreeError';
+}
