@@ -12,6 +12,7 @@ import type { MboxOptions } from './mbox-command.js';
 import { CHECK_FORMAT_NAMES, REVIEW_FORMAT_NAMES } from './format-names.js';
 import { runDoc, type DocOptions, type Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { parsePositive, parseSize } from './size-option.js';
 
 function defaultIo(): Io {
   return {
@@ -28,6 +29,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   const program = new Command('kvm-review')
     .description('Review Linux KVM patches for lock-ordering bugs against Documentation/virt/kvm/locking.rst')
     .version(toolVersion())
+    .option('--debug', 'print the stack trace of an internal error')
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -78,7 +80,10 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(REVIEW_FORMAT_NAMES).default('text'))
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')
-    .addHelpText('after', '\nExit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input.')
+    .option('--max-input <size>', 'largest input read, e.g. 256M (default 64M); a larger one is refused', parseSize)
+    .option('--series <n>', 'review the n-th series the input holds (as numbered in the choice), not the one chosen', parsePositive)
+    .option('--message-id <id>', 'review the series holding this Message-ID (its cover or one of its patches)')
+    .addHelpText('after', '\nExit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input or nothing reviewed.')
     .action(async (input: string, opts: MboxOptions) => {
       const { runMbox } = await import('./mbox-command.js');
       done(await runMbox(input, opts, io));
@@ -104,6 +109,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.stderr(`kvm-review: ${err.message}\n`);
       return EXIT.usage;
     }
-    throw err;
+    // Anything else is our bug, not a finding: 1 would tell a CI gate "lock-order bug found".
+    io.stderr(internalError(err, argv.includes('--debug')));
+    return EXIT.usage;
   }
+}
+
+/** One line naming the failure; the stack only with --debug (it is for us, not for the reader of the review). */
+export function internalError(err: unknown, debug: boolean): string {
+  const what = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+  const name = typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : 'Error';
+  const line = `kvm-review: internal error: ${name}: ${what.replace(/\s+/g, ' ').trim()}`;
+  if (!debug) return `${line} (run with --debug for the stack trace)\n`;
+  const stack = typeof err === 'object' && err !== null && 'stack' in err ? String(err.stack) : '';
+  return `${line}\n${stack}\n`;
 }
