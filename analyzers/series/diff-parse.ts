@@ -96,7 +96,7 @@ function toFileDiff(file: parseDiff.File, headers: string[], hunks: Hunk[], body
     if (written === null) return null;
     const n = normaliseDiffPath(written);
     if ('refused' in n) return { line: bodyLine, message: `the diff at body line ${bodyLine} names the path '${written}', which is refused: ${n.refused}` };
-    if (n.path !== written) spelled.push(written);
+    if (n.path !== written && !spelled.includes(written)) spelled.push(written);
     return n.path;
   };
   const oldPath = normal(writtenOld);

@@ -27,6 +27,8 @@ export function attachFollowUps(series: Series[], replies: Classified[]): Follow
   const orphans: FollowUp[] = [];
   for (const r of replies) {
     const anchor = resolve(parentsOf(r), anchors, parents) ?? bySubject(r, series);
+    // A reply to this reply belongs where this one does: remembered, a long chain resolves in one step per reply.
+    if (anchor && r.message.messageId && !anchors.has(r.message.messageId)) anchors.set(r.message.messageId, anchor);
     const followUp = toFollowUp(r, anchor?.slot ?? null);
     if (anchor) anchor.series.followUps.push(followUp);
     else orphans.push(followUp);
