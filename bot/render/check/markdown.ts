@@ -30,7 +30,7 @@ export function renderCheckMarkdown(r: CheckResult): string {
   return stringifyMarkdown(
     u('root', [
       ...header,
-      ...r.findings.flatMap(findingNodes),
+      ...r.findings.flatMap((f) => findingNodes(f)),
       u('heading', { depth: 3 as const }, [u('text', 'Most frequent observed orders')]),
       table,
     ]),
