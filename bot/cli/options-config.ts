@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { RULE_IDS } from '../../analyzers/rules/meta.js';
 import { FAIL_LEVELS, SEVERITIES, type FailLevel, type SeverityConfig, type SeverityOptions } from '../../analyzers/rules/severity.js';
@@ -36,18 +36,24 @@ export interface ConfigFile {
   failOn?: FailLevel;
 }
 
+/** The 1-based line of the key at `path` (of its value when the key cannot be found); 1 for the document. */
 function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as YamlNode | undefined;
-    if (node?.range) return counter.linePos(node.range[0]).line;
+  for (let n = path.length; n > 0; n--) {
+    const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1) as unknown[], true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[n - 1]));
+      const key = pair?.key as YamlNode | undefined;
+      if (key?.range) return counter.linePos(key.range[0]).line;
+    }
   }
   return 1;
 }
 
 /** The explanation of a zod issue in the words of the file. */
 function explain(issue: z.core.$ZodIssue): string {
+  // zod reports a key outside the kinds' enum as unrecognised in the severity map.
+  if ((issue.code === 'unrecognized_keys' || issue.code === 'invalid_key') && issue.path[0] === 'severity') return `unknown finding kind; the kinds are ${RULE_IDS.join(', ')}`;
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}; the keys are severity and fail-on`;
-  if (issue.code === 'invalid_key') return `unknown finding kind; the kinds are ${RULE_IDS.join(', ')}`;
   if (issue.path[0] === 'severity' && issue.path.length === 2) return `not a severity; one of ${SEVERITIES.join(', ')}`;
   if (issue.path[0] === 'fail-on') return `not a fail level; one of ${FAIL_LEVELS.join(', ')}`;
   return issue.message;
