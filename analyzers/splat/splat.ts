@@ -23,18 +23,24 @@ export interface SplatOptions {
   repo?: string;
 }
 
+/** What reports are placed on: the tree's functions and observed order (the engine of `check`), and the document. */
+export async function placeContext(tree: string | null, doc: DocumentedOrder, cache: CacheOptions): Promise<PlaceContext> {
+  if (!tree) return { doc, functions: null, observed: [] };
+  const index = await indexTree(tree, { cache });
+  const functions = new Map<string, string[]>();
+  for (const f of index.files) for (const fn of f.functions) functions.set(fn.name, [...(functions.get(fn.name) ?? []), f.file]);
+  const check = await auditTree(tree, { arch: 'all', doc, cache });
+  return { doc, functions, observed: check.observed };
+}
+
 export async function analyseSplats(reports: readonly SplatReport[], opts: SplatOptions): Promise<SplatResult> {
+  return placeReports(reports, await placeContext(opts.tree, opts.doc, opts.cache), opts);
+}
+
+/** Steps 3 and 4 on a context already built (tests place many reports on one tree). */
+export async function placeReports(reports: readonly SplatReport[], ctx: PlaceContext, opts: Pick<SplatOptions, 'tree' | 'repo'>): Promise<SplatResult> {
   const notes: string[] = [];
-  let ctx: PlaceContext = { doc: opts.doc, functions: null, observed: [] };
-  if (opts.tree) {
-    const index = await indexTree(opts.tree, { cache: opts.cache });
-    const functions = new Map<string, string[]>();
-    for (const f of index.files) for (const fn of f.functions) functions.set(fn.name, [...(functions.get(fn.name) ?? []), f.file]);
-    const check = await auditTree(opts.tree, { arch: 'all', doc: opts.doc, cache: opts.cache });
-    ctx = { doc: opts.doc, functions, observed: check.observed };
-  } else {
-    notes.push('no kernel tree: edges are checked against the document only, without sites (give --tree DIR)');
-  }
+  if (!ctx.functions) notes.push('no kernel tree: edges are checked against the document only, without sites (give --tree DIR)');
   const known = knownClasses(ctx);
   const placed = reports.map((r) => placeReport(r, ctx, known));
   if (opts.repo) {
@@ -45,5 +51,5 @@ export async function analyseSplats(reports: readonly SplatReport[], opts: Splat
       else e.site.commit = c;
     }
   }
-  return { reports: placed, tree: opts.tree, doc: opts.doc.source.path, notes };
+  return { reports: placed, tree: opts.tree, doc: ctx.doc.source.path, notes };
 }
