@@ -9,6 +9,7 @@ import { toolVersion } from './version.js';
 import type { CheckOptions } from './check-command.js';
 import type { MboxOptions } from './mbox-command.js';
 import type { RenderCommandOptions } from './render-command.js';
+import type { SplatOptions } from './splat-command.js';
 import { addFormatOption, addReviewOptions } from './options.js';
 import { formatHelp, FORMATS } from '../render/registry.js';
 import type { DocOptions, Io } from './doc-command.js';
@@ -106,6 +107,24 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .action(async (file: string, opts: RenderCommandOptions) => {
       const { runRender } = await import('./render-command.js');
       done(await runRender(file, opts, io));
+    });
+
+  program
+    .command('splat')
+    .description(
+      'read a lockdep report (console log, bug mail, mbox thread, or - for stdin) and place each dependency on the tree: ' +
+        'the sites that make it, the locking.rst rule it follows or breaks, and the edge to break',
+    )
+    .argument('[input]', 'the text holding the report (default: stdin)')
+    .option('--tree <dir>', 'kernel tree (default: the current directory when it is one; else the embedded locking.rst only)')
+    .option('--repo <dir>', 'git repository of the tree: name the commit that added each site')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'email']).default('text'))
+    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .option('--no-cache', 'do not read or write the index cache')
+    .addHelpText('after', '\nExit status: 0 done, 1 a dependency breaks a documented rule, 2 bad input (no lockdep report in it).')
+    .action(async (input: string | undefined, opts: SplatOptions) => {
+      const { runSplat } = await import('./splat-command.js');
+      done(await runSplat(input, opts, io));
     });
 
   return program;
