@@ -14,7 +14,8 @@ import type { LockClass } from '../../knowledge/lock-names.js';
 import type { CFunction, CMacroBlock } from '../c/model.js';
 import { lineOf, type SyntaxNode } from '../c/parser.js';
 import { recordAcquire, recordCall } from './events.js';
-import { copyState, distinct, drop, join, release, take, type HeldState } from './held-state.js';
+import { argumentValues, conditionFacts, constantOf, stableParams, switchParam } from './conditions.js';
+import { assume, called, copyState, distinct, drop, EMPTY, join, release, take, type HeldState } from './held-state.js';
 import { LockArgs, subclassOf } from './lock-args.js';
 import type { TypeEnv } from './lock-class.js';
 import type { FunctionFacts, HeldLock, LockUse } from './model.js';
@@ -25,7 +26,7 @@ import { callName, conditionTry, isOpsMacro, opsCallee } from './syntax.js';
 const LOOP_PASSES = 2;
 
 /** The state a label is reached with when the statement before it does not fall through. */
-const UNREACHED: HeldState = { held: [], dropped: [] };
+const UNREACHED: HeldState = { ...EMPTY };
 
 export function walkFunction(fn: CFunction, env: TypeEnv): FunctionFacts {
   return new Walker(fn, env).run();
@@ -46,6 +47,8 @@ class Walker {
   /** Every call in the body, by start offset: found once, so an expression's calls are a range lookup. */
   private calls: SyntaxNode[] = [];
   private readonly args: LockArgs;
+  /** Parameters the body never writes: branches on them are recorded for the callers' constants. */
+  private readonly params: Map<string, number>;
 
   constructor(
     private readonly fn: CFunction,
@@ -65,12 +68,13 @@ class Walker {
       damaged: fn.damaged,
     };
     this.args = new LockArgs(env, this.facts.unresolved);
+    this.params = stableParams(fn);
   }
 
   run(): FunctionFacts {
     this.calls = this.fn.body.descendantsOfType('call_expression').filter((c): c is SyntaxNode => c !== null);
     this.calls.sort((a, b) => a.startIndex - b.startIndex);
-    let state: HeldState = { held: [], dropped: [] };
+    let state: HeldState = EMPTY;
     for (const use of preconditions(this.fn, this.calls, this.args)) {
       this.facts.requires.push(use);
       state = take(state, { ...use, line: 0, viaTry: false });
@@ -186,7 +190,10 @@ class Walker {
       onTrue = tried.negated ? before : success;
       onFalse = tried.negated ? success : before;
     } else {
-      onTrue = onFalse = this.expr(cond, state);
+      const after = this.expr(cond, state);
+      const known = conditionFacts(cond, this.params);
+      onTrue = assume(after, known.onTrue);
+      onFalse = assume(after, known.onFalse);
     }
     const thenOut = this.stmt(node.childForFieldName('consequence'), copyState(onTrue));
     const alt = node.childForFieldName('alternative');
@@ -200,15 +207,23 @@ class Walker {
     this.breakDepth.push(this.guardScopes.length);
     let fall: HeldState | null = null;
     const body = node.childForFieldName('body');
+    const param = switchParam(node.childForFieldName('condition'), this.params);
     for (const c of body?.namedChildren ?? []) {
       if (!c) continue;
-      const incoming = c.type === 'case_statement' ? join([entry, ...(fall ? [fall] : [])]) : fall;
+      const incoming = c.type === 'case_statement' ? join([this.caseEntry(c, entry, param), ...(fall ? [fall] : [])]) : fall;
       fall = this.stmt(c, incoming);
     }
     const breaks = this.breaks.pop() ?? [];
     this.breakDepth.pop();
     const hasDefault = body?.namedChildren.some((c) => c?.type === 'case_statement' && !c.childForFieldName('value'));
     return join([...(fall ? [fall] : []), ...breaks, ...(hasDefault ? [] : [entry])]);
+  }
+
+  /** A case of a switch on a parameter is entered only when the parameter equals its value. */
+  private caseEntry(c: SyntaxNode, entry: HeldState, param: number | undefined): HeldState {
+    const label = c.childForFieldName('value');
+    const value = param !== undefined && label ? constantOf(label) : null;
+    return value === null || param === undefined ? entry : assume(entry, [{ param, op: 'eq', value }]);
   }
 
   private loop(node: SyntaxNode, state: HeldState): HeldState | null {
@@ -247,7 +262,7 @@ class Walker {
     // An unlock-all loop (`kvm_for_each_vcpu(i, vcpu, kvm) mutex_unlock(&vcpu->mutex);`) releases one
     // instance of a class on every iteration: after it none is held, as after the lock-all loop all are.
     // The zero-iteration path kept them held and gave every later lock an edge from them.
-    const exit: HeldState = { held: cur.held.filter((h) => !releasedEach.includes(h.class)), dropped: cur.dropped };
+    const exit: HeldState = { ...cur, held: cur.held.filter((h) => !releasedEach.includes(h.class)) };
     return join([exit, ...breaks]);
   }
 
@@ -332,16 +347,17 @@ class Walker {
     const name = callName(call);
     if (!name) {
       const slot = opsCallee(call, (v) => this.env.vars.get(v));
-      if (slot) recordCall(this.facts, slot, lineOf(call), state);
-      return state;
+      if (!slot) return state;
+      recordCall(this.facts, slot, lineOf(call), state, argumentValues(args, this.params));
+      return called(state, slot);
     }
     // `guard` is only ever the guard(T) half of guard(T)(&x), handled above, and kvm_x86_call(f) the
     // table half of kvm_x86_call(f)(args): neither is a call to anything.
     if (name === 'guard' || isOpsMacro(name)) return state;
     const prim = lookupPrimitive(name);
     if (!prim) {
-      recordCall(this.facts, name, lineOf(call), state);
-      return state;
+      recordCall(this.facts, name, lineOf(call), state, argumentValues(args, this.params));
+      return called(state, name);
     }
     const use = this.args.use(call, prim);
     if (!use) return state;
