@@ -67,6 +67,8 @@ export async function auditTree(tree: string, opts: AuditOptions): Promise<Check
       if (prev) {
         if (!prev.archs.includes(arch)) prev.archs.push(arch);
         prev.count = Math.max(prev.count, e.count);
+        // Another build reaching it unconditionally gives the edge its full-confidence evidence.
+        if (prev.fullCount === 0 && e.fullCount > 0) prev.sites = sitesOf(e);
         prev.fullCount = Math.max(prev.fullCount, e.fullCount);
         prev.confidence = prev.fullCount > 0 ? 'full' : 'conditional';
         continue;

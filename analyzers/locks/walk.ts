@@ -208,9 +208,10 @@ class Walker {
     let fall: HeldState | null = null;
     const body = node.childForFieldName('body');
     const param = switchParam(node.childForFieldName('condition'), this.params);
+    const cases = param === undefined ? [] : caseValues(body);
     for (const c of body?.namedChildren ?? []) {
       if (!c) continue;
-      const incoming = c.type === 'case_statement' ? join([this.caseEntry(c, entry, param), ...(fall ? [fall] : [])]) : fall;
+      const incoming = c.type === 'case_statement' ? join([this.caseEntry(c, entry, param, cases), ...(fall ? [fall] : [])]) : fall;
       fall = this.stmt(c, incoming);
     }
     const breaks = this.breaks.pop() ?? [];
@@ -219,11 +220,16 @@ class Walker {
     return join([...(fall ? [fall] : []), ...breaks, ...(hasDefault ? [] : [entry])]);
   }
 
-  /** A case of a switch on a parameter is entered only when the parameter equals its value. */
-  private caseEntry(c: SyntaxNode, entry: HeldState, param: number | undefined): HeldState {
+  /**
+   * A case of a switch on a parameter is entered only when the parameter equals its value;
+   * `default:` only when it equals none of the constant cases (`cases`, null when one is not a constant).
+   */
+  private caseEntry(c: SyntaxNode, entry: HeldState, param: number | undefined, cases: string[] | null): HeldState {
+    if (param === undefined) return entry;
     const label = c.childForFieldName('value');
-    const value = param !== undefined && label ? constantOf(label) : null;
-    return value === null || param === undefined ? entry : assume(entry, [{ param, op: 'eq', value }]);
+    if (!label) return cases ? assume(entry, cases.map((value) => ({ param, op: 'ne' as const, value }))) : entry;
+    const value = constantOf(label);
+    return value === null ? entry : assume(entry, [{ param, op: 'eq', value }]);
   }
 
   private loop(node: SyntaxNode, state: HeldState): HeldState | null {
@@ -415,4 +421,18 @@ class Walker {
     recordAcquire(this.facts, use, 'try', lineOf(call), state);
     return take(state, { ...use, line: lineOf(call), viaTry: true });
   }
+}
+
+/** The constant values of a switch body's case labels; null when one is not a constant. */
+function caseValues(body: SyntaxNode | null): string[] | null {
+  const out: string[] = [];
+  for (const c of body?.namedChildren ?? []) {
+    if (c?.type !== 'case_statement') continue;
+    const label = c.childForFieldName('value');
+    if (!label) continue;
+    const v = constantOf(label);
+    if (v === null) return null;
+    out.push(v);
+  }
+  return out;
 }
