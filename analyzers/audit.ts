@@ -67,9 +67,14 @@ export async function auditTree(tree: string, opts: AuditOptions): Promise<Check
       if (prev) {
         if (!prev.archs.includes(arch)) prev.archs.push(arch);
         prev.count = Math.max(prev.count, e.count);
+        // Another build reaching it unconditionally gives the edge its full-confidence evidence.
+        if (prev.fullCount === 0 && e.fullCount > 0) prev.sites = sitesOf(e);
+        prev.fullCount = Math.max(prev.fullCount, e.fullCount);
+        prev.confidence = prev.fullCount > 0 ? 'full' : 'conditional';
         continue;
       }
-      observed.set(key, { outer: e.outer, inner: e.inner, innerOp: e.innerOp, blocking: isBlocking(e), count: e.count, sites: sitesOf(e), archs: [arch] });
+      const confidence = e.fullCount > 0 ? 'full' : 'conditional';
+      observed.set(key, { outer: e.outer, inner: e.inner, innerOp: e.innerOp, blocking: isBlocking(e), count: e.count, fullCount: e.fullCount, confidence, sites: sitesOf(e), archs: [arch] });
     }
   }
 

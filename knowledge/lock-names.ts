@@ -59,3 +59,54 @@ export function aliasesOf(canonical: LockClass): string[] {
   }
   return out;
 }
+
+// ---- KVM naming conventions the class of a lock expression is derived with ----
+
+/** How locking.rst (and lockdep) names the root of a class in struct S. */
+const ROOT_NAMES: ReadonlyMap<string, string> = new Map([
+  ['kvm', 'kvm'],
+  ['kvm_vcpu', 'vcpu'],
+  ['mm_struct', 'mm'],
+  ['address_space', 'mapping'],
+]);
+
+/**
+ * Structs that exist only embedded in another struct, at a fixed member:
+ * struct -> [container, member]. x86 and arm64, include/linux/kvm_host.h and
+ * arch/{x86,arm64}/include/asm/kvm_host.h of 6.12.
+ */
+const EMBEDDED_IN: ReadonlyMap<string, readonly [string, string]> = new Map([
+  ['kvm_arch', ['kvm', 'arch']],
+  ['kvm_vcpu_arch', ['kvm_vcpu', 'arch']],
+  ['kvm_xen', ['kvm_arch', 'xen']],
+  ['kvm_hv', ['kvm_arch', 'hyperv']],
+  ['kvm_vcpu_xen', ['kvm_vcpu_arch', 'xen']],
+  ['vgic_dist', ['kvm_arch', 'vgic']],
+  ['vgic_cpu', ['kvm_vcpu_arch', 'vgic_cpu']],
+]);
+
+/** Variable and member names whose type is a strong kernel convention (a guess when used). */
+const NAME_CONVENTIONS: ReadonlyMap<string, string> = new Map([
+  ['kvm', 'kvm'],
+  ['vcpu', 'kvm_vcpu'],
+  ['mm', 'mm_struct'],
+  ['vm_mm', 'mm_struct'],
+  ['mapping', 'address_space'],
+  ['i_mapping', 'address_space'],
+  ['f_mapping', 'address_space'],
+]);
+
+/** The root name locking.rst gives a class in struct `struct` (`kvm_vcpu` -> `vcpu`); the struct name otherwise. */
+export function rootName(struct: string): string {
+  return ROOT_NAMES.get(struct) ?? struct;
+}
+
+/** The container and member a struct only ever lives embedded in (`kvm_arch` -> [`kvm`, `arch`]), if any. */
+export function embeddingOf(struct: string): readonly [string, string] | undefined {
+  return EMBEDDED_IN.get(struct);
+}
+
+/** The struct a variable or member named `name` conventionally points to (`vcpu` -> `kvm_vcpu`): a guess. */
+export function conventionalType(name: string): string | undefined {
+  return NAME_CONVENTIONS.get(name);
+}

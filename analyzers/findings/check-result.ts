@@ -12,6 +12,10 @@ export interface ObservedSummary {
   /** False for edges that cannot block (into an SRCU read-side section). */
   blocking: boolean;
   count: number;
+  /** Sites of full confidence: 0 when every site rests on an assumption (a refcount put, a very deep chain). */
+  fullCount: number;
+  /** 'conditional' when every site is: such an edge is never an error or a proposal on its own. */
+  confidence: 'full' | 'conditional';
   sites: FindingSite[];
   /** Architectures whose build has this edge. */
   archs: string[];

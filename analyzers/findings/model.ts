@@ -4,7 +4,7 @@
  */
 import type { Quote } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
-import type { ChainStep } from '../order/model.js';
+import type { ChainStep, SiteConfidence } from '../order/model.js';
 
 export type FindingKind =
   | 'order-inversion'
@@ -23,6 +23,8 @@ export interface FindingSite {
   line: number;
   function: string;
   chain: ChainStep[];
+  /** How the site was reached (observed code only; absent for hunk-only and doc evidence). */
+  confidence?: SiteConfidence;
 }
 
 /** One link of a cycle: documented by a statement, or observed at sites. */

@@ -3,7 +3,8 @@
  * path to a point, and which caller-held locks were released on every path.
  */
 import type { LockClass } from '../../knowledge/lock-names.js';
-import type { HeldLock } from './model.js';
+import { commonConds } from './conditions.js';
+import type { HeldLock, ParamCond } from './model.js';
 
 export interface HeldState {
   /**
@@ -14,10 +15,26 @@ export interface HeldState {
   held: HeldLock[];
   /** Caller-held classes released on every path to here (and not re-taken). */
   dropped: LockClass[];
+  /** Conditions on parameters every path to here passed. */
+  when: ParamCond[];
+  /** Callees called on every path to here. */
+  after: string[];
 }
 
+export const EMPTY: HeldState = { held: [], dropped: [], when: [], after: [] };
+
 export function copyState(s: HeldState): HeldState {
-  return { held: [...s.held], dropped: [...s.dropped] };
+  return { held: [...s.held], dropped: [...s.dropped], when: [...s.when], after: [...s.after] };
+}
+
+/** The state on a path that also passed `conds`. */
+export function assume(s: HeldState, conds: readonly ParamCond[]): HeldState {
+  return conds.length ? { ...s, when: [...s.when, ...conds] } : s;
+}
+
+/** The state after calling `callee`. */
+export function called(s: HeldState, callee: string): HeldState {
+  return s.after.includes(callee) ? s : { ...s, after: [...s.after, callee] };
 }
 
 export function isHeld(s: HeldState, cls: LockClass): boolean {
@@ -28,6 +45,7 @@ export function take(s: HeldState, lock: HeldLock): HeldState {
   // Every acquisition is an entry. Keeping one per class made the second of two
   // same-class unlocks (two VMs' kvm->lock, _nested) read as dropping the caller's lock.
   return {
+    ...s,
     held: [...s.held, lock],
     dropped: s.dropped.filter((d) => d !== lock.class),
   };
@@ -42,11 +60,11 @@ export function distinct(held: readonly HeldLock[]): HeldLock[] {
 export function release(s: HeldState, cls: LockClass): HeldState | null {
   const idx = s.held.map((h) => h.class).lastIndexOf(cls);
   if (idx < 0) return null;
-  return { held: s.held.filter((_, i) => i !== idx), dropped: s.dropped };
+  return { ...s, held: s.held.filter((_, i) => i !== idx) };
 }
 
 export function drop(s: HeldState, cls: LockClass): HeldState {
-  return { held: s.held, dropped: s.dropped.includes(cls) ? s.dropped : [...s.dropped, cls] };
+  return { ...s, dropped: s.dropped.includes(cls) ? s.dropped : [...s.dropped, cls] };
 }
 
 /**
@@ -68,5 +86,6 @@ export function join(states: readonly HeldState[]): HeldState | null {
     }
   }
   const dropped = first.dropped.filter((d) => rest.every((s) => s.dropped.includes(d)));
-  return { held, dropped };
+  const after = first.after.filter((c) => rest.every((s) => s.after.includes(c)));
+  return { held, dropped, when: commonConds(states.map((s) => s.when)), after };
 }

@@ -6,7 +6,7 @@
  * `->` is typed from declarations (TypeEnv) and struct member types, and the
  * struct gets its locking.rst root name (`kvm`, `vcpu`, `mm`, else the struct
  * name). Struct types that only ever live embedded in another struct
- * (EMBEDDED_IN) are folded into their container, so `&ka->tsc_write_lock`
+ * (knowledge/lock-names.ts) are folded into their container, so `&ka->tsc_write_lock`
  * with `struct kvm_arch *ka` is `kvm->arch.tsc_write_lock`.
  *
  * Every step that rests on a name convention rather than a declared type
@@ -15,7 +15,7 @@
  * initialised in one place one class.
  */
 import type { SyntaxNode } from '../c/parser.js';
-import { canonicalLock, type LockClass } from '../../knowledge/lock-names.js';
+import { canonicalLock, conventionalType, embeddingOf, rootName, type LockClass } from '../../knowledge/lock-names.js';
 
 /** What the caller knows about types at the lock site. */
 export interface TypeEnv {
@@ -29,40 +29,6 @@ export interface TypeEnv {
 export type ClassResult =
   | { ok: true; class: LockClass; guessed: boolean }
   | { ok: false; text: string; reason: string };
-
-/** How locking.rst (and lockdep) names the root of a class in struct S. */
-const ROOT_NAMES: ReadonlyMap<string, string> = new Map([
-  ['kvm', 'kvm'],
-  ['kvm_vcpu', 'vcpu'],
-  ['mm_struct', 'mm'],
-  ['address_space', 'mapping'],
-]);
-
-/**
- * Structs that exist only embedded in another struct, at a fixed member:
- * struct -> [container, member]. x86 and arm64, include/linux/kvm_host.h and
- * arch/{x86,arm64}/include/asm/kvm_host.h of 6.12.
- */
-const EMBEDDED_IN: ReadonlyMap<string, readonly [string, string]> = new Map([
-  ['kvm_arch', ['kvm', 'arch']],
-  ['kvm_vcpu_arch', ['kvm_vcpu', 'arch']],
-  ['kvm_xen', ['kvm_arch', 'xen']],
-  ['kvm_hv', ['kvm_arch', 'hyperv']],
-  ['kvm_vcpu_xen', ['kvm_vcpu_arch', 'xen']],
-  ['vgic_dist', ['kvm_arch', 'vgic']],
-  ['vgic_cpu', ['kvm_vcpu_arch', 'vgic_cpu']],
-]);
-
-/** Variable and member names whose type is a strong kernel convention (a guess when used). */
-const NAME_CONVENTIONS: ReadonlyMap<string, string> = new Map([
-  ['kvm', 'kvm'],
-  ['vcpu', 'kvm_vcpu'],
-  ['mm', 'mm_struct'],
-  ['vm_mm', 'mm_struct'],
-  ['mapping', 'address_space'],
-  ['i_mapping', 'address_space'],
-  ['f_mapping', 'address_space'],
-]);
 
 const NOT_A_STRUCT = /^(?:void|char|short|int|long|unsigned|signed|bool|_Bool|float|double|size_t|[us]\d+|__[us]\d+)$/;
 
@@ -145,11 +111,11 @@ function classOfPath(path: Path, env: TypeEnv, text: string): ClassResult {
   let root: string;
   if (typed.struct) {
     let struct = typed.struct;
-    for (let outer = EMBEDDED_IN.get(struct); outer; outer = EMBEDDED_IN.get(struct)) {
+    for (let outer = embeddingOf(struct); outer; outer = embeddingOf(struct)) {
       tail = `${outer[1]}.${tail}`;
       struct = outer[0];
     }
-    root = ROOT_NAMES.get(struct) ?? struct;
+    root = rootName(struct);
   } else {
     root = textualRoot(base, env);
     guessed = true;
@@ -191,7 +157,7 @@ function typeOf(path: Path, env: TypeEnv): Typed {
     if (member !== undefined) {
       t = { struct: structName(member), guessed: t.guessed };
     } else {
-      const conv = NAME_CONVENTIONS.get(step.name);
+      const conv = conventionalType(step.name);
       t = conv ? { struct: conv, guessed: true } : { struct: null, guessed: true };
     }
   }
@@ -203,7 +169,7 @@ function rootType(root: Root, env: TypeEnv): Typed {
   if (root.kind === 'call') return { struct: null, guessed: true };
   const declared = env.vars.get(root.name);
   if (declared !== undefined) return { struct: structName(declared), guessed: false };
-  const conv = NAME_CONVENTIONS.get(root.name);
+  const conv = conventionalType(root.name);
   return conv ? { struct: conv, guessed: true } : { struct: null, guessed: true };
 }
 

@@ -25,6 +25,20 @@ export interface HeldLock extends LockUse {
   viaTry: boolean;
 }
 
+/**
+ * What a path to a site assumes about a parameter the body never writes:
+ * truthy, falsy, equal or unequal to a constant as written (`MSR_IA32_TSC`).
+ */
+export interface ParamCond {
+  /** 0-based parameter index. */
+  param: number;
+  op: 'true' | 'false' | 'eq' | 'ne';
+  value?: string;
+}
+
+/** An argument as a callee's branches can use it: a constant, or the caller's own (unwritten) parameter. */
+export type ArgValue = { const: string } | { param: number } | null;
+
 /** An acquisition in a function body with the locks this function holds there. */
 export interface AcquireSite {
   lock: LockUse;
@@ -37,6 +51,10 @@ export interface AcquireSite {
   dropped: LockClass[];
   /** lockdep subclass, when the primitive was a _nested variant. */
   subclass?: number;
+  /** Conditions on parameters every path to here passed (absent: none). */
+  when?: ParamCond[];
+  /** Callees called on every path to here before it (absent: none): a callee that releases a caller's lock releases it here. */
+  after?: string[];
 }
 
 /** A call to a function that is not a lock primitive. */
@@ -45,6 +63,10 @@ export interface CallSite {
   line: number;
   held: HeldLock[];
   dropped: LockClass[];
+  /** Constant and pass-through arguments, by position (absent: none). */
+  args?: ArgValue[];
+  when?: ParamCond[];
+  after?: string[];
 }
 
 /** Lock facts of one function. */

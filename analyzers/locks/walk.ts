@@ -3,22 +3,30 @@
  * acquisition and each call, following if/else, switch, loops, goto labels,
  * early returns, guard scopes, scoped_guard blocks and the success branch of
  * a trylock. The result is plain JSON (FunctionFacts); nodes stay here.
+ *
+ * This file is the control flow; lock-args.ts names the lock of each
+ * primitive call, events.ts records acquisitions and calls, and
+ * preconditions.ts reads what the callers hold.
  */
 import { guardPrimitive, lookupPrimitive, type GuardPrimitive } from '../../knowledge/lock-primitives.js';
 import type { LockPrimitive } from '../../knowledge/lock-primitives-model.js';
-import { canonicalLock, type LockClass } from '../../knowledge/lock-names.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
 import type { CFunction, CMacroBlock } from '../c/model.js';
 import { lineOf, type SyntaxNode } from '../c/parser.js';
-import { copyState, distinct, drop, join, release, take, type HeldState } from './held-state.js';
-import { lockClassOf, type TypeEnv } from './lock-class.js';
-import type { AcquireSite, FunctionFacts, HeldLock, LockUse } from './model.js';
-import { callName, conditionTry, isOpsMacro, opsCallee, stripParens } from './syntax.js';
+import { recordAcquire, recordCall } from './events.js';
+import { argumentValues, conditionFacts, constantOf, stableParams, switchParam } from './conditions.js';
+import { assume, called, copyState, distinct, drop, EMPTY, join, release, take, type HeldState } from './held-state.js';
+import { LockArgs, subclassOf } from './lock-args.js';
+import type { TypeEnv } from './lock-class.js';
+import type { FunctionFacts, HeldLock, LockUse } from './model.js';
+import { preconditions } from './preconditions.js';
+import { callName, conditionTry, isOpsMacro, opsCallee } from './syntax.js';
 
 /** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
 const LOOP_PASSES = 2;
 
 /** The state a label is reached with when the statement before it does not fall through. */
-const UNREACHED: HeldState = { held: [], dropped: [] };
+const UNREACHED: HeldState = { ...EMPTY };
 
 export function walkFunction(fn: CFunction, env: TypeEnv): FunctionFacts {
   return new Walker(fn, env).run();
@@ -38,6 +46,9 @@ class Walker {
   private readonly retakes = new WeakSet<HeldLock>();
   /** Every call in the body, by start offset: found once, so an expression's calls are a range lookup. */
   private calls: SyntaxNode[] = [];
+  private readonly args: LockArgs;
+  /** Parameters the body never writes: branches on them are recorded for the callers' constants. */
+  private readonly params: Map<string, number>;
 
   constructor(
     private readonly fn: CFunction,
@@ -56,49 +67,20 @@ class Walker {
       unresolved: [],
       damaged: fn.damaged,
     };
+    this.args = new LockArgs(env, this.facts.unresolved);
+    this.params = stableParams(fn);
   }
 
   run(): FunctionFacts {
-    let state: HeldState = { held: [], dropped: [] };
-    for (const use of this.preconditions()) {
+    this.calls = this.fn.body.descendantsOfType('call_expression').filter((c): c is SyntaxNode => c !== null);
+    this.calls.sort((a, b) => a.startIndex - b.startIndex);
+    let state: HeldState = EMPTY;
+    for (const use of preconditions(this.fn, this.calls, this.args)) {
       this.facts.requires.push(use);
       state = take(state, { ...use, line: 0, viaTry: false });
     }
     this.stmt(this.fn.body, state);
     return this.facts;
-  }
-
-  /**
-   * lockdep_assert_held*() and __must_hold(): every caller holds the lock, so
-   * it is held from the first line. An assertion after the function's own
-   * acquisition of the same class is an internal check, not a precondition.
-   */
-  private preconditions(): LockUse[] {
-    const out: LockUse[] = [];
-    const firstTake = new Map<LockClass, number>();
-    const asserts: { use: LockUse; at: number }[] = [];
-    this.calls = this.fn.body.descendantsOfType('call_expression').filter((c): c is SyntaxNode => c !== null);
-    this.calls.sort((a, b) => a.startIndex - b.startIndex);
-    for (const call of this.calls) {
-      const prim = lookupPrimitive(callName(call) ?? '');
-      if (!prim) continue;
-      const use = this.lockUse(call, prim);
-      if (!use) continue;
-      if (prim.op === 'assert') asserts.push({ use, at: call.startIndex });
-      else if (prim.op === 'acquire' || prim.op === 'try') {
-        if (!firstTake.has(use.class)) firstTake.set(use.class, call.startIndex);
-      }
-    }
-    for (const a of asserts) {
-      const taken = firstTake.get(a.use.class);
-      if ((taken === undefined || taken > a.at) && !out.some((u) => u.class === a.use.class)) out.push(a.use);
-    }
-    for (const ann of this.fn.annotations) {
-      if (ann.kind !== 'must_hold') continue;
-      const cls = lockClassFromText(ann.expr);
-      if (!out.some((u) => u.class === cls)) out.push({ class: cls, kind: 'other', mode: 'write', guessed: true, expr: ann.expr });
-    }
-    return out;
   }
 
   // ---- statements -------------------------------------------------------
@@ -208,7 +190,10 @@ class Walker {
       onTrue = tried.negated ? before : success;
       onFalse = tried.negated ? success : before;
     } else {
-      onTrue = onFalse = this.expr(cond, state);
+      const after = this.expr(cond, state);
+      const known = conditionFacts(cond, this.params);
+      onTrue = assume(after, known.onTrue);
+      onFalse = assume(after, known.onFalse);
     }
     const thenOut = this.stmt(node.childForFieldName('consequence'), copyState(onTrue));
     const alt = node.childForFieldName('alternative');
@@ -222,15 +207,29 @@ class Walker {
     this.breakDepth.push(this.guardScopes.length);
     let fall: HeldState | null = null;
     const body = node.childForFieldName('body');
+    const param = switchParam(node.childForFieldName('condition'), this.params);
+    const cases = param === undefined ? [] : caseValues(body);
     for (const c of body?.namedChildren ?? []) {
       if (!c) continue;
-      const incoming = c.type === 'case_statement' ? join([entry, ...(fall ? [fall] : [])]) : fall;
+      const incoming = c.type === 'case_statement' ? join([this.caseEntry(c, entry, param, cases), ...(fall ? [fall] : [])]) : fall;
       fall = this.stmt(c, incoming);
     }
     const breaks = this.breaks.pop() ?? [];
     this.breakDepth.pop();
     const hasDefault = body?.namedChildren.some((c) => c?.type === 'case_statement' && !c.childForFieldName('value'));
     return join([...(fall ? [fall] : []), ...breaks, ...(hasDefault ? [] : [entry])]);
+  }
+
+  /**
+   * A case of a switch on a parameter is entered only when the parameter equals its value;
+   * `default:` only when it equals none of the constant cases (`cases`, null when one is not a constant).
+   */
+  private caseEntry(c: SyntaxNode, entry: HeldState, param: number | undefined, cases: string[] | null): HeldState {
+    if (param === undefined) return entry;
+    const label = c.childForFieldName('value');
+    if (!label) return cases ? assume(entry, cases.map((value) => ({ param, op: 'ne' as const, value }))) : entry;
+    const value = constantOf(label);
+    return value === null ? entry : assume(entry, [{ param, op: 'eq', value }]);
   }
 
   private loop(node: SyntaxNode, state: HeldState): HeldState | null {
@@ -269,7 +268,7 @@ class Walker {
     // An unlock-all loop (`kvm_for_each_vcpu(i, vcpu, kvm) mutex_unlock(&vcpu->mutex);`) releases one
     // instance of a class on every iteration: after it none is held, as after the lock-all loop all are.
     // The zero-iteration path kept them held and gave every later lock an edge from them.
-    const exit: HeldState = { held: cur.held.filter((h) => !releasedEach.includes(h.class)), dropped: cur.dropped };
+    const exit: HeldState = { ...cur, held: cur.held.filter((h) => !releasedEach.includes(h.class)) };
     return join([exit, ...breaks]);
   }
 
@@ -279,7 +278,7 @@ class Walker {
     if (name === 'scoped_guard' || name === 'scoped_cond_guard') {
       const prim = guardPrimitive(args[0]?.text ?? '', 'scoped-guard');
       // scoped_cond_guard(T, fail, &x): the lock arguments come after the failure action.
-      const use = prim ? this.guardUse(prim, args.slice(name === 'scoped_guard' ? 1 : 2), macro.head) : null;
+      const use = prim ? this.args.guardUse(prim, args.slice(name === 'scoped_guard' ? 1 : 2), macro.head) : null;
       if (!use || !prim) return this.stmt(body, state);
       const inside = this.takeGuard(use, prim, macro.line, state);
       // scoped_guard() is a one-pass for loop around its body: break and continue leave the
@@ -346,7 +345,7 @@ class Walker {
     if (fnNode?.type === 'call_expression' && callName(fnNode) === 'guard') {
       const guardType = fnNode.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
       const prim = guardPrimitive(guardType, 'guard');
-      const use = prim ? this.guardUse(prim, args, call) : null;
+      const use = prim ? this.args.guardUse(prim, args, call) : null;
       if (!prim || !use) return state;
       this.guardScopes.at(-1)?.guards.push(use.class);
       return this.takeGuard(use, prim, lineOf(call), state);
@@ -354,18 +353,19 @@ class Walker {
     const name = callName(call);
     if (!name) {
       const slot = opsCallee(call, (v) => this.env.vars.get(v));
-      if (slot) this.recordCall(slot, lineOf(call), state);
-      return state;
+      if (!slot) return state;
+      recordCall(this.facts, slot, lineOf(call), state, argumentValues(args, this.params));
+      return called(state, slot);
     }
     // `guard` is only ever the guard(T) half of guard(T)(&x), handled above, and kvm_x86_call(f) the
     // table half of kvm_x86_call(f)(args): neither is a call to anything.
     if (name === 'guard' || isOpsMacro(name)) return state;
     const prim = lookupPrimitive(name);
     if (!prim) {
-      this.recordCall(name, lineOf(call), state);
-      return state;
+      recordCall(this.facts, name, lineOf(call), state, argumentValues(args, this.params));
+      return called(state, name);
     }
-    const use = this.lockUse(call, prim);
+    const use = this.args.use(call, prim);
     if (!use) return state;
     switch (prim.op) {
       case 'acquire':
@@ -373,7 +373,7 @@ class Walker {
       case 'try':
         return this.tryLock(call, state);
       case 'sync':
-        this.record(use, 'sync', lineOf(call), state);
+        recordAcquire(this.facts, use, 'sync', lineOf(call), state);
         return state;
       case 'release': {
         // The entry release() removes: the latest of its class (a class can be held twice, see HeldState).
@@ -397,102 +397,42 @@ class Walker {
 
   private acquire(use: LockUse, prim: LockPrimitive, line: number, state: HeldState, args: SyntaxNode[] = []): HeldState {
     const subclass = prim.subclassArg !== undefined ? subclassOf(args[prim.subclassArg]) : undefined;
-    this.record(use, 'acquire', line, state, subclass);
+    recordAcquire(this.facts, use, 'acquire', line, state, subclass);
     const taken: HeldLock = { ...use, line, viaTry: false };
     if (state.dropped.includes(use.class)) this.retakes.add(taken);
     return take(state, taken);
   }
 
-  private guardUse(prim: GuardPrimitive, lockArgs: SyntaxNode[], call: SyntaxNode): LockUse | null {
-    if (typeof prim.arg === 'object') return { class: prim.arg.fixed, kind: prim.kind, mode: prim.mode, guessed: false, expr: `${prim.guardType}` };
-    const arg = lockArgs[prim.arg];
-    if (!arg) {
-      this.facts.unresolved.push({ expr: call.text.slice(0, 80), line: lineOf(call), reason: `no lock argument for guard type ${prim.guardType}` });
-      return null;
-    }
-    return this.classify(arg, prim);
-  }
-
   /** A guard that does not wait (`mutex_try`) gives no edge into its lock; held either way inside its scope. */
   private takeGuard(use: LockUse, prim: GuardPrimitive, line: number, state: HeldState): HeldState {
     if (!prim.waits) {
-      this.record(use, 'try', line, state);
+      recordAcquire(this.facts, use, 'try', line, state);
       return take(state, { ...use, line, viaTry: true });
     }
-    this.record(use, 'acquire', line, state, prim.subclass);
+    recordAcquire(this.facts, use, 'acquire', line, state, prim.subclass);
     return take(state, { ...use, line, viaTry: false });
   }
 
   /** A trylock never waits: recorded, but it gives no edge into the lock; the lock is held on success. */
   private tryLock(call: SyntaxNode, state: HeldState): HeldState {
     const prim = lookupPrimitive(callName(call) ?? '');
-    const use = prim ? this.lockUse(call, prim) : null;
+    const use = prim ? this.args.use(call, prim) : null;
     if (!use) return state;
-    this.record(use, 'try', lineOf(call), state);
+    recordAcquire(this.facts, use, 'try', lineOf(call), state);
     return take(state, { ...use, line: lineOf(call), viaTry: true });
   }
-
-  /**
-   * One site per acquisition: a later visit of the same line (a loop's second pass) joins its
-   * state into the site, so evidence counts each line once (it used to add a site per held set).
-   */
-  private record(lock: LockUse, op: AcquireSite['op'], line: number, state: HeldState, subclass?: number): void {
-    const held = distinct(state.held);
-    const same = this.facts.acquires.find((a) => a.line === line && a.op === op && a.lock.class === lock.class && a.subclass === subclass);
-    if (same) {
-      joinInto(same, held, state.dropped);
-      return;
-    }
-    const site: AcquireSite = { lock, line, op, held, dropped: [...state.dropped] };
-    if (subclass !== undefined) site.subclass = subclass;
-    this.facts.acquires.push(site);
-  }
-
-  /** A call site, once per line and callee (loop passes join into it, as for record()). */
-  private recordCall(callee: string, line: number, state: HeldState): void {
-    const held = distinct(state.held);
-    const same = this.facts.calls.find((c) => c.line === line && c.callee === callee);
-    if (same) joinInto(same, held, state.dropped);
-    else this.facts.calls.push({ callee, line, held, dropped: [...state.dropped] });
-  }
-
-  // ---- lock arguments ---------------------------------------------------
-
-  private lockUse(call: SyntaxNode, prim: LockPrimitive): LockUse | null {
-    if (typeof prim.arg === 'object') {
-      return { class: prim.arg.fixed, kind: prim.kind, mode: prim.mode, guessed: false, expr: `${callName(call)}()` };
-    }
-    const arg = call.childForFieldName('arguments')?.namedChildren[prim.arg];
-    if (!arg) {
-      this.facts.unresolved.push({ expr: call.text.slice(0, 80), line: lineOf(call), reason: `no argument ${prim.arg} for ${prim.name}` });
-      return null;
-    }
-    return this.classify(arg, prim);
-  }
-
-  private classify(arg: SyntaxNode, prim: LockPrimitive): LockUse | null {
-    const r = lockClassOf(arg, this.env, prim.via);
-    if (!r.ok) {
-      this.facts.unresolved.push({ expr: r.text, line: lineOf(arg), reason: r.reason });
-      return null;
-    }
-    return { class: r.class, kind: prim.kind, mode: prim.mode, guessed: r.guessed, expr: stripParens(arg).text };
-  }
 }
 
-/** Join one more path into a recorded site: held may be held on either, dropped must be dropped on both. */
-function joinInto(site: { held: HeldLock[]; dropped: LockClass[] }, held: readonly HeldLock[], dropped: readonly LockClass[]): void {
-  for (const h of held) if (!site.held.some((x) => x.class === h.class)) site.held.push(h);
-  site.dropped = site.dropped.filter((d) => dropped.includes(d));
-}
-
-function subclassOf(node: SyntaxNode | undefined): number {
-  const n = Number.parseInt(node?.text ?? '', 10);
-  // Named subclasses (SINGLE_DEPTH_NESTING, a role enum) are non-zero by construction.
-  return Number.isNaN(n) ? 1 : n;
-}
-
-/** `&kvm->lock`, `kvm->mmu_lock` in an annotation: the class as written, canonical spelling. */
-function lockClassFromText(expr: string): LockClass {
-  return canonicalLock(expr);
+/** The constant values of a switch body's case labels; null when one is not a constant. */
+function caseValues(body: SyntaxNode | null): string[] | null {
+  const out: string[] = [];
+  for (const c of body?.namedChildren ?? []) {
+    if (c?.type !== 'case_statement') continue;
+    const label = c.childForFieldName('value');
+    if (!label) continue;
+    const v = constantOf(label);
+    if (v === null) return null;
+    out.push(v);
+  }
+  return out;
 }

@@ -6,14 +6,29 @@
  * table (`ops:kvm_x86_ops.vcpu_run`) resolves to every function a table
  * fills that slot with (vmx_vcpu_run and svm_vcpu_run).
  */
+import { dirname } from 'node:path';
 import type { COpsEntry } from '../c/ops-tables.js';
 import type { FunctionFacts } from '../locks/model.js';
+
+/** A function a table slot resolves to, and the table (struct and file of its initializer) that names it. */
+export interface SlotTarget {
+  fn: FunctionFacts;
+  struct: string;
+  /** The initializer's file: one table per struct and file. */
+  table: string;
+}
 
 export class FunctionIndex {
   private readonly byName = new Map<string, FunctionFacts[]>();
   private readonly slots = new Map<string, COpsEntry[]>();
   /** Calls that named no indexed function, counted by callee name. */
   readonly unresolved = new Map<string, number>();
+  /**
+   * Vendor tables: for a struct whose tables live one per directory in two or
+   * more directories (kvm_x86_ops in vmx/ and svm/, kvm_pmu_ops likewise),
+   * directory -> the table's file. Code in such a directory is that vendor's.
+   */
+  private readonly vendorTables = new Map<string, Map<string, string>>();
 
   constructor(
     readonly functions: readonly FunctionFacts[],
@@ -28,6 +43,33 @@ export class FunctionIndex {
       const key = `ops:${o.struct}.${o.field}`;
       this.slots.set(key, [...(this.slots.get(key) ?? []), o]);
     }
+    const tables = new Map<string, Map<string, Set<string>>>();
+    for (const o of ops) {
+      const byDir = tables.get(o.struct) ?? new Map<string, Set<string>>();
+      tables.set(o.struct, byDir);
+      const files = byDir.get(dirname(o.file)) ?? new Set<string>();
+      byDir.set(dirname(o.file), files.add(o.file));
+    }
+    for (const [struct, byDir] of tables) {
+      if (byDir.size < 2 || [...byDir.values()].some((f) => f.size !== 1)) continue;
+      this.vendorTables.set(struct, new Map([...byDir].map(([dir, files]) => [dir, [...files][0] as string])));
+    }
+  }
+
+  /** Is `struct`'s table chosen per vendor directory (so a chain keeps to one)? */
+  isVendorStruct(struct: string): boolean {
+    return this.vendorTables.has(struct);
+  }
+
+  /** The vendor tables whose directory holds `file`: struct -> table file (vmx/vmx.c -> kvm_x86_ops in vmx/main.c). */
+  vendorTablesOf(file: string): [string, string][] {
+    const dir = dirname(file);
+    const out: [string, string][] = [];
+    for (const [struct, byDir] of this.vendorTables) {
+      const table = byDir.get(dir);
+      if (table) out.push([struct, table]);
+    }
+    return out;
   }
 
   resolve(callee: string, fromFile: string): FunctionFacts | null {
@@ -54,5 +96,22 @@ export class FunctionIndex {
     }
     // The table's own file decides which static function its initializer names.
     return [...new Set(slots.map((s) => this.resolve(s.fn, s.file)).filter((f): f is FunctionFacts => f !== null))];
+  }
+
+  /** Each implementation of a table slot with its table; `tables` (struct -> table file) keeps a chain in its vendor's table. */
+  resolveSlot(callee: string, tables: ReadonlyMap<string, string>): SlotTarget[] {
+    const slots = this.slots.get(callee);
+    if (!slots) {
+      this.unresolved.set(callee, (this.unresolved.get(callee) ?? 0) + 1);
+      return [];
+    }
+    const chosen = slots[0] ? tables.get(slots[0].struct) : undefined;
+    const kept = chosen && slots.some((s) => s.file === chosen) ? slots.filter((s) => s.file === chosen) : slots;
+    const out: SlotTarget[] = [];
+    for (const s of kept) {
+      const fn = this.resolve(s.fn, s.file);
+      if (fn && !out.some((t) => t.fn === fn)) out.push({ fn, struct: s.struct, table: s.file });
+    }
+    return out;
   }
 }

@@ -1,13 +1,20 @@
 /**
  * Function summaries: every lock a function may take, directly or through
  * its callees, with the shortest call chain that takes it and the caller
- * locks released on the way. Memoised; recursion and depth are bounded and
- * counted, never silently cut.
+ * locks released on the way. Memoised per calling context (the constant
+ * arguments that matter to the function, the vendor tables the chain is
+ * in); recursion and depth are bounded and counted, never silently cut.
+ *
+ * What the chain had to assume travels with each lock: a reference-count
+ * put reaching its destructor (knowledge/refcount-puts.ts) makes the reach
+ * conditional, kept apart from unconditional reaches of the same lock.
  */
 import type { LockClass } from '../../knowledge/lock-names.js';
-import type { FunctionFacts, LockUse } from '../locks/model.js';
 import { externalLocks } from '../../knowledge/external-locks.js';
+import { refcountPut } from '../../knowledge/refcount-puts.js';
+import type { AcquireSite, CallSite, FunctionFacts, LockUse } from '../locks/model.js';
 import { archOf } from '../index/files.js';
+import { argsAt, feasible, NO_CONTEXT, relevantParams, type CallContext } from './context.js';
 import type { FunctionIndex } from './function-index.js';
 import type { ChainStep, InnerOp } from './model.js';
 
@@ -20,15 +27,23 @@ export interface Reach {
   /** Classes held by the function's callers that are released before this acquisition. */
   dropped: LockClass[];
   subclass?: number;
+  /** Table slots the chain calls through (`kvm_x86_ops.set_msr`). */
+  indirect: string[];
+  /** What the chain assumes that may not hold: a put dropping the last reference. Empty: nothing. */
+  assumed: string[];
 }
 
 /** Deepest call chain followed; deeper chains are counted in `truncated`. */
 export const MAX_DEPTH = 24;
 
 export class Summaries {
-  private readonly memo = new Map<FunctionFacts, Map<string, Reach>>();
-  /** Functions whose summary is being computed, outermost first. */
-  private readonly stack: FunctionFacts[] = [];
+  private readonly memo = new Map<FunctionFacts, Map<string, Map<string, Reach>>>();
+  /**
+   * Summaries being computed (function and context key), outermost first. A function
+   * recursing in another context is computed in that one: demo(4) -> demo(n - 1) reaches
+   * the `if (!level)` branch its constant caller pruned.
+   */
+  private readonly stack: string[] = [];
   /** Lowest stack index a recursion cut returned to, among the frames being computed. */
   private cutAt = Infinity;
   /**
@@ -36,17 +51,63 @@ export class Summaries {
    * are reused only until the outermost summary is done, never memoised. Memoising them made
    * a later caller of the inner function miss locks (order-dependent missing edges).
    */
-  private readonly partial = new Map<FunctionFacts, Map<string, Reach>>();
+  private readonly partial = new Map<string, Map<string, Reach>>();
+  private readonly relevant = new Map<FunctionFacts, number[]>();
+  private readonly releases = new Map<string, LockClass[]>();
   /** Functions whose summary was cut by recursion (in-progress callee) or depth. */
   readonly truncated = new Set<string>();
+  /** Call sites and acquisitions left out because a constant argument decides their branch against them. */
+  pruned = 0;
 
-  constructor(private readonly index: FunctionIndex) {}
+  /** Vendor tables by file (a function's directory decides them). */
+  private readonly fileTables = new Map<string, [string, string][]>();
+  /** The tables part of memo keys, per context's table map. */
+  private readonly tableKeys = new WeakMap<ReadonlyMap<string, string>, string>();
+  /** Names of functions that release a caller's lock they never take themselves. */
+  private readonly releasers = new Set<string>();
 
-  /** Locks `fn` may take, keyed by class, operation, caller locks dropped before it and _nested. */
-  reach(fn: FunctionFacts, depth = 0): Map<string, Reach> {
-    const done = this.memo.get(fn) ?? this.partial.get(fn);
+  constructor(private readonly index: FunctionIndex) {
+    for (const f of index.functions) {
+      if (f.releasesCallers.some((u) => !f.acquires.some((a) => a.lock.class === u.class))) this.releasers.add(f.name);
+    }
+  }
+
+  /** The context a chain is in inside `fn`: the caller's, plus the vendor tables of fn's directory. */
+  enter(fn: FunctionFacts, ctx: CallContext): CallContext {
+    let tables = this.fileTables.get(fn.file);
+    if (!tables) {
+      tables = this.index.vendorTablesOf(fn.file);
+      this.fileTables.set(fn.file, tables);
+    }
+    if (tables.length === 0 || tables.every(([s]) => ctx.tables.has(s))) return ctx;
+    return { args: ctx.args, tables: new Map([...ctx.tables, ...tables.filter(([s]) => !ctx.tables.has(s))]) };
+  }
+
+  /** Memo key: the context restricted to what fn's summary depends on. */
+  private keyOf(fn: FunctionFacts, ctx: CallContext): string {
+    let params = this.relevant.get(fn);
+    if (!params) {
+      params = [...relevantParams(fn)].sort((a, b) => a - b);
+      this.relevant.set(fn, params);
+    }
+    let tables = this.tableKeys.get(ctx.tables);
+    if (tables === undefined) {
+      tables = [...ctx.tables].map(([s, f]) => `${s}@${f}`).sort().join(',');
+      this.tableKeys.set(ctx.tables, tables);
+    }
+    if (params.length === 0 || ctx.args.size === 0) return `|${tables}`;
+    const args = params.flatMap((p) => (ctx.args.has(p) ? [`${p}=${ctx.args.get(p)}`] : []));
+    return `${args.join(',')}|${tables}`;
+  }
+
+  /** Locks `fn` may take in context `ctx`, keyed by class, operation, caller locks dropped, _nested and assumptions. */
+  reach(fn: FunctionFacts, depth = 0, outer: CallContext = NO_CONTEXT): Map<string, Reach> {
+    const ctx = this.enter(fn, outer);
+    const key = this.keyOf(fn, ctx);
+    const frame = `${fn.file}:${fn.name}:${key}`;
+    const done = this.memo.get(fn)?.get(key) ?? this.partial.get(frame);
     if (done) return done;
-    const onStack = this.stack.indexOf(fn);
+    const onStack = this.stack.indexOf(frame);
     if (onStack >= 0 || depth > MAX_DEPTH) {
       this.truncated.add(fn.name);
       if (onStack >= 0) this.cutAt = Math.min(this.cutAt, onStack);
@@ -55,18 +116,30 @@ export class Summaries {
     const level = this.stack.length;
     const outerCut = this.cutAt;
     this.cutAt = Infinity;
-    this.stack.push(fn);
+    this.stack.push(frame);
     const out = new Map<string, Reach>();
     const add = (r: Reach): void => {
-      // The dropped set and _nested are part of the key: keeping only the shortest chain per class
-      // let an acquisition after dropping the caller's lock hide one that does not drop it.
-      const key = `${r.lock.class}\u0000${r.op}\u0000${[...r.dropped].sort().join(',')}\u0000${r.subclass === undefined ? '' : 'nested'}`;
-      const prev = out.get(key);
-      if (!prev || r.chain.length < prev.chain.length) out.set(key, r);
+      // The dropped set, _nested and what was assumed are part of the key: keeping only the shortest
+      // chain per class let an acquisition after dropping the caller's lock hide one that does not
+      // drop it, and a conditional chain (through a put) hide an unconditional one.
+      const k = `${r.lock.class}\u0000${r.op}\u0000${[...r.dropped].sort().join(',')}\u0000${r.subclass === undefined ? '' : 'nested'}\u0000${r.assumed.length ? 'assumed' : ''}`;
+      const prev = out.get(k);
+      if (!prev || r.chain.length < prev.chain.length) out.set(k, r);
     };
     for (const a of fn.acquires) {
       if (a.op === 'try') continue;
-      const r: Reach = { lock: a.lock, op: a.op, chain: [{ function: fn.name, file: fn.file, line: a.line }], dropped: a.dropped };
+      if (!feasible(a.when, ctx.args)) {
+        this.pruned++;
+        continue;
+      }
+      const r: Reach = {
+        lock: a.lock,
+        op: a.op,
+        chain: [{ function: fn.name, file: fn.file, line: a.line }],
+        dropped: [...new Set([...a.dropped, ...this.releasedBefore(a, fn.file)])],
+        indirect: [],
+        assumed: [],
+      };
       if (a.subclass !== undefined) r.subclass = a.subclass;
       add(r);
     }
@@ -75,46 +148,91 @@ export class Summaries {
     // drops it drops theirs. Counting it as this function's own lost the callee's drop.
     const retaken = new Set(fn.releasesCallers.map((u) => u.class));
     for (const c of fn.calls) {
+      if (!feasible(c.when, ctx.args)) {
+        this.pruned++;
+        continue;
+      }
       const heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
-      for (const r of this.reachOfCall(c.callee, fn.file, depth + 1).values()) {
+      const before = [...c.dropped, ...this.releasedBefore(c, fn.file)];
+      const put = refcountPut(fn.name, c.callee);
+      for (const r of this.reachOfCall(c, fn.file, depth + 1, ctx).values()) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
-        const dropped = [...new Set([...r.dropped.filter((d) => !heldHere.has(d)), ...c.dropped])];
-        add({ ...r, chain: [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain], dropped });
+        const dropped = [...new Set([...r.dropped.filter((d) => !heldHere.has(d)), ...before])];
+        const assumed = put ? [...r.assumed, `${put.put}() drops the last reference and calls ${put.destructor}() (${put.source})`] : r.assumed;
+        add({ ...r, chain: [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain], dropped, assumed });
       }
     }
     this.stack.pop();
     const cut = this.cutAt < level;
-    if (cut) this.partial.set(fn, out);
-    else this.memo.set(fn, out);
+    if (cut) this.partial.set(frame, out);
+    else {
+      const byKey = this.memo.get(fn) ?? new Map<string, Map<string, Reach>>();
+      this.memo.set(fn, byKey.set(key, out));
+    }
     this.cutAt = Math.min(outerCut, cut ? this.cutAt : Infinity);
     if (this.stack.length === 0) this.partial.clear();
     return out;
   }
 
   /**
-   * Locks a call may take: the indexed definition's summary, else the
-   * curated table of helpers outside the index (knowledge/external-locks.ts).
+   * Caller-held classes released before a site by a callee called on every
+   * path to it: kvm_swap_active_memslots() drops kvm->slots_arch_lock, so the
+   * caller's later mutex_lock() of it re-takes it rather than nesting it. A
+   * callee that also takes the class (vcpu_run() drops the caller's SRCU
+   * and takes it back) may return holding it: it releases nothing here.
    */
-  reachOfCall(callee: string, fromFile: string, depth = 0): Map<string, Reach> {
-    const targets = this.index.resolveAll(callee, fromFile);
-    if (targets.length === 1 && targets[0]) return this.reach(targets[0], depth);
-    if (targets.length > 1) {
-      // A table slot: whatever any implementation may take, the shortest chain for each.
+  releasedBefore(site: AcquireSite | CallSite, fromFile: string): LockClass[] {
+    const out: LockClass[] = [];
+    for (const name of site.after ?? []) {
+      if (!this.releasers.has(name)) continue;
+      let rel = this.releases.get(`${fromFile}\u0000${name}`);
+      if (!rel) {
+        const f = this.index.resolve(name, fromFile);
+        rel = f ? f.releasesCallers.map((u) => u.class).filter((cls) => !f.acquires.some((a) => a.lock.class === cls)) : [];
+        this.releases.set(`${fromFile}\u0000${name}`, rel);
+      }
+      for (const cls of rel) if (!out.includes(cls)) out.push(cls);
+    }
+    return out;
+  }
+
+  /**
+   * Locks a call may take: the indexed definition's summary, each
+   * implementation of a table slot (within the vendor's table when the chain
+   * is in one), else the curated table of helpers outside the index
+   * (knowledge/external-locks.ts).
+   */
+  reachOfCall(call: CallSite, fromFile: string, depth = 0, ctx: CallContext = NO_CONTEXT): Map<string, Reach> {
+    const callee = call.callee;
+    const args = argsAt(call, ctx);
+    if (callee.startsWith('ops:')) {
+      const slot = callee.slice('ops:'.length);
       const union = new Map<string, Reach>();
-      for (const t of targets) {
-        for (const [key, r] of this.reach(t, depth)) {
+      for (const t of this.index.resolveSlot(callee, ctx.tables)) {
+        // Landing in a vendor's table keeps the rest of the chain in it.
+        const tables = this.index.isVendorStruct(t.struct) ? new Map([...ctx.tables, [t.struct, t.table]]) : ctx.tables;
+        for (const [key, r] of this.reach(t.fn, depth, { args, tables })) {
           const prev = union.get(key);
-          if (!prev || r.chain.length < prev.chain.length) union.set(key, r);
+          if (!prev || r.chain.length < prev.chain.length) union.set(key, { ...r, indirect: [slot, ...r.indirect] });
         }
       }
       return union;
     }
+    const target = this.index.resolve(callee, fromFile);
+    if (target) return this.reach(target, depth, { args, tables: ctx.tables });
     const ext = externalLocks(callee);
     const out = new Map<string, Reach>();
     if (!ext || (ext.arch && ext.arch !== archOf(fromFile) && archOf(fromFile) !== null)) return out;
     for (const t of ext.takes) {
       const lock = { class: t.class, kind: t.kind, mode: t.mode, guessed: false, expr: `${callee}()` };
-      out.set(`${t.class}\u0000acquire`, { lock, op: 'acquire', chain: [{ function: callee, file: `(outside the index: ${ext.source})`, line: 0 }], dropped: [] });
+      out.set(`${t.class}\u0000acquire`, {
+        lock,
+        op: 'acquire',
+        chain: [{ function: callee, file: `(outside the index: ${ext.source})`, line: 0 }],
+        dropped: [],
+        indirect: [],
+        assumed: [],
+      });
     }
     return out;
   }

@@ -50,10 +50,18 @@ export const RULES: Record<FindingKind, { check: Rule; severity: Severity }> = {
  */
 export const DEEP_CHAIN = 8;
 
-/** The longest of the evidence chains the finding needs: its weakest observed link. */
-function weakestChain(raw: RawFinding): number {
+/**
+ * What the evidence a finding rests on had to assume: the first site (full-
+ * confidence sites sort first, so it is conditional only when all are), or
+ * each observed link of a cycle, plus a chain longer than DEEP_CHAIN.
+ */
+function assumptions(raw: RawFinding): string[] {
   const sites = raw.cycle ? raw.cycle.flatMap((l) => (l.site ? [l.site] : [])) : raw.sites.slice(0, 1);
-  return Math.max(0, ...sites.map((s) => s.chain.length));
+  const out: string[] = [];
+  for (const s of sites) for (const a of s.confidence?.assumed ?? []) if (!out.includes(a)) out.push(a);
+  const depth = Math.max(0, ...sites.map((s) => s.chain.length));
+  if (depth > DEEP_CHAIN) out.push(`the evidence goes through ${depth} calls`);
+  return out;
 }
 
 /**
@@ -66,12 +74,13 @@ export function runRules(ctx: RuleContext, severities: SeverityConfig = {}): Fin
   for (const [kind, rule] of Object.entries(RULES) as [FindingKind, (typeof RULES)[FindingKind]][]) {
     for (const raw of rule.check(ctx)) {
       let severity = rule.severity;
-      const depth = weakestChain(raw);
+      const assumed = assumptions(raw);
       const finding: Finding = { ...raw, kind, severity, fingerprint: fingerprint(kind, raw) };
-      if (severity === 'error' && depth > DEEP_CHAIN) {
+      // An error rests on full-confidence evidence; conditional evidence makes a warning that says what it assumed.
+      if (severity === 'error' && assumed.length) {
         severity = 'warning';
         finding.severity = severity;
-        finding.note = `the evidence goes through ${depth} calls; check that the path is feasible before trusting it`;
+        finding.note = `${assumed.join('; ')}; check that the path is feasible before trusting it`;
       }
       if (raw.guessed?.length) {
         const guess = `the class of ${raw.guessed.join(' and ')} comes from a variable's name, not its declared type`;

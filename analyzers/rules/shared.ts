@@ -17,7 +17,7 @@ export function documentedLocks(ctx: RuleContext): Set<LockClass> {
 }
 
 export function sitesOf(e: ObservedEdge): FindingSite[] {
-  return e.sites.map((s) => ({ file: s.file, line: s.line, function: s.function, chain: s.chain }));
+  return e.sites.map((s) => ({ file: s.file, line: s.line, function: s.function, chain: s.chain, confidence: s.confidence }));
 }
 
 /** Both sides only read an rwlock or rwsem: readers do not exclude each other, so no deadlock. */

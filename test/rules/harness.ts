@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Finding, FindingKind } from '../../analyzers/findings/model.js';
 import type { LockUse } from '../../analyzers/locks/model.js';
-import type { ObservedEdge } from '../../analyzers/order/model.js';
+import { confidenceOf, type ObservedEdge } from '../../analyzers/order/model.js';
 import { runRules } from '../../analyzers/rules/index.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
@@ -34,6 +34,7 @@ export function edge(spec: string): ObservedEdge {
   const [, outer = '', or = '', orw = '', sync, inner = '', ir = '', irw = ''] = m;
   const [file = 'virt/kvm/demo.c', fn = 'demo_fn', depth = '1'] = (at ?? '').split(':').filter(Boolean);
   const chain = Array.from({ length: Number(depth) }, (_, i) => ({ function: i === 0 ? fn : `callee${i}`, file, line: 10 + i }));
+  const confidence = confidenceOf(chain, [], []);
   return {
     outer,
     inner,
@@ -42,7 +43,8 @@ export function edge(spec: string): ObservedEdge {
     innerUse: use(inner, ir + irw + (sync ? 'sync' : '')),
     outerViaTry: false,
     count: 1,
-    sites: [{ file, line: 10, function: fn, chain, outerLine: 5 }],
+    fullCount: confidence.level === 'full' ? 1 : 0,
+    sites: [{ file, line: 10, function: fn, chain, outerLine: 5, confidence }],
   };
 }
 

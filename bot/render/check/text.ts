@@ -17,7 +17,7 @@ export function renderCheckText(r: CheckResult, style: TextStyle = PLAIN): strin
   out.push(
     `${count('error')} errors, ${count('warning')} warnings, ${count('info')} info`,
     `indexed ${s.files} files (${(s.bytes / 1e6).toFixed(1)} MB): ${s.functions.clean} functions parsed cleanly, ${s.functions.damaged} with parse errors, ${s.functions.skipped} skipped`,
-    `observed ${r.observed.length} lock-order edges; ${s.unresolvedLocks} lock arguments without a class, ${s.unresolvedCalls} calls outside the index or through pointers, ${s.truncatedSummaries} summaries cut by recursion`,
+    `observed ${r.observed.length} lock-order edges (${r.observed.filter((o) => o.confidence === 'conditional').length} conditional: every site assumes something); ${s.unresolvedLocks} lock arguments without a class, ${s.unresolvedCalls} calls outside the index or through pointers, ${s.truncatedSummaries} summaries cut by recursion`,
     `cache: ${s.cache.dir ? `${s.cache.hits} hits, ${s.cache.misses} misses in ${s.cache.dir}` : 'off'}; index ${s.ms.index} ms, analysis ${s.ms.analyse} ms`,
   );
   for (const sk of s.skipped.slice(0, 10)) out.push(`  skipped ${sk.file}:${sk.line} ${sk.name ?? '(unnamed)'}: ${sk.reason}`);

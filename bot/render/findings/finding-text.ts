@@ -22,6 +22,16 @@ export function chainLines(site: FindingSite, indent = '    '): string[] {
   });
 }
 
+/** How the site was reached, when the engine said: "through 3 calls, 1 through a function table (...); conditional: ...". */
+export function reachedLine(site: FindingSite | undefined, indent = '    '): string[] {
+  const c = site?.confidence;
+  if (!c) return [];
+  const how = c.calls === 0 ? 'taken right there' : `reached through ${c.calls} call${c.calls === 1 ? '' : 's'}`;
+  const table = c.indirect.length ? `, ${c.indirect.length} through a function table (${c.indirect.join(', ')})` : '';
+  const cond = c.level === 'conditional' ? `; conditional: ${c.assumed.join('; ')}` : '';
+  return [`${indent}${how}${table}${cond}`];
+}
+
 /** Each link of a cycle: the statement that documents it or the code that takes it. */
 export function cycleLines(cycle: readonly CycleLink[], indent = '    '): string[] {
   const out: string[] = [];
@@ -29,7 +39,7 @@ export function cycleLines(cycle: readonly CycleLink[], indent = '    '): string
     const inner = link.sync ? `synchronize_srcu(&${link.inner})` : link.inner;
     out.push(`${indent}#${i} ${link.outer} -> ${inner}`);
     if (link.rule) out.push(`${indent}     documented, locking.rst:${link.rule.line}  "${link.rule.text}"`);
-    else if (link.site) out.push(...chainLines(link.site, `${indent}     `));
+    else if (link.site) out.push(...chainLines(link.site, `${indent}     `), ...reachedLine(link.site, `${indent}     `));
   });
   return out;
 }
@@ -60,7 +70,7 @@ export function findingLines(f: AnyFinding, style: TextStyle = PLAIN): string[] 
     out.push(...cycleLines(f.cycle));
   } else if (first && first.chain.length > 1) {
     out.push('  chain:');
-    out.push(...chainLines(first));
+    out.push(...chainLines(first), ...reachedLine(first));
   } else if (first) {
     out.push(`  at: ${first.function}() ${first.file}:${first.line}`);
   }

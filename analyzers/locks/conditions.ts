@@ -1,0 +1,149 @@
+/**
+ * What a branch says about the function's parameters, and what a call
+ * passes: the walk records both so that the interprocedural stage can
+ * prune, per call site, the branches a constant argument decides
+ * (`kvm_vcpu_reset(vcpu, true)` never runs `if (!init_event) { ... }`).
+ *
+ * Only parameters the body never assigns (nor takes the address of) are
+ * read: their value at a branch is the caller's argument.
+ */
+import type { CFunction } from '../c/model.js';
+import type { SyntaxNode } from '../c/parser.js';
+import type { ArgValue, ParamCond } from './model.js';
+import { stripParens } from './syntax.js';
+
+/** Branch-hint wrappers that do not change a condition's value. */
+const TRANSPARENT = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE']);
+
+/** A constant as written in C: a number, true/false/NULL, or an ALL_CAPS macro or enumerator. */
+export function constantOf(node: SyntaxNode): string | null {
+  const n = stripParens(node);
+  if (n.type === 'number_literal') return normaliseNumber(n.text);
+  if (n.type === 'true' || n.type === 'false' || n.type === 'null') return n.text === 'NULL' ? 'NULL' : n.text;
+  if (n.type === 'identifier' && (n.text === 'true' || n.text === 'false' || n.text === 'NULL' || /^[A-Z][A-Z0-9_]*$/.test(n.text))) return n.text;
+  return null;
+}
+
+function normaliseNumber(text: string): string {
+  const v = Number(text.replace(/[uUlL]+$/, ''));
+  return Number.isFinite(v) ? String(v) : text;
+}
+
+/** Parameters, by name -> index, that the body never writes: a branch on them is decided by the caller. */
+export function stableParams(fn: CFunction): Map<string, number> {
+  const out = new Map<string, number>();
+  fn.params.forEach((p, i) => {
+    if (p.name) out.set(p.name, i);
+  });
+  if (out.size === 0) return out;
+  const written = (n: SyntaxNode | null | undefined): void => {
+    const target = n ? stripParens(n) : null;
+    if (target?.type === 'identifier') out.delete(target.text);
+  };
+  for (const a of fn.body.descendantsOfType('assignment_expression')) written(a?.childForFieldName('left'));
+  for (const u of fn.body.descendantsOfType('update_expression')) written(u?.childForFieldName('argument'));
+  for (const p of fn.body.descendantsOfType('pointer_expression')) {
+    if (p?.childForFieldName('operator')?.text === '&') written(p.childForFieldName('argument'));
+  }
+  return out;
+}
+
+/** What the condition being true, and being false, says about stable parameters. */
+export interface CondFacts {
+  onTrue: ParamCond[];
+  onFalse: ParamCond[];
+}
+
+const NONE: CondFacts = { onTrue: [], onFalse: [] };
+
+export function conditionFacts(cond: SyntaxNode | null, params: ReadonlyMap<string, number>): CondFacts {
+  if (!cond || params.size === 0) return NONE;
+  return facts(stripParens(cond), params);
+}
+
+function facts(n: SyntaxNode, params: ReadonlyMap<string, number>): CondFacts {
+  const node = stripParens(n);
+  if (node.type === 'identifier') {
+    const param = params.get(node.text);
+    return param === undefined ? NONE : { onTrue: [{ param, op: 'true' }], onFalse: [{ param, op: 'false' }] };
+  }
+  if (node.type === 'unary_expression' && node.child(0)?.type === '!') {
+    const inner = node.childForFieldName('argument');
+    if (!inner) return NONE;
+    const f = facts(inner, params);
+    return { onTrue: f.onFalse, onFalse: f.onTrue };
+  }
+  if (node.type === 'call_expression') {
+    const fn = node.childForFieldName('function');
+    const args = node.childForFieldName('arguments')?.namedChildren ?? [];
+    if (fn?.type === 'identifier' && TRANSPARENT.has(fn.text) && args.length === 1 && args[0]) return facts(args[0], params);
+    return NONE;
+  }
+  if (node.type === 'binary_expression') {
+    const op = node.childForFieldName('operator')?.text;
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) return NONE;
+    if (op === '&&') {
+      // Both hold when it is true; nothing is known about which failed when it is false.
+      return { onTrue: [...facts(left, params).onTrue, ...facts(right, params).onTrue], onFalse: [] };
+    }
+    if (op === '||') return { onTrue: [], onFalse: [...facts(left, params).onFalse, ...facts(right, params).onFalse] };
+    if (op === '==' || op === '!=') {
+      const eq = comparison(left, right, params) ?? comparison(right, left, params);
+      if (!eq) return NONE;
+      return op === '==' ? eq : { onTrue: eq.onFalse, onFalse: eq.onTrue };
+    }
+  }
+  return NONE;
+}
+
+/** `param == CONST`: true and false facts. `p == false` is `!p`, `p == true` is `p`. */
+function comparison(a: SyntaxNode, b: SyntaxNode, params: ReadonlyMap<string, number>): CondFacts | null {
+  const pa = stripParens(a);
+  if (pa.type !== 'identifier') return null;
+  const param = params.get(pa.text);
+  const value = constantOf(b);
+  if (param === undefined || value === null) return null;
+  if (value === 'false' || value === '0' || value === 'NULL') return { onTrue: [{ param, op: 'false' }], onFalse: [{ param, op: 'true' }] };
+  if (value === 'true') return { onTrue: [{ param, op: 'true' }], onFalse: [{ param, op: 'false' }] };
+  return { onTrue: [{ param, op: 'eq', value }], onFalse: [{ param, op: 'ne', value }] };
+}
+
+/** The arguments of a call as the callee's branches can use them: constants and this function's stable parameters. */
+export function argumentValues(args: readonly SyntaxNode[], params: ReadonlyMap<string, number>): ArgValue[] | undefined {
+  let any = false;
+  const out = args.map((a): ArgValue => {
+    const c = constantOf(a);
+    if (c !== null) {
+      any = true;
+      return { const: c };
+    }
+    const n = stripParens(a);
+    const p = n.type === 'identifier' ? params.get(n.text) : undefined;
+    if (p !== undefined) {
+      any = true;
+      return { param: p };
+    }
+    return null;
+  });
+  return any ? out : undefined;
+}
+
+/** A switch on a stable parameter: the parameter's index. */
+export function switchParam(cond: SyntaxNode | null, params: ReadonlyMap<string, number>): number | undefined {
+  if (!cond) return undefined;
+  const n = stripParens(cond);
+  return n.type === 'identifier' ? params.get(n.text) : undefined;
+}
+
+/** Keep the conditions present in every list (the join of paths). */
+export function commonConds(lists: readonly (readonly ParamCond[])[]): ParamCond[] {
+  const [first, ...rest] = lists;
+  if (!first) return [];
+  return first.filter((c) => rest.every((l) => l.some((d) => sameCond(c, d))));
+}
+
+export function sameCond(a: ParamCond, b: ParamCond): boolean {
+  return a.param === b.param && a.op === b.op && a.value === b.value;
+}

@@ -1,0 +1,52 @@
+/**
+ * Error findings rest on full-confidence sites (issue 10 §2): a finding
+ * whose only evidence went through a reference-count put is a warning that
+ * says what it assumed; one full site among conditional ones keeps the error.
+ */
+import { describe, expect, it } from '@jest/globals';
+import type { ObservedEdge } from '../../analyzers/order/model.js';
+import { runRules } from '../../analyzers/rules/index.js';
+import { doc, edge } from '../rules/harness.js';
+
+const D24 = doc('24');
+const PUT = 'kvm_put_kvm() drops the last reference and calls kvm_destroy_vm() (test)';
+
+/** The harness's edge, its one site made conditional (reached through a put). */
+function throughPut(spec: string): ObservedEdge {
+  const e = edge(spec);
+  for (const s of e.sites) s.confidence = { ...s.confidence, level: 'conditional', assumed: [PUT] };
+  e.fullCount = 0;
+  return e;
+}
+
+const run = (observed: ObservedEdge[]) => runRules({ doc: D24, observed, arch: 'x86', codeClasses: new Set(observed.flatMap((e) => [e.outer, e.inner])) });
+
+describe('severity from confidence', () => {
+  it('an inversion seen only through a put is a warning naming the assumption', () => {
+    const [f] = run([throughPut('vcpu->mutex -> kvm->lock')]).filter((x) => x.kind === 'order-inversion');
+    expect(f?.severity).toBe('warning');
+    expect(f?.note).toContain(PUT);
+    expect(f?.sites[0]?.confidence?.level).toBe('conditional');
+  });
+
+  it('the same inversion with a full-confidence site as well stays an error', () => {
+    const e = throughPut('vcpu->mutex -> kvm->lock');
+    const full = edge('vcpu->mutex -> kvm->lock @virt/kvm/y.c:direct_fn:1');
+    e.sites = [...full.sites, ...e.sites];
+    e.fullCount = 1;
+    const [f] = run([e]).filter((x) => x.kind === 'order-inversion');
+    expect(f?.severity).toBe('error');
+    expect(f?.note).toBeUndefined();
+  });
+
+  it('a cycle with one conditional observed link is a warning', () => {
+    const ab = 'kvm->arch.a_lock -> kvm->arch.b_lock';
+    const bc = 'kvm->arch.b_lock -> kvm->arch.c_lock';
+    const ca = 'kvm->arch.c_lock -> kvm->arch.a_lock';
+    const cycles = run([edge(ab), edge(bc), throughPut(ca)]).filter((x) => x.kind === 'cycle');
+    expect(cycles.map((c) => c.severity)).toEqual(['warning']);
+    expect(cycles[0]?.note).toContain(PUT);
+    const full = run([edge(ab), edge(bc), edge(ca)]).filter((x) => x.kind === 'cycle');
+    expect(full.map((c) => c.severity)).toEqual(['error']);
+  });
+});
