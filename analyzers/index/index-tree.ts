@@ -75,14 +75,17 @@ export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | 
 
 function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFacts {
   const local = parsed.structs.length ? mergeStructTypes(parsed.structs) : null;
+  const walked = parsed.functions.map((fn) => walkFunction(fn, typeEnv(fn, types, local)));
+  // A function the walk gave up on (nesting past its limit) is reported as skipped, never as clean and lock-free.
+  const notAnalysed = walked.filter((f) => f.notAnalysed !== undefined);
   return {
     file: parsed.file,
     arch: archOf(parsed.file),
     bytes,
-    functions: parsed.functions.map((fn) => walkFunction(fn, typeEnv(fn, types, local))),
-    clean: parsed.stats.clean,
-    damaged: parsed.stats.damaged,
-    skipped: parsed.stats.skipped,
+    functions: walked.filter((f) => f.notAnalysed === undefined),
+    clean: parsed.stats.clean - notAnalysed.filter((f) => !f.damaged).length,
+    damaged: parsed.stats.damaged - notAnalysed.filter((f) => f.damaged).length,
+    skipped: [...parsed.stats.skipped, ...notAnalysed.map((f) => ({ name: f.name, line: f.line, reason: `not analysed: ${f.notAnalysed ?? ''}` }))],
     ops: parsed.ops,
   };
 }

@@ -56,12 +56,16 @@ export interface CondFacts {
 
 const NONE: CondFacts = { onTrue: [], onFalse: [] };
 
+/** Operands read into a condition: a longer `a && b && ...` says nothing more (and would recurse deeper). */
+const MAX_COND_DEPTH = 32;
+
 export function conditionFacts(cond: SyntaxNode | null, params: ReadonlyMap<string, number>): CondFacts {
   if (!cond || params.size === 0) return NONE;
-  return facts(stripParens(cond), params);
+  return facts(stripParens(cond), params, 0);
 }
 
-function facts(n: SyntaxNode, params: ReadonlyMap<string, number>): CondFacts {
+function facts(n: SyntaxNode, params: ReadonlyMap<string, number>, depth: number): CondFacts {
+  if (depth > MAX_COND_DEPTH) return NONE;
   const node = stripParens(n);
   if (node.type === 'identifier') {
     const param = params.get(node.text);
@@ -70,13 +74,13 @@ function facts(n: SyntaxNode, params: ReadonlyMap<string, number>): CondFacts {
   if (node.type === 'unary_expression' && node.child(0)?.type === '!') {
     const inner = node.childForFieldName('argument');
     if (!inner) return NONE;
-    const f = facts(inner, params);
+    const f = facts(inner, params, depth + 1);
     return { onTrue: f.onFalse, onFalse: f.onTrue };
   }
   if (node.type === 'call_expression') {
     const fn = node.childForFieldName('function');
     const args = node.childForFieldName('arguments')?.namedChildren ?? [];
-    if (fn?.type === 'identifier' && TRANSPARENT.has(fn.text) && args.length === 1 && args[0]) return facts(args[0], params);
+    if (fn?.type === 'identifier' && TRANSPARENT.has(fn.text) && args.length === 1 && args[0]) return facts(args[0], params, depth + 1);
     return NONE;
   }
   if (node.type === 'binary_expression') {
@@ -86,9 +90,9 @@ function facts(n: SyntaxNode, params: ReadonlyMap<string, number>): CondFacts {
     if (!left || !right) return NONE;
     if (op === '&&') {
       // Both hold when it is true; nothing is known about which failed when it is false.
-      return { onTrue: [...facts(left, params).onTrue, ...facts(right, params).onTrue], onFalse: [] };
+      return { onTrue: [...facts(left, params, depth + 1).onTrue, ...facts(right, params, depth + 1).onTrue], onFalse: [] };
     }
-    if (op === '||') return { onTrue: [], onFalse: [...facts(left, params).onFalse, ...facts(right, params).onFalse] };
+    if (op === '||') return { onTrue: [], onFalse: [...facts(left, params, depth + 1).onFalse, ...facts(right, params, depth + 1).onFalse] };
     if (op === '==' || op === '!=') {
       const eq = comparison(left, right, params) ?? comparison(right, left, params);
       if (!eq) return NONE;

@@ -87,4 +87,6 @@ export interface FunctionFacts {
   unresolved: { expr: string; line: number; reason: string }[];
   /** The body had parse errors: facts may be incomplete. */
   damaged: boolean;
+  /** Why the walk gave up on this function (nesting past its limit); its facts are then empty, not partial. */
+  notAnalysed?: string;
 }

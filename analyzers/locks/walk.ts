@@ -25,11 +25,39 @@ import { callName, conditionTry, isOpsMacro, opsCallee } from './syntax.js';
 /** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
 const LOOP_PASSES = 2;
 
+/**
+ * Statements nested deeper than this are not walked: the walk recurses once
+ * per level, and input-controlled depth (thousands of nested blocks) would
+ * overflow the stack. Kernel functions nest a dozen levels at most.
+ */
+export const MAX_NESTING = 400;
+
+class TooDeep extends Error {}
+
 /** The state a label is reached with when the statement before it does not fall through. */
 const UNREACHED: HeldState = { ...EMPTY };
 
+/** The lock facts of `fn`; a function past MAX_NESTING comes back empty with `notAnalysed` saying why. */
 export function walkFunction(fn: CFunction, env: TypeEnv): FunctionFacts {
-  return new Walker(fn, env).run();
+  try {
+    return new Walker(fn, env).run();
+  } catch (e) {
+    if (!(e instanceof TooDeep)) throw e;
+    return {
+      name: fn.name,
+      file: fn.file,
+      line: fn.line,
+      endLine: fn.endLine,
+      static: fn.static,
+      acquires: [],
+      calls: [],
+      requires: [],
+      releasesCallers: [],
+      unresolved: [],
+      damaged: fn.damaged,
+      notAnalysed: e.message,
+    };
+  }
 }
 
 class Walker {
@@ -47,6 +75,8 @@ class Walker {
   /** Every call in the body, by start offset: found once, so an expression's calls are a range lookup. */
   private calls: SyntaxNode[] = [];
   private readonly args: LockArgs;
+  /** Statements being walked, innermost last: the recursion depth. */
+  private depth = 0;
   /** Parameters the body never writes: branches on them are recorded for the callers' constants. */
   private readonly params: Map<string, number>;
 
@@ -87,6 +117,16 @@ class Walker {
 
   private stmt(node: SyntaxNode | null, state: HeldState | null): HeldState | null {
     if (!node || !state) return state;
+    if (this.depth >= MAX_NESTING) throw new TooDeep(`statements nested more than ${MAX_NESTING} deep (line ${lineOf(node)})`);
+    this.depth++;
+    try {
+      return this.stmtAt(node, state);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private stmtAt(node: SyntaxNode, state: HeldState): HeldState | null {
     const macro = this.fn.macros.at(node);
     if (macro) return this.macroWithBody(macro, state);
     switch (node.type) {

@@ -85,29 +85,45 @@ export function findCycles<E extends GraphEdge>(edges: readonly E[]): E[][] {
   const components: LockClass[][] = [];
   let counter = 0;
 
-  const strongConnect = (v: LockClass): void => {
-    index.set(v, counter);
-    low.set(v, counter);
-    counter++;
-    stack.push(v);
-    onStack.add(v);
-    for (const e of adj.get(v) ?? []) {
-      if (!index.has(e.inner)) {
-        strongConnect(e.inner);
-        low.set(v, Math.min(low.get(v) ?? 0, low.get(e.inner) ?? 0));
-      } else if (onStack.has(e.inner)) {
-        low.set(v, Math.min(low.get(v) ?? 0, index.get(e.inner) ?? 0));
+  // Iterative: a recursive Tarjan recursed once per lock along a path, and an
+  // input-controlled order (a generated document, a huge tree) could overflow the stack.
+  const strongConnect = (root: LockClass): void => {
+    const visit = (v: LockClass): void => {
+      index.set(v, counter);
+      low.set(v, counter);
+      counter++;
+      stack.push(v);
+      onStack.add(v);
+    };
+    visit(root);
+    const work: { v: LockClass; next: number }[] = [{ v: root, next: 0 }];
+    while (work.length) {
+      const top = work[work.length - 1] as { v: LockClass; next: number };
+      const out = adj.get(top.v) ?? [];
+      const e = out[top.next];
+      if (e) {
+        top.next++;
+        if (!index.has(e.inner)) {
+          visit(e.inner);
+          work.push({ v: e.inner, next: 0 });
+        } else if (onStack.has(e.inner)) {
+          low.set(top.v, Math.min(low.get(top.v) ?? 0, index.get(e.inner) ?? 0));
+        }
+        continue;
       }
-    }
-    if (low.get(v) === index.get(v)) {
-      const comp: LockClass[] = [];
-      let w: LockClass;
-      do {
-        w = stack.pop() as LockClass;
-        onStack.delete(w);
-        comp.push(w);
-      } while (w !== v);
-      if (comp.length > 1) components.push(comp);
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.v, Math.min(low.get(parent.v) ?? 0, low.get(top.v) ?? 0));
+      if (low.get(top.v) === index.get(top.v)) {
+        const comp: LockClass[] = [];
+        let w: LockClass;
+        do {
+          w = stack.pop() as LockClass;
+          onStack.delete(w);
+          comp.push(w);
+        } while (w !== top.v);
+        if (comp.length > 1) components.push(comp);
+      }
     }
   };
   for (const v of new Set(real.map((e) => e.outer))) if (!index.has(v)) strongConnect(v);

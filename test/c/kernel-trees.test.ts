@@ -1,10 +1,11 @@
 /**
  * The C stage on the Debian 6.12 and 6.1 trees, read at test time. Every
  * expected value was checked by reading the files: kvm_vcpu_ioctl's
- * definition (6.12 virt/kvm/kvm_main.c:4467; the one at :115 is a
- * prototype), the `{` lines that open x86.c's functions (469 in 6.12, 513
- * in 6.1), the annotations of i8259.c and vgic.c (6.12), struct kvm in
- * include/linux/kvm_host.h, struct kvm_arch in both arches' kvm_host.h.
+ * definition (the earlier mention is a prototype), the `{` lines that open
+ * x86.c's functions, the annotations of i8259.c and vgic.c (6.12), struct
+ * kvm in include/linux/kvm_host.h, struct kvm_arch in both arches'
+ * kvm_host.h. Expected lines are found by content in the tree under test:
+ * Debian point releases move them.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,6 +28,13 @@ function kvmFiles(tree: string): string[] {
   for (const f of readdirSync(join(tree, 'include/linux'))) if (/^kvm.*\.h$/.test(f)) files.push(`include/linux/${f}`);
   files.push('arch/x86/include/asm/kvm_host.h', 'arch/arm64/include/asm/kvm_host.h');
   return files.sort();
+}
+
+/** The 1-based line of `source` that is exactly `text` (a definition's first line); throws unless there is one. */
+function lineIs(source: string, text: string): number {
+  const hits = source.split('\n').flatMap((l, i) => (l === text ? [i + 1] : []));
+  if (hits.length !== 1) throw new Error(`${JSON.stringify(text)} is on ${hits.length} lines`);
+  return hits[0] as number;
 }
 
 /** Lines (0-based) where a function body opens in kernel style: `{` at column 0 after a line ending in `)`. */
@@ -71,7 +79,7 @@ describe.each(['6.12', '6.1'] as const)('Linux %s', (version) => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({
       file: 'virt/kvm/kvm_main.c',
-      line: version === '6.12' ? 4467 : 4077,
+      line: lineIs(read('virt/kvm/kvm_main.c'), 'static long kvm_vcpu_ioctl(struct file *filp,'),
       static: true,
       damaged: false,
       params: [
@@ -84,7 +92,8 @@ describe.each(['6.12', '6.1'] as const)('Linux %s', (version) => {
 
   it('finds every function of arch/x86/kvm/x86.c that a line count finds', () => {
     const openers = bodyOpeners(read('arch/x86/kvm/x86.c'));
-    expect(openers.length).toBe(version === '6.12' ? 469 : 513);
+    // About 470 (6.12) and 510 (6.1) by this count; the exact number moves with point releases.
+    expect(openers.length).toBeGreaterThan(400);
     const found = functions('arch/x86/kvm/x86.c');
     const starts = new Set(found.map((f) => f.body.startPosition.row));
     expect(openers.filter((row) => !starts.has(row))).toEqual([]);
@@ -105,9 +114,10 @@ describe.each(['6.12', '6.1'] as const)('Linux %s', (version) => {
     expect(i8259.find((f) => f.name === 'pic_unlock')?.annotations).toEqual([{ kind: 'releases', expr: '&s->lock' }]);
     // 6.12 annotated vgic_queue_irq_unlock; 6.1 only asserts the lock in the body
     const vgic = functions('arch/arm64/kvm/vgic/vgic.c').find((f) => f.name === 'vgic_queue_irq_unlock');
+    const line = lineIs(read('arch/arm64/kvm/vgic/vgic.c'), 'bool vgic_queue_irq_unlock(struct kvm *kvm, struct vgic_irq *irq,');
     expect(vgic).toMatchObject(version === '6.12'
-      ? { line: 321, annotations: [{ kind: 'releases', expr: '&irq->irq_lock' }] }
-      : { line: 337, annotations: [] });
+      ? { line, annotations: [{ kind: 'releases', expr: '&irq->irq_lock' }] }
+      : { line, annotations: [] });
   });
 
   it('pairs kvm_for_each_vcpu with its body in pic_unlock', () => {
@@ -143,7 +153,8 @@ describe('Linux 6.12 x86.c without pre-blanking', () => {
       return false;
     });
     expect(inError.length).toBeGreaterThanOrEqual(90);
-    expect(stats.skipped).toContainEqual({ name: 'kvm_arch_dy_runnable', line: 10983, reason: 'function header and body split by a parse error' });
+    const line = lineIs(source, 'bool kvm_arch_dy_runnable(struct kvm_vcpu *vcpu)');
+    expect(stats.skipped).toContainEqual({ name: 'kvm_arch_dy_runnable', line, reason: 'function header and body split by a parse error' });
     raw.delete();
   });
 });
