@@ -55,6 +55,18 @@ export interface PatchReview {
   files: FileDiff[];
   /** The Message-IDs the patch replies to, for an email reply's References. */
   references: string[];
+  /** Reviewed, but part of the analysis failed or was cut short: `reason` says what is missing. */
+  partial?: boolean;
+}
+
+/** Who a series is, so that a caller can tell it has already reviewed it. */
+export interface SeriesIdentity {
+  subject: string;
+  version: number;
+  /** A digest of the patches' patch-ids in order: the same change, re-sent or rebased, keeps it. */
+  fingerprint: string;
+  /** Each patch's patch-id (changed lines without line numbers or white space), in order. */
+  patchIds: string[];
 }
 
 export interface ReviewResult {
@@ -68,6 +80,8 @@ export interface ReviewResult {
     /** Which posting was reviewed, and why, when the input held several. */
     choice: string;
   };
+  /** The series' identity; null when the input held no patch. */
+  identity: SeriesIdentity | null;
   /** tree: against a kernel tree; hunk-only: the hunks alone against the embedded order. */
   mode: 'tree' | 'hunk-only';
   /** What hunk-only mode cannot see; null with a tree. */

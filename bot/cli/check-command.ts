@@ -22,7 +22,7 @@ export interface CheckOptions {
 
 export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode> {
   const tree = resolveTree(options.tree, io.cwd);
-  const archs = treeArchs(tree);
+  const archs = await treeArchs(tree);
   if (options.arch !== 'all' && !archs.includes(options.arch)) {
     throw new InputError(`${tree}: no arch/${options.arch}/kvm in this tree; --arch takes one of ${archs.join(', ')} or all`);
   }

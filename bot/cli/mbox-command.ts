@@ -49,8 +49,13 @@ export async function runMbox(input: string, options: MboxOptions, io: Io): Prom
   // --tree, else the current directory when it is a kernel tree, else hunk-only review.
   const tree = options.tree ? resolveTree(options.tree, io.cwd) : isKernelTree(io.cwd) ? io.cwd : null;
   const result = await review({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache } });
-  if (result.degraded && options.format !== 'text') io.stderr(`kvm-review: degraded: ${result.degraded}\n`);
-  const render = await renderer(options.format, wantsColour(Boolean(io.stdoutIsTTY)));
+  return writeReview(result, options.format, io);
+}
+
+/** Print a review in `format` and give its exit code: `mbox` and `git` print alike. */
+export async function writeReview(result: ReviewResult, format: ReviewFormat, io: Io): Promise<ExitCode> {
+  if (result.degraded && format !== 'text') io.stderr(`kvm-review: degraded: ${result.degraded}\n`);
+  const render = await renderer(format, wantsColour(Boolean(io.stdoutIsTTY)));
   io.stdout(render(result));
   return reviewExitCode(result);
 }
