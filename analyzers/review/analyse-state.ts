@@ -32,6 +32,8 @@ export interface StateAnalysis {
   failure(arch: string): string | null;
   /** The index's cache statistics for this state, when it was indexed. */
   cache?: CacheStats;
+  /** Files whose bytes the index read from the tree for this state. */
+  filesRead?: number;
   /** Indexed files the tree could not read, with the reason. */
   unread?: { file: string; reason: string }[];
 }
@@ -80,10 +82,10 @@ export async function analyseState(
     const fresh = new Map(index.files.map((f) => [f.file, f]));
     const kept = prev.files.filter((f) => !changed.has(f.file) && files.includes(f.file));
     const all = [...kept, ...fresh.values()];
-    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all), types: prev.types, cache: index.cache, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
+    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
   }
   const index = await indexTree(overlay, { cache, files });
-  return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files), types: index.types, cache: index.cache, unread: index.unread };
+  return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files), types: index.types, cache: index.cache, filesRead: index.read, unread: index.unread };
 }
 
 /**

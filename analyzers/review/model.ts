@@ -91,4 +91,18 @@ export interface ReviewResult {
   patches: PatchReview[];
   /** Input-level notes: other versions present, messages that were not patches, warnings. */
   notes: string[];
+  /** The index cache over the whole review (absent in hunk-only mode). */
+  cache?: ReviewCacheStats;
+}
+
+/** Index cache statistics of a review, summed over the states of the series. */
+export interface ReviewCacheStats {
+  dir: string | null;
+  hits: number;
+  misses: number;
+  /** Entries found damaged or belonging to another file: ignored and recomputed. */
+  invalid: number;
+  /** Files whose bytes were read from the tree: a git revision whose blobs the cache knows reads none. */
+  filesRead: number;
+  warning?: string;
 }

@@ -28,7 +28,7 @@ import { applyFiles } from './apply.js';
 import { attribute } from './attribute.js';
 import { reviewDocPatch } from './doc-review.js';
 import { analyseHunks, DEGRADED } from './hunk-only.js';
-import type { PatchReview, ReviewResult, SeriesIdentity } from './model.js';
+import type { PatchReview, ReviewCacheStats, ReviewResult, SeriesIdentity } from './model.js';
 
 export interface ReviewSeriesOptions {
   cache: CacheOptions;
@@ -132,6 +132,18 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
   let overlay = tree ? new OverlayTree(tree) : null;
   let before: StateAnalysis | null = null;
   const unread = new Map<string, string>();
+  const counted = new Set<StateAnalysis>();
+  const stats: ReviewCacheStats = { dir: null, hits: 0, misses: 0, invalid: 0, filesRead: 0 };
+  const count = (s: StateAnalysis): void => {
+    if (counted.has(s) || !s.cache) return;
+    counted.add(s);
+    stats.dir = s.cache.dir;
+    stats.hits += s.cache.hits;
+    stats.misses += s.cache.misses;
+    stats.invalid += s.cache.invalid;
+    stats.filesRead += s.filesRead ?? 0;
+    if (s.cache.warning) stats.warning = s.cache.warning;
+  };
   for (const p of [...series.patches, ...series.duplicates].sort((a, b) => a.index - b.index)) {
     const pr = skeleton(p);
     pr.references = [...new Set([series.cover?.messageId ?? ids[0] ?? '', p.messageId ?? ''])].filter(Boolean);
@@ -162,6 +174,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       const after: StateAnalysis =
         cPaths.length || touchesDoc ? await analyseState(next, docArchs, docAfter, options.cache, base, { state: before, changed, overlay }) : before;
       for (const u of [...(before.unread ?? []), ...(after.unread ?? [])]) unread.set(u.file, u.reason);
+      count(before);
+      count(after);
       // 4.
       if (cPaths.length) {
         pr.findings.push(...attribute(info, before, after, stateArchs));
@@ -182,6 +196,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       before = null;
     }
   }
+  if (tree) result.cache = stats;
+  if (stats.warning) notes.push(stats.warning);
   for (const [file, reason] of unread) notes.push(`${file}: not indexed (${reason}); locks taken there are not seen`);
   for (const n of tree?.notes() ?? []) if (!unread.has(n.path)) notes.push(`${n.path}: skipped (${n.reason})`);
   // Missing slots are reported by the series; patches are in k order.
