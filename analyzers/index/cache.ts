@@ -104,6 +104,11 @@ export function analyzerVersion(): string {
  */
 const memory = new Map<string, { file: string; identity: string; value: unknown }>();
 
+/** Drop what this process remembers, so the next read of every entry goes to disk (and is validated again). */
+export function forgetCache(): void {
+  memory.clear();
+}
+
 /** What an entry belongs to: compared with what is stored inside it. */
 export interface EntryOwner {
   file: string;

@@ -18,7 +18,7 @@ import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
 import { loadTreeOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
-import type { CacheOptions } from '../index/cache.js';
+import { openCacheDir, type CacheOptions } from '../index/cache.js';
 import { archOf, indexedFiles, treeArchs } from '../index/files.js';
 import type { PatchEntry, Series } from '../series/model.js';
 import { OverlayTree } from '../trees/overlay-tree.js';
@@ -117,6 +117,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
     notes,
   };
   if (!series) return result;
+  // An unusable --cache-dir is the user's error (exit 2), not a failure of the first patch.
+  if (tree) openCacheDir(options.cache);
   const ids = [series.cover?.messageId, ...series.patches.map((p) => p.messageId)].filter((x): x is string => Boolean(x));
   const archs = tree ? await treeArchs(tree) : [];
   // Doc-patch evidence for generic rules: the architectures generic code is reviewed as.
