@@ -3,8 +3,9 @@
  * list of stage calls:
  *
  * 1. index the tree (C stage + held-lock walk, cached per file);
- * 2. per architecture, the observed order of its code (generic + arch/<a>);
- * 3. the rules against the documented order;
+ * 2-3. per architecture, the one observe-then-rules step (arch-analysis.ts):
+ *    the observed order of its code (generic + arch/<a>), the rules against
+ *    the documented order; a failure there is reported, not thrown;
  * 4. findings and observed edges merged across architectures.
  */
 import type { DocumentedOrder } from '../knowledge/doc/model.js';
@@ -15,8 +16,9 @@ import type { CacheOptions } from './index/cache.js';
 import { archOf, filesFor, indexedFiles, treeArchs } from './index/files.js';
 import { indexTree } from './index/index-tree.js';
 import { edgeKey, isBlocking } from './order/model.js';
-import { observeOrder } from './order/observe.js';
-import { codeClasses, runRules } from './rules/index.js';
+import { codeClasses } from './rules/index.js';
+import { analyseArch } from './arch-analysis.js';
+import { asTree, type Tree } from './trees/index.js';
 import { sitesOf } from './rules/shared.js';
 
 export interface AuditOptions {
@@ -37,31 +39,35 @@ function evidenceArch(f: Finding): string | null {
   return null;
 }
 
-export async function auditTree(tree: string, opts: AuditOptions): Promise<CheckResult> {
-  const archs = opts.arch === 'all' ? treeArchs(tree) : [opts.arch];
-  const all = indexedFiles(tree);
+export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): Promise<CheckResult> {
+  const tree = asTree(treeOrPath);
+  const archs = opts.arch === 'all' ? await treeArchs(tree) : [opts.arch];
+  const all = await indexedFiles(tree);
   const files = opts.arch === 'all' ? all : filesFor(all, opts.arch);
   const index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files });
   const started = Date.now();
-  const classes = codeClasses(index.files.flatMap((f) => f.functions));
+  const functions = index.files.flatMap((f) => f.functions);
+  const ops = index.files.flatMap((f) => f.ops);
+  const classes = codeClasses(functions);
   const findings = new Map<string, Finding>();
   const observed = new Map<string, ObservedSummary>();
+  const failed: { arch: string; error: string }[] = [];
   let unresolvedCalls = 0;
   let truncated = 0;
 
   for (const arch of archs) {
-    const files = index.files.filter((f) => f.arch === null || f.arch === arch);
-    const order = observeOrder(files.flatMap((f) => f.functions), files.flatMap((f) => f.ops));
-    unresolvedCalls = Math.max(unresolvedCalls, [...order.index.unresolved.values()].reduce((a, b) => a + b, 0));
-    truncated = Math.max(truncated, order.summaries.truncated.size);
-    for (const f of runRules({ doc: opts.doc, observed: order.edges, arch, codeClasses: classes }, opts.severities)) {
+    const a = analyseArch({ arch, functions, ops, doc: opts.doc, codeClasses: classes, severities: opts.severities });
+    if (a.error) failed.push({ arch, error: a.error });
+    unresolvedCalls = Math.max(unresolvedCalls, a.unresolvedCalls);
+    truncated = Math.max(truncated, a.truncatedSummaries);
+    for (const f of a.findings) {
       // Evidence in generic code is one finding for every build; evidence in arch/<a>/ is that arch's own.
       const key = `${f.fingerprint}:${evidenceArch(f) ?? ''}`;
       const prev = findings.get(key);
       if (prev) prev.arch = prev.arch === f.arch ? prev.arch : null;
       else findings.set(key, f);
     }
-    for (const e of order.edges) {
+    for (const e of a.edges) {
       const key = edgeKey(e.outer, e.inner, e.innerOp);
       const prev = observed.get(key);
       if (prev) {
@@ -77,15 +83,24 @@ export async function auditTree(tree: string, opts: AuditOptions): Promise<Check
       observed.set(key, { outer: e.outer, inner: e.inner, innerOp: e.innerOp, blocking: isBlocking(e), count: e.count, fullCount: e.fullCount, confidence, sites: sitesOf(e), archs: [arch] });
     }
   }
+  // A failed architecture is said on every finding about generic code (which it also builds) and in the skipped list.
+  if (failed.length) {
+    const said = `not checked for ${failed.map((f) => f.arch).join(', ')}: the analysis failed there`;
+    for (const f of findings.values()) if (f.arch === null || evidenceArch(f) === null) f.note = f.note ? `${f.note}; ${said}` : said;
+  }
 
-  const skipped = index.files.flatMap((f) => f.skipped.map((s) => ({ file: f.file, ...s })));
+  const skipped = [
+    ...index.files.flatMap((f) => f.skipped.map((s) => ({ file: f.file, ...s }))),
+    ...index.unread.map((u) => ({ file: u.file, name: null, line: 0, reason: `not read: ${u.reason}` })),
+    ...failed.map((f) => ({ file: `arch/${f.arch}`, name: null, line: 0, reason: `analysis of ${f.arch} failed: ${f.error}` })),
+  ];
   return {
     doc: opts.doc.source,
     findings: [...findings.values()],
     documented: archs.length === 1 ? edgesFor(opts.doc.edges, archs[0]) : opts.doc.edges,
     observed: [...observed.values()].sort((a, b) => a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner)),
     stats: {
-      tree,
+      tree: index.tree,
       archs,
       files: index.files.length,
       bytes: index.files.reduce((n, f) => n + f.bytes, 0),

@@ -1,13 +1,22 @@
 /**
- * The persistent index: per-file facts keyed by the file's content, the
- * struct types it was analysed with and the analyser's own code, so a second
- * run re-reads only what changed. One JSON file per key.
+ * The persistent index: per-file facts keyed by the file's identity (a git
+ * blob id, else a content hash), the struct types it was analysed with and
+ * the analyser's own code, so a second run (or a second revision) re-reads
+ * only what changed. One JSON file per key, written atomically.
+ *
+ * Entries are validated when read: the key, the file and its identity are
+ * stored inside and compared, and the value is schema-checked. An entry
+ * that fails (replaced by `{}`, two entries swapped, truncated) is ignored,
+ * recomputed, overwritten, and counted in `invalid`.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import envPaths from 'env-paths';
+import type { z } from 'zod';
+import { envelopeSchema } from './cache-schema.js';
+import { CacheDirError } from './cache-error.js';
 
 export interface CacheOptions {
   /** --cache-dir; else KVM_REVIEW_CACHE_DIR; else the user's cache directory. */
@@ -16,9 +25,51 @@ export interface CacheOptions {
   disabled?: boolean;
 }
 
+export { CacheDirError };
+
+/** Statistics of one index run, for `check`'s stats and verbose output. */
+export interface CacheStats {
+  dir: string | null;
+  hits: number;
+  misses: number;
+  /** Entries found but not usable (schema, key or identity mismatch): ignored and recomputed. */
+  invalid: number;
+  /** Why the cache was not used or stopped being written, when it was. */
+  warning?: string;
+}
+
 export function cacheDir(opts: CacheOptions, env: NodeJS.ProcessEnv = process.env): string | null {
   if (opts.disabled) return null;
   return opts.dir ?? env.KVM_REVIEW_CACHE_DIR ?? join(envPaths('kvm-review', { suffix: '' }).cache, 'index');
+}
+
+function usable(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) return 'not a directory';
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') return 'not a directory';
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'no permission to write there';
+    return code ?? String(e);
+  }
+}
+
+/**
+ * The cache directory to use: a directory the user named (--cache-dir,
+ * KVM_REVIEW_CACHE_DIR) that cannot be used is a CacheDirError; the default
+ * one is dropped with a warning (the run goes on, uncached).
+ */
+export function openCacheDir(opts: CacheOptions, env: NodeJS.ProcessEnv = process.env): { dir: string | null; warning?: string } {
+  const dir = cacheDir(opts, env);
+  if (!dir) return { dir: null };
+  const problem = usable(dir);
+  if (!problem) return { dir };
+  const named = opts.dir ? '--cache-dir' : env.KVM_REVIEW_CACHE_DIR ? 'KVM_REVIEW_CACHE_DIR' : null;
+  if (named) throw new CacheDirError(`${dir}: ${named} cannot be used (${problem}); give another or --no-cache`);
+  return { dir: null, warning: `${dir}: the default cache directory cannot be used (${problem}); running without a cache` };
 }
 
 export function sha256(...parts: (string | Buffer)[]): string {
@@ -48,42 +99,88 @@ export function analyzerVersion(): string {
 /**
  * Entries read or written in this process, by directory and key: a review
  * indexes one tree once per patch, and most files are the same each time.
- * Values are shared, so callers must not change them.
+ * Values are shared, so callers must not change them. Only validated
+ * entries get here.
  */
-const memory = new Map<string, unknown>();
+const memory = new Map<string, { file: string; identity: string; value: unknown }>();
+
+/** Drop what this process remembers, so the next read of every entry goes to disk (and is validated again). */
+export function forgetCache(): void {
+  memory.clear();
+}
+
+/** What an entry belongs to: compared with what is stored inside it. */
+export interface EntryOwner {
+  file: string;
+  identity: string;
+}
 
 export class FactCache<T> {
   hits = 0;
   misses = 0;
+  invalid = 0;
+  warning?: string;
 
-  constructor(readonly dir: string | null) {
+  /** `dir` must come from openCacheDir() (or be null: no cache). */
+  constructor(
+    readonly dir: string | null,
+    private readonly schema: z.ZodType<T>,
+  ) {
     if (dir) mkdirSync(dir, { recursive: true });
   }
 
-  get(key: string): T | null {
+  get(key: string, owner: EntryOwner): T | null {
     if (!this.dir) return null;
-    const remembered = memory.get(join(this.dir, key));
-    if (remembered !== undefined) {
+    const path = join(this.dir, `${key}.json`);
+    const remembered = memory.get(path);
+    if (remembered && remembered.file === owner.file && remembered.identity === owner.identity) {
       this.hits++;
-      return remembered as T;
+      return remembered.value as T;
     }
+    let raw: string;
     try {
-      const value = JSON.parse(readFileSync(join(this.dir, `${key}.json`), 'utf8')) as T;
-      memory.set(join(this.dir, key), value);
-      this.hits++;
-      return value;
+      raw = readFileSync(path, 'utf8');
     } catch {
       this.misses++;
       return null;
     }
+    const value = this.check(raw, key, owner);
+    if (value === null) {
+      this.invalid++;
+      this.misses++;
+      return null;
+    }
+    memory.set(path, { ...owner, value });
+    this.hits++;
+    return value;
   }
 
-  put(key: string, value: T): void {
+  private check(raw: string, key: string, owner: EntryOwner): T | null {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+    const env = envelopeSchema.safeParse(json);
+    if (!env.success || env.data.key !== key || env.data.file !== owner.file || env.data.identity !== owner.identity) return null;
+    const value = this.schema.safeParse(env.data.value);
+    return value.success ? value.data : null;
+  }
+
+  put(key: string, owner: EntryOwner, value: T): void {
     if (!this.dir) return;
-    memory.set(join(this.dir, key), value);
+    const path = join(this.dir, `${key}.json`);
+    memory.set(path, { ...owner, value });
+    if (this.warning) return;
     // Write then rename: a run killed half-way never leaves a truncated entry behind.
     const tmp = join(this.dir, `${key}.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(value));
-    renameSync(tmp, join(this.dir, `${key}.json`));
+    try {
+      writeFileSync(tmp, JSON.stringify({ format: 1, key, ...owner, value }));
+      renameSync(tmp, path);
+    } catch (e) {
+      // A full disk or a directory that went read-only: the run goes on, uncached from here.
+      this.warning = `${this.dir}: cache not written (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+    }
   }
 }

@@ -2,75 +2,44 @@
  * Which files of a kernel tree the engine indexes: KVM's generic and
  * architecture code, its headers, and the few kernel/ files whose helpers
  * take locks KVM's order depends on (static_key_slow_inc() ->
- * cpus_read_lock()).
+ * cpus_read_lock()). Read through the Tree interface: a directory, a git
+ * revision or a series applied in memory list the same way.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { archOf } from '../c/struct-types.js';
+import { asTree, type Tree } from '../trees/index.js';
 
 /** Tree-relative directories indexed recursively. */
 const DIRS = ['virt/kvm', 'include/kvm'];
 /** Tree-relative single files (when present: older trees lack some). */
 const FILES = ['kernel/jump_label.c', 'kernel/cpu.c', 'kernel/rcu/srcutree.c'];
 
-function walk(tree: string, rel: string, out: string[]): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(join(tree, rel));
-  } catch {
-    return;
-  }
-  for (const name of entries.sort()) {
-    const path = `${rel}/${name}`;
-    const st = statSync(join(tree, path));
-    if (st.isDirectory()) walk(tree, path, out);
-    else if (/\.[ch]$/.test(name)) out.push(path);
-  }
-}
+const isC = (path: string): boolean => /\.[ch]$/.test(path);
+const base = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /** Architectures with KVM code in the tree (`x86`, `arm64`, ...). */
-export function treeArchs(tree: string): string[] {
-  let archs: string[] = [];
-  try {
-    archs = readdirSync(join(tree, 'arch')).filter((a) => {
-      try {
-        return statSync(join(tree, 'arch', a, 'kvm')).isDirectory();
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    // no arch/ at all: generic code only
+export async function treeArchs(tree: Tree | string): Promise<string[]> {
+  const t = asTree(tree);
+  const archs = new Set<string>();
+  // One listing of arch/*/kvm: the directories that hold files.
+  for (const e of await t.list('arch')) {
+    const m = /^arch\/([^/]+)\/kvm\//.exec(e.path);
+    if (m?.[1]) archs.add(m[1]);
   }
-  return archs.sort();
+  return [...archs].sort();
 }
 
 /** Tree-relative paths of every indexed file, for all architectures. */
-export function indexedFiles(tree: string): string[] {
+export async function indexedFiles(tree: Tree | string): Promise<string[]> {
+  const t = asTree(tree);
   const out: string[] = [];
-  for (const d of DIRS) walk(tree, d, out);
-  for (const arch of treeArchs(tree)) {
-    walk(tree, `arch/${arch}/kvm`, out);
-    try {
-      for (const h of readdirSync(join(tree, 'arch', arch, 'include', 'asm')).sort()) {
-        if (/^kvm.*\.h$/.test(h)) out.push(`arch/${arch}/include/asm/${h}`);
-      }
-    } catch {
-      // this architecture has no asm/kvm*.h
-    }
+  for (const d of DIRS) out.push(...(await t.list(d)).map((e) => e.path).filter(isC));
+  const arch = (await t.list('arch')).map((e) => e.path);
+  for (const a of await treeArchs(t)) {
+    out.push(...arch.filter((p) => p.startsWith(`arch/${a}/kvm/`) && isC(p)));
+    out.push(...arch.filter((p) => p.startsWith(`arch/${a}/include/asm/`) && !p.slice(`arch/${a}/include/asm/`.length).includes('/') && /^kvm.*\.h$/.test(base(p))));
   }
-  try {
-    for (const h of readdirSync(join(tree, 'include', 'linux')).sort()) if (/^kvm.*\.h$/.test(h)) out.push(`include/linux/${h}`);
-  } catch {
-    // not a full tree
-  }
-  for (const f of FILES) {
-    try {
-      if (statSync(join(tree, f)).isFile()) out.push(f);
-    } catch {
-      // absent in this version
-    }
-  }
+  out.push(...(await t.list('include/linux')).map((e) => e.path).filter((p) => p.split('/').length === 3 && /^kvm.*\.h$/.test(base(p))));
+  for (const f of FILES) if ((await t.identity(f)) !== null) out.push(f);
   return out;
 }
 
@@ -81,7 +50,7 @@ export { archOf };
  * directories and headers indexedFiles() walks.
  */
 export function isIndexedPath(path: string): boolean {
-  if (!/\.[ch]$/.test(path)) return false;
+  if (!isC(path)) return false;
   if (DIRS.some((d) => path.startsWith(`${d}/`)) || FILES.includes(path)) return true;
   return /^arch\/[^/]+\/kvm\//.test(path) || /^(arch\/[^/]+\/include\/asm|include\/linux)\/kvm[^/]*\.h$/.test(path);
 }

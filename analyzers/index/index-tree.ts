@@ -2,10 +2,11 @@
  * Index a kernel tree: every indexed file through the C stage and the
  * held-lock walk, into per-file lock facts. Struct member types come from
  * the headers first, since every file's lock classes depend on them.
- * Both steps are cached by content.
+ * Both steps are cached by the file's identity (blob id or content hash),
+ * so a file the cache knows is not even read from a git tree.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import { localDeclarations } from '../c/functions.js';
 import type { CFunction, CSkipped, CStructDef, StructTypes } from '../c/model.js';
 import type { COpsEntry } from '../c/ops-tables.js';
@@ -14,7 +15,9 @@ import { memberType, mergeStructTypes } from '../c/struct-types.js';
 import type { TypeEnv } from '../locks/lock-class.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
-import { analyzerVersion, cacheDir, FactCache, sha256, type CacheOptions } from './cache.js';
+import { asTree, type Tree } from '../trees/index.js';
+import { analyzerVersion, FactCache, openCacheDir, sha256, type CacheOptions, type CacheStats } from './cache.js';
+import { fileFactsSchema, structsSchema } from './cache-schema.js';
 import { archOf, indexedFiles } from './files.js';
 
 /** Lock facts of one file. */
@@ -31,11 +34,16 @@ export interface FileFacts {
 }
 
 export interface TreeIndex {
+  /** The tree's label (a directory path, `REV (SHA) in REPO`). */
   tree: string;
   files: FileFacts[];
   /** The struct types the files were analysed with, and their cache key: reuse them to re-index a few .c files. */
   types: { types: StructTypes; key: string };
-  cache: { dir: string | null; hits: number; misses: number };
+  /** Files listed for indexing that could not be read (special files, permissions, size cap), with the tree's reason. */
+  unread: { file: string; reason: string }[];
+  cache: CacheStats;
+  /** Files whose bytes were read from the tree (a cache hit by identity reads none from a git tree). */
+  read: number;
   ms: number;
 }
 
@@ -45,8 +53,6 @@ export interface IndexOptions {
   progress?: (done: number, total: number) => void;
   /** Index only these tree-relative files; default: indexedFiles(tree). */
   files?: string[];
-  /** Read a file's text; default: from the tree. Patch review passes the tree with the series applied in memory. */
-  read?: (file: string) => string;
   /** Struct types from an earlier index of the same headers: skip step 1 (only .c files may be in `files`). */
   types?: { types: StructTypes; key: string };
 }
@@ -90,15 +96,40 @@ function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFac
   };
 }
 
-export async function indexTree(tree: string, opts: IndexOptions): Promise<TreeIndex> {
+const FACTS = fileFactsSchema as unknown as z.ZodType<FileFacts>;
+const STRUCTS = structsSchema as unknown as z.ZodType<CachedStructs>;
+
+export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): Promise<TreeIndex> {
   const started = Date.now();
-  const dir = cacheDir(opts.cache);
+  const tree = asTree(treeOrPath);
+  const { dir, warning } = openCacheDir(opts.cache);
   const version = analyzerVersion();
-  const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'));
-  const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'));
-  const files = opts.files ?? indexedFiles(tree);
-  const read = opts.read ?? ((file: string) => readFileSync(join(tree, file), 'utf8'));
-  const sources = files.map((file) => ({ file, text: read(file) }));
+  const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'), STRUCTS);
+  const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'), FACTS);
+  const files = opts.files ?? (await indexedFiles(tree));
+  const unread: TreeIndex['unread'] = [];
+  // Identities first: a git tree knows them without reading a byte, so a cache hit reads nothing.
+  const sources: { file: string; identity: string }[] = [];
+  for (const file of files) {
+    const identity = await tree.identity(file);
+    if (identity) sources.push({ file, identity });
+    else unread.push({ file, reason: tree.notes().find((n) => n.path === file)?.reason ?? 'not in the tree' });
+  }
+  const texts = new Map<string, string>();
+  let reads = 0;
+  const text = async (file: string): Promise<string | null> => {
+    const known = texts.get(file);
+    if (known !== undefined) return known;
+    const bytes = await tree.read(file);
+    if (bytes === null) {
+      unread.push({ file, reason: tree.notes().find((n) => n.path === file)?.reason ?? 'could not be read' });
+      return null;
+    }
+    reads++;
+    const t = bytes.toString('utf8');
+    texts.set(file, t);
+    return t;
+  };
   const total = sources.length;
   let done = 0;
 
@@ -106,18 +137,20 @@ export async function indexTree(tree: string, opts: IndexOptions): Promise<TreeI
   const parsed = new Map<string, ParsedFile>();
   const defs: CStructDef[] = [];
   const headerKeys: string[] = [];
-  for (const { file, text } of opts.types ? [] : sources) {
+  for (const { file, identity } of opts.types ? [] : sources) {
     if (!file.endsWith('.h')) continue;
-    const key = sha256(version, 'structs', file, text);
+    const key = sha256(version, 'structs', file, identity);
     headerKeys.push(key);
-    const cached = structCache.get(key);
+    const cached = structCache.get(key, { file, identity });
     if (cached) {
       defs.push(...fromJson(cached));
       continue;
     }
-    const p = await parseFile(file, text);
+    const t = await text(file);
+    if (t === null) continue;
+    const p = await parseFile(file, t);
     parsed.set(file, p);
-    structCache.put(key, toJson(p.structs));
+    structCache.put(key, { file, identity }, toJson(p.structs));
     defs.push(...p.structs);
   }
   const types = opts.types?.types ?? mergeStructTypes(defs);
@@ -125,28 +158,40 @@ export async function indexTree(tree: string, opts: IndexOptions): Promise<TreeI
 
   // 2. Lock facts of every file.
   const out: FileFacts[] = [];
-  for (const { file, text } of sources) {
-    const key = sha256(version, 'facts', typesKey, file, text);
-    let facts = factCache.get(key);
+  for (const { file, identity } of sources) {
+    const key = sha256(version, 'facts', typesKey, file, identity);
+    let facts = factCache.get(key, { file, identity });
     if (!facts) {
-      const p = parsed.get(file) ?? (await parseFile(file, text));
+      const t = parsed.has(file) ? (texts.get(file) ?? '') : await text(file);
+      if (t === null) continue;
+      const p = parsed.get(file) ?? (await parseFile(file, t));
       try {
-        facts = factsOf(p, types, Buffer.byteLength(text));
+        facts = factsOf(p, types, Buffer.byteLength(t));
       } finally {
         p.dispose();
         parsed.delete(file);
       }
-      factCache.put(key, facts);
+      factCache.put(key, { file, identity }, facts);
     }
+    texts.delete(file);
     out.push(facts);
     opts.progress?.(++done, total);
   }
   for (const p of parsed.values()) p.dispose();
+  const warnings = [warning, structCache.warning, factCache.warning].filter((w): w is string => Boolean(w));
   return {
-    tree,
+    tree: tree.label,
     files: out,
     types: { types, key: typesKey },
-    cache: { dir, hits: factCache.hits, misses: factCache.misses },
+    unread,
+    cache: {
+      dir,
+      hits: factCache.hits,
+      misses: factCache.misses,
+      invalid: factCache.invalid + structCache.invalid,
+      ...(warnings.length ? { warning: warnings.join('; ') } : {}),
+    },
+    read: reads,
     ms: Date.now() - started,
   };
 }

@@ -1,19 +1,19 @@
 /**
  * The engine on one state of the tree (before or after a patch): index
- * (cached per file content, so only patched files are re-read), observe
- * per architecture, run the rules.
+ * (cached per file identity, so only patched files are re-read), then the
+ * one observe-then-rules step per architecture (arch-analysis.ts).
  */
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { Finding } from '../findings/model.js';
-import type { CacheOptions } from '../index/cache.js';
+import type { CacheOptions, CacheStats } from '../index/cache.js';
+import { analyseArch, type ArchAnalysis } from '../arch-analysis.js';
 import { archOf, isIndexedPath } from '../index/files.js';
 import { indexTree, type FileFacts, type TreeIndex } from '../index/index-tree.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { edgeKey, type ObservedEdge } from '../order/model.js';
-import { observeOrder } from '../order/observe.js';
-import { codeClasses, runRules } from '../rules/index.js';
-import type { Overlay } from './overlay.js';
+import { codeClasses } from '../rules/index.js';
+import type { OverlayTree } from '../trees/overlay-tree.js';
 
 export interface StateAnalysis {
   /** The documented order the findings were checked against. */
@@ -28,25 +28,32 @@ export interface StateAnalysis {
   findings(arch: string): Finding[];
   /** Observed edges of code built for `arch` (computed on first use). */
   observed(arch: string): ObservedEdge[];
+  /** Why the analysis of `arch` failed (its findings and edges are then empty); null when it did not. */
+  failure(arch: string): string | null;
+  /** The index's cache statistics for this state, when it was indexed. */
+  cache?: CacheStats;
+  /** Files whose bytes the index read from the tree for this state. */
+  filesRead?: number;
+  /** Indexed files the tree could not read, with the reason. */
+  unread?: { file: string; reason: string }[];
 }
 
 /** A StateAnalysis over given functions, observing each architecture only when asked. */
 export function lazyState(functions: FunctionFacts[], archs: string[], doc: DocumentedOrder, files: FileFacts[] = [], keep: (f: Finding) => Finding | null = (f) => f): StateAnalysis {
   const classes = codeClasses(functions);
-  const memo = new Map<string, { edges: ObservedEdge[]; findings: Finding[] }>();
-  const get = (arch: string): { edges: ObservedEdge[]; findings: Finding[] } => {
+  const ops = files.flatMap((f) => f.ops);
+  const memo = new Map<string, ArchAnalysis>();
+  const get = (arch: string): ArchAnalysis => {
     let m = memo.get(arch);
     if (!m) {
-      const inArch = (file: string): boolean => archOf(file) === null || archOf(file) === arch;
-      const ops = files.flatMap((f) => (inArch(f.file) ? f.ops : []));
-      const edges = observeOrder(functions.filter((fn) => inArch(fn.file)), ops).edges;
-      const findings = runRules({ doc, observed: edges, arch, codeClasses: classes }).flatMap((f) => keep(f) ?? []);
-      m = { edges, findings };
+      // The one observe-then-rules step check runs too.
+      m = analyseArch({ arch, functions, ops, doc, codeClasses: classes });
+      m.findings = m.findings.flatMap((f) => keep(f) ?? []);
       memo.set(arch, m);
     }
     return m;
   };
-  return { doc, files, functions, archs, findings: (a) => get(a).findings, observed: (a) => get(a).edges };
+  return { doc, files, functions, archs, findings: (a) => get(a).findings, observed: (a) => get(a).edges, failure: (a) => get(a).error ?? null };
 }
 
 /**
@@ -55,16 +62,15 @@ export function lazyState(functions: FunctionFacts[], archs: string[], doc: Docu
  * file's struct types, so a header change re-reads the index).
  */
 export async function analyseState(
-  overlay: Overlay,
+  overlay: OverlayTree,
   archs: string[],
   doc: DocumentedOrder,
   cache: CacheOptions,
   base: string[],
-  previous?: { state: StateAnalysis; changed: string[]; overlay: Overlay },
+  previous?: { state: StateAnalysis; changed: string[]; overlay: OverlayTree },
 ): Promise<StateAnalysis> {
   // The tree's files, plus files the series adds under indexed directories, less deleted ones.
   const files = [...new Set([...base, ...overlay.changedPaths().filter(isIndexedPath)])].filter((f) => !overlay.isDeleted(f));
-  const read = (f: string): string => overlay.read(f) ?? '';
   const prev = previous?.state;
   const changed = new Set(previous?.changed ?? []);
   // A patch none of whose hunks applied leaves the code as it was: the same analysis serves.
@@ -72,14 +78,14 @@ export async function analyseState(
   if (prev && was && prev.doc === doc && [...changed].every((p) => overlay.sameFile(was, p))) return prev;
   if (prev?.types && prev.files.length && ![...changed].some((p) => p.endsWith('.h'))) {
     const todo = files.filter((f) => changed.has(f));
-    const index = await indexTree(overlay.tree, { cache, files: todo, read, types: prev.types });
+    const index = await indexTree(overlay, { cache, files: todo, types: prev.types });
     const fresh = new Map(index.files.map((f) => [f.file, f]));
     const kept = prev.files.filter((f) => !changed.has(f.file) && files.includes(f.file));
     const all = [...kept, ...fresh.values()];
-    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all), types: prev.types };
+    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
   }
-  const index = await indexTree(overlay.tree, { cache, files, read });
-  return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files), types: index.types };
+  const index = await indexTree(overlay, { cache, files });
+  return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files), types: index.types, cache: index.cache, filesRead: index.read, unread: index.unread };
 }
 
 /**

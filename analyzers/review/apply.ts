@@ -5,7 +5,8 @@
  */
 import { applyPatch, type StructuredPatch } from 'diff';
 import type { FileDiff, Hunk } from '../series/model.js';
-import { type Overlay, UnsafePath } from './overlay.js';
+import type { OverlayTree } from '../trees/overlay-tree.js';
+import { UnsafePath } from '../trees/paths.js';
 
 /** A hunk (or file) that could not be applied, and why. */
 export interface ApplyFailure {
@@ -63,7 +64,7 @@ function applyExact(lines: string[], hunks: readonly Hunk[]): { lines: string[];
 }
 
 /** Apply `files` to `overlay` in place; returns what did not apply. */
-export function applyFiles(overlay: Overlay, files: readonly FileDiff[]): ApplyFailure[] {
+export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[]): Promise<ApplyFailure[]> {
   const failures: ApplyFailure[] = [];
   for (const f of files) {
     try {
@@ -71,7 +72,11 @@ export function applyFiles(overlay: Overlay, files: readonly FileDiff[]): ApplyF
         failures.push({ file: f.path, hunk: null, reason: 'binary diff: not applied, not reviewed' });
         continue;
       }
-      const source = f.isNew ? '' : overlay.read(f.oldPath ?? f.path);
+      // Every path the diff names is checked before anything is read or written.
+      const newPath = f.newPath ? await overlay.safePath(f.newPath) : null;
+      const oldPath = f.oldPath ? await overlay.safePath(f.oldPath) : null;
+      const path = await overlay.safePath(f.path);
+      const source = f.isNew ? '' : await overlay.readText(oldPath ?? path);
       if (source === null) {
         failures.push({ file: f.path, hunk: null, reason: `${f.oldPath ?? f.path} does not exist in the tree` });
         continue;
@@ -90,8 +95,8 @@ export function applyFiles(overlay: Overlay, files: readonly FileDiff[]): ApplyF
         if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
         else text = out;
       }
-      if (f.isRenamed && f.oldPath && f.oldPath !== f.newPath) overlay.write(f.oldPath, null);
-      overlay.write(f.newPath ?? f.path, f.isDeleted ? null : text);
+      if (f.isRenamed && oldPath && oldPath !== newPath) overlay.write(oldPath, null);
+      overlay.write(newPath ?? path, f.isDeleted ? null : text);
     } catch (e) {
       if (e instanceof UnsafePath) failures.push({ file: f.path, hunk: null, reason: e.message });
       else throw e;

@@ -57,6 +57,18 @@ export interface PatchReview {
   files: FileDiff[];
   /** The Message-IDs the patch replies to, for an email reply's References. */
   references: string[];
+  /** Reviewed, but part of the analysis failed or was cut short: `reason` says what is missing. */
+  partial?: boolean;
+}
+
+/** Who a series is, so that a caller can tell it has already reviewed it. */
+export interface SeriesIdentity {
+  subject: string;
+  version: number;
+  /** A digest of the patches' patch-ids in order: the same change, re-sent or rebased, keeps it. */
+  fingerprint: string;
+  /** Each patch's patch-id (changed lines without line numbers or white space), in order. */
+  patchIds: string[];
 }
 
 export interface ReviewResult {
@@ -70,6 +82,8 @@ export interface ReviewResult {
     /** Which posting was reviewed, and why, when the input held several. */
     choice: string;
   };
+  /** The series' identity; null when the input held no patch. */
+  identity: SeriesIdentity | null;
   /** tree: against a kernel tree; hunk-only: the hunks alone against the embedded order. */
   mode: 'tree' | 'hunk-only';
   /** What hunk-only mode cannot see; null with a tree. */
@@ -79,4 +93,18 @@ export interface ReviewResult {
   patches: PatchReview[];
   /** Input-level notes: other versions present, messages that were not patches, warnings. */
   notes: string[];
+  /** The index cache over the whole review (absent in hunk-only mode). */
+  cache?: ReviewCacheStats;
+}
+
+/** Index cache statistics of a review, summed over the states of the series. */
+export interface ReviewCacheStats {
+  dir: string | null;
+  hits: number;
+  misses: number;
+  /** Entries found damaged or belonging to another file: ignored and recomputed. */
+  invalid: number;
+  /** Files whose bytes were read from the tree: a git revision whose blobs the cache knows reads none. */
+  filesRead: number;
+  warning?: string;
 }

@@ -51,6 +51,12 @@ export interface Tree {
   identity(path: string): Promise<FileIdentity | null>;
   /** Files the tree saw but could not read (special files, permissions). */
   notes(): TreeNote[];
+  /**
+   * Why a patch may not touch `path` even though its spelling stays inside
+   * the tree (a symlink on disk that leads out); null when it may. Trees
+   * with no such hazard leave it out.
+   */
+  refusal?(path: string): Promise<string | null>;
 }
 
 /** A tree that cannot be used: not a kernel tree, no such revision, not a repository. Exit 2. */

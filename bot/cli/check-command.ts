@@ -26,7 +26,7 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
   // Before the engine: a bad --severity or config file fails in milliseconds, not after indexing.
   const review = resolveSeverityOptions(options, io.cwd);
   const tree = resolveTree(options.tree, io.cwd);
-  const archs = treeArchs(tree);
+  const archs = await treeArchs(tree);
   if (options.arch !== 'all' && !archs.includes(options.arch)) {
     throw new InputError(`${tree}: no arch/${options.arch}/kvm in this tree; --arch takes one of ${archs.join(', ')} or all`);
   }

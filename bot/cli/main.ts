@@ -5,9 +5,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DocInputError } from '../../knowledge/doc/reader.js';
 import { isSourceError } from '../../analyzers/sources/errors.js';
+import { TreeError } from '../../analyzers/trees/model.js';
+import { CacheDirError } from '../../analyzers/index/cache-error.js';
 import { toolVersion } from './version.js';
 import type { CheckOptions } from './check-command.js';
 import type { MboxOptions } from './mbox-command.js';
+import type { GitOptions } from './git-command.js';
 import type { RenderCommandOptions } from './render-command.js';
 import type { SplatOptions } from './splat-command.js';
 import { addFormatOption, addReviewOptions } from './options.js';
@@ -127,6 +130,30 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       done(await runSplat(input, opts, io));
     });
 
+  const git = program
+    .command('git')
+    .description(
+      'review the commits of a range in a git repository (like checkpatch.pl --git), each commit a patch, in order, ' +
+        "against the tree at the range's base read from git",
+    )
+    .argument('[range]', 'A..B, or one commit (that commit alone)', '@{upstream}..HEAD')
+    .option('--repo <dir>', 'the git repository (default: the current directory)');
+  addReviewOptions(addFormatOption(git, 'git'))
+    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .option('--no-cache', 'do not read or write the index cache')
+    .addHelpText(
+      'after',
+      '\nThe work tree is never read or written: the tree is the parent of the first commit of RANGE,\n' +
+        'read from the object store; uncommitted changes are not reviewed (the output says when there\n' +
+        'are any). Merge commits are listed as skipped. Findings, formats and JSON are those of mbox.\n' +
+        'Exit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input\n' +
+        '(not a git repository, an unknown revision, not a kernel tree, no upstream for the default range).',
+    )
+    .action(async (range: string, opts: GitOptions) => {
+      const { runGit } = await import('./git-command.js');
+      done(await runGit(range, opts, io));
+    });
+
   return program;
 }
 
@@ -143,7 +170,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof DocInputError || err instanceof InputError || isSourceError(err)) {
+    if (err instanceof DocInputError || err instanceof InputError || isSourceError(err) || err instanceof TreeError || err instanceof CacheDirError) {
       io.stderr(`kvm-review: ${err.message}\n`);
       return EXIT.usage;
     }

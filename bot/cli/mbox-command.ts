@@ -7,6 +7,7 @@ import type { Io } from './doc-command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { ReviewResult } from '../../analyzers/review/model.js';
 import { resolveSeverityOptions } from './options-config.js';
+import type { SeverityOptions } from '../../analyzers/rules/severity.js';
 import type { ReviewFlags } from './options.js';
 import { emit } from './output.js';
 import { resolveTree } from './tree-option.js';
@@ -37,10 +38,17 @@ export async function runMbox(input: string, options: MboxOptions, io: Io): Prom
   const tree = options.tree ? resolveTree(options.tree, io.cwd) : isKernelTree(io.cwd) ? io.cwd : null;
   const read = { maxInputBytes: options.maxInput, select: { series: options.series, messageId: options.messageId } };
   const result = await review({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache }, read });
-  if (result.degraded && options.format !== 'text') io.stderr(`kvm-review: degraded: ${result.degraded}\n`);
+  return writeReview(result, options.format, severity, io, input);
+}
+
+/** Print a review in `format` through the renderer registry and give its exit code: `mbox` and `git` print alike. */
+export async function writeReview(result: ReviewResult, format: string, severity: SeverityOptions, io: Io, input: string): Promise<ExitCode> {
+  if (result.degraded && format !== 'text') io.stderr(`kvm-review: degraded: ${result.degraded}
+`);
   const configured = configureReview(result, severity.severities);
-  const code = await emit({ type: 'review', result: configured }, options.format, { failOn: severity.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)), toolVersion: toolVersion() }, io);
+  const code = await emit({ type: 'review', result: configured }, format, { failOn: severity.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)), toolVersion: toolVersion() }, io);
   if (code === EXIT.findings || reviewedAny(result)) return code;
-  io.stderr(`kvm-review: ${input}: no patch could be reviewed (${result.patches.length === 0 ? result.series.choice : 'every patch was skipped or failed; see each reason'})\n`);
+  io.stderr(`kvm-review: ${input}: no patch could be reviewed (${result.patches.length === 0 ? result.series.choice : 'every patch was skipped or failed; see each reason'})
+`);
   return EXIT.usage;
 }

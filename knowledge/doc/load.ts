@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 import { loadEmbeddedOrder } from './embedded.js';
 import type { DocumentedOrder } from './model.js';
 import { DocInputError, readLockingDoc } from './reader.js';
+import { DirectoryTree } from '../../analyzers/trees/directory-tree.js';
+import { GitTree } from '../../analyzers/trees/git-tree.js';
+import type { Tree } from '../../analyzers/trees/model.js';
 
 export const LOCKING_RST = join('Documentation', 'virt', 'kvm', 'locking.rst');
 
@@ -42,4 +45,28 @@ export function loadDocumentedOrder(where: DocLocation): DocumentedOrder {
   }
   if (isKernelTree(where.cwd)) return readFile(join(where.cwd, LOCKING_RST), 'tree');
   return loadEmbeddedOrder();
+}
+
+const RST = 'Documentation/virt/kvm/locking.rst';
+
+/** How output names a tree's locking.rst: a path on disk, `COMMIT:path` in git, else `LABEL: path`. */
+function docPath(tree: Tree): string {
+  if (tree instanceof DirectoryTree) return join(tree.path, LOCKING_RST);
+  if (tree instanceof GitTree) return `${tree.commit}:${RST}`;
+  return `${tree.label}: ${RST}`;
+}
+
+/**
+ * The documented order of any tree (a directory, a git revision, a series
+ * applied in memory), read through the Tree interface. A tree without
+ * locking.rst is a DocInputError: the engine never compares a tree's code
+ * with another tree's document without saying so.
+ */
+export async function loadTreeOrder(tree: Tree): Promise<DocumentedOrder> {
+  const bytes = await tree.read(RST);
+  if (bytes === null) {
+    const why = tree.notes().find((n) => n.path === RST)?.reason;
+    throw new DocInputError(`${tree.label}: ${why ? `${RST} is ${why}` : `not a kernel tree with KVM (no ${RST})`}`);
+  }
+  return readLockingDoc(bytes, docPath(tree), 'tree');
 }

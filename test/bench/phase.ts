@@ -11,14 +11,14 @@ import { parseC } from '../../analyzers/c/parser.js';
 import { observeOrder } from '../../analyzers/order/observe.js';
 
 /** The benchmark's file set: generic KVM code plus x86 and arm64. */
-export function benchFiles(tree: string): string[] {
-  return indexedFiles(tree).filter((f) => !f.startsWith('arch/') || f.startsWith('arch/x86/') || f.startsWith('arch/arm64/'));
+export async function benchFiles(tree: string): Promise<string[]> {
+  return (await indexedFiles(tree)).filter((f) => !f.startsWith('arch/') || f.startsWith('arch/x86/') || f.startsWith('arch/arm64/'));
 }
 
 async function main(): Promise<void> {
   const [phase, tree, cacheDir] = process.argv.slice(2);
   if (!phase || !tree) throw new Error('usage: phase.js parse|index TREE [CACHE_DIR]');
-  const files = benchFiles(tree);
+  const files = await benchFiles(tree);
   const texts = files.map((f) => readFileSync(join(tree, f), 'utf8'));
   const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
   const started = performance.now();

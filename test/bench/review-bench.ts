@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatPatchMail } from '../helpers/format-patch.js';
+import { copyKernelFiles, git, initRepo } from '../git/repo.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', '..', '..', 'bot', 'kvm-review.js');
@@ -85,6 +86,42 @@ function compare(label: string, tree: string, input: string, patches: string[], 
     }
   });
   console.log(`${label}: review (warm cache) ${review.toFixed(0)} ms; checkpatch.pl on the same patches ${checkpatch.toFixed(0)} ms; ratio ${(review / checkpatch).toFixed(2)} (target <= 1)`);
+}
+
+/** One CLI run, warm: exit 1 (findings) is a result, not a failure. */
+function cliRun(args: string[]): void {
+  try {
+    execFileSync(process.execPath, [cli, ...args], { stdio: 'pipe' });
+  } catch (e) {
+    if ((e as { status?: number }).status !== 1) throw e;
+  }
+}
+
+/**
+ * `kvm-review git` on a 10-commit range of a repository made from the tree
+ * (the generated patches applied with git am), next to `mbox` on the same
+ * patches against the same base directory; both warm.
+ */
+export async function gitBench(tree: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kvm-review-git-bench-'));
+  try {
+    const base = join(dir, 'base');
+    const repo = join(dir, 'repo');
+    await copyKernelFiles(tree, base);
+    initRepo(base, repo);
+    const made = makeSeries(base, join(dir), 10);
+    git(repo, 'am', '-q', ...made.patches);
+    const cache = join(dir, 'cache');
+    const gitArgs = ['git', 'base..HEAD', '--repo', repo, '--format', 'json', '--cache-dir', cache];
+    const mboxArgs = ['mbox', made.mbox, '--tree', base, '--format', 'json', '--cache-dir', cache];
+    cliRun(gitArgs);
+    cliRun(mboxArgs);
+    const g = time(() => cliRun(gitArgs));
+    const m = time(() => cliRun(mboxArgs));
+    console.log(`git base..HEAD (${made.patches.length} commits, warm): ${g.toFixed(0)} ms; mbox of the same patches (warm): ${m.toFixed(0)} ms; ratio ${(g / m).toFixed(2)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function reviewBench(tree: string): void {

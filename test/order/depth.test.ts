@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /**
  * Input-controlled depth (issue 11 §2, the walk's part): thousands of nested
  * blocks, very long call chains and a very long order cycle neither overflow
@@ -59,7 +62,11 @@ describe('nesting', () => {
 
   it('the index reports the function as skipped, not as clean', async () => {
     const text = nested(5000);
-    const index = await indexTree('/nonexistent', { cache: { disabled: true }, files: ['virt/kvm/deep.c'], read: () => text });
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-depth-'));
+    mkdirSync(join(dir, 'virt', 'kvm'), { recursive: true });
+    writeFileSync(join(dir, 'virt', 'kvm', 'deep.c'), text);
+    const index = await indexTree(dir, { cache: { disabled: true }, files: ['virt/kvm/deep.c'] });
+    rmSync(dir, { recursive: true, force: true });
     const [file] = index.files;
     expect(file?.functions.map((f) => f.name)).toEqual(['demo_shallow']);
     expect(file?.skipped).toEqual([{ name: 'demo_deep', line: 1, reason: expect.stringMatching(/^not analysed: statements nested more than/) }]);

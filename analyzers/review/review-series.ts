@@ -1,0 +1,208 @@
+/**
+ * Review an assembled series against a tree (or none: hunk-only), as a
+ * list of stage calls. Reading the series (a file, stdin, a buffer, a git
+ * range) is a separate step; callers (the CLI, the GitHub App, the lore
+ * watcher) hand over a Series and a Tree.
+ *
+ * 1. the documented order of the tree (or the embedded one);
+ * 2. for each patch k, in order: apply it in memory on top of 1..k-1;
+ * 3. run the engine on the state before and after it;
+ * 4. keep the findings the patch is responsible for, placed on its lines;
+ * 5. review a locking.rst change against the code;
+ * 6. every patch of the series in the result, with a status: an exception
+ *    while reviewing one patch makes it `failed` with the reason, and the
+ *    others are reviewed.
+ */
+import { createHash } from 'node:crypto';
+import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
+import { loadTreeOrder } from '../../knowledge/doc/load.js';
+import type { DocumentedOrder } from '../../knowledge/doc/model.js';
+import { readLockingDoc } from '../../knowledge/doc/reader.js';
+import { openCacheDir, type CacheOptions } from '../index/cache.js';
+import { archOf, indexedFiles, treeArchs } from '../index/files.js';
+import type { PatchEntry, Series } from '../series/model.js';
+import { OverlayTree } from '../trees/overlay-tree.js';
+import { LOCKING_RST_PATH, type Tree } from '../trees/index.js';
+import { analyseState, archsFor, removedEdges, type StateAnalysis } from './analyse-state.js';
+import { applyFiles } from './apply.js';
+import { attribute } from './attribute.js';
+import { reviewDocPatch } from './doc-review.js';
+import { analyseHunks, DEGRADED } from './hunk-only.js';
+import type { PatchReview, ReviewCacheStats, ReviewResult, SeriesIdentity } from './model.js';
+
+export interface ReviewSeriesOptions {
+  cache: CacheOptions;
+  /** Why this posting was chosen among others (the reader's sentence); '' when there was no choice. */
+  choice?: string;
+  /** Input-level notes to carry into the result (reader warnings, messages that were not patches). */
+  notes?: string[];
+}
+
+function person(p: PatchEntry): string | null {
+  return p.author ? (p.author.name ? `${p.author.name} <${p.author.email}>` : p.author.email) : null;
+}
+
+function skeleton(p: PatchEntry): PatchReview {
+  const review: PatchReview = {
+    index: p.index,
+    subject: p.subject,
+    messageId: p.messageId,
+    author: person(p),
+    date: p.date,
+    status: p.status === 'ok' ? 'reviewed' : p.status,
+    findings: [],
+    removedEdges: [],
+    applyFailures: [],
+    files: p.files,
+    references: [],
+  };
+  if (p.reason) review.reason = p.reason;
+  return review;
+}
+
+/**
+ * Who the series is, for a caller that must not review it twice: the
+ * title, the revision and a digest of its patches' patch-ids in order
+ * (changed lines without line numbers or white space, as `git patch-id`):
+ * the same commits sent again, or rebased, keep it; a changed patch does not.
+ */
+export function seriesIdentity(series: Series): SeriesIdentity {
+  const patchIds = series.patches.map((p) => p.patchId ?? `no-diff:${p.index}`);
+  const h = createHash('sha256');
+  for (const id of patchIds) h.update(id).update('\n');
+  return { subject: series.title, version: series.version, fingerprint: h.digest('hex').slice(0, 32), patchIds };
+}
+
+async function docOf(tree: OverlayTree, fallback: DocumentedOrder): Promise<DocumentedOrder> {
+  const bytes = await tree.read(LOCKING_RST_PATH);
+  return bytes === null ? fallback : readLockingDoc(bytes, LOCKING_RST_PATH, 'tree');
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
+
+/** Notes on a patch when the analysis of an architecture it concerns failed. */
+function archFailures(states: (StateAnalysis | null)[], archs: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const s of states) for (const a of archs) {
+    const why = s?.failure(a);
+    if (why) out.add(`the ${a} analysis failed (${why}): findings for ${a} are missing`);
+  }
+  return [...out];
+}
+
+function markPartial(pr: PatchReview, notes: string[]): void {
+  if (!notes.length) return;
+  pr.partial = true;
+  pr.reason = [pr.reason, ...notes].filter(Boolean).join('; ');
+}
+
+export async function reviewSeries(series: Series | null, tree: Tree | null, options: ReviewSeriesOptions): Promise<ReviewResult> {
+  // 1.
+  const doc = tree ? await loadTreeOrder(tree) : loadEmbeddedOrder();
+  const notes = [...(options.notes ?? [])];
+  const result: ReviewResult = {
+    series: {
+      subject: series?.title ?? '',
+      version: series?.version ?? 0,
+      total: series?.expected ?? 0,
+      missing: series?.missing ?? [],
+      choice: options.choice ?? '',
+    },
+    identity: series ? seriesIdentity(series) : null,
+    mode: tree ? 'tree' : 'hunk-only',
+    degraded: tree ? null : DEGRADED,
+    tree: tree?.label ?? null,
+    doc: doc.source,
+    patches: [],
+    notes,
+  };
+  if (!series) return result;
+  // An unusable --cache-dir is the user's error (exit 2), not a failure of the first patch.
+  if (tree) openCacheDir(options.cache);
+  const ids = [series.cover?.messageId, ...series.patches.map((p) => p.messageId)].filter((x): x is string => Boolean(x));
+  const archs = tree ? await treeArchs(tree) : [];
+  // Doc-patch evidence for generic rules: the architectures generic code is reviewed as.
+  const docArchs = archsFor(['virt/kvm/kvm_main.c'], archs);
+  // Index only the builds the series concerns: generic code as GENERIC_ARCHS build it, plus any arch it touches.
+  const needed = new Set([...docArchs, ...series.patches.flatMap((p) => archsFor(p.files.map((f) => f.newPath ?? f.path).filter((f) => /^arch\//.test(f)), archs))]);
+  const base = tree
+    ? (await indexedFiles(tree)).filter((f) => {
+        const a = archOf(f);
+        return a === null || needed.has(a);
+      })
+    : [];
+  let overlay = tree ? new OverlayTree(tree) : null;
+  let before: StateAnalysis | null = null;
+  const unread = new Map<string, string>();
+  const counted = new Set<StateAnalysis>();
+  const stats: ReviewCacheStats = { dir: null, hits: 0, misses: 0, invalid: 0, filesRead: 0 };
+  const count = (s: StateAnalysis): void => {
+    if (counted.has(s) || !s.cache) return;
+    counted.add(s);
+    stats.dir = s.cache.dir;
+    stats.hits += s.cache.hits;
+    stats.misses += s.cache.misses;
+    stats.invalid += s.cache.invalid;
+    stats.filesRead += s.filesRead ?? 0;
+    if (s.cache.warning) stats.warning = s.cache.warning;
+  };
+  for (const p of [...series.patches, ...series.duplicates].sort((a, b) => a.index - b.index)) {
+    const pr = skeleton(p);
+    pr.references = [...new Set([series.cover?.messageId ?? ids[0] ?? '', p.messageId ?? ''])].filter(Boolean);
+    result.patches.push(pr);
+    if (p.status !== 'ok' || series.duplicates.includes(p)) continue;
+    const info = { index: p.index, subject: p.subject, files: p.files };
+    const ref = { index: p.index, subject: p.subject };
+    let next: OverlayTree | null = null;
+    try {
+      if (!overlay) {
+        const hunks = await analyseHunks(p.files, doc);
+        pr.findings = attribute(info, null, hunks);
+        markPartial(pr, archFailures([hunks], hunks.archs));
+        continue;
+      }
+      // 2.
+      next = overlay.clone();
+      pr.applyFailures = await applyFiles(next, p.files);
+      if (pr.applyFailures.length) pr.reason = `${pr.applyFailures.length} hunk(s) did not apply; the rest was reviewed`;
+      const cPaths = p.files.map((f) => f.newPath ?? f.path).filter((f) => /\.[ch]$/.test(f));
+      const touchesDoc = p.files.some((f) => (f.newPath ?? f.path) === LOCKING_RST_PATH);
+      // 3.
+      const stateArchs = archsFor(cPaths.length ? cPaths : ['virt/kvm/kvm_main.c'], archs);
+      const docBefore = await docOf(overlay, doc);
+      const docAfter = touchesDoc ? await docOf(next, doc) : docBefore;
+      before ??= await analyseState(overlay, docArchs, docBefore, options.cache, base);
+      const changed = p.files.flatMap((f) => [f.newPath, f.oldPath]).filter((x): x is string => Boolean(x));
+      const after: StateAnalysis =
+        cPaths.length || touchesDoc ? await analyseState(next, docArchs, docAfter, options.cache, base, { state: before, changed, overlay }) : before;
+      for (const u of [...(before.unread ?? []), ...(after.unread ?? [])]) unread.set(u.file, u.reason);
+      count(before);
+      count(after);
+      // 4.
+      if (cPaths.length) {
+        pr.findings.push(...attribute(info, before, after, stateArchs));
+        pr.removedEdges = removedEdges(before, after, stateArchs);
+      }
+      // 5.
+      if (touchesDoc) pr.findings.push(...reviewDocPatch(ref, docBefore, docAfter, after));
+      markPartial(pr, archFailures([before, after], touchesDoc ? docArchs : stateArchs));
+      overlay = next;
+      before = after;
+    } catch (e) {
+      // 6. This patch failed; the series goes on from the tree as far as it was applied.
+      pr.status = 'failed';
+      pr.reason = `internal error while reviewing this patch: ${message(e)}`;
+      pr.findings = [];
+      pr.removedEdges = [];
+      if (next) overlay = next;
+      before = null;
+    }
+  }
+  if (tree) result.cache = stats;
+  if (stats.warning) notes.push(stats.warning);
+  for (const [file, reason] of unread) notes.push(`${file}: not indexed (${reason}); locks taken there are not seen`);
+  for (const n of tree?.notes() ?? []) if (!unread.has(n.path)) notes.push(`${n.path}: skipped (${n.reason})`);
+  // Missing slots are reported by the series; patches are in k order.
+  result.patches.sort((a, b) => a.index - b.index);
+  return result;
+}

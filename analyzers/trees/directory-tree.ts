@@ -1,0 +1,213 @@
+/**
+ * A kernel tree on disk. Only regular files are read: a symlink is
+ * followed only when its target stays inside the tree, FIFOs, sockets and
+ * devices are skipped (never opened: opening a FIFO blocks), and a file
+ * that cannot be read (EACCES) or is past the size cap is reported in
+ * `notes()` while the rest of the tree is read.
+ */
+import { createHash } from 'node:crypto';
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { maxFileBytes } from './limits.js';
+import type { FileIdentity, Tree, TreeEntry, TreeNote } from './model.js';
+import { TreeError } from './model.js';
+import { treePath } from './paths.js';
+
+export interface DirectoryTreeOptions {
+  /** Largest file read, in bytes (default: limits.ts). */
+  maxFileBytes?: number;
+}
+
+function kindOf(st: Stats): string | null {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return null;
+}
+
+function errno(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ELOOP') return 'a symlink loop';
+  return code ? `cannot be read (${code})` : `cannot be read (${String(e)})`;
+}
+
+/** What a path on disk turned out to be. */
+type Resolved = { kind: 'file'; real: string; size: number } | { kind: 'dir'; real: string } | { kind: 'none' } | { kind: 'skip'; reason: string };
+
+export class DirectoryTree implements Tree {
+  readonly kind = 'directory' as const;
+  readonly label: string;
+  private readonly root: string;
+  private readonly cap: number;
+  private readonly skipped = new Map<string, string>();
+  private readonly ids = new Map<string, FileIdentity>();
+
+  constructor(dir: string, opts: DirectoryTreeOptions = {}) {
+    try {
+      this.root = realpathSync(dir);
+      if (!statSync(this.root).isDirectory()) throw new TreeError(`${dir}: not a directory`);
+    } catch (e) {
+      if (e instanceof TreeError) throw e;
+      throw new TreeError(`${dir}: ${errno(e) === 'cannot be read (ENOENT)' ? 'no such directory' : errno(e)}`);
+    }
+    this.label = dir;
+    this.cap = maxFileBytes(opts.maxFileBytes);
+  }
+
+  /** The directory on disk. */
+  get path(): string {
+    return this.root;
+  }
+
+  private note(path: string, reason: string): void {
+    if (!this.skipped.has(path)) this.skipped.set(path, reason);
+  }
+
+  private inside(real: string): boolean {
+    const rel = relative(this.root, real);
+    return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+  }
+
+  /** Follow `path` (tree-relative) to what it is, refusing symlinks that lead out. */
+  private async resolve(path: string): Promise<Resolved> {
+    const full = join(this.root, path);
+    let st: Stats;
+    try {
+      st = await lstat(full);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'none' };
+      return { kind: 'skip', reason: errno(e) };
+    }
+    let real = full;
+    if (st.isSymbolicLink()) {
+      try {
+        real = await realpath(full);
+        st = await stat(real);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        return code === 'ENOENT' ? { kind: 'skip', reason: 'a dangling symlink' } : { kind: 'skip', reason: errno(e) };
+      }
+      if (!this.inside(real)) return { kind: 'skip', reason: 'a symlink leading out of the tree' };
+    } else {
+      // A parent directory may itself be a symlink that leads out.
+      try {
+        real = await realpath(full);
+      } catch (e) {
+        return { kind: 'skip', reason: errno(e) };
+      }
+      if (!this.inside(real)) return { kind: 'skip', reason: 'under a symlink leading out of the tree' };
+    }
+    if (st.isDirectory()) return { kind: 'dir', real };
+    if (st.isFile()) return { kind: 'file', real, size: st.size };
+    return { kind: 'skip', reason: kindOf(st) ?? 'not a regular file' };
+  }
+
+  async list(dir: string): Promise<TreeEntry[]> {
+    const start = treePath(dir);
+    const out: TreeEntry[] = [];
+    const seen = new Set<string>();
+    const file = (path: string, size: number): void => {
+      if (size > this.cap) this.note(path, `larger than the ${this.cap}-byte cap (KVM_REVIEW_MAX_FILE_BYTES)`);
+      else out.push({ path, size });
+    };
+    // `rel` is a directory already known to be inside the tree.
+    const walk = async (rel: string, real: string): Promise<void> => {
+      if (seen.has(real)) return;
+      seen.add(real);
+      let dirents: Dirent[];
+      try {
+        dirents = await readdir(join(this.root, rel), { withFileTypes: true });
+      } catch (e) {
+        return this.note(rel, errno(e));
+      }
+      for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const path = rel ? `${rel}/${d.name}` : d.name;
+        // Plain files and directories need no realpath: their parent is inside. Symlinks are resolved.
+        if (d.isDirectory()) await walk(path, join(real, d.name));
+        else if (d.isFile()) {
+          try {
+            file(path, (await stat(join(this.root, path))).size);
+          } catch (e) {
+            this.note(path, errno(e));
+          }
+        } else if (d.isSymbolicLink()) {
+          const c = await this.resolve(path);
+          if (c.kind === 'dir') await walk(path, c.real);
+          else if (c.kind === 'file') file(path, c.size);
+          else if (c.kind === 'skip') this.note(path, c.reason);
+        } else this.note(path, d.isFIFO() ? 'a FIFO' : d.isSocket() ? 'a socket' : d.isCharacterDevice() || d.isBlockDevice() ? 'a device' : 'not a regular file');
+      }
+    };
+    const r = await this.resolve(start);
+    if (r.kind === 'skip') this.note(start, r.reason);
+    else if (r.kind === 'dir') await walk(start, r.real);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async isDirectory(path: string): Promise<boolean> {
+    return (await this.resolve(treePath(path))).kind === 'dir';
+  }
+
+  async read(path: string): Promise<Buffer | null> {
+    const p = treePath(path);
+    const r = await this.resolve(p);
+    if (r.kind === 'skip') {
+      this.note(p, r.reason);
+      return null;
+    }
+    if (r.kind !== 'file') return null;
+    if (r.size > this.cap) {
+      this.note(p, `larger than the ${this.cap}-byte cap (KVM_REVIEW_MAX_FILE_BYTES)`);
+      return null;
+    }
+    try {
+      // Read at most cap + 1 bytes: a file that grows under us is still bounded.
+      const fh = await open(r.real, 'r');
+      try {
+        const buf = Buffer.alloc(Math.min(r.size, this.cap) + 1);
+        let n = 0;
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+          if (bytesRead === 0) break;
+          n += bytesRead;
+          if (n === buf.length) break;
+        }
+        if (n > this.cap) {
+          this.note(p, `larger than the ${this.cap}-byte cap (KVM_REVIEW_MAX_FILE_BYTES)`);
+          return null;
+        }
+        const bytes = buf.subarray(0, n);
+        this.ids.set(p, `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+        return bytes;
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      this.note(p, errno(e));
+      return null;
+    }
+  }
+
+  async identity(path: string): Promise<FileIdentity | null> {
+    const p = treePath(path);
+    // Content identity: the bytes must be read (no object store to ask). Kept per instance: a tree is one state.
+    const known = this.ids.get(p);
+    if (known) return known;
+    return (await this.read(p)) ? (this.ids.get(p) ?? null) : null;
+  }
+
+  notes(): TreeNote[] {
+    return [...this.skipped].map(([path, reason]) => ({ path, reason })).sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  async refusal(path: string): Promise<string | null> {
+    const p = treePath(path);
+    const r = await this.resolve(p);
+    if (r.kind === 'skip' && /symlink leading out/.test(r.reason)) return `${path}: ${r.reason}`;
+    return null;
+  }
+}

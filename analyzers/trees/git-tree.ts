@@ -1,0 +1,134 @@
+/**
+ * A revision of a git repository, read straight from the object store
+ * (`git ls-tree -r -l`, `git cat-file --batch`): no checkout, the work tree
+ * is never read or written, nothing from the repository runs (hooks and
+ * filters off, see git-client.ts). Identities are blob ids, so the index
+ * cache knows a file it has seen in another revision without reading it.
+ */
+import type { SimpleGit } from 'simple-git';
+import { assertRepository, BlobReader, gitClient, resolveCommit } from './git-client.js';
+import { maxFileBytes } from './limits.js';
+import type { FileIdentity, Tree, TreeEntry, TreeNote } from './model.js';
+import { isUnder, treePath } from './paths.js';
+
+interface GitEntry {
+  mode: string;
+  type: string;
+  sha: string;
+  size: number;
+}
+
+export interface GitTreeOptions {
+  maxFileBytes?: number;
+}
+
+/** `<mode> SP <type> SP <object> SP+ <size> TAB <path>` records, NUL-terminated. */
+function parseLsTree(out: string): Map<string, GitEntry> {
+  const entries = new Map<string, GitEntry>();
+  for (const rec of out.split('\0')) {
+    const m = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t([\s\S]+)$/.exec(rec);
+    if (m) entries.set(m[5] ?? '', { mode: m[1] ?? '', type: m[2] ?? '', sha: m[3] ?? '', size: m[4] === '-' ? 0 : Number(m[4]) });
+  }
+  return entries;
+}
+
+export class GitTree implements Tree {
+  readonly kind = 'git' as const;
+  private readonly entries = new Map<string, GitEntry | null>();
+  private readonly listed = new Set<string>();
+  private readonly skipped = new Map<string, string>();
+  private readonly blobs: BlobReader;
+  private readonly cap: number;
+
+  private constructor(
+    private readonly git: SimpleGit,
+    readonly repo: string,
+    readonly revision: string,
+    /** The commit's id. */
+    readonly commit: string,
+    opts: GitTreeOptions,
+  ) {
+    this.blobs = new BlobReader(repo);
+    this.cap = maxFileBytes(opts.maxFileBytes);
+  }
+
+  /** The tree of `rev` in `repo`; TreeError when either is not what it should be. */
+  static async open(repo: string, rev: string, opts: GitTreeOptions = {}): Promise<GitTree> {
+    const git = gitClient(repo);
+    await assertRepository(git, repo);
+    const commit = await resolveCommit(git, repo, rev);
+    return new GitTree(git, repo, rev, commit, opts);
+  }
+
+  get label(): string {
+    const short = this.commit.slice(0, 12);
+    return this.commit.startsWith(this.revision) ? `${short} in ${this.repo}` : `${this.revision} (${short}) in ${this.repo}`;
+  }
+
+  private async lsTree(args: string[]): Promise<Map<string, GitEntry>> {
+    return parseLsTree(await this.git.raw(['ls-tree', '-l', '-z', '--full-tree', ...args]));
+  }
+
+  private async entry(path: string): Promise<GitEntry | null> {
+    if (path === '') return { mode: '040000', type: 'tree', sha: '', size: 0 };
+    if (this.entries.has(path)) return this.entries.get(path) ?? null;
+    if ([...this.listed].some((d) => isUnder(path, d))) return null;
+    const found = (await this.lsTree([this.commit, '--', `:(literal)${path}`])).get(path) ?? null;
+    this.entries.set(path, found);
+    return found;
+  }
+
+  async list(dir: string): Promise<TreeEntry[]> {
+    const d = treePath(dir);
+    const found = await this.lsTree(['-r', this.commit, ...(d ? ['--', `:(literal)${d}`] : [])]);
+    const out: TreeEntry[] = [];
+    for (const [path, e] of found) {
+      if (!isUnder(path, d)) continue;
+      this.entries.set(path, e);
+      if (e.type === 'commit') this.note(path, 'a submodule');
+      else if (e.mode === '120000') this.note(path, 'a symlink (not followed in a git revision)');
+      else if (e.type !== 'blob') continue;
+      else if (e.size > this.cap) this.note(path, `larger than the ${this.cap}-byte cap (KVM_REVIEW_MAX_FILE_BYTES)`);
+      else out.push({ path, size: e.size });
+    }
+    this.listed.add(d);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async isDirectory(path: string): Promise<boolean> {
+    return (await this.entry(treePath(path)))?.type === 'tree';
+  }
+
+  private regular(e: GitEntry | null): e is GitEntry {
+    return e !== null && e.type === 'blob' && e.mode !== '120000';
+  }
+
+  async read(path: string): Promise<Buffer | null> {
+    const p = treePath(path);
+    const e = await this.entry(p);
+    if (!this.regular(e)) return null;
+    if (e.size > this.cap) {
+      this.note(p, `larger than the ${this.cap}-byte cap (KVM_REVIEW_MAX_FILE_BYTES)`);
+      return null;
+    }
+    return this.blobs.read(e.sha);
+  }
+
+  async identity(path: string): Promise<FileIdentity | null> {
+    const e = await this.entry(treePath(path));
+    return this.regular(e) ? `git:${e.sha}` : null;
+  }
+
+  private note(path: string, reason: string): void {
+    if (!this.skipped.has(path)) this.skipped.set(path, reason);
+  }
+
+  notes(): TreeNote[] {
+    return [...this.skipped].map(([path, reason]) => ({ path, reason })).sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  /** End the cat-file process (it is unref'd: forgetting this never holds the process open). */
+  close(): void {
+    this.blobs.close();
+  }
+}
