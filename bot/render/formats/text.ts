@@ -6,17 +6,15 @@ import { PLAIN } from '../findings/finding-text.js';
 import type { Rendered, RenderOptions, RenderOutput } from '../model.js';
 import { renderOrderText } from '../order/text.js';
 import { renderReviewText } from '../review/text.js';
-import { safeInput } from '../safe-text.js';
 
 export function render(input: Rendered, options: RenderOptions): RenderOutput {
   const style = options.colour ? ANSI : PLAIN;
-  const safe = safeInput(input);
-  switch (safe.type) {
+  switch (input.type) {
     case 'review':
-      return outcome(renderReviewText(safe.result, style), input, options);
+      return outcome(renderReviewText(input.result, style), input, options);
     case 'check':
-      return outcome(renderCheckText(safe.result, style), input, options);
+      return outcome(renderCheckText(input.result, style), input, options);
     case 'order':
-      return outcome(renderOrderText(safe.result), input, options);
+      return outcome(renderOrderText(input.result), input, options);
   }
 }
