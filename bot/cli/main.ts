@@ -9,12 +9,14 @@ import { toolVersion } from './version.js';
 import type { CheckOptions } from './check-command.js';
 import type { MboxOptions } from './mbox-command.js';
 import type { RenderCommandOptions } from './render-command.js';
+import type { SplatOptions } from './splat-command.js';
 import { addFormatOption, addReviewOptions } from './options.js';
 import { formatHelp, FORMATS } from '../render/registry.js';
 import type { DocOptions, Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { parsePositive, parseSize } from './size-option.js';
 
-const FAIL_HELP = '\nExit status: 0 no finding at or above the fail level (--fail-on, default error), 1 findings at or above it, 2 bad input.';
+const FAIL_HELP = '\nExit status: 0 no finding at or above the fail level (--fail-on, default error), 1 findings at or above it, 2 bad input or nothing reviewed.';
 
 function defaultIo(): Io {
   return {
@@ -31,6 +33,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   const program = new Command('kvm-review')
     .description('Review Linux KVM patches for lock-ordering bugs against Documentation/virt/kvm/locking.rst')
     .version(toolVersion())
+    .option('--debug', 'print the stack trace of an internal error')
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -84,6 +87,9 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   addReviewOptions(addFormatOption(mbox, 'mbox'))
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')
+    .option('--max-input <size>', 'largest input read, e.g. 256M (default 64M); a larger one is refused', parseSize)
+    .option('--series <n>', 'review the n-th series the input holds (as numbered in the choice), not the one chosen', parsePositive)
+    .option('--message-id <id>', 'review the series holding this Message-ID (its cover or one of its patches)')
     .addHelpText('after', FAIL_HELP)
     .action(async (input: string, opts: MboxOptions) => {
       const { runMbox } = await import('./mbox-command.js');
@@ -101,6 +107,24 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .action(async (file: string, opts: RenderCommandOptions) => {
       const { runRender } = await import('./render-command.js');
       done(await runRender(file, opts, io));
+    });
+
+  program
+    .command('splat')
+    .description(
+      'read a lockdep report (console log, bug mail, mbox thread, or - for stdin) and place each dependency on the tree: ' +
+        'the sites that make it, the locking.rst rule it follows or breaks, and the edge to break',
+    )
+    .argument('[input]', 'the text holding the report (default: stdin)')
+    .option('--tree <dir>', 'kernel tree (default: the current directory when it is one; else the embedded locking.rst only)')
+    .option('--repo <dir>', 'git repository of the tree: name the commit that added each site')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'email']).default('text'))
+    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .option('--no-cache', 'do not read or write the index cache')
+    .addHelpText('after', '\nExit status: 0 done, 1 a dependency breaks a documented rule, 2 bad input (no lockdep report in it).')
+    .action(async (input: string | undefined, opts: SplatOptions) => {
+      const { runSplat } = await import('./splat-command.js');
+      done(await runSplat(input, opts, io));
     });
 
   return program;
@@ -123,6 +147,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.stderr(`kvm-review: ${err.message}\n`);
       return EXIT.usage;
     }
-    throw err;
+    // Anything else is our bug, not a finding: 1 would tell a CI gate "lock-order bug found".
+    io.stderr(internalError(err, argv.includes('--debug')));
+    return EXIT.usage;
   }
+}
+
+/** One line naming the failure; the stack only with --debug (it is for us, not for the reader of the review). */
+export function internalError(err: unknown, debug: boolean): string {
+  const what = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+  const name = typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : 'Error';
+  const line = `kvm-review: internal error: ${name}: ${what.replace(/\s+/g, ' ').trim()}`;
+  if (!debug) return `${line} (run with --debug for the stack trace)\n`;
+  const stack = typeof err === 'object' && err !== null && 'stack' in err ? String(err.stack) : '';
+  return `${line}\n${stack}\n`;
 }

@@ -4,7 +4,8 @@ import { configureReview } from '../../analyzers/rules/configure.js';
 import { isKernelTree } from '../../knowledge/doc/load.js';
 import { wantsColour } from '../render/findings/ansi-style.js';
 import type { Io } from './doc-command.js';
-import type { ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import type { ReviewResult } from '../../analyzers/review/model.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { ReviewFlags } from './options.js';
 import { emit } from './output.js';
@@ -17,14 +18,29 @@ export interface MboxOptions extends ReviewFlags {
   format: string;
   cacheDir?: string;
   cache: boolean;
+  /** --max-input, in bytes. */
+  maxInput?: number;
+  /** --series N: the N-th series of the input (1-based, as numbered in the choice). */
+  series?: number;
+  /** --message-id: the series holding this message. */
+  messageId?: string;
+}
+
+/** Whether any patch was reviewed: when none was, a CI gate must not read the run as clean (exit 2). */
+export function reviewedAny(r: ReviewResult): boolean {
+  return r.patches.some((p) => p.status === 'reviewed');
 }
 
 export async function runMbox(input: string, options: MboxOptions, io: Io): Promise<ExitCode> {
   const severity = resolveSeverityOptions(options, io.cwd);
   // --tree, else the current directory when it is a kernel tree, else hunk-only review.
   const tree = options.tree ? resolveTree(options.tree, io.cwd) : isKernelTree(io.cwd) ? io.cwd : null;
-  const result = await review({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache } });
+  const read = { maxInputBytes: options.maxInput, select: { series: options.series, messageId: options.messageId } };
+  const result = await review({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache }, read });
   if (result.degraded && options.format !== 'text') io.stderr(`kvm-review: degraded: ${result.degraded}\n`);
   const configured = configureReview(result, severity.severities);
-  return emit({ type: 'review', result: configured }, options.format, { failOn: severity.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)), toolVersion: toolVersion() }, io);
+  const code = await emit({ type: 'review', result: configured }, options.format, { failOn: severity.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)), toolVersion: toolVersion() }, io);
+  if (code === EXIT.findings || reviewedAny(result)) return code;
+  io.stderr(`kvm-review: ${input}: no patch could be reviewed (${result.patches.length === 0 ? result.series.choice : 'every patch was skipped or failed; see each reason'})\n`);
+  return EXIT.usage;
 }
