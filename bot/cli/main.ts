@@ -112,7 +112,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       done(await runRender(file, opts, io));
     });
 
-  program
+  const splat = program
     .command('splat')
     .description(
       'read a lockdep report (console log, bug mail, mbox thread, or - for stdin) and place each dependency on the tree: ' +
@@ -120,8 +120,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     )
     .argument('[input]', 'the text holding the report (default: stdin)')
     .option('--tree <dir>', 'kernel tree (default: the current directory when it is one; else the embedded locking.rst only)')
-    .option('--repo <dir>', 'git repository of the tree: name the commit that added each site')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'email']).default('text'))
+    .option('--repo <dir>', 'git repository of the tree: name the commit that added each site');
+  addFormatOption(splat, 'splat')
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText('after', '\nExit status: 0 done, 1 a dependency breaks a documented rule, 2 bad input (no lockdep report in it).')

@@ -58,6 +58,9 @@ export function readSaved(path: string): Rendered {
   if (Review.safeParse(data).success) return { type: 'review', result: data as ReviewResult };
   if (Check.safeParse(data).success) return { type: 'check', result: data as CheckResult };
   if (Order.safeParse(data).success) return { type: 'order', result: data as DocumentedOrder };
+  if (Array.isArray((data as { reports?: unknown } | null)?.reports)) {
+    throw new InputError(`${path}: a splat result: its JSON is the issue-16 contract, not the whole result, so it does not render again; run splat with the format you want`);
+  }
   const patches = (data as { patches?: { files?: unknown }[] } | null)?.patches;
   if (Array.isArray(patches) && patches.some((p) => p.files === undefined)) {
     throw new InputError(`${path}: a review saved without the patches' diffs (files); save it again with this version's --format json`);

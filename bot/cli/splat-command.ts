@@ -4,15 +4,16 @@ import { resolve } from 'node:path';
 import { readReports } from '../../analyzers/splat/read.js';
 import { analyseSplats } from '../../analyzers/splat/splat.js';
 import { isKernelTree, loadDocumentedOrder } from '../../knowledge/doc/load.js';
-import { SPLAT_FORMATS, type SplatFormat } from '../render/splat/index.js';
 import type { Io } from './doc-command.js';
-import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { InputError, type ExitCode } from './exit-codes.js';
+import { emit } from './output.js';
 import { resolveTree } from './tree-option.js';
 
 export interface SplatOptions {
   tree?: string;
   repo?: string;
-  format: SplatFormat;
+  /** A format the registry lists for splat. */
+  format: string;
   cacheDir?: string;
   /** commander's --no-cache sets cache to false. */
   cache: boolean;
@@ -31,8 +32,8 @@ export async function runSplat(input: string | undefined, options: SplatOptions,
   }
   const doc = loadDocumentedOrder({ tree: tree ?? undefined, cwd: io.cwd });
   const result = await analyseSplats(reports, { tree, doc, cache: { dir: options.cacheDir, disabled: !options.cache }, repo });
-  io.stdout(SPLAT_FORMATS[options.format](result));
+  // Exit 1 when an edge of a report breaks a documented rule: the code contradicts locking.rst (bot/render/exit.ts).
+  const code = await emit({ type: 'splat', result }, options.format, { failOn: 'error' }, io);
   if (options.format !== 'text') for (const n of result.notes) io.stderr(`kvm-review: note: ${n}\n`);
-  // The code contradicts locking.rst when an edge of a report breaks a documented rule.
-  return result.reports.some((r) => r.edges.some((e) => e.rule?.verdict === 'breaks')) ? EXIT.findings : EXIT.ok;
+  return code;
 }

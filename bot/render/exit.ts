@@ -12,6 +12,9 @@ function severities(input: Rendered): Severity[] {
     case 'order':
       // The document's own consistency problems (a cycle, an SRCU conflict) carry the same three levels.
       return input.result.problems.map((p) => p.severity);
+    case 'splat':
+      // A dependency of a report that breaks a documented rule is the code contradicting locking.rst: an error.
+      return input.result.reports.flatMap((r) => r.edges.filter((e) => e.rule?.verdict === 'breaks').map((): Severity => 'error'));
   }
 }
 

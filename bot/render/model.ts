@@ -2,13 +2,15 @@
 import type { CheckResult } from '../../analyzers/findings/check-result.js';
 import type { ReviewResult } from '../../analyzers/review/model.js';
 import type { FailLevel } from '../../analyzers/rules/severity.js';
+import type { SplatResult } from '../../analyzers/splat/model.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 
-/** The results kvm-review renders: a series review (mbox, git), a tree audit (check), a documented order (doc). */
+/** The results kvm-review renders: a series review (mbox, git), a tree audit (check), a documented order (doc), lockdep reports placed on a tree (splat). */
 export type Rendered =
   | { type: 'review'; result: ReviewResult }
   | { type: 'check'; result: CheckResult }
-  | { type: 'order'; result: DocumentedOrder };
+  | { type: 'order'; result: DocumentedOrder }
+  | { type: 'splat'; result: SplatResult };
 
 export type ResultType = Rendered['type'];
 

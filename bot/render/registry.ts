@@ -8,7 +8,7 @@
 import type { Renderer, ResultType } from './model.js';
 
 /** The commands with an output format, and the result each renders. */
-export const COMMAND_RESULTS = { mbox: 'review', git: 'review', check: 'check', doc: 'order' } as const satisfies Record<string, ResultType>;
+export const COMMAND_RESULTS = { mbox: 'review', git: 'review', check: 'check', doc: 'order', splat: 'splat' } as const satisfies Record<string, ResultType>;
 
 export type FormatCommand = keyof typeof COMMAND_RESULTS;
 
@@ -22,10 +22,10 @@ export interface FormatEntry {
 }
 
 export const FORMATS: readonly FormatEntry[] = [
-  { name: 'text', summary: 'for a terminal or a mail; colour on a terminal unless NO_COLOR', results: ['review', 'check', 'order'], load: () => import('./formats/text.js') },
-  { name: 'json', summary: 'the complete result (the contracts in the README); `kvm-review render` reads it back', results: ['review', 'check', 'order'], load: () => import('./formats/json.js') },
-  { name: 'markdown', summary: 'GitHub-flavoured Markdown, mentions made inert', results: ['review', 'check'], load: () => import('./formats/markdown.js') },
-  { name: 'email', summary: 'an mbox of plain-text replies, one per patch with findings', results: ['review'], load: () => import('./formats/email.js') },
+  { name: 'text', summary: 'for a terminal or a mail; colour on a terminal unless NO_COLOR', results: ['review', 'check', 'order', 'splat'], load: () => import('./formats/text.js') },
+  { name: 'json', summary: 'the complete result (the contracts in the README); `kvm-review render` reads it back', results: ['review', 'check', 'order', 'splat'], load: () => import('./formats/json.js') },
+  { name: 'markdown', summary: 'GitHub-flavoured Markdown, mentions made inert', results: ['review', 'check', 'splat'], load: () => import('./formats/markdown.js') },
+  { name: 'email', summary: 'an mbox of plain-text replies, one per patch with findings (per report for splat)', results: ['review', 'splat'], load: () => import('./formats/email.js') },
   { name: 'sarif', summary: 'SARIF 2.1.0 for GitHub code scanning', results: ['review'], load: () => import('./formats/sarif.js') },
   { name: 'mermaid', summary: 'a flowchart for a ```mermaid block', results: ['order'], load: () => import('./formats/mermaid.js') },
   { name: 'dot', summary: 'a Graphviz digraph (| dot -Tsvg)', results: ['order'], load: () => import('./formats/dot.js') },

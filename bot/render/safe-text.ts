@@ -55,7 +55,16 @@ export function mapStrings<T>(value: T, fix: (s: string) => string): T {
   return walk(value) as T;
 }
 
-/** The input with every string's controls escaped: what every non-JSON renderer starts from. */
-export function safeInput<T>(value: T): T {
-  return mapStrings(value, escapeControls);
+/** Controls escaped but line breaks kept: for text that is multi-line by nature (a quoted report). */
+export function escapeControlsKeepLines(s: string): string {
+  return s.split('\n').map(escapeControls).join('\n');
+}
+
+/**
+ * The input with every string's controls escaped: what every non-JSON
+ * renderer starts from. `keepLines` for results whose strings hold whole
+ * lines of text (splat's quoted reports), which the renderer splits itself.
+ */
+export function safeInput<T>(value: T, options: { keepLines?: boolean } = {}): T {
+  return mapStrings(value, options.keepLines ? escapeControlsKeepLines : escapeControls);
 }

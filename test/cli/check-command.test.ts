@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckResult } from '../../analyzers/findings/check-result.js';
@@ -38,6 +38,23 @@ describe('kvm-review check', () => {
     expect(r.stdout).toMatch(/^## kvm-review check: x86$/m);
     expect(r.stdout).toMatch(/^### 🛑 error: `srcu-violation` \(x86\)$/m);
     expect(r.stdout).toMatch(/^\| outer +\| inner +\| +sites \| e\.g\. +\|$/m);
+  });
+
+  it('a saved --format json renders again as check printed it (render), with severities configured then', async () => {
+    const json = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--format', 'json', '--cache-dir', cache]);
+    const saved = join(cache, 'check.json');
+    writeFileSync(saved, json.stdout);
+    expect((await runCli(['render', saved, '--format', 'json'])).stdout).toBe(json.stdout);
+    const markdown = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--format', 'markdown', '--cache-dir', cache]);
+    const again = await runCli(['render', saved, '--format', 'markdown']);
+    expect(again.stdout).toBe(markdown.stdout);
+    expect(again.code).toBe(markdown.code);
+    // Every error lowered to a warning: the same findings, exit 0.
+    const errors = [...new Set((JSON.parse(json.stdout) as CheckResult).findings.filter((f) => f.severity === 'error').map((f) => f.kind))];
+    expect(errors.length).toBeGreaterThan(0);
+    const lowered = await runCli(['render', saved, ...errors.flatMap((k) => ['--severity', `${k}=warning`])]);
+    expect(lowered.code).toBe(0);
+    expect(lowered.stdout).toMatch(/^warning: srcu-violation \[x86\]/m);
   });
 
   it('bad input: exit 2 and a message naming the path', async () => {

@@ -2,10 +2,13 @@
 import type { CheckResult } from '../../../analyzers/findings/check-result.js';
 import type { Finding } from '../../../analyzers/findings/model.js';
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
+import { safeInput } from '../safe-text.js';
 
 const ORDER: Finding['severity'][] = ['error', 'warning', 'info'];
 
-export function renderCheckText(r: CheckResult, style: TextStyle = PLAIN): string {
+export function renderCheckText(input: CheckResult, style: TextStyle = PLAIN): string {
+  // File and function names and doc lines come from the tree: no control reaches the terminal (safe-text.ts).
+  const r = safeInput(input);
   const s = r.stats;
   const out: string[] = [
     `kvm-review check: ${s.tree} (${s.archs.join(', ')}) against ${r.doc.path ?? `the embedded default (${r.doc.revision ?? ''})`}`,

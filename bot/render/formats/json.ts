@@ -6,7 +6,10 @@
  */
 import { outcome } from '../exit.js';
 import type { Rendered, RenderOptions, RenderOutput } from '../model.js';
+import { renderSplatJson } from '../splat/json.js';
 
 export function render(input: Rendered, options: RenderOptions): RenderOutput {
+  // splat's JSON is the issue-16 contract, a projection of its result (so `render` cannot read it back).
+  if (input.type === 'splat') return outcome(renderSplatJson(input.result), input, options);
   return outcome(JSON.stringify(input.result, null, 2) + '\n', input, options);
 }

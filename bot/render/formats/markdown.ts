@@ -3,6 +3,7 @@ import { renderCheckMarkdown } from '../check/markdown.js';
 import { outcome, unsupported } from '../exit.js';
 import type { Rendered, RenderOptions, RenderOutput } from '../model.js';
 import { renderReviewMarkdown } from '../review/markdown.js';
+import { renderSplatMarkdown } from '../splat/markdown.js';
 
 export function render(input: Rendered, options: RenderOptions): RenderOutput {
   const md = { ...(options.docsBaseUri ? { docsBaseUri: options.docsBaseUri } : {}) };
@@ -11,6 +12,8 @@ export function render(input: Rendered, options: RenderOptions): RenderOutput {
       return outcome(renderReviewMarkdown(input.result, md), input, options);
     case 'check':
       return outcome(renderCheckMarkdown(input.result, md), input, options);
+    case 'splat':
+      return outcome(renderSplatMarkdown(input.result), input, options);
     default:
       return unsupported('markdown', input);
   }

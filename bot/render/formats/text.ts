@@ -1,4 +1,4 @@
-/** `--format text`: a review by patch, an audit by severity, a documented order by architecture. */
+/** `--format text`: a review by patch, an audit by severity, a documented order by architecture, a lockdep report answered. */
 import { renderCheckText } from '../check/text.js';
 import { outcome } from '../exit.js';
 import { ANSI } from '../findings/ansi-style.js';
@@ -7,16 +7,19 @@ import type { Rendered, RenderOptions, RenderOutput } from '../model.js';
 import { renderOrderText } from '../order/text.js';
 import { renderReviewText } from '../review/text.js';
 import { safeInput } from '../safe-text.js';
+import { renderSplatText } from '../splat/text.js';
 
 export function render(input: Rendered, options: RenderOptions): RenderOutput {
   const style = options.colour ? ANSI : PLAIN;
-  const safe = safeInput(input);
-  switch (safe.type) {
+  switch (input.type) {
     case 'review':
-      return outcome(renderReviewText(safe.result, style), input, options);
+      return outcome(renderReviewText(input.result, style), input, options);
     case 'check':
-      return outcome(renderCheckText(safe.result, style), input, options);
+      return outcome(renderCheckText(input.result, style), input, options);
     case 'order':
-      return outcome(renderOrderText(safe.result), input, options);
+      return outcome(renderOrderText(input.result), input, options);
+    case 'splat':
+      // Lockdep lines and mail text are input: controls escaped (safe-text.ts).
+      return outcome(renderSplatText(safeInput(input.result, { keepLines: true })), input, options);
   }
 }

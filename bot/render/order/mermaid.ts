@@ -5,13 +5,16 @@
  */
 import type { DocumentedOrder } from '../../../knowledge/doc/model.js';
 import { archLabel, lockNodes } from './graph-ids.js';
+import { safeInput } from '../safe-text.js';
 
 /** Mermaid entity codes: '>' would end an arrow, '"' a label. */
 function label(text: string): string {
   return text.replace(/"/g, '#quot;').replace(/>/g, '#gt;').replace(/</g, '#lt;');
 }
 
-export function renderOrderMermaid(order: DocumentedOrder): string {
+export function renderOrderMermaid(input: DocumentedOrder): string {
+  // Lock names and statements are locking.rst's text: controls escaped (safe-text.ts).
+  const order = safeInput(input);
   const ids = lockNodes(order);
   const out = ['flowchart LR'];
   for (const [name, id] of ids) out.push(`  ${id}["${label(name)}"]`);

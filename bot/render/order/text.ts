@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { DocumentedOrder, OrderEdge, Quote } from '../../../knowledge/doc/model.js';
 import { archLabel } from './graph-ids.js';
+import { safeInput } from '../safe-text.js';
 
 function where(order: DocumentedOrder, q: { line: number }): string {
   return `${order.source.path ? basename(order.source.path) : 'locking.rst'}:${q.line}`;
@@ -32,7 +33,9 @@ function quoted(order: DocumentedOrder, q: Quote): string {
   return `${where(order, q)}  "${q.text}"`;
 }
 
-export function renderOrderText(order: DocumentedOrder): string {
+export function renderOrderText(input: DocumentedOrder): string {
+  // Lock names and statements are locking.rst's text: controls escaped (safe-text.ts).
+  const order = safeInput(input);
   const out: string[] = [`Documented KVM lock order from ${sourceLine(order)}`];
   for (const n of order.notes) out.push(`note: ${n}`);
   out.push('', 'Order (A -> B: B is taken while A is held)');

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { PatchReview, ReviewResult } from '../../../analyzers/review/model.js';
 import { replyBody } from './email/body.js';
 import { composeHeaders } from './email/headers.js';
+import { safeInput } from '../safe-text.js';
 
 export interface ReviewEmailOptions {
   /** Optional: the From: header; default `kvm-review <kvm-review@localhost>`. */
@@ -60,7 +61,9 @@ function reply(r: ReviewResult, p: PatchReview, from: string, date: Date): strin
 }
 
 /** The mbox: one reply per patch with findings, in patch order; empty when no patch has any. */
-export function renderReviewEmail(result: ReviewResult, options: ReviewEmailOptions = {}): string {
+export function renderReviewEmail(input: ReviewResult, options: ReviewEmailOptions = {}): string {
+  // Subjects, names, file names and diff lines come from strangers (safe-text.ts).
+  const result = safeInput(input);
   const from = options.from ?? DEFAULT_FROM;
   const date = options.date ?? new Date();
   return result.patches

@@ -16,6 +16,7 @@ import type { ChainStep } from '../../../analyzers/order/model.js';
 import type { ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
 import { evidenceLabels, ruleMeta, rulePage, ruleUrl } from '../../../analyzers/rules/meta.js';
 import { singular } from '../findings/finding-text.js';
+import { sarifText } from '../safe-text.js';
 
 export interface ReviewSarifOptions {
   /** Required: kvm-review's version, for tool.driver.version. */
@@ -175,6 +176,24 @@ function notifications(r: ReviewResult): Sarif.Notification[] {
   return out;
 }
 
+/**
+ * Every `message.text` holds input (subjects, function names, locking.rst
+ * lines): made plain text that viewers cannot turn into a link, a mention
+ * or a control sequence (safe-text.ts).
+ */
+function defuseMessages<T>(value: T): T {
+  const walk = (v: unknown, key: string | null): unknown => {
+    if (Array.isArray(v)) return v.map((x) => walk(x, null));
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      out[k] = key === 'message' && k === 'text' && typeof x === 'string' ? sarifText(x) : walk(x, k);
+    }
+    return out;
+  };
+  return walk(value, null) as T;
+}
+
 export function renderReviewSarif(result: ReviewResult, options: ReviewSarifOptions): string {
   const findings = result.patches.flatMap((p) => p.findings);
   const kinds = [...new Set(findings.map((f) => f.kind))].sort();
@@ -196,5 +215,5 @@ export function renderReviewSarif(result: ReviewResult, options: ReviewSarifOpti
     run.originalUriBaseIds = { [SRCROOT]: { uri: `file://${uriOf(result.tree.replace(/\/*$/, '/'))}` } };
   }
   const log: Sarif.Log = { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
-  return JSON.stringify(log, null, 2) + '\n';
+  return JSON.stringify(defuseMessages(log), null, 2) + '\n';
 }

@@ -1,6 +1,7 @@
 /** `mbox --format text`: the review grouped by patch, readable like a maintainer's reply. */
 import type { PatchReview, ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
+import { safeInput } from '../safe-text.js';
 
 function patchLabel(p: PatchReview, total: number): string {
   return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`;
@@ -14,7 +15,9 @@ function findingBlock(f: ReviewFinding, style: TextStyle): string[] {
   return [lines[0] ?? '', where, ...lines.slice(1).filter((l) => !l.startsWith('  at: '))];
 }
 
-export function renderReviewText(r: ReviewResult, style: TextStyle = PLAIN): string {
+export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN): string {
+  // Subjects, names, file names and doc lines come from strangers: no control reaches the terminal (safe-text.ts).
+  const r = safeInput(input);
   const out: string[] = [];
   const against = r.mode === 'tree' ? `the kernel tree ${r.tree}` : 'the embedded locking.rst facts (no kernel tree)';
   out.push(`kvm-review: "${r.series.subject}" v${r.series.version}, ${r.series.total} patch${r.series.total === 1 ? '' : 'es'}, reviewed against ${against}`);
