@@ -10,6 +10,7 @@ import { ORDER_FORMATS } from '../render/order/index.js';
 import type { CheckOptions } from './check-command.js';
 import type { MboxOptions } from './mbox-command.js';
 import type { SplatOptions } from './splat-command.js';
+import type { ProposeOptions } from './propose-command.js';
 import { CHECK_FORMAT_NAMES, REVIEW_FORMAT_NAMES } from './format-names.js';
 import { runDoc, type DocOptions, type Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -41,14 +42,28 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     )
     .option('--tree <dir>', 'kernel tree whose Documentation/virt/kvm/locking.rst to read')
     .option('--file <path>', 'a locking.rst file to read')
-    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(ORDER_FORMATS)).default('text'))
+    .addOption(new Option('--format <format>', 'output format (with --propose: patch or text)').choices([...Object.keys(ORDER_FORMATS), 'patch']))
+    .option('--propose', 'print a git format-patch mail documenting an order the code relies on (needs a tree)')
+    .option('--edge <edge>', 'with --propose: the order to document, "OUTER -> INNER"')
+    .option('--signoff <identity>', 'with --propose: "NAME <EMAIL>" for From: and a Signed-off-by: trailer')
+    .option('--cache-dir <dir>', 'with --propose: index cache directory')
+    .option('--no-cache', 'with --propose: do not read or write the index cache')
     .addHelpText(
       'after',
       '\nWith neither --tree nor --file, the current directory is read when it is a kernel tree,\n' +
         'else the embedded default (facts of the newest known locking.rst); the output says which.\n' +
         'Exit status: 0 no error-severity problem, 1 the document contradicts itself, 2 bad input.',
     )
-    .action((opts: DocOptions) => done(runDoc(opts, io)));
+    .action(async (opts: Omit<DocOptions, 'format'> & Omit<ProposeOptions, 'format'> & { propose?: boolean; format?: string }) => {
+      if (opts.propose) {
+        if (opts.file) throw new InputError('--propose reads the code too: give --tree DIR, not --file');
+        if (opts.format && opts.format !== 'patch' && opts.format !== 'text') throw new InputError(`--propose prints --format patch or text, not ${opts.format}`);
+        const { runPropose } = await import('./propose-command.js');
+        return done(await runPropose({ ...opts, format: opts.format === 'text' ? 'text' : 'patch' }, io));
+      }
+      if (opts.format === 'patch' || opts.edge || opts.signoff) throw new InputError('--format patch, --edge and --signoff go with --propose');
+      done(runDoc({ ...opts, format: (opts.format ?? 'text') as DocOptions['format'] }, io));
+    });
 
   program
     .command('check')
