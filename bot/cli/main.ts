@@ -42,7 +42,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     )
     .option('--tree <dir>', 'kernel tree whose Documentation/virt/kvm/locking.rst to read')
     .option('--file <path>', 'a locking.rst file to read')
-    .addOption(new Option('--format <format>', 'output format (with --propose: patch or text)').choices([...Object.keys(ORDER_FORMATS), 'patch']))
+    .addOption(new Option('--format <format>', 'output format (default text; with --propose: patch, the default, or text)').choices([...Object.keys(ORDER_FORMATS), 'patch']))
     .option('--propose', 'print a git format-patch mail documenting an order the code relies on (needs a tree)')
     .option('--edge <edge>', 'with --propose: the order to document, "OUTER -> INNER"')
     .option('--signoff <identity>', 'with --propose: "NAME <EMAIL>" for From: and a Signed-off-by: trailer')
