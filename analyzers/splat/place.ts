@@ -167,7 +167,7 @@ function placeSite(
     const first = sites[0] ?? null;
     return {
       site: first,
-      reason: `the tree ${verb(op)} ${inner.class} inside ${outer.class} at ${observed.count} site${observed.count === 1 ? '' : 's'}, none in this stack${inTree === 0 ? ' (no function of the stack is in the tree: another version?)' : ''}; e.g. ${first ? where(first) : 'an unknown site'}`,
+      reason: `the tree ${verb(op)} ${inner.class} inside ${outer.class} at ${observed.count} site${observed.count === 1 ? '' : 's'}${observed.count > sites.length ? ` (${sites.length} kept as evidence)` : ''}, none ${observed.count > sites.length ? 'of those kept ' : ''}in this stack${inTree === 0 ? ' (no function of the stack is in the tree: another version?)' : ''}; e.g. ${first ? where(first) : 'an unknown site'}`,
     };
   }
   // Not this order: does the stack take the inner lock under something else in this tree?

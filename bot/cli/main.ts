@@ -13,6 +13,7 @@ import type { MboxOptions } from './mbox-command.js';
 import type { GitOptions } from './git-command.js';
 import type { RenderCommandOptions } from './render-command.js';
 import type { SplatOptions } from './splat-command.js';
+import type { ProposeOptions } from './propose-command.js';
 import { addFormatOption, addReviewOptions } from './options.js';
 import { formatHelp, FORMATS } from '../render/registry.js';
 import type { DocOptions, Io } from './doc-command.js';
@@ -48,15 +49,32 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
         'unrecognised sentences and consistency problems',
     )
     .option('--tree <dir>', 'kernel tree whose Documentation/virt/kvm/locking.rst to read')
-    .option('--file <path>', 'a locking.rst file to read');
-  addFormatOption(doc, 'doc')
+    .option('--file <path>', 'a locking.rst file to read')
+    .option('--propose', 'print a git format-patch mail documenting an order the code relies on (needs a tree; --format patch, the default, or text)')
+    .option('--edge <edge>', 'with --propose: the order to document, "OUTER -> INNER"')
+    .option('--signoff <identity>', 'with --propose: "NAME <EMAIL>" for From: and a Signed-off-by: trailer')
+    .option('--cache-dir <dir>', 'with --propose: index cache directory')
+    .option('--no-cache', 'with --propose: do not read or write the index cache');
+  addFormatOption(doc, 'doc');
+  // --propose prints a patch: one more --format choice for doc, outside the renderer registry.
+  const docFormat = doc.options.find((o) => o.long === '--format');
+  docFormat?.choices([...(docFormat.argChoices ?? []), 'patch']);
+  doc
     .addHelpText(
       'after',
       '\nWith neither --tree nor --file, the current directory is read when it is a kernel tree,\n' +
         'else the embedded default (facts of the newest known locking.rst); the output says which.\n' +
         'Exit status: 0 no error-severity problem, 1 the document contradicts itself, 2 bad input.',
     )
-    .action(async (opts: DocOptions) => {
+    .action(async (opts: DocOptions & Omit<ProposeOptions, 'format'> & { propose?: boolean }) => {
+      const explicit = doc.getOptionValueSource('format') === 'cli';
+      if (opts.propose) {
+        if (opts.file) throw new InputError('--propose reads the code too: give --tree DIR, not --file');
+        if (explicit && opts.format !== 'patch' && opts.format !== 'text') throw new InputError(`--propose prints --format patch or text, not ${opts.format}`);
+        const { runPropose } = await import('./propose-command.js');
+        return done(await runPropose({ ...opts, format: explicit && opts.format === 'text' ? 'text' : 'patch' }, io));
+      }
+      if (opts.format === 'patch' || opts.edge || opts.signoff) throw new InputError('--format patch, --edge and --signoff go with --propose');
       const { runDoc } = await import('./doc-command.js');
       done(await runDoc(opts, io));
     });

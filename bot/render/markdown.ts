@@ -13,7 +13,9 @@ import { escapeControls, inertMentions } from './safe-text.js';
 
 function defuse(node: Nodes): void {
   if (node.type === 'text') node.value = inertMentions(escapeControls(node.value));
-  else if (node.type === 'inlineCode' || node.type === 'code') node.value = escapeControls(node.value);
+  else if (node.type === 'inlineCode') node.value = escapeControls(node.value);
+  // A code block is lines the renderer joined (chains, lockdep's scenario table): its own newlines stay.
+  else if (node.type === 'code') node.value = node.value.split('\n').map(escapeControls).join('\n');
   if ('children' in node) for (const child of node.children) defuse(child);
 }
 

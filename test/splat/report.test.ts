@@ -89,3 +89,18 @@ describe('lockdep class names', () => {
     expect(m.reason).toMatch(/^no class here: \S/);
   });
 });
+
+describe('reports without a chain', () => {
+  it('an inconsistent lock state and an SRCU-related RCU splat are read, with their locks and no dependency', async () => {
+    const { placeReport } = await import('../../analyzers/splat/place.js');
+    const { loadEmbeddedOrder } = await import('../../knowledge/doc/embedded.js');
+    const reports = reportsInText(fixture('inconsistent-and-srcu.txt'));
+    expect(reports.map((r) => r.kind)).toEqual(['inconsistent', 'suspicious-rcu']);
+    expect(reports[0]?.acquiring).toEqual({ lockdep: '&kvm->arch.demo_irq_lock', at: 'demo_irq_handler' });
+    expect(reports[1]?.heldLocks).toEqual([{ lockdep: '&kvm->srcu', at: 'demo_memslots' }]);
+    const placed = placeReport(reports[1] as (typeof reports)[number], { doc: loadEmbeddedOrder(), functions: null, observed: [] });
+    expect(placed.edges).toEqual([]);
+    expect(placed.locks).toEqual([expect.objectContaining({ lockdep: '&kvm->srcu', class: 'kvm->srcu' })]);
+    expect(placed.wrongEdge).toBeNull();
+  });
+});

@@ -17,7 +17,7 @@ export interface SplatEmailOptions {
 /** Lines of the report quoted above the answer: the header and the two locks. */
 const QUOTED = 8;
 
-function mail(r: PlacedReport, i: number, total: number, opts: SplatEmailOptions): string {
+function mail(r: PlacedReport, i: number, total: number, tree: boolean, opts: SplatEmailOptions): string {
   const date = opts.date ?? new Date();
   const w = r.report.where;
   const subject = w.subject ? (/^re:/i.test(w.subject) ? w.subject : `Re: ${w.subject}`) : 'Re: lockdep report';
@@ -31,11 +31,11 @@ function mail(r: PlacedReport, i: number, total: number, opts: SplatEmailOptions
     'Content-Type: text/plain; charset=utf-8',
   ];
   const quoted = r.report.text.split('\n').slice(0, QUOTED).map((l) => `> ${l}`.trimEnd());
-  const body = [...quoted, '> ...', '', ...reportLines(r, i, total), '', '-- ', 'kvm-review'];
+  const body = [...quoted, '> ...', '', ...reportLines(r, i, total, tree), '', '-- ', 'kvm-review'];
   // mboxrd: a body line starting with "From " would split the message.
   return [...headers, '', ...body.map((l) => (/^>*From /.test(l) ? `>${l}` : l))].join('\n');
 }
 
 export function renderSplatEmail(result: SplatResult, opts: SplatEmailOptions = {}): string {
-  return `${result.reports.map((r, i) => mail(r, i, result.reports.length, opts)).join('\n\n')}\n`;
+  return `${result.reports.map((r, i) => mail(r, i, result.reports.length, result.tree !== null, opts)).join('\n\n')}\n`;
 }

@@ -1,0 +1,77 @@
+/** `kvm-review doc --propose`: the locking.rst patch that documents an order the code relies on. */
+import { readFileSync } from 'node:fs';
+import { auditTree } from '../../analyzers/audit.js';
+import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
+import { orderPath } from '../../knowledge/doc/order-graph.js';
+import { formatPatch } from '../../knowledge/doc/propose-mail.js';
+import { insertRule, proposalCycle, rankCandidates, ruleBullet, type Candidate } from '../../knowledge/doc/propose.js';
+import { canonicalLock } from '../../knowledge/lock-names.js';
+import type { Io } from './doc-command.js';
+import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { resolveTree } from './tree-option.js';
+
+export interface ProposeOptions {
+  tree?: string;
+  /** "A -> B": the order to document; default the candidate most sites rely on. */
+  edge?: string;
+  format: 'patch' | 'text';
+  /** "NAME <EMAIL>": From: and Signed-off-by:. */
+  signoff?: string;
+  cacheDir?: string;
+  cache: boolean;
+}
+
+function parseEdge(edge: string): { outer: string; inner: string } {
+  const m = /^\s*(\S.*?)\s*->\s*(\S.*?)\s*$/.exec(edge);
+  if (!m) throw new InputError(`--edge "${edge}": expected "OUTER -> INNER", e.g. "vcpu->mutex -> kvm->slots_lock"`);
+  // "vcpu->mutex -> kvm->slots_lock": the separator is the arrow with spaces around it.
+  const spaced = edge.split(/\s+->\s+/);
+  if (spaced.length === 2) return { outer: canonicalLock(spaced[0] ?? ''), inner: canonicalLock(spaced[1] ?? '') };
+  throw new InputError(`--edge "${edge}": put spaces around the arrow between the two locks ("A -> B")`);
+}
+
+function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined): string[] {
+  const out = ['Undocumented orders between documented locks, by the sites that rely on them:'];
+  for (const c of all) out.push(`${c === chosen ? '*' : ' '} ${String(c.sites.length).padStart(3)} site${c.sites.length === 1 ? ' ' : 's'}  ${c.outer} -> ${c.inner}${c.arch ? `  [${c.arch}]` : ''}`);
+  if (chosen) out.push('', `Proposed (${chosen.arch ? `under "On ${chosen.arch}:"` : 'in the acquisition-order list'}):`, ...ruleBullet(chosen.outer, chosen.inner).map((l) => `  ${l}`));
+  return out;
+}
+
+export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitCode> {
+  const tree = resolveTree(options.tree, io.cwd);
+  const doc = loadDocumentedOrder({ tree, cwd: io.cwd });
+  const path = doc.source.path as string;
+  const text = readFileSync(path, 'utf8');
+  if (text.includes('\r\n')) throw new InputError(`${path}: CRLF line endings; a patch would rewrite every line`);
+  const want = options.edge ? parseEdge(options.edge) : null;
+  if (want) {
+    // The cycle check comes first: a rule the document contradicts is refused whatever the code does.
+    const cycle = proposalCycle(doc, want.outer, want.inner, null);
+    if (cycle) {
+      io.stderr(`kvm-review: ${want.outer} -> ${want.inner} would make locking.rst cyclic; these statements already put ${want.inner} outside ${want.outer}:\n`);
+      io.stderr(`  cycle: ${[want.outer, want.inner, ...cycle.closing.map((e) => e.inner)].join(' -> ')}\n`);
+      for (const e of cycle.closing) io.stderr(`  locking.rst:${e.line}: ${e.text}  (${e.outer} -> ${e.inner})\n`);
+      return EXIT.usage;
+    }
+    const stated = orderPath(doc.edges, want.outer, want.inner);
+    if (stated) throw new InputError(`${want.outer} -> ${want.inner} is already documented: locking.rst:${stated[0]?.line}: ${stated[0]?.text}`);
+  }
+  const result = await auditTree(tree, { arch: 'all', doc, cache: { dir: options.cacheDir, disabled: !options.cache } });
+  const all = rankCandidates(result.findings)
+    .filter((c) => !proposalCycle(doc, c.outer, c.inner, c.arch))
+    .map((c) => ({ ...c, against: result.observed.find((o) => o.outer === c.inner && o.inner === c.outer && o.innerOp === 'acquire')?.count ?? 0 }));
+  const chosen = want ? all.find((c) => c.outer === want.outer && c.inner === want.inner) : all[0];
+  if (want && !chosen) {
+    throw new InputError(`no site in ${tree} takes ${want.inner} inside ${want.outer} (between documented locks): there is nothing to document`);
+  }
+  if (options.format === 'text') {
+    io.stdout(`${candidateLines(all, chosen).join('\n')}\n`);
+    return EXIT.ok;
+  }
+  if (!chosen) {
+    io.stderr('kvm-review: locking.rst orders every pair of documented locks the code nests: nothing to propose\n');
+    return EXIT.ok;
+  }
+  io.stdout(formatPatch(text, insertRule(text, doc, chosen), chosen, { signoff: options.signoff }));
+  return EXIT.ok;
+}

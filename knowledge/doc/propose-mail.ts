@@ -1,0 +1,142 @@
+/**
+ * The proposal as a `git format-patch` mail: `git am` applies it to the
+ * tree it was made from. The message says which order, how many sites rely
+ * on it, and draws two or three of their call chains the way the 2026
+ * vcpu->mutex / kvm->slots_lock commit draws them:
+ *
+ *   f()
+ *   |
+ *   -> g()
+ *      |
+ *      -> h()
+ */
+import { createHash } from 'node:crypto';
+import { structuredPatch } from 'diff';
+import type { Candidate, ProposalSite } from './propose.js';
+
+export const DOC_PATH = 'Documentation/virt/kvm/locking.rst';
+/** Commit messages are read in 80-column terminals with git log's indent: 72 columns. */
+const WIDTH = 72;
+/** RFC 5322 §2.1.1: header lines SHOULD be no more than 78 characters. */
+const HEADER_WIDTH = 78;
+const DEFAULT_FROM = 'kvm-review <kvm-review@localhost>';
+
+export interface MailOptions {
+  /** `NAME <EMAIL>` for From: and a Signed-off-by: trailer; without it no trailer is written. */
+  signoff?: string;
+  /** Optional: Date: of the mail; default now. */
+  date?: Date;
+}
+
+function wrap(text: string, width = WIDTH): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + w.length > width) {
+      out.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+/** One site's chain, drawn as a call tree. */
+export function drawChain(site: ProposalSite): string[] {
+  const names = [site.function, ...site.chain.map((c) => c.function)].filter((n, i, all) => i === 0 || n !== all[i - 1]);
+  const out: string[] = [];
+  names.forEach((name, depth) => {
+    const fn = name.endsWith(')') ? name : `${name}()`;
+    if (depth === 0) {
+      out.push(`  ${fn}`);
+      return;
+    }
+    const pad = `  ${' '.repeat(3 * (depth - 1))}`;
+    out.push(`${pad}|`, `${pad}-> ${fn}`);
+  });
+  return out;
+}
+
+/** Two or three chains: one per architecture first, then the shortest others, never the same chain twice. */
+export function pickChains(sites: readonly ProposalSite[], max = 3): ProposalSite[] {
+  const key = (s: ProposalSite): string => [s.function, ...s.chain.map((c) => c.function)].join('>');
+  const arch = (s: ProposalSite): string => [s.file, ...s.chain.map((c) => c.file)].map((f) => /^arch\/([^/]+)\//.exec(f)?.[1]).find(Boolean) ?? '';
+  const sorted = [...sites].sort((a, b) => a.chain.length - b.chain.length);
+  const out: ProposalSite[] = [];
+  const keys = new Set<string>();
+  const archs = new Set<string>();
+  for (const pass of [0, 1]) {
+    for (const s of sorted) {
+      if (out.length >= max || keys.has(key(s)) || (pass === 0 && archs.has(arch(s)))) continue;
+      out.push(s);
+      keys.add(key(s));
+      archs.add(arch(s));
+    }
+  }
+  return out;
+}
+
+function blob(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex').slice(0, 12);
+}
+
+function header(name: string, value: string): string {
+  const out = wrap(`${name}: ${value}`, HEADER_WIDTH);
+  return out.join('\n ');
+}
+
+/** The commit message body (without trailers). */
+export function commitMessage(c: Candidate): { subject: string; body: string[] } {
+  const n = c.sites.length;
+  const scope = c.arch ? ` on ${c.arch}` : '';
+  const subject = `Documentation: KVM: Document taking ${c.outer} outside ${c.inner}`;
+  const body = wrap(
+    `Document that ${c.outer} is taken outside ${c.inner}${scope}. The code already relies on this order at ${n} site${n === 1 ? '' : 's'}, ` +
+      `and no documented rule orders the two locks either way, e.g.`,
+  );
+  const chains = pickChains(c.sites);
+  chains.forEach((s, i) => {
+    body.push('', ...drawChain(s));
+    if (i < chains.length - 1) body.push('', i === 0 ? 'and' : 'or');
+  });
+  const against = c.against
+    ? `${c.against} site${c.against === 1 ? ' takes' : 's take'} ${c.outer} inside ${c.inner}: they break the new rule and need a look.`
+    : `No site takes ${c.outer} inside ${c.inner}, and the rule closes no cycle in the documented order.`;
+  body.push('', ...wrap(against));
+  return { subject, body };
+}
+
+/** The whole mail: headers, message, diffstat and the diff of locking.rst alone. */
+export function formatPatch(before: string, after: string, c: Candidate, opts: MailOptions = {}): string {
+  const { subject, body } = commitMessage(c);
+  const date = opts.date ?? new Date();
+  const patch = structuredPatch(`a/${DOC_PATH}`, `b/${DOC_PATH}`, before, after, '', '', { context: 3 });
+  const added = patch.hunks.reduce((n, h) => n + h.lines.filter((l) => l.startsWith('+')).length, 0);
+  const removed = patch.hunks.reduce((n, h) => n + h.lines.filter((l) => l.startsWith('-')).length, 0);
+  const hunks = patch.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
+  const stat = `${'+'.repeat(added)}${'-'.repeat(removed)}`;
+  const changes = [`${added} insertion${added === 1 ? '' : 's'}(+)`, ...(removed ? [`${removed} deletion${removed === 1 ? '' : 's'}(-)`] : [])].join(', ');
+  return [
+    'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
+    header('From', opts.signoff ?? DEFAULT_FROM),
+    header('Date', date.toUTCString().replace(/GMT$/, '+0000')),
+    header('Subject', `[PATCH] ${subject}`),
+    '',
+    ...body,
+    '',
+    ...(opts.signoff ? [`Signed-off-by: ${opts.signoff}`] : []),
+    '---',
+    ` ${DOC_PATH} | ${added + removed} ${stat}`,
+    ` 1 file changed, ${changes}`,
+    '',
+    `diff --git a/${DOC_PATH} b/${DOC_PATH}`,
+    `index ${blob(before)}..${blob(after)} 100644`,
+    `--- a/${DOC_PATH}`,
+    `+++ b/${DOC_PATH}`,
+    ...hunks,
+    '-- ',
+    'kvm-review',
+    '',
+  ].join('\n');
+}

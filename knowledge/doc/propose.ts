@@ -1,0 +1,179 @@
+/**
+ * `doc --propose`: a rule the code already relies on, written into
+ * locking.rst in the document's own style.
+ *
+ * 1. candidates: the undocumented orders between documented locks that
+ *    `check` reports, ranked by the sites that rely on them (each
+ *    file:line:function once, whatever the architectures that build it);
+ * 2. a proposal that would make the document cyclic is refused, with the
+ *    statements that close the cycle;
+ * 3. the rule goes in as one bullet, `- A is taken outside B`, in the
+ *    acquisition-order list (under the architecture's heading when every
+ *    site is one architecture's code), before the bullet that orders what
+ *    B is taken outside of, else after the last bullet naming A or B; no
+ *    other line changes.
+ *
+ * Inputs are structural (what `check` prints), so the document reader does
+ * not depend on the engine.
+ */
+import type { LockClass } from '../lock-names.js';
+import type { DocumentedOrder, OrderEdge } from './model.js';
+import { edgesFor, orderPath } from './order-graph.js';
+
+/** One step of a site's chain: a call (or, last, the acquisition). */
+export interface ProposalStep {
+  function: string;
+  file: string;
+  /** 1-based; 0 for a step outside the indexed files. */
+  line: number;
+}
+
+/** A place the code takes inner while holding outer. */
+export interface ProposalSite {
+  file: string;
+  line: number;
+  function: string;
+  chain: ProposalStep[];
+}
+
+/** What candidates are read from: `check` findings (only `undocumented-order` ones are used). */
+export interface FindingLike {
+  kind: string;
+  outer: LockClass | null;
+  inner: LockClass | null;
+  sites: ProposalSite[];
+}
+
+/** An order the code relies on and locking.rst does not state. */
+export interface Candidate {
+  outer: LockClass;
+  inner: LockClass;
+  /** Every site seen, each file:line:function once. */
+  sites: ProposalSite[];
+  /** The architecture heading the rule belongs under, null for the generic list. */
+  arch: string | null;
+  /** Optional: sites that take the two locks the other way round (the message says so when there are any). */
+  against?: number;
+}
+
+/** A proposal refused because the document already orders inner before outer. */
+export interface ProposalCycle {
+  outer: LockClass;
+  inner: LockClass;
+  /** The documented statements from inner back to outer. */
+  closing: OrderEdge[];
+}
+
+function archOfFile(file: string): string | null {
+  return /^arch\/([^/]+)\//.exec(file)?.[1] ?? null;
+}
+
+/** The one architecture all sites' code belongs to, null when it is generic or several. */
+function siteArch(sites: readonly ProposalSite[]): string | null {
+  const archs = new Set<string>();
+  let generic = true;
+  for (const s of sites) {
+    for (const f of [s.file, ...s.chain.map((c) => c.file)]) {
+      const a = archOfFile(f);
+      if (a) {
+        archs.add(a);
+        generic = false;
+      }
+    }
+  }
+  return !generic && archs.size === 1 ? ([...archs][0] as string) : null;
+}
+
+/** Candidates ranked by sites, most first; ties by name so the order is stable. */
+export function rankCandidates(findings: readonly FindingLike[]): Candidate[] {
+  const byEdge = new Map<string, { outer: LockClass; inner: LockClass; sites: Map<string, ProposalSite> }>();
+  for (const f of findings) {
+    if (f.kind !== 'undocumented-order' || !f.outer || !f.inner) continue;
+    const key = `${f.outer}\u0000${f.inner}`;
+    let c = byEdge.get(key);
+    if (!c) byEdge.set(key, (c = { outer: f.outer, inner: f.inner, sites: new Map() }));
+    for (const s of f.sites) {
+      const id = `${s.file}:${s.line}:${s.function}`;
+      if (!c.sites.has(id)) c.sites.set(id, s);
+    }
+  }
+  return [...byEdge.values()]
+    .map((c) => ({ outer: c.outer, inner: c.inner, sites: [...c.sites.values()], arch: siteArch([...c.sites.values()]) }))
+    .sort((a, b) => b.sites.length - a.sites.length || a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner));
+}
+
+/** The cycle `outer -> inner` would close in the document (for `arch`'s code), or null. */
+export function proposalCycle(doc: DocumentedOrder, outer: LockClass, inner: LockClass, arch: string | null): ProposalCycle | null {
+  const back = outer === inner ? null : orderPath(doc.edges, inner, outer, arch ?? undefined);
+  return back ? { outer, inner, closing: back } : null;
+}
+
+/** A list of the acquisition orders: its heading line and the bullets under it (0-based line ranges). */
+interface OrderList {
+  arch: string | null;
+  /** 0-based index of the last line of the list (its last bullet's last line). */
+  end: number;
+  bullets: { start: number; end: number }[];
+}
+
+/** The order lists of the text: after "The acquisition orders ... as follows:" and after each "On <arch>:". */
+function orderLists(lines: readonly string[]): OrderList[] {
+  const out: OrderList[] = [];
+  lines.forEach((line, i) => {
+    const on = /^On (\w+):\s*$/.exec(line);
+    if (!on && !/acquisition orders .*:\s*$/i.test(line)) return;
+    const list: OrderList = { arch: on ? (on[1] ?? '').toLowerCase() : null, end: i, bullets: [] };
+    for (let j = i + 1; j < lines.length; j++) {
+      const l = lines[j] as string;
+      if (/^- /.test(l)) list.bullets.push({ start: j, end: j });
+      else if (/^\s+\S/.test(l) && list.bullets.length) (list.bullets[list.bullets.length - 1] as { end: number }).end = j;
+      else if (l.trim() !== '') break;
+    }
+    list.end = list.bullets.at(-1)?.end ?? i;
+    out.push(list);
+  });
+  return out;
+}
+
+/** `- A is taken outside B`, wrapped at 80 columns as the file wraps (two-space continuation). */
+export function ruleBullet(outer: LockClass, inner: LockClass): string[] {
+  const words = `${outer} is taken outside ${inner}`.split(' ');
+  const out: string[] = [];
+  let line = '-';
+  for (const w of words) {
+    if (line.length + 1 + w.length > 80 && line.trim() !== '-') {
+      out.push(line);
+      line = `  ${w}`;
+    } else line += ` ${w}`;
+  }
+  out.push(line);
+  return out;
+}
+
+/**
+ * locking.rst with the rule inserted; only added lines differ. `text` is
+ * the file as read (LF line endings), `doc` what the reader made of it.
+ */
+export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): string {
+  const lines = text.split('\n');
+  const lists = orderLists(lines);
+  const list = lists.find((l) => l.arch === c.arch);
+  const bullet = ruleBullet(c.outer, c.inner);
+  if (!list) {
+    // No heading for this architecture yet: a new one, before "Everything else is a leaf" (else after the last list).
+    const leaf = doc.leafClaim ? doc.leafClaim.line - 1 : (lists.at(-1)?.end ?? lines.length - 1) + 2;
+    lines.splice(leaf, 0, `On ${c.arch}:`, '', ...bullet, '');
+    return lines.join('\n');
+  }
+  const edgesAt = (b: { start: number }): OrderEdge[] => edgesFor(doc.edges, c.arch ?? undefined).filter((e) => e.origin === 'order-list' && e.line === b.start + 1);
+  // Before the first bullet that puts inner outside something: what is taken inside B comes after B's own rules.
+  const before = list.bullets.find((b) => edgesAt(b).some((e) => e.outer === c.inner));
+  if (before) {
+    lines.splice(before.start, 0, ...bullet, '');
+    return lines.join('\n');
+  }
+  const naming = list.bullets.filter((b) => edgesAt(b).some((e) => [e.outer, e.inner].includes(c.outer) || [e.outer, e.inner].includes(c.inner)));
+  const after = naming.at(-1) ?? list.bullets.at(-1);
+  lines.splice((after?.end ?? list.end) + 1, 0, '', ...bullet);
+  return lines.join('\n');
+}

@@ -1,0 +1,160 @@
+/**
+ * `doc --propose` on the 6.12 tree: the vcpu->mutex -> kvm->slots_lock
+ * proposal (the order the 2026 documentation commit wrote by hand) applies
+ * with `git am` in a test repository, `doc` reads the new rule, and `check`
+ * no longer reports that order, nor the orders it implies, and reports
+ * nothing new. Plus the cycle refusal and the placement rules.
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auditTree } from '../../analyzers/audit.js';
+import type { Finding } from '../../analyzers/findings/model.js';
+import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
+import type { DocumentedOrder } from '../../knowledge/doc/model.js';
+import { drawChain } from '../../knowledge/doc/propose-mail.js';
+import { insertRule, rankCandidates } from '../../knowledge/doc/propose.js';
+import { kernelTree } from '../helpers/paths.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-propose-'));
+const cache = join(tmp, 'cache');
+const DOC = 'Documentation/virt/kvm/locking.rst';
+const EDGE = 'vcpu->mutex -> kvm->slots_lock';
+const ME = 'Demo Maintainer <maint@example.org>';
+
+function git(repo: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Demo Maintainer', '-c', 'user.email=maint@example.org', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+}
+
+const key = (f: Finding): string => `${f.kind} ${f.outer} -> ${f.inner} ${f.arch ?? ''}`;
+
+let patch = '';
+let unsigned = '';
+
+beforeAll(async () => {
+  const tree = kernelTree('6.12');
+  const signed = await runCli(['doc', '--propose', '--tree', tree, '--edge', EDGE, '--signoff', ME, '--cache-dir', cache]);
+  expect(signed.code).toBe(0);
+  patch = signed.stdout;
+  unsigned = (await runCli(['doc', '--propose', '--tree', tree, '--edge', EDGE, '--cache-dir', cache])).stdout;
+});
+
+describe('doc --propose on 6.12: vcpu->mutex -> kvm->slots_lock', () => {
+  it('is a format-patch mail touching locking.rst alone, one bullet, lines of at most 80 columns', () => {
+    expect(patch).toMatch(/^From 0{40} Mon Sep 17 00:00:00 2001\nFrom: Demo Maintainer <maint@example\.org>\n/);
+    expect(patch.match(/^diff --git /gm)).toEqual([`diff --git `]);
+    expect(patch).toContain(`diff --git a/${DOC} b/${DOC}`);
+    const diff = patch.slice(patch.indexOf('diff --git'), patch.lastIndexOf('\n-- \n')).split('\n');
+    const added = diff.filter((l) => l.startsWith('+') && !l.startsWith('+++'));
+    expect(added.filter((l) => l.trim() !== '+')).toEqual(['+- vcpu->mutex is taken outside kvm->slots_lock']);
+    expect(diff.filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
+    for (const l of added) expect(l.length - 1).toBeLessThanOrEqual(80);
+  });
+
+  it('says how many sites rely on the order and draws two or three of their chains', () => {
+    const sites = /at (\d+) sites/.exec(patch.replace(/\n/g, ' '));
+    expect(Number(sites?.[1])).toBeGreaterThanOrEqual(2);
+    const chains = patch.split('\n\n').filter((p) => /^ {2}\w+\(\)\n {2}\|\n {2}-> \w+\(\)/.test(p));
+    expect(chains.length).toBeGreaterThanOrEqual(2);
+    expect(chains.length).toBeLessThanOrEqual(3);
+    // The x86 chain through KVM_RUN that the 2026 commit drew by hand.
+    expect(patch).toMatch(/-> kvm_inhibit_apic_access_page\(\)/);
+  });
+
+  it('signs off only with --signoff', () => {
+    expect(patch).toContain(`\nSigned-off-by: ${ME}\n---\n`);
+    expect(unsigned).not.toContain('Signed-off-by:');
+    expect(unsigned).toMatch(/^From: kvm-review <kvm-review@localhost>$/m);
+  });
+
+  it('applies with git am; doc reads the rule; check drops the order and what it implies, and reports nothing new', async () => {
+    const tree = kernelTree('6.12');
+    const repo = join(tmp, 'repo');
+    mkdirSync(join(repo, 'Documentation/virt/kvm'), { recursive: true });
+    copyFileSync(join(tree, DOC), join(repo, DOC));
+    git(repo, 'init', '-q');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'base');
+    writeFileSync(join(tmp, 'proposal.patch'), patch);
+    git(repo, 'am', '-q', join(tmp, 'proposal.patch'));
+    expect(git(repo, 'log', '-1', '--format=%s')).toBe('Documentation: KVM: Document taking vcpu->mutex outside kvm->slots_lock');
+    expect(git(repo, 'show', '--stat', '--format=', 'HEAD')).toMatch(/^Documentation\/virt\/kvm\/locking\.rst \| 2 \+\+\n 1 file changed, 2 insertions\(\+\)$/);
+
+    const patched = join(repo, DOC);
+    const line = readFileSync(patched, 'utf8').split('\n').indexOf('- vcpu->mutex is taken outside kvm->slots_lock') + 1;
+    const read = await runCli(['doc', '--file', patched, '--format', 'json']);
+    expect(read.code).toBe(0);
+    const order = JSON.parse(read.stdout) as DocumentedOrder;
+    expect(order.edges).toEqual(expect.arrayContaining([expect.objectContaining({ outer: 'vcpu->mutex', inner: 'kvm->slots_lock', arch: null, line, origin: 'order-list' })]));
+    expect(order.problems.filter((p) => p.severity === 'error')).toEqual([]);
+
+    const before = await auditTree(tree, { arch: 'all', doc: loadDocumentedOrder({ tree, cwd: tree }), cache: { dir: cache } });
+    const after = await auditTree(tree, { arch: 'all', doc: loadDocumentedOrder({ file: patched, cwd: tmp }), cache: { dir: cache } });
+    const undocumented = (r: typeof after, outer: string, inner: string): Finding[] => r.findings.filter((f) => f.kind === 'undocumented-order' && f.outer === outer && f.inner === inner);
+    expect(undocumented(before, 'vcpu->mutex', 'kvm->slots_lock').length).toBeGreaterThan(0);
+    expect(undocumented(after, 'vcpu->mutex', 'kvm->slots_lock')).toEqual([]);
+    // Implied through "kvm->slots_lock is taken outside kvm->irq_lock".
+    expect(undocumented(before, 'vcpu->mutex', 'kvm->irq_lock').length).toBeGreaterThan(0);
+    expect(undocumented(after, 'vcpu->mutex', 'kvm->irq_lock')).toEqual([]);
+    const old = new Set(before.findings.map(key));
+    expect(after.findings.map(key).filter((k) => !old.has(k))).toEqual([]);
+  });
+
+  it('a rule the document contradicts is refused with the cycle and the statements that close it (exit 2)', async () => {
+    const tree = kernelTree('6.12');
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', 'kvm->slots_lock -> kvm->lock', '--cache-dir', cache]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const line = readFileSync(join(tree, DOC), 'utf8').split('\n').indexOf('- kvm->lock is taken outside kvm->slots_lock and kvm->irq_lock') + 1;
+    expect(r.stderr).toContain('cycle: kvm->slots_lock -> kvm->lock -> kvm->slots_lock');
+    expect(r.stderr).toContain(`locking.rst:${line}: kvm->lock is taken outside kvm->slots_lock and kvm->irq_lock`);
+  });
+
+  it('--format text ranks the candidates by sites', async () => {
+    const r = await runCli(['doc', '--propose', '--tree', kernelTree('6.12'), '--format', 'text', '--cache-dir', cache]);
+    const counts = [...r.stdout.matchAll(/^[* ] +(\d+) sites? /gm)].map((m) => Number(m[1]));
+    expect(counts.length).toBeGreaterThan(3);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(r.stdout).toMatch(/^ +\d+ sites +vcpu->mutex -> kvm->slots_lock$/m);
+  });
+});
+
+describe('proposal mechanics', () => {
+  const site = (file: string, line: number, fn: string, chain: string[]): { file: string; line: number; function: string; chain: { function: string; file: string; line: number }[] } => ({
+    file,
+    line,
+    function: fn,
+    chain: [fn, ...chain].map((f, i) => ({ function: f, file: i === 0 ? file : `arch/x86/kvm/${f}.c`, line: 10 + i })),
+  });
+
+  it('counts a site once per file:line:function across architectures, and files it under the one arch its code is in', () => {
+    const a = site('virt/kvm/kvm_main.c', 4514, 'kvm_vcpu_ioctl', ['g']);
+    const ranked = rankCandidates([
+      { kind: 'undocumented-order', outer: 'A', inner: 'B', sites: [a] },
+      { kind: 'undocumented-order', outer: 'A', inner: 'B', sites: [a, site('virt/kvm/kvm_main.c', 4600, 'kvm_vcpu_ioctl', ['h'])] },
+      { kind: 'leaf-violation', outer: 'C', inner: 'D', sites: [a, a, a] },
+    ]);
+    expect(ranked.map((c) => [c.outer, c.inner, c.sites.length, c.arch])).toEqual([['A', 'B', 2, 'x86']]);
+  });
+
+  it('draws a chain as the 2026 commit draws it', () => {
+    expect(drawChain(site('arch/x86/kvm/x86.c', 1, 'f', ['g', 'h']))).toEqual(['  f()', '  |', '  -> g()', '     |', '     -> h()']);
+  });
+
+  it('goes under "On x86:" for x86 code, and under a new heading before the leaf claim for an arch without one', () => {
+    const tree = kernelTree('6.12');
+    const text = readFileSync(join(tree, DOC), 'utf8');
+    const doc = loadDocumentedOrder({ tree, cwd: tree });
+    const x86 = insertRule(text, doc, { outer: 'vcpu->mutex', inner: 'demo_lock', arch: 'x86' }).split('\n');
+    const at = x86.indexOf('- vcpu->mutex is taken outside demo_lock');
+    expect(x86.slice(0, at).lastIndexOf('On x86:')).toBeGreaterThan(x86.slice(0, at).lastIndexOf('For SRCU:'));
+    expect(x86.length).toBe(text.split('\n').length + 2);
+    const arm = insertRule(text, doc, { outer: 'kvm->lock', inner: 'demo_lock', arch: 'arm64' }).split('\n');
+    const heading = arm.indexOf('On arm64:');
+    expect(arm.slice(heading, heading + 4)).toEqual(['On arm64:', '', '- kvm->lock is taken outside demo_lock', '']);
+    expect(arm[heading + 4]).toMatch(/^Everything else is a leaf/);
+  });
+});
