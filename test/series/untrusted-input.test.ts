@@ -229,6 +229,13 @@ describe('size and shape', () => {
     expect(p).toMatchObject({ status: 'ok', files: [{ path: 'virt/kvm/big.c', additions: n }] });
   });
 
+  it('fails a patch whose hunk header names a line past the limit, without trying to place it', async () => {
+    const diff = diffOf('virt/kvm/kvm_main.c', 'int x;').replace('@@ -1,2 +1,3 @@', '@@ -2147483648,2 +2147483648,3 @@');
+    const p = (await readSeries(write('far-hunk.patch', diff))).chosen?.patches[0];
+    expect(p?.status).toBe('failed');
+    expect(p?.reason).toContain('the hunk header at body line 5 names line 2147483648, past the 1,000,000-line limit of a file this reader accepts');
+  });
+
   it('accounts for 2,000 patches and a 12,000-deep reply chain', async () => {
     const total = 2000;
     const parts: string[] = [];
