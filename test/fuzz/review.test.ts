@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { review } from '../../analyzers/review/review.js';
 import { isSourceError } from '../../analyzers/sources/errors.js';
 import { readSeries } from '../../analyzers/series/read-series.js';
-import { renderReviewJson } from '../../bot/render/review/json.js';
+import { render } from '../../bot/render/formats/json.js';
 import { reviewJson } from './invariants.js';
 import { mutate, mutations } from './mutate.js';
 import { tinySeries, tinyTree } from './seeds.js';
@@ -43,7 +43,7 @@ describe('fuzz: review against a tiny tree', () => {
           if (!isSourceError(e)) throw e;
           return;
         }
-        const json = reviewJson.parse(JSON.parse(renderReviewJson(result)));
+        const json = reviewJson.parse(JSON.parse(render({ type: 'review', result }, { failOn: 'error' }).output));
         const read = await readSeries(input);
         const wanted = read.chosen ? [...read.chosen.patches, ...read.chosen.duplicates].map((p) => [p.index, p.messageId]) : [];
         expect(json.patches.map((p) => [p.index, p.messageId]).sort()).toEqual(wanted.sort());
