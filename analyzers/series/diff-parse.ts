@@ -8,6 +8,7 @@
  */
 import parseDiff from 'parse-diff';
 import type { DiffLine, FileDiff, Hunk } from './diff-model.js';
+import { messageOf } from '../sources/errors.js';
 import { normaliseDiffPath } from './diff-path.js';
 import { HUNK_HEADER, type DiffSection } from './diff-sections.js';
 
@@ -21,7 +22,13 @@ export interface SectionProblem {
 export function parseSection(lines: string[], section: DiffSection): FileDiff | SectionProblem {
   if (section.problem) return section.problem;
   const text = lines.slice(section.start, section.end);
-  const files = parseDiff(text.join('\n'));
+  let files: parseDiff.File[];
+  try {
+    files = parseDiff(text.join('\n'));
+  } catch (e) {
+    // parse-diff 0.12.0 throws on some shapes (a `\ No newline at end of file` first in a hunk): the patch fails, the run goes on.
+    return { line: section.start + 1, message: `the diff at body line ${section.start + 1} could not be parsed (parse-diff: ${messageOf(e)})` };
+  }
   const file = files[0];
   if (files.length !== 1 || !file) {
     return { line: section.start + 1, message: `parse-diff read ${files.length} files in the diff at body line ${section.start + 1}, expected one` };

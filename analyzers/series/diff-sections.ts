@@ -37,6 +37,14 @@ const GIT_HEADER =
 /** Lines of a `GIT binary patch` block: `literal N`, `delta N`, base85 data, blank separators. */
 const BINARY_LINE = /^(?:(?:literal|delta) \d+|[A-Za-z][0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]*|)$/;
 
+/**
+ * Largest line number or count a hunk header may name. The largest kernel
+ * files are a few hundred thousand lines; a header past a million is a
+ * damaged or hostile mail, and placing such a hunk (a context search from
+ * line 2,147,483,648 down) would take minutes.
+ */
+export const MAX_HUNK_LINE = 1_000_000;
+
 interface ScanState {
   cur: DiffSection | null;
   state: 'text' | 'header' | 'binary' | 'hunk';
@@ -110,6 +118,11 @@ export function scanDiff(body: string): DiffScan {
   function startHunk(line: string, at: number): boolean {
     const m = HUNK_HEADER.exec(line);
     if (!m) return false;
+    const numbers = [m[1], m[2], m[3], m[4]].filter((x): x is string => x !== undefined).map(Number);
+    if (numbers.some((n) => n > MAX_HUNK_LINE)) {
+      close(at + 1, { line: at + 1, message: `the hunk header at body line ${at + 1} names line ${Math.max(...numbers)}, past the ${MAX_HUNK_LINE.toLocaleString('en')}-line limit of a file this reader accepts` });
+      return true;
+    }
     st.oldLeft = m[2] === undefined ? 1 : Number(m[2]);
     st.newLeft = m[4] === undefined ? 1 : Number(m[4]);
     st.hunkLine = at + 1;

@@ -10,7 +10,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSourceError, readSeries, type ReadSeriesOptions, type SeriesReadResult } from '../../analyzers/series/index.js';
 import { normaliseDiffPath } from '../../analyzers/series/diff-path.js';
@@ -159,6 +159,13 @@ describe('diff paths', () => {
     expect(p?.reason).toContain(`(${path}:1)`);
   });
 
+  it('fails, not crashes, on a hunk that parse-diff cannot read (a no-newline marker first in the hunk)', async () => {
+    const diff = diffOf('virt/kvm/kvm_main.c', 'int x;').replace('@@ -1,2 +1,3 @@', '@@ -1,2 +1,3 @@\n\\ No newline at end of file');
+    const p = (await readSeries(write('marker.patch', diff))).chosen?.patches[0];
+    expect(p?.status).toBe('failed');
+    expect(p?.reason).toMatch(/^the diff at body line 1 could not be parsed \(parse-diff: .+\)/);
+  });
+
   it('refuses a rename whose target leaves the tree', async () => {
     const diff = ['diff --git a/virt/kvm/a.c b/virt/kvm/b.c', 'similarity index 100%', 'rename from virt/kvm/a.c', 'rename to ../outside.c'].join('\n');
     const p = (await readSeries(write('rename.patch', diff))).chosen?.patches[0];
@@ -221,12 +228,35 @@ describe('size and shape', () => {
     expect(chosenTitles(r)).toEqual(['KVM: demo: Change 1', 'KVM: demo: Change 2']);
   });
 
+  it('a directory of patches: a symlinked file is read, a FIFO is named, the total is capped', async () => {
+    const dir = join(tmp, 'patches');
+    mkdirSync(dir);
+    writeFileSync(join(tmp, 'elsewhere.patch'), diffOf('virt/kvm/kvm_main.c', 'int linked;'));
+    symlinkSync(join(tmp, 'elsewhere.patch'), join(dir, '0001-linked.patch'));
+    execFileSync('mkfifo', [join(dir, '0002-fifo.patch')]);
+    writeFileSync(join(dir, '0003-big.patch'), diffOf('virt/kvm/kvm_main.c', `int big; /* ${'x'.repeat(3000)} */`));
+    const r = await readSeries(dir);
+    expect(r.series.flatMap((s) => s.patches.map((p) => p.files[0]?.hunks[0]?.lines[1]?.content.slice(0, 9)))).toEqual(expect.arrayContaining(['int linke', 'int big; ']));
+    expect(r.warnings).toContainEqual({ file: join(dir, '0002-fifo.patch'), message: 'not a regular file (a FIFO); skipped' });
+    expect(await refusal(dir, { maxInputBytes: 3200 })).toMatchObject({
+      code: 'too-large',
+      message: `${dir}: its patch files total more than the 3 KiB input limit (maxInputBytes; raise it with --max-input); the limit was passed at 0003-big.patch`,
+    });
+  });
+
   it('parses a 100,000-line hunk', async () => {
     const n = 100_000;
     const lines = Array.from({ length: n }, (_, i) => `+\tint v${i};`);
     const diff = ['diff --git a/virt/kvm/big.c b/virt/kvm/big.c', 'new file mode 100644', '--- /dev/null', '+++ b/virt/kvm/big.c', `@@ -0,0 +1,${n} @@`, ...lines].join('\n');
     const p = (await readSeries(write('big-hunk.diff', diff))).chosen?.patches[0];
     expect(p).toMatchObject({ status: 'ok', files: [{ path: 'virt/kvm/big.c', additions: n }] });
+  });
+
+  it('fails a patch whose hunk header names a line past the limit, without trying to place it', async () => {
+    const diff = diffOf('virt/kvm/kvm_main.c', 'int x;').replace('@@ -1,2 +1,3 @@', '@@ -2147483648,2 +2147483648,3 @@');
+    const p = (await readSeries(write('far-hunk.patch', diff))).chosen?.patches[0];
+    expect(p?.status).toBe('failed');
+    expect(p?.reason).toContain('the hunk header at body line 5 names line 2147483648, past the 1,000,000-line limit of a file this reader accepts');
   });
 
   it('accounts for 2,000 patches and a 12,000-deep reply chain', async () => {
