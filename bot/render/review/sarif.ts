@@ -118,6 +118,13 @@ export const KINDS: Record<ReviewKind, KindInfo> = {
     level: 'warning',
     page: false,
   },
+  'doc-unrecognized': {
+    name: 'DocUnrecognized',
+    short: 'A new locking.rst line reads like an ordering rule but was not understood.',
+    full: 'The patch adds or changes a line of Documentation/virt/kvm/locking.rst that names locks and speaks of taking or ordering them, but kvm-review could not read it as a rule (its wording, or a lock name): it is not checked against the code.',
+    level: 'warning',
+    page: false,
+  },
 };
 
 const LEVEL: Record<Severity, Sarif.Result.level> = { error: 'error', warning: 'warning', info: 'note' };
