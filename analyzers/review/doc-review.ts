@@ -9,7 +9,7 @@
  * a new rule that reverses the documented order is a conflict whatever
  * its wording.
  */
-import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/model.js';
+import type { DocumentedOrder, OrderEdge, Quote, Unrecognized } from '../../knowledge/doc/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { Evidence, FindingSite, RawFinding, Severity } from '../findings/model.js';
@@ -220,30 +220,31 @@ function statement(text: string): string {
  */
 function unrecognizedLines(before: DocumentedOrder, after: DocumentedOrder): Omit<ReviewFinding, 'patch'>[] {
   const old = new Set(before.unrecognized.map((u) => statement(u.text)));
-  return after.unrecognized
-    .filter((u) => !old.has(statement(u.text)))
-    .map((u) => {
-      const raw: RawFinding = {
-        outer: null,
-        inner: null,
-        message: `this reads like a lock-ordering rule, but kvm-review did not understand it (${u.reason ?? 'wording not understood'}): "${u.text}". It is not checked against the code, and the documented order does not include it`,
-        rule: { line: u.line, text: u.text },
-        rulePath: [{ line: u.line, text: u.text }],
-        sites: [],
-        suggestion: 'write each rule as "A is taken outside B" (a condition may follow: "... when ..."), one lock name per lock',
-        arch: null,
-      };
-      return {
-        ...raw,
-        kind: 'doc-unrecognized' as const,
-        severity: 'warning' as const,
-        fingerprint: fingerprint('doc-unrecognized', raw, `locking.rst\u0000${statement(u.text)}`),
-        file: DOC,
-        line: u.line,
-        placement: 'added' as const,
-        chain: [],
-      };
-    });
+  return after.unrecognized.filter((u) => !old.has(statement(u.text))).map((u) => unrecognizedFinding(u, 'added'));
+}
+
+/** The doc-unrecognized finding for one sentence of locking.rst. */
+export function unrecognizedFinding(u: Unrecognized, placement: ReviewFinding['placement']): Omit<ReviewFinding, 'patch'> {
+  const raw: RawFinding = {
+    outer: null,
+    inner: null,
+    message: `this reads like a lock-ordering rule, but kvm-review did not understand it (${u.reason ?? 'wording not understood'}): "${u.text}". It is not checked against the code, and the documented order does not include it`,
+    rule: { line: u.line, text: u.text },
+    rulePath: [{ line: u.line, text: u.text }],
+    sites: [],
+    suggestion: 'write each rule as "A is taken outside B" (a condition may follow: "... when ..."), one lock name per lock',
+    arch: null,
+  };
+  return {
+    ...raw,
+    kind: 'doc-unrecognized',
+    severity: 'warning',
+    fingerprint: fingerprint('doc-unrecognized', raw, `locking.rst\u0000${statement(u.text)}`),
+    file: DOC,
+    line: u.line,
+    placement,
+    chain: [],
+  };
 }
 
 /** A removed statement has no post-image line: use the nearest statement after it. */

@@ -20,6 +20,7 @@ import type { PatchEntry, ReadSeriesOptions, Series } from '../series/model.js';
 import { analyseState, archsFor, removedEdges, type StateAnalysis } from './analyse-state.js';
 import { applyFiles } from './apply.js';
 import { attribute } from './attribute.js';
+import { reviewDocHunks } from './doc-hunks.js';
 import { reviewDocPatch } from './doc-review.js';
 import { analyseHunks, DEGRADED } from './hunk-only.js';
 import type { PatchReview, ReviewResult } from './model.js';
@@ -110,7 +111,7 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
     const info = { index: p.index, subject: p.subject, files: p.files };
     const ref = { index: p.index, subject: p.subject };
     if (!overlay || !opts.tree) {
-      pr.findings = attribute(info, null, await analyseHunks(p.files, doc));
+      pr.findings = [...attribute(info, null, await analyseHunks(p.files, doc)), ...reviewDocHunks(ref, p.files, doc)];
       continue;
     }
     // 3.
