@@ -4,9 +4,13 @@
  * For every rule the patch adds, count and cite the sites that follow it
  * and the ones that contradict it; flag rules no code follows, rules that
  * make the document contradict itself, and removed rules the code still
- * relies on.
+ * relies on. A patch to the document is never answered with silence: a
+ * new line that reads like a rule but was not understood is reported, and
+ * a new rule that reverses the documented order is a conflict whatever
+ * its wording.
  */
-import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/model.js';
+import type { DocumentedOrder, OrderEdge, Quote, Unrecognized } from '../../knowledge/doc/model.js';
+import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { Evidence, FindingSite, RawFinding, Severity } from '../findings/model.js';
 import { sitesOf } from '../rules/shared.js';
@@ -64,7 +68,7 @@ function names(sites: FindingSite[]): string {
 function describe(e: OrderEdge): string {
   if (e.srcu === 'read-side') return `${e.inner} may be taken inside a kvm->srcu read-side critical section`;
   if (e.srcu === 'synchronize') return `synchronize_srcu(&kvm->srcu) is called inside ${e.outer}`;
-  return `${e.outer} is taken outside ${e.inner}`;
+  return `${e.outer} is taken outside ${e.inner}${e.condition ? ` (${e.condition})` : ''}`;
 }
 
 export function reviewDocPatch(
@@ -89,7 +93,7 @@ export function reviewDocPatch(
     if (ev.against.count > 0) {
       add('doc-contradicted', ev.against.count >= ev.agreeing.count ? 'error' : 'warning', {
         ...base,
-        message: `the new rule "${e.text}" says ${describe(e)}; ${ev.against.count} code site${ev.against.count > 1 ? 's' : ''} do the opposite (${names(ev.against.sites)}), ${ev.agreeing.count} follow it${ev.agreeing.count ? ` (${names(ev.agreeing.sites)})` : ''}`,
+        message: `the new rule "${e.text}" says ${describe(e)}; ${ev.against.count} code site${ev.against.count > 1 ? 's do' : ' does'} the opposite (${names(ev.against.sites)}), ${ev.agreeing.count} follow it${ev.agreeing.count ? ` (${names(ev.agreeing.sites)})` : ''}`,
         sites: ev.against.sites,
         suggestion: ev.agreeing.count
           ? `the sites that follow the new rule are the likely bug: fix ${names(ev.agreeing.sites)} instead of documenting the order`
@@ -105,9 +109,35 @@ export function reviewDocPatch(
     }
   }
 
-  const oldProblems = new Set(before.problems.filter((p) => p.severity === 'error').map((p) => p.message));
+  out.push(...unrecognizedLines(before, after).map((u) => ({ ...u, patch })));
+  const reversals = reversedRules(before, after, beforeKeys);
+  for (const r of reversals) {
+    const { edge: e, old, kept } = r;
+    const said = old.map((o) => `line ${o.line}: "${o.text}"`).join('; ');
+    add('doc-conflict', kept ? 'error' : 'warning', {
+      outer: e.outer,
+      inner: e.inner,
+      message: kept
+        ? `the new rule "${e.text}" says ${describe(e)}, but the document still orders ${e.inner} before ${e.outer} (${said}): the two cannot both hold`
+        : `the new rule "${e.text}" reverses the documented order (before this patch, ${said}); every site that follows the old order now contradicts the document`,
+      rule: { line: e.line, text: e.text },
+      rulePath: [{ line: e.line, text: e.text }, ...old],
+      sites: [],
+      suggestion: kept
+        ? 'remove or reword the older statement in the same patch, or drop the new rule'
+        : 'say in the commit message why the order is reversed, and change the code that takes the locks the old way in the same series',
+      arch: e.arch,
+    }, e.line, 'added');
+  }
+  const reversalLines = new Set(reversals.map((r) => r.edge.line));
+
+  // Problem messages quote line numbers, which any edit above them moves: compare them without.
+  const shape = (m: string): string => m.replace(/\bline \d+/g, 'line');
+  const oldProblems = new Set(before.problems.filter((p) => p.severity === 'error').map((p) => shape(p.message)));
   for (const p of after.problems) {
-    if (p.severity !== 'error' || oldProblems.has(p.message)) continue;
+    if (p.severity !== 'error' || oldProblems.has(shape(p.message))) continue;
+    // A cycle made by reversing a rule is already reported on the new rule's line.
+    if (p.kind === 'cycle' && p.lines.some((l) => reversalLines.has(l))) continue;
     const line = p.lines.find((l) => after.edges.some((e) => e.line === l && !beforeKeys.has(key(e)))) ?? p.lines[0] ?? 1;
     add('doc-conflict', 'error', {
       outer: null,
@@ -132,8 +162,8 @@ export function reviewDocPatch(
       outer: e.outer,
       inner: e.inner,
       message: sync
-        ? `the patch drops ${e.outer} from the locks synchronize_srcu(&kvm->srcu) runs under, but ${ev.agreeing.count} code site${ev.agreeing.count > 1 ? 's' : ''} still ${what} (${names(ev.agreeing.sites)}): taking ${e.outer} inside a kvm->srcu reader would deadlock against them`
-        : `the patch removes "${e.text}", but ${ev.agreeing.count} code site${ev.agreeing.count > 1 ? 's' : ''} still ${what} (${names(ev.agreeing.sites)})`,
+        ? `the patch drops ${e.outer} from the locks synchronize_srcu(&kvm->srcu) runs under, but ${ev.agreeing.count} code site${ev.agreeing.count > 1 ? 's' : ''} still ${ev.agreeing.count > 1 ? what : what.replace(/^(take|call)\b/, '$1s')} (${names(ev.agreeing.sites)}): taking ${e.outer} inside a kvm->srcu reader would deadlock against them`
+        : `the patch removes "${e.text}", but ${ev.agreeing.count} code site${ev.agreeing.count > 1 ? 's' : ''} still ${ev.agreeing.count > 1 ? what : what.replace(/^(take|call)\b/, '$1s')} (${names(ev.agreeing.sites)})`,
       rule: { line: e.line, text: e.text },
       rulePath: [{ line: e.line, text: e.text }],
       sites: ev.agreeing.sites,
@@ -145,6 +175,76 @@ export function reviewDocPatch(
     }, nearestLine(after, e.line), 'changed');
   }
   return out;
+}
+
+/** A new statement whose edge an older statement orders the other way. */
+interface Reversal {
+  edge: OrderEdge;
+  /** The statement of the old document that orders inner before outer. */
+  old: Quote[];
+  /** True when the document after the patch still says so (a contradiction), false when the patch replaced them (a flip). */
+  kept: boolean;
+}
+
+function reversedRules(before: DocumentedOrder, after: DocumentedOrder, beforeKeys: Set<string>): Reversal[] {
+  const out: Reversal[] = [];
+  const seen = new Set<string>();
+  for (const e of after.edges) {
+    // Same-class nesting ("plane 0 outside another plane") reverses nothing.
+    if (beforeKeys.has(key(e)) || e.outer === e.inner) continue;
+    const arch = e.arch ?? undefined;
+    // A rule the old document states directly, in whatever words. A reversal through a chain
+    // of rules is reported as the cycle it makes, which quotes every statement of the chain.
+    const path = orderPath(before.edges, e.inner, e.outer, arch);
+    if (path?.length !== 1) continue;
+    // One finding per statement and pair, not one per derived SRCU edge of the same sentence.
+    const id = `${e.line}\u0000${e.outer}\u0000${e.inner}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const kept = orderPath(after.edges.filter((x) => x !== e), e.inner, e.outer, arch) !== null;
+    out.push({ edge: e, old: [...new Map(path.map((p) => [p.line, { line: p.line, text: p.text }])).values()], kept });
+  }
+  return out;
+}
+
+/** Statement text as compared across the patch: white space folded. */
+function statement(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Lines the patch adds or changes that read like ordering rules the reader
+ * did not understand: each gets a warning, so a new wording is never
+ * answered with "no findings". Sentences already there before are not the
+ * patch's doing.
+ */
+function unrecognizedLines(before: DocumentedOrder, after: DocumentedOrder): Omit<ReviewFinding, 'patch'>[] {
+  const old = new Set(before.unrecognized.map((u) => statement(u.text)));
+  return after.unrecognized.filter((u) => !old.has(statement(u.text))).map((u) => unrecognizedFinding(u, 'added'));
+}
+
+/** The doc-unrecognized finding for one sentence of locking.rst. */
+export function unrecognizedFinding(u: Unrecognized, placement: ReviewFinding['placement']): Omit<ReviewFinding, 'patch'> {
+  const raw: RawFinding = {
+    outer: null,
+    inner: null,
+    message: `this reads like a lock-ordering rule, but kvm-review did not understand it (${u.reason ?? 'wording not understood'}): "${u.text}". It is not checked against the code, and the documented order does not include it`,
+    rule: { line: u.line, text: u.text },
+    rulePath: [{ line: u.line, text: u.text }],
+    sites: [],
+    suggestion: 'write each rule as "A is taken outside B" (a condition may follow: "... when ..."), one lock name per lock',
+    arch: null,
+  };
+  return {
+    ...raw,
+    kind: 'doc-unrecognized',
+    severity: 'warning',
+    fingerprint: fingerprint('doc-unrecognized', raw, `locking.rst\u0000${statement(u.text)}`),
+    file: DOC,
+    line: u.line,
+    placement,
+    chain: [],
+  };
 }
 
 /** A removed statement has no post-image line: use the nearest statement after it. */

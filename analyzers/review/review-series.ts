@@ -28,6 +28,7 @@ import { applyFiles } from './apply.js';
 import { attribute } from './attribute.js';
 import { reviewDocPatch } from './doc-review.js';
 import { analyseHunks, DEGRADED } from './hunk-only.js';
+import { reviewDocHunks } from './doc-hunks.js';
 import type { PatchReview, ReviewCacheStats, ReviewResult, SeriesIdentity } from './model.js';
 
 export interface ReviewSeriesOptions {
@@ -157,7 +158,7 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
     try {
       if (!overlay) {
         const hunks = await analyseHunks(p.files, doc);
-        pr.findings = attribute(info, null, hunks);
+        pr.findings = [...attribute(info, null, hunks), ...reviewDocHunks(ref, p.files, doc)];
         markPartial(pr, archFailures([hunks], hunks.archs));
         continue;
       }
