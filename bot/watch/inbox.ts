@@ -45,8 +45,9 @@ export async function checkInbox(dir: string): Promise<void> {
   let head: string;
   try {
     head = (await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
-  } catch {
-    throw new InboxError(dir, 'not a git repository with commits (a public-inbox epoch is one: git clone https://lore.kernel.org/<list>/0)');
+  } catch (e) {
+    const why = (e as Error).message.trim().split('\n')[0] ?? '';
+    throw new InboxError(dir, `not a git repository with commits (a public-inbox epoch is one: git clone https://lore.kernel.org/<list>/0)${why ? `: ${why}` : ''}`);
   }
   if (!head) throw new InboxError(dir, 'not a git repository with commits');
   // One commit with `m` in the newest 20 is enough: a purge commit alone (no `m`) must not condemn the inbox.
@@ -66,10 +67,16 @@ function gitOf(dir: string): SimpleGit {
   return simpleGit({ baseDir: process.cwd(), allowEnvironment: ['GIT_DIR'] }).env({ ...plainEnv(), GIT_DIR: dir });
 }
 
-/** The environment without guarded GIT_* variables (simple-git would refuse them when passed explicitly). */
+/**
+ * A small environment for git: simple-git refuses guarded variables passed
+ * explicitly (GIT_*, EDITOR, PAGER, ...), and git needs none of them here.
+ */
 function plainEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^GIT_/.test(k)) env[k] = v;
+  for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR']) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
   return env;
 }
 
