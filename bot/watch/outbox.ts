@@ -9,9 +9,9 @@
  *   new/<id>.kvm-review, tmp/, cur/          replies (maildir: tmp/ then rename into new/)
  *   replies.mbox                             replies (mbox, with --outbox-format mbox)
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWrite, writeIfChanged } from './state.js';
+import { atomicWrite, writeIfChanged, writeSynced } from './state.js';
 
 export type OutboxFormat = 'maildir' | 'mbox';
 
@@ -36,6 +36,17 @@ export class Outbox {
   ) {
     mkdirSync(join(dir, 'series'), { recursive: true });
     if (format === 'maildir') for (const sub of ['tmp', 'new', 'cur']) mkdirSync(join(dir, sub), { recursive: true });
+    this.clearTemporaries();
+  }
+
+  /** A run killed inside a write leaves its temporary file; the write is redone, the leftover goes. */
+  private clearTemporaries(): void {
+    const ours = (name: string): boolean => /\.tmp-\d+$/.test(name) || name.endsWith('.kvm-review');
+    for (const sub of ['', 'series', ...(this.format === 'maildir' ? ['tmp'] : [])]) {
+      for (const name of readdirSync(join(this.dir, sub))) {
+        if ((sub === 'tmp' && ours(name)) || /\.tmp-\d+$/.test(name)) rmSync(join(this.dir, sub, name), { force: true });
+      }
+    }
   }
 
   /** Writes a series record; true when the file was new or different. */
@@ -68,7 +79,7 @@ export class Outbox {
         const there = existsSync(join(this.dir, 'new', name)) || readdirSync(join(this.dir, 'cur')).some((n) => n.startsWith(name));
         if (there) continue;
         const tmp = join(this.dir, 'tmp', name);
-        atomicWrite(tmp, Buffer.from(r.text));
+        writeSynced(tmp, Buffer.from(r.text));
         // tmp/ then new/: the maildir delivery protocol, which is also our atomic write.
         renameSync(tmp, join(this.dir, 'new', name));
         r.written = true;

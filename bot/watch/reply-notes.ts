@@ -60,7 +60,7 @@ export function fixedReply(r: ComparedReview, anchor: Anchor, from: string, date
     `Compared with v${prev.version}${prev.messageId ? ` (<${prev.messageId}>)` : ''}, fixed in v${v}:`,
     '',
     ...r.fixed.flatMap((f) => fixedLines(f, prev.version)),
-    still > 0 ? `Still present since an earlier version: ${still} finding(s), in the replies to the patches.` : `Nothing reported on v${prev.version} is still present.`,
+    ...wrap(still > 0 ? `Still present since an earlier version: ${still} finding(s), in the replies to the patches.` : `Nothing reported on v${prev.version} is still present.`, '', ''),
     '',
     '-- ',
     'kvm-review, automated lock-order review',
@@ -84,8 +84,24 @@ export function fixedReply(r: ComparedReview, anchor: Anchor, from: string, date
 }
 
 function fixedLines(f: FixedFinding, version: number): string[] {
-  const where = `v${version} patch ${f.patch.index}: ${f.patch.subject}`;
-  return [`  - [${f.severity}: ${f.kind}] ${f.message}`, `    (${where})`, ''];
+  const title = f.patch.subject.replace(/^(?:\[[^\]]*\]\s*)+/, '');
+  return [...wrap(`[${f.severity}: ${f.kind}] ${f.message} (v${version} patch ${f.patch.index}: ${title})`, '  - ', '    '), ''];
+}
+
+/** Greedy wrap at 72 columns, as the patch replies are; a word longer than a line stays whole. */
+function wrap(text: string, first: string, rest: string): string[] {
+  const out: string[] = [];
+  let line = first;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line.length > first.length && line.length + 1 + word.length > 72) {
+      out.push(line);
+      line = rest + word;
+    } else {
+      line += (line === first || line === rest ? '' : ' ') + word;
+    }
+  }
+  out.push(line);
+  return out;
 }
 
 function encode(s: string): string {

@@ -123,6 +123,10 @@ export class WatchState {
     mkdirSync(join(dir, 'messages'), { recursive: true });
     const state = new WatchState(dir);
     state.lock();
+    // Temporaries of a run killed inside an atomic write.
+    for (const sub of ['', 'messages']) {
+      for (const name of readdirSync(join(dir, sub))) if (/\.tmp-\d+$/.test(name)) rmSync(join(dir, sub, name), { force: true });
+    }
     state.replay();
     return state;
   }
@@ -298,14 +302,19 @@ function alive(pid: number): boolean {
 /** Writes `bytes` to `path` through a temporary file in the same directory, fsync'ed, then renamed. */
 export function atomicWrite(path: string, bytes: Buffer): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  writeSynced(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+/** Writes and fsyncs a file (not atomic by itself: the caller renames it into place). */
+export function writeSynced(path: string, bytes: Buffer): void {
+  const fd = openSync(path, 'w');
   try {
     writeSync(fd, bytes);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, path);
 }
 
 /** Writes `bytes` atomically unless `path` already holds exactly them; true when it wrote. */

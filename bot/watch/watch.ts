@@ -88,6 +88,11 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
       else report.waiting++;
       continue;
     }
+    const notForTree = notForThisTree(series);
+    if (notForTree) {
+      done(o, series, 'skipped', notForTree, report);
+      continue;
+    }
     if (!touchesKvm(series)) {
       done(o, series, 'skipped', 'the series touches no KVM file (virt/kvm/, arch/*/kvm/, include/kvm/, include/linux/kvm*, Documentation/virt/kvm/)', report);
       continue;
@@ -155,6 +160,13 @@ function threadProblems(m: SourceMessage): string[] {
 /** Cover and patches (duplicates too: their messages leave the pool with the series). */
 function members(s: Series): { position: { commit?: string }; messageId: string | null }[] {
   return [...(s.cover ? [s.cover] : []), ...s.patches, ...s.duplicates];
+}
+
+/** A stable backport or the stable team's "added to the stable tree" notice: not a posting for the tree under review. */
+function notForThisTree(s: Series): string | null {
+  if (s.backport) return `a backport to the ${s.backport} stable tree, not reviewed against this tree`;
+  if (/^Patch ".*" has been added to the [\w.-]+ tree$/.test(s.title)) return "the stable team's notice that a patch was queued, not a posting";
+  return null;
 }
 
 function touchesKvm(s: Series): boolean {

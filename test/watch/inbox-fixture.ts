@@ -14,12 +14,12 @@ export const SLICE = join(SHARED, 'corpus', 'public-inbox', 'kvmarm-2022-11.git'
 
 const ENV = { ...process.env, GIT_AUTHOR_NAME: 'i', GIT_AUTHOR_EMAIL: 'i@i', GIT_COMMITTER_NAME: 'i', GIT_COMMITTER_EMAIL: 'i@i', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' };
 
-function git(dir: string, args: string[], input?: string): string {
+function git(dir: string, args: string[], input?: string | Buffer): string {
   return execFileSync('git', [`--git-dir=${dir}`, ...args], { input, env: ENV, encoding: 'utf8' }).trim();
 }
 
 /** One commit: a message as blob `m`, or `{ file, text }` for a commit whose tree has no `m`. */
-export type FixtureCommit = string | { file: string; text: string };
+export type FixtureCommit = string | { file: string; text: string; latin1?: boolean };
 
 /** A bare repository whose commits add `commits` in order. */
 export function buildInbox(commits: FixtureCommit[], dir = mkdtempSync(join(tmpdir(), 'kvm-review-inbox-'))): string {
@@ -37,7 +37,8 @@ export function appendCommits(dir: string, commits: FixtureCommit[]): string {
   }
   for (const c of commits) {
     const [file, text] = typeof c === 'string' ? ['m', c] : [c.file, c.text];
-    const blob = git(dir, ['hash-object', '-w', '--stdin'], text);
+    // Mail bytes are not always UTF-8: latin1 carries them through a string unchanged.
+    const blob = git(dir, ['hash-object', '-w', '--stdin'], typeof c !== 'string' && c.latin1 ? Buffer.from(text, 'latin1') : text);
     const tree = git(dir, ['mktree'], `100644 blob ${blob}\t${file}\n`);
     parent = git(dir, ['commit-tree', tree, '-m', 'msg', ...(parent ? ['-p', parent] : [])]);
   }
@@ -73,4 +74,15 @@ export function mail(headers: Record<string, string>, body: string): string {
   return `${Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}`)
     .join('\n')}\n\n${body}`;
+}
+
+/** An inbox holding copies of the slice's commits at the given 1-based positions, in that order. */
+export function sliceWindow(positions: number[]): string {
+  const commits = commitsOf(SLICE);
+  const messages = positions.map((n) => {
+    const c = commits[n - 1];
+    if (!c) throw new Error(`the slice has no commit ${n}`);
+    return execFileSync('git', [`--git-dir=${SLICE}`, 'cat-file', 'blob', `${c}:m`], { encoding: 'latin1' });
+  });
+  return buildInbox(messages.map((m) => ({ file: 'm', text: m, latin1: true })));
 }
