@@ -52,7 +52,7 @@ describe('kvm-review doc', () => {
   it('reports unrecognised sentences with their line, scopes "On arm64:"', async () => {
     const r = await runCli(['doc', '--file', join(FIXTURES, 'doc', 'unrecognised.rst'), '--format', 'json']);
     const order = JSON.parse(r.stdout) as DocumentedOrder;
-    expect(order.unrecognized).toEqual([{ line: 12, text: 'kvm->foo_lock nests under kvm->bar_lock whenever that is convenient for the caller' }]);
+    expect(order.unrecognized).toEqual([{ line: 12, text: 'kvm->foo_lock nests under kvm->bar_lock whenever that is convenient for the caller', reason: 'wording not understood' }]);
     expect(order.edges.map((e) => [e.outer, e.inner, e.arch])).toEqual([
       ['kvm->lock', 'vcpu->mutex', null],
       ['vcpu->mutex', 'kvm->arch.config_lock', 'arm64'],

@@ -1,0 +1,284 @@
+/**
+ * A lockdep report placed on a kernel tree and its locking.rst: each
+ * dependency of the chain (and the new one) gets the functions of its stack
+ * that the tree defines, the observed site that makes the same dependency,
+ * the documented rule it follows or breaks, and the report gets the edge the
+ * document says is wrong.
+ */
+import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/model.js';
+import { edgesFor, orderPath } from '../../knowledge/doc/order-graph.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
+import type { ObservedSummary } from '../findings/check-result.js';
+import type { FindingSite } from '../findings/model.js';
+import { mapLockdepClass } from './classes.js';
+import type { ClassMapping, EdgeOp, EdgeRule, Frame, PlacedEdge, PlacedReport, SplatReport, TreeFunction } from './model.js';
+
+const SRCU = /srcu$/;
+
+/** What a report is placed on. */
+export interface PlaceContext {
+  doc: DocumentedOrder;
+  /** The tree's functions by name (tree-relative files), null without a tree. */
+  functions: ReadonlyMap<string, readonly string[]> | null;
+  /** The tree's observed order (check's `observed`), empty without a tree. */
+  observed: readonly ObservedSummary[];
+}
+
+/** Frames of lockdep itself and of the lock primitives: every stack has them, they say nothing about the code. */
+const MACHINERY =
+  /^(?:_*lock_acquire|lock_acquire|check_prev_add|check_noncircular|print_circular_bug|validate_chain|check_deadlock|print_deadlock_bug|dump_stack(?:_lvl)?|dump_backtrace|show_stack|__?mutex_lock(?:_\w+)?|mutex_lock_(?:nested|killable|interruptible)\w*|mutex_trylock|_raw_(?:spin|read|write)_\w+|down_(?:read|write)\w*|__?down_\w+|percpu_down_\w+|__synchronize_srcu|synchronize_srcu\w*|srcu_read_lock|__srcu_read_lock)$/;
+
+/** A dependency before placement: its two lockdep names and the frames of its stack. */
+interface RawEdge {
+  n: number;
+  outer: string;
+  inner: string;
+  frames: Frame[];
+}
+
+function atFrames(...names: (string | null | undefined)[]): Frame[] {
+  return names.filter((n): n is string => Boolean(n)).map((n) => ({ function: n, module: null }));
+}
+
+/** The report's dependencies, as the contract numbers them. */
+export function reportEdges(r: SplatReport): RawEdge[] {
+  if ((r.kind === 'circular' || r.kind === 'recursive') && r.held && r.acquiring) {
+    const chain = [...r.chain].sort((a, b) => a.n - b.n);
+    const zero = chain.find((c) => c.n === 0);
+    const out: RawEdge[] = [
+      {
+        n: 0,
+        outer: r.held.lockdep,
+        inner: r.acquiring.lockdep,
+        frames: [...(zero?.frames.length ? zero.frames : r.backtrace), ...atFrames(r.acquiring.at, r.held.at)],
+      },
+    ];
+    for (let k = 1; k < chain.length; k++) {
+      const prev = chain[k - 1];
+      const cur = chain[k];
+      if (prev && cur) out.push({ n: cur.n, outer: prev.lockdep, inner: cur.lockdep, frames: cur.frames });
+    }
+    return out;
+  }
+  if (r.kind === 'max-lock-depth') {
+    // The held locks nest in order; each distinct pair is one dependency.
+    const out: RawEdge[] = [];
+    const seen = new Set<string>();
+    r.heldLocks.forEach((l, j) => {
+      const prev = r.heldLocks[j - 1];
+      if (!prev) return;
+      const key = `${prev.lockdep}\u0000${l.lockdep}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push({ n: j, outer: prev.lockdep, inner: l.lockdep, frames: [...(j === r.heldLocks.length - 1 ? r.backtrace : []), ...atFrames(l.at, prev.at)] });
+    });
+    return out;
+  }
+  return [];
+}
+
+function opOf(inner: LockClass | null, frames: readonly Frame[]): EdgeOp {
+  if (!inner || !SRCU.test(inner)) return 'acquire';
+  return frames.some((f) => /synchronize_srcu/.test(f.function)) ? 'sync' : 'read';
+}
+
+function archOf(file: string): string | null {
+  return /^arch\/([^/]+)\//.exec(file)?.[1] ?? null;
+}
+
+/** The architecture the report's code ran as: from tree files of its functions, else from syscall entry frames. */
+function reportArch(frames: readonly Frame[], functions: PlaceContext['functions']): string | null {
+  for (const f of frames) {
+    const files = functions?.get(f.function) ?? [];
+    const arch = files.map(archOf).find((a) => a !== null);
+    if (arch) return arch;
+  }
+  const names = frames.map((f) => f.function).join(' ');
+  if (/\b(?:__x64_sys_\w+|x64_sys_call|do_syscall_64|entry_SYSCALL_64\w*)\b/.test(names)) return 'x86';
+  if (/\b(?:__arm64_sys_\w+|el0_svc\w*|el0t_64_sync\w*)\b/.test(names)) return 'arm64';
+  return null;
+}
+
+function treeFunctions(frames: readonly Frame[], ctx: PlaceContext, arch: string | null): { functions: TreeFunction[]; notInTree: string[] } {
+  const functions: TreeFunction[] = [];
+  const notInTree: string[] = [];
+  const seen = new Set<string>();
+  for (const f of frames) {
+    if (seen.has(f.function) || MACHINERY.test(f.function)) continue;
+    seen.add(f.function);
+    const files = ctx.functions?.get(f.function) ?? [];
+    const file = files.find((p) => archOf(p) === arch) ?? files.find((p) => archOf(p) === null) ?? files[0];
+    if (file) functions.push({ function: f.function, file });
+    else notInTree.push(f.function);
+  }
+  return { functions, notInTree };
+}
+
+function verb(op: EdgeOp): string {
+  return op === 'sync' ? 'calls synchronize_srcu() on' : op === 'read' ? 'enters a read-side section of' : 'takes';
+}
+
+function where(s: FindingSite): string {
+  const chain = s.chain.length > 1 ? ` via ${s.chain.slice(1).map((c) => `${c.function}()`).join(' -> ')}` : '';
+  return `${s.function}() (${s.file}:${s.line})${chain}`;
+}
+
+function score(s: FindingSite, stack: ReadonlySet<string>): number {
+  return (stack.has(s.function) ? 2 : 0) + s.chain.filter((c) => c.function !== s.function && stack.has(c.function)).length;
+}
+
+function bestSite(sites: readonly FindingSite[], stack: ReadonlySet<string>): { site: FindingSite; score: number } | null {
+  let best: { site: FindingSite; score: number } | null = null;
+  for (const site of sites) {
+    const sc = score(site, stack);
+    if (!best || sc > best.score) best = { site, score: sc };
+  }
+  return best;
+}
+
+/** The sites of an observed edge that the report's architecture builds: generic code and its own arch/<a>/. */
+function sitesFor(e: ObservedSummary, arch: string | null): FindingSite[] {
+  if (!arch) return e.sites;
+  return e.sites.filter((s) => [s.file, ...s.chain.map((c) => c.file)].every((f) => archOf(f) === null || archOf(f) === arch));
+}
+
+function placeSite(
+  outer: ClassMapping,
+  inner: ClassMapping,
+  op: EdgeOp,
+  stack: ReadonlySet<string>,
+  inTree: number,
+  ctx: PlaceContext,
+  arch: string | null,
+): { site: FindingSite | null; reason: string } {
+  if (!outer.class || !inner.class) {
+    const missing = !outer.class ? outer : inner;
+    return { site: null, reason: `not placed: ${missing.lockdep} has ${missing.reason.replace(/^no class here: /, 'no class here (')})` };
+  }
+  if (!ctx.functions) return { site: null, reason: 'not placed: no kernel tree given (--tree DIR)' };
+  const innerOp = op === 'sync' ? 'sync' : 'acquire';
+  const observed = ctx.observed.find((e) => e.outer === outer.class && e.inner === inner.class && e.innerOp === innerOp && (!arch || e.archs.includes(arch)));
+  if (observed) {
+    const sites = sitesFor(observed, arch);
+    const best = bestSite(sites, stack);
+    if (best && best.score > 0) {
+      return { site: best.site, reason: `${where(best.site)} ${verb(op)} ${inner.class} while holding ${outer.class}, as the report's stack does` };
+    }
+    const first = sites[0] ?? null;
+    return {
+      site: first,
+      reason: `the tree ${verb(op)} ${inner.class} inside ${outer.class} at ${observed.count} site${observed.count === 1 ? '' : 's'}, none in this stack${inTree === 0 ? ' (no function of the stack is in the tree: another version?)' : ''}; e.g. ${first ? where(first) : 'an unknown site'}`,
+    };
+  }
+  // Not this order: does the stack take the inner lock under something else in this tree?
+  for (const e of ctx.observed) {
+    if (e.inner !== inner.class || e.innerOp !== innerOp) continue;
+    const best = bestSite(sitesFor(e, arch), stack);
+    if (best && best.score > 0) {
+      return { site: null, reason: `not placed: the tree never ${verb(op)} ${inner.class} inside ${outer.class}; this stack's ${where(best.site)} does it under ${e.outer} instead` };
+    }
+  }
+  if (inTree === 0) return { site: null, reason: 'not placed: no function of its stack is in the tree (another version?)' };
+  return { site: null, reason: `not placed: the tree never ${verb(op)} ${inner.class} inside ${outer.class} (another version?)` };
+}
+
+function quoteOf(path: readonly OrderEdge[]): Quote {
+  const [first] = path;
+  if (path.length === 1 && first) return { line: first.line, text: first.text };
+  return { line: first?.line ?? 0, text: path.map((p, i) => (i === 0 ? p.text : `and locking.rst:${p.line}: ${p.text}`)).join('; ') };
+}
+
+/** The documented rule an edge follows or breaks, and how strongly (1 direct, 2 through a path, 3 the leaf claim). */
+function ruleOf(outer: LockClass, inner: LockClass, op: EdgeOp, arch: string | null, doc: DocumentedOrder): { rule: EdgeRule; rank: number } | null {
+  if (outer === inner) return null;
+  const a = arch ?? undefined;
+  const srcuOuter = SRCU.test(outer);
+  const fwd = orderPath(doc.edges, outer, inner, a);
+  if (fwd) return { rule: { ...quoteOf(fwd), verdict: 'follows' }, rank: fwd.length === 1 ? 1 : 2 };
+  const back = orderPath(doc.edges, inner, outer, a);
+  if (back) return { rule: { ...quoteOf(back), verdict: 'breaks' }, rank: back.length === 1 ? 1 : 2 };
+  // "Everything else is a leaf": a documented lock no statement puts outside another takes nothing inside it.
+  const edges = edgesFor(doc.edges, a);
+  const documented = new Set([...edges.flatMap((e) => [e.outer, e.inner]), ...doc.locks.map((l) => l.name), ...doc.srcu.map((s) => s.lock)]);
+  if (doc.leafClaim && !srcuOuter && op !== 'read' && documented.has(outer) && !edges.some((e) => e.outer === outer)) {
+    return { rule: { line: doc.leafClaim.line, text: doc.leafClaim.text, verdict: 'breaks' }, rank: 3 };
+  }
+  return null;
+}
+
+/** Classes the document and the tree's code use: what lockdep names are mapped onto. */
+export function knownClasses(ctx: PlaceContext): Set<LockClass> {
+  const out = new Set<LockClass>();
+  for (const e of ctx.doc.edges) out.add(e.outer).add(e.inner);
+  for (const l of ctx.doc.locks) out.add(l.name);
+  for (const s of ctx.doc.srcu) out.add(s.lock);
+  for (const e of ctx.observed) out.add(e.outer).add(e.inner);
+  return out;
+}
+
+/** Places one report. */
+export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySet<LockClass> = knownClasses(ctx)): PlacedReport {
+  const mappings = new Map<string, ClassMapping>();
+  const mapped = (name: string): ClassMapping => {
+    let m = mappings.get(name);
+    if (!m) mappings.set(name, (m = mapLockdepClass(name, known)));
+    return m;
+  };
+  // Every class the report names, the held-locks list included, in the order it names them.
+  for (const l of [r.acquiring, r.held, ...r.chain, ...r.heldLocks]) if (l) mapped(l.lockdep);
+
+  const raw = reportEdges(r);
+  const arch = reportArch([...raw.flatMap((e) => e.frames), ...r.backtrace], ctx.functions);
+  const ranks = new Map<number, number>();
+  const edges: PlacedEdge[] = raw.map((e) => {
+    const outer = mapped(e.outer);
+    const inner = mapped(e.inner);
+    const op = opOf(inner.class, e.frames);
+    const { functions, notInTree } = treeFunctions(e.frames, ctx, arch);
+    const stack = new Set(functions.map((f) => f.function));
+    const { site, reason } = placeSite(outer, inner, op, stack, functions.length, ctx, arch);
+    const found = outer.class && inner.class ? ruleOf(outer.class, inner.class, op, arch, ctx.doc) : null;
+    if (found) ranks.set(e.n, found.rule.verdict === 'breaks' ? found.rank : 0);
+    return {
+      n: e.n,
+      outer: outer.class,
+      inner: inner.class,
+      outerLockdep: e.outer,
+      innerLockdep: e.inner,
+      functions,
+      notInTree,
+      // A copy: --repo adds the commit to it, the check result stays as it was.
+      site: site ? { ...site } : null,
+      reason: outer.class && inner.class && outer.class === inner.class ? `${reason}; same class nested: lockdep needs a subclass (mutex_lock_nested()) or one lock` : reason,
+      rule: found?.rule ?? null,
+      wrong: false,
+      op,
+    };
+  });
+  const wrongEdge = chooseWrong(edges, ranks);
+  return { kind: r.kind, locks: [...mappings.values()], edges, wrongEdge, report: r, arch };
+}
+
+/**
+ * The edge to break, by the document: the one that breaks a rule (a direct
+ * statement before a path, a path before the leaf claim); else, when the
+ * document orders every other edge of the cycle, the one it does not.
+ */
+function chooseWrong(edges: PlacedEdge[], ranks: ReadonlyMap<number, number>): number | null {
+  const breaking = edges.filter((e) => e.rule?.verdict === 'breaks').sort((a, b) => (ranks.get(a.n) ?? 9) - (ranks.get(b.n) ?? 9));
+  const pick = breaking[0];
+  if (pick) {
+    pick.wrong = true;
+    pick.why = `locking.rst:${pick.rule?.line} says "${pick.rule?.text}"; this dependency takes ${pick.inner} inside ${pick.outer}`;
+    return pick.n;
+  }
+  const cycle = edges.filter((e) => e.outer !== e.inner);
+  const open = cycle.filter((e) => !e.rule);
+  const only = open[0];
+  if (cycle.length > 1 && open.length === 1 && only && only.outer && only.inner) {
+    only.wrong = true;
+    only.why = 'locking.rst orders every other dependency of the cycle, so this is the one that closes it';
+    return only.n;
+  }
+  return null;
+}

@@ -1,0 +1,55 @@
+/** What every splat renderer says the same way: lock names, the cycle, the scenario. */
+import type { CycleLink } from '../../../analyzers/findings/model.js';
+import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
+import type { PlacedEdge, PlacedReport, SplatKind } from '../../../analyzers/splat/model.js';
+
+export const KIND_TITLE: Record<SplatKind, string> = {
+  circular: 'possible circular locking dependency',
+  recursive: 'possible recursive locking',
+  inconsistent: 'inconsistent lock state',
+  'suspicious-rcu': 'suspicious RCU usage (SRCU)',
+  'max-lock-depth': 'MAX_LOCK_DEPTH too low',
+};
+
+export function outerName(e: PlacedEdge): string {
+  return e.outer ?? e.outerLockdep;
+}
+
+export function innerName(e: PlacedEdge): string {
+  return e.inner ?? e.innerLockdep;
+}
+
+/** `A -> B`, with synchronize_srcu() spelled out. */
+export function edgeText(e: PlacedEdge): string {
+  return `${outerName(e)} -> ${innerName(e)}${e.op === 'sync' ? ' (synchronize_srcu)' : e.op === 'read' ? ' (read side)' : ''}`;
+}
+
+/** The cycle as one short chain, when the report is one. */
+export function cycleText(r: PlacedReport): string | null {
+  const [first, ...rest] = r.edges;
+  if (r.kind !== 'circular' || !first) return null;
+  // A report cut after its first lines: lockdep said the new lock already depends on the held one, not through what.
+  if (rest.length === 0) return `${outerName(first)} -> ${innerName(first)} -> ... -> ${outerName(first)} (the report leaves out the existing chain)`;
+  return [outerName(first), innerName(first), ...rest.map((e) => `${innerName(e)}${e.op === 'sync' ? ' (synchronize_srcu)' : ''}`)].join(' -> ');
+}
+
+/** lockdep's "possible unsafe locking scenario" for the report's cycle (or its one self-edge). */
+export function scenarioOfReport(r: PlacedReport): string[] {
+  if (r.kind !== 'circular' && r.kind !== 'recursive') return [];
+  if (r.edges.length === 0) return [];
+  const links: CycleLink[] = r.edges.map((e) => ({ outer: outerName(e), inner: innerName(e), source: 'observed', sync: e.op === 'sync' }));
+  const [only] = links;
+  // "which lock already depends on the new lock": with no chain printed, the other CPU holds the new lock and wants the held one.
+  if (r.kind === 'circular' && links.length === 1 && only) links.push({ outer: only.inner, inner: only.outer, source: 'observed' });
+  return scenarioLines(scenarioOf(links));
+}
+
+/** What the reader should do, one sentence. */
+export function verdictText(r: PlacedReport): string {
+  const wrong = r.edges.find((e) => e.wrong);
+  if (wrong) return `Break #${wrong.n}, ${edgeText(wrong)}: ${wrong.why ?? ''}.`;
+  if (r.kind === 'recursive') return 'Same-class nesting: annotate it with a lockdep subclass (mutex_lock_nested()) if it is deliberate, or take one lock at a time.';
+  if (r.kind === 'max-lock-depth') return 'Not an ordering bug: too many locks held at once (lockdep keeps 48); take fewer or annotate a nest lock.';
+  if (r.edges.length === 0) return 'No lock dependency in this report: nothing to place on the lock order.';
+  return 'locking.rst does not say which of these dependencies is wrong.';
+}

@@ -1,0 +1,97 @@
+/**
+ * `kvm-review splat` end to end: the JSON contract on a real thread, the
+ * input error, the formats, and `--repo` on a small git repository built
+ * here (its C and locking.rst written for the test).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { FIXTURES, kernelTree, SHARED } from '../helpers/paths.js';
+import { runCli } from '../helpers/run-cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-splat-cli-'));
+const cache = join(tmp, 'cache');
+const USAGE = join(SHARED, 'corpus', 'lore', 'kvm', 'kvm-usage-lock-deadlock-2024.mbx');
+
+function write(root: string, file: string, text: string): void {
+  mkdirSync(dirname(join(root, file)), { recursive: true });
+  writeFileSync(join(root, file), text);
+}
+
+function git(repo: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Demo Dev', '-c', 'user.email=dev@example.org', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+}
+
+const DOC = '=================\nKVM Lock Overview\n=================\n\n1. Acquisition Orders\n---------------------\n\nThe acquisition orders for mutexes are as follows:\n\n- kvm->lock is taken outside vcpu->mutex\n';
+const HEADER = 'struct mutex { int x; };\nstruct kvm { struct mutex lock; };\nstruct kvm_vcpu { struct kvm *kvm; struct mutex mutex; };\n';
+const MAIN = (reset: string): string =>
+  `#include <linux/kvm_host.h>\n\nstatic void demo_reset(struct kvm_vcpu *vcpu)\n{\n${reset}}\n\nlong demo_vcpu_ioctl(struct kvm_vcpu *vcpu)\n{\n\tmutex_lock(&vcpu->mutex);\n\tdemo_reset(vcpu);\n\tmutex_unlock(&vcpu->mutex);\n\treturn 0;\n}\n`;
+
+describe('kvm-review splat', () => {
+  it('--format json prints exactly the contract; exit 1 when a dependency breaks a rule', async () => {
+    const r = await runCli(['splat', USAGE, '--tree', kernelTree('6.12'), '--format', 'json', '--cache-dir', cache]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { reports: Record<string, unknown>[] };
+    expect(Object.keys(out)).toEqual(['reports']);
+    const [report] = out.reports as { kind: string; locks: object[]; edges: Record<string, unknown>[]; wrongEdge: number }[];
+    expect(Object.keys(report ?? {})).toEqual(['kind', 'locks', 'edges', 'wrongEdge']);
+    expect(Object.keys(report?.locks[0] ?? {})).toEqual(['lockdep', 'class']);
+    expect(Object.keys(report?.edges[0] ?? {})).toEqual(['n', 'outer', 'inner', 'outerLockdep', 'innerLockdep', 'functions', 'notInTree', 'site', 'reason', 'rule', 'wrong']);
+    expect(Object.keys((report?.edges[0]?.rule as object) ?? {})).toEqual(['line', 'text', 'verdict']);
+    expect(report?.wrongEdge).toBe(0);
+  });
+
+  it('text: the cycle, the edge to break with locking.rst:LINE and its text, the scenario table', async () => {
+    const r = await runCli(['splat', USAGE, '--tree', kernelTree('6.12'), '--cache-dir', cache]);
+    expect(r.stdout).toContain('cycle: kvm_lock -> kvm->slots_lock -> kvm->srcu (synchronize_srcu) -> cpus_read_lock() -> kvm_lock');
+    expect(r.stdout).toMatch(/Break #0, kvm_lock -> kvm->slots_lock: locking\.rst:\d+ says "Everything else is a leaf/);
+    expect(r.stdout).toMatch(/rule: follows locking\.rst:\d+: "cpus_read_lock\(\) is taken outside kvm_lock"/);
+    expect(r.stdout).toContain('synchronize_srcu(&kvm->srcu);');
+    expect(r.stdout).toContain('*** DEADLOCK ***');
+  });
+
+  it('reads paths relative to the working directory; markdown and email formats', async () => {
+    const md = await runCli(['splat', join('splat', 'quoted-wrapped.txt'), '--format', 'markdown'], FIXTURES);
+    expect(md.stdout).toMatch(/^## Report 1: possible circular locking dependency/m);
+    expect(md.stdout).toMatch(/^\| # +\| edge/m);
+    expect(md.stderr).toContain('no kernel tree');
+    const mail = await runCli(['splat', USAGE, '--format', 'email']);
+    expect(mail.stdout).toMatch(/^Subject: Re: \[PATCH 6\.6 413\/538\] KVM: Use dedicated mutex/m);
+    expect(mail.stdout).toMatch(/^In-Reply-To: <20241002125808\.\d+@linuxfoundation\.org>$/m);
+    expect(mail.stdout).toMatch(/^> WARNING: possible circular locking dependency detected$/m);
+  });
+
+  it('text with no lockdep report: exit 2 naming the file', async () => {
+    write(tmp, 'plain.txt', 'nothing to see here\n');
+    const r = await runCli(['splat', join(tmp, 'plain.txt')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/plain\.txt: no lockdep report found/);
+  });
+
+  it('--repo names the commit that added the inner acquisition at the site', async () => {
+    const repo = join(tmp, 'repo');
+    write(repo, 'Documentation/virt/kvm/locking.rst', DOC);
+    write(repo, 'include/linux/kvm_host.h', HEADER);
+    write(repo, 'arch/x86/kvm/x86.c', 'int demo_x86;\n');
+    write(repo, 'virt/kvm/kvm_main.c', MAIN('\tvcpu->kvm = vcpu->kvm;\n'));
+    git(repo, 'init', '-q');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'demo: vcpu ioctl');
+    write(repo, 'virt/kvm/kvm_main.c', MAIN('\tmutex_lock(&vcpu->kvm->lock);\n\tvcpu->kvm = vcpu->kvm;\n\tmutex_unlock(&vcpu->kvm->lock);\n'));
+    git(repo, 'commit', '-qam', 'demo: take kvm->lock in demo_reset');
+    const added = git(repo, 'rev-parse', 'HEAD');
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'demo: later work');
+
+    const r = await runCli(['splat', join(FIXTURES, 'splat', 'quoted-wrapped.txt'), '--tree', repo, '--repo', repo, '--format', 'json', '--no-cache']);
+    expect(r.code).toBe(1);
+    const edge = (JSON.parse(r.stdout) as { reports: { edges: { n: number; site: { function: string; commit?: { sha: string; subject: string; line: number } } | null }[] }[] }).reports[0]?.edges[0];
+    expect(edge?.site?.function).toBe('demo_vcpu_ioctl');
+    const line = readFileSync(join(repo, 'virt/kvm/kvm_main.c'), 'utf8').split('\n').findIndex((l) => l.includes('mutex_lock(&vcpu->kvm->lock)')) + 1;
+    expect(edge?.site?.commit).toEqual(expect.objectContaining({ sha: added, subject: 'demo: take kvm->lock in demo_reset', line }));
+    const text = await runCli(['splat', join(FIXTURES, 'splat', 'quoted-wrapped.txt'), '--tree', repo, '--repo', repo, '--no-cache']);
+    expect(text.stdout).toContain(`added by: ${added.slice(0, 12)} ("demo: take kvm->lock in demo_reset"), Demo Dev <dev@example.org>`);
+  });
+});
