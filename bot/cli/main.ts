@@ -11,6 +11,7 @@ import { toolVersion } from './version.js';
 import type { CheckOptions } from './check-command.js';
 import type { MboxOptions } from './mbox-command.js';
 import type { GitOptions } from './git-command.js';
+import type { WatchCommandOptions } from './watch-command.js';
 import type { RenderCommandOptions } from './render-command.js';
 import type { SplatOptions } from './splat-command.js';
 import type { ProposeOptions } from './propose-command.js';
@@ -170,6 +171,28 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .action(async (range: string, opts: GitOptions) => {
       const { runGit } = await import('./git-command.js');
       done(await runGit(range, opts, io));
+    });
+
+  program
+    .command('watch')
+    .description('follow public-inbox epochs (lore): review each complete series once, replies and a JSON record per series to the outbox')
+    .requiredOption('--inbox <dir>', 'a public-inbox v2 epoch (git clone https://lore.kernel.org/<list>/0); repeat for several', (v: string, all: string[]) => [...all, v], [])
+    .option('--tree <dir>', 'kernel tree the series are reviewed against (default: the current directory when it is one)')
+    .requiredOption('--state <dir>', 'state directory: what was read and reviewed (survives restarts)')
+    .requiredOption('--outbox <dir>', 'where replies and series records are written')
+    .addOption(new Option('--outbox-format <format>', 'replies as a maildir or one mbox').choices(['maildir', 'mbox']).default('maildir'))
+    .option('--once', 'process what is new and exit')
+    .option('--interval <duration>', 'time between polls (s, m or h)', '5m')
+    .option('--partial-after <duration>', 'review an incomplete series this long after its newest message, by the inbox clock', '24h')
+    .option('--from <address>', 'From: of the replies (needed with --send)')
+    .option('--send', 'send the replies by SMTP (needs --smtp or KVM_REVIEW_SMTP_URL, and --from)')
+    .option('--smtp <url>', 'SMTP server, smtp[s]://user:pass@host:port (default: $KVM_REVIEW_SMTP_URL)')
+    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .option('--no-cache', 'do not read or write the index cache')
+    .addHelpText('after', '\nExit status of --once: 0 done, no error finding; 1 a reviewed series had one; 2 bad usage or input.')
+    .action(async (opts: WatchCommandOptions) => {
+      const { runWatch } = await import('./watch-command.js');
+      done(await runWatch(opts, io));
     });
 
   return program;

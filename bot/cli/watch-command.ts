@@ -1,0 +1,126 @@
+/**
+ * `kvm-review watch`: follow public-inbox epochs and review each complete
+ * series once, replies to the outbox. Wiring only: options checked before
+ * anything is written, then the inbox, state, outbox and reviewer handed
+ * to the pass loop (bot/watch/watch.ts).
+ */
+import { join, resolve } from 'node:path';
+import { createTransport } from 'nodemailer';
+import { checkInbox, InboxError } from '../watch/inbox.js';
+import { Outbox, type OutboxFormat } from '../watch/outbox.js';
+import { clearScratch, engineReviewer } from '../watch/reviewer.js';
+import { StateError, WatchState } from '../watch/state.js';
+import { runPass, type WatchOptions } from '../watch/watch.js';
+import { DEFAULT_FROM } from '../render/review/email.js';
+import type { Io } from './doc-command.js';
+import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { resolveTree } from './tree-option.js';
+
+export interface WatchCommandOptions {
+  inbox: string[];
+  tree?: string;
+  state: string;
+  outbox: string;
+  outboxFormat: OutboxFormat;
+  once?: boolean;
+  interval: string;
+  partialAfter: string;
+  from?: string;
+  send?: boolean;
+  smtp?: string;
+  cacheDir?: string;
+  cache: boolean;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `90s`, `5m`, `24h` (a number with unit s, m or h) in milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smh])$/.exec(text.trim());
+  if (!m) throw new InputError(`${flag} ${text}: expected a number with unit s, m or h (90s, 5m, 24h)`);
+  return Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
+}
+
+export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode> {
+  // Everything is checked before the state or the outbox is touched.
+  const interval = parseDuration(o.interval, '--interval');
+  const partialAfterMs = parseDuration(o.partialAfter, '--partial-after');
+  if (interval <= 0) throw new InputError(`--interval ${o.interval}: must be more than zero`);
+  const tree = resolveTree(o.tree, io.cwd);
+  const smtp = o.smtp ?? process.env.KVM_REVIEW_SMTP_URL;
+  if (o.send && !smtp) throw new InputError('--send needs SMTP settings: --smtp smtp[s]://user:pass@host:port or KVM_REVIEW_SMTP_URL; nothing was sent');
+  if (o.send && !o.from) throw new InputError('--send needs --from "Name <address>" (the replies must come from a real mailbox)');
+  const inboxes = await usableInboxes(o.inbox.map((i) => resolve(io.cwd, i)), io);
+
+  let state: WatchState;
+  try {
+    state = WatchState.open(resolve(io.cwd, o.state));
+  } catch (e) {
+    if (e instanceof StateError) throw new InputError(e.message);
+    throw e;
+  }
+  const scratch = join(state.dir, 'scratch');
+  clearScratch(scratch);
+  const log = (line: string): void => io.stderr(`kvm-review watch: ${line}\n`);
+  const transport = o.send && smtp ? createTransport(smtp) : null;
+  const options: WatchOptions = {
+    inboxes,
+    state,
+    outbox: new Outbox(resolve(io.cwd, o.outbox), o.outboxFormat),
+    review: engineReviewer(tree, { dir: o.cacheDir, disabled: !o.cache }, scratch),
+    partialAfterMs,
+    from: o.from ?? DEFAULT_FROM,
+    log,
+    ...(transport
+      ? {
+          send: async (r) => {
+            if (!r.to) return log(`reply <${r.messageId}> has no To: address; not sent`);
+            await transport.sendMail({ envelope: { from: r.from, to: [r.to] }, raw: r.text });
+          },
+        }
+      : {}),
+  };
+  // Every write is synchronous (see bot/watch/state.ts), so a signal handler never runs inside one:
+  // stopping here leaves each file either complete or not there.
+  const stop = (signal: string): void => {
+    log(`${signal}: stopping`);
+    state.close();
+    process.exit(EXIT.ok);
+  };
+  const onInt = (): void => stop('SIGINT');
+  const onTerm = (): void => stop('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    for (;;) {
+      const r = await runPass(options);
+      log(`pass: ${r.read} commit(s) read (${r.bad} bad), ${r.reviewed} series reviewed, ${r.skipped} skipped, ${r.waiting} waiting, ${r.replies} new repl${r.replies === 1 ? 'y' : 'ies'}`);
+      if (o.once) return r.errors ? EXIT.findings : EXIT.ok;
+      await new Promise((done) => setTimeout(done, interval));
+    }
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    state.close();
+    transport?.close();
+  }
+}
+
+/** The inboxes that are public-inbox epochs; one bad inbox alone is an input error, among several a warning. */
+async function usableInboxes(dirs: string[], io: Io): Promise<string[]> {
+  if (dirs.length === 0) throw new InputError('give at least one --inbox DIR (a public-inbox v2 epoch)');
+  const good: string[] = [];
+  const bad: string[] = [];
+  for (const dir of dirs) {
+    try {
+      await checkInbox(dir);
+      good.push(dir);
+    } catch (e) {
+      if (!(e instanceof InboxError)) throw e;
+      bad.push(e.message);
+    }
+  }
+  if (good.length === 0) throw new InputError(bad.join('; '));
+  for (const b of bad) io.stderr(`kvm-review watch: warning: ${b}; skipped\n`);
+  return good;
+}

@@ -1,0 +1,291 @@
+/**
+ * One pass of `kvm-review watch`, as a list of steps:
+ *
+ * 1. read each inbox's new commits; keep covers and patches (their mail in
+ *    the state directory), record every commit, bad ones with the reason;
+ * 2. thread the kept messages into postings (the series stage);
+ * 3. for each posting, oldest first: wait (incomplete, not yet due),
+ *    skip (no KVM file), or review (complete, or partial once due);
+ * 4. compare a review with the previous version's, write the replies and
+ *    the JSON record to the outbox, then record the series as done;
+ * 5. send the replies not sent yet (only with --send).
+ *
+ * Writes happen in that order so a pass killed anywhere and run again ends
+ * with the same outbox (see state.ts).
+ */
+import { assemble } from '../../analyzers/series/read-series.js';
+import { classify } from '../../analyzers/series/classify.js';
+import type { PatchEntry, Series } from '../../analyzers/series/model.js';
+import type { SourceMessage } from '../../analyzers/sources/model.js';
+import { changeIdOf, compareVersions, linkedIds, previousVersion, priorOf, type ComparedReview, type PostingIdentity } from '../../analyzers/review/compare-versions.js';
+import { renderReviewEmail } from '../render/review/email.js';
+import { decode, newCommits, readEntries } from './inbox.js';
+import type { Outbox, OutboxReply } from './outbox.js';
+import { fixedReply, forEmail } from './reply-notes.js';
+import type { SeriesReviewer } from './reviewer.js';
+import type { JournalRecord, MessageRecord, SeriesRecord, WatchState } from './state.js';
+
+/** A KVM file (issue 13, §5): the series must touch one to be reviewed. */
+const KVM_FILE = /^(?:virt\/kvm\/|arch\/[^/]+\/kvm\/|include\/kvm\/|include\/linux\/kvm|Documentation\/virt\/kvm\/)/;
+
+/** Commits read per `git cat-file --batch` and recorded per journal append. */
+const BATCH = 200;
+
+export interface WatchOptions {
+  inboxes: string[];
+  state: WatchState;
+  outbox: Outbox;
+  review: SeriesReviewer;
+  /** A series missing patches is reviewed as partial this long (ms) after its newest message, by the inbox's clock. */
+  partialAfterMs: number;
+  /** The From: of the replies. */
+  from: string;
+  /** One line to stderr (no newline). */
+  log: (line: string) => void;
+  /** Optional: hands a reply to SMTP; absent, nothing is sent. */
+  send?: (reply: OutboxReply) => Promise<void>;
+}
+
+/** What a pass did. */
+export interface PassReport {
+  /** Commits read and recorded. */
+  read: number;
+  /** Commits without a usable message. */
+  bad: number;
+  /** Series reviewed (complete or partial) in this pass. */
+  reviewed: number;
+  /** Series skipped in this pass (no KVM file, no patches). */
+  skipped: number;
+  /** Postings still waiting for patches. */
+  waiting: number;
+  /** A series reviewed in this pass had an error-severity finding. */
+  errors: boolean;
+  /** Replies written to the outbox in this pass. */
+  replies: number;
+}
+
+export async function runPass(o: WatchOptions): Promise<PassReport> {
+  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, waiting: 0, errors: false, replies: 0 };
+  // 1.
+  for (const inbox of o.inboxes) await ingest(o, inbox, report);
+  // 2.
+  const pool = o.state.pending();
+  const messages: SourceMessage[] = [];
+  const inboxOf = new Map<string, string>();
+  for (const p of pool) {
+    messages.push(await decode(o.state.readMessage(p.commit), p.inbox, p.commit));
+    inboxOf.set(p.commit, p.inbox);
+  }
+  const read = assemble({ kind: 'public-inbox', path: 'watch', messages, warnings: [] });
+  // 3. Oldest first, so v1 is done before v2 arrives at the comparison.
+  const postings = [...read.series].sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.fingerprint.localeCompare(b.fingerprint));
+  for (const series of postings) {
+    if (o.state.isDone(series.fingerprint)) continue;
+    const inboxes = [...new Set(members(series).map((p) => inboxOf.get(p.position.commit ?? '') ?? ''))];
+    const due = isDue(series, inboxes.map((i) => o.state.newestDate(i)), o.partialAfterMs);
+    if (series.patches.length === 0) {
+      if (due) done(o, series, 'skipped', 'a cover letter without patches', report);
+      else report.waiting++;
+      continue;
+    }
+    const notForTree = notForThisTree(series);
+    if (notForTree) {
+      done(o, series, 'skipped', notForTree, report);
+      continue;
+    }
+    if (!touchesKvm(series)) {
+      done(o, series, 'skipped', 'the series touches no KVM file (virt/kvm/, arch/*/kvm/, include/kvm/, include/linux/kvm*, Documentation/virt/kvm/)', report);
+      continue;
+    }
+    if (!series.complete && !due) {
+      report.waiting++;
+      continue;
+    }
+    // 4.
+    await reviewOne(o, series, report);
+  }
+  // 5.
+  if (o.send) await sendPending(o);
+  o.state.compact();
+  return report;
+}
+
+/** Reads an inbox's new commits in batches; each batch is recorded in one journal append. */
+async function ingest(o: WatchOptions, inbox: string, report: PassReport): Promise<void> {
+  let commits: string[];
+  const since = o.state.lastCommit(inbox);
+  try {
+    commits = await newCommits(inbox, since);
+  } catch (e) {
+    o.log(`${inbox}: cannot list commits after ${since ?? 'the start'}: ${(e as Error).message.trim()}; skipped this pass`);
+    return;
+  }
+  for (let at = 0; at < commits.length; at += BATCH) {
+    const records: JournalRecord[] = [];
+    const seen = new Set<string>();
+    for (const e of await readEntries(inbox, commits.slice(at, at + BATCH))) {
+      const m = e.message;
+      if (!m) {
+        o.log(`${inbox}: commit ${e.commit}: ${e.error ?? 'unreadable'}; skipped`);
+        records.push({ t: 'msg', inbox, commit: e.commit, kind: 'bad', messageId: null, date: null, reason: e.error ?? 'unreadable' });
+        report.bad++;
+        continue;
+      }
+      for (const w of threadProblems(m)) o.log(`${inbox}: commit ${e.commit}: ${w}`);
+      const c = classify(m);
+      let kind: MessageRecord['kind'] = c.kind === 'cover' || c.kind === 'patch' ? 'pool' : c.kind;
+      if (kind === 'pool' && m.messageId && (o.state.knows(m.messageId) || seen.has(m.messageId))) kind = 'duplicate';
+      if (kind === 'pool' && e.raw) {
+        o.state.keepMessage(e.commit, e.raw);
+        if (m.messageId) seen.add(m.messageId);
+      }
+      records.push({ t: 'msg', inbox, commit: e.commit, kind, messageId: m.messageId, date: m.date });
+    }
+    o.state.append(records);
+    report.read += records.length;
+  }
+}
+
+/** Thread headers that name no message: the message is threaded by its subject instead, and the log says so. */
+function threadProblems(m: SourceMessage): string[] {
+  const out: string[] = [];
+  if (m.messageId === null) out.push('no Message-ID; replies cannot name it');
+  if (m.inReplyTo !== null && m.references.length > 0 && !m.references.includes(m.inReplyTo)) {
+    out.push(`broken References chain: In-Reply-To <${m.inReplyTo}> is not in References; threaded by In-Reply-To and subject`);
+  }
+  if (m.references.some((id) => !/^[^\s@<>]+@[^\s@<>]+$/.test(id))) out.push('broken References header (an id that is not local@domain); threaded by subject');
+  return out;
+}
+
+/** Cover and patches (duplicates too: their messages leave the pool with the series). */
+function members(s: Series): { position: { commit?: string }; messageId: string | null }[] {
+  return [...(s.cover ? [s.cover] : []), ...s.patches, ...s.duplicates];
+}
+
+/** A stable backport or the stable team's "added to the stable tree" notice: not a posting for the tree under review. */
+function notForThisTree(s: Series): string | null {
+  if (s.backport) return `a backport to the ${s.backport} stable tree, not reviewed against this tree`;
+  if (/^Patch ".*" has been added to the [\w.-]+ tree$/.test(s.title)) return "the stable team's notice that a patch was queued, not a posting";
+  return null;
+}
+
+function touchesKvm(s: Series): boolean {
+  return s.patches.some((p) => p.files.some((f) => [f.newPath, f.oldPath, f.path].some((x) => x && KVM_FILE.test(x))));
+}
+
+/** True when the series' newest message is at least `after` ms older than the newest message of its inboxes. */
+function isDue(s: Series, inboxNewest: (string | null)[], after: number): boolean {
+  const dates = [s.cover?.date ?? null, ...s.patches.map((p) => p.date)].filter((d): d is string => d !== null).sort();
+  const newest = dates.at(-1);
+  const clock = inboxNewest.filter((d): d is string => d !== null).sort().at(-1);
+  if (!newest || !clock) return false;
+  return Date.parse(clock) - Date.parse(newest) >= after;
+}
+
+function identity(s: Series): PostingIdentity {
+  const texts = [s.cover?.body ?? '', ...s.patches.map((p) => p.description)];
+  return {
+    version: s.version,
+    title: s.title,
+    sender: s.sender?.email ?? null,
+    changeId: texts.map(changeIdOf).find((x) => x !== null) ?? null,
+    messageIds: members(s).map((m) => m.messageId).filter((x): x is string => x !== null),
+    links: [...new Set(texts.flatMap(linkedIds))],
+  };
+}
+
+/** The file name of a series record: its date, version, title and fingerprint. */
+function recordName(s: Series): string {
+  const slug = s.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48).replace(/-$/, '');
+  return `${(s.date ?? 'undated').slice(0, 10)}-v${s.version}-${slug || 'untitled'}-${s.fingerprint.slice(0, 8)}.json`;
+}
+
+function seriesRecord(s: Series, status: SeriesRecord['status'], review: ComparedReview | null): SeriesRecord {
+  const id = identity(s);
+  return {
+    t: 'series',
+    key: s.fingerprint,
+    status,
+    version: s.version,
+    title: s.title,
+    sender: id.sender,
+    changeId: id.changeId,
+    messageId: s.cover?.messageId ?? s.patches[0]?.messageId ?? null,
+    messageIds: id.messageIds,
+    record: recordName(s),
+    findings: review ? priorOf(review, null).findings : [],
+    replies: [],
+  };
+}
+
+/** Records a skipped series: its JSON record, no reply. */
+function done(o: WatchOptions, s: Series, status: 'skipped', reason: string, report: PassReport): void {
+  const rec = seriesRecord(s, status, null);
+  const json = {
+    status,
+    reason,
+    key: s.fingerprint,
+    series: { subject: s.title, version: s.version, total: s.expected, missing: s.missing, choice: '' },
+    patches: s.patches.map((p) => ({ index: p.index, subject: p.subject, messageId: p.messageId, author: author(p), date: p.date, status: 'skipped', reason })),
+    previous: null,
+    fixed: [],
+  };
+  o.outbox.writeRecord(rec.record, `${JSON.stringify(json, null, 2)}\n`);
+  o.state.append([rec]);
+  report.skipped++;
+}
+
+function author(p: PatchEntry): string | null {
+  return p.author ? (p.author.name ? `${p.author.name} <${p.author.email}>` : p.author.email) : null;
+}
+
+async function reviewOne(o: WatchOptions, s: Series, report: PassReport): Promise<void> {
+  const partial = s.complete ? null : `partial series: ${s.patches.length} of ${s.expected} patches`;
+  const raw = members(s).map((m) => o.state.readMessage(m.position.commit ?? ''));
+  const result = await o.review(raw, `v${s.version} "${s.title}"`);
+  const me = identity(s);
+  const earlier = o.state.done().filter((r) => r.status !== 'skipped');
+  const prev = previousVersion(me, earlier.map((r) => ({ ...identity0(r), record: r })));
+  const compared = compareVersions(result, prev ? { version: prev.record.version, messageId: prev.record.messageId, findings: prev.record.findings } : null);
+  const status: SeriesRecord['status'] = partial ? 'partial' : 'reviewed';
+  const rec = seriesRecord(s, status, compared);
+  const json = { status, ...(partial ? { reason: partial } : {}), key: s.fingerprint, ...compared };
+  // Reply dates come from the input (the series' newest message), never the clock: a rerun writes the same bytes.
+  const dates = [s.cover?.date ?? null, ...s.patches.map((p) => p.date)].filter((d): d is string => d !== null).sort();
+  const date = new Date(dates.at(-1) ?? 0);
+  const anchor = s.cover ?? s.patches[0];
+  const mbox =
+    renderReviewEmail(forEmail(compared, partial), { from: o.from, date }) +
+    (anchor?.messageId ? fixedReply(compared, { messageId: anchor.messageId, subject: anchor.subject, author: anchor.author ? (anchor.author.name ? `${anchor.author.name} <${anchor.author.email}>` : anchor.author.email) : null, date: anchor.date }, o.from, date) : '');
+  o.outbox.writeRecord(rec.record, `${JSON.stringify(json, (k, v: unknown) => (k === 'files' ? undefined : v), 2)}\n`);
+  const replies = o.outbox.writeReplies(mbox);
+  rec.replies = replies.map((r) => r.messageId);
+  o.state.append([rec]);
+  report.reviewed++;
+  report.replies += replies.filter((r) => r.written).length;
+  if (compared.patches.some((p) => p.findings.some((f) => f.severity === 'error'))) report.errors = true;
+  const findings = compared.patches.reduce((n, p) => n + p.findings.length, 0);
+  o.log(`reviewed ${partial ? `(${partial}) ` : ''}v${s.version} "${s.title}": ${findings} finding(s), ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}${prev ? `, compared with v${prev.record.version}` : ''}`);
+}
+
+/** A done series as an identity for the version link. */
+function identity0(r: SeriesRecord): PostingIdentity {
+  return { version: r.version, title: r.title, sender: r.sender, changeId: r.changeId, messageIds: r.messageIds, links: [] };
+}
+
+async function sendPending(o: WatchOptions): Promise<void> {
+  const send = o.send;
+  if (!send) return;
+  for (const rec of o.state.done()) {
+    for (const id of rec.replies) {
+      if (o.state.wasSent(id)) continue;
+      const reply = o.outbox.readReply(id);
+      if (!reply) {
+        o.log(`reply <${id}> is no longer in the outbox; not sent`);
+        continue;
+      }
+      await send(reply);
+      o.state.append([{ t: 'sent', messageId: id }]);
+    }
+  }
+}
