@@ -30,7 +30,7 @@ export function finding(over: Partial<ReviewFinding> = {}): ReviewFinding {
 }
 
 /** A finding whose line is in `diff` with the text `text`. */
-export function placed(f: ReviewFinding, text = `line ${f.line}`): PlacedFinding {
+export function placed(f: ReviewFinding, text: string | null = `line ${f.line}`): PlacedFinding {
   return { finding: f, text };
 }
 
