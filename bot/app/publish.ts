@@ -55,8 +55,19 @@ export async function publishCheck(octokit: Octokit, repo: RepoRef, headSha: str
   return id;
 }
 
-/** An in-progress check run, shown while the review runs. */
+/** The App's check run on `headSha` from an earlier delivery, if any: a re-run updates it instead of adding another. */
+export async function findCheck(octokit: Octokit, repo: RepoRef, headSha: string): Promise<number | null> {
+  const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'latest' });
+  return data.check_runs[0]?.id ?? null;
+}
+
+/** An in-progress check run, shown while the review runs (the earlier one on this commit when there is one). */
 export async function startCheck(octokit: Octokit, repo: RepoRef, headSha: string): Promise<number> {
+  const existing = await findCheck(octokit, repo, headSha);
+  if (existing) {
+    await octokit.rest.checks.update({ ...repo, check_run_id: existing, status: 'in_progress', started_at: new Date().toISOString() });
+    return existing;
+  }
   const created = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress', started_at: new Date().toISOString() });
   return created.data.id;
 }

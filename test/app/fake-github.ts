@@ -248,6 +248,10 @@ export class FakeGitHub {
       this.checkRuns.push(run);
       return ok(run, 201);
     }
+    if (method === 'GET' && (m = /^\/commits\/([0-9a-f]{40})\/check-runs$/.exec(rest))) {
+      const runs = this.checkRuns.filter((r) => r.head_sha === m?.[1]).reverse();
+      return ok({ total_count: runs.length, check_runs: runs });
+    }
     if (method === 'PATCH' && (m = /^\/check-runs\/(\d+)$/.exec(rest))) {
       const run = this.checkRuns.find((r) => r.id === Number(m?.[1]));
       if (!run) return null;
@@ -259,8 +263,8 @@ export class FakeGitHub {
       }
       return ok(run);
     }
-    if (method === 'GET' && (m = /^\/compare\/([0-9a-f]{40})\.\.\.([0-9a-f]{40})$/.exec(rest))) {
-      const [base, head] = [m[1] as string, m[2] as string];
+    if (method === 'GET' && (m = /^\/compare\/([^/]+)\.\.\.([0-9a-f]{40})$/.exec(rest))) {
+      const [base, head] = [g(['rev-parse', decodeURIComponent(m[1] as string)]).trim(), m[2] as string];
       const mergeBase = g(['merge-base', base, head]).trim();
       if (patch) return ok(g(['format-patch', '--stdout', `${mergeBase}..${head}`]));
       const commits = g(['rev-list', '--reverse', `${mergeBase}..${head}`]).split('\n').filter(Boolean);
