@@ -1,11 +1,34 @@
 #!/usr/bin/env node
 // The installed entry point: the CLI is TypeScript compiled to dist/ by `npm ci` (the prepare script).
-import { main } from '../dist/bot/cli/main.js';
+//
+// Exit status is the contract a CI gate reads: 0 clean, 1 error-severity
+// findings, 2 the input could not be used or kvm-review itself failed. Node
+// exits 1 on an uncaught exception, which a gate would read as "lock-order
+// bug found"; every failure path below exits 2 with one line instead, and
+// the stack trace only with --debug.
+const debug = process.argv.includes('--debug');
+
+/** One line on stderr (the stack with --debug), then exit 2. */
+function die(what, err) {
+  const message = err && typeof err === 'object' && 'message' in err ? String(err.message) : String(err);
+  process.stderr.write(`kvm-review: ${what}: ${message.replace(/\s+/g, ' ').trim()}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+  if (debug && err && typeof err === 'object' && 'stack' in err) process.stderr.write(`${String(err.stack)}\n`);
+  process.exit(2);
+}
+
+process.on('uncaughtException', (err) => die('internal error', err));
+process.on('unhandledRejection', (err) => die('internal error', err));
 
 // `kvm-review ... | head` closes the pipe early: that ends the output, it is not an error.
 process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
+  die('cannot write the output', err);
 });
 
+let main;
+try {
+  ({ main } = await import('../dist/bot/cli/main.js'));
+} catch (err) {
+  die('cannot load dist/ (run `npm run build`)', err);
+}
 process.exitCode = await main(process.argv);

@@ -81,6 +81,8 @@ export interface Finding extends RawFinding {
   fingerprint: string;
   /** Why the severity differs from the rule's, or anything else the reader must know. */
   note?: string;
+  /** Optional: the engine's level, present only when a configured severity (--severity, the config file) changed it. */
+  engineSeverity?: Severity;
 }
 
 /** A finding of any rule family (engine or doc review): what renderers accept. */

@@ -18,7 +18,9 @@ export type DocReviewKind =
   /** the new rule makes the documented order cyclic or contradicts another statement */
   | 'doc-conflict'
   /** a removed rule the code still relies on */
-  | 'doc-removed';
+  | 'doc-removed'
+  /** an added line that reads like an ordering rule but was not understood */
+  | 'doc-unrecognized';
 
 export type ReviewKind = FindingKind | DocReviewKind;
 

@@ -13,6 +13,8 @@ import { leafViolation } from './leaf-violation.js';
 import { orderInversion } from './order-inversion.js';
 import { srcuViolation } from './srcu-violation.js';
 import { undocumentedOrder } from './undocumented-order.js';
+import { RULE_META, rulePage } from './meta.js';
+import { applySeverity, type SeverityConfig } from './severity.js';
 
 export type Rule = (ctx: RuleContext) => RawFinding[];
 
@@ -27,18 +29,17 @@ export function codeClasses(functions: readonly FunctionFacts[]): Set<LockClass>
   return out;
 }
 
-/** Each rule's documentation page, named after its id: What it finds / Why it deadlocks / When not to use it / Fix. */
-export function ruleDocPath(kind: FindingKind): string {
-  return `analyzers/rules/docs/${kind}.md`;
-}
+/** Each rule's documentation page (kept for callers; the registry in meta.ts is the source). */
+export const ruleDocPath = rulePage;
 
+/** The engine rules: one line each; title, default severity and page are in meta.ts. */
 export const RULES: Record<FindingKind, { check: Rule; severity: Severity }> = {
-  'order-inversion': { check: orderInversion, severity: 'error' },
-  'srcu-violation': { check: srcuViolation, severity: 'error' },
-  cycle: { check: cycle, severity: 'error' },
-  'undocumented-order': { check: undocumentedOrder, severity: 'info' },
-  'leaf-violation': { check: leafViolation, severity: 'warning' },
-  'doc-stale': { check: docStale, severity: 'warning' },
+  'order-inversion': { check: orderInversion, severity: RULE_META['order-inversion'].severity },
+  'srcu-violation': { check: srcuViolation, severity: RULE_META['srcu-violation'].severity },
+  cycle: { check: cycle, severity: RULE_META.cycle.severity },
+  'undocumented-order': { check: undocumentedOrder, severity: RULE_META['undocumented-order'].severity },
+  'leaf-violation': { check: leafViolation, severity: RULE_META['leaf-violation'].severity },
+  'doc-stale': { check: docStale, severity: RULE_META['doc-stale'].severity },
 };
 
 /**
@@ -55,11 +56,16 @@ function weakestChain(raw: RawFinding): number {
   return Math.max(0, ...sites.map((s) => s.chain.length));
 }
 
-export function runRules(ctx: RuleContext, severities: Partial<Record<FindingKind, Severity>> = {}): Finding[] {
+/**
+ * Run every rule: each finding gets its kind's default severity, the
+ * engine's own adjustments (a deep chain lowers an error), then the
+ * configured severities through the one function every command uses.
+ */
+export function runRules(ctx: RuleContext, severities: SeverityConfig = {}): Finding[] {
   const out: Finding[] = [];
   for (const [kind, rule] of Object.entries(RULES) as [FindingKind, (typeof RULES)[FindingKind]][]) {
     for (const raw of rule.check(ctx)) {
-      let severity = severities[kind] ?? rule.severity;
+      let severity = rule.severity;
       const depth = weakestChain(raw);
       const finding: Finding = { ...raw, kind, severity, fingerprint: fingerprint(kind, raw) };
       if (severity === 'error' && depth > DEEP_CHAIN) {
@@ -71,7 +77,7 @@ export function runRules(ctx: RuleContext, severities: Partial<Record<FindingKin
         const guess = `the class of ${raw.guessed.join(' and ')} comes from a variable's name, not its declared type`;
         finding.note = finding.note ? `${finding.note}; ${guess}` : guess;
       }
-      out.push(finding);
+      out.push(applySeverity(finding, severities));
     }
   }
   return out;

@@ -67,4 +67,14 @@ export interface FileDiff {
   hunks: Hunk[];
   /** 1-based line of the file's first header line (`diff --git`, or `---`) in the message body. */
   bodyLine: number;
+  /**
+   * Optional: the paths as the diff wrote them, when normalisation changed them
+   * (`./virt/kvm/kvm_main.c`, `virt\\kvm\\kvm_main.c`); oldPath/newPath/path are always normalised.
+   */
+  spelledAs?: string[];
+  /**
+   * Optional: why this file cannot be reviewed although the analysis indexes it
+   * (a binary change to `virt/kvm/*.c`). Set by the series stage; the review says it on the patch.
+   */
+  unreviewable?: string;
 }

@@ -8,6 +8,7 @@
  */
 import parseDiff from 'parse-diff';
 import type { DiffLine, FileDiff, Hunk } from './diff-model.js';
+import { normaliseDiffPath } from './diff-path.js';
 import { HUNK_HEADER, type DiffSection } from './diff-sections.js';
 
 /** A section parse-diff could not map onto one file, with the 1-based body line. */
@@ -42,6 +43,7 @@ export function parseSection(lines: string[], section: DiffSection): FileDiff | 
     hunks.push(hunk);
   }
   const diff = toFileDiff(file, headers, hunks, section.start + 1);
+  if ('message' in diff) return diff;
   // A header with nothing after it is a cut mail, unless the header is the change.
   const headerOnly = diff.isBinary || diff.isRenamed || diff.isCopied || diff.isNew || diff.isDeleted || diff.oldMode !== diff.newMode;
   if (hunks.length === 0 && !headerOnly) {
@@ -82,12 +84,25 @@ function gitHeader(headers: string[], name: string): string | undefined {
   return line?.slice(name.length + 1);
 }
 
-function toFileDiff(file: parseDiff.File, headers: string[], hunks: Hunk[], bodyLine: number): FileDiff {
+function toFileDiff(file: parseDiff.File, headers: string[], hunks: Hunk[], bodyLine: number): FileDiff | SectionProblem {
   const path = (p: string | undefined): string | null => (p === undefined || p === '/dev/null' ? null : p);
   const renameFrom = gitHeader(headers, 'rename from');
   const copyFrom = gitHeader(headers, 'copy from');
-  const oldPath = renameFrom ?? copyFrom ?? path(file.from);
-  const newPath = gitHeader(headers, 'rename to') ?? gitHeader(headers, 'copy to') ?? path(file.to);
+  const writtenOld = renameFrom ?? copyFrom ?? path(file.from);
+  const writtenNew = gitHeader(headers, 'rename to') ?? gitHeader(headers, 'copy to') ?? path(file.to);
+  // Normalised here, so every consumer (apply, index match, attribution) sees one spelling.
+  const spelled: string[] = [];
+  const normal = (written: string | null): string | null | SectionProblem => {
+    if (written === null) return null;
+    const n = normaliseDiffPath(written);
+    if ('refused' in n) return { line: bodyLine, message: `the diff at body line ${bodyLine} names the path '${written}', which is refused: ${n.refused}` };
+    if (n.path !== written && !spelled.includes(written)) spelled.push(written);
+    return n.path;
+  };
+  const oldPath = normal(writtenOld);
+  if (oldPath !== null && typeof oldPath === 'object') return oldPath;
+  const newPath = normal(writtenNew);
+  if (newPath !== null && typeof newPath === 'object') return newPath;
   const isNew = file.new === true || (oldPath === null && newPath !== null);
   const isDeleted = file.deleted === true || (newPath === null && oldPath !== null);
   const isCopied = copyFrom !== undefined;
@@ -110,6 +125,7 @@ function toFileDiff(file: parseDiff.File, headers: string[], hunks: Hunk[], body
     deletions: hunks.reduce((n, h) => n + h.lines.filter((l) => l.type === 'del').length, 0),
     hunks,
     bodyLine,
+    ...(spelled.length === 0 ? {} : { spelledAs: spelled }),
   };
 }
 

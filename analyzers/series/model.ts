@@ -62,7 +62,7 @@ export interface PatchEntry {
   date: string | null;
   /** ok, skipped or failed. */
   status: PatchStatus;
-  /** Why, for skipped and failed; null for ok. */
+  /** Why, for skipped and failed; for ok, what part could not be reviewed (a binary change to an indexed file), else null. */
   reason: string | null;
   /** The commit message: the body before the `---` line (or before the first diff), trailers included. */
   description: string;
@@ -158,10 +158,38 @@ export interface Series {
   date: string | null;
 }
 
-/** Options of readSeries: the source's (stdin, maxInputBytes, since) plus the patch size limit. */
+/** Options of readSeries: the source's (stdin, maxInputBytes, since) plus the patch size limit and the user's choice of series. */
 export interface ReadSeriesOptions extends SourceOptions {
   /** Optional: largest patch body in bytes; a larger patch is skipped with its size as the reason. Default DEFAULT_MAX_PATCH_BYTES (16 MiB). */
   maxPatchBytes?: number;
+  /** Optional: review this series instead of the one chosen (`--series N`, `--message-id ID`). */
+  select?: SeriesSelection;
+}
+
+/** The user's choice of series; at most one field is meant to be set (`series` wins). */
+export interface SeriesSelection {
+  /** Optional: N of `#N` in the choice (1-based, in `SeriesReadResult.series` order). */
+  series?: number;
+  /** Optional: a Message-ID (brackets optional) of the series' cover letter or one of its patches. */
+  messageId?: string;
+}
+
+/** One series of the input as the choice saw it: numbered, with why it was or was not reviewed, and its patches' statuses. */
+export interface SeriesCandidate {
+  /** N: its place in `SeriesReadResult.series`, 1-based; what `--series N` takes. */
+  number: number;
+  /** `v2 (2/2, cover)`, with the sender when there are several. */
+  label: string;
+  /** True for the one reviewed. */
+  chosen: boolean;
+  /** `reviewed: the newest complete series`, `not reviewed: an older revision (v1) of the reviewed series`, ... */
+  reason: string;
+  /** Its revision. */
+  version: number;
+  /** Series.fingerprint. */
+  fingerprint: string;
+  /** Every patch message of it (duplicates included), by index, with the series stage's status. */
+  patches: { index: number; subject: string; messageId: string | null; status: PatchStatus; reason: string | null }[];
 }
 
 /** What was read. */
@@ -196,6 +224,8 @@ export interface SeriesReadResult {
   choice: string;
   /** Every series found, chosen included, newest first. */
   series: Series[];
+  /** The same series, numbered, each with why it was or was not reviewed and its patches' statuses. */
+  candidates: SeriesCandidate[];
   /** Replies that answer no message of any series here (their patch is not in the input). */
   orphanFollowUps: FollowUp[];
   /** Messages that are none of patch, cover or reply. */

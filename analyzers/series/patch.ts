@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { addressParser, decodeWords } from 'postal-mime';
 import type { Person, SourceMessage } from '../sources/model.js';
 import { formatBytes } from '../sources/text.js';
+import { isIndexedPath } from '../index/files.js';
 import type { FileDiff } from './diff-model.js';
 import { parseSection } from './diff-parse.js';
 import { scanDiff, type DiffScan } from './diff-sections.js';
@@ -19,6 +20,9 @@ import { slotOf } from './subject.js';
  * data (register tables, firmware) with no locking to review.
  */
 export const DEFAULT_MAX_PATCH_BYTES = 16 * 1024 * 1024;
+
+/** The document a doc patch is reviewed against (knowledge/doc/load.ts LOCKING_RST, spelled with `/`). */
+const LOCKING_RST_PATH = 'Documentation/virt/kvm/locking.rst';
 
 /** Builds the entry for `message`, whose subject says `info`. */
 export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBytes = DEFAULT_MAX_PATCH_BYTES): PatchEntry {
@@ -64,13 +68,28 @@ export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBy
   }
   if (problems.length > 0) return fail(entry, 'failed', problems.join('; '));
   entry.patchId = patchId(files);
+  for (const f of files) {
+    if (f.spelledAs) entry.warnings.push(`the diff spells ${f.spelledAs.map((p) => `'${p}'`).join(' and ')} for ${f.path}; read as ${f.path}`);
+  }
   const binary = files.filter((f) => f.isBinary);
+  // A binary change to a file the analysis reads hides code from the review: said, never skipped in silence.
+  const hidden = binary.filter((f) => [f.oldPath, f.newPath].some((p) => p !== null && isReviewedPath(p)));
+  for (const f of hidden) f.unreviewable = `a binary change to ${f.path}, a file the analysis reads: its content is not in the mail, so its locking cannot be reviewed`;
+  const hiddenReason = `cannot be reviewed: binary change to ${hidden.map((f) => f.path).join(', ')} (the analysis reads ${hidden.length > 1 ? 'these files' : 'this file'}, the mail does not carry the text)`;
+  for (const f of hidden) entry.warnings.push(f.unreviewable ?? '');
+  entry.files = files;
   if (binary.length === files.length) {
-    entry.files = files;
+    if (hidden.length > 0) return fail(entry, 'skipped', hiddenReason);
     return fail(entry, 'skipped', `only binary changes (${binary.map((f) => f.path).join(', ')}): nothing to review`);
   }
-  entry.files = files;
+  // Reviewed, partly: the reason says which part was not (the review carries it onto the patch).
+  if (hidden.length > 0) entry.reason = `${hiddenReason}; the rest was reviewed`;
   return entry;
+}
+
+/** Files whose change the review reads: the indexed C files and locking.rst. */
+function isReviewedPath(path: string): boolean {
+  return isIndexedPath(path) || path === LOCKING_RST_PATH;
 }
 
 function fail(entry: PatchEntry, status: 'skipped' | 'failed', reason: string): PatchEntry {

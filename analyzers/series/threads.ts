@@ -26,7 +26,9 @@ export function attachFollowUps(series: Series[], replies: Classified[]): Follow
   for (const r of replies) if (r.message.messageId) parents.set(r.message.messageId, parentsOf(r));
   const orphans: FollowUp[] = [];
   for (const r of replies) {
-    const anchor = resolve(parentsOf(r), anchors, parents, new Set()) ?? bySubject(r, series);
+    const anchor = resolve(parentsOf(r), anchors, parents) ?? bySubject(r, series);
+    // A reply to this reply belongs where this one does: remembered, a long chain resolves in one step per reply.
+    if (anchor && r.message.messageId && !anchors.has(r.message.messageId)) anchors.set(r.message.messageId, anchor);
     const followUp = toFollowUp(r, anchor?.slot ?? null);
     if (anchor) anchor.series.followUps.push(followUp);
     else orphans.push(followUp);
@@ -40,18 +42,26 @@ function parentsOf(r: Classified): string[] {
   return r.message.inReplyTo ? [r.message.inReplyTo, ...ids] : ids;
 }
 
-/** The first anchor reachable from `ids`, through other replies when needed. */
-function resolve(ids: string[], anchors: Map<string, Anchor>, parents: Map<string, string[]>, seen: Set<string>): Anchor | undefined {
-  for (const id of ids) {
-    const hit = anchors.get(id);
-    if (hit) return hit;
-  }
-  for (const id of ids) {
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const up = parents.get(id);
-    const hit = up ? resolve(up, anchors, parents, seen) : undefined;
-    if (hit) return hit;
+/**
+ * The first anchor reachable from `ids`, through other replies when needed:
+ * nearest ids first, then their parents, breadth first. A loop with a queue,
+ * not recursion: a chain of 100,000 replies must not overflow the stack.
+ */
+function resolve(ids: string[], anchors: Map<string, Anchor>, parents: Map<string, string[]>): Anchor | undefined {
+  const seen = new Set<string>();
+  let level = ids;
+  while (level.length > 0) {
+    for (const id of level) {
+      const hit = anchors.get(id);
+      if (hit) return hit;
+    }
+    const next: string[] = [];
+    for (const id of level) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      for (const up of parents.get(id) ?? []) if (!seen.has(up)) next.push(up);
+    }
+    level = next;
   }
   return undefined;
 }

@@ -39,8 +39,9 @@ export class DirectorySource implements PatchSource {
       }
       try {
         const read = await new FileSource(file, this.options).read();
-        out.messages.push(...read.messages);
-        warnings.push(...read.warnings);
+        // Loops, not push(...spread): a file of 200,000 messages would overflow the argument stack.
+        for (const m of read.messages) out.messages.push(m);
+        for (const w of read.warnings) warnings.push(w);
         kinds.add(read.kind);
       } catch (e) {
         // One unreadable file must not hide the others' patches; it is named here instead.

@@ -17,7 +17,9 @@ export type SourceErrorCode =
   /** The file system said no (missing file, permission, a directory where a file was expected). */
   | 'unreadable'
   /** git failed on a public-inbox repository. */
-  | 'git';
+  | 'git'
+  /** `--series N` or `--message-id ID` names no series of the input. */
+  | 'selection';
 
 /** A typed, located input error. */
 export class SourceError extends Error {

@@ -1,26 +1,30 @@
 /** `kvm-review check`: the doc-versus-code audit of a kernel tree. */
 import cliProgress from 'cli-progress';
 import { auditTree } from '../../analyzers/audit.js';
+import { configureCheck } from '../../analyzers/rules/configure.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
-import { CHECK_FORMATS, type CheckFormat } from '../render/check/index.js';
-import { renderCheckText } from '../render/check/text.js';
-import { ANSI, wantsColour } from '../render/findings/ansi-style.js';
-import { PLAIN } from '../render/findings/finding-text.js';
+import { wantsColour } from '../render/findings/ansi-style.js';
 import type { Io } from './doc-command.js';
-import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { InputError, type ExitCode } from './exit-codes.js';
 import { treeArchs } from '../../analyzers/index/files.js';
 import { resolveTree } from './tree-option.js';
+import { resolveSeverityOptions } from './options-config.js';
+import type { ReviewFlags } from './options.js';
+import { emit } from './output.js';
 
-export interface CheckOptions {
+export interface CheckOptions extends ReviewFlags {
   tree?: string;
   arch: string;
-  format: CheckFormat;
+  /** A format the registry lists for check. */
+  format: string;
   cacheDir?: string;
   /** commander's --no-cache sets cache to false. */
   cache: boolean;
 }
 
 export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode> {
+  // Before the engine: a bad --severity or config file fails in milliseconds, not after indexing.
+  const review = resolveSeverityOptions(options, io.cwd);
   const tree = resolveTree(options.tree, io.cwd);
   const archs = treeArchs(tree);
   if (options.arch !== 'all' && !archs.includes(options.arch)) {
@@ -40,7 +44,6 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
         }
       : undefined,
   });
-  const style = wantsColour(Boolean(io.stdoutIsTTY)) ? ANSI : PLAIN;
-  io.stdout(options.format === 'text' ? renderCheckText(result, style) : CHECK_FORMATS[options.format](result));
-  return result.findings.some((f) => f.severity === 'error') ? EXIT.findings : EXIT.ok;
+  const configured = configureCheck(result, review.severities);
+  return emit({ type: 'check', result: configured }, options.format, { failOn: review.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)) }, io);
 }

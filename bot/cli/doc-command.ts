@@ -1,12 +1,13 @@
 /** `kvm-review doc`: print the documented lock order. */
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
-import { ORDER_FORMATS, type OrderFormat } from '../render/order/index.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import type { ExitCode } from './exit-codes.js';
+import { emit } from './output.js';
 
 export interface DocOptions {
   tree?: string;
   file?: string;
-  format: OrderFormat;
+  /** A format the registry lists for doc. */
+  format: string;
 }
 
 export interface Io {
@@ -19,9 +20,10 @@ export interface Io {
   stdoutIsTTY?: boolean;
 }
 
-export function runDoc(options: DocOptions, io: Io): ExitCode {
+export async function runDoc(options: DocOptions, io: Io): Promise<ExitCode> {
   const order = loadDocumentedOrder({ tree: options.tree, file: options.file, cwd: io.cwd });
-  io.stdout(ORDER_FORMATS[options.format](order));
+  // Exit 1 when the document contradicts itself (a cycle, an SRCU conflict): its error-severity problems.
+  const code = await emit({ type: 'order', result: order }, options.format, { failOn: 'error' }, io);
   if (options.format !== 'text') for (const n of order.notes) io.stderr(`kvm-review: note: ${n}\n`);
-  return order.problems.some((p) => p.severity === 'error') ? EXIT.findings : EXIT.ok;
+  return code;
 }

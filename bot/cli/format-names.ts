@@ -1,7 +1,10 @@
 /**
- * Output format names for the option parser, kept apart from the renderers
- * so that parsing the command line loads no renderer (remark, SARIF) a run
- * does not use. test/cli checks them against the renderer maps.
+ * Format names per command, derived from the renderer registry (which is
+ * data and dynamic imports only: reading it loads no renderer). Kept for
+ * callers that want the plain lists; new code calls formatNames().
  */
-export const CHECK_FORMAT_NAMES = ['text', 'json', 'markdown'] as const;
-export const REVIEW_FORMAT_NAMES = ['text', 'json', 'markdown', 'email', 'sarif'] as const;
+import { formatNames } from '../render/registry.js';
+
+export const CHECK_FORMAT_NAMES: readonly string[] = formatNames('check');
+export const REVIEW_FORMAT_NAMES: readonly string[] = formatNames('mbox');
+export const DOC_FORMAT_NAMES: readonly string[] = formatNames('doc');

@@ -1,56 +1,46 @@
 /** `kvm-review mbox`: review a patch series for lock-ordering bugs. */
 import { review } from '../../analyzers/review/review.js';
-import type { ReviewResult } from '../../analyzers/review/model.js';
+import { configureReview } from '../../analyzers/rules/configure.js';
 import { isKernelTree } from '../../knowledge/doc/load.js';
-import { ANSI, wantsColour } from '../render/findings/ansi-style.js';
-import { PLAIN } from '../render/findings/finding-text.js';
+import { wantsColour } from '../render/findings/ansi-style.js';
 import type { Io } from './doc-command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import type { REVIEW_FORMAT_NAMES } from './format-names.js';
+import type { ReviewResult } from '../../analyzers/review/model.js';
+import { resolveSeverityOptions } from './options-config.js';
+import type { ReviewFlags } from './options.js';
+import { emit } from './output.js';
 import { resolveTree } from './tree-option.js';
 import { toolVersion } from './version.js';
 
-export type ReviewFormat = (typeof REVIEW_FORMAT_NAMES)[number];
-
-export interface MboxOptions {
+export interface MboxOptions extends ReviewFlags {
   tree?: string;
-  format: ReviewFormat;
+  /** A format the registry lists for mbox. */
+  format: string;
   cacheDir?: string;
   cache: boolean;
+  /** --max-input, in bytes. */
+  maxInput?: number;
+  /** --series N: the N-th series of the input (1-based, as numbered in the choice). */
+  series?: number;
+  /** --message-id: the series holding this message. */
+  messageId?: string;
 }
 
-export function reviewExitCode(r: ReviewResult): ExitCode {
-  return r.patches.some((p) => p.findings.some((f) => f.severity === 'error')) ? EXIT.findings : EXIT.ok;
-}
-
-/** The renderer for a format, loaded on use (remark and the SARIF writer are not start-up costs of a text review). */
-async function renderer(format: ReviewFormat, colour: boolean): Promise<(r: ReviewResult) => string> {
-  switch (format) {
-    case 'text': {
-      const { renderReviewText } = await import('../render/review/text.js');
-      return (r) => renderReviewText(r, colour ? ANSI : PLAIN);
-    }
-    case 'json':
-      return (await import('../render/review/json.js')).renderReviewJson;
-    case 'markdown':
-      return (await import('../render/review/markdown.js')).renderReviewMarkdown;
-    case 'email': {
-      const { renderReviewEmail } = await import('../render/review/email.js');
-      return (r) => renderReviewEmail(r);
-    }
-    case 'sarif': {
-      const { renderReviewSarif } = await import('../render/review/sarif.js');
-      return (r) => renderReviewSarif(r, { toolVersion: toolVersion() });
-    }
-  }
+/** Whether any patch was reviewed: when none was, a CI gate must not read the run as clean (exit 2). */
+export function reviewedAny(r: ReviewResult): boolean {
+  return r.patches.some((p) => p.status === 'reviewed');
 }
 
 export async function runMbox(input: string, options: MboxOptions, io: Io): Promise<ExitCode> {
+  const severity = resolveSeverityOptions(options, io.cwd);
   // --tree, else the current directory when it is a kernel tree, else hunk-only review.
   const tree = options.tree ? resolveTree(options.tree, io.cwd) : isKernelTree(io.cwd) ? io.cwd : null;
-  const result = await review({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache } });
+  const read = { maxInputBytes: options.maxInput, select: { series: options.series, messageId: options.messageId } };
+  const result = await review({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache }, read });
   if (result.degraded && options.format !== 'text') io.stderr(`kvm-review: degraded: ${result.degraded}\n`);
-  const render = await renderer(options.format, wantsColour(Boolean(io.stdoutIsTTY)));
-  io.stdout(render(result));
-  return reviewExitCode(result);
+  const configured = configureReview(result, severity.severities);
+  const code = await emit({ type: 'review', result: configured }, options.format, { failOn: severity.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)), toolVersion: toolVersion() }, io);
+  if (code === EXIT.findings || reviewedAny(result)) return code;
+  io.stderr(`kvm-review: ${input}: no patch could be reviewed (${result.patches.length === 0 ? result.series.choice : 'every patch was skipped or failed; see each reason'})\n`);
+  return EXIT.usage;
 }

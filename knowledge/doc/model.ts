@@ -51,6 +51,8 @@ export interface SrcuRule extends Quote {
   allowedInReadSide: boolean;
   /** Extension: architecture scope, null for all. */
   arch: string | null;
+  /** Extension: a condition the statement puts on the rule ("except during VM creation"). */
+  condition?: string;
 }
 
 /** An entry of the "Reference" lock table. */
@@ -77,6 +79,8 @@ export interface ContextRule extends Quote {
   context: string;
   forbidden: LockClass[];
   arch: string | null;
+  /** Extension: a condition the statement puts on the rule. */
+  condition?: string;
 }
 
 /** A documented order the document itself warns about ("problematic, despite being the official ordering"). */
@@ -92,7 +96,14 @@ export interface TypeStatement extends Quote {
 }
 
 /** A sentence that looks like an ordering rule but that the reader did not understand. */
-export type Unrecognized = Quote;
+export interface Unrecognized extends Quote {
+  /**
+   * Extension: what was not understood ("wording not understood", "lock name
+   * not understood: kvm->locks[1]", a lock the rule as read does not use).
+   * Facts read from the sentence, if any, are kept in the other lists.
+   */
+  reason?: string;
+}
 
 /** A consistency problem of the document itself. */
 export interface DocProblem {

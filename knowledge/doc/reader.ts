@@ -107,10 +107,10 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
           break;
         }
         case 'srcu':
-          order.srcu.push({ lock: f.lock, allowedInReadSide: f.allowedInReadSide, arch: scope.arch, ...quote });
+          order.srcu.push({ lock: f.lock, allowedInReadSide: f.allowedInReadSide, arch: scope.arch, ...quote, ...(f.condition ? { condition: f.condition } : {}) });
           break;
         case 'context':
-          order.contexts.push({ context: f.context, forbidden: f.forbidden, arch: scope.arch, ...quote });
+          order.contexts.push({ context: f.context, forbidden: f.forbidden, arch: scope.arch, ...quote, ...(f.condition ? { condition: f.condition } : {}) });
           break;
         case 'caution':
           order.cautions.push({ outer: f.outer, inner: f.inner, ...quote });
@@ -138,7 +138,8 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       subject = c.subject;
       const quote = { line: s.line, text: s.text };
       if (c.recognized) record(c.facts, quote, c.arch ? { ...scope, arch: c.arch } : scope, block.line);
-      else if (c.orderingLike) order.unrecognized.push(quote);
+      // Partly read (a lock the rule does not use) or not read at all: say so, never drop it.
+      if (c.unread?.length || (!c.recognized && c.orderingLike)) order.unrecognized.push({ ...quote, reason: c.reason ?? 'wording not understood' });
     }
   };
 
@@ -194,6 +195,7 @@ function deriveSrcuEdges(order: DocumentedOrder): void {
       text: r.text,
       origin: 'srcu',
       srcu: r.allowedInReadSide ? 'read-side' : 'synchronize',
+      ...(r.condition ? { condition: r.condition } : {}),
     });
   }
 }

@@ -8,14 +8,14 @@
  * "unrecognised": the caller reports it, never drops it.
  */
 import type { LockClass } from '../lock-names.js';
-import { findLockRefs } from './lock-refs.js';
+import { findLockRefs, findUnreadableLockNames } from './lock-refs.js';
 
 /** What one sentence states. */
 export type Fact =
   | { kind: 'order'; outer: LockClass; inner: LockClass; condition?: string }
-  | { kind: 'srcu'; lock: LockClass; allowedInReadSide: boolean }
-  | { kind: 'context'; context: string; forbidden: LockClass[] }
-  | { kind: 'caution'; outer: LockClass; inner: LockClass }
+  | { kind: 'srcu'; lock: LockClass; allowedInReadSide: boolean; condition?: string }
+  | { kind: 'context'; context: string; forbidden: LockClass[]; condition?: string }
+  | { kind: 'caution'; outer: LockClass; inner: LockClass; condition?: string }
   | { kind: 'type'; lock: LockClass; type: string }
   | { kind: 'leaf' }
   | { kind: 'no-order' }
@@ -40,17 +40,28 @@ export interface Classified {
   orderingLike: boolean;
   /** Locks this sentence is about, for the next sentence's pronouns. */
   subject: LockClass[];
+  /**
+   * Lock names the sentence writes but its facts do not use (a lock in an
+   * aside or a trailing clause, a name that is not read as a lock). When
+   * set, the sentence is reported as not understood even if some of its
+   * facts were read: a rule never loses a lock without a word.
+   */
+  unread?: string[];
+  /** Why the sentence was not (fully) understood, for the report. */
+  reason?: string;
 }
 
 const LIST = String.raw`§\d+(?:(?:,\s*|,?\s+(?:and|or)\s+)§\d+)*`;
 const ONE = String.raw`§\d+`;
 const READ_SIDE = String.raw`inside an? (${ONE}) read-side critical section`;
 
-const ORDERING_WORDS = /\b(?:taken|take|taking|acquir\w*|held|holding|nest\w*|inside|outside|release[sd]?|SYNC|order\w*)\b/;
+const ORDERING_WORDS = /\b(?:taken|take|taking|acquir\w*|held|holding|nest\w*|inside|outside|under|release[sd]?|SYNC|order\w*|before|after)\b/;
 
 interface Pattern {
   re: RegExp;
   facts(m: RegExpExecArray, locks: LockClass[], ctx: SentenceContext): Fact[] | null;
+  /** Locks the wording names and reads without stating a rule about them ("Unlike A, B is released before ..."). */
+  mentions?(m: RegExpExecArray, locks: LockClass[]): LockClass[];
 }
 
 function listOf(group: string | undefined, locks: LockClass[]): LockClass[] {
@@ -82,7 +93,7 @@ const PATTERNS: Pattern[] = [
   {
     // "A is taken outside B", "A is taken outside B and C, though ...",
     // "A is an rwlock and is taken outside B and C", "A is taken outside of B, e.g. ..."
-    re: new RegExp(`^(${LIST}) (?:is|are) (?:an? [\\w ]+? and is )?taken outside (?:of )?(${LIST})(?:,.*)?$`),
+    re: new RegExp(`^(${LIST}) (?:is|are) (?:an? [\\w ]+? and is )?(?:taken|acquired) outside (?:of )?(${LIST})(?:,.*)?$`),
     facts: (m, locks) => orders(listOf(m[1], locks), listOf(m[2], locks)),
   },
   {
@@ -100,13 +111,28 @@ const PATTERNS: Pattern[] = [
   {
     // "A and B are taken inside C, and cannot be taken without already holding C (...)",
     // "kvm->lock is taken inside kvm->srcu, therefore SYNC cannot be called inside a kvm->lock critical section"
-    re: new RegExp(`^(${LIST}) (?:is|are) taken inside (${ONE})(?:,? and cannot be taken without already holding ${ONE}\\b.*|, therefore SYNC cannot be called inside an? ${ONE} critical section)?$`),
+    re: new RegExp(`^(${LIST}) (?:is|are) (?:taken|acquired|nested) (?:inside|under|within) (?:of )?(${ONE})(?:,? and cannot be taken without already holding ${ONE}\\b.*|, therefore SYNC cannot be called inside an? ${ONE} critical section)?$`),
     facts: (m, locks) => {
       const inner = listOf(m[1], locks);
       const outer = one(m[2], locks);
       if (outer === SRCU) return srcuRules(inner, true);
       return orders([outer], inner);
     },
+  },
+  {
+    // "A nests inside B", "A and B nest under C": B is held when A is taken
+    re: new RegExp(`^(${LIST}) nests? (?:inside|under|within) (?:of )?(${ONE})$`),
+    facts: (m, locks) => orders([one(m[2], locks)], listOf(m[1], locks)),
+  },
+  {
+    // "A is taken while holding B", "A and B are only acquired while B is held"
+    re: new RegExp(`^(${LIST}) (?:is|are|must be|may be|can be|can only be|is only|are only) (?:taken|acquired) (?:only )?while (?:holding (${ONE})|(${ONE}) is held)$`),
+    facts: (m, locks) => orders([one(m[2] ?? m[3], locks)], listOf(m[1], locks)),
+  },
+  {
+    // "A must be taken before B": A is the outer lock
+    re: new RegExp(`^(${LIST}) (?:must|should) (?:always )?be (?:taken|acquired) before (${LIST})$`),
+    facts: (m, locks) => orders(listOf(m[1], locks), listOf(m[2], locks)),
   },
   {
     // "critical sections for A and B must also take C"
@@ -137,6 +163,8 @@ const PATTERNS: Pattern[] = [
       ...(m[1] ? srcuRules([one(m[1], locks)], false) : []),
       ...(m[3] ? srcuRules([one(m[2], locks)], true) : []),
     ],
+    // "B is released before synchronize_srcu()" is read; the rule it implies is the next sentence's.
+    mentions: (m, locks) => [one(m[2], locks)],
   },
   {
     // "It can therefore be taken inside a kvm->srcu read-side critical section, for example while processing a vmexit",
@@ -203,6 +231,86 @@ export function archName(word: string): string | undefined {
   return ARCH_NAMES[word.toLowerCase()];
 }
 
+/** Try every pattern on one template: the facts, and the locks read without a fact. */
+function matchPatterns(template: string, locks: LockClass[], ctx: SentenceContext): { facts: Fact[]; mentioned: LockClass[] } | null {
+  for (const p of PATTERNS) {
+    const m = p.re.exec(template);
+    if (!m) continue;
+    const facts = p.facts(m, locks, ctx);
+    if (facts) return { facts, mentioned: p.mentions?.(m, locks) ?? [] };
+  }
+  return null;
+}
+
+const QUALIFIER = String.raw`(?:only )?(?:when|if|unless|except)\b`;
+/** "A is taken outside B when ...", "..., except during ...": the base and the qualifier. */
+const TRAILING = new RegExp(`^(.+?)(?:,\\s*|\\s+)(${QUALIFIER}.*)$`, 'i');
+/** "When ..., A is taken outside B". */
+const LEADING = new RegExp(`^(${QUALIFIER}[^,]*), (.+)$`, 'i');
+/** An example is not a condition: "..., e.g. when ...". */
+const EXAMPLE = /(?:\be\.g\.|\bi\.e\.|\bfor example|\bsuch as),?$/i;
+
+/** The readings of a template to try, most specific first: qualifier split off, whole, leading qualifier. */
+function readings(template: string): { text: string; condition?: string }[] {
+  const out: { text: string; condition?: string }[] = [];
+  const trailing = TRAILING.exec(template);
+  // The qualifier belongs to the rule only when nothing but the rule comes before it: a comma
+  // there continues a list of locks ("A, B and C when ..."), anything else is a clause of its own.
+  if (trailing?.[1] && trailing[2] && !EXAMPLE.test(trailing[1]) && /^[^,]*(?:,\s*§\d+[^,]*)*$/.test(trailing[1])) {
+    out.push({ text: trailing[1], condition: trailing[2] });
+  }
+  out.push({ text: template });
+  const leading = LEADING.exec(template);
+  if (leading?.[1] && leading[2]) out.push({ text: leading[2], condition: leading[1] });
+  return out;
+}
+
+/**
+ * Parenthesised asides ("(see kvm_vm_ioctl_create_vcpu())") say why, not
+ * what: read the sentence without them. An aside opens after white space;
+ * "f()" and "cpus_read_lock()" are names, not asides. Parentheses nest.
+ */
+function withoutAsides(template: string): string {
+  let out = '';
+  let depth = 0;
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i] ?? '';
+    if (ch === '(' && (depth > 0 || i === 0 || /\s/.test(template[i - 1] ?? ''))) {
+      // A sentence that is only an aside, "(to be written)", is read as it is.
+      if (depth === 0 && i === 0) return template;
+      depth++;
+      continue;
+    }
+    if (depth > 0) {
+      if (ch === '(') depth++;
+      else if (ch === ')') depth--;
+      continue;
+    }
+    out += ch;
+  }
+  // An aside left open is not an aside: read the sentence as written.
+  return depth > 0 ? template : out.replace(/\s+/g, ' ').replace(/\s+([,.;:])/g, '$1').trim();
+}
+
+function withCondition(facts: Fact[], condition: string | undefined): Fact[] {
+  if (!condition) return facts;
+  return facts.map((f) => (f.kind === 'order' || f.kind === 'srcu' || f.kind === 'context' || f.kind === 'caution' ? { ...f, condition } : f));
+}
+
+/** Locks the facts of a sentence use (kvm->srcu is implied by every SRCU rule). */
+function usedLocks(facts: Fact[]): Set<LockClass> {
+  const used = new Set<LockClass>();
+  for (const f of facts) {
+    if (f.kind === 'order' || f.kind === 'caution') [f.outer, f.inner].forEach((l) => used.add(l));
+    if (f.kind === 'srcu') [f.lock, SRCU].forEach((l) => used.add(l));
+    if (f.kind === 'context') f.forbidden.forEach((l) => used.add(l));
+    if (f.kind === 'type') used.add(f.lock);
+  }
+  return used;
+}
+
+const RULE_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
+
 /** Classify one sentence. */
 export function classify(sentence: string, ctx: SentenceContext): Classified {
   let text = sentence;
@@ -216,6 +324,7 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
   text = text.replace(/synchronize_srcu(?:_expedited)?\([^)]*\)/g, 'SYNC');
 
   const refs = findLockRefs(text);
+  const unreadable = findUnreadableLockNames(text);
   const locks = refs.map((r) => r.canonical);
   let template = '';
   let at = 0;
@@ -225,14 +334,27 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
   });
   template += text.slice(at);
 
-  const orderingLike = (locks.length > 0 && ORDERING_WORDS.test(template)) || locks.length > 1;
-  for (const p of PATTERNS) {
-    const m = p.re.exec(template);
-    if (!m) continue;
-    const facts = p.facts(m, locks, ctx);
-    if (!facts) continue;
+  const named = locks.length + unreadable.length;
+  const orderingLike = (named > 0 && ORDERING_WORDS.test(template)) || named > 1;
+  const bare = withoutAsides(template);
+  for (const r of readings(bare)) {
+    const found = matchPatterns(r.text, locks, ctx);
+    if (!found) continue;
+    const facts = withCondition(found.facts, r.condition);
     const subject = facts.flatMap((f) => (f.kind === 'srcu' ? [f.lock] : []));
-    return { facts, arch, recognized: true, orderingLike, subject: subject.length ? subject : locks };
+    const result: Classified = { facts, arch, recognized: true, orderingLike, subject: subject.length ? subject : locks };
+    // A rule must account for every lock the sentence names, asides and trailing clauses included.
+    if (facts.some((f) => RULE_FACTS.has(f.kind))) {
+      const used = usedLocks(facts);
+      found.mentioned.forEach((l) => used.add(l));
+      const unread = [...new Set([...refs.filter((x) => !used.has(x.canonical)).map((x) => x.written), ...unreadable])];
+      if (unread.length) {
+        result.unread = unread;
+        result.reason = `names ${unread.join(', ')}, which the rule as read does not use`;
+      }
+    }
+    return result;
   }
-  return { facts: [], arch, recognized: false, orderingLike, subject: locks };
+  const reason = unreadable.length ? `lock name${unreadable.length > 1 ? 's' : ''} not understood: ${unreadable.join(', ')}` : 'wording not understood';
+  return { facts: [], arch, recognized: false, orderingLike, subject: locks, reason };
 }

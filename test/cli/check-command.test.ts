@@ -53,14 +53,3 @@ describe('kvm-review check', () => {
     expect(noCwdTree.stderr).toMatch(/not a kernel tree; give one with --tree DIR/);
   });
 });
-
-describe('format names', () => {
-  it('the option parser offers exactly the formats the renderers provide', async () => {
-    const { CHECK_FORMAT_NAMES, REVIEW_FORMAT_NAMES } = await import('../../bot/cli/format-names.js');
-    const { CHECK_FORMATS } = await import('../../bot/render/check/index.js');
-    const { REVIEW_FORMATS } = await import('../../bot/render/review/index.js');
-    expect([...CHECK_FORMAT_NAMES].sort()).toEqual(Object.keys(CHECK_FORMATS).sort());
-    // email and sarif take options (sender, tool version) and are loaded by the mbox command itself.
-    expect([...REVIEW_FORMAT_NAMES].sort()).toEqual([...Object.keys(REVIEW_FORMATS), 'email', 'sarif'].sort());
-  });
-});

@@ -43,6 +43,20 @@ describe('ordering sentences', () => {
     expect(facts('kvm->arch.mmu_lock is an rwlock')).toEqual([{ kind: 'type', lock: 'kvm->mmu_lock', type: 'rwlock' }]);
   });
 
+  it('every wording of "B is taken while A is held" is A -> B', () => {
+    for (const s of [
+      'vcpu->mutex is taken inside kvm->lock',
+      'vcpu->mutex is acquired under kvm->lock',
+      'vcpu->mutex nests under kvm->lock',
+      'vcpu->mutex is taken while holding kvm->lock',
+      'vcpu->mutex can only be acquired while kvm->lock is held',
+      'kvm->lock must be taken before vcpu->mutex',
+      'kvm->lock is acquired outside of vcpu->mutex',
+    ]) {
+      expect({ s, facts: facts(s) }).toEqual({ s, facts: [order('kvm->lock', 'vcpu->mutex')] });
+    }
+  });
+
   it('an inline "On <arch>," scopes the sentence', () => {
     const c = classify('On x86, vcpu->mutex is taken outside kvm->arch.foo_lock', { subject: [] });
     expect(c.arch).toBe('x86');
@@ -59,6 +73,60 @@ describe('ordering sentences', () => {
     expect(classify(s, { subject: [], commentOf: { lock: 'kvm_usage_lock', protects: ['kvm_usage_count'] } }).facts).toEqual([
       order('kvm_usage_lock', 'cpus_read_lock()'),
     ]);
+  });
+});
+
+describe('qualifiers and asides', () => {
+  const cond = (outer: string, inner: string, condition: string): Fact => ({ kind: 'order', outer, inner, condition });
+
+  it('a trailing "when", "if", "unless" or "except" clause is the condition of the rule', () => {
+    expect(facts('vcpu->mutex is taken outside kvm->slots_lock when the APIC access page is inhibited')).toEqual([
+      cond('vcpu->mutex', 'kvm->slots_lock', 'when the APIC access page is inhibited'),
+    ]);
+    expect(facts('kvm->lock is taken outside vcpu->mutex and kvm->irq_lock if the VM has vCPUs')).toEqual([
+      cond('kvm->lock', 'vcpu->mutex', 'if the VM has vCPUs'),
+      cond('kvm->lock', 'kvm->irq_lock', 'if the VM has vCPUs'),
+    ]);
+    expect(facts('kvm->lock is taken outside vcpu->mutex, except during VM destruction')).toEqual([
+      cond('kvm->lock', 'vcpu->mutex', 'except during VM destruction'),
+    ]);
+    expect(facts('vcpu->mutex is taken inside kvm->lock unless the vCPU is being created')).toEqual([
+      cond('kvm->lock', 'vcpu->mutex', 'unless the vCPU is being created'),
+    ]);
+  });
+
+  it('a leading "When ...," clause too; SRCU rules keep theirs', () => {
+    expect(facts('When a VM is being destroyed, kvm->lock is taken outside vcpu->mutex')).toEqual([
+      cond('kvm->lock', 'vcpu->mutex', 'When a VM is being destroyed'),
+    ]);
+    expect(facts('kvm->slots_lock cannot be taken inside a kvm->srcu read-side critical section, except during VM creation')).toEqual([
+      { kind: 'srcu', lock: 'kvm->slots_lock', allowedInReadSide: false, condition: 'except during VM creation' },
+    ]);
+  });
+
+  it('an example or a clause of its own is not a condition', () => {
+    expect(facts('kvm->lock is taken outside vcpu->mutex, e.g. when creating vCPUs')).toEqual([order('kvm->lock', 'vcpu->mutex')]);
+    expect(facts('cpu_hotplug_lock is taken outside of kvm_lock, e.g. in callbacks, and many operations need cpu_hotplug_lock when loading a module')).toEqual([
+      order('cpus_read_lock()', 'kvm_lock'),
+    ]);
+  });
+
+  it('parenthesised asides are read past, nested ones too', () => {
+    expect(facts('kvm->lock is taken outside vcpu->mutex (see kvm_vm_ioctl_create_vcpu())')).toEqual([order('kvm->lock', 'vcpu->mutex')]);
+    expect(facts('kvm->lock is taken outside (for now) vcpu->mutex, except (rarely) during teardown')).toEqual([
+      cond('kvm->lock', 'vcpu->mutex', 'except during teardown'),
+    ]);
+  });
+
+  it('a lock named in an aside or a trailing clause that the rule does not use is reported, not dropped', () => {
+    for (const [s, unread] of [
+      ['kvm->lock is taken outside vcpu->mutex (and kvm->irq_lock)', 'kvm->irq_lock'],
+      ['kvm->slots_lock is taken outside kvm->irq_lock, though acquiring vcpu->mutex is rare', 'vcpu->mutex'],
+    ] as const) {
+      const c = classify(s, { subject: [] });
+      expect({ s, recognized: c.recognized, unread: c.unread }).toEqual({ s, recognized: true, unread: [unread] });
+      expect(c.reason).toContain(unread);
+    }
   });
 });
 
@@ -127,6 +195,28 @@ describe('other statements', () => {
 });
 
 describe('lock names', () => {
+  it('a name ending in a digit is read whole, in a list too (issue 11 §4)', () => {
+    expect(facts('kvm->lock is taken outside kvm->slots_lock, kvm->arch.pio_lock2 and vcpu->mutex')).toEqual([
+      order('kvm->lock', 'kvm->slots_lock'),
+      order('kvm->lock', 'kvm->arch.pio_lock2'),
+      order('kvm->lock', 'vcpu->mutex'),
+    ]);
+    expect(facts('vendor_lock1 is taken outside vendor_lock2')).toEqual([order('vendor_lock1', 'vendor_lock2')]);
+  });
+
+  it('a name that looks like a lock but is not read as one makes the rule not understood, and says which', () => {
+    for (const [s, name] of [
+      ['kvm->lock is taken outside kvm->locks[1]', 'kvm->locks[1]'],
+      ['vcpu->mutex is acquired outside kvm->lock_a', 'kvm->lock_a'],
+      ['kvm->lock is taken outside vcpu->mutex and kvm->arch.lock_b', 'kvm->arch.lock_b'],
+    ] as const) {
+      const c = classify(s, { subject: [] });
+      expect({ s, recognized: c.recognized && !c.unread, orderingLike: c.orderingLike }).toEqual({ s, recognized: false, orderingLike: true });
+      expect(c.reason).toContain(name);
+    }
+  });
+
+
   it('canonical classes', () => {
     expect(canonicalLock('kvm->arch.mmu_lock')).toBe('kvm->mmu_lock');
     expect(canonicalLock('cpu_hotplug_lock')).toBe('cpus_read_lock()');

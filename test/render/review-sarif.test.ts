@@ -13,7 +13,8 @@ import addFormats from 'ajv-formats';
 import type { Log, Result } from 'sarif';
 import type { ReviewFinding, ReviewResult } from '../../analyzers/review/model.js';
 import { RULES } from '../../analyzers/rules/index.js';
-import { KINDS, renderReviewSarif } from '../../bot/render/review/sarif.js';
+import { renderReviewSarif } from '../../bot/render/review/sarif.js';
+import { RULE_IDS, RULE_META } from '../../analyzers/rules/meta.js';
 import { ROOT } from '../helpers/paths.js';
 import { fixtureResult, golden, srcuDocHunkOnly, srcuDocReview } from './helpers.js';
 
@@ -130,7 +131,8 @@ describe('demo series (golden: demo-series.sarif)', () => {
     const rules = (o: Parameters<typeof renderReviewSarif>[1]) => parse(renderReviewSarif(result, o)).runs[0]?.tool.driver.rules ?? [];
     const linked = rules(OPTIONS);
     expect(linked.find((r) => r.id === 'order-inversion')?.helpUri).toBe('https://example.org/kvm-review/blob/v0.1.0/analyzers/rules/docs/order-inversion.md');
-    expect(linked.find((r) => r.id === 'doc-unsupported')?.helpUri).toBeUndefined();
+    // The doc-review kinds have pages too: every registered kind does.
+    expect(linked.find((r) => r.id === 'doc-unsupported')?.helpUri).toBe('https://example.org/kvm-review/blob/v0.1.0/analyzers/rules/docs/doc-unsupported.md');
     expect(linked.find((r) => r.id === 'undocumented-order')?.defaultConfiguration?.level).toBe('note');
     const plain = rules({ toolVersion: '0.1.0' });
     expect(plain.some((r) => r.helpUri)).toBe(false);
@@ -172,9 +174,15 @@ describe('demo series (golden: demo-series.sarif)', () => {
     ]);
   });
 
-  it('describes every kind, at the level the rule registry gives it by default', () => {
-    for (const [kind, rule] of Object.entries(RULES)) {
-      expect([kind, KINDS[kind as keyof typeof RULES].level]).toEqual([kind, rule.severity === 'info' ? 'note' : rule.severity]);
+  it('describes every kind from the rule registry, at its default level', () => {
+    for (const kind of RULE_IDS) {
+      const finding = { ...(result.patches[0]?.findings[0] as ReviewFinding), kind };
+      const one: ReviewResult = { ...result, patches: [{ ...(result.patches[0] as ReviewResult['patches'][number]), findings: [finding] }] };
+      const [rule] = parse(renderReviewSarif(one, OPTIONS)).runs[0]?.tool.driver.rules ?? [];
+      const meta = RULE_META[kind];
+      expect([kind, rule?.defaultConfiguration?.level, rule?.shortDescription?.text]).toEqual([kind, meta.severity === 'info' ? 'note' : meta.severity, meta.title]);
     }
+    // The engine's rules take their defaults from the same table.
+    for (const [kind, rule] of Object.entries(RULES)) expect([kind, rule.severity]).toEqual([kind, RULE_META[kind as keyof typeof RULES].severity]);
   });
 });

@@ -29,7 +29,7 @@ describe('demo-v1-v2.mbx: two versions, covers, replies', () => {
       { version: 1, expected: 2, sender: 'jane@example.org', patches: [[1, 'ok'], [2, 'ok']], missing: [], complete: true, hasCover: true, followUps: [1] },
     ]);
     expect(r.chosen).toBe(r.series[0]);
-    expect(r.choice).toBe('v2 (2/2, cover): the newest complete series; also present: v1 (2/2, cover)');
+    expect(r.choice).toBe('#1 v2 (2/2, cover): the newest complete series; also present: #2 v1 (2/2, cover)');
     expect(r.orphanFollowUps).toEqual([]);
     expect(r.others).toEqual([]);
   });

@@ -2,10 +2,10 @@
 import type { RootContent, TableRow } from 'mdast';
 import { u } from 'unist-builder';
 import type { CheckResult } from '../../../analyzers/findings/check-result.js';
-import { findingNodes } from '../findings/finding-markdown.js';
+import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
 
-export function renderCheckMarkdown(r: CheckResult): string {
+export function renderCheckMarkdown(r: CheckResult, options: FindingMarkdownOptions = {}): string {
   const count = (sev: string): number => r.findings.filter((f) => f.severity === sev).length;
   const header: RootContent[] = [
     u('heading', { depth: 2 as const }, [u('text', `kvm-review check: ${r.stats.archs.join(', ')}`)]),
@@ -30,7 +30,7 @@ export function renderCheckMarkdown(r: CheckResult): string {
   return stringifyMarkdown(
     u('root', [
       ...header,
-      ...r.findings.flatMap(findingNodes),
+      ...r.findings.flatMap((f) => findingNodes(f, options)),
       u('heading', { depth: 3 as const }, [u('text', 'Most frequent observed orders')]),
       table,
     ]),

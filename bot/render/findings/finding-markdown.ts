@@ -1,19 +1,24 @@
 /** One finding as mdast nodes (GitHub-flavoured), for PR comments and check reports. */
-import type { BlockContent, RootContent } from 'mdast';
+import type { BlockContent, PhrasingContent, RootContent } from 'mdast';
 import { u } from 'unist-builder';
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
 import type { AnyFinding, Finding } from '../../../analyzers/findings/model.js';
-import { chainLines, cycleLines } from './finding-text.js';
+import { evidenceLabels, ruleMeta, ruleUrl } from '../../../analyzers/rules/meta.js';
+import { chainLines, cycleLines, singular } from './finding-text.js';
 
 const ICON: Record<Finding['severity'], string> = { error: '🛑', warning: '⚠️', info: 'ℹ️' };
 
-export function findingNodes(f: AnyFinding): RootContent[] {
+export interface FindingMarkdownOptions {
+  /** Optional: absolute URI the rule pages resolve against; the kind links to its page when given. */
+  docsBaseUri?: string;
+}
+
+export function findingNodes(f: AnyFinding, options: FindingMarkdownOptions = {}): RootContent[] {
+  const meta = ruleMeta(f.kind);
+  const kind: PhrasingContent = options.docsBaseUri ? u('link', { url: ruleUrl(meta.id, options.docsBaseUri) }, [u('inlineCode', f.kind)]) : u('inlineCode', f.kind);
   const nodes: RootContent[] = [
-    u('heading', { depth: 3 as const }, [
-      u('text', `${ICON[f.severity]} ${f.severity}: `),
-      u('inlineCode', f.kind),
-      u('text', f.arch ? ` (${f.arch})` : ''),
-    ]),
+    u('heading', { depth: 3 as const }, [u('text', `${ICON[f.severity]} ${f.severity}: `), kind, u('text', f.arch ? ` (${f.arch})` : '')]),
+    u('paragraph', [u('emphasis', [u('text', meta.title)])]),
     u('paragraph', [u('text', f.message)]),
   ];
   if (f.rulePath.length) {
@@ -22,21 +27,19 @@ export function findingNodes(f: AnyFinding): RootContent[] {
   }
   const code: string[] = [];
   const site = f.sites[0];
-  if (f.kind === 'cycle' && f.cycle) code.push(...cycleLines(f.cycle, ''));
+  if (meta.cycleIsChain && f.cycle) code.push(...cycleLines(f.cycle, ''));
   else if (site) code.push(...chainLines(site, ''));
-  if (f.cycle && f.cycle.length > 1 && f.kind !== 'undocumented-order' && f.kind !== 'leaf-violation') {
+  if (f.cycle && f.cycle.length > 1 && meta.scenario) {
     code.push('', 'Possible unsafe locking scenario:', '', ...scenarioLines(scenarioOf(f.cycle)));
   }
   if (code.length) nodes.push(u('code', { lang: 'text' }, code.join('\n')));
   if (f.evidence) {
     const { against, agreeing } = f.evidence;
-    nodes.push(
-      u('paragraph', [
-        u('strong', [u('text', 'Evidence:')]),
-        u('text', ` ${against.count} site(s) ${against.label ?? `take ${f.inner} inside ${f.outer}`}; ${agreeing.count} ${agreeing.label ?? 'take it the other way'}.`),
-      ]),
-    );
+    const labels = evidenceLabels(f);
+    const side = (count: number, label: string): string => `${count} site${count === 1 ? '' : 's'} ${count === 1 ? singular(label) : label}`;
+    nodes.push(u('paragraph', [u('strong', [u('text', 'Evidence:')]), u('text', ` ${side(against.count, labels.against)}; ${side(agreeing.count, labels.agreeing)}.`)]));
   }
+  if (f.note) nodes.push(u('paragraph', [u('strong', [u('text', 'Note:')]), u('text', ` ${f.note}`)]));
   nodes.push(u('paragraph', [u('strong', [u('text', 'Suggestion:')]), u('text', ` ${f.suggestion}`)]));
   return nodes;
 }

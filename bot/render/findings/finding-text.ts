@@ -5,6 +5,7 @@
  */
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
 import type { AnyFinding, CycleLink, Finding, FindingSite } from '../../../analyzers/findings/model.js';
+import { evidenceLabels, ruleMeta } from '../../../analyzers/rules/meta.js';
 
 export interface TextStyle {
   bold(s: string): string;
@@ -39,7 +40,13 @@ function siteList(sites: FindingSite[], count: number, max = 3): string {
   return names.join(', ') + more;
 }
 
+/** The labels are written for several sites ("take X inside Y"); one site "takes". */
+export function singular(label: string): string {
+  return label.replace(/^(\S+)/, (w) => (/(s|sh|ch|x|o)$/.test(w) ? `${w}es` : `${w}s`));
+}
+
 export function findingLines(f: AnyFinding, style: TextStyle = PLAIN): string[] {
+  const meta = ruleMeta(f.kind);
   const out: string[] = [];
   const arch = f.arch ? ` [${f.arch}]` : '';
   out.push(`${style.severity(f.severity, f.severity)}: ${style.bold(f.kind)}${arch}: ${f.message}`);
@@ -48,7 +55,7 @@ export function findingLines(f: AnyFinding, style: TextStyle = PLAIN): string[] 
     for (const r of f.rulePath) out.push(`    locking.rst:${r.line}  "${r.text}"`);
   }
   const first = f.sites[0];
-  if (f.kind === 'cycle' && f.cycle) {
+  if (meta.cycleIsChain && f.cycle) {
     out.push('  the dependency chain:');
     out.push(...cycleLines(f.cycle));
   } else if (first && first.chain.length > 1) {
@@ -59,16 +66,13 @@ export function findingLines(f: AnyFinding, style: TextStyle = PLAIN): string[] 
   }
   if (f.evidence) {
     const { against, agreeing } = f.evidence;
+    const labels = evidenceLabels(f);
     const plural = (n: number): string => `${n} site${n === 1 ? '' : 's'}`;
-    // Labels are written for several sites ("take X inside Y"); one site takes the singular verb.
-    const what = (side: typeof against, fallback: string): string => {
-      const text = side.label ?? fallback;
-      return side.count === 1 ? text.replace(/^(take|call)\b/, '$1s') : text;
-    };
-    const line = `  evidence: ${plural(against.count)} ${what(against, `take ${f.inner} inside ${f.outer}`)} (${siteList(against.sites, against.count)})`;
-    out.push(agreeing.count ? `${line}; ${plural(agreeing.count)} ${what(agreeing, 'take it the other way')} (${siteList(agreeing.sites, agreeing.count)})` : `${line}; none ${agreeing.label ?? 'take it the other way'}`);
+    const what = (count: number, label: string): string => (count === 1 ? singular(label) : label);
+    const line = `  evidence: ${plural(against.count)} ${what(against.count, labels.against)} (${siteList(against.sites, against.count)})`;
+    out.push(agreeing.count ? `${line}; ${plural(agreeing.count)} ${what(agreeing.count, labels.agreeing)} (${siteList(agreeing.sites, agreeing.count)})` : `${line}; none ${labels.agreeing}`);
   }
-  if (f.cycle && f.cycle.length > 1 && (f.kind === 'order-inversion' || f.kind === 'srcu-violation' || f.kind === 'cycle')) {
+  if (f.cycle && f.cycle.length > 1 && meta.scenario) {
     out.push('', '  Possible unsafe locking scenario:', '');
     out.push(...scenarioLines(scenarioOf(f.cycle)).map((l) => `  ${l}`));
   }

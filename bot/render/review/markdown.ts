@@ -2,10 +2,10 @@
 import type { RootContent } from 'mdast';
 import { u } from 'unist-builder';
 import type { ReviewResult } from '../../../analyzers/review/model.js';
-import { findingNodes } from '../findings/finding-markdown.js';
+import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
 
-export function renderReviewMarkdown(r: ReviewResult): string {
+export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOptions = {}): string {
   const nodes: RootContent[] = [
     u('heading', { depth: 2 as const }, [u('text', `kvm-review: ${r.series.subject} (v${r.series.version})`)]),
   ];
@@ -17,7 +17,7 @@ export function renderReviewMarkdown(r: ReviewResult): string {
     if (p.status === 'reviewed' && p.findings.length === 0) nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
     for (const f of p.findings) {
       nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`)]));
-      nodes.push(...findingNodes(f));
+      nodes.push(...findingNodes(f, options));
     }
   }
   return stringifyMarkdown(u('root', nodes));

@@ -13,7 +13,9 @@
 import type * as Sarif from 'sarif';
 import type { FindingSite, Severity } from '../../../analyzers/findings/model.js';
 import type { ChainStep } from '../../../analyzers/order/model.js';
-import type { ReviewFinding, ReviewKind, ReviewResult } from '../../../analyzers/review/model.js';
+import type { ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
+import { evidenceLabels, ruleMeta, rulePage, ruleUrl } from '../../../analyzers/rules/meta.js';
+import { singular } from '../findings/finding-text.js';
 
 export interface ReviewSarifOptions {
   /** Required: kvm-review's version, for tool.driver.version. */
@@ -36,90 +38,6 @@ export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
 const DOC_FILE = 'Documentation/virt/kvm/locking.rst';
 
-interface KindInfo {
-  name: string;
-  short: string;
-  full: string;
-  /** The level a finding of this kind has unless configured otherwise (the rule registry's severity). */
-  level: Sarif.ReportingConfiguration.level;
-  /** An engine rule with a page under analyzers/rules/docs/; the doc-review kinds have none yet. */
-  page: boolean;
-}
-
-/** Exhaustive over ReviewKind, so a new kind fails to compile until it is described here. */
-export const KINDS: Record<ReviewKind, KindInfo> = {
-  'order-inversion': {
-    name: 'OrderInversion',
-    short: 'A lock is taken inside a lock that locking.rst orders after it.',
-    full: 'Code takes lock B while holding lock A, where Documentation/virt/kvm/locking.rst puts B before A, in one statement or through a chain of statements. Another CPU following the documented order deadlocks against it.',
-    level: 'error',
-    page: true,
-  },
-  'srcu-violation': {
-    name: 'SrcuViolation',
-    short: 'A lock is taken inside a kvm->srcu reader while synchronize_srcu() runs under it.',
-    full: 'A lock is taken inside a kvm->srcu read-side critical section although synchronize_srcu(&kvm->srcu) is called while that lock is held (documented in locking.rst or seen in the code): the reader waits for the lock, the lock holder waits for the reader.',
-    level: 'error',
-    page: true,
-  },
-  cycle: {
-    name: 'LockCycle',
-    short: 'The documented and observed lock orders together form a cycle.',
-    full: 'A cycle through the documented order and at least two orders observed in the code: each CPU of the scenario holds one lock of the cycle and waits for the next.',
-    level: 'error',
-    page: true,
-  },
-  'undocumented-order': {
-    name: 'UndocumentedOrder',
-    short: 'Code nests two documented locks that locking.rst does not order.',
-    full: 'Code nests two locks that Documentation/virt/kvm/locking.rst names, but the document orders them neither way: an order the code relies on that nobody wrote down.',
-    level: 'note',
-    page: true,
-  },
-  'leaf-violation': {
-    name: 'LeafViolation',
-    short: 'A lock is taken inside a lock that locking.rst says is a leaf.',
-    full: 'locking.rst says everything not in its order is a leaf: no other lock is taken inside the critical section. Code takes a lock inside such a leaf.',
-    level: 'warning',
-    page: true,
-  },
-  'doc-stale': {
-    name: 'DocStale',
-    short: 'locking.rst names a lock that no code takes.',
-    full: 'A lock named in Documentation/virt/kvm/locking.rst (a statement or the lock table) that no indexed code of the architecture takes, asserts or releases.',
-    level: 'warning',
-    page: true,
-  },
-  'doc-contradicted': {
-    name: 'DocContradicted',
-    short: 'A new locking.rst rule is contradicted by code in the tree.',
-    full: 'The patch adds or changes a statement in Documentation/virt/kvm/locking.rst that code sites in the tree contradict. Check the rule against the code before believing either: the fix may belong in the code.',
-    level: 'error',
-    page: false,
-  },
-  'doc-unsupported': {
-    name: 'DocUnsupported',
-    short: 'No code follows a new locking.rst rule.',
-    full: 'The patch adds a statement to Documentation/virt/kvm/locking.rst that no indexed code site follows.',
-    level: 'warning',
-    page: false,
-  },
-  'doc-conflict': {
-    name: 'DocConflict',
-    short: 'A locking.rst change makes the documented order contradict itself.',
-    full: 'With the patch, the documented order in Documentation/virt/kvm/locking.rst is cyclic or a lock is both allowed and forbidden inside a kvm->srcu reader.',
-    level: 'error',
-    page: false,
-  },
-  'doc-removed': {
-    name: 'DocRemoved',
-    short: 'A removed locking.rst rule is still relied on by code.',
-    full: 'The patch removes a statement from Documentation/virt/kvm/locking.rst that code sites in the tree still follow.',
-    level: 'warning',
-    page: false,
-  },
-};
-
 const LEVEL: Record<Severity, Sarif.Result.level> = { error: 'error', warning: 'warning', info: 'note' };
 
 /** A message as a sentence: capitalised unless it starts with an identifier (`kvm->lock`), closed with a period. */
@@ -130,11 +48,6 @@ function sentence(s: string): string {
 }
 
 /** A repository-relative path as a URI reference: each segment percent-encoded, the slashes kept. */
-/** The labels are written for several sites ("take X inside Y"); one site "takes". */
-function singular(label: string): string {
-  return label.replace(/^(\S+)/, (w) => (/(s|sh|ch|x|o)$/.test(w) ? `${w}es` : `${w}s`));
-}
-
 function uriOf(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
@@ -146,20 +59,20 @@ function physical(file: string, line: number): Sarif.PhysicalLocation {
   return loc;
 }
 
-function rulesOf(kinds: ReviewKind[], o: ReviewSarifOptions): Sarif.ReportingDescriptor[] {
+/** One reporting descriptor per kind present, from the rule registry. */
+function rulesOf(kinds: string[], o: ReviewSarifOptions): Sarif.ReportingDescriptor[] {
   return kinds.map((kind) => {
-    const k = KINDS[kind];
-    const page = `analyzers/rules/docs/${kind}.md`;
+    const k = ruleMeta(kind);
     const rule: Sarif.ReportingDescriptor = {
-      id: kind,
+      id: k.id,
       name: k.name,
-      shortDescription: { text: k.short },
-      fullDescription: { text: k.full },
-      defaultConfiguration: { level: k.level },
-      properties: { tags: kind.startsWith('doc-') ? ['locking', 'documentation'] : ['locking', 'deadlock'] },
+      shortDescription: { text: k.title },
+      fullDescription: { text: k.description },
+      defaultConfiguration: { level: LEVEL[k.severity] },
+      properties: { tags: k.subject === 'documentation' ? ['locking', 'documentation'] : ['locking', 'deadlock'] },
     };
-    if (k.page && o.docsBaseUri) rule.helpUri = new URL(page, o.docsBaseUri).href;
-    else if (k.page) rule.help = { text: `See ${page} in the kvm-review sources.` };
+    if (o.docsBaseUri) rule.helpUri = ruleUrl(k.id, o.docsBaseUri);
+    else rule.help = { text: `See ${rulePage(k.id)} in the kvm-review sources.` };
     return rule;
   });
 }
@@ -179,7 +92,7 @@ function flowLocations(chain: ChainStep[]): Sarif.ThreadFlowLocation[] {
 }
 
 function codeFlows(f: ReviewFinding): Sarif.CodeFlow[] {
-  if (f.kind === 'cycle' && f.cycle) {
+  if (ruleMeta(f.kind).cycleIsChain && f.cycle) {
     // lockdep's scenario: CPU i holds link i's outer lock and waits for its inner one.
     const threads: Sarif.ThreadFlow[] = [];
     f.cycle.forEach((link, cpu) => {
@@ -209,8 +122,9 @@ function relatedLocations(f: ReviewFinding, docInTree: boolean): Sarif.Location[
     for (const s of sites) add(s.file, s.line, `${s.function}() ${singular(label)}`);
   };
   if (f.evidence) {
-    side(f.evidence.against.sites, f.evidence.against.label ?? (f.kind.startsWith('doc-') ? 'contradict the statement' : `take ${f.inner ?? '?'} inside ${f.outer ?? '?'}`));
-    side(f.evidence.agreeing.sites, f.evidence.agreeing.label ?? (f.kind.startsWith('doc-') ? 'follow the statement' : 'take them the other way round'));
+    const labels = evidenceLabels(f);
+    side(f.evidence.against.sites, labels.against);
+    side(f.evidence.agreeing.sites, labels.agreeing);
   }
   side(f.sites, 'take the order the finding is about');
   return out;
@@ -227,7 +141,7 @@ function messageOf(f: ReviewFinding): string {
   return parts.join(' ');
 }
 
-function resultOf(f: ReviewFinding, kinds: ReviewKind[], docInTree: boolean): Sarif.Result {
+function resultOf(f: ReviewFinding, kinds: string[], docInTree: boolean): Sarif.Result {
   const properties: Sarif.PropertyBag = { patchIndex: f.patch.index, patchSubject: f.patch.subject, placement: f.placement };
   if (f.outer) properties.outerClass = f.outer;
   if (f.inner) properties.innerClass = f.inner;

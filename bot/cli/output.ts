@@ -1,0 +1,15 @@
+/** The last step of every command: the result through the registry's renderer, onto stdout; the exit code it earns. */
+import type { Rendered, RenderOptions } from '../render/model.js';
+import { formatsFor, loadRenderer } from '../render/registry.js';
+import type { Io } from './doc-command.js';
+import { InputError, type ExitCode } from './exit-codes.js';
+
+export async function emit(input: Rendered, format: string, options: RenderOptions, io: Io): Promise<ExitCode> {
+  const renderer = await loadRenderer(format, input.type);
+  if (!renderer) {
+    throw new InputError(`--format ${format} does not render a ${input.type} result; one of ${formatsFor(input.type).map((f) => f.name).join(', ')}`);
+  }
+  const { output, exitCode } = renderer.render(input, options);
+  io.stdout(output);
+  return exitCode;
+}
