@@ -8,14 +8,12 @@
 import type { RootContent, TableRow } from 'mdast';
 import { u } from 'unist-builder';
 import type { ReviewFinding } from '../../analyzers/review/model.js';
+import { isRuleId, ruleUrl } from '../../analyzers/rules/meta.js';
 import { findingNodes } from '../render/findings/finding-markdown.js';
 import { stringifyMarkdown } from '../render/markdown.js';
 
-/** Rule kinds with a page under analyzers/rules/docs/. */
-const RULE_PAGES = new Set(['order-inversion', 'srcu-violation', 'cycle', 'undocumented-order', 'leaf-violation', 'doc-stale']);
-
-/** Where rule pages are linked from; the App's setting KVM_REVIEW_RULES_URL overrides it. */
-export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/main/analyzers/rules/docs/';
+/** The repository rule pages are linked in (its blob URL at a branch or tag); the App's setting KVM_REVIEW_RULES_URL overrides it. */
+export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/main/';
 
 const FP = /<!-- kvm-review:fp=([0-9a-f]+) -->/;
 const FIXED = /<!-- kvm-review:fixed=([0-9a-f]+) -->/;
@@ -55,7 +53,7 @@ export interface BodyOptions {
 /** One finding as a line comment. */
 export function findingComment(f: ReviewFinding, opts: BodyOptions): string {
   const nodes: RootContent[] = [...findingNodes(f)];
-  if (RULE_PAGES.has(f.kind)) nodes.push(u('paragraph', [u('link', { url: `${opts.rulesUrl}${f.kind}.md` }, [u('text', `Rule: ${f.kind}`)])]));
+  if (isRuleId(f.kind)) nodes.push(u('paragraph', [u('link', { url: ruleUrl(f.kind, opts.rulesUrl) }, [u('text', `Rule: ${f.kind}`)])]));
   const markers = [fingerprintMarker(f.fingerprint), ...(opts.patchId ? [`<!-- kvm-review:patch-id=${opts.patchId} -->`] : [])];
   return `${markers.join('\n')}\n${stringifyMarkdown(u('root', nodes))}`;
 }

@@ -5,6 +5,9 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import type { Severity } from '../../analyzers/findings/model.js';
+import { RULE_IDS } from '../../analyzers/rules/meta.js';
+import { FAIL_LEVELS, SEVERITIES, type FailLevel, type SeverityConfig } from '../../analyzers/rules/severity.js';
 
 /** The path Probot's `context.config(CONFIG_FILE)` reads, under `.github/`. */
 export const CONFIG_FILE = 'kvm-review.yml';
@@ -13,45 +16,59 @@ export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
 /** GitHub: "Unprocessable Entity ... comments: too many" past 30 comments in one review (reviewdog keeps the same cap). */
 export const GITHUB_MAX_REVIEW_COMMENTS = 30;
 
-const SEVERITY = z.enum(['error', 'warning', 'info', 'off']);
-const KINDS = [
-  'order-inversion',
-  'srcu-violation',
-  'cycle',
-  'undocumented-order',
-  'leaf-violation',
-  'doc-stale',
-  'doc-contradicted',
-  'doc-unsupported',
-  'doc-conflict',
-  'doc-removed',
-] as const;
-
+/**
+ * The file's keys are spelled as the CLI's `.kvm-review.yml` spells its own
+ * (`severity`, `fail-on`), with the same values; the App adds its keys in
+ * the same kebab-case.
+ */
 export const configSchema = z
   .object({
-    /** The review's event: COMMENT (default) or REQUEST_CHANGES when a finding reaches `failOn`. */
-    reviewEvent: z.enum(['COMMENT', 'REQUEST_CHANGES']).default('COMMENT'),
+    /** The review's event: COMMENT (default) or REQUEST_CHANGES when a finding reaches `fail-on`. */
+    'review-event': z.enum(['COMMENT', 'REQUEST_CHANGES']).default('COMMENT'),
     /** The check run fails when a finding is at least this severe; `never` keeps it green. */
-    failOn: z.enum(['error', 'warning', 'info', 'never']).default('error'),
-    /** Per-kind severity; `off` drops the kind. */
-    severity: z.partialRecord(z.enum(KINDS), SEVERITY).default({}),
+    'fail-on': z.enum(FAIL_LEVELS as [FailLevel, ...FailLevel[]]).default('error'),
+    /** Per-kind severity, as the CLI's --severity KIND=LEVEL. */
+    severity: z.partialRecord(z.enum(RULE_IDS), z.enum(SEVERITIES as [Severity, ...Severity[]])).default({}),
     /** Review draft pull requests too. */
     drafts: z.boolean().default(false),
     /** Line comments per review, at most GitHub's cap; the rest go to the review body. */
-    maxComments: z.number().int().min(0).max(GITHUB_MAX_REVIEW_COMMENTS).default(GITHUB_MAX_REVIEW_COMMENTS),
+    'max-comments': z.number().int().min(0).max(GITHUB_MAX_REVIEW_COMMENTS).default(GITHUB_MAX_REVIEW_COMMENTS),
     /** Architectures whose findings are posted (`all`, or names such as x86, arm64). */
     archs: z.union([z.literal('all'), z.array(z.string().regex(/^[a-z0-9_]+$/)).min(1)]).default('all'),
-    /** Findings in files under these paths (prefixes or globs with `*`/`**`) are not posted. */
-    ignorePaths: z.array(z.string().min(1)).default([]),
+    /** Findings in files under these paths (directory prefixes, or globs with `*`/`**`) are not posted. */
+    'ignore-paths': z.array(z.string().min(1)).default([]),
     /** Branches whose pushes are reviewed as a series (names or globs). */
-    pushBranches: z.array(z.string().min(1)).default([]),
+    'push-branches': z.array(z.string().min(1)).default([]),
   })
   .strict();
 
-export type RepoConfig = z.infer<typeof configSchema>;
+/** The validated configuration, in the code's spelling. */
+export interface RepoConfig {
+  reviewEvent: 'COMMENT' | 'REQUEST_CHANGES';
+  failOn: FailLevel;
+  severity: SeverityConfig;
+  drafts: boolean;
+  maxComments: number;
+  archs: 'all' | string[];
+  ignorePaths: string[];
+  pushBranches: string[];
+}
+
+function fromFile(d: z.infer<typeof configSchema>): RepoConfig {
+  return {
+    reviewEvent: d['review-event'],
+    failOn: d['fail-on'],
+    severity: d.severity as SeverityConfig,
+    drafts: d.drafts,
+    maxComments: d['max-comments'],
+    archs: d.archs,
+    ignorePaths: d['ignore-paths'],
+    pushBranches: d['push-branches'],
+  };
+}
 
 /** The configuration of a repository without `.github/kvm-review.yml`. */
-export const DEFAULT_CONFIG: RepoConfig = configSchema.parse({});
+export const DEFAULT_CONFIG: RepoConfig = fromFile(configSchema.parse({}));
 
 /** A configuration that cannot be used; `message` names the key and, when known, the line. */
 export class ConfigError extends Error {
@@ -70,7 +87,7 @@ export class ConfigError extends Error {
 /** Validates what `context.config` returned; `raw` (the file's text) lets the error name the line. */
 export function validateConfig(value: unknown, raw: string | null = null): RepoConfig {
   const parsed = configSchema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return fromFile(parsed.data);
   const issue = parsed.error.issues[0];
   const path = (issue?.path ?? []).map(String);
   // An unknown key is reported at the key itself.

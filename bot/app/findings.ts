@@ -5,6 +5,7 @@
  * diff), and the diff's RIGHT-side lines.
  */
 import type { PatchReview, ReviewFinding, ReviewResult } from '../../analyzers/review/model.js';
+import { applySeverity } from '../../analyzers/rules/severity.js';
 import { isIgnored, type RepoConfig } from './config.js';
 import type { DiffLines, PlacedFinding } from './plan.js';
 
@@ -19,11 +20,9 @@ export function lineText(p: PatchReview, file: string, line: number): string | n
 
 /** The repository's view of a finding: its severity, or null when configured away. */
 export function configured(f: ReviewFinding, config: RepoConfig): ReviewFinding | null {
-  const sev = config.severity[f.kind as keyof RepoConfig['severity']];
-  if (sev === 'off') return null;
   if (config.archs !== 'all' && f.arch !== null && !config.archs.includes(f.arch)) return null;
   if (isIgnored(config, f.file)) return null;
-  return sev ? { ...f, severity: sev } : f;
+  return applySeverity(f, config.severity);
 }
 
 /** Every finding of the result, configured and placed. */

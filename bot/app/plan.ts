@@ -13,6 +13,7 @@
  *   others are never touched, and nothing is ever deleted.
  */
 import type { ReviewFinding } from '../../analyzers/review/model.js';
+import { fails } from '../../analyzers/rules/severity.js';
 import { checkSummary, findingComment, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
 import type { RepoConfig } from './config.js';
 
@@ -92,7 +93,7 @@ const LEVEL: Record<ReviewFinding['severity'], AnnotationLevel> = { error: 'fail
 
 /** Whether a finding reaches the configured failure threshold. */
 export function reaches(f: Pick<ReviewFinding, 'severity'>, failOn: RepoConfig['failOn']): boolean {
-  return failOn !== 'never' && RANK[f.severity] <= RANK[failOn];
+  return fails(f.severity, failOn);
 }
 
 /** The check run for a set of findings. */

@@ -18,7 +18,7 @@ export interface AppSettings {
   maxLines: number;
   /** KVM_REVIEW_MAX_COMMITS: commits of a pull request or a push past which it is not reviewed. */
   maxCommits: number;
-  /** KVM_REVIEW_RULES_URL: where rule pages are linked (ends in '/'). */
+  /** KVM_REVIEW_RULES_URL: the kvm-review repository's blob URL rule pages are linked under (ends in '/'). */
   rulesUrl: string;
 }
 

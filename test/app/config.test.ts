@@ -10,12 +10,12 @@ describe('the repository configuration', () => {
 
   it('reads every key', () => {
     const c = parseConfigText(
-      ['reviewEvent: REQUEST_CHANGES', 'failOn: warning', 'severity:', '  undocumented-order: off', '  cycle: warning', 'drafts: true', 'maxComments: 5', 'archs: [x86]', 'ignorePaths: [arch/arm64/]', 'pushBranches: [queue, "next-*"]', ''].join('\n'),
+      ['review-event: REQUEST_CHANGES', 'fail-on: warning', 'severity:', '  undocumented-order: warning', '  cycle: warning', 'drafts: true', 'max-comments: 5', 'archs: [x86]', 'ignore-paths: [arch/arm64/]', 'push-branches: [queue, "next-*"]', ''].join('\n'),
     );
     expect(c).toEqual({
       reviewEvent: 'REQUEST_CHANGES',
       failOn: 'warning',
-      severity: { 'undocumented-order': 'off', cycle: 'warning' },
+      severity: { 'undocumented-order': 'warning', cycle: 'warning' },
       drafts: true,
       maxComments: 5,
       archs: ['x86'],
@@ -42,16 +42,16 @@ describe('the repository configuration', () => {
   });
 
   it('an unknown key names itself', () => {
-    const e = bad('failOn: error\nmaxComment: 3\n');
-    expect([e.key, e.line]).toEqual(['maxComment', 2]);
+    const e = bad('fail-on: error\nmax-comment: 3\n');
+    expect([e.key, e.line]).toEqual(['max-comment', 2]);
   });
 
   it('more comments than GitHub allows in a review is refused', () => {
-    expect(bad('maxComments: 31\n').key).toBe('maxComments');
+    expect(bad('max-comments: 31\n').key).toBe('max-comments');
   });
 
   it('broken YAML names its line', () => {
-    const e = bad('failOn: error\narchs: [x86\n');
+    const e = bad('fail-on: error\narchs: [x86\n');
     expect(e.line).not.toBeNull();
     expect(e.message).toMatch(/not valid YAML/);
   });

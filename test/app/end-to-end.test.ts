@@ -31,7 +31,7 @@ beforeAll(async () => {
   // Lines after the anchor's `return -EINTR;`.
   bug = commitEdit(dir, FILE, insertAfter(ANCHOR, BUG, 1), 'KVM: take kvm->lock in the vCPU ioctl');
   gh = new FakeGitHub(dir);
-  gh.config = 'pushBranches: [queue]\n';
+  gh.config = 'push-branches: [queue]\n';
   const host = await gh.start();
   app = new AppServer(host, { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-app-cache-')) });
   await app.start();

@@ -6,7 +6,7 @@ import { planReview, type ExistingComment, type PlanInput } from '../../bot/app/
 import { diffOf, finding, placed } from './helpers.js';
 
 const HEAD = 'c0ffee0000000000000000000000000000000001';
-const RULES = 'https://example.org/rules/';
+const RULES = 'https://example.org/kvm-review/';
 
 function input(over: Partial<PlanInput>): PlanInput {
   const findings = over.findings ?? [];
@@ -26,7 +26,7 @@ describe('planReview', () => {
     expect(c).toMatchObject({ path: f.file, line: f.line, side: 'RIGHT' });
     expect(markerOf(c?.body)).toBe(f.fingerprint);
     expect(c?.body).toContain('kvm->lock is taken outside vcpu->mutex');
-    expect(c?.body).toContain(`${RULES}order-inversion.md`);
+    expect(c?.body).toContain(`${RULES}analyzers/rules/docs/order-inversion.md`);
     expect(plan.review?.event).toBe('COMMENT');
     expect(plan.check.conclusion).toBe('failure');
   });
