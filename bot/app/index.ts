@@ -4,7 +4,10 @@
  * time, the newest head per pull request or branch. Events the App itself
  * caused are ignored.
  */
+import { join } from 'node:path';
 import type { Context, Probot } from 'probot';
+import { ApiTree } from './api-tree.js';
+import { CheckoutTree } from './checkout-tree.js';
 import type { ApplicationFunction } from 'probot';
 import { CONFIG_FILE, CONFIG_PATH, ConfigError, validateConfig, type RepoConfig } from './config.js';
 import { reviewPullRequest, type JobDeps, type PullRequestJob } from './pull-request.js';
@@ -44,6 +47,10 @@ export interface AppOptions {
   scheduler?: Scheduler;
   /** The App's bot login when known (an Action's is github-actions[bot]); else asked of GitHub once. */
   botLogin?: string;
+  /** A local repository holding the base commits (the Action's checkout); unset: the API tree. */
+  checkout?: string;
+  /** Handlers wait for the review (the Action's process must not exit before it); the server answers at once. */
+  awaitJobs?: boolean;
 }
 
 /** The Probot application function. */
@@ -58,16 +65,21 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
         .then((r) => `${r.data?.slug ?? 'kvm-review'}[bot]`);
       return login;
     };
+    // The server answers the delivery at once (GitHub gives a webhook 10 s); the Action waits.
+    const settle = async (job: Promise<void>): Promise<void> => {
+      if (opts.awaitJobs) await job;
+    };
     const deps = (context: Context, superseded: () => boolean): JobDeps => ({
       octokit: context.octokit as unknown as Octokit,
       settings: opts.settings,
       config: () => loadConfig(context),
       botLogin,
+      tree: (commit) => (opts.checkout ? new CheckoutTree(opts.checkout, commit, join(opts.settings.cacheDir, 'git')) : new ApiTree(context.octokit as unknown as Octokit, context.repo(), commit, join(opts.settings.cacheDir, 'git'))),
       superseded,
     });
-    const queuePr = (context: Context, job: PullRequestJob): void => {
+    const queuePr = (context: Context, job: PullRequestJob): Promise<void> => {
       const key = `pr:${job.repo.owner}/${job.repo.repo}#${job.number}`;
-      void scheduler.submit(key, async (superseded) => {
+      return scheduler.submit(key, async (superseded) => {
         const outcome = await reviewPullRequest(deps(context, superseded), job);
         app.log.info({ key, head: job.headSha, outcome }, 'kvm-review: pull request');
       });
@@ -75,7 +87,7 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
 
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], async (context) => {
       const pr = context.payload.pull_request;
-      queuePr(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: Boolean(pr.draft) });
+      await settle(queuePr(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: Boolean(pr.draft) }));
     });
 
     app.on('issue_comment.created', async (context) => {
@@ -89,7 +101,7 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
       }
       const { data: pr } = await context.octokit.rest.pulls.get({ ...context.repo(), pull_number: issue.number });
       // A recheck is explicit: drafts are reviewed too.
-      queuePr(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: false });
+      await settle(queuePr(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: false }));
     });
 
     app.on('push', async (context) => {
@@ -97,17 +109,23 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
       if (p.deleted || !p.ref.startsWith('refs/heads/')) return;
       const job: PushJob = { repo: context.repo(), branch: p.ref.slice('refs/heads/'.length), before: p.before, after: p.after, defaultBranch: p.repository.default_branch ?? 'master' };
       const key = `push:${job.repo.owner}/${job.repo.repo}:${job.branch}`;
-      void scheduler.submit(key, async (superseded) => {
-        const outcome = await reviewPush(deps(context, superseded), job);
-        app.log.info({ key, after: job.after, outcome }, 'kvm-review: push');
-      });
+      await settle(
+        scheduler.submit(key, async (superseded) => {
+          const outcome = await reviewPush(deps(context, superseded), job);
+          app.log.info({ key, after: job.after, outcome }, 'kvm-review: push');
+        }),
+      );
     });
 
-    // What the queue is doing, for operators and the end-to-end test.
-    addHandler?.((req, res) => {
-      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/kvm-review/status') return false;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ idle: scheduler.idle(), ...scheduler.counts }));
-      return true;
-    });
+    // What the queue is doing, for operators and the end-to-end test. Only a server has routes (not the Action, not Probot.receive in tests).
+    try {
+      addHandler((req, res) => {
+        if (req.method !== 'GET' || req.url?.split('?')[0] !== '/kvm-review/status') return false;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ idle: scheduler.idle(), ...scheduler.counts }));
+        return true;
+      });
+    } catch {
+      // No server instance: nothing to route.
+    }
   };
 }

@@ -12,7 +12,7 @@
  * 7. plan, then publish (a newer head supersedes: nothing posted).
  */
 import { join } from 'node:path';
-import { ApiTree } from './api-tree.js';
+import type { BaseTree } from './checkout-tree.js';
 import { ConfigError, type RepoConfig } from './config.js';
 import { reviewCommits } from './engine.js';
 import { diffLines, placedFindings, reviewNotes } from './findings.js';
@@ -35,6 +35,8 @@ export interface JobDeps {
   config: () => Promise<RepoConfig>;
   /** The login of the App's bot user: whose comments are the App's. */
   botLogin: () => Promise<string>;
+  /** The tree of a base commit: through the API, or read from a local repository (the Action's checkout). */
+  tree: (commit: string) => BaseTree;
   /** True once a newer head superseded this job. */
   superseded: () => boolean;
 }
@@ -75,7 +77,7 @@ export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Pro
       return 'too-large';
     }
     // 4.
-    const tree = new ApiTree(octokit, repo, job.baseSha, join(settings.cacheDir, 'git'));
+    const tree = deps.tree(job.baseSha);
     if (!(await tree.isKernelTree())) {
       await neutral(deps, repo, headSha, 'Not a kernel tree', `The base commit ${job.baseSha} has no Documentation/virt/kvm/locking.rst and virt/kvm/kvm_main.c: kvm-review reviews kernel trees with KVM only.`, checkRunId);
       return 'not-kernel';

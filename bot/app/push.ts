@@ -9,7 +9,6 @@
  */
 import { join } from 'node:path';
 import type { FileDiff } from '../../analyzers/series/model.js';
-import { ApiTree } from './api-tree.js';
 import { findingComment, markerOf, patchIdOf } from './comment.js';
 import { ConfigError, matchesGlob, type RepoConfig } from './config.js';
 import { reviewCommits } from './engine.js';
@@ -72,7 +71,7 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       await publishCheck(octokit, repo, after, planCheck([], [], config, settings.rulesUrl), { checkRunId, superseded: deps.superseded });
       return 'empty';
     }
-    const tree = new ApiTree(octokit, repo, cmp.merge_base_commit.sha, join(settings.cacheDir, 'git'));
+    const tree = deps.tree(cmp.merge_base_commit.sha);
     if (!(await tree.isKernelTree())) {
       await neutral(deps, repo, after, 'Not a kernel tree', `The base commit ${cmp.merge_base_commit.sha} has no Documentation/virt/kvm/locking.rst and virt/kvm/kvm_main.c.`, checkRunId);
       return 'not-kernel';

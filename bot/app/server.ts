@@ -8,11 +8,12 @@
  */
 import { run } from 'probot';
 import { kvmReviewApp } from './index.js';
+import { AppOctokit } from './octokit.js';
 import { readSettings } from './settings.js';
 
 try {
   const settings = readSettings();
-  await run(kvmReviewApp({ settings }));
+  await run(kvmReviewApp({ settings }), { Octokit: AppOctokit });
 } catch (e) {
   console.error(`kvm-review: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(2);

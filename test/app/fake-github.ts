@@ -71,7 +71,7 @@ export class FakeGitHub {
   /** `.github/kvm-review.yml`, or null for none. */
   config: string | null = null;
   /** Answers to force, by "METHOD /path" prefix: status codes used once each, in order. */
-  readonly failures = new Map<string, { status: number; headers?: Record<string, string> }[]>();
+  readonly failures = new Map<string, { status: number; headers?: Record<string, string>; message?: string }[]>();
   private nextId = 1000;
   private server: Server | null = null;
 
@@ -129,8 +129,8 @@ export class FakeGitHub {
     this.requests.push({ method, path, body });
     const forced = [...this.failures.entries()].find(([k, v]) => v.length && `${method} ${path}`.startsWith(k));
     if (forced) {
-      const f = forced[1].shift() as { status: number; headers?: Record<string, string> };
-      res.writeHead(f.status, { 'content-type': 'application/json; charset=utf-8', ...f.headers }).end(JSON.stringify({ message: 'forced by the test' }));
+      const f = forced[1].shift() as { status: number; headers?: Record<string, string>; message?: string };
+      res.writeHead(f.status, { 'content-type': 'application/json; charset=utf-8', ...f.headers }).end(JSON.stringify({ message: f.message ?? 'forced by the test' }));
       return;
     }
     try {
