@@ -43,6 +43,7 @@ function finding(fingerprint: string, patch: number, kind: ReviewFinding['kind']
 function result(version: number, findings: ReviewFinding[][], missing: number[] = []): ReviewResult {
   return {
     series: { subject: 'KVM: demo', version, total: findings.length + missing.length, missing, choice: '' },
+    identity: null,
     mode: 'hunk-only',
     degraded: null,
     tree: null,

@@ -1,0 +1,34 @@
+# kvm-review's GitHub App: the server `npm start` runs (dist/bot/app/server.js).
+# Configure it with Probot's environment (APP_ID, PRIVATE_KEY or
+# PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST/GHE_PROTOCOL, LOG_LEVEL) and the
+# App's own (KVM_REVIEW_CACHE_DIR, KVM_REVIEW_MAX_FILES/_LINES/_COMMITS,
+# KVM_REVIEW_RULES_URL); see the README's "GitHub App" section.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY bot ./bot
+COPY analyzers ./analyzers
+COPY knowledge ./knowledge
+COPY test ./test
+RUN npm run build
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    KVM_REVIEW_CACHE_DIR=/home/node/cache
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY knowledge/data ./knowledge/data
+COPY analyzers/rules/docs ./analyzers/rules/docs
+COPY app.yml ./
+RUN mkdir -p /home/node/cache && chown node:node /home/node/cache
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/bot/app/server.js"]

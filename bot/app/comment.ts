@@ -1,0 +1,140 @@
+/**
+ * The Markdown the App posts: a line comment per finding (reads like the
+ * text output: the finding, the rule quoted, the chain, the scenario, the
+ * suggestion, the rule page), the review body and the check-run summary.
+ * Every finding body carries a hidden fingerprint marker so a re-run finds
+ * what it already posted.
+ */
+import type { RootContent, TableRow } from 'mdast';
+import { u } from 'unist-builder';
+import type { ReviewFinding } from '../../analyzers/review/model.js';
+import { isRuleId, ruleUrl } from '../../analyzers/rules/meta.js';
+import { findingNodes } from '../render/findings/finding-markdown.js';
+import { stringifyMarkdown } from '../render/markdown.js';
+
+/** The repository rule pages are linked in (its blob URL at a branch or tag); the App's setting KVM_REVIEW_RULES_URL overrides it. */
+export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/main/';
+
+const FP = /<!-- kvm-review:fp=([0-9a-f]+) -->/;
+const FIXED = /<!-- kvm-review:fixed=([0-9a-f]+) -->/;
+const PATCH_ID = /<!-- kvm-review:patch-id=([0-9a-f]+) -->/;
+
+export function fingerprintMarker(fp: string): string {
+  return `<!-- kvm-review:fp=${fp} -->`;
+}
+
+/** The fingerprint a body carries, or null (someone else's comment, or not a finding). */
+export function markerOf(body: string | null | undefined): string | null {
+  return FP.exec(body ?? '')?.[1] ?? null;
+}
+
+/** Every fingerprint in a body (a review body lists several). */
+export function markersIn(body: string | null | undefined): string[] {
+  return [...(body ?? '').matchAll(new RegExp(FP.source, 'g'))].map((m) => m[1] as string);
+}
+
+/** The commit a comment was marked fixed in, or null. */
+export function fixedIn(body: string | null | undefined): string | null {
+  return FIXED.exec(body ?? '')?.[1] ?? null;
+}
+
+/** The patch id a commit comment was posted for (push review), or null. */
+export function patchIdOf(body: string | null | undefined): string | null {
+  return PATCH_ID.exec(body ?? '')?.[1] ?? null;
+}
+
+export interface BodyOptions {
+  /** Base URL of the rule pages, ending in '/'. */
+  rulesUrl: string;
+  /** Push review: the commit's patch id, so a rebased copy is not commented again. */
+  patchId?: string;
+}
+
+/** One finding as a line comment. */
+export function findingComment(f: ReviewFinding, opts: BodyOptions): string {
+  const nodes: RootContent[] = [...findingNodes(f)];
+  if (isRuleId(f.kind)) nodes.push(u('paragraph', [u('link', { url: ruleUrl(f.kind, opts.rulesUrl) }, [u('text', `Rule: ${f.kind}`)])]));
+  const markers = [fingerprintMarker(f.fingerprint), ...(opts.patchId ? [`<!-- kvm-review:patch-id=${opts.patchId} -->`] : [])];
+  return `${markers.join('\n')}\n${stringifyMarkdown(u('root', nodes))}`;
+}
+
+/** The edit of a comment whose finding is gone: the original, struck through by a note on top. */
+export function fixedBody(original: string, sha: string): string {
+  return `<!-- kvm-review:fixed=${sha} -->\n**Fixed in ${sha.slice(0, 12)}**: this finding is gone at that commit.\n\n${original.replace(FIXED, '').replace(/^\*\*Fixed in [^\n]*\n\n/m, '')}`;
+}
+
+/** A reply in a thread that has replies (the comment itself is not edited then). */
+export function fixedReply(sha: string): string {
+  return `<!-- kvm-review:fixed=${sha} -->\nFixed in ${sha.slice(0, 12)}: kvm-review no longer finds this at that commit.`;
+}
+
+function row(cells: string[]): TableRow {
+  return u('tableRow', cells.map((c) => u('tableCell', [u('text', c)])));
+}
+
+function findingsTable(findings: readonly ReviewFinding[]): RootContent {
+  return u('table', { align: [null, null, null, null] }, [
+    row(['severity', 'kind', 'where', 'locks']),
+    ...findings.map((f) => row([f.severity, f.kind, `${f.file}:${f.line}`, f.inner ? `${f.outer ?? '?'} -> ${f.inner}` : (f.outer ?? '')])),
+  ]);
+}
+
+/** A cycle as a mermaid flowchart (GitHub renders ```mermaid blocks). */
+export function cycleMermaid(f: ReviewFinding): string | null {
+  if (!f.cycle?.length) return null;
+  const ids = new Map<string, string>();
+  const id = (lock: string): string => {
+    if (!ids.has(lock)) ids.set(lock, `n${ids.size}`);
+    return ids.get(lock) as string;
+  };
+  const lines = ['flowchart LR'];
+  for (const l of f.cycle) {
+    const arrow = l.source === 'documented' ? '-.->' : '-->';
+    lines.push(`  ${id(l.outer)}["${l.outer}"] ${arrow} ${id(l.inner)}["${l.inner}"]`);
+  }
+  return lines.join('\n');
+}
+
+export interface SummaryInput {
+  findings: readonly ReviewFinding[];
+  /** Findings that could not be placed on a line of the diff (said so, with where they are). */
+  offDiff: readonly ReviewFinding[];
+  /** Patches that were not reviewed or only partly, with the reason. */
+  notes: readonly string[];
+  rulesUrl: string;
+}
+
+/** The check run's Markdown summary: counts, a table, for cycles the graph and the scenario. */
+export function checkSummary(s: SummaryInput): string {
+  const count = (sev: string): number => s.findings.filter((f) => f.severity === sev).length;
+  const nodes: RootContent[] = [u('paragraph', [u('text', `${count('error')} errors, ${count('warning')} warnings, ${count('info')} info.`)])];
+  if (s.findings.length) nodes.push(findingsTable(s.findings));
+  else nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
+  if (s.offDiff.length) {
+    nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Not on a line of the diff')]));
+    nodes.push(u('paragraph', [u('text', 'These findings are about lines the pull request does not show as changed (moved by a later commit, or evidence elsewhere); they are not posted as line comments.')]));
+    for (const f of s.offDiff) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` (patch ${f.patch.index})`)]), ...findingNodes(f));
+  }
+  for (const f of s.findings.filter((x) => x.kind === 'cycle' && !s.offDiff.includes(x))) {
+    const graph = cycleMermaid(f);
+    nodes.push(u('heading', { depth: 3 as const }, [u('text', `Cycle at ${f.file}:${f.line}`)]), ...findingNodes(f));
+    if (graph) nodes.push(u('code', { lang: 'mermaid' }, graph));
+  }
+  if (s.notes.length) nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Notes')]), u('list', { ordered: false }, s.notes.map((n) => u('listItem', [u('paragraph', [u('text', n)])]))));
+  return stringifyMarkdown(u('root', nodes));
+}
+
+/** The review body: a one-line count, findings past the comment cap and those off the diff, each with its marker. */
+export function reviewBody(counts: { posted: number; total: number }, extra: readonly ReviewFinding[], overflow: readonly ReviewFinding[]): string {
+  const nodes: RootContent[] = [u('paragraph', [u('strong', [u('text', 'kvm-review')]), u('text', `: ${counts.total} finding(s), ${counts.posted} as line comments.`)])];
+  if (overflow.length) {
+    nodes.push(u('paragraph', [u('text', `Past the ${counts.posted}-comment limit of a review:`)]));
+    for (const f of overflow) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`)]), ...findingNodes(f));
+  }
+  if (extra.length) {
+    nodes.push(u('paragraph', [u('text', 'Not on a line of the diff (see the check run):')]));
+    nodes.push(u('list', { ordered: false }, extra.map((f) => u('listItem', [u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` ${f.kind}: ${f.message}`)])]))));
+  }
+  const markers = [...overflow, ...extra].map((f) => fingerprintMarker(f.fingerprint));
+  return `${markers.join('\n')}${markers.length ? '\n' : ''}${stringifyMarkdown(u('root', nodes))}`;
+}

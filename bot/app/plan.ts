@@ -1,0 +1,190 @@
+/**
+ * The review plan: findings plus what the App already posted in, actions
+ * out. Pure: no I/O, so every rule of posting is tested alone.
+ *
+ * - a finding already posted (its fingerprint in one of the App's open
+ *   comments or review bodies) is skipped;
+ * - a new finding on a line the pull request's diff shows with the same
+ *   text is a line comment; the first `maxComments` of them, the rest go to
+ *   the review body; one whose line is not in the diff goes to the check
+ *   run and the review body, never to a wrong line;
+ * - an App comment whose finding is gone is edited to say the commit that
+ *   fixed it, or answered in its thread when someone replied; comments by
+ *   others are never touched, and nothing is ever deleted.
+ */
+import type { ReviewFinding } from '../../analyzers/review/model.js';
+import { fails } from '../../analyzers/rules/severity.js';
+import { checkSummary, findingComment, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
+import type { RepoConfig } from './config.js';
+
+/** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
+export const GITHUB_MAX_SUMMARY = 65535;
+
+/** A finding with the text of its line in its patch's post-image (null when the line is not an added or context line of the patch). */
+export interface PlacedFinding {
+  finding: ReviewFinding;
+  text: string | null;
+}
+
+/** Something already on the pull request. */
+export interface ExistingComment {
+  id: number;
+  /** line: a review comment; review: a review's body. */
+  kind: 'line' | 'review';
+  body: string;
+  /** Written by this App (the author is the App's bot user). */
+  mine: boolean;
+  /** Number of replies in the comment's thread. */
+  replies: number;
+}
+
+/** The RIGHT side of the pull request's diff: path -> 1-based line -> text, for added and context lines. */
+export type DiffLines = Map<string, Map<number, string>>;
+
+export type ActionCode = 'create' | 'skip' | 'fixed' | 'reply-fixed' | 'overflow' | 'off-diff';
+
+export type Action =
+  | { code: 'create'; fingerprint: string; path: string; line: number; body: string }
+  | { code: 'skip'; fingerprint: string; commentId: number }
+  | { code: 'fixed'; fingerprint: string; commentId: number; body: string }
+  | { code: 'reply-fixed'; fingerprint: string; commentId: number; body: string }
+  | { code: 'overflow'; fingerprint: string }
+  | { code: 'off-diff'; fingerprint: string };
+
+export type AnnotationLevel = 'failure' | 'warning' | 'notice';
+
+export interface Annotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: AnnotationLevel;
+  title: string;
+  message: string;
+}
+
+export interface CheckPlan {
+  conclusion: 'success' | 'failure' | 'neutral';
+  title: string;
+  summary: string;
+  annotations: Annotation[];
+}
+
+export interface ReviewPlan {
+  actions: Action[];
+  /** The review to create: null when there is nothing new to say. */
+  review: { event: 'COMMENT' | 'REQUEST_CHANGES'; body: string; comments: { path: string; line: number; side: 'RIGHT'; body: string }[] } | null;
+  check: CheckPlan;
+}
+
+export interface PlanInput {
+  findings: readonly PlacedFinding[];
+  diff: DiffLines;
+  existing: readonly ExistingComment[];
+  /** The head commit reviewed: what a fixed comment names. */
+  headSha: string;
+  config: RepoConfig;
+  rulesUrl: string;
+  /** Patches not reviewed (or partly), with the reason. */
+  notes?: readonly string[];
+}
+
+const RANK = { error: 0, warning: 1, info: 2 } as const;
+const LEVEL: Record<ReviewFinding['severity'], AnnotationLevel> = { error: 'failure', warning: 'warning', info: 'notice' };
+
+/** Whether a finding reaches the configured failure threshold. */
+export function reaches(f: Pick<ReviewFinding, 'severity'>, failOn: RepoConfig['failOn']): boolean {
+  return fails(f.severity, failOn);
+}
+
+/** The check run for a set of findings. */
+export function planCheck(findings: readonly ReviewFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[] = []): CheckPlan {
+  const failing = findings.filter((f) => reaches(f, config.failOn));
+  const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl }), GITHUB_MAX_SUMMARY);
+  return {
+    conclusion: failing.length ? 'failure' : 'success',
+    title: findings.length ? `${findings.length} lock-order finding(s), ${failing.length} at or above ${config.failOn}` : 'No lock-order findings',
+    summary,
+    annotations: findings.map((f) => ({
+      path: f.file,
+      start_line: f.line,
+      end_line: f.line,
+      annotation_level: LEVEL[f.severity],
+      title: `${f.kind}: ${f.inner ? `${f.outer ?? '?'} -> ${f.inner}` : (f.outer ?? '')}`.slice(0, 255),
+      message: `${f.message}\n\n${f.suggestion}`,
+    })),
+  };
+}
+
+/** A check run that says why no review ran. */
+export function neutralCheck(title: string, reason: string): CheckPlan {
+  return { conclusion: 'neutral', title, summary: truncate(reason, GITHUB_MAX_SUMMARY), annotations: [] };
+}
+
+function truncate(text: string, max: number): string {
+  const note = '\n\n… (truncated: GitHub keeps 65535 characters; the annotations list every finding)';
+  return text.length <= max ? text : text.slice(0, max - note.length) + note;
+}
+
+export function planReview(input: PlanInput): ReviewPlan {
+  const { config } = input;
+  // 1. What the App already said: open line comments, and fingerprints listed in its review bodies.
+  const open = new Map<string, ExistingComment>();
+  const listed = new Set<string>();
+  for (const c of input.existing) {
+    if (!c.mine) continue;
+    if (c.kind === 'review') for (const fp of markersIn(c.body)) listed.add(fp);
+    const fp = markerOf(c.body);
+    if (c.kind === 'line' && fp && !fixedIn(c.body) && !open.has(fp)) open.set(fp, c);
+  }
+  // 2. One entry per fingerprint (the same finding made again by a later patch is one finding).
+  const seen = new Set<string>();
+  const findings = [...input.findings]
+    .filter((p) => (seen.has(p.finding.fingerprint) ? false : (seen.add(p.finding.fingerprint), true)))
+    .sort((a, b) => RANK[a.finding.severity] - RANK[b.finding.severity] || a.finding.file.localeCompare(b.finding.file) || a.finding.line - b.finding.line);
+  const actions: Action[] = [];
+  const onDiff: PlacedFinding[] = [];
+  const offDiff: ReviewFinding[] = [];
+  const fresh: ReviewFinding[] = [];
+  for (const p of findings) {
+    const f = p.finding;
+    const placeable = p.text !== null && input.diff.get(f.file)?.get(f.line) === p.text;
+    if (!placeable) offDiff.push(f);
+    const posted = open.get(f.fingerprint);
+    if (posted) {
+      actions.push({ code: 'skip', fingerprint: f.fingerprint, commentId: posted.id });
+      continue;
+    }
+    if (listed.has(f.fingerprint)) continue;
+    if (placeable) onDiff.push(p);
+    else {
+      actions.push({ code: 'off-diff', fingerprint: f.fingerprint });
+      fresh.push(f);
+    }
+  }
+  // 3. Line comments up to the cap; the rest in the review body.
+  const comments = onDiff.slice(0, config.maxComments).map((p) => ({
+    path: p.finding.file,
+    line: p.finding.line,
+    side: 'RIGHT' as const,
+    body: findingComment(p.finding, { rulesUrl: input.rulesUrl }),
+  }));
+  const overflow = onDiff.slice(config.maxComments).map((p) => p.finding);
+  onDiff.slice(0, config.maxComments).forEach((p, i) => actions.push({ code: 'create', fingerprint: p.finding.fingerprint, path: p.finding.file, line: p.finding.line, body: comments[i]?.body ?? '' }));
+  for (const f of overflow) actions.push({ code: 'overflow', fingerprint: f.fingerprint });
+  // 4. The App's comments whose finding is gone.
+  for (const [fp, c] of open) {
+    if (seen.has(fp)) continue;
+    if (c.replies > 0) actions.push({ code: 'reply-fixed', fingerprint: fp, commentId: c.id, body: fixedReply(input.headSha) });
+    else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha) });
+  }
+  const all = findings.map((p) => p.finding);
+  const newCount = comments.length + overflow.length + fresh.length;
+  const review: ReviewPlan['review'] = newCount
+    ? {
+        event: config.reviewEvent === 'REQUEST_CHANGES' && all.some((f) => reaches(f, config.failOn)) ? 'REQUEST_CHANGES' : 'COMMENT',
+        body: reviewBody({ posted: comments.length, total: all.length }, fresh, overflow),
+        comments,
+      }
+    : null;
+  return { actions, review, check: planCheck(all, offDiff, config, input.rulesUrl, input.notes ?? []) };
+}

@@ -1,0 +1,119 @@
+/**
+ * The applier: a plan's actions as Octokit calls (probot-auto-merge's
+ * executeActions). It decides nothing; it posts what the plan says, in an
+ * order that makes a crash half-way safe to re-run: the review (whose
+ * comments carry the fingerprints) first, the edits next, the check run
+ * last.
+ */
+import type { ProbotOctokit } from 'probot';
+import type { CheckPlan, ReviewPlan } from './plan.js';
+
+/** GitHub: "Only 50 annotations are allowed per request" on checks.create/update; the rest are sent in further updates. */
+export const GITHUB_MAX_ANNOTATIONS_PER_REQUEST = 50;
+
+/** The name of the check run on the head commit. */
+export const CHECK_NAME = 'kvm-review';
+
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+/** Thrown when a newer head superseded the job: nothing more is posted. */
+export class Superseded extends Error {
+  override readonly name = 'Superseded';
+}
+
+export interface PublishOptions {
+  /** Checked before every write: true when a newer head superseded this job. */
+  superseded?: () => boolean;
+}
+
+function guard(opts: PublishOptions): void {
+  if (opts.superseded?.()) throw new Superseded('a newer head superseded this review');
+}
+
+/** Creates the check run, or completes `checkRunId`, with every annotation in batches of 50. */
+export async function publishCheck(octokit: Octokit, repo: RepoRef, headSha: string, check: CheckPlan, opts: PublishOptions & { checkRunId?: number | null } = {}): Promise<number> {
+  guard(opts);
+  const batches: CheckPlan['annotations'][] = [];
+  for (let i = 0; i < check.annotations.length; i += GITHUB_MAX_ANNOTATIONS_PER_REQUEST) batches.push(check.annotations.slice(i, i + GITHUB_MAX_ANNOTATIONS_PER_REQUEST));
+  const output = (annotations: CheckPlan['annotations']): { title: string; summary: string; annotations: CheckPlan['annotations'] } => ({ title: check.title, summary: check.summary, annotations });
+  const first = batches.shift() ?? [];
+  const done = { status: 'completed' as const, conclusion: check.conclusion, completed_at: new Date().toISOString(), output: output(first) };
+  let id: number;
+  if (opts.checkRunId) {
+    await octokit.rest.checks.update({ ...repo, check_run_id: opts.checkRunId, ...done });
+    id = opts.checkRunId;
+  } else {
+    const created = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, ...done });
+    id = created.data.id;
+  }
+  for (const batch of batches) await octokit.rest.checks.update({ ...repo, check_run_id: id, output: output(batch) });
+  return id;
+}
+
+/** The App's check run on `headSha` from an earlier delivery, if any: a re-run updates it instead of adding another. */
+export async function findCheck(octokit: Octokit, repo: RepoRef, headSha: string): Promise<number | null> {
+  const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'latest' });
+  return data.check_runs[0]?.id ?? null;
+}
+
+/** An in-progress check run, shown while the review runs (the earlier one on this commit when there is one). */
+export async function startCheck(octokit: Octokit, repo: RepoRef, headSha: string): Promise<number> {
+  const existing = await findCheck(octokit, repo, headSha);
+  if (existing) {
+    await octokit.rest.checks.update({ ...repo, check_run_id: existing, status: 'in_progress', started_at: new Date().toISOString() });
+    return existing;
+  }
+  const created = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress', started_at: new Date().toISOString() });
+  return created.data.id;
+}
+
+/** What was posted, for logs and tests. */
+export interface Published {
+  reviewId: number | null;
+  edited: number[];
+  replied: number[];
+  checkRunId: number;
+}
+
+/** Posts a pull request's plan: the review, the fixed-in edits and replies, then the check run. */
+export async function publishPullRequest(
+  octokit: Octokit,
+  repo: RepoRef,
+  pr: { number: number; headSha: string },
+  plan: ReviewPlan,
+  opts: PublishOptions & { checkRunId?: number | null } = {},
+): Promise<Published> {
+  let reviewId: number | null = null;
+  if (plan.review) {
+    guard(opts);
+    const created = await octokit.rest.pulls.createReview({
+      ...repo,
+      pull_number: pr.number,
+      commit_id: pr.headSha,
+      event: plan.review.event,
+      body: plan.review.body,
+      comments: plan.review.comments,
+    });
+    reviewId = created.data.id;
+  }
+  const edited: number[] = [];
+  const replied: number[] = [];
+  for (const a of plan.actions) {
+    if (a.code === 'fixed') {
+      guard(opts);
+      await octokit.rest.pulls.updateReviewComment({ ...repo, comment_id: a.commentId, body: a.body });
+      edited.push(a.commentId);
+    } else if (a.code === 'reply-fixed') {
+      guard(opts);
+      await octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pr.number, comment_id: a.commentId, body: a.body });
+      replied.push(a.commentId);
+    }
+  }
+  const checkRunId = await publishCheck(octokit, repo, pr.headSha, plan.check, opts);
+  return { reviewId, edited, replied, checkRunId };
+}

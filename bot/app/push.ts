@@ -1,0 +1,118 @@
+/**
+ * A push to a configured branch reviewed as a series: the pushed commits
+ * (from the merge base of before and after; for a new branch, of the
+ * default branch and after) in order, against the tree at that base. A
+ * commit comment on each commit with findings, on the line; a check run on
+ * `after`. A commit whose patch was already commented (same patch id, after
+ * a rebase or force-push) is not commented again: the App's commit comments
+ * carry the patch id beside the fingerprint.
+ */
+import { join } from 'node:path';
+import type { FileDiff } from '../../analyzers/series/model.js';
+import { findingComment, markerOf, patchIdOf } from './comment.js';
+import { ConfigError, matchesGlob, type RepoConfig } from './config.js';
+import { reviewCommits } from './engine.js';
+import { configured, reviewNotes } from './findings.js';
+import { planCheck } from './plan.js';
+import type { ReviewFinding } from '../../analyzers/review/model.js';
+import { publishCheck, startCheck, Superseded, type RepoRef } from './publish.js';
+import { neutral, type JobDeps } from './pull-request.js';
+
+export interface PushJob {
+  repo: RepoRef;
+  /** The branch name (without refs/heads/). */
+  branch: string;
+  /** The old head; all zeros for a new branch. */
+  before: string;
+  after: string;
+  defaultBranch: string;
+}
+
+export type PushOutcome = 'reviewed' | 'not-configured' | 'invalid-config' | 'too-large' | 'not-kernel' | 'empty';
+
+const ZERO = /^0{40}$/;
+
+/** GitHub's `position`: lines below the file's first `@@` header (1 is the line just below it), counting later hunk headers. */
+export function diffPosition(files: readonly FileDiff[], file: string, line: number): number | null {
+  const f = files.find((x) => (x.newPath ?? x.path) === file);
+  if (!f) return null;
+  let pos = 0;
+  for (const [i, h] of f.hunks.entries()) {
+    if (i > 0) pos += 1;
+    for (const l of h.lines) {
+      pos += 1;
+      if (l.type !== 'del' && l.newLine === line) return pos;
+    }
+  }
+  return null;
+}
+
+export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutcome> {
+  const { octokit, settings } = deps;
+  const { repo, after } = job;
+  let config: RepoConfig;
+  try {
+    config = await deps.config();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    await neutral(deps, repo, after, 'Invalid .github/kvm-review.yml', e.message);
+    return 'invalid-config';
+  }
+  if (!config.pushBranches.some((p) => matchesGlob(p, job.branch))) return 'not-configured';
+  const checkRunId = await startCheck(octokit, repo, after);
+  try {
+    const base = ZERO.test(job.before) ? job.defaultBranch : job.before;
+    const { data: cmp } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${after}`, per_page: 1 });
+    if (cmp.total_commits > settings.maxCommits) {
+      await neutral(deps, repo, after, 'Push too large to review', `Not reviewed: ${cmp.total_commits} commits since ${cmp.merge_base_commit.sha.slice(0, 12)} (limit ${settings.maxCommits}, the App's KVM_REVIEW_MAX_COMMITS).`, checkRunId);
+      return 'too-large';
+    }
+    if (cmp.total_commits === 0) {
+      await publishCheck(octokit, repo, after, planCheck([], [], config, settings.rulesUrl), { checkRunId, superseded: deps.superseded });
+      return 'empty';
+    }
+    const tree = deps.tree(cmp.merge_base_commit.sha);
+    if (!(await tree.isKernelTree())) {
+      await neutral(deps, repo, after, 'Not a kernel tree', `The base commit ${cmp.merge_base_commit.sha} has no Documentation/virt/kvm/locking.rst and virt/kvm/kvm_main.c.`, checkRunId);
+      return 'not-kernel';
+    }
+    const patch = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${after}`, mediaType: { format: 'patch' } });
+    const run = await reviewCommits(patch.data as unknown as string, await tree.materialize(), join(settings.cacheDir, 'index'));
+    // What the App already commented, by patch id and by commit.
+    const bot = await deps.botLogin();
+    const posted = new Set<string>();
+    for (const c of await octokit.paginate(octokit.rest.repos.listCommitCommentsForRepo, { ...repo, per_page: 100 })) {
+      const fp = markerOf(c.body);
+      if (c.user?.login !== bot || !fp) continue;
+      posted.add(`${c.commit_id}:${fp}`);
+      const pid = patchIdOf(c.body);
+      if (pid) posted.add(`patch:${pid}:${fp}`);
+    }
+    const all: ReviewFinding[] = [];
+    const offDiff: ReviewFinding[] = [];
+    for (const p of run.result.patches) {
+      const commit = run.series.commits[p.index - 1];
+      const patchId = run.patchIds.get(p.index);
+      for (const raw of p.findings) {
+        const f = configured(raw, config);
+        if (!f || !commit) continue;
+        all.push(f);
+        const position = diffPosition(p.files, f.file, f.line);
+        if (position === null) {
+          offDiff.push(f);
+          continue;
+        }
+        if (posted.has(`${commit}:${f.fingerprint}`) || (patchId && posted.has(`patch:${patchId}:${f.fingerprint}`))) continue;
+        if (deps.superseded()) throw new Superseded('a newer push superseded this review');
+        await octokit.rest.repos.createCommitComment({ ...repo, commit_sha: commit, path: f.file, position, body: findingComment(f, { rulesUrl: settings.rulesUrl, ...(patchId ? { patchId } : {}) }) });
+        posted.add(`${commit}:${f.fingerprint}`);
+      }
+    }
+    await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result)), { checkRunId, superseded: deps.superseded });
+    return 'reviewed';
+  } catch (e) {
+    if (e instanceof Superseded) throw e;
+    await neutral(deps, repo, after, 'kvm-review could not run', `The review failed: ${e instanceof Error ? e.message : String(e)}`, checkRunId).catch(() => undefined);
+    throw e;
+  }
+}

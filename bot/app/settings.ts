@@ -1,0 +1,43 @@
+/**
+ * The App's own settings, from the environment (Probot reads its standard
+ * ones: APP_ID, PRIVATE_KEY/PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST,
+ * GHE_PROTOCOL, HOST, PORT, LOG_LEVEL). Listed in the README.
+ */
+import { join } from 'node:path';
+import envPaths from 'env-paths';
+import { DEFAULT_RULES_URL } from './comment.js';
+
+export interface AppSettings {
+  /** KVM_REVIEW_CACHE_DIR: blobs, tree listings and the index cache. */
+  cacheDir: string;
+  /** KVM_REVIEW_MIRROR: a directory of bare clones (`owner/repo.git`); unset: the API tree. */
+  mirror: string | null;
+  /** KVM_REVIEW_MAX_FILES: changed files past which a pull request is not reviewed. */
+  maxFiles: number;
+  /** KVM_REVIEW_MAX_LINES: added plus deleted lines past which it is not reviewed. */
+  maxLines: number;
+  /** KVM_REVIEW_MAX_COMMITS: commits of a pull request or a push past which it is not reviewed. */
+  maxCommits: number;
+  /** KVM_REVIEW_RULES_URL: the kvm-review repository's blob URL rule pages are linked under (ends in '/'). */
+  rulesUrl: string;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw}: expected a positive integer`);
+  return n;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
+  const rulesUrl = env.KVM_REVIEW_RULES_URL || DEFAULT_RULES_URL;
+  return {
+    cacheDir: env.KVM_REVIEW_CACHE_DIR || join(envPaths('kvm-review', { suffix: '' }).cache, 'app'),
+    mirror: env.KVM_REVIEW_MIRROR || null,
+    maxFiles: positive(env, 'KVM_REVIEW_MAX_FILES', 300),
+    maxLines: positive(env, 'KVM_REVIEW_MAX_LINES', 20000),
+    maxCommits: positive(env, 'KVM_REVIEW_MAX_COMMITS', 50),
+    rulesUrl: rulesUrl.endsWith('/') ? rulesUrl : `${rulesUrl}/`,
+  };
+}

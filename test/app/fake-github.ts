@@ -1,0 +1,289 @@
+/**
+ * A GitHub REST API on loopback, answered from a real git repository: the
+ * App cannot tell it from api.github.com for the calls it makes. Every
+ * request is recorded; what the App posts is kept as state the tests read.
+ * Probot reaches it through GHE_HOST/GHE_PROTOCOL (paths under /api/v3).
+ */
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { git } from './kernel-repo.js';
+
+export interface FakePr {
+  number: number;
+  base: string;
+  head: string;
+  draft?: boolean;
+}
+
+export interface Recorded {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+interface User {
+  login: string;
+  type: 'Bot' | 'User';
+}
+
+export interface ReviewComment {
+  id: number;
+  pull_number: number;
+  path: string;
+  line: number;
+  side: string;
+  body: string;
+  commit_id: string;
+  user: User;
+  in_reply_to_id?: number;
+}
+
+export interface CheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  output: { title?: string; summary?: string; annotations?: unknown[] };
+  annotations: unknown[];
+}
+
+export interface CommitComment {
+  id: number;
+  commit_id: string;
+  path: string;
+  position: number;
+  body: string;
+  user: User;
+}
+
+const BOT: User = { login: 'kvm-review[bot]', type: 'Bot' };
+type Json = Record<string, unknown>;
+
+export class FakeGitHub {
+  readonly requests: Recorded[] = [];
+  readonly prs = new Map<number, FakePr>();
+  readonly reviewComments: ReviewComment[] = [];
+  readonly reviews: { id: number; pull_number: number; body: string; event: string; commit_id: string; user: User }[] = [];
+  readonly checkRuns: CheckRun[] = [];
+  readonly commitComments: CommitComment[] = [];
+  /** `.github/kvm-review.yml`, or null for none. */
+  config: string | null = null;
+  /** Answers to force, by "METHOD /path" prefix: status codes used once each, in order. */
+  readonly failures = new Map<string, { status: number; headers?: Record<string, string>; message?: string }[]>();
+  private nextId = 1000;
+  private server: Server | null = null;
+
+  constructor(
+    /** The repository served as every owner/repo. */
+    readonly repoDir: string,
+  ) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** Requests other than the token exchange and reads: what the App wrote. */
+  writes(): Recorded[] {
+    return this.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/access_tokens'));
+  }
+
+  private loaded: Promise<Map<string, Buffer>> | null = null;
+
+  /** Every blob of the repository, read once with one git process (spawning git per blob is slow on a loaded machine). */
+  private objects(): Promise<Map<string, Buffer>> {
+    this.loaded ??= gitBytes(this.repoDir, ['cat-file', '--batch-all-objects', '--batch']).then((out) => {
+      const map = new Map<string, Buffer>();
+      let at = 0;
+      while (at < out.length) {
+        const nl = out.indexOf(10, at);
+        const [sha, type, size] = out.subarray(at, nl).toString().split(' ') as [string, string, string];
+        const start = nl + 1;
+        if (type === 'blob') map.set(sha, out.subarray(start, start + Number(size)));
+        at = start + Number(size) + 1;
+      }
+      return map;
+    });
+    return this.loaded;
+  }
+
+  private id(): number {
+    return (this.nextId += 1);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = raw ? (JSON.parse(raw) as Json) : {};
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname.replace(/^\/api\/v3/, '');
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path, body });
+    const forced = [...this.failures.entries()].find(([k, v]) => v.length && `${method} ${path}`.startsWith(k));
+    if (forced) {
+      const f = forced[1].shift() as { status: number; headers?: Record<string, string>; message?: string };
+      res.writeHead(f.status, { 'content-type': 'application/json; charset=utf-8', ...f.headers }).end(JSON.stringify({ message: f.message ?? 'forced by the test' }));
+      return;
+    }
+    try {
+      const blob = /\/git\/blobs\/([0-9a-f]{40})$/.exec(path);
+      if (method === 'GET' && blob) {
+        const bytes = (await this.objects()).get(blob[1] as string) ?? (await gitBytes(this.repoDir, ['cat-file', 'blob', blob[1] as string]));
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ sha: blob[1], size: bytes.length, encoding: 'base64', content: bytes.toString('base64') }));
+        return;
+      }
+      const out = this.route(method, path, body, String(req.headers.accept ?? ''));
+      if (out === null) {
+        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ message: 'Not Found' }));
+      } else if (typeof out.data === 'string') {
+        res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8' }).end(out.data);
+      } else {
+        res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(out.data));
+      }
+    } catch (e) {
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ message: String(e) }));
+    }
+  }
+
+  private route(method: string, path: string, body: Json, accept: string): { status: number; data: unknown } | null {
+    const ok = (data: unknown, status = 200): { status: number; data: unknown } => ({ status, data });
+    const patch = accept.includes('patch');
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) return ok({ token: 'ghs_fake', expires_at: new Date(Date.now() + 3600e3).toISOString(), permissions: {}, repository_selection: 'all' }, 201);
+    if (method === 'GET' && path === '/app') return ok({ id: 1, slug: 'kvm-review', name: 'kvm-review' });
+    if (!(m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)$/.exec(path))) return null;
+    const rest = m[3] as string;
+    const g = (args: string[]): string => git(this.repoDir, args);
+    if (method === 'GET' && (m = /^\/contents\/(.+)$/.exec(rest))) {
+      return decodeURIComponent(m[1] as string) === '.github/kvm-review.yml' && this.config !== null && path.split('/')[3] !== '.github' ? ok(this.config) : null;
+    }
+    if (method === 'GET' && (m = /^\/git\/commits\/([0-9a-f]{40})$/.exec(rest))) return ok({ sha: m[1], tree: { sha: g(['rev-parse', `${m[1]}^{tree}`]).trim() } });
+    if (method === 'GET' && (m = /^\/git\/trees\/([0-9a-f]{40})$/.exec(rest))) {
+      const tree = g(['ls-tree', '-l', m[1] as string])
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [meta, name] = line.split('\t') as [string, string];
+          const [mode, type, sha, size] = meta.split(/\s+/) as [string, string, string, string];
+          return { path: name, mode, type, sha, ...(type === 'blob' ? { size: Number(size) } : {}) };
+        });
+      return ok({ sha: m[1], tree, truncated: false });
+    }
+    if ((m = /^\/pulls\/(\d+)(\/.*)?$/.exec(rest))) {
+      const n = Number(m[1]);
+      const pr = this.prs.get(n);
+      const sub = m[2] ?? '';
+      if (!pr) return null;
+      if (method === 'GET' && sub === '') {
+        if (patch) return ok(g(['format-patch', '--stdout', `${pr.base}..${pr.head}`]));
+        const stat = g(['diff', '--shortstat', pr.base, pr.head]);
+        const num = (re: RegExp): number => Number(re.exec(stat)?.[1] ?? 0);
+        return ok({
+          number: n,
+          draft: Boolean(pr.draft),
+          state: 'open',
+          head: { sha: pr.head, ref: `pr-${n}` },
+          base: { sha: pr.base, ref: 'master' },
+          changed_files: num(/(\d+) files? changed/),
+          additions: num(/(\d+) insertion/),
+          deletions: num(/(\d+) deletion/),
+          commits: g(['rev-list', `${pr.base}..${pr.head}`]).split('\n').filter(Boolean).length,
+        });
+      }
+      if (method === 'GET' && sub === '/files') {
+        return ok(
+          g(['diff', '--no-renames', '--name-status', pr.base, pr.head])
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => {
+              const [st, file] = l.split('\t') as [string, string];
+              const diff = g(['diff', pr.base, pr.head, '--', file]);
+              return { filename: file, status: st === 'A' ? 'added' : st === 'D' ? 'removed' : 'modified', patch: diff.slice(diff.indexOf('@@')) };
+            }),
+        );
+      }
+      if (method === 'GET' && sub === '/comments') return ok(this.reviewComments.filter((c) => c.pull_number === n));
+      if (method === 'GET' && sub === '/reviews') return ok(this.reviews.filter((r) => r.pull_number === n));
+      if (method === 'POST' && sub === '/reviews') {
+        const review = { id: this.id(), pull_number: n, body: String(body.body ?? ''), event: String(body.event), commit_id: String(body.commit_id), user: BOT };
+        this.reviews.push(review);
+        for (const c of (body.comments as Json[] | undefined) ?? []) {
+          this.reviewComments.push({ id: this.id(), pull_number: n, path: String(c.path), line: Number(c.line), side: String(c.side), body: String(c.body), commit_id: review.commit_id, user: BOT });
+        }
+        return ok(review);
+      }
+      if (method === 'POST' && (m = /^\/comments\/(\d+)\/replies$/.exec(sub))) {
+        const parent = this.reviewComments.find((c) => c.id === Number(m?.[1]));
+        if (!parent) return null;
+        const reply = { ...parent, id: this.id(), body: String(body.body), in_reply_to_id: parent.id };
+        this.reviewComments.push(reply);
+        return ok(reply, 201);
+      }
+      return null;
+    }
+    if (method === 'PATCH' && (m = /^\/pulls\/comments\/(\d+)$/.exec(rest))) {
+      const c = this.reviewComments.find((x) => x.id === Number(m?.[1]));
+      if (!c) return null;
+      c.body = String(body.body);
+      return ok(c);
+    }
+    if (method === 'POST' && rest === '/check-runs') {
+      const run: CheckRun = {
+        id: this.id(),
+        name: String(body.name),
+        head_sha: String(body.head_sha),
+        status: String(body.status ?? 'queued'),
+        conclusion: (body.conclusion as string | undefined) ?? null,
+        output: (body.output as CheckRun['output'] | undefined) ?? {},
+        annotations: [...(((body.output as Json | undefined)?.annotations as unknown[] | undefined) ?? [])],
+      };
+      this.checkRuns.push(run);
+      return ok(run, 201);
+    }
+    if (method === 'GET' && (m = /^\/commits\/([0-9a-f]{40})\/check-runs$/.exec(rest))) {
+      const runs = this.checkRuns.filter((r) => r.head_sha === m?.[1]).reverse();
+      return ok({ total_count: runs.length, check_runs: runs });
+    }
+    if (method === 'PATCH' && (m = /^\/check-runs\/(\d+)$/.exec(rest))) {
+      const run = this.checkRuns.find((r) => r.id === Number(m?.[1]));
+      if (!run) return null;
+      if (body.status) run.status = String(body.status);
+      if (body.conclusion) run.conclusion = String(body.conclusion);
+      if (body.output) {
+        run.output = body.output as CheckRun['output'];
+        run.annotations.push(...((run.output.annotations as unknown[] | undefined) ?? []));
+      }
+      return ok(run);
+    }
+    if (method === 'GET' && (m = /^\/compare\/([^/]+)\.\.\.([0-9a-f]{40})$/.exec(rest))) {
+      const [base, head] = [g(['rev-parse', decodeURIComponent(m[1] as string)]).trim(), m[2] as string];
+      const mergeBase = g(['merge-base', base, head]).trim();
+      if (patch) return ok(g(['format-patch', '--stdout', `${mergeBase}..${head}`]));
+      const commits = g(['rev-list', '--reverse', `${mergeBase}..${head}`]).split('\n').filter(Boolean);
+      return ok({ merge_base_commit: { sha: mergeBase }, total_commits: commits.length, commits: commits.map((sha) => ({ sha })) });
+    }
+    if (method === 'POST' && (m = /^\/commits\/([0-9a-f]{40})\/comments$/.exec(rest))) {
+      const c = { id: this.id(), commit_id: m[1] as string, path: String(body.path), position: Number(body.position), body: String(body.body), user: BOT };
+      this.commitComments.push(c);
+      return ok(c, 201);
+    }
+    if (method === 'GET' && rest === '/comments') return ok(this.commitComments);
+    if (method === 'GET' && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) return ok({ permission: m[1] === 'maintainer' ? 'write' : 'read' });
+    return null;
+  }
+}
+
+/** Blobs are bytes (git() decodes as UTF-8), read without blocking the other requests. */
+function gitBytes(dir: string, args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd: dir, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (err, out) => (err ? reject(err) : resolve(out)));
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The handlers in process (Probot.receive) against the fake GitHub on a
+ * small repository that is not a kernel tree: configuration errors, drafts,
+ * size limits, recheck permissions, and Probot's retry and throttling on
+ * (the server's Octokit class, not a test double).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Probot } from 'probot';
+import { AppOctokit } from '../../bot/app/octokit.js';
+import { kvmReviewApp } from '../../bot/app/index.js';
+import { readSettings, type AppSettings } from '../../bot/app/settings.js';
+import { payload } from './app-server.js';
+import { FakeGitHub } from './fake-github.js';
+import { commitEdit, git } from './kernel-repo.js';
+
+let gh: FakeGitHub;
+let url: string;
+let base: string;
+let head: string;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kvm-review-small-'));
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'README'), 'not a kernel\n');
+  writeFileSync(join(dir, 'src', 'a.c'), 'int a;\n');
+  git(dir, ['init', '-q', '-b', 'master']);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-q', '-m', 'base']);
+  base = git(dir, ['rev-parse', 'HEAD']).trim();
+  commitEdit(dir, 'README', (t) => `${t}more\n`, 'one');
+  head = commitEdit(dir, 'src/a.c', (t) => `${t}int b;\n`, 'two');
+  gh = new FakeGitHub(dir);
+  url = `http://${await gh.start()}`;
+  gh.prs.set(1, { number: 1, base, head });
+});
+afterAll(async () => gh.stop());
+
+function probot(settings: Partial<AppSettings> = {}): Probot {
+  const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
+  void p.load(kvmReviewApp({ settings: { ...readSettings({ KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-h-')) }), ...settings }, awaitJobs: true, botLogin: 'kvm-review[bot]' }));
+  return p;
+}
+
+async function opened(p: Probot, over: { draft?: boolean } = {}): Promise<void> {
+  const body = payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: base }) as { pull_request: { draft: boolean } };
+  body.pull_request.draft = Boolean(over.draft);
+  await p.receive({ id: 'd1', name: 'pull_request', payload: body as never });
+}
+
+function lastCheck(): { conclusion: string | null; output: { title?: string; summary?: string } } | undefined {
+  return gh.checkRuns.filter((r) => r.head_sha === head).at(-1);
+}
+
+function reset(): void {
+  gh.checkRuns.length = 0;
+  gh.requests.length = 0;
+  gh.config = null;
+}
+
+describe('the handlers', () => {
+  it('an invalid configuration: a neutral check run naming the key and its line, and no review', async () => {
+    reset();
+    gh.config = 'fail-on: error\nmax-comments: 99\n';
+    await opened(probot());
+    expect(lastCheck()?.conclusion).toBe('neutral');
+    expect(lastCheck()?.output.summary).toMatch(/kvm-review\.yml:2: max-comments: /);
+    expect(gh.requests.some((r) => r.path.includes('/git/'))).toBe(false);
+    expect(gh.reviews).toEqual([]);
+  });
+
+  it('a repository that is not a kernel tree: neutral, saying so, and nothing else', async () => {
+    reset();
+    await opened(probot());
+    expect(lastCheck()).toMatchObject({ conclusion: 'neutral', output: { title: 'Not a kernel tree' } });
+    expect(gh.writes().every((w) => w.path.includes('/check-runs'))).toBe(true);
+  });
+
+  it('a draft is skipped unless configured', async () => {
+    reset();
+    await opened(probot(), { draft: true });
+    expect(gh.writes()).toEqual([]);
+    gh.config = 'drafts: true\n';
+    await opened(probot(), { draft: true });
+    expect(lastCheck()?.conclusion).toBe('neutral');
+  });
+
+  it('past the size limits: neutral with the reason', async () => {
+    reset();
+    await opened(probot({ maxFiles: 1 }));
+    expect(lastCheck()).toMatchObject({ conclusion: 'neutral', output: { title: 'Pull request too large to review' } });
+    expect(lastCheck()?.output.summary).toMatch(/2 changed files \(limit 1\)/);
+  });
+
+  it('/kvm-review recheck runs for a writer, not for a reader', async () => {
+    reset();
+    const p = probot();
+    await p.receive({ id: 'c1', name: 'issue_comment', payload: payload('issue_comment.created', { COMMENTER: 'reader' }) as never });
+    expect(gh.writes()).toEqual([]);
+    await p.receive({ id: 'c2', name: 'issue_comment', payload: payload('issue_comment.created', { COMMENTER: 'maintainer' }) as never });
+    expect(lastCheck()?.conclusion).toBe('neutral');
+  });
+
+  it("a 502 is retried by the server's Octokit and the review goes on", async () => {
+    reset();
+    gh.failures.set('GET /repos/kvm/linux/pulls/1', [{ status: 502 }]);
+    await opened(probot());
+    expect(gh.requests.filter((r) => r.method === 'GET' && r.path === '/repos/kvm/linux/pulls/1').length).toBe(2);
+    expect(lastCheck()?.output.title).toBe('Not a kernel tree');
+  });
+
+  it('a secondary rate limit (403, retry-after) is waited out and retried, not a failure', async () => {
+    reset();
+    gh.failures.set('POST /repos/kvm/linux/check-runs', [{ status: 403, headers: { 'retry-after': '1' }, message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }]);
+    const t = Date.now();
+    await opened(probot());
+    expect(Date.now() - t).toBeGreaterThanOrEqual(900);
+    expect(gh.requests.filter((r) => r.method === 'POST' && r.path === '/repos/kvm/linux/check-runs').length).toBe(2);
+    expect(lastCheck()?.output.title).toBe('Not a kernel tree');
+  });
+});

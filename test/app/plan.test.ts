@@ -1,0 +1,124 @@
+/** The planner: findings and existing comments in, create/update/fixed/skip actions out. */
+import { describe, expect, it } from '@jest/globals';
+import { fingerprintMarker, findingComment, markerOf } from '../../bot/app/comment.js';
+import { DEFAULT_CONFIG } from '../../bot/app/config.js';
+import { planReview, type ExistingComment, type PlanInput } from '../../bot/app/plan.js';
+import { diffOf, finding, placed } from './helpers.js';
+
+const HEAD = 'c0ffee0000000000000000000000000000000001';
+const RULES = 'https://example.org/kvm-review/';
+
+function input(over: Partial<PlanInput>): PlanInput {
+  const findings = over.findings ?? [];
+  return { findings, diff: diffOf(findings), existing: [], headSha: HEAD, config: DEFAULT_CONFIG, rulesUrl: RULES, ...over };
+}
+
+function mine(id: number, body: string, over: Partial<ExistingComment> = {}): ExistingComment {
+  return { id, kind: 'line', body, mine: true, replies: 0, ...over };
+}
+
+describe('planReview', () => {
+  it('a new finding on a diff line becomes a line comment with its marker and rule page', () => {
+    const f = finding();
+    const plan = planReview(input({ findings: [placed(f)] }));
+    expect(plan.actions.map((a) => a.code)).toEqual(['create']);
+    const c = plan.review?.comments[0];
+    expect(c).toMatchObject({ path: f.file, line: f.line, side: 'RIGHT' });
+    expect(markerOf(c?.body)).toBe(f.fingerprint);
+    expect(c?.body).toContain('kvm->lock is taken outside vcpu->mutex');
+    expect(c?.body).toContain(`${RULES}analyzers/rules/docs/order-inversion.md`);
+    expect(plan.review?.event).toBe('COMMENT');
+    expect(plan.check.conclusion).toBe('failure');
+  });
+
+  it('a finding already posted is skipped and nothing new is reviewed', () => {
+    const f = finding();
+    const plan = planReview(input({ findings: [placed(f)], existing: [mine(7, findingComment(f, { rulesUrl: RULES }))] }));
+    expect(plan.actions).toEqual([{ code: 'skip', fingerprint: f.fingerprint, commentId: 7 }]);
+    expect(plan.review).toBeNull();
+    expect(plan.check.conclusion).toBe('failure');
+  });
+
+  it('the 30-comment cap: the rest are listed in the review body with their markers', () => {
+    const fs = Array.from({ length: 33 }, () => placed(finding()));
+    const plan = planReview(input({ findings: fs }));
+    expect(plan.review?.comments).toHaveLength(30);
+    expect(plan.actions.filter((a) => a.code === 'overflow')).toHaveLength(3);
+    for (const p of fs.slice(30)) expect(plan.review?.body).toContain(fingerprintMarker(p.finding.fingerprint));
+    expect(plan.check.annotations).toHaveLength(33);
+  });
+
+  it('the configured cap is used, and errors come before warnings', () => {
+    const warn = placed(finding({ severity: 'warning', line: 1 }));
+    const err = placed(finding({ line: 500 }));
+    const plan = planReview(input({ findings: [warn, err], config: { ...DEFAULT_CONFIG, maxComments: 1 } }));
+    expect(plan.review?.comments.map((c) => c.line)).toEqual([500]);
+    expect(plan.actions.find((a) => a.code === 'overflow')?.fingerprint).toBe(warn.finding.fingerprint);
+  });
+
+  it('a finding whose line moved (text differs at that line) goes to the check run, never to a wrong line', () => {
+    const f = finding();
+    const diff = new Map([[f.file, new Map([[f.line, 'something else']])]]);
+    const plan = planReview(input({ findings: [placed(f, 'mutex_lock(&kvm->lock);')], diff }));
+    expect(plan.actions.map((a) => a.code)).toEqual(['off-diff']);
+    expect(plan.review?.comments).toEqual([]);
+    expect(plan.review?.body).toContain(fingerprintMarker(f.fingerprint));
+    expect(plan.check.summary).toContain('Not on a line of the diff');
+  });
+
+  it('an off-diff finding listed in an earlier review body is not listed again', () => {
+    const f = finding();
+    const plan = planReview(input({ findings: [placed(f, null)], diff: new Map(), existing: [mine(9, `${fingerprintMarker(f.fingerprint)}\nbody`, { kind: 'review' })] }));
+    expect(plan.review).toBeNull();
+  });
+
+  it('a gone finding: the comment is edited to name the fixing commit; with replies, a reply instead', () => {
+    const gone = finding();
+    const discussed = finding();
+    const plan = planReview(
+      input({
+        findings: [],
+        existing: [mine(1, findingComment(gone, { rulesUrl: RULES })), mine(2, findingComment(discussed, { rulesUrl: RULES }), { replies: 1 })],
+      }),
+    );
+    expect(plan.actions.map((a) => [a.code, 'commentId' in a ? a.commentId : null])).toEqual([
+      ['fixed', 1],
+      ['reply-fixed', 2],
+    ]);
+    const edit = plan.actions[0];
+    expect(edit && 'body' in edit ? edit.body : '').toMatch(/^<!-- kvm-review:fixed=c0ffee0+1 -->\n\*\*Fixed in c0ffee000000\*\*/);
+    expect(plan.review).toBeNull();
+    expect(plan.check.conclusion).toBe('success');
+  });
+
+  it('never touches comments by others, even with a marker; an already-fixed comment stays as it is', () => {
+    const f = finding();
+    const fixedOne = finding();
+    const theirs = { id: 3, kind: 'line' as const, body: findingComment(f, { rulesUrl: RULES }), mine: false, replies: 0 };
+    const already = mine(4, `<!-- kvm-review:fixed=abc -->\n${findingComment(fixedOne, { rulesUrl: RULES })}`);
+    const plan = planReview(input({ findings: [], existing: [theirs, already] }));
+    expect(plan.actions).toEqual([]);
+  });
+
+  it('a finding that was fixed and comes back is posted again', () => {
+    const f = finding();
+    const plan = planReview(input({ findings: [placed(f)], existing: [mine(4, `<!-- kvm-review:fixed=abc -->\n${findingComment(f, { rulesUrl: RULES })}`)] }));
+    expect(plan.actions.map((a) => a.code)).toEqual(['create']);
+  });
+
+  it('REQUEST_CHANGES only when configured and a finding reaches the threshold', () => {
+    const config = { ...DEFAULT_CONFIG, reviewEvent: 'REQUEST_CHANGES' as const };
+    expect(planReview(input({ findings: [placed(finding())], config })).review?.event).toBe('REQUEST_CHANGES');
+    const info = planReview(input({ findings: [placed(finding({ severity: 'info' }))], config }));
+    expect(info.review?.event).toBe('COMMENT');
+    expect(info.check.conclusion).toBe('success');
+    expect(planReview(input({ findings: [placed(finding({ severity: 'warning' }))], config: { ...config, failOn: 'warning' } })).check.conclusion).toBe('failure');
+  });
+
+  it('the same fingerprint from two patches is one comment', () => {
+    const f = finding();
+    const again = { ...f, patch: { index: 2, subject: 'x' } };
+    const plan = planReview(input({ findings: [placed(f), placed(again)] }));
+    expect(plan.review?.comments).toHaveLength(1);
+  });
+});
