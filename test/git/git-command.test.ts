@@ -119,11 +119,14 @@ describe('kvm-review git against mbox on the same commits', () => {
 });
 
 describe('kvm-review git: ranges, merges, errors', () => {
-  it('a merge commit alone is skipped with the reason', async () => {
+  it('a merge commit alone is skipped with the reason, and nothing reviewed exits 2', async () => {
     // Made without touching the (dirty) work tree.
     const merge = git(repo, 'commit-tree', '-p', 'clean', '-p', 'inversion', '-m', 'Merge branch inversion', 'inversion^{tree}').trim();
-    const { code, r } = await reviewGit(merge);
-    expect(code).toBe(0);
+    const cli = await runCli(['git', merge, '--repo', repo, '--format', 'json', '--cache-dir', gitCache]);
+    // A CI gate must not read a run that reviewed nothing as clean.
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain('no patch could be reviewed');
+    const r = JSON.parse(cli.stdout) as ReviewResult;
     expect(r.patches).toHaveLength(1);
     expect(r.patches[0]).toMatchObject({ index: 1, status: 'skipped' });
     expect(r.patches[0]?.reason).toMatch(/merge commit/);

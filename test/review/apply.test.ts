@@ -16,7 +16,7 @@ function diffFile(name: string, text: string): string {
 }
 
 describe('applying patches to a tree in memory', () => {
-  it('reports a file the tree lacks, a path leaving the tree and a hunk whose context does not match; never writes the tree', async () => {
+  it('reports a file the tree lacks and a hunk whose context does not match; never writes the tree', async () => {
     const tree = kernelTree('6.12');
     const mainBefore = readFileSync(join(tree, 'virt/kvm/kvm_main.c'), 'utf8');
     const input = diffFile(
@@ -29,12 +29,6 @@ describe('applying patches to a tree in memory', () => {
         ' int a;',
         '+int b;',
         ' int c;',
-        'diff --git a/../outside.c b/../outside.c',
-        '--- a/../outside.c',
-        '+++ b/../outside.c',
-        '@@ -1,1 +1,2 @@',
-        ' int x;',
-        '+int y;',
         'diff --git a/virt/kvm/kvm_main.c b/virt/kvm/kvm_main.c',
         '--- a/virt/kvm/kvm_main.c',
         '+++ b/virt/kvm/kvm_main.c',
@@ -50,11 +44,19 @@ describe('applying patches to a tree in memory', () => {
     const failures = r.patches[0]?.applyFailures.map((f) => `${f.file}: ${f.reason}`) ?? [];
     expect(failures).toEqual([
       'virt/kvm/no_such_file.c: virt/kvm/no_such_file.c does not exist in the tree',
-      '../outside.c: ../outside.c: path leaves the tree',
       'virt/kvm/kvm_main.c: the context does not match the tree',
     ]);
     expect(r.patches[0]?.status).toBe('reviewed');
-    expect(r.patches[0]?.reason).toMatch(/3 hunk\(s\) did not apply/);
+    expect(r.patches[0]?.reason).toMatch(/2 hunk\(s\) did not apply/);
     expect(readFileSync(join(tree, 'virt/kvm/kvm_main.c'), 'utf8')).toBe(mainBefore);
+  });
+
+  it('a patch whose path leaves the tree fails, naming the path, before anything is applied', async () => {
+    const tree = kernelTree('6.12');
+    const input = diffFile('outside.diff', ['diff --git a/../outside.c b/../outside.c', '--- a/../outside.c', '+++ b/../outside.c', '@@ -1,1 +1,2 @@', ' int x;', '+int y;', ''].join('\n'));
+    const r = await review({ input, tree, cache });
+    expect(r.patches[0]?.status).toBe('failed');
+    expect(r.patches[0]?.reason).toContain('../outside.c');
+    expect(r.patches[0]?.applyFailures).toEqual([]);
   });
 });
