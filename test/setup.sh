@@ -13,6 +13,12 @@ if ! command -v dot >/dev/null 2>&1; then
   "${sudo[@]}" apt-get install -y --no-install-recommends graphviz >&2 ||
     { "${sudo[@]}" apt-get update >&2 && "${sudo[@]}" apt-get install -y --no-install-recommends graphviz >&2; }
 fi
+# The job queue's tests start their own redis-server on a loopback port.
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "test/setup.sh: installing redis-server" >&2
+  "${sudo[@]}" apt-get install -y --no-install-recommends redis-server >&2 ||
+    { "${sudo[@]}" apt-get update >&2 && "${sudo[@]}" apt-get install -y --no-install-recommends redis-server >&2; }
+fi
 for v in 6.1 6.12; do
   "$shared/tools/kernel-tree" "$v" >/dev/null
 done
