@@ -34,13 +34,16 @@ function evidenceFor(e: OrderEdge, code: StateAnalysis): Evidence {
     for (const a of archs) {
       for (const o of code.observed(a)) {
         if (o.outer !== outer || o.inner !== inner || o.innerOp !== op) continue;
+        // Evidence for or against a rule is what the code provably does: a
+        // site that rests on an assumption (a last reference dropped) is not counted.
         for (const s of sitesOf(o)) {
+          if (s.confidence?.level === 'conditional') continue;
           const k = `${s.file}:${s.line}`;
           if (seen.has(k)) continue;
           seen.add(k);
           sites.push(s);
         }
-        count = Math.max(count, o.count);
+        count = Math.max(count, o.fullCount);
       }
     }
     return { count: Math.max(count, sites.length), sites };

@@ -77,9 +77,12 @@ export function runRules(ctx: RuleContext, severities: SeverityConfig = {}): Fin
       const assumed = assumptions(raw);
       const finding: Finding = { ...raw, kind, severity, fingerprint: fingerprint(kind, raw) };
       // An error rests on full-confidence evidence; conditional evidence makes a warning that says what it assumed.
-      if (severity === 'error' && assumed.length) {
-        severity = 'warning';
-        finding.severity = severity;
+      if (assumed.length) {
+        if (severity === 'error') {
+          severity = 'warning';
+          finding.severity = severity;
+        }
+        // Whatever its severity, a finding says what its evidence assumed.
         finding.note = `${assumed.join('; ')}; check that the path is feasible before trusting it`;
       }
       if (raw.guessed?.length) {

@@ -14,14 +14,25 @@ export function undocumentedOrder(ctx: RuleContext): RawFinding[] {
     if (!documented.has(e.outer) || !documented.has(e.inner)) continue;
     if (isOrderedBefore(ctx.doc.edges, e.outer, e.inner, ctx.arch) || isOrderedBefore(ctx.doc.edges, e.inner, e.outer, ctx.arch)) continue;
     const sites = sitesOf(e);
+    // An order the code relies on is one it provably takes: sites that rest on
+    // an assumption are counted apart, and an edge with only those is still
+    // reported (never dropped) but the rule step lowers it below the others.
+    const conditional = e.count - e.fullCount;
+    const plural = (n: number): string => `${n} site${n > 1 ? 's' : ''}`;
+    const counted =
+      e.fullCount === 0
+        ? `${e.count > 1 ? `${e.count} sites, all resting` : '1 site resting'} on an assumption`
+        : conditional
+          ? `${plural(e.fullCount)} (and ${conditional} more resting on an assumption)`
+          : plural(e.fullCount);
     out.push({
       outer: e.outer,
       inner: e.inner,
-      message: `${e.inner} is taken inside ${e.outer} at ${e.count} site${e.count > 1 ? 's' : ''}, e.g. ${at(sites[0])}; locking.rst does not order them`,
+      message: `${e.inner} is taken inside ${e.outer} at ${counted}, e.g. ${at(sites[0])}; locking.rst does not order them`,
       rule: null,
       rulePath: [],
       sites,
-      evidence: { against: { count: e.count, sites }, agreeing: { count: 0, sites: [] } },
+      evidence: { against: { count: e.fullCount > 0 ? e.fullCount : e.count, sites }, agreeing: { count: 0, sites: [] } },
       suggestion: `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
       arch: ctx.arch,
       guessed: guessedClasses(e),

@@ -59,8 +59,13 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
   const result = await auditTree(tree, { arch: 'all', doc, cache: { dir: options.cacheDir, disabled: !options.cache } });
   const all = rankCandidates(result.findings)
     .filter((c) => !proposalCycle(doc, c.outer, c.inner, c.arch))
-    .map((c) => ({ ...c, against: result.observed.find((o) => o.outer === c.inner && o.inner === c.outer && o.innerOp === 'acquire')?.count ?? 0 }));
+    .map((c) => ({ ...c, against: result.observed.find((o) => o.outer === c.inner && o.inner === c.outer && o.innerOp === 'acquire')?.fullCount ?? 0 }));
   const chosen = want ? all.find((c) => c.outer === want.outer && c.inner === want.inner) : all[0];
+  const onlyConditional = want && !chosen ? result.observed.find((o) => o.outer === want.outer && o.inner === want.inner && o.innerOp === 'acquire' && o.fullCount === 0) : undefined;
+  if (onlyConditional) {
+    const assumed = [...new Set(onlyConditional.sites.flatMap((s) => s.confidence?.assumed ?? []))].join('; ');
+    throw new InputError(`every site in ${tree} that takes ${want?.inner} inside ${want?.outer} rests on an assumption (${assumed || 'a path not proven feasible'}): a rule is proposed only for what the code provably does`);
+  }
   if (want && !chosen) {
     throw new InputError(`no site in ${tree} takes ${want.inner} inside ${want.outer} (between documented locks): there is nothing to document`);
   }

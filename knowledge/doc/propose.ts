@@ -34,6 +34,8 @@ export interface ProposalSite {
   line: number;
   function: string;
   chain: ProposalStep[];
+  /** How the site was reached; a conditional one (through a refcount put) is never the ground of a proposal. */
+  confidence?: { level: 'full' | 'conditional' };
 }
 
 /** What candidates are read from: `check` findings (only `undocumented-order` ones are used). */
@@ -84,7 +86,7 @@ function siteArch(sites: readonly ProposalSite[]): string | null {
   return !generic && archs.size === 1 ? ([...archs][0] as string) : null;
 }
 
-/** Candidates ranked by sites, most first; ties by name so the order is stable. */
+/** Candidates ranked by sites of full confidence, most first; ties by name so the order is stable. An order seen only through conditional sites is no candidate. */
 export function rankCandidates(findings: readonly FindingLike[]): Candidate[] {
   const byEdge = new Map<string, { outer: LockClass; inner: LockClass; sites: Map<string, ProposalSite> }>();
   for (const f of findings) {
@@ -93,11 +95,14 @@ export function rankCandidates(findings: readonly FindingLike[]): Candidate[] {
     let c = byEdge.get(key);
     if (!c) byEdge.set(key, (c = { outer: f.outer, inner: f.inner, sites: new Map() }));
     for (const s of f.sites) {
+      // A rule is proposed only for what the code provably does.
+      if (s.confidence?.level === 'conditional') continue;
       const id = `${s.file}:${s.line}:${s.function}`;
       if (!c.sites.has(id)) c.sites.set(id, s);
     }
   }
   return [...byEdge.values()]
+    .filter((c) => c.sites.size > 0)
     .map((c) => ({ outer: c.outer, inner: c.inner, sites: [...c.sites.values()], arch: siteArch([...c.sites.values()]) }))
     .sort((a, b) => b.sites.length - a.sites.length || a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner));
 }

@@ -50,3 +50,29 @@ describe('severity from confidence', () => {
     expect(full.map((c) => c.severity)).toEqual(['error']);
   });
 });
+
+describe('undocumented orders count what the code provably does', () => {
+  // Before its 2026 revision the document did not order vcpu->mutex and kvm->slots_lock.
+  const D21 = doc('21');
+  const SLOTS = 'vcpu->mutex -> kvm->slots_lock';
+  const run = (observed: ObservedEdge[]) => runRules({ doc: D21, observed, arch: 'x86', codeClasses: new Set(observed.flatMap((e) => [e.outer, e.inner])) });
+
+  it('an order seen only through a put is reported, its sites said to rest on an assumption, with the assumption in the note', () => {
+    const [f] = run([throughPut(SLOTS)]).filter((x) => x.kind === 'undocumented-order');
+    expect(f?.message).toMatch(/^kvm->slots_lock is taken inside vcpu->mutex at 1 site resting on an assumption, e\.g\. /);
+    expect(f?.note).toContain(PUT);
+    expect(f?.evidence.against.count).toBe(1);
+  });
+
+  it('counts full-confidence sites, and the conditional ones apart', () => {
+    const e = throughPut(SLOTS);
+    const full = edge(`${SLOTS} @virt/kvm/y.c:direct_fn:1`);
+    e.sites = [...full.sites, ...e.sites];
+    e.count = 2;
+    e.fullCount = 1;
+    const [f] = run([e]).filter((x) => x.kind === 'undocumented-order');
+    expect(f?.message).toContain('at 1 site (and 1 more resting on an assumption), e.g. direct_fn()');
+    expect(f?.note).toBeUndefined();
+    expect(f?.evidence.against.count).toBe(1);
+  });
+});

@@ -103,6 +103,14 @@ describe('doc --propose on 6.12: vcpu->mutex -> kvm->slots_lock', () => {
     expect(after.findings.map(key).filter((k) => !old.has(k))).toEqual([]);
   });
 
+  it('an order the code takes only through a refcount put is not proposed (exit 2, naming the assumption)', async () => {
+    // sev_vm_move_enc_context_from() holds vcpu->mutex and puts the source VM, whose last put would take kvm_usage_lock.
+    const r = await runCli(['doc', '--propose', '--tree', kernelTree('6.12'), '--edge', 'vcpu->mutex -> kvm_usage_lock', '--cache-dir', cache]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/rests on an assumption \(.*kvm_put_kvm/);
+  });
+
   it('a rule the document contradicts is refused with the cycle and the statements that close it (exit 2)', async () => {
     const tree = kernelTree('6.12');
     const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', 'kvm->slots_lock -> kvm->lock', '--cache-dir', cache]);
@@ -138,6 +146,16 @@ describe('proposal mechanics', () => {
       { kind: 'leaf-violation', outer: 'C', inner: 'D', sites: [a, a, a] },
     ]);
     expect(ranked.map((c) => [c.outer, c.inner, c.sites.length, c.arch])).toEqual([['A', 'B', 2, 'x86']]);
+  });
+
+  it('never rests a proposal on a conditional site: such sites are not counted, and an order seen only through them is no candidate', () => {
+    const full = site('virt/kvm/kvm_main.c', 4514, 'kvm_vcpu_ioctl', ['g']);
+    const put = { ...site('arch/x86/kvm/svm/sev.c', 2000, 'sev_vm_move_enc_context_from', ['kvm_put_kvm']), confidence: { level: 'conditional' as const } };
+    const ranked = rankCandidates([
+      { kind: 'undocumented-order', outer: 'A', inner: 'B', sites: [full, put] },
+      { kind: 'undocumented-order', outer: 'C', inner: 'D', sites: [put] },
+    ]);
+    expect(ranked.map((c) => [c.outer, c.inner, c.sites.map((s) => s.function)])).toEqual([['A', 'B', ['kvm_vcpu_ioctl']]]);
   });
 
   it('draws a chain as the 2026 commit draws it', () => {
