@@ -37,6 +37,8 @@ export interface ArchAnalysis {
   unresolvedCalls: number;
   /** Function summaries cut at their depth limit. */
   truncatedSummaries: number;
+  /** Call sites and acquisitions an invariant (knowledge/invariants.ts) left out, by invariant id. */
+  ruledOut: Record<string, number>;
   /** Set when the analysis threw: what failed. Edges and findings are then empty. */
   error?: string;
 }
@@ -60,8 +62,9 @@ export function analyseArch(input: ArchInput): ArchAnalysis {
       findings,
       unresolvedCalls: [...order.index.unresolved.values()].reduce((a, b) => a + b, 0),
       truncatedSummaries: order.summaries.truncated.size,
+      ruledOut: Object.fromEntries(order.summaries.ruledOut),
     };
   } catch (e) {
-    return { arch: input.arch, edges: [], findings: [], unresolvedCalls: 0, truncatedSummaries: 0, error: e instanceof Error ? e.message : String(e) };
+    return { arch: input.arch, edges: [], findings: [], unresolvedCalls: 0, truncatedSummaries: 0, ruledOut: {}, error: e instanceof Error ? e.message : String(e) };
   }
 }

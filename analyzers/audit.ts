@@ -8,6 +8,7 @@
  *    the documented order; a failure there is reported, not thrown;
  * 4. findings and observed edges merged across architectures.
  */
+import { INVARIANTS } from '../knowledge/invariants.js';
 import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import { edgesFor } from '../knowledge/doc/order-graph.js';
 import type { CheckResult, ObservedSummary } from './findings/check-result.js';
@@ -54,12 +55,14 @@ export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): 
   const failed: { arch: string; error: string }[] = [];
   let unresolvedCalls = 0;
   let truncated = 0;
+  const ruledOut = new Map<string, number>();
 
   for (const arch of archs) {
     const a = analyseArch({ arch, functions, ops, doc: opts.doc, codeClasses: classes, severities: opts.severities });
     if (a.error) failed.push({ arch, error: a.error });
     unresolvedCalls = Math.max(unresolvedCalls, a.unresolvedCalls);
     truncated = Math.max(truncated, a.truncatedSummaries);
+    for (const [id, n] of Object.entries(a.ruledOut)) ruledOut.set(id, (ruledOut.get(id) ?? 0) + n);
     for (const f of a.findings) {
       // Evidence in generic code is one finding for every build; evidence in arch/<a>/ is that arch's own.
       const key = `${f.fingerprint}:${evidenceArch(f) ?? ''}`;
@@ -113,6 +116,7 @@ export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): 
       unresolvedLocks: index.files.reduce((n, f) => n + f.functions.reduce((m, fn) => m + fn.unresolved.length, 0), 0),
       unresolvedCalls,
       truncatedSummaries: truncated,
+      invariants: INVARIANTS.filter((i) => ruledOut.has(i.id)).map((i) => ({ id: i.id, statement: i.statement, source: i.source, sitesLeftOut: ruledOut.get(i.id) ?? 0 })),
       cache: index.cache,
       ms: { index: index.ms, analyse: Date.now() - started },
     },

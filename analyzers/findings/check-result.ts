@@ -35,6 +35,8 @@ export interface CheckStats {
   unresolvedCalls: number;
   /** Function summaries cut by recursion or depth. */
   truncatedSummaries: number;
+  /** Invariants the code relies on (knowledge/invariants.ts) that removed chains, with how many sites they left out (summed over architectures). */
+  invariants: { id: string; statement: string; source: string; sitesLeftOut: number }[];
   cache: { dir: string | null; hits: number; misses: number };
   /** Wall time in milliseconds. */
   ms: { index: number; analyse: number };

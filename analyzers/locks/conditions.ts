@@ -7,6 +7,7 @@
  * Only parameters the body never assigns (nor takes the address of) are
  * read: their value at a branch is the caller's argument.
  */
+import { invariantTested } from '../../knowledge/invariants.js';
 import type { CFunction } from '../c/model.js';
 import type { SyntaxNode } from '../c/parser.js';
 import type { ArgValue, ParamCond } from './model.js';
@@ -60,7 +61,7 @@ const NONE: CondFacts = { onTrue: [], onFalse: [] };
 const MAX_COND_DEPTH = 32;
 
 export function conditionFacts(cond: SyntaxNode | null, params: ReadonlyMap<string, number>): CondFacts {
-  if (!cond || params.size === 0) return NONE;
+  if (!cond) return NONE;
   return facts(stripParens(cond), params, 0);
 }
 
@@ -81,6 +82,9 @@ function facts(n: SyntaxNode, params: ReadonlyMap<string, number>, depth: number
     const fn = node.childForFieldName('function');
     const args = node.childForFieldName('arguments')?.namedChildren ?? [];
     if (fn?.type === 'identifier' && TRANSPARENT.has(fn.text) && args.length === 1 && args[0]) return facts(args[0], params, depth + 1);
+    // A test of an invariant's fact (`vgic_initialized(kvm)`): decided by the chain, not by a parameter.
+    const inv = fn?.type === 'identifier' ? invariantTested(fn.text) : undefined;
+    if (inv) return { onTrue: [{ param: -1, op: 'true', fact: inv.id }], onFalse: [{ param: -1, op: 'false', fact: inv.id }] };
     return NONE;
   }
   if (node.type === 'binary_expression') {
@@ -149,5 +153,5 @@ export function commonConds(lists: readonly (readonly ParamCond[])[]): ParamCond
 }
 
 export function sameCond(a: ParamCond, b: ParamCond): boolean {
-  return a.param === b.param && a.op === b.op && a.value === b.value;
+  return a.param === b.param && a.op === b.op && a.value === b.value && a.fact === b.fact;
 }

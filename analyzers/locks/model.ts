@@ -30,10 +30,12 @@ export interface HeldLock extends LockUse {
  * truthy, falsy, equal or unequal to a constant as written (`MSR_IA32_TSC`).
  */
 export interface ParamCond {
-  /** 0-based parameter index. */
+  /** 0-based parameter index; -1 for a condition on an invariant's fact. */
   param: number;
   op: 'true' | 'false' | 'eq' | 'ne';
   value?: string;
+  /** The id of the invariant (knowledge/invariants.ts) whose test the branch reads; `op` is then 'true' or 'false'. */
+  fact?: string;
 }
 
 /** An argument as a callee's branches can use it: a constant, or the caller's own (unwritten) parameter. */

@@ -11,9 +11,17 @@ export interface CallContext {
   args: ReadonlyMap<number, string>;
   /** Vendor tables the chain is in: struct -> the table's file. */
   tables: ReadonlyMap<string, string>;
+  /** Invariants (knowledge/invariants.ts) the chain passed below: their facts are true here. Absent: none. */
+  facts?: ReadonlySet<string>;
 }
 
 export const NO_CONTEXT: CallContext = { args: new Map(), tables: new Map() };
+
+/** The invariant whose fact makes a site with these conditions dead in `facts`, if any. */
+export function deadBy(when: readonly ParamCond[] | undefined, facts: ReadonlySet<string> | undefined): string | undefined {
+  if (!when || !facts?.size) return undefined;
+  return when.find((c) => c.fact !== undefined && facts.has(c.fact) && c.op === 'false')?.fact;
+}
 
 /** The callee's argument constants at call site `c`, given the caller's context. */
 export function argsAt(c: CallSite, ctx: CallContext): Map<number, string> {
@@ -67,6 +75,7 @@ export function allows(cond: ParamCond, value: string): boolean {
 export function feasible(when: readonly ParamCond[] | undefined, args: ReadonlyMap<number, string>): boolean {
   if (!when || args.size === 0) return true;
   return when.every((c) => {
+    if (c.fact !== undefined) return true;
     const v = args.get(c.param);
     return v === undefined || allows(c, v);
   });
@@ -75,7 +84,7 @@ export function feasible(when: readonly ParamCond[] | undefined, args: ReadonlyM
 /** The parameters whose constant value can change `fn`'s summary: branched on, or passed on to a callee. */
 export function relevantParams(fn: FunctionFacts): Set<number> {
   const out = new Set<number>();
-  for (const s of [...fn.acquires, ...fn.calls]) for (const c of s.when ?? []) out.add(c.param);
+  for (const s of [...fn.acquires, ...fn.calls]) for (const c of s.when ?? []) if (c.fact === undefined) out.add(c.param);
   for (const c of fn.calls) for (const a of c.args ?? []) if (a && 'param' in a) out.add(a.param);
   return out;
 }

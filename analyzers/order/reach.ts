@@ -11,10 +11,11 @@
  */
 import type { LockClass } from '../../knowledge/lock-names.js';
 import { externalLocks } from '../../knowledge/external-locks.js';
+import { invariantsBelow } from '../../knowledge/invariants.js';
 import { refcountPut } from '../../knowledge/refcount-puts.js';
 import type { AcquireSite, CallSite, FunctionFacts, LockUse } from '../locks/model.js';
 import { archOf } from '../index/files.js';
-import { argsAt, feasible, NO_CONTEXT, relevantParams, type CallContext } from './context.js';
+import { argsAt, deadBy, feasible, NO_CONTEXT, relevantParams, type CallContext } from './context.js';
 import type { FunctionIndex } from './function-index.js';
 import type { ChainStep, InnerOp } from './model.js';
 
@@ -58,6 +59,8 @@ export class Summaries {
   readonly truncated = new Set<string>();
   /** Call sites and acquisitions left out because a constant argument decides their branch against them. */
   pruned = 0;
+  /** Sites left out because an invariant's fact decides their branch against them, by invariant id. */
+  readonly ruledOut = new Map<string, number>();
 
   /** Vendor tables by file (a function's directory decides them). */
   private readonly fileTables = new Map<string, [string, string][]>();
@@ -73,14 +76,30 @@ export class Summaries {
   }
 
   /** The context a chain is in inside `fn`: the caller's, plus the vendor tables of fn's directory. */
-  enter(fn: FunctionFacts, ctx: CallContext): CallContext {
+  enter(fn: FunctionFacts, outer: CallContext): CallContext {
+    const ctx = this.withFacts(fn, outer);
     let tables = this.fileTables.get(fn.file);
     if (!tables) {
       tables = this.index.vendorTablesOf(fn.file);
       this.fileTables.set(fn.file, tables);
     }
     if (tables.length === 0 || tables.every(([s]) => ctx.tables.has(s))) return ctx;
-    return { args: ctx.args, tables: new Map([...ctx.tables, ...tables.filter(([s]) => !ctx.tables.has(s))]) };
+    return { ...ctx, tables: new Map([...ctx.tables, ...tables.filter(([s]) => !ctx.tables.has(s))]) };
+  }
+
+  /** The context below `fn`: the invariants that hold below it join the chain's facts. */
+  private withFacts(fn: FunctionFacts, ctx: CallContext): CallContext {
+    const added = invariantsBelow(fn.name).filter((i) => !ctx.facts?.has(i.id));
+    if (added.length === 0) return ctx;
+    return { ...ctx, facts: new Set([...(ctx.facts ?? []), ...added.map((i) => i.id)]) };
+  }
+
+  /** False (and counted) when an invariant of the chain makes the site's branch dead. */
+  private live(when: CallSite['when'], ctx: CallContext): boolean {
+    const dead = deadBy(when, ctx.facts);
+    if (dead === undefined) return true;
+    this.ruledOut.set(dead, (this.ruledOut.get(dead) ?? 0) + 1);
+    return false;
   }
 
   /** Memo key: the context restricted to what fn's summary depends on. */
@@ -95,9 +114,11 @@ export class Summaries {
       tables = [...ctx.tables].map(([s, f]) => `${s}@${f}`).sort().join(',');
       this.tableKeys.set(ctx.tables, tables);
     }
-    if (params.length === 0 || ctx.args.size === 0) return `|${tables}`;
+    // Facts change what any callee below may take: they are part of every key they are in.
+    const facts = ctx.facts?.size ? `|${[...ctx.facts].sort().join(',')}` : '';
+    if (params.length === 0 || ctx.args.size === 0) return `|${tables}${facts}`;
     const args = params.flatMap((p) => (ctx.args.has(p) ? [`${p}=${ctx.args.get(p)}`] : []));
-    return `${args.join(',')}|${tables}`;
+    return `${args.join(',')}|${tables}${facts}`;
   }
 
   /** Locks `fn` may take in context `ctx`, keyed by class, operation, caller locks dropped, _nested and assumptions. */
@@ -132,6 +153,7 @@ export class Summaries {
         this.pruned++;
         continue;
       }
+      if (!this.live(a.when, ctx)) continue;
       const r: Reach = {
         lock: a.lock,
         op: a.op,
@@ -152,6 +174,7 @@ export class Summaries {
         this.pruned++;
         continue;
       }
+      if (!this.live(c.when, ctx)) continue;
       const heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
       const before = [...c.dropped, ...this.releasedBefore(c, fn.file)];
       const put = refcountPut(fn.name, c.callee);
@@ -211,7 +234,7 @@ export class Summaries {
       for (const t of this.index.resolveSlot(callee, ctx.tables)) {
         // Landing in a vendor's table keeps the rest of the chain in it.
         const tables = this.index.isVendorStruct(t.struct) ? new Map([...ctx.tables, [t.struct, t.table]]) : ctx.tables;
-        for (const [key, r] of this.reach(t.fn, depth, { args, tables })) {
+        for (const [key, r] of this.reach(t.fn, depth, { ...ctx, args, tables })) {
           const prev = union.get(key);
           if (!prev || r.chain.length < prev.chain.length) union.set(key, { ...r, indirect: [slot, ...r.indirect] });
         }
@@ -219,7 +242,7 @@ export class Summaries {
       return union;
     }
     const target = this.index.resolve(callee, fromFile);
-    if (target) return this.reach(target, depth, { args, tables: ctx.tables });
+    if (target) return this.reach(target, depth, { ...ctx, args });
     const ext = externalLocks(callee);
     const out = new Map<string, Reach>();
     if (!ext || (ext.arch && ext.arch !== archOf(fromFile) && archOf(fromFile) !== null)) return out;

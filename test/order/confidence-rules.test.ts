@@ -61,7 +61,7 @@ describe('undocumented orders count what the code provably does', () => {
     const [f] = run([throughPut(SLOTS)]).filter((x) => x.kind === 'undocumented-order');
     expect(f?.message).toMatch(/^kvm->slots_lock is taken inside vcpu->mutex at 1 site resting on an assumption, e\.g\. /);
     expect(f?.note).toContain(PUT);
-    expect(f?.evidence.against.count).toBe(1);
+    expect(f?.evidence?.against.count).toBe(1);
   });
 
   it('counts full-confidence sites, and the conditional ones apart', () => {
@@ -73,6 +73,6 @@ describe('undocumented orders count what the code provably does', () => {
     const [f] = run([e]).filter((x) => x.kind === 'undocumented-order');
     expect(f?.message).toContain('at 1 site (and 1 more resting on an assumption), e.g. direct_fn()');
     expect(f?.note).toBeUndefined();
-    expect(f?.evidence.against.count).toBe(1);
+    expect(f?.evidence?.against.count).toBe(1);
   });
 });

@@ -143,3 +143,19 @@ describe('reference-count puts', () => {
     expect(edge?.fullCount).toBe(0);
   });
 });
+
+describe('invariants the code relies on', () => {
+  it('gone: below kvm_timer_update_irq() the `!vgic_initialized()` branch of vgic_lazy_init() is dead, and the count says which invariant removed it', () => {
+    expect(edgesIn('demo_timer_reset')).toEqual([]);
+    expect(order.summaries.ruledOut.get('arm64-timer-vgic-initialised')).toBeGreaterThan(0);
+  });
+
+  it('kept: the same lazy init reached on a path the invariant does not cover', () => {
+    expect(edgesIn('demo_pmu_inject')).toEqual(['vcpu->mutex -> kvm->arch.config_lock']);
+  });
+
+  it('records the fact the branch tests in the walk facts', () => {
+    const lazy = order.index.functions.find((f) => f.name === 'vgic_lazy_init');
+    expect(lazy?.acquires.map((a) => a.when)).toEqual([[{ param: -1, op: 'false', fact: 'arm64-timer-vgic-initialised' }]]);
+  });
+});

@@ -23,6 +23,8 @@ export function renderCheckText(input: CheckResult, style: TextStyle = PLAIN): s
     `observed ${r.observed.length} lock-order edges (${r.observed.filter((o) => o.confidence === 'conditional').length} conditional: every site assumes something); ${s.unresolvedLocks} lock arguments without a class, ${s.unresolvedCalls} calls outside the index or through pointers, ${s.truncatedSummaries} summaries cut by recursion`,
     `cache: ${s.cache.dir ? `${s.cache.hits} hits, ${s.cache.misses} misses in ${s.cache.dir}` : 'off'}; index ${s.ms.index} ms, analysis ${s.ms.analyse} ms`,
   );
+  // Chains an invariant removed are not shown anywhere else: say what was relied on, and where the code establishes it.
+  for (const inv of s.invariants ?? []) out.push(`  relied on: ${inv.statement} (${inv.source}); ${inv.sitesLeftOut} call sites or acquisitions left out`);
   for (const sk of s.skipped.slice(0, 10)) out.push(`  skipped ${sk.file}:${sk.line} ${sk.name ?? '(unnamed)'}: ${sk.reason}`);
   if (s.skipped.length > 10) out.push(`  ... and ${s.skipped.length - 10} more skipped (see --format json)`);
   return out.join('\n') + '\n';
