@@ -6,6 +6,7 @@
 import { expect } from '@jest/globals';
 import { z } from 'zod';
 import type { FileDiff, PatchEntry, SeriesReadResult } from '../../analyzers/series/model.js';
+import { RULE_IDS } from '../../analyzers/rules/meta.js';
 
 /** A path a tree lookup may use: relative, no empty, `.` or `..` segment, no backslash. */
 export function isNormalPath(p: string): boolean {
@@ -63,7 +64,8 @@ const lockName = z.string().min(1);
 
 const finding = z
   .object({
-    kind: z.enum(['order-inversion', 'srcu-violation', 'cycle', 'undocumented-order', 'leaf-violation', 'doc-stale', 'doc-contradicted', 'doc-unsupported', 'doc-conflict', 'doc-removed']),
+    // The kinds the rule registry knows: a hand list here went stale when doc-unrecognized was added.
+    kind: z.enum(RULE_IDS),
     severity: z.enum(['error', 'warning', 'info']),
     file: z.string(),
     line: z.number().int().nonnegative(),
