@@ -6,7 +6,7 @@ import type { DocSource } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { Finding, FindingKind } from '../findings/model.js';
 import type { ChainStep } from '../order/model.js';
-import type { FileDiff } from '../series/model.js';
+import type { FileDiff, SeriesCandidate } from '../series/model.js';
 import type { ApplyFailure } from './apply.js';
 
 /** Rules about a patch to locking.rst itself. */
@@ -81,6 +81,12 @@ export interface ReviewResult {
     missing: number[];
     /** Which posting was reviewed, and why, when the input held several. */
     choice: string;
+    /**
+     * The other series of the input (other versions, other threads), each
+     * with why it was not reviewed and its patches' statuses; `--series N`
+     * or `--message-id` picks one. Empty when the input held one series.
+     */
+    others: SeriesCandidate[];
   };
   /** The series' identity; null when the input held no patch. */
   identity: SeriesIdentity | null;

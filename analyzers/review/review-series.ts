@@ -20,7 +20,7 @@ import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
 import { openCacheDir, type CacheOptions } from '../index/cache.js';
 import { archOf, indexedFiles, treeArchs } from '../index/files.js';
-import type { PatchEntry, Series } from '../series/model.js';
+import type { PatchEntry, Series, SeriesCandidate } from '../series/model.js';
 import { OverlayTree } from '../trees/overlay-tree.js';
 import { LOCKING_RST_PATH, type Tree } from '../trees/index.js';
 import { analyseState, archsFor, removedEdges, type StateAnalysis } from './analyse-state.js';
@@ -37,6 +37,8 @@ export interface ReviewSeriesOptions {
   choice?: string;
   /** Input-level notes to carry into the result (reader warnings, messages that were not patches). */
   notes?: string[];
+  /** The input's other series, when it held several (the reader's candidates other than the chosen one). */
+  others?: SeriesCandidate[];
 }
 
 function person(p: PatchEntry): string | null {
@@ -108,6 +110,7 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       total: series?.expected ?? 0,
       missing: series?.missing ?? [],
       choice: options.choice ?? '',
+      others: options.others ?? [],
     },
     identity: series ? seriesIdentity(series) : null,
     mode: tree ? 'tree' : 'hunk-only',

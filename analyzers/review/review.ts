@@ -28,10 +28,8 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
     ...read.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`),
     ...read.others.map((o) => `${o.position.file}:${o.position.line}: not reviewed: "${o.subject}" (${o.reason})`),
   ];
-  for (const other of read.series.filter((s) => s !== series)) {
-    for (const p of other.patches) notes.push(`not reviewed: "${p.subject}" belongs to another posting (v${other.version}) than the one reviewed`);
-  }
+  // The other series are listed with their status in `series.others`, not as notes.
   const tree = opts.tree === null ? null : asTree(opts.tree);
   if (tree) await assertKernelTree(tree);
-  return reviewSeries(series, tree, { cache: opts.cache, choice: read.choice, notes });
+  return reviewSeries(series, tree, { cache: opts.cache, choice: read.choice, notes, others: read.candidates.filter((c) => !c.chosen) });
 }

@@ -42,7 +42,7 @@ function finding(fingerprint: string, patch: number, kind: ReviewFinding['kind']
 
 function result(version: number, findings: ReviewFinding[][], missing: number[] = []): ReviewResult {
   return {
-    series: { subject: 'KVM: demo', version, total: findings.length + missing.length, missing, choice: '' },
+    series: { subject: 'KVM: demo', version, total: findings.length + missing.length, missing, choice: '', others: [] },
     identity: null,
     mode: 'hunk-only',
     degraded: null,

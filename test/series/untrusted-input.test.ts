@@ -14,6 +14,8 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSourceError, readSeries, type ReadSeriesOptions, type SeriesReadResult } from '../../analyzers/series/index.js';
 import { normaliseDiffPath } from '../../analyzers/series/diff-path.js';
+import { review } from '../../analyzers/review/review.js';
+import { renderReviewText } from '../../bot/render/review/text.js';
 import { tempDir } from './paths.js';
 
 const tmp = tempDir();
@@ -114,6 +116,20 @@ describe('which series is reviewed', () => {
       [2, 'v1 (2/2, cover)', false, 'not reviewed: an older revision (v1) of the reviewed series'],
     ]);
     expect(r.candidates[1]?.patches.map((p) => [p.index, p.status, p.messageId])).toEqual([[1, 'ok', 'jane-1@example.org'], [2, 'ok', 'jane-2@example.org']]);
+  });
+
+  it('the review lists the series it did not review, each with its reason and its patches\' statuses (JSON and text)', async () => {
+    const v2 = janeSeries().replace(/\[PATCH (\d)\/2\]/g, '[PATCH v2 $1/2]').replace(/jane-(\d)@/g, 'jane-v2-$1@').replace(/Mar 2024/g, 'Mar 2025');
+    const r = await review({ input: write('v1-v2-review.mbx', janeSeries() + v2), tree: null, cache: { disabled: true } });
+    expect(r.series.version).toBe(2);
+    expect(r.series.others.map((c) => [c.number, c.label, c.reason, c.patches.map((p) => [p.index, p.messageId, p.status])])).toEqual([
+      [2, 'v1 (2/2, cover)', 'not reviewed: an older revision (v1) of the reviewed series', [[1, 'jane-1@example.org', 'ok'], [2, 'jane-2@example.org', 'ok']]],
+    ]);
+    const text = renderReviewText(r);
+    expect(text).toContain('other series in the input (--series N or --message-id ID reviews one):\n  2. v1 (2/2, cover): not reviewed: an older revision (v1) of the reviewed series\n');
+    const single = await review({ input: write('v1-only-review.mbx', janeSeries()), tree: null, cache: { disabled: true } });
+    expect(single.series.others).toEqual([]);
+    expect(renderReviewText(single)).not.toContain('other series');
   });
 
   it('--series N and --message-id choose another series; a choice that names none is refused', async () => {

@@ -25,6 +25,7 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   if (r.series.missing.length) out.push(`missing: patch${r.series.missing.length > 1 ? 'es' : ''} ${r.series.missing.join(', ')} of ${r.series.total} not in the input`);
   if (r.degraded) out.push(`DEGRADED: ${r.degraded}`);
   for (const n of r.notes) out.push(`note: ${n}`);
+  out.push(...otherSeriesLines(r));
   if (r.patches.length === 0) out.push('', 'no patch in the input');
   for (const p of r.patches) {
     out.push('', `${style.bold(patchLabel(p, r.series.total))}${p.messageId ? `  <${p.messageId}>` : ''}`);
@@ -39,4 +40,15 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   const n = (s: string): number => all.filter((f) => f.severity === s).length;
   out.push('', `${n('error')} errors, ${n('warning')} warnings, ${n('info')} info in ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'}`);
   return out.join('\n') + '\n';
+}
+
+/** The input's other series, each with why it was not reviewed and its patches' statuses. */
+function otherSeriesLines(r: ReviewResult): string[] {
+  if (r.series.others.length === 0) return [];
+  const out = ['', `other series in the input (--series N or --message-id ID reviews one):`];
+  for (const c of r.series.others) {
+    out.push(`  ${c.number}. ${c.label}: ${c.reason}`);
+    for (const p of c.patches) out.push(`     ${p.subject}${p.messageId ? `  <${p.messageId}>` : ''}: ${p.status}${p.reason ? ` (${p.reason})` : ''}`);
+  }
+  return out;
 }
