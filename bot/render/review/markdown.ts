@@ -11,14 +11,14 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
   ];
   if (r.degraded) nodes.push(u('blockquote', [u('paragraph', [u('strong', [u('text', 'Degraded:')]), u('text', ` ${r.degraded}`)])]));
   if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch ${r.series.missing.join(', ')} of ${r.series.total}.`)]));
-  if (r.series.others.length) {
+  if ((r.series.others ?? []).length) {
     // Which other postings the input held, and why this one was reviewed instead.
     nodes.push(u('paragraph', [u('text', `Other series in the input, not reviewed${r.series.choice ? ` (${r.series.choice})` : ''}:`)]));
     nodes.push(
       u(
         'list',
         { ordered: false, spread: false },
-        r.series.others.map((c) => u('listItem', { spread: false }, [u('paragraph', [u('text', `${c.label}: ${c.reason}; ${c.patches.map((p) => `${p.index} ${p.status}`).join(', ')}`)])])),
+        (r.series.others ?? []).map((c) => u('listItem', { spread: false }, [u('paragraph', [u('text', `${c.label}: ${c.reason}; ${c.patches.map((p) => `${p.index} ${p.status}`).join(', ')}`)])])),
       ),
     );
   }

@@ -173,7 +173,7 @@ function notifications(r: ReviewResult): Sarif.Notification[] {
     else if (p.reason) out.push({ level: 'warning', message: { text: `patch ${p.index}: ${p.reason}` } });
   }
   for (const n of r.notes) out.push({ level: 'note', message: { text: n } });
-  for (const c of r.series.others) out.push({ level: 'note', message: { text: `series ${c.number}, ${c.label}: ${c.reason}` } });
+  for (const c of r.series.others ?? []) out.push({ level: 'note', message: { text: `series ${c.number}, ${c.label}: ${c.reason}` } });
   return out;
 }
 

@@ -42,11 +42,11 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   return out.join('\n') + '\n';
 }
 
-/** The input's other series, each with why it was not reviewed and its patches' statuses. */
+/** The input's other series, each with why it was not reviewed and its patches' statuses (absent in JSON from before 0.1: none). */
 function otherSeriesLines(r: ReviewResult): string[] {
-  if (r.series.others.length === 0) return [];
+  if ((r.series.others ?? []).length === 0) return [];
   const out = ['', `other series in the input (--series N or --message-id ID reviews one):`];
-  for (const c of r.series.others) {
+  for (const c of r.series.others ?? []) {
     out.push(`  ${c.number}. ${c.label}: ${c.reason}`);
     for (const p of c.patches) out.push(`     ${p.subject}${p.messageId ? `  <${p.messageId}>` : ''}: ${p.status}${p.reason ? ` (${p.reason})` : ''}`);
   }
