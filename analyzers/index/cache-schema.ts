@@ -13,6 +13,16 @@ const lockUse = z.object({
   expr: z.string(),
 });
 const held = lockUse.extend({ line: z.number().int(), viaTry: z.boolean() });
+const paramCond = z.object({
+  param: z.number().int(),
+  op: z.enum(['true', 'false', 'eq', 'ne']),
+  value: z.string().optional(),
+  fact: z.string().optional(),
+});
+const argValue = z.union([z.object({ const: z.string() }), z.object({ param: z.number().int() }), z.null()]);
+// Every field of a site, optional ones included: zod drops keys a schema does
+// not name, and a warm run then lost the constant-argument conditions
+// (`when`, `args`) and the releasing callees (`after`) a cold run had.
 const acquire = z.object({
   lock: lockUse,
   line: z.number().int(),
@@ -20,8 +30,18 @@ const acquire = z.object({
   held: z.array(held),
   dropped: z.array(z.string()),
   subclass: z.number().int().optional(),
+  when: z.array(paramCond).optional(),
+  after: z.array(z.string()).optional(),
 });
-const call = z.object({ callee: z.string(), line: z.number().int(), held: z.array(held), dropped: z.array(z.string()) });
+const call = z.object({
+  callee: z.string(),
+  line: z.number().int(),
+  held: z.array(held),
+  dropped: z.array(z.string()),
+  args: z.array(argValue).optional(),
+  when: z.array(paramCond).optional(),
+  after: z.array(z.string()).optional(),
+});
 const fn = z.object({
   name: z.string(),
   file: z.string(),
@@ -34,6 +54,7 @@ const fn = z.object({
   releasesCallers: z.array(lockUse),
   unresolved: z.array(z.object({ expr: z.string(), line: z.number().int(), reason: z.string() })),
   damaged: z.boolean(),
+  notAnalysed: z.string().optional(),
 });
 
 export const fileFactsSchema = z.object({
