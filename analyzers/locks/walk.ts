@@ -43,21 +43,25 @@ export function walkFunction(fn: CFunction, env: TypeEnv): FunctionFacts {
     return new Walker(fn, env).run();
   } catch (e) {
     if (!(e instanceof TooDeep)) throw e;
-    return {
-      name: fn.name,
-      file: fn.file,
-      line: fn.line,
-      endLine: fn.endLine,
-      static: fn.static,
-      acquires: [],
-      calls: [],
-      requires: [],
-      releasesCallers: [],
-      unresolved: [],
-      damaged: fn.damaged,
-      notAnalysed: e.message,
-    };
+    return { ...emptyFacts(fn), notAnalysed: e.message };
   }
+}
+
+/** Facts of `fn` with nothing recorded yet. */
+function emptyFacts(fn: CFunction): FunctionFacts {
+  return {
+    name: fn.name,
+    file: fn.file,
+    line: fn.line,
+    endLine: fn.endLine,
+    static: fn.static,
+    acquires: [],
+    calls: [],
+    requires: [],
+    releasesCallers: [],
+    unresolved: [],
+    damaged: fn.damaged,
+  };
 }
 
 class Walker {
@@ -84,19 +88,7 @@ class Walker {
     private readonly fn: CFunction,
     private readonly env: TypeEnv,
   ) {
-    this.facts = {
-      name: fn.name,
-      file: fn.file,
-      line: fn.line,
-      endLine: fn.endLine,
-      static: fn.static,
-      acquires: [],
-      calls: [],
-      requires: [],
-      releasesCallers: [],
-      unresolved: [],
-      damaged: fn.damaged,
-    };
+    this.facts = emptyFacts(fn);
     this.args = new LockArgs(env, this.facts.unresolved);
     this.params = stableParams(fn);
   }
