@@ -20,6 +20,8 @@ export interface Recorded {
   method: string;
   path: string;
   body: unknown;
+  /** The Authorization header ('' for none). */
+  auth?: string;
 }
 
 interface User {
@@ -133,7 +135,7 @@ export class FakeGitHub {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/^\/api\/v3/, '');
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path, body });
+    this.requests.push({ method, path, body, auth: String(req.headers.authorization ?? '') });
     const forced = [...this.failures.entries()].find(([k, v]) => v.length && `${method} ${path}`.startsWith(k));
     if (forced) {
       const f = forced[1].shift() as { status: number; headers?: Record<string, string>; message?: string };
