@@ -16,12 +16,9 @@ import { markerOf } from '../../bot/app/comment.js';
 import { kernelTree, ROOT } from '../helpers/paths.js';
 import { payload } from './app-server.js';
 import { FakeGitHub } from './fake-github.js';
-import { commitEdit, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
+import { BUG_FILE as FILE, BUG_LINES as BUG, commitLockBug, kernelRepo, lineAt } from './kernel-repo.js';
 
 const ENTRY = join(ROOT, 'dist', 'bot', 'app', 'action.js');
-const FILE = 'virt/kvm/kvm_main.c';
-const ANCHOR = '\tif (mutex_lock_killable(&vcpu->mutex))';
-const BUG = ['\tmutex_lock(&vcpu->kvm->lock);', '\tmutex_unlock(&vcpu->kvm->lock);'];
 
 let gh: FakeGitHub;
 let host: string;
@@ -32,8 +29,7 @@ let bug: string;
 beforeAll(async () => {
   // actions/checkout with fetch-depth 0: the pull request's head checked out, the base commit among the objects.
   ({ dir: checkout, base } = kernelRepo(kernelTree('6.1')));
-  git(checkout, ['checkout', '-q', '-b', 'pr-1']);
-  bug = commitEdit(checkout, FILE, insertAfter(ANCHOR, BUG, 1), 'KVM: take kvm->lock in the vCPU ioctl');
+  bug = commitLockBug(checkout);
   gh = new FakeGitHub(checkout);
   gh.bot = { login: 'github-actions[bot]', type: 'Bot' };
   gh.prs.set(1, { number: 1, base, head: bug });

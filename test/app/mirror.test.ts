@@ -14,11 +14,8 @@ import { mirrorPath } from '../../bot/app/tree-source.js';
 import { kernelTree } from '../helpers/paths.js';
 import { AppServer, payload } from './app-server.js';
 import { FakeGitHub } from './fake-github.js';
-import { commitEdit, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
+import { BUG_FILE as FILE, BUG_LINES as BUG, commitLockBug, git, kernelRepo, lineAt } from './kernel-repo.js';
 
-const FILE = 'virt/kvm/kvm_main.c';
-const ANCHOR = '\tif (mutex_lock_killable(&vcpu->mutex))';
-const BUG = ['\tmutex_lock(&vcpu->kvm->lock);', '\tmutex_unlock(&vcpu->kvm->lock);'];
 const REPO = { owner: 'kvm', repo: 'linux' };
 
 let gh: FakeGitHub;
@@ -44,8 +41,7 @@ beforeAll(async () => {
   writeFileSync(hook, `#!/bin/sh\ntouch '${hookRan}'\n`);
   chmodSync(hook, 0o755);
   // The pull request comes after the clone: the mirror lacks its commit.
-  git(origin, ['checkout', '-q', '-b', 'pr-1']);
-  bug = commitEdit(origin, FILE, insertAfter(ANCHOR, BUG, 1), 'KVM: take kvm->lock in the vCPU ioctl');
+  bug = commitLockBug(origin);
   git(origin, ['update-ref', 'refs/pull/1/head', bug]);
   git(origin, ['checkout', '-q', 'master']);
   gh = new FakeGitHub(origin);

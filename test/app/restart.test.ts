@@ -15,11 +15,8 @@ import { markerOf } from '../../bot/app/comment.js';
 import { kernelTree } from '../helpers/paths.js';
 import { AppServer, payload } from './app-server.js';
 import { FakeGitHub, type Recorded } from './fake-github.js';
-import { commitEdit, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
+import { BUG_FILE as FILE, BUG_LINES as BUG, commitLockBug, kernelRepo, lineAt } from './kernel-repo.js';
 
-const FILE = 'virt/kvm/kvm_main.c';
-const ANCHOR = '\tif (mutex_lock_killable(&vcpu->mutex))';
-const BUG = ['\tmutex_lock(&vcpu->kvm->lock);', '\tmutex_unlock(&vcpu->kvm->lock);'];
 
 let gh: FakeGitHub;
 let host: string;
@@ -31,8 +28,7 @@ let bug: string;
 
 beforeAll(async () => {
   ({ dir, base } = kernelRepo(kernelTree('6.1')));
-  git(dir, ['checkout', '-q', '-b', 'pr-1']);
-  bug = commitEdit(dir, FILE, insertAfter(ANCHOR, BUG, 1), 'KVM: take kvm->lock in the vCPU ioctl');
+  bug = commitLockBug(dir);
   gh = new FakeGitHub(dir);
   gh.prs.set(1, { number: 1, base, head: bug });
   host = await gh.start();
