@@ -100,7 +100,11 @@ export async function fetchIntoMirror(dir: string, commits: readonly string[], r
 export function treeFor(octokit: Octokit, repo: RepoRef, opts: TreeSourceOptions): TreeSource {
   const { settings, checkout } = opts;
   return async (commit, hints = {}) => {
-    if (checkout) return GitTree.open(checkout, commit);
+    if (checkout) {
+      // actions/checkout fetches one commit unless told otherwise. (Checked here: GitTree.open's rev-parse --quiet fails without a message, which simple-git does not reject.)
+      if (!SHA.test(commit) || (await missing(checkout, [commit])).length) throw new TreeError(`${checkout}: unknown revision ${commit} (check out with fetch-depth: 0 so that the base commit is there)`);
+      return GitTree.open(checkout, commit);
+    }
     if (settings.mirror) {
       const dir = mirrorPath(settings.mirror, repo);
       await fetchIntoMirror(dir, [commit, ...(hints.commits ?? [])], hints.refs);

@@ -48,6 +48,13 @@ describe('treeFor', () => {
     fromMirror.close?.();
     expect((await treeFor(octokit, REPO, { settings: settings() })(first)).kind).toBe('api');
   });
+
+  it('a base commit the checkout lacks (a shallow checkout): the error says to fetch the history', async () => {
+    const shallow = mkdtempSync(join(tmpdir(), 'kvm-review-shallow-'));
+    git(shallow, ['clone', '-q', '--depth', '1', '--branch', 'queue', `file://${origin}`, '.']);
+    const open = treeFor(testOctokit('http://127.0.0.1:9'), REPO, { settings: settings(), checkout: shallow });
+    await expect(open(first)).rejects.toThrow(/unknown revision .*fetch-depth: 0/);
+  });
 });
 
 describe('fetchIntoMirror', () => {
