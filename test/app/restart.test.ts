@@ -4,7 +4,8 @@
  * in-progress check run), once right after GitHub created the review but
  * before the App heard back. Each time it is restarted on the same cache
  * and the delivery is sent again. In the end every finding is posted
- * exactly once, in one review, and the one check run is completed.
+ * exactly once, in one review, and the one check run is completed. The
+ * same for a push: killed right after its first commit comment.
  * Requires `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,7 +16,7 @@ import { markerOf } from '../../bot/app/comment.js';
 import { kernelTree } from '../helpers/paths.js';
 import { AppServer, payload } from './app-server.js';
 import { FakeGitHub, type Recorded } from './fake-github.js';
-import { BUG_FILE as FILE, BUG_LINES as BUG, commitLockBug, kernelRepo, lineAt } from './kernel-repo.js';
+import { BUG_FILE as FILE, BUG_LINES as BUG, commitLockBug, git, kernelRepo, lineAt } from './kernel-repo.js';
 
 
 let gh: FakeGitHub;
@@ -42,8 +43,8 @@ afterAll(async () => {
 
 const opened = (): unknown => payload('pull_request.opened', { HEAD_SHA: bug, BASE_SHA: base });
 
-/** Starts the server, delivers the pull request, and kills the server once GitHub has handled the first request `when` matches. */
-async function crashAt(when: (r: Recorded) => boolean): Promise<void> {
+/** Starts the server, delivers `event` (the pull request by default), and kills the server once GitHub has handled the first request `when` matches. */
+async function crashAt(when: (r: Recorded) => boolean, event: [string, unknown] = ['pull_request', opened()]): Promise<void> {
   app = new AppServer(host, env);
   await app.start();
   const server = app;
@@ -55,7 +56,7 @@ async function crashAt(when: (r: Recorded) => boolean): Promise<void> {
     await server.stop(true);
     crashed();
   };
-  expect(await app.deliver('pull_request', opened())).toBe(200);
+  expect(await app.deliver(...event)).toBe(200);
   await done;
 }
 
@@ -88,5 +89,26 @@ describe('killed in the middle of a review and restarted', () => {
     const line = lineAt(dir, bug, FILE, BUG[0] as string);
     expect(gh.reviewComments.filter((c) => c.body.includes('order-inversion'))).toEqual([expect.objectContaining({ path: FILE, line, side: 'RIGHT' })]);
     expect(gh.checkRuns.map((r) => [r.head_sha, r.status, r.conclusion])).toEqual([[bug, 'completed', 'failure']]);
+  });
+});
+
+describe('a push killed after its first commit comment and restarted', () => {
+  it('delivered again: every finding commented once on its commit, the check run on the head completed', async () => {
+    gh.config = 'push-branches: [queue]\n';
+    git(dir, ['checkout', '-q', base]);
+    const pushed = commitLockBug(dir, 'queue', 'KVM: take kvm->lock in the vCPU ioctl (queue)');
+    const push: [string, unknown] = ['push', payload('push', { BEFORE_SHA: base, AFTER_SHA: pushed })];
+    await app.stop();
+    await crashAt((r) => r.method === 'POST' && r.path.endsWith(`/commits/${pushed}/comments`), push);
+    expect(gh.commitComments).toHaveLength(1);
+    app = new AppServer(host, env);
+    await app.start();
+    expect(await app.deliver(...push)).toBe(200);
+    expect((await app.idle()).failed).toBe(0);
+    const keys = gh.commitComments.map((c) => `${c.commit_id}:${markerOf(c.body) ?? ''}`);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(gh.commitComments.every((c) => c.commit_id === pushed && c.path === FILE)).toBe(true);
+    expect(gh.checkRuns.filter((r) => r.head_sha === pushed).map((r) => [r.status, r.conclusion])).toEqual([['completed', 'failure']]);
   });
 });
