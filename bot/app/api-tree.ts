@@ -170,12 +170,6 @@ export class ApiTree implements Tree {
     return [...this.skipped];
   }
 
-  /** Whether the commit is a kernel tree with KVM: locking.rst and virt/kvm/kvm_main.c. */
-  async isKernelTree(): Promise<boolean> {
-    const files = await this.walk();
-    return files.has(LOCKING_RST_PATH) && files.has('virt/kvm/kvm_main.c');
-  }
-
   /**
    * Every file the engine reads fetched into the blob cache, a few
    * requests at a time: the engine then reads them from disk. Once per

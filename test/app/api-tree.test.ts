@@ -4,6 +4,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexedFiles } from '../../analyzers/index/files.js';
+import { isKernelTree } from '../../analyzers/trees/index.js';
 import { ApiTree, LOCKING_RST_PATH } from '../../bot/app/api-tree.js';
 import { kernelTree } from '../helpers/paths.js';
 import { FakeGitHub } from './fake-github.js';
@@ -30,7 +31,7 @@ describe('ApiTree', () => {
     const tree = new ApiTree(testOctokit(url), repo, base, cache);
     const listed = (await tree.list('')).map((e) => e.path);
     expect(listed).toEqual([...(await indexedFiles(source)), LOCKING_RST_PATH].sort());
-    expect(await tree.isKernelTree()).toBe(true);
+    expect(await isKernelTree(tree)).toBe(true);
     expect((await tree.read('virt/kvm/kvm_main.c'))?.equals(readFileSync(join(source, 'virt/kvm/kvm_main.c')))).toBe(true);
     expect(await tree.read('Makefile')).toBeNull();
     expect(await tree.identity('virt/kvm/kvm_main.c')).toMatch(/^git:[0-9a-f]{40}$/);
