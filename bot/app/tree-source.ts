@@ -44,8 +44,12 @@ export interface TreeSourceOptions {
   checkout?: string;
 }
 
-/** The bare clone mirror mode reads for `repo`. */
+/** GitHub's spelling of owner and repository names: nothing that leaves the mirror directory. */
+const NAME = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
+
+/** The bare clone mirror mode reads for `repo`; TreeError for a name GitHub would not give. */
 export function mirrorPath(mirror: string, repo: RepoRef): string {
+  for (const n of [repo.owner, repo.repo]) if (!NAME.test(n)) throw new TreeError(`${repo.owner}/${repo.repo}: not a repository name a mirror directory can hold`);
   return join(mirror, repo.owner, `${repo.repo}.git`);
 }
 

@@ -65,10 +65,12 @@ describe('fetchIntoMirror', () => {
     expect(git(bare, ['rev-parse', 'refs/heads/queue']).trim()).toBe(second);
   });
 
-  it('refuses what is not a commit id or a branch or pull request ref, before git runs', async () => {
+  it('refuses what is not a commit id, a branch or pull request ref, or a repository name, before git runs', async () => {
     const bare = mirrorPath(mirror, REPO);
     await expect(fetchIntoMirror(bare, ['--upload-pack=touch /tmp/x'])).rejects.toThrow(TreeError);
     await expect(fetchIntoMirror(bare, [second], ['refs/tags/v1'])).rejects.toThrow(/refs\/tags\/v1: not a commit id or a branch or pull request ref/);
+    expect(() => mirrorPath(mirror, { owner: '..', repo: 'linux' })).toThrow(TreeError);
+    expect(() => mirrorPath(mirror, { owner: 'kvm', repo: 'a/../../b' })).toThrow(TreeError);
   });
 
   it('a repository without a clone, or a commit origin lacks: a TreeError naming the path and the commit', async () => {
