@@ -2,7 +2,8 @@
 # Configure it with Probot's environment (APP_ID, PRIVATE_KEY or
 # PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST/GHE_PROTOCOL, LOG_LEVEL) and the
 # App's own (KVM_REVIEW_CACHE_DIR, KVM_REVIEW_MAX_FILES/_LINES/_COMMITS,
-# KVM_REVIEW_RULES_URL); see the README's "GitHub App" section.
+# KVM_REVIEW_RULES_URL, KVM_REVIEW_MIRROR: a volume of bare clones); see the
+# README's "GitHub App" section.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -21,6 +22,8 @@ ENV NODE_ENV=production \
     PORT=3000 \
     KVM_REVIEW_CACHE_DIR=/home/node/cache
 WORKDIR /app
+# git: mirror mode fetches into and reads from bare clones.
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist

@@ -7,7 +7,7 @@
  * next pull request on the same base fetches nothing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isIndexedPath } from '../../analyzers/index/files.js';
 import type { FileIdentity, Tree, TreeEntry, TreeNote } from '../../analyzers/trees/model.js';
@@ -16,7 +16,7 @@ import type { Octokit, RepoRef } from './publish.js';
 /** The documentation file the engine reads besides the indexed code. */
 export const LOCKING_RST_PATH = 'Documentation/virt/kvm/locking.rst';
 
-/** Blob requests in flight while materializing (GitHub asks integrators to avoid many concurrent requests; a few are fine). */
+/** Blob requests in flight while prefetching (GitHub asks integrators to avoid many concurrent requests; a few are fine). */
 const BLOBS_IN_FLIGHT = 6;
 
 interface GitEntry {
@@ -170,39 +170,19 @@ export class ApiTree implements Tree {
     return [...this.skipped];
   }
 
-  /** Whether the commit is a kernel tree with KVM: locking.rst and virt/kvm/kvm_main.c. */
-  async isKernelTree(): Promise<boolean> {
-    const files = await this.walk();
-    return files.has(LOCKING_RST_PATH) && files.has('virt/kvm/kvm_main.c');
-  }
-
   /**
-   * The engine's files as a directory (hard links into the blob cache),
-   * for the review stage that reads a directory. Built once per commit.
+   * Every file the engine reads fetched into the blob cache, a few
+   * requests at a time: the engine then reads them from disk. Once per
+   * commit the cache does not hold yet.
    */
-  async materialize(): Promise<string> {
-    const dir = join(this.cacheDir, 'checkouts', this.commit);
-    if (existsSync(join(dir, '.complete'))) return dir;
+  async prefetch(): Promise<void> {
     const entries = [...(await this.walk()).values()];
     // The API is latency-bound: a few blobs in flight at once.
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < entries.length) {
-        const e = entries[next++] as GitEntry;
-        await this.blob(e.sha);
-        const target = join(dir, e.path);
-        mkdirSync(dirname(target), { recursive: true });
-        if (existsSync(target)) continue;
-        try {
-          linkSync(this.blobPath(e.sha), target);
-        } catch {
-          copyFileSync(this.blobPath(e.sha), target);
-        }
-      }
+      while (next < entries.length) await this.blob((entries[next++] as GitEntry).sha);
     };
     await Promise.all(Array.from({ length: BLOBS_IN_FLIGHT }, worker));
-    writeFileSync(join(dir, '.complete'), '');
-    return dir;
   }
 }
 

@@ -1,14 +1,14 @@
 /**
  * The one place the App calls the analysis: commits (as GitHub's `.patch`)
- * reviewed against a tree exactly as `kvm-review mbox` reviews a series:
- * patch k against the base plus commits 1..k-1, applied in memory.
+ * read as a series and reviewed against a tree exactly as `kvm-review mbox`
+ * reviews a series: patch k against the base plus commits 1..k-1, applied
+ * in memory. Nothing is written to disk but the index cache.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ReviewResult } from '../../analyzers/review/model.js';
-import { review } from '../../analyzers/review/review.js';
-import { readSeries } from '../../analyzers/series/read-series.js';
+import { reviewSeries } from '../../analyzers/review/review-series.js';
+import { assemble } from '../../analyzers/series/read-series.js';
+import { readBytes } from '../../analyzers/sources/file-source.js';
+import type { Tree } from '../../analyzers/trees/model.js';
 import { toSeries, type CommitSeries } from './series-mbox.js';
 
 export interface EngineRun {
@@ -18,19 +18,20 @@ export interface EngineRun {
   patchIds: Map<number, string>;
 }
 
-/** Reviews the commits of `patchText` against the kernel tree in directory `treeDir`. */
-export async function reviewCommits(patchText: string, treeDir: string, indexCache: string): Promise<EngineRun> {
+/** What the series is called in notes and errors (it never is a file). */
+const LABEL = 'series.mbx';
+
+/** Reviews the commits of `patchText` against `tree`; `indexCache` is the index cache directory. */
+export async function reviewCommits(patchText: string, tree: Tree, indexCache: string): Promise<EngineRun> {
   const series = toSeries(patchText);
-  const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-app-'));
-  try {
-    const input = join(tmp, 'series.mbx');
-    writeFileSync(input, series.mbox);
-    const read = await readSeries(input);
-    const patchIds = new Map<number, string>();
-    for (const p of read.chosen?.patches ?? []) if (p.patchId) patchIds.set(p.index, p.patchId);
-    const result = await review({ input, tree: treeDir, cache: { dir: indexCache } });
-    return { result, series, patchIds };
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  const read = assemble(await readBytes(Buffer.from(series.mbox), LABEL));
+  const patchIds = new Map<number, string>();
+  for (const p of read.chosen?.patches ?? []) if (p.patchId) patchIds.set(p.index, p.patchId);
+  // The notes `mbox` gives on its input: what the reader warned about, what was not a patch.
+  const notes = [
+    ...read.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`),
+    ...read.others.map((o) => `${o.position.file}:${o.position.line}: not reviewed: "${o.subject}" (${o.reason})`),
+  ];
+  const result = await reviewSeries(read.chosen, tree, { cache: { dir: indexCache }, choice: read.choice, notes });
+  return { result, series, patchIds };
 }

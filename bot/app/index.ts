@@ -4,10 +4,7 @@
  * time, the newest head per pull request or branch. Events the App itself
  * caused are ignored.
  */
-import { join } from 'node:path';
 import type { Context, Probot } from 'probot';
-import { ApiTree } from './api-tree.js';
-import { CheckoutTree } from './checkout-tree.js';
 import type { ApplicationFunction } from 'probot';
 import { CONFIG_FILE, CONFIG_PATH, ConfigError, validateConfig, type RepoConfig } from './config.js';
 import { reviewPullRequest, type JobDeps, type PullRequestJob } from './pull-request.js';
@@ -15,6 +12,7 @@ import { reviewPush, type PushJob } from './push.js';
 import type { Octokit } from './publish.js';
 import { Scheduler } from './scheduler.js';
 import type { AppSettings } from './settings.js';
+import { treeFor } from './tree-source.js';
 
 /** The comment that asks for a new review. */
 export const RECHECK = /^\s*\/kvm-review\s+recheck\b/;
@@ -74,7 +72,7 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
       settings: opts.settings,
       config: () => loadConfig(context),
       botLogin,
-      tree: (commit) => (opts.checkout ? new CheckoutTree(opts.checkout, commit, join(opts.settings.cacheDir, 'git')) : new ApiTree(context.octokit as unknown as Octokit, context.repo(), commit, join(opts.settings.cacheDir, 'git'))),
+      tree: treeFor(context.octokit as unknown as Octokit, context.repo(), opts),
       superseded,
     });
     const queuePr = (context: Context, job: PullRequestJob): Promise<void> => {

@@ -7,16 +7,14 @@
  * a rebase or force-push) is not commented again: the App's commit comments
  * carry the patch id beside the fingerprint.
  */
-import { join } from 'node:path';
+import type { ReviewFinding } from '../../analyzers/review/model.js';
 import type { FileDiff } from '../../analyzers/series/model.js';
 import { findingComment, markerOf, patchIdOf } from './comment.js';
-import { ConfigError, matchesGlob, type RepoConfig } from './config.js';
-import { reviewCommits } from './engine.js';
+import { matchesGlob } from './config.js';
 import { configured, reviewNotes } from './findings.js';
+import { neutral, reviewOnBase, runJob, type JobDeps } from './job.js';
 import { planCheck } from './plan.js';
-import type { ReviewFinding } from '../../analyzers/review/model.js';
-import { publishCheck, startCheck, Superseded, type RepoRef } from './publish.js';
-import { neutral, type JobDeps } from './pull-request.js';
+import { publishCheck, Superseded, type RepoRef } from './publish.js';
 
 export interface PushJob {
   repo: RepoRef;
@@ -50,19 +48,11 @@ export function diffPosition(files: readonly FileDiff[], file: string, line: num
 export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutcome> {
   const { octokit, settings } = deps;
   const { repo, after } = job;
-  let config: RepoConfig;
-  try {
-    config = await deps.config();
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    await neutral(deps, repo, after, 'Invalid .github/kvm-review.yml', e.message);
-    return 'invalid-config';
-  }
-  if (!config.pushBranches.some((p) => matchesGlob(p, job.branch))) return 'not-configured';
-  const checkRunId = await startCheck(octokit, repo, after);
-  try {
+  const gate = (config: { pushBranches: string[] }): PushOutcome | null => (config.pushBranches.some((p) => matchesGlob(p, job.branch)) ? null : 'not-configured');
+  return runJob<PushOutcome>(deps, repo, after, gate, async (config, checkRunId) => {
     const base = ZERO.test(job.before) ? job.defaultBranch : job.before;
-    const { data: cmp } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${after}`, per_page: 1 });
+    const basehead = { ...repo, basehead: `${base}...${after}` };
+    const { data: cmp } = await octokit.rest.repos.compareCommitsWithBasehead({ ...basehead, per_page: 1 });
     if (cmp.total_commits > settings.maxCommits) {
       await neutral(deps, repo, after, 'Push too large to review', `Not reviewed: ${cmp.total_commits} commits since ${cmp.merge_base_commit.sha.slice(0, 12)} (limit ${settings.maxCommits}, the App's KVM_REVIEW_MAX_COMMITS).`, checkRunId);
       return 'too-large';
@@ -71,13 +61,12 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       await publishCheck(octokit, repo, after, planCheck([], [], config, settings.rulesUrl), { checkRunId, superseded: deps.superseded });
       return 'empty';
     }
-    const tree = deps.tree(cmp.merge_base_commit.sha);
-    if (!(await tree.isKernelTree())) {
-      await neutral(deps, repo, after, 'Not a kernel tree', `The base commit ${cmp.merge_base_commit.sha} has no Documentation/virt/kvm/locking.rst and virt/kvm/kvm_main.c.`, checkRunId);
-      return 'not-kernel';
-    }
-    const patch = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${after}`, mediaType: { format: 'patch' } });
-    const run = await reviewCommits(patch.data as unknown as string, await tree.materialize(), join(settings.cacheDir, 'index'));
+    const hints = { refs: [`refs/heads/${job.branch}`], commits: [after] };
+    const run = await reviewOnBase(deps, repo, { sha: after, checkRunId, base: cmp.merge_base_commit.sha, hints }, async () => {
+      const patch = await octokit.rest.repos.compareCommitsWithBasehead({ ...basehead, mediaType: { format: 'patch' } });
+      return patch.data as unknown as string;
+    });
+    if (!run) return 'not-kernel';
     // What the App already commented, by patch id and by commit.
     const bot = await deps.botLogin();
     const posted = new Set<string>();
@@ -110,9 +99,5 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
     }
     await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result)), { checkRunId, superseded: deps.superseded });
     return 'reviewed';
-  } catch (e) {
-    if (e instanceof Superseded) throw e;
-    await neutral(deps, repo, after, 'kvm-review could not run', `The review failed: ${e instanceof Error ? e.message : String(e)}`, checkRunId).catch(() => undefined);
-    throw e;
-  }
+  });
 }

@@ -10,7 +10,7 @@ import { DEFAULT_RULES_URL } from './comment.js';
 export interface AppSettings {
   /** KVM_REVIEW_CACHE_DIR: blobs, tree listings and the index cache. */
   cacheDir: string;
-  /** KVM_REVIEW_MIRROR: a directory of bare clones (`owner/repo.git`); unset: the API tree. */
+  /** KVM_REVIEW_MIRROR: mirror mode, a directory of bare clones (`<owner>/<repo>.git`) fetched from their `origin` and read through git (tree-source.ts); unset: the API tree. */
   mirror: string | null;
   /** KVM_REVIEW_MAX_FILES: changed files past which a pull request is not reviewed. */
   maxFiles: number;

@@ -4,6 +4,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexedFiles } from '../../analyzers/index/files.js';
+import { isKernelTree } from '../../analyzers/trees/index.js';
 import { ApiTree, LOCKING_RST_PATH } from '../../bot/app/api-tree.js';
 import { kernelTree } from '../helpers/paths.js';
 import { FakeGitHub } from './fake-github.js';
@@ -30,26 +31,25 @@ describe('ApiTree', () => {
     const tree = new ApiTree(testOctokit(url), repo, base, cache);
     const listed = (await tree.list('')).map((e) => e.path);
     expect(listed).toEqual([...(await indexedFiles(source)), LOCKING_RST_PATH].sort());
-    expect(await tree.isKernelTree()).toBe(true);
+    expect(await isKernelTree(tree)).toBe(true);
     expect((await tree.read('virt/kvm/kvm_main.c'))?.equals(readFileSync(join(source, 'virt/kvm/kvm_main.c')))).toBe(true);
     expect(await tree.read('Makefile')).toBeNull();
     expect(await tree.identity('virt/kvm/kvm_main.c')).toMatch(/^git:[0-9a-f]{40}$/);
     expect(await tree.isDirectory('arch/x86/kvm')).toBe(true);
     expect((await tree.list('arch/x86/kvm/mmu')).every((e) => e.path.startsWith('arch/x86/kvm/mmu/'))).toBe(true);
     expect(tree.stats.apiCalls).toBeGreaterThan(10);
-    await tree.materialize();
   });
 
-  it('a second tree on the same base, same cache: every byte from disk, no API call', async () => {
+  it('a second tree on the same base, same cache after a prefetch: every byte from disk, no API call', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'kvm-review-api-'));
     const first = new ApiTree(testOctokit(url), repo, base, cache);
-    await first.materialize();
+    await first.prefetch();
     const before = gh.requests.length;
     const second = new ApiTree(testOctokit(url), repo, base, cache);
-    const dir = await second.materialize();
+    await second.prefetch();
     for (const f of await second.list('')) await second.read(f.path);
     expect(gh.requests.length).toBe(before);
     expect(second.stats.apiCalls).toBe(0);
-    expect(readFileSync(join(dir, LOCKING_RST_PATH)).equals(readFileSync(join(source, LOCKING_RST_PATH)))).toBe(true);
+    expect((await second.read(LOCKING_RST_PATH))?.equals(readFileSync(join(source, LOCKING_RST_PATH)))).toBe(true);
   });
 });

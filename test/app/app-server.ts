@@ -69,7 +69,7 @@ export class AppServer {
   /** Ends the server; `hard` is a crash (SIGKILL). */
   async stop(hard = false): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill(hard ? 'SIGKILL' : 'SIGTERM');
     await exited;

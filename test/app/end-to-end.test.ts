@@ -13,11 +13,8 @@ import { fixedIn, markerOf } from '../../bot/app/comment.js';
 import { kernelTree } from '../helpers/paths.js';
 import { AppServer, payload } from './app-server.js';
 import { FakeGitHub } from './fake-github.js';
-import { commitEdit, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
+import { BUG_ANCHOR as ANCHOR, BUG_FILE as FILE, BUG_LINES as BUG, commitEdit, commitLockBug, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
 
-const FILE = 'virt/kvm/kvm_main.c';
-const ANCHOR = '\tif (mutex_lock_killable(&vcpu->mutex))';
-const BUG = ['\tmutex_lock(&vcpu->kvm->lock);', '\tmutex_unlock(&vcpu->kvm->lock);'];
 
 let gh: FakeGitHub;
 let app: AppServer;
@@ -27,9 +24,7 @@ let bug: string;
 
 beforeAll(async () => {
   ({ dir, base } = kernelRepo(kernelTree('6.1')));
-  git(dir, ['checkout', '-q', '-b', 'pr-1']);
-  // Lines after the anchor's `return -EINTR;`.
-  bug = commitEdit(dir, FILE, insertAfter(ANCHOR, BUG, 1), 'KVM: take kvm->lock in the vCPU ioctl');
+  bug = commitLockBug(dir);
   gh = new FakeGitHub(dir);
   gh.config = 'push-branches: [queue]\n';
   const host = await gh.start();

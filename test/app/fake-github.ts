@@ -20,6 +20,8 @@ export interface Recorded {
   method: string;
   path: string;
   body: unknown;
+  /** The Authorization header ('' for none). */
+  auth?: string;
 }
 
 interface User {
@@ -59,6 +61,9 @@ export interface CommitComment {
 }
 
 const BOT: User = { login: 'kvm-review[bot]', type: 'Bot' };
+
+/** Called after a request changed the state and before it is answered (the test may kill the App here). */
+export type AfterRequest = (r: Recorded) => Promise<void> | void;
 type Json = Record<string, unknown>;
 
 export class FakeGitHub {
@@ -70,6 +75,10 @@ export class FakeGitHub {
   readonly commitComments: CommitComment[] = [];
   /** `.github/kvm-review.yml`, or null for none. */
   config: string | null = null;
+  /** Who the App's posts are by: the App's bot, or github-actions[bot] for the Action. */
+  bot: User = BOT;
+  /** A hook between handling a request and answering it. */
+  after: AfterRequest | null = null;
   /** Answers to force, by "METHOD /path" prefix: status codes used once each, in order. */
   readonly failures = new Map<string, { status: number; headers?: Record<string, string>; message?: string }[]>();
   private nextId = 1000;
@@ -126,7 +135,7 @@ export class FakeGitHub {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/^\/api\/v3/, '');
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path, body });
+    this.requests.push({ method, path, body, auth: String(req.headers.authorization ?? '') });
     const forced = [...this.failures.entries()].find(([k, v]) => v.length && `${method} ${path}`.startsWith(k));
     if (forced) {
       const f = forced[1].shift() as { status: number; headers?: Record<string, string>; message?: string };
@@ -141,6 +150,8 @@ export class FakeGitHub {
         return;
       }
       const out = this.route(method, path, body, String(req.headers.accept ?? ''));
+      await this.after?.({ method, path, body });
+      if (res.destroyed) return;
       if (out === null) {
         res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ message: 'Not Found' }));
       } else if (typeof out.data === 'string') {
@@ -213,10 +224,10 @@ export class FakeGitHub {
       if (method === 'GET' && sub === '/comments') return ok(this.reviewComments.filter((c) => c.pull_number === n));
       if (method === 'GET' && sub === '/reviews') return ok(this.reviews.filter((r) => r.pull_number === n));
       if (method === 'POST' && sub === '/reviews') {
-        const review = { id: this.id(), pull_number: n, body: String(body.body ?? ''), event: String(body.event), commit_id: String(body.commit_id), user: BOT };
+        const review = { id: this.id(), pull_number: n, body: String(body.body ?? ''), event: String(body.event), commit_id: String(body.commit_id), user: this.bot };
         this.reviews.push(review);
         for (const c of (body.comments as Json[] | undefined) ?? []) {
-          this.reviewComments.push({ id: this.id(), pull_number: n, path: String(c.path), line: Number(c.line), side: String(c.side), body: String(c.body), commit_id: review.commit_id, user: BOT });
+          this.reviewComments.push({ id: this.id(), pull_number: n, path: String(c.path), line: Number(c.line), side: String(c.side), body: String(c.body), commit_id: review.commit_id, user: this.bot });
         }
         return ok(review);
       }
@@ -271,7 +282,7 @@ export class FakeGitHub {
       return ok({ merge_base_commit: { sha: mergeBase }, total_commits: commits.length, commits: commits.map((sha) => ({ sha })) });
     }
     if (method === 'POST' && (m = /^\/commits\/([0-9a-f]{40})\/comments$/.exec(rest))) {
-      const c = { id: this.id(), commit_id: m[1] as string, path: String(body.path), position: Number(body.position), body: String(body.body), user: BOT };
+      const c = { id: this.id(), commit_id: m[1] as string, path: String(body.path), position: Number(body.position), body: String(body.body), user: this.bot };
       this.commitComments.push(c);
       return ok(c, 201);
     }

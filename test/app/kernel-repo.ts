@@ -55,3 +55,15 @@ export function lineAt(dir: string, rev: string, file: string, text: string): nu
   if (at < 0) throw new Error(`no line "${text}" in ${file} at ${rev}`);
   return at + 1;
 }
+
+/** The lock-order bug the App's tests review: kvm->lock taken under vcpu->mutex in kvm_vcpu_ioctl(), against locking.rst's "kvm->lock is taken outside vcpu->mutex". */
+export const BUG_FILE = 'virt/kvm/kvm_main.c';
+/** The line the bug goes after (and after the `return -EINTR;` below it). */
+export const BUG_ANCHOR = '\tif (mutex_lock_killable(&vcpu->mutex))';
+export const BUG_LINES = ['\tmutex_lock(&vcpu->kvm->lock);', '\tmutex_unlock(&vcpu->kvm->lock);'];
+
+/** Commits the bug on a new branch `branch` from the current head; returns the commit. */
+export function commitLockBug(dir: string, branch = 'pr-1', subject = 'KVM: take kvm->lock in the vCPU ioctl'): string {
+  git(dir, ['checkout', '-q', '-b', branch]);
+  return commitEdit(dir, BUG_FILE, insertAfter(BUG_ANCHOR, BUG_LINES, 1), subject);
+}

@@ -1,0 +1,92 @@
+/**
+ * The steps every review job shares, a pull request's or a push's:
+ *
+ * 1. the repository's configuration (invalid: a neutral check run naming
+ *    the key, nothing else);
+ * 2. the job's own gate (a draft, a branch not configured: nothing posted);
+ * 3. an in-progress check run; a failure past Octokit's retries completes
+ *    it as neutral with the reason;
+ * 4. the base tree (not a kernel tree: neutral, saying so);
+ * 5. the commits reviewed on it as `mbox` reviews a series.
+ */
+import { join } from 'node:path';
+import { isKernelTree } from '../../analyzers/trees/index.js';
+import { ConfigError, type RepoConfig } from './config.js';
+import { reviewCommits, type EngineRun } from './engine.js';
+import { neutralCheck } from './plan.js';
+import { findCheck, publishCheck, startCheck, Superseded, type Octokit, type RepoRef } from './publish.js';
+import type { AppSettings } from './settings.js';
+import type { FetchHints, TreeSource } from './tree-source.js';
+
+export interface JobDeps {
+  octokit: Octokit;
+  settings: AppSettings;
+  /** The repository's `.github/kvm-review.yml`, validated; throws ConfigError. */
+  config: () => Promise<RepoConfig>;
+  /** The login of the App's bot user: whose comments are the App's. */
+  botLogin: () => Promise<string>;
+  /** The tree of a base commit: the Action's checkout, the mirror or the API (tree-source.ts). */
+  tree: TreeSource;
+  /** True once a newer head superseded this job. */
+  superseded: () => boolean;
+}
+
+/** A neutral check run, completing `checkRunId` when one was started. */
+export async function neutral(deps: JobDeps, repo: RepoRef, sha: string, title: string, reason: string, checkRunId: number | null = null): Promise<void> {
+  const id = checkRunId ?? (await findCheck(deps.octokit, repo, sha));
+  await publishCheck(deps.octokit, repo, sha, neutralCheck(title, reason), { checkRunId: id, superseded: deps.superseded });
+}
+
+/** Steps 1 to 3 around `body`: `gate` returns the outcome of a job that stops before the check run, or null. */
+export async function runJob<T extends string>(
+  deps: JobDeps,
+  repo: RepoRef,
+  sha: string,
+  gate: (config: RepoConfig) => T | null,
+  body: (config: RepoConfig, checkRunId: number) => Promise<T>,
+): Promise<T | 'invalid-config'> {
+  // 1.
+  let config: RepoConfig;
+  try {
+    config = await deps.config();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    await neutral(deps, repo, sha, 'Invalid .github/kvm-review.yml', e.message);
+    return 'invalid-config';
+  }
+  // 2.
+  const stop = gate(config);
+  if (stop !== null) return stop;
+  // 3.
+  const checkRunId = await startCheck(deps.octokit, repo, sha);
+  try {
+    return await body(config, checkRunId);
+  } catch (e) {
+    if (e instanceof Superseded) throw e;
+    // After Octokit's retries: say why on the check run rather than leave it spinning.
+    await neutral(deps, repo, sha, 'kvm-review could not run', `The review failed: ${e instanceof Error ? e.message : String(e)}`, checkRunId).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Steps 4 and 5: the review of `patch()` on the tree of `base`, or null when that is not a kernel tree (a neutral check run said so). */
+export async function reviewOnBase(
+  deps: JobDeps,
+  repo: RepoRef,
+  job: { sha: string; checkRunId: number; base: string; hints: FetchHints },
+  patch: () => Promise<string>,
+): Promise<EngineRun | null> {
+  const tree = await deps.tree(job.base, job.hints);
+  try {
+    // 4.
+    if (!(await isKernelTree(tree))) {
+      await neutral(deps, repo, job.sha, 'Not a kernel tree', `The base commit ${job.base} has no Documentation/virt/kvm/locking.rst and virt/kvm/kvm_main.c: kvm-review reviews kernel trees with KVM only.`, job.checkRunId);
+      return null;
+    }
+    // 5.
+    await tree.prefetch?.();
+    return await reviewCommits(await patch(), tree, join(deps.settings.cacheDir, 'index'));
+  } finally {
+    tree.close?.();
+  }
+}
