@@ -42,11 +42,15 @@ export async function assertRepository(git: SimpleGit, repo: string): Promise<vo
 /** The commit a revision names; throws TreeError when there is none. */
 export async function resolveCommit(git: SimpleGit, repo: string, rev: string): Promise<string> {
   if (rev.startsWith('-')) throw new TreeError(`${repo}: ${rev}: not a revision`);
+  let sha = '';
   try {
-    return (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
+    sha = (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
   } catch {
-    throw new TreeError(`${repo}: unknown revision ${rev}`);
+    // Handled below: a failure and an empty answer mean the same.
   }
+  // --quiet makes rev-parse fail without a word, which simple-git returns as '' rather than an error.
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) throw new TreeError(`${repo}: unknown revision ${rev}`);
+  return sha;
 }
 
 /**

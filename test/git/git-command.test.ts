@@ -137,6 +137,9 @@ describe('kvm-review git: ranges, merges, errors', () => {
     expect([notRepo.code, notRepo.stderr]).toEqual([2, expect.stringMatching(/not a git repository/)]);
     const unknown = await runCli(['git', 'no-such-branch..clean', '--repo', repo]);
     expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/no-such-branch/)]);
+    // One commit that does not exist: rev-parse --quiet fails silently, which must not read as a commit.
+    const single = await runCli(['git', 'no-such-commit', '--repo', repo]);
+    expect([single.code, single.stderr, single.stdout]).toEqual([2, expect.stringMatching(/unknown revision no-such-commit/), '']);
     const upstream = await runCli(['git', '--repo', repo]);
     expect([upstream.code, upstream.stderr]).toEqual([2, expect.stringMatching(/upstream/)]);
     const plain = join(work, 'plain');
