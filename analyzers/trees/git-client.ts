@@ -42,11 +42,15 @@ export async function assertRepository(git: SimpleGit, repo: string): Promise<vo
 /** The commit a revision names; throws TreeError when there is none. */
 export async function resolveCommit(git: SimpleGit, repo: string, rev: string): Promise<string> {
   if (rev.startsWith('-')) throw new TreeError(`${repo}: ${rev}: not a revision`);
+  let commit = '';
   try {
-    return (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
+    commit = (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
   } catch {
-    throw new TreeError(`${repo}: unknown revision ${rev}`);
+    commit = '';
   }
+  // --quiet: an unknown revision prints nothing, and simple-git does not always reject on its exit status.
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new TreeError(`${repo}: unknown revision ${rev}`);
+  return commit;
 }
 
 /**
