@@ -3,7 +3,8 @@
  * Cold and warm index of virt/kvm + arch/x86/kvm + arch/arm64/kvm (and
  * their headers) next to tree-sitter's parse-only time of the same files.
  * Targets: cold within 3x parse-only and under 4 s, warm under 0.5 s,
- * peak RSS under 300 MB.
+ * peak RSS under 300 MB. Then a series review, `git`, and the lore
+ * watcher on the kvmarm slice (watch-bench.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitBench, reviewBench } from './review-bench.js';
+import { watchBench } from './watch-bench.js';
 
 interface Phase {
   phase: string;
@@ -49,6 +51,7 @@ try {
   console.log(`cold / parse-only: ${(cold.ms / parse.ms).toFixed(2)}x (target <= 3x); cold < 4 s: ${cold.ms < 4000 ? 'yes' : 'NO'}; warm < 0.5 s: ${warm.ms < 500 ? 'yes' : 'NO'}; peak RSS < 300 MB: ${Math.max(cold.rssMb, warm.rssMb) < 300 ? 'yes' : 'NO'}`);
   reviewBench(tree);
   await gitBench(tree);
+  await watchBench(shared, join(here, '..', '..', '..', 'bot', 'kvm-review.js'));
 } finally {
   rmSync(cache, { recursive: true, force: true });
 }
