@@ -13,6 +13,10 @@ const lockUse = z.object({
   expr: z.string(),
 });
 const held = lockUse.extend({ line: z.number().int(), viaTry: z.boolean() });
+// The path conditions and arguments of a site (locks/model.ts): without them a warm cache reviews
+// context-insensitively and answers differently from a cold one (another call site, another chain).
+const paramCond = z.object({ param: z.number().int(), op: z.enum(['true', 'false', 'eq', 'ne']), value: z.string().optional() });
+const argValue = z.union([z.object({ const: z.string() }), z.object({ param: z.number().int() }), z.null()]);
 const acquire = z.object({
   lock: lockUse,
   line: z.number().int(),
@@ -20,8 +24,18 @@ const acquire = z.object({
   held: z.array(held),
   dropped: z.array(z.string()),
   subclass: z.number().int().optional(),
+  when: z.array(paramCond).optional(),
+  after: z.array(z.string()).optional(),
 });
-const call = z.object({ callee: z.string(), line: z.number().int(), held: z.array(held), dropped: z.array(z.string()) });
+const call = z.object({
+  callee: z.string(),
+  line: z.number().int(),
+  held: z.array(held),
+  dropped: z.array(z.string()),
+  args: z.array(argValue).optional(),
+  when: z.array(paramCond).optional(),
+  after: z.array(z.string()).optional(),
+});
 const fn = z.object({
   name: z.string(),
   file: z.string(),
