@@ -79,6 +79,19 @@ export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | 
   };
 }
 
+/**
+ * The facts' cache key for the struct types: what memberType() can see
+ * (each name's definitions in lookup order, as arch and members), not the
+ * headers' bytes. A patch to a header that changes no struct (a prototype,
+ * a macro, a comment, lines moved) keeps every file's facts; one that
+ * changes a struct re-walks every file, as before.
+ */
+function typesKeyOf(version: string, types: StructTypes): string {
+  const names = [...types.definitions.keys()].sort();
+  const seen = names.map((n) => [n, (types.definitions.get(n) ?? []).map((d) => [d.arch, [...d.members]])]);
+  return sha256(version, 'types', JSON.stringify(seen));
+}
+
 function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFacts {
   const local = parsed.structs.length ? mergeStructTypes(parsed.structs) : null;
   const walked = parsed.functions.map((fn) => walkFunction(fn, typeEnv(fn, types, local)));
@@ -136,11 +149,9 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
   // 1. Struct types from the headers; a header parsed here is kept for step 2.
   const parsed = new Map<string, ParsedFile>();
   const defs: CStructDef[] = [];
-  const headerKeys: string[] = [];
   for (const { file, identity } of opts.types ? [] : sources) {
     if (!file.endsWith('.h')) continue;
     const key = sha256(version, 'structs', file, identity);
-    headerKeys.push(key);
     const cached = structCache.get(key, { file, identity });
     if (cached) {
       defs.push(...fromJson(cached));
@@ -154,7 +165,7 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
     defs.push(...p.structs);
   }
   const types = opts.types?.types ?? mergeStructTypes(defs);
-  const typesKey = opts.types?.key ?? sha256(...headerKeys);
+  const typesKey = opts.types?.key ?? typesKeyOf(version, types);
 
   // 2. Lock facts of every file.
   const out: FileFacts[] = [];

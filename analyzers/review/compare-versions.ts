@@ -6,30 +6,12 @@
  * Findings are matched by fingerprint (rule, lock classes, direction,
  * function: never a line), so a rebase or a reworded patch keeps them.
  *
- * Which earlier posting is "the previous version" is found the way b4 and
- * maintainers find it: the b4 change-id trailer, a Link to one of its
- * messages, or the same subject stem from the same author.
+ * Which earlier posting is "the previous version" is analyzers/series/versions.ts.
  */
-import type { Severity } from '../findings/model.js';
-import type { PatchReview, ReviewFinding, ReviewResult } from './model.js';
+import type { Series } from '../series/model.js';
+import type { FixedFinding, PatchReview, PriorFinding, ReplyAnchor, ReviewFinding, ReviewResult } from './model.js';
 
-/** A finding of an earlier version, as much as the comparison and the `fixed` list need. */
-export interface PriorFinding {
-  fingerprint: string;
-  kind: string;
-  severity: Severity;
-  outer: string | null;
-  inner: string | null;
-  /** One sentence, as the earlier review said it. */
-  message: string;
-  /** Post-image path and line in the earlier version. */
-  file: string;
-  line: number;
-  /** The earlier version's patch. */
-  patch: { index: number; subject: string };
-  /** The version that first reported it. */
-  since: number;
-}
+export type { FixedFinding, PriorFinding } from './model.js';
 
 /** The earlier version a review is compared with. */
 export interface PriorVersion {
@@ -49,23 +31,27 @@ export interface ComparedPatch extends Omit<PatchReview, 'findings'> {
   findings: ComparedFinding[];
 }
 
-/** A finding of the previous version that the new one no longer has. */
-export interface FixedFinding extends PriorFinding {
-  /** The version without it. */
-  fixedIn: number;
-}
-
 /** The review with the comparison (the JSON contract's `previous`, per-finding `since`, `fixed`). */
-export interface ComparedReview extends Omit<ReviewResult, 'patches'> {
+export interface ComparedReview extends Omit<ReviewResult, 'patches' | 'previous' | 'fixed' | 'anchor'> {
   patches: ComparedPatch[];
   /** The version compared with; null when none is known. */
   previous: { version: number; messageId: string | null } | null;
   /** The previous version's findings that are gone; empty when none or when nothing was compared. */
   fixed: FixedFinding[];
+  /** The message the "fixed in" reply answers; null when the series has no Message-ID. */
+  anchor: ReplyAnchor | null;
+}
+
+/** The message a series-wide reply answers: the cover letter, else the first patch; null without a Message-ID. */
+export function replyAnchor(s: Series): ReplyAnchor | null {
+  const m = s.cover ?? s.patches[0];
+  if (!m?.messageId) return null;
+  const who = m.author ? (m.author.name ? `${m.author.name} <${m.author.email}>` : m.author.email) : null;
+  return { messageId: m.messageId, subject: m.subject, author: who, date: m.date };
 }
 
 /** Compares `current` with `previous` (null: a first version, every finding new). */
-export function compareVersions(current: ReviewResult, previous: PriorVersion | null): ComparedReview {
+export function compareVersions(current: ReviewResult, previous: PriorVersion | null, anchor: ReplyAnchor | null = null): ComparedReview {
   const version = current.series.version;
   const before = new Map((previous?.findings ?? []).map((f) => [f.fingerprint, f]));
   const patches: ComparedPatch[] = current.patches.map((p) => ({
@@ -84,11 +70,11 @@ export function compareVersions(current: ReviewResult, previous: PriorVersion | 
       fixed = gone.map((f) => ({ ...f, fixedIn: version }));
     }
   }
-  return { ...current, patches, notes, previous: previous ? { version: previous.version, messageId: previous.messageId } : null, fixed };
+  return { ...current, patches, notes, previous: previous ? { version: previous.version, messageId: previous.messageId } : null, fixed, anchor };
 }
 
-/** What the next version is compared with: this review's findings, each with its `since`. */
-export function priorOf(review: ComparedReview, messageId: string | null): PriorVersion {
+/** What the next version is compared with: this review's findings, each with its `since` (its own version when it has none). */
+export function priorOf(review: ReviewResult, messageId: string | null): PriorVersion {
   return {
     version: review.series.version,
     messageId,
@@ -103,61 +89,8 @@ export function priorOf(review: ComparedReview, messageId: string | null): Prior
         file: f.file,
         line: f.line,
         patch: f.patch,
-        since: f.since,
+        since: f.since ?? review.series.version,
       })),
     ),
   };
-}
-
-/** What identifies a posting across versions. */
-export interface PostingIdentity {
-  version: number;
-  /** The series title (subject stem, without `[PATCH vN k/M]`). */
-  title: string;
-  /** The sender's address; null when unknown. */
-  sender: string | null;
-  /** The b4 change-id trailer; null when absent. */
-  changeId: string | null;
-  /** Message-IDs of its cover and patches. */
-  messageIds: string[];
-  /** Message-IDs its cover or patches link to (lore URLs, `Link:` trailers). */
-  links: string[];
-}
-
-/** The title compared across versions: case, blanks and a trailing period do not count. */
-function stem(title: string): string {
-  return title.toLowerCase().replace(/\s+/g, ' ').replace(/[.\s]+$/, '').trim();
-}
-
-/**
- * The posting `current` is a new version of, among `earlier`: the newest
- * lower version linked by change-id, by a Link to one of its messages, or
- * with the same subject stem and sender. Null when none.
- */
-export function previousVersion<T extends PostingIdentity>(current: PostingIdentity, earlier: T[]): T | null {
-  const links = new Set(current.links);
-  const related = earlier.filter(
-    (e) =>
-      e.version < current.version &&
-      ((current.changeId !== null && e.changeId === current.changeId) ||
-        e.messageIds.some((id) => links.has(id)) ||
-        (current.sender !== null && e.sender === current.sender && stem(e.title) === stem(current.title))),
-  );
-  // The newest earlier version; among equals the one listed last (the latest posted).
-  return related.reduce<T | null>((best, e) => (best === null || e.version >= best.version ? e : best), null);
-}
-
-/** The b4 change-id trailer of a cover letter or commit message. */
-export function changeIdOf(text: string): string | null {
-  return /^change-id:\s*(\S+)\s*$/im.exec(text)?.[1] ?? null;
-}
-
-/** Message-IDs named by lore links and `Link:`/`Message-Id:` trailers in `text`. */
-export function linkedIds(text: string): string[] {
-  const ids = new Set<string>();
-  for (const m of text.matchAll(/https?:\/\/(?:lore\.kernel\.org|lkml\.kernel\.org|patch\.msgid\.link)\/(?:r\/)?(?:[\w.-]+\/)?([^/\s<>"]+(?:@|%40)[^/\s<>"]+)/g)) {
-    const id = decodeURIComponent(m[1] ?? '').replace(/^<|>$/g, '');
-    if (id) ids.add(id);
-  }
-  return [...ids];
 }

@@ -4,7 +4,7 @@
  */
 import type { DocSource } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
-import type { Finding, FindingKind } from '../findings/model.js';
+import type { Finding, FindingKind, Severity } from '../findings/model.js';
 import type { ChainStep } from '../order/model.js';
 import type { FileDiff, SeriesCandidate } from '../series/model.js';
 import type { ApplyFailure } from './apply.js';
@@ -36,6 +36,8 @@ export interface ReviewFinding extends Omit<Finding, 'kind'> {
   placement: 'added' | 'changed' | 'outside';
   /** The call chain from the patched code to the inner acquisition. */
   chain: ChainStep[];
+  /** Set when the review was compared with a previous version: the version that first reported this finding (the current one when it is new). */
+  since?: number;
 }
 
 export interface PatchReview {
@@ -101,6 +103,46 @@ export interface ReviewResult {
   notes: string[];
   /** The index cache over the whole review (absent in hunk-only mode). */
   cache?: ReviewCacheStats;
+  /** Set when a previous version was looked for (watch; mbox on an input with several versions): the version compared with, null when none. */
+  previous?: { version: number; messageId: string | null } | null;
+  /** With `previous`: the previous version's findings this one no longer has. */
+  fixed?: FixedFinding[];
+  /** With `previous`: the message a series-wide reply ("fixed in v2") answers: the cover letter, else patch 1. */
+  anchor?: ReplyAnchor | null;
+}
+
+/** A message a reply answers. */
+export interface ReplyAnchor {
+  messageId: string;
+  subject: string;
+  /** `Name <addr>`; null when unknown. */
+  author: string | null;
+  /** ISO 8601; null when unknown. */
+  date: string | null;
+}
+
+/** A finding of an earlier version, as much as the comparison and the `fixed` list need. */
+export interface PriorFinding {
+  fingerprint: string;
+  kind: string;
+  severity: Severity;
+  outer: string | null;
+  inner: string | null;
+  /** One sentence, as the earlier review said it. */
+  message: string;
+  /** Post-image path and line in the earlier version. */
+  file: string;
+  line: number;
+  /** The earlier version's patch. */
+  patch: { index: number; subject: string };
+  /** The version that first reported it. */
+  since: number;
+}
+
+/** A finding of the previous version that the new one no longer has. */
+export interface FixedFinding extends PriorFinding {
+  /** The version without it. */
+  fixedIn: number;
 }
 
 /** Index cache statistics of a review, summed over the states of the series. */

@@ -5,7 +5,7 @@
  */
 import type { CacheOptions } from '../index/cache.js';
 import { readSeries } from '../series/read-series.js';
-import type { ReadSeriesOptions } from '../series/model.js';
+import type { ReadSeriesOptions, SeriesReadResult } from '../series/model.js';
 import { assertKernelTree, asTree, type Tree } from '../trees/index.js';
 import type { ReviewResult } from './model.js';
 import { reviewSeries } from './review-series.js';
@@ -22,6 +22,11 @@ export interface ReviewOptions {
 }
 
 export async function review(opts: ReviewOptions): Promise<ReviewResult> {
+  return (await reviewInput(opts)).result;
+}
+
+/** The review, with what it was read from and the tree it ran against (a caller may review another posting of the input). */
+export async function reviewInput(opts: ReviewOptions): Promise<{ result: ReviewResult; read: SeriesReadResult; tree: Tree | null }> {
   const read = await readSeries(opts.input, opts.read);
   const series = read.chosen;
   const notes = [
@@ -31,5 +36,5 @@ export async function review(opts: ReviewOptions): Promise<ReviewResult> {
   // The other series are listed with their status in `series.others`, not as notes.
   const tree = opts.tree === null ? null : asTree(opts.tree);
   if (tree) await assertKernelTree(tree);
-  return reviewSeries(series, tree, { cache: opts.cache, choice: read.choice, notes, others: read.candidates.filter((c) => !c.chosen) });
+  return { result: await reviewSeries(series, tree, { cache: opts.cache, choice: read.choice, notes, others: read.candidates.filter((c) => !c.chosen) }), read, tree };
 }

@@ -178,6 +178,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .description('follow public-inbox epochs (lore): review each complete series once, replies and a JSON record per series to the outbox')
     .requiredOption('--inbox <dir>', 'a public-inbox v2 epoch (git clone https://lore.kernel.org/<list>/0); repeat for several', (v: string, all: string[]) => [...all, v], [])
     .option('--tree <dir>', 'kernel tree the series are reviewed against (default: the current directory when it is one)')
+    .option('--repo <dir>', 'instead of --tree: a git repository whose revision --rev is the tree, read from the object store (no checkout)')
+    .option('--rev <rev>', 'with --repo: the revision to review against (default: HEAD)')
     .requiredOption('--state <dir>', 'state directory: what was read and reviewed (survives restarts)')
     .requiredOption('--outbox <dir>', 'where replies and series records are written')
     .addOption(new Option('--outbox-format <format>', 'replies as a maildir or one mbox').choices(['maildir', 'mbox']).default('maildir'))

@@ -1,5 +1,5 @@
 /** `kvm-review mbox`: review a patch series for lock-ordering bugs. */
-import { review } from '../../analyzers/review/review.js';
+import { reviewWithPrevious } from '../../analyzers/review/review-versions.js';
 import { configureReview } from '../../analyzers/rules/configure.js';
 import { isKernelTree } from '../../knowledge/doc/load.js';
 import { wantsColour } from '../render/findings/ansi-style.js';
@@ -37,7 +37,8 @@ export async function runMbox(input: string, options: MboxOptions, io: Io): Prom
   // --tree, else the current directory when it is a kernel tree, else hunk-only review.
   const tree = options.tree ? resolveTree(options.tree, io.cwd) : isKernelTree(io.cwd) ? io.cwd : null;
   const read = { maxInputBytes: options.maxInput, select: { series: options.series, messageId: options.messageId } };
-  const result = await review({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache }, read });
+  // Several versions in the input: the chosen one is compared with the one before it (since, fixed, previous).
+  const result = await reviewWithPrevious({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache }, read });
   return writeReview(result, options.format, severity, io, input);
 }
 

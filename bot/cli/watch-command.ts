@@ -4,21 +4,26 @@
  * anything is written, then the inbox, state, outbox and reviewer handed
  * to the pass loop (bot/watch/watch.ts).
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 import { checkInbox, InboxError } from '../watch/inbox.js';
 import { Outbox, type OutboxFormat } from '../watch/outbox.js';
-import { clearScratch, engineReviewer } from '../watch/reviewer.js';
+import { engineReviewer } from '../watch/reviewer.js';
 import { StateError, WatchState } from '../watch/state.js';
 import { runPass, type WatchOptions } from '../watch/watch.js';
 import { DEFAULT_FROM } from '../render/review/email.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { resolveTree } from './tree-option.js';
+import { GitTree } from '../../analyzers/trees/git-tree.js';
+import { assertKernelTree, DirectoryTree, type Tree } from '../../analyzers/trees/index.js';
 
 export interface WatchCommandOptions {
   inbox: string[];
   tree?: string;
+  /** A git repository whose revision (--rev, default HEAD) is the tree, read from the object store. */
+  repo?: string;
+  rev?: string;
   state: string;
   outbox: string;
   outboxFormat: OutboxFormat;
@@ -46,11 +51,11 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   const interval = parseDuration(o.interval, '--interval');
   const partialAfterMs = parseDuration(o.partialAfter, '--partial-after');
   if (interval <= 0) throw new InputError(`--interval ${o.interval}: must be more than zero`);
-  const tree = resolveTree(o.tree, io.cwd);
   const smtp = o.smtp ?? process.env.KVM_REVIEW_SMTP_URL;
   if (o.send && !smtp) throw new InputError('--send needs SMTP settings: --smtp smtp[s]://user:pass@host:port or KVM_REVIEW_SMTP_URL; nothing was sent');
   if (o.send && !o.from) throw new InputError('--send needs --from "Name <address>" (the replies must come from a real mailbox)');
   const inboxes = await usableInboxes(o.inbox.map((i) => resolve(io.cwd, i)), io);
+  const tree = await openTree(o, io.cwd);
 
   let state: WatchState;
   try {
@@ -59,15 +64,13 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
     if (e instanceof StateError) throw new InputError(e.message);
     throw e;
   }
-  const scratch = join(state.dir, 'scratch');
-  clearScratch(scratch);
   const log = (line: string): void => io.stderr(`kvm-review watch: ${line}\n`);
   const transport = o.send && smtp ? createTransport(smtp) : null;
   const options: WatchOptions = {
     inboxes,
     state,
     outbox: new Outbox(resolve(io.cwd, o.outbox), o.outboxFormat),
-    review: engineReviewer(tree, { dir: o.cacheDir, disabled: !o.cache }, scratch),
+    review: engineReviewer(tree, { dir: o.cacheDir, disabled: !o.cache }),
     partialAfterMs,
     from: o.from ?? DEFAULT_FROM,
     log,
@@ -103,7 +106,28 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
     process.off('SIGTERM', onTerm);
     state.close();
     transport?.close();
+    if (tree instanceof GitTree) tree.close();
   }
+}
+
+/**
+ * The tree every series is reviewed against: `--tree DIR`, or `--repo DIR`
+ * at `--rev` (default HEAD) read from git's object store (nothing checked
+ * out), else the current directory when it is a kernel tree. Checked once,
+ * before anything is written: a bad one is exit 2 naming it.
+ */
+async function openTree(o: WatchCommandOptions, cwd: string): Promise<Tree> {
+  if (o.rev !== undefined && o.repo === undefined) throw new InputError(`--rev ${o.rev}: needs --repo DIR (the repository the revision is in)`);
+  if (o.repo === undefined) return new DirectoryTree(resolveTree(o.tree, cwd));
+  if (o.tree !== undefined) throw new InputError('give --tree DIR or --repo DIR, not both');
+  const tree = await GitTree.open(resolve(cwd, o.repo), o.rev ?? 'HEAD');
+  try {
+    await assertKernelTree(tree);
+  } catch (e) {
+    tree.close();
+    throw e;
+  }
+  return tree;
 }
 
 /** The inboxes that are public-inbox epochs; one bad inbox alone is an input error, among several a warning. */

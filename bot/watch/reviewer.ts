@@ -1,38 +1,25 @@
 /**
- * How the watcher has a series reviewed. The review engine reads a path
- * today (`review({ input })`), so the series' own mails (cover and
- * patches, nothing else) are written to a scratch directory inside the
- * state directory and reviewed from there: the engine then sees exactly
- * this posting and picks it. When the engine takes an assembled Series
- * directly, this is the one place to change.
+ * How the watcher has a series reviewed: the posting the watcher threaded
+ * (an assembled Series, in memory) and one Tree, opened once for the whole
+ * run, handed to reviewSeries(). Nothing is staged on disk, and the tree
+ * (a directory or a git revision) is checked once, not per series.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CacheOptions } from '../../analyzers/index/cache.js';
 import type { ReviewResult } from '../../analyzers/review/model.js';
-import { review } from '../../analyzers/review/review.js';
+import { reviewSeries } from '../../analyzers/review/review-series.js';
+import { chooseSeries } from '../../analyzers/series/choose.js';
+import type { Series } from '../../analyzers/series/model.js';
+import type { Tree } from '../../analyzers/trees/model.js';
 
-/** Reviews one posting, given the raw mails of its cover and patches in series order. */
-export type SeriesReviewer = (raw: Buffer[], label: string) => Promise<ReviewResult>;
+/** Reviews one posting (its cover and patches as the watcher threaded them); `label` names it in messages. */
+export type SeriesReviewer = (series: Series, label: string) => Promise<ReviewResult>;
 
-/** A reviewer against `tree` (null: hunk-only) that stages mails under `scratch`. */
-export function engineReviewer(tree: string | null, cache: CacheOptions, scratch: string): SeriesReviewer {
-  mkdirSync(scratch, { recursive: true });
-  return async (raw, label) => {
-    const dir = mkdtempSync(join(scratch, 'series-'));
-    try {
-      raw.forEach((bytes, i) => writeFileSync(join(dir, `${String(i).padStart(4, '0')}.eml`), bytes));
-      const result = await review({ input: dir, tree, cache });
-      // The scratch path is an accident of this run; the record names the posting instead.
-      const notes = result.notes.map((n) => n.split(dir).join(label));
-      return { ...result, notes, series: { ...result.series, choice: result.series.choice.split(dir).join(label) } };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+/** A reviewer against `tree` (null: hunk-only review). */
+export function engineReviewer(tree: Tree | null, cache: CacheOptions): SeriesReviewer {
+  return async (series, label) => {
+    // The sentence `mbox` prints for an input holding this posting alone ("v2 (50/50, cover): the complete series").
+    const facts = new Map([[series, { first: 0, threads: new Set([0]), untagged: false }]]);
+    const { choice } = chooseSeries([series], facts, label);
+    return reviewSeries(series, tree, { cache, choice });
   };
-}
-
-/** Removes scratch directories a killed run left behind. */
-export function clearScratch(scratch: string): void {
-  rmSync(scratch, { recursive: true, force: true });
 }

@@ -17,11 +17,12 @@ import { assemble } from '../../analyzers/series/read-series.js';
 import { classify } from '../../analyzers/series/classify.js';
 import type { PatchEntry, Series } from '../../analyzers/series/model.js';
 import type { SourceMessage } from '../../analyzers/sources/model.js';
-import { changeIdOf, compareVersions, linkedIds, previousVersion, priorOf, type ComparedReview, type PostingIdentity } from '../../analyzers/review/compare-versions.js';
+import { compareVersions, priorOf, replyAnchor, type ComparedReview } from '../../analyzers/review/compare-versions.js';
+import { anchorId, postingIdentity, previousVersion, type PostingIdentity } from '../../analyzers/series/versions.js';
 import { renderReviewEmail } from '../render/review/email.js';
 import { decode, newCommits, readEntries } from './inbox.js';
 import type { Outbox, OutboxReply } from './outbox.js';
-import { fixedReply, forEmail } from './reply-notes.js';
+import { forEmail } from './reply-notes.js';
 import type { SeriesReviewer } from './reviewer.js';
 import type { JournalRecord, MessageRecord, SeriesRecord, WatchState } from './state.js';
 
@@ -102,7 +103,7 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
       continue;
     }
     // 4.
-    await reviewOne(o, series, report);
+    await reviewPosting(o, series, report);
   }
   // 5.
   if (o.send) await sendPending(o);
@@ -182,18 +183,6 @@ function isDue(s: Series, inboxNewest: (string | null)[], after: number): boolea
   return Date.parse(clock) - Date.parse(newest) >= after;
 }
 
-function identity(s: Series): PostingIdentity {
-  const texts = [s.cover?.body ?? '', ...s.patches.map((p) => p.description)];
-  return {
-    version: s.version,
-    title: s.title,
-    sender: s.sender?.email ?? null,
-    changeId: texts.map(changeIdOf).find((x) => x !== null) ?? null,
-    messageIds: members(s).map((m) => m.messageId).filter((x): x is string => x !== null),
-    links: [...new Set(texts.flatMap(linkedIds))],
-  };
-}
-
 /** The file name of a series record: its date, version, title and fingerprint. */
 function recordName(s: Series): string {
   const slug = s.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48).replace(/-$/, '');
@@ -201,7 +190,7 @@ function recordName(s: Series): string {
 }
 
 function seriesRecord(s: Series, status: SeriesRecord['status'], review: ComparedReview | null): SeriesRecord {
-  const id = identity(s);
+  const id = postingIdentity(s);
   return {
     t: 'series',
     key: s.fingerprint,
@@ -210,7 +199,7 @@ function seriesRecord(s: Series, status: SeriesRecord['status'], review: Compare
     title: s.title,
     sender: id.sender,
     changeId: id.changeId,
-    messageId: s.cover?.messageId ?? s.patches[0]?.messageId ?? null,
+    messageId: anchorId(s),
     messageIds: id.messageIds,
     record: recordName(s),
     findings: review ? priorOf(review, null).findings : [],
@@ -239,24 +228,24 @@ function author(p: PatchEntry): string | null {
   return p.author ? (p.author.name ? `${p.author.name} <${p.author.email}>` : p.author.email) : null;
 }
 
-async function reviewOne(o: WatchOptions, s: Series, report: PassReport): Promise<void> {
+/**
+ * Step 4 for one posting that is due (complete, or partial after the wait):
+ * review it, compare with the previous version, write the record and the
+ * replies, record it as done. The one place a job queue would take over.
+ */
+async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Promise<void> {
   const partial = s.complete ? null : `partial series: ${s.patches.length} of ${s.expected} patches`;
-  const raw = members(s).map((m) => o.state.readMessage(m.position.commit ?? ''));
-  const result = await o.review(raw, `v${s.version} "${s.title}"`);
-  const me = identity(s);
+  const result = await o.review(s, `v${s.version} "${s.title}"`);
+  const me = postingIdentity(s);
   const earlier = o.state.done().filter((r) => r.status !== 'skipped');
   const prev = previousVersion(me, earlier.map((r) => ({ ...identity0(r), record: r })));
-  const compared = compareVersions(result, prev ? { version: prev.record.version, messageId: prev.record.messageId, findings: prev.record.findings } : null);
+  const compared = compareVersions(result, prev ? { version: prev.record.version, messageId: prev.record.messageId, findings: prev.record.findings } : null, replyAnchor(s));
   const status: SeriesRecord['status'] = partial ? 'partial' : 'reviewed';
   const rec = seriesRecord(s, status, compared);
   const json = { status, ...(partial ? { reason: partial } : {}), key: s.fingerprint, ...compared };
   // Reply dates come from the input (the series' newest message), never the clock: a rerun writes the same bytes.
   const dates = [s.cover?.date ?? null, ...s.patches.map((p) => p.date)].filter((d): d is string => d !== null).sort();
-  const date = new Date(dates.at(-1) ?? 0);
-  const anchor = s.cover ?? s.patches[0];
-  const mbox =
-    renderReviewEmail(forEmail(compared, partial), { from: o.from, date }) +
-    (anchor?.messageId ? fixedReply(compared, { messageId: anchor.messageId, subject: anchor.subject, author: anchor.author ? (anchor.author.name ? `${anchor.author.name} <${anchor.author.email}>` : anchor.author.email) : null, date: anchor.date }, o.from, date) : '');
+  const mbox = renderReviewEmail(forEmail(compared, partial), { from: o.from, date: new Date(dates.at(-1) ?? 0) });
   o.outbox.writeRecord(rec.record, `${JSON.stringify(json, (k, v: unknown) => (k === 'files' ? undefined : v), 2)}\n`);
   const replies = o.outbox.writeReplies(mbox);
   rec.replies = replies.map((r) => r.messageId);

@@ -3,8 +3,9 @@
  * Cold and warm index of virt/kvm + arch/x86/kvm + arch/arm64/kvm (and
  * their headers) next to tree-sitter's parse-only time of the same files.
  * Targets: cold within 3x parse-only and under 4 s, warm under 0.5 s,
- * peak RSS under 300 MB. Then the review and git benchmarks
- * (review-bench.ts) and the App's webhook-to-review time (app-bench.ts).
+ * peak RSS under 300 MB. Then a series review, `git`, the App's
+ * webhook-to-review time (app-bench.ts) and the lore watcher on the
+ * kvmarm slice (watch-bench.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appBench } from './app-bench.js';
 import { gitBench, reviewBench } from './review-bench.js';
+import { watchBench } from './watch-bench.js';
 
 interface Phase {
   phase: string;
@@ -52,6 +54,7 @@ try {
   reviewBench(tree);
   await gitBench(tree);
   await appBench(tree);
+  await watchBench(shared, join(here, '..', '..', '..', 'bot', 'kvm-review.js'));
 } finally {
   rmSync(cache, { recursive: true, force: true });
 }

@@ -6,15 +6,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import {
-  changeIdOf,
-  compareVersions,
-  linkedIds,
-  previousVersion,
-  priorOf,
-  type PostingIdentity,
-  type PriorVersion,
-} from '../../analyzers/review/compare-versions.js';
+import { compareVersions, priorOf, type PriorVersion } from '../../analyzers/review/compare-versions.js';
+import { changeIdOf, linkedIds, postingIdentity, previousVersion, type PostingIdentity } from '../../analyzers/series/versions.js';
 import type { ReviewFinding, ReviewResult } from '../../analyzers/review/model.js';
 import { readSeries } from '../../analyzers/series/read-series.js';
 import { SHARED } from '../helpers/paths.js';
@@ -133,16 +126,8 @@ describe('previousVersion', () => {
     const dir = join(SHARED, 'corpus', 'lore', 'kvmarm');
     const v1 = await readSeries(join(dir, 'kvm-init-rework-v1.mbx'));
     const v2 = await readSeries(join(dir, 'kvm-init-rework-v2.mbx'));
-    const id = (s: NonNullable<typeof v1.chosen>): PostingIdentity => ({
-      version: s.version,
-      title: s.title,
-      sender: s.sender?.email ?? null,
-      changeId: null,
-      messageIds: [s.cover?.messageId, ...s.patches.map((p) => p.messageId)].filter((x): x is string => Boolean(x)),
-      links: linkedIds(s.cover?.body ?? ''),
-    });
-    const first = id(v1.chosen!);
-    const second = id(v2.chosen!);
+    const first = postingIdentity(v1.chosen!);
+    const second = postingIdentity(v2.chosen!);
     expect([first.version, second.version]).toEqual([1, 2]);
     expect(second.links).toContain(v1.chosen?.cover?.messageId);
     expect(previousVersion(second, [first])).toBe(first);

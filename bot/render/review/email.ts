@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { PatchReview, ReviewResult } from '../../../analyzers/review/model.js';
 import { replyBody } from './email/body.js';
 import { composeHeaders } from './email/headers.js';
+import { fixedReply, withSince } from './email/versions.js';
 import { safeInput } from '../safe-text.js';
 
 export interface ReviewEmailOptions {
@@ -36,9 +37,13 @@ function asctime(d: Date): string {
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${clock} ${d.getUTCFullYear()}`;
 }
 
+function domainOf(from: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+}
+
 /** Stable across re-runs: the patch and the set of its findings' fingerprints, never a line or a date. */
 function messageId(p: PatchReview, from: string): string {
-  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+  const domain = domainOf(from);
   const key = [p.messageId ?? p.subject, String(p.index), ...p.findings.map((f) => f.fingerprint).sort()].join('\n');
   return `<kvm-review.${createHash('sha256').update(key).digest('hex').slice(0, 20)}@${domain}>`;
 }
@@ -55,19 +60,28 @@ function reply(r: ReviewResult, p: PatchReview, from: string, date: Date): strin
     date,
     messageId: messageId(p, from),
   });
-  // mboxrd: every body line that looks like a separator, quoted or not, gains one `>`.
-  const body = replyBody(r, p).map((l) => (/^>*From /.test(l) ? `>${l}` : l));
-  return [`From kvm-review@localhost ${asctime(date)}`, ...headers, '', ...body, ''].join('\n');
+  return mboxMessage(headers, replyBody(r, p), date);
 }
 
-/** The mbox: one reply per patch with findings, in patch order; empty when no patch has any. */
+/**
+ * The mbox: one reply per patch with findings, in patch order, then (a
+ * review compared with its previous version) one reply to the cover
+ * listing what was fixed; empty when there is nothing to say.
+ */
 export function renderReviewEmail(input: ReviewResult, options: ReviewEmailOptions = {}): string {
   // Subjects, names, file names and diff lines come from strangers (safe-text.ts).
-  const result = safeInput(input);
+  const safe = safeInput(input);
+  const version = safe.series.version;
+  const result = { ...safe, patches: safe.patches.map((p) => ({ ...p, findings: p.findings.map((f) => withSince(f, version)) })) };
   const from = options.from ?? DEFAULT_FROM;
   const date = options.date ?? new Date();
-  return result.patches
-    .filter((p) => p.findings.length > 0)
-    .map((p) => `${reply(result, p, from, date)}\n`)
-    .join('');
+  const fixed = fixedReply(result, from, date, domainOf(from));
+  const replies = result.patches.filter((p) => p.findings.length > 0).map((p) => `${reply(result, p, from, date)}\n`);
+  if (fixed) replies.push(`${mboxMessage(fixed.headers, fixed.body, date)}\n`);
+  return replies.join('');
+}
+
+/** One mbox message; mboxrd: every body line that looks like a separator, quoted or not, gains one `>`. */
+function mboxMessage(headers: string[], body: string[], date: Date): string {
+  return [`From kvm-review@localhost ${asctime(date)}`, ...headers, '', ...body.map((l) => (/^>*From /.test(l) ? `>${l}` : l)), ''].join('\n');
 }

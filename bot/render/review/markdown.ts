@@ -10,6 +10,10 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
     u('heading', { depth: 2 as const }, [u('text', `kvm-review: ${r.series.subject} (v${r.series.version})`)]),
   ];
   if (r.degraded) nodes.push(u('blockquote', [u('paragraph', [u('strong', [u('text', 'Degraded:')]), u('text', ` ${r.degraded}`)])]));
+  if (r.previous) {
+    const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
+    nodes.push(u('paragraph', [u('text', `Compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${still} finding(s) still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}.`)]));
+  }
   if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch ${r.series.missing.join(', ')} of ${r.series.total}.`)]));
   if ((r.series.others ?? []).length) {
     // Which other postings the input held, and why this one was reviewed instead.
@@ -27,9 +31,14 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
     if (p.status !== 'reviewed') nodes.push(u('paragraph', [u('emphasis', [u('text', `${p.status}: ${p.reason ?? ''}`)])]));
     if (p.status === 'reviewed' && p.findings.length === 0) nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
     for (const f of p.findings) {
-      nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`)]));
+      const since = f.since !== undefined && f.since < r.series.version ? [u('text', ` (still present since v${f.since})`)] : [];
+      nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), ...since]));
       nodes.push(...findingNodes(f, options));
     }
+  }
+  if (r.previous && r.fixed?.length) {
+    nodes.push(u('heading', { depth: 3 as const }, [u('text', `Fixed in v${r.series.version} (reported on v${r.previous.version})`)]));
+    nodes.push(u('list', { ordered: false, spread: false }, r.fixed.map((f) => u('listItem', { spread: false }, [u('paragraph', [u('text', `${f.severity}: ${f.kind}: ${f.message} (v${r.previous?.version ?? ''} patch ${f.patch.index}, `), u('inlineCode', `${f.file}:${f.line}`), u('text', ')')])]))));
   }
   return stringifyMarkdown(u('root', nodes));
 }

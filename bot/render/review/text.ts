@@ -7,8 +7,9 @@ function patchLabel(p: PatchReview, total: number): string {
   return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`;
 }
 
-function findingBlock(f: ReviewFinding, style: TextStyle): string[] {
+function findingBlock(f: ReviewFinding, style: TextStyle, version: number): string[] {
   const lines = findingLines(f, style);
+  if (f.since !== undefined && f.since < version) lines.splice(1, 0, `  still present since v${f.since}`);
   const changed = f.file.endsWith('.rst') ? ' (where the patch removes it)' : ' (in a function the patch changes)';
   const where = `  at ${f.file}:${f.line}${f.placement === 'added' ? ' (added line)' : f.placement === 'changed' ? changed : ''}`;
   // The review's own location line replaces the engine's one-step "at:" line.
@@ -24,6 +25,10 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   if (r.series.choice) out.push(`series: ${r.series.choice}`);
   if (r.series.missing.length) out.push(`missing: patch${r.series.missing.length > 1 ? 'es' : ''} ${r.series.missing.join(', ')} of ${r.series.total} not in the input`);
   if (r.degraded) out.push(`DEGRADED: ${r.degraded}`);
+  if (r.previous) {
+    const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
+    out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${still} finding(s) still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}`);
+  }
   for (const n of r.notes) out.push(`note: ${n}`);
   out.push(...otherSeriesLines(r));
   if (r.patches.length === 0) out.push('', 'no patch in the input');
@@ -33,8 +38,12 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
     else if (p.reason) out.push(`  partial: ${p.reason}`);
     for (const a of p.applyFailures) out.push(`  did not apply: ${a.file}${a.hunk ? ` ${a.hunk}` : ''}: ${a.reason}`);
     if (p.status === 'reviewed' && p.findings.length === 0) out.push('  no lock-order findings');
-    for (const f of [...p.findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)) out.push(...findingBlock(f, style).map((l) => `  ${l}`), '');
+    for (const f of [...p.findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)) out.push(...findingBlock(f, style, r.series.version).map((l) => `  ${l}`), '');
     if (p.removedEdges.length) out.push(`  removes: ${p.removedEdges.map((e) => `${e.outer} -> ${e.inner}`).join(', ')}`);
+  }
+  if (r.previous && r.fixed?.length) {
+    out.push('', style.bold(`fixed in v${r.series.version} (reported on v${r.previous.version}):`));
+    for (const f of r.fixed) out.push(`  [${f.severity}: ${f.kind}] ${f.message} (v${r.previous.version} patch ${f.patch.index}, ${f.file}:${f.line})`);
   }
   const all = r.patches.flatMap((p) => p.findings);
   const n = (s: string): number => all.filter((f) => f.severity === s).length;

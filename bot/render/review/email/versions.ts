@@ -1,0 +1,65 @@
+/**
+ * What a review compared with the previous version adds to the replies:
+ * "still present since v1" under a finding an earlier version already had,
+ * and one reply to the cover letter (else patch 1) listing the previous
+ * version's findings that are gone ("fixed in v2"). Both the watcher's
+ * replies and `mbox --format email` print them from the result's `since`,
+ * `previous`, `fixed` and `anchor`.
+ */
+import { createHash } from 'node:crypto';
+import type { FixedFinding, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
+import { composeHeaders } from './headers.js';
+import { wrap } from './prose.js';
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The finding with "still present since vN" added to its note when an earlier version reported it. */
+export function withSince(f: ReviewFinding, version: number): ReviewFinding {
+  if (f.since === undefined || f.since >= version) return f;
+  const remark = `still present since v${f.since}`;
+  return { ...f, note: f.note ? `${f.note.replace(/[.\s]+$/, '')}; ${remark}` : remark };
+}
+
+/**
+ * The reply to the anchor listing what the previous version had and this
+ * one does not (header lines and body lines, unescaped); null when nothing
+ * was fixed or there is no message to answer.
+ */
+export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdDomain: string): { headers: string[]; body: string[] } | null {
+  const prev = r.previous;
+  const anchor = r.anchor;
+  if (!prev || !anchor || !r.fixed?.length) return null;
+  const v = r.series.version;
+  const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < v).length;
+  const name = anchor.author ? /^\s*"?(.*?)"?\s*<[^>]*>\s*$/.exec(anchor.author)?.[1] || anchor.author : 'the author';
+  const when = anchor.date ? new Date(anchor.date) : null;
+  const body = [
+    ...(when && !Number.isNaN(when.getTime()) ? [`On ${DAYS[when.getUTCDay()]}, ${MONTHS[when.getUTCMonth()]} ${when.getUTCDate()}, ${when.getUTCFullYear()}, ${name} wrote:`] : [`${name} wrote:`]),
+    `> ${anchor.subject}`,
+    '',
+    `Compared with v${prev.version}${prev.messageId ? ` (<${prev.messageId}>)` : ''}, fixed in v${v}:`,
+    '',
+    ...r.fixed.flatMap((f) => fixedLines(f, prev.version)),
+    ...wrap(still > 0 ? `Still present since an earlier version: ${still} finding(s), in the replies to the patches.` : `Nothing reported on v${prev.version} is still present.`),
+    '',
+    '-- ',
+    'kvm-review, automated lock-order review',
+  ];
+  const key = [anchor.messageId, 'fixed', ...r.fixed.map((f) => f.fingerprint).sort()].join('\n');
+  const headers = composeHeaders({
+    from,
+    ...(anchor.author ? { to: anchor.author } : {}),
+    subject: /^re:/i.test(anchor.subject) ? anchor.subject : `Re: ${anchor.subject}`,
+    inReplyTo: `<${anchor.messageId}>`,
+    references: [`<${anchor.messageId}>`],
+    date,
+    messageId: `<kvm-review.${createHash('sha256').update(key).digest('hex').slice(0, 20)}@${messageIdDomain}>`,
+  });
+  return { headers, body };
+}
+
+function fixedLines(f: FixedFinding, version: number): string[] {
+  const title = f.patch.subject.replace(/^(?:\[[^\]]*\]\s*)+/, '');
+  return [...wrap(`[${f.severity}: ${f.kind}] ${f.message} (v${version} patch ${f.patch.index}: ${title})`, '  - ', '    '), ''];
+}
