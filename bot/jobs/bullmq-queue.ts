@@ -21,6 +21,8 @@ export const QUEUE_NAME = 'kvm-review';
 const PREFIX = 'kvm-review';
 export const keyHash = (key: string): string => `${PREFIX}:key:${key}`;
 export const STATS = `${PREFIX}:stats`;
+/** Published with the key when a newer head moved its generation: running jobs stop at once (polling is the fallback). */
+export const MOVED_CHANNEL = `${PREFIX}:moved`;
 
 /** What a BullMQ job carries. */
 export interface JobData {
@@ -108,6 +110,7 @@ export class BullQueue implements JobQueue {
       removeOnFail: false,
     });
     let replaced: string | null = null;
+    if (bumped === 1 && previous) await this.redis.publish(MOVED_CHANNEL, spec.key);
     if (previous && previous !== id) {
       // Waiting: removed (1). Running (locked): it sees the generation move and stops posting.
       const removed = await this.queue.remove(previous).catch(() => 0);

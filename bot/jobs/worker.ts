@@ -15,7 +15,7 @@
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { keyHash, QUEUE_NAME, redisClient, STATS, type JobData } from './bullmq-queue.js';
+import { keyHash, MOVED_CHANNEL, QUEUE_NAME, redisClient, STATS, type JobData } from './bullmq-queue.js';
 import { isSupersededError, isTransient, reasonOf, type JobHandlers } from './queue.js';
 
 export interface WorkerOptions {
@@ -25,7 +25,7 @@ export interface WorkerOptions {
   concurrency?: number;
   /** BullMQ's lockDuration and stalledInterval (KVM_REVIEW_JOB_LOCK_MS, default 30 s). */
   lockMs?: number;
-  /** How often a running job re-reads its key's generation. */
+  /** How often a running job re-reads its key's generation (besides the message a newer head publishes). */
   pollMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -38,6 +38,9 @@ export class JobWorker {
   private readonly redis: Redis;
   /** The worker's own connection: BullMQ does not close a connection it was given. */
   private readonly connection: Redis;
+  /** Subscribed to MOVED_CHANNEL: the running jobs' keys, told at once when a newer head arrives. */
+  private readonly subscriber: Redis;
+  private readonly watching = new Map<string, Set<() => void>>();
   private stopping = false;
   /** Released when stop() gives up waiting: running jobs go back to the queue. */
   private giveUp: (() => void) | null = null;
@@ -49,6 +52,12 @@ export class JobWorker {
     this.redis.on('error', () => undefined);
     this.gaveUp = new Promise((r) => (this.giveUp = r));
     const lockMs = opts.lockMs ?? 30_000;
+    this.subscriber = redisClient(opts.url, 'worker');
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.subscribe(MOVED_CHANNEL).catch(() => undefined);
+    this.subscriber.on('message', (_channel: string, key: string) => {
+      for (const wake of this.watching.get(key) ?? []) wake();
+    });
     this.connection = redisClient(opts.url, 'worker');
     this.connection.on('error', () => undefined);
     this.worker = new Worker<JobData, string>(QUEUE_NAME, (job, token) => this.process(job, token), {
@@ -84,13 +93,17 @@ export class JobWorker {
     if (!handler) throw new UnrecoverableError(`no handler for job kind ${spec.kind} in this worker`);
     if ((await this.generation(spec.key)) !== gen) return this.finish('superseded', job);
     let moved = false;
-    const poll = setInterval(() => {
+    const check = (): void => {
       this.generation(spec.key)
         .then((g) => (moved ||= g !== gen))
         .catch(() => undefined);
-    }, this.opts.pollMs ?? 500);
+    };
+    const poll = setInterval(check, this.opts.pollMs ?? 250);
+    const watchers = this.watching.get(spec.key) ?? new Set<() => void>();
+    this.watching.set(spec.key, watchers.add(check));
     let returned = false;
     const superseded = (): boolean => moved || returned;
+    const started = Date.now();
     this.log('info', 'job started', { id: job.id, key: spec.key, head: spec.head, attempt: job.attemptsMade + 1, queuedMs: Date.now() - job.timestamp });
     const run = handler(spec, { id: String(job.id), attempt: job.attemptsMade + 1, superseded });
     run.catch(() => undefined);
@@ -104,7 +117,7 @@ export class JobWorker {
         this.log('warn', 'job returned to the queue: the worker is stopping', { id: job.id });
         throw new WaitingError();
       }
-      return await this.finish(moved ? 'superseded' : (outcome ?? 'done'), job);
+      return await this.finish(moved ? 'superseded' : (outcome ?? 'done'), job, Date.now() - started);
     } catch (e) {
       if (e instanceof WaitingError) throw e;
       if (isSupersededError(e) || moved) return this.finish('superseded', job);
@@ -112,15 +125,17 @@ export class JobWorker {
       throw new UnrecoverableError(reasonOf(e));
     } finally {
       clearInterval(poll);
+      watchers.delete(check);
+      if (!watchers.size) this.watching.delete(spec.key);
     }
   }
 
-  private async finish(outcome: string, job: Job<JobData, string>): Promise<string> {
+  private async finish(outcome: string, job: Job<JobData, string>, ms = 0): Promise<string> {
     const superseded = outcome === 'superseded';
     if (superseded) this.counts.superseded += 1;
     else this.counts.done += 1;
     await this.redis.hincrby(STATS, superseded ? 'superseded' : 'done', 1).catch(() => undefined);
-    this.log('info', 'job done', { id: job.id, key: job.data.spec.key, head: job.data.spec.head, outcome });
+    this.log('info', 'job done', { id: job.id, key: job.data.spec.key, head: job.data.spec.head, outcome, ms });
     return outcome;
   }
 
@@ -135,6 +150,7 @@ export class JobWorker {
       clearTimeout(timer);
       this.redis.disconnect();
       this.connection.disconnect();
+      this.subscriber.disconnect();
     }
   }
 }
