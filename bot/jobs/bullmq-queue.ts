@@ -78,7 +78,12 @@ export class BullQueue implements JobQueue {
       timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redactUrl(url)} within ${ms / 1000} s`)), ms);
     });
     try {
-      await Promise.race([this.redis.ping(), timeout]);
+      await Promise.race([
+        this.redis.ping().catch((e: unknown) => {
+          throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${e instanceof Error ? e.message : String(e)}`);
+        }),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }
