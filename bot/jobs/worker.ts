@@ -9,7 +9,10 @@
  * A worker that dies leaves its job locked; the lock expires after
  * `lockMs` and the next stalled check (every `lockMs`) of any live worker
  * returns it to the queue, so it is picked up again within 2 * lockMs (60 s
- * by default). `stop(graceMs)` lets running jobs finish, and after graceMs
+ * by default). A worker whose lock renewal fails (its event loop blocked
+ * past the lock, or Redis gave the job to another worker) tells the running
+ * handler through superseded(): it posts nothing more, and the job runs
+ * again from the queue. `stop(graceMs)` lets running jobs finish, and after graceMs
  * returns them to the queue (their handlers see superseded(): they post
  * nothing more).
  */
@@ -41,6 +44,8 @@ export class JobWorker {
   /** Subscribed to MOVED_CHANNEL: the running jobs' keys, told at once when a newer head arrives. */
   private readonly subscriber: Redis;
   private readonly watching = new Map<string, Set<() => void>>();
+  /** Running jobs by id: told when their lock could not be renewed (another worker may have them now). */
+  private readonly losing = new Map<string, () => void>();
   private stopping = false;
   /** Released when stop() gives up waiting: running jobs go back to the queue. */
   private giveUp: (() => void) | null = null;
@@ -76,6 +81,10 @@ export class JobWorker {
       else this.counts.retried += 1;
       this.log(forGood ? 'error' : 'warn', forGood ? 'job failed for good' : 'job failed; retried with backoff', { id: job.id, key: job.data.spec.key, reason: e.message, attempt: job.attemptsMade });
     });
+    // The event loop was blocked past the lock, or the lock was taken: the job is no longer ours to post from.
+    this.worker.on('lockRenewalFailed', (ids: string[]) => {
+      for (const id of ids) this.losing.get(id)?.();
+    });
     this.worker.on('stalled', (id) => this.log('warn', 'job stalled (its worker died or was blocked): returned to the queue', { id }));
   }
 
@@ -102,7 +111,12 @@ export class JobWorker {
     const watchers = this.watching.get(spec.key) ?? new Set<() => void>();
     this.watching.set(spec.key, watchers.add(check));
     let returned = false;
-    const superseded = (): boolean => moved || returned;
+    let lost = false;
+    this.losing.set(String(job.id), () => {
+      lost = true;
+      this.log('warn', 'job lock lost: posting nothing more; the job runs again from the queue', { id: job.id });
+    });
+    const superseded = (): boolean => moved || returned || lost;
     const started = Date.now();
     this.log('info', 'job started', { id: job.id, key: spec.key, head: spec.head, attempt: job.attemptsMade + 1, queuedMs: Date.now() - job.timestamp });
     const run = handler(spec, { id: String(job.id), attempt: job.attemptsMade + 1, superseded });
@@ -117,15 +131,18 @@ export class JobWorker {
         this.log('warn', 'job returned to the queue: the worker is stopping', { id: job.id });
         throw new WaitingError();
       }
+      if (lost) throw new WaitingError();
       return await this.finish(moved ? 'superseded' : (outcome ?? 'done'), job, Date.now() - started);
     } catch (e) {
-      if (e instanceof WaitingError) throw e;
+      // Not ours any more (returned, or its lock lost): BullMQ leaves its state to whoever holds it.
+      if (e instanceof WaitingError || lost) throw e instanceof WaitingError ? e : new WaitingError();
       if (isSupersededError(e) || moved) return this.finish('superseded', job);
       if (isTransient(e)) throw e instanceof Error ? e : new Error(reasonOf(e));
       throw new UnrecoverableError(reasonOf(e));
     } finally {
       clearInterval(poll);
       watchers.delete(check);
+      this.losing.delete(String(job.id));
       if (!watchers.size) this.watching.delete(spec.key);
     }
   }

@@ -163,6 +163,26 @@ describe('the shared queue (BullMQ on a real Redis)', () => {
     await expect(queue.drop(id)).rejects.toBeInstanceOf(UnknownJobError);
   });
 
+  it('a worker that loses its job lock (blocked past it, the lock taken) posts nothing more, and the job runs again', async () => {
+    const told: boolean[] = [];
+    const { handler, runs } = recorder(async (_, ctx) => {
+      if (runs.length > 1) return 'reviewed';
+      told.push(await until('told', () => ctx.superseded(), 15_000));
+      return 'reviewed';
+    });
+    worker(handler, 2000);
+    const { id } = await queue.enqueue(spec(1, 'a'.repeat(40)));
+    await until('started', () => runs.length === 1);
+    // What a stalled check does to a lock that expired: it is gone; the next renewal fails.
+    const { Redis } = await import('ioredis');
+    const r = new Redis(redis.url);
+    expect(await r.del(`bull:kvm-review:${id}:lock`)).toBe(1);
+    r.disconnect();
+    await until('the running handler told', () => told.length === 1);
+    await until('run again and completed', async () => runs.length === 2 && (await queue.list()).find((j) => j.id === id)?.state === 'completed');
+    expect((await queue.list()).find((j) => j.id === id)?.outcome).toBe('reviewed');
+  });
+
   it('stopping: an idle worker stops at once; a running job finishes within the grace', async () => {
     const idle = worker(recorder().handler);
     await sleep(300);
