@@ -58,6 +58,12 @@ export interface AppOptions {
   checkout?: string;
   /** Handlers wait for the review (the Action's process must not exit before it); the server answers at once. */
   awaitJobs?: boolean;
+  /**
+   * A head with a completed kvm-review check run is not reviewed again (a
+   * redelivery). Default: on for the App, off when handlers await the
+   * review (the Action: a re-run of the workflow asks for the review again).
+   */
+  skipReviewed?: boolean;
 }
 
 /** What a pr or push job carries besides the review job itself: the event's repository, as Probot's Context reads it. */
@@ -99,8 +105,9 @@ export function reviewHandlers(app: Probot, opts: AppOptions, botLogin: () => Pr
     const payload = spec.payload.event as unknown as EventPayload;
     return new Context({ id: `job:${spec.key}`, name, payload } as never, octokit as never, app.log.child({ job: spec.key }));
   };
+  const skipReviewed = opts.skipReviewed ?? !opts.awaitJobs;
   const fresh = async (context: Context, spec: JobSpec, ctx: JobContext): Promise<boolean> =>
-    Boolean(spec.force) || ctx.attempt > 1 || !(await alreadyReviewed(context.octokit as unknown as Octokit, context.repo(), spec.head));
+    !skipReviewed || Boolean(spec.force) || ctx.attempt > 1 || !(await alreadyReviewed(context.octokit as unknown as Octokit, context.repo(), spec.head));
   return {
     pr: async (spec, ctx) => {
       const context = await contextOf(spec, 'pull_request');
