@@ -27,6 +27,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends git ca-certific
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The CLI entry: `docker run IMAGE node bot/kvm-review.js worker` runs queue workers from the same image.
+COPY bot/kvm-review.js ./bot/kvm-review.js
 COPY knowledge/data ./knowledge/data
 COPY analyzers/rules/docs ./analyzers/rules/docs
 COPY app.yml ./

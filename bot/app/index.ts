@@ -1,16 +1,20 @@
 /**
- * The Probot handlers: each maps an event to a review job and queues it;
- * the job runs later (webhook deliveries are answered at once), one at a
- * time, the newest head per pull request or branch. Events the App itself
- * caused are ignored.
+ * The Probot handlers: each maps an event to a review job (bot/jobs/) and
+ * enqueues it; the job runs later, one at a time per pull request or
+ * branch, the newest head superseding. With the in-process queue (no
+ * REDIS_URL) the jobs run here, with the handlers below; with Redis the
+ * webhook is answered once Redis stored the job, and `kvm-review worker`
+ * processes run them with the same handlers. Events the App itself caused
+ * are ignored.
  */
-import type { Context, Probot } from 'probot';
+import { Context, type Probot } from 'probot';
 import type { ApplicationFunction } from 'probot';
 import { CONFIG_FILE, CONFIG_PATH, ConfigError, validateConfig, type RepoConfig } from './config.js';
 import { reviewPullRequest, type JobDeps, type PullRequestJob } from './pull-request.js';
 import { reviewPush, type PushJob } from './push.js';
-import type { Octokit } from './publish.js';
-import { Scheduler } from './scheduler.js';
+import { CHECK_NAME, type Octokit, type RepoRef } from './publish.js';
+import { MemoryQueue } from '../jobs/memory-queue.js';
+import type { JobContext, JobHandlers, JobQueue, JobSpec } from '../jobs/queue.js';
 import type { AppSettings } from './settings.js';
 import { treeFor } from './tree-source.js';
 
@@ -42,50 +46,142 @@ export async function loadConfig(context: Pick<Context, 'config' | 'repo' | 'oct
 
 export interface AppOptions {
   settings: AppSettings;
-  scheduler?: Scheduler;
+  /** Where jobs go: the shared queue (BullQueue, with REDIS_URL) or an in-process one; default: a new MemoryQueue. */
+  queue?: JobQueue;
+  /** The in-process queue under its old name (the Action passes one and reads its counts). */
+  scheduler?: MemoryQueue;
   /** The App's bot login when known (an Action's is github-actions[bot]); else asked of GitHub once. */
   botLogin?: string;
   /** A local repository holding the base commits (the Action's checkout); unset: the API tree. */
   checkout?: string;
   /** Handlers wait for the review (the Action's process must not exit before it); the server answers at once. */
   awaitJobs?: boolean;
+  /**
+   * A head with a completed kvm-review check run is not reviewed again (a
+   * redelivery). Default: on for the App, off when handlers await the
+   * review (the Action: a re-run of the workflow asks for the review again).
+   */
+  skipReviewed?: boolean;
+}
+
+/** What a pr or push job carries besides the review job itself: the event's repository, as Probot's Context reads it. */
+interface EventPayload {
+  repository: { owner: { login: string }; name: string };
+  installation?: { id: number };
+}
+
+/** The deps a review runs with, from a Probot Context (live in a webhook, rebuilt from the job in a worker). */
+export function reviewDeps(opts: AppOptions, botLogin: () => Promise<string>): (context: Context, superseded: () => boolean) => JobDeps {
+  return (context: Context, superseded: () => boolean): JobDeps => ({
+    octokit: context.octokit as unknown as Octokit,
+    settings: opts.settings,
+    config: () => loadConfig(context),
+    botLogin,
+    tree: treeFor(context.octokit as unknown as Octokit, context.repo(), opts),
+    superseded,
+  });
+}
+
+/** True when `sha` already has a completed kvm-review check run: everything of a review is posted before it completes (publish.ts). */
+async function alreadyReviewed(octokit: Octokit, repo: RepoRef, sha: string): Promise<boolean> {
+  const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: sha, check_name: CHECK_NAME, filter: 'latest' });
+  return data.check_runs.some((r) => r.name === CHECK_NAME && r.status === 'completed');
+}
+
+/**
+ * The pr and push job handlers: a Probot Context rebuilt from the job (an
+ * installation Octokit from `app.auth`), then the review. A head that
+ * already has a completed check run is not reviewed again (a redelivery,
+ * or opened/reopened/synchronize for the same head) unless the job is a
+ * recheck; a retry after an error (attempt > 1) is, since the failed run
+ * may have completed the check run with its reason.
+ */
+export function reviewHandlers(app: Probot, opts: AppOptions, botLogin: () => Promise<string> = cachedBotLogin(app, opts)): JobHandlers {
+  const deps = reviewDeps(opts, botLogin);
+  const contextOf = async (spec: JobSpec, name: 'pull_request' | 'push'): Promise<Context> => {
+    const octokit = await app.auth(spec.installationId ?? undefined);
+    const payload = spec.payload.event as unknown as EventPayload;
+    return new Context({ id: `job:${spec.key}`, name, payload } as never, octokit as never, app.log.child({ job: spec.key }));
+  };
+  const skipReviewed = opts.skipReviewed ?? !opts.awaitJobs;
+  const fresh = async (context: Context, spec: JobSpec, ctx: JobContext): Promise<boolean> =>
+    !skipReviewed || Boolean(spec.force) || ctx.attempt > 1 || !(await alreadyReviewed(context.octokit as unknown as Octokit, context.repo(), spec.head));
+  return {
+    pr: async (spec, ctx) => {
+      const context = await contextOf(spec, 'pull_request');
+      if (!(await fresh(context, spec, ctx))) return 'already-reviewed';
+      const job = spec.payload.job as unknown as PullRequestJob;
+      const outcome = await reviewPullRequest(deps(context, ctx.superseded), job);
+      app.log.info({ key: spec.key, head: job.headSha, outcome }, 'kvm-review: pull request');
+      return outcome;
+    },
+    push: async (spec, ctx) => {
+      const context = await contextOf(spec, 'push');
+      if (!(await fresh(context, spec, ctx))) return 'already-reviewed';
+      const job = spec.payload.job as unknown as PushJob;
+      const outcome = await reviewPush(deps(context, ctx.superseded), job);
+      app.log.info({ key: spec.key, after: job.after, outcome }, 'kvm-review: push');
+      return outcome;
+    },
+  };
+}
+
+/** The bot's login: given, or asked of GitHub once. */
+function cachedBotLogin(app: Probot, opts: AppOptions): () => Promise<string> {
+  let login: Promise<string> | null = opts.botLogin ? Promise.resolve(opts.botLogin) : null;
+  return () => {
+    login ??= app
+      .auth()
+      .then((o) => o.rest.apps.getAuthenticated())
+      .then((r) => `${r.data?.slug ?? 'kvm-review'}[bot]`);
+    return login;
+  };
+}
+
+/** The job of a pull request event (the event's repository and installation ride along for the worker). */
+export function pullRequestJob(context: Pick<Context, 'payload' | 'repo'>, job: PullRequestJob, force = false): JobSpec {
+  return {
+    kind: 'pr',
+    key: `pr:${job.repo.owner}/${job.repo.repo}#${job.number}`,
+    head: job.headSha,
+    installationId: (context.payload as EventPayload).installation?.id ?? null,
+    payload: { event: eventOf(context), job: job as never },
+    ...(force ? { force } : {}),
+  };
+}
+
+export function pushJob(context: Pick<Context, 'payload' | 'repo'>, job: PushJob): JobSpec {
+  return {
+    kind: 'push',
+    key: `push:${job.repo.owner}/${job.repo.repo}:${job.branch}`,
+    head: job.after,
+    installationId: (context.payload as EventPayload).installation?.id ?? null,
+    payload: { event: eventOf(context), job: job as never },
+  };
+}
+
+function eventOf(context: Pick<Context, 'payload' | 'repo'>): EventPayload & { [k: string]: never } {
+  const { owner, repo } = context.repo();
+  const installation = (context.payload as EventPayload).installation;
+  return { repository: { owner: { login: owner }, name: repo }, ...(installation ? { installation: { id: installation.id } } : {}) } as never;
 }
 
 /** The Probot application function. */
 export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }) => {
-    const scheduler = opts.scheduler ?? new Scheduler((key, e) => app.log.error({ err: e, key }, 'kvm-review job failed'));
-    let login: Promise<string> | null = opts.botLogin ? Promise.resolve(opts.botLogin) : null;
-    const botLogin = (): Promise<string> => {
-      login ??= app
-        .auth()
-        .then((o) => o.rest.apps.getAuthenticated())
-        .then((r) => `${r.data?.slug ?? 'kvm-review'}[bot]`);
-      return login;
-    };
-    // The server answers the delivery at once (GitHub gives a webhook 10 s); the Action waits.
-    const settle = async (job: Promise<void>): Promise<void> => {
-      if (opts.awaitJobs) await job;
-    };
-    const deps = (context: Context, superseded: () => boolean): JobDeps => ({
-      octokit: context.octokit as unknown as Octokit,
-      settings: opts.settings,
-      config: () => loadConfig(context),
-      botLogin,
-      tree: treeFor(context.octokit as unknown as Octokit, context.repo(), opts),
-      superseded,
-    });
-    const queuePr = (context: Context, job: PullRequestJob): Promise<void> => {
-      const key = `pr:${job.repo.owner}/${job.repo.repo}#${job.number}`;
-      return scheduler.submit(key, async (superseded) => {
-        const outcome = await reviewPullRequest(deps(context, superseded), job);
-        app.log.info({ key, head: job.headSha, outcome }, 'kvm-review: pull request');
-      });
+    const queue: JobQueue = opts.queue ?? opts.scheduler ?? new MemoryQueue((key, e) => app.log.error({ err: e, key }, 'kvm-review job failed'));
+    // In process, the jobs run here; with Redis, in `kvm-review worker` processes.
+    if (queue instanceof MemoryQueue) queue.serve(reviewHandlers(app, opts));
+    // The delivery is answered once the job is stored (Redis: acknowledged); the Action waits for the review too.
+    const enqueue = async (spec: JobSpec): Promise<void> => {
+      const { id, duplicate, replaced } = await queue.enqueue(spec);
+      app.log.info({ key: spec.key, head: spec.head, id, duplicate, replaced }, 'kvm-review: job enqueued');
+      if (opts.awaitJobs && queue instanceof MemoryQueue) await queue.settled(id);
     };
 
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], async (context) => {
       const pr = context.payload.pull_request;
-      await settle(queuePr(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: Boolean(pr.draft) }));
+      await enqueue(pullRequestJob(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: Boolean(pr.draft) }));
     });
 
     app.on('issue_comment.created', async (context) => {
@@ -98,28 +194,24 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
         return;
       }
       const { data: pr } = await context.octokit.rest.pulls.get({ ...context.repo(), pull_number: issue.number });
-      // A recheck is explicit: drafts are reviewed too.
-      await settle(queuePr(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: false }));
+      // A recheck is explicit: drafts are reviewed too, and a head already reviewed is reviewed again.
+      await enqueue(pullRequestJob(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: false }, true));
     });
 
     app.on('push', async (context) => {
       const p = context.payload;
       if (p.deleted || !p.ref.startsWith('refs/heads/')) return;
-      const job: PushJob = { repo: context.repo(), branch: p.ref.slice('refs/heads/'.length), before: p.before, after: p.after, defaultBranch: p.repository.default_branch ?? 'master' };
-      const key = `push:${job.repo.owner}/${job.repo.repo}:${job.branch}`;
-      await settle(
-        scheduler.submit(key, async (superseded) => {
-          const outcome = await reviewPush(deps(context, superseded), job);
-          app.log.info({ key, after: job.after, outcome }, 'kvm-review: push');
-        }),
-      );
+      await enqueue(pushJob(context, { repo: context.repo(), branch: p.ref.slice('refs/heads/'.length), before: p.before, after: p.after, defaultBranch: p.repository.default_branch ?? 'master' }));
     });
 
-    // What the queue is doing, for operators and the end-to-end test. Only a server has routes (not the Action, not Probot.receive in tests).
+    // What the queue is doing, for operators and the end-to-end tests. Only a server has routes (not the Action, not Probot.receive in tests).
     try {
       addHandler((req, res) => {
         if (req.method !== 'GET' || req.url?.split('?')[0] !== '/kvm-review/status') return false;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ idle: scheduler.idle(), ...scheduler.counts }));
+        queue.status().then(
+          (s) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(s)),
+          (e: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: e instanceof Error ? e.message : String(e) })),
+        );
         return true;
       });
     } catch {

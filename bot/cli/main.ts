@@ -197,6 +197,27 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       done(await runWatch(opts, io));
     });
 
+  program
+    .command('worker')
+    .description('run review jobs from the shared queue (REDIS_URL), with the environment npm start reads; no webhook port')
+    .option('--concurrency <n>', 'jobs at once in this process (the analysis is CPU-bound: one process per core scales better)', parsePositive, 1)
+    .option('--grace <duration>', 'on SIGTERM, how long a running job may finish before it goes back to the queue (s, m or h)', '60s')
+    .action(async (opts: { concurrency: number; grace: string }) => {
+      const { runWorker } = await import('./worker-command.js');
+      done(await runWorker(opts, io));
+    });
+
+  program
+    .command('jobs')
+    .description('the shared queue (REDIS_URL): list jobs (default), retry ID (a failed one), drop ID (one not running)')
+    .argument('[action]', 'list, retry or drop')
+    .argument('[id]', 'the job ID, as listed')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (action: string | undefined, id: string | undefined, opts: { format: 'text' | 'json' }) => {
+      const { runJobs } = await import('./jobs-command.js');
+      done(await runJobs(action, id, opts, io));
+    });
+
   return program;
 }
 

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appBench } from './app-bench.js';
+import { jobsBench } from './jobs-bench.js';
 import { gitBench, reviewBench } from './review-bench.js';
 import { watchBench } from './watch-bench.js';
 
@@ -55,6 +56,7 @@ try {
   await gitBench(tree);
   await appBench(tree);
   await watchBench(shared, join(here, '..', '..', '..', 'bot', 'kvm-review.js'));
+  await jobsBench();
 } finally {
   rmSync(cache, { recursive: true, force: true });
 }

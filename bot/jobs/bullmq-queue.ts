@@ -1,0 +1,189 @@
+/**
+ * The shared queue, with REDIS_URL: BullMQ on Redis. The App enqueues
+ * (enqueue resolves once Redis stored the job: only then is the webhook
+ * answered), `kvm-review worker` processes run the jobs (worker.ts), and
+ * `kvm-review jobs` reads and mends the queue.
+ *
+ * Key semantics on top of BullMQ (which only knows unique job ids): a hash
+ * per key holds its generation, newest head and newest job id, updated in
+ * one Lua script. A newer head bumps the generation; the job it replaces is
+ * removed while it waits, and a running one sees the generation move (its
+ * superseded() turns true) and posts nothing more. The same head again
+ * keeps the generation, so its job id is the same and BullMQ stores it once.
+ */
+import { Queue, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { checkSpec, retryPolicy, UnknownJobError, type Enqueued, type JobInfo, type JobQueue, type JobSpec, type JobState, type QueueStatus, type RetryPolicy } from './queue.js';
+
+/** The BullMQ queue's name (keys `bull:kvm-review:*`). */
+export const QUEUE_NAME = 'kvm-review';
+/** Our own keys beside BullMQ's. */
+const PREFIX = 'kvm-review';
+export const keyHash = (key: string): string => `${PREFIX}:key:${key}`;
+export const STATS = `${PREFIX}:stats`;
+/** Published with the key when a newer head moved its generation: running jobs stop at once (polling is the fallback). */
+export const MOVED_CHANNEL = `${PREFIX}:moved`;
+
+/** What a BullMQ job carries. */
+export interface JobData {
+  spec: JobSpec;
+  gen: number;
+}
+
+/** Completed jobs kept (their ids make a redelivery of the same head a no-op); failed ones are kept until dropped. */
+const KEEP_COMPLETED = 1000;
+/** A webhook is answered with an error rather than left hanging when Redis does not take the job in this time. */
+const ENQUEUE_TIMEOUT_MS = 8000;
+
+const REGISTER = `
+local head = redis.call('HGET', KEYS[1], 'head')
+local gen = tonumber(redis.call('HGET', KEYS[1], 'gen') or '0')
+local id = redis.call('HGET', KEYS[1], 'id')
+if ARGV[2] == '0' and head == ARGV[1] and id then return {gen, id, 0, ''} end
+gen = gen + 1
+local newId = ARGV[3] .. '.' .. gen
+redis.call('HSET', KEYS[1], 'gen', gen, 'head', ARGV[1], 'id', newId)
+return {gen, newId, 1, id or ''}
+`;
+
+/** A readable BullMQ id without ':' (BullMQ refuses it): `pr/owner/repo#12@1a2b3c4d5e6f`, then `.GEN`. */
+export function jobIdBase(spec: JobSpec): string {
+  return `${spec.key.replace(/:/g, '/')}@${spec.head.replace(/:/g, '/').slice(0, 12)}`;
+}
+
+/** ioredis options for a URL; `blocking` connections (a worker's) must retry commands forever. */
+export function redisClient(url: string, role: 'producer' | 'worker'): Redis {
+  return new Redis(url, role === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 3 });
+}
+
+export class BullQueue implements JobQueue {
+  readonly queue: Queue<JobData>;
+  private readonly redis: Redis;
+
+  constructor(
+    url: string,
+    private readonly policy: RetryPolicy = retryPolicy(),
+  ) {
+    this.redis = redisClient(url, 'producer');
+    // A Redis that is down is logged by ioredis' reconnect loop; the enqueue that needs it fails and says so.
+    this.redis.on('error', () => undefined);
+    this.queue = new Queue<JobData>(QUEUE_NAME, { connection: this.redis as never });
+    this.queue.on('error', () => undefined);
+  }
+
+  /** Redis answers within `ms`, or an error naming the URL (for commands that should not wait on a dead Redis). */
+  async ready(url: string, ms = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redactUrl(url)} within ${ms / 1000} s`)), ms);
+    });
+    try {
+      await Promise.race([
+        this.redis.ping().catch((e: unknown) => {
+          throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${e instanceof Error ? e.message : String(e)}`);
+        }),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async enqueue(spec: JobSpec): Promise<Enqueued> {
+    checkSpec(spec);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not store job ${spec.key} within ${ENQUEUE_TIMEOUT_MS / 1000} s`)), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.store(spec), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async store(spec: JobSpec): Promise<Enqueued> {
+    const [gen, id, bumped, previous] = (await this.redis.eval(REGISTER, 1, keyHash(spec.key), spec.head, spec.force ? '1' : '0', jobIdBase(spec))) as [number, string, number, string];
+    // The same head: a new job only when the old one is gone (completed and trimmed, or dropped).
+    const fresh = bumped === 1 || !(await this.queue.getJob(id));
+    // The same id is stored once: a redelivery of a waiting or running head adds nothing.
+    await this.queue.add(spec.kind, { spec, gen }, {
+      jobId: id,
+      attempts: this.policy.attempts,
+      backoff: { type: 'exponential', delay: this.policy.backoffMs },
+      removeOnComplete: { count: KEEP_COMPLETED },
+      removeOnFail: false,
+    });
+    let replaced: string | null = null;
+    if (bumped === 1 && previous) await this.redis.publish(MOVED_CHANNEL, spec.key);
+    if (previous && previous !== id) {
+      // Waiting: removed (1). Running (locked): it sees the generation move and stops posting.
+      const removed = await this.queue.remove(previous).catch(() => 0);
+      if (removed === 1) await this.redis.hincrby(STATS, 'superseded', 1);
+      replaced = previous;
+    }
+    return { id, duplicate: !fresh, replaced };
+  }
+
+  async list(): Promise<JobInfo[]> {
+    const jobs = await this.queue.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'failed', 'completed'], 0, 499);
+    const out: JobInfo[] = [];
+    for (const j of jobs) if (j?.id) out.push(await info(j));
+    return out;
+  }
+
+  async retry(id: string): Promise<void> {
+    const job = await this.queue.getJob(id);
+    if (!job || (await job.getState()) !== 'failed') throw new UnknownJobError(`no failed job ${id}`);
+    await job.retry('failed', { resetAttemptsMade: true });
+  }
+
+  async drop(id: string): Promise<void> {
+    const job = await this.queue.getJob(id);
+    if (!job) throw new UnknownJobError(`no job ${id}`);
+    if ((await job.getState()) === 'active') throw new UnknownJobError(`job ${id} is running: it cannot be dropped`);
+    await job.remove();
+  }
+
+  async status(): Promise<QueueStatus> {
+    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
+    const stats = await this.redis.hgetall(STATS);
+    const waiting = (c.waiting ?? 0) + (c.prioritized ?? 0);
+    const [delayed, active] = [c.delayed ?? 0, c.active ?? 0];
+    return { idle: waiting + delayed + active === 0, waiting, delayed, active, done: Number(stats.done ?? 0), failed: c.failed ?? 0, superseded: Number(stats.superseded ?? 0) };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.redis.disconnect();
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'REDIS_URL (not a URL)';
+  }
+}
+
+async function info(j: Job<JobData>): Promise<JobInfo> {
+  const state = await j.getState();
+  const known: JobState[] = ['waiting', 'delayed', 'active', 'completed', 'failed'];
+  const spec = j.data.spec;
+  return {
+    id: String(j.id),
+    kind: spec.kind,
+    key: spec.key,
+    head: spec.head,
+    state: known.includes(state as JobState) ? (state as JobState) : 'waiting',
+    attemptsMade: j.attemptsMade,
+    reason: j.failedReason || null,
+    outcome: typeof j.returnvalue === 'string' ? j.returnvalue : null,
+    enqueuedAt: j.timestamp,
+    finishedAt: j.finishedOn ?? null,
+  };
+}
