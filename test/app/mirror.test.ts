@@ -75,9 +75,15 @@ describe('mirror mode', () => {
     // The event names a base nobody has (GitHub's own view of the pull request is unchanged).
     const ghost = 'f'.repeat(40);
     const reviews = gh.reviews.length;
-    expect(await app.deliver('pull_request', payload('pull_request.synchronize', { HEAD_SHA: bug, BASE_SHA: ghost }))).toBe(200);
+    // A new head: the one reviewed above has its completed check run, and a delivery for it posts nothing (issue 14).
+    git(origin, ['checkout', '-q', bug]);
+    git(origin, ['commit', '-q', '--allow-empty', '-m', 'KVM: demo: a second head']);
+    const head = git(origin, ['rev-parse', 'HEAD']).trim();
+    git(origin, ['update-ref', 'refs/pull/1/head', head]);
+    git(origin, ['checkout', '-q', 'master']);
+    expect(await app.deliver('pull_request', payload('pull_request.synchronize', { HEAD_SHA: head, BASE_SHA: ghost }))).toBe(200);
     expect((await app.idle()).failed).toBe(1);
-    const check = gh.checkRuns.filter((r) => r.head_sha === bug).at(-1);
+    const check = gh.checkRuns.filter((r) => r.head_sha === head).at(-1);
     expect(check?.conclusion).toBe('neutral');
     expect(check?.output.summary).toContain(bare);
     expect(check?.output.summary).toContain(ghost);
