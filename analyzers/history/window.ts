@@ -84,18 +84,25 @@ export async function shallowBoundary(git: SimpleGit, repo: string): Promise<Set
   return new Set(existsSync(path) ? readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean) : []);
 }
 
+/** resolveCommit, and an empty answer (git printed nothing, simple-git did not throw) is an unknown revision too. */
+async function commitOf(git: SimpleGit, repo: string, rev: string): Promise<string> {
+  const hash = await resolveCommit(git, repo, rev);
+  if (!/^[0-9a-f]{40,64}$/.test(hash)) throw new TreeError(`${repo}: unknown revision ${rev}`);
+  return hash;
+}
+
 export async function readWindow(repo: string, opts: WindowOptions): Promise<HistoryWindow> {
   const git = gitClient(repo);
   await assertRepository(git, repo);
   const notes: string[] = [];
-  const toHash = await resolveCommit(git, repo, opts.to ?? 'HEAD');
+  const toHash = await commitOf(git, repo, opts.to ?? 'HEAD');
   const to = await commitRef(git, toHash);
   const shallow = await shallowBoundary(git, repo);
   let from: CommitRef | null = null;
   let since: string | null = null;
   let commits: WindowCommit[];
   if (opts.from !== undefined) {
-    const fromHash = await resolveCommit(git, repo, opts.from);
+    const fromHash = await commitOf(git, repo, opts.from);
     from = await commitRef(git, fromHash);
     commits = await listCommits(git, [`${fromHash}..${toHash}`]);
   } else {

@@ -26,7 +26,7 @@ import { renderDigestHtml } from '../../bot/render/digest/html.js';
 import { DIGEST_FORMATS } from '../../bot/render/digest/index.js';
 import { renderDigestMarkdown, weekMarker } from '../../bot/render/digest/markdown.js';
 import { renderDigestText } from '../../bot/render/digest/text.js';
-import { digestHistory, type DigestHistory } from '../helpers/digest-history.js';
+import { DIGEST_CACHE, digestHistory, type DigestHistory } from '../helpers/digest-history.js';
 
 let h: DigestHistory;
 let d: Digest;
@@ -34,7 +34,7 @@ let states: HistoryStates;
 
 beforeAll(async () => {
   h = await digestHistory();
-  const cache = { dir: process.env.KVM_REVIEW_CACHE_DIR ?? mkdtempSync(join(tmpdir(), 'kvm-review-digest-cache-')) };
+  const cache = { dir: DIGEST_CACHE };
   states = new HistoryStates(h.repo, cache);
   d = (await buildDigest(h.repo, { from: h.revision('22').hash, to: h.revision('23').hash, weeks: 6, cache, states })).digest;
 }, 300_000);

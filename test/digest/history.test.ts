@@ -6,20 +6,18 @@
  * long-running caller would: each distinct code is analysed once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { buildDigest, type DigestRun } from '../../analyzers/history/digest.js';
 import type { CommitRef } from '../../analyzers/history/model.js';
 import { HistoryStates } from '../../analyzers/history/states.js';
 import { weekStart } from '../../analyzers/history/weeks.js';
 import { isOrderedBefore } from '../../knowledge/doc/order-graph.js';
 import { corpusRevision } from '../helpers/paths.js';
-import { digestHistory, type DigestHistory, type HistoryCommit } from '../helpers/digest-history.js';
+import { DIGEST_CACHE, digestHistory, type DigestHistory, type HistoryCommit } from '../helpers/digest-history.js';
 
 let h: DigestHistory;
 let states: HistoryStates;
-const cache = { dir: process.env.KVM_REVIEW_CACHE_DIR ?? mkdtempSync(join(tmpdir(), 'kvm-review-digest-cache-')) };
+const cache = { dir: DIGEST_CACHE };
 
 beforeAll(async () => {
   h = await digestHistory();

@@ -22,6 +22,12 @@ import { corpusRevisions, kernelTree, LOCKING_DOC_DIR } from './paths.js';
 
 export const LOCKING_RST = 'Documentation/virt/kvm/locking.rst';
 
+/**
+ * The index cache the digest tests share (KVM_REVIEW_CACHE_DIR when set):
+ * the two trees are indexed once per machine, not once per test file.
+ */
+export const DIGEST_CACHE = process.env.KVM_REVIEW_CACHE_DIR ?? join(tmpdir(), 'kvm-review-digest-test-cache');
+
 /** One commit of the history, oldest first. */
 export interface HistoryCommit {
   hash: string;
