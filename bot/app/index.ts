@@ -117,6 +117,9 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
       );
     });
 
+    // The weekly digest runs in the server's process only (the Action exits after its event), from a local clone.
+    if (!opts.awaitJobs && process.env.KVM_REVIEW_DIGEST_REPO) void import('./digest-app.js').then(({ startDigestSchedule }) => startDigestSchedule(app, opts.settings));
+
     // What the queue is doing, for operators and the end-to-end test. Only a server has routes (not the Action, not Probot.receive in tests).
     try {
       addHandler((req, res) => {
