@@ -17,7 +17,6 @@ import { createHash } from 'node:crypto';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { Finding, FindingSite } from '../findings/model.js';
-import { fingerprint } from '../findings/fingerprint.js';
 import type { ObservedEdge } from '../order/model.js';
 import { runRules } from '../rules/index.js';
 import type { CommitRef, ContradictedItem, DocumentItem, Drift, LeafItem, StaleItem, UndocumentedItem } from './model.js';
@@ -40,17 +39,27 @@ const SHOWN_SITES = 3;
 const isFull = (s: FindingSite): boolean => (s.confidence?.level ?? 'full') === 'full';
 const siteKey = (s: FindingSite): string => `${s.file}:${s.line}:${s.function}`;
 
+interface Merged {
+  finding: Finding;
+  /** The finding as each architecture reported it. */
+  all: Finding[];
+  archs: string[];
+  sites: Map<string, FindingSite>;
+  count: number;
+}
+
 /** Every finding of every architecture, each fingerprint once with the architectures that have it. */
-function findingsOf(doc: DocumentedOrder, code: CodeState): { finding: Finding; archs: string[]; sites: Map<string, FindingSite>; count: number }[] {
-  const out = new Map<string, { finding: Finding; archs: string[]; sites: Map<string, FindingSite>; count: number }>();
+function findingsOf(doc: DocumentedOrder, code: CodeState): Merged[] {
+  const out = new Map<string, Merged>();
   for (const arch of code.archs) {
     const observed = code.edges.get(arch) ?? [];
     for (const f of runRules({ doc, observed, arch, codeClasses: code.classes })) {
       let entry = out.get(f.fingerprint);
       if (!entry) {
-        entry = { finding: f, archs: [], sites: new Map(), count: 0 };
+        entry = { finding: f, all: [], archs: [], sites: new Map(), count: 0 };
         out.set(f.fingerprint, entry);
       }
+      entry.all.push(f);
       entry.archs.push(arch);
       for (const s of f.sites) if (!entry.sites.has(siteKey(s))) entry.sites.set(siteKey(s), s);
       // Generic code is counted in every build: the largest count of one build, not their sum.
@@ -60,6 +69,17 @@ function findingsOf(doc: DocumentedOrder, code: CodeState): { finding: Finding; 
     }
   }
   return [...out.values()];
+}
+
+/**
+ * Full-confidence sites of an order: the count when every kept site is
+ * full (the kept sites are a sample), else the full ones kept.
+ */
+function fullSites(sites: FindingSite[], count: number): { n: number; example: FindingSite } | null {
+  const full = ranked(sites).filter(isFull);
+  const example = full[0];
+  if (!example) return null;
+  return { n: full.length === sites.length ? Math.max(count, full.length) : full.length, example };
 }
 
 /** Sites, full-confidence first. */
@@ -98,10 +118,9 @@ export function driftOf(at: CommitRef | null, doc: DocumentedOrder | null, code:
     return drift;
   }
   for (const f of code.failed) drift.notes.push(`the analysis of ${f.arch} failed: ${f.error}`);
-  const leaves = new Map<LockClass, LeafItem>();
-  for (const { finding: f, archs, sites, count } of findingsOf(doc, code)) {
+  for (const merged of findingsOf(doc, code)) {
+    const { finding: f, archs, sites, count } = merged;
     const all = ranked(sites.values());
-    const full = all.filter(isFull);
     const base = { fingerprint: f.fingerprint, archs: archs.sort(), firstSeen: null };
     switch (f.kind) {
       case 'order-inversion':
@@ -113,32 +132,34 @@ export function driftOf(at: CommitRef | null, doc: DocumentedOrder | null, code:
         break;
       }
       case 'undocumented-order': {
-        const example = full[0];
-        if (!example || !f.outer || !f.inner) break;
-        drift.undocumented.push({ ...base, outer: f.outer, inner: f.inner, sites: Math.max(full.length, count), example } satisfies UndocumentedItem);
+        const full = fullSites(all, count);
+        if (!full || !f.outer || !f.inner) break;
+        drift.undocumented.push({ ...base, outer: f.outer, inner: f.inner, sites: full.n, example: full.example } satisfies UndocumentedItem);
         break;
       }
       case 'leaf-violation': {
-        const example = full[0];
-        if (!example || !f.outer || !f.inner || !f.rule) break;
-        let leaf = leaves.get(f.outer);
-        if (!leaf) {
-          leaf = { lock: f.outer, rule: f.rule, inside: [], archs: [], firstSeen: null, fingerprint: fingerprint('leaf-violation', { outer: f.outer, inner: null }) };
-          leaves.set(f.outer, leaf);
+        if (!f.outer || !f.rule) break;
+        // One item per leaf across architectures: the locks inside it, each once, from every build.
+        const inside = new Map<LockClass, { sites: FindingSite[]; count: number }>();
+        for (const one of merged.all) {
+          for (const i of one.inside ?? []) {
+            const prev = inside.get(i.lock) ?? { sites: [], count: 0 };
+            inside.set(i.lock, { sites: [...prev.sites, ...i.sites.filter((s) => !prev.sites.some((p) => siteKey(p) === siteKey(s)))], count: Math.max(prev.count, i.count) });
+          }
         }
-        leaf.inside.push({ lock: f.inner, sites: Math.max(full.length, count), example });
-        for (const a of archs) if (!leaf.archs.includes(a)) leaf.archs.push(a);
+        const item: LeafItem = { ...base, lock: f.outer, rule: f.rule, inside: [] };
+        for (const [lock, i] of inside) {
+          const full = fullSites(i.sites, i.count);
+          if (full) item.inside.push({ lock, sites: full.n, example: full.example });
+        }
+        item.inside.sort((a, b) => a.lock.localeCompare(b.lock));
+        if (item.inside.length) drift.leaf.push(item);
         break;
       }
       case 'doc-stale':
         if (f.outer) drift.stale.push({ ...base, lock: f.outer, rule: f.rule } satisfies StaleItem);
         break;
     }
-  }
-  for (const leaf of leaves.values()) {
-    leaf.inside.sort((a, b) => a.lock.localeCompare(b.lock));
-    leaf.archs.sort();
-    drift.leaf.push(leaf);
   }
   const byLocks = (a: { outer?: string | null; inner?: string | null; lock?: string }, b: typeof a): number =>
     (a.outer ?? a.lock ?? '').localeCompare(b.outer ?? b.lock ?? '') || (a.inner ?? '').localeCompare(b.inner ?? '');
