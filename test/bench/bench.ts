@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitBench, reviewBench } from './review-bench.js';
+import { digestBench } from './digest-bench.js';
 
 interface Phase {
   phase: string;
@@ -49,6 +50,7 @@ try {
   console.log(`cold / parse-only: ${(cold.ms / parse.ms).toFixed(2)}x (target <= 3x); cold < 4 s: ${cold.ms < 4000 ? 'yes' : 'NO'}; warm < 0.5 s: ${warm.ms < 500 ? 'yes' : 'NO'}; peak RSS < 300 MB: ${Math.max(cold.rssMb, warm.rssMb) < 300 ? 'yes' : 'NO'}`);
   reviewBench(tree);
   await gitBench(tree);
+  await digestBench();
 } finally {
   rmSync(cache, { recursive: true, force: true });
 }
