@@ -22,7 +22,7 @@ import { hasErrors } from './drift.js';
 import type { CodeCommit, CommitRef, Digest, DocumentCommit, Drift, DriftChange, DriftSection, TrendWeek } from './model.js';
 import { DRIFT_SECTIONS } from './model.js';
 import { diffRules } from './rule-diff.js';
-import { HistoryStates, LOCKING_RST } from './states.js';
+import { CODE_PATHSPECS, HistoryStates, LOCKING_RST } from './states.js';
 import { summarise } from './summary.js';
 import { weeksBack } from './weeks.js';
 import { commitRef, parentOf, readWindow, type WindowOptions } from './window.js';
@@ -52,18 +52,6 @@ const refOnly = (c: CommitRef): CommitRef => ({ hash: c.hash, subject: c.subject
 /** First parents walked back from the oldest examined state holding a drift item, to find the commit that brought it. */
 const REFINE_STEPS = 16;
 
-/** Code paths as git pathspecs: what isIndexedPath() accepts, for `git log -- PATHS`. */
-const CODE_PATHSPECS = [
-  'virt/kvm',
-  'include/kvm',
-  ':(glob)arch/*/kvm/**',
-  ':(glob)arch/*/include/asm/kvm*.h',
-  ':(glob)include/linux/kvm*.h',
-  'kernel/jump_label.c',
-  'kernel/cpu.c',
-  'kernel/rcu/srcutree.c',
-];
-
 /** One line per drift item, for since[] and the renderers. */
 export function itemsOf(drift: Drift): DriftChange[] {
   const out: DriftChange[] = [];
@@ -91,7 +79,26 @@ export async function buildDigest(repo: string, opts: DigestOptions): Promise<Di
     const look = (c: CommitRef | null): void => {
       if (c) examined.set(c.hash, c);
     };
-    const refOf = async (hash: string | null): Promise<CommitRef | null> => (hash ? commitRef(win.git, hash) : null);
+    // Commit references and first parents, asked of git once each (the window's commits are known already).
+    const refs = new Map<string, Promise<CommitRef>>(win.commits.map((c) => [c.hash, Promise.resolve(refOnly(c))]));
+    const parents = new Map<string, Promise<string | null>>(win.commits.map((c) => [c.hash, Promise.resolve(c.parent)]));
+    const refOf = async (hash: string | null): Promise<CommitRef | null> => {
+      if (!hash) return null;
+      let r = refs.get(hash);
+      if (!r) {
+        r = commitRef(win.git, hash);
+        refs.set(hash, r);
+      }
+      return r;
+    };
+    const parentOfMemo = (hash: string): Promise<string | null> => {
+      let p = parents.get(hash);
+      if (!p) {
+        p = parentOf(win.git, hash);
+        parents.set(hash, p);
+      }
+      return p;
+    };
 
     // 2.
     const document: DocumentCommit[] = [];
@@ -148,6 +155,7 @@ export async function buildDigest(repo: string, opts: DigestOptions): Promise<Di
       const out = await win.git.raw(['log', '--first-parent', `--max-count=${opts.lookBack ?? 4}`, '--format=%H %P', oldest.hash, '--', ...CODE_PATHSPECS]);
       for (const line of out.split('\n').filter(Boolean)) {
         const [hash, parent] = line.split(' ');
+        if (hash && !parents.has(hash)) parents.set(hash, Promise.resolve(parent ?? null));
         look(await refOf(hash ?? null));
         look(await refOf(parent ?? null));
       }
@@ -176,18 +184,19 @@ export async function buildDigest(repo: string, opts: DigestOptions): Promise<Di
         // The examined state without it may be many commits back: walk the first parents until one lacks it.
         let how: 'introduced' | 'at-least-since' = 'at-least-since';
         for (let step = 0; step < REFINE_STEPS; step++) {
-          const parent = await parentOf(win.git, first.hash);
+          const parent = await parentOfMemo(first.hash);
           if (!parent) {
             how = 'introduced';
             break;
           }
-          const has = seen.get(parent) ?? (await present(await commitRef(win.git, parent)));
+          const parentRef = await refOf(parent);
+          const has = seen.get(parent) ?? (parentRef ? await present(parentRef) : new Set<string>());
           seen.set(parent, has);
           if (!has.has(item.fingerprint)) {
             how = 'introduced';
             break;
           }
-          first = await commitRef(win.git, parent);
+          if (parentRef) first = parentRef;
         }
         item.firstSeen = { commit: first, how };
       }

@@ -2,27 +2,51 @@
  * The states of a repository the digest looks at, read from git objects
  * (no checkout) and computed once per run each:
  *
- * - the documented order of a commit, keyed by locking.rst's blob id;
- * - the observed order of a commit's code, keyed by the indexed files'
- *   paths and blob ids (two commits with the same code share it), indexed
- *   through the index cache keyed by blob, so a later revision re-reads
- *   only the files that changed;
- * - the drift of a commit, keyed by both.
+ * - what a commit holds: one `git ls-tree` gives locking.rst's blob and the
+ *   identity of the indexed code (paths and blob ids), without reading a file;
+ * - the documented order, keyed by locking.rst's blob id;
+ * - the observed order of the code, keyed by that identity (two commits
+ *   with the same code share it), indexed through the index cache keyed by
+ *   blob, so a later revision re-reads only the files that changed;
+ * - the drift of a commit.
  */
 import { createHash } from 'node:crypto';
+import type { SimpleGit } from 'simple-git';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { DocInputError, readLockingDoc } from '../../knowledge/doc/reader.js';
 import type { CacheOptions } from '../index/cache.js';
-import { indexedFiles, treeArchs } from '../index/files.js';
+import { archOf, indexedFiles, isIndexedPath, treeArchs } from '../index/files.js';
 import { indexTree } from '../index/index-tree.js';
 import { observeOrder } from '../order/observe.js';
 import { codeClasses } from '../rules/index.js';
+import { BlobReader, gitClient } from '../trees/git-client.js';
 import { GitTree } from '../trees/git-tree.js';
-import { archOf } from '../index/files.js';
 import { driftOf, type CodeState } from './drift.js';
 import type { CommitRef, Drift } from './model.js';
 
 export const LOCKING_RST = 'Documentation/virt/kvm/locking.rst';
+
+/** Code paths as git pathspecs: what isIndexedPath() accepts, for `git ls-tree` and `git log -- PATHS`. */
+export const CODE_PATHSPECS = [
+  'virt/kvm',
+  'include/kvm',
+  ':(glob)arch/*/kvm/**',
+  ':(glob)arch/*/include/asm/kvm*.h',
+  ':(glob)include/linux/kvm*.h',
+  'kernel/jump_label.c',
+  'kernel/cpu.c',
+  'kernel/rcu/srcutree.c',
+];
+
+/** Directories `git ls-tree` lists (it takes no glob magic); isIndexedPath() keeps the indexed files among them. */
+const LISTED_DIRS = ['virt/kvm', 'include/kvm', 'include/linux', 'arch', 'kernel'];
+
+/** What one `git ls-tree` says about a commit. */
+interface Listing {
+  docBlob: string | null;
+  /** Null when the commit has no KVM code (nothing under virt/kvm). */
+  codeKey: string | null;
+}
 
 const builtFor = (arch: string) => (file: string): boolean => {
   const a = archOf(file);
@@ -30,10 +54,13 @@ const builtFor = (arch: string) => (file: string): boolean => {
 };
 
 export class HistoryStates {
+  private readonly listings = new Map<string, Promise<Listing>>();
   private readonly docs = new Map<string, DocumentedOrder | null>();
   private readonly codes = new Map<string, Promise<CodeState | null>>();
   private readonly drifts = new Map<string, Promise<Drift>>();
-  private readonly trees = new Map<string, GitTree>();
+  private readonly trees: GitTree[] = [];
+  private readonly git: SimpleGit;
+  private readonly blobs: BlobReader;
   /** Problems reading a state (a locking.rst that is not one): said once each. */
   readonly notes: string[] = [];
   /** Code states analysed (not found in this run's memory). */
@@ -42,24 +69,52 @@ export class HistoryStates {
   constructor(
     readonly repo: string,
     private readonly cache: CacheOptions,
-  ) {}
+  ) {
+    this.git = gitClient(repo);
+    this.blobs = new BlobReader(repo);
+  }
 
-  private async tree(hash: string): Promise<GitTree> {
-    let t = this.trees.get(hash);
-    if (!t) {
-      t = await GitTree.open(this.repo, hash);
-      this.trees.set(hash, t);
+  private listing(hash: string): Promise<Listing> {
+    let l = this.listings.get(hash);
+    if (!l) {
+      l = this.list(hash);
+      this.listings.set(hash, l);
     }
-    return t;
+    return l;
+  }
+
+  private async list(hash: string): Promise<Listing> {
+    const out = await this.git.raw(['ls-tree', '-r', '-z', '--full-tree', hash, '--', LOCKING_RST, ...LISTED_DIRS]);
+    let docBlob: string | null = null;
+    let kvm = false;
+    const h = createHash('sha256');
+    for (const rec of out.split('\0')) {
+      const m = /^(\d+) (\w+) ([0-9a-f]+)\t([\s\S]+)$/.exec(rec);
+      if (!m || m[2] !== 'blob') continue;
+      const [, mode, , sha = '', path = ''] = m;
+      if (path === LOCKING_RST) {
+        // A symlink is not read in a git revision (as GitTree).
+        if (mode !== '120000') docBlob = sha;
+        continue;
+      }
+      if (!isIndexedPath(path)) continue;
+      if (path.startsWith('virt/kvm/')) kvm = true;
+      h.update(`${path}\u0000${sha}\u0000`);
+    }
+    return { docBlob, codeKey: kvm ? h.digest('hex') : null };
+  }
+
+  /** The blob id of locking.rst at `hash`, null when absent. */
+  async docId(hash: string): Promise<string | null> {
+    return (await this.listing(hash)).docBlob;
   }
 
   /** The documented order at `hash`; null when the commit has no (readable) locking.rst. */
   async doc(hash: string): Promise<DocumentedOrder | null> {
-    const tree = await this.tree(hash);
-    const id = await tree.identity(LOCKING_RST);
+    const id = await this.docId(hash);
     if (!id) return null;
     if (this.docs.has(id)) return this.docs.get(id) ?? null;
-    const bytes = await tree.read(LOCKING_RST);
+    const bytes = await this.blobs.read(id);
     let order: DocumentedOrder | null = null;
     if (bytes) {
       try {
@@ -73,38 +128,24 @@ export class HistoryStates {
     return order;
   }
 
-  /** The blob id of locking.rst at `hash`, null when absent. */
-  async docId(hash: string): Promise<string | null> {
-    return (await this.tree(hash)).identity(LOCKING_RST);
-  }
-
-  /** The identity of the code at `hash` (null: no KVM code), without analysing it. */
-  async codeKey(hash: string): Promise<{ key: string; files: string[] } | null> {
-    const tree = await this.tree(hash);
-    if (!(await tree.isDirectory('virt/kvm'))) return null;
-    const files = await indexedFiles(tree);
-    const h = createHash('sha256');
-    for (const f of files) h.update(`${f}\u0000${(await tree.identity(f)) ?? ''}\u0000`);
-    return { key: h.digest('hex'), files };
-  }
-
   /** The observed order of the code at `hash`; null when it has no KVM code. */
   async code(hash: string): Promise<CodeState | null> {
-    const id = await this.codeKey(hash);
-    if (!id) return null;
-    let state = this.codes.get(id.key);
+    const key = (await this.listing(hash)).codeKey;
+    if (!key) return null;
+    let state = this.codes.get(key);
     if (!state) {
-      state = this.analyse(hash, id.key, id.files);
-      this.codes.set(id.key, state);
+      state = this.analyse(hash, key);
+      this.codes.set(key, state);
     }
     return state;
   }
 
-  private async analyse(hash: string, key: string, files: string[]): Promise<CodeState> {
+  private async analyse(hash: string, key: string): Promise<CodeState> {
     this.analysed++;
-    const tree = await this.tree(hash);
+    const tree = await GitTree.open(this.repo, hash);
+    this.trees.push(tree);
     const archs = await treeArchs(tree);
-    const index = await indexTree(tree, { cache: this.cache, files });
+    const index = await indexTree(tree, { cache: this.cache, files: await indexedFiles(tree) });
     const functions = index.files.flatMap((f) => f.functions);
     const ops = index.files.flatMap((f) => f.ops);
     const state: CodeState = { key, archs, edges: new Map(), classes: codeClasses(functions), failed: [] };
@@ -117,6 +158,7 @@ export class HistoryStates {
         state.failed.push({ arch, error: e instanceof Error ? e.message : String(e) });
       }
     }
+    tree.close();
     return state;
   }
 
@@ -131,9 +173,10 @@ export class HistoryStates {
     return d;
   }
 
-  /** End the git processes of the trees read. */
+  /** End the git processes (cat-file) this run started. */
   close(): void {
-    for (const t of this.trees.values()) t.close();
-    this.trees.clear();
+    for (const t of this.trees) t.close();
+    this.trees.length = 0;
+    this.blobs.close();
   }
 }
