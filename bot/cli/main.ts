@@ -18,6 +18,7 @@ import type { ProposeOptions } from './propose-command.js';
 import type { DigestCommandOptions } from './digest-command.js';
 import { addFormatOption, addReviewOptions } from './options.js';
 import { formatHelp, FORMATS } from '../render/registry.js';
+import { DIGEST_FORMATS } from '../render/digest/index.js';
 import type { DocOptions, Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { parsePositive, parseSize } from './size-option.js';
@@ -204,13 +205,14 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option('--from <rev>', 'window: the commits of FROM..TO (the state before is FROM)')
     .option('--to <rev>', 'window end (default HEAD)')
     .option('--weeks <n>', 'trend: ISO weeks counted back from the window end (default 8)', parsePositive)
-    .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json', 'html', 'email', 'text']).default('markdown'))
+    .addOption(new Option('--format <format>', 'output format').choices(DIGEST_FORMATS.map((f) => f.name)).default('markdown'))
     .option('--mail-from <address>', 'with --format email: From:')
     .option('--mail-to <address>', 'with --format email: To: (the list)')
     .option('--post', 'open (or update) this ISO week\'s issue labelled locking-drift; needs GITHUB_TOKEN, GITHUB_API_URL for another API')
     .option('--repo-slug <owner/name>', 'with --post: the repository (default $GITHUB_REPOSITORY)')
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')
+    .addHelpText('after', `\nFormats:\n${DIGEST_FORMATS.map((f) => `  ${f.name.padEnd(8)}  ${f.summary}`).join('\n')}`)
     .addHelpText('after', '\nExit status: 0 done, no drift error; 1 drift errors remain (a rule the code contradicts, the document contradicting itself);\n2 not a repository, an unknown revision, bad options. An empty window, a shallow clone or no locking.rst is a note, not an error.')
     .action(async (opts: DigestCommandOptions) => {
       const { runDigest } = await import('./digest-command.js');
