@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Code, Heading, Root, RootContent, Table } from 'mdast';
@@ -108,6 +108,10 @@ describe('digest formats', () => {
       if (long) expect(line.startsWith('>') || /https?:\/\//.test(line) || !/\S\s+\S/.test(line.trim())).toBe(true);
     }
     const dir = mkdtempSync(join(tmpdir(), 'kvm-review-mailinfo-'));
+    // git reads it as one mail (git send-email splits its input the same way).
+    writeFileSync(join(dir, 'digest.mbox'), mail);
+    mkdirSync(join(dir, 'split'));
+    expect(execFileSync('git', ['mailsplit', `-o${join(dir, 'split')}`, join(dir, 'digest.mbox')], { encoding: 'utf8' }).trim()).toBe('1');
     const info = execFileSync('git', ['mailinfo', join(dir, 'msg'), join(dir, 'patch')], { input: mail, encoding: 'utf8' });
     expect(info).toMatch(/^Author: Digest Bot$/m);
     expect(info).toMatch(/^Subject: .*drift digest/m);

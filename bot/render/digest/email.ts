@@ -1,8 +1,8 @@
 /**
  * `digest --format email`: one plain-text mail for the list, as an mbox
- * (a `From ` line, then the headers), which git send-email sends as it
- * sends a format-patch file. Headers are composed by nodemailer's
- * MailComposer (encoded words, folding, no header injection); the body is
+ * (git format-patch's `From <hash> Mon Sep 17 00:00:00 2001` line, then
+ * the headers), which git send-email sends as it sends a format-patch
+ * file. Headers are composed by nodemailer's MailComposer (encoded words, folding, no header injection); the body is
  * 8bit UTF-8 wrapped at 72 columns, except URLs and `>` quoted lines, and
  * a single word longer than the line (a long path) which is never broken.
  */
@@ -72,5 +72,6 @@ export function renderDigestEmail(d: Digest, opts: DigestEmailOptions = {}): str
   body.push('', '-- ', 'kvm-review digest');
   // mboxrd: a body line starting with "From " would split the message.
   const safe = body.map((l) => (/^>*From /.test(l) ? `>${l}` : l));
-  return `From kvm-review ${date.toUTCString()}\n${headers.join('\n')}\n\n${safe.join('\n')}\n`;
+  // The separator git format-patch writes (its fixed date): git send-email and git am read it as one mail.
+  return `From ${d.window.to.hash} Mon Sep 17 00:00:00 2001\n${headers.join('\n')}\n\n${safe.join('\n')}\n`;
 }
