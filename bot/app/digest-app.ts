@@ -17,8 +17,20 @@ interface InstalledTarget extends DigestTarget {
   installation: number;
 }
 
+export interface DigestScheduleOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The clock (tests). */
+  now?: () => Date;
+  /** Start the minute timer (default true; tests tick by hand). */
+  start?: boolean;
+}
+
+/** The part of Probot the schedule uses. */
+export type DigestApp = Pick<Probot, 'auth' | 'log'>;
+
 /** Starts the schedule when the deployment names a clone to read; returns it (or null, with the reason logged). */
-export function startDigestSchedule(app: Probot, settings: AppSettings, env: NodeJS.ProcessEnv = process.env): DigestSchedule | null {
+export function startDigestSchedule(app: DigestApp, settings: Pick<AppSettings, 'cacheDir'>, opts: DigestScheduleOptions = {}): DigestSchedule | null {
+  const env = opts.env ?? process.env;
   const repoDir = env.KVM_REVIEW_DIGEST_REPO;
   if (!repoDir) {
     app.log.info('kvm-review: weekly digest off (KVM_REVIEW_DIGEST_REPO names no local clone to read the history from)');
@@ -55,7 +67,7 @@ export function startDigestSchedule(app: Probot, settings: AppSettings, env: Nod
     const posted = await postDigest({ owner, repo, octokit: { paginate: octokit.paginate, issues: octokit.rest.issues }, digest, body: renderDigestMarkdown(digest) });
     app.log.info({ repo: t.slug, ...posted }, 'kvm-review: weekly digest posted');
   };
-  const schedule = new DigestSchedule({ targets, run, log: (m, e) => app.log.error({ err: e }, m) });
-  schedule.start();
+  const schedule = new DigestSchedule({ targets, run, log: (m, e) => app.log.error({ err: e }, m), ...(opts.now ? { now: opts.now } : {}) });
+  if (opts.start ?? true) schedule.start();
   return schedule;
 }

@@ -29,7 +29,12 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
-export async function fakeIssues(owner: string, repo: string, token: string): Promise<FakeIssues> {
+/**
+ * `files`: paths of the repository served by the contents API (raw), for
+ * the App reading `.github/kvm-review.yml`; the App's installation list is
+ * one installation (id 7) holding this one repository.
+ */
+export async function fakeIssues(owner: string, repo: string, token: string, files: Record<string, string> = {}): Promise<FakeIssues> {
   const issues: FakeIssue[] = [];
   const requests: { method: string; path: string }[] = [];
   const base = `/repos/${owner}/${repo}/issues`;
@@ -42,6 +47,16 @@ export async function fakeIssues(owner: string, repo: string, token: string): Pr
       const url = new URL(req.url ?? '/', 'http://localhost');
       requests.push({ method: req.method ?? '', path: url.pathname + url.search });
       if (req.headers.authorization !== `token ${token}`) return send(res, 401, { message: 'Bad credentials' });
+      if (req.method === 'GET' && url.pathname === '/app/installations') return send(res, 200, [{ id: 7, account: { login: owner } }]);
+      if (req.method === 'GET' && url.pathname === '/installation/repositories') {
+        return send(res, 200, { total_count: 1, repositories: [{ name: repo, full_name: `${owner}/${repo}`, owner: { login: owner } }] });
+      }
+      const content = url.pathname.startsWith(`/repos/${owner}/${repo}/contents/`) ? files[decodeURIComponent(url.pathname.slice(`/repos/${owner}/${repo}/contents/`.length))] : undefined;
+      if (req.method === 'GET' && url.pathname.startsWith(`/repos/${owner}/${repo}/contents/`)) {
+        if (content === undefined) return send(res, 404, { message: 'Not Found' });
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        return res.end(content);
+      }
       if (req.method === 'GET' && url.pathname === base) {
         const label = url.searchParams.get('labels');
         const state = url.searchParams.get('state') ?? 'open';

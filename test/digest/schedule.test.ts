@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, parseConfigText } from '../../bot/app/config.js';
+import { Octokit } from '@octokit/rest';
+import { startDigestSchedule, type DigestApp } from '../../bot/app/digest-app.js';
 import { DigestSchedule, nextRun, type DigestScheduleConfig, type DigestTarget } from '../../bot/app/digest-schedule.js';
+import { DIGEST_CACHE, digestHistory } from '../helpers/digest-history.js';
+import { fakeIssues } from './fake-issues.js';
 
 const cfg = (over: Partial<DigestScheduleConfig> = {}): DigestScheduleConfig => ({ enabled: true, day: 'monday', time: '08:00', timezone: 'UTC', weeks: 8, ...over });
 
@@ -79,4 +83,34 @@ describe('DigestSchedule', () => {
     expect(ran).toEqual(['kvm/linux 2026-12-07T08:00:30.000Z', 'kvm/linux 2026-12-15T09:00:00.000Z']);
     expect(logged).toEqual(['digest for kvm/broken failed', 'digest for kvm/broken failed']);
   });
+});
+
+describe('the App posts the digest on its schedule', () => {
+  it('reads the installed repository\'s configuration, and on the due minute posts this week\'s issue from the local clone', async () => {
+    const h = await digestHistory();
+    const api = await fakeIssues('kvm', 'linux', 'test-token', { '.github/kvm-review.yml': 'digest:\n  enabled: true\n  day: monday\n  time: "08:00"\n  weeks: 2\n' });
+    try {
+      const octokit = (): Octokit => new Octokit({ auth: 'test-token', baseUrl: api.url });
+      const logged: string[] = [];
+      const app = {
+        auth: async () => octokit(),
+        log: { info: (...a: unknown[]) => logged.push(String(a.at(-1))), warn: (...a: unknown[]) => logged.push(String(a.at(-1))), error: (...a: unknown[]) => logged.push(String(a.at(-1))) },
+      } as unknown as DigestApp;
+      let now = new Date('2026-12-02T12:00:00Z');
+      const off = startDigestSchedule(app, { cacheDir: DIGEST_CACHE }, { env: {}, start: false });
+      expect(off).toBeNull();
+      const schedule = startDigestSchedule(app, { cacheDir: DIGEST_CACHE }, { env: { KVM_REVIEW_DIGEST_REPO: h.repo }, now: () => now, start: false });
+      expect(await schedule?.tick()).toEqual([]);
+      now = new Date('2026-12-07T08:00:10Z');
+      expect(await schedule?.tick()).toEqual(['kvm/linux']);
+      // The clone's last week has no commit: the digest is of its HEAD, filed under HEAD's week.
+      expect(api.issues).toHaveLength(1);
+      expect(api.issues[0]?.labels.map((l) => l.name)).toEqual(['locking-drift']);
+      expect(api.issues[0]?.title).toMatch(/^Locking-doc drift, week \d{4}-W\d{2}$/);
+      expect(api.issues[0]?.body).toMatch(/empty window/);
+      expect(logged).toContain('kvm-review: weekly digest posted');
+    } finally {
+      await api.close();
+    }
+  }, 300_000);
 });
