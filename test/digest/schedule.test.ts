@@ -103,11 +103,11 @@ describe('the App posts the digest on its schedule', () => {
       expect(await schedule?.tick()).toEqual([]);
       now = new Date('2026-12-07T08:00:10Z');
       expect(await schedule?.tick()).toEqual(['kvm/linux']);
-      // The clone's last week has no commit: the digest is of its HEAD, filed under HEAD's week.
+      // The digest of the clone's last 7 days up to HEAD, filed under HEAD's week.
       expect(api.issues).toHaveLength(1);
       expect(api.issues[0]?.labels.map((l) => l.name)).toEqual(['locking-drift']);
       expect(api.issues[0]?.title).toMatch(/^Locking-doc drift, week \d{4}-W\d{2}$/);
-      expect(api.issues[0]?.body).toMatch(/empty window/);
+      expect(api.issues[0]?.body).toMatch(/^<!-- kvm-review-digest \d{4}-W\d{2} -->/);
       expect(logged).toContain('kvm-review: weekly digest posted');
     } finally {
       await api.close();
