@@ -7,7 +7,7 @@ import type { Quote } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { FindingSite, Severity } from '../findings/model.js';
 import type { ChainStep } from '../order/model.js';
-import type { RuleChange } from './rule-diff.js';
+import type { RuleChange, RuleChangeKind } from './rule-diff.js';
 
 /** A commit as the digest names it. */
 export interface CommitRef {
@@ -164,3 +164,17 @@ export interface Digest {
   /** What the digest could not see (empty window, shallow clone, no locking.rst...). */
   notes: string[];
 }
+
+/** How the digest says each kind of rule change (data, so renderers never branch on a kind's name). */
+export const RULE_CHANGE_LABELS: Record<RuleChangeKind, string> = {
+  'rule-added': 'rule added',
+  'rule-removed': 'rule removed',
+  'rule-reworded': 'rule reworded',
+  'lock-added': 'lock added to the table',
+  'lock-dropped': 'lock dropped from the table',
+  'srcu-changed': 'SRCU rule changed',
+  'doc-conflict': 'the document now contradicts itself',
+};
+
+/** Rule changes that name a lock of the table rather than quote a statement. */
+export const TABLE_CHANGES: readonly RuleChangeKind[] = ['lock-added', 'lock-dropped'];

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { buildDigest, DEFAULT_WEEKS } from '../../analyzers/history/digest.js';
-import { DIGEST_FORMATS, digestFormat } from '../render/digest/index.js';
+import { DIGEST_FORMATS } from '../render/registry.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 
@@ -31,7 +31,7 @@ export interface DigestCommandOptions {
 export const DIGEST_FORMAT_NAMES = DIGEST_FORMATS.map((f) => f.name);
 
 export async function runDigest(options: DigestCommandOptions, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
-  const format = digestFormat(options.format);
+  const format = DIGEST_FORMATS.find((f) => f.name === options.format);
   if (!format) throw new InputError(`--format ${options.format}: the digest is written as one of ${DIGEST_FORMAT_NAMES.join(', ')}`);
   if (options.since !== undefined && options.from !== undefined) throw new InputError('--since and --from both say where the window starts: give one');
   // Checked before the history is read: a post that cannot be made fails in milliseconds.
@@ -45,7 +45,7 @@ export async function runDigest(options: DigestCommandOptions, io: Io, env: Node
     cache: { dir: options.cacheDir, disabled: !options.cache },
   });
   for (const note of run.digest.notes) io.stderr(`kvm-review: note: ${note}\n`);
-  io.stdout(await format.render(run.digest, { from: options.mailFrom, to: options.mailTo }));
+  io.stdout((await format.load()).renderDigest(run.digest, { from: options.mailFrom, to: options.mailTo }));
   if (slug) {
     const { postDigest } = await import('../app/digest-post.js');
     const { renderDigestMarkdown } = await import('../render/digest/markdown.js');

@@ -23,7 +23,7 @@ import { DRIFT_SECTIONS } from '../../analyzers/history/model.js';
 import { HistoryStates } from '../../analyzers/history/states.js';
 import { EMAIL_WIDTH, renderDigestEmail } from '../../bot/render/digest/email.js';
 import { renderDigestHtml } from '../../bot/render/digest/html.js';
-import { DIGEST_FORMATS } from '../../bot/render/digest/index.js';
+import { DIGEST_FORMATS } from '../../bot/render/registry.js';
 import { renderDigestMarkdown, weekMarker } from '../../bot/render/digest/markdown.js';
 import { renderDigestText } from '../../bot/render/digest/text.js';
 import { DIGEST_CACHE, digestHistory, type DigestHistory } from '../helpers/digest-history.js';
@@ -70,7 +70,7 @@ const textOf = (n: RootContent): string => ('value' in n ? String(n.value) : 'ch
 
 describe('digest formats', () => {
   it('json matches the contract, summary first', async () => {
-    const json = await DIGEST_FORMATS.find((f) => f.name === 'json')?.render(d, {});
+    const json = (await DIGEST_FORMATS.find((f) => f.name === 'json')?.load())?.renderDigest(d, {});
     const parsed: unknown = JSON.parse(json ?? '');
     expect(CONTRACT.safeParse(parsed).error).toBeUndefined();
     expect(Object.keys(parsed as object)[0]).toBe('summary');

@@ -5,6 +5,7 @@
  * escapeControls (subjects, names and locking.rst text come from strangers).
  */
 import type { CodeEdgeChange, CommitRef, Digest, FirstSeen } from '../../../analyzers/history/model.js';
+import { RULE_CHANGE_LABELS, TABLE_CHANGES } from '../../../analyzers/history/model.js';
 import type { RuleChange } from '../../../analyzers/history/rule-diff.js';
 import type { FindingSite } from '../../../analyzers/findings/model.js';
 import { escapeControls } from '../safe-text.js';
@@ -36,23 +37,14 @@ export function firstSeenText(f: FirstSeen | null): string {
   return `${f.how === 'introduced' ? 'since' : 'at least since'} ${short(f.commit.hash)} ("${s(f.commit.subject)}", ${day(f.commit.date)})`;
 }
 
-const CHANGE: Record<RuleChange['change'], string> = {
-  'rule-added': 'rule added',
-  'rule-removed': 'rule removed',
-  'rule-reworded': 'rule reworded',
-  'lock-added': 'lock added to the table',
-  'lock-dropped': 'lock dropped from the table',
-  'srcu-changed': 'SRCU rule changed',
-  'doc-conflict': 'the document now contradicts itself',
-};
 
 export function ruleChangeText(c: RuleChange): string {
   const what = c.outer ? `${s(c.outer)} -> ${s(c.inner ?? '')}` : c.lock ? s(c.lock) : '';
   const arch = c.arch ? ` (${s(c.arch)} only)` : '';
-  const quote = c.change === 'lock-added' || c.change === 'lock-dropped' ? '' : `: "${s(c.text)}"`;
+  const quote = TABLE_CHANGES.includes(c.change) ? '' : `: "${s(c.text)}"`;
   const read = c.readSide ? ` (inside a kvm->srcu reader: ${rs(c.readSide.before)} -> ${rs(c.readSide.after)})` : '';
   const prev = c.previous ? `; was line ${c.previous.line}: "${s(c.previous.text)}"` : '';
-  return `${CHANGE[c.change]}${what ? ` ${what}` : ''}${arch}, locking.rst:${c.line}${quote}${read}${prev}`;
+  return `${RULE_CHANGE_LABELS[c.change]}${what ? ` ${what}` : ''}${arch}, locking.rst:${c.line}${quote}${read}${prev}`;
 }
 
 const rs = (v: boolean | null): string => (v === null ? 'no rule' : v ? 'allowed' : 'forbidden');

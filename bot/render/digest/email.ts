@@ -75,3 +75,6 @@ export function renderDigestEmail(d: Digest, opts: DigestEmailOptions = {}): str
   // The separator git format-patch writes (its fixed date): git send-email and git am read it as one mail.
   return `From ${d.window.to.hash} Mon Sep 17 00:00:00 2001\n${headers.join('\n')}\n\n${safe.join('\n')}\n`;
 }
+
+/** The registry's entry point. */
+export const renderDigest = (d: Digest, opts: DigestEmailOptions): string => renderDigestEmail(d, opts);

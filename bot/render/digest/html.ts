@@ -86,3 +86,6 @@ export function renderDigestHtml(d: Digest): string {
     '',
   ].join('\n');
 }
+
+/** The registry's entry point. */
+export const renderDigest = (d: Digest): string => renderDigestHtml(d);

@@ -102,3 +102,6 @@ export function renderDigestMarkdown(d: Digest): string {
   const root: Root = { type: 'root', children: c };
   return stringifyMarkdown(root);
 }
+
+/** The registry's entry point. */
+export const renderDigest = (d: Digest): string => renderDigestMarkdown(d);

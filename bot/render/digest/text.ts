@@ -12,3 +12,6 @@ export function renderDigestText(d: Digest): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/** The registry's entry point. */
+export const renderDigest = (d: Digest): string => renderDigestText(d);
