@@ -52,6 +52,9 @@ const refOnly = (c: CommitRef): CommitRef => ({ hash: c.hash, subject: c.subject
 /** First parents walked back from the oldest examined state holding a drift item, to find the commit that brought it. */
 const REFINE_STEPS = 16;
 
+/** New code states the first-parent walk may analyse in one run (each is an index and an observed order). */
+const REFINE_CODES = 4;
+
 /** One line per drift item, for since[] and the renderers. */
 export function itemsOf(drift: Drift): DriftChange[] {
   const out: DriftChange[] = [];
@@ -164,6 +167,7 @@ export async function buildDigest(repo: string, opts: DigestOptions): Promise<Di
     const present = async (c: CommitRef): Promise<Set<string>> => new Set(itemsOf(await states.drift(c)).map((i) => i.fingerprint));
     const seen = new Map<string, Set<string>>();
     for (const c of timeline) seen.set(c.hash, await present(c));
+    let budget = REFINE_CODES;
     for (const section of DRIFT_SECTIONS) {
       for (const item of end[section]) {
         let first: CommitRef | null = null;
@@ -188,6 +192,11 @@ export async function buildDigest(repo: string, opts: DigestOptions): Promise<Di
           if (!parent) {
             how = 'introduced';
             break;
+          }
+          // Each new code costs an index and an observed order: a few, not one per commit of a busy week.
+          if (!seen.has(parent) && !(await states.codeKnown(parent))) {
+            if (budget <= 0) break;
+            budget--;
           }
           const parentRef = await refOf(parent);
           const has = seen.get(parent) ?? (parentRef ? await present(parentRef) : new Set<string>());

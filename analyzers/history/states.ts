@@ -128,6 +128,12 @@ export class HistoryStates {
     return order;
   }
 
+  /** Whether the code at `hash` is analysed already (or there is none): its drift costs only the rules. */
+  async codeKnown(hash: string): Promise<boolean> {
+    const key = (await this.listing(hash)).codeKey;
+    return key === null || this.codes.has(key);
+  }
+
   /** The observed order of the code at `hash`; null when it has no KVM code. */
   async code(hash: string): Promise<CodeState | null> {
     const key = (await this.listing(hash)).codeKey;
