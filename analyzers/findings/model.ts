@@ -74,6 +74,8 @@ export interface RawFinding {
   arch: string | null;
   /** Optional: lock classes derived from a variable's name, not its declared type. */
   guessed?: string[];
+  /** leaf-violation: every lock taken inside the leaf (`outer`), with its count and sites. */
+  inside?: { lock: LockClass; count: number; sites: FindingSite[] }[];
 }
 
 export interface Finding extends RawFinding {

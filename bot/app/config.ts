@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Severity } from '../../analyzers/findings/model.js';
 import { RULE_IDS } from '../../analyzers/rules/meta.js';
 import { FAIL_LEVELS, SEVERITIES, type FailLevel, type SeverityConfig } from '../../analyzers/rules/severity.js';
+import { digestConfigSchema, type DigestScheduleConfig } from './digest-schedule.js';
 
 /** The path Probot's `context.config(CONFIG_FILE)` reads, under `.github/`. */
 export const CONFIG_FILE = 'kvm-review.yml';
@@ -39,6 +40,8 @@ export const configSchema = z
     'ignore-paths': z.array(z.string().min(1)).default([]),
     /** Branches whose pushes are reviewed as a series (names or globs). */
     'push-branches': z.array(z.string().min(1)).default([]),
+    /** The weekly digest issue (digest-schedule.ts): enabled, day, time, timezone, weeks; off when absent. */
+    digest: digestConfigSchema.optional(),
   })
   .strict();
 
@@ -52,6 +55,8 @@ export interface RepoConfig {
   archs: 'all' | string[];
   ignorePaths: string[];
   pushBranches: string[];
+  /** Present when the file has `digest:`. */
+  digest?: DigestScheduleConfig;
 }
 
 function fromFile(d: z.infer<typeof configSchema>): RepoConfig {
@@ -64,6 +69,7 @@ function fromFile(d: z.infer<typeof configSchema>): RepoConfig {
     archs: d.archs,
     ignorePaths: d['ignore-paths'],
     pushBranches: d['push-branches'],
+    ...(d.digest ? { digest: d.digest } : {}),
   };
 }
 

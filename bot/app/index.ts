@@ -204,7 +204,10 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
       await enqueue(pushJob(context, { repo: context.repo(), branch: p.ref.slice('refs/heads/'.length), before: p.before, after: p.after, defaultBranch: p.repository.default_branch ?? 'master' }));
     });
 
-    // What the queue is doing, for operators and the end-to-end tests. Only a server has routes (not the Action, not Probot.receive in tests).
+    // The weekly digest runs in the server's process only (the Action exits after its event), from a local clone.
+    if (!opts.awaitJobs && process.env.KVM_REVIEW_DIGEST_REPO) void import('./digest-app.js').then(({ startDigestSchedule }) => startDigestSchedule(app, opts.settings));
+
+    // What the queue is doing, for operators and the end-to-end test. Only a server has routes (not the Action, not Probot.receive in tests).
     try {
       addHandler((req, res) => {
         if (req.method !== 'GET' || req.url?.split('?')[0] !== '/kvm-review/status') return false;

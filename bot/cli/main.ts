@@ -15,8 +15,9 @@ import type { WatchCommandOptions } from './watch-command.js';
 import type { RenderCommandOptions } from './render-command.js';
 import type { SplatOptions } from './splat-command.js';
 import type { ProposeOptions } from './propose-command.js';
+import type { DigestCommandOptions } from './digest-command.js';
 import { addFormatOption, addReviewOptions } from './options.js';
-import { formatHelp, FORMATS } from '../render/registry.js';
+import { DIGEST_FORMATS, formatHelp, FORMATS } from '../render/registry.js';
 import type { DocOptions, Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { parsePositive, parseSize } from './size-option.js';
@@ -216,6 +217,28 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .action(async (action: string | undefined, id: string | undefined, opts: { format: 'text' | 'json' }) => {
       const { runJobs } = await import('./jobs-command.js');
       done(await runJobs(action, id, opts, io));
+    });
+
+  program
+    .command('digest')
+    .description('the weekly digest of locking-doc drift over a window of git history: rule changes, code changes, drift now, since the start, trend')
+    .option('--repo <dir>', 'the git repository (default: the current directory)')
+    .option('--since <date>', 'window: commits since DATE (YYYY-MM-DD); default the last 7 days')
+    .option('--from <rev>', 'window: the commits of FROM..TO (the state before is FROM)')
+    .option('--to <rev>', 'window end (default HEAD)')
+    .option('--weeks <n>', 'trend: ISO weeks counted back from the window end (default 8)', parsePositive)
+    .addOption(new Option('--format <format>', 'output format').choices(DIGEST_FORMATS.map((f) => f.name)).default('markdown'))
+    .option('--mail-from <address>', 'with --format email: From:')
+    .option('--mail-to <address>', 'with --format email: To: (the list)')
+    .option('--post', 'open (or update) this ISO week\'s issue labelled locking-drift; needs GITHUB_TOKEN, GITHUB_API_URL for another API')
+    .option('--repo-slug <owner/name>', 'with --post: the repository (default $GITHUB_REPOSITORY)')
+    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .option('--no-cache', 'do not read or write the index cache')
+    .addHelpText('after', `\nFormats:\n${DIGEST_FORMATS.map((f) => `  ${f.name.padEnd(8)}  ${f.summary}`).join('\n')}`)
+    .addHelpText('after', '\nExit status: 0 done, no drift error; 1 drift errors remain (a rule the code contradicts, the document contradicting itself);\n2 not a repository, an unknown revision, bad options. An empty window, a shallow clone or no locking.rst is a note, not an error.')
+    .action(async (opts: DigestCommandOptions) => {
+      const { runDigest } = await import('./digest-command.js');
+      done(await runDigest(opts, io));
     });
 
   return program;

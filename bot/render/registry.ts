@@ -5,6 +5,7 @@
  * start-up costs of `--version` or a text review), so this file holds data
  * and dynamic imports only.
  */
+import type { Digest } from '../../analyzers/history/model.js';
 import type { Renderer, ResultType } from './model.js';
 
 /** The commands with an output format, and the result each renders. */
@@ -52,3 +53,34 @@ export async function loadRenderer(name: string, type: ResultType): Promise<Rend
   const entry = FORMATS.find((f) => f.name === name && f.results.includes(type));
   return entry ? entry.load() : undefined;
 }
+
+/** Options of the digest's formats. */
+export interface DigestRenderOptions {
+  /** Optional: email From:. */
+  from?: string;
+  /** Optional: email To:. */
+  to?: string;
+}
+
+/** A digest format module's one export. */
+export interface DigestRenderer {
+  renderDigest(d: Digest, opts: DigestRenderOptions): string;
+}
+
+export interface DigestFormatEntry {
+  name: string;
+  summary: string;
+  load(): Promise<DigestRenderer>;
+}
+
+/**
+ * `kvm-review digest`'s formats: the digest is a window of history, its own
+ * result, so its formats are their own list (modules in bot/render/digest/).
+ */
+export const DIGEST_FORMATS: readonly DigestFormatEntry[] = [
+  { name: 'markdown', summary: 'GitHub-flavoured Markdown (a mermaid xychart for the trend); what --post posts', load: () => import('./digest/markdown.js') },
+  { name: 'json', summary: 'the complete digest (the contract in the README)', load: () => import('./digest/json.js') },
+  { name: 'html', summary: 'one self-contained page, the trend as inline SVG, no script', load: () => import('./digest/html.js') },
+  { name: 'email', summary: 'a plain-text mail for the list (72 columns) that git send-email sends', load: () => import('./digest/email.js') },
+  { name: 'text', summary: 'for a terminal', load: () => import('./digest/text.js') },
+];

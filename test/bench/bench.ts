@@ -16,6 +16,7 @@ import { appBench } from './app-bench.js';
 import { jobsBench } from './jobs-bench.js';
 import { gitBench, reviewBench } from './review-bench.js';
 import { watchBench } from './watch-bench.js';
+import { digestBench } from './digest-bench.js';
 
 interface Phase {
   phase: string;
@@ -57,6 +58,7 @@ try {
   await appBench(tree);
   await watchBench(shared, join(here, '..', '..', '..', 'bot', 'kvm-review.js'));
   await jobsBench();
+  await digestBench();
 } finally {
   rmSync(cache, { recursive: true, force: true });
 }

@@ -91,8 +91,15 @@ describe('undocumented-order, leaf-violation, doc-stale', () => {
     expect(kinds(findings(D24, ['kvm->lock -> kvm->irq_lock', 'kvm->arch.x_lock -> kvm->arch.y_lock']), 'undocumented-order')).toEqual([]);
   });
 
-  it('reported: a lock taken inside a documented leaf', () => {
-    expect(kinds(findings(D24, ['kvm->irq_lock -> kvm->arch.demo_lock']), 'leaf-violation')).toEqual(['warning kvm->irq_lock -> kvm->arch.demo_lock']);
+  it('reported: a lock taken inside a documented leaf, one finding per leaf listing what is taken inside', () => {
+    expect(kinds(findings(D24, ['kvm->irq_lock -> kvm->arch.demo_lock']), 'leaf-violation')).toEqual(['warning kvm->irq_lock -> null']);
+    const grouped = findings(D24, ['kvm->irq_lock -> kvm->arch.demo_lock', 'kvm->irq_lock -> kvm->arch.other_lock', 'kvm->irq_lock -> kvm->arch.demo_lock']).filter((f) => f.kind === 'leaf-violation');
+    expect(grouped).toHaveLength(1);
+    expect(grouped[0]?.inside?.map((i) => i.lock).sort()).toEqual(['kvm->arch.demo_lock', 'kvm->arch.other_lock']);
+    expect(grouped[0]?.message).toMatch(/makes kvm->irq_lock a leaf, but the code takes 2 locks inside it/);
+    // The finding is the leaf's: another lock inside it keeps its fingerprint.
+    const one = findings(D24, ['kvm->irq_lock -> kvm->arch.demo_lock']).find((f) => f.kind === 'leaf-violation');
+    expect(one?.fingerprint).toBe(grouped[0]?.fingerprint);
   });
 
   it('validated: a documented outer lock is no leaf', () => {

@@ -1,0 +1,56 @@
+/**
+ * Posting the digest: one issue per ISO week, labelled `locking-drift`,
+ * found again by the hidden marker its body starts with (and its title),
+ * so a second run in the same week edits it instead of opening another.
+ * Used by `kvm-review digest --post` (a token, the Actions way) and by the
+ * App's schedule (an installation's Octokit).
+ */
+import { Octokit } from '@octokit/rest';
+import type { Digest } from '../../analyzers/history/model.js';
+import { weekMarker } from '../render/digest/markdown.js';
+
+export const DIGEST_LABEL = 'locking-drift';
+
+/** What postDigest needs of an Octokit: the issue calls (a Probot context's octokit has them too). */
+export type IssuesApi = Pick<Octokit, 'paginate' | 'issues'>;
+
+export interface PostTarget {
+  owner: string;
+  repo: string;
+  /** Either an Octokit, or a token and the API's base URL. */
+  octokit?: IssuesApi;
+  token?: string;
+  baseUrl?: string;
+}
+
+export interface PostResult {
+  action: 'created' | 'updated';
+  number: number;
+  week: string;
+}
+
+/** The week a digest is filed under: the ISO week of the window's end. */
+export function digestWeek(d: Digest): string {
+  return d.trend.at(-1)?.week ?? d.window.to.date.slice(0, 10);
+}
+
+export function digestTitle(week: string): string {
+  return `Locking-doc drift, week ${week}`;
+}
+
+export async function postDigest(t: PostTarget & { digest: Digest; body: string }): Promise<PostResult> {
+  const octokit = t.octokit ?? new Octokit({ auth: t.token, baseUrl: t.baseUrl, userAgent: 'kvm-review-digest' });
+  const week = digestWeek(t.digest);
+  const marker = weekMarker(week);
+  const title = digestTitle(week);
+  const body = t.body.startsWith(marker) ? t.body : `${marker}\n${t.body}`;
+  // Closed ones too: a maintainer closing this week's issue does not make the next run open another.
+  const issues = await octokit.paginate(octokit.issues.listForRepo, { owner: t.owner, repo: t.repo, labels: DIGEST_LABEL, state: 'all', per_page: 100 });
+  const found = issues.find((i) => !i.pull_request && ((i.body ?? '').includes(marker) || i.title === title));
+  if (found) {
+    await octokit.issues.update({ owner: t.owner, repo: t.repo, issue_number: found.number, title, body });
+    return { action: 'updated', number: found.number, week };
+  }
+  const created = await octokit.issues.create({ owner: t.owner, repo: t.repo, title, body, labels: [DIGEST_LABEL] });
+  return { action: 'created', number: created.data.number, week };
+}
