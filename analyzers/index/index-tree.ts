@@ -44,6 +44,8 @@ export interface TreeIndex {
   cache: CacheStats;
   /** Files whose bytes were read from the tree (a cache hit by identity reads none from a git tree). */
   read: number;
+  /** File -> the cache key of its facts (identity, struct types, analyser): what results derived from the facts are keyed by. */
+  keys: Map<string, string>;
   ms: number;
 }
 
@@ -99,15 +101,29 @@ function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFac
 const FACTS = fileFactsSchema as unknown as z.ZodType<FileFacts>;
 const STRUCTS = structsSchema as unknown as z.ZodType<CachedStructs>;
 
-export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): Promise<TreeIndex> {
-  const started = Date.now();
+/**
+ * What an index of the tree would read, known without reading a fact: each
+ * file's identity and cache key. Two states with the same keys have the same
+ * facts, so results derived from all of them can be cached under their keys.
+ */
+export interface IndexPlan {
+  sources: { file: string; identity: string }[];
+  /** Files with no identity (not in the tree, not readable). */
+  unread: { file: string; reason: string }[];
+  typesKey: string;
+  /** File -> key of its facts entry. */
+  keys: Map<string, string>;
+  /** The cache directory (null: no cache) and why the default one was dropped. */
+  dir: string | null;
+  warning?: string;
+}
+
+export async function planIndex(treeOrPath: Tree | string, opts: Pick<IndexOptions, 'cache' | 'files' | 'types'>): Promise<IndexPlan> {
   const tree = asTree(treeOrPath);
   const { dir, warning } = openCacheDir(opts.cache);
   const version = analyzerVersion();
-  const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'), STRUCTS);
-  const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'), FACTS);
   const files = opts.files ?? (await indexedFiles(tree));
-  const unread: TreeIndex['unread'] = [];
+  const unread: IndexPlan['unread'] = [];
   // Identities first: a git tree knows them without reading a byte, so a cache hit reads nothing.
   const sources: { file: string; identity: string }[] = [];
   for (const file of files) {
@@ -115,6 +131,21 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
     if (identity) sources.push({ file, identity });
     else unread.push({ file, reason: tree.notes().find((n) => n.path === file)?.reason ?? 'not in the tree' });
   }
+  const headerKeys = opts.types ? [] : sources.filter((s) => s.file.endsWith('.h')).map(({ file, identity }) => sha256(version, 'structs', file, identity));
+  const typesKey = opts.types?.key ?? sha256(...headerKeys);
+  const keys = new Map(sources.map(({ file, identity }) => [file, sha256(version, 'facts', typesKey, file, identity)]));
+  return { sources, unread, typesKey, keys, dir, ...(warning ? { warning } : {}) };
+}
+
+export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & { plan?: IndexPlan }): Promise<TreeIndex> {
+  const started = Date.now();
+  const tree = asTree(treeOrPath);
+  const plan = opts.plan ?? (await planIndex(tree, opts));
+  const { dir, warning, sources } = plan;
+  const version = analyzerVersion();
+  const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'), STRUCTS);
+  const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'), FACTS);
+  const unread: TreeIndex['unread'] = [...plan.unread];
   const texts = new Map<string, string>();
   let reads = 0;
   const text = async (file: string): Promise<string | null> => {
@@ -136,11 +167,9 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
   // 1. Struct types from the headers; a header parsed here is kept for step 2.
   const parsed = new Map<string, ParsedFile>();
   const defs: CStructDef[] = [];
-  const headerKeys: string[] = [];
   for (const { file, identity } of opts.types ? [] : sources) {
     if (!file.endsWith('.h')) continue;
     const key = sha256(version, 'structs', file, identity);
-    headerKeys.push(key);
     const cached = structCache.get(key, { file, identity });
     if (cached) {
       defs.push(...fromJson(cached));
@@ -154,12 +183,12 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
     defs.push(...p.structs);
   }
   const types = opts.types?.types ?? mergeStructTypes(defs);
-  const typesKey = opts.types?.key ?? sha256(...headerKeys);
+  const typesKey = plan.typesKey;
 
   // 2. Lock facts of every file.
   const out: FileFacts[] = [];
   for (const { file, identity } of sources) {
-    const key = sha256(version, 'facts', typesKey, file, identity);
+    const key = plan.keys.get(file) ?? sha256(version, 'facts', typesKey, file, identity);
     let facts = factCache.get(key, { file, identity });
     if (!facts) {
       const t = parsed.has(file) ? (texts.get(file) ?? '') : await text(file);
@@ -192,6 +221,7 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
       ...(warnings.length ? { warning: warnings.join('; ') } : {}),
     },
     read: reads,
+    keys: plan.keys,
     ms: Date.now() - started,
   };
 }
