@@ -7,11 +7,21 @@
  * An exception inside it is caught and returned with the architecture:
  * one architecture's failure is reported on what it affects, and the
  * other architectures are still analysed.
+ *
+ * The observed edges depend only on the facts of the files built for the
+ * architecture and the order code: given those files' fact keys they are
+ * persisted in the cache and loaded, not recomputed, when the same state of
+ * the code is analysed again (a warm `check`, a review of the same series,
+ * the base state of every review). The rules always run: they depend on the
+ * documented order and the severities, and cost little.
  */
 import type { COpsEntry } from './c/ops-tables.js';
 import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import type { LockClass } from '../knowledge/lock-names.js';
 import type { Finding, FindingKind, Severity } from './findings/model.js';
+import type { z } from 'zod';
+import { archEdgesSchema } from './index/cache-schema.js';
+import { FactCache, orderVersion, sha256 } from './index/cache.js';
 import { archOf } from './index/files.js';
 import type { FunctionFacts } from './locks/model.js';
 import type { ObservedEdge } from './order/model.js';
@@ -27,6 +37,24 @@ export interface ArchInput {
   /** Every class the code of the state takes (doc-stale's view: all architectures). */
   codeClasses: Set<LockClass>;
   severities?: Partial<Record<FindingKind, Severity>>;
+  /**
+   * Where to keep the observed edges: the cache directory (from openCacheDir) and
+   * the fact key of every file `functions` and `ops` come from (index-tree.ts keys).
+   */
+  cache?: EdgeCacheRef;
+}
+
+export interface EdgeCacheRef {
+  dir: string | null;
+  keys: ReadonlyMap<string, string>;
+}
+
+/** What the observe step of one architecture yields, before the rules. */
+export interface ArchEdges {
+  edges: ObservedEdge[];
+  unresolvedCalls: number;
+  truncatedSummaries: number;
+  ruledOut: Record<string, number>;
 }
 
 export interface ArchAnalysis {
@@ -48,23 +76,57 @@ const builtFor = (arch: string) => (file: string): boolean => {
   return a === null || a === arch;
 };
 
-export function analyseArch(input: ArchInput): ArchAnalysis {
+/** The cache key of `arch`'s edges: the order code and the facts of every file built for it. */
+export function edgesKey(arch: string, keys: ReadonlyMap<string, string>): string {
+  const inArch = builtFor(arch);
+  return sha256(orderVersion(), 'edges', arch, ...[...keys].filter(([f]) => inArch(f)).map(([f, k]) => `${f}\u0000${k}`).sort());
+}
+
+const EDGES = archEdgesSchema as unknown as z.ZodType<ArchEdges>;
+
+function edgeCache(ref: EdgeCacheRef): FactCache<ArchEdges> {
+  return new FactCache<ArchEdges>(ref.dir && `${ref.dir}/edges`, EDGES);
+}
+
+/** `arch`'s edges from the cache, or null (no cache, never computed, or an entry that failed validation). */
+export function cachedEdges(arch: string, ref: EdgeCacheRef): ArchEdges | null {
+  if (!ref.dir) return null;
+  const key = edgesKey(arch, ref.keys);
+  return edgeCache(ref).get(key, { file: `arch:${arch}`, identity: key });
+}
+
+function observeArch(input: ArchInput): ArchEdges {
+  const cached = input.cache ? cachedEdges(input.arch, input.cache) : null;
+  if (cached) return cached;
   const inArch = builtFor(input.arch);
+  const order = observeOrder(
+    input.functions.filter((fn) => inArch(fn.file)),
+    input.ops.filter((o) => inArch(o.file)),
+  );
+  const out: ArchEdges = {
+    edges: order.edges,
+    unresolvedCalls: [...order.index.unresolved.values()].reduce((a, b) => a + b, 0),
+    truncatedSummaries: order.summaries.truncated.size,
+    ruledOut: Object.fromEntries(order.summaries.ruledOut),
+  };
+  if (input.cache?.dir) {
+    const key = edgesKey(input.arch, input.cache.keys);
+    edgeCache(input.cache).put(key, { file: `arch:${input.arch}`, identity: key }, out);
+  }
+  return out;
+}
+
+export function analyseArch(input: ArchInput): ArchAnalysis {
   try {
-    const order = observeOrder(
-      input.functions.filter((fn) => inArch(fn.file)),
-      input.ops.filter((o) => inArch(o.file)),
-    );
-    const findings = runRules({ doc: input.doc, observed: order.edges, arch: input.arch, codeClasses: input.codeClasses }, input.severities);
-    return {
-      arch: input.arch,
-      edges: order.edges,
-      findings,
-      unresolvedCalls: [...order.index.unresolved.values()].reduce((a, b) => a + b, 0),
-      truncatedSummaries: order.summaries.truncated.size,
-      ruledOut: Object.fromEntries(order.summaries.ruledOut),
-    };
+    const observed = observeArch(input);
+    return rulesOn(input, observed);
   } catch (e) {
     return { arch: input.arch, edges: [], findings: [], unresolvedCalls: 0, truncatedSummaries: 0, ruledOut: {}, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** The rules on observed edges (computed or loaded). Throws what the rules throw. */
+export function rulesOn(input: Pick<ArchInput, 'arch' | 'doc' | 'codeClasses' | 'severities'>, observed: ArchEdges): ArchAnalysis {
+  const findings = runRules({ doc: input.doc, observed: observed.edges, arch: input.arch, codeClasses: input.codeClasses }, input.severities);
+  return { arch: input.arch, edges: observed.edges, findings, unresolvedCalls: observed.unresolvedCalls, truncatedSummaries: observed.truncatedSummaries, ruledOut: { ...observed.ruledOut } };
 }

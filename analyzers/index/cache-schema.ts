@@ -78,6 +78,58 @@ export const structsSchema = z.array(
   }),
 );
 
+// Observed edges of one architecture (order/model.ts ObservedEdge), every field named.
+const chainStep = z.object({ function: z.string(), file: z.string(), line: z.number().int() });
+const edgeSite = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  function: z.string(),
+  chain: z.array(chainStep),
+  outerLine: z.number().int(),
+  confidence: z.object({
+    level: z.enum(['full', 'conditional']),
+    calls: z.number().int(),
+    indirect: z.array(z.string()),
+    assumed: z.array(z.string()),
+  }),
+});
+const observedEdge = z.object({
+  outer: z.string(),
+  inner: z.string(),
+  innerOp: z.enum(['acquire', 'sync']),
+  outerUse: held,
+  innerUse: lockUse,
+  outerViaTry: z.boolean(),
+  subclass: z.number().int().optional(),
+  count: z.number().int().nonnegative(),
+  fullCount: z.number().int().nonnegative(),
+  sites: z.array(edgeSite),
+});
+
+/** What one architecture's observe step yields (arch-analysis.ts), keyed by the facts it read. */
+export const archEdgesSchema = z.object({
+  edges: z.array(observedEdge),
+  unresolvedCalls: z.number().int().nonnegative(),
+  truncatedSummaries: z.number().int().nonnegative(),
+  ruledOut: z.record(z.string(), z.number().int().nonnegative()),
+});
+
+/** One tree state as `check` reports it without its facts: per-file counts, the classes the code takes. */
+export const auditStateSchema = z.object({
+  files: z.array(
+    z.object({
+      file: z.string(),
+      bytes: z.number().int().nonnegative(),
+      clean: z.number().int().nonnegative(),
+      damaged: z.number().int().nonnegative(),
+      skipped: z.array(z.object({ name: z.string().nullable(), line: z.number().int(), reason: z.string() })),
+      unresolvedLocks: z.number().int().nonnegative(),
+    }),
+  ),
+  unread: z.array(z.object({ file: z.string(), reason: z.string() })),
+  classes: z.array(z.string()),
+});
+
 /** Every entry: the value plus what it belongs to, compared on read. */
 export const envelopeSchema = z.object({
   format: z.literal(1),

@@ -96,6 +96,24 @@ export function analyzerVersion(): string {
   return codeVersion;
 }
 
+let orderCodeVersion: string | null = null;
+
+/**
+ * A hash of the analyser plus the order stage (call resolution, summaries,
+ * edges, the per-architecture step): observed edges persisted in the cache
+ * are keyed by it, so edges written by other order code are never read back.
+ */
+export function orderVersion(): string {
+  if (orderCodeVersion) return orderCodeVersion;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const parts: string[] = [analyzerVersion()];
+  const order = join(here, '..', 'order');
+  for (const f of readdirSync(order).sort()) if (/\.(ts|js)$/.test(f)) parts.push(f, readFileSync(join(order, f), 'utf8'));
+  for (const f of readdirSync(join(here, '..')).sort()) if (/^arch-analysis\.(ts|js)$/.test(f)) parts.push(f, readFileSync(join(here, '..', f), 'utf8'));
+  orderCodeVersion = sha256(...parts).slice(0, 16);
+  return orderCodeVersion;
+}
+
 /**
  * Entries read or written in this process, by directory and key: a review
  * indexes one tree once per patch, and most files are the same each time.

@@ -44,6 +44,8 @@ export interface TreeIndex {
   cache: CacheStats;
   /** Files whose bytes were read from the tree (a cache hit by identity reads none from a git tree). */
   read: number;
+  /** File -> the cache key of its facts (identity, struct types, analyser): what results derived from the facts are keyed by. */
+  keys: Map<string, string>;
   ms: number;
 }
 
@@ -112,15 +114,32 @@ function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFac
 const FACTS = fileFactsSchema as unknown as z.ZodType<FileFacts>;
 const STRUCTS = structsSchema as unknown as z.ZodType<CachedStructs>;
 
-export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): Promise<TreeIndex> {
-  const started = Date.now();
+/**
+ * What an index of the tree would read, known without reading a fact: each
+ * file's identity and a key naming every input of its facts (the analyser,
+ * the headers' identities, the file's). Two states with the same keys have
+ * the same facts, so results derived from all of them (a tree state, an
+ * architecture's edges) can be cached under their keys. The facts entries
+ * themselves are keyed by the struct types (indexTree).
+ */
+export interface IndexPlan {
+  sources: { file: string; identity: string }[];
+  /** Files with no identity (not in the tree, not readable). */
+  unread: { file: string; reason: string }[];
+  typesKey: string;
+  /** File -> the key naming its facts' inputs. */
+  keys: Map<string, string>;
+  /** The cache directory (null: no cache) and why the default one was dropped. */
+  dir: string | null;
+  warning?: string;
+}
+
+export async function planIndex(treeOrPath: Tree | string, opts: Pick<IndexOptions, 'cache' | 'files' | 'types'>): Promise<IndexPlan> {
   const tree = asTree(treeOrPath);
   const { dir, warning } = openCacheDir(opts.cache);
   const version = analyzerVersion();
-  const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'), STRUCTS);
-  const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'), FACTS);
   const files = opts.files ?? (await indexedFiles(tree));
-  const unread: TreeIndex['unread'] = [];
+  const unread: IndexPlan['unread'] = [];
   // Identities first: a git tree knows them without reading a byte, so a cache hit reads nothing.
   const sources: { file: string; identity: string }[] = [];
   for (const file of files) {
@@ -128,6 +147,21 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
     if (identity) sources.push({ file, identity });
     else unread.push({ file, reason: tree.notes().find((n) => n.path === file)?.reason ?? 'not in the tree' });
   }
+  const headerKeys = opts.types ? [] : sources.filter((s) => s.file.endsWith('.h')).map(({ file, identity }) => sha256(version, 'structs', file, identity));
+  const typesKey = opts.types?.key ?? sha256(...headerKeys);
+  const keys = new Map(sources.map(({ file, identity }) => [file, sha256(version, 'facts', typesKey, file, identity)]));
+  return { sources, unread, typesKey, keys, dir, ...(warning ? { warning } : {}) };
+}
+
+export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & { plan?: IndexPlan }): Promise<TreeIndex> {
+  const started = Date.now();
+  const tree = asTree(treeOrPath);
+  const plan = opts.plan ?? (await planIndex(tree, opts));
+  const { dir, warning, sources } = plan;
+  const version = analyzerVersion();
+  const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'), STRUCTS);
+  const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'), FACTS);
+  const unread: TreeIndex['unread'] = [...plan.unread];
   const texts = new Map<string, string>();
   let reads = 0;
   const text = async (file: string): Promise<string | null> => {
@@ -165,6 +199,9 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
     defs.push(...p.structs);
   }
   const types = opts.types?.types ?? mergeStructTypes(defs);
+  // Facts are keyed by the struct types they were walked with, not by the headers' bytes: a header
+  // change that changes no struct re-walks nothing. The plan's keys (header identities) stay what
+  // states and edges are cached under: they name every input too, so both are sound.
   const typesKey = opts.types?.key ?? typesKeyOf(version, types);
 
   // 2. Lock facts of every file.
@@ -203,6 +240,7 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions): 
       ...(warnings.length ? { warning: warnings.join('; ') } : {}),
     },
     read: reads,
+    keys: plan.keys,
     ms: Date.now() - started,
   };
 }

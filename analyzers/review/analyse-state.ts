@@ -6,8 +6,8 @@
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { Finding } from '../findings/model.js';
-import type { CacheOptions, CacheStats } from '../index/cache.js';
-import { analyseArch, type ArchAnalysis } from '../arch-analysis.js';
+import { openCacheDir, type CacheOptions, type CacheStats } from '../index/cache.js';
+import { analyseArch, type ArchAnalysis, type EdgeCacheRef } from '../arch-analysis.js';
 import { archOf, isIndexedPath } from '../index/files.js';
 import { indexTree, type FileFacts, type TreeIndex } from '../index/index-tree.js';
 import type { FunctionFacts } from '../locks/model.js';
@@ -36,10 +36,23 @@ export interface StateAnalysis {
   filesRead?: number;
   /** Indexed files the tree could not read, with the reason. */
   unread?: { file: string; reason: string }[];
+  /** File -> cache key of its facts, for the next state's edge cache keys. */
+  keys?: Map<string, string>;
 }
 
-/** A StateAnalysis over given functions, observing each architecture only when asked. */
-export function lazyState(functions: FunctionFacts[], archs: string[], doc: DocumentedOrder, files: FileFacts[] = [], keep: (f: Finding) => Finding | null = (f) => f): StateAnalysis {
+/**
+ * A StateAnalysis over given functions, observing each architecture only when asked.
+ * With `cache` (the fact keys of exactly `files`), an architecture's edges are loaded
+ * when this state of the code was observed before (in this process or an earlier run).
+ */
+export function lazyState(
+  functions: FunctionFacts[],
+  archs: string[],
+  doc: DocumentedOrder,
+  files: FileFacts[] = [],
+  keep: (f: Finding) => Finding | null = (f) => f,
+  cache?: EdgeCacheRef,
+): StateAnalysis {
   const classes = codeClasses(functions);
   const ops = files.flatMap((f) => f.ops);
   const memo = new Map<string, ArchAnalysis>();
@@ -47,13 +60,13 @@ export function lazyState(functions: FunctionFacts[], archs: string[], doc: Docu
     let m = memo.get(arch);
     if (!m) {
       // The one observe-then-rules step check runs too.
-      m = analyseArch({ arch, functions, ops, doc, codeClasses: classes });
+      m = analyseArch({ arch, functions, ops, doc, codeClasses: classes, ...(cache ? { cache } : {}) });
       m.findings = m.findings.flatMap((f) => keep(f) ?? []);
       memo.set(arch, m);
     }
     return m;
   };
-  return { doc, files, functions, archs, findings: (a) => get(a).findings, observed: (a) => get(a).edges, failure: (a) => get(a).error ?? null };
+  return { doc, files, functions, archs, findings: (a) => get(a).findings, observed: (a) => get(a).edges, failure: (a) => get(a).error ?? null, ...(cache ? { keys: new Map(cache.keys) } : {}) };
 }
 
 /**
@@ -76,16 +89,21 @@ export async function analyseState(
   // A patch none of whose hunks applied leaves the code as it was: the same analysis serves.
   const was = previous?.overlay;
   if (prev && was && prev.doc === doc && [...changed].every((p) => overlay.sameFile(was, p))) return prev;
+  const { dir } = openCacheDir(cache);
   if (prev?.types && prev.files.length && ![...changed].some((p) => p.endsWith('.h'))) {
     const todo = files.filter((f) => changed.has(f));
     const index = await indexTree(overlay, { cache, files: todo, types: prev.types });
     const fresh = new Map(index.files.map((f) => [f.file, f]));
     const kept = prev.files.filter((f) => !changed.has(f.file) && files.includes(f.file));
     const all = [...kept, ...fresh.values()];
-    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
+    // Edge keys only when every file's key is known (a state from before keys were kept has none).
+    const keys = prev.keys && kept.every((f) => prev.keys?.has(f.file)) ? new Map([...kept.map((f): [string, string] => [f.file, prev.keys?.get(f.file) ?? '']), ...[...fresh.keys()].map((f): [string, string] => [f, index.keys.get(f) ?? ''])]) : null;
+    const ref = keys && [...keys.values()].every((k) => k) ? { dir, keys } : undefined;
+    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all, undefined, ref), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
   }
   const index = await indexTree(overlay, { cache, files });
-  return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files), types: index.types, cache: index.cache, filesRead: index.read, unread: index.unread };
+  const keys = new Map(index.files.map((f): [string, string] => [f.file, index.keys.get(f.file) ?? '']));
+  return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files, undefined, { dir, keys }), types: index.types, cache: index.cache, filesRead: index.read, unread: index.unread };
 }
 
 /**

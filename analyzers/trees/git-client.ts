@@ -6,14 +6,20 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { createRequire } from 'node:module';
+import type * as SimpleGitModule from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { TreeError } from './model.js';
 
 /** `-c` settings on every git command kvm-review runs. */
 export const SAFE_CONFIG = ['core.hooksPath=/dev/null', 'core.fsmonitor=false', 'core.untrackedCache=false', 'diff.external=', 'log.showSignature=false'];
 
+/** simple-git is loaded when a repository is opened: `check` and `mbox` on a directory never need it, and it is a tenth of their start-up. */
+const loadSimpleGit = (): typeof SimpleGitModule => createRequire(import.meta.url)('simple-git') as typeof SimpleGitModule;
+
 export function gitClient(repo: string): SimpleGit {
   if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new TreeError(`${repo}: no such directory`);
+  const { simpleGit } = loadSimpleGit();
   return simpleGit({
     baseDir: repo,
     config: SAFE_CONFIG,

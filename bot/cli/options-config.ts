@@ -11,14 +11,19 @@
  * line and the key.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { RULE_IDS } from '../../analyzers/rules/meta.js';
 import { FAIL_LEVELS, SEVERITIES, type FailLevel, type SeverityConfig, type SeverityOptions } from '../../analyzers/rules/severity.js';
 import { InputError } from './exit-codes.js';
 import { CONFIG_FILE, parseSeverityFlag, type ReviewFlags } from './options.js';
 
+
+/** `yaml` is loaded when a configuration file is read: most runs have none, and loading it is a tenth of a warm check. */
+const yaml = (): typeof Yaml => createRequire(import.meta.url)('yaml') as typeof Yaml;
 
 /** Config files are a few lines; this cap keeps a mistaken `--config /dev/zero` from reading forever. */
 const MAX_CONFIG_BYTES = 64 * 1024;
@@ -37,7 +42,8 @@ export interface ConfigFile {
 }
 
 /** The 1-based line of the key at `path` (of its value when the key cannot be found); 1 for the document. */
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number {
+function lineOf(doc: ReturnType<typeof Yaml.parseDocument>, counter: Yaml.LineCounter, path: readonly PropertyKey[]): number {
+  const { isMap, isScalar } = yaml();
   for (let n = path.length; n > 0; n--) {
     const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1) as unknown[], true);
     if (isMap(parent)) {
@@ -60,6 +66,7 @@ function explain(issue: z.core.$ZodIssue): string {
 }
 
 export function parseConfig(text: string, path: string): ConfigFile {
+  const { LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true });
   const [syntax] = doc.errors;

@@ -1,11 +1,17 @@
 /**
  * One measured phase of the benchmark, in its own process so that its peak
- * RSS is its own: `node dist/test/bench/phase.js parse|index TREE CACHE_DIR`.
+ * RSS is its own and its time excludes process start and module loading:
+ * `node dist/test/bench/phase.js parse|parse-all|index TREE [CACHE_DIR]`,
+ * `review TREE CACHE_DIR MBOX`, `oneline TREE CACHE_DIR WORK_DIR`.
  * Prints one JSON line.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { auditTree } from '../../analyzers/audit.js';
 import { indexedFiles } from '../../analyzers/index/files.js';
+import { review } from '../../analyzers/review/review.js';
+import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
+import { makeSeries } from './review-bench.js';
 import { indexTree } from '../../analyzers/index/index-tree.js';
 import { parseC } from '../../analyzers/c/parser.js';
 import { observeOrder } from '../../analyzers/order/observe.js';
@@ -15,16 +21,44 @@ export async function benchFiles(tree: string): Promise<string[]> {
   return (await indexedFiles(tree)).filter((f) => !f.startsWith('arch/') || f.startsWith('arch/x86/') || f.startsWith('arch/arm64/'));
 }
 
+const rssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+/** A warm review's analysis in this process (the cache on disk filled by an earlier run): ms, findings, peak RSS. */
+async function reviewPhase(tree: string, cacheDir: string, mbox: string): Promise<{ ms: number; findings: number; rssMb: number }> {
+  const t0 = performance.now();
+  const r = await review({ input: mbox, tree, cache: { dir: cacheDir } });
+  return { ms: performance.now() - t0, findings: r.patches.reduce((n, p) => n + p.findings.length, 0), rssMb: rssMb() };
+}
+
+/**
+ * A one-line patch (a lockdep_assert_held() after a mutex_lock()) reviewed
+ * warm, next to the whole-tree audit, warm, of the same tree: the first must
+ * not follow the second.
+ */
+async function onelinePhase(tree: string, cacheDir: string, work: string): Promise<void> {
+  mkdirSync(work, { recursive: true });
+  const mbox = join(work, 'series.mbx');
+  if (!existsSync(mbox)) makeSeries(tree, work, 1);
+  const one = await reviewPhase(tree, cacheDir, mbox);
+  const t0 = performance.now();
+  const audit = await auditTree(tree, { arch: 'all', doc: loadDocumentedOrder({ tree, cwd: '/' }), cache: { dir: cacheDir } });
+  const auditMs = performance.now() - t0;
+  console.log(JSON.stringify({ phase: 'oneline', ms: one.ms, findings: one.findings, auditMs, auditFiles: audit.stats.files, rssMb: rssMb() }));
+}
+
 async function main(): Promise<void> {
-  const [phase, tree, cacheDir] = process.argv.slice(2);
-  if (!phase || !tree) throw new Error('usage: phase.js parse|index TREE [CACHE_DIR]');
-  const files = await benchFiles(tree);
+  const [phase, tree, cacheDir, extra] = process.argv.slice(2);
+  if (!phase || !tree) throw new Error('usage: phase.js parse|parse-all|index TREE [CACHE_DIR] | review TREE CACHE_DIR MBOX | oneline TREE CACHE_DIR WORK_DIR');
+  if (phase === 'review' && cacheDir && extra) return void console.log(JSON.stringify({ phase, ...(await reviewPhase(tree, cacheDir, extra)) }));
+  if (phase === 'oneline' && cacheDir && extra) return onelinePhase(tree, cacheDir, extra);
+  // parse-all: every indexed file of every architecture (what `check --tree` indexes).
+  const files = phase === 'parse-all' ? await indexedFiles(tree) : await benchFiles(tree);
   const texts = files.map((f) => readFileSync(join(tree, f), 'utf8'));
   const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
   const started = performance.now();
   let functions = 0;
   let edges = 0;
-  if (phase === 'parse') {
+  if (phase === 'parse' || phase === 'parse-all') {
     await parseC('');
     const t0 = performance.now();
     for (const t of texts) (await parseC(t)).delete();
