@@ -106,23 +106,20 @@ export function reviewHandlers(app: Probot, opts: AppOptions, botLogin: () => Pr
   const skipReviewed = opts.skipReviewed ?? !opts.awaitJobs;
   const fresh = async (context: Context, spec: JobSpec, ctx: JobContext): Promise<boolean> =>
     !skipReviewed || Boolean(spec.force) || ctx.attempt > 1 || !(await alreadyReviewed(context.octokit as unknown as Octokit, context.repo(), spec.head));
+  // One shape for both kinds: rebuild the event's context, skip a head already reviewed, review, log.
+  const handler =
+    <J>(name: 'pull_request' | 'push', review: (d: JobDeps, job: J) => Promise<string>, head: (job: J) => string) =>
+    async (spec: JobSpec, ctx: JobContext): Promise<string> => {
+      const context = await contextOf(spec, name);
+      if (!(await fresh(context, spec, ctx))) return 'already-reviewed';
+      const job = spec.payload.job as unknown as J;
+      const outcome = await review(deps(context, ctx.superseded), job);
+      app.log.info({ key: spec.key, head: head(job), outcome }, `kvm-review: ${name === 'push' ? 'push' : 'pull request'}`);
+      return outcome;
+    };
   return {
-    pr: async (spec, ctx) => {
-      const context = await contextOf(spec, 'pull_request');
-      if (!(await fresh(context, spec, ctx))) return 'already-reviewed';
-      const job = spec.payload.job as unknown as PullRequestJob;
-      const outcome = await reviewPullRequest(deps(context, ctx.superseded), job);
-      app.log.info({ key: spec.key, head: job.headSha, outcome }, 'kvm-review: pull request');
-      return outcome;
-    },
-    push: async (spec, ctx) => {
-      const context = await contextOf(spec, 'push');
-      if (!(await fresh(context, spec, ctx))) return 'already-reviewed';
-      const job = spec.payload.job as unknown as PushJob;
-      const outcome = await reviewPush(deps(context, ctx.superseded), job);
-      app.log.info({ key: spec.key, after: job.after, outcome }, 'kvm-review: push');
-      return outcome;
-    },
+    pr: handler<PullRequestJob>('pull_request', reviewPullRequest, (j) => j.headSha),
+    push: handler<PushJob>('push', reviewPush, (j) => j.after),
   };
 }
 
