@@ -1,0 +1,201 @@
+/**
+ * The watcher on the shared queue (issue 14, §1): with REDIS_URL, `watch
+ * --once` reviews nothing itself but enqueues each due series as a
+ * `series` job; a `kvm-review worker` process (the built CLI) runs it; the
+ * outbox then holds the same bytes as the outbox of the same inbox watched
+ * without Redis, and a second pass enqueues nothing. A real redis-server
+ * on loopback, a tiny kernel repository made from the Debian 6.1 tree, an
+ * inbox of two postings: one that takes kvm->lock under vcpu->mutex, one
+ * that touches no KVM file (skipped by the watcher itself).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { BullQueue } from '../../bot/jobs/bullmq-queue.js';
+import type { JobInfo } from '../../bot/jobs/queue.js';
+import { checkSeriesPayload, SeriesPayloadError } from '../../bot/watch/series-job.js';
+import { git } from '../app/kernel-repo.js';
+import { kernelTree } from '../helpers/paths.js';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { buildInbox, mail } from '../watch/inbox-fixture.js';
+import { appEnv, head, tinyKernelRepo, WorkerProcess } from './harness.js';
+import { RedisServer } from './redis-server.js';
+
+const work = mkdtempSync(join(tmpdir(), 'kvm-review-watch-queue-'));
+const cache = join(work, 'cache');
+const redis = new RedisServer();
+let repo = '';
+let base = '';
+let inbox = '';
+
+/** Every file under `dir` (relative path -> bytes), directories left out. */
+function files(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+/** `watch --once` in process, with REDIS_URL set to `redisUrl` (or unset). */
+async function watch(name: string, redisUrl: string | undefined, extra: string[] = []): Promise<CliResult & { outbox: string }> {
+  const saved = process.env.REDIS_URL;
+  if (redisUrl) process.env.REDIS_URL = redisUrl;
+  else delete process.env.REDIS_URL;
+  const outbox = join(work, name, 'outbox');
+  try {
+    const r = await runCli(['watch', '--once', '--inbox', inbox, '--repo', repo, '--rev', base, '--state', join(work, name, 'state'), '--outbox', outbox, '--cache-dir', cache, ...extra]);
+    return { ...r, outbox };
+  } finally {
+    if (saved === undefined) delete process.env.REDIS_URL;
+    else process.env.REDIS_URL = saved;
+  }
+}
+
+async function jobs(): Promise<JobInfo[]> {
+  const q = new BullQueue(redis.url);
+  try {
+    return await q.list();
+  } finally {
+    await q.close();
+  }
+}
+
+beforeAll(async () => {
+  await redis.start();
+  const tiny = tinyKernelRepo(kernelTree('6.1'));
+  repo = tiny.dir;
+  base = tiny.base;
+  const bug = head(repo, base, tiny.bugTree, 1, 1);
+  // The posting as a list carries it: format-patch mail with a Message-ID (public-inbox stores no mbox separator).
+  const patch = git(repo, ['format-patch', '--stdout', '-1', bug])
+    .replace(/^From [0-9a-f]{40} .*\n/, '')
+    .replace(/^(From: .*)$/m, '$1\nMessage-ID: <watch-queue-1@example.org>');
+  const notKvm = mail(
+    { From: 'Doc Writer <doc@example.org>', Subject: '[PATCH] docs: fix a typo', Date: 'Thu, 1 Jan 2026 00:00:00 +0000', 'Message-ID': '<watch-queue-2@example.org>' },
+    [
+      'Signed-off-by: Doc Writer <doc@example.org>',
+      '---',
+      ' Documentation/process/howto.rst | 2 +-',
+      '',
+      'diff --git a/Documentation/process/howto.rst b/Documentation/process/howto.rst',
+      'index 1111111..2222222 100644',
+      '--- a/Documentation/process/howto.rst',
+      '+++ b/Documentation/process/howto.rst',
+      '@@ -1 +1 @@',
+      '-teh',
+      '+the',
+      '',
+    ].join('\n'),
+  );
+  inbox = buildInbox([patch, notKvm]);
+}, 600_000);
+
+afterAll(async () => {
+  await redis.destroy();
+});
+
+describe('watch with REDIS_URL', () => {
+  let reference: Awaited<ReturnType<typeof watch>>;
+  let queued: Awaited<ReturnType<typeof watch>>;
+  let worker: WorkerProcess | null = null;
+
+  beforeAll(async () => {
+    reference = await watch('no-redis', undefined);
+    queued = await watch('redis', redis.url);
+  }, 600_000);
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+  });
+
+  it('reviews nothing itself: the KVM series is one series job keyed by its fingerprint, the other is skipped as without Redis', async () => {
+    expect(reference.code).toBe(1);
+    expect(reference.stderr).toMatch(/reviewed v1 "KVM: take kvm->lock in the vCPU ioctl \(PR 1 v1\)": [1-9]\d* finding/);
+    expect(queued.code).toBe(0);
+    expect(queued.stderr).not.toMatch(/reviewed v1/);
+    expect(queued.stderr).toMatch(/enqueued v1 "KVM: take kvm->lock in the vCPU ioctl \(PR 1 v1\)" as job /);
+    expect(queued.stderr).toMatch(/pass: 2 commit\(s\) read \(0 bad\), 1 series enqueued, 1 skipped/);
+    const list = await jobs();
+    expect(list.map((j) => [j.kind, j.state])).toEqual([['series', 'waiting']]);
+    const key = list[0]?.key ?? '';
+    expect(key).toMatch(/^series:/);
+    // The fingerprint is the one the reference run recorded for the series it reviewed.
+    const journal = readFileSync(join(work, 'no-redis', 'state', 'journal.jsonl'), 'utf8');
+    expect(journal).toContain(`"key":"${key.slice('series:'.length)}","status":"reviewed"`);
+    // Before a worker ran: the skipped series' record only, no reply.
+    const before = [...files(queued.outbox).keys()];
+    expect(before.filter((f) => f.startsWith('series/'))).toHaveLength(1);
+    expect(before.filter((f) => f.startsWith('new/'))).toEqual([]);
+  });
+
+  it('a worker process runs the job; the outbox then equals the outbox watched without Redis, byte for byte', async () => {
+    worker = new WorkerProcess(appEnv('127.0.0.1:9', redis.url, cache));
+    let list: JobInfo[] = [];
+    for (let i = 0; i < 600; i++) {
+      list = await jobs();
+      if (list.every((j) => j.state === 'completed' || j.state === 'failed')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stopped = await worker.stop('SIGTERM');
+    expect(stopped.code).toBe(0);
+    expect(list.map((j) => [j.kind, j.state, j.outcome, j.reason])).toEqual([['series', 'completed', 'reviewed', null]]);
+    const want = files(reference.outbox);
+    const got = files(queued.outbox);
+    expect([...got.keys()]).toEqual([...want.keys()]);
+    expect([...want.keys()].filter((f) => f.startsWith('new/'))).not.toEqual([]);
+    for (const [name, bytes] of want) expect([name, got.get(name)?.equals(bytes)]).toEqual([name, true]);
+  }, 120_000);
+
+  it('a second pass enqueues nothing new and writes nothing', async () => {
+    const before = files(queued.outbox);
+    const again = await watch('redis', redis.url);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/pass: 0 commit\(s\) read \(0 bad\), 0 series enqueued, 0 skipped, 0 waiting/);
+    expect((await jobs()).length).toBe(1);
+    expect(files(queued.outbox)).toEqual(before);
+  }, 120_000);
+
+  it('--send and an mbox outbox are refused with REDIS_URL: exit 2, nothing written', async () => {
+    const send = await watch('refused-send', redis.url, ['--send', '--smtp', 'smtp://127.0.0.1:9', '--from', 'R <r@example.org>']);
+    expect(send.code).toBe(2);
+    expect(send.stderr).toMatch(/--send with REDIS_URL/);
+    const mbox = await watch('refused-mbox', redis.url, ['--outbox-format', 'mbox']);
+    expect(mbox.code).toBe(2);
+    expect(mbox.stderr).toMatch(/--outbox-format mbox with REDIS_URL/);
+    expect(existsSync(join(work, 'refused-send'))).toBe(false);
+    expect(existsSync(join(work, 'refused-mbox'))).toBe(false);
+  });
+});
+
+describe('a series job payload', () => {
+  const good = {
+    fingerprint: 'f'.repeat(16),
+    tree: { kind: 'dir', path: '/k' },
+    outbox: { dir: '/o', format: 'maildir' },
+    from: 'kvm-review <r@example.org>',
+    cache: { dir: null, disabled: false },
+    mails: [{ inbox: '/i', commit: 'c'.repeat(40), raw: Buffer.from('Subject: x\n\n').toString('base64') }],
+    prev: null,
+  };
+
+  it('is read back as written, and one that a worker cannot use is refused naming the field', () => {
+    expect(checkSeriesPayload(good).outbox).toEqual({ dir: '/o', format: 'maildir' });
+    const bad: [object, RegExp][] = [
+      [{ ...good, tree: { kind: 'dir', path: 'relative/k' } }, /tree.path relative\/k must be an absolute path/],
+      [{ ...good, outbox: { dir: '/o', format: 'mh' } }, /outbox.format mh/],
+      [{ ...good, mails: [] }, /no mails/],
+      [{ ...good, tree: { kind: 'svn' } }, /tree.kind svn/],
+    ];
+    for (const [payload, message] of bad) {
+      expect(() => checkSeriesPayload(payload as never)).toThrow(SeriesPayloadError);
+      expect(() => checkSeriesPayload(payload as never)).toThrow(message);
+    }
+  });
+});
