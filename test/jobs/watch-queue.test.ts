@@ -6,7 +6,14 @@
  * without Redis, and a second pass enqueues nothing. A real redis-server
  * on loopback, a tiny kernel repository made from the Debian 6.1 tree, an
  * inbox of two postings: one that takes kvm->lock under vcpu->mutex, one
- * that touches no KVM file (skipped by the watcher itself).
+ * that touches no KVM file (skipped by the watcher itself). A second inbox
+ * holds v1 and v2 of one posting, run by two workers: v2 waits for v1's
+ * record, then is compared with it.
+ *
+ * The records carry the index cache's counters, and the cache is keyed by
+ * the analyser's code (jest's TypeScript and the worker's dist/ differ): the
+ * runs share one fresh cache directory, in this order, so that each
+ * comparison sees the same counters on both sides.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { BullQueue } from '../../bot/jobs/bullmq-queue.js';
 import type { JobInfo } from '../../bot/jobs/queue.js';
-import { checkSeriesPayload, SeriesPayloadError } from '../../bot/watch/series-job.js';
+import { checkSeriesPayload, SeriesPayloadError, seriesHandler } from '../../bot/watch/series-job.js';
 import { git } from '../app/kernel-repo.js';
 import { kernelTree } from '../helpers/paths.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
@@ -28,6 +35,8 @@ const redis = new RedisServer();
 let repo = '';
 let base = '';
 let inbox = '';
+/** The commit posted as v1 (and, in the second inbox, as v2). */
+let bug = '';
 
 /** Every file under `dir` (relative path -> bytes), directories left out. */
 function files(dir: string): Map<string, Buffer> {
@@ -72,7 +81,7 @@ beforeAll(async () => {
   const tiny = tinyKernelRepo(kernelTree('6.1'));
   repo = tiny.dir;
   base = tiny.base;
-  const bug = head(repo, base, tiny.bugTree, 1, 1);
+  bug = head(repo, base, tiny.bugTree, 1, 1);
   // The posting as a list carries it: format-patch mail with a Message-ID (public-inbox stores no mbox separator).
   const patch = git(repo, ['format-patch', '--stdout', '-1', bug])
     .replace(/^From [0-9a-f]{40} .*\n/, '')
@@ -153,12 +162,38 @@ describe('watch with REDIS_URL', () => {
     for (const [name, bytes] of want) expect([name, got.get(name)?.equals(bytes)]).toEqual([name, true]);
   }, 120_000);
 
+  it('the job run again (a retry after a worker died mid-write) writes no reply twice: every reply is the same file', async () => {
+    const q = new BullQueue(redis.url);
+    let spec;
+    try {
+      const id = (await q.list())[0]?.id ?? '';
+      spec = (await q.queue.getJob(id))?.data.spec;
+    } finally {
+      await q.close();
+    }
+    if (!spec) throw new Error('the series job is not in Redis');
+    const replies = (): [string, number][] => [...files(queued.outbox).keys()].filter((f) => f.startsWith('new/')).map((f) => [f, statSync(join(queued.outbox, f)).ino]);
+    const before = replies();
+    const records = files(join(queued.outbox, 'series'));
+    expect(before).not.toEqual([]);
+    const outcome = await seriesHandler()(spec, { id: 'retry', attempt: 2, superseded: () => false });
+    expect(outcome).toBe('reviewed');
+    // A rewrite would be a rename of a new file: another inode.
+    expect(replies()).toEqual(before);
+    // The record says the same but for the cache's counters (this run found the files in the cache).
+    const sameBut = (b: Buffer | undefined): unknown => ({ ...(JSON.parse(b?.toString() ?? '{}') as object), cache: null });
+    const after = files(join(queued.outbox, 'series'));
+    expect([...after.keys()]).toEqual([...records.keys()]);
+    for (const [name, bytes] of records) expect(sameBut(after.get(name))).toEqual(sameBut(bytes));
+  }, 120_000);
+
   it('a second pass enqueues nothing new and writes nothing', async () => {
     const before = files(queued.outbox);
     const again = await watch('redis', redis.url);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/pass: 0 commit\(s\) read \(0 bad\), 0 series enqueued, 0 skipped, 0 waiting/);
     expect((await jobs()).length).toBe(1);
+    expect(again.stderr).not.toMatch(/enqueued v1/);
     expect(files(queued.outbox)).toEqual(before);
   }, 120_000);
 
@@ -172,6 +207,83 @@ describe('watch with REDIS_URL', () => {
     expect(existsSync(join(work, 'refused-send'))).toBe(false);
     expect(existsSync(join(work, 'refused-mbox'))).toBe(false);
   });
+});
+
+/** Waits until every job whose key is in `keys` is completed or failed; returns them. */
+async function settled(keys: Set<string>, want: number): Promise<JobInfo[]> {
+  let list: JobInfo[] = [];
+  for (let i = 0; i < 1200; i++) {
+    list = (await jobs()).filter((j) => keys.size === 0 || keys.has(j.key));
+    if (list.length >= want && list.every((j) => j.state === 'completed' || j.state === 'failed')) return list;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`jobs not settled: ${JSON.stringify(list)}`);
+}
+
+describe('v1 then v2 with two workers', () => {
+  let inbox2 = '';
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(() => {
+    const posting = (version: number, date: string): string =>
+      git(repo, ['format-patch', '--stdout', '-1', ...(version > 1 ? [`--subject-prefix=PATCH v${version}`] : []), bug])
+        .replace(/^From [0-9a-f]{40} .*\n/, '')
+        .replace(/^Date: .*$/m, `Date: ${date}`)
+        // Another sender than the first inbox's: a series of its own (the queue keys jobs by fingerprint, across watchers).
+        .replace(/^From: .*$/m, `From: Other Author <other@example.org>\nMessage-ID: <watch-queue-v${version}@example.org>`);
+    inbox2 = buildInbox([posting(1, 'Thu, 1 Jan 2026 10:00:00 +0000'), posting(2, 'Fri, 2 Jan 2026 10:00:00 +0000')]);
+  });
+
+  afterAll(async () => {
+    for (const w of workers) await w.stop('SIGKILL');
+  });
+
+  async function watch2(name: string, redisUrl: string | undefined): Promise<CliResult & { outbox: string }> {
+    const saved = inbox;
+    inbox = inbox2;
+    try {
+      return await watch(name, redisUrl);
+    } finally {
+      inbox = saved;
+    }
+  }
+
+  it('v2 waits for v1 on the queue, is then compared with it, and the outbox equals the one watched without Redis', async () => {
+    const reference = await watch2('v-no-redis', undefined);
+    expect(reference.stderr).toMatch(/reviewed v2 .*, compared with v1/);
+    const done = new Set((await jobs()).map((j) => j.key));
+    workers.push(new WorkerProcess(appEnv('127.0.0.1:9', redis.url, cache)), new WorkerProcess(appEnv('127.0.0.1:9', redis.url, cache)));
+
+    const first = await watch2('v-redis', redis.url);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/enqueued v1 /);
+    expect(first.stderr).toMatch(/v2 ".*" waits for its previous version's review/);
+    expect(first.stderr).toMatch(/1 series enqueued, 0 skipped, 1 waiting/);
+    const keys = new Set((await jobs()).map((j) => j.key).filter((k) => !done.has(k)));
+    expect(keys.size).toBe(1);
+    await settled(keys, 1);
+
+    const second = await watch2('v-redis', redis.url);
+    expect(second.stderr).toMatch(/enqueued v2 .*, to be compared with v1/);
+    expect(second.stderr).toMatch(/1 series enqueued, 0 skipped, 0 waiting/);
+    for (const k of (await jobs()).map((j) => j.key)) if (!done.has(k)) keys.add(k);
+    expect(keys.size).toBe(2);
+    const list = await settled(keys, 2);
+    expect(list.map((j) => [j.state, j.outcome])).toEqual([
+      ['completed', 'reviewed'],
+      ['completed', 'reviewed'],
+    ]);
+    for (const w of workers) expect((await w.stop('SIGTERM')).code).toBe(0);
+
+    const want = files(reference.outbox);
+    const got = files(join(work, 'v-redis', 'outbox'));
+    expect([...got.keys()]).toEqual([...want.keys()]);
+    // The v2 record says which findings were there since v1: the comparison was made from the worker's v1 record.
+    const v2 = [...got].find(([name]) => /^series\/.*-v2-/.test(name))?.[1].toString() ?? '';
+    expect(v2).toMatch(/"since": 1\b/);
+    expect(v2).not.toMatch(/"since": 2\b/);
+    for (const [name, bytes] of want) expect([name, got.get(name)?.equals(bytes)]).toEqual([name, true]);
+  }, 300_000);
 });
 
 describe('a series job payload', () => {
