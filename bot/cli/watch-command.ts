@@ -98,7 +98,17 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
           },
         }
       : {}),
-    ...(queue ? { enqueue: async (series, mails, prev) => (await queue.enqueue(seriesJobSpec(jobSettings, series, mails, prev))).id } : {}),
+    ...(queue && redisUrl
+      ? {
+          enqueue: async (series, mails, prev) => {
+            try {
+              return (await queue.enqueue(seriesJobSpec(jobSettings, series, mails, prev))).id;
+            } catch (e) {
+              throw new Error(`Redis at ${redactUrl(redisUrl)}: ${e instanceof Error ? e.message : String(e)}`);
+            }
+          },
+        }
+      : {}),
   };
   // Every write is synchronous (see bot/watch/state.ts), so a signal handler never runs inside one:
   // stopping here leaves each file either complete or not there.
@@ -114,9 +124,10 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   try {
     for (;;) {
       const r = await runPass(options);
-      const reviewed = queue ? `${r.enqueued} series enqueued` : `${r.reviewed} series reviewed`;
+      const reviewed = queue ? `${r.enqueued} series enqueued${r.unqueued ? ` (${r.unqueued} not: the queue did not take them)` : ''}` : `${r.reviewed} series reviewed`;
       log(`pass: ${r.read} commit(s) read (${r.bad} bad), ${reviewed}, ${r.skipped} skipped, ${r.waiting} waiting, ${r.replies} new repl${r.replies === 1 ? 'y' : 'ies'}`);
-      if (o.once) return r.errors ? EXIT.findings : EXIT.ok;
+      // A series the queue did not take is not done: --once says so with exit 2 (a later run enqueues it).
+      if (o.once) return r.unqueued > 0 ? EXIT.usage : r.errors ? EXIT.findings : EXIT.ok;
       await new Promise((done) => setTimeout(done, interval));
     }
   } finally {

@@ -83,10 +83,12 @@ export interface PassReport {
   replies: number;
   /** Series handed to the shared queue in this pass. */
   enqueued: number;
+  /** Series the shared queue did not take (Redis unreachable...): not recorded, tried again next pass. */
+  unqueued: number;
 }
 
 export async function runPass(o: WatchOptions): Promise<PassReport> {
-  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, waiting: 0, errors: false, replies: 0, enqueued: 0 };
+  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, waiting: 0, errors: false, replies: 0, enqueued: 0, unqueued: 0 };
   // 1.
   for (const inbox of o.inboxes) await ingest(o, inbox, report);
   // 2.
@@ -123,7 +125,11 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
       continue;
     }
     // 4.
-    if (o.enqueue) await enqueuePosting(o, series, pool, report);
+    if (o.enqueue) {
+      // Once the queue refused one, the others would wait for the same timeout: they go next pass.
+      if (report.unqueued > 0) report.unqueued++;
+      else await enqueuePosting(o, series, pool, report);
+    }
     else await reviewPosting(o, series, report);
   }
   // 5.
@@ -345,7 +351,15 @@ async function enqueuePosting(o: WatchOptions, s: Series, pool: { inbox: string;
   // The mails in the order the watcher read them, so the worker threads them as the watcher did.
   const commits = new Set(members(s).map((p) => p.position.commit));
   const mails = pool.filter((p) => commits.has(p.commit)).map((p) => ({ inbox: p.inbox, commit: p.commit, raw: o.state.readMessage(p.commit) }));
-  const id = await enqueue(s, mails, prev?.prior ?? null);
+  let id: string;
+  try {
+    id = await enqueue(s, mails, prev?.prior ?? null);
+  } catch (e) {
+    // Nothing recorded: the next pass enqueues it again.
+    report.unqueued++;
+    o.log(`cannot enqueue v${s.version} "${s.title}": ${(e as Error).message.replace(/\s+/g, ' ').trim()}; tried again next pass`);
+    return;
+  }
   const rec = seriesRecord(s, 'enqueued', null);
   o.state.append([rec]);
   report.enqueued++;

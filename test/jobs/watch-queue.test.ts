@@ -27,7 +27,7 @@ import { kernelTree } from '../helpers/paths.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { buildInbox, mail } from '../watch/inbox-fixture.js';
 import { appEnv, head, tinyKernelRepo, WorkerProcess } from './harness.js';
-import { RedisServer } from './redis-server.js';
+import { freePort, RedisServer } from './redis-server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kvm-review-watch-queue-'));
 const cache = join(work, 'cache');
@@ -284,6 +284,20 @@ describe('v1 then v2 with two workers', () => {
     expect(v2).not.toMatch(/"since": 2\b/);
     for (const [name, bytes] of want) expect([name, got.get(name)?.equals(bytes)]).toEqual([name, true]);
   }, 300_000);
+});
+
+describe('Redis unreachable', () => {
+  it('--once: exit 2 naming the series not enqueued, nothing recorded; the next pass with Redis enqueues it', async () => {
+    const down = await watch('down', `redis://127.0.0.1:${await freePort()}`);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/cannot enqueue v1 "KVM: take kvm->lock in the vCPU ioctl \(PR 1 v1\)": Redis at redis:\/\/127\.0\.0\.1:\d+: .*; tried again next pass/);
+    expect(down.stderr).toMatch(/0 series enqueued \(1 not: the queue did not take them\), 1 skipped/);
+    expect(readFileSync(join(work, 'down', 'state', 'journal.jsonl'), 'utf8')).not.toContain('"status":"enqueued"');
+    const up = await watch('down', redis.url);
+    expect(up.code).toBe(0);
+    expect(up.stderr).toMatch(/enqueued v1 "KVM: take kvm->lock in the vCPU ioctl \(PR 1 v1\)" as job /);
+    expect(readFileSync(join(work, 'down', 'state', 'journal.jsonl'), 'utf8')).toContain('"status":"enqueued"');
+  }, 120_000);
 });
 
 describe('a series job payload', () => {
