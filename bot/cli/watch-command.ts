@@ -2,7 +2,8 @@
  * `kvm-review watch`: follow public-inbox epochs and review each complete
  * series once, replies to the outbox. Wiring only: options checked before
  * anything is written, then the inbox, state, outbox and reviewer handed
- * to the pass loop (bot/watch/watch.ts).
+ * to the pass loop (bot/watch/watch.ts). With REDIS_URL, due series go to
+ * the shared queue as `series` jobs for `kvm-review worker` (series-job.ts).
  */
 import { resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
@@ -11,6 +12,8 @@ import { Outbox, type OutboxFormat } from '../watch/outbox.js';
 import { engineReviewer } from '../watch/reviewer.js';
 import { StateError, WatchState } from '../watch/state.js';
 import { runPass, type WatchOptions } from '../watch/watch.js';
+import { seriesJobSpec, type SeriesJobSettings, type SeriesTreeSpec } from '../watch/series-job.js';
+import { BullQueue, redactUrl } from '../jobs/bullmq-queue.js';
 import { DEFAULT_FROM } from '../render/review/email.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -54,6 +57,10 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   const smtp = o.smtp ?? process.env.KVM_REVIEW_SMTP_URL;
   if (o.send && !smtp) throw new InputError('--send needs SMTP settings: --smtp smtp[s]://user:pass@host:port or KVM_REVIEW_SMTP_URL; nothing was sent');
   if (o.send && !o.from) throw new InputError('--send needs --from "Name <address>" (the replies must come from a real mailbox)');
+  const redisUrl = process.env.REDIS_URL || undefined;
+  // Workers write the replies: the watcher has no reply to send, and appends to one mbox from several processes would race.
+  if (redisUrl && o.send) throw new InputError('--send with REDIS_URL: the workers write the replies, and sending them from the watcher is not supported yet; send from the outbox, or watch without REDIS_URL');
+  if (redisUrl && o.outboxFormat === 'mbox') throw new InputError('--outbox-format mbox with REDIS_URL: workers writing at once would race on one mbox file; use the maildir outbox');
   const inboxes = await usableInboxes(o.inbox.map((i) => resolve(io.cwd, i)), io);
   const tree = await openTree(o, io.cwd);
 
@@ -66,10 +73,19 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   }
   const log = (line: string): void => io.stderr(`kvm-review watch: ${line}\n`);
   const transport = o.send && smtp ? createTransport(smtp) : null;
+  const outboxDir = resolve(io.cwd, o.outbox);
+  const queue = redisUrl ? new BullQueue(redisUrl) : null;
+  if (queue && redisUrl) log(`series go to the shared queue at ${redactUrl(redisUrl)}; kvm-review worker processes review them`);
+  const jobSettings: SeriesJobSettings = {
+    tree: treeSpec(tree, o, io.cwd),
+    outbox: { dir: outboxDir, format: o.outboxFormat },
+    from: o.from ?? DEFAULT_FROM,
+    cache: { dir: o.cacheDir === undefined ? null : resolve(io.cwd, o.cacheDir), disabled: !o.cache },
+  };
   const options: WatchOptions = {
     inboxes,
     state,
-    outbox: new Outbox(resolve(io.cwd, o.outbox), o.outboxFormat),
+    outbox: new Outbox(outboxDir, o.outboxFormat),
     review: engineReviewer(tree, { dir: o.cacheDir, disabled: !o.cache }),
     partialAfterMs,
     from: o.from ?? DEFAULT_FROM,
@@ -79,6 +95,17 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
           send: async (r) => {
             if (!r.to) return log(`reply <${r.messageId}> has no To: address; not sent`);
             await transport.sendMail({ envelope: { from: r.from, to: [r.to] }, raw: r.text });
+          },
+        }
+      : {}),
+    ...(queue && redisUrl
+      ? {
+          enqueue: async (series, mails, prev) => {
+            try {
+              return (await queue.enqueue(seriesJobSpec(jobSettings, series, mails, prev))).id;
+            } catch (e) {
+              throw new Error(`Redis at ${redactUrl(redisUrl)}: ${e instanceof Error ? e.message : String(e)}`);
+            }
           },
         }
       : {}),
@@ -97,8 +124,10 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   try {
     for (;;) {
       const r = await runPass(options);
-      log(`pass: ${r.read} commit(s) read (${r.bad} bad), ${r.reviewed} series reviewed, ${r.skipped} skipped, ${r.waiting} waiting, ${r.replies} new repl${r.replies === 1 ? 'y' : 'ies'}`);
-      if (o.once) return r.errors ? EXIT.findings : EXIT.ok;
+      const reviewed = queue ? `${r.enqueued} series enqueued${r.unqueued ? ` (${r.unqueued} not: the queue did not take them)` : ''}` : `${r.reviewed} series reviewed`;
+      log(`pass: ${r.read} commit(s) read (${r.bad} bad), ${reviewed}, ${r.skipped} skipped, ${r.waiting} waiting, ${r.replies} new repl${r.replies === 1 ? 'y' : 'ies'}`);
+      // A series the queue did not take is not done: --once says so with exit 2 (a later run enqueues it).
+      if (o.once) return r.unqueued > 0 ? EXIT.usage : r.errors ? EXIT.findings : EXIT.ok;
       await new Promise((done) => setTimeout(done, interval));
     }
   } finally {
@@ -106,6 +135,7 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
     process.off('SIGTERM', onTerm);
     state.close();
     transport?.close();
+    await queue?.close();
     if (tree instanceof GitTree) tree.close();
   }
 }
@@ -128,6 +158,12 @@ async function openTree(o: WatchCommandOptions, cwd: string): Promise<Tree> {
     throw e;
   }
   return tree;
+}
+
+/** The tree as a worker opens it: absolute paths, a revision pinned to the commit seen here. */
+function treeSpec(tree: Tree, o: WatchCommandOptions, cwd: string): SeriesTreeSpec {
+  if (tree instanceof GitTree) return { kind: 'git', repo: tree.repo, rev: tree.revision, commit: tree.commit };
+  return { kind: 'dir', path: resolveTree(o.tree, cwd) };
 }
 
 /** The inboxes that are public-inbox epochs; one bad inbox alone is an input error, among several a warning. */

@@ -3,7 +3,8 @@
  * queue's jobs. Reads the environment `npm start` reads (APP_ID,
  * PRIVATE_KEY or PRIVATE_KEY_PATH, GHE_HOST/GHE_PROTOCOL, REDIS_URL, the
  * KVM_REVIEW_* settings) and opens no port. Wiring only: a Probot for
- * installation tokens, the App's pr/push handlers, the queue's worker.
+ * installation tokens, the App's pr/push handlers, the watcher's series
+ * handler (bot/watch/series-job.ts), the queue's worker.
  *
  * SIGTERM or SIGINT: no new job is taken; a running one may finish within
  * --grace, else it goes back to the queue for another worker. An idle
@@ -17,6 +18,7 @@ import { readSettings } from '../app/settings.js';
 import { redactUrl } from '../jobs/bullmq-queue.js';
 import type { JobHandlers } from '../jobs/queue.js';
 import { JobWorker } from '../jobs/worker.js';
+import { seriesHandler } from '../watch/series-job.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { parseDuration } from './watch-command.js';
@@ -46,8 +48,8 @@ export async function runWorker(o: WorkerCommandOptions, io: Io, env: NodeJS.Pro
     throw new InputError(`worker: ${e instanceof Error ? e.message : String(e)}`);
   }
   const probot = createProbot({ env: probotEnv(env), overrides: { Octokit: AppOctokit } });
-  // The kinds this process runs. The watcher's `series` and the digest's `digest` handlers join here when they enqueue.
-  const handlers: JobHandlers = { ...reviewHandlers(probot, { settings }) };
+  // The kinds this process runs. The digest's `digest` handler joins here when it enqueues.
+  const handlers: JobHandlers = { ...reviewHandlers(probot, { settings }), series: seriesHandler() };
   const say = (line: string): void => {
     io.stderr(`kvm-review worker: ${line}\n`);
   };

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWrite, writeIfChanged, writeSynced } from './state.js';
+import { alive, atomicWrite, writeIfChanged, writeSynced } from './state.js';
 
 export type OutboxFormat = 'maildir' | 'mbox';
 
@@ -39,14 +39,29 @@ export class Outbox {
     this.clearTemporaries();
   }
 
-  /** A run killed inside a write leaves its temporary file; the write is redone, the leftover goes. */
+  /**
+   * A run killed inside a write leaves its temporary file; the write is
+   * redone, the leftover goes. Temporaries carry their writer's pid: those
+   * of a live process (another worker writing to the same outbox) stay.
+   */
   private clearTemporaries(): void {
-    const ours = (name: string): boolean => /\.tmp-\d+$/.test(name) || name.endsWith('.kvm-review');
+    const leftover = (name: string): boolean => {
+      const pid = /\.tmp-(\d+)$/.exec(name)?.[1];
+      if (pid) return Number(pid) === process.pid || !alive(Number(pid));
+      return false;
+    };
     for (const sub of ['', 'series', ...(this.format === 'maildir' ? ['tmp'] : [])]) {
       for (const name of readdirSync(join(this.dir, sub))) {
-        if ((sub === 'tmp' && ours(name)) || /\.tmp-\d+$/.test(name)) rmSync(join(this.dir, sub, name), { force: true });
+        // A bare `tmp/<id>.kvm-review` is the temporary of an older version, which named no pid.
+        if (leftover(name) || (sub === 'tmp' && name.endsWith('.kvm-review'))) rmSync(join(this.dir, sub, name), { force: true });
       }
     }
+  }
+
+  /** A series record written earlier (by this process or a worker); null when it is not there. */
+  readRecord(name: string): string | null {
+    const path = join(this.dir, 'series', name);
+    return existsSync(path) ? readFileSync(path, 'utf8') : null;
   }
 
   /** Writes a series record; true when the file was new or different. */
@@ -78,7 +93,7 @@ export class Outbox {
         // A reader may have moved it to cur/ (read); it is not written again.
         const there = existsSync(join(this.dir, 'new', name)) || readdirSync(join(this.dir, 'cur')).some((n) => n.startsWith(name));
         if (there) continue;
-        const tmp = join(this.dir, 'tmp', name);
+        const tmp = join(this.dir, 'tmp', `${name}.tmp-${process.pid}`);
         writeSynced(tmp, Buffer.from(r.text));
         // tmp/ then new/: the maildir delivery protocol, which is also our atomic write.
         renameSync(tmp, join(this.dir, 'new', name));

@@ -50,7 +50,8 @@ export interface SeriesRecord {
   t: 'series';
   /** The series fingerprint (sender, revision, patch ids). */
   key: string;
-  status: 'reviewed' | 'partial' | 'skipped';
+  /** enqueued: handed to the shared queue (REDIS_URL); a worker writes its record and replies. */
+  status: 'reviewed' | 'partial' | 'skipped' | 'enqueued';
   version: number;
   title: string;
   /** The sender's address, lower case; null when unknown. */
@@ -176,7 +177,7 @@ export class WatchState {
     return [...this.series.values()];
   }
 
-  /** True when the series with this fingerprint was reviewed or skipped. */
+  /** True when the series with this fingerprint was reviewed, skipped or enqueued. */
   isDone(key: string): boolean {
     return this.series.has(key);
   }
@@ -290,7 +291,8 @@ export class WatchState {
   }
 }
 
-function alive(pid: number): boolean {
+/** True when a process with this pid runs (EPERM: it runs as another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

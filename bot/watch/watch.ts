@@ -10,6 +10,11 @@
  *    the JSON record to the outbox, then record the series as done;
  * 5. send the replies not sent yet (only with --send).
  *
+ * With a shared queue (`enqueue`, REDIS_URL), step 4 is a `series` job: the
+ * watcher hands the series' mails to the queue and records the series as
+ * enqueued; a worker runs the same review-and-write step (reviewAndWrite,
+ * see series-job.ts).
+ *
  * Writes happen in that order so a pass killed anywhere and run again ends
  * with the same outbox (see state.ts).
  */
@@ -17,7 +22,7 @@ import { assemble } from '../../analyzers/series/read-series.js';
 import { classify } from '../../analyzers/series/classify.js';
 import type { PatchEntry, Series } from '../../analyzers/series/model.js';
 import type { SourceMessage } from '../../analyzers/sources/model.js';
-import { compareVersions, priorOf, replyAnchor, type ComparedReview } from '../../analyzers/review/compare-versions.js';
+import { compareVersions, priorOf, replyAnchor, type ComparedReview, type PriorVersion } from '../../analyzers/review/compare-versions.js';
 import { anchorId, postingIdentity, previousVersion, type PostingIdentity } from '../../analyzers/series/versions.js';
 import { renderReviewEmail } from '../render/review/email.js';
 import { decode, newCommits, readEntries } from './inbox.js';
@@ -45,6 +50,19 @@ export interface WatchOptions {
   log: (line: string) => void;
   /** Optional: hands a reply to SMTP; absent, nothing is sent. */
   send?: (reply: OutboxReply) => Promise<void>;
+  /**
+   * Optional: stores a due series as a job on the shared queue (its mails in
+   * the order read, the previous version's findings) and resolves with the
+   * job's id once the queue acknowledged it; absent, the pass reviews in process.
+   */
+  enqueue?: (series: Series, mails: QueuedMail[], prev: PriorVersion | null) => Promise<string>;
+}
+
+/** A mail of a series handed to the queue: where it was read, and its bytes. */
+export interface QueuedMail {
+  inbox: string;
+  commit: string;
+  raw: Buffer;
 }
 
 /** What a pass did. */
@@ -63,10 +81,14 @@ export interface PassReport {
   errors: boolean;
   /** Replies written to the outbox in this pass. */
   replies: number;
+  /** Series handed to the shared queue in this pass. */
+  enqueued: number;
+  /** Series the shared queue did not take (Redis unreachable...): not recorded, tried again next pass. */
+  unqueued: number;
 }
 
 export async function runPass(o: WatchOptions): Promise<PassReport> {
-  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, waiting: 0, errors: false, replies: 0 };
+  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, waiting: 0, errors: false, replies: 0, enqueued: 0, unqueued: 0 };
   // 1.
   for (const inbox of o.inboxes) await ingest(o, inbox, report);
   // 2.
@@ -103,7 +125,12 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
       continue;
     }
     // 4.
-    await reviewPosting(o, series, report);
+    if (o.enqueue) {
+      // Once the queue refused one, the others would wait for the same timeout: they go next pass.
+      if (report.unqueued > 0) report.unqueued++;
+      else await enqueuePosting(o, series, pool, report);
+    }
+    else await reviewPosting(o, series, report);
   }
   // 5.
   if (o.send) await sendPending(o);
@@ -228,33 +255,115 @@ function author(p: PatchEntry): string | null {
   return p.author ? (p.author.name ? `${p.author.name} <${p.author.email}>` : p.author.email) : null;
 }
 
+/** What reviewAndWrite needs: the same in the watcher and in a worker. */
+export interface PostingWriter {
+  review: SeriesReviewer;
+  outbox: Outbox;
+  /** The From: of the replies. */
+  from: string;
+}
+
+/** What reviewAndWrite wrote. */
+export interface Posted {
+  /** The journal record of the series (the caller appends it). */
+  record: SeriesRecord;
+  compared: ComparedReview;
+  replies: OutboxReply[];
+  /** Why the review is partial; null for a complete series. */
+  partial: string | null;
+}
+
 /**
- * Step 4 for one posting that is due (complete, or partial after the wait):
- * review it, compare with the previous version, write the record and the
- * replies, record it as done. The one place a job queue would take over.
+ * Step 4's work for one posting that is due (complete, or partial after the
+ * wait): review it, compare with the previous version, write the record
+ * and the replies. Bytes come from the input alone, and the outbox skips
+ * what is already there: run twice (a retried job), it writes nothing new.
+ * Null when `stop()` turned true before anything was written.
  */
-async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Promise<void> {
+export async function reviewAndWrite(w: PostingWriter, s: Series, prev: PriorVersion | null, stop: () => boolean = () => false): Promise<Posted | null> {
   const partial = s.complete ? null : `partial series: ${s.patches.length} of ${s.expected} patches`;
-  const result = await o.review(s, `v${s.version} "${s.title}"`);
-  const me = postingIdentity(s);
-  const earlier = o.state.done().filter((r) => r.status !== 'skipped');
-  const prev = previousVersion(me, earlier.map((r) => ({ ...identity0(r), record: r })));
-  const compared = compareVersions(result, prev ? { version: prev.record.version, messageId: prev.record.messageId, findings: prev.record.findings } : null, replyAnchor(s));
+  const result = await w.review(s, `v${s.version} "${s.title}"`);
+  if (stop()) return null;
+  const compared = compareVersions(result, prev, replyAnchor(s));
   const status: SeriesRecord['status'] = partial ? 'partial' : 'reviewed';
   const rec = seriesRecord(s, status, compared);
   const json = { status, ...(partial ? { reason: partial } : {}), key: s.fingerprint, ...compared };
   // Reply dates come from the input (the series' newest message), never the clock: a rerun writes the same bytes.
   const dates = [s.cover?.date ?? null, ...s.patches.map((p) => p.date)].filter((d): d is string => d !== null).sort();
-  const mbox = renderReviewEmail(forEmail(compared, partial), { from: o.from, date: new Date(dates.at(-1) ?? 0) });
-  o.outbox.writeRecord(rec.record, `${JSON.stringify(json, (k, v: unknown) => (k === 'files' ? undefined : v), 2)}\n`);
-  const replies = o.outbox.writeReplies(mbox);
+  const mbox = renderReviewEmail(forEmail(compared, partial), { from: w.from, date: new Date(dates.at(-1) ?? 0) });
+  w.outbox.writeRecord(rec.record, `${JSON.stringify(json, (k, v: unknown) => (k === 'files' ? undefined : v), 2)}\n`);
+  const replies = w.outbox.writeReplies(mbox);
   rec.replies = replies.map((r) => r.messageId);
+  return { record: rec, compared, replies, partial };
+}
+
+/**
+ * The previous version of a posting, with its findings; 'pending' when it
+ * was enqueued and no worker has written its record yet (the comparison
+ * needs its findings: the posting waits for a later pass).
+ */
+function previousOf(o: WatchOptions, s: Series): { prior: PriorVersion; record: SeriesRecord } | null | 'pending' {
+  const earlier = o.state.done().filter((r) => r.status !== 'skipped');
+  const prev = previousVersion(postingIdentity(s), earlier.map((r) => ({ ...identity0(r), record: r })));
+  if (!prev) return null;
+  const r = prev.record;
+  if (r.status !== 'enqueued') return { prior: { version: r.version, messageId: r.messageId, findings: r.findings }, record: r };
+  const text = o.outbox.readRecord(r.record);
+  if (text === null) return 'pending';
+  const written = JSON.parse(text) as ComparedReview;
+  return { prior: { version: r.version, messageId: r.messageId, findings: priorOf(written, null).findings }, record: r };
+}
+
+/** Step 4 in process: review, write, record the series as done. */
+async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Promise<void> {
+  const prev = previousOf(o, s);
+  if (prev === 'pending') {
+    report.waiting++;
+    o.log(`v${s.version} "${s.title}" waits for its previous version's review (enqueued, not written yet)`);
+    return;
+  }
+  const posted = await reviewAndWrite(o, s, prev?.prior ?? null);
+  if (!posted) return;
+  const { record: rec, compared, replies, partial } = posted;
   o.state.append([rec]);
   report.reviewed++;
   report.replies += replies.filter((r) => r.written).length;
   if (compared.patches.some((p) => p.findings.some((f) => f.severity === 'error'))) report.errors = true;
   const findings = compared.patches.reduce((n, p) => n + p.findings.length, 0);
   o.log(`reviewed ${partial ? `(${partial}) ` : ''}v${s.version} "${s.title}": ${findings} finding(s), ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}${prev ? `, compared with v${prev.record.version}` : ''}`);
+}
+
+/**
+ * Step 4 with a shared queue: the series' mails go to the queue, then the
+ * series is recorded as enqueued (a restart does not enqueue it again; a
+ * crash between the two enqueues the same fingerprint again, which the
+ * queue takes as a duplicate).
+ */
+async function enqueuePosting(o: WatchOptions, s: Series, pool: { inbox: string; commit: string }[], report: PassReport): Promise<void> {
+  const enqueue = o.enqueue;
+  if (!enqueue) return;
+  const prev = previousOf(o, s);
+  if (prev === 'pending') {
+    report.waiting++;
+    o.log(`v${s.version} "${s.title}" waits for its previous version's review (enqueued, not written yet)`);
+    return;
+  }
+  // The mails in the order the watcher read them, so the worker threads them as the watcher did.
+  const commits = new Set(members(s).map((p) => p.position.commit));
+  const mails = pool.filter((p) => commits.has(p.commit)).map((p) => ({ inbox: p.inbox, commit: p.commit, raw: o.state.readMessage(p.commit) }));
+  let id: string;
+  try {
+    id = await enqueue(s, mails, prev?.prior ?? null);
+  } catch (e) {
+    // Nothing recorded: the next pass enqueues it again.
+    report.unqueued++;
+    o.log(`cannot enqueue v${s.version} "${s.title}": ${(e as Error).message.replace(/\s+/g, ' ').trim()}; tried again next pass`);
+    return;
+  }
+  const rec = seriesRecord(s, 'enqueued', null);
+  o.state.append([rec]);
+  report.enqueued++;
+  o.log(`enqueued ${s.complete ? '' : `(partial series: ${s.patches.length} of ${s.expected} patches) `}v${s.version} "${s.title}" as job ${id}${prev ? `, to be compared with v${prev.record.version}` : ''}`);
 }
 
 /** A done series as an identity for the version link. */
