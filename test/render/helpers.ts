@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { review } from '../../analyzers/review/review.js';
 import type { ReviewResult } from '../../analyzers/review/model.js';
-import { FIXTURES, kernelTree, SHARED } from '../helpers/paths.js';
+import { FIXTURES, kernelTree, lineOf, SHARED } from '../helpers/paths.js';
 
 export const RENDER_FIXTURES = join(FIXTURES, 'render');
 export const SRCU_DOC_MBOX = join(SHARED, 'corpus', 'lore', 'kvm', 'srcu-locking-order-doc.mbx');
@@ -43,4 +43,18 @@ export function golden(file: string, actual: string): string {
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, actual);
   if (!existsSync(path)) throw new Error(`no golden file ${path}: run with UPDATE_GOLDEN=1 and review it`);
   return readFileSync(path, 'utf8');
+}
+
+/**
+ * Where the SRCU-doc review's evidence sits in the 6.1 tree under test,
+ * found by content: Debian point releases move these lines.
+ */
+export function srcuDocLines(): { vcpuRun: number; xenSetEvtchn: number; msrFilter: number } {
+  const tree = kernelTree('6.1');
+  return {
+    // vcpu_run() reaches kvm->lock through the Xen timer injection
+    vcpuRun: lineOf(tree, 'arch/x86/kvm/x86.c', 'kvm_inject_pending_timer_irqs(vcpu);', 'vcpu_run'),
+    xenSetEvtchn: lineOf(tree, 'arch/x86/kvm/xen.c', 'mutex_lock(&kvm->lock);', 'kvm_xen_set_evtchn'),
+    msrFilter: lineOf(tree, 'arch/x86/kvm/x86.c', 'synchronize_srcu(&kvm->srcu);', 'kvm_vm_ioctl_set_msr_filter'),
+  };
 }

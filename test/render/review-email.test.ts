@@ -9,7 +9,7 @@ import { mboxReader } from 'mbox-reader';
 import PostalMime, { type Email } from 'postal-mime';
 import type { ReviewResult } from '../../analyzers/review/model.js';
 import { renderReviewEmail } from '../../bot/render/review/email.js';
-import { fixtureResult, golden, SRCU_DOC_ID, srcuDocHunkOnly, srcuDocReview } from './helpers.js';
+import { fixtureResult, golden, SRCU_DOC_ID, srcuDocHunkOnly, srcuDocLines, srcuDocReview } from './helpers.js';
 
 interface Parsed {
   /** The separator line's address and date, as mbox-reader read them. */
@@ -87,8 +87,9 @@ describe('the SRCU-doc review (6.1) as a reply to the patch', () => {
     // Seven, not eight: the eighth goes through kvm_put_kvm() in sev_vm_move_enc_context_from(), a last put that cannot happen there (issue 10).
     expect(prose).toContain('In the tree, 7 sites call synchronize_srcu(&kvm->srcu) while holding kvm->lock');
     expect(prose).toContain('2 sites take kvm->lock inside a kvm->srcu read-side section (vcpu_run(), kvm_arch_vcpu_ioctl_run()), for example:');
-    expect(comment).toContain('  vcpu_run() arch/x86/kvm/x86.c:11137\n');
-    expect(comment).toContain('        -> kvm_xen_set_evtchn() arch/x86/kvm/xen.c:1481\n');
+    const at61 = srcuDocLines();
+    expect(comment).toContain(`  vcpu_run() arch/x86/kvm/x86.c:${at61.vcpuRun}\n`);
+    expect(comment).toContain(`        -> kvm_xen_set_evtchn() arch/x86/kvm/xen.c:${at61.xenSetEvtchn}\n`);
     expect(comment).toContain('With this patch the documented order is cyclic');
     expect(comment).toMatch(/ {2}line 27: "synchronize_srcu\(&kvm->srcu\) is called inside the\n/);
     expect(comment).toContain('  line 34: the line quoted above');

@@ -16,7 +16,7 @@ import { RULES } from '../../analyzers/rules/index.js';
 import { renderReviewSarif } from '../../bot/render/review/sarif.js';
 import { RULE_IDS, RULE_META } from '../../analyzers/rules/meta.js';
 import { ROOT } from '../helpers/paths.js';
-import { fixtureResult, golden, srcuDocHunkOnly, srcuDocReview } from './helpers.js';
+import { fixtureResult, golden, srcuDocHunkOnly, srcuDocLines, srcuDocReview } from './helpers.js';
 
 const SCHEMA = join(ROOT, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas', 'sarif-2.1.0-rtm.5.json');
 
@@ -95,8 +95,9 @@ describe('the SRCU-doc review (6.1) as SARIF', () => {
     // Evidence counts only full-confidence sites: the eighth synchronize_srcu() site is through kvm_put_kvm() (issue 10).
     expect(contradicted.properties).toMatchObject({ outerClass: 'kvm->srcu', innerClass: 'kvm->lock', evidence: { against: 7, agreeing: 2 } });
     const related = (contradicted.relatedLocations ?? []).map((l) => `${l.physicalLocation?.artifactLocation?.uri}:${l.physicalLocation?.region?.startLine} ${l.message?.text}`);
-    expect(related).toContain('arch/x86/kvm/x86.c:11137 vcpu_run() takes kvm->lock inside a kvm->srcu read-side section');
-    expect(related).toContain('arch/x86/kvm/x86.c:6552 kvm_vm_ioctl_set_msr_filter() calls synchronize_srcu(&kvm->srcu) while holding kvm->lock');
+    const at61 = srcuDocLines();
+    expect(related).toContain(`arch/x86/kvm/x86.c:${at61.vcpuRun} vcpu_run() takes kvm->lock inside a kvm->srcu read-side section`);
+    expect(related).toContain(`arch/x86/kvm/x86.c:${at61.msrFilter} kvm_vm_ioctl_set_msr_filter() calls synchronize_srcu(&kvm->srcu) while holding kvm->lock`);
     // The cycle's statements are related locations in locking.rst (its own line excluded).
     expect(conflict.relatedLocations?.map((l) => l.physicalLocation?.region?.startLine)).toEqual([14, 27]);
     expect(conflict.properties?.outerClass).toBeUndefined();
