@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests read besides npm packages: the Debian 6.1 and 6.12
-# kernel trees (through ../shared/tools/kernel-tree) and Graphviz, which
-# checks that `doc --format dot` renders. Idempotent and quiet when done.
+# kernel trees (through ../shared/tools/kernel-tree), Graphviz, which
+# checks that `doc --format dot` renders, and redis-server, which the job
+# queue's tests start on a loopback port. Idempotent and quiet when done.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$root/../shared" && pwd)
