@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { DEFAULT_RULES_URL } from './comment.js';
+import { positiveIntEnv } from '../env-number.js';
 
 export interface AppSettings {
   /** KVM_REVIEW_CACHE_DIR: blobs, tree listings and the index cache. */
@@ -22,22 +23,14 @@ export interface AppSettings {
   rulesUrl: string;
 }
 
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw}: expected a positive integer`);
-  return n;
-}
-
 export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
   const rulesUrl = env.KVM_REVIEW_RULES_URL || DEFAULT_RULES_URL;
   return {
     cacheDir: env.KVM_REVIEW_CACHE_DIR || join(envPaths('kvm-review', { suffix: '' }).cache, 'app'),
     mirror: env.KVM_REVIEW_MIRROR || null,
-    maxFiles: positive(env, 'KVM_REVIEW_MAX_FILES', 300),
-    maxLines: positive(env, 'KVM_REVIEW_MAX_LINES', 20000),
-    maxCommits: positive(env, 'KVM_REVIEW_MAX_COMMITS', 50),
+    maxFiles: positiveIntEnv(env, 'KVM_REVIEW_MAX_FILES', 300),
+    maxLines: positiveIntEnv(env, 'KVM_REVIEW_MAX_LINES', 20000),
+    maxCommits: positiveIntEnv(env, 'KVM_REVIEW_MAX_COMMITS', 50),
     rulesUrl: rulesUrl.endsWith('/') ? rulesUrl : `${rulesUrl}/`,
   };
 }

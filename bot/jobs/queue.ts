@@ -5,6 +5,7 @@
  * Redis (bullmq-queue.ts, with REDIS_URL). Handlers are looked up by kind;
  * this folder knows no kind's meaning, so it never imports app/ or watch/.
  */
+import { positiveIntEnv } from '../env-number.js';
 
 /** The kinds of work: a pull request, a pushed branch, a lore series, a digest. */
 export const JOB_KINDS = ['pr', 'push', 'series', 'digest'] as const;
@@ -101,17 +102,9 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${raw}: expected a positive integer`);
-  return n;
-}
-
 /** KVM_REVIEW_JOB_ATTEMPTS (default 5) and KVM_REVIEW_JOB_BACKOFF_MS (default 5000). */
 export function retryPolicy(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
-  return { attempts: positiveInt(env, 'KVM_REVIEW_JOB_ATTEMPTS', 5), backoffMs: positiveInt(env, 'KVM_REVIEW_JOB_BACKOFF_MS', 5000) };
+  return { attempts: positiveIntEnv(env, 'KVM_REVIEW_JOB_ATTEMPTS', 5), backoffMs: positiveIntEnv(env, 'KVM_REVIEW_JOB_BACKOFF_MS', 5000) };
 }
 
 /** The wait before retry `n` (1-based). */
