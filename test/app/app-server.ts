@@ -24,6 +24,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** What every process of the App reads (the server and `kvm-review worker`): its identity and the GitHub it talks to. */
+export function appIdentityEnv(gheHost: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NODE_ENV: 'production',
+    APP_ID: '1',
+    PRIVATE_KEY: KEY,
+    GHE_HOST: gheHost,
+    GHE_PROTOCOL: 'http',
+    LOG_LEVEL: 'info',
+  };
+}
+
 export class AppServer {
   private child: ChildProcess | null = null;
   log = '';
@@ -40,17 +54,10 @@ export class AppServer {
     this.url = `http://127.0.0.1:${port}`;
     this.child = spawn(process.execPath, [ENTRY], {
       env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        NODE_ENV: 'production',
-        APP_ID: '1',
-        PRIVATE_KEY: KEY,
+        ...appIdentityEnv(this.gheHost),
         WEBHOOK_SECRET: SECRET,
-        GHE_HOST: this.gheHost,
-        GHE_PROTOCOL: 'http',
         HOST: '127.0.0.1',
         PORT: String(port),
-        LOG_LEVEL: 'info',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,19 +7,14 @@
  * loopback against the fake GitHub. No jest here: the bench runs it too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../helpers/paths.js';
-import { type AppServer, payload } from '../app/app-server.js';
-import { git } from '../app/kernel-repo.js';
+import { appIdentityEnv, type AppServer, payload } from '../app/app-server.js';
+import { BUG_ANCHOR, BUG_FILE as FILE, BUG_LINES, git, insertAfter } from '../app/kernel-repo.js';
 
-export const FILE = 'virt/kvm/kvm_main.c';
-export const ANCHOR = '\tif (mutex_lock_killable(&vcpu->mutex))';
-export const BUG = ['\tmutex_lock(&vcpu->kvm->lock);', '\tmutex_unlock(&vcpu->kvm->lock);'];
 const BIN = join(ROOT, 'bot', 'kvm-review.js');
-const KEY = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 
 /**
  * A repository of the files the review reads: locking.rst, kvm_main.c, the
@@ -42,11 +37,7 @@ export function tinyKernelRepo(source: string): { dir: string; base: string; bug
   git(dir, ['commit', '-q', '-m', 'Linux base (the files a KVM review reads)']);
   const base = git(dir, ['rev-parse', 'HEAD']).trim();
   // The bug's tree, once; each head is a commit of it with its own message.
-  const lines = readFileSync(join(dir, FILE), 'utf8').split('\n');
-  const at = lines.indexOf(ANCHOR);
-  if (at < 0) throw new Error(`no line "${ANCHOR}" in ${FILE}`);
-  lines.splice(at + 2, 0, ...BUG);
-  writeFileSync(join(dir, FILE), lines.join('\n'));
+  writeFileSync(join(dir, FILE), insertAfter(BUG_ANCHOR, BUG_LINES, 1)(readFileSync(join(dir, FILE), 'utf8')));
   git(dir, ['add', FILE]);
   const bugTree = git(dir, ['write-tree']).trim();
   git(dir, ['checkout', '-q', '--', '.']);
@@ -82,14 +73,7 @@ export async function deliverAcked(app: AppServer, event: string, body: unknown)
 /** The environment `npm start` and `kvm-review worker` share. */
 export function appEnv(gheHost: string, redisUrl: string, cacheDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    NODE_ENV: 'production',
-    APP_ID: '1',
-    PRIVATE_KEY: KEY,
-    GHE_HOST: gheHost,
-    GHE_PROTOCOL: 'http',
-    LOG_LEVEL: 'info',
+    ...appIdentityEnv(gheHost),
     LOG_FORMAT: 'json',
     REDIS_URL: redisUrl,
     KVM_REVIEW_CACHE_DIR: cacheDir,
