@@ -94,11 +94,12 @@ export async function analyseState(
     const todo = files.filter((f) => changed.has(f));
     const index = await indexTree(overlay, { cache, files: todo, types: prev.types });
     const fresh = new Map(index.files.map((f) => [f.file, f]));
-    const kept = prev.files.filter((f) => !changed.has(f.file) && files.includes(f.file));
+    const present = new Set(files);
+    const kept = prev.files.filter((f) => !changed.has(f.file) && present.has(f.file));
     const all = [...kept, ...fresh.values()];
     // Edge keys only when every file's key is known (a state from before keys were kept has none).
-    const keys = prev.keys && kept.every((f) => prev.keys?.has(f.file)) ? new Map([...kept.map((f): [string, string] => [f.file, prev.keys?.get(f.file) ?? '']), ...[...fresh.keys()].map((f): [string, string] => [f, index.keys.get(f) ?? ''])]) : null;
-    const ref = keys && [...keys.values()].every((k) => k) ? { dir, keys } : undefined;
+    const keys = new Map(all.map((f) => [f.file, fresh.has(f.file) ? index.keys.get(f.file) : prev.keys?.get(f.file)]));
+    const ref = [...keys.values()].every(Boolean) ? { dir, keys: keys as Map<string, string> } : undefined;
     return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all, undefined, ref), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
   }
   const index = await indexTree(overlay, { cache, files });
