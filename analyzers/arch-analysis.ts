@@ -21,11 +21,13 @@ import type { LockClass } from '../knowledge/lock-names.js';
 import type { Finding, FindingKind, Severity } from './findings/model.js';
 import type { z } from 'zod';
 import { archEdgesSchema } from './index/cache-schema.js';
+import { archEventsSchema } from './index/events-schema.js';
 import { FactCache, orderVersion, sha256 } from './index/cache.js';
 import { archOf } from './index/files.js';
 import type { FunctionFacts } from './locks/model.js';
 import type { ObservedEdge } from './order/model.js';
-import { observeOrder } from './order/observe.js';
+import { observeIncrementally, type ObservedCode } from './order/incremental.js';
+import { observeOrder, type FunctionEvents } from './order/observe.js';
 import { runRules } from './rules/index.js';
 
 export interface ArchInput {
@@ -95,26 +97,108 @@ export function cachedEdges(arch: string, ref: EdgeCacheRef): ArchEdges | null {
   return edgeCache(ref).get(key, { file: `arch:${arch}`, identity: key });
 }
 
-function observeArch(input: ArchInput): ArchEdges {
-  const cached = input.cache ? cachedEdges(input.arch, input.cache) : null;
-  if (cached) return cached;
+/** The functions and tables of `input` built for its architecture, in the state's order. */
+function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops'>): { functions: FunctionFacts[]; ops: COpsEntry[] } {
   const inArch = builtFor(input.arch);
-  const order = observeOrder(
-    input.functions.filter((fn) => inArch(fn.file)),
-    input.ops.filter((o) => inArch(o.file)),
-  );
+  return { functions: input.functions.filter((fn) => inArch(fn.file)), ops: input.ops.filter((o) => inArch(o.file)) };
+}
+
+/** The full observe step, persisting the edges (and, with `events`, each function's events). */
+function observeFull(input: ArchInput, events: boolean): { edges: ArchEdges; code: ObservedCode } {
+  const { functions, ops } = archCode(input);
+  const order = observeOrder(functions, ops);
   const out: ArchEdges = {
     edges: order.edges,
     unresolvedCalls: [...order.index.unresolved.values()].reduce((a, b) => a + b, 0),
     truncatedSummaries: order.summaries.truncated.size,
     ruledOut: Object.fromEntries(order.summaries.ruledOut),
   };
+  const code: ObservedCode = { functions, ops, events: order.events, depthCut: order.summaries.depthCuts > 0 };
   if (input.cache?.dir) {
     const key = edgesKey(input.arch, input.cache.keys);
     edgeCache(input.cache).put(key, { file: `arch:${input.arch}`, identity: key }, out);
+    if (events) putEvents(input.arch, input.cache, code);
   }
-  return out;
+  return { edges: out, code };
 }
+
+function observeArch(input: ArchInput): ArchEdges {
+  const cached = input.cache ? cachedEdges(input.arch, input.cache) : null;
+  return cached ?? observeFull(input, false).edges;
+}
+
+// Each function's events, for the incremental analysis of the next state (order/incremental.ts).
+interface ArchEvents {
+  functions: string[];
+  events: FunctionEvents[];
+  depthCut: boolean;
+}
+const EVENTS = archEventsSchema as unknown as z.ZodType<ArchEvents>;
+const fnId = (fn: FunctionFacts): string => `${fn.file}:${fn.name}:${fn.line}`;
+
+function eventCache(ref: EdgeCacheRef): FactCache<ArchEvents> {
+  return new FactCache<ArchEvents>(ref.dir && `${ref.dir}/events`, EVENTS);
+}
+
+function putEvents(arch: string, ref: EdgeCacheRef, code: ObservedCode): void {
+  const key = edgesKey(arch, ref.keys);
+  eventCache(ref).put(key, { file: `events:${arch}`, identity: key }, { functions: code.functions.map(fnId), events: [...code.events], depthCut: code.depthCut });
+}
+
+/** The code of `input`'s architecture observed with its events: from the cache when it holds them for these functions in this order. */
+export function observedCode(input: ArchInput): ObservedCode {
+  const { functions, ops } = archCode(input);
+  if (input.cache?.dir) {
+    const key = edgesKey(input.arch, input.cache.keys);
+    const hit = eventCache(input.cache).get(key, { file: `events:${input.arch}`, identity: key });
+    if (hit && hit.functions.length === functions.length && hit.functions.every((id, i) => functions[i] && id === fnId(functions[i]))) {
+      return { functions, ops, events: hit.events, depthCut: hit.depthCut };
+    }
+  }
+  return observeFull(input, true).code;
+}
+
+/** A review state's analysis of one architecture: its edges and findings, and its observed code when computed here. */
+export interface StateArch {
+  edges: ObservedEdge[];
+  findings: Finding[];
+  error?: string;
+  /** Each function's events, when this state was observed in full or incrementally (not when its edges were loaded). */
+  code?: ObservedCode;
+  /** How the edges were had, for the bench and the tests. */
+  how: 'loaded' | 'full' | 'incremental';
+  /** Why the incremental analysis declined, when it was asked and did. */
+  declined?: string;
+}
+
+/**
+ * One architecture of a state a patch away from an observed one (`before`,
+ * the files the patch changed): its edges loaded when this state was seen
+ * before, else observed incrementally from the state before, else in full.
+ */
+export function analyseStateArch(input: ArchInput, before?: { code: () => ObservedCode; changed: ReadonlySet<string> }): StateArch {
+  try {
+    const cached = input.cache ? cachedEdges(input.arch, input.cache) : null;
+    if (cached) return { ...pick(rulesOn(input, cached)), how: 'loaded' };
+    let declined: string | undefined;
+    if (before) {
+      const { functions, ops } = archCode(input);
+      const inc = observeIncrementally(before.code(), functions, ops, before.changed);
+      if (inc.ok) {
+        if (input.cache?.dir) putEvents(input.arch, input.cache, inc.code);
+        const findings = runRules({ doc: input.doc, observed: inc.edges, arch: input.arch, codeClasses: input.codeClasses }, input.severities);
+        return { edges: inc.edges, findings, code: inc.code, how: 'incremental' };
+      }
+      declined = inc.why;
+    }
+    const full = observeFull(input, true);
+    return { ...pick(rulesOn(input, full.edges)), code: full.code, how: 'full', ...(declined ? { declined } : {}) };
+  } catch (e) {
+    return { edges: [], findings: [], error: e instanceof Error ? e.message : String(e), how: 'full' };
+  }
+}
+
+const pick = (a: ArchAnalysis): Pick<StateArch, 'edges' | 'findings'> => ({ edges: a.edges, findings: a.findings });
 
 export function analyseArch(input: ArchInput): ArchAnalysis {
   try {

@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 
-const lockUse = z.object({
+export const lockUse = z.object({
   class: z.string(),
   kind: z.string(),
   mode: z.enum(['read', 'write']),
   guessed: z.boolean(),
   expr: z.string(),
 });
-const held = lockUse.extend({ line: z.number().int(), viaTry: z.boolean() });
+export const held = lockUse.extend({ line: z.number().int(), viaTry: z.boolean() });
 const paramCond = z.object({
   param: z.number().int(),
   op: z.enum(['true', 'false', 'eq', 'ne']),
@@ -80,7 +80,7 @@ export const structsSchema = z.array(
 
 // Observed edges of one architecture (order/model.ts ObservedEdge), every field named.
 const chainStep = z.object({ function: z.string(), file: z.string(), line: z.number().int() });
-const edgeSite = z.object({
+export const edgeSite = z.object({
   file: z.string(),
   line: z.number().int(),
   function: z.string(),

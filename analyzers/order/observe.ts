@@ -2,37 +2,101 @@
  * The observed lock order of a set of functions: for each pair of classes,
  * every site where the second is taken while the first is held, directly
  * or through callees, with the chain.
+ *
+ * Two steps: each function's edge events (eventsOf: what it takes, or
+ * reaches through a call, with locks held), then one fold of every
+ * function's events, in function order, into edges (foldEvents). The
+ * events are what an incremental analysis keeps per function
+ * (incremental.ts): a patch recomputes the events of the functions it
+ * touches and folds again.
  */
 import type { COpsEntry } from '../c/ops-tables.js';
-import type { FunctionFacts, HeldLock } from '../locks/model.js';
+import type { FunctionFacts, HeldLock, LockUse } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
-import { confidenceOf, edgeKey, MAX_SITES, siteRank, type EdgeSite, type ObservedEdge } from './model.js';
+import { confidenceOf, edgeKey, MAX_SITES, siteRank, type EdgeSite, type InnerOp, type ObservedEdge } from './model.js';
 import { NO_CONTEXT } from './context.js';
-import { Summaries, type Reach } from './reach.js';
+import { Summaries } from './reach.js';
+
+/** One edge occurrence: `inner` taken (op) while `outer` is held, at `site`. */
+export interface EdgeEvent {
+  outer: HeldLock;
+  inner: LockUse;
+  op: InnerOp;
+  subclass?: number;
+  site: EdgeSite;
+}
+
+/** A function's edge events, and whether computing them went through a recursion or depth cut. */
+export interface FunctionEvents {
+  events: EdgeEvent[];
+  /**
+   * A summary below was cut (recursion or depth): such summaries depend on the
+   * order they were computed in, so an incremental analysis that would reuse or
+   * recompute this function's events falls back to the full one.
+   */
+  cyclic: boolean;
+}
 
 export interface ObservedOrder {
   edges: ObservedEdge[];
   index: FunctionIndex;
   summaries: Summaries;
+  /** Per function, aligned with the input functions. */
+  events: FunctionEvents[];
 }
 
-export function observeOrder(functions: readonly FunctionFacts[], ops: readonly COpsEntry[] = []): ObservedOrder {
-  const index = new FunctionIndex(functions, ops);
-  const summaries = new Summaries(index);
-  const edges = new Map<string, ObservedEdge>();
+/** The edge events of one function, with summaries shared across the functions of one state. */
+export function eventsOf(fn: FunctionFacts, summaries: Summaries): FunctionEvents {
+  const events: EdgeEvent[] = [];
+  let cyclic = false;
+  const ctx = summaries.enter(fn, NO_CONTEXT);
+  for (const a of fn.acquires) {
+    if (a.op === 'try') continue;
+    const chain = [{ function: fn.name, file: fn.file, line: a.line }];
+    // A lock a callee released before this point is not held here (kvm_swap_active_memslots()).
+    const released = summaries.releasedBefore(a, fn.file);
+    for (const h of a.held) {
+      if (released.includes(h.class)) continue;
+      const e: EdgeEvent = { outer: h, inner: a.lock, op: a.op, site: { file: fn.file, line: a.line, function: fn.name, chain, outerLine: h.line, confidence: confidenceOf(chain, [], []) } };
+      if (a.subclass !== undefined) e.subclass = a.subclass;
+      events.push(e);
+    }
+  }
+  for (const c of fn.calls) {
+    if (c.held.length === 0) continue;
+    const released = summaries.releasedBefore(c, fn.file);
+    const reached = summaries.reachOfCall(c, fn.file, 0, ctx);
+    if (summaries.isCyclic(reached)) cyclic = true;
+    for (const r of reached.values()) {
+      const chain = [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain];
+      const confidence = confidenceOf(chain, r.indirect, r.assumed);
+      for (const h of c.held) {
+        if (r.dropped.includes(h.class) || released.includes(h.class)) continue;
+        const e: EdgeEvent = { outer: h, inner: r.lock, op: r.op, site: { file: fn.file, line: c.line, function: fn.name, chain, outerLine: h.line, confidence } };
+        if (r.subclass !== undefined) e.subclass = r.subclass;
+        events.push(e);
+      }
+    }
+  }
+  return { events, cyclic };
+}
 
-  const add = (outer: HeldLock, r: Reach, site: EdgeSite): void => {
-    const key = edgeKey(outer.class, r.lock.class, r.op);
+/** Edges from every function's events, folded in function order (the order decides which sites are kept past MAX_SITES). */
+export function foldEvents(perFunction: Iterable<readonly EdgeEvent[]>): ObservedEdge[] {
+  const edges = new Map<string, ObservedEdge>();
+  const add = (ev: EdgeEvent): void => {
+    const { outer, site } = ev;
+    const key = edgeKey(outer.class, ev.inner.class, ev.op);
     let e = edges.get(key);
     if (!e) {
-      e = { outer: outer.class, inner: r.lock.class, innerOp: r.op, outerUse: outer, innerUse: r.lock, outerViaTry: outer.viaTry, count: 0, fullCount: 0, sites: [] };
-      if (r.subclass !== undefined) e.subclass = r.subclass;
+      e = { outer: outer.class, inner: ev.inner.class, innerOp: ev.op, outerUse: outer, innerUse: ev.inner, outerViaTry: outer.viaTry, count: 0, fullCount: 0, sites: [] };
+      if (ev.subclass !== undefined) e.subclass = ev.subclass;
       edges.set(key, e);
     }
     e.count++;
     if (site.confidence.level === 'full') e.fullCount++;
     e.outerViaTry &&= outer.viaTry;
-    if (e.subclass !== undefined && r.subclass === undefined) delete e.subclass;
+    if (e.subclass !== undefined && ev.subclass === undefined) delete e.subclass;
     if (e.sites.length < MAX_SITES) e.sites.push(site);
     else {
       const rank = (i: number): number => (e?.sites[i] ? siteRank(e.sites[i]) : 0);
@@ -40,33 +104,14 @@ export function observeOrder(functions: readonly FunctionFacts[], ops: readonly 
       if (rank(worst) > siteRank(site)) e.sites[worst] = site;
     }
   };
-
-  for (const fn of functions) {
-    const ctx = summaries.enter(fn, NO_CONTEXT);
-    for (const a of fn.acquires) {
-      if (a.op === 'try') continue;
-      const r: Reach = { lock: a.lock, op: a.op, chain: [{ function: fn.name, file: fn.file, line: a.line }], dropped: [], indirect: [], assumed: [] };
-      if (a.subclass !== undefined) r.subclass = a.subclass;
-      // A lock a callee released before this point is not held here (kvm_swap_active_memslots()).
-      const released = summaries.releasedBefore(a, fn.file);
-      for (const h of a.held) {
-        if (released.includes(h.class)) continue;
-        add(h, r, { file: fn.file, line: a.line, function: fn.name, chain: r.chain, outerLine: h.line, confidence: confidenceOf(r.chain, [], []) });
-      }
-    }
-    for (const c of fn.calls) {
-      if (c.held.length === 0) continue;
-      const released = summaries.releasedBefore(c, fn.file);
-      for (const r of summaries.reachOfCall(c, fn.file, 0, ctx).values()) {
-        const chain = [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain];
-        const confidence = confidenceOf(chain, r.indirect, r.assumed);
-        for (const h of c.held) {
-          if (r.dropped.includes(h.class) || released.includes(h.class)) continue;
-          add(h, r, { file: fn.file, line: c.line, function: fn.name, chain, outerLine: h.line, confidence });
-        }
-      }
-    }
-  }
+  for (const events of perFunction) for (const ev of events) add(ev);
   for (const e of edges.values()) e.sites.sort((a, b) => siteRank(a) - siteRank(b) || a.file.localeCompare(b.file) || a.line - b.line);
-  return { edges: [...edges.values()], index, summaries };
+  return [...edges.values()];
+}
+
+export function observeOrder(functions: readonly FunctionFacts[], ops: readonly COpsEntry[] = []): ObservedOrder {
+  const index = new FunctionIndex(functions, ops);
+  const summaries = new Summaries(index);
+  const events = functions.map((fn) => eventsOf(fn, summaries));
+  return { edges: foldEvents(events.map((e) => e.events)), index, summaries, events };
 }

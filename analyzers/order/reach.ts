@@ -59,6 +59,8 @@ export class Summaries {
   readonly truncated = new Set<string>();
   /** Call sites and acquisitions left out because a constant argument decides their branch against them. */
   pruned = 0;
+  /** Summaries cut at MAX_DEPTH: what a summary memoised under such a cut holds depends on the depth it was first reached at. */
+  depthCuts = 0;
   /** Sites left out because an invariant's fact decides their branch against them, by invariant id. */
   readonly ruledOut = new Map<string, number>();
 
@@ -68,11 +70,23 @@ export class Summaries {
   private readonly tableKeys = new WeakMap<ReadonlyMap<string, string>, string>();
   /** Names of functions that release a caller's lock they never take themselves. */
   private readonly releasers = new Set<string>();
+  /**
+   * Summaries a recursion or depth cut went into, directly or through a callee.
+   * What they hold depends on the order summaries were computed in (a partial
+   * summary reused, a depth reached first from a deeper caller), so an
+   * incremental analysis never reuses or recomputes events resting on one.
+   */
+  private readonly cyclic = new WeakSet<ReadonlyMap<string, Reach>>();
 
   constructor(private readonly index: FunctionIndex) {
     for (const f of index.functions) {
       if (f.releasesCallers.some((u) => !f.acquires.some((a) => a.lock.class === u.class))) this.releasers.add(f.name);
     }
+  }
+
+  /** Did a recursion or depth cut go into this summary (reach() or reachOfCall())? */
+  isCyclic(summary: ReadonlyMap<string, Reach>): boolean {
+    return this.cyclic.has(summary);
   }
 
   /** The context a chain is in inside `fn`: the caller's, plus the vendor tables of fn's directory. */
@@ -131,14 +145,18 @@ export class Summaries {
     const onStack = this.stack.indexOf(frame);
     if (onStack >= 0 || depth > MAX_DEPTH) {
       this.truncated.add(fn.name);
+      if (onStack < 0) this.depthCuts++;
       if (onStack >= 0) this.cutAt = Math.min(this.cutAt, onStack);
-      return new Map();
+      const cut = new Map<string, Reach>();
+      this.cyclic.add(cut);
+      return cut;
     }
     const level = this.stack.length;
     const outerCut = this.cutAt;
     this.cutAt = Infinity;
     this.stack.push(frame);
     const out = new Map<string, Reach>();
+    let cyclic = false;
     const add = (r: Reach): void => {
       // The dropped set, _nested and what was assumed are part of the key: keeping only the shortest
       // chain per class let an acquisition after dropping the caller's lock hide one that does not
@@ -178,7 +196,9 @@ export class Summaries {
       const heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
       const before = [...c.dropped, ...this.releasedBefore(c, fn.file)];
       const put = refcountPut(fn.name, c.callee);
-      for (const r of this.reachOfCall(c, fn.file, depth + 1, ctx).values()) {
+      const reached = this.reachOfCall(c, fn.file, depth + 1, ctx);
+      if (this.cyclic.has(reached)) cyclic = true;
+      for (const r of reached.values()) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
         const dropped = [...new Set([...r.dropped.filter((d) => !heldHere.has(d)), ...before])];
         const assumed = put ? [...r.assumed, `${put.put}() drops the last reference and calls ${put.destructor}() (${put.source})`] : r.assumed;
@@ -186,6 +206,7 @@ export class Summaries {
       }
     }
     this.stack.pop();
+    if (cyclic) this.cyclic.add(out);
     const cut = this.cutAt < level;
     if (cut) this.partial.set(frame, out);
     else {
@@ -234,7 +255,9 @@ export class Summaries {
       for (const t of this.index.resolveSlot(callee, ctx.tables)) {
         // Landing in a vendor's table keeps the rest of the chain in it.
         const tables = this.index.isVendorStruct(t.struct) ? new Map([...ctx.tables, [t.struct, t.table]]) : ctx.tables;
-        for (const [key, r] of this.reach(t.fn, depth, { ...ctx, args, tables })) {
+        const reached = this.reach(t.fn, depth, { ...ctx, args, tables });
+        if (this.cyclic.has(reached)) this.cyclic.add(union);
+        for (const [key, r] of reached) {
           const prev = union.get(key);
           if (!prev || r.chain.length < prev.chain.length) union.set(key, { ...r, indirect: [slot, ...r.indirect] });
         }

@@ -7,7 +7,8 @@ import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { Finding } from '../findings/model.js';
 import { openCacheDir, type CacheOptions, type CacheStats } from '../index/cache.js';
-import { analyseArch, type ArchAnalysis, type EdgeCacheRef } from '../arch-analysis.js';
+import { analyseStateArch, observedCode, type EdgeCacheRef, type StateArch } from '../arch-analysis.js';
+import type { ObservedCode } from '../order/incremental.js';
 import { archOf, isIndexedPath } from '../index/files.js';
 import { indexTree, type FileFacts, type TreeIndex } from '../index/index-tree.js';
 import type { FunctionFacts } from '../locks/model.js';
@@ -38,12 +39,18 @@ export interface StateAnalysis {
   unread?: { file: string; reason: string }[];
   /** File -> cache key of its facts, for the next state's edge cache keys. */
   keys?: Map<string, string>;
+  /** `arch`'s code observed with each function's events: what the next state's incremental analysis starts from. */
+  code?(arch: string): ObservedCode;
+  /** How `arch`'s edges were had (loaded, observed in full or incrementally) and why the incremental step declined; null before they were asked for. */
+  how?(arch: string): Pick<StateArch, 'how' | 'declined'> | null;
 }
 
 /**
  * A StateAnalysis over given functions, observing each architecture only when asked.
  * With `cache` (the fact keys of exactly `files`), an architecture's edges are loaded
  * when this state of the code was observed before (in this process or an earlier run).
+ * With `before` (the state a patch away and the files the patch changed), an
+ * architecture is observed incrementally from it where that gives the same edges.
  */
 export function lazyState(
   functions: FunctionFacts[],
@@ -52,21 +59,48 @@ export function lazyState(
   files: FileFacts[] = [],
   keep: (f: Finding) => Finding | null = (f) => f,
   cache?: EdgeCacheRef,
+  before?: { state: StateAnalysis; changed: ReadonlySet<string> },
 ): StateAnalysis {
   const classes = codeClasses(functions);
   const ops = files.flatMap((f) => f.ops);
-  const memo = new Map<string, ArchAnalysis>();
-  const get = (arch: string): ArchAnalysis => {
+  const memo = new Map<string, StateArch>();
+  const code = new Map<string, ObservedCode>();
+  const input = (arch: string) => ({ arch, functions, ops, doc, codeClasses: classes, ...(cache ? { cache } : {}) });
+  const get = (arch: string): StateArch => {
     let m = memo.get(arch);
     if (!m) {
-      // The one observe-then-rules step check runs too.
-      m = analyseArch({ arch, functions, ops, doc, codeClasses: classes, ...(cache ? { cache } : {}) });
+      const prev = before?.state.code;
+      // The one observe-then-rules step check runs too, started from the state before when there is one.
+      m = analyseStateArch(input(arch), prev && before ? { code: () => prev(arch), changed: before.changed } : undefined);
       m.findings = m.findings.flatMap((f) => keep(f) ?? []);
+      if (m.code) code.set(arch, m.code);
       memo.set(arch, m);
     }
     return m;
   };
-  return { doc, files, functions, archs, findings: (a) => get(a).findings, observed: (a) => get(a).edges, failure: (a) => get(a).error ?? null, ...(cache ? { keys: new Map(cache.keys) } : {}) };
+  const observed = (arch: string): ObservedCode => {
+    let c = code.get(arch) ?? get(arch).code;
+    if (!c) {
+      c = observedCode(input(arch));
+      code.set(arch, c);
+    }
+    return c;
+  };
+  return {
+    doc,
+    files,
+    functions,
+    archs,
+    findings: (a) => get(a).findings,
+    observed: (a) => get(a).edges,
+    failure: (a) => get(a).error ?? null,
+    code: observed,
+    how: (a) => {
+      const m = memo.get(a);
+      return m ? { how: m.how, ...(m.declined ? { declined: m.declined } : {}) } : null;
+    },
+    ...(cache ? { keys: new Map(cache.keys) } : {}),
+  };
 }
 
 /**
@@ -95,12 +129,13 @@ export async function analyseState(
     const index = await indexTree(overlay, { cache, files: todo, types: prev.types });
     const fresh = new Map(index.files.map((f) => [f.file, f]));
     const present = new Set(files);
-    const kept = prev.files.filter((f) => !changed.has(f.file) && present.has(f.file));
-    const all = [...kept, ...fresh.values()];
+    // A patched file's facts stay where the file was (a new file goes last): the state is then in the
+    // order a full index of the patched tree has, and the incremental observe can keep its events.
+    const all = [...prev.files.flatMap((f) => (!present.has(f.file) ? [] : changed.has(f.file) ? [fresh.get(f.file)].filter((x): x is FileFacts => x !== undefined) : [f])), ...[...fresh.values()].filter((f) => !prev.files.some((p) => p.file === f.file))];
     // Edge keys only when every file's key is known (a state from before keys were kept has none).
     const keys = new Map(all.map((f) => [f.file, fresh.has(f.file) ? index.keys.get(f.file) : prev.keys?.get(f.file)]));
     const ref = [...keys.values()].every(Boolean) ? { dir, keys: keys as Map<string, string> } : undefined;
-    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all, undefined, ref), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
+    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all, undefined, ref, { state: prev, changed }), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
   }
   const index = await indexTree(overlay, { cache, files });
   const keys = new Map(index.files.map((f): [string, string] => [f.file, index.keys.get(f.file) ?? '']));

@@ -2,7 +2,7 @@
  * One measured phase of the benchmark, in its own process so that its peak
  * RSS is its own and its time excludes process start and module loading:
  * `node dist/test/bench/phase.js parse|parse-all|index TREE [CACHE_DIR]`,
- * `review TREE CACHE_DIR MBOX`, `oneline TREE CACHE_DIR WORK_DIR`.
+ * `review TREE CACHE_DIR MBOX`, `oneline TREE CACHE_DIR WORK_DIR [VARIANT]`.
  * Prints one JSON line.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -33,12 +33,14 @@ async function reviewPhase(tree: string, cacheDir: string, mbox: string): Promis
 /**
  * A one-line patch (a lockdep_assert_held() after a mutex_lock()) reviewed
  * warm, next to the whole-tree audit, warm, of the same tree: the first must
- * not follow the second.
+ * not follow the second. Each VARIANT is a patch the cache has not seen (a
+ * comment after the added line), so its state is analysed, not loaded.
  */
-async function onelinePhase(tree: string, cacheDir: string, work: string): Promise<void> {
-  mkdirSync(work, { recursive: true });
-  const mbox = join(work, 'series.mbx');
-  if (!existsSync(mbox)) makeSeries(tree, work, 1);
+async function onelinePhase(tree: string, cacheDir: string, work: string, variant: string | undefined): Promise<void> {
+  const dir = join(work, `variant-${variant ?? 'none'}`);
+  mkdirSync(dir, { recursive: true });
+  const mbox = join(dir, 'series.mbx');
+  if (!existsSync(mbox)) makeSeries(tree, dir, 1, variant === undefined ? undefined : Number(variant));
   const one = await reviewPhase(tree, cacheDir, mbox);
   const t0 = performance.now();
   const audit = await auditTree(tree, { arch: 'all', doc: loadDocumentedOrder({ tree, cwd: '/' }), cache: { dir: cacheDir } });
@@ -47,10 +49,10 @@ async function onelinePhase(tree: string, cacheDir: string, work: string): Promi
 }
 
 async function main(): Promise<void> {
-  const [phase, tree, cacheDir, extra] = process.argv.slice(2);
+  const [phase, tree, cacheDir, extra, variant] = process.argv.slice(2);
   if (!phase || !tree) throw new Error('usage: phase.js parse|parse-all|index TREE [CACHE_DIR] | review TREE CACHE_DIR MBOX | oneline TREE CACHE_DIR WORK_DIR');
   if (phase === 'review' && cacheDir && extra) return void console.log(JSON.stringify({ phase, ...(await reviewPhase(tree, cacheDir, extra)) }));
-  if (phase === 'oneline' && cacheDir && extra) return onelinePhase(tree, cacheDir, extra);
+  if (phase === 'oneline' && cacheDir && extra) return onelinePhase(tree, cacheDir, extra, variant);
   // parse-all: every indexed file of every architecture (what `check --tree` indexes).
   const files = phase === 'parse-all' ? await indexedFiles(tree) : await benchFiles(tree);
   const texts = files.map((f) => readFileSync(join(tree, f), 'utf8'));

@@ -1,0 +1,227 @@
+/**
+ * The observed order of a state one patch away from a state already
+ * observed, recomputing only what the patch can change. A patch changes
+ * the facts of a few functions; the edge events of a function depend only
+ * on its own facts and the summaries of what it calls, so only the
+ * changed functions and their callers, transitively (the reverse call
+ * graph), are computed again. Every other function keeps its events from
+ * the state before, with its lines moved when the patch moved them.
+ *
+ * The result must equal observeOrder() on the new state, site for site:
+ * the incremental analysis declines (and the caller runs the full one)
+ * wherever it could not promise that:
+ * - a summary on the way went through a recursion or depth cut (those
+ *   depend on the order summaries are computed in);
+ * - a function table in a patched file changed how a slot resolves;
+ * - two functions of one name in a patched file moved by different amounts.
+ */
+import type { COpsEntry } from '../c/ops-tables.js';
+import type { FunctionFacts } from '../locks/model.js';
+import { FunctionIndex } from './function-index.js';
+import type { ChainStep, ObservedEdge } from './model.js';
+import { eventsOf, foldEvents, type EdgeEvent, type FunctionEvents } from './observe.js';
+import { Summaries } from './reach.js';
+
+/** One architecture's code in one state, observed: its functions and tables in order, and each function's events. */
+export interface ObservedCode {
+  functions: readonly FunctionFacts[];
+  ops: readonly COpsEntry[];
+  /** Aligned with `functions`. */
+  events: readonly FunctionEvents[];
+  /**
+   * A summary was cut at MAX_DEPTH while observing: memoised, it holds what the
+   * depth it was first reached at allowed, so any function may depend on the order.
+   */
+  depthCut: boolean;
+}
+
+export type Incremental =
+  | { ok: true; edges: ObservedEdge[]; code: ObservedCode; recomputed: number }
+  | { ok: false; why: string };
+
+/** A function's facts with every line made relative to its first: equal when only the lines above it moved. */
+function shape(fn: FunctionFacts): string {
+  return JSON.stringify(fn, (k, v: unknown) => ((k === 'line' || k === 'endLine') && typeof v === 'number' && v > 0 ? v - fn.line : v));
+}
+
+const slotOf = (o: COpsEntry): string => `ops:${o.struct}.${o.field}`;
+
+/** Each slot's implementations in table order (what resolveSlot() sees), for the slots a patched file fills. */
+function slotLists(ops: readonly COpsEntry[], changed: ReadonlySet<string>): Map<string, string[]> {
+  const touched = new Set(ops.filter((o) => changed.has(o.file)).map(slotOf));
+  const out = new Map<string, string[]>();
+  for (const o of ops) if (touched.has(slotOf(o))) out.set(slotOf(o), [...(out.get(slotOf(o)) ?? []), `${o.fn}@${o.file}`]);
+  return out;
+}
+
+/**
+ * Slots whose implementations changed order (a new file's table goes last): their callers are
+ * recomputed, since the first implementation wins a tie between chains. Null when a patched
+ * file's tables changed what they hold: vendor tables are then other, and the full analysis runs.
+ */
+function reorderedSlots(before: Map<string, string[]>, after: Map<string, string[]>): string[] | null {
+  const sorted = (l: string[] | undefined): string => [...(l ?? [])].sort().join(',');
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  const out: string[] = [];
+  for (const k of keys) {
+    if (sorted(before.get(k)) !== sorted(after.get(k))) return null;
+    if ((before.get(k) ?? []).join(',') !== (after.get(k) ?? []).join(',')) out.push(k);
+  }
+  return out;
+}
+
+/** Do the files keep their order (patched files where they were, new ones anywhere, deleted ones gone)? */
+function samePlaces(before: readonly FunctionFacts[], after: readonly FunctionFacts[]): boolean {
+  const order = (fns: readonly FunctionFacts[]): string[] => {
+    const out: string[] = [];
+    for (const fn of fns) if (out[out.length - 1] !== fn.file) out.push(fn.file);
+    return out;
+  };
+  const a = order(before);
+  const b = new Set(order(after));
+  const kept = a.filter((f) => b.has(f));
+  const inAfter = order(after).filter((f) => a.includes(f));
+  return kept.length === inAfter.length && kept.every((f, i) => f === inAfter[i]);
+}
+
+/** Occurrence keys of the functions of the patched files: file, name and which definition of that name. */
+function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<string>): Map<string, FunctionFacts> {
+  const out = new Map<string, FunctionFacts>();
+  const seen = new Map<string, number>();
+  for (const fn of functions) {
+    if (!changed.has(fn.file)) continue;
+    const id = `${fn.file}\u0000${fn.name}`;
+    const k = seen.get(id) ?? 0;
+    seen.set(id, k + 1);
+    out.set(`${id}\u0000${k}`, fn);
+  }
+  return out;
+}
+
+/** Events moved by `delta(file, function)` lines: new objects only where a line moves. */
+function moveEvents(events: FunctionEvents, delta: (file: string, fn: string) => number): FunctionEvents {
+  const step = (s: ChainStep): ChainStep => {
+    const d = delta(s.file, s.function);
+    return d ? { ...s, line: s.line + d } : s;
+  };
+  const moved = events.events.map((ev): EdgeEvent => {
+    const chain = ev.site.chain.map(step);
+    const d = delta(ev.site.file, ev.site.function);
+    if (!d && chain.every((s, i) => s === ev.site.chain[i])) return ev;
+    const line = (n: number): number => (n > 0 ? n + d : n);
+    const out: EdgeEvent = { ...ev, outer: { ...ev.outer, line: line(ev.outer.line) }, site: { ...ev.site, line: line(ev.site.line), outerLine: line(ev.site.outerLine), chain } };
+    return out;
+  });
+  return { events: moved, cyclic: events.cyclic };
+}
+
+export function observeIncrementally(base: ObservedCode, functions: readonly FunctionFacts[], ops: readonly COpsEntry[], changed: ReadonlySet<string>): Incremental {
+  if (base.depthCut) return { ok: false, why: 'a summary of the state before was cut at its depth limit' };
+  const reordered = reorderedSlots(slotLists(base.ops, changed), slotLists(ops, changed));
+  if (!reordered) return { ok: false, why: 'a function table in a patched file changed' };
+  const baseEvents = new Map<FunctionFacts, FunctionEvents>();
+  base.functions.forEach((fn, i) => {
+    const ev = base.events[i];
+    if (ev) baseEvents.set(fn, ev);
+  });
+  if (baseEvents.size !== base.functions.length) return { ok: false, why: 'the state before has no events for every function' };
+
+  // 1. Which functions of the patched files changed, and by how many lines the others moved.
+  const before = occurrences(base.functions, changed);
+  const after = occurrences(functions, changed);
+  const names = new Set<string>();
+  const counterpart = new Map<FunctionFacts, FunctionFacts>();
+  const deltas = new Map<string, number>();
+  for (const [key, fn] of after) {
+    const old = before.get(key);
+    if (!old || shape(old) !== shape(fn)) {
+      names.add(fn.name);
+      continue;
+    }
+    counterpart.set(fn, old);
+    const id = `${fn.file}\u0000${fn.name}`;
+    const d = fn.line - old.line;
+    if (deltas.has(id) && deltas.get(id) !== d) return { ok: false, why: `two definitions of ${fn.name}() in ${fn.file} moved differently` };
+    deltas.set(id, d);
+  }
+  for (const [key, fn] of before) if (!after.has(key)) names.add(fn.name);
+  // A patched file's functions move to the end of the state: a name defined non-statically more than
+  // once resolves to its first definition, which that move can change, so its callers are recomputed.
+  const external = new Map<string, number>();
+  for (const fn of functions) if (!fn.static) external.set(fn.name, (external.get(fn.name) ?? 0) + 1);
+  for (const fn of after.values()) if ((external.get(fn.name) ?? 0) > 1) names.add(fn.name);
+
+  // 2. The reverse call graph from those names: every function whose summary may change.
+  const callers = new Map<string, FunctionFacts[]>();
+  for (const fn of functions) {
+    for (const c of fn.calls) {
+      const list = callers.get(c.callee);
+      if (!list) callers.set(c.callee, [fn]);
+      else if (list[list.length - 1] !== fn) list.push(fn);
+    }
+  }
+  const slotsFilledBy = new Map<string, Set<string>>();
+  for (const o of [...base.ops, ...ops]) {
+    const set = slotsFilledBy.get(o.fn) ?? new Set<string>();
+    slotsFilledBy.set(o.fn, set.add(slotOf(o)));
+  }
+  // Callee keys whose summary may change: function names, the `ops:` slots they fill, slots that changed order.
+  const affected = new Set<string>(reordered);
+  const queue = [...names, ...reordered.flatMap((slot) => (callers.get(slot) ?? []).map((g) => g.name))];
+  while (queue.length) {
+    const name = queue.pop() as string;
+    if (affected.has(name)) continue;
+    affected.add(name);
+    const slots = slotsFilledBy.get(name) ?? new Set<string>();
+    for (const slot of slots) affected.add(slot);
+    for (const callee of [name, ...slots]) {
+      for (const g of callers.get(callee) ?? []) if (!affected.has(g.name)) queue.push(g.name);
+    }
+  }
+  // A function's events change when it changed, when it calls with a lock held something whose summary
+  // may change, or when a site of it comes after a call to a changed function (which may now release
+  // the caller's lock: releasedBefore() reads the callee's own facts).
+  const todo = new Set<FunctionFacts>();
+  for (const fn of functions) {
+    if (changed.has(fn.file) && !counterpart.has(fn)) todo.add(fn);
+    else if (fn.calls.some((c) => (c.held.length > 0 && affected.has(c.callee)) || c.after?.some((n) => names.has(n)))) todo.add(fn);
+    else if (fn.acquires.some((a) => a.after?.some((n) => names.has(n)))) todo.add(fn);
+  }
+
+  // 3. Events resting on a cut summary depend on the order of computation: not recomputed here.
+  // (Reused ones are safe where functions keep their places: analyse-state.ts replaces a patched
+  // file's facts where they were; the functions computed again reach no recursion, before or after.)
+  if (!samePlaces(base.functions, functions)) return { ok: false, why: 'the functions are not in the order they were before the patch' };
+  for (const [key, fn] of before) {
+    if (baseEvents.get(fn)?.cyclic && !(after.get(key) && counterpart.get(after.get(key) as FunctionFacts) === fn)) return { ok: false, why: `${fn.name}() reached recursive code before the patch` };
+  }
+  for (const fn of todo) {
+    const old = counterpart.get(fn) ?? fn;
+    if (baseEvents.get(old)?.cyclic) return { ok: false, why: `${fn.name}() reaches recursive code` };
+  }
+
+  // 4. Recompute the events of those functions; keep (and move) the rest.
+  const summaries = new Summaries(new FunctionIndex(functions, ops));
+  const fresh = new Map<FunctionFacts, FunctionEvents>();
+  for (const fn of functions) {
+    if (!todo.has(fn)) continue;
+    const ev = eventsOf(fn, summaries);
+    if (ev.cyclic) return { ok: false, why: `${fn.name}() reaches recursive code` };
+    fresh.set(fn, ev);
+  }
+  if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
+  const moved = [...deltas.values()].some((d) => d !== 0);
+  const delta = (file: string, fn: string): number => (changed.has(file) ? (deltas.get(`${file}\u0000${fn}`) ?? 0) : 0);
+  const events: FunctionEvents[] = [];
+  for (const fn of functions) {
+    const mine = fresh.get(fn);
+    if (mine) {
+      events.push(mine);
+      continue;
+    }
+    const old = baseEvents.get(counterpart.get(fn) ?? fn);
+    if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
+    events.push(moved ? moveEvents(old, delta) : old);
+  }
+  return { ok: true, edges: foldEvents(events.map((e) => e.events)), code: { functions, ops, events, depthCut: false }, recomputed: fresh.size };
+}
