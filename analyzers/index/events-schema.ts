@@ -19,6 +19,6 @@ const edgeEvent = z.object({
 export const archEventsSchema = z.object({
   /** `file:name:line` of each function, in the order the events are aligned with. */
   functions: z.array(z.string()),
-  events: z.array(z.object({ events: z.array(edgeEvent), cyclic: z.boolean() })),
+  events: z.array(z.object({ events: z.array(edgeEvent) })),
   depthCut: z.boolean(),
 });

@@ -72,10 +72,11 @@ export class FunctionIndex {
     return out;
   }
 
-  resolve(callee: string, fromFile: string): FunctionFacts | null {
+  /** The definition a call resolves to; `count` false leaves `unresolved` alone (a look at the call graph, not a call followed). */
+  resolve(callee: string, fromFile: string, count = true): FunctionFacts | null {
     const defs = this.byName.get(callee);
     if (!defs) {
-      this.unresolved.set(callee, (this.unresolved.get(callee) ?? 0) + 1);
+      if (count) this.unresolved.set(callee, (this.unresolved.get(callee) ?? 0) + 1);
       return null;
     }
     const local = defs.find((d) => d.static && d.file === fromFile);
@@ -84,18 +85,18 @@ export class FunctionIndex {
   }
 
   /** Every function a call may reach: one definition, or each implementation of a table slot. */
-  resolveAll(callee: string, fromFile: string): FunctionFacts[] {
+  resolveAll(callee: string, fromFile: string, count = true): FunctionFacts[] {
     if (!callee.startsWith('ops:')) {
-      const one = this.resolve(callee, fromFile);
+      const one = this.resolve(callee, fromFile, count);
       return one ? [one] : [];
     }
     const slots = this.slots.get(callee);
     if (!slots) {
-      this.unresolved.set(callee, (this.unresolved.get(callee) ?? 0) + 1);
+      if (count) this.unresolved.set(callee, (this.unresolved.get(callee) ?? 0) + 1);
       return [];
     }
     // The table's own file decides which static function its initializer names.
-    return [...new Set(slots.map((s) => this.resolve(s.fn, s.file)).filter((f): f is FunctionFacts => f !== null))];
+    return [...new Set(slots.map((s) => this.resolve(s.fn, s.file, count)).filter((f): f is FunctionFacts => f !== null))];
   }
 
   /** Each implementation of a table slot with its table; `tables` (struct -> table file) keeps a chain in its vendor's table. */
@@ -113,5 +114,71 @@ export class FunctionIndex {
       if (fn && !out.some((t) => t.fn === fn)) out.push({ fn, struct: s.struct, table: s.file });
     }
     return out;
+  }
+
+  /**
+   * The call graph's strongly connected components (a table slot calls every
+   * implementation): each function's component, and the components that
+   * recurse (two or more functions, or one calling itself).
+   */
+  components(): { of: Map<FunctionFacts, number>; recursive: Set<number> } {
+    const of = new Map<FunctionFacts, number>();
+    const recursive = new Set<number>();
+    const callees = new Map<FunctionFacts, FunctionFacts[]>();
+    const next = (f: FunctionFacts): FunctionFacts[] => {
+      let out = callees.get(f);
+      if (!out) {
+        out = [...new Set(f.calls.flatMap((c) => this.resolveAll(c.callee, f.file, false)))];
+        callees.set(f, out);
+      }
+      return out;
+    };
+    // Tarjan's algorithm, iterative: kernel call chains are deep enough to matter for the JS stack.
+    const low = new Map<FunctionFacts, number>();
+    const num = new Map<FunctionFacts, number>();
+    const onStack = new Set<FunctionFacts>();
+    const stack: FunctionFacts[] = [];
+    let counter = 0;
+    let component = 0;
+    for (const root of this.functions) {
+      if (num.has(root)) continue;
+      const work: [FunctionFacts, number][] = [[root, 0]];
+      num.set(root, counter);
+      low.set(root, counter++);
+      stack.push(root);
+      onStack.add(root);
+      while (work.length) {
+        const top = work[work.length - 1] as [FunctionFacts, number];
+        const [f, i] = top;
+        const out = next(f);
+        if (i < out.length) {
+          top[1] = i + 1;
+          const g = out[i] as FunctionFacts;
+          if (!num.has(g)) {
+            num.set(g, counter);
+            low.set(g, counter++);
+            stack.push(g);
+            onStack.add(g);
+            work.push([g, 0]);
+          } else if (onStack.has(g)) low.set(f, Math.min(low.get(f) as number, num.get(g) as number));
+          continue;
+        }
+        work.pop();
+        const parent = work[work.length - 1];
+        if (parent) low.set(parent[0], Math.min(low.get(parent[0]) as number, low.get(f) as number));
+        if (low.get(f) !== num.get(f)) continue;
+        let size = 0;
+        for (;;) {
+          const g = stack.pop() as FunctionFacts;
+          onStack.delete(g);
+          of.set(g, component);
+          size++;
+          if (g === f) break;
+        }
+        if (size > 1 || out.includes(f)) recursive.add(component);
+        component++;
+      }
+    }
+    return { of, recursive };
   }
 }

@@ -7,13 +7,15 @@
  * graph), are computed again. Every other function keeps its events from
  * the state before, with its lines moved when the patch moved them.
  *
- * The result must equal observeOrder() on the new state, site for site:
- * the incremental analysis declines (and the caller runs the full one)
- * wherever it could not promise that:
- * - a summary on the way went through a recursion or depth cut (those
- *   depend on the order summaries are computed in);
- * - a function table in a patched file changed how a slot resolves;
- * - two functions of one name in a patched file moved by different amounts.
+ * The result must equal observeOrder() on the new state, site for site.
+ * It can, because a memoised summary does not depend on the order it was
+ * computed in (reach.ts); the incremental analysis declines (and the
+ * caller runs the full one) wherever it could not promise it:
+ * - a summary was cut at the depth limit (what such a summary holds
+ *   depends on the depth it was first reached at);
+ * - a function table in a patched file changed what it holds;
+ * - two functions of one name in a patched file moved by different amounts;
+ * - the files are not in the order they were.
  */
 import type { COpsEntry } from '../c/ops-tables.js';
 import type { FunctionFacts } from '../locks/model.js';
@@ -112,7 +114,7 @@ function moveEvents(events: FunctionEvents, delta: (file: string, fn: string) =>
     const out: EdgeEvent = { ...ev, outer: { ...ev.outer, line: line(ev.outer.line) }, site: { ...ev.site, line: line(ev.site.line), outerLine: line(ev.site.outerLine), chain } };
     return out;
   });
-  return { events: moved, cyclic: events.cyclic };
+  return { events: moved };
 }
 
 export function observeIncrementally(base: ObservedCode, functions: readonly FunctionFacts[], ops: readonly COpsEntry[], changed: ReadonlySet<string>): Incremental {
@@ -188,26 +190,15 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     else if (fn.acquires.some((a) => a.after?.some((n) => names.has(n)))) todo.add(fn);
   }
 
-  // 3. Events resting on a cut summary depend on the order of computation: not recomputed here.
-  // (Reused ones are safe where functions keep their places: analyse-state.ts replaces a patched
-  // file's facts where they were; the functions computed again reach no recursion, before or after.)
+  // 3. A patched file's facts replace it where it was (analyse-state.ts), so every function keeps its place.
   if (!samePlaces(base.functions, functions)) return { ok: false, why: 'the functions are not in the order they were before the patch' };
-  for (const [key, fn] of before) {
-    if (baseEvents.get(fn)?.cyclic && !(after.get(key) && counterpart.get(after.get(key) as FunctionFacts) === fn)) return { ok: false, why: `${fn.name}() reached recursive code before the patch` };
-  }
-  for (const fn of todo) {
-    const old = counterpart.get(fn) ?? fn;
-    if (baseEvents.get(old)?.cyclic) return { ok: false, why: `${fn.name}() reaches recursive code` };
-  }
 
   // 4. Recompute the events of those functions; keep (and move) the rest.
   const summaries = new Summaries(new FunctionIndex(functions, ops));
   const fresh = new Map<FunctionFacts, FunctionEvents>();
   for (const fn of functions) {
     if (!todo.has(fn)) continue;
-    const ev = eventsOf(fn, summaries);
-    if (ev.cyclic) return { ok: false, why: `${fn.name}() reaches recursive code` };
-    fresh.set(fn, ev);
+    fresh.set(fn, eventsOf(fn, summaries));
   }
   if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
   const moved = [...deltas.values()].some((d) => d !== 0);

@@ -26,15 +26,9 @@ export interface EdgeEvent {
   site: EdgeSite;
 }
 
-/** A function's edge events, and whether computing them went through a recursion or depth cut. */
+/** A function's edge events. */
 export interface FunctionEvents {
   events: EdgeEvent[];
-  /**
-   * A summary below was cut (recursion or depth): such summaries depend on the
-   * order they were computed in, so an incremental analysis that would reuse or
-   * recompute this function's events falls back to the full one.
-   */
-  cyclic: boolean;
 }
 
 export interface ObservedOrder {
@@ -48,7 +42,6 @@ export interface ObservedOrder {
 /** The edge events of one function, with summaries shared across the functions of one state. */
 export function eventsOf(fn: FunctionFacts, summaries: Summaries): FunctionEvents {
   const events: EdgeEvent[] = [];
-  let cyclic = false;
   const ctx = summaries.enter(fn, NO_CONTEXT);
   for (const a of fn.acquires) {
     if (a.op === 'try') continue;
@@ -65,9 +58,7 @@ export function eventsOf(fn: FunctionFacts, summaries: Summaries): FunctionEvent
   for (const c of fn.calls) {
     if (c.held.length === 0) continue;
     const released = summaries.releasedBefore(c, fn.file);
-    const reached = summaries.reachOfCall(c, fn.file, 0, ctx);
-    if (summaries.isCyclic(reached)) cyclic = true;
-    for (const r of reached.values()) {
+    for (const r of summaries.reachOfCall(c, fn.file, 0, ctx).values()) {
       const chain = [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain];
       const confidence = confidenceOf(chain, r.indirect, r.assumed);
       for (const h of c.held) {
@@ -78,7 +69,7 @@ export function eventsOf(fn: FunctionFacts, summaries: Summaries): FunctionEvent
       }
     }
   }
-  return { events, cyclic };
+  return { events };
 }
 
 /** Edges from every function's events, folded in function order (the order decides which sites are kept past MAX_SITES). */

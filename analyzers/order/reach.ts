@@ -5,6 +5,14 @@
  * arguments that matter to the function, the vendor tables the chain is
  * in); recursion and depth are bounded and counted, never silently cut.
  *
+ * A memoised summary is what computing from that function gives, whatever
+ * was computed before it: inside a recursion (a strongly connected part of
+ * the call graph) summaries are computed afresh from the function the
+ * chain entered it by, and neither read from nor put in the memo. So a
+ * function's edges do not depend on the order functions are looked at,
+ * and an incremental analysis (incremental.ts) can recompute a few of them
+ * and keep the rest.
+ *
  * What the chain had to assume travels with each lock: a reference-count
  * put reaching its destructor (knowledge/refcount-puts.ts) makes the reach
  * conditional, kept apart from unconditional reaches of the same lock.
@@ -48,11 +56,16 @@ export class Summaries {
   /** Lowest stack index a recursion cut returned to, among the frames being computed. */
   private cutAt = Infinity;
   /**
-   * Summaries computed under a recursion cut: they miss what the cut caller takes, so they
-   * are reused only until the outermost summary is done, never memoised. Memoising them made
-   * a later caller of the inner function miss locks (order-dependent missing edges).
+   * Summaries computed under a recursion cut, or inside a recursion: they depend on the chain
+   * that led there, so they are reused only within the computation that made them (the entry
+   * into the recursion, or the outermost summary), never memoised. Memoising them made a later
+   * caller of the inner function miss locks (order-dependent missing edges).
    */
-  private readonly partial = new Map<string, Map<string, Reach>>();
+  private partial = new Map<string, Map<string, Reach>>();
+  /** The recursive component of each function that has one (FunctionIndex.components()), computed on first use. */
+  private components: { of: Map<FunctionFacts, number>; recursive: Set<number> } | null = null;
+  /** Frames of each recursive component on the stack. */
+  private readonly componentsOnStack = new Map<number, number>();
   private readonly relevant = new Map<FunctionFacts, number[]>();
   private readonly releases = new Map<string, LockClass[]>();
   /** Functions whose summary was cut by recursion (in-progress callee) or depth. */
@@ -70,13 +83,6 @@ export class Summaries {
   private readonly tableKeys = new WeakMap<ReadonlyMap<string, string>, string>();
   /** Names of functions that release a caller's lock they never take themselves. */
   private readonly releasers = new Set<string>();
-  /**
-   * Summaries a recursion or depth cut went into, directly or through a callee.
-   * What they hold depends on the order summaries were computed in (a partial
-   * summary reused, a depth reached first from a deeper caller), so an
-   * incremental analysis never reuses or recomputes events resting on one.
-   */
-  private readonly cyclic = new WeakSet<ReadonlyMap<string, Reach>>();
 
   constructor(private readonly index: FunctionIndex) {
     for (const f of index.functions) {
@@ -84,9 +90,11 @@ export class Summaries {
     }
   }
 
-  /** Did a recursion or depth cut go into this summary (reach() or reachOfCall())? */
-  isCyclic(summary: ReadonlyMap<string, Reach>): boolean {
-    return this.cyclic.has(summary);
+  /** fn's component when it recurses, else null. */
+  private componentOf(fn: FunctionFacts): number | null {
+    this.components ??= this.index.components();
+    const c = this.components.of.get(fn);
+    return c !== undefined && this.components.recursive.has(c) ? c : null;
   }
 
   /** The context a chain is in inside `fn`: the caller's, plus the vendor tables of fn's directory. */
@@ -140,23 +148,31 @@ export class Summaries {
     const ctx = this.enter(fn, outer);
     const key = this.keyOf(fn, ctx);
     const frame = `${fn.file}:${fn.name}:${key}`;
-    const done = this.memo.get(fn)?.get(key) ?? this.partial.get(frame);
+    // Inside a recursion (a function of fn's component is being computed): computed in this
+    // entry's scope, never taken from or put in the memo, so that what is memoised is always
+    // what computing from that function gives, whatever was computed before (order-independent).
+    const component = this.componentOf(fn);
+    const inside = component !== null && (this.componentsOnStack.get(component) ?? 0) > 0;
+    const done = inside ? this.partial.get(frame) : (this.memo.get(fn)?.get(key) ?? this.partial.get(frame));
     if (done) return done;
     const onStack = this.stack.indexOf(frame);
     if (onStack >= 0 || depth > MAX_DEPTH) {
       this.truncated.add(fn.name);
       if (onStack < 0) this.depthCuts++;
       if (onStack >= 0) this.cutAt = Math.min(this.cutAt, onStack);
-      const cut = new Map<string, Reach>();
-      this.cyclic.add(cut);
-      return cut;
+      return new Map();
     }
     const level = this.stack.length;
     const outerCut = this.cutAt;
     this.cutAt = Infinity;
     this.stack.push(frame);
+    // Entering a recursive component: a scope of its own for the summaries computed inside it.
+    const outerScope = this.partial;
+    if (component !== null) {
+      if (!inside) this.partial = new Map();
+      this.componentsOnStack.set(component, (this.componentsOnStack.get(component) ?? 0) + 1);
+    }
     const out = new Map<string, Reach>();
-    let cyclic = false;
     const add = (r: Reach): void => {
       // The dropped set, _nested and what was assumed are part of the key: keeping only the shortest
       // chain per class let an acquisition after dropping the caller's lock hide one that does not
@@ -196,9 +212,7 @@ export class Summaries {
       const heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
       const before = [...c.dropped, ...this.releasedBefore(c, fn.file)];
       const put = refcountPut(fn.name, c.callee);
-      const reached = this.reachOfCall(c, fn.file, depth + 1, ctx);
-      if (this.cyclic.has(reached)) cyclic = true;
-      for (const r of reached.values()) {
+      for (const r of this.reachOfCall(c, fn.file, depth + 1, ctx).values()) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
         const dropped = [...new Set([...r.dropped.filter((d) => !heldHere.has(d)), ...before])];
         const assumed = put ? [...r.assumed, `${put.put}() drops the last reference and calls ${put.destructor}() (${put.source})`] : r.assumed;
@@ -206,9 +220,12 @@ export class Summaries {
       }
     }
     this.stack.pop();
-    if (cyclic) this.cyclic.add(out);
     const cut = this.cutAt < level;
-    if (cut) this.partial.set(frame, out);
+    if (component !== null) {
+      this.componentsOnStack.set(component, (this.componentsOnStack.get(component) ?? 1) - 1);
+      if (!inside) this.partial = outerScope;
+    }
+    if (cut || inside) this.partial.set(frame, out);
     else {
       const byKey = this.memo.get(fn) ?? new Map<string, Map<string, Reach>>();
       this.memo.set(fn, byKey.set(key, out));
@@ -255,9 +272,7 @@ export class Summaries {
       for (const t of this.index.resolveSlot(callee, ctx.tables)) {
         // Landing in a vendor's table keeps the rest of the chain in it.
         const tables = this.index.isVendorStruct(t.struct) ? new Map([...ctx.tables, [t.struct, t.table]]) : ctx.tables;
-        const reached = this.reach(t.fn, depth, { ...ctx, args, tables });
-        if (this.cyclic.has(reached)) this.cyclic.add(union);
-        for (const [key, r] of reached) {
+        for (const [key, r] of this.reach(t.fn, depth, { ...ctx, args, tables })) {
           const prev = union.get(key);
           if (!prev || r.chain.length < prev.chain.length) union.set(key, { ...r, indirect: [slot, ...r.indirect] });
         }

@@ -92,12 +92,13 @@ async function probe(version: '6.1' | '6.12', count: number, seed: number): Prom
     }
   }
   // Lines moved above functions that create edges (and chains through them): every site there moves.
-  const moving = new Set<string>();
+  // x86.c and kvm_main.c: the files most patches touch, deep in recursive MMU paths.
+  const moving = new Set<string>(['arch/x86/kvm/x86.c', 'virt/kvm/kvm_main.c']);
   for (const arch of ARCHS) {
     const code = before.code?.(arch);
     code?.functions.forEach((fn, i) => {
       const ev = code.events[i];
-      if (ev && ev.events.length && !ev.cyclic && moving.size < 4) moving.add(fn.file);
+      if (ev && ev.events.length && moving.size < 5) moving.add(fn.file);
     });
   }
   expect(moving.size).toBeGreaterThan(1);
@@ -108,6 +109,8 @@ async function probe(version: '6.1' | '6.12', count: number, seed: number): Prom
     expect(edgesOf(after)).not.toEqual(edgesOf(before));
     expect({ file, difference: firstDifference(after, lazyState(after.functions, ARCHS, doc, after.files)) }).toEqual({ file, difference: null });
     for (const a of ARCHS) if (after.how?.(a)?.how === 'incremental') incremental++;
+    // Only lines moved: nothing to recompute, every architecture the file is built for is incremental.
+    expect(ARCHS.map((a) => after.how?.(a)?.how).filter((h) => h === 'full')).toEqual([]);
   }
   return { incremental, declined };
 }
@@ -119,7 +122,7 @@ describe('incremental observe equals the full observe on real trees', () => {
       // The property holds whichever way each state was had; it must also have been exercised.
       expect(incremental).toBeGreaterThan(3);
       // Where the incremental step declined, it said why.
-      for (const why of declined) expect(why).toMatch(/recursive code|function table|depth limit|moved differently|order/);
+      for (const why of declined) expect(why).toMatch(/function table|depth limit|moved differently|order/);
     }, 600_000);
   }
 });
