@@ -42,8 +42,15 @@ const EDITS: Record<string, Edit> = {
   newFunction: (l) => [...l, '', 'static void kvm_review_new(struct kvm *kvm)', '{', '\tmutex_lock(&kvm->lock);', '\tkvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);', '\tmutex_unlock(&kvm->lock);', '}'],
 };
 
-/** Every edge of every architecture, as JSON: sites, chains, lines and order. */
-const edgesOf = (s: StateAnalysis): string => JSON.stringify(ARCHS.map((a) => s.observed(a)));
+/** JSON with every object's keys sorted: an edge read back from the cache lists its keys in the schema's order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
+}
+
+/** Every edge of every architecture: sites, chains, lines and order. */
+const edgesOf = (s: StateAnalysis): string => canonical(ARCHS.map((a) => s.observed(a)));
 
 /** The first edge where two answers differ (architecture, edge, both versions), or null: a short failure message. */
 function firstDifference(got: StateAnalysis, want: StateAnalysis): string | null {
@@ -51,8 +58,8 @@ function firstDifference(got: StateAnalysis, want: StateAnalysis): string | null
     const g = got.observed(a);
     const w = want.observed(a);
     for (let i = 0; i < Math.max(g.length, w.length); i++) {
-      const x = JSON.stringify(g[i] ?? null);
-      const y = JSON.stringify(w[i] ?? null);
+      const x = canonical(g[i] ?? null);
+      const y = canonical(w[i] ?? null);
       if (x !== y) return `${a} edge ${i}: got ${x.slice(0, 600)}\nwant ${y.slice(0, 600)}`;
     }
   }
