@@ -118,67 +118,76 @@ export class FunctionIndex {
 
   /**
    * The call graph's strongly connected components (a table slot calls every
-   * implementation): each function's component, and the components that
-   * recurse (two or more functions, or one calling itself).
+   * implementation), found from `root` on first asking: fn's component, and
+   * whether it recurses (two or more functions, or one calling itself).
+   * Only the part of the graph below the roots asked about is walked, so an
+   * incremental analysis that follows a few functions pays for what they reach.
    */
-  components(): { of: Map<FunctionFacts, number>; recursive: Set<number> } {
-    const of = new Map<FunctionFacts, number>();
-    const recursive = new Set<number>();
-    const callees = new Map<FunctionFacts, FunctionFacts[]>();
+  componentOf(root: FunctionFacts): { id: number; recursive: boolean } {
+    const known = this.scc.of.get(root);
+    if (known !== undefined) return { id: known, recursive: this.scc.recursive.has(known) };
+    const st = this.scc;
     const next = (f: FunctionFacts): FunctionFacts[] => {
-      let out = callees.get(f);
+      let out = st.callees.get(f);
       if (!out) {
-        out = [...new Set(f.calls.flatMap((c) => this.resolveAll(c.callee, f.file, false)))];
-        callees.set(f, out);
+        const set = new Set<FunctionFacts>();
+        for (const c of f.calls) for (const g of this.resolveAll(c.callee, f.file, false)) set.add(g);
+        out = [...set];
+        st.callees.set(f, out);
       }
       return out;
     };
     // Tarjan's algorithm, iterative: kernel call chains are deep enough to matter for the JS stack.
-    const low = new Map<FunctionFacts, number>();
-    const num = new Map<FunctionFacts, number>();
-    const onStack = new Set<FunctionFacts>();
-    const stack: FunctionFacts[] = [];
-    let counter = 0;
-    let component = 0;
-    for (const root of this.functions) {
-      if (num.has(root)) continue;
-      const work: [FunctionFacts, number][] = [[root, 0]];
-      num.set(root, counter);
-      low.set(root, counter++);
-      stack.push(root);
-      onStack.add(root);
-      while (work.length) {
-        const top = work[work.length - 1] as [FunctionFacts, number];
-        const [f, i] = top;
-        const out = next(f);
-        if (i < out.length) {
-          top[1] = i + 1;
-          const g = out[i] as FunctionFacts;
-          if (!num.has(g)) {
-            num.set(g, counter);
-            low.set(g, counter++);
-            stack.push(g);
-            onStack.add(g);
-            work.push([g, 0]);
-          } else if (onStack.has(g)) low.set(f, Math.min(low.get(f) as number, num.get(g) as number));
-          continue;
-        }
-        work.pop();
-        const parent = work[work.length - 1];
-        if (parent) low.set(parent[0], Math.min(low.get(parent[0]) as number, low.get(f) as number));
-        if (low.get(f) !== num.get(f)) continue;
-        let size = 0;
-        for (;;) {
-          const g = stack.pop() as FunctionFacts;
-          onStack.delete(g);
-          of.set(g, component);
-          size++;
-          if (g === f) break;
-        }
-        if (size > 1 || out.includes(f)) recursive.add(component);
-        component++;
+    const visit = (f: FunctionFacts): void => {
+      st.num.set(f, st.counter);
+      st.low.set(f, st.counter++);
+      st.stack.push(f);
+      st.onStack.add(f);
+    };
+    const work: [FunctionFacts, number][] = [[root, 0]];
+    visit(root);
+    while (work.length) {
+      const top = work[work.length - 1] as [FunctionFacts, number];
+      const [f, i] = top;
+      const out = next(f);
+      if (i < out.length) {
+        top[1] = i + 1;
+        const g = out[i] as FunctionFacts;
+        if (!st.num.has(g)) {
+          visit(g);
+          work.push([g, 0]);
+        } else if (st.onStack.has(g)) st.low.set(f, Math.min(st.low.get(f) as number, st.num.get(g) as number));
+        continue;
       }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) st.low.set(parent[0], Math.min(st.low.get(parent[0]) as number, st.low.get(f) as number));
+      if (st.low.get(f) !== st.num.get(f)) continue;
+      let size = 0;
+      for (;;) {
+        const g = st.stack.pop() as FunctionFacts;
+        st.onStack.delete(g);
+        st.of.set(g, st.component);
+        size++;
+        if (g === f) break;
+      }
+      if (size > 1 || out.includes(f)) st.recursive.add(st.component);
+      st.component++;
     }
-    return { of, recursive };
+    const id = st.of.get(root) as number;
+    return { id, recursive: st.recursive.has(id) };
   }
+
+  /** Tarjan's state, kept across roots: a component found once is final. */
+  private readonly scc = {
+    of: new Map<FunctionFacts, number>(),
+    recursive: new Set<number>(),
+    callees: new Map<FunctionFacts, FunctionFacts[]>(),
+    num: new Map<FunctionFacts, number>(),
+    low: new Map<FunctionFacts, number>(),
+    onStack: new Set<FunctionFacts>(),
+    stack: [] as FunctionFacts[],
+    counter: 0,
+    component: 0,
+  };
 }

@@ -14,7 +14,8 @@
  * - a summary was cut at the depth limit (what such a summary holds
  *   depends on the depth it was first reached at);
  * - a function table in a patched file changed what it holds;
- * - two functions of one name in a patched file moved by different amounts;
+ * - two functions of one name in a patched file name one line (chains
+ *   name a function by file and name);
  * - the files are not in the order they were.
  */
 import type { COpsEntry } from '../c/ops-tables.js';
@@ -41,9 +42,27 @@ export type Incremental =
   | { ok: true; edges: ObservedEdge[]; code: ObservedCode; recomputed: number }
   | { ok: false; why: string };
 
-/** A function's facts with every line made relative to its first: equal when only the lines above it moved. */
-function shape(fn: FunctionFacts): string {
-  return JSON.stringify(fn, (k, v: unknown) => ((k === 'line' || k === 'endLine') && typeof v === 'number' && v > 0 ? v - fn.line : v));
+const isLine = (k: string, v: unknown): v is number => (k === 'line' || k === 'endLine') && typeof v === 'number' && v > 0;
+
+/** Every line a function's facts name, ascending (0 is no line: a precondition). */
+function linesOf(fn: FunctionFacts): number[] {
+  const lines = new Set<number>();
+  JSON.stringify(fn, (k, v: unknown) => {
+    if (isLine(k, v)) lines.add(v);
+    return v;
+  });
+  return [...lines].sort((a, b) => a - b);
+}
+
+/**
+ * A function's facts with each line replaced by its rank among the lines they name: equal
+ * when the patch only moved lines, above the function or between its sites (a comment, a
+ * lockdep_assert_held() the walk records nothing for). Then what the function takes and calls
+ * is what it was, and its events and every chain through it only need their lines moved.
+ */
+function rankShape(fn: FunctionFacts, lines: readonly number[]): string {
+  const rank = new Map(lines.map((l, i) => [l, i + 1]));
+  return JSON.stringify(fn, (k, v: unknown) => (isLine(k, v) ? rank.get(v) : v));
 }
 
 const slotOf = (o: COpsEntry): string => `ops:${o.struct}.${o.field}`;
@@ -100,21 +119,33 @@ function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<s
   return out;
 }
 
-/** Events moved by `delta(file, function)` lines: new objects only where a line moves. */
-function moveEvents(events: FunctionEvents, delta: (file: string, fn: string) => number): FunctionEvents {
+/** Line maps (old line -> new line) of the functions whose lines moved, by file and name. */
+type LineMaps = Map<string, Map<number, number>>;
+
+/** Events with every line in a moved function moved; null when a line is not one its facts name (never expected). */
+function moveEvents(events: FunctionEvents, maps: LineMaps): FunctionEvents | null {
+  let lost = false;
+  const to = (file: string, fn: string, line: number): number => {
+    const map = maps.get(`${file}\u0000${fn}`);
+    if (!map || line <= 0) return line;
+    const moved = map.get(line);
+    if (moved === undefined) lost = true;
+    return moved ?? line;
+  };
   const step = (s: ChainStep): ChainStep => {
-    const d = delta(s.file, s.function);
-    return d ? { ...s, line: s.line + d } : s;
+    const line = to(s.file, s.function, s.line);
+    return line === s.line ? s : { ...s, line };
   };
   const moved = events.events.map((ev): EdgeEvent => {
     const chain = ev.site.chain.map(step);
-    const d = delta(ev.site.file, ev.site.function);
-    if (!d && chain.every((s, i) => s === ev.site.chain[i])) return ev;
-    const line = (n: number): number => (n > 0 ? n + d : n);
-    const out: EdgeEvent = { ...ev, outer: { ...ev.outer, line: line(ev.outer.line) }, site: { ...ev.site, line: line(ev.site.line), outerLine: line(ev.site.outerLine), chain } };
-    return out;
+    const { file, function: fn } = ev.site;
+    const line = to(file, fn, ev.site.line);
+    const outerLine = to(file, fn, ev.site.outerLine);
+    const heldAt = to(file, fn, ev.outer.line);
+    if (line === ev.site.line && outerLine === ev.site.outerLine && heldAt === ev.outer.line && chain.every((s, i) => s === ev.site.chain[i])) return ev;
+    return { ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...ev.site, line, outerLine, chain } };
   });
-  return { events: moved };
+  return lost ? null : { events: moved };
 }
 
 export function observeIncrementally(base: ObservedCode, functions: readonly FunctionFacts[], ops: readonly COpsEntry[], changed: ReadonlySet<string>): Incremental {
@@ -128,23 +159,40 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   });
   if (baseEvents.size !== base.functions.length) return { ok: false, why: 'the state before has no events for every function' };
 
-  // 1. Which functions of the patched files changed, and by how many lines the others moved.
+  // 1. Which functions of the patched files changed, and where the lines of the others moved.
   const before = occurrences(base.functions, changed);
   const after = occurrences(functions, changed);
   const names = new Set<string>();
   const counterpart = new Map<FunctionFacts, FunctionFacts>();
-  const deltas = new Map<string, number>();
+  const maps: LineMaps = new Map();
   for (const [key, fn] of after) {
     const old = before.get(key);
-    if (!old || shape(old) !== shape(fn)) {
+    const was = old ? linesOf(old) : [];
+    const now = linesOf(fn);
+    if (!old || was.length !== now.length || rankShape(old, was) !== rankShape(fn, now)) {
       names.add(fn.name);
       continue;
     }
     counterpart.set(fn, old);
+    if (!was.some((l, i) => l !== now[i])) continue;
+    // Chains name a function by file and name: the definitions of one name (#ifdef variants) share a
+    // map, which their lines (never the same ones) keep apart.
     const id = `${fn.file}\u0000${fn.name}`;
-    const d = fn.line - old.line;
-    if (deltas.has(id) && deltas.get(id) !== d) return { ok: false, why: `two definitions of ${fn.name}() in ${fn.file} moved differently` };
-    deltas.set(id, d);
+    const map = maps.get(id) ?? new Map<number, number>();
+    maps.set(id, map);
+    for (const [i, l] of was.entries()) {
+      if (map.has(l) && map.get(l) !== now[i]) return { ok: false, why: `two definitions of ${fn.name}() in ${fn.file} name line ${l}` };
+      map.set(l, now[i] as number);
+    }
+  }
+  // A definition that did not move, of a name another definition moved: its lines must map to themselves.
+  for (const [fn, old] of counterpart) {
+    const map = maps.get(`${fn.file}\u0000${fn.name}`);
+    if (!map || fn.line !== old.line || linesOf(fn).some((l, i) => l !== linesOf(old)[i])) continue;
+    for (const l of linesOf(old)) {
+      if (map.has(l) && map.get(l) !== l) return { ok: false, why: `two definitions of ${fn.name}() in ${fn.file} name line ${l}` };
+      map.set(l, l);
+    }
   }
   for (const [key, fn] of before) if (!after.has(key)) names.add(fn.name);
   // A patched file's functions move to the end of the state: a name defined non-statically more than
@@ -201,8 +249,6 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     fresh.set(fn, eventsOf(fn, summaries));
   }
   if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
-  const moved = [...deltas.values()].some((d) => d !== 0);
-  const delta = (file: string, fn: string): number => (changed.has(file) ? (deltas.get(`${file}\u0000${fn}`) ?? 0) : 0);
   const events: FunctionEvents[] = [];
   for (const fn of functions) {
     const mine = fresh.get(fn);
@@ -212,7 +258,9 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     }
     const old = baseEvents.get(counterpart.get(fn) ?? fn);
     if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
-    events.push(moved ? moveEvents(old, delta) : old);
+    const kept = maps.size ? moveEvents(old, maps) : old;
+    if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
+    events.push(kept);
   }
   return { ok: true, edges: foldEvents(events.map((e) => e.events)), code: { functions, ops, events, depthCut: false }, recomputed: fresh.size };
 }

@@ -69,8 +69,6 @@ export class Summaries {
    * caller of the inner function miss locks (order-dependent missing edges).
    */
   private partial = new Map<string, Map<string, Reach>>();
-  /** The recursive component of each function that has one (FunctionIndex.components()), computed on first use. */
-  private components: { of: Map<FunctionFacts, number>; recursive: Set<number> } | null = null;
   /** Frames of each recursive component on the stack. */
   private readonly componentsOnStack = new Map<number, number>();
   private readonly relevant = new Map<FunctionFacts, number[]>();
@@ -99,9 +97,8 @@ export class Summaries {
 
   /** fn's component when it recurses, else null. */
   private componentOf(fn: FunctionFacts): number | null {
-    this.components ??= this.index.components();
-    const c = this.components.of.get(fn);
-    return c !== undefined && this.components.recursive.has(c) ? c : null;
+    const c = this.index.componentOf(fn);
+    return c.recursive ? c.id : null;
   }
 
   /** The context a chain is in inside `fn`: the caller's, plus the vendor tables of fn's directory. */
