@@ -148,6 +148,54 @@ function moveEvents(events: FunctionEvents, maps: LineMaps): FunctionEvents | nu
   return lost ? null : { events: moved };
 }
 
+/**
+ * The functions whose events may change: the changed ones, and every one that calls with a lock
+ * held something whose summary may change (the reverse call graph from the changed names), or
+ * that has a site after a call to a changed function (which may now release the caller's lock:
+ * releasedBefore() reads the callee's own facts).
+ */
+function toRecompute(
+  functions: readonly FunctionFacts[],
+  allOps: readonly COpsEntry[],
+  names: ReadonlySet<string>,
+  reordered: readonly string[],
+  isNew: (fn: FunctionFacts) => boolean,
+): Set<FunctionFacts> {
+  const callers = new Map<string, FunctionFacts[]>();
+  for (const fn of functions) {
+    for (const c of fn.calls) {
+      const list = callers.get(c.callee);
+      if (!list) callers.set(c.callee, [fn]);
+      else if (list[list.length - 1] !== fn) list.push(fn);
+    }
+  }
+  const slotsFilledBy = new Map<string, Set<string>>();
+  for (const o of allOps) {
+    const set = slotsFilledBy.get(o.fn) ?? new Set<string>();
+    slotsFilledBy.set(o.fn, set.add(slotOf(o)));
+  }
+  // Callee keys whose summary may change: function names, the `ops:` slots they fill, slots that changed order.
+  const affected = new Set<string>(reordered);
+  const queue = [...names, ...reordered.flatMap((slot) => (callers.get(slot) ?? []).map((g) => g.name))];
+  while (queue.length) {
+    const name = queue.pop() as string;
+    if (affected.has(name)) continue;
+    affected.add(name);
+    const slots = slotsFilledBy.get(name) ?? new Set<string>();
+    for (const slot of slots) affected.add(slot);
+    for (const callee of [name, ...slots]) {
+      for (const g of callers.get(callee) ?? []) if (!affected.has(g.name)) queue.push(g.name);
+    }
+  }
+  const todo = new Set<FunctionFacts>();
+  for (const fn of functions) {
+    if (isNew(fn)) todo.add(fn);
+    else if (fn.calls.some((c) => (c.held.length > 0 && affected.has(c.callee)) || c.after?.some((n) => names.has(n)))) todo.add(fn);
+    else if (fn.acquires.some((a) => a.after?.some((n) => names.has(n)))) todo.add(fn);
+  }
+  return todo;
+}
+
 export function observeIncrementally(base: ObservedCode, functions: readonly FunctionFacts[], ops: readonly COpsEntry[], changed: ReadonlySet<string>): Incremental {
   if (base.depthCut) return { ok: false, why: 'a summary of the state before was cut at its depth limit' };
   const reordered = reorderedSlots(slotLists(base.ops, changed), slotLists(ops, changed));
@@ -201,54 +249,19 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   for (const fn of functions) if (!fn.static) external.set(fn.name, (external.get(fn.name) ?? 0) + 1);
   for (const fn of after.values()) if ((external.get(fn.name) ?? 0) > 1) names.add(fn.name);
 
-  // 2. The reverse call graph from those names: every function whose summary may change.
-  const callers = new Map<string, FunctionFacts[]>();
-  for (const fn of functions) {
-    for (const c of fn.calls) {
-      const list = callers.get(c.callee);
-      if (!list) callers.set(c.callee, [fn]);
-      else if (list[list.length - 1] !== fn) list.push(fn);
-    }
-  }
-  const slotsFilledBy = new Map<string, Set<string>>();
-  for (const o of [...base.ops, ...ops]) {
-    const set = slotsFilledBy.get(o.fn) ?? new Set<string>();
-    slotsFilledBy.set(o.fn, set.add(slotOf(o)));
-  }
-  // Callee keys whose summary may change: function names, the `ops:` slots they fill, slots that changed order.
-  const affected = new Set<string>(reordered);
-  const queue = [...names, ...reordered.flatMap((slot) => (callers.get(slot) ?? []).map((g) => g.name))];
-  while (queue.length) {
-    const name = queue.pop() as string;
-    if (affected.has(name)) continue;
-    affected.add(name);
-    const slots = slotsFilledBy.get(name) ?? new Set<string>();
-    for (const slot of slots) affected.add(slot);
-    for (const callee of [name, ...slots]) {
-      for (const g of callers.get(callee) ?? []) if (!affected.has(g.name)) queue.push(g.name);
-    }
-  }
-  // A function's events change when it changed, when it calls with a lock held something whose summary
-  // may change, or when a site of it comes after a call to a changed function (which may now release
-  // the caller's lock: releasedBefore() reads the callee's own facts).
-  const todo = new Set<FunctionFacts>();
-  for (const fn of functions) {
-    if (changed.has(fn.file) && !counterpart.has(fn)) todo.add(fn);
-    else if (fn.calls.some((c) => (c.held.length > 0 && affected.has(c.callee)) || c.after?.some((n) => names.has(n)))) todo.add(fn);
-    else if (fn.acquires.some((a) => a.after?.some((n) => names.has(n)))) todo.add(fn);
-  }
-
-  // 3. A patched file's facts replace it where it was (analyse-state.ts), so every function keeps its place.
+  // 2. A patched file's facts replace it where it was (analyse-state.ts), so every function keeps its place.
   if (!samePlaces(base.functions, functions)) return { ok: false, why: 'the functions are not in the order they were before the patch' };
 
+  // 3. The reverse call graph from the changed names; nothing to follow when only lines moved.
+  const todo = names.size || reordered.length ? toRecompute(functions, [...base.ops, ...ops], names, reordered, (fn) => changed.has(fn.file) && !counterpart.has(fn)) : new Set<FunctionFacts>();
+
   // 4. Recompute the events of those functions; keep (and move) the rest.
-  const summaries = new Summaries(new FunctionIndex(functions, ops));
   const fresh = new Map<FunctionFacts, FunctionEvents>();
-  for (const fn of functions) {
-    if (!todo.has(fn)) continue;
-    fresh.set(fn, eventsOf(fn, summaries));
+  if (todo.size) {
+    const summaries = new Summaries(new FunctionIndex(functions, ops));
+    for (const fn of functions) if (todo.has(fn)) fresh.set(fn, eventsOf(fn, summaries));
+    if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
   }
-  if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
   const events: FunctionEvents[] = [];
   for (const fn of functions) {
     const mine = fresh.get(fn);
