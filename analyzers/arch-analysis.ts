@@ -185,7 +185,8 @@ export function analyseStateArch(input: ArchInput, before?: { code: () => Observ
       const { functions, ops } = archCode(input);
       const inc = observeIncrementally(before.code(), functions, ops, before.changed);
       if (inc.ok) {
-        if (input.cache?.dir) putEvents(input.arch, input.cache, inc.code);
+        // Not persisted: the next state of the series starts from these events in memory, and the
+        // state after a patch is rarely the base of a later review (that is the tree's own state).
         const findings = runRules({ doc: input.doc, observed: inc.edges, arch: input.arch, codeClasses: input.codeClasses }, input.severities);
         return { edges: inc.edges, findings, code: inc.code, how: 'incremental' };
       }
