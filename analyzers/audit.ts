@@ -19,9 +19,8 @@ import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import { edgesFor } from '../knowledge/doc/order-graph.js';
 import type { CheckResult, ObservedSummary } from './findings/check-result.js';
 import type { Finding, Severity, FindingKind } from './findings/model.js';
-import type { z } from 'zod';
 import type { LockClass } from '../knowledge/lock-names.js';
-import { FactCache, orderVersion, sha256, type CacheOptions, type CacheStats } from './index/cache.js';
+import { FactCache, orderVersion, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './index/cache.js';
 import { auditStateSchema } from './index/cache-schema.js';
 import { archOf, filesFor, indexedFiles, treeArchs } from './index/files.js';
 import { indexTree, planIndex, type IndexPlan } from './index/index-tree.js';
@@ -58,7 +57,7 @@ interface AuditState {
 }
 type CheckSkipped = { name: string | null; line: number; reason: string };
 
-const STATE = auditStateSchema as unknown as z.ZodType<AuditState>;
+const STATE = auditStateSchema as unknown as ValueSchema<AuditState>;
 
 function stateCache(plan: IndexPlan): { cache: FactCache<AuditState>; key: string; owner: { file: string; identity: string } } {
   const key = sha256(orderVersion(), 'audit-state', ...[...plan.keys].map(([f, k]) => `${f}\u0000${k}`).sort());

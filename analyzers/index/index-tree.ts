@@ -6,7 +6,6 @@
  * so a file the cache knows is not even read from a git tree.
  */
 import { join } from 'node:path';
-import type { z } from 'zod';
 import { localDeclarations } from '../c/functions.js';
 import type { CFunction, CSkipped, CStructDef, StructTypes } from '../c/model.js';
 import type { COpsEntry } from '../c/ops-tables.js';
@@ -16,9 +15,10 @@ import type { TypeEnv } from '../locks/lock-class.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
 import { asTree, type Tree } from '../trees/index.js';
-import { analyzerVersion, FactCache, openCacheDir, sha256, type CacheOptions, type CacheStats } from './cache.js';
+import { analyzerVersion, FactCache, openCacheDir, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
 import { archOf, indexedFiles } from './files.js';
+import { loadPack, savePack } from './pack.js';
 
 /** Lock facts of one file. */
 export interface FileFacts {
@@ -111,8 +111,8 @@ function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFac
   };
 }
 
-const FACTS = fileFactsSchema as unknown as z.ZodType<FileFacts>;
-const STRUCTS = structsSchema as unknown as z.ZodType<CachedStructs>;
+const FACTS = fileFactsSchema as unknown as ValueSchema<FileFacts>;
+const STRUCTS = structsSchema as unknown as ValueSchema<CachedStructs>;
 
 /**
  * What an index of the tree would read, known without reading a fact: each
@@ -158,6 +158,21 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
   const tree = asTree(treeOrPath);
   const plan = opts.plan ?? (await planIndex(tree, opts));
   const { dir, warning, sources } = plan;
+  // A whole state at once (pack.ts): only for a full index, not a few files re-walked with known types.
+  const packed = opts.types ? { pack: null, invalid: 0 } : loadPack(plan);
+  if (packed.pack) {
+    opts.progress?.(sources.length, sources.length);
+    return {
+      tree: tree.label,
+      files: packed.pack.files,
+      types: packed.pack.types,
+      unread: [...plan.unread],
+      cache: { dir, hits: sources.length, misses: 0, invalid: 0, ...(warning ? { warning } : {}) },
+      read: 0,
+      keys: plan.keys,
+      ms: Date.now() - started,
+    };
+  }
   const version = analyzerVersion();
   const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'), STRUCTS);
   const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'), FACTS);
@@ -227,6 +242,13 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
   }
   for (const p of parsed.values()) p.dispose();
   const warnings = [warning, structCache.warning, factCache.warning].filter((w): w is string => Boolean(w));
+  // The first full index of this state in this process, complete and all written: pack it for the next run.
+  // (A state indexed from what this process already holds, a review's later patch, is not packed.)
+  const complete = out.length === sources.length && unread.length === plan.unread.length;
+  if (!opts.types && complete && !warnings.length && factCache.remembered === 0 && structCache.remembered === 0) {
+    const packWarning = savePack(plan, out, typesKey);
+    if (packWarning) warnings.push(packWarning);
+  }
   return {
     tree: tree.label,
     files: out,
@@ -236,7 +258,7 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
       dir,
       hits: factCache.hits,
       misses: factCache.misses,
-      invalid: factCache.invalid + structCache.invalid,
+      invalid: packed.invalid + factCache.invalid + structCache.invalid,
       ...(warnings.length ? { warning: warnings.join('; ') } : {}),
     },
     read: reads,

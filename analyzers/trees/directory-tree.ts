@@ -4,11 +4,14 @@
  * devices are skipped (never opened: opening a FIFO blocks), and a file
  * that cannot be read (EACCES) or is past the size cap is reported in
  * `notes()` while the rest of the tree is read.
+ *
+ * The file system is asked synchronously behind the async interface: a
+ * tree is a few hundred small files, and one awaited round trip per stat,
+ * open, read and close cost a warm check more time idle than working.
  */
 import { createHash } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
-import { realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { maxFileBytes } from './limits.js';
 import type { FileIdentity, Tree, TreeEntry, TreeNote } from './model.js';
@@ -72,11 +75,11 @@ export class DirectoryTree implements Tree {
   }
 
   /** Follow `path` (tree-relative) to what it is, refusing symlinks that lead out. */
-  private async resolve(path: string): Promise<Resolved> {
+  private resolve(path: string): Resolved {
     const full = join(this.root, path);
     let st: Stats;
     try {
-      st = await lstat(full);
+      st = lstatSync(full);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'none' };
@@ -85,8 +88,8 @@ export class DirectoryTree implements Tree {
     let real = full;
     if (st.isSymbolicLink()) {
       try {
-        real = await realpath(full);
-        st = await stat(real);
+        real = realpathSync(full);
+        st = statSync(real);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         return code === 'ENOENT' ? { kind: 'skip', reason: 'a dangling symlink' } : { kind: 'skip', reason: errno(e) };
@@ -95,7 +98,7 @@ export class DirectoryTree implements Tree {
     } else {
       // A parent directory may itself be a symlink that leads out.
       try {
-        real = await realpath(full);
+        real = realpathSync(full);
       } catch (e) {
         return { kind: 'skip', reason: errno(e) };
       }
@@ -115,46 +118,49 @@ export class DirectoryTree implements Tree {
       else out.push({ path, size });
     };
     // `rel` is a directory already known to be inside the tree.
-    const walk = async (rel: string, real: string): Promise<void> => {
+    const walk = (rel: string, real: string): void => {
       if (seen.has(real)) return;
       seen.add(real);
       let dirents: Dirent[];
       try {
-        dirents = await readdir(join(this.root, rel), { withFileTypes: true });
+        dirents = readdirSync(join(this.root, rel), { withFileTypes: true });
       } catch (e) {
         return this.note(rel, errno(e));
       }
       for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const path = rel ? `${rel}/${d.name}` : d.name;
         // Plain files and directories need no realpath: their parent is inside. Symlinks are resolved.
-        if (d.isDirectory()) await walk(path, join(real, d.name));
+        if (d.isDirectory()) walk(path, join(real, d.name));
         else if (d.isFile()) {
           try {
-            file(path, (await stat(join(this.root, path))).size);
+            file(path, statSync(join(this.root, path)).size);
           } catch (e) {
             this.note(path, errno(e));
           }
         } else if (d.isSymbolicLink()) {
-          const c = await this.resolve(path);
-          if (c.kind === 'dir') await walk(path, c.real);
+          const c = this.resolve(path);
+          if (c.kind === 'dir') walk(path, c.real);
           else if (c.kind === 'file') file(path, c.size);
           else if (c.kind === 'skip') this.note(path, c.reason);
         } else this.note(path, d.isFIFO() ? 'a FIFO' : d.isSocket() ? 'a socket' : d.isCharacterDevice() || d.isBlockDevice() ? 'a device' : 'not a regular file');
       }
     };
-    const r = await this.resolve(start);
+    const r = this.resolve(start);
     if (r.kind === 'skip') this.note(start, r.reason);
-    else if (r.kind === 'dir') await walk(start, r.real);
+    else if (r.kind === 'dir') walk(start, r.real);
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   async isDirectory(path: string): Promise<boolean> {
-    return (await this.resolve(treePath(path))).kind === 'dir';
+    return this.resolve(treePath(path)).kind === 'dir';
   }
 
   async read(path: string): Promise<Buffer | null> {
-    const p = treePath(path);
-    const r = await this.resolve(p);
+    return this.readNow(treePath(path));
+  }
+
+  private readNow(p: string): Buffer | null {
+    const r = this.resolve(p);
     if (r.kind === 'skip') {
       this.note(p, r.reason);
       return null;
@@ -165,13 +171,18 @@ export class DirectoryTree implements Tree {
       return null;
     }
     try {
-      // Read at most cap + 1 bytes: a file that grows under us is still bounded.
-      const fh = await open(r.real, 'r');
+      // Non-blocking: a regular file swapped for a FIFO after the stat must not hang the open.
+      const fd = openSync(r.real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
       try {
+        if (!fstatSync(fd).isFile()) {
+          this.note(p, 'not a regular file');
+          return null;
+        }
+        // Read at most cap + 1 bytes: a file that grows under us is still bounded.
         const buf = Buffer.alloc(Math.min(r.size, this.cap) + 1);
         let n = 0;
         for (;;) {
-          const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+          const bytesRead = readSync(fd, buf, n, buf.length - n, n);
           if (bytesRead === 0) break;
           n += bytesRead;
           if (n === buf.length) break;
@@ -184,7 +195,7 @@ export class DirectoryTree implements Tree {
         this.ids.set(p, `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
         return bytes;
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     } catch (e) {
       this.note(p, errno(e));
@@ -197,7 +208,7 @@ export class DirectoryTree implements Tree {
     // Content identity: the bytes must be read (no object store to ask). Kept per instance: a tree is one state.
     const known = this.ids.get(p);
     if (known) return known;
-    return (await this.read(p)) ? (this.ids.get(p) ?? null) : null;
+    return this.readNow(p) ? (this.ids.get(p) ?? null) : null;
   }
 
   notes(): TreeNote[] {
@@ -206,7 +217,7 @@ export class DirectoryTree implements Tree {
 
   async refusal(path: string): Promise<string | null> {
     const p = treePath(path);
-    const r = await this.resolve(p);
+    const r = this.resolve(p);
     if (r.kind === 'skip' && /symlink leading out/.test(r.reason)) return `${path}: ${r.reason}`;
     return null;
   }

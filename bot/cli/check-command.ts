@@ -1,5 +1,4 @@
 /** `kvm-review check`: the doc-versus-code audit of a kernel tree. */
-import cliProgress from 'cli-progress';
 import { auditTree } from '../../analyzers/audit.js';
 import { configureCheck } from '../../analyzers/rules/configure.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
@@ -31,7 +30,9 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
     throw new InputError(`${tree}: no arch/${options.arch}/kvm in this tree; --arch takes one of ${archs.join(', ')} or all`);
   }
   const doc = loadDocumentedOrder({ tree, cwd: io.cwd });
-  const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  // The progress bar's module is loaded only for a terminal: a piped or scripted run does not pay for it.
+  const cliProgress = io.isTTY ? (await import('cli-progress')).default : null;
+  const bar = cliProgress ? new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   const result = await auditTree(tree, {
     arch: options.arch,
     doc,
