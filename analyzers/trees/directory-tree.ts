@@ -47,6 +47,8 @@ export class DirectoryTree implements Tree {
   private readonly cap: number;
   private readonly skipped = new Map<string, string>();
   private readonly ids = new Map<string, FileIdentity>();
+  /** Listings already made: a tree is one state, and `arch` is listed several times per run (architectures, then files). */
+  private readonly listed = new Map<string, TreeEntry[]>();
 
   constructor(dir: string, opts: DirectoryTreeOptions = {}) {
     try {
@@ -88,7 +90,7 @@ export class DirectoryTree implements Tree {
     let real = full;
     if (st.isSymbolicLink()) {
       try {
-        real = realpathSync(full);
+        real = realpathSync.native(full);
         st = statSync(real);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
@@ -98,7 +100,7 @@ export class DirectoryTree implements Tree {
     } else {
       // A parent directory may itself be a symlink that leads out.
       try {
-        real = realpathSync(full);
+        real = realpathSync.native(full);
       } catch (e) {
         return { kind: 'skip', reason: errno(e) };
       }
@@ -111,6 +113,8 @@ export class DirectoryTree implements Tree {
 
   async list(dir: string): Promise<TreeEntry[]> {
     const start = treePath(dir);
+    const known = this.listed.get(start);
+    if (known) return known.map((e) => ({ ...e }));
     const out: TreeEntry[] = [];
     const seen = new Set<string>();
     const file = (path: string, size: number): void => {
@@ -148,7 +152,9 @@ export class DirectoryTree implements Tree {
     const r = this.resolve(start);
     if (r.kind === 'skip') this.note(start, r.reason);
     else if (r.kind === 'dir') walk(start, r.real);
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    this.listed.set(start, out);
+    return out.map((e) => ({ ...e }));
   }
 
   async isDirectory(path: string): Promise<boolean> {
@@ -179,7 +185,8 @@ export class DirectoryTree implements Tree {
           return null;
         }
         // Read at most cap + 1 bytes: a file that grows under us is still bounded.
-        const buf = Buffer.alloc(Math.min(r.size, this.cap) + 1);
+        // Unfilled bytes are never exposed: only the `n` read are returned.
+        const buf = Buffer.allocUnsafe(Math.min(r.size, this.cap) + 1);
         let n = 0;
         for (;;) {
           const bytesRead = readSync(fd, buf, n, buf.length - n, n);
