@@ -23,7 +23,7 @@ import type { LockClass } from '../knowledge/lock-names.js';
 import { FactCache, orderVersion, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './index/cache.js';
 import { auditStateSchema } from './index/cache-schema.js';
 import { archOf, filesFor, indexedFiles, treeArchs } from './index/files.js';
-import { indexTree, planIndex, type IndexPlan } from './index/index-tree.js';
+import { planIndex, type IndexPlan } from './index/plan.js';
 import { edgeKey, isBlocking } from './order/model.js';
 import { codeClasses } from './rules/index.js';
 import { analyseArch, cachedEdges, rulesOn, type ArchAnalysis } from './arch-analysis.js';
@@ -96,6 +96,8 @@ export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): 
     });
     cacheStats = { dir: plan.dir, hits: plan.sources.length, misses: 0, invalid: 0, ...(plan.warning ? { warning: plan.warning } : {}) };
   } else {
+    // Loaded when needed: the parser and the walk are a twentieth of a warm check's start-up.
+    const { indexTree } = await import('./index/index-tree.js');
     const index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan });
     indexMs = index.ms;
     started = Date.now();

@@ -15,10 +15,11 @@ import type { TypeEnv } from '../locks/lock-class.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
 import { asTree, type Tree } from '../trees/index.js';
-import { analyzerVersion, FactCache, openCacheDir, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
+import { analyzerVersion, FactCache, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
-import { archOf, indexedFiles } from './files.js';
+import { archOf } from './files.js';
 import { loadPack, savePack } from './pack.js';
+import { planIndex, type IndexPlan } from './plan.js';
 
 /** Lock facts of one file. */
 export interface FileFacts {
@@ -114,44 +115,8 @@ function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFac
 const FACTS = fileFactsSchema as unknown as ValueSchema<FileFacts>;
 const STRUCTS = structsSchema as unknown as ValueSchema<CachedStructs>;
 
-/**
- * What an index of the tree would read, known without reading a fact: each
- * file's identity and a key naming every input of its facts (the analyser,
- * the headers' identities, the file's). Two states with the same keys have
- * the same facts, so results derived from all of them (a tree state, an
- * architecture's edges) can be cached under their keys. The facts entries
- * themselves are keyed by the struct types (indexTree).
- */
-export interface IndexPlan {
-  sources: { file: string; identity: string }[];
-  /** Files with no identity (not in the tree, not readable). */
-  unread: { file: string; reason: string }[];
-  typesKey: string;
-  /** File -> the key naming its facts' inputs. */
-  keys: Map<string, string>;
-  /** The cache directory (null: no cache) and why the default one was dropped. */
-  dir: string | null;
-  warning?: string;
-}
-
-export async function planIndex(treeOrPath: Tree | string, opts: Pick<IndexOptions, 'cache' | 'files' | 'types'>): Promise<IndexPlan> {
-  const tree = asTree(treeOrPath);
-  const { dir, warning } = openCacheDir(opts.cache);
-  const version = analyzerVersion();
-  const files = opts.files ?? (await indexedFiles(tree));
-  const unread: IndexPlan['unread'] = [];
-  // Identities first: a git tree knows them without reading a byte, so a cache hit reads nothing.
-  const sources: { file: string; identity: string }[] = [];
-  for (const file of files) {
-    const identity = await tree.identity(file);
-    if (identity) sources.push({ file, identity });
-    else unread.push({ file, reason: tree.notes().find((n) => n.path === file)?.reason ?? 'not in the tree' });
-  }
-  const headerKeys = opts.types ? [] : sources.filter((s) => s.file.endsWith('.h')).map(({ file, identity }) => sha256(version, 'structs', file, identity));
-  const typesKey = opts.types?.key ?? sha256(...headerKeys);
-  const keys = new Map(sources.map(({ file, identity }) => [file, sha256(version, 'facts', typesKey, file, identity)]));
-  return { sources, unread, typesKey, keys, dir, ...(warning ? { warning } : {}) };
-}
+// The plan lives in its own module: a warm check needs it and not the parser or the walk this one loads.
+export { planIndex, type IndexPlan } from './plan.js';
 
 export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & { plan?: IndexPlan }): Promise<TreeIndex> {
   const started = Date.now();

@@ -20,7 +20,8 @@ import { mergeStructTypes } from '../c/struct-types.js';
 import type { StructTypes } from '../c/model.js';
 import { analyzerVersion, FactCache, sha256, type ValueSchema } from './cache.js';
 import { fileFactsSchema, packSchema, structsSchema } from './cache-schema.js';
-import type { FileFacts, IndexPlan } from './index-tree.js';
+import type { FileFacts } from './index-tree.js';
+import type { IndexPlan } from './plan.js';
 
 /** Packs kept in the cache directory; older ones are deleted when a new one is written. */
 export const PACKS_KEPT = 8;
