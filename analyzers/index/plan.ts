@@ -5,6 +5,7 @@
  * loads the C parser or the lock walk.
  */
 import { asTree, type Tree } from '../trees/index.js';
+import { useStatIdentities } from '../trees/stat-identities.js';
 import { analyzerVersion, openCacheDir, sha256 } from './cache.js';
 import { indexedFiles } from './files.js';
 import type { IndexOptions } from './index-tree.js';
@@ -34,6 +35,8 @@ export async function planIndex(treeOrPath: Tree | string, opts: Pick<IndexOptio
   const { dir, warning } = openCacheDir(opts.cache);
   const version = analyzerVersion();
   const files = opts.files ?? (await indexedFiles(tree));
+  // Directory trees name their files by content: with a cache, by the stat recorded with it when unchanged.
+  const stats = useStatIdentities(dir);
   const unread: IndexPlan['unread'] = [];
   // Identities first: a git tree knows them without reading a byte, so a cache hit reads nothing.
   const sources: { file: string; identity: string }[] = [];
@@ -42,8 +45,10 @@ export async function planIndex(treeOrPath: Tree | string, opts: Pick<IndexOptio
     if (identity) sources.push({ file, identity });
     else unread.push({ file, reason: tree.notes().find((n) => n.path === file)?.reason ?? 'not in the tree' });
   }
+  const statWarning = stats?.save();
+  const warnings = [warning, statWarning].filter(Boolean).join('; ');
   const headerKeys = opts.types ? [] : sources.filter((s) => s.file.endsWith('.h')).map(({ file, identity }) => sha256(version, 'structs', file, identity));
   const typesKey = opts.types?.key ?? sha256(...headerKeys);
   const keys = new Map(sources.map(({ file, identity }) => [file, sha256(version, 'facts', typesKey, file, identity)]));
-  return { sources, unread, typesKey, keys, dir, ...(warning ? { warning } : {}) };
+  return { sources, unread, typesKey, keys, dir, ...(warnings ? { warning: warnings } : {}) };
 }

@@ -17,6 +17,7 @@ import { maxFileBytes } from './limits.js';
 import type { FileIdentity, Tree, TreeEntry, TreeNote } from './model.js';
 import { TreeError } from './model.js';
 import { treePath } from './paths.js';
+import { currentStatIdentities } from './stat-identities.js';
 
 export interface DirectoryTreeOptions {
   /** Largest file read, in bytes (default: limits.ts). */
@@ -38,7 +39,7 @@ function errno(e: unknown): string {
 }
 
 /** What a path on disk turned out to be. */
-type Resolved = { kind: 'file'; real: string; size: number } | { kind: 'dir'; real: string } | { kind: 'none' } | { kind: 'skip'; reason: string };
+type Resolved = { kind: 'file'; real: string; size: number; st: Stats } | { kind: 'dir'; real: string } | { kind: 'none' } | { kind: 'skip'; reason: string };
 
 export class DirectoryTree implements Tree {
   readonly kind = 'directory' as const;
@@ -49,6 +50,7 @@ export class DirectoryTree implements Tree {
   private readonly ids = new Map<string, FileIdentity>();
   /** Listings already made: a tree is one state, and `arch` is listed several times per run (architectures, then files). */
   private readonly listed = new Map<string, TreeEntry[]>();
+  private readonly realDirs = new Map<string, string>();
 
   constructor(dir: string, opts: DirectoryTreeOptions = {}) {
     try {
@@ -76,6 +78,16 @@ export class DirectoryTree implements Tree {
     return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
   }
 
+  /** The real path of a tree-relative directory, asked once. */
+  private realDir(dir: string): string {
+    let real = this.realDirs.get(dir);
+    if (real === undefined) {
+      real = realpathSync.native(join(this.root, dir));
+      this.realDirs.set(dir, real);
+    }
+    return real;
+  }
+
   /** Follow `path` (tree-relative) to what it is, refusing symlinks that lead out. */
   private resolve(path: string): Resolved {
     const full = join(this.root, path);
@@ -98,16 +110,18 @@ export class DirectoryTree implements Tree {
       }
       if (!this.inside(real)) return { kind: 'skip', reason: 'a symlink leading out of the tree' };
     } else {
-      // A parent directory may itself be a symlink that leads out.
+      // A parent directory may itself be a symlink that leads out: resolved once per directory
+      // (the tree is one state), the entry itself is no symlink.
       try {
-        real = realpathSync.native(full);
+        const slash = path.lastIndexOf('/');
+        real = slash < 0 ? join(this.root, path) : join(this.realDir(path.slice(0, slash)), path.slice(slash + 1));
       } catch (e) {
         return { kind: 'skip', reason: errno(e) };
       }
       if (!this.inside(real)) return { kind: 'skip', reason: 'under a symlink leading out of the tree' };
     }
     if (st.isDirectory()) return { kind: 'dir', real };
-    if (st.isFile()) return { kind: 'file', real, size: st.size };
+    if (st.isFile()) return { kind: 'file', real, size: st.size, st };
     return { kind: 'skip', reason: kindOf(st) ?? 'not a regular file' };
   }
 
@@ -165,8 +179,8 @@ export class DirectoryTree implements Tree {
     return this.readNow(treePath(path));
   }
 
-  private readNow(p: string): Buffer | null {
-    const r = this.resolve(p);
+  private readNow(p: string, resolved?: Resolved): Buffer | null {
+    const r = resolved ?? this.resolve(p);
     if (r.kind === 'skip') {
       this.note(p, r.reason);
       return null;
@@ -215,7 +229,19 @@ export class DirectoryTree implements Tree {
     // Content identity: the bytes must be read (no object store to ask). Kept per instance: a tree is one state.
     const known = this.ids.get(p);
     if (known) return known;
-    return this.readNow(p) ? (this.ids.get(p) ?? null) : null;
+    const store = currentStatIdentities();
+    if (!store) return this.readNow(p) ? (this.ids.get(p) ?? null) : null;
+    // A file whose stat is the one recorded with an identity is not read (stat-identities.ts).
+    const r = this.resolve(p);
+    const recorded = r.kind === 'file' && r.size <= this.cap ? store.lookup(r.real, r.st) : null;
+    if (recorded) {
+      this.ids.set(p, recorded);
+      return recorded;
+    }
+    if (!this.readNow(p, r)) return null;
+    const id = this.ids.get(p) ?? null;
+    if (id && r.kind === 'file') store.record(r.real, r.st, id);
+    return id;
   }
 
   notes(): TreeNote[] {

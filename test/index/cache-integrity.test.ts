@@ -6,13 +6,16 @@
  * whole state's facts load from one pack entry.
  */
 import { describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FactCache, forgetCache } from '../../analyzers/index/cache.js';
 import { fileFactsSchema } from '../../analyzers/index/cache-schema.js';
 import { indexTree } from '../../analyzers/index/index-tree.js';
 import { PACKS_KEPT } from '../../analyzers/index/pack.js';
+import { planIndex } from '../../analyzers/index/plan.js';
+import { SETTLED_MS, StatIdentities } from '../../analyzers/trees/stat-identities.js';
 import { s } from '../../analyzers/index/shape.js';
 import { FIXTURES } from '../helpers/paths.js';
 
@@ -155,4 +158,58 @@ describe('packs: a whole state in one entry', () => {
     }
     expect(readdirSync(join(dir, 'packs')).filter((f) => f.endsWith('.json'))).toHaveLength(PACKS_KEPT);
   });
+});
+
+describe('stat identities: a directory tree file is not re-read while its stat is the one recorded', () => {
+  it('records only settled files, answers by stat, and a rewrite (same size) is hashed again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-stat-'));
+    const path = join(dir, 'f.c');
+    writeFileSync(path, 'int a;\n');
+    const st = statSync(path);
+    const store = new StatIdentities(dir);
+    // Just written: not settled, not recorded.
+    store.record(path, st, 'sha256:old');
+    expect(store.lookup(path, st)).toBeNull();
+    store.record(path, st, 'sha256:old', Math.max(st.mtimeMs, st.ctimeMs) + SETTLED_MS + 1);
+    expect(store.lookup(path, st)).toBe('sha256:old');
+    store.save();
+    forgetCache();
+    expect(new StatIdentities(dir).lookup(path, st)).toBe('sha256:old');
+    // Same size, other bytes: the change time moves.
+    writeFileSync(path, 'int b;\n');
+    expect(new StatIdentities(dir).lookup(path, statSync(path))).toBeNull();
+  });
+
+  it('planIndex on a tree whose files settled: the same identities from the store, and a file changed since is read again', async () => {
+    const tree = miniTree();
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-stat-plan-'));
+    await new Promise((r) => setTimeout(r, SETTLED_MS + 200));
+    forgetCache();
+    const first = await planIndex(tree, { cache: { dir } });
+    expect(readdirSync(join(dir, 'trees'))).toEqual(['stat-identities.json']);
+    const stored = JSON.parse(readFileSync(join(dir, 'trees', 'stat-identities.json'), 'utf8')) as { value: Record<string, { identity: string }> };
+    expect(Object.values(stored.value).map((r) => r.identity).sort()).toEqual(first.sources.map((s) => s.identity).sort());
+    forgetCache();
+    const second = await planIndex(tree, { cache: { dir } });
+    expect(second.sources).toEqual(first.sources);
+    // The store answers (the file is not read): an identity recorded for its stat is the one planned.
+    const generic = realpathSync(join(tree, 'virt', 'kvm', 'generic.c'));
+    forgetCache();
+    const store = new StatIdentities(dir);
+    store.record(generic, statSync(generic), 'sha256:recorded');
+    store.save();
+    forgetCache();
+    expect((await planIndex(tree, { cache: { dir } })).sources.find((s) => s.file === 'virt/kvm/generic.c')?.identity).toBe('sha256:recorded');
+    // Without a cache there is no store: the bytes are read.
+    expect((await planIndex(tree, { cache: { disabled: true } })).sources).toEqual(first.sources);
+    // A rewrite the store cannot have seen: hashed from the new bytes.
+    const file = join(tree, 'include', 'linux', 'kvm_host.h');
+    const text = readFileSync(file, 'utf8').replace('slots_lock', 'slots_lick');
+    writeFileSync(file, text);
+    forgetCache();
+    const third = await planIndex(tree, { cache: { dir } });
+    const identity = third.sources.find((s) => s.file === 'include/linux/kvm_host.h')?.identity;
+    expect(identity).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
+    expect(identity).not.toBe(first.sources.find((s) => s.file === 'include/linux/kvm_host.h')?.identity);
+  }, 30_000);
 });
