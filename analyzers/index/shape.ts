@@ -119,6 +119,12 @@ export const s = {
       }
       return null;
     }),
+  /**
+   * Any value JSON carries faithfully: null, booleans, finite numbers, strings, arrays
+   * and plain objects of them (a property set to undefined is absent either way). A Map,
+   * a Set, a class instance, NaN or a hole is refused: it would come back changed.
+   */
+  json: <T>(): Shape<T> => new Shape<T>(jsonProblem),
   union: <T>(...options: Shape<T>[]): Shape<T> =>
     new Shape((v) => {
       const errors: string[] = [];
@@ -130,3 +136,25 @@ export const s = {
       return `: none of ${options.length} shapes (${errors.join('; ')})`;
     }),
 };
+
+function jsonProblem(v: unknown): string | null {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return null;
+  if (typeof v === 'number') return Number.isFinite(v) ? null : ': not a finite number';
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const e = v[i] === undefined ? ': undefined in an array' : jsonProblem(v[i]);
+      if (e !== null) return at(i, e);
+    }
+    return null;
+  }
+  if (typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return ': not a plain object';
+    for (const [k, x] of Object.entries(v)) {
+      const e = x === undefined ? null : jsonProblem(x);
+      if (e !== null) return at(k, e);
+    }
+    return null;
+  }
+  return `: a ${typeof v}, not JSON`;
+}

@@ -29,14 +29,15 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
   if (options.arch !== 'all' && !archs.includes(options.arch)) {
     throw new InputError(`${tree}: no arch/${options.arch}/kvm in this tree; --arch takes one of ${archs.join(', ')} or all`);
   }
-  const doc = loadDocumentedOrder({ tree, cwd: io.cwd });
+  const cache = { dir: options.cacheDir, disabled: !options.cache };
+  const doc = loadDocumentedOrder({ tree, cwd: io.cwd, cache });
   // The progress bar's module is loaded only for a terminal: a piped or scripted run does not pay for it.
   const cliProgress = io.isTTY ? (await import('cli-progress')).default : null;
   const bar = cliProgress ? new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
   const result = await auditTree(tree, {
     arch: options.arch,
     doc,
-    cache: { dir: options.cacheDir, disabled: !options.cache },
+    cache,
     progress: bar
       ? (done, total) => {
           if (done === 1) bar.start(total, 0);
