@@ -54,7 +54,7 @@ export class DirectoryTree implements Tree {
 
   constructor(dir: string, opts: DirectoryTreeOptions = {}) {
     try {
-      this.root = realpathSync(dir);
+      this.root = realpathSync.native(dir);
       if (!statSync(this.root).isDirectory()) throw new TreeError(`${dir}: not a directory`);
     } catch (e) {
       if (e instanceof TreeError) throw e;
@@ -74,8 +74,13 @@ export class DirectoryTree implements Tree {
   }
 
   private inside(real: string): boolean {
-    const rel = relative(this.root, real);
-    return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+    if (process.platform === 'win32') {
+      // Case-insensitive paths: path.relative knows; a prefix test would not.
+      const rel = relative(this.root, real);
+      return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+    }
+    // Both sides absolute and normalised by the same realpath (and join): a prefix test is exact.
+    return real === this.root || real.startsWith(this.root.endsWith(sep) ? this.root : `${this.root}${sep}`);
   }
 
   /** The real path of a tree-relative directory, asked once. */
