@@ -65,13 +65,15 @@ function docPath(tree: Tree): string {
  * The documented order of any tree (a directory, a git revision, a series
  * applied in memory), read through the Tree interface. A tree without
  * locking.rst is a DocInputError: the engine never compares a tree's code
- * with another tree's document without saying so.
+ * with another tree's document without saying so. With `cache`, a document
+ * parsed before is loaded (load-cache.ts).
  */
-export async function loadTreeOrder(tree: Tree): Promise<DocumentedOrder> {
+export async function loadTreeOrder(tree: Tree, cache?: CacheOptions): Promise<DocumentedOrder> {
   const bytes = await tree.read(RST);
   if (bytes === null) {
     const why = tree.notes().find((n) => n.path === RST)?.reason;
     throw new DocInputError(`${tree.label}: ${why ? `${RST} is ${why}` : `not a kernel tree with KVM (no ${RST})`}`);
   }
-  return readLockingDoc(bytes, docPath(tree), 'tree');
+  const path = docPath(tree);
+  return parseCached(bytes, path, 'tree', cache, () => readLockingDoc(bytes, path, 'tree'));
 }

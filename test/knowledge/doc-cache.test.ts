@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forgetCache } from '../../analyzers/index/cache.js';
 import { s } from '../../analyzers/index/shape.js';
-import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
-import { corpusRevisions, LOCKING_DOC_DIR } from '../helpers/paths.js';
+import { DirectoryTree } from '../../analyzers/trees/directory-tree.js';
+import { loadDocumentedOrder, loadTreeOrder } from '../../knowledge/doc/load.js';
+import { corpusRevisions, kernelTree, LOCKING_DOC_DIR } from '../helpers/paths.js';
 
 describe('parsed locking.rst in the cache', () => {
   it('every corpus revision loads from the cache as the reader parses it; an edited document or a damaged entry is parsed again', () => {
@@ -42,6 +43,16 @@ describe('parsed locking.rst in the cache', () => {
     for (const e of readdirSync(join(dir, 'docs'))) writeFileSync(join(dir, 'docs', e), readFileSync(join(dir, 'docs', e), 'utf8').replace(/"line":(\d)/, '"line":1$1'));
     forgetCache();
     expect(loadDocumentedOrder({ file, cwd: '/', cache: { dir } })).toEqual(b);
+  });
+
+  it('a tree\'s document (loadTreeOrder) loads from the cache as it parses, under the tree\'s name for it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-doc-cache-tree-'));
+    const tree = new DirectoryTree(kernelTree('6.12'));
+    const fresh = await loadTreeOrder(tree);
+    await loadTreeOrder(tree, { dir });
+    forgetCache();
+    expect(await loadTreeOrder(tree, { dir })).toEqual(fresh);
+    expect(readdirSync(join(dir, 'docs'))).toHaveLength(1);
   });
 
   it('only values JSON carries unchanged are cached', () => {
