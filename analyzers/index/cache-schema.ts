@@ -150,5 +150,6 @@ export const envelopeSchema = z.object({
 export const packSchema = z.object({
   typesKey: z.string(),
   headers: z.array(z.object({ file: z.string(), identity: z.string(), structs: structsSchema })),
+  order: z.array(z.number().int().nonnegative()),
   files: z.array(fileFactsSchema),
 });

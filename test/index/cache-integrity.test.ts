@@ -133,6 +133,7 @@ describe('packs: a whole state in one entry', () => {
     expect(JSON.parse(JSON.stringify(warm.files))).toEqual(JSON.parse(JSON.stringify(cold.files)));
     expect(warm.types.key).toBe(cold.types.key);
     expect([...warm.types.types.members]).toEqual([...cold.types.types.members]);
+    expect([...warm.types.types.definitions]).toEqual([...cold.types.types.definitions]);
 
     // The pack seeded this process's memory: one file re-walked with the state's types reads no other entry.
     const one = await indexTree(tree, { cache: { dir }, files: ['virt/kvm/generic.c'], types: warm.types });
