@@ -264,9 +264,10 @@ export class FactCache<T> {
     // Write then rename: a run killed half-way never leaves a truncated entry behind.
     const tmp = join(this.dir, `${key}.${process.pid}.tmp`);
     try {
-      const body = JSON.stringify(value);
+      // Encoded once: the hash and the file are the same bytes.
+      const body = Buffer.from(JSON.stringify(value), 'utf8');
       const head = JSON.stringify({ format: FORMAT, key, file: owner.file, identity: owner.identity, sha256: bodyHash(body) });
-      writeFileSync(tmp, `${head.slice(0, -1)}${VALUE}${body}}`);
+      writeFileSync(tmp, Buffer.concat([Buffer.from(`${head.slice(0, -1)}${VALUE}`, 'utf8'), body, Buffer.from('}')]));
       renameSync(tmp, path);
     } catch (e) {
       // A full disk or a directory that went read-only: the run goes on, uncached from here.
