@@ -98,7 +98,7 @@ export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): 
   } else {
     // Loaded when needed: the parser and the walk are a twentieth of a warm check's start-up.
     const { indexTree } = await import('./index/index-tree.js');
-    const index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan });
+    const index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan, pack: false });
     indexMs = index.ms;
     started = Date.now();
     const functions = index.files.flatMap((f) => f.functions);

@@ -58,6 +58,11 @@ export interface IndexOptions {
   files?: string[];
   /** Struct types from an earlier index of the same headers: skip step 1 (only .c files may be in `files`). */
   types?: { types: StructTypes; key: string };
+  /**
+   * Load and keep the whole state's facts as one pack (pack.ts); default true. `check`
+   * says false: its warm runs need no facts, and its file set is no review's.
+   */
+  pack?: boolean;
 }
 
 type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
@@ -124,7 +129,8 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
   const plan = opts.plan ?? (await planIndex(tree, opts));
   const { dir, warning, sources } = plan;
   // A whole state at once (pack.ts): only for a full index, not a few files re-walked with known types.
-  const packed = opts.types ? { pack: null, invalid: 0 } : loadPack(plan);
+  const packing = !opts.types && opts.pack !== false;
+  const packed = packing ? loadPack(plan) : { pack: null, invalid: 0 };
   if (packed.pack) {
     opts.progress?.(sources.length, sources.length);
     return {
@@ -210,7 +216,7 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
   // The first full index of this state in this process, complete and all written: pack it for the next run.
   // (A state indexed from what this process already holds, a review's later patch, is not packed.)
   const complete = out.length === sources.length && unread.length === plan.unread.length;
-  if (!opts.types && complete && !warnings.length && factCache.remembered === 0 && structCache.remembered === 0) {
+  if (packing && complete && !warnings.length && factCache.remembered === 0 && structCache.remembered === 0) {
     const packWarning = savePack(plan, out, typesKey);
     if (packWarning) warnings.push(packWarning);
   }
