@@ -253,10 +253,16 @@ export class FactCache<T> {
     memory.set(path, { ...owner, value });
     if (this.stopped) return;
     if (!opts.checked) {
-      const shape = this.schema.safeParse(value);
-      if (!shape.success) {
+      let why: string | null;
+      try {
+        const shape = this.schema.safeParse(value);
+        why = shape.success ? null : 'error' in shape && shape.error ? `: ${String(shape.error)}` : '';
+      } catch (e) {
+        // A schema that cannot run (a zod schema built of shape.ts parts, say) refuses too.
+        why = `: the schema failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      if (why !== null) {
         // Our bug (the schema behind the type), not the user's: said in the stats, and nothing unchecked is written.
-        const why = 'error' in shape && shape.error ? `: ${String(shape.error)}` : '';
         this.warning ??= `${this.dir}: ${key}: not written (a value the cache schema refuses${why})`;
         return;
       }

@@ -101,6 +101,11 @@ describe('FactCache: the value text is checked by its hash', () => {
     c.put('bad', owner, { x: 1, tags: [], unnamed: 'dropped by a stripping schema' });
     expect(readdirSync(dir)).toEqual([]);
     expect(c.warning).toMatch(/bad: not written \(a value the cache schema refuses: \.unnamed/);
+    // A schema that throws refuses the value, and the run goes on.
+    const broken = new FactCache<unknown>(dir, { safeParse: () => { throw new Error('expected a Zod schema'); } });
+    broken.put('worse', owner, { x: 1, tags: [] });
+    expect(readdirSync(dir)).toEqual([]);
+    expect(broken.warning).toMatch(/worse: not written \(a value the cache schema refuses: the schema failed: expected a Zod schema\)/);
   });
 });
 
