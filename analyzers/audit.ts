@@ -19,12 +19,11 @@ import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import { edgesFor } from '../knowledge/doc/order-graph.js';
 import type { CheckResult, ObservedSummary } from './findings/check-result.js';
 import type { Finding, Severity, FindingKind } from './findings/model.js';
-import type { z } from 'zod';
 import type { LockClass } from '../knowledge/lock-names.js';
-import { FactCache, orderVersion, sha256, type CacheOptions, type CacheStats } from './index/cache.js';
+import { FactCache, orderVersion, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './index/cache.js';
 import { auditStateSchema } from './index/cache-schema.js';
 import { archOf, filesFor, indexedFiles, treeArchs } from './index/files.js';
-import { indexTree, planIndex, type IndexPlan } from './index/index-tree.js';
+import { planIndex, type IndexPlan } from './index/plan.js';
 import { edgeKey, isBlocking } from './order/model.js';
 import { codeClasses } from './rules/index.js';
 import { analyseArch, cachedEdges, rulesOn, type ArchAnalysis } from './arch-analysis.js';
@@ -58,7 +57,7 @@ interface AuditState {
 }
 type CheckSkipped = { name: string | null; line: number; reason: string };
 
-const STATE = auditStateSchema as unknown as z.ZodType<AuditState>;
+const STATE = auditStateSchema as unknown as ValueSchema<AuditState>;
 
 function stateCache(plan: IndexPlan): { cache: FactCache<AuditState>; key: string; owner: { file: string; identity: string } } {
   const key = sha256(orderVersion(), 'audit-state', ...[...plan.keys].map(([f, k]) => `${f}\u0000${k}`).sort());
@@ -97,7 +96,9 @@ export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): 
     });
     cacheStats = { dir: plan.dir, hits: plan.sources.length, misses: 0, invalid: 0, ...(plan.warning ? { warning: plan.warning } : {}) };
   } else {
-    const index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan });
+    // Loaded when needed: the parser and the walk are a twentieth of a warm check's start-up.
+    const { indexTree } = await import('./index/index-tree.js');
+    const index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan, pack: false });
     indexMs = index.ms;
     started = Date.now();
     const functions = index.files.flatMap((f) => f.functions);

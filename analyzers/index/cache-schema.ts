@@ -2,8 +2,11 @@
  * The shape of what the index cache stores, checked when an entry is read:
  * a cache directory is input like any other (a shared runner, a damaged
  * disk, a hand edit), so an entry is used only when it is what it claims.
+ *
+ * Written with shape.ts (strict objects, nothing stripped), not zod: the
+ * warm path must not pay zod's loading and checking time.
  */
-import { z } from 'zod';
+import { s as z } from './shape.js';
 
 export const lockUse = z.object({
   class: z.string(),
@@ -19,7 +22,7 @@ const paramCond = z.object({
   value: z.string().optional(),
   fact: z.string().optional(),
 });
-const argValue = z.union([z.object({ const: z.string() }), z.object({ param: z.number().int() }), z.null()]);
+const argValue = z.union<{ const: string } | { param: number } | null>(z.object({ const: z.string() }), z.object({ param: z.number().int() }), z.null());
 // Every field of a site, optional ones included: zod drops keys a schema does
 // not name, and a warm run then lost the constant-argument conditions
 // (`when`, `args`) and the releasing callees (`after`) a cold run had.
@@ -74,7 +77,7 @@ export const structsSchema = z.array(
     file: z.string(),
     arch: z.string().nullable(),
     line: z.number().int(),
-    members: z.array(z.tuple([z.string(), z.string()])),
+    members: z.array(z.tuple(z.string(), z.string())),
   }),
 );
 
@@ -111,7 +114,7 @@ export const archEdgesSchema = z.object({
   edges: z.array(observedEdge),
   unresolvedCalls: z.number().int().nonnegative(),
   truncatedSummaries: z.number().int().nonnegative(),
-  ruledOut: z.record(z.string(), z.number().int().nonnegative()),
+  ruledOut: z.record(z.number().int().nonnegative()),
 });
 
 /** One tree state as `check` reports it without its facts: per-file counts, the classes the code takes. */
@@ -130,11 +133,23 @@ export const auditStateSchema = z.object({
   classes: z.array(z.string()),
 });
 
-/** Every entry: the value plus what it belongs to, compared on read. */
+/**
+ * Every entry's header: what it belongs to, compared on read, and the
+ * sha256 of the value's JSON text as written (cache.ts). The value follows
+ * the header in the same JSON object, last.
+ */
 export const envelopeSchema = z.object({
-  format: z.literal(1),
+  format: z.literal(2),
   key: z.string(),
   file: z.string(),
   identity: z.string(),
-  value: z.unknown(),
+  sha256: z.string(),
+});
+
+/** A whole tree state's facts in one entry (pack.ts): the struct types' key, each header's structs, each file's facts. */
+export const packSchema = z.object({
+  typesKey: z.string(),
+  headers: z.array(z.object({ file: z.string(), identity: z.string(), structs: structsSchema })),
+  order: z.array(z.number().int().nonnegative()),
+  files: z.array(fileFactsSchema),
 });

@@ -6,7 +6,6 @@
  * so a file the cache knows is not even read from a git tree.
  */
 import { join } from 'node:path';
-import type { z } from 'zod';
 import { localDeclarations } from '../c/functions.js';
 import type { CFunction, CSkipped, CStructDef, StructTypes } from '../c/model.js';
 import type { COpsEntry } from '../c/ops-tables.js';
@@ -16,9 +15,11 @@ import type { TypeEnv } from '../locks/lock-class.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
 import { asTree, type Tree } from '../trees/index.js';
-import { analyzerVersion, FactCache, openCacheDir, sha256, type CacheOptions, type CacheStats } from './cache.js';
+import { analyzerVersion, FactCache, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
-import { archOf, indexedFiles } from './files.js';
+import { archOf } from './files.js';
+import { loadPack, savePack } from './pack.js';
+import { planIndex, type IndexPlan } from './plan.js';
 
 /** Lock facts of one file. */
 export interface FileFacts {
@@ -57,6 +58,11 @@ export interface IndexOptions {
   files?: string[];
   /** Struct types from an earlier index of the same headers: skip step 1 (only .c files may be in `files`). */
   types?: { types: StructTypes; key: string };
+  /**
+   * Load and keep the whole state's facts as one pack (pack.ts); default true. `check`
+   * says false: its warm runs need no facts, and its file set is no review's.
+   */
+  pack?: boolean;
 }
 
 type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
@@ -111,53 +117,33 @@ function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFac
   };
 }
 
-const FACTS = fileFactsSchema as unknown as z.ZodType<FileFacts>;
-const STRUCTS = structsSchema as unknown as z.ZodType<CachedStructs>;
+const FACTS = fileFactsSchema as unknown as ValueSchema<FileFacts>;
+const STRUCTS = structsSchema as unknown as ValueSchema<CachedStructs>;
 
-/**
- * What an index of the tree would read, known without reading a fact: each
- * file's identity and a key naming every input of its facts (the analyser,
- * the headers' identities, the file's). Two states with the same keys have
- * the same facts, so results derived from all of them (a tree state, an
- * architecture's edges) can be cached under their keys. The facts entries
- * themselves are keyed by the struct types (indexTree).
- */
-export interface IndexPlan {
-  sources: { file: string; identity: string }[];
-  /** Files with no identity (not in the tree, not readable). */
-  unread: { file: string; reason: string }[];
-  typesKey: string;
-  /** File -> the key naming its facts' inputs. */
-  keys: Map<string, string>;
-  /** The cache directory (null: no cache) and why the default one was dropped. */
-  dir: string | null;
-  warning?: string;
-}
-
-export async function planIndex(treeOrPath: Tree | string, opts: Pick<IndexOptions, 'cache' | 'files' | 'types'>): Promise<IndexPlan> {
-  const tree = asTree(treeOrPath);
-  const { dir, warning } = openCacheDir(opts.cache);
-  const version = analyzerVersion();
-  const files = opts.files ?? (await indexedFiles(tree));
-  const unread: IndexPlan['unread'] = [];
-  // Identities first: a git tree knows them without reading a byte, so a cache hit reads nothing.
-  const sources: { file: string; identity: string }[] = [];
-  for (const file of files) {
-    const identity = await tree.identity(file);
-    if (identity) sources.push({ file, identity });
-    else unread.push({ file, reason: tree.notes().find((n) => n.path === file)?.reason ?? 'not in the tree' });
-  }
-  const headerKeys = opts.types ? [] : sources.filter((s) => s.file.endsWith('.h')).map(({ file, identity }) => sha256(version, 'structs', file, identity));
-  const typesKey = opts.types?.key ?? sha256(...headerKeys);
-  const keys = new Map(sources.map(({ file, identity }) => [file, sha256(version, 'facts', typesKey, file, identity)]));
-  return { sources, unread, typesKey, keys, dir, ...(warning ? { warning } : {}) };
-}
+// The plan lives in its own module: a warm check needs it and not the parser or the walk this one loads.
+export { planIndex, type IndexPlan } from './plan.js';
 
 export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & { plan?: IndexPlan }): Promise<TreeIndex> {
   const started = Date.now();
   const tree = asTree(treeOrPath);
   const plan = opts.plan ?? (await planIndex(tree, opts));
   const { dir, warning, sources } = plan;
+  // A whole state at once (pack.ts): only for a full index, not a few files re-walked with known types.
+  const packing = !opts.types && opts.pack !== false;
+  const packed = packing ? loadPack(plan) : { pack: null, invalid: 0 };
+  if (packed.pack) {
+    opts.progress?.(sources.length, sources.length);
+    return {
+      tree: tree.label,
+      files: packed.pack.files,
+      types: packed.pack.types,
+      unread: [...plan.unread],
+      cache: { dir, hits: sources.length, misses: 0, invalid: 0, ...(warning ? { warning } : {}) },
+      read: 0,
+      keys: plan.keys,
+      ms: Date.now() - started,
+    };
+  }
   const version = analyzerVersion();
   const structCache = new FactCache<CachedStructs>(dir && join(dir, 'structs'), STRUCTS);
   const factCache = new FactCache<FileFacts>(dir && join(dir, 'facts'), FACTS);
@@ -227,6 +213,13 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
   }
   for (const p of parsed.values()) p.dispose();
   const warnings = [warning, structCache.warning, factCache.warning].filter((w): w is string => Boolean(w));
+  // The first full index of this state in this process, complete and all written: pack it for the next run.
+  // (A state indexed from what this process already holds, a review's later patch, is not packed.)
+  const complete = out.length === sources.length && unread.length === plan.unread.length;
+  if (packing && complete && !warnings.length && factCache.remembered === 0 && structCache.remembered === 0) {
+    const packWarning = savePack(plan, out, typesKey);
+    if (packWarning) warnings.push(packWarning);
+  }
   return {
     tree: tree.label,
     files: out,
@@ -236,7 +229,7 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
       dir,
       hits: factCache.hits,
       misses: factCache.misses,
-      invalid: factCache.invalid + structCache.invalid,
+      invalid: packed.invalid + factCache.invalid + structCache.invalid,
       ...(warnings.length ? { warning: warnings.join('; ') } : {}),
     },
     read: reads,

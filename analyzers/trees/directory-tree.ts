@@ -4,16 +4,20 @@
  * devices are skipped (never opened: opening a FIFO blocks), and a file
  * that cannot be read (EACCES) or is past the size cap is reported in
  * `notes()` while the rest of the tree is read.
+ *
+ * The file system is asked synchronously behind the async interface: a
+ * tree is a few hundred small files, and one awaited round trip per stat,
+ * open, read and close cost a warm check more time idle than working.
  */
 import { createHash } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
-import { realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { maxFileBytes } from './limits.js';
 import type { FileIdentity, Tree, TreeEntry, TreeNote } from './model.js';
 import { TreeError } from './model.js';
 import { treePath } from './paths.js';
+import { currentStatIdentities } from './stat-identities.js';
 
 export interface DirectoryTreeOptions {
   /** Largest file read, in bytes (default: limits.ts). */
@@ -35,7 +39,7 @@ function errno(e: unknown): string {
 }
 
 /** What a path on disk turned out to be. */
-type Resolved = { kind: 'file'; real: string; size: number } | { kind: 'dir'; real: string } | { kind: 'none' } | { kind: 'skip'; reason: string };
+type Resolved = { kind: 'file'; real: string; size: number; st: Stats } | { kind: 'dir'; real: string } | { kind: 'none' } | { kind: 'skip'; reason: string };
 
 export class DirectoryTree implements Tree {
   readonly kind = 'directory' as const;
@@ -44,10 +48,13 @@ export class DirectoryTree implements Tree {
   private readonly cap: number;
   private readonly skipped = new Map<string, string>();
   private readonly ids = new Map<string, FileIdentity>();
+  /** Listings already made: a tree is one state, and `arch` is listed several times per run (architectures, then files). */
+  private readonly listed = new Map<string, TreeEntry[]>();
+  private readonly realDirs = new Map<string, string>();
 
   constructor(dir: string, opts: DirectoryTreeOptions = {}) {
     try {
-      this.root = realpathSync(dir);
+      this.root = realpathSync.native(dir);
       if (!statSync(this.root).isDirectory()) throw new TreeError(`${dir}: not a directory`);
     } catch (e) {
       if (e instanceof TreeError) throw e;
@@ -67,16 +74,31 @@ export class DirectoryTree implements Tree {
   }
 
   private inside(real: string): boolean {
-    const rel = relative(this.root, real);
-    return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+    if (process.platform === 'win32') {
+      // Case-insensitive paths: path.relative knows; a prefix test would not.
+      const rel = relative(this.root, real);
+      return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+    }
+    // Both sides absolute and normalised by the same realpath (and join): a prefix test is exact.
+    return real === this.root || real.startsWith(this.root.endsWith(sep) ? this.root : `${this.root}${sep}`);
+  }
+
+  /** The real path of a tree-relative directory, asked once. */
+  private realDir(dir: string): string {
+    let real = this.realDirs.get(dir);
+    if (real === undefined) {
+      real = realpathSync.native(join(this.root, dir));
+      this.realDirs.set(dir, real);
+    }
+    return real;
   }
 
   /** Follow `path` (tree-relative) to what it is, refusing symlinks that lead out. */
-  private async resolve(path: string): Promise<Resolved> {
+  private resolve(path: string): Resolved {
     const full = join(this.root, path);
     let st: Stats;
     try {
-      st = await lstat(full);
+      st = lstatSync(full);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'none' };
@@ -85,29 +107,33 @@ export class DirectoryTree implements Tree {
     let real = full;
     if (st.isSymbolicLink()) {
       try {
-        real = await realpath(full);
-        st = await stat(real);
+        real = realpathSync.native(full);
+        st = statSync(real);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         return code === 'ENOENT' ? { kind: 'skip', reason: 'a dangling symlink' } : { kind: 'skip', reason: errno(e) };
       }
       if (!this.inside(real)) return { kind: 'skip', reason: 'a symlink leading out of the tree' };
     } else {
-      // A parent directory may itself be a symlink that leads out.
+      // A parent directory may itself be a symlink that leads out: resolved once per directory
+      // (the tree is one state), the entry itself is no symlink.
       try {
-        real = await realpath(full);
+        const slash = path.lastIndexOf('/');
+        real = slash < 0 ? join(this.root, path) : join(this.realDir(path.slice(0, slash)), path.slice(slash + 1));
       } catch (e) {
         return { kind: 'skip', reason: errno(e) };
       }
       if (!this.inside(real)) return { kind: 'skip', reason: 'under a symlink leading out of the tree' };
     }
     if (st.isDirectory()) return { kind: 'dir', real };
-    if (st.isFile()) return { kind: 'file', real, size: st.size };
+    if (st.isFile()) return { kind: 'file', real, size: st.size, st };
     return { kind: 'skip', reason: kindOf(st) ?? 'not a regular file' };
   }
 
   async list(dir: string): Promise<TreeEntry[]> {
     const start = treePath(dir);
+    const known = this.listed.get(start);
+    if (known) return known.map((e) => ({ ...e }));
     const out: TreeEntry[] = [];
     const seen = new Set<string>();
     const file = (path: string, size: number): void => {
@@ -115,46 +141,51 @@ export class DirectoryTree implements Tree {
       else out.push({ path, size });
     };
     // `rel` is a directory already known to be inside the tree.
-    const walk = async (rel: string, real: string): Promise<void> => {
+    const walk = (rel: string, real: string): void => {
       if (seen.has(real)) return;
       seen.add(real);
       let dirents: Dirent[];
       try {
-        dirents = await readdir(join(this.root, rel), { withFileTypes: true });
+        dirents = readdirSync(join(this.root, rel), { withFileTypes: true });
       } catch (e) {
         return this.note(rel, errno(e));
       }
       for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const path = rel ? `${rel}/${d.name}` : d.name;
         // Plain files and directories need no realpath: their parent is inside. Symlinks are resolved.
-        if (d.isDirectory()) await walk(path, join(real, d.name));
+        if (d.isDirectory()) walk(path, join(real, d.name));
         else if (d.isFile()) {
           try {
-            file(path, (await stat(join(this.root, path))).size);
+            file(path, statSync(join(this.root, path)).size);
           } catch (e) {
             this.note(path, errno(e));
           }
         } else if (d.isSymbolicLink()) {
-          const c = await this.resolve(path);
-          if (c.kind === 'dir') await walk(path, c.real);
+          const c = this.resolve(path);
+          if (c.kind === 'dir') walk(path, c.real);
           else if (c.kind === 'file') file(path, c.size);
           else if (c.kind === 'skip') this.note(path, c.reason);
         } else this.note(path, d.isFIFO() ? 'a FIFO' : d.isSocket() ? 'a socket' : d.isCharacterDevice() || d.isBlockDevice() ? 'a device' : 'not a regular file');
       }
     };
-    const r = await this.resolve(start);
+    const r = this.resolve(start);
     if (r.kind === 'skip') this.note(start, r.reason);
-    else if (r.kind === 'dir') await walk(start, r.real);
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    else if (r.kind === 'dir') walk(start, r.real);
+    out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    this.listed.set(start, out);
+    return out.map((e) => ({ ...e }));
   }
 
   async isDirectory(path: string): Promise<boolean> {
-    return (await this.resolve(treePath(path))).kind === 'dir';
+    return this.resolve(treePath(path)).kind === 'dir';
   }
 
   async read(path: string): Promise<Buffer | null> {
-    const p = treePath(path);
-    const r = await this.resolve(p);
+    return this.readNow(treePath(path));
+  }
+
+  private readNow(p: string, resolved?: Resolved): Buffer | null {
+    const r = resolved ?? this.resolve(p);
     if (r.kind === 'skip') {
       this.note(p, r.reason);
       return null;
@@ -165,13 +196,19 @@ export class DirectoryTree implements Tree {
       return null;
     }
     try {
-      // Read at most cap + 1 bytes: a file that grows under us is still bounded.
-      const fh = await open(r.real, 'r');
+      // Non-blocking: a regular file swapped for a FIFO after the stat must not hang the open.
+      const fd = openSync(r.real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
       try {
-        const buf = Buffer.alloc(Math.min(r.size, this.cap) + 1);
+        if (!fstatSync(fd).isFile()) {
+          this.note(p, 'not a regular file');
+          return null;
+        }
+        // Read at most cap + 1 bytes: a file that grows under us is still bounded.
+        // Unfilled bytes are never exposed: only the `n` read are returned.
+        const buf = Buffer.allocUnsafe(Math.min(r.size, this.cap) + 1);
         let n = 0;
         for (;;) {
-          const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+          const bytesRead = readSync(fd, buf, n, buf.length - n, n);
           if (bytesRead === 0) break;
           n += bytesRead;
           if (n === buf.length) break;
@@ -184,7 +221,7 @@ export class DirectoryTree implements Tree {
         this.ids.set(p, `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
         return bytes;
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     } catch (e) {
       this.note(p, errno(e));
@@ -197,7 +234,19 @@ export class DirectoryTree implements Tree {
     // Content identity: the bytes must be read (no object store to ask). Kept per instance: a tree is one state.
     const known = this.ids.get(p);
     if (known) return known;
-    return (await this.read(p)) ? (this.ids.get(p) ?? null) : null;
+    const store = currentStatIdentities();
+    if (!store) return this.readNow(p) ? (this.ids.get(p) ?? null) : null;
+    // A file whose stat is the one recorded with an identity is not read (stat-identities.ts).
+    const r = this.resolve(p);
+    const recorded = r.kind === 'file' && r.size <= this.cap ? store.lookup(r.real, r.st) : null;
+    if (recorded) {
+      this.ids.set(p, recorded);
+      return recorded;
+    }
+    if (!this.readNow(p, r)) return null;
+    const id = this.ids.get(p) ?? null;
+    if (id && r.kind === 'file') store.record(r.real, r.st, id);
+    return id;
   }
 
   notes(): TreeNote[] {
@@ -206,7 +255,7 @@ export class DirectoryTree implements Tree {
 
   async refusal(path: string): Promise<string | null> {
     const p = treePath(path);
-    const r = await this.resolve(p);
+    const r = this.resolve(p);
     if (r.kind === 'skip' && /symlink leading out/.test(r.reason)) return `${path}: ${r.reason}`;
     return null;
   }

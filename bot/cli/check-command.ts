@@ -1,5 +1,4 @@
 /** `kvm-review check`: the doc-versus-code audit of a kernel tree. */
-import cliProgress from 'cli-progress';
 import { auditTree } from '../../analyzers/audit.js';
 import { configureCheck } from '../../analyzers/rules/configure.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
@@ -7,6 +6,7 @@ import { wantsColour } from '../render/findings/ansi-style.js';
 import type { Io } from './doc-command.js';
 import { InputError, type ExitCode } from './exit-codes.js';
 import { treeArchs } from '../../analyzers/index/files.js';
+import { asTree } from '../../analyzers/trees/index.js';
 import { resolveTree } from './tree-option.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { ReviewFlags } from './options.js';
@@ -26,16 +26,21 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
   // Before the engine: a bad --severity or config file fails in milliseconds, not after indexing.
   const review = resolveSeverityOptions(options, io.cwd);
   const tree = resolveTree(options.tree, io.cwd);
-  const archs = await treeArchs(tree);
+  // One tree for the checks here and the audit: its listings are made once.
+  const source = asTree(tree);
+  const archs = await treeArchs(source);
   if (options.arch !== 'all' && !archs.includes(options.arch)) {
     throw new InputError(`${tree}: no arch/${options.arch}/kvm in this tree; --arch takes one of ${archs.join(', ')} or all`);
   }
-  const doc = loadDocumentedOrder({ tree, cwd: io.cwd });
-  const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
-  const result = await auditTree(tree, {
+  const cache = { dir: options.cacheDir, disabled: !options.cache };
+  const doc = loadDocumentedOrder({ tree, cwd: io.cwd, cache });
+  // The progress bar's module is loaded only for a terminal: a piped or scripted run does not pay for it.
+  const cliProgress = io.isTTY ? (await import('cli-progress')).default : null;
+  const bar = cliProgress ? new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  const result = await auditTree(source, {
     arch: options.arch,
     doc,
-    cache: { dir: options.cacheDir, disabled: !options.cache },
+    cache,
     progress: bar
       ? (done, total) => {
           if (done === 1) bar.start(total, 0);

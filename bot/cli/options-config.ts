@@ -15,7 +15,8 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type * as Yaml from 'yaml';
 import type { Node as YamlNode } from 'yaml';
-import { z } from 'zod';
+import type * as Zod from 'zod';
+import type { z } from 'zod';
 import { RULE_IDS } from '../../analyzers/rules/meta.js';
 import { FAIL_LEVELS, SEVERITIES, type FailLevel, type SeverityConfig, type SeverityOptions } from '../../analyzers/rules/severity.js';
 import { InputError } from './exit-codes.js';
@@ -28,12 +29,16 @@ const yaml = (): typeof Yaml => createRequire(import.meta.url)('yaml') as typeof
 /** Config files are a few lines; this cap keeps a mistaken `--config /dev/zero` from reading forever. */
 const MAX_CONFIG_BYTES = 64 * 1024;
 
-const Schema = z
-  .object({
-    severity: z.partialRecord(z.enum(RULE_IDS), z.enum(SEVERITIES as [string, ...string[]])).optional(),
-    'fail-on': z.enum(FAIL_LEVELS as [string, ...string[]]).optional(),
-  })
-  .strict();
+/** The file's schema, built when a file is read: loading zod is a fifth of a warm check, and most runs have no file. */
+function schema() {
+  const { z } = createRequire(import.meta.url)('zod') as typeof Zod;
+  return z
+    .object({
+      severity: z.partialRecord(z.enum(RULE_IDS), z.enum(SEVERITIES as [string, ...string[]])).optional(),
+      'fail-on': z.enum(FAIL_LEVELS as [string, ...string[]]).optional(),
+    })
+    .strict();
+}
 
 export interface ConfigFile {
   path: string;
@@ -72,7 +77,7 @@ export function parseConfig(text: string, path: string): ConfigFile {
   const [syntax] = doc.errors;
   if (syntax) throw new InputError(`${path}:${syntax.linePos?.[0].line ?? 1}: ${syntax.message.split('\n')[0]}`);
   const data: unknown = doc.toJS() ?? {};
-  const parsed = Schema.safeParse(data);
+  const parsed = schema().safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
     // An unknown key's issue sits on its parent object: name the key itself.

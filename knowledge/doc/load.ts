@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { loadEmbeddedOrder } from './embedded.js';
 import type { DocumentedOrder } from './model.js';
 import { DocInputError, readLockingDoc } from './reader.js';
+import { parseCached } from './load-cache.js';
+import type { CacheOptions } from '../../analyzers/index/cache.js';
 import { DirectoryTree } from '../../analyzers/trees/directory-tree.js';
 import { GitTree } from '../../analyzers/trees/git-tree.js';
 import type { Tree } from '../../analyzers/trees/model.js';
@@ -21,6 +23,8 @@ export interface DocLocation {
   tree?: string;
   /** Where to look for a kernel tree when neither is given. */
   cwd: string;
+  /** The index cache: a document parsed before is loaded from it (load-cache.ts). */
+  cache?: CacheOptions;
 }
 
 /** A directory is a kernel tree with KVM when it has locking.rst and virt/kvm/kvm_main.c. */
@@ -28,22 +32,23 @@ export function isKernelTree(dir: string): boolean {
   return existsSync(join(dir, LOCKING_RST)) && existsSync(join(dir, 'virt', 'kvm', 'kvm_main.c'));
 }
 
-function readFile(path: string, kind: 'file' | 'tree'): DocumentedOrder {
+function readFile(path: string, kind: 'file' | 'tree', cache?: CacheOptions): DocumentedOrder {
   if (!existsSync(path)) throw new DocInputError(`${path}: no such file`);
   if (statSync(path).isDirectory()) throw new DocInputError(`${path}: is a directory, expected locking.rst`);
-  return readLockingDoc(readFileSync(path), path, kind);
+  const bytes = readFileSync(path);
+  return parseCached(bytes, path, kind, cache, () => readLockingDoc(bytes, path, kind));
 }
 
 export function loadDocumentedOrder(where: DocLocation): DocumentedOrder {
-  if (where.file) return readFile(resolve(where.file), 'file');
+  if (where.file) return readFile(resolve(where.file), 'file', where.cache);
   if (where.tree) {
     const tree = resolve(where.tree);
     if (!existsSync(tree) || !statSync(tree).isDirectory()) throw new DocInputError(`${tree}: --tree is not a directory`);
     const doc = join(tree, LOCKING_RST);
     if (!existsSync(doc)) throw new DocInputError(`${tree}: not a kernel tree with KVM (no ${LOCKING_RST})`);
-    return readFile(doc, 'tree');
+    return readFile(doc, 'tree', where.cache);
   }
-  if (isKernelTree(where.cwd)) return readFile(join(where.cwd, LOCKING_RST), 'tree');
+  if (isKernelTree(where.cwd)) return readFile(join(where.cwd, LOCKING_RST), 'tree', where.cache);
   return loadEmbeddedOrder();
 }
 
@@ -60,13 +65,15 @@ function docPath(tree: Tree): string {
  * The documented order of any tree (a directory, a git revision, a series
  * applied in memory), read through the Tree interface. A tree without
  * locking.rst is a DocInputError: the engine never compares a tree's code
- * with another tree's document without saying so.
+ * with another tree's document without saying so. With `cache`, a document
+ * parsed before is loaded (load-cache.ts).
  */
-export async function loadTreeOrder(tree: Tree): Promise<DocumentedOrder> {
+export async function loadTreeOrder(tree: Tree, cache?: CacheOptions): Promise<DocumentedOrder> {
   const bytes = await tree.read(RST);
   if (bytes === null) {
     const why = tree.notes().find((n) => n.path === RST)?.reason;
     throw new DocInputError(`${tree.label}: ${why ? `${RST} is ${why}` : `not a kernel tree with KVM (no ${RST})`}`);
   }
-  return readLockingDoc(bytes, docPath(tree), 'tree');
+  const path = docPath(tree);
+  return parseCached(bytes, path, 'tree', cache, () => readLockingDoc(bytes, path, 'tree'));
 }

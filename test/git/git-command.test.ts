@@ -110,6 +110,8 @@ describe('kvm-review git against mbox on the same commits', () => {
     renameSync(join(facts, b), join(facts, 'swap'));
     renameSync(join(facts, c), join(facts, b));
     renameSync(join(facts, 'swap'), join(facts, c));
+    // The base state's pack (all its facts in one entry) would answer without reading the entries above: damage it too.
+    for (const pack of readdirSync(join(gitCache, 'packs'))) writeFileSync(join(gitCache, 'packs', pack), '{}');
     // A new process would read the entries from disk: forget what this one remembers.
     forgetCache();
     const damaged = await reviewGit('base..inversion');

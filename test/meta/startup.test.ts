@@ -39,6 +39,13 @@ describe('start-up', () => {
     expect([...packages].filter((p) => /^(remark|unified|unist|mdast|nodemailer|yaml|zod|sarif)/.test(p))).toEqual([]);
   });
 
+  it('a warm check loads no zod, no progress bar and neither the parser driver nor the lock walk until it must index', () => {
+    const { modules, packages } = graph('bot/cli/check-command.ts');
+    expect(modules.has('analyzers/audit.ts')).toBe(true);
+    expect([...packages].filter((p) => /^(zod|cli-progress|yaml)$/.test(p))).toEqual([]);
+    expect([...modules].filter((m) => /^analyzers\/(index\/index-tree|c\/parse-file|locks\/walk)\.ts$/.test(m))).toEqual([]);
+  });
+
   it('the walk sees real imports (a command module reaches remark through its renderer)', () => {
     const { packages } = graph('bot/render/formats/markdown.ts');
     expect(packages.has('remark-stringify')).toBe(true);

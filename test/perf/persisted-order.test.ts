@@ -47,7 +47,7 @@ describe('check on Linux 6.1 (x86): persisted edges and tree state', () => {
     writeFileSync(join(dir, 'edges', entry ?? ''), '{}');
     const repaired = await run();
     expect(answer(repaired)).toEqual(answer(cold));
-    expect(JSON.parse(readFileSync(join(dir, 'edges', entry ?? ''), 'utf8'))).toMatchObject({ format: 1 });
+    expect(JSON.parse(readFileSync(join(dir, 'edges', entry ?? ''), 'utf8'))).toMatchObject({ format: 2 });
 
     // Nothing changed: the state and the edges alone answer; the facts are not needed.
     rmSync(join(dir, 'facts'), { recursive: true });
