@@ -19,10 +19,9 @@ import type { COpsEntry } from './c/ops-tables.js';
 import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import type { LockClass } from '../knowledge/lock-names.js';
 import type { Finding, FindingKind, Severity } from './findings/model.js';
-import type { z } from 'zod';
 import { archEdgesSchema } from './index/cache-schema.js';
 import { archEventsSchema } from './index/events-schema.js';
-import { FactCache, orderVersion, sha256 } from './index/cache.js';
+import { FactCache, orderVersion, sha256, type ValueSchema } from './index/cache.js';
 import { archOf } from './index/files.js';
 import type { FunctionFacts } from './locks/model.js';
 import type { ObservedEdge } from './order/model.js';
@@ -84,7 +83,7 @@ export function edgesKey(arch: string, keys: ReadonlyMap<string, string>): strin
   return sha256(orderVersion(), 'edges', arch, ...[...keys].filter(([f]) => inArch(f)).map(([f, k]) => `${f}\u0000${k}`).sort());
 }
 
-const EDGES = archEdgesSchema as unknown as z.ZodType<ArchEdges>;
+const EDGES = archEdgesSchema as unknown as ValueSchema<ArchEdges>;
 
 function edgeCache(ref: EdgeCacheRef): FactCache<ArchEdges> {
   return new FactCache<ArchEdges>(ref.dir && `${ref.dir}/edges`, EDGES);
@@ -133,7 +132,7 @@ interface ArchEvents {
   events: FunctionEvents[];
   depthCut: boolean;
 }
-const EVENTS = archEventsSchema as unknown as z.ZodType<ArchEvents>;
+const EVENTS = archEventsSchema as unknown as ValueSchema<ArchEvents>;
 const fnId = (fn: FunctionFacts): string => `${fn.file}:${fn.name}:${fn.line}`;
 
 function eventCache(ref: EdgeCacheRef): FactCache<ArchEvents> {

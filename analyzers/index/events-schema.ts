@@ -1,10 +1,10 @@
 /**
  * The shape of an architecture's edge events in the cache (order/observe.ts
- * EdgeEvent, per function), every field named: zod drops keys a schema
- * does not name, and a dropped field would make a warm review differ from
- * a cold one.
+ * EdgeEvent, per function), every field named: objects are strict
+ * (shape.ts), so a field the schema falls behind on fails the check before
+ * the entry is written, instead of a warm review differing from a cold one.
  */
-import { z } from 'zod';
+import { s as z } from './shape.js';
 import { edgeSite, held, lockUse } from './cache-schema.js';
 
 const edgeEvent = z.object({
