@@ -96,27 +96,6 @@ function typesKeyOf(version: string, types: StructTypes): string {
   return sha256(version, 'types', JSON.stringify(seen));
 }
 
-/**
- * Requests held back until every text is read, then sent largest first: a
- * long file (x86.c, the last directory listed) starting last would leave
- * the other workers idle while one finishes it. Headers whose parse a
- * worker kept are not held: their requests go at once, while the main
- * thread reads the rest.
- */
-class LargestFirst {
-  private readonly held: { size: number; send: () => void }[] = [];
-
-  add<T>(size: number, start: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.held.push({ size, send: () => start().then(resolve, reject) }));
-  }
-
-  send(): void {
-    // A stable sort: equal sizes go in the listing's order.
-    for (const h of this.held.sort((a, b) => b.size - a.size)) h.send();
-    this.held.length = 0;
-  }
-}
-
 /** A promise awaited later (Promise.all after more reads): its rejection is not unhandled meanwhile. */
 function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
@@ -237,7 +216,6 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   const headerPool = workers.for(structsCached.filter((c) => !c).length);
   if (headerPool) {
     const jobs: (CStructDef[] | Promise<CStructDef[]>)[] = [];
-    const batch = new LargestFirst();
     for (const [i, { file, identity }] of headers.entries()) {
       const cached = structsCached[i];
       if (cached) {
@@ -250,7 +228,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
       texts.delete(file);
       jobs.push(
         handled(
-          batch.add(t.length, () => headerPool.structs(file, t)).then(({ structs, worker }) => {
+          headerPool.structs(file, t).then(({ structs, worker }) => {
             onWorker.set(file, worker);
             structCache.put(headerKey(file, identity), { file, identity }, toJson(structs));
             return structs;
@@ -258,7 +236,6 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
         ),
       );
     }
-    batch.send();
     for (const structs of await Promise.all(jobs)) defs.push(...structs);
   }
   for (const [i, { file, identity }] of (headerPool ? [] : headers).entries()) {
@@ -289,7 +266,6 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   if (factPool) {
     await factPool.setTypes(types);
     const jobs: (FileFacts | Promise<FileFacts>)[] = [];
-    const batch = new LargestFirst();
     for (const [i, { file, identity }] of sources.entries()) {
       const cached = factsCached[i];
       const worker = onWorker.get(file);
@@ -315,7 +291,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
         const t = await text(file);
         if (t === null) continue;
         texts.delete(file);
-        job = batch.add(t.length, () => factPool.facts(file, { text: t }));
+        job = factPool.facts(file, { text: t });
       }
       jobs.push(
         handled(
@@ -327,7 +303,6 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
         ),
       );
     }
-    batch.send();
     out.push(...(await Promise.all(jobs)));
   }
   for (const [i, { file, identity }] of (factPool ? [] : sources).entries()) {

@@ -70,6 +70,8 @@ interface Task {
   reject: (err: Error) => void;
   /** Told which worker the request went to. */
   onPost?: (worker: number) => void;
+  /** The text's length: the longest waiting file is sent first. */
+  size: number;
 }
 
 interface Slot {
@@ -115,19 +117,19 @@ export class IndexPool {
   /** A header's struct definitions, and the worker that keeps its parse for facts(). */
   async structs(file: string, text: string): Promise<{ structs: CStructDef[]; worker: number }> {
     let worker = -1;
-    const structs = (await this.submit({ kind: 'structs', file, text }, file, null, (w) => (worker = w))) as CStructDef[];
+    const structs = (await this.submit({ kind: 'structs', file, text }, file, null, text.length, (w) => (worker = w))) as CStructDef[];
     return { structs, worker };
   }
 
   /** Every worker walks with these types from now on. */
   async setTypes(types: StructTypes): Promise<void> {
-    await Promise.all(this.slots.map((_, w) => this.submit({ kind: 'types', types }, null, w)));
+    await Promise.all(this.slots.map((_, w) => this.submit({ kind: 'types', types }, null, w, 0)));
   }
 
   /** A file's facts: from its text on any worker, or (no text) on the worker that kept its parse. */
   async facts(file: string, source: { text: string } | { worker: number }): Promise<FileFacts> {
-    if ('text' in source) return (await this.submit({ kind: 'facts', file, text: source.text }, file, null)) as FileFacts;
-    return (await this.submit({ kind: 'facts', file }, file, source.worker)) as FileFacts;
+    if ('text' in source) return (await this.submit({ kind: 'facts', file, text: source.text }, file, null, source.text.length)) as FileFacts;
+    return (await this.submit({ kind: 'facts', file }, file, source.worker, 0)) as FileFacts;
   }
 
   /** Stop every worker; pending requests fail. */
@@ -140,12 +142,18 @@ export class IndexPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  private submit(req: WorkerTask, file: string | null, pin: number | null, onPost?: (worker: number) => void): Promise<unknown> {
+  private submit(req: WorkerTask, file: string | null, pin: number | null, size: number, onPost?: (worker: number) => void): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new IndexError(file, 'the index was stopped'));
     return new Promise((resolve, reject) => {
-      const task: Task = { req: { ...req, id: this.nextId++ } as WorkerRequest, file, resolve, reject, ...(onPost ? { onPost } : {}) };
-      if (pin === null) this.shared.push(task);
+      const task: Task = { req: { ...req, id: this.nextId++ } as WorkerRequest, file, resolve, reject, size, ...(onPost ? { onPost } : {}) };
+      if (pin === null) {
+        // Longest first, else in arrival order: a long file (x86.c is listed last) that started last would
+        // leave the other workers idle while one finishes it.
+        let at = this.shared.length;
+        while (at > 0 && (this.shared[at - 1]?.size ?? 0) < size) at--;
+        this.shared.splice(at, 0, task);
+      }
       else {
         const slot = this.slots[pin];
         if (!slot) return reject(new Error(`no index worker ${pin}`));
