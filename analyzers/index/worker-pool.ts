@@ -31,8 +31,12 @@ export class IndexError extends Error {
 const WORKER = new URL('./index-worker.js', import.meta.url);
 /** More threads than cores only adds start-up and memory (each has its own parser and heap). */
 const MAX_THREADS = 8;
-/** Requests queued on one worker: the next file is there when it posts a result, while the main thread is busy. */
-const DEPTH = 2;
+/**
+ * Requests queued on one worker: the next files are there when it posts a result, even when the main
+ * thread is slow to answer (busy, or descheduled on a loaded machine). Small, so that the longest
+ * waiting file still goes to the first worker free.
+ */
+const DEPTH = 4;
 
 /**
  * Worker threads for an index: KVM_REVIEW_THREADS when set (1 indexes
