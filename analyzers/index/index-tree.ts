@@ -6,20 +6,19 @@
  * so a file the cache knows is not even read from a git tree.
  */
 import { join } from 'node:path';
-import { localDeclarations } from '../c/functions.js';
-import type { CFunction, CSkipped, CStructDef, StructTypes } from '../c/model.js';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { CSkipped, CStructDef, StructTypes } from '../c/model.js';
 import type { COpsEntry } from '../c/ops-tables.js';
 import { parseFile, type ParsedFile } from '../c/parse-file.js';
-import { memberType, mergeStructTypes } from '../c/struct-types.js';
-import type { TypeEnv } from '../locks/lock-class.js';
+import { mergeStructTypes } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
-import { walkFunction } from '../locks/walk.js';
 import { asTree, type Tree } from '../trees/index.js';
 import { analyzerVersion, FactCache, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
-import { archOf } from './files.js';
+import { factsOf, typeEnv } from './file-facts.js';
 import { loadPack, savePack } from './pack.js';
 import { planIndex, type IndexPlan } from './plan.js';
+import { IndexPool, indexPoolSize, indexWorkerLimits, poolAvailable } from './worker-pool.js';
 
 /** Lock facts of one file. */
 export interface FileFacts {
@@ -48,6 +47,8 @@ export interface TreeIndex {
   /** File -> the cache key of its facts (identity, struct types, analyser): what results derived from the facts are keyed by. */
   keys: Map<string, string>;
   ms: number;
+  /** Worker threads that parsed and walked the files not in the cache; 0: all in this thread. */
+  threads: number;
 }
 
 export interface IndexOptions {
@@ -63,7 +64,17 @@ export interface IndexOptions {
    * says false: its warm runs need no facts, and its file set is no review's.
    */
   pack?: boolean;
+  /**
+   * Threads for files not in the cache: default indexPoolSize() (KVM_REVIEW_THREADS, else one per
+   * core); 1 indexes in-process. Fewer than MIN_POOLED misses are always indexed in-process.
+   */
+  threads?: number;
+  /** V8 heap limits of each worker thread; default KVM_REVIEW_WORKER_HEAP_MB (worker-pool.ts). */
+  workerLimits?: ResourceLimits;
 }
+
+/** Below this many files to parse, starting threads (~50 ms each, with their parser) costs more than it saves. */
+export const MIN_POOLED = 32;
 
 type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
 
@@ -75,17 +86,7 @@ function fromJson(defs: CachedStructs): CStructDef[] {
   return defs.map((d) => ({ ...d, members: new Map(d.members) }));
 }
 
-/** A type environment for one function: its parameters and locals, and struct members as its arch sees them. */
-export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | null): TypeEnv {
-  const vars = new Map<string, string>();
-  for (const p of fn.params) vars.set(p.name, p.type);
-  for (const d of localDeclarations(fn.body)) if (!vars.has(d.name)) vars.set(d.name, d.type);
-  const arch = archOf(fn.file);
-  return {
-    vars,
-    memberType: (struct, member) => (local && memberType(local, struct, member, arch)) ?? memberType(types, struct, member, arch),
-  };
-}
+export { typeEnv };
 
 /**
  * The facts' cache key for the struct types: what memberType() can see
@@ -100,21 +101,10 @@ function typesKeyOf(version: string, types: StructTypes): string {
   return sha256(version, 'types', JSON.stringify(seen));
 }
 
-function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFacts {
-  const local = parsed.structs.length ? mergeStructTypes(parsed.structs) : null;
-  const walked = parsed.functions.map((fn) => walkFunction(fn, typeEnv(fn, types, local)));
-  // A function the walk gave up on (nesting past its limit) is reported as skipped, never as clean and lock-free.
-  const notAnalysed = walked.filter((f) => f.notAnalysed !== undefined);
-  return {
-    file: parsed.file,
-    arch: archOf(parsed.file),
-    bytes,
-    functions: walked.filter((f) => f.notAnalysed === undefined),
-    clean: parsed.stats.clean - notAnalysed.filter((f) => !f.damaged).length,
-    damaged: parsed.stats.damaged - notAnalysed.filter((f) => f.damaged).length,
-    skipped: [...parsed.stats.skipped, ...notAnalysed.map((f) => ({ name: f.name, line: f.line, reason: `not analysed: ${f.notAnalysed ?? ''}` }))],
-    ops: parsed.ops,
-  };
+/** A promise awaited later (Promise.all after more reads): its rejection is not unhandled meanwhile. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 const FACTS = fileFactsSchema as unknown as ValueSchema<FileFacts>;
@@ -124,6 +114,40 @@ const STRUCTS = structsSchema as unknown as ValueSchema<CachedStructs>;
 export { planIndex, type IndexPlan } from './plan.js';
 
 export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & { plan?: IndexPlan }): Promise<TreeIndex> {
+  const workers = new LazyPool(opts);
+  try {
+    return await indexWith(treeOrPath, opts, workers);
+  } finally {
+    await workers.close();
+  }
+}
+
+/** The worker pool of one index, started only once there are enough files to parse. */
+class LazyPool {
+  pool: IndexPool | null = null;
+  private readonly threads: number;
+  private readonly limits: ResourceLimits | undefined;
+
+  /** Reads the settings at once: a bad KVM_REVIEW_THREADS is an error on a warm run too. */
+  constructor(opts: Pick<IndexOptions, 'threads' | 'workerLimits'>) {
+    this.threads = opts.threads ?? indexPoolSize();
+    this.limits = opts.workerLimits ?? indexWorkerLimits();
+  }
+
+  /** The pool, when it is running or `misses` files are worth starting it for; null: index in-process. */
+  for(misses: number): IndexPool | null {
+    if (this.pool || misses < MIN_POOLED) return this.pool;
+    if (this.threads < 2 || !poolAvailable()) return null;
+    this.pool = new IndexPool(this.threads, this.limits ? { resourceLimits: this.limits } : {});
+    return this.pool;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
+
+async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?: IndexPlan }, workers: LazyPool): Promise<TreeIndex> {
   const started = Date.now();
   const tree = asTree(treeOrPath);
   const plan = opts.plan ?? (await planIndex(tree, opts));
@@ -142,6 +166,7 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
       read: 0,
       keys: plan.keys,
       ms: Date.now() - started,
+      threads: 0,
     };
   }
   const version = analyzerVersion();
@@ -169,10 +194,39 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
   // 1. Struct types from the headers; a header parsed here is kept for step 2.
   const parsed = new Map<string, ParsedFile>();
   const defs: CStructDef[] = [];
-  for (const { file, identity } of opts.types ? [] : sources) {
-    if (!file.endsWith('.h')) continue;
-    const key = sha256(version, 'structs', file, identity);
-    const cached = structCache.get(key, { file, identity });
+  const headers = (opts.types ? [] : sources).filter(({ file }) => file.endsWith('.h'));
+  const headerKey = (file: string, identity: string): string => sha256(version, 'structs', file, identity);
+  const structsCached = headers.map(({ file, identity }) => structCache.get(headerKey(file, identity), { file, identity }));
+  /** Headers whose parse a worker thread kept for step 2, and which worker. */
+  const onWorker = new Map<string, number>();
+  const headerPool = workers.for(structsCached.filter((c) => !c).length);
+  if (headerPool) {
+    const jobs: (CStructDef[] | Promise<CStructDef[]>)[] = [];
+    for (const [i, { file, identity }] of headers.entries()) {
+      const cached = structsCached[i];
+      if (cached) {
+        jobs.push(fromJson(cached));
+        continue;
+      }
+      if (headerPool.failed) throw headerPool.failed;
+      const t = await text(file);
+      if (t === null) continue;
+      texts.delete(file);
+      jobs.push(
+        handled(
+          headerPool.structs(file, t).then(({ structs, worker }) => {
+            onWorker.set(file, worker);
+            structCache.put(headerKey(file, identity), { file, identity }, toJson(structs));
+            return structs;
+          }),
+        ),
+      );
+    }
+    for (const structs of await Promise.all(jobs)) defs.push(...structs);
+  }
+  for (const [i, { file, identity }] of (headerPool ? [] : headers).entries()) {
+    const key = headerKey(file, identity);
+    const cached = structsCached[i];
     if (cached) {
       defs.push(...fromJson(cached));
       continue;
@@ -191,10 +245,55 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
   const typesKey = opts.types?.key ?? typesKeyOf(version, types);
 
   // 2. Lock facts of every file.
+  const factKey = (file: string, identity: string): string => sha256(version, 'facts', typesKey, file, identity);
+  const factsCached = sources.map(({ file, identity }) => factCache.get(factKey(file, identity), { file, identity }));
+  const factPool = workers.for(factsCached.filter((f) => !f).length);
   const out: FileFacts[] = [];
-  for (const { file, identity } of sources) {
-    const key = sha256(version, 'facts', typesKey, file, identity);
-    let facts = factCache.get(key, { file, identity });
+  if (factPool) {
+    await factPool.setTypes(types);
+    const jobs: (FileFacts | Promise<FileFacts>)[] = [];
+    for (const [i, { file, identity }] of sources.entries()) {
+      const cached = factsCached[i];
+      const worker = onWorker.get(file);
+      // (A header whose parse a worker kept but whose facts are cached: the parse goes with the pool at the end.)
+      if (cached) {
+        jobs.push(cached);
+        opts.progress?.(++done, total);
+        continue;
+      }
+      if (factPool.failed) throw factPool.failed;
+      const p = parsed.get(file);
+      let job: Promise<FileFacts>;
+      if (p) {
+        // A header step 1 parsed here (it had too few to start the threads): walk it here too.
+        try {
+          job = Promise.resolve(factsOf(p, types, Buffer.byteLength(texts.get(file) ?? '')));
+        } finally {
+          p.dispose();
+          parsed.delete(file);
+        }
+      } else if (worker !== undefined) job = factPool.facts(file, { worker });
+      else {
+        const t = await text(file);
+        if (t === null) continue;
+        texts.delete(file);
+        job = factPool.facts(file, { text: t });
+      }
+      jobs.push(
+        handled(
+          job.then((facts) => {
+            factCache.put(factKey(file, identity), { file, identity }, facts);
+            opts.progress?.(++done, total);
+            return facts;
+          }),
+        ),
+      );
+    }
+    out.push(...(await Promise.all(jobs)));
+  }
+  for (const [i, { file, identity }] of (factPool ? [] : sources).entries()) {
+    const key = factKey(file, identity);
+    let facts = factsCached[i];
     if (!facts) {
       const t = parsed.has(file) ? (texts.get(file) ?? '') : await text(file);
       if (t === null) continue;
@@ -235,5 +334,6 @@ export async function indexTree(treeOrPath: Tree | string, opts: IndexOptions & 
     read: reads,
     keys: plan.keys,
     ms: Date.now() - started,
+    threads: workers.pool?.size ?? 0,
   };
 }

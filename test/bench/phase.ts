@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       functions,
       edges,
       hits: index.cache.hits,
+      threads: index.threads,
       rssMb: process.resourceUsage().maxRSS / 1024,
     }),
   );

@@ -1,0 +1,211 @@
+/**
+ * A small pool of index worker threads, one per core: a cold index of a
+ * whole tree is CPU-bound per file (tree-sitter, the held-lock walk), so
+ * it splits over the cores. Workers run the compiled index-worker.js next
+ * to this module; where there is none (the TypeScript sources under jest)
+ * indexPoolSize() says 0 and the index stays in-process.
+ *
+ * Failure is all or nothing: a worker that throws on a file, or dies
+ * (out of memory, killed), fails every pending task with one IndexError
+ * naming the file it was working on, and the pool takes no more work.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { CStructDef, StructTypes } from '../c/model.js';
+import type { FileFacts } from './index-tree.js';
+import type { WorkerReply, WorkerRequest, WorkerTask } from './worker-protocol.js';
+
+/** A file the index could not produce facts for: the run has no result. */
+export class IndexError extends Error {
+  override readonly name = 'IndexError';
+  constructor(
+    readonly file: string | null,
+    message: string,
+  ) {
+    super(file === null ? message : `cannot index ${file}: ${message}`);
+  }
+}
+
+const WORKER = new URL('./index-worker.js', import.meta.url);
+/** More threads than cores only adds start-up and memory (each has its own parser and heap). */
+const MAX_THREADS = 8;
+/**
+ * A worker's young generation: V8's default is sized for a main thread; a worker walking one file at
+ * a time keeps little alive, and each worker's heap adds to the process's peak RSS (issue 15: under
+ * 300 MB cold). 16 MB took about 25 MB off each worker's peak without more CPU.
+ */
+const YOUNG_MB = 16;
+/**
+ * Requests queued on one worker: the next files are there when it posts a result, even when the main
+ * thread is slow to answer (busy, or descheduled on a loaded machine). Small, so that the longest
+ * waiting file still goes to the first worker free.
+ */
+const DEPTH = 4;
+
+/**
+ * Worker threads for an index: KVM_REVIEW_THREADS when set (1 indexes
+ * in-process), else one per core up to MAX_THREADS.
+ */
+export function indexPoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.KVM_REVIEW_THREADS?.trim();
+  if (raw === undefined || raw === '') return Math.min(availableParallelism(), MAX_THREADS);
+  if (!/^[1-9][0-9]{0,2}$/.test(raw)) throw new Error(`KVM_REVIEW_THREADS=${raw}: not a number of threads (1 to 999; 1 indexes in one thread)`);
+  return Number(raw);
+}
+
+/**
+ * Each worker's V8 heap limit from KVM_REVIEW_WORKER_HEAP_MB (a container
+ * with little memory): a worker over it dies and the index fails naming
+ * the file it was on. Unset: V8's default.
+ */
+export function indexWorkerLimits(env: NodeJS.ProcessEnv = process.env): ResourceLimits | undefined {
+  const raw = env.KVM_REVIEW_WORKER_HEAP_MB?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[1-9][0-9]{0,5}$/.test(raw)) throw new Error(`KVM_REVIEW_WORKER_HEAP_MB=${raw}: not a heap size in MB`);
+  return { maxOldGenerationSizeMb: Number(raw) };
+}
+
+/** Whether the compiled worker is there to run (not under jest, which runs the TypeScript sources). */
+export function poolAvailable(): boolean {
+  return existsSync(fileURLToPath(WORKER));
+}
+
+interface Task {
+  req: WorkerRequest;
+  /** The file the request is about, for the error when it fails. */
+  file: string | null;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  /** Told which worker the request went to. */
+  onPost?: (worker: number) => void;
+  /** The text's length: the longest waiting file is sent first. */
+  size: number;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Requests only this worker can serve (it holds the file's parse; a broadcast). */
+  pinned: Task[];
+  /** Posted, oldest first: the first is the one being worked on. */
+  inflight: Task[];
+}
+
+export interface PoolOptions {
+  /** V8 heap limits of each worker (a worker over them dies: the index fails naming the file). */
+  resourceLimits?: ResourceLimits;
+}
+
+export class IndexPool {
+  private readonly slots: Slot[];
+  private readonly shared: Task[] = [];
+  private nextId = 1;
+  private failure: IndexError | null = null;
+  private closing = false;
+
+  constructor(size: number, opts: PoolOptions = {}) {
+    this.slots = Array.from({ length: size }, () => {
+      const worker = new Worker(WORKER, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB, ...opts.resourceLimits } });
+      const slot: Slot = { worker, pinned: [], inflight: [] };
+      worker.on('message', (reply: WorkerReply) => this.settle(slot, reply));
+      worker.on('error', (err: Error) => this.fail(slot, `its worker thread died (${err.message})`));
+      worker.on('exit', (code: number) => this.fail(slot, `its worker thread exited (code ${code})`));
+      return slot;
+    });
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Set once a worker failed: every later request fails with it. */
+  get failed(): IndexError | null {
+    return this.failure;
+  }
+
+  /** A header's struct definitions, and the worker that keeps its parse for facts(). */
+  async structs(file: string, text: string): Promise<{ structs: CStructDef[]; worker: number }> {
+    let worker = -1;
+    const structs = (await this.submit({ kind: 'structs', file, text }, file, null, text.length, (w) => (worker = w))) as CStructDef[];
+    return { structs, worker };
+  }
+
+  /** Every worker walks with these types from now on. */
+  async setTypes(types: StructTypes): Promise<void> {
+    await Promise.all(this.slots.map((_, w) => this.submit({ kind: 'types', types }, null, w, 0)));
+  }
+
+  /** A file's facts: from its text on any worker, or (no text) on the worker that kept its parse. */
+  async facts(file: string, source: { text: string } | { worker: number }): Promise<FileFacts> {
+    if ('text' in source) return (await this.submit({ kind: 'facts', file, text: source.text }, file, null, source.text.length)) as FileFacts;
+    return (await this.submit({ kind: 'facts', file }, file, source.worker, 0)) as FileFacts;
+  }
+
+  /** Stop every worker; pending requests fail. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const pending = [...this.shared, ...this.slots.flatMap((s) => [...s.inflight, ...s.pinned])];
+    this.shared.length = 0;
+    for (const s of this.slots) s.pinned.length = s.inflight.length = 0;
+    for (const t of pending) t.reject(new IndexError(t.file, 'the index was stopped'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private submit(req: WorkerTask, file: string | null, pin: number | null, size: number, onPost?: (worker: number) => void): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new IndexError(file, 'the index was stopped'));
+    return new Promise((resolve, reject) => {
+      const task: Task = { req: { ...req, id: this.nextId++ } as WorkerRequest, file, resolve, reject, size, ...(onPost ? { onPost } : {}) };
+      if (pin === null) {
+        // Longest first, else in arrival order: a long file (x86.c is listed last) that started last would
+        // leave the other workers idle while one finishes it.
+        let at = this.shared.length;
+        while (at > 0 && (this.shared[at - 1]?.size ?? 0) < size) at--;
+        this.shared.splice(at, 0, task);
+      }
+      else {
+        const slot = this.slots[pin];
+        if (!slot) return reject(new Error(`no index worker ${pin}`));
+        slot.pinned.push(task);
+      }
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const [w, slot] of this.slots.entries()) {
+      while (slot.inflight.length < DEPTH) {
+        const task = slot.pinned.shift() ?? this.shared.shift();
+        if (!task) break;
+        slot.inflight.push(task);
+        task.onPost?.(w);
+        slot.worker.postMessage(task.req);
+      }
+    }
+  }
+
+  private settle(slot: Slot, reply: WorkerReply): void {
+    const task = slot.inflight[0];
+    if (!task || task.req.id !== reply.id) return this.fail(slot, `its worker thread answered request ${reply.id} out of order`);
+    // A failed request stays first in flight while fail() runs: it names the file.
+    if (!reply.ok) return this.fail(slot, reply.message, reply.stack);
+    slot.inflight.shift();
+    task.resolve(reply.value);
+    this.dispatch();
+  }
+
+  /** The first failure wins: its error (naming the file being worked on) fails every pending request. */
+  private fail(slot: Slot, why: string, stack?: string): void {
+    if (this.closing || this.failure) return;
+    const file = slot.inflight[0]?.file ?? null;
+    const err = new IndexError(file, file === null ? `an index worker thread failed: ${why}` : why);
+    if (stack) err.stack = `${err.name}: ${err.message}\n(in the worker thread) ${stack}`;
+    this.failure = err;
+    const pending = [...this.slots.flatMap((s) => [...s.inflight, ...s.pinned]), ...this.shared];
+    this.shared.length = 0;
+    for (const s of this.slots) s.pinned.length = s.inflight.length = 0;
+    // One error for all: whichever request the caller awaits first, it names the file that failed.
+    for (const t of pending) t.reject(err);
+  }
+}
