@@ -76,9 +76,21 @@ export function seriesIdentity(series: Series): SeriesIdentity {
   return { subject: series.title, version: series.version, fingerprint: h.digest('hex').slice(0, 32), patchIds };
 }
 
-async function docOf(tree: OverlayTree, fallback: DocumentedOrder): Promise<DocumentedOrder> {
+/**
+ * The documented order of a state: parsed once per text in a review (a series touches
+ * locking.rst in one patch at most, and every other state has the text before it), so the
+ * states share one order object and a state the doc did not change keeps its analysis.
+ */
+async function docOf(tree: OverlayTree, fallback: DocumentedOrder, parsed: Map<string, DocumentedOrder>): Promise<DocumentedOrder> {
   const bytes = await tree.read(LOCKING_RST_PATH);
-  return bytes === null ? fallback : readLockingDoc(bytes, LOCKING_RST_PATH, 'tree');
+  if (bytes === null) return fallback;
+  const text = bytes.toString('utf8');
+  let order = parsed.get(text);
+  if (!order) {
+    order = readLockingDoc(bytes, LOCKING_RST_PATH, 'tree');
+    parsed.set(text, order);
+  }
+  return order;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
@@ -136,6 +148,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       })
     : [];
   let overlay = tree ? new OverlayTree(tree) : null;
+  /** locking.rst as parsed, by text, for every state of this review. */
+  const docs = new Map<string, DocumentedOrder>();
   let before: StateAnalysis | null = null;
   const unread = new Map<string, string>();
   const counted = new Set<StateAnalysis>();
@@ -173,8 +187,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       const touchesDoc = p.files.some((f) => (f.newPath ?? f.path) === LOCKING_RST_PATH);
       // 3.
       const stateArchs = archsFor(cPaths.length ? cPaths : ['virt/kvm/kvm_main.c'], archs);
-      const docBefore = await docOf(overlay, doc);
-      const docAfter = touchesDoc ? await docOf(next, doc) : docBefore;
+      const docBefore = await docOf(overlay, doc, docs);
+      const docAfter = touchesDoc ? await docOf(next, doc, docs) : docBefore;
       before ??= await analyseState(overlay, docArchs, docBefore, options.cache, base);
       const changed = p.files.flatMap((f) => [f.newPath, f.oldPath]).filter((x): x is string => Boolean(x));
       const after: StateAnalysis =
