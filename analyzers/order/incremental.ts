@@ -44,14 +44,23 @@ export type Incremental =
 
 const isLine = (k: string, v: unknown): v is number => (k === 'line' || k === 'endLine') && typeof v === 'number' && v > 0;
 
+// Facts are never changed once made: what is derived from a function's facts is kept with them
+// (each architecture of a state, and the next state of the series, asks again).
+const linesKnown = new WeakMap<FunctionFacts, number[]>();
+const shapesKnown = new WeakMap<FunctionFacts, string>();
+
 /** Every line a function's facts name, ascending (0 is no line: a precondition). */
 function linesOf(fn: FunctionFacts): number[] {
+  const known = linesKnown.get(fn);
+  if (known) return known;
   const lines = new Set<number>();
   JSON.stringify(fn, (k, v: unknown) => {
     if (isLine(k, v)) lines.add(v);
     return v;
   });
-  return [...lines].sort((a, b) => a - b);
+  const out = [...lines].sort((a, b) => a - b);
+  linesKnown.set(fn, out);
+  return out;
 }
 
 /**
@@ -60,9 +69,13 @@ function linesOf(fn: FunctionFacts): number[] {
  * lockdep_assert_held() the walk records nothing for). Then what the function takes and calls
  * is what it was, and its events and every chain through it only need their lines moved.
  */
-function rankShape(fn: FunctionFacts, lines: readonly number[]): string {
-  const rank = new Map(lines.map((l, i) => [l, i + 1]));
-  return JSON.stringify(fn, (k, v: unknown) => (isLine(k, v) ? rank.get(v) : v));
+function rankShape(fn: FunctionFacts): string {
+  const known = shapesKnown.get(fn);
+  if (known !== undefined) return known;
+  const rank = new Map(linesOf(fn).map((l, i) => [l, i + 1]));
+  const out = JSON.stringify(fn, (k, v: unknown) => (isLine(k, v) ? rank.get(v) : v));
+  shapesKnown.set(fn, out);
+  return out;
 }
 
 const slotOf = (o: COpsEntry): string => `ops:${o.struct}.${o.field}`;
@@ -217,7 +230,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     const old = before.get(key);
     const was = old ? linesOf(old) : [];
     const now = linesOf(fn);
-    if (!old || was.length !== now.length || rankShape(old, was) !== rankShape(fn, now)) {
+    if (!old || was.length !== now.length || rankShape(old) !== rankShape(fn)) {
       names.add(fn.name);
       continue;
     }
