@@ -130,7 +130,13 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
       if (report.unqueued > 0) report.unqueued++;
       else await enqueuePosting(o, series, pool, report);
     }
-    else await reviewPosting(o, series, report);
+    else {
+      // A review can run without giving the event loop a turn (the index reads synchronously):
+      // give it one before each, so that a SIGTERM or SIGINT that came during the last is handled
+      // now, between two postings, not after the whole pass.
+      await new Promise((turn) => setImmediate(turn));
+      await reviewPosting(o, series, report);
+    }
   }
   // 5.
   if (o.send) await sendPending(o);
