@@ -131,7 +131,14 @@ export async function analyseState(
     const present = new Set(files);
     // A patched file's facts stay where the file was (a new file goes last): the state is then in the
     // order a full index of the patched tree has, and the incremental observe can keep its events.
-    const all = [...prev.files.flatMap((f) => (!present.has(f.file) ? [] : changed.has(f.file) ? [fresh.get(f.file)].filter((x): x is FileFacts => x !== undefined) : [f])), ...[...fresh.values()].filter((f) => !prev.files.some((p) => p.file === f.file))];
+    const known = new Set(prev.files.map((f) => f.file));
+    const inPlace = prev.files.flatMap((f): FileFacts[] => {
+      if (!present.has(f.file)) return [];
+      if (!changed.has(f.file)) return [f];
+      const now = fresh.get(f.file);
+      return now ? [now] : [];
+    });
+    const all = [...inPlace, ...[...fresh.values()].filter((f) => !known.has(f.file))];
     // Edge keys only when every file's key is known (a state from before keys were kept has none).
     const keys = new Map(all.map((f) => [f.file, fresh.has(f.file) ? index.keys.get(f.file) : prev.keys?.get(f.file)]));
     const ref = [...keys.values()].every(Boolean) ? { dir, keys: keys as Map<string, string> } : undefined;
