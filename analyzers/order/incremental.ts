@@ -112,9 +112,11 @@ function samePlaces(before: readonly FunctionFacts[], after: readonly FunctionFa
     return out;
   };
   const a = order(before);
-  const b = new Set(order(after));
-  const kept = a.filter((f) => b.has(f));
-  const inAfter = order(after).filter((f) => a.includes(f));
+  const b = order(after);
+  const inA = new Set(a);
+  const inB = new Set(b);
+  const kept = a.filter((f) => inB.has(f));
+  const inAfter = b.filter((f) => inA.has(f));
   return kept.length === inAfter.length && kept.every((f, i) => f === inAfter[i]);
 }
 
@@ -136,9 +138,11 @@ function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<s
 type LineMaps = Map<string, Map<number, number>>;
 
 /** Events with every line in a moved function moved; null when a line is not one its facts name (never expected). */
-function moveEvents(events: FunctionEvents, maps: LineMaps): FunctionEvents | null {
+function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<string>): FunctionEvents | null {
   let lost = false;
   const to = (file: string, fn: string, line: number): number => {
+    // Most steps are in files the patch did not touch: no key to build for them.
+    if (!files.has(file)) return line;
     const map = maps.get(`${file}\u0000${fn}`);
     if (!map || line <= 0) return line;
     const moved = map.get(line);
@@ -276,6 +280,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
   }
   const events: FunctionEvents[] = [];
+  const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
   for (const fn of functions) {
     const mine = fresh.get(fn);
     if (mine) {
@@ -284,7 +289,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     }
     const old = baseEvents.get(counterpart.get(fn) ?? fn);
     if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
-    const kept = maps.size ? moveEvents(old, maps) : old;
+    const kept = maps.size ? moveEvents(old, maps, movedFiles) : old;
     if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
     events.push(kept);
   }
