@@ -17,7 +17,7 @@ import { analyzerVersion, FactCache, sha256, type CacheOptions, type CacheStats,
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
 import { factsOf, typeEnv } from './file-facts.js';
 import { loadPack, savePack } from './pack.js';
-import { planIndex, type IndexPlan } from './plan.js';
+import { factsKey, planIndex, structsFromJson, structsKey, structsToJson, type CachedStructs, type IndexPlan } from './plan.js';
 import { IndexPool, indexPoolSize, indexWorkerLimits, poolAvailable } from './worker-pool.js';
 
 /** Lock facts of one file. */
@@ -75,16 +75,6 @@ export interface IndexOptions {
 
 /** Below this many files to parse, starting threads (~50 ms each, with their parser) costs more than it saves. */
 export const MIN_POOLED = 32;
-
-type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
-
-function toJson(defs: CStructDef[]): CachedStructs {
-  return defs.map((d) => ({ ...d, members: [...d.members] }));
-}
-
-function fromJson(defs: CachedStructs): CStructDef[] {
-  return defs.map((d) => ({ ...d, members: new Map(d.members) }));
-}
 
 export { typeEnv };
 
@@ -195,8 +185,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   const parsed = new Map<string, ParsedFile>();
   const defs: CStructDef[] = [];
   const headers = (opts.types ? [] : sources).filter(({ file }) => file.endsWith('.h'));
-  const headerKey = (file: string, identity: string): string => sha256(version, 'structs', file, identity);
-  const structsCached = headers.map(({ file, identity }) => structCache.get(headerKey(file, identity), { file, identity }));
+  const structsCached = headers.map(({ file, identity }) => structCache.get(structsKey(file, identity), { file, identity }));
   /** Headers whose parse a worker thread kept for step 2, and which worker. */
   const onWorker = new Map<string, number>();
   const headerPool = workers.for(structsCached.filter((c) => !c).length);
@@ -205,7 +194,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
     for (const [i, { file, identity }] of headers.entries()) {
       const cached = structsCached[i];
       if (cached) {
-        jobs.push(fromJson(cached));
+        jobs.push(structsFromJson(cached));
         continue;
       }
       if (headerPool.failed) throw headerPool.failed;
@@ -216,7 +205,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
         handled(
           headerPool.structs(file, t).then(({ structs, worker }) => {
             onWorker.set(file, worker);
-            structCache.put(headerKey(file, identity), { file, identity }, toJson(structs));
+            structCache.put(structsKey(file, identity), { file, identity }, structsToJson(structs));
             return structs;
           }),
         ),
@@ -225,17 +214,17 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
     for (const structs of await Promise.all(jobs)) defs.push(...structs);
   }
   for (const [i, { file, identity }] of (headerPool ? [] : headers).entries()) {
-    const key = headerKey(file, identity);
+    const key = structsKey(file, identity);
     const cached = structsCached[i];
     if (cached) {
-      defs.push(...fromJson(cached));
+      defs.push(...structsFromJson(cached));
       continue;
     }
     const t = await text(file);
     if (t === null) continue;
     const p = await parseFile(file, t);
     parsed.set(file, p);
-    structCache.put(key, { file, identity }, toJson(p.structs));
+    structCache.put(key, { file, identity }, structsToJson(p.structs));
     defs.push(...p.structs);
   }
   const types = opts.types?.types ?? mergeStructTypes(defs);
@@ -245,7 +234,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   const typesKey = opts.types?.key ?? typesKeyOf(version, types);
 
   // 2. Lock facts of every file.
-  const factKey = (file: string, identity: string): string => sha256(version, 'facts', typesKey, file, identity);
+  const factKey = (file: string, identity: string): string => factsKey(typesKey, file, identity);
   const factsCached = sources.map(({ file, identity }) => factCache.get(factKey(file, identity), { file, identity }));
   const factPool = workers.for(factsCached.filter((f) => !f).length);
   const out: FileFacts[] = [];

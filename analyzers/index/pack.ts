@@ -21,12 +21,10 @@ import type { StructTypes } from '../c/model.js';
 import { analyzerVersion, FactCache, sha256, type ValueSchema } from './cache.js';
 import { fileFactsSchema, packSchema, structsSchema } from './cache-schema.js';
 import type { FileFacts } from './index-tree.js';
-import type { IndexPlan } from './plan.js';
+import { factsKey, structsFromJson, structsKey, type CachedStructs, type IndexPlan } from './plan.js';
 
 /** Packs kept in the cache directory; older ones are deleted when a new one is written. */
 export const PACKS_KEPT = 8;
-
-type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
 
 interface TreePack {
   /** The struct types' key the facts were walked with (not the plan's header key). */
@@ -71,14 +69,13 @@ export function loadPack(plan: IndexPlan): { pack: LoadedPack | null; invalid: n
   // A pack of other files (same keys cannot name other files, but the check is cheap).
   if (!pack || pack.files.length !== plan.sources.length || pack.files.some((f, i) => f.file !== plan.sources[i]?.file)) return { pack: null, invalid: cache.invalid };
   touch(join(plan.dir, 'packs', `${key}.json`));
-  const version = analyzerVersion();
   const facts = new FactCache<FileFacts>(join(plan.dir, 'facts'), FACTS);
   const structs = new FactCache<CachedStructs>(join(plan.dir, 'structs'), STRUCTS);
-  plan.sources.forEach(({ file, identity }, i) => facts.remember(sha256(version, 'facts', pack.typesKey, file, identity), { file, identity }, pack.files[i] as FileFacts));
+  plan.sources.forEach(({ file, identity }, i) => facts.remember(factsKey(pack.typesKey, file, identity), { file, identity }, pack.files[i] as FileFacts));
   const defs: CStructDef[] = [];
   for (const h of pack.headers) {
-    structs.remember(sha256(version, 'structs', h.file, h.identity), { file: h.file, identity: h.identity }, h.structs);
-    for (const d of h.structs) defs.push({ ...d, members: new Map(d.members) });
+    structs.remember(structsKey(h.file, h.identity), { file: h.file, identity: h.identity }, h.structs);
+    defs.push(...structsFromJson(h.structs));
   }
   return { pack: { files: pack.files, types: { types: mergeStructTypes(presorted(defs, pack.order)), key: pack.typesKey } }, invalid: 0 };
 }
@@ -90,12 +87,11 @@ export function loadPack(plan: IndexPlan): { pack: LoadedPack | null; invalid: n
  */
 export function savePack(plan: IndexPlan, files: FileFacts[], typesKey: string): string | undefined {
   if (!plan.dir) return undefined;
-  const version = analyzerVersion();
   const structs = new FactCache<CachedStructs>(join(plan.dir, 'structs'), STRUCTS);
   const headers: TreePack['headers'] = [];
   for (const { file, identity } of plan.sources) {
     if (!file.endsWith('.h')) continue;
-    const cached = structs.get(sha256(version, 'structs', file, identity), { file, identity });
+    const cached = structs.get(structsKey(file, identity), { file, identity });
     // A header whose structs are not at hand: no pack (the per-file entries still serve).
     if (!cached) return undefined;
     headers.push({ file, identity, structs: cached });

@@ -4,11 +4,33 @@
  * so that a warm check, which loads every result by these keys, never
  * loads the C parser or the lock walk.
  */
+import type { CStructDef } from '../c/model.js';
 import { asTree, type Tree } from '../trees/index.js';
 import { useStatIdentities } from '../trees/stat-identities.js';
 import { analyzerVersion, openCacheDir, sha256 } from './cache.js';
 import { indexedFiles } from './files.js';
 import type { IndexOptions } from './index-tree.js';
+
+/** A header's struct definitions as the cache holds them: members as [name, type] pairs. */
+export type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
+
+export function structsToJson(defs: readonly CStructDef[]): CachedStructs {
+  return defs.map((d) => ({ ...d, members: [...d.members] }));
+}
+
+export function structsFromJson(defs: CachedStructs): CStructDef[] {
+  return defs.map((d) => ({ ...d, members: new Map(d.members) }));
+}
+
+/** The cache key of a header's structs (the plan, the index and the pack must agree on it). */
+export function structsKey(file: string, identity: string): string {
+  return sha256(analyzerVersion(), 'structs', file, identity);
+}
+
+/** The cache key of a file's facts walked with the struct types keyed `typesKey`. */
+export function factsKey(typesKey: string, file: string, identity: string): string {
+  return sha256(analyzerVersion(), 'facts', typesKey, file, identity);
+}
 
 /**
  * What an index of the tree would read, known without reading a fact: each
@@ -33,7 +55,6 @@ export interface IndexPlan {
 export async function planIndex(treeOrPath: Tree | string, opts: Pick<IndexOptions, 'cache' | 'files' | 'types'>): Promise<IndexPlan> {
   const tree = asTree(treeOrPath);
   const { dir, warning } = openCacheDir(opts.cache);
-  const version = analyzerVersion();
   const files = opts.files ?? (await indexedFiles(tree));
   // Directory trees name their files by content: with a cache, by the stat recorded with it when unchanged.
   const stats = useStatIdentities(dir);
@@ -47,8 +68,8 @@ export async function planIndex(treeOrPath: Tree | string, opts: Pick<IndexOptio
   }
   const statWarning = stats?.save();
   const warnings = [warning, statWarning].filter(Boolean).join('; ');
-  const headerKeys = opts.types ? [] : sources.filter((s) => s.file.endsWith('.h')).map(({ file, identity }) => sha256(version, 'structs', file, identity));
+  const headerKeys = opts.types ? [] : sources.filter((s) => s.file.endsWith('.h')).map(({ file, identity }) => structsKey(file, identity));
   const typesKey = opts.types?.key ?? sha256(...headerKeys);
-  const keys = new Map(sources.map(({ file, identity }) => [file, sha256(version, 'facts', typesKey, file, identity)]));
+  const keys = new Map(sources.map(({ file, identity }) => [file, factsKey(typesKey, file, identity)]));
   return { sources, unread, typesKey, keys, dir, ...(warnings ? { warning: warnings } : {}) };
 }
