@@ -99,12 +99,19 @@ export function analyzerVersion(): string {
   if (codeVersion) return codeVersion;
   const here = dirname(fileURLToPath(import.meta.url));
   const dirs = [join(here, '..', 'c'), join(here, '..', 'locks'), join(here, '..', '..', 'knowledge')];
-  const parts: string[] = [];
-  for (const d of dirs) {
-    for (const f of readdirSync(d).sort()) if (/\.(ts|js)$/.test(f)) parts.push(f, readFileSync(join(d, f), 'utf8'));
-  }
-  codeVersion = sha256(...parts).slice(0, 16);
+  codeVersion = sha256(...dirs.flatMap((d) => moduleTexts(d))).slice(0, 16);
   return codeVersion;
+}
+
+/**
+ * Name and text of each module directly in `dir` (a .ts or .js file, or what `match` says), in
+ * name order: what a code version hashes, so that an entry written by other code is never read.
+ */
+export function moduleTexts(dir: string, match: (file: string) => boolean = (f) => /\.(ts|js)$/.test(f)): string[] {
+  return readdirSync(dir)
+    .sort()
+    .filter(match)
+    .flatMap((f) => [f, readFileSync(join(dir, f), 'utf8')]);
 }
 
 let orderCodeVersion: string | null = null;
@@ -117,11 +124,9 @@ let orderCodeVersion: string | null = null;
 export function orderVersion(): string {
   if (orderCodeVersion) return orderCodeVersion;
   const here = dirname(fileURLToPath(import.meta.url));
-  const parts: string[] = [analyzerVersion()];
-  const order = join(here, '..', 'order');
-  for (const f of readdirSync(order).sort()) if (/\.(ts|js)$/.test(f)) parts.push(f, readFileSync(join(order, f), 'utf8'));
-  for (const f of readdirSync(join(here, '..')).sort()) if (/^arch-analysis\.(ts|js)$/.test(f)) parts.push(f, readFileSync(join(here, '..', f), 'utf8'));
-  orderCodeVersion = sha256(...parts).slice(0, 16);
+  const order = moduleTexts(join(here, '..', 'order'));
+  const step = moduleTexts(join(here, '..'), (f) => /^arch-analysis\.(ts|js)$/.test(f));
+  orderCodeVersion = sha256(analyzerVersion(), ...order, ...step).slice(0, 16);
   return orderCodeVersion;
 }
 

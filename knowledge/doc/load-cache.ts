@@ -4,10 +4,9 @@
  * same document on every run (a twentieth of its time). Stored through
  * FactCache: integrity-hashed, and JSON-faithful when written.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, FactCache, sha256, type CacheOptions, type ValueSchema } from '../../analyzers/index/cache.js';
+import { cacheDir, FactCache, moduleTexts, sha256, type CacheOptions, type ValueSchema } from '../../analyzers/index/cache.js';
 import { s } from '../../analyzers/index/shape.js';
 import type { DocSource, DocumentedOrder } from './model.js';
 
@@ -17,10 +16,7 @@ let version: string | null = null;
 function readerVersion(): string {
   if (version) return version;
   const doc = dirname(fileURLToPath(import.meta.url));
-  const parts: string[] = [];
-  for (const d of [join(doc, '..'), doc]) {
-    for (const f of readdirSync(d).sort()) if (/\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')) parts.push(f, readFileSync(join(d, f), 'utf8'));
-  }
+  const parts = [join(doc, '..'), doc].flatMap((d) => moduleTexts(d, (f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')));
   version = sha256(...parts).slice(0, 16);
   return version;
 }
