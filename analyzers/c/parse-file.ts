@@ -23,6 +23,8 @@ export interface ParsedFile {
   ops: COpsEntry[];
   /** The tree-sitter tree of the pre-blanked text (node offsets equal source offsets). */
   tree: SyntaxTree;
+  /** The pre-blanked text the tree was parsed from (preprocess.ts): same length and lines as the source. */
+  blanked: string;
   /** Free the tree's wasm memory; the functions' nodes are invalid afterwards. */
   dispose(): void;
 }
@@ -40,6 +42,7 @@ export async function parseFile(file: string, source: string): Promise<ParsedFil
     structs: readStructs(tree, file),
     ops: readOpsTables(tree, file),
     tree,
+    blanked: prep.text,
     dispose() {
       if (!disposed) tree.delete();
       disposed = true;

@@ -9,6 +9,7 @@ import type { CFunction, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
 import { archOf, memberType, mergeStructTypes } from '../c/struct-types.js';
 import type { TypeEnv } from '../locks/lock-class.js';
+import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
 import type { FileFacts } from './index-tree.js';
 
@@ -24,9 +25,10 @@ export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | 
   };
 }
 
-export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number): FileFacts {
+/** `known`: facts the walk would give some functions (reuse-facts.ts), used instead of walking them. */
+export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number, known?: ReadonlyMap<CFunction, FunctionFacts>): FileFacts {
   const local = parsed.structs.length ? mergeStructTypes(parsed.structs) : null;
-  const walked = parsed.functions.map((fn) => walkFunction(fn, typeEnv(fn, types, local)));
+  const walked = parsed.functions.map((fn) => known?.get(fn) ?? walkFunction(fn, typeEnv(fn, types, local)));
   // A function the walk gave up on (nesting past its limit) is reported as skipped, never as clean and lock-free.
   const notAnalysed = walked.filter((f) => f.notAnalysed !== undefined);
   return {

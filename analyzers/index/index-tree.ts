@@ -15,6 +15,7 @@ import type { FunctionFacts } from '../locks/model.js';
 import { asTree, type Tree } from '../trees/index.js';
 import { analyzerVersion, FactCache, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
+import { unchangedFacts, type EarlierFile } from './reuse-facts.js';
 import { factsOf, typeEnv } from './file-facts.js';
 import { loadPack, savePack } from './pack.js';
 import { factsKey, planIndex, structsFromJson, structsKey, structsToJson, type CachedStructs, type IndexPlan } from './plan.js';
@@ -59,6 +60,12 @@ export interface IndexOptions {
   files?: string[];
   /** Struct types from an earlier index of the same headers: skip step 1 (only .c files may be in `files`). */
   types?: { types: StructTypes; key: string };
+  /**
+   * A file as the state before a patch had it (its text and facts), or null: with `types`, the
+   * functions the patch left as they were keep their facts instead of being walked again
+   * (reuse-facts.ts). Only for files indexed in-process (a review's few patched files).
+   */
+  earlier?: (file: string) => Promise<EarlierFile | null>;
   /**
    * Load and keep the whole state's facts as one pack (pack.ts); default true. `check`
    * says false: its warm runs need no facts, and its file set is no review's.
@@ -288,7 +295,9 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
       if (t === null) continue;
       const p = parsed.get(file) ?? (await parseFile(file, t));
       try {
-        facts = factsOf(p, types, Buffer.byteLength(t));
+        // The struct types are the earlier state's (opts.types): its facts were walked with them.
+        const earlier = opts.types && opts.earlier ? await opts.earlier(file) : null;
+        facts = factsOf(p, types, Buffer.byteLength(t), earlier ? unchangedFacts(earlier, t, p) : undefined);
       } finally {
         p.dispose();
         parsed.delete(file);

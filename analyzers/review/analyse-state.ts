@@ -11,6 +11,7 @@ import { analyseStateArch, observedCode, type EdgeCacheRef, type StateArch } fro
 import type { ObservedCode } from '../order/incremental.js';
 import { archOf, isIndexedPath } from '../index/files.js';
 import { indexTree, type FileFacts, type TreeIndex } from '../index/index-tree.js';
+import type { EarlierFile } from '../index/reuse-facts.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { edgeKey, type ObservedEdge } from '../order/model.js';
 import { codeClasses } from '../rules/index.js';
@@ -126,7 +127,14 @@ export async function analyseState(
   const { dir } = openCacheDir(cache);
   if (prev?.types && prev.files.length && ![...changed].some((p) => p.endsWith('.h'))) {
     const todo = files.filter((f) => changed.has(f));
-    const index = await indexTree(overlay, { cache, files: todo, types: prev.types });
+    const earlierFacts = new Map(prev.files.map((f) => [f.file, f]));
+    // What each patched file was: the functions the patch left alone keep their facts (reuse-facts.ts).
+    const earlier = async (file: string): Promise<EarlierFile | null> => {
+      const facts = earlierFacts.get(file);
+      const text = facts && was ? await was.readText(file) : null;
+      return facts && text !== null ? { text, facts } : null;
+    };
+    const index = await indexTree(overlay, { cache, files: todo, types: prev.types, earlier });
     const fresh = new Map(index.files.map((f) => [f.file, f]));
     const present = new Set(files);
     // A patched file's facts stay where the file was (a new file goes last): the state is then in the

@@ -1,0 +1,126 @@
+/**
+ * A patched file's facts, walked again with the facts of the functions the
+ * patch left alone reused (reuse-facts.ts), must be the facts a full walk of
+ * the new text gives, function for function and line for line. Real files of
+ * both trees, patches of every kind: inside a function (lines that only move
+ * what follows, a lock pair, an assert, a line dropped, an `#ifdef` pair), a
+ * function added or removed, and patches that change the file's scope (a
+ * struct, a macro, a comment left open, a brace too many), where nothing may
+ * be reused that the walk would now see otherwise.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseFile } from '../../analyzers/c/parse-file.js';
+import type { StructTypes } from '../../analyzers/c/model.js';
+import { indexedFiles } from '../../analyzers/index/files.js';
+import { factsOf } from '../../analyzers/index/file-facts.js';
+import { indexTree } from '../../analyzers/index/index-tree.js';
+import { unchangedFacts } from '../../analyzers/index/reuse-facts.js';
+import { kernelTree } from '../helpers/paths.js';
+
+/** A small deterministic generator: the same edits on every run. */
+function generator(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+
+/** `at` is a line inside a function body (0-based), `indent` its indentation; `top` a line at file scope before a function. */
+type Edit = (lines: string[], at: number, indent: string, top: number) => string[];
+
+const insert = (l: string[], at: number, ...add: string[]): string[] => [...l.slice(0, at), ...add, ...l.slice(at)];
+
+/** Edits whose facts may be reused for the functions they do not touch. */
+const LOCAL: Record<string, Edit> = {
+  comment: (l, at, ind) => insert(l, at + 1, `${ind}/* moved */`),
+  assert: (l, at, ind) => insert(l, at + 1, `${ind}lockdep_assert_held(&kvm->lock);`),
+  lockPair: (l, at, ind) => insert(l, at + 1, `${ind}mutex_lock(&kvm->slots_lock);`, `${ind}mutex_unlock(&kvm->slots_lock);`),
+  dropLine: (l, at) => [...l.slice(0, at), ...l.slice(at + 1)],
+  twoPlaces: (l, at, ind) => insert(insert(l, at + 1, `${ind}/* one */`), Math.max(0, at - 40), ''),
+  newFunction: (l, _at, _ind, top) => insert(l, top, 'static void kvm_review_new(struct kvm *kvm)', '{', '\tmutex_lock(&kvm->lock);', '\tmutex_unlock(&kvm->lock);', '}', ''),
+};
+
+/** Edits that change the file's scope: whatever is reused must still equal the walk. */
+const SCOPE: Record<string, Edit> = {
+  ifdefInside: (l, at, ind) => insert(l, at + 1, '#ifdef CONFIG_KVM_REVIEW', `${ind}mutex_lock(&kvm->lock);`, '#endif'),
+  struct: (l, _at, _ind, top) => insert(l, top, 'struct kvm { int lock; };', ''),
+  macro: (l, _at, _ind, top) => insert(l, top, '#define mutex_lock(x) spin_lock(x)', ''),
+  openComment: (l, _at, _ind, top) => insert(l, top, '/*'),
+  extraBrace: (l, at, ind) => insert(l, at + 1, `${ind}if (kvm) {`),
+};
+
+/** Every struct type of the tree's headers, as a review's state has them. */
+async function headerTypes(tree: string): Promise<StructTypes> {
+  const headers = (await indexedFiles(tree)).filter((f) => f.endsWith('.h'));
+  return (await indexTree(tree, { cache: { disabled: true }, files: headers, threads: 1 })).types.types;
+}
+
+async function facts(file: string, text: string, types: StructTypes, earlier?: { text: string; facts: ReturnType<typeof factsOf> }): Promise<{ json: string; reused: number; count: number }> {
+  const p = await parseFile(file, text);
+  try {
+    const known = earlier ? unchangedFacts(earlier, text, p) : undefined;
+    const f = factsOf(p, types, Buffer.byteLength(text), known);
+    // A damaged function (parse errors in its body) is always walked again.
+    return { json: JSON.stringify(f), reused: known?.size ?? 0, count: p.functions.filter((fn) => !fn.damaged).length };
+  } finally {
+    p.dispose();
+  }
+}
+
+/** Lines inside function bodies (a tab-indented statement) and lines at file scope just before a definition. */
+function places(lines: string[]): { inside: number[]; top: number[] } {
+  const inside: number[] = [];
+  const top: number[] = [];
+  lines.forEach((l, i) => {
+    if (/^\t+[a-z_]\w*\(.*\);$/.test(l)) inside.push(i);
+    if (/^(static )?[a-z_].*\w\(.*\)$/.test(l) && lines[i + 1] === '{' && lines[i - 1] === '') top.push(i);
+  });
+  return { inside, top };
+}
+
+async function probe(version: '6.1' | '6.12', seed: number): Promise<{ local: number; reused: number; scope: number }> {
+  const tree = kernelTree(version);
+  const types = await headerTypes(tree);
+  const files = ['virt/kvm/kvm_main.c', 'arch/x86/kvm/x86.c', 'arch/x86/kvm/mmu/mmu.c', 'arch/arm64/kvm/mmu.c', 'arch/x86/kvm/vmx/vmx.c', 'arch/arm64/kvm/arm.c'];
+  const rnd = generator(seed);
+  let local = 0;
+  let reused = 0;
+  let scope = 0;
+  for (const file of files) {
+    const text = readFileSync(join(tree, file), 'utf8');
+    const before = await facts(file, text, types);
+    const earlier = { text, facts: JSON.parse(before.json) as ReturnType<typeof factsOf> };
+    const lines = text.split('\n');
+    const { inside, top } = places(lines);
+    for (const [name, edit] of [...Object.entries(LOCAL), ...Object.entries(SCOPE)]) {
+      const at = inside[Math.floor(rnd() * inside.length)] ?? 0;
+      const indent = /^\t+/.exec(lines[at] ?? '')?.[0] ?? '\t';
+      const changed = edit(lines, at, indent, top[Math.floor(rnd() * top.length)] ?? 0).join('\n');
+      const want = await facts(file, changed, types);
+      const got = await facts(file, changed, types, earlier);
+      // The walk's own answer, whatever was reused.
+      expect(`${file} ${name}: ${got.json}`).toBe(`${file} ${name}: ${want.json}`);
+      if (name in LOCAL) {
+        local++;
+        // All but the touched function (or two) are kept: the point of the module.
+        if (got.reused >= got.count - 2) reused++;
+      } else if (got.reused === 0) scope++;
+    }
+  }
+  return { local, reused, scope };
+}
+
+describe('facts of a re-walked file, reusing the functions a patch left alone', () => {
+  it.each<['6.1' | '6.12', number]>([
+    ['6.1', 11],
+    ['6.12', 29],
+  ])('equal a full walk of the new text on %s', async (version, seed) => {
+    const r = await probe(version, seed);
+    // Every local patch reuses the untouched functions; a patch to the file's scope reuses none.
+    expect(r.reused).toBe(r.local);
+    expect(r.scope).toBe(Object.keys(SCOPE).length * 6);
+  }, 300_000);
+});
