@@ -60,17 +60,6 @@ const fn = z.object({
   notAnalysed: z.string().optional(),
 });
 
-export const fileFactsSchema = z.object({
-  file: z.string(),
-  arch: z.string().nullable(),
-  bytes: z.number().int().nonnegative(),
-  functions: z.array(fn),
-  clean: z.number().int().nonnegative(),
-  damaged: z.number().int().nonnegative(),
-  skipped: z.array(z.object({ name: z.string().nullable(), line: z.number().int(), reason: z.string() })),
-  ops: z.array(z.object({ struct: z.string(), field: z.string(), fn: z.string(), file: z.string(), line: z.number().int() })),
-});
-
 export const structsSchema = z.array(
   z.object({
     name: z.string(),
@@ -80,6 +69,18 @@ export const structsSchema = z.array(
     members: z.array(z.tuple(z.string(), z.string())),
   }),
 );
+
+export const fileFactsSchema = z.object({
+  file: z.string(),
+  arch: z.string().nullable(),
+  bytes: z.number().int().nonnegative(),
+  functions: z.array(fn),
+  clean: z.number().int().nonnegative(),
+  damaged: z.number().int().nonnegative(),
+  skipped: z.array(z.object({ name: z.string().nullable(), line: z.number().int(), reason: z.string() })),
+  ops: z.array(z.object({ struct: z.string(), field: z.string(), fn: z.string(), file: z.string(), line: z.number().int() })),
+  structs: structsSchema,
+});
 
 // Observed edges of one architecture (order/model.ts ObservedEdge), every field named.
 const chainStep = z.object({ function: z.string(), file: z.string(), line: z.number().int() });

@@ -12,6 +12,7 @@ import type { TypeEnv } from '../locks/lock-class.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
 import type { FileFacts } from './index-tree.js';
+import { structsToJson } from './cached-structs.js';
 
 /** A type environment for one function: its parameters and locals, and struct members as its arch sees them. */
 export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | null): TypeEnv {
@@ -40,5 +41,6 @@ export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number, k
     damaged: parsed.stats.damaged - notAnalysed.filter((f) => f.damaged).length,
     skipped: [...parsed.stats.skipped, ...notAnalysed.map((f) => ({ name: f.name, line: f.line, reason: `not analysed: ${f.notAnalysed ?? ''}` }))],
     ops: parsed.ops,
+    structs: structsToJson(parsed.structs),
   };
 }

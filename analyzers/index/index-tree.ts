@@ -15,7 +15,7 @@ import type { FunctionFacts } from '../locks/model.js';
 import { asTree, type Tree } from '../trees/index.js';
 import { analyzerVersion, FactCache, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
-import { unchangedFacts, type EarlierFile } from './reuse-facts.js';
+import { rewalkInPlace, unchangedFacts, type EarlierFile } from './reuse-facts.js';
 import { factsOf, typeEnv } from './file-facts.js';
 import { loadPack, savePack } from './pack.js';
 import { factsKey, planIndex, structsFromJson, structsKey, structsToJson, type CachedStructs, type IndexPlan } from './plan.js';
@@ -32,6 +32,11 @@ export interface FileFacts {
   skipped: CSkipped[];
   /** Function-table slots the file fills, for calls through kvm_x86_call() and friends. */
   ops: COpsEntry[];
+  /**
+   * The file's own struct definitions, which the walk of its functions looks in first: what a
+   * re-walk of a few functions of the file needs without parsing the rest (reuse-facts.ts).
+   */
+  structs: CachedStructs;
 }
 
 export interface TreeIndex {
@@ -293,14 +298,17 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
     if (!facts) {
       const t = parsed.has(file) ? (texts.get(file) ?? '') : await text(file);
       if (t === null) continue;
-      const p = parsed.get(file) ?? (await parseFile(file, t));
-      try {
-        // The struct types are the earlier state's (opts.types): its facts were walked with them.
-        const earlier = opts.types && opts.earlier ? await opts.earlier(file) : null;
-        facts = factsOf(p, types, Buffer.byteLength(t), earlier ? unchangedFacts(earlier, t, p) : undefined);
-      } finally {
-        p.dispose();
-        parsed.delete(file);
+      // The struct types are the earlier state's (opts.types): its facts were walked with them.
+      const earlier = opts.types && opts.earlier ? await opts.earlier(file) : null;
+      facts = earlier ? await rewalkInPlace(earlier, t, types) : null;
+      if (!facts) {
+        const p = parsed.get(file) ?? (await parseFile(file, t));
+        try {
+          facts = factsOf(p, types, Buffer.byteLength(t), earlier ? unchangedFacts(earlier, t, p) : undefined);
+        } finally {
+          p.dispose();
+          parsed.delete(file);
+        }
       }
       factCache.put(key, { file, identity }, facts);
     }

@@ -4,23 +4,13 @@
  * so that a warm check, which loads every result by these keys, never
  * loads the C parser or the lock walk.
  */
-import type { CStructDef } from '../c/model.js';
 import { asTree, type Tree } from '../trees/index.js';
 import { useStatIdentities } from '../trees/stat-identities.js';
 import { analyzerVersion, openCacheDir, sha256 } from './cache.js';
 import { indexedFiles } from './files.js';
 import type { IndexOptions } from './index-tree.js';
 
-/** A header's struct definitions as the cache holds them: members as [name, type] pairs. */
-export type CachedStructs = (Omit<CStructDef, 'members'> & { members: [string, string][] })[];
-
-export function structsToJson(defs: readonly CStructDef[]): CachedStructs {
-  return defs.map((d) => ({ ...d, members: [...d.members] }));
-}
-
-export function structsFromJson(defs: CachedStructs): CStructDef[] {
-  return defs.map((d) => ({ ...d, members: new Map(d.members) }));
-}
+export { structsFromJson, structsToJson, type CachedStructs } from './cached-structs.js';
 
 /** The cache key of a header's structs (the plan, the index and the pack must agree on it). */
 export function structsKey(file: string, identity: string): string {

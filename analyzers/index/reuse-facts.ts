@@ -17,10 +17,16 @@
  * keeps, and how far each moved.
  */
 import { diffArrays } from 'diff';
-import type { CFunction } from '../c/model.js';
+import { extractFunctions } from '../c/functions.js';
+import type { CFunction, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
-import { preprocess } from '../c/preprocess.js';
+import { parseC } from '../c/parser.js';
+import { preprocess, type Preprocessed } from '../c/preprocess.js';
+import { mergeStructTypes } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
+import { walkFunction } from '../locks/walk.js';
+import { structsFromJson } from './cached-structs.js';
+import { typeEnv } from './file-facts.js';
 import type { FileFacts } from './index-tree.js';
 
 /** A file as the state before the patch had it: its text and the facts walked from it. */
@@ -127,4 +133,153 @@ export function unchangedFacts(earlier: EarlierFile, text: string, parsed: Parse
     if (same) out.set(fn, moved(was, delta));
   }
   return out;
+}
+
+/** The after line of a before line the patch kept, or undefined (it changed). */
+function mapLine(kept: readonly Kept[], line: number): number | undefined {
+  const k = kept.find((s) => s.before <= line && line < s.before + s.length);
+  return k ? line + k.after - k.before : undefined;
+}
+
+/** `what` with its lines moved as the stretch each line is in moved (each is in one: it lies where the patch kept lines). */
+function movedByLine<T extends { line: number }>(what: readonly T[], kept: readonly Kept[]): T[] | null {
+  const out: T[] = [];
+  for (const x of what) {
+    const to = mapLine(kept, x.line);
+    if (to === undefined) return null;
+    out.push(moved(x, to - x.line));
+  }
+  return out;
+}
+
+/**
+ * The text (as written and pre-blanked) with every line but those `keep` says emptied: lines stay
+ * where they were, and the parser reads a line break for each other line rather than the whole
+ * file. Offsets move, so the pre-blanking's annotations and loop macros on the kept lines are
+ * moved with them (those on other lines are left out: nothing parsed can refer to them).
+ */
+function linesOnly(text: string, prep: Preprocessed, keep: (line: number) => boolean): { source: string; blanked: string; prep: Pick<Preprocessed, 'annotations' | 'macroLoops'> } {
+  const lines = text.split('\n');
+  const blank = prep.text.split('\n');
+  const shift: number[] = [];
+  const starts: number[] = [];
+  let full = 0;
+  let kept = 0;
+  for (const [i, l] of lines.entries()) {
+    starts.push(full);
+    shift.push(full - kept);
+    full += l.length + 1;
+    kept += (keep(i + 1) ? l.length : 0) + 1;
+  }
+  // The line an offset is on: the last start at or before it.
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const moveAll = <T extends { offset: number }>(xs: readonly T[]): T[] =>
+    xs.flatMap((x) => {
+      const i = lineOf(x.offset);
+      return keep(i + 1) ? [{ ...x, offset: x.offset - (shift[i] as number) }] : [];
+    });
+  return {
+    source: lines.map((l, i) => (keep(i + 1) ? l : '')).join('\n'),
+    blanked: blank.map((l, i) => (keep(i + 1) ? l : '')).join('\n'),
+    prep: { annotations: moveAll(prep.annotations), macroLoops: moveAll(prep.macroLoops) },
+  };
+}
+
+/**
+ * The new facts of a file the patch changed only inside function definitions, without parsing
+ * the whole file: the definitions the patch touched (and those the parser found damaged, whose
+ * reading may depend on more than their text) are parsed alone, at their place in a text blank
+ * elsewhere, and walked; every other function, the file's tables and its structs keep what they
+ * had, moved. Null where that cannot be promised (a changed line outside a definition, a
+ * directive, a definition added, a function the walk gave up on, a parse that does not find
+ * exactly the definitions expected): the caller parses the file.
+ */
+export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes): Promise<FileFacts | null> {
+  const was = earlier.facts;
+  if (was.skipped.length) return null;
+  const before = earlier.text.split('\n');
+  const after = text.split('\n');
+  const kept = keptStretches(before, after);
+  const changedBefore = changedLines(kept, before.length, 'before');
+  const changedAfter = changedLines(kept, after.length, 'after');
+  if ([...changedBefore.map((l) => before[l - 1]), ...changedAfter.map((l) => after[l - 1])].some((t) => DIRECTIVE.test(t ?? ''))) return null;
+
+  // Each function's place after the patch: both its first and last lines kept, or it is not placed.
+  const spans = was.functions.map((fn) => ({ fn, line: mapLine(kept, fn.line), endLine: mapLine(kept, fn.endLine) }));
+  const touched = new Set<FunctionFacts>();
+  for (const l of changedBefore) {
+    const inside = was.functions.filter((fn) => fn.line <= l && l <= fn.endLine);
+    if (!inside.length && !BLANK.test(before[l - 1] ?? '')) return null;
+    inside.forEach((fn) => touched.add(fn));
+  }
+  for (const l of changedAfter) {
+    const inside = spans.filter((s) => s.line !== undefined && s.endLine !== undefined && s.line <= l && l <= s.endLine);
+    if (!inside.length && !BLANK.test(after[l - 1] ?? '')) return null;
+    inside.forEach((s) => touched.add(s.fn));
+  }
+  if (!touched.size) return null;
+  const again = spans.filter((s) => touched.has(s.fn) || s.fn.damaged);
+  if (again.some((s) => s.line === undefined || s.endLine === undefined)) return null;
+  const lineIn = (l: number): boolean => again.some((s) => (s.line as number) <= l && l <= (s.endLine as number));
+
+  const prep = preprocess(text);
+  const part = linesOnly(text, prep, lineIn);
+  const tree = await parseC(part.blanked);
+  let fresh: Map<FunctionFacts, FunctionFacts>;
+  try {
+    const { functions, stats } = extractFunctions(tree, was.file, part.source, part.prep);
+    if (stats.skipped.length || functions.length !== again.length) return null;
+    const structs = movedByLine(was.structs, kept);
+    if (!structs) return null;
+    const local = structs.length ? mergeStructTypes(structsFromJson(structs)) : null;
+    fresh = new Map();
+    for (const [i, s] of again.entries()) {
+      const fn = functions[i];
+      if (!fn || fn.line !== s.line || fn.endLine !== s.endLine) return null;
+      // A touched definition must parse cleanly (a brace too many reads otherwise in the whole file);
+      // an untouched damaged one must read as it did: its name and its damage.
+      if (touched.has(s.fn) ? fn.damaged : fn.name !== s.fn.name || !fn.damaged) return null;
+      const facts = walkFunction(fn, typeEnv(fn, types, local));
+      if (facts.notAnalysed !== undefined) return null;
+      fresh.set(s.fn, facts);
+    }
+    const blankBefore = preprocess(earlier.text).text.split('\n');
+    const blankAfter = prep.text.split('\n');
+    const functions2: FunctionFacts[] = [];
+    for (const s of spans) {
+      const made = fresh.get(s.fn);
+      if (made) {
+        functions2.push(made);
+        continue;
+      }
+      if (s.line === undefined) return null;
+      const delta = s.line - s.fn.line;
+      for (let l = s.fn.line; l <= s.fn.endLine; l++) if (blankBefore[l - 1] !== blankAfter[l - 1 + delta]) return null;
+      functions2.push(moved(s.fn, delta));
+    }
+    const ops = movedByLine(was.ops, kept);
+    if (!ops) return null;
+    return {
+      file: was.file,
+      arch: was.arch,
+      bytes: Buffer.byteLength(text),
+      functions: functions2,
+      clean: functions2.filter((f) => !f.damaged).length,
+      damaged: functions2.filter((f) => f.damaged).length,
+      skipped: [],
+      ops,
+      structs,
+    };
+  } finally {
+    tree.delete();
+  }
 }

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
 import { loadTreeOrder } from '../../knowledge/doc/load.js';
+import { parseCached } from '../../knowledge/doc/load-cache.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
 import { openCacheDir, type CacheOptions } from '../index/cache.js';
@@ -81,13 +82,14 @@ export function seriesIdentity(series: Series): SeriesIdentity {
  * locking.rst in one patch at most, and every other state has the text before it), so the
  * states share one order object and a state the doc did not change keeps its analysis.
  */
-async function docOf(tree: OverlayTree, fallback: DocumentedOrder, parsed: Map<string, DocumentedOrder>): Promise<DocumentedOrder> {
+async function docOf(tree: OverlayTree, fallback: DocumentedOrder, parsed: Map<string, DocumentedOrder>, cache: CacheOptions): Promise<DocumentedOrder> {
   const bytes = await tree.read(LOCKING_RST_PATH);
   if (bytes === null) return fallback;
   const text = bytes.toString('utf8');
   let order = parsed.get(text);
   if (!order) {
-    order = readLockingDoc(bytes, LOCKING_RST_PATH, 'tree');
+    // The tree's own text is parsed once for every review of the tree (load-cache.ts).
+    order = parseCached(bytes, LOCKING_RST_PATH, 'tree', cache, () => readLockingDoc(bytes, LOCKING_RST_PATH, 'tree'));
     parsed.set(text, order);
   }
   return order;
@@ -113,7 +115,7 @@ function markPartial(pr: PatchReview, notes: string[]): void {
 
 export async function reviewSeries(series: Series | null, tree: Tree | null, options: ReviewSeriesOptions): Promise<ReviewResult> {
   // 1.
-  const doc = tree ? await loadTreeOrder(tree) : loadEmbeddedOrder();
+  const doc = tree ? await loadTreeOrder(tree, options.cache) : loadEmbeddedOrder();
   const notes = [...(options.notes ?? [])];
   const result: ReviewResult = {
     series: {
@@ -187,8 +189,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       const touchesDoc = p.files.some((f) => (f.newPath ?? f.path) === LOCKING_RST_PATH);
       // 3.
       const stateArchs = archsFor(cPaths.length ? cPaths : ['virt/kvm/kvm_main.c'], archs);
-      const docBefore = await docOf(overlay, doc, docs);
-      const docAfter = touchesDoc ? await docOf(next, doc, docs) : docBefore;
+      const docBefore = await docOf(overlay, doc, docs, options.cache);
+      const docAfter = touchesDoc ? await docOf(next, doc, docs, options.cache) : docBefore;
       before ??= await analyseState(overlay, docArchs, docBefore, options.cache, base);
       const changed = p.files.flatMap((f) => [f.newPath, f.oldPath]).filter((x): x is string => Boolean(x));
       const after: StateAnalysis =

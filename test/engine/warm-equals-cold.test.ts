@@ -19,12 +19,14 @@ import type { FunctionFacts } from '../../analyzers/locks/model.js';
 import { walkFunction } from '../../analyzers/locks/walk.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { FIXTURES, kernelTree } from '../helpers/paths.js';
+import { structsToJson } from '../../analyzers/index/cached-structs.js';
 
 describe('the cache keeps every fact the walk records', () => {
   it('facts with conditions, arguments, releasing callees and invariant facts survive the schema unchanged', async () => {
     const text = readFileSync(join(FIXTURES, 'order', 'generic.c'), 'utf8');
     const parsed = await parseFile('arch/x86/kvm/demo_x86.c', text);
     let functions: FunctionFacts[];
+    const structs = structsToJson(parsed.structs);
     try {
       const local = mergeStructTypes(parsed.structs);
       functions = parsed.functions.map((f) => walkFunction(f, typeEnv(f, mergeStructTypes([]), local)));
@@ -37,7 +39,7 @@ describe('the cache keeps every fact the walk records', () => {
     expect(sites.some((s) => s.when?.some((c) => c.fact === undefined))).toBe(true);
     expect(functions.some((f) => f.calls.some((c) => c.args))).toBe(true);
     expect(sites.some((s) => s.after?.length)).toBe(true);
-    const entry = { file: 'arch/x86/kvm/demo_x86.c', arch: 'x86', bytes: text.length, functions, clean: functions.length, damaged: 0, skipped: [], ops: [] };
+    const entry = { file: 'arch/x86/kvm/demo_x86.c', arch: 'x86', bytes: text.length, functions, clean: functions.length, damaged: 0, skipped: [], ops: [], structs };
     const roundTrip = fileFactsSchema.parse(JSON.parse(JSON.stringify(entry)));
     expect(roundTrip).toEqual(JSON.parse(JSON.stringify(entry)));
   });

@@ -16,7 +16,7 @@ import type { StructTypes } from '../../analyzers/c/model.js';
 import { indexedFiles } from '../../analyzers/index/files.js';
 import { factsOf } from '../../analyzers/index/file-facts.js';
 import { indexTree } from '../../analyzers/index/index-tree.js';
-import { unchangedFacts } from '../../analyzers/index/reuse-facts.js';
+import { rewalkInPlace, unchangedFacts } from '../../analyzers/index/reuse-facts.js';
 import { kernelTree } from '../helpers/paths.js';
 
 /** A small deterministic generator: the same edits on every run. */
@@ -81,13 +81,14 @@ function places(lines: string[]): { inside: number[]; top: number[] } {
   return { inside, top };
 }
 
-async function probe(version: '6.1' | '6.12', seed: number): Promise<{ local: number; reused: number; scope: number }> {
+async function probe(version: '6.1' | '6.12', seed: number): Promise<{ local: number; reused: number; inPlace: number; scope: number }> {
   const tree = kernelTree(version);
   const types = await headerTypes(tree);
   const files = ['virt/kvm/kvm_main.c', 'arch/x86/kvm/x86.c', 'arch/x86/kvm/mmu/mmu.c', 'arch/arm64/kvm/mmu.c', 'arch/x86/kvm/vmx/vmx.c', 'arch/arm64/kvm/arm.c'];
   const rnd = generator(seed);
   let local = 0;
   let reused = 0;
+  let inPlace = 0;
   let scope = 0;
   for (const file of files) {
     const text = readFileSync(join(tree, file), 'utf8');
@@ -103,14 +104,21 @@ async function probe(version: '6.1' | '6.12', seed: number): Promise<{ local: nu
       const got = await facts(file, changed, types, earlier);
       // The walk's own answer, whatever was reused.
       expect(`${file} ${name}: ${got.json}`).toBe(`${file} ${name}: ${want.json}`);
+      // Without parsing the file, where it answers at all.
+      const quick = await rewalkInPlace(earlier, changed, types);
+      if (quick) expect(`${file} ${name}: ${JSON.stringify(quick)}`).toBe(`${file} ${name}: ${want.json}`);
       if (name in LOCAL) {
         local++;
         // All but the touched function (or two) are kept: the point of the module.
         if (got.reused >= got.count - 2) reused++;
-      } else if (got.reused === 0) scope++;
+        // Edits inside definitions are re-walked in place; a new function, or a line dropped that
+        // leaves a definition broken, needs the whole file parsed.
+        const broken = (JSON.parse(want.json) as { damaged: number }).damaged !== earlier.facts.damaged;
+        if (Boolean(quick) === (name !== 'newFunction' && !broken)) inPlace++;
+      } else if (got.reused === 0 && !quick) scope++;
     }
   }
-  return { local, reused, scope };
+  return { local, reused, inPlace, scope };
 }
 
 describe('facts of a re-walked file, reusing the functions a patch left alone', () => {
@@ -119,8 +127,10 @@ describe('facts of a re-walked file, reusing the functions a patch left alone', 
     ['6.12', 29],
   ])('equal a full walk of the new text on %s', async (version, seed) => {
     const r = await probe(version, seed);
-    // Every local patch reuses the untouched functions; a patch to the file's scope reuses none.
+    // Every local patch reuses the untouched functions (in place, without a parse, unless it adds a
+    // function); a patch to the file's scope reuses none.
     expect(r.reused).toBe(r.local);
+    expect(r.inPlace).toBe(r.local);
     expect(r.scope).toBe(Object.keys(SCOPE).length * 6);
   }, 300_000);
 });
