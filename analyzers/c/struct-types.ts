@@ -11,9 +11,17 @@ import { declaredNames, readDeclarator } from './declarations.js';
 import type { CStructDef, StructTypes } from './model.js';
 import { lineOf, type SyntaxNode, type SyntaxTree } from './parser.js';
 
+const archs = new Map<string, string | null>();
+
 /** The arch directory of a tree-relative path: `arch/x86/kvm/x86.c` -> `x86`; null for common code. */
 export function archOf(file: string): string | null {
-  return /^arch\/([^/]+)\//.exec(file)?.[1] ?? null;
+  // Asked for every function of every state of a review, of a few hundred paths: remembered.
+  let a = archs.get(file);
+  if (a === undefined) {
+    a = /^arch\/([^/]+)\//.exec(file)?.[1] ?? null;
+    if (archs.size < 100_000) archs.set(file, a);
+  }
+  return a;
 }
 
 /**
@@ -117,8 +125,13 @@ export function readStructTypes(files: Iterable<{ file: string; tree: SyntaxTree
  * any other; without it, the merged view. `struct` may be written with or
  * without `struct `.
  */
+/** The lookup key of a struct type as written: `struct kvm ` -> `kvm`. */
+export function structName(struct: string): string {
+  return struct.replace(/^(struct|union)\s+/, '').trim();
+}
+
 export function memberType(types: StructTypes, struct: string, member: string, arch?: string | null): string | undefined {
-  const name = struct.replace(/^(struct|union)\s+/, '').trim();
+  const name = structName(struct);
   if (arch) {
     const defs = types.definitions.get(name) ?? [];
     for (const pass of [(d: CStructDef) => d.arch === arch, (d: CStructDef) => d.arch === null]) {

@@ -80,6 +80,7 @@ export const fileFactsSchema = z.object({
   skipped: z.array(z.object({ name: z.string().nullable(), line: z.number().int(), reason: z.string() })),
   ops: z.array(z.object({ struct: z.string(), field: z.string(), fn: z.string(), file: z.string(), line: z.number().int() })),
   structs: structsSchema,
+  lookups: z.array(z.array(z.string())),
 });
 
 // Observed edges of one architecture (order/model.ts ObservedEdge), every field named.

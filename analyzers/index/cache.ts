@@ -93,13 +93,16 @@ let codeVersion: string | null = null;
 
 /**
  * A hash of the analyser's own modules (C layer, lock walk, primitive
- * table), so a cache written by other code is never read back.
+ * table, the facts' making and shape), so a cache written by other code is
+ * never read back.
  */
 export function analyzerVersion(): string {
   if (codeVersion) return codeVersion;
   const here = dirname(fileURLToPath(import.meta.url));
   const dirs = [join(here, '..', 'c'), join(here, '..', 'locks'), join(here, '..', '..', 'knowledge')];
-  codeVersion = sha256(...dirs.flatMap((d) => moduleTexts(d))).slice(0, 16);
+  // And the modules here that make and shape a file's facts: a field added there is other facts.
+  const facts = moduleTexts(here, (f) => /^(file-facts|cached-structs|cache-schema)\.(ts|js)$/.test(f));
+  codeVersion = sha256(...dirs.flatMap((d) => moduleTexts(d)), ...facts).slice(0, 16);
   return codeVersion;
 }
 

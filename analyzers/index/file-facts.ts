@@ -7,40 +7,62 @@
 import { localDeclarations } from '../c/functions.js';
 import type { CFunction, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
-import { archOf, memberType, mergeStructTypes } from '../c/struct-types.js';
+import { archOf, memberType, mergeStructTypes, structName } from '../c/struct-types.js';
 import type { TypeEnv } from '../locks/lock-class.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
 import type { FileFacts } from './index-tree.js';
 import { structsToJson } from './cached-structs.js';
 
-/** A type environment for one function: its parameters and locals, and struct members as its arch sees them. */
-export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | null): TypeEnv {
+/**
+ * A type environment for one function: its parameters and locals, and struct members as its arch
+ * sees them. `looked` collects the struct names the walk asks about: all the walk reads of the
+ * struct types, so the function's facts stand while those names' definitions do.
+ */
+export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | null, looked?: Set<string>): TypeEnv {
   const vars = new Map<string, string>();
   for (const p of fn.params) vars.set(p.name, p.type);
   for (const d of localDeclarations(fn.body)) if (!vars.has(d.name)) vars.set(d.name, d.type);
   const arch = archOf(fn.file);
   return {
     vars,
-    memberType: (struct, member) => (local && memberType(local, struct, member, arch)) ?? memberType(types, struct, member, arch),
+    memberType: (struct, member) => {
+      looked?.add(structName(struct));
+      return (local && memberType(local, struct, member, arch)) ?? memberType(types, struct, member, arch);
+    },
   };
 }
 
-/** `known`: facts the walk would give some functions (reuse-facts.ts), used instead of walking them. */
-export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number, known?: ReadonlyMap<CFunction, FunctionFacts>): FileFacts {
+/** A function's facts and the struct names its walk looked members up in (sorted). */
+export interface Walked {
+  facts: FunctionFacts;
+  lookups: string[];
+}
+
+/** The walk of one function, with the struct names it looked up. */
+export function walkWithLookups(fn: CFunction, types: StructTypes, local: StructTypes | null): Walked {
+  const looked = new Set<string>();
+  const facts = walkFunction(fn, typeEnv(fn, types, local, looked));
+  return { facts, lookups: [...looked].sort() };
+}
+
+/** `known`: what the walk would give some functions (reuse-facts.ts), used instead of walking them. */
+export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number, known?: ReadonlyMap<CFunction, Walked>): FileFacts {
   const local = parsed.structs.length ? mergeStructTypes(parsed.structs) : null;
-  const walked = parsed.functions.map((fn) => known?.get(fn) ?? walkFunction(fn, typeEnv(fn, types, local)));
+  const walked = parsed.functions.map((fn) => known?.get(fn) ?? walkWithLookups(fn, types, local));
   // A function the walk gave up on (nesting past its limit) is reported as skipped, never as clean and lock-free.
-  const notAnalysed = walked.filter((f) => f.notAnalysed !== undefined);
+  const notAnalysed = walked.filter((w) => w.facts.notAnalysed !== undefined).map((w) => w.facts);
+  const analysed = walked.filter((w) => w.facts.notAnalysed === undefined);
   return {
     file: parsed.file,
     arch: archOf(parsed.file),
     bytes,
-    functions: walked.filter((f) => f.notAnalysed === undefined),
+    functions: analysed.map((w) => w.facts),
     clean: parsed.stats.clean - notAnalysed.filter((f) => !f.damaged).length,
     damaged: parsed.stats.damaged - notAnalysed.filter((f) => f.damaged).length,
     skipped: [...parsed.stats.skipped, ...notAnalysed.map((f) => ({ name: f.name, line: f.line, reason: `not analysed: ${f.notAnalysed ?? ''}` }))],
     ops: parsed.ops,
     structs: structsToJson(parsed.structs),
+    lookups: analysed.map((w) => w.lookups),
   };
 }

@@ -15,7 +15,7 @@ import type { FunctionFacts } from '../locks/model.js';
 import { asTree, type Tree } from '../trees/index.js';
 import { analyzerVersion, FactCache, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
-import { rewalkInPlace, unchangedFacts, type EarlierFile } from './reuse-facts.js';
+import { changedStructs, looksUp, rewalkInPlace, unchangedFacts, type EarlierFile } from './reuse-facts.js';
 import { factsOf, typeEnv } from './file-facts.js';
 import { loadPack, savePack } from './pack.js';
 import { factsKey, planIndex, structsFromJson, structsKey, structsToJson, type CachedStructs, type IndexPlan } from './plan.js';
@@ -37,6 +37,11 @@ export interface FileFacts {
    * re-walk of a few functions of the file needs without parsing the rest (reuse-facts.ts).
    */
   structs: CachedStructs;
+  /**
+   * Aligned with `functions`: the struct names each function's walk looked members up in. A change
+   * to the struct types re-walks only the functions that looked up a name it changed (reuse-facts.ts).
+   */
+  lookups: string[][];
 }
 
 export interface TreeIndex {
@@ -66,11 +71,15 @@ export interface IndexOptions {
   /** Struct types from an earlier index of the same headers: skip step 1 (only .c files may be in `files`). */
   types?: { types: StructTypes; key: string };
   /**
-   * A file as the state before a patch had it (its text and facts), or null: with `types`, the
-   * functions the patch left as they were keep their facts instead of being walked again
-   * (reuse-facts.ts). Only for files indexed in-process (a review's few patched files).
+   * A file as the state before a patch had it, or null: its facts, and its text (null: the text
+   * is the file's text now). With the struct types those facts were walked with (`types`, or
+   * `earlierTypes` when the headers changed), the functions the patch and the types left alone
+   * keep their facts, and files changed only inside definitions are re-walked without a parse of
+   * the whole file (reuse-facts.ts).
    */
-  earlier?: (file: string) => Promise<EarlierFile | null>;
+  earlier?: (file: string) => Promise<{ facts: FileFacts; text: string | null } | null>;
+  /** The struct types the earlier state's facts were walked with, when `types` is not given. */
+  earlierTypes?: StructTypes;
   /**
    * Load and keep the whole state's facts as one pack (pack.ts); default true. `check`
    * says false: its warm runs need no facts, and its file set is no review's.
@@ -248,6 +257,32 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   // 2. Lock facts of every file.
   const factKey = (file: string, identity: string): string => factsKey(typesKey, file, identity);
   const factsCached = sources.map(({ file, identity }) => factCache.get(factKey(file, identity), { file, identity }));
+  // What the state before a patch had, reused where the patch and the struct types allow, before the
+  // rest is parsed here or on the threads. A file this cannot do keeps its earlier facts for the
+  // walk of its parse to reuse what it can.
+  const fallback = new Map<string, EarlierFile>();
+  const earlierTypes = opts.types ? types : opts.earlierTypes;
+  const changedTypes = earlierTypes && earlierTypes !== types ? changedStructs(earlierTypes, types) : new Set<string>();
+  if (opts.earlier && earlierTypes) {
+    for (const [i, { file, identity }] of sources.entries()) {
+      if (factsCached[i]) continue;
+      const earlier = await opts.earlier(file);
+      if (!earlier) continue;
+      let facts: FileFacts | null = null;
+      if (earlier.text === null && !earlier.facts.functions.some((_, k) => looksUp(earlier.facts, k, changedTypes))) facts = earlier.facts;
+      else {
+        const t = await text(file);
+        if (t === null) continue;
+        const was = { facts: earlier.facts, text: earlier.text ?? t };
+        facts = await rewalkInPlace(was, t, types, changedTypes);
+        if (!facts) fallback.set(file, was);
+      }
+      if (!facts) continue;
+      factsCached[i] = facts;
+      // The earlier facts themselves passed the schema when written (or their hash when read).
+      factCache.put(factKey(file, identity), { file, identity }, facts, { checked: facts === earlier.facts });
+    }
+  }
   const factPool = workers.for(factsCached.filter((f) => !f).length);
   const out: FileFacts[] = [];
   if (factPool) {
@@ -298,17 +333,13 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
     if (!facts) {
       const t = parsed.has(file) ? (texts.get(file) ?? '') : await text(file);
       if (t === null) continue;
-      // The struct types are the earlier state's (opts.types): its facts were walked with them.
-      const earlier = opts.types && opts.earlier ? await opts.earlier(file) : null;
-      facts = earlier ? await rewalkInPlace(earlier, t, types) : null;
-      if (!facts) {
-        const p = parsed.get(file) ?? (await parseFile(file, t));
-        try {
-          facts = factsOf(p, types, Buffer.byteLength(t), earlier ? unchangedFacts(earlier, t, p) : undefined);
-        } finally {
-          p.dispose();
-          parsed.delete(file);
-        }
+      const p = parsed.get(file) ?? (await parseFile(file, t));
+      try {
+        const earlier = fallback.get(file);
+        facts = factsOf(p, types, Buffer.byteLength(t), earlier ? unchangedFacts(earlier, t, p, changedTypes) : undefined);
+      } finally {
+        p.dispose();
+        parsed.delete(file);
       }
       factCache.put(key, { file, identity }, facts);
     }

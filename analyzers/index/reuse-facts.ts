@@ -24,15 +24,27 @@ import { parseC } from '../c/parser.js';
 import { preprocess, type Preprocessed } from '../c/preprocess.js';
 import { mergeStructTypes } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
-import { walkFunction } from '../locks/walk.js';
 import { structsFromJson } from './cached-structs.js';
-import { typeEnv } from './file-facts.js';
+import { walkWithLookups, type Walked } from './file-facts.js';
 import type { FileFacts } from './index-tree.js';
 
 /** A file as the state before the patch had it: its text and the facts walked from it. */
 export interface EarlierFile {
   text: string;
   facts: FileFacts;
+}
+
+/** Does a function (the `i`th of `facts`) look up a struct name the types changed? */
+export function looksUp(facts: FileFacts, i: number, changed: ReadonlySet<string>): boolean {
+  return changed.size > 0 && (facts.lookups[i] ?? []).some((n) => changed.has(n));
+}
+
+/** Struct names whose definitions differ between two struct types (as memberType() sees them: arch and members, in order). */
+export function changedStructs(before: StructTypes, after: StructTypes): Set<string> {
+  const seen = (t: StructTypes, n: string): string => JSON.stringify((t.definitions.get(n) ?? []).map((d) => [d.arch, [...d.members]]));
+  const out = new Set<string>();
+  for (const n of new Set([...before.definitions.keys(), ...after.definitions.keys()])) if (seen(before, n) !== seen(after, n)) out.add(n);
+  return out;
 }
 
 /** A stretch of lines the patch kept: its first line (1-based) in each text, and its length. */
@@ -108,8 +120,8 @@ function moved<T>(facts: T, delta: number): T {
  * text `text`) that the patch left as it was in `earlier`: by function, to
  * use instead of walking it. Empty when the patch changed the file's scope.
  */
-export function unchangedFacts(earlier: EarlierFile, text: string, parsed: ParsedFile): Map<CFunction, FunctionFacts> {
-  const out = new Map<CFunction, FunctionFacts>();
+export function unchangedFacts(earlier: EarlierFile, text: string, parsed: ParsedFile, types: ReadonlySet<string> = new Set()): Map<CFunction, Walked> {
+  const out = new Map<CFunction, Walked>();
   if (earlier.facts.file !== parsed.file) return out;
   const before = earlier.text.split('\n');
   const after = text.split('\n');
@@ -119,18 +131,21 @@ export function unchangedFacts(earlier: EarlierFile, text: string, parsed: Parse
 
   const blankBefore = preprocess(earlier.text).text.split('\n');
   const blankAfter = parsed.blanked.split('\n');
-  const old = new Map<string, FunctionFacts>();
-  for (const fn of earlier.facts.functions) if (!fn.damaged) old.set(`${fn.name}\u0000${fn.line}\u0000${fn.endLine}`, fn);
+  // Functions that looked up a struct the types changed are walked again.
+  const old = new Map<string, Walked>();
+  earlier.facts.functions.forEach((fn, i) => {
+    if (!fn.damaged && !looksUp(earlier.facts, i, types)) old.set(`${fn.name}\u0000${fn.line}\u0000${fn.endLine}`, { facts: fn, lookups: earlier.facts.lookups[i] ?? [] });
+  });
   for (const fn of parsed.functions) {
     if (fn.damaged) continue;
     const k = kept.find((s) => s.after <= fn.line && fn.endLine < s.after + s.length);
     if (!k) continue;
     const delta = k.after - k.before;
     const was = old.get(`${fn.name}\u0000${fn.line - delta}\u0000${fn.endLine - delta}`);
-    if (!was || was.static !== fn.static) continue;
+    if (!was || was.facts.static !== fn.static) continue;
     let same = true;
     for (let l = fn.line; same && l <= fn.endLine; l++) same = blankAfter[l - 1] === blankBefore[l - 1 - delta];
-    if (same) out.set(fn, moved(was, delta));
+    if (same) out.set(fn, { facts: moved(was.facts, delta), lookups: was.lookups });
   }
   return out;
 }
@@ -203,9 +218,9 @@ function linesOnly(text: string, prep: Preprocessed, keep: (line: number) => boo
  * directive, a definition added, a function the walk gave up on, a parse that does not find
  * exactly the definitions expected): the caller parses the file.
  */
-export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes): Promise<FileFacts | null> {
+export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes, changedTypes: ReadonlySet<string> = new Set()): Promise<FileFacts | null> {
   const was = earlier.facts;
-  if (was.skipped.length) return null;
+  if (was.skipped.length || !Array.isArray(was.structs) || was.lookups?.length !== was.functions.length) return null;
   const before = earlier.text.split('\n');
   const after = text.split('\n');
   const kept = keptStretches(before, after);
@@ -226,7 +241,11 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
     if (!inside.length && !BLANK.test(after[l - 1] ?? '')) return null;
     inside.forEach((s) => touched.add(s.fn));
   }
-  if (!touched.size) return null;
+  // And every function that looked up a struct the types changed.
+  was.functions.forEach((fn, i) => {
+    if (looksUp(was, i, changedTypes)) touched.add(fn);
+  });
+  if (!touched.size && earlier.text === text) return was;
   const again = spans.filter((s) => touched.has(s.fn) || s.fn.damaged);
   if (again.some((s) => s.line === undefined || s.endLine === undefined)) return null;
   const lineIn = (l: number): boolean => again.some((s) => (s.line as number) <= l && l <= (s.endLine as number));
@@ -234,7 +253,7 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   const prep = preprocess(text);
   const part = linesOnly(text, prep, lineIn);
   const tree = await parseC(part.blanked);
-  let fresh: Map<FunctionFacts, FunctionFacts>;
+  let fresh: Map<FunctionFacts, Walked>;
   try {
     const { functions, stats } = extractFunctions(tree, was.file, part.source, part.prep);
     if (stats.skipped.length || functions.length !== again.length) return null;
@@ -248,23 +267,27 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
       // A touched definition must parse cleanly (a brace too many reads otherwise in the whole file);
       // an untouched damaged one must read as it did: its name and its damage.
       if (touched.has(s.fn) ? fn.damaged : fn.name !== s.fn.name || !fn.damaged) return null;
-      const facts = walkFunction(fn, typeEnv(fn, types, local));
-      if (facts.notAnalysed !== undefined) return null;
-      fresh.set(s.fn, facts);
+      const walked = walkWithLookups(fn, types, local);
+      if (walked.facts.notAnalysed !== undefined) return null;
+      fresh.set(s.fn, walked);
     }
-    const blankBefore = preprocess(earlier.text).text.split('\n');
+    // The same text is the same pre-blanked text: only a changed one is compared line by line.
     const blankAfter = prep.text.split('\n');
+    const blankBefore = earlier.text === text ? blankAfter : preprocess(earlier.text).text.split('\n');
     const functions2: FunctionFacts[] = [];
-    for (const s of spans) {
+    const lookups: string[][] = [];
+    for (const [i, s] of spans.entries()) {
       const made = fresh.get(s.fn);
       if (made) {
-        functions2.push(made);
+        functions2.push(made.facts);
+        lookups.push(made.lookups);
         continue;
       }
       if (s.line === undefined) return null;
       const delta = s.line - s.fn.line;
       for (let l = s.fn.line; l <= s.fn.endLine; l++) if (blankBefore[l - 1] !== blankAfter[l - 1 + delta]) return null;
       functions2.push(moved(s.fn, delta));
+      lookups.push(was.lookups[i] ?? []);
     }
     const ops = movedByLine(was.ops, kept);
     if (!ops) return null;
@@ -278,6 +301,7 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
       skipped: [],
       ops,
       structs,
+      lookups,
     };
   } finally {
     tree.delete();

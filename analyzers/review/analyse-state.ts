@@ -11,7 +11,6 @@ import { analyseStateArch, observedCode, type EdgeCacheRef, type StateArch } fro
 import type { ObservedCode } from '../order/incremental.js';
 import { archOf, isIndexedPath } from '../index/files.js';
 import { indexTree, type FileFacts, type TreeIndex } from '../index/index-tree.js';
-import type { EarlierFile } from '../index/reuse-facts.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { edgeKey, type ObservedEdge } from '../order/model.js';
 import { codeClasses } from '../rules/index.js';
@@ -125,15 +124,18 @@ export async function analyseState(
   const was = previous?.overlay;
   if (prev && was && prev.doc === doc && [...changed].every((p) => overlay.sameFile(was, p))) return prev;
   const { dir } = openCacheDir(cache);
+  // What each file was in the state before: the functions the patch (and a header's struct changes)
+  // left alone keep their facts, without a parse where the patch stayed inside definitions (reuse-facts.ts).
+  const earlierFacts = new Map((prev?.files ?? []).map((f) => [f.file, f]));
+  const earlier = async (file: string): Promise<{ facts: FileFacts; text: string | null } | null> => {
+    const facts = earlierFacts.get(file);
+    if (!facts || !was) return null;
+    if (overlay.sameFile(was, file)) return { facts, text: null };
+    const text = await was.readText(file);
+    return text === null ? null : { facts, text };
+  };
   if (prev?.types && prev.files.length && ![...changed].some((p) => p.endsWith('.h'))) {
     const todo = files.filter((f) => changed.has(f));
-    const earlierFacts = new Map(prev.files.map((f) => [f.file, f]));
-    // What each patched file was: the functions the patch left alone keep their facts (reuse-facts.ts).
-    const earlier = async (file: string): Promise<EarlierFile | null> => {
-      const facts = earlierFacts.get(file);
-      const text = facts && was ? await was.readText(file) : null;
-      return facts && text !== null ? { text, facts } : null;
-    };
     const index = await indexTree(overlay, { cache, files: todo, types: prev.types, earlier });
     const fresh = new Map(index.files.map((f) => [f.file, f]));
     const present = new Set(files);
@@ -152,7 +154,8 @@ export async function analyseState(
     const ref = [...keys.values()].every(Boolean) ? { dir, keys: keys as Map<string, string> } : undefined;
     return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all, undefined, ref, { state: prev, changed }), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
   }
-  const index = await indexTree(overlay, { cache, files });
+  // A header changed: the struct types may have, and the functions that looked up a changed struct are walked again.
+  const index = await indexTree(overlay, { cache, files, ...(prev?.types ? { earlier, earlierTypes: prev.types.types } : {}) });
   const keys = new Map(index.files.map((f): [string, string] => [f.file, index.keys.get(f.file) ?? '']));
   return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files, undefined, { dir, keys }), types: index.types, cache: index.cache, filesRead: index.read, unread: index.unread };
 }

@@ -14,9 +14,8 @@ import { parseFile } from '../../analyzers/c/parse-file.js';
 import { mergeStructTypes } from '../../analyzers/c/struct-types.js';
 import { forgetCache } from '../../analyzers/index/cache.js';
 import { fileFactsSchema } from '../../analyzers/index/cache-schema.js';
-import { typeEnv } from '../../analyzers/index/index-tree.js';
+import { walkWithLookups } from '../../analyzers/index/file-facts.js';
 import type { FunctionFacts } from '../../analyzers/locks/model.js';
-import { walkFunction } from '../../analyzers/locks/walk.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { FIXTURES, kernelTree } from '../helpers/paths.js';
 import { structsToJson } from '../../analyzers/index/cached-structs.js';
@@ -26,10 +25,13 @@ describe('the cache keeps every fact the walk records', () => {
     const text = readFileSync(join(FIXTURES, 'order', 'generic.c'), 'utf8');
     const parsed = await parseFile('arch/x86/kvm/demo_x86.c', text);
     let functions: FunctionFacts[];
+    let lookups: string[][];
     const structs = structsToJson(parsed.structs);
     try {
       const local = mergeStructTypes(parsed.structs);
-      functions = parsed.functions.map((f) => walkFunction(f, typeEnv(f, mergeStructTypes([]), local)));
+      const walked = parsed.functions.map((f) => walkWithLookups(f, mergeStructTypes([]), local));
+      functions = walked.map((w) => w.facts);
+      lookups = walked.map((w) => w.lookups);
     } finally {
       parsed.dispose();
     }
@@ -39,7 +41,7 @@ describe('the cache keeps every fact the walk records', () => {
     expect(sites.some((s) => s.when?.some((c) => c.fact === undefined))).toBe(true);
     expect(functions.some((f) => f.calls.some((c) => c.args))).toBe(true);
     expect(sites.some((s) => s.after?.length)).toBe(true);
-    const entry = { file: 'arch/x86/kvm/demo_x86.c', arch: 'x86', bytes: text.length, functions, clean: functions.length, damaged: 0, skipped: [], ops: [], structs };
+    const entry = { file: 'arch/x86/kvm/demo_x86.c', arch: 'x86', bytes: text.length, functions, clean: functions.length, damaged: 0, skipped: [], ops: [], structs, lookups };
     const roundTrip = fileFactsSchema.parse(JSON.parse(JSON.stringify(entry)));
     expect(roundTrip).toEqual(JSON.parse(JSON.stringify(entry)));
   });

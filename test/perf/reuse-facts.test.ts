@@ -13,10 +13,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFile } from '../../analyzers/c/parse-file.js';
 import type { StructTypes } from '../../analyzers/c/model.js';
+import { mergeStructTypes } from '../../analyzers/c/struct-types.js';
 import { indexedFiles } from '../../analyzers/index/files.js';
 import { factsOf } from '../../analyzers/index/file-facts.js';
 import { indexTree } from '../../analyzers/index/index-tree.js';
-import { rewalkInPlace, unchangedFacts } from '../../analyzers/index/reuse-facts.js';
+import { changedStructs, rewalkInPlace, unchangedFacts } from '../../analyzers/index/reuse-facts.js';
 import { kernelTree } from '../helpers/paths.js';
 
 /** A small deterministic generator: the same edits on every run. */
@@ -132,5 +133,59 @@ describe('facts of a re-walked file, reusing the functions a patch left alone', 
     expect(r.reused).toBe(r.local);
     expect(r.inPlace).toBe(r.local);
     expect(r.scope).toBe(Object.keys(SCOPE).length * 6);
+  }, 300_000);
+});
+
+/** The struct types with one member of one struct given another type (every definition of the name). */
+function retyped(types: StructTypes, struct: string, member: string, type: string): StructTypes {
+  const defs = [...types.definitions.values()].flat().map((d) => (d.name === struct && d.members.has(member) ? { ...d, members: new Map([...d.members].map(([m, t]): [string, string] => [m, m === member ? type : t])) } : d));
+  return mergeStructTypes(defs);
+}
+
+describe('facts of files whose text is the same when a header changed a struct', () => {
+  it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])('equal a full walk with the new struct types on %s', async (version) => {
+    const tree = kernelTree(version);
+    const types = await headerTypes(tree);
+    // vcpu->kvm becomes another type: every lock reached through it is another class (or none); most
+    // functions of each file take no lock that way.
+    const after = retyped(types, 'kvm_vcpu', 'kvm', 'struct kvm_review_other *');
+    const changed = changedStructs(types, after);
+    expect([...changed]).toEqual(['kvm_vcpu']);
+    let rewalked = 0;
+    let kept = 0;
+    let differ = 0;
+    for (const file of ['virt/kvm/kvm_main.c', 'arch/x86/kvm/x86.c', 'arch/arm64/kvm/arm.c', 'arch/x86/kvm/xen.c', 'virt/kvm/eventfd.c']) {
+      const text = readFileSync(join(tree, file), 'utf8');
+      const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
+      const want = await facts(file, text, after);
+      if (want.json !== JSON.stringify(earlier.facts)) differ++;
+      // Without a parse of the file: only the functions that looked up struct kvm_vcpu are walked again.
+      const quick = await rewalkInPlace(earlier, text, after, changed);
+      expect(`${file}: ${JSON.stringify(quick)}`).toBe(`${file}: ${want.json}`);
+      // With one: the others' facts reused.
+      const p = await parseFile(file, text);
+      try {
+        const known = unchangedFacts(earlier, text, p, changed);
+        expect(`${file}: ${JSON.stringify(factsOf(p, after, Buffer.byteLength(text), known))}`).toBe(`${file}: ${want.json}`);
+        rewalked += p.functions.length - known.size;
+        kept += known.size;
+      } finally {
+        p.dispose();
+      }
+    }
+    // The change matters (some facts differ) and is local (most are kept).
+    expect(differ).toBeGreaterThan(0);
+    expect(rewalked).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(rewalked * 3);
+  }, 300_000);
+
+  it('a struct nobody looked up changes nothing, and the earlier facts come back as they were', async () => {
+    const tree = kernelTree('6.12');
+    const types = await headerTypes(tree);
+    const file = 'virt/kvm/kvm_main.c';
+    const text = readFileSync(join(tree, file), 'utf8');
+    const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
+    const after = mergeStructTypes([...[...types.definitions.values()].flat(), { name: 'kvm_review_unused', file: 'include/linux/kvm_review.h', arch: null, line: 1, members: new Map([['lock', 'struct mutex']]) }]);
+    expect(await rewalkInPlace(earlier, text, after, changedStructs(types, after))).toBe(earlier.facts);
   }, 300_000);
 });
