@@ -16,8 +16,8 @@ import { structsToJson } from './cached-structs.js';
 
 /**
  * A type environment for one function: its parameters and locals, and struct members as its arch
- * sees them. `looked` collects the struct names the walk asks about: all the walk reads of the
- * struct types, so the function's facts stand while those names' definitions do.
+ * sees them. `looked` collects the `struct.member` types the walk asks for: all the walk reads of
+ * the struct types, so the function's facts stand while those answers do.
  */
 export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | null, looked?: Set<string>): TypeEnv {
   const vars = new Map<string, string>();
@@ -27,19 +27,19 @@ export function typeEnv(fn: CFunction, types: StructTypes, local: StructTypes | 
   return {
     vars,
     memberType: (struct, member) => {
-      looked?.add(structName(struct));
+      looked?.add(`${structName(struct)}.${member}`);
       return (local && memberType(local, struct, member, arch)) ?? memberType(types, struct, member, arch);
     },
   };
 }
 
-/** A function's facts and the struct names its walk looked members up in (sorted). */
+/** A function's facts and the `struct.member` types its walk asked for (sorted). */
 export interface Walked {
   facts: FunctionFacts;
   lookups: string[];
 }
 
-/** The walk of one function, with the struct names it looked up. */
+/** The walk of one function, with the member types it asked for. */
 export function walkWithLookups(fn: CFunction, types: StructTypes, local: StructTypes | null): Walked {
   const looked = new Set<string>();
   const facts = walkFunction(fn, typeEnv(fn, types, local, looked));

@@ -15,7 +15,7 @@ import type { FunctionFacts } from '../locks/model.js';
 import { asTree, type Tree } from '../trees/index.js';
 import { analyzerVersion, FactCache, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './cache.js';
 import { fileFactsSchema, structsSchema } from './cache-schema.js';
-import { changedStructs, looksUp, rewalkInPlace, unchangedFacts, type EarlierFile } from './reuse-facts.js';
+import { rewalkInPlace, TypeChange, unchangedFacts, type EarlierFile } from './reuse-facts.js';
 import { factsOf, typeEnv } from './file-facts.js';
 import { loadPack, savePack } from './pack.js';
 import { factsKey, planIndex, structsFromJson, structsKey, structsToJson, type CachedStructs, type IndexPlan } from './plan.js';
@@ -38,8 +38,8 @@ export interface FileFacts {
    */
   structs: CachedStructs;
   /**
-   * Aligned with `functions`: the struct names each function's walk looked members up in. A change
-   * to the struct types re-walks only the functions that looked up a name it changed (reuse-facts.ts).
+   * Aligned with `functions`: the `struct.member` types each function's walk asked for. A change to
+   * the struct types re-walks only the functions that asked for one it answers otherwise (reuse-facts.ts).
    */
   lookups: string[][];
 }
@@ -262,14 +262,14 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   // walk of its parse to reuse what it can.
   const fallback = new Map<string, EarlierFile>();
   const earlierTypes = opts.types ? types : opts.earlierTypes;
-  const changedTypes = earlierTypes && earlierTypes !== types ? changedStructs(earlierTypes, types) : new Set<string>();
+  const changedTypes = new TypeChange(earlierTypes ?? types, types);
   if (opts.earlier && earlierTypes) {
     for (const [i, { file, identity }] of sources.entries()) {
       if (factsCached[i]) continue;
       const earlier = await opts.earlier(file);
       if (!earlier) continue;
       let facts: FileFacts | null = null;
-      if (earlier.text === null && !earlier.facts.functions.some((_, k) => looksUp(earlier.facts, k, changedTypes))) facts = earlier.facts;
+      if (earlier.text === null && !earlier.facts.functions.some((_, k) => changedTypes.affects(earlier.facts, k))) facts = earlier.facts;
       else {
         const t = await text(file);
         if (t === null) continue;

@@ -22,7 +22,7 @@ import type { CFunction, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
 import { parseC } from '../c/parser.js';
 import { preprocess, type Preprocessed } from '../c/preprocess.js';
-import { mergeStructTypes } from '../c/struct-types.js';
+import { memberType, mergeStructTypes } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { structsFromJson } from './cached-structs.js';
 import { walkWithLookups, type Walked } from './file-facts.js';
@@ -34,10 +34,44 @@ export interface EarlierFile {
   facts: FileFacts;
 }
 
-/** Does a function (the `i`th of `facts`) look up a struct name the types changed? */
-export function looksUp(facts: FileFacts, i: number, changed: ReadonlySet<string>): boolean {
-  return changed.size > 0 && (facts.lookups[i] ?? []).some((n) => changed.has(n));
+/**
+ * A change of the struct types, as the walk sees it: a function's walk asked for `struct.member`
+ * types (FileFacts.lookups), from its file's arch; it would walk the same while each answer
+ * (memberType()) is the same. A field added to `struct kvm` re-walks only what asked for that field.
+ */
+export class TypeChange {
+  private readonly names: Set<string>;
+  private readonly answers = new Map<string, boolean>();
+
+  constructor(
+    private readonly before: StructTypes,
+    private readonly after: StructTypes,
+  ) {
+    this.names = before === after ? new Set() : changedStructs(before, after);
+  }
+
+  /** Would the walk of the `i`th function of `facts` get another answer to a lookup it made? */
+  affects(facts: FileFacts, i: number): boolean {
+    if (!this.names.size) return false;
+    for (const key of facts.lookups[i] ?? []) {
+      const at = key.lastIndexOf('.');
+      const struct = key.slice(0, at);
+      if (!this.names.has(struct)) continue;
+      const k = `${facts.arch ?? ''}\u0000${key}`;
+      let other = this.answers.get(k);
+      if (other === undefined) {
+        const member = key.slice(at + 1);
+        other = memberType(this.before, struct, member, facts.arch) !== memberType(this.after, struct, member, facts.arch);
+        this.answers.set(k, other);
+      }
+      if (other) return true;
+    }
+    return false;
+  }
 }
+
+/** No change of the struct types. */
+const SAME = new TypeChange(mergeStructTypes([]), mergeStructTypes([]));
 
 /** Struct names whose definitions differ between two struct types (as memberType() sees them: arch and members, in order). */
 export function changedStructs(before: StructTypes, after: StructTypes): Set<string> {
@@ -120,7 +154,7 @@ function moved<T>(facts: T, delta: number): T {
  * text `text`) that the patch left as it was in `earlier`: by function, to
  * use instead of walking it. Empty when the patch changed the file's scope.
  */
-export function unchangedFacts(earlier: EarlierFile, text: string, parsed: ParsedFile, types: ReadonlySet<string> = new Set()): Map<CFunction, Walked> {
+export function unchangedFacts(earlier: EarlierFile, text: string, parsed: ParsedFile, types: TypeChange = SAME): Map<CFunction, Walked> {
   const out = new Map<CFunction, Walked>();
   if (earlier.facts.file !== parsed.file) return out;
   const before = earlier.text.split('\n');
@@ -134,7 +168,7 @@ export function unchangedFacts(earlier: EarlierFile, text: string, parsed: Parse
   // Functions that looked up a struct the types changed are walked again.
   const old = new Map<string, Walked>();
   earlier.facts.functions.forEach((fn, i) => {
-    if (!fn.damaged && !looksUp(earlier.facts, i, types)) old.set(`${fn.name}\u0000${fn.line}\u0000${fn.endLine}`, { facts: fn, lookups: earlier.facts.lookups[i] ?? [] });
+    if (!fn.damaged && !types.affects(earlier.facts, i)) old.set(`${fn.name}\u0000${fn.line}\u0000${fn.endLine}`, { facts: fn, lookups: earlier.facts.lookups[i] ?? [] });
   });
   for (const fn of parsed.functions) {
     if (fn.damaged) continue;
@@ -218,7 +252,7 @@ function linesOnly(text: string, prep: Preprocessed, keep: (line: number) => boo
  * directive, a definition added, a function the walk gave up on, a parse that does not find
  * exactly the definitions expected): the caller parses the file.
  */
-export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes, changedTypes: ReadonlySet<string> = new Set()): Promise<FileFacts | null> {
+export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes, changedTypes: TypeChange = SAME): Promise<FileFacts | null> {
   const was = earlier.facts;
   if (was.skipped.length || !Array.isArray(was.structs) || was.lookups?.length !== was.functions.length) return null;
   const before = earlier.text.split('\n');
@@ -243,7 +277,7 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   }
   // And every function that looked up a struct the types changed.
   was.functions.forEach((fn, i) => {
-    if (looksUp(was, i, changedTypes)) touched.add(fn);
+    if (changedTypes.affects(was, i)) touched.add(fn);
   });
   if (!touched.size && earlier.text === text) return was;
   const again = spans.filter((s) => touched.has(s.fn) || s.fn.damaged);

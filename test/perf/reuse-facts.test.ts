@@ -9,16 +9,23 @@
  * be reused that the walk would now see otherwise.
  */
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { analyseState } from '../../analyzers/review/analyse-state.js';
+import { DirectoryTree } from '../../analyzers/trees/directory-tree.js';
+import { OverlayTree } from '../../analyzers/trees/overlay-tree.js';
+import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { parseFile } from '../../analyzers/c/parse-file.js';
 import type { StructTypes } from '../../analyzers/c/model.js';
 import { mergeStructTypes } from '../../analyzers/c/struct-types.js';
 import { indexedFiles } from '../../analyzers/index/files.js';
 import { factsOf } from '../../analyzers/index/file-facts.js';
 import { indexTree } from '../../analyzers/index/index-tree.js';
-import { changedStructs, rewalkInPlace, unchangedFacts } from '../../analyzers/index/reuse-facts.js';
+import { changedStructs, rewalkInPlace, TypeChange, unchangedFacts } from '../../analyzers/index/reuse-facts.js';
 import { kernelTree } from '../helpers/paths.js';
+
+const ARCHS = ['x86', 'arm64'];
 
 /** A small deterministic generator: the same edits on every run. */
 function generator(seed: number): () => number {
@@ -149,8 +156,8 @@ describe('facts of files whose text is the same when a header changed a struct',
     // vcpu->kvm becomes another type: every lock reached through it is another class (or none); most
     // functions of each file take no lock that way.
     const after = retyped(types, 'kvm_vcpu', 'kvm', 'struct kvm_review_other *');
-    const changed = changedStructs(types, after);
-    expect([...changed]).toEqual(['kvm_vcpu']);
+    expect([...changedStructs(types, after)]).toEqual(['kvm_vcpu']);
+    const changed = new TypeChange(types, after);
     let rewalked = 0;
     let kept = 0;
     let differ = 0;
@@ -179,13 +186,47 @@ describe('facts of files whose text is the same when a header changed a struct',
     expect(kept).toBeGreaterThan(rewalked * 3);
   }, 300_000);
 
-  it('a struct nobody looked up changes nothing, and the earlier facts come back as they were', async () => {
+  it('a struct nobody looked up, or a field nobody asked for, changes nothing: the earlier facts come back as they were', async () => {
     const tree = kernelTree('6.12');
     const types = await headerTypes(tree);
     const file = 'virt/kvm/kvm_main.c';
     const text = readFileSync(join(tree, file), 'utf8');
     const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
     const after = mergeStructTypes([...[...types.definitions.values()].flat(), { name: 'kvm_review_unused', file: 'include/linux/kvm_review.h', arch: null, line: 1, members: new Map([['lock', 'struct mutex']]) }]);
-    expect(await rewalkInPlace(earlier, text, after, changedStructs(types, after))).toBe(earlier.facts);
+    expect(await rewalkInPlace(earlier, text, after, new TypeChange(types, after))).toBe(earlier.facts);
+    // A field added to struct kvm: no walk asked for it.
+    const grown = mergeStructTypes([...types.definitions.values()].flat().map((d) => (d.name === 'kvm' ? { ...d, members: new Map([...d.members, ['kvm_review_new', 'struct mutex']]) } : d)));
+    expect([...changedStructs(types, grown)]).toEqual(['kvm']);
+    expect(await rewalkInPlace(earlier, text, grown, new TypeChange(types, grown))).toBe(earlier.facts);
   }, 300_000);
+});
+
+describe('a review state after a header patch', () => {
+  it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])('has the facts a full index of it has, on %s', async (version) => {
+    const tree = kernelTree(version);
+    const files = await indexedFiles(tree);
+    const doc = loadDocumentedOrder({ tree, cwd: '/' });
+    const dirs = [mkdtempSync(join(tmpdir(), 'kvm-review-reuse-')), mkdtempSync(join(tmpdir(), 'kvm-review-reuse-full-'))];
+    try {
+      const base = new OverlayTree(new DirectoryTree(tree));
+      const before = await analyseState(base, ARCHS, doc, { dir: dirs[0] }, files);
+      const header = 'include/linux/kvm_host.h';
+      const text = readFileSync(join(tree, header), 'utf8');
+      // struct kvm_vcpu's kvm becomes another type, and struct kvm grows a field nobody uses.
+      const patched = text.replace(/^(\tstruct kvm \*kvm;)$/m, '\tstruct kvm_review *kvm;').replace(/^(\tstruct mutex lock;)$/m, '$1\n\tstruct mutex kvm_review_lock;');
+      expect(patched).not.toBe(text);
+      const next = base.clone();
+      next.write(header, patched);
+      const after = await analyseState(next, ARCHS, doc, { dir: dirs[0] }, files, { state: before, changed: [header], overlay: base });
+      const full = await analyseState(next, ARCHS, doc, { dir: dirs[1] }, files);
+      const json = (s: { files: unknown[] }): string => JSON.stringify(s.files);
+      expect(json(after)).not.toBe(json(before));
+      expect(json(after) === json(full)).toBe(true);
+      // Most files kept their facts: the same objects as before the patch.
+      const kept = after.files.filter((f, i) => f === before.files[i]).length;
+      expect(kept).toBeGreaterThan(after.files.length / 2);
+    } finally {
+      dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+    }
+  }, 600_000);
 });
