@@ -164,7 +164,9 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   const plan = opts.plan ?? (await planIndex(tree, opts));
   const { dir, warning, sources } = plan;
   // A whole state at once (pack.ts): only for a full index, not a few files re-walked with known types.
-  const packing = !opts.types && opts.pack !== false;
+  // Nor for a state a patch away from one at hand (`earlier`): it is rarely the base of a later review,
+  // and what it shares with the state before is had again from that state faster than from a pack.
+  const packing = !opts.types && !opts.earlier && opts.pack !== false;
   const packed = packing ? loadPack(plan) : { pack: null, invalid: 0 };
   if (packed.pack) {
     opts.progress?.(sources.length, sources.length);
@@ -279,8 +281,9 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
       }
       if (!facts) continue;
       factsCached[i] = facts;
-      // The earlier facts themselves passed the schema when written (or their hash when read).
-      factCache.put(factKey(file, identity), { file, identity }, facts, { checked: facts === earlier.facts });
+      // Facts kept as they were are not written again under the new key: a later review of this state
+      // has them again the same way, from the state before.
+      if (facts !== earlier.facts) factCache.put(factKey(file, identity), { file, identity }, facts);
     }
   }
   const factPool = workers.for(factsCached.filter((f) => !f).length);

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appBench } from './app-bench.js';
 import { jobsBench } from './jobs-bench.js';
-import { alternated, gitBench, median, reviewBench } from './review-bench.js';
+import { alternated, gitBench, makeSeries, median, reviewBench } from './review-bench.js';
 import { watchBench } from './watch-bench.js';
 import { digestBench } from './digest-bench.js';
 import { indexPoolSize } from '../../analyzers/index/worker-pool.js';
@@ -116,6 +116,10 @@ try {
     }
     const one = median(ms);
     console.log(`one-line patch on ${t}, tree warm, patch new: analysis ${one.toFixed(0)} ms, median of 4 (target < 150 ms: ${met(one < 150)}); whole-tree audit (${last.auditFiles ?? 0} files, warm) ${(last.auditMs ?? 0).toFixed(0)} ms; peak RSS ${last.rssMb.toFixed(0)} MB`);
+    // The same in a process that reviewed a patch before (the App, the watcher, a job worker): variant k+10 after k.
+    for (const k of [5, 6, 7, 15, 16, 17]) makeSeries(t, join(work, `variant-${k}`), 1, k);
+    const resident = [5, 6, 7].map((k) => run(['resident', t, join(work, 'cache'), join(work, `variant-${k}`, 'series.mbx'), join(work, `variant-${k + 10}`, 'series.mbx')]).ms);
+    console.log(`  in a resident process (a review before it): analysis ${median(resident).toFixed(0)} ms, median of 3`);
   }
   console.log(`peak RSS cold index ${cold.rssMb.toFixed(0)} MB (target < 300 MB: ${met(cold.rssMb < 300)})`);
   reviewBench(tree);

@@ -2,7 +2,8 @@
  * One measured phase of the benchmark, in its own process so that its peak
  * RSS is its own and its time excludes process start and module loading:
  * `node dist/test/bench/phase.js parse|parse-all|index TREE [CACHE_DIR]`,
- * `review TREE CACHE_DIR MBOX`, `oneline TREE CACHE_DIR WORK_DIR [VARIANT]`.
+ * `review TREE CACHE_DIR MBOX`, `oneline TREE CACHE_DIR WORK_DIR [VARIANT]`,
+ * `resident TREE CACHE_DIR WARMUP_MBOX MBOX`.
  * Prints one JSON line.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -48,8 +49,20 @@ async function onelinePhase(tree: string, cacheDir: string, work: string, varian
   console.log(JSON.stringify({ phase: 'oneline', ms: one.ms, findings: one.findings, auditMs, auditFiles: audit.stats.files, rssMb: rssMb() }));
 }
 
+/**
+ * A review in a process that has reviewed before (the App, the watcher and the job worker are such
+ * processes): `warmup` is reviewed first, untimed (modules, the parser, JIT, the tree's facts in
+ * memory), then `mbox`, timed.
+ */
+async function residentPhase(tree: string, cacheDir: string, warmup: string, mbox: string): Promise<void> {
+  await review({ input: warmup, tree, cache: { dir: cacheDir } });
+  const r = await reviewPhase(tree, cacheDir, mbox);
+  console.log(JSON.stringify({ phase: 'resident', ...r }));
+}
+
 async function main(): Promise<void> {
   const [phase, tree, cacheDir, extra, variant] = process.argv.slice(2);
+  if (phase === 'resident' && cacheDir && extra && variant) return residentPhase(tree ?? '', cacheDir, extra, variant);
   if (!phase || !tree) throw new Error('usage: phase.js parse|parse-all|index TREE [CACHE_DIR] | review TREE CACHE_DIR MBOX | oneline TREE CACHE_DIR WORK_DIR');
   if (phase === 'review' && cacheDir && extra) return void console.log(JSON.stringify({ phase, ...(await reviewPhase(tree, cacheDir, extra)) }));
   if (phase === 'oneline' && cacheDir && extra) return onelinePhase(tree, cacheDir, extra, variant);
