@@ -3,9 +3,11 @@
  * observed, recomputing only what the patch can change. A patch changes
  * the facts of a few functions; the edge events of a function depend only
  * on its own facts and the summaries of what it calls, so only the
- * changed functions and their callers, transitively (the reverse call
- * graph), are computed again. Every other function keeps its events from
- * the state before, with its lines moved when the patch moved them.
+ * changed functions are computed again, and their callers, transitively
+ * (the reverse call graph), only when a changed function's summary may
+ * differ beyond its lines (what it takes, calls and drops, not what it
+ * holds or asserts). Every other function keeps its events from the state
+ * before, with its lines moved when the patch moved them.
  *
  * The result must equal observeOrder() on the new state, site for site.
  * It can, because a memoised summary does not depend on the order it was
@@ -19,7 +21,7 @@
  * - the files are not in the order they were.
  */
 import type { COpsEntry } from '../c/ops-tables.js';
-import type { FunctionFacts } from '../locks/model.js';
+import type { CallSite, FunctionFacts } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
 import type { ChainStep, ObservedEdge } from './model.js';
 import { eventsOf, foldEvents, type EdgeEvent, type FunctionEvents } from './observe.js';
@@ -76,6 +78,51 @@ function rankShape(fn: FunctionFacts): string {
   const out = JSON.stringify(fn, (k, v: unknown) => (isLine(k, v) ? rank.get(v) : v));
   shapesKnown.set(fn, out);
   return out;
+}
+
+/**
+ * Classes a summary can carry as dropped (released by the chain before the acquisition): a
+ * function's held classes matter to its summary only through them (reach.ts filters a
+ * callee's drops by what the function holds at the call).
+ */
+function droppable(functions: readonly FunctionFacts[]): Set<string> {
+  const out = new Set<string>();
+  for (const fn of functions) {
+    let known = dropsKnown.get(fn);
+    if (!known) {
+      const set = new Set<string>();
+      for (const s of [...fn.acquires, ...fn.calls]) for (const d of s.dropped) set.add(d);
+      for (const u of fn.releasesCallers) set.add(u.class);
+      known = [...set];
+      dropsKnown.set(fn, known);
+    }
+    for (const d of known) out.add(d);
+  }
+  return out;
+}
+const dropsKnown = new WeakMap<FunctionFacts, string[]>();
+
+/**
+ * What a function's summaries (reach.ts, in any calling context) are computed from, with each
+ * line replaced by its rank among the lines of its sites: equal before and after a patch, the
+ * summaries are the same but for those lines (the lines returned, in step). Its own events may
+ * still differ (what it holds at a site); its callers' summaries and events do not.
+ */
+function summaryShape(fn: FunctionFacts, drop: ReadonlySet<string>): { shape: string; lines: number[] } {
+  const lines = [...new Set([...fn.acquires.map((a) => a.line), ...fn.calls.map((c) => c.line)])].filter((l) => l > 0).sort((a, b) => a - b);
+  const rank = new Map(lines.map((l, i) => [l, i + 1]));
+  const r = (l: number): number => rank.get(l) ?? l;
+  const retaken = new Set(fn.releasesCallers.map((u) => u.class));
+  const held = (c: CallSite): string[] => [...new Set(c.held.map((h) => h.class).filter((cls) => drop.has(cls) && !retaken.has(cls)))].sort();
+  const shape = JSON.stringify([
+    fn.name,
+    fn.file,
+    fn.static,
+    fn.releasesCallers,
+    fn.acquires.map((a) => [a.lock, a.op, r(a.line), a.dropped, a.after ?? null, a.subclass ?? null, a.when ?? null]),
+    fn.calls.map((c) => [c.callee, r(c.line), c.args ?? null, c.when ?? null, c.dropped, c.after ?? null, held(c)]),
+  ]);
+  return { shape, lines };
 }
 
 const slotOf = (o: COpsEntry): string => `ops:${o.struct}.${o.field}`;
@@ -229,16 +276,29 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   const after = occurrences(functions, changed);
   const names = new Set<string>();
   const counterpart = new Map<FunctionFacts, FunctionFacts>();
-  const maps: LineMaps = new Map();
+  // Functions whose lines are mapped (moved, or changed with the same summary): old and new lines, in step.
+  const mapped: [FunctionFacts, FunctionFacts, readonly number[], readonly number[]][] = [];
+  let drop: ReadonlySet<string> | undefined;
   for (const [key, fn] of after) {
     const old = before.get(key);
     const was = old ? linesOf(old) : [];
     const now = linesOf(fn);
-    if (!old || was.length !== now.length || rankShape(old) !== rankShape(fn)) {
-      names.add(fn.name);
+    if (old && was.length === now.length && rankShape(old) === rankShape(fn)) {
+      counterpart.set(fn, old);
+      mapped.push([fn, old, was, now]);
       continue;
     }
-    counterpart.set(fn, old);
+    // Changed: its own events are computed again. Its callers' are too only when its summary (in
+    // any context) may differ beyond its lines: a lockdep_assert_held() adds a precondition to
+    // every site of the function, which changes its events, never what it takes.
+    drop ??= droppable(functions);
+    const a = old && summaryShape(old, drop);
+    const b = a && summaryShape(fn, drop);
+    if (!a || !b || a.shape !== b.shape) names.add(fn.name);
+    else mapped.push([fn, old, a.lines, b.lines]);
+  }
+  const maps: LineMaps = new Map();
+  for (const [fn, , was, now] of mapped) {
     if (!was.some((l, i) => l !== now[i])) continue;
     // Chains name a function by file and name: the definitions of one name (#ifdef variants) share a
     // map, which their lines (never the same ones) keep apart.
@@ -251,26 +311,26 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     }
   }
   // A definition that did not move, of a name another definition moved: its lines must map to themselves.
-  for (const [fn, old] of counterpart) {
+  for (const [fn, old, was, now] of mapped) {
     const map = maps.get(`${fn.file}\u0000${fn.name}`);
-    if (!map || fn.line !== old.line || linesOf(fn).some((l, i) => l !== linesOf(old)[i])) continue;
-    for (const l of linesOf(old)) {
+    if (!map || fn.line !== old.line || was.some((l, i) => l !== now[i])) continue;
+    for (const l of was) {
       if (map.has(l) && map.get(l) !== l) return { ok: false, why: `two definitions of ${fn.name}() in ${fn.file} name line ${l}` };
       map.set(l, l);
     }
   }
   for (const [key, fn] of before) if (!after.has(key)) names.add(fn.name);
-  // A patched file's functions move to the end of the state: a name defined non-statically more than
-  // once resolves to its first definition, which that move can change, so its callers are recomputed.
-  const external = new Map<string, number>();
-  for (const fn of functions) if (!fn.static) external.set(fn.name, (external.get(fn.name) ?? 0) + 1);
-  for (const fn of after.values()) if ((external.get(fn.name) ?? 0) > 1) names.add(fn.name);
+  // A name defined non-statically more than once (a __weak default and an architecture's own) resolves
+  // to its first definition: with every file in its place (step 2) and a definition's static flag part
+  // of both shapes, only a definition added or removed changes which one that is, and its name is in
+  // `names` then.
 
   // 2. A patched file's facts replace it where it was (analyse-state.ts), so every function keeps its place.
   if (!samePlaces(base.functions, functions)) return { ok: false, why: 'the functions are not in the order they were before the patch' };
 
   // 3. The reverse call graph from the changed names; nothing to follow when only lines moved.
-  const todo = names.size || reordered.length ? toRecompute(functions, [...base.ops, ...ops], names, reordered, (fn) => changed.has(fn.file) && !counterpart.has(fn)) : new Set<FunctionFacts>();
+  const isNew = (fn: FunctionFacts): boolean => changed.has(fn.file) && !counterpart.has(fn);
+  const todo = names.size || reordered.length ? toRecompute(functions, [...base.ops, ...ops], names, reordered, isNew) : new Set([...after.values()].filter(isNew));
 
   // 4. Recompute the events of those functions; keep (and move) the rest.
   const fresh = new Map<FunctionFacts, FunctionEvents>();
