@@ -112,7 +112,7 @@ function observeFull(input: ArchInput, events: boolean): { edges: ArchEdges; cod
     truncatedSummaries: order.summaries.truncated.size,
     ruledOut: Object.fromEntries(order.summaries.ruledOut),
   };
-  const code: ObservedCode = { functions, ops, events: order.events, depthCut: order.summaries.depthCuts > 0 };
+  const code: ObservedCode = { functions, ops, events: order.events, depthCut: order.summaries.depthCuts > 0, memo: order.summaries.memoised };
   if (input.cache?.dir) {
     const key = edgesKey(input.arch, input.cache.keys);
     edgeCache(input.cache).put(key, { file: `arch:${input.arch}`, identity: key }, out);

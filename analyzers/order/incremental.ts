@@ -25,7 +25,7 @@ import type { CallSite, FunctionFacts } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
 import type { ChainStep, ObservedEdge } from './model.js';
 import { eventsOf, foldEvents, type EdgeEvent, type FunctionEvents } from './observe.js';
-import { Summaries } from './reach.js';
+import { Summaries, type SummaryMemo } from './reach.js';
 
 /** One architecture's code in one state, observed: its functions and tables in order, and each function's events. */
 export interface ObservedCode {
@@ -38,6 +38,10 @@ export interface ObservedCode {
    * depth it was first reached at allowed, so any function may depend on the order.
    */
   depthCut: boolean;
+  /** The summaries memoised while observing it, when they can seed the next state's. */
+  memo?: SummaryMemo;
+  /** Its reverse call graph, once a state of the series needed it (the next state patches it). */
+  callers?: CallerGraph;
 }
 
 export type Incremental =
@@ -212,19 +216,10 @@ function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<s
   return lost ? null : { events: moved };
 }
 
-/**
- * The functions whose events may change: the changed ones, and every one that calls with a lock
- * held something whose summary may change (the reverse call graph from the changed names), or
- * that has a site after a call to a changed function (which may now release the caller's lock:
- * releasedBefore() reads the callee's own facts).
- */
-function toRecompute(
-  functions: readonly FunctionFacts[],
-  allOps: readonly COpsEntry[],
-  names: ReadonlySet<string>,
-  reordered: readonly string[],
-  isNew: (fn: FunctionFacts) => boolean,
-): Set<FunctionFacts> {
+/** Callee key (a function's name, or an `ops:` slot) -> the functions that call it, in no particular order. */
+export type CallerGraph = ReadonlyMap<string, readonly FunctionFacts[]>;
+
+function callerGraph(functions: readonly FunctionFacts[]): CallerGraph {
   const callers = new Map<string, FunctionFacts[]>();
   for (const fn of functions) {
     for (const c of fn.calls) {
@@ -233,28 +228,76 @@ function toRecompute(
       else if (list[list.length - 1] !== fn) list.push(fn);
     }
   }
-  const slotsFilledBy = new Map<string, Set<string>>();
-  for (const o of allOps) {
-    const set = slotsFilledBy.get(o.fn) ?? new Set<string>();
-    slotsFilledBy.set(o.fn, set.add(slotOf(o)));
-  }
-  // Callee keys whose summary may change: function names, the `ops:` slots they fill, slots that changed order.
-  const affected = new Set<string>(reordered);
-  const queue = [...names, ...reordered.flatMap((slot) => (callers.get(slot) ?? []).map((g) => g.name))];
-  while (queue.length) {
-    const name = queue.pop() as string;
-    if (affected.has(name)) continue;
-    affected.add(name);
-    const slots = slotsFilledBy.get(name) ?? new Set<string>();
-    for (const slot of slots) affected.add(slot);
-    for (const callee of [name, ...slots]) {
-      for (const g of callers.get(callee) ?? []) if (!affected.has(g.name)) queue.push(g.name);
+  return callers;
+}
+
+/** The state before's caller graph with the patched files' functions replaced: the keys they call are copied, the rest shared. */
+function patchCallers(graph: CallerGraph, removed: Iterable<FunctionFacts>, added: Iterable<FunctionFacts>): CallerGraph {
+  const out = new Map(graph);
+  const gone = new Set(removed);
+  const copied = new Map<string, FunctionFacts[]>();
+  const list = (k: string): FunctionFacts[] => {
+    let l = copied.get(k);
+    if (!l) {
+      l = (out.get(k) ?? []).filter((f) => !gone.has(f));
+      copied.set(k, l);
+      out.set(k, l);
+    }
+    return l;
+  };
+  for (const fn of gone) for (const c of fn.calls) list(c.callee);
+  for (const fn of added) {
+    for (const c of fn.calls) {
+      const l = list(c.callee);
+      if (l[l.length - 1] !== fn) l.push(fn);
     }
   }
-  const todo = new Set<FunctionFacts>();
-  for (const fn of functions) {
-    if (isNew(fn)) todo.add(fn);
-    else if (fn.calls.some((c) => (c.held.length > 0 && affected.has(c.callee)) || c.after?.some((n) => names.has(n)))) todo.add(fn);
+  for (const [k, l] of copied) if (l.length === 0) out.delete(k);
+  return out;
+}
+
+/** Function name -> the `ops:` slots its tables fill with it. */
+function slotsFilled(allOps: readonly COpsEntry[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const o of allOps) {
+    const set = out.get(o.fn) ?? new Set<string>();
+    out.set(o.fn, set.add(slotOf(o)));
+  }
+  return out;
+}
+
+/**
+ * The reverse call graph from `starts` (names and slots): every callee key reached (whose
+ * summary may be other) and every function calling one of them.
+ */
+function reachersOf(starts: Iterable<string>, callers: CallerGraph, slots: ReadonlyMap<string, ReadonlySet<string>>): { keys: Set<string>; functions: Set<FunctionFacts> } {
+  const keys = new Set<string>();
+  const functions = new Set<FunctionFacts>();
+  const queue = [...starts];
+  while (queue.length) {
+    const k = queue.pop() as string;
+    if (keys.has(k)) continue;
+    keys.add(k);
+    for (const slot of slots.get(k) ?? []) queue.push(slot);
+    for (const g of callers.get(k) ?? []) {
+      if (functions.has(g)) continue;
+      functions.add(g);
+      queue.push(g.name);
+    }
+  }
+  return { keys, functions };
+}
+
+/**
+ * The functions whose events may change: the new and changed ones, and every one that calls with
+ * a lock held something whose summary may change (the reverse call graph from the changed names),
+ * or that has a site after a call to a changed function (which may now release the caller's lock:
+ * releasedBefore() reads the callee's own facts).
+ */
+function toRecompute(affected: { keys: ReadonlySet<string>; functions: ReadonlySet<FunctionFacts> }, names: ReadonlySet<string>, fresh: Iterable<FunctionFacts>): Set<FunctionFacts> {
+  const todo = new Set<FunctionFacts>(fresh);
+  for (const fn of affected.functions) {
+    if (fn.calls.some((c) => (c.held.length > 0 && affected.keys.has(c.callee)) || c.after?.some((n) => names.has(n)))) todo.add(fn);
     else if (fn.acquires.some((a) => a.after?.some((n) => names.has(n)))) todo.add(fn);
   }
   return todo;
@@ -328,16 +371,34 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   // 2. A patched file's facts replace it where it was (analyse-state.ts), so every function keeps its place.
   if (!samePlaces(base.functions, functions)) return { ok: false, why: 'the functions are not in the order they were before the patch' };
 
-  // 3. The reverse call graph from the changed names; nothing to follow when only lines moved.
+  // 3. The reverse call graph from the changed names; nothing to follow when only lines moved. The
+  // graph is the state before's, patched, once a state of the series has needed it.
   const isNew = (fn: FunctionFacts): boolean => changed.has(fn.file) && !counterpart.has(fn);
-  const todo = names.size || reordered.length ? toRecompute(functions, [...base.ops, ...ops], names, reordered, isNew) : new Set([...after.values()].filter(isNew));
+  const newOnes = [...after.values()].filter(isNew);
+  const starts = [...names, ...reordered];
+  const callers = starts.length || base.callers ? (base.callers ? patchCallers(base.callers, before.values(), after.values()) : callerGraph(functions)) : undefined;
+  const slots = callers ? slotsFilled([...base.ops, ...ops]) : new Map<string, Set<string>>();
+  const todo = callers && starts.length ? toRecompute(reachersOf(starts, callers, slots), names, newOnes) : new Set(newOnes);
+
+  // Summaries memoised in the state before hold here unless what they reach changed or moved: the
+  // rest seed this state's (summaries in a recursion are never memoised: reach.ts).
+  const moved = [...maps.keys()].map((k) => k.slice(k.indexOf('\u0000') + 1));
+  let seed: Map<FunctionFacts, SummaryMemo extends ReadonlyMap<FunctionFacts, infer V> ? V : never> | undefined;
+  if (base.memo && (callers || (starts.length === 0 && moved.length === 0))) {
+    seed = new Map(base.memo);
+    for (const fn of before.values()) seed.delete(fn);
+    if (callers && (starts.length || moved.length)) for (const fn of reachersOf([...starts, ...moved], callers, slots).functions) seed.delete(fn);
+  }
 
   // 4. Recompute the events of those functions; keep (and move) the rest.
   const fresh = new Map<FunctionFacts, FunctionEvents>();
+  let memo: SummaryMemo | undefined = seed;
   if (todo.size) {
-    const summaries = new Summaries(new FunctionIndex(functions, ops));
+    const summaries = new Summaries(new FunctionIndex(functions, ops), seed);
     for (const fn of functions) if (todo.has(fn)) fresh.set(fn, eventsOf(fn, summaries));
     if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
+    // Each holds in this state; the next state keeps those that still hold there.
+    memo = summaries.memoised;
   }
   const events: FunctionEvents[] = [];
   const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
@@ -353,5 +414,6 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
     events.push(kept);
   }
-  return { ok: true, edges: foldEvents(events.map((e) => e.events)), code: { functions, ops, events, depthCut: false }, recomputed: fresh.size };
+  const code: ObservedCode = { functions, ops, events, depthCut: false, ...(memo ? { memo } : {}), ...(callers ? { callers } : {}) };
+  return { ok: true, edges: foldEvents(events.map((e) => e.events)), code, recomputed: fresh.size };
 }
