@@ -48,22 +48,36 @@ export type Incremental =
   | { ok: true; edges: ObservedEdge[]; code: ObservedCode; recomputed: number }
   | { ok: false; why: string };
 
-const isLine = (k: string, v: unknown): v is number => (k === 'line' || k === 'endLine') && typeof v === 'number' && v > 0;
-
 // Facts are never changed once made: what is derived from a function's facts is kept with them
 // (each architecture of a state, and the next state of the series, asks again).
+const jsonKnown = new WeakMap<FunctionFacts, string>();
 const linesKnown = new WeakMap<FunctionFacts, number[]>();
 const shapesKnown = new WeakMap<FunctionFacts, string>();
+
+/**
+ * Every `line` and `endLine` a function's facts name, at any depth. Read from their JSON, which
+ * the engine writes natively: a key in a string value is escaped there (\"line\"), never matched.
+ */
+const LINE = /"(?:line|endLine)":(\d+)/g;
+
+function jsonOf(fn: FunctionFacts): string {
+  let known = jsonKnown.get(fn);
+  if (known === undefined) {
+    known = JSON.stringify(fn);
+    jsonKnown.set(fn, known);
+  }
+  return known;
+}
 
 /** Every line a function's facts name, ascending (0 is no line: a precondition). */
 function linesOf(fn: FunctionFacts): number[] {
   const known = linesKnown.get(fn);
   if (known) return known;
   const lines = new Set<number>();
-  JSON.stringify(fn, (k, v: unknown) => {
-    if (isLine(k, v)) lines.add(v);
-    return v;
-  });
+  for (const m of jsonOf(fn).matchAll(LINE)) {
+    const l = Number(m[1]);
+    if (l > 0) lines.add(l);
+  }
   const out = [...lines].sort((a, b) => a - b);
   linesKnown.set(fn, out);
   return out;
@@ -79,7 +93,7 @@ function rankShape(fn: FunctionFacts): string {
   const known = shapesKnown.get(fn);
   if (known !== undefined) return known;
   const rank = new Map(linesOf(fn).map((l, i) => [l, i + 1]));
-  const out = JSON.stringify(fn, (k, v: unknown) => (isLine(k, v) ? rank.get(v) : v));
+  const out = jsonOf(fn).replace(LINE, (m: string, l: string) => (l === '0' ? m : m.slice(0, m.length - l.length) + String(rank.get(Number(l)))));
   shapesKnown.set(fn, out);
   return out;
 }
@@ -192,28 +206,43 @@ type LineMaps = Map<string, Map<number, number>>;
 function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<string>): FunctionEvents | null {
   let lost = false;
   const to = (file: string, fn: string, line: number): number => {
-    // Most steps are in files the patch did not touch: no key to build for them.
-    if (!files.has(file)) return line;
     const map = maps.get(`${file}\u0000${fn}`);
     if (!map || line <= 0) return line;
     const moved = map.get(line);
     if (moved === undefined) lost = true;
     return moved ?? line;
   };
-  const step = (s: ChainStep): ChainStep => {
-    const line = to(s.file, s.function, s.line);
-    return line === s.line ? s : { ...s, line };
-  };
-  const moved = events.events.map((ev): EdgeEvent => {
-    const chain = ev.site.chain.map(step);
-    const { file, function: fn } = ev.site;
-    const line = to(file, fn, ev.site.line);
-    const outerLine = to(file, fn, ev.site.outerLine);
-    const heldAt = to(file, fn, ev.outer.line);
-    if (line === ev.site.line && outerLine === ev.site.outerLine && heldAt === ev.outer.line && chain.every((s, i) => s === ev.site.chain[i])) return ev;
-    return { ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...ev.site, line, outerLine, chain } };
-  });
-  return lost ? null : { events: moved };
+  // Most events name no moved file: they, and a function all of whose events are such, are kept as they are.
+  let out: EdgeEvent[] | null = null;
+  const list = events.events;
+  for (let i = 0; i < list.length; i++) {
+    const ev = list[i] as EdgeEvent;
+    const { site } = ev;
+    let chain: ChainStep[] | null = null;
+    for (let j = 0; j < site.chain.length; j++) {
+      const s = site.chain[j] as ChainStep;
+      if (!files.has(s.file)) continue;
+      const line = to(s.file, s.function, s.line);
+      if (line === s.line) continue;
+      chain ??= [...site.chain];
+      chain[j] = { ...s, line };
+    }
+    let { line, outerLine } = site;
+    let heldAt = ev.outer.line;
+    if (files.has(site.file)) {
+      line = to(site.file, site.function, line);
+      outerLine = to(site.file, site.function, outerLine);
+      heldAt = to(site.file, site.function, heldAt);
+    }
+    if (!chain && line === site.line && outerLine === site.outerLine && heldAt === ev.outer.line) {
+      out?.push(ev);
+      continue;
+    }
+    out ??= list.slice(0, i);
+    out.push({ ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...site, line, outerLine, chain: chain ?? site.chain } });
+  }
+  if (lost) return null;
+  return out ? { events: out } : events;
 }
 
 /** Callee key (a function's name, or an `ops:` slot) -> the functions that call it, in no particular order. */
@@ -307,12 +336,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   if (base.depthCut) return { ok: false, why: 'a summary of the state before was cut at its depth limit' };
   const reordered = reorderedSlots(slotLists(base.ops, changed), slotLists(ops, changed));
   if (!reordered) return { ok: false, why: 'a function table in a patched file changed' };
-  const baseEvents = new Map<FunctionFacts, FunctionEvents>();
-  base.functions.forEach((fn, i) => {
-    const ev = base.events[i];
-    if (ev) baseEvents.set(fn, ev);
-  });
-  if (baseEvents.size !== base.functions.length) return { ok: false, why: 'the state before has no events for every function' };
+  if (base.events.length !== base.functions.length) return { ok: false, why: 'the state before has no events for every function' };
 
   // 1. Which functions of the patched files changed, and where the lines of the others moved.
   const before = occurrences(base.functions, changed);
@@ -402,13 +426,28 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   }
   const events: FunctionEvents[] = [];
   const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
+  // The state before's events, by function: a patched file's from a map, every other function's where
+  // the walk along the state before finds it (the files are in their places: step 2).
+  const patchedBefore = new Map<FunctionFacts, FunctionEvents | undefined>();
+  base.functions.forEach((fn, i) => {
+    if (changed.has(fn.file)) patchedBefore.set(fn, base.events[i]);
+  });
+  let everyBefore: Map<FunctionFacts, FunctionEvents | undefined> | undefined;
+  let j = 0;
+  const eventsBefore = (fn: FunctionFacts): FunctionEvents | undefined => {
+    if (changed.has(fn.file)) return patchedBefore.get(counterpart.get(fn) ?? fn);
+    while (j < base.functions.length && changed.has((base.functions[j] as FunctionFacts).file)) j++;
+    if (base.functions[j] === fn) return base.events[j++];
+    everyBefore ??= new Map(base.functions.map((f, i) => [f, base.events[i]]));
+    return everyBefore.get(fn);
+  };
   for (const fn of functions) {
     const mine = fresh.get(fn);
+    const old = eventsBefore(fn);
     if (mine) {
       events.push(mine);
       continue;
     }
-    const old = baseEvents.get(counterpart.get(fn) ?? fn);
     if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
     const kept = maps.size ? moveEvents(old, maps, movedFiles) : old;
     if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
