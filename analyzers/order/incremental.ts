@@ -202,6 +202,33 @@ function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<s
 /** Line maps (old line -> new line) of the functions whose lines moved, by file and name. */
 type LineMaps = Map<string, Map<number, number>>;
 
+const NO_FILES: ReadonlySet<string> = new Set();
+const filesKnown = new WeakMap<FunctionEvents, ReadonlySet<string>>();
+
+/** The files a function's events name (sites and chain steps): kept with them, which later states of a series keep too. */
+function filesOf(events: FunctionEvents): ReadonlySet<string> {
+  if (events.events.length === 0) return NO_FILES;
+  let known = filesKnown.get(events);
+  if (!known) {
+    const set = new Set<string>();
+    for (const ev of events.events) {
+      set.add(ev.site.file);
+      for (const s of ev.site.chain) set.add(s.file);
+    }
+    known = set;
+    filesKnown.set(events, known);
+  }
+  return known;
+}
+
+/** Do the events name a file in which lines moved? */
+function namesAny(events: FunctionEvents, files: ReadonlySet<string>): boolean {
+  const named = filesOf(events);
+  if (named.size === 0) return false;
+  for (const f of files) if (named.has(f)) return true;
+  return false;
+}
+
 /** Events with every line in a moved function moved; null when a line is not one its facts name (never expected). */
 function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<string>): FunctionEvents | null {
   let lost = false;
@@ -449,7 +476,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
       continue;
     }
     if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
-    const kept = maps.size ? moveEvents(old, maps, movedFiles) : old;
+    const kept = maps.size && namesAny(old, movedFiles) ? moveEvents(old, maps, movedFiles) : old;
     if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
     events.push(kept);
   }
