@@ -438,7 +438,13 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   if (base.memo && (callers || (starts.length === 0 && moved.length === 0))) {
     seed = new Map(base.memo);
     for (const fn of before.values()) seed.delete(fn);
-    if (callers && (starts.length || moved.length)) for (const fn of reachersOf([...starts, ...moved], callers, slots).functions) seed.delete(fn);
+    const dirty = callers && (starts.length || moved.length) ? reachersOf([...starts, ...moved], callers, slots).functions : new Set<FunctionFacts>();
+    for (const fn of dirty) seed.delete(fn);
+    // A patched file's function that neither changed nor moved, nor reaches what did, has the summaries it had.
+    for (const [fn, old] of counterpart) {
+      const had = base.memo.get(old);
+      if (had && !dirty.has(fn) && !maps.has(`${fn.file}\u0000${fn.name}`)) seed.set(fn, had);
+    }
   }
 
   // 4. Recompute the events of those functions; keep (and move) the rest.

@@ -46,14 +46,16 @@ function source(assert: string | null): string {
   ].join('\n');
 }
 
-async function walk(text: string): Promise<FunctionFacts[]> {
-  const parsed = await parseFile(FILE, text);
+async function walkAt(file: string, text: string): Promise<FunctionFacts[]> {
+  const parsed = await parseFile(file, text);
   try {
     return parsed.functions.map((f) => walkFunction(f, typeEnv(f, mergeStructTypes([]), null)));
   } finally {
     parsed.dispose();
   }
 }
+
+const walk = (text: string): Promise<FunctionFacts[]> => walkAt(FILE, text);
 
 async function observedBefore(): Promise<ObservedCode> {
   const functions = await walk(source(null));
@@ -64,6 +66,45 @@ async function observedBefore(): Promise<ObservedCode> {
 /** Edge keys with each site's function, line and chain lines. */
 const sitesOf = (edges: ReturnType<typeof observeOrder>['edges']): string[] =>
   edges.flatMap((e) => e.sites.map((s) => `${edgeKey(e.outer, e.inner, e.innerOp)} ${s.function}:${s.line} ${s.chain.map((c) => `${c.function}:${c.line}`).join(' ')}`)).sort();
+
+/** wrapper() above inner(), which the patch may give a lock pair; outer(), in another file, holds kvm->lock around wrapper(). */
+function layered(pair: boolean): { patched: string; other: string } {
+  return {
+    patched: [
+      'void wrapper(struct kvm *kvm)',
+      '{',
+      '\tinner(kvm);',
+      '}',
+      '',
+      'void inner(struct kvm *kvm)',
+      '{',
+      ...(pair ? ['\tmutex_lock(&kvm->slots_lock);', '\tmutex_unlock(&kvm->slots_lock);'] : []),
+      '\tkvm_vcpu_kick(NULL);',
+      '}',
+      '',
+    ].join('\n'),
+    other: ['static void outer(struct kvm *kvm)', '{', '\tmutex_lock(&kvm->lock);', '\twrapper(kvm);', '\tmutex_unlock(&kvm->lock);', '}', ''].join('\n'),
+  };
+}
+
+describe('summaries kept from the state before', () => {
+  it('a function above the change that calls it (unchanged, unmoved) has its summary computed again: a caller in another file gains the edge', async () => {
+    const other = 'virt/kvm/other.c';
+    const state = async (pair: boolean): Promise<FunctionFacts[]> => [...(await walkAt(FILE, layered(pair).patched)), ...(await walkAt(other, layered(pair).other))];
+    const functions = await state(false);
+    const order = observeOrder(functions);
+    const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+    const after = await state(true);
+    const inc = observeIncrementally(base, after, [], new Set([FILE]));
+    const full = observeOrder(after);
+    const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->lock', 'kvm->slots_lock', 'acquire')));
+    expect(edge(order.edges)).toEqual([]);
+    expect(edge(full.edges)).toHaveLength(1);
+    expect(inc.ok).toBe(true);
+    if (!inc.ok) return;
+    expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
+  });
+});
 
 describe('a changed function whose summary is the same but for its lines', () => {
   it('an assert of a class no callee drops: the function alone is computed again, its caller keeps its events, moved', async () => {
