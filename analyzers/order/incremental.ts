@@ -372,9 +372,17 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   const counterpart = new Map<FunctionFacts, FunctionFacts>();
   // Functions whose lines are mapped (moved, or changed with the same summary): old and new lines, in step.
   const mapped: [FunctionFacts, FunctionFacts, readonly number[], readonly number[]][] = [];
+  // Functions whose facts are what they were, lines included.
+  const same: FunctionFacts[] = [];
   let drop: ReadonlySet<string> | undefined;
   for (const [key, fn] of after) {
     const old = before.get(key);
+    // Above the patch's first hunk most functions are what they were: the same JSON, nothing moved.
+    if (old && jsonOf(old) === jsonOf(fn)) {
+      counterpart.set(fn, old);
+      same.push(fn);
+      continue;
+    }
     const was = old ? linesOf(old) : [];
     const now = linesOf(fn);
     if (old && was.length === now.length && rankShape(old) === rankShape(fn)) {
@@ -405,10 +413,11 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     }
   }
   // A definition that did not move, of a name another definition moved: its lines must map to themselves.
-  for (const [fn, old, was, now] of mapped) {
+  const unmoved = [...mapped.filter(([fn, old, was, now]) => fn.line === old.line && !was.some((l, i) => l !== now[i])).map(([fn, , was]) => [fn, was] as const), ...same.map((fn) => [fn, null] as const)];
+  for (const [fn, lines] of unmoved) {
     const map = maps.get(`${fn.file}\u0000${fn.name}`);
-    if (!map || fn.line !== old.line || was.some((l, i) => l !== now[i])) continue;
-    for (const l of was) {
+    if (!map) continue;
+    for (const l of lines ?? linesOf(fn)) {
       if (map.has(l) && map.get(l) !== l) return { ok: false, why: `two definitions of ${fn.name}() in ${fn.file} name line ${l}` };
       map.set(l, l);
     }
