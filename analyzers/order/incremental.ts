@@ -169,15 +169,33 @@ function reorderedSlots(before: Map<string, string[]>, after: Map<string, string
   return out;
 }
 
+/** A file's functions, together in a state (index-tree.ts keeps them so): [start, end) in its list. */
+interface Run {
+  file: string;
+  start: number;
+  end: number;
+}
+const runsKnown = new WeakMap<readonly FunctionFacts[], Run[]>();
+
+/** The runs of a state's functions, kept with the list (the next state of a series has it as its state before). */
+function runsOf(fns: readonly FunctionFacts[]): Run[] {
+  let runs = runsKnown.get(fns);
+  if (runs) return runs;
+  runs = [];
+  let run: Run | undefined;
+  for (let i = 0; i < fns.length; i++) {
+    const file = (fns[i] as FunctionFacts).file;
+    if (run && run.file === file) run.end = i + 1;
+    else runs.push((run = { file, start: i, end: i + 1 }));
+  }
+  runsKnown.set(fns, runs);
+  return runs;
+}
+
 /** Do the files keep their order (patched files where they were, new ones anywhere, deleted ones gone)? */
 function samePlaces(before: readonly FunctionFacts[], after: readonly FunctionFacts[]): boolean {
-  const order = (fns: readonly FunctionFacts[]): string[] => {
-    const out: string[] = [];
-    for (const fn of fns) if (out[out.length - 1] !== fn.file) out.push(fn.file);
-    return out;
-  };
-  const a = order(before);
-  const b = order(after);
+  const a = runsOf(before).map((r) => r.file);
+  const b = runsOf(after).map((r) => r.file);
   const inA = new Set(a);
   const inB = new Set(b);
   const kept = a.filter((f) => inB.has(f));
@@ -189,12 +207,15 @@ function samePlaces(before: readonly FunctionFacts[], after: readonly FunctionFa
 function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<string>): Map<string, FunctionFacts> {
   const out = new Map<string, FunctionFacts>();
   const seen = new Map<string, number>();
-  for (const fn of functions) {
-    if (!changed.has(fn.file)) continue;
-    const id = `${fn.file}\u0000${fn.name}`;
-    const k = seen.get(id) ?? 0;
-    seen.set(id, k + 1);
-    out.set(`${id}\u0000${k}`, fn);
+  for (const run of runsOf(functions)) {
+    if (!changed.has(run.file)) continue;
+    for (let i = run.start; i < run.end; i++) {
+      const fn = functions[i] as FunctionFacts;
+      const id = `${fn.file}\u0000${fn.name}`;
+      const k = seen.get(id) ?? 0;
+      seen.set(id, k + 1);
+      out.set(`${id}\u0000${k}`, fn);
+    }
   }
   return out;
 }
@@ -469,31 +490,37 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   const events: FunctionEvents[] = [];
   const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
   // The state before's events, by function: a patched file's from a map, every other function's where
-  // the walk along the state before finds it (the files are in their places: step 2).
+  // the walk along the state before's other files finds it (the files are in their places: step 2).
   const patchedBefore = new Map<FunctionFacts, FunctionEvents | undefined>();
-  base.functions.forEach((fn, i) => {
-    if (changed.has(fn.file)) patchedBefore.set(fn, base.events[i]);
-  });
+  const unpatched: Run[] = [];
+  for (const r of runsOf(base.functions)) {
+    if (!changed.has(r.file)) unpatched.push(r);
+    else for (let i = r.start; i < r.end; i++) patchedBefore.set(base.functions[i] as FunctionFacts, base.events[i]);
+  }
   let everyBefore: Map<FunctionFacts, FunctionEvents | undefined> | undefined;
-  let j = 0;
-  const eventsBefore = (fn: FunctionFacts): FunctionEvents | undefined => {
-    if (changed.has(fn.file)) return patchedBefore.get(counterpart.get(fn) ?? fn);
-    while (j < base.functions.length && changed.has((base.functions[j] as FunctionFacts).file)) j++;
-    if (base.functions[j] === fn) return base.events[j++];
+  let r = 0;
+  let at = unpatched[0]?.start ?? 0;
+  const unpatchedBefore = (fn: FunctionFacts): FunctionEvents | undefined => {
+    while (r < unpatched.length && at >= (unpatched[r] as Run).end) at = unpatched[++r]?.start ?? 0;
+    if (r < unpatched.length && base.functions[at] === fn) return base.events[at++];
     everyBefore ??= new Map(base.functions.map((f, i) => [f, base.events[i]]));
     return everyBefore.get(fn);
   };
-  for (const fn of functions) {
-    const mine = fresh.get(fn);
-    const old = eventsBefore(fn);
-    if (mine) {
-      events.push(mine);
-      continue;
+  for (const run of runsOf(functions)) {
+    const patched = changed.has(run.file);
+    for (let i = run.start; i < run.end; i++) {
+      const fn = functions[i] as FunctionFacts;
+      const old = patched ? patchedBefore.get(counterpart.get(fn) ?? fn) : unpatchedBefore(fn);
+      const mine = fresh.size ? fresh.get(fn) : undefined;
+      if (mine) {
+        events.push(mine);
+        continue;
+      }
+      if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
+      const kept = maps.size && namesAny(old, movedFiles) ? moveEvents(old, maps, movedFiles) : old;
+      if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
+      events.push(kept);
     }
-    if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
-    const kept = maps.size && namesAny(old, movedFiles) ? moveEvents(old, maps, movedFiles) : old;
-    if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
-    events.push(kept);
   }
   const code: ObservedCode = { functions, ops, events, depthCut: false, ...(memo ? { memo } : {}), ...(callers ? { callers } : {}) };
   return { ok: true, edges: foldEvents(events.map((e) => e.events)), code, recomputed: fresh.size };
