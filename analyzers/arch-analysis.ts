@@ -99,7 +99,17 @@ export function cachedEdges(arch: string, ref: EdgeCacheRef): ArchEdges | null {
 /** The functions and tables of `input` built for its architecture, in the state's order. */
 function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops'>): { functions: FunctionFacts[]; ops: COpsEntry[] } {
   const inArch = builtFor(input.arch);
-  return { functions: input.functions.filter((fn) => inArch(fn.file)), ops: input.ops.filter((o) => inArch(o.file)) };
+  // A file's functions are together: its path is looked at once, not once per function.
+  let file: string | undefined;
+  let keep = false;
+  const functions = input.functions.filter((fn) => {
+    if (fn.file !== file) {
+      file = fn.file;
+      keep = inArch(file);
+    }
+    return keep;
+  });
+  return { functions, ops: input.ops.filter((o) => inArch(o.file)) };
 }
 
 /** The full observe step, persisting the edges (and, with `events`, each function's events). */
@@ -112,7 +122,7 @@ function observeFull(input: ArchInput, events: boolean): { edges: ArchEdges; cod
     truncatedSummaries: order.summaries.truncated.size,
     ruledOut: Object.fromEntries(order.summaries.ruledOut),
   };
-  const code: ObservedCode = { functions, ops, events: order.events, depthCut: order.summaries.depthCuts > 0 };
+  const code: ObservedCode = { functions, ops, events: order.events, depthCut: order.summaries.depthCuts > 0, memo: order.summaries.memoised };
   if (input.cache?.dir) {
     const key = edgesKey(input.arch, input.cache.keys);
     edgeCache(input.cache).put(key, { file: `arch:${input.arch}`, identity: key }, out);

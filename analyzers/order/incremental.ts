@@ -3,9 +3,11 @@
  * observed, recomputing only what the patch can change. A patch changes
  * the facts of a few functions; the edge events of a function depend only
  * on its own facts and the summaries of what it calls, so only the
- * changed functions and their callers, transitively (the reverse call
- * graph), are computed again. Every other function keeps its events from
- * the state before, with its lines moved when the patch moved them.
+ * changed functions are computed again, and their callers, transitively
+ * (the reverse call graph), only when a changed function's summary may
+ * differ beyond its lines (what it takes, calls and drops, not what it
+ * holds or asserts). Every other function keeps its events from the state
+ * before, with its lines moved when the patch moved them.
  *
  * The result must equal observeOrder() on the new state, site for site.
  * It can, because a memoised summary does not depend on the order it was
@@ -19,11 +21,11 @@
  * - the files are not in the order they were.
  */
 import type { COpsEntry } from '../c/ops-tables.js';
-import type { FunctionFacts } from '../locks/model.js';
+import type { CallSite, FunctionFacts } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
 import type { ChainStep, ObservedEdge } from './model.js';
 import { eventsOf, foldEvents, type EdgeEvent, type FunctionEvents } from './observe.js';
-import { Summaries } from './reach.js';
+import { Summaries, type SummaryMemo } from './reach.js';
 
 /** One architecture's code in one state, observed: its functions and tables in order, and each function's events. */
 export interface ObservedCode {
@@ -36,28 +38,46 @@ export interface ObservedCode {
    * depth it was first reached at allowed, so any function may depend on the order.
    */
   depthCut: boolean;
+  /** The summaries memoised while observing it, when they can seed the next state's. */
+  memo?: SummaryMemo;
+  /** Its reverse call graph, once a state of the series needed it (the next state patches it). */
+  callers?: CallerGraph;
 }
 
 export type Incremental =
   | { ok: true; edges: ObservedEdge[]; code: ObservedCode; recomputed: number }
   | { ok: false; why: string };
 
-const isLine = (k: string, v: unknown): v is number => (k === 'line' || k === 'endLine') && typeof v === 'number' && v > 0;
-
 // Facts are never changed once made: what is derived from a function's facts is kept with them
 // (each architecture of a state, and the next state of the series, asks again).
+const jsonKnown = new WeakMap<FunctionFacts, string>();
 const linesKnown = new WeakMap<FunctionFacts, number[]>();
 const shapesKnown = new WeakMap<FunctionFacts, string>();
+
+/**
+ * Every `line` and `endLine` a function's facts name, at any depth. Read from their JSON, which
+ * the engine writes natively: a key in a string value is escaped there (\"line\"), never matched.
+ */
+const LINE = /"(?:line|endLine)":(\d+)/g;
+
+function jsonOf(fn: FunctionFacts): string {
+  let known = jsonKnown.get(fn);
+  if (known === undefined) {
+    known = JSON.stringify(fn);
+    jsonKnown.set(fn, known);
+  }
+  return known;
+}
 
 /** Every line a function's facts name, ascending (0 is no line: a precondition). */
 function linesOf(fn: FunctionFacts): number[] {
   const known = linesKnown.get(fn);
   if (known) return known;
   const lines = new Set<number>();
-  JSON.stringify(fn, (k, v: unknown) => {
-    if (isLine(k, v)) lines.add(v);
-    return v;
-  });
+  for (const m of jsonOf(fn).matchAll(LINE)) {
+    const l = Number(m[1]);
+    if (l > 0) lines.add(l);
+  }
   const out = [...lines].sort((a, b) => a - b);
   linesKnown.set(fn, out);
   return out;
@@ -73,9 +93,54 @@ function rankShape(fn: FunctionFacts): string {
   const known = shapesKnown.get(fn);
   if (known !== undefined) return known;
   const rank = new Map(linesOf(fn).map((l, i) => [l, i + 1]));
-  const out = JSON.stringify(fn, (k, v: unknown) => (isLine(k, v) ? rank.get(v) : v));
+  const out = jsonOf(fn).replace(LINE, (m: string, l: string) => (l === '0' ? m : m.slice(0, m.length - l.length) + String(rank.get(Number(l)))));
   shapesKnown.set(fn, out);
   return out;
+}
+
+/**
+ * Classes a summary can carry as dropped (released by the chain before the acquisition): a
+ * function's held classes matter to its summary only through them (reach.ts filters a
+ * callee's drops by what the function holds at the call).
+ */
+function droppable(functions: readonly FunctionFacts[]): Set<string> {
+  const out = new Set<string>();
+  for (const fn of functions) {
+    let known = dropsKnown.get(fn);
+    if (!known) {
+      const set = new Set<string>();
+      for (const s of [...fn.acquires, ...fn.calls]) for (const d of s.dropped) set.add(d);
+      for (const u of fn.releasesCallers) set.add(u.class);
+      known = [...set];
+      dropsKnown.set(fn, known);
+    }
+    for (const d of known) out.add(d);
+  }
+  return out;
+}
+const dropsKnown = new WeakMap<FunctionFacts, string[]>();
+
+/**
+ * What a function's summaries (reach.ts, in any calling context) are computed from, with each
+ * line replaced by its rank among the lines of its sites: equal before and after a patch, the
+ * summaries are the same but for those lines (the lines returned, in step). Its own events may
+ * still differ (what it holds at a site); its callers' summaries and events do not.
+ */
+function summaryShape(fn: FunctionFacts, drop: ReadonlySet<string>): { shape: string; lines: number[] } {
+  const lines = [...new Set([...fn.acquires.map((a) => a.line), ...fn.calls.map((c) => c.line)])].filter((l) => l > 0).sort((a, b) => a - b);
+  const rank = new Map(lines.map((l, i) => [l, i + 1]));
+  const r = (l: number): number => rank.get(l) ?? l;
+  const retaken = new Set(fn.releasesCallers.map((u) => u.class));
+  const held = (c: CallSite): string[] => [...new Set(c.held.map((h) => h.class).filter((cls) => drop.has(cls) && !retaken.has(cls)))].sort();
+  const shape = JSON.stringify([
+    fn.name,
+    fn.file,
+    fn.static,
+    fn.releasesCallers,
+    fn.acquires.map((a) => [a.lock, a.op, r(a.line), a.dropped, a.after ?? null, a.subclass ?? null, a.when ?? null]),
+    fn.calls.map((c) => [c.callee, r(c.line), c.args ?? null, c.when ?? null, c.dropped, c.after ?? null, held(c)]),
+  ]);
+  return { shape, lines };
 }
 
 const slotOf = (o: COpsEntry): string => `ops:${o.struct}.${o.field}`;
@@ -104,15 +169,33 @@ function reorderedSlots(before: Map<string, string[]>, after: Map<string, string
   return out;
 }
 
+/** A file's functions, together in a state (index-tree.ts keeps them so): [start, end) in its list. */
+interface Run {
+  file: string;
+  start: number;
+  end: number;
+}
+const runsKnown = new WeakMap<readonly FunctionFacts[], Run[]>();
+
+/** The runs of a state's functions, kept with the list (the next state of a series has it as its state before). */
+function runsOf(fns: readonly FunctionFacts[]): Run[] {
+  let runs = runsKnown.get(fns);
+  if (runs) return runs;
+  runs = [];
+  let run: Run | undefined;
+  for (let i = 0; i < fns.length; i++) {
+    const file = (fns[i] as FunctionFacts).file;
+    if (run && run.file === file) run.end = i + 1;
+    else runs.push((run = { file, start: i, end: i + 1 }));
+  }
+  runsKnown.set(fns, runs);
+  return runs;
+}
+
 /** Do the files keep their order (patched files where they were, new ones anywhere, deleted ones gone)? */
 function samePlaces(before: readonly FunctionFacts[], after: readonly FunctionFacts[]): boolean {
-  const order = (fns: readonly FunctionFacts[]): string[] => {
-    const out: string[] = [];
-    for (const fn of fns) if (out[out.length - 1] !== fn.file) out.push(fn.file);
-    return out;
-  };
-  const a = order(before);
-  const b = order(after);
+  const a = runsOf(before).map((r) => r.file);
+  const b = runsOf(after).map((r) => r.file);
   const inA = new Set(a);
   const inB = new Set(b);
   const kept = a.filter((f) => inB.has(f));
@@ -124,12 +207,15 @@ function samePlaces(before: readonly FunctionFacts[], after: readonly FunctionFa
 function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<string>): Map<string, FunctionFacts> {
   const out = new Map<string, FunctionFacts>();
   const seen = new Map<string, number>();
-  for (const fn of functions) {
-    if (!changed.has(fn.file)) continue;
-    const id = `${fn.file}\u0000${fn.name}`;
-    const k = seen.get(id) ?? 0;
-    seen.set(id, k + 1);
-    out.set(`${id}\u0000${k}`, fn);
+  for (const run of runsOf(functions)) {
+    if (!changed.has(run.file)) continue;
+    for (let i = run.start; i < run.end; i++) {
+      const fn = functions[i] as FunctionFacts;
+      const id = `${fn.file}\u0000${fn.name}`;
+      const k = seen.get(id) ?? 0;
+      seen.set(id, k + 1);
+      out.set(`${id}\u0000${k}`, fn);
+    }
   }
   return out;
 }
@@ -137,47 +223,80 @@ function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<s
 /** Line maps (old line -> new line) of the functions whose lines moved, by file and name. */
 type LineMaps = Map<string, Map<number, number>>;
 
+const NO_FILES: ReadonlySet<string> = new Set();
+const filesKnown = new WeakMap<FunctionEvents, ReadonlySet<string>>();
+
+/** The files a function's events name (sites and chain steps): kept with them, which later states of a series keep too. */
+function filesOf(events: FunctionEvents): ReadonlySet<string> {
+  if (events.events.length === 0) return NO_FILES;
+  let known = filesKnown.get(events);
+  if (!known) {
+    const set = new Set<string>();
+    for (const ev of events.events) {
+      set.add(ev.site.file);
+      for (const s of ev.site.chain) set.add(s.file);
+    }
+    known = set;
+    filesKnown.set(events, known);
+  }
+  return known;
+}
+
+/** Do the events name a file in which lines moved? */
+function namesAny(events: FunctionEvents, files: ReadonlySet<string>): boolean {
+  const named = filesOf(events);
+  if (named.size === 0) return false;
+  for (const f of files) if (named.has(f)) return true;
+  return false;
+}
+
 /** Events with every line in a moved function moved; null when a line is not one its facts name (never expected). */
 function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<string>): FunctionEvents | null {
   let lost = false;
   const to = (file: string, fn: string, line: number): number => {
-    // Most steps are in files the patch did not touch: no key to build for them.
-    if (!files.has(file)) return line;
     const map = maps.get(`${file}\u0000${fn}`);
     if (!map || line <= 0) return line;
     const moved = map.get(line);
     if (moved === undefined) lost = true;
     return moved ?? line;
   };
-  const step = (s: ChainStep): ChainStep => {
-    const line = to(s.file, s.function, s.line);
-    return line === s.line ? s : { ...s, line };
-  };
-  const moved = events.events.map((ev): EdgeEvent => {
-    const chain = ev.site.chain.map(step);
-    const { file, function: fn } = ev.site;
-    const line = to(file, fn, ev.site.line);
-    const outerLine = to(file, fn, ev.site.outerLine);
-    const heldAt = to(file, fn, ev.outer.line);
-    if (line === ev.site.line && outerLine === ev.site.outerLine && heldAt === ev.outer.line && chain.every((s, i) => s === ev.site.chain[i])) return ev;
-    return { ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...ev.site, line, outerLine, chain } };
-  });
-  return lost ? null : { events: moved };
+  // Most events name no moved file: they, and a function all of whose events are such, are kept as they are.
+  let out: EdgeEvent[] | null = null;
+  const list = events.events;
+  for (let i = 0; i < list.length; i++) {
+    const ev = list[i] as EdgeEvent;
+    const { site } = ev;
+    let chain: ChainStep[] | null = null;
+    for (let j = 0; j < site.chain.length; j++) {
+      const s = site.chain[j] as ChainStep;
+      if (!files.has(s.file)) continue;
+      const line = to(s.file, s.function, s.line);
+      if (line === s.line) continue;
+      chain ??= [...site.chain];
+      chain[j] = { ...s, line };
+    }
+    let { line, outerLine } = site;
+    let heldAt = ev.outer.line;
+    if (files.has(site.file)) {
+      line = to(site.file, site.function, line);
+      outerLine = to(site.file, site.function, outerLine);
+      heldAt = to(site.file, site.function, heldAt);
+    }
+    if (!chain && line === site.line && outerLine === site.outerLine && heldAt === ev.outer.line) {
+      out?.push(ev);
+      continue;
+    }
+    out ??= list.slice(0, i);
+    out.push({ ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...site, line, outerLine, chain: chain ?? site.chain } });
+  }
+  if (lost) return null;
+  return out ? { events: out } : events;
 }
 
-/**
- * The functions whose events may change: the changed ones, and every one that calls with a lock
- * held something whose summary may change (the reverse call graph from the changed names), or
- * that has a site after a call to a changed function (which may now release the caller's lock:
- * releasedBefore() reads the callee's own facts).
- */
-function toRecompute(
-  functions: readonly FunctionFacts[],
-  allOps: readonly COpsEntry[],
-  names: ReadonlySet<string>,
-  reordered: readonly string[],
-  isNew: (fn: FunctionFacts) => boolean,
-): Set<FunctionFacts> {
+/** Callee key (a function's name, or an `ops:` slot) -> the functions that call it, in no particular order. */
+export type CallerGraph = ReadonlyMap<string, readonly FunctionFacts[]>;
+
+function callerGraph(functions: readonly FunctionFacts[]): CallerGraph {
   const callers = new Map<string, FunctionFacts[]>();
   for (const fn of functions) {
     for (const c of fn.calls) {
@@ -186,28 +305,76 @@ function toRecompute(
       else if (list[list.length - 1] !== fn) list.push(fn);
     }
   }
-  const slotsFilledBy = new Map<string, Set<string>>();
-  for (const o of allOps) {
-    const set = slotsFilledBy.get(o.fn) ?? new Set<string>();
-    slotsFilledBy.set(o.fn, set.add(slotOf(o)));
-  }
-  // Callee keys whose summary may change: function names, the `ops:` slots they fill, slots that changed order.
-  const affected = new Set<string>(reordered);
-  const queue = [...names, ...reordered.flatMap((slot) => (callers.get(slot) ?? []).map((g) => g.name))];
-  while (queue.length) {
-    const name = queue.pop() as string;
-    if (affected.has(name)) continue;
-    affected.add(name);
-    const slots = slotsFilledBy.get(name) ?? new Set<string>();
-    for (const slot of slots) affected.add(slot);
-    for (const callee of [name, ...slots]) {
-      for (const g of callers.get(callee) ?? []) if (!affected.has(g.name)) queue.push(g.name);
+  return callers;
+}
+
+/** The state before's caller graph with the patched files' functions replaced: the keys they call are copied, the rest shared. */
+function patchCallers(graph: CallerGraph, removed: Iterable<FunctionFacts>, added: Iterable<FunctionFacts>): CallerGraph {
+  const out = new Map(graph);
+  const gone = new Set(removed);
+  const copied = new Map<string, FunctionFacts[]>();
+  const list = (k: string): FunctionFacts[] => {
+    let l = copied.get(k);
+    if (!l) {
+      l = (out.get(k) ?? []).filter((f) => !gone.has(f));
+      copied.set(k, l);
+      out.set(k, l);
+    }
+    return l;
+  };
+  for (const fn of gone) for (const c of fn.calls) list(c.callee);
+  for (const fn of added) {
+    for (const c of fn.calls) {
+      const l = list(c.callee);
+      if (l[l.length - 1] !== fn) l.push(fn);
     }
   }
-  const todo = new Set<FunctionFacts>();
-  for (const fn of functions) {
-    if (isNew(fn)) todo.add(fn);
-    else if (fn.calls.some((c) => (c.held.length > 0 && affected.has(c.callee)) || c.after?.some((n) => names.has(n)))) todo.add(fn);
+  for (const [k, l] of copied) if (l.length === 0) out.delete(k);
+  return out;
+}
+
+/** Function name -> the `ops:` slots its tables fill with it. */
+function slotsFilled(allOps: readonly COpsEntry[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const o of allOps) {
+    const set = out.get(o.fn) ?? new Set<string>();
+    out.set(o.fn, set.add(slotOf(o)));
+  }
+  return out;
+}
+
+/**
+ * The reverse call graph from `starts` (names and slots): every callee key reached (whose
+ * summary may be other) and every function calling one of them.
+ */
+function reachersOf(starts: Iterable<string>, callers: CallerGraph, slots: ReadonlyMap<string, ReadonlySet<string>>): { keys: Set<string>; functions: Set<FunctionFacts> } {
+  const keys = new Set<string>();
+  const functions = new Set<FunctionFacts>();
+  const queue = [...starts];
+  while (queue.length) {
+    const k = queue.pop() as string;
+    if (keys.has(k)) continue;
+    keys.add(k);
+    for (const slot of slots.get(k) ?? []) queue.push(slot);
+    for (const g of callers.get(k) ?? []) {
+      if (functions.has(g)) continue;
+      functions.add(g);
+      queue.push(g.name);
+    }
+  }
+  return { keys, functions };
+}
+
+/**
+ * The functions whose events may change: the new and changed ones, and every one that calls with
+ * a lock held something whose summary may change (the reverse call graph from the changed names),
+ * or that has a site after a call to a changed function (which may now release the caller's lock:
+ * releasedBefore() reads the callee's own facts).
+ */
+function toRecompute(affected: { keys: ReadonlySet<string>; functions: ReadonlySet<FunctionFacts> }, names: ReadonlySet<string>, fresh: Iterable<FunctionFacts>): Set<FunctionFacts> {
+  const todo = new Set<FunctionFacts>(fresh);
+  for (const fn of affected.functions) {
+    if (fn.calls.some((c) => (c.held.length > 0 && affected.keys.has(c.callee)) || c.after?.some((n) => names.has(n)))) todo.add(fn);
     else if (fn.acquires.some((a) => a.after?.some((n) => names.has(n)))) todo.add(fn);
   }
   return todo;
@@ -217,28 +384,44 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   if (base.depthCut) return { ok: false, why: 'a summary of the state before was cut at its depth limit' };
   const reordered = reorderedSlots(slotLists(base.ops, changed), slotLists(ops, changed));
   if (!reordered) return { ok: false, why: 'a function table in a patched file changed' };
-  const baseEvents = new Map<FunctionFacts, FunctionEvents>();
-  base.functions.forEach((fn, i) => {
-    const ev = base.events[i];
-    if (ev) baseEvents.set(fn, ev);
-  });
-  if (baseEvents.size !== base.functions.length) return { ok: false, why: 'the state before has no events for every function' };
+  if (base.events.length !== base.functions.length) return { ok: false, why: 'the state before has no events for every function' };
 
   // 1. Which functions of the patched files changed, and where the lines of the others moved.
   const before = occurrences(base.functions, changed);
   const after = occurrences(functions, changed);
   const names = new Set<string>();
   const counterpart = new Map<FunctionFacts, FunctionFacts>();
-  const maps: LineMaps = new Map();
+  // Functions whose lines are mapped (moved, or changed with the same summary): old and new lines, in step.
+  const mapped: [FunctionFacts, FunctionFacts, readonly number[], readonly number[]][] = [];
+  // Functions whose facts are what they were, lines included.
+  const same: FunctionFacts[] = [];
+  let drop: ReadonlySet<string> | undefined;
   for (const [key, fn] of after) {
     const old = before.get(key);
-    const was = old ? linesOf(old) : [];
-    const now = linesOf(fn);
-    if (!old || was.length !== now.length || rankShape(old) !== rankShape(fn)) {
-      names.add(fn.name);
+    // Above the patch's first hunk most functions are what they were: the same JSON, nothing moved.
+    if (old && jsonOf(old) === jsonOf(fn)) {
+      counterpart.set(fn, old);
+      same.push(fn);
       continue;
     }
-    counterpart.set(fn, old);
+    const was = old ? linesOf(old) : [];
+    const now = linesOf(fn);
+    if (old && was.length === now.length && rankShape(old) === rankShape(fn)) {
+      counterpart.set(fn, old);
+      mapped.push([fn, old, was, now]);
+      continue;
+    }
+    // Changed: its own events are computed again. Its callers' are too only when its summary (in
+    // any context) may differ beyond its lines: a lockdep_assert_held() adds a precondition to
+    // every site of the function, which changes its events, never what it takes.
+    drop ??= droppable(functions);
+    const a = old && summaryShape(old, drop);
+    const b = a && summaryShape(fn, drop);
+    if (!a || !b || a.shape !== b.shape) names.add(fn.name);
+    else mapped.push([fn, old, a.lines, b.lines]);
+  }
+  const maps: LineMaps = new Map();
+  for (const [fn, , was, now] of mapped) {
     if (!was.some((l, i) => l !== now[i])) continue;
     // Chains name a function by file and name: the definitions of one name (#ifdef variants) share a
     // map, which their lines (never the same ones) keep apart.
@@ -251,47 +434,94 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     }
   }
   // A definition that did not move, of a name another definition moved: its lines must map to themselves.
-  for (const [fn, old] of counterpart) {
+  const unmoved = [...mapped.filter(([fn, old, was, now]) => fn.line === old.line && !was.some((l, i) => l !== now[i])).map(([fn, , was]) => [fn, was] as const), ...same.map((fn) => [fn, null] as const)];
+  for (const [fn, lines] of unmoved) {
     const map = maps.get(`${fn.file}\u0000${fn.name}`);
-    if (!map || fn.line !== old.line || linesOf(fn).some((l, i) => l !== linesOf(old)[i])) continue;
-    for (const l of linesOf(old)) {
+    if (!map) continue;
+    for (const l of lines ?? linesOf(fn)) {
       if (map.has(l) && map.get(l) !== l) return { ok: false, why: `two definitions of ${fn.name}() in ${fn.file} name line ${l}` };
       map.set(l, l);
     }
   }
   for (const [key, fn] of before) if (!after.has(key)) names.add(fn.name);
-  // A patched file's functions move to the end of the state: a name defined non-statically more than
-  // once resolves to its first definition, which that move can change, so its callers are recomputed.
-  const external = new Map<string, number>();
-  for (const fn of functions) if (!fn.static) external.set(fn.name, (external.get(fn.name) ?? 0) + 1);
-  for (const fn of after.values()) if ((external.get(fn.name) ?? 0) > 1) names.add(fn.name);
+  // A name defined non-statically more than once (a __weak default and an architecture's own) resolves
+  // to its first definition: with every file in its place (step 2) and a definition's static flag part
+  // of both shapes, only a definition added or removed changes which one that is, and its name is in
+  // `names` then.
 
   // 2. A patched file's facts replace it where it was (analyse-state.ts), so every function keeps its place.
   if (!samePlaces(base.functions, functions)) return { ok: false, why: 'the functions are not in the order they were before the patch' };
 
-  // 3. The reverse call graph from the changed names; nothing to follow when only lines moved.
-  const todo = names.size || reordered.length ? toRecompute(functions, [...base.ops, ...ops], names, reordered, (fn) => changed.has(fn.file) && !counterpart.has(fn)) : new Set<FunctionFacts>();
+  // 3. The reverse call graph from the changed names; nothing to follow when only lines moved. The
+  // graph is the state before's, patched, once a state of the series has needed it.
+  const isNew = (fn: FunctionFacts): boolean => changed.has(fn.file) && !counterpart.has(fn);
+  const newOnes = [...after.values()].filter(isNew);
+  const starts = [...names, ...reordered];
+  const callers = starts.length || base.callers ? (base.callers ? patchCallers(base.callers, before.values(), after.values()) : callerGraph(functions)) : undefined;
+  const slots = callers ? slotsFilled([...base.ops, ...ops]) : new Map<string, Set<string>>();
+  const todo = callers && starts.length ? toRecompute(reachersOf(starts, callers, slots), names, newOnes) : new Set(newOnes);
+
+  // Summaries memoised in the state before hold here unless what they reach changed or moved: the
+  // rest seed this state's (summaries in a recursion are never memoised: reach.ts).
+  const moved = [...maps.keys()].map((k) => k.slice(k.indexOf('\u0000') + 1));
+  let seed: Map<FunctionFacts, SummaryMemo extends ReadonlyMap<FunctionFacts, infer V> ? V : never> | undefined;
+  if (base.memo && (callers || (starts.length === 0 && moved.length === 0))) {
+    seed = new Map(base.memo);
+    for (const fn of before.values()) seed.delete(fn);
+    const dirty = callers && (starts.length || moved.length) ? reachersOf([...starts, ...moved], callers, slots).functions : new Set<FunctionFacts>();
+    for (const fn of dirty) seed.delete(fn);
+    // A patched file's function that neither changed nor moved, nor reaches what did, has the summaries it had.
+    for (const [fn, old] of counterpart) {
+      const had = base.memo.get(old);
+      if (had && !dirty.has(fn) && !maps.has(`${fn.file}\u0000${fn.name}`)) seed.set(fn, had);
+    }
+  }
 
   // 4. Recompute the events of those functions; keep (and move) the rest.
   const fresh = new Map<FunctionFacts, FunctionEvents>();
+  let memo: SummaryMemo | undefined = seed;
   if (todo.size) {
-    const summaries = new Summaries(new FunctionIndex(functions, ops));
+    const summaries = new Summaries(new FunctionIndex(functions, ops), seed);
     for (const fn of functions) if (todo.has(fn)) fresh.set(fn, eventsOf(fn, summaries));
     if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
+    // Each holds in this state; the next state keeps those that still hold there.
+    memo = summaries.memoised;
   }
   const events: FunctionEvents[] = [];
   const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
-  for (const fn of functions) {
-    const mine = fresh.get(fn);
-    if (mine) {
-      events.push(mine);
-      continue;
-    }
-    const old = baseEvents.get(counterpart.get(fn) ?? fn);
-    if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
-    const kept = maps.size ? moveEvents(old, maps, movedFiles) : old;
-    if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
-    events.push(kept);
+  // The state before's events, by function: a patched file's from a map, every other function's where
+  // the walk along the state before's other files finds it (the files are in their places: step 2).
+  const patchedBefore = new Map<FunctionFacts, FunctionEvents | undefined>();
+  const unpatched: Run[] = [];
+  for (const r of runsOf(base.functions)) {
+    if (!changed.has(r.file)) unpatched.push(r);
+    else for (let i = r.start; i < r.end; i++) patchedBefore.set(base.functions[i] as FunctionFacts, base.events[i]);
   }
-  return { ok: true, edges: foldEvents(events.map((e) => e.events)), code: { functions, ops, events, depthCut: false }, recomputed: fresh.size };
+  let everyBefore: Map<FunctionFacts, FunctionEvents | undefined> | undefined;
+  let r = 0;
+  let at = unpatched[0]?.start ?? 0;
+  const unpatchedBefore = (fn: FunctionFacts): FunctionEvents | undefined => {
+    while (r < unpatched.length && at >= (unpatched[r] as Run).end) at = unpatched[++r]?.start ?? 0;
+    if (r < unpatched.length && base.functions[at] === fn) return base.events[at++];
+    everyBefore ??= new Map(base.functions.map((f, i) => [f, base.events[i]]));
+    return everyBefore.get(fn);
+  };
+  for (const run of runsOf(functions)) {
+    const patched = changed.has(run.file);
+    for (let i = run.start; i < run.end; i++) {
+      const fn = functions[i] as FunctionFacts;
+      const old = patched ? patchedBefore.get(counterpart.get(fn) ?? fn) : unpatchedBefore(fn);
+      const mine = fresh.size ? fresh.get(fn) : undefined;
+      if (mine) {
+        events.push(mine);
+        continue;
+      }
+      if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
+      const kept = maps.size && namesAny(old, movedFiles) ? moveEvents(old, maps, movedFiles) : old;
+      if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
+      events.push(kept);
+    }
+  }
+  const code: ObservedCode = { functions, ops, events, depthCut: false, ...(memo ? { memo } : {}), ...(callers ? { callers } : {}) };
+  return { ok: true, edges: foldEvents(events.map((e) => e.events)), code, recomputed: fresh.size };
 }

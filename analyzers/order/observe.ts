@@ -13,7 +13,7 @@
 import type { COpsEntry } from '../c/ops-tables.js';
 import type { FunctionFacts, HeldLock, LockUse } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
-import { confidenceOf, edgeKey, MAX_SITES, siteRank, type EdgeSite, type InnerOp, type ObservedEdge } from './model.js';
+import { confidenceOf, MAX_SITES, siteRank, type EdgeSite, type InnerOp, type ObservedEdge } from './model.js';
 import { NO_CONTEXT } from './context.js';
 import { Summaries } from './reach.js';
 
@@ -74,15 +74,21 @@ export function eventsOf(fn: FunctionFacts, summaries: Summaries): FunctionEvent
 
 /** Edges from every function's events, folded in function order (the order decides which sites are kept past MAX_SITES). */
 export function foldEvents(perFunction: Iterable<readonly EdgeEvent[]>): ObservedEdge[] {
-  const edges = new Map<string, ObservedEdge>();
+  // Edges in the order they are first seen, found by outer class, then inner class and operation
+  // (nested maps of the classes as the facts spell them: no key string built per event).
+  const edges: ObservedEdge[] = [];
+  const byOuter = new Map<string, Map<string, ObservedEdge>>();
   const add = (ev: EdgeEvent): void => {
     const { outer, site } = ev;
-    const key = edgeKey(outer.class, ev.inner.class, ev.op);
-    let e = edges.get(key);
+    let inner = byOuter.get(outer.class);
+    if (!inner) byOuter.set(outer.class, (inner = new Map()));
+    const key = ev.op === 'acquire' ? ev.inner.class : `${ev.inner.class}\u0000${ev.op}`;
+    let e = inner.get(key);
     if (!e) {
       e = { outer: outer.class, inner: ev.inner.class, innerOp: ev.op, outerUse: outer, innerUse: ev.inner, outerViaTry: outer.viaTry, count: 0, fullCount: 0, sites: [] };
       if (ev.subclass !== undefined) e.subclass = ev.subclass;
-      edges.set(key, e);
+      inner.set(key, e);
+      edges.push(e);
     }
     e.count++;
     if (site.confidence.level === 'full') e.fullCount++;
@@ -96,8 +102,8 @@ export function foldEvents(perFunction: Iterable<readonly EdgeEvent[]>): Observe
     }
   };
   for (const events of perFunction) for (const ev of events) add(ev);
-  for (const e of edges.values()) e.sites.sort((a, b) => siteRank(a) - siteRank(b) || a.file.localeCompare(b.file) || a.line - b.line);
-  return [...edges.values()];
+  for (const e of edges) e.sites.sort((a, b) => siteRank(a) - siteRank(b) || a.file.localeCompare(b.file) || a.line - b.line);
+  return edges;
 }
 
 export function observeOrder(functions: readonly FunctionFacts[], ops: readonly COpsEntry[] = []): ObservedOrder {

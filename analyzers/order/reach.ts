@@ -52,8 +52,13 @@ export interface Reach {
  */
 export const MAX_DEPTH = 32;
 
+/** Memoised summaries: per function, per context key, the reaches keyed as reach() keys them. */
+export type SummaryMemo = ReadonlyMap<FunctionFacts, ReadonlyMap<string, Map<string, Reach>>>;
+
 export class Summaries {
-  private readonly memo = new Map<FunctionFacts, Map<string, Map<string, Reach>>>();
+  private readonly memo: Map<FunctionFacts, ReadonlyMap<string, Map<string, Reach>>>;
+  /** The per-function maps this instance made (a seed's are copied before they are added to). */
+  private readonly own = new WeakSet<ReadonlyMap<string, Map<string, Reach>>>();
   /**
    * Summaries being computed (function and context key), outermost first. A function
    * recursing in another context is computed in that one: demo(4) -> demo(n - 1) reaches
@@ -89,10 +94,23 @@ export class Summaries {
   /** Names of functions that release a caller's lock they never take themselves. */
   private readonly releasers = new Set<string>();
 
-  constructor(private readonly index: FunctionIndex) {
+  /**
+   * `seed`: summaries memoised in another state that hold in this one too (the functions below
+   * them are the same, lines included): an incremental analysis starts from the state before's.
+   */
+  constructor(
+    private readonly index: FunctionIndex,
+    seed?: SummaryMemo,
+  ) {
+    this.memo = new Map(seed ?? []);
     for (const f of index.functions) {
       if (f.releasesCallers.some((u) => !f.acquires.some((a) => a.lock.class === u.class))) this.releasers.add(f.name);
     }
+  }
+
+  /** Every summary memoised so far (a seed's included), for the next state's seed. */
+  get memoised(): SummaryMemo {
+    return this.memo;
   }
 
   /** fn's component when it recurses, else null. */
@@ -231,7 +249,9 @@ export class Summaries {
     }
     if (cut || inside) this.partial.set(frame, out);
     else {
-      const byKey = this.memo.get(fn) ?? new Map<string, Map<string, Reach>>();
+      const had = this.memo.get(fn);
+      const byKey = had && this.own.has(had) ? (had as Map<string, Map<string, Reach>>) : new Map(had ?? []);
+      this.own.add(byKey);
       this.memo.set(fn, byKey.set(key, out));
     }
     this.cutAt = Math.min(outerCut, cut ? this.cutAt : Infinity);

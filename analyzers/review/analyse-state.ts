@@ -45,6 +45,23 @@ export interface StateAnalysis {
   how?(arch: string): Pick<StateArch, 'how' | 'declined'> | null;
 }
 
+const fileClasses = new WeakMap<FileFacts, Set<LockClass>>();
+
+/** codeClasses() of the functions, from each file's classes (kept with its facts, which the next state of a series shares) when they are the files' functions. */
+function classesOf(functions: FunctionFacts[], files: FileFacts[]): Set<LockClass> {
+  if (files.reduce((n, f) => n + f.functions.length, 0) !== functions.length) return codeClasses(functions);
+  const out = new Set<LockClass>();
+  for (const f of files) {
+    let known = fileClasses.get(f);
+    if (!known) {
+      known = codeClasses(f.functions);
+      fileClasses.set(f, known);
+    }
+    for (const c of known) out.add(c);
+  }
+  return out;
+}
+
 /**
  * A StateAnalysis over given functions, observing each architecture only when asked.
  * With `cache` (the fact keys of exactly `files`), an architecture's edges are loaded
@@ -61,7 +78,7 @@ export function lazyState(
   cache?: EdgeCacheRef,
   before?: { state: StateAnalysis; changed: ReadonlySet<string> },
 ): StateAnalysis {
-  const classes = codeClasses(functions);
+  const classes = classesOf(functions, files);
   const ops = files.flatMap((f) => f.ops);
   const memo = new Map<string, StateArch>();
   const code = new Map<string, ObservedCode>();

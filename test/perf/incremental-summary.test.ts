@@ -1,0 +1,139 @@
+/**
+ * The incremental observe follows a changed function's callers only when its
+ * summary may differ beyond its lines. What a function holds at a call is part
+ * of its summary only through the classes a callee drops: an assert of a class
+ * no callee drops leaves every caller's events as they were (moved), while an
+ * assert of a class the callee drops changes an edge of a caller two calls up.
+ * Small C files written here, walked as the index walks them.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { parseFile } from '../../analyzers/c/parse-file.js';
+import { mergeStructTypes } from '../../analyzers/c/struct-types.js';
+import { typeEnv } from '../../analyzers/index/index-tree.js';
+import type { FunctionFacts } from '../../analyzers/locks/model.js';
+import { walkFunction } from '../../analyzers/locks/walk.js';
+import { observeIncrementally, type ObservedCode } from '../../analyzers/order/incremental.js';
+import { edgeKey } from '../../analyzers/order/model.js';
+import { observeOrder } from '../../analyzers/order/observe.js';
+
+const FILE = 'virt/kvm/demo.c';
+
+/** drop() takes kvm->mmu_lock, then releases the caller's kvm->lock before taking kvm->slots_lock; middle() calls it; top() holds kvm->lock around middle(). */
+function source(assert: string | null): string {
+  return [
+    'static void drop(struct kvm *kvm)',
+    '{',
+    '\twrite_lock(&kvm->mmu_lock);',
+    '\twrite_unlock(&kvm->mmu_lock);',
+    '\tmutex_unlock(&kvm->lock);',
+    '\tmutex_lock(&kvm->slots_lock);',
+    '\tmutex_unlock(&kvm->slots_lock);',
+    '}',
+    '',
+    'static void middle(struct kvm *kvm)',
+    '{',
+    ...(assert ? [`\tlockdep_assert_held(${assert});`] : []),
+    '\tdrop(kvm);',
+    '}',
+    '',
+    'static void top(struct kvm *kvm)',
+    '{',
+    '\tmutex_lock(&kvm->lock);',
+    '\tmiddle(kvm);',
+    '\tmutex_unlock(&kvm->lock);',
+    '}',
+    '',
+  ].join('\n');
+}
+
+async function walkAt(file: string, text: string): Promise<FunctionFacts[]> {
+  const parsed = await parseFile(file, text);
+  try {
+    return parsed.functions.map((f) => walkFunction(f, typeEnv(f, mergeStructTypes([]), null)));
+  } finally {
+    parsed.dispose();
+  }
+}
+
+const walk = (text: string): Promise<FunctionFacts[]> => walkAt(FILE, text);
+
+async function observedBefore(): Promise<ObservedCode> {
+  const functions = await walk(source(null));
+  const order = observeOrder(functions);
+  return { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+}
+
+/** Edge keys with each site's function, line and chain lines. */
+const sitesOf = (edges: ReturnType<typeof observeOrder>['edges']): string[] =>
+  edges.flatMap((e) => e.sites.map((s) => `${edgeKey(e.outer, e.inner, e.innerOp)} ${s.function}:${s.line} ${s.chain.map((c) => `${c.function}:${c.line}`).join(' ')}`)).sort();
+
+/** wrapper() above inner(), which the patch may give a lock pair; outer(), in another file, holds kvm->lock around wrapper(). */
+function layered(pair: boolean): { patched: string; other: string } {
+  return {
+    patched: [
+      'void wrapper(struct kvm *kvm)',
+      '{',
+      '\tinner(kvm);',
+      '}',
+      '',
+      'void inner(struct kvm *kvm)',
+      '{',
+      ...(pair ? ['\tmutex_lock(&kvm->slots_lock);', '\tmutex_unlock(&kvm->slots_lock);'] : []),
+      '\tkvm_vcpu_kick(NULL);',
+      '}',
+      '',
+    ].join('\n'),
+    other: ['static void outer(struct kvm *kvm)', '{', '\tmutex_lock(&kvm->lock);', '\twrapper(kvm);', '\tmutex_unlock(&kvm->lock);', '}', ''].join('\n'),
+  };
+}
+
+describe('summaries kept from the state before', () => {
+  it('a function above the change that calls it (unchanged, unmoved) has its summary computed again: a caller in another file gains the edge', async () => {
+    const other = 'virt/kvm/other.c';
+    const state = async (pair: boolean): Promise<FunctionFacts[]> => [...(await walkAt(FILE, layered(pair).patched)), ...(await walkAt(other, layered(pair).other))];
+    const functions = await state(false);
+    const order = observeOrder(functions);
+    const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+    const after = await state(true);
+    const inc = observeIncrementally(base, after, [], new Set([FILE]));
+    const full = observeOrder(after);
+    const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->lock', 'kvm->slots_lock', 'acquire')));
+    expect(edge(order.edges)).toEqual([]);
+    expect(edge(full.edges)).toHaveLength(1);
+    expect(inc.ok).toBe(true);
+    if (!inc.ok) return;
+    expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
+  });
+});
+
+describe('a changed function whose summary is the same but for its lines', () => {
+  it('an assert of a class no callee drops: the function alone is computed again, its caller keeps its events, moved', async () => {
+    const base = await observedBefore();
+    const after = await walk(source('&kvm->slots_arch_lock'));
+    const inc = observeIncrementally(base, after, [], new Set([FILE]));
+    const full = observeOrder(after);
+    expect(inc.ok).toBe(true);
+    if (!inc.ok) return;
+    expect(inc.recomputed).toBe(1);
+    expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
+    // top()'s kvm->lock -> kvm->mmu_lock edge moved one line down with the assert above it.
+    const call = source('&kvm->slots_arch_lock').split('\n').lastIndexOf('\tmiddle(kvm);') + 1;
+    expect(sitesOf(observeOrder(base.functions).edges).filter((s) => s.includes(`top:${call - 1} `))).toHaveLength(1);
+    expect(sitesOf(inc.edges).filter((s) => s.includes(`top:${call} `))).toHaveLength(1);
+  });
+
+  it('an assert of the class the callee drops: the caller two calls up gains an edge, and the incremental step finds it', async () => {
+    const base = await observedBefore();
+    const after = await walk(source('&kvm->lock'));
+    const inc = observeIncrementally(base, after, [], new Set([FILE]));
+    const full = observeOrder(after);
+    const topEdge = (edges: typeof full.edges): boolean => edges.some((e) => e.outer === 'kvm->lock' && e.inner === 'kvm->slots_lock' && e.sites.some((s) => s.function === 'top'));
+    // Before the assert, drop() released top()'s kvm->lock: no edge from top().
+    expect(topEdge(observeOrder(base.functions).edges)).toBe(false);
+    expect(topEdge(full.edges)).toBe(true);
+    expect(inc.ok).toBe(true);
+    if (!inc.ok) return;
+    expect(inc.recomputed).toBeGreaterThan(1);
+    expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
+  });
+});
