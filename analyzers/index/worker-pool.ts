@@ -80,8 +80,10 @@ interface Task {
   reject: (err: Error) => void;
   /** Told which worker the request went to. */
   onPost?: (worker: number) => void;
-  /** The text's length: the longest waiting file is sent first. */
+  /** The text's length: the longest waiting file of the lowest rank is sent first. */
   size: number;
+  /** Lower ranks first (the files an early result needs); 0 by default. */
+  rank: number;
 }
 
 interface Slot {
@@ -96,6 +98,9 @@ export interface PoolOptions {
   /** V8 heap limits of each worker (a worker over them dies: the index fails naming the file). */
   resourceLimits?: ResourceLimits;
 }
+
+/** Whether `waiting` goes out after `task`: a higher rank, or the same rank and shorter. */
+const after = (waiting: Task | undefined, task: Task): boolean => waiting !== undefined && (waiting.rank > task.rank || (waiting.rank === task.rank && waiting.size < task.size));
 
 export class IndexPool {
   private readonly slots: Slot[];
@@ -136,10 +141,13 @@ export class IndexPool {
     await Promise.all(this.slots.map((_, w) => this.submit({ kind: 'types', types }, null, w, 0)));
   }
 
-  /** A file's facts: from its text on any worker, or (no text) on the worker that kept its parse. */
-  async facts(file: string, source: { text: string } | { worker: number }): Promise<FileFacts> {
-    if ('text' in source) return (await this.submit({ kind: 'facts', file, text: source.text }, file, null, source.text.length)) as FileFacts;
-    return (await this.submit({ kind: 'facts', file }, file, source.worker, 0)) as FileFacts;
+  /**
+   * A file's facts: from its text on any worker, or (no text) on the worker that kept its parse.
+   * Waiting texts go out by `rank` (lower first), then longest first.
+   */
+  async facts(file: string, source: { text: string } | { worker: number }, rank = 0): Promise<FileFacts> {
+    if ('text' in source) return (await this.submit({ kind: 'facts', file, text: source.text }, file, null, source.text.length, undefined, rank)) as FileFacts;
+    return (await this.submit({ kind: 'facts', file }, file, source.worker, 0, undefined, rank)) as FileFacts;
   }
 
   /** Stop every worker; pending requests fail. */
@@ -152,16 +160,16 @@ export class IndexPool {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  private submit(req: WorkerTask, file: string | null, pin: number | null, size: number, onPost?: (worker: number) => void): Promise<unknown> {
+  private submit(req: WorkerTask, file: string | null, pin: number | null, size: number, onPost?: (worker: number) => void, rank = 0): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new IndexError(file, 'the index was stopped'));
     return new Promise((resolve, reject) => {
-      const task: Task = { req: { ...req, id: this.nextId++ } as WorkerRequest, file, resolve, reject, size, ...(onPost ? { onPost } : {}) };
+      const task: Task = { req: { ...req, id: this.nextId++ } as WorkerRequest, file, resolve, reject, size, rank, ...(onPost ? { onPost } : {}) };
       if (pin === null) {
-        // Longest first, else in arrival order: a long file (x86.c is listed last) that started last would
-        // leave the other workers idle while one finishes it.
+        // By rank, then longest first, else in arrival order: a long file (x86.c is listed last) that
+        // started last would leave the other workers idle while one finishes it.
         let at = this.shared.length;
-        while (at > 0 && (this.shared[at - 1]?.size ?? 0) < size) at--;
+        while (at > 0 && after(this.shared[at - 1], task)) at--;
         this.shared.splice(at, 0, task);
       }
       else {
