@@ -103,7 +103,7 @@ export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): 
     const steps = new ArchSteps({ archs, files: plan.sources.map((s) => s.file), doc: opts.doc, severities: opts.severities, cache: ref });
     let index: Awaited<ReturnType<typeof indexTree>>;
     try {
-      index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan, pack: false, rank: steps.rankOf(), onFacts: (f, facts) => steps.onFacts(f, facts) });
+      index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan, pack: false, rank: steps.rankOf(), onFacts: (f, facts) => steps.onFacts(f, facts), onThreads: (t) => steps.onThreads(t) });
     } finally {
       steps.close();
     }

@@ -102,6 +102,9 @@ export interface PoolOptions {
 /** Whether `waiting` goes out after `task`: a higher rank, or the same rank and shorter. */
 const after = (waiting: Task | undefined, task: Task): boolean => waiting !== undefined && (waiting.rank > task.rank || (waiting.rank === task.rank && waiting.size < task.size));
 
+/** The text a thread has been sent and not answered yet. */
+const inflightBytes = (slot: Slot): number => slot.inflight.reduce((n, t) => n + t.size, 0);
+
 export class IndexPool {
   private readonly slots: Slot[];
   private readonly shared: Task[] = [];
@@ -134,6 +137,16 @@ export class IndexPool {
     let worker = -1;
     const structs = (await this.submit({ kind: 'structs', file, text }, file, null, text.length, (w) => (worker = w))) as CStructDef[];
     return { structs, worker };
+  }
+
+  /**
+   * Parse a file ahead of its facts (while the last headers are parsed, before the types are known):
+   * the worker that keeps the parse. Sent after every waiting request of a lower rank.
+   */
+  async parse(file: string, text: string, rank: number): Promise<number> {
+    let worker = -1;
+    await this.submit({ kind: 'parse', file, text }, file, null, text.length, (w) => (worker = w), rank);
+    return worker;
   }
 
   /** Every worker walks with these types from now on. */
@@ -181,16 +194,34 @@ export class IndexPool {
     });
   }
 
+  /**
+   * Queue waiting files on the threads until each has `bytes` of text in flight (or none wait), least
+   * loaded first: before the main thread runs a long synchronous step (an architecture's observe,
+   * audit-archs.ts), during which it cannot answer a thread that finished its few requests.
+   */
+  fill(bytes: number): void {
+    if (this.failure || this.closing) return;
+    for (;;) {
+      const slot = this.slots.reduce((a, b) => (inflightBytes(b) < inflightBytes(a) ? b : a));
+      if (inflightBytes(slot) >= bytes || !this.shared.length) return;
+      this.post(slot, this.shared.shift() as Task);
+    }
+  }
+
   private dispatch(): void {
-    for (const [w, slot] of this.slots.entries()) {
+    for (const slot of this.slots) {
       while (slot.inflight.length < DEPTH) {
         const task = slot.pinned.shift() ?? this.shared.shift();
         if (!task) break;
-        slot.inflight.push(task);
-        task.onPost?.(w);
-        slot.worker.postMessage(task.req);
+        this.post(slot, task);
       }
     }
+  }
+
+  private post(slot: Slot, task: Task): void {
+    slot.inflight.push(task);
+    task.onPost?.(this.slots.indexOf(slot));
+    slot.worker.postMessage(task.req);
   }
 
   private settle(slot: Slot, reply: WorkerReply): void {

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as indexTreeTypes from '../../analyzers/index/index-tree.js';
@@ -104,6 +104,22 @@ describe('the index on worker threads', () => {
     expect(warm.threads).toBe(0);
     expect(warm.read).toBe(0);
     expect(content(warm, one.read)).toBe(content(one));
+  });
+
+  it('answers every file the same when all waiting files are queued on the threads at once (fill)', async () => {
+    const some = (await files.indexedFiles(tree)).filter((f) => f.startsWith('virt/kvm/') && f.endsWith('.c'));
+    const one = await index.indexTree(tree, { cache: { disabled: true }, files: some, threads: 1, types: (await index.indexTree(tree, { cache: { disabled: true }, threads: 1 })).types });
+    const p = new pool.IndexPool(2);
+    try {
+      await p.setTypes(one.types.types);
+      const texts = some.map((f) => readFileSync(join(tree, f), 'utf8'));
+      const all = some.map((f, i) => p.facts(f, { text: texts[i] ?? '' }, i % 3));
+      // Everything waiting goes out now, least loaded thread first, many requests deep: the replies still match their requests.
+      p.fill(Number.MAX_SAFE_INTEGER);
+      expect(JSON.stringify(await Promise.all(all))).toBe(JSON.stringify(one.files));
+    } finally {
+      await p.close();
+    }
   });
 
   it('stays in-process for a few files (a review re-indexing what a patch touched)', async () => {
