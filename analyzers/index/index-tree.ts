@@ -89,12 +89,6 @@ export interface IndexOptions {
 
 /** Below this many files to parse, starting threads (~50 ms each, with their parser) costs more than it saves. */
 export const MIN_POOLED = 32;
-/**
- * Text of .c files parsed ahead per thread while the last headers are parsed (their parses wait there
- * for the struct types): about what a thread parses while the main thread merges the types and sends
- * them (~100 ms), at most a few parses kept.
- */
-const AHEAD_BYTES = 192 * 1024;
 
 export { typeEnv };
 
@@ -212,9 +206,6 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   const structsCached = headers.map(({ file, identity }) => structCache.get(structsKey(file, identity), { file, identity }));
   /** Headers whose parse a worker thread kept for step 2, and which worker. */
   const onWorker = new Map<string, number>();
-  /** .c files parsed ahead on a worker thread while the last headers were: the worker that keeps the parse. */
-  const ahead = new Map<string, Promise<number>>();
-  const rank = opts.rank ?? (() => 0);
   const headerPool = workers.for(structsCached.filter((c) => !c).length);
   if (headerPool) {
     const jobs: (CStructDef[] | Promise<CStructDef[]>)[] = [];
@@ -237,20 +228,6 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
           }),
         ),
       );
-    }
-    // A parse needs no struct types, only the walk does: the first .c files step 2 sends are parsed
-    // now, after the headers, so that a thread done with its headers does not wait for the others'.
-    const first = sources.filter((s) => !s.file.endsWith('.h')).sort((a, b) => rank(a.file) - rank(b.file));
-    let aheadBytes = 0;
-    for (const { file } of first) {
-      if (aheadBytes >= AHEAD_BYTES * headerPool.size) break;
-      if (headerPool.failed) throw headerPool.failed;
-      const t = await text(file);
-      if (t === null) continue;
-      texts.delete(file);
-      aheadBytes += t.length;
-      // After every header: the largest rank a header can have, plus one.
-      ahead.set(file, handled(headerPool.parse(file, t, Number.MAX_SAFE_INTEGER)));
     }
     for (const structs of await Promise.all(jobs)) defs.push(...structs);
   }
@@ -283,6 +260,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
     await factPool.setTypes(types);
     // In the tree's order, whatever order they are sent in (by rank: what the caller needs first).
     const jobs: (FileFacts | Promise<FileFacts> | undefined)[] = new Array<undefined>(sources.length);
+    const rank = opts.rank ?? (() => 0);
     const order = [...sources.keys()].map((i) => ({ i, rank: rank(sources[i]?.file ?? '') })).sort((a, b) => a.rank - b.rank || a.i - b.i);
     for (const { i, rank: r } of order) {
       const { file, identity } = sources[i] as (typeof sources)[number];
@@ -307,7 +285,6 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
           parsed.delete(file);
         }
       } else if (worker !== undefined) job = factPool.facts(file, { worker }, r);
-      else if (ahead.has(file)) job = (ahead.get(file) as Promise<number>).then((w) => factPool.facts(file, { worker: w }, r));
       else {
         const t = await text(file);
         if (t === null) continue;

@@ -15,7 +15,7 @@ import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 if (!parentPort) throw new Error('index-worker.js runs as a worker thread (worker-pool.ts), not as a program');
 const port = parentPort;
 
-/** Headers parsed for their structs, and files parsed ahead, kept for their facts (step 2 sends them back here). */
+/** Headers parsed for their structs, kept for their facts (step 2 sends them back here). */
 const kept = new Map<string, { parsed: ParsedFile; bytes: number }>();
 let types: StructTypes | null = null;
 
@@ -25,10 +25,6 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       const parsed = await parseFile(req.file, req.text);
       kept.set(req.file, { parsed, bytes: Buffer.byteLength(req.text) });
       return parsed.structs;
-    }
-    case 'parse': {
-      kept.set(req.file, { parsed: await parseFile(req.file, req.text), bytes: Buffer.byteLength(req.text) });
-      return null;
     }
     case 'types':
       types = req.types;

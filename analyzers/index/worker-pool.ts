@@ -139,16 +139,6 @@ export class IndexPool {
     return { structs, worker };
   }
 
-  /**
-   * Parse a file ahead of its facts (while the last headers are parsed, before the types are known):
-   * the worker that keeps the parse. Sent after every waiting request of a lower rank.
-   */
-  async parse(file: string, text: string, rank: number): Promise<number> {
-    let worker = -1;
-    await this.submit({ kind: 'parse', file, text }, file, null, text.length, (w) => (worker = w), rank);
-    return worker;
-  }
-
   /** Every worker walks with these types from now on. */
   async setTypes(types: StructTypes): Promise<void> {
     await Promise.all(this.slots.map((_, w) => this.submit({ kind: 'types', types }, null, w, 0)));

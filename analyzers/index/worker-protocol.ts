@@ -4,8 +4,6 @@ import type { StructTypes } from '../c/model.js';
 export type WorkerRequest =
   /** Parse a header for its struct definitions; the worker keeps the parse for the file's facts. */
   | { id: number; kind: 'structs'; file: string; text: string }
-  /** Parse a file and keep the parse for its facts, before the struct types are known (the parse needs none). */
-  | { id: number; kind: 'parse'; file: string; text: string }
   /** The struct types every later 'facts' request is walked with. */
   | { id: number; kind: 'types'; types: StructTypes }
   /** A file's lock facts; no text when this worker kept the file's parse from 'structs'. */
