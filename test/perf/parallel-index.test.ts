@@ -131,8 +131,12 @@ describe('the index on worker threads', () => {
 });
 
 describe('a worker that fails', () => {
-  it('throwing on a file: the request and every later one fail with an error naming the file', async () => {
-    const p = new pool.IndexPool(2);
+  // Request 1 goes to the second thread: the main thread (which indexes too, by default) or a worker.
+  it.each([
+    ['on the main thread', true],
+    ['on a worker thread', false],
+  ])('throwing on a file %s: the request and every later one fail with an error naming the file', async (_, mainThread) => {
+    const p = new pool.IndexPool(2, { mainThread });
     try {
       await p.setTypes({ members: new Map(), definitions: new Map() });
       // Facts of a file whose parse the worker never kept, sent without its text: the worker throws.
