@@ -26,7 +26,8 @@ import { archOf, filesFor, indexedFiles, treeArchs } from './index/files.js';
 import { planIndex, type IndexPlan } from './index/plan.js';
 import { edgeKey, isBlocking } from './order/model.js';
 import { codeClasses } from './rules/index.js';
-import { analyseArch, cachedEdges, rulesOn, type ArchAnalysis } from './arch-analysis.js';
+import { cachedEdges, rulesOn, type ArchAnalysis } from './arch-analysis.js';
+import { ArchSteps } from './audit-archs.js';
 import { asTree, type Tree } from './trees/index.js';
 import { sitesOf } from './rules/shared.js';
 
@@ -98,18 +99,24 @@ export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): 
   } else {
     // Loaded when needed: the parser and the walk are a twentieth of a warm check's start-up.
     const { indexTree } = await import('./index/index-tree.js');
-    const index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan, pack: false });
+    // Each architecture is observed as soon as its files are in, while the threads parse the others' (audit-archs.ts).
+    const steps = new ArchSteps({ archs, files: plan.sources.map((s) => s.file), doc: opts.doc, severities: opts.severities, cache: ref });
+    let index: Awaited<ReturnType<typeof indexTree>>;
+    try {
+      index = await indexTree(tree, { cache: opts.cache, progress: opts.progress, files, plan, pack: false, rank: steps.rankOf(), onFacts: (f, facts) => steps.onFacts(f, facts), onThreads: (t) => steps.onThreads(t) });
+    } finally {
+      steps.close();
+    }
     indexMs = index.ms;
     started = Date.now();
     const functions = index.files.flatMap((f) => f.functions);
-    const ops = index.files.flatMap((f) => f.ops);
     const classes = codeClasses(functions);
     state = {
       files: index.files.map((f) => ({ file: f.file, bytes: f.bytes, clean: f.clean, damaged: f.damaged, skipped: f.skipped, unresolvedLocks: f.functions.reduce((m, fn) => m + fn.unresolved.length, 0) })),
       unread: index.unread.filter((u) => !plan.unread.includes(u)),
       classes: [...classes],
     };
-    analyses = archs.map((arch) => analyseArch({ arch, functions, ops, doc: opts.doc, codeClasses: classes, severities: opts.severities, cache: ref }));
+    analyses = steps.analyses(index.files, classes);
     // Only a complete state is kept: an architecture that failed is analysed again next time.
     if (plan.dir && analyses.every((a) => !a.error)) sc.cache.put(sc.key, sc.owner, state);
     cacheStats = index.cache;

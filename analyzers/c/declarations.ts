@@ -3,6 +3,7 @@
  * locals and struct members: `struct kvm *`, `unsigned long`, `u64 []`.
  */
 import type { CDecl } from './model.js';
+import { descendantsOf } from './descendants.js';
 import type { SyntaxNode } from './parser.js';
 
 /** Declarator wrappers and how each changes the type. */
@@ -99,7 +100,7 @@ export function parameters(fnDeclarator: SyntaxNode): CDecl[] {
  */
 export function localDeclarations(body: SyntaxNode): CDecl[] {
   const out: CDecl[] = [];
-  for (const decl of body.descendantsOfType('declaration')) {
+  for (const decl of descendantsOf(body, 'declaration')) {
     const line = decl.startPosition.row + 1;
     for (const d of declaredNames(decl)) out.push({ ...d, line });
   }

@@ -92,6 +92,20 @@ export interface IndexOptions {
   threads?: number;
   /** V8 heap limits of each worker thread; default KVM_REVIEW_WORKER_HEAP_MB (worker-pool.ts). */
   workerLimits?: ResourceLimits;
+  /**
+   * Files of a lower rank are parsed first on the worker threads (default: all 0): the files a
+   * result needs before the rest (audit.ts observes an architecture as soon as its files are in).
+   * The result's files stay in the tree's order.
+   */
+  rank?: (file: string) => number;
+  /** Called with each file's facts as soon as they are had (cached or computed), before the index ends; not for a state loaded whole (a pack). */
+  onFacts?: (file: string, facts: FileFacts) => void;
+  /**
+   * Called when the worker threads start, with a way to queue more waiting files on them (`fill`, in
+   * bytes of text per thread): a caller that runs a long step on the main thread during the index
+   * (audit-archs.ts) fills them first, so that they do not wait for it to answer.
+   */
+  onThreads?: (threads: { fill(bytes: number): void }) => void;
 }
 
 /** Below this many files to parse, starting threads (~50 ms each, with their parser) costs more than it saves. */
@@ -138,19 +152,23 @@ class LazyPool {
   pool: IndexPool | null = null;
   private readonly threads: number;
   private readonly limits: ResourceLimits | undefined;
+  private readonly onThreads: IndexOptions['onThreads'];
 
   /** Reads the settings at once: a bad KVM_REVIEW_THREADS is an error on a warm run too. */
-  constructor(opts: Pick<IndexOptions, 'threads' | 'workerLimits'>) {
+  constructor(opts: Pick<IndexOptions, 'threads' | 'workerLimits' | 'onThreads'>) {
     this.threads = opts.threads ?? indexPoolSize();
     this.limits = opts.workerLimits ?? indexWorkerLimits();
+    this.onThreads = opts.onThreads;
   }
 
   /** The pool, when it is running or `misses` files are worth starting it for; null: index in-process. */
   for(misses: number): IndexPool | null {
     if (this.pool || misses < MIN_POOLED) return this.pool;
     if (this.threads < 2 || !poolAvailable()) return null;
-    this.pool = new IndexPool(this.threads, this.limits ? { resourceLimits: this.limits } : {});
-    return this.pool;
+    const pool = new IndexPool(this.threads, this.limits ? { resourceLimits: this.limits } : {});
+    this.pool = pool;
+    this.onThreads?.({ fill: (bytes) => pool.fill(bytes) });
+    return pool;
   }
 
   async close(): Promise<void> {
@@ -279,24 +297,27 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
         facts = await rewalkInPlace(was, t, types, changedTypes);
         if (!facts) fallback.set(file, was);
       }
-      if (!facts) continue;
-      factsCached[i] = facts;
-      // Facts kept as they were are not written again under the new key: a later review of this state
-      // has them again the same way, from the state before.
-      if (facts !== earlier.facts) factCache.put(factKey(file, identity), { file, identity }, facts);
+      // Not written to the cache: a later review of this state has them again the same way, from the
+      // state before, for less than the write costs (what needed a parse is written below).
+      if (facts) factsCached[i] = facts;
     }
   }
   const factPool = workers.for(factsCached.filter((f) => !f).length);
   const out: FileFacts[] = [];
   if (factPool) {
     await factPool.setTypes(types);
-    const jobs: (FileFacts | Promise<FileFacts>)[] = [];
-    for (const [i, { file, identity }] of sources.entries()) {
+    // In the tree's order, whatever order they are sent in (by rank: what the caller needs first).
+    const jobs: (FileFacts | Promise<FileFacts> | undefined)[] = new Array<undefined>(sources.length);
+    const rank = opts.rank ?? (() => 0);
+    const order = [...sources.keys()].map((i) => ({ i, rank: rank(sources[i]?.file ?? '') })).sort((a, b) => a.rank - b.rank || a.i - b.i);
+    for (const { i, rank: r } of order) {
+      const { file, identity } = sources[i] as (typeof sources)[number];
       const cached = factsCached[i];
       const worker = onWorker.get(file);
       // (A header whose parse a worker kept but whose facts are cached: the parse goes with the pool at the end.)
       if (cached) {
-        jobs.push(cached);
+        jobs[i] = cached;
+        opts.onFacts?.(file, cached);
         opts.progress?.(++done, total);
         continue;
       }
@@ -311,24 +332,24 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
           p.dispose();
           parsed.delete(file);
         }
-      } else if (worker !== undefined) job = factPool.facts(file, { worker });
+      } else if (worker !== undefined) job = factPool.facts(file, { worker }, r);
       else {
         const t = await text(file);
         if (t === null) continue;
         texts.delete(file);
-        job = factPool.facts(file, { text: t });
+        job = factPool.facts(file, { text: t }, r);
       }
-      jobs.push(
-        handled(
-          job.then((facts) => {
-            factCache.put(factKey(file, identity), { file, identity }, facts);
-            opts.progress?.(++done, total);
-            return facts;
-          }),
-        ),
+      jobs[i] = handled(
+        job.then((facts) => {
+          opts.onFacts?.(file, facts);
+          factCache.put(factKey(file, identity), { file, identity }, facts);
+          opts.progress?.(++done, total);
+          return facts;
+        }),
       );
     }
-    out.push(...(await Promise.all(jobs)));
+    // An unread file has no job.
+    out.push(...(await Promise.all(jobs.filter((j) => j !== undefined))));
   }
   for (const [i, { file, identity }] of (factPool ? [] : sources).entries()) {
     const key = factKey(file, identity);
@@ -348,6 +369,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
     }
     texts.delete(file);
     out.push(facts);
+    opts.onFacts?.(file, facts);
     opts.progress?.(++done, total);
   }
   for (const p of parsed.values()) p.dispose();

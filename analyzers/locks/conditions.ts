@@ -9,6 +9,7 @@
  */
 import { invariantTested } from '../../knowledge/invariants.js';
 import type { CFunction } from '../c/model.js';
+import { descendantsOf } from '../c/descendants.js';
 import type { SyntaxNode } from '../c/parser.js';
 import type { ArgValue, ParamCond } from './model.js';
 import { stripParens } from './syntax.js';
@@ -41,10 +42,10 @@ export function stableParams(fn: CFunction): Map<string, number> {
     const target = n ? stripParens(n) : null;
     if (target?.type === 'identifier') out.delete(target.text);
   };
-  for (const a of fn.body.descendantsOfType('assignment_expression')) written(a?.childForFieldName('left'));
-  for (const u of fn.body.descendantsOfType('update_expression')) written(u?.childForFieldName('argument'));
-  for (const p of fn.body.descendantsOfType('pointer_expression')) {
-    if (p?.childForFieldName('operator')?.text === '&') written(p.childForFieldName('argument'));
+  for (const a of descendantsOf(fn.body, 'assignment_expression')) written(a.childForFieldName('left'));
+  for (const u of descendantsOf(fn.body, 'update_expression')) written(u.childForFieldName('argument'));
+  for (const p of descendantsOf(fn.body, 'pointer_expression')) {
+    if (p.childForFieldName('operator')?.text === '&') written(p.childForFieldName('argument'));
   }
   return out;
 }

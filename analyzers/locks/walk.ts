@@ -12,6 +12,7 @@ import { guardPrimitive, lookupPrimitive, type GuardPrimitive } from '../../know
 import type { LockPrimitive } from '../../knowledge/lock-primitives-model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { CFunction, CMacroBlock } from '../c/model.js';
+import { descendantsOf } from '../c/descendants.js';
 import { lineOf, type SyntaxNode } from '../c/parser.js';
 import { recordAcquire, recordCall } from './events.js';
 import { argumentValues, conditionFacts, constantOf, stableParams, switchParam } from './conditions.js';
@@ -94,7 +95,7 @@ class Walker {
   }
 
   run(): FunctionFacts {
-    this.calls = this.fn.body.descendantsOfType('call_expression').filter((c): c is SyntaxNode => c !== null);
+    this.calls = [...descendantsOf(this.fn.body, 'call_expression')];
     this.calls.sort((a, b) => a.startIndex - b.startIndex);
     let state: HeldState = EMPTY;
     for (const use of preconditions(this.fn, this.calls, this.args)) {
@@ -205,8 +206,8 @@ class Walker {
 
   /** Start offset of the statement labelled `label` in this function, if any. */
   private labelOffset(label: string): number | undefined {
-    for (const l of this.fn.body.descendantsOfType('labeled_statement')) {
-      if (l?.childForFieldName('label')?.text === label) return l.startIndex;
+    for (const l of descendantsOf(this.fn.body, 'labeled_statement')) {
+      if (l.childForFieldName('label')?.text === label) return l.startIndex;
     }
     return undefined;
   }

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as indexTreeTypes from '../../analyzers/index/index-tree.js';
@@ -83,10 +83,18 @@ describe('the index on worker threads', () => {
   it('equals the in-process index of the 6.1 tree byte for byte, and its cache entries read back as the same', async () => {
     const one = await index.indexTree(tree, { cache: { disabled: true }, threads: 1 });
     const dir = join(tmp, 'cache-pooled');
-    const two = await index.indexTree(tree, { cache: { dir }, threads: 2 });
+    // Sent by rank (kernel/ and virt/ first, then the architectures last-first, as audit-archs.ts asks),
+    // handed on as they come: the result is in the tree's order all the same.
+    const rank = (f: string): number => (files.archOf(f) === null ? 0 : 200 - f.charCodeAt(5));
+    const handed: string[] = [];
+    const two = await index.indexTree(tree, { cache: { dir }, threads: 2, rank, onFacts: (f) => handed.push(f) });
     expect(one.threads).toBe(0);
     expect(two.threads).toBe(2);
     expect(two.files.map((f) => f.file)).toEqual(await files.indexedFiles(tree));
+    expect([...handed].sort()).toEqual(two.files.map((f) => f.file).sort());
+    // By rank: the generic files were in before most of the architectures' (not all: two threads, four requests each in flight).
+    const lastGeneric = Math.max(...handed.flatMap((f, i) => (files.archOf(f) === null ? [i] : [])));
+    expect(lastGeneric).toBeLessThan(handed.length / 2);
     expect(two.cache).toMatchObject({ hits: 0, misses: two.files.length });
     expect(content(two)).toBe(content(one));
     // What the workers' results put in the cache is what a warm run reads (and validates) from disk.
@@ -98,6 +106,22 @@ describe('the index on worker threads', () => {
     expect(content(warm, one.read)).toBe(content(one));
   });
 
+  it('answers every file the same when all waiting files are queued on the threads at once (fill)', async () => {
+    const some = (await files.indexedFiles(tree)).filter((f) => f.startsWith('virt/kvm/') && f.endsWith('.c'));
+    const one = await index.indexTree(tree, { cache: { disabled: true }, files: some, threads: 1, types: (await index.indexTree(tree, { cache: { disabled: true }, threads: 1 })).types });
+    const p = new pool.IndexPool(2);
+    try {
+      await p.setTypes(one.types.types);
+      const texts = some.map((f) => readFileSync(join(tree, f), 'utf8'));
+      const all = some.map((f, i) => p.facts(f, { text: texts[i] ?? '' }, i % 3));
+      // Everything waiting goes out now, least loaded thread first, many requests deep: the replies still match their requests.
+      p.fill(Number.MAX_SAFE_INTEGER);
+      expect(JSON.stringify(await Promise.all(all))).toBe(JSON.stringify(one.files));
+    } finally {
+      await p.close();
+    }
+  });
+
   it('stays in-process for a few files (a review re-indexing what a patch touched)', async () => {
     const few = (await files.indexedFiles(tree)).filter((f) => f.startsWith('virt/kvm/')).slice(0, 3);
     const i = await index.indexTree(tree, { cache: { disabled: true }, files: few, threads: 2 });
@@ -107,8 +131,12 @@ describe('the index on worker threads', () => {
 });
 
 describe('a worker that fails', () => {
-  it('throwing on a file: the request and every later one fail with an error naming the file', async () => {
-    const p = new pool.IndexPool(2);
+  // Request 1 goes to the second thread: the main thread (which indexes too, by default) or a worker.
+  it.each([
+    ['on the main thread', true],
+    ['on a worker thread', false],
+  ])('throwing on a file %s: the request and every later one fail with an error naming the file', async (_, mainThread) => {
+    const p = new pool.IndexPool(2, { mainThread });
     try {
       await p.setTypes({ members: new Map(), definitions: new Map() });
       // Facts of a file whose parse the worker never kept, sent without its text: the worker throws.
