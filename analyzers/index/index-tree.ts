@@ -284,7 +284,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   const earlierTypes = opts.types ? types : opts.earlierTypes;
   const changedTypes = new TypeChange(earlierTypes ?? types, types);
   if (opts.earlier && earlierTypes) {
-    for (const [i, { file, identity }] of sources.entries()) {
+    for (const [i, { file }] of sources.entries()) {
       if (factsCached[i]) continue;
       const earlier = await opts.earlier(file);
       if (!earlier) continue;
