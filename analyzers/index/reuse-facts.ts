@@ -14,7 +14,11 @@
  * again; the walk is the judge, this only spares it work it would repeat.
  *
  * Lines are compared as a line diff of the two texts: the stretches it
- * keeps, and how far each moved.
+ * keeps, and how far each moved. The struct types are compared as the walk
+ * asked them: each function's facts name the `struct.member` types its walk
+ * looked up (FileFacts.lookups), so a header patch that changes a struct
+ * walks again only the functions that asked for a member it now types
+ * otherwise (TypeChange), in every file, and keeps the rest.
  */
 import { diffArrays } from 'diff';
 import { extractFunctions } from '../c/functions.js';
