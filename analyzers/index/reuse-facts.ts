@@ -32,6 +32,29 @@ import { structsFromJson } from './cached-structs.js';
 import { walkWithLookups, type Walked } from './file-facts.js';
 import type { FileFacts } from './index-tree.js';
 
+/**
+ * The pre-blanked texts of the last files re-walked: a series that patches one file again and again
+ * compares each new text with the one before, which was the new text of the patch before.
+ */
+const blanked = new Map<string, string>();
+const BLANKED_KEPT = 8;
+
+function blankedText(text: string): string {
+  const known = blanked.get(text);
+  if (known !== undefined) return known;
+  return remember(text, preprocess(text).text);
+}
+
+function remember(text: string, blank: string): string {
+  blanked.delete(text);
+  blanked.set(text, blank);
+  for (const k of blanked.keys()) {
+    if (blanked.size <= BLANKED_KEPT) break;
+    blanked.delete(k);
+  }
+  return blank;
+}
+
 /** A file as the state before the patch had it: its text and the facts walked from it. */
 export interface EarlierFile {
   text: string;
@@ -167,8 +190,8 @@ export function unchangedFacts(earlier: EarlierFile, text: string, parsed: Parse
   if (!insideDefinitions(changedLines(kept, before.length, 'before'), before, earlier.facts.functions)) return out;
   if (!insideDefinitions(changedLines(kept, after.length, 'after'), after, parsed.functions)) return out;
 
-  const blankBefore = preprocess(earlier.text).text.split('\n');
-  const blankAfter = parsed.blanked.split('\n');
+  const blankBefore = blankedText(earlier.text).split('\n');
+  const blankAfter = remember(text, parsed.blanked).split('\n');
   // Functions that looked up a struct the types changed are walked again.
   const old = new Map<string, Walked>();
   earlier.facts.functions.forEach((fn, i) => {
@@ -289,6 +312,7 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   const lineIn = (l: number): boolean => again.some((s) => (s.line as number) <= l && l <= (s.endLine as number));
 
   const prep = preprocess(text);
+  remember(text, prep.text);
   const part = linesOnly(text, prep, lineIn);
   const tree = await parseC(part.blanked);
   let fresh: Map<FunctionFacts, Walked>;
@@ -311,7 +335,7 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
     }
     // The same text is the same pre-blanked text: only a changed one is compared line by line.
     const blankAfter = prep.text.split('\n');
-    const blankBefore = earlier.text === text ? blankAfter : preprocess(earlier.text).text.split('\n');
+    const blankBefore = earlier.text === text ? blankAfter : blankedText(earlier.text).split('\n');
     const functions2: FunctionFacts[] = [];
     const lookups: string[][] = [];
     for (const [i, s] of spans.entries()) {
