@@ -165,6 +165,12 @@ function insideDefinitions(lines: readonly number[], text: readonly string[], sp
   });
 }
 
+/** Are a function's pre-blanked lines (`line`..`endLine` before the patch) the same `delta` lines on after it? */
+function sameBlanked(before: readonly string[], after: readonly string[], fn: { line: number; endLine: number }, delta: number): boolean {
+  for (let l = fn.line; l <= fn.endLine; l++) if (before[l - 1] !== after[l - 1 + delta]) return false;
+  return true;
+}
+
 /** `facts` with every line moved by `delta` (0 is no line: a precondition, left as it is). */
 function moved<T>(facts: T, delta: number): T {
   if (delta === 0) return facts;
@@ -204,9 +210,7 @@ export function unchangedFacts(earlier: EarlierFile, text: string, parsed: Parse
     const delta = k.after - k.before;
     const was = old.get(`${fn.name}\u0000${fn.line - delta}\u0000${fn.endLine - delta}`);
     if (!was || was.facts.static !== fn.static) continue;
-    let same = true;
-    for (let l = fn.line; same && l <= fn.endLine; l++) same = blankAfter[l - 1] === blankBefore[l - 1 - delta];
-    if (same) out.set(fn, { facts: moved(was.facts, delta), lookups: was.lookups });
+    if (sameBlanked(blankBefore, blankAfter, was.facts, delta)) out.set(fn, { facts: moved(was.facts, delta), lookups: was.lookups });
   }
   return out;
 }
@@ -234,9 +238,12 @@ function movedByLine<T extends { line: number }>(what: readonly T[], kept: reado
  * file. Offsets move, so the pre-blanking's annotations and loop macros on the kept lines are
  * moved with them (those on other lines are left out: nothing parsed can refer to them).
  */
-function linesOnly(text: string, prep: Preprocessed, keep: (line: number) => boolean): { source: string; blanked: string; prep: Pick<Preprocessed, 'annotations' | 'macroLoops'> } {
-  const lines = text.split('\n');
-  const blank = prep.text.split('\n');
+function linesOnly(
+  lines: readonly string[],
+  blank: readonly string[],
+  prep: Preprocessed,
+  keep: readonly boolean[],
+): { source: string; blanked: string; prep: Pick<Preprocessed, 'annotations' | 'macroLoops'> } {
   const shift: number[] = [];
   const starts: number[] = [];
   let full = 0;
@@ -245,7 +252,7 @@ function linesOnly(text: string, prep: Preprocessed, keep: (line: number) => boo
     starts.push(full);
     shift.push(full - kept);
     full += l.length + 1;
-    kept += (keep(i + 1) ? l.length : 0) + 1;
+    kept += (keep[i] ? l.length : 0) + 1;
   }
   // The line an offset is on: the last start at or before it.
   const lineOf = (offset: number): number => {
@@ -261,11 +268,11 @@ function linesOnly(text: string, prep: Preprocessed, keep: (line: number) => boo
   const moveAll = <T extends { offset: number }>(xs: readonly T[]): T[] =>
     xs.flatMap((x) => {
       const i = lineOf(x.offset);
-      return keep(i + 1) ? [{ ...x, offset: x.offset - (shift[i] as number) }] : [];
+      return keep[i] ? [{ ...x, offset: x.offset - (shift[i] as number) }] : [];
     });
   return {
-    source: lines.map((l, i) => (keep(i + 1) ? l : '')).join('\n'),
-    blanked: blank.map((l, i) => (keep(i + 1) ? l : '')).join('\n'),
+    source: lines.map((l, i) => (keep[i] ? l : '')).join('\n'),
+    blanked: blank.map((l, i) => (keep[i] ? l : '')).join('\n'),
     prep: { annotations: moveAll(prep.annotations), macroLoops: moveAll(prep.macroLoops) },
   };
 }
@@ -309,11 +316,19 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   if (!touched.size && earlier.text === text) return was;
   const again = spans.filter((s) => touched.has(s.fn) || s.fn.damaged);
   if (again.some((s) => s.line === undefined || s.endLine === undefined)) return null;
-  const lineIn = (l: number): boolean => again.some((s) => (s.line as number) <= l && l <= (s.endLine as number));
 
   const prep = preprocess(text);
-  remember(text, prep.text);
-  const part = linesOnly(text, prep, lineIn);
+  const blankAfter = remember(text, prep.text).split('\n');
+  // The same text is the same pre-blanked text: only a changed one is compared line by line. A
+  // function kept must be placed and read the same, or the file is parsed whole.
+  const blankBefore = earlier.text === text ? blankAfter : blankedText(earlier.text).split('\n');
+  for (const s of spans) {
+    if (again.includes(s)) continue;
+    if (s.line === undefined || !sameBlanked(blankBefore, blankAfter, s.fn, s.line - s.fn.line)) return null;
+  }
+  const keep = after.map(() => false);
+  for (const s of again) for (let l = s.line as number; l <= (s.endLine as number); l++) keep[l - 1] = true;
+  const part = linesOnly(after, blankAfter, prep, keep);
   const tree = await parseC(part.blanked);
   let fresh: Map<FunctionFacts, Walked>;
   try {
@@ -333,23 +348,12 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
       if (walked.facts.notAnalysed !== undefined) return null;
       fresh.set(s.fn, walked);
     }
-    // The same text is the same pre-blanked text: only a changed one is compared line by line.
-    const blankAfter = prep.text.split('\n');
-    const blankBefore = earlier.text === text ? blankAfter : blankedText(earlier.text).split('\n');
     const functions2: FunctionFacts[] = [];
     const lookups: string[][] = [];
     for (const [i, s] of spans.entries()) {
       const made = fresh.get(s.fn);
-      if (made) {
-        functions2.push(made.facts);
-        lookups.push(made.lookups);
-        continue;
-      }
-      if (s.line === undefined) return null;
-      const delta = s.line - s.fn.line;
-      for (let l = s.fn.line; l <= s.fn.endLine; l++) if (blankBefore[l - 1] !== blankAfter[l - 1 + delta]) return null;
-      functions2.push(moved(s.fn, delta));
-      lookups.push(was.lookups[i] ?? []);
+      functions2.push(made?.facts ?? moved(s.fn, (s.line as number) - s.fn.line));
+      lookups.push(made?.lookups ?? was.lookups[i] ?? []);
     }
     const ops = movedByLine(was.ops, kept);
     if (!ops) return null;
