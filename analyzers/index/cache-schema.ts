@@ -81,6 +81,7 @@ export const fileFactsSchema = z.object({
   ops: z.array(z.object({ struct: z.string(), field: z.string(), fn: z.string(), file: z.string(), line: z.number().int() })),
   structs: structsSchema,
   lookups: z.array(z.array(z.string())),
+  blanks: z.array(z.string()),
 });
 
 // Observed edges of one architecture (order/model.ts ObservedEdge), every field named.

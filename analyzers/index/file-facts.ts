@@ -11,6 +11,7 @@ import { archOf, memberType, mergeStructTypes, structName } from '../c/struct-ty
 import type { TypeEnv } from '../locks/lock-class.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { walkFunction } from '../locks/walk.js';
+import { createHash } from 'node:crypto';
 import type { FileFacts } from './index-tree.js';
 import { structsToJson } from './cached-structs.js';
 
@@ -46,6 +47,23 @@ export function walkWithLookups(fn: CFunction, types: StructTypes, local: Struct
   return { facts, lookups: [...looked].sort() };
 }
 
+/** The offset each line (1-based: index `line - 1`) of `text` starts at, and one past the end. */
+export function lineStarts(text: string): number[] {
+  const out = [0];
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) out.push(at + 1);
+  out.push(text.length + 1);
+  return out;
+}
+
+/**
+ * A digest of lines `line`..`endLine` of a pre-blanked text (`starts` its lineStarts()): what a
+ * function's walk read of the file, besides its structs. Two equal digests are the same lines.
+ */
+export function blankDigest(blanked: string, starts: readonly number[], fn: { line: number; endLine: number }): string {
+  const text = blanked.slice(starts[fn.line - 1] ?? blanked.length, (starts[fn.endLine] ?? blanked.length + 1) - 1);
+  return createHash('sha1').update(text).digest('base64');
+}
+
 /** `known`: what the walk would give some functions (reuse-facts.ts), used instead of walking them. */
 export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number, known?: ReadonlyMap<CFunction, Walked>): FileFacts {
   const local = parsed.structs.length ? mergeStructTypes(parsed.structs) : null;
@@ -53,6 +71,7 @@ export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number, k
   // A function the walk gave up on (nesting past its limit) is reported as skipped, never as clean and lock-free.
   const notAnalysed = walked.filter((w) => w.facts.notAnalysed !== undefined).map((w) => w.facts);
   const analysed = walked.filter((w) => w.facts.notAnalysed === undefined);
+  const starts = lineStarts(parsed.blanked);
   return {
     file: parsed.file,
     arch: archOf(parsed.file),
@@ -64,5 +83,6 @@ export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number, k
     ops: parsed.ops,
     structs: structsToJson(parsed.structs),
     lookups: analysed.map((w) => w.lookups),
+    blanks: analysed.map((w) => blankDigest(parsed.blanked, starts, w.facts)),
   };
 }

@@ -42,6 +42,12 @@ export interface FileFacts {
    * the struct types re-walks only the functions that asked for one it answers otherwise (reuse-facts.ts).
    */
   lookups: string[][];
+  /**
+   * Aligned with `functions`: a digest of each function's pre-blanked lines (blankDigest()). A
+   * function whose lines and digest are those of a function of the file before a patch kept
+   * what its walk read of the file, and keeps its facts (reuse-facts.ts).
+   */
+  blanks: string[];
 }
 
 export interface TreeIndex {

@@ -14,7 +14,9 @@
  * again; the walk is the judge, this only spares it work it would repeat.
  *
  * Lines are compared as a line diff of the two texts: the stretches it
- * keeps, and how far each moved. The struct types are compared as the walk
+ * keeps, and how far each moved. Pre-blanked lines are compared by the
+ * digest each function's facts keep of them (FileFacts.blanks), so the text
+ * before the patch is never pre-blanked again. The struct types are compared as the walk
  * asked them: each function's facts name the `struct.member` types its walk
  * looked up (FileFacts.lookups), so a header patch that changes a struct
  * walks again only the functions that asked for a member it now types
@@ -29,31 +31,8 @@ import { preprocess, type Preprocessed } from '../c/preprocess.js';
 import { memberType, mergeStructTypes } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { structsFromJson } from './cached-structs.js';
-import { walkWithLookups, type Walked } from './file-facts.js';
+import { blankDigest, lineStarts, walkWithLookups, type Walked } from './file-facts.js';
 import type { FileFacts } from './index-tree.js';
-
-/**
- * The pre-blanked texts of the last files re-walked: a series that patches one file again and again
- * compares each new text with the one before, which was the new text of the patch before.
- */
-const blanked = new Map<string, string>();
-const BLANKED_KEPT = 8;
-
-function blankedText(text: string): string {
-  const known = blanked.get(text);
-  if (known !== undefined) return known;
-  return remember(text, preprocess(text).text);
-}
-
-function remember(text: string, blank: string): string {
-  blanked.delete(text);
-  blanked.set(text, blank);
-  for (const k of blanked.keys()) {
-    if (blanked.size <= BLANKED_KEPT) break;
-    blanked.delete(k);
-  }
-  return blank;
-}
 
 /** A file as the state before the patch had it: its text and the facts walked from it. */
 export interface EarlierFile {
@@ -165,21 +144,26 @@ function insideDefinitions(lines: readonly number[], text: readonly string[], sp
   });
 }
 
-/** Are a function's pre-blanked lines (`line`..`endLine` before the patch) the same `delta` lines on after it? */
-function sameBlanked(before: readonly string[], after: readonly string[], fn: { line: number; endLine: number }, delta: number): boolean {
-  for (let l = fn.line; l <= fn.endLine; l++) if (before[l - 1] !== after[l - 1 + delta]) return false;
-  return true;
-}
-
 /** `facts` with every line moved by `delta` (0 is no line: a precondition, left as it is). */
 function moved<T>(facts: T, delta: number): T {
-  if (delta === 0) return facts;
-  const copy = (v: unknown, key: string): unknown => {
-    if (Array.isArray(v)) return v.map((x) => copy(x, ''));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x, k)]));
-    return (key === 'line' || key === 'endLine') && typeof v === 'number' && v > 0 ? v + delta : v;
-  };
-  return copy(facts, '') as T;
+  return delta === 0 ? facts : (shifted(facts, delta) as T);
+}
+
+/** A copy of `v` with each `line` and `endLine` above 0 moved by `delta` (for...in: a file's kept functions are copied on every patch). */
+function shifted(v: unknown, delta: number): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = shifted(v[i], delta);
+    return out;
+  }
+  const from = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in from) {
+    const x = from[k];
+    out[k] = (k === 'line' || k === 'endLine') && typeof x === 'number' ? (x > 0 ? x + delta : x) : shifted(x, delta);
+  }
+  return out;
 }
 
 /**
@@ -196,12 +180,12 @@ export function unchangedFacts(earlier: EarlierFile, text: string, parsed: Parse
   if (!insideDefinitions(changedLines(kept, before.length, 'before'), before, earlier.facts.functions)) return out;
   if (!insideDefinitions(changedLines(kept, after.length, 'after'), after, parsed.functions)) return out;
 
-  const blankBefore = blankedText(earlier.text).split('\n');
-  const blankAfter = remember(text, parsed.blanked).split('\n');
+  const starts = lineStarts(parsed.blanked);
   // Functions that looked up a struct the types changed are walked again.
-  const old = new Map<string, Walked>();
+  const old = new Map<string, Walked & { blank: string }>();
   earlier.facts.functions.forEach((fn, i) => {
-    if (!fn.damaged && !types.affects(earlier.facts, i)) old.set(`${fn.name}\u0000${fn.line}\u0000${fn.endLine}`, { facts: fn, lookups: earlier.facts.lookups[i] ?? [] });
+    const blank = earlier.facts.blanks[i];
+    if (blank !== undefined && !fn.damaged && !types.affects(earlier.facts, i)) old.set(`${fn.name}\u0000${fn.line}\u0000${fn.endLine}`, { facts: fn, lookups: earlier.facts.lookups[i] ?? [], blank });
   });
   for (const fn of parsed.functions) {
     if (fn.damaged) continue;
@@ -210,7 +194,8 @@ export function unchangedFacts(earlier: EarlierFile, text: string, parsed: Parse
     const delta = k.after - k.before;
     const was = old.get(`${fn.name}\u0000${fn.line - delta}\u0000${fn.endLine - delta}`);
     if (!was || was.facts.static !== fn.static) continue;
-    if (sameBlanked(blankBefore, blankAfter, was.facts, delta)) out.set(fn, { facts: moved(was.facts, delta), lookups: was.lookups });
+    // The same lines as written (a kept stretch): the same pre-blanked lines too, or the walk reads another text.
+    if (blankDigest(parsed.blanked, starts, fn) === was.blank) out.set(fn, { facts: moved(was.facts, delta), lookups: was.lookups });
   }
   return out;
 }
@@ -233,48 +218,41 @@ function movedByLine<T extends { line: number }>(what: readonly T[], kept: reado
 }
 
 /**
- * The text (as written and pre-blanked) with every line but those `keep` says emptied: lines stay
- * where they were, and the parser reads a line break for each other line rather than the whole
- * file. Offsets move, so the pre-blanking's annotations and loop macros on the kept lines are
- * moved with them (those on other lines are left out: nothing parsed can refer to them).
+ * The text (as written and pre-blanked) with every line but those of `ranges` (first and last line,
+ * 1-based, in order, apart) emptied: lines stay where they were, and the parser reads a line break
+ * for each other line rather than the whole file. Offsets move, so the pre-blanking's annotations
+ * and loop macros in the ranges are moved with them (those elsewhere are left out: nothing parsed
+ * can refer to them). `starts`: lineStarts() of both texts (pre-blanking keeps every line's length).
  */
 function linesOnly(
-  lines: readonly string[],
-  blank: readonly string[],
+  text: string,
   prep: Preprocessed,
-  keep: readonly boolean[],
+  starts: readonly number[],
+  ranges: readonly (readonly [number, number])[],
 ): { source: string; blanked: string; prep: Pick<Preprocessed, 'annotations' | 'macroLoops'> } {
-  const shift: number[] = [];
-  const starts: number[] = [];
-  let full = 0;
-  let kept = 0;
-  for (const [i, l] of lines.entries()) {
-    starts.push(full);
-    shift.push(full - kept);
-    full += l.length + 1;
-    kept += (keep[i] ? l.length : 0) + 1;
+  let source = '';
+  let blanked = '';
+  let next = 1;
+  // Each range: its text's first and one-past-last offsets, and how far its characters move back.
+  const moves: { from: number; to: number; by: number }[] = [];
+  for (const [first, last] of ranges) {
+    const breaks = '\n'.repeat(first - next);
+    source += breaks;
+    blanked += breaks;
+    const from = starts[first - 1] as number;
+    const to = (starts[last] as number) - 1;
+    moves.push({ from, to, by: from - source.length });
+    source += text.slice(from, to);
+    blanked += prep.text.slice(from, to);
+    next = last;
   }
-  // The line an offset is on: the last start at or before it.
-  const lineOf = (offset: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const tail = '\n'.repeat(starts.length - 1 - next);
   const moveAll = <T extends { offset: number }>(xs: readonly T[]): T[] =>
     xs.flatMap((x) => {
-      const i = lineOf(x.offset);
-      return keep[i] ? [{ ...x, offset: x.offset - (shift[i] as number) }] : [];
+      const m = moves.find((r) => r.from <= x.offset && x.offset < r.to);
+      return m ? [{ ...x, offset: x.offset - m.by }] : [];
     });
-  return {
-    source: lines.map((l, i) => (keep[i] ? l : '')).join('\n'),
-    blanked: blank.map((l, i) => (keep[i] ? l : '')).join('\n'),
-    prep: { annotations: moveAll(prep.annotations), macroLoops: moveAll(prep.macroLoops) },
-  };
+  return { source: source + tail, blanked: blanked + tail, prep: { annotations: moveAll(prep.annotations), macroLoops: moveAll(prep.macroLoops) } };
 }
 
 /**
@@ -288,7 +266,7 @@ function linesOnly(
  */
 export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes, changedTypes: TypeChange = SAME): Promise<FileFacts | null> {
   const was = earlier.facts;
-  if (was.skipped.length || !Array.isArray(was.structs) || was.lookups?.length !== was.functions.length) return null;
+  if (was.skipped.length || !Array.isArray(was.structs) || was.lookups?.length !== was.functions.length || was.blanks?.length !== was.functions.length) return null;
   const before = earlier.text.split('\n');
   const after = text.split('\n');
   const kept = keptStretches(before, after);
@@ -318,17 +296,20 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   if (again.some((s) => s.line === undefined || s.endLine === undefined)) return null;
 
   const prep = preprocess(text);
-  const blankAfter = remember(text, prep.text).split('\n');
-  // The same text is the same pre-blanked text: only a changed one is compared line by line. A
-  // function kept must be placed and read the same, or the file is parsed whole.
-  const blankBefore = earlier.text === text ? blankAfter : blankedText(earlier.text).split('\n');
-  for (const s of spans) {
+  const starts = lineStarts(prep.text);
+  // A function kept must be placed and read the same (its pre-blanked lines' digest), or the file is
+  // parsed whole. The same text is the same pre-blanked text.
+  for (const [i, s] of spans.entries()) {
     if (again.includes(s)) continue;
-    if (s.line === undefined || !sameBlanked(blankBefore, blankAfter, s.fn, s.line - s.fn.line)) return null;
+    if (s.line === undefined || s.endLine === undefined) return null;
+    if (earlier.text === text) continue;
+    const now = blankDigest(prep.text, starts, { line: s.line, endLine: s.endLine });
+    if (now !== was.blanks[i]) return null;
   }
-  const keep = after.map(() => false);
-  for (const s of again) for (let l = s.line as number; l <= (s.endLine as number); l++) keep[l - 1] = true;
-  const part = linesOnly(after, blankAfter, prep, keep);
+  const ranges = again.map((s): [number, number] => [s.line as number, s.endLine as number]).sort((a, b) => a[0] - b[0]);
+  // Definitions sharing a line (a macro that defines two) are parsed with the file.
+  if (ranges.some((r, k) => k > 0 && r[0] <= (ranges[k - 1] as [number, number])[1])) return null;
+  const part = linesOnly(text, prep, starts, ranges);
   const tree = await parseC(part.blanked);
   let fresh: Map<FunctionFacts, Walked>;
   try {
@@ -350,10 +331,12 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
     }
     const functions2: FunctionFacts[] = [];
     const lookups: string[][] = [];
+    const blanks: string[] = [];
     for (const [i, s] of spans.entries()) {
       const made = fresh.get(s.fn);
       functions2.push(made?.facts ?? moved(s.fn, (s.line as number) - s.fn.line));
       lookups.push(made?.lookups ?? was.lookups[i] ?? []);
+      blanks.push(made ? blankDigest(prep.text, starts, made.facts) : (was.blanks[i] as string));
     }
     const ops = movedByLine(was.ops, kept);
     if (!ops) return null;
@@ -368,6 +351,7 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
       ops,
       structs,
       lookups,
+      blanks,
     };
   } finally {
     tree.delete();

@@ -120,6 +120,13 @@ export function lazyState(
   };
 }
 
+/** Every function of the files, in order (a loop: flatMap over a state's 20,000 functions costs a millisecond a state). */
+function functionsOf(files: readonly FileFacts[]): FunctionFacts[] {
+  const out: FunctionFacts[] = [];
+  for (const f of files) for (const fn of f.functions) out.push(fn);
+  return out;
+}
+
 /**
  * Analyse a state. With `previous` and the paths the patch changed, only
  * those files are re-indexed (when no header changed: headers decide every
@@ -169,12 +176,12 @@ export async function analyseState(
     // Edge keys only when every file's key is known (a state from before keys were kept has none).
     const keys = new Map(all.map((f) => [f.file, fresh.has(f.file) ? index.keys.get(f.file) : prev.keys?.get(f.file)]));
     const ref = [...keys.values()].every(Boolean) ? { dir, keys: keys as Map<string, string> } : undefined;
-    return { ...lazyState(all.flatMap((f) => f.functions), archs, doc, all, undefined, ref, { state: prev, changed }), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
+    return { ...lazyState(functionsOf(all), archs, doc, all, undefined, ref, { state: prev, changed }), types: prev.types, cache: index.cache, filesRead: index.read, unread: [...(prev.unread ?? []).filter((u) => !changed.has(u.file)), ...index.unread] };
   }
   // A header changed: the struct types may have, and the functions that looked up a changed struct are walked again.
   const index = await indexTree(overlay, { cache, files, ...(prev?.types ? { earlier, earlierTypes: prev.types.types } : {}) });
   const keys = new Map(index.files.map((f): [string, string] => [f.file, index.keys.get(f.file) ?? '']));
-  return { ...lazyState(index.files.flatMap((f) => f.functions), archs, doc, index.files, undefined, { dir, keys }), types: index.types, cache: index.cache, filesRead: index.read, unread: index.unread };
+  return { ...lazyState(functionsOf(index.files), archs, doc, index.files, undefined, { dir, keys }), types: index.types, cache: index.cache, filesRead: index.read, unread: index.unread };
 }
 
 /**

@@ -14,34 +14,31 @@ import { parseFile } from '../../analyzers/c/parse-file.js';
 import { mergeStructTypes } from '../../analyzers/c/struct-types.js';
 import { forgetCache } from '../../analyzers/index/cache.js';
 import { fileFactsSchema } from '../../analyzers/index/cache-schema.js';
-import { walkWithLookups } from '../../analyzers/index/file-facts.js';
-import type { FunctionFacts } from '../../analyzers/locks/model.js';
+import { factsOf } from '../../analyzers/index/file-facts.js';
+import type { FileFacts } from '../../analyzers/index/index-tree.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { FIXTURES, kernelTree } from '../helpers/paths.js';
-import { structsToJson } from '../../analyzers/index/cached-structs.js';
 
 describe('the cache keeps every fact the walk records', () => {
   it('facts with conditions, arguments, releasing callees and invariant facts survive the schema unchanged', async () => {
     const text = readFileSync(join(FIXTURES, 'order', 'generic.c'), 'utf8');
     const parsed = await parseFile('arch/x86/kvm/demo_x86.c', text);
-    let functions: FunctionFacts[];
-    let lookups: string[][];
-    const structs = structsToJson(parsed.structs);
+    let entry: FileFacts;
     try {
-      const local = mergeStructTypes(parsed.structs);
-      const walked = parsed.functions.map((f) => walkWithLookups(f, mergeStructTypes([]), local));
-      functions = walked.map((w) => w.facts);
-      lookups = walked.map((w) => w.lookups);
+      // What the index writes: every field factsOf() records.
+      entry = factsOf(parsed, mergeStructTypes([]), text.length);
     } finally {
       parsed.dispose();
     }
+    const functions = entry.functions;
     const sites = functions.flatMap((f) => [...f.acquires, ...f.calls]);
     // The fixture exercises each optional field, or this test proves nothing.
     expect(sites.some((s) => s.when?.some((c) => c.fact))).toBe(true);
     expect(sites.some((s) => s.when?.some((c) => c.fact === undefined))).toBe(true);
     expect(functions.some((f) => f.calls.some((c) => c.args))).toBe(true);
     expect(sites.some((s) => s.after?.length)).toBe(true);
-    const entry = { file: 'arch/x86/kvm/demo_x86.c', arch: 'x86', bytes: text.length, functions, clean: functions.length, damaged: 0, skipped: [], ops: [], structs, lookups };
+    expect(entry.lookups.length).toBe(functions.length);
+    expect(entry.blanks.length).toBe(functions.length);
     const roundTrip = fileFactsSchema.parse(JSON.parse(JSON.stringify(entry)));
     expect(roundTrip).toEqual(JSON.parse(JSON.stringify(entry)));
   });

@@ -43,7 +43,7 @@ describe('shape.ts: strict, never stripping', () => {
   });
 
   it('the facts schema refuses facts missing a field the walk records', () => {
-    const facts = { file: 'virt/kvm/a.c', arch: null, bytes: 1, functions: [], clean: 0, damaged: 0, skipped: [], ops: [], structs: [], lookups: [] };
+    const facts = { file: 'virt/kvm/a.c', arch: null, bytes: 1, functions: [], clean: 0, damaged: 0, skipped: [], ops: [], structs: [], lookups: [], blanks: [] };
     expect(fileFactsSchema.safeParse(facts).success).toBe(true);
     const missing: Partial<typeof facts> = { ...facts };
     delete missing.ops;
