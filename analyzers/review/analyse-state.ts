@@ -181,7 +181,16 @@ export async function analyseState(
   // A header changed: the struct types may have, and the functions that looked up a changed struct are walked again.
   const index = await indexTree(overlay, { cache, files, ...(prev?.types ? { earlier, earlierTypes: prev.types.types } : {}) });
   const keys = new Map(index.files.map((f): [string, string] => [f.file, index.keys.get(f.file) ?? '']));
-  return { ...lazyState(functionsOf(index.files), archs, doc, index.files, undefined, { dir, keys }), types: index.types, cache: index.cache, filesRead: index.read, unread: index.unread };
+  // The files whose facts are not the state before's (patched, or walked again for a struct they
+  // asked about, added or gone): from those the architectures are observed incrementally too.
+  const redone = prev && new Set([...index.files.filter((f) => earlierFacts.get(f.file) !== f).map((f) => f.file), ...prev.files.filter((f) => !index.files.includes(f)).map((f) => f.file)]);
+  return {
+    ...lazyState(functionsOf(index.files), archs, doc, index.files, undefined, { dir, keys }, prev && redone ? { state: prev, changed: redone } : undefined),
+    types: index.types,
+    cache: index.cache,
+    filesRead: index.read,
+    unread: index.unread,
+  };
 }
 
 /**

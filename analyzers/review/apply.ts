@@ -63,6 +63,35 @@ function applyExact(lines: string[], hunks: readonly Hunk[]): { lines: string[];
   return { lines, failed };
 }
 
+/** Lines a hunk may place differently from the file (jsdiff's fuzz factor): a hunk refreshed against another base. */
+const FUZZ = 2;
+
+/**
+ * Whether jsdiff could place the hunk with at most `fuzz` errors anywhere: each error skips a line
+ * of the hunk or of the file, so where it fits, all but `fuzz` of the hunk's old lines (context and
+ * removed) are lines of the file within `old + fuzz` lines of one another. Counting, in every such
+ * window, the file's lines the hunk has is a bound on what can match: a window short of it cannot
+ * fit, and a hunk no window can fit is refused without jsdiff's search of every offset, which costs
+ * tens of milliseconds a hunk on a series against another base.
+ */
+export function mayFit(lines: readonly string[], h: Hunk, fuzz: number): boolean {
+  // Without a line's CR: jsdiff converts a CRLF patch to an LF file's line ends before it compares.
+  const bare = (l: string): string => (l.endsWith('\r') ? l.slice(0, -1) : l);
+  const old = h.lines.filter((l) => l.type !== 'add').map((l) => bare(l.content));
+  const need = old.length - fuzz;
+  if (need <= 0) return true;
+  const has = new Set(old);
+  const width = old.length + fuzz;
+  const hit = lines.map((l) => has.has(bare(l)));
+  let inWindow = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (hit[i]) inWindow++;
+    if (i >= width && hit[i - width]) inWindow--;
+    if (inWindow >= need) return true;
+  }
+  return false;
+}
+
 /** Apply `files` to `overlay` in place; returns what did not apply. */
 export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[]): Promise<ApplyFailure[]> {
   const failures: ApplyFailure[] = [];
@@ -86,12 +115,17 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       let text = exact.lines.join('\n');
       for (const h of exact.failed) {
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
-        const present = new Set(text.split('\n'));
+        const lines = text.split('\n');
+        const present = new Set(lines);
         if (h.lines.some((l) => l.type === 'del' && !present.has(l.content))) {
           failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
           continue;
         }
-        const out = applyPatch(text, structured(f, [h]), { fuzzFactor: 2 });
+        if (!mayFit(lines, h, FUZZ)) {
+          failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
+          continue;
+        }
+        const out = applyPatch(text, structured(f, [h]), { fuzzFactor: FUZZ });
         if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
         else text = out;
       }

@@ -225,6 +225,13 @@ describe('a review state after a header patch', () => {
       // Most files kept their facts: the same objects as before the patch.
       const kept = after.files.filter((f, i) => f === before.files[i]).length;
       expect(kept).toBeGreaterThan(after.files.length / 2);
+      // Observed from the state before, from the files walked again: the order and findings a full observe has.
+      for (const arch of ARCHS) {
+        before.observed(arch);
+        expect(JSON.stringify(after.observed(arch)) === JSON.stringify(full.observed(arch))).toBe(true);
+        expect(JSON.stringify(after.findings(arch))).toBe(JSON.stringify(full.findings(arch)));
+        expect(after.how?.(arch)?.how).toBe('incremental');
+      }
     } finally {
       dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
     }

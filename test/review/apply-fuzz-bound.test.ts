@@ -1,0 +1,74 @@
+/**
+ * The bound apply.ts checks before jsdiff's fuzzy search (mayFit) must never
+ * refuse a hunk jsdiff would place: over many generated files and hunks cut
+ * from them (moved, with lines substituted, dropped or added), every hunk
+ * jsdiff applies with the same fuzz factor passes the bound, and the bound
+ * refuses some that jsdiff refuses (or it spares nothing).
+ */
+import { describe, expect, it } from '@jest/globals';
+import { applyPatch } from 'diff';
+import { mayFit } from '../../analyzers/review/apply.js';
+import type { DiffLine, Hunk } from '../../analyzers/series/diff-model.js';
+
+/** A small deterministic generator: the same cases on every run. */
+function generator(seed: number): (n: number) => number {
+  let s = seed;
+  return (n) => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return Math.floor((s / 2147483648) * n);
+  };
+}
+
+// Few distinct lines, so that lines repeat as braces and blank lines do in C.
+const WORDS = ['{', '}', '', 'a();', 'b();', 'c();', 'return 0;', 'x = 1;', 'mutex_lock(&kvm->lock);', 'mutex_unlock(&kvm->lock);'];
+
+function makeCase(rnd: (n: number) => number): { lines: string[]; hunk: Hunk } {
+  const lines = Array.from({ length: 30 + rnd(40) }, () => WORDS[rnd(WORDS.length)] as string);
+  const at = rnd(lines.length - 8);
+  const old = lines.slice(at, at + 3 + rnd(6));
+  const body: DiffLine[] = old.map((content) => ({ type: rnd(4) === 0 ? 'del' : 'normal', content }));
+  body.splice(1 + rnd(body.length - 1), 0, { type: 'add', content: 'added();' });
+  // Up to five errors against the file (more than the fuzz factor, as a hunk written against another
+  // base has): a context line changed, a hunk line dropped, a line that is not there.
+  for (let e = rnd(6); e > 0; e--) {
+    const i = rnd(body.length);
+    const k = rnd(5);
+    if (k === 0 && body[i]?.type === 'normal') body[i] = { type: 'normal', content: WORDS[rnd(WORDS.length)] as string };
+    else if (k === 1 && body.length > 2) body.splice(i, 1);
+    else body.splice(i, 0, { type: 'normal', content: `not_in_file_${e}();` });
+  }
+  const oldLines = body.filter((l) => l.type !== 'add').length;
+  const newLines = body.filter((l) => l.type !== 'del').length;
+  const oldStart = Math.max(1, at + 1 + rnd(11) - 5);
+  return { lines, hunk: { header: `@@ -${oldStart},${oldLines} +${oldStart},${newLines} @@`, oldStart, oldLines, newStart: oldStart, newLines, bodyLine: 1, lines: body } };
+}
+
+describe('the bound before the fuzzy search', () => {
+  it('never refuses a hunk jsdiff places with the same fuzz factor, and refuses some it does not', () => {
+    const rnd = generator(7);
+    let placed = 0;
+    let refused = 0;
+    let fuzzy = 0;
+    for (let n = 0; n < 4000; n++) {
+      const { lines, hunk } = makeCase(rnd);
+      const patch = {
+        oldFileName: 'a.c',
+        newFileName: 'a.c',
+        oldHeader: undefined,
+        newHeader: undefined,
+        hunks: [{ ...hunk, lines: hunk.lines.map((l) => (l.type === 'add' ? '+' : l.type === 'del' ? '-' : ' ') + l.content) }],
+      };
+      const jsdiff = applyPatch(lines.join('\n'), patch, { fuzzFactor: 2 }) !== false;
+      const bound = mayFit(lines, hunk, 2);
+      if (jsdiff) {
+        placed++;
+        expect({ n, bound }).toEqual({ n, bound: true });
+        if (applyPatch(lines.join('\n'), patch, { fuzzFactor: 0 }) === false) fuzzy++;
+      } else if (!bound) refused++;
+    }
+    // The cases are worth something: hunks placed only with errors, and hunks the bound spares jsdiff.
+    expect(placed).toBeGreaterThan(1000);
+    expect(fuzzy).toBeGreaterThan(500);
+    expect(refused).toBeGreaterThan(40);
+  });
+});
