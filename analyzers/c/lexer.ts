@@ -21,6 +21,9 @@ export type Token =
     }
   | { kind: 'other' };
 
+/** What next() returns for white space, comments, literals and punctuation: one object, never changed. */
+const OTHER: Token = Object.freeze({ kind: 'other' });
+
 const CONDITIONALS = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
 
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
@@ -58,6 +61,22 @@ export class Lexer {
     return this.blocks[this.blocks.length - 1] ?? false;
   }
 
+  /**
+   * Step over white space and comments: what next() would return 'other' for, one character or
+   * comment a call, with the same effect on the state. A file is a third white space.
+   */
+  skipBlank(): void {
+    const s = this.src;
+    for (;;) {
+      const c = s.charCodeAt(this.pos);
+      if (c === NL) {
+        this.pos++;
+        this.atLineStart = true;
+      } else if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) this.pos++;
+      else if (c !== 47 || !this.skipComment()) return;
+    }
+  }
+
   /** Read one token; white space and comments are skipped silently (they return 'other'). */
   next(): Token {
     const s = this.src;
@@ -65,13 +84,13 @@ export class Lexer {
     if (c === NL) {
       this.pos++;
       this.atLineStart = true;
-      return { kind: 'other' };
+      return OTHER;
     }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
       this.pos++;
-      return { kind: 'other' };
+      return OTHER;
     }
-    if (c === 47 /* / */ && this.skipComment()) return { kind: 'other' };
+    if (c === 47 /* / */ && this.skipComment()) return OTHER;
     const lineStart = this.atLineStart;
     this.atLineStart = false;
     if (c === 35 /* # */ && lineStart) return this.directive();
@@ -89,11 +108,11 @@ export class Lexer {
     if (c >= 48 && c <= 57) {
       // numbers: 0x1fULL, 1.5e3; never read their suffix as an identifier
       while (this.pos < s.length && (isIdentPart(s.charCodeAt(this.pos)) || s.charCodeAt(this.pos) === 46)) this.pos++;
-      return { kind: 'other' };
+      return OTHER;
     }
     if (c === 34 || c === 39) {
       this.skipLiteral(c);
-      return { kind: 'other' };
+      return OTHER;
     }
     if (c === 123) {
       this.braces++;
@@ -109,7 +128,7 @@ export class Lexer {
       this.callees.pop();
     }
     this.pos++;
-    return { kind: 'other' };
+    return OTHER;
   }
 
   /**

@@ -61,7 +61,9 @@ export function preprocess(source: string): Preprocessed {
   const macroLoops: MacroLoop[] = [];
   const directives: Directive[] = [];
 
-  while (!lex.done()) {
+  for (;;) {
+    lex.skipBlank();
+    if (lex.done()) break;
     const start = lex.pos;
     const before = lex.last;
     const beforeWord = lex.lastWord;

@@ -61,7 +61,7 @@ export function lineStarts(text: string): number[] {
  */
 export function blankDigest(blanked: string, starts: readonly number[], fn: { line: number; endLine: number }): string {
   const text = blanked.slice(starts[fn.line - 1] ?? blanked.length, (starts[fn.endLine] ?? blanked.length + 1) - 1);
-  return createHash('sha1').update(text).digest('base64');
+  return createHash('sha1').update(text).digest('base64').slice(0, 16);
 }
 
 /** `known`: what the walk would give some functions (reuse-facts.ts), used instead of walking them. */

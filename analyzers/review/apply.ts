@@ -113,10 +113,15 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       // Exact placement first (what git apply does, at any offset); jsdiff's fuzzy search only for what is left.
       const exact = applyExact(source.split('\n'), f.hunks);
       let text = exact.lines.join('\n');
+      // The file's lines, and which lines it has, while no hunk changes it (most that get here fail).
+      let lines: string[] | null = null;
+      let present = new Set<string>();
       for (const h of exact.failed) {
+        if (!lines) {
+          lines = text.split('\n');
+          present = new Set(lines);
+        }
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
-        const lines = text.split('\n');
-        const present = new Set(lines);
         if (h.lines.some((l) => l.type === 'del' && !present.has(l.content))) {
           failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
           continue;
@@ -127,7 +132,10 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
         }
         const out = applyPatch(text, structured(f, [h]), { fuzzFactor: FUZZ });
         if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
-        else text = out;
+        else {
+          text = out;
+          lines = null;
+        }
       }
       if (f.isRenamed && oldPath && oldPath !== newPath) overlay.write(oldPath, null);
       overlay.write(newPath ?? path, f.isDeleted ? null : text);
