@@ -7,6 +7,7 @@
  */
 import { archOf } from '../c/struct-types.js';
 import { asTree, type Tree } from '../trees/index.js';
+import { treeChildren } from '../trees/model.js';
 
 /** Tree-relative directories indexed recursively. */
 const DIRS = ['virt/kvm', 'include/kvm'];
@@ -14,18 +15,21 @@ const DIRS = ['virt/kvm', 'include/kvm'];
 const FILES = ['kernel/jump_label.c', 'kernel/cpu.c', 'kernel/rcu/srcutree.c'];
 
 const isC = (path: string): boolean => /\.[ch]$/.test(path);
-const base = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
-/** Architectures with KVM code in the tree (`x86`, `arm64`, ...). */
+/** Architectures with KVM code in the tree (`x86`, `arm64`, ...): the arch/ARCH/kvm directories that hold files. */
 export async function treeArchs(tree: Tree | string): Promise<string[]> {
   const t = asTree(tree);
-  const archs = new Set<string>();
-  // One listing of arch/*/kvm: the directories that hold files.
-  for (const e of await t.list('arch')) {
-    const m = /^arch\/([^/]+)\/kvm\//.exec(e.path);
-    if (m?.[1]) archs.add(m[1]);
+  const archs: string[] = [];
+  // One level of arch/, then each kvm/ directory: not a listing of arch/, 17,000 files in a full tree.
+  for (const c of await treeChildren(t, 'arch')) {
+    if (c.isDirectory && (await t.list(`arch/${c.name}/kvm`)).length) archs.push(c.name);
   }
-  return [...archs].sort();
+  return archs.sort();
+}
+
+/** The kvm*.h headers directly in `dir`, in order. */
+async function kvmHeaders(t: Tree, dir: string): Promise<string[]> {
+  return (await treeChildren(t, dir)).filter((c) => !c.isDirectory && /^kvm.*\.h$/.test(c.name)).map((c) => `${dir}/${c.name}`);
 }
 
 /** Tree-relative paths of every indexed file, for all architectures. */
@@ -33,12 +37,11 @@ export async function indexedFiles(tree: Tree | string): Promise<string[]> {
   const t = asTree(tree);
   const out: string[] = [];
   for (const d of DIRS) out.push(...(await t.list(d)).map((e) => e.path).filter(isC));
-  const arch = (await t.list('arch')).map((e) => e.path);
   for (const a of await treeArchs(t)) {
-    out.push(...arch.filter((p) => p.startsWith(`arch/${a}/kvm/`) && isC(p)));
-    out.push(...arch.filter((p) => p.startsWith(`arch/${a}/include/asm/`) && !p.slice(`arch/${a}/include/asm/`.length).includes('/') && /^kvm.*\.h$/.test(base(p))));
+    out.push(...(await t.list(`arch/${a}/kvm`)).map((e) => e.path).filter(isC));
+    out.push(...(await kvmHeaders(t, `arch/${a}/include/asm`)));
   }
-  out.push(...(await t.list('include/linux')).map((e) => e.path).filter((p) => p.split('/').length === 3 && /^kvm.*\.h$/.test(base(p))));
+  out.push(...(await kvmHeaders(t, 'include/linux')));
   for (const f of FILES) if ((await t.identity(f)) !== null) out.push(f);
   return out;
 }

@@ -14,7 +14,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { maxFileBytes } from './limits.js';
-import type { FileIdentity, Tree, TreeEntry, TreeNote } from './model.js';
+import type { FileIdentity, Tree, TreeChild, TreeEntry, TreeNote } from './model.js';
 import { TreeError } from './model.js';
 import { treePath } from './paths.js';
 import { currentStatIdentities } from './stat-identities.js';
@@ -29,6 +29,11 @@ function kindOf(st: Stats): string | null {
   if (st.isSocket()) return 'a socket';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
   return null;
+}
+
+/** What a directory entry that is neither a file, a directory nor a symlink is, for the notes. */
+function specialKind(d: Dirent): string {
+  return d.isFIFO() ? 'a FIFO' : d.isSocket() ? 'a socket' : d.isCharacterDevice() || d.isBlockDevice() ? 'a device' : 'not a regular file';
 }
 
 function errno(e: unknown): string {
@@ -165,7 +170,7 @@ export class DirectoryTree implements Tree {
           if (c.kind === 'dir') walk(path, c.real);
           else if (c.kind === 'file') file(path, c.size);
           else if (c.kind === 'skip') this.note(path, c.reason);
-        } else this.note(path, d.isFIFO() ? 'a FIFO' : d.isSocket() ? 'a socket' : d.isCharacterDevice() || d.isBlockDevice() ? 'a device' : 'not a regular file');
+        } else this.note(path, specialKind(d));
       }
     };
     const r = this.resolve(start);
@@ -174,6 +179,32 @@ export class DirectoryTree implements Tree {
     out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     this.listed.set(start, out);
     return out.map((e) => ({ ...e }));
+  }
+
+  async children(dir: string): Promise<TreeChild[]> {
+    const start = treePath(dir);
+    const r = this.resolve(start);
+    if (r.kind === 'skip') this.note(start, r.reason);
+    if (r.kind !== 'dir') return [];
+    let dirents: Dirent[];
+    try {
+      dirents = readdirSync(join(this.root, start), { withFileTypes: true });
+    } catch (e) {
+      this.note(start, errno(e));
+      return [];
+    }
+    const out: TreeChild[] = [];
+    for (const d of dirents) {
+      const path = start ? `${start}/${d.name}` : d.name;
+      if (d.isDirectory() || d.isFile()) out.push({ name: d.name, isDirectory: d.isDirectory() });
+      else if (d.isSymbolicLink()) {
+        // Followed as list() follows it: inside the tree, to a file or a directory.
+        const c = this.resolve(path);
+        if (c.kind === 'dir' || c.kind === 'file') out.push({ name: d.name, isDirectory: c.kind === 'dir' });
+        else if (c.kind === 'skip') this.note(path, c.reason);
+      } else this.note(path, specialKind(d));
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async isDirectory(path: string): Promise<boolean> {

@@ -8,7 +8,7 @@
 import type { SimpleGit } from 'simple-git';
 import { assertRepository, BlobReader, gitClient, resolveCommit } from './git-client.js';
 import { maxFileBytes } from './limits.js';
-import type { FileIdentity, Tree, TreeEntry, TreeNote } from './model.js';
+import type { FileIdentity, Tree, TreeChild, TreeEntry, TreeNote } from './model.js';
 import { isUnder, treePath } from './paths.js';
 
 interface GitEntry {
@@ -93,6 +93,24 @@ export class GitTree implements Tree {
     }
     this.listed.add(d);
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async children(dir: string): Promise<TreeChild[]> {
+    const d = treePath(dir);
+    if (d && (await this.entry(d))?.type !== 'tree') return [];
+    // Without -r: the entries of the directory itself.
+    const found = await this.lsTree(d ? [this.commit, '--', `:(literal)${d}/`] : [this.commit]);
+    const out: TreeChild[] = [];
+    for (const [path, e] of found) {
+      if (!isUnder(path, d) || path === d) continue;
+      this.entries.set(path, e);
+      const name = d ? path.slice(d.length + 1) : path;
+      if (e.type === 'tree') out.push({ name, isDirectory: true });
+      else if (e.type === 'commit') this.note(path, 'a submodule');
+      else if (e.mode === '120000') this.note(path, 'a symlink (not followed in a git revision)');
+      else if (e.type === 'blob') out.push({ name, isDirectory: false });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async isDirectory(path: string): Promise<boolean> {

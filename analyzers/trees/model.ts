@@ -32,6 +32,26 @@ export interface TreeNote {
   reason: string;
 }
 
+/** An entry directly under a directory (Tree.children). */
+export interface TreeChild {
+  name: string;
+  isDirectory: boolean;
+}
+
+/** `dir`'s children, from tree.children() or, for a tree without it, from its recursive listing. */
+export async function treeChildren(tree: Tree, dir: string): Promise<TreeChild[]> {
+  if (tree.children) return tree.children(dir);
+  const prefix = dir ? `${dir.replace(/\/+$/, '')}/` : '';
+  const out = new Map<string, boolean>();
+  for (const e of await tree.list(dir)) {
+    const rest = e.path.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash < 0) out.set(rest, false);
+    else out.set(rest.slice(0, slash), true);
+  }
+  return [...out].map(([name, isDirectory]) => ({ name, isDirectory })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 export interface Tree {
   /** What to call the tree in output: a directory path, `REV (SHA) in REPO`, `base + 3 patches`. */
   readonly label: string;
@@ -45,6 +65,14 @@ export interface Tree {
   list(dir: string): Promise<TreeEntry[]>;
   /** Whether `path` is a directory of the tree. */
   isDirectory(path: string): Promise<boolean>;
+  /**
+   * The entries directly under `dir` (regular files and directories, not recursive), sorted by
+   * name; a missing directory has none. What a caller that needs one level asks instead of list(),
+   * which walks and sizes everything below: arch/ of a kernel tree is 17,000 files. Optional:
+   * without it, list() serves (treeChildren()), and an empty directory, which it cannot see, is
+   * not a child.
+   */
+  children?(dir: string): Promise<TreeChild[]>;
   /** The bytes of a regular file; null when there is no such file. */
   read(path: string): Promise<Buffer | null>;
   /** The file's identity for the cache; null when there is no such file. */

@@ -4,7 +4,8 @@
  * the tree (`../`, absolute paths, a symlink on disk that leads out).
  */
 import { createHash } from 'node:crypto';
-import type { FileIdentity, Tree, TreeEntry, TreeNote } from './model.js';
+import type { FileIdentity, Tree, TreeChild, TreeEntry, TreeNote } from './model.js';
+import { treeChildren } from './model.js';
 import { isUnder, treePath, UnsafePath } from './paths.js';
 
 export { UnsafePath };
@@ -48,6 +49,23 @@ export class OverlayTree implements Tree {
       else out.set(path, { path, size: Buffer.byteLength(text) });
     }
     return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async children(dir: string): Promise<TreeChild[]> {
+    const d = treePath(dir);
+    const out = new Map((await treeChildren(this.base, d)).map((c) => [c.name, c.isDirectory]));
+    const prefix = d ? `${d}/` : '';
+    for (const [path, text] of this.changed) {
+      if (!isUnder(path, d)) continue;
+      const rest = path.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      // A file written below makes its directory; one deleted below leaves the directory to the base.
+      if (slash >= 0) {
+        if (text !== null) out.set(rest.slice(0, slash), true);
+      } else if (text === null) out.delete(rest);
+      else out.set(rest, false);
+    }
+    return [...out].map(([name, isDirectory]) => ({ name, isDirectory })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async isDirectory(path: string): Promise<boolean> {

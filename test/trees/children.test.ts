@@ -1,0 +1,65 @@
+/**
+ * Tree.children(): one level of a directory, on each tree kind, must be what
+ * the tree's own recursive listing implies (treeChildren() without it), and
+ * the indexed files read through it must be those a listing finds. On a real
+ * tree, from a directory, a git revision of it, and a series in memory.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { indexedFiles } from '../../analyzers/index/files.js';
+import { DirectoryTree } from '../../analyzers/trees/directory-tree.js';
+import { GitTree } from '../../analyzers/trees/git-tree.js';
+import { treeChildren, type Tree } from '../../analyzers/trees/model.js';
+import { OverlayTree } from '../../analyzers/trees/overlay-tree.js';
+import { copyKernelFiles, initRepo } from '../git/repo.js';
+import { kernelTree } from '../helpers/paths.js';
+
+/** The tree without its children(): what treeChildren() derives from list(). */
+function listingOnly(tree: Tree): Tree {
+  return { label: tree.label, kind: tree.kind, list: (d) => tree.list(d), isDirectory: (p) => tree.isDirectory(p), read: (p) => tree.read(p), identity: (p) => tree.identity(p), notes: () => tree.notes() };
+}
+
+const DIRS = ['', 'arch', 'arch/x86', 'arch/x86/kvm', 'arch/x86/include/asm', 'include/linux', 'virt/kvm', 'no/such/dir'];
+
+async function sameAsListing(make: () => Promise<Tree> | Tree): Promise<void> {
+  for (const d of DIRS) {
+    const [a, b] = [await make(), await make()];
+    expect({ d, children: await treeChildren(a, d) }).toEqual({ d, children: await treeChildren(listingOnly(b), d) });
+  }
+  expect(await indexedFiles(await make())).toEqual(await indexedFiles(listingOnly(await make())));
+}
+
+describe('Tree.children', () => {
+  it('lists one level as the recursive listing implies: a directory, a git revision, a series in memory', async () => {
+    const top = mkdtempSync(join(tmpdir(), 'kvm-review-children-'));
+    try {
+      const base = join(top, 'base');
+      await copyKernelFiles(kernelTree('6.12'), base);
+      // A symlinked header, and a file beside an architecture's directories.
+      symlinkSync('kvm_host.h', join(base, 'include/linux/kvm_alias.h'));
+      writeFileSync(join(base, 'arch/x86/Kconfig.kvm-review'), 'config X\n');
+      const dir = new DirectoryTree(base);
+      expect((await dir.children?.('include/linux'))?.some((c) => c.name === 'kvm_alias.h' && !c.isDirectory)).toBe(true);
+      await sameAsListing(() => new DirectoryTree(base));
+
+      const repo = join(top, 'repo');
+      initRepo(base, repo);
+      await sameAsListing(() => GitTree.open(repo, 'base'));
+
+      const overlay = (): OverlayTree => {
+        const o = new OverlayTree(new DirectoryTree(base));
+        o.write('arch/x86/kvm/new/added.c', 'int y;\n');
+        o.write('include/linux/kvm_new.h', 'struct kvm_new { int a; };\n');
+        o.write('include/linux/kvm_alias.h', null);
+        return o;
+      };
+      expect((await treeChildren(overlay(), 'include/linux')).map((c) => c.name)).toContain('kvm_new.h');
+      expect((await treeChildren(overlay(), 'include/linux')).map((c) => c.name)).not.toContain('kvm_alias.h');
+      await sameAsListing(overlay);
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
