@@ -14,7 +14,7 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 /** A socket path that cannot be used, named. */
 export class SocketPathError extends Error {}
 
-/** The socket path for this environment (not checked; see checkSocketPath). */
+/** The socket path for this environment (not checked; see checkSocketPath). The default's base is env-paths', read from process.env as cacheDir() reads it. */
 export function daemonSocketPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KVM_REVIEW_DAEMON_SOCKET) return resolve(env.KVM_REVIEW_DAEMON_SOCKET);
   if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'kvm-review.sock');
