@@ -58,6 +58,8 @@ export function runRequest(argv: readonly string[], env: NodeJS.ProcessEnv, stre
  * code, or null when the caller must run it in-process.
  */
 export async function throughDaemon(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, streams: ClientStreams = processStreams()): Promise<number | null> {
+  // `node --cpu-prof`, `--inspect` or an --import hook (the bench's resource usage) are about this process.
+  if (process.execArgv.length > 0) return null;
   const socket = daemonTarget(argv, env);
   if (!socket) return null;
   const conn = await connect(socket);

@@ -88,12 +88,19 @@ export async function serve(opts: ServeOptions): Promise<void> {
     return stopping;
   };
 
+  const idleMs = opts.idleMinutes * 60_000;
+  let lastActive = Date.now();
   const armIdle = (): void => {
     clearTimeout(idle);
-    idle = setTimeout(() => {
-      if (queued > 0) armIdle();
-      else void stop(`idle for ${opts.idleMinutes} min`);
-    }, opts.idleMinutes * 60_000);
+    // setTimeout holds at most 2^31-1 ms (24.8 days): a longer timeout is waited for in steps.
+    idle = setTimeout(
+      () => {
+        if (queued > 0) return;
+        if (Date.now() - lastActive < idleMs) armIdle();
+        else void stop(`idle for ${opts.idleMinutes} min`);
+      },
+      Math.min(idleMs - (Date.now() - lastActive), 2 ** 31 - 1),
+    );
   };
 
   const runOne = async (sock: Socket, req: RunRequest): Promise<void> => {
@@ -153,6 +160,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       .catch((err: unknown) => opts.log(`request failed: ${String(err)}`))
       .finally(() => {
         queued--;
+        lastActive = Date.now();
         if (!stopping) armIdle();
       });
   };

@@ -140,7 +140,9 @@ function compare(label: string, tree: string, input: string, patches: string[], 
   fromSnapshot();
   const resident = JSON.parse(execFileSync(process.execPath, [join(here, 'phase.js'), 'resident', tree, cache, warmedBy, input], { encoding: 'utf8' }).trim().split('\n').pop() ?? '{}') as { ms: number };
   console.log(`  in a resident process (a review before it): analysis ${resident.ms.toFixed(0)} ms, ${(resident.ms / cp).toFixed(2)}x checkpatch.pl`);
-  // The command line through `kvm-review daemon` (same cache): a warm-up review, then new series.
+  // The command line through `kvm-review daemon`, from the warm cache again (the resident run above
+  // wrote this series' states): a warm-up review, then series neither the cache nor the server has seen.
+  fromSnapshot();
   const daemon = new BenchDaemon(cli);
   try {
     daemon.run(['mbox', warmedBy, '--tree', tree, '--format', 'json', '--cache-dir', cache]);
