@@ -10,7 +10,7 @@
  * A review only reads the tree and fills the cache, so running it again
  * after a server died on it is safe.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { carriedVariable, encodeFrame, FrameReader, type ClientFrame, type RunRequest, type ServerFrame } from './protocol.js';
 import { daemonSocketPath, MAX_SOCKET_PATH_BYTES } from './socket-path.js';
@@ -42,8 +42,22 @@ export function daemonTarget(argv: readonly string[], env: NodeJS.ProcessEnv): s
   const command = args.find((a) => !a.startsWith('-'));
   if (!command || !COMMANDS.has(command) || args.some((a) => IN_PROCESS.has(a))) return null;
   const socket = daemonSocketPath(env);
-  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES || !existsSync(socket)) return null;
-  return socket;
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) return null;
+  return ownSocket(socket) ? socket : null;
+}
+
+/**
+ * Whether `path` is a socket this user owns: a request carries the caller's environment and its
+ * answer is printed as the review, so a socket someone else made (KVM_REVIEW_DAEMON_SOCKET in a
+ * shared directory) is never used.
+ */
+function ownSocket(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isSocket() && (process.getuid === undefined || st.uid === process.getuid());
+  } catch {
+    return false;
+  }
 }
 
 /** The request for this call: argv, cwd and the variables the commands read. */

@@ -3,7 +3,8 @@
  * calls go to it, the framing, the environment a request brings, the stamp
  * of the code on disk.
  */
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,10 @@ describe('socket path', () => {
 
 describe('which calls go to the resident process', () => {
   const sock = join(tmp, 'target.sock');
-  writeFileSync(sock, ''); // it only needs to exist here: connecting is the client's next step
+  // A socket of this user's; nothing is sent to it here: connecting is the client's next step.
+  const server = createServer();
+  beforeAll(() => new Promise<void>((resolve) => server.listen(sock, resolve)));
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const env = { KVM_REVIEW_DAEMON_SOCKET: sock };
   const argv = (...a: string[]): string[] => ['node', 'kvm-review.js', ...a];
 
@@ -56,6 +60,10 @@ describe('which calls go to the resident process', () => {
     for (const c of ['splat', 'watch', 'render', 'daemon', 'worker']) expect(daemonTarget(argv(c, 'x'), env)).toBeNull();
     expect(daemonTarget(argv('check'), { ...env, KVM_REVIEW_DAEMON: 'off' })).toBeNull();
     expect(daemonTarget(argv('check'), { KVM_REVIEW_DAEMON_SOCKET: join(tmp, 'none.sock') })).toBeNull();
+    // Not a socket (a file someone put there): never written to.
+    const file = join(tmp, 'file.sock');
+    writeFileSync(file, '');
+    expect(daemonTarget(argv('check'), { KVM_REVIEW_DAEMON_SOCKET: file })).toBeNull();
   });
 
   it('a request carries the variables the commands read, and no others', () => {
