@@ -166,6 +166,20 @@ describe('through the daemon, the same bytes and exit code as in-process', () =>
     expect(daemon).toEqual(here);
   }, 300_000);
 
+  it('an internal error is exit 2 and one line for that client; the server goes on, without the variable that caused it', async () => {
+    const pid = await pidOf();
+    // The index's thread count is read from the request's environment, with a cache that makes the index run.
+    const env = { KVM_REVIEW_THREADS: 'abc', KVM_REVIEW_CACHE_DIR: join(tmp, 'threads-cache') };
+    const { daemon, here } = await bothWays(['check', '--tree', tree, '--arch', 'x86'], { env });
+    expect(daemon.code).toBe(2);
+    expect(daemon.stderr).toMatch(/^kvm-review: internal error: Error: KVM_REVIEW_THREADS=abc: not a number of threads .*\(run with --debug for the stack trace\)\n$/);
+    expect(daemon).toEqual(here);
+    const next = await bothWays(['check', '--tree', tree, '--arch', 'x86', '--format', 'json'], { env: { KVM_REVIEW_CACHE_DIR: join(tmp, 'threads-cache') } });
+    expect(next.daemon.code).not.toBe(2);
+    expect(next.daemon).toEqual(next.here);
+    expect(await pidOf()).toBe(pid);
+  }, 300_000);
+
   it("from another working directory, with paths relative to the client's", async () => {
     const { daemon, here } = await bothWays(['mbox', join('kvm', basename(SERIES)), '--tree', tree, '--format', 'json'], { cwd: dirname(dirname(SERIES)) });
     expect(daemon.code).not.toBe(2);
