@@ -245,7 +245,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   program
     .command('daemon')
     .description('an opt-in resident process that runs mbox, git, check and doc for the command line, warm (see "Resident process" in the README)')
-    .addArgument(new Argument('<action>', 'start, stop, status, or serve (the server in the foreground: what start runs detached)').choices(['start', 'stop', 'status', 'serve']))
+    .addArgument(new Argument('<action>', 'serve runs the server in the foreground (what start runs detached)').choices(['start', 'stop', 'status', 'serve']))
     .option('--idle-timeout <minutes>', 'start, serve: exit after this many minutes without a request', parsePositive, 30)
     .addHelpText(
       'after',
