@@ -12,13 +12,9 @@
  */
 import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { carriedVariable, encodeFrame, FrameReader, type ClientFrame, type RunRequest, type ServerFrame } from './protocol.js';
+import { carriedVariable, encodeFrame, FrameReader, residentCommand, type ClientFrame, type RunRequest, type ServerFrame } from './protocol.js';
 import { daemonSocketPath, MAX_SOCKET_PATH_BYTES } from './socket-path.js';
 
-/** The commands worth a round trip: reviews and audits, whose cost is loading and warming up. */
-const COMMANDS = new Set(['mbox', 'git', 'check', 'doc']);
-/** Arguments that read stdin or print about the program itself (help is as wide as the client's terminal). */
-const IN_PROCESS = new Set(['-', '-h', '--help', '-V', '--version']);
 
 /** Where a client writes: process.stdout/stderr, or a test's buffers. */
 export interface ClientStreams {
@@ -38,9 +34,7 @@ const processStreams = (): ClientStreams => ({
 /** The socket to use for `argv`, or null when this call runs in-process. */
 export function daemonTarget(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
   if (env.KVM_REVIEW_DAEMON === 'off') return null;
-  const args = argv.slice(2);
-  const command = args.find((a) => !a.startsWith('-'));
-  if (!command || !COMMANDS.has(command) || args.some((a) => IN_PROCESS.has(a))) return null;
+  if (!residentCommand(argv)) return null;
   const socket = daemonSocketPath(env);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) return null;
   return ownSocket(socket) ? socket : null;

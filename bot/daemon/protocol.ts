@@ -51,6 +51,21 @@ export type ServerFrame =
   /** Answer to `stop`: the server exits once the requests in hand are answered. */
   | { t: 'stopping'; pid: number };
 
+/** The commands worth a round trip: reviews and audits, whose cost is loading and warming up. */
+const COMMANDS = new Set(['mbox', 'git', 'check', 'doc']);
+/** Arguments that read stdin or print about the program itself (help is as wide as the client's terminal). */
+const IN_PROCESS = new Set(['-', '-h', '--help', '-V', '--version']);
+
+/**
+ * The command of `argv` (node, the bin, then the arguments) when the resident process may run
+ * it, else null. The server asks too: it runs nothing long-lived (watch, worker) or of its own (daemon).
+ */
+export function residentCommand(argv: readonly string[]): string | null {
+  const args = argv.slice(2);
+  const command = args.find((a) => !a.startsWith('-'));
+  return command && COMMANDS.has(command) && !args.some((a) => IN_PROCESS.has(a)) ? command : null;
+}
+
 /**
  * The environment variables a request carries: what the commands read
  * (the cache directory, colour, git's and the thread count's settings).

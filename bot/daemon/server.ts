@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import { forgetCache } from '../../analyzers/index/cache.js';
 import { connect } from './client.js';
 import { codeStamp } from './code-stamp.js';
-import { carriedVariable, encodeFrame, FrameReader, type ClientFrame, type DaemonStatus, type RunRequest, type ServerFrame } from './protocol.js';
+import { carriedVariable, encodeFrame, FrameReader, residentCommand, type ClientFrame, type DaemonStatus, type RunRequest, type ServerFrame } from './protocol.js';
 
 /** What a command sees: the CLI's Io (bot/cli/doc-command.ts), structurally. */
 export interface RunIo {
@@ -114,6 +114,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       void stop('dist/ or package.json changed on disk');
       return;
     }
+    if (!residentCommand(req.argv)) return void sock.end(encodeFrame({ t: 'decline', why: 'not a command it runs' }));
     if (req.env.HOME !== home) return void sock.end(encodeFrame({ t: 'decline', why: 'another HOME' }));
     try {
       process.chdir(req.cwd);

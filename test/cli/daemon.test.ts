@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { kernelTree, ROOT, SHARED } from '../helpers/paths.js';
 import { INVERTING } from '../git/repo.js';
+import { ask } from '../../bot/daemon/client.js';
+import type { RunRequest } from '../../bot/daemon/protocol.js';
 
 const BIN = join(ROOT, 'bot', 'kvm-review.js');
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-daemon-'));
@@ -270,6 +272,26 @@ describe('when the server cannot answer, the command runs in-process', () => {
     expect(start.stderr).toBe('');
     expect(start.code).toBe(0);
   }, 300_000);
+});
+
+describe('what the server declines (the client then runs the command itself)', () => {
+  const request = (argv: string[], env: Record<string, string> = { HOME: process.env.HOME ?? '' }): RunRequest => ({
+    t: 'run',
+    argv: ['node', 'kvm-review', ...argv],
+    cwd: tmp,
+    env,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+  });
+
+  it('a command it does not run (long-lived, its own, or reading stdin), or a client with another HOME', async () => {
+    const before = await served();
+    for (const argv of [['watch', '--once'], ['daemon', 'serve'], ['mbox', '-']]) {
+      expect(await ask(SOCKET, request(argv))).toEqual({ t: 'decline', why: 'not a command it runs' });
+    }
+    expect(await ask(SOCKET, request(['doc'], { HOME: join(tmp, 'elsewhere') }))).toEqual({ t: 'decline', why: 'another HOME' });
+    expect(await served()).toBe(before);
+  });
 });
 
 describe('daemon stop', () => {
