@@ -305,4 +305,13 @@ describe('daemon stop', () => {
     expect(again.stdout).toMatch(/no resident process on /);
     expect(await served()).toBeNull();
   }, 60_000);
+
+  it('SIGTERM: the server exits and removes its socket', async () => {
+    expect((await runBin(['daemon', 'start'])).code).toBe(0);
+    const pid = await pidOf();
+    process.kill(pid, 'SIGTERM');
+    await waitGone(pid);
+    expect(existsSync(SOCKET)).toBe(false);
+    expect(readFileSync(`${SOCKET}.log`, 'utf8')).toMatch(/stopping: SIGTERM\n.*stopped after 0 requests\n$/);
+  }, 60_000);
 });
