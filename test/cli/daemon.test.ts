@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { kernelTree, ROOT, SHARED } from '../helpers/paths.js';
@@ -115,6 +115,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await runBin(['daemon', 'stop']);
   await runBin(['daemon', 'stop'], { socket: join(tmp, 'stale.sock') });
+  rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 
 describe('daemon start, status', () => {
@@ -126,7 +127,7 @@ describe('daemon start, status', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/pid \d+, socket .*\nup \d+ s, \d+ requests? served, 0 in hand\nheap \d+ MB, RSS \d+ MB; exits after 10 min without a request\n$/);
     // Created 0600 in a directory the test made: nobody else can hand it a command.
-    expect((await import('node:fs')).statSync(SOCKET).mode & 0o777).toBe(0o600);
+    expect(statSync(SOCKET).mode & 0o777).toBe(0o600);
     expect(readFileSync(`${SOCKET}.log`, 'utf8')).toMatch(/listening on /);
   });
 
