@@ -25,10 +25,23 @@ process.stdout.on('error', (err) => {
   die('cannot write the output', err);
 });
 
-let main;
+// A resident process (`kvm-review daemon start`) runs mbox, git, check and doc warm; this
+// small client is loaded first, the CLI only when the command runs here: loading it is
+// most of what the resident process saves. null: no server, or it cannot take this call.
+let code = null;
 try {
-  ({ main } = await import('../dist/bot/cli/main.js'));
-} catch (err) {
-  die('cannot load dist/ (run `npm run build`)', err);
+  const { throughDaemon } = await import('../dist/bot/daemon/client.js');
+  code = await throughDaemon(process.argv);
+} catch {
+  // No dist/ (reported below) or a client bug: the command runs here either way.
 }
-process.exitCode = await main(process.argv);
+if (code === null) {
+  let main;
+  try {
+    ({ main } = await import('../dist/bot/cli/main.js'));
+  } catch (err) {
+    die('cannot load dist/ (run `npm run build`)', err);
+  }
+  code = await main(process.argv);
+}
+process.exitCode = code;

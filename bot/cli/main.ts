@@ -2,7 +2,7 @@
  * The kvm-review command line: flag parsing and wiring only. Each
  * subcommand hands its options to one module's run function.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { DocInputError } from '../../knowledge/doc/reader.js';
 import { isSourceError } from '../../analyzers/sources/errors.js';
 import { TreeError } from '../../analyzers/trees/model.js';
@@ -16,6 +16,7 @@ import type { RenderCommandOptions } from './render-command.js';
 import type { SplatOptions } from './splat-command.js';
 import type { ProposeOptions } from './propose-command.js';
 import type { DigestCommandOptions } from './digest-command.js';
+import type { DaemonAction, DaemonOptions } from './daemon-command.js';
 import { addFormatOption, addReviewOptions } from './options.js';
 import { DIGEST_FORMATS, formatHelp, FORMATS } from '../render/registry.js';
 import type { DocOptions, Io } from './doc-command.js';
@@ -239,6 +240,24 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .action(async (opts: DigestCommandOptions) => {
       const { runDigest } = await import('./digest-command.js');
       done(await runDigest(opts, io));
+    });
+
+  program
+    .command('daemon')
+    .description('an opt-in resident process that runs mbox, git, check and doc for the command line, warm (see "Resident process" in the README)')
+    .addArgument(new Argument('<action>', 'serve runs the server in the foreground (what start runs detached)').choices(['start', 'stop', 'status', 'serve']))
+    .option('--idle-timeout <minutes>', 'start, serve: exit after this many minutes without a request', parsePositive, 30)
+    .addHelpText(
+      'after',
+      '\nSocket: $KVM_REVIEW_DAEMON_SOCKET, else $XDG_RUNTIME_DIR/kvm-review.sock, else kvm-review/daemon.sock in the\n' +
+        'user cache directory; the log is the socket path plus .log. KVM_REVIEW_DAEMON=off runs a command in-process.\n' +
+        'Exit status: 0 done (start: started or already running; stop: stopped or not running; status: running),\n' +
+        '3 status: not running, 2 bad usage (a socket path too long) or the server did not start.',
+    )
+    .action(async (action: DaemonAction, opts: DaemonOptions) => {
+      const { runDaemon } = await import('./daemon-command.js');
+      // status exits 3 when no server runs (LSB's "not running"), outside the review codes.
+      done((await runDaemon(action, opts, io)) as ExitCode);
     });
 
   return program;

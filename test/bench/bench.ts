@@ -21,6 +21,7 @@ import { appBench } from './app-bench.js';
 import { jobsBench } from './jobs-bench.js';
 import { alternated, gitBench, makeSeries, median, reviewBench } from './review-bench.js';
 import { watchBench } from './watch-bench.js';
+import { BenchDaemon } from './daemon-bench.js';
 import { digestBench } from './digest-bench.js';
 import { indexPoolSize } from '../../analyzers/index/worker-pool.js';
 
@@ -133,6 +134,21 @@ try {
     for (const k of [5, 6, 7, 15, 16, 17]) makeSeries(t, join(work, `variant-${k}`), 1, k);
     const resident = [5, 6, 7].map((k) => run(['resident', t, join(work, 'cache'), join(work, `variant-${k}`, 'series.mbx'), join(work, `variant-${k + 10}`, 'series.mbx')]).ms);
     console.log(`  in a resident process (a review before it): analysis ${median(resident).toFixed(0)} ms, median of 3`);
+    // End to end through `kvm-review daemon` (node's start and the client included): a warm-up patch, then new ones.
+    for (const k of [25, 26, 27, 28]) makeSeries(t, join(work, `variant-${k}`), 1, k);
+    const daemon = new BenchDaemon(cli);
+    try {
+      const through = (k: number): string[] => ['mbox', join(work, `variant-${k}`, 'series.mbx'), '--tree', t, '--format', 'json', '--cache-dir', join(work, 'cache')];
+      daemon.run(through(25));
+      const ends = [26, 27, 28].map((k) => {
+        const t0 = performance.now();
+        daemon.run(through(k));
+        return performance.now() - t0;
+      });
+      console.log(`  through the daemon: ${median(ends).toFixed(0)} ms end to end, median of 3 new patches${daemon.check()}`);
+    } finally {
+      daemon.stop();
+    }
   }
   console.log(`peak RSS cold index ${cold.rssMb.toFixed(0)} MB (target < 300 MB: ${met(cold.rssMb < 300)})`);
   reviewBench(tree);

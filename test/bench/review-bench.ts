@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatPatchMail } from '../helpers/format-patch.js';
 import { copyKernelFiles, git, initRepo } from '../git/repo.js';
+import { BenchDaemon } from './daemon-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', '..', '..', 'bot', 'kvm-review.js');
@@ -99,11 +100,11 @@ export function alternated(runs: number, ...fns: (() => void)[]): number[] {
  * starts from a copy of that cache, so no state of the series is loaded
  * from an earlier run of it.
  */
-function compare(label: string, tree: string, input: string, patches: string[], warmedBy: string, cache: string): void {
+function compare(label: string, tree: string, input: string, patches: string[], warmedBy: string, cache: string, fresh?: (k: number) => Made): void {
   const snapshot = `${cache}-warm`;
   rmSync(snapshot, { recursive: true, force: true });
   execFileSync(process.execPath, [cli, 'mbox', warmedBy, '--tree', tree, '--format', 'json', '--cache-dir', snapshot], { stdio: 'pipe', maxBuffer: 256 << 20 });
-  const fresh = (): void => {
+  const fromSnapshot = (): void => {
     rmSync(cache, { recursive: true, force: true });
     cpSync(snapshot, cache, { recursive: true });
   };
@@ -115,9 +116,9 @@ function compare(label: string, tree: string, input: string, patches: string[], 
       if ((e as { status?: number }).status !== 1) throw e;
     }
   };
-  const checkpatch = (): void => {
+  const checkpatch = (these = patches): void => {
     try {
-      execFileSync('perl', [join(tree, 'scripts', 'checkpatch.pl'), '--no-tree', '-q', ...patches], { stdio: 'pipe' });
+      execFileSync('perl', [join(tree, 'scripts', 'checkpatch.pl'), '--no-tree', '-q', ...these], { stdio: 'pipe' });
     } catch {
       // checkpatch exits non-zero when it has something to say
     }
@@ -125,20 +126,40 @@ function compare(label: string, tree: string, input: string, patches: string[], 
   const reviews: number[] = [];
   const cps: number[] = [];
   for (let i = 0; i < 5; i++) {
-    fresh();
+    fromSnapshot();
     reviews.push(time(run));
-    cps.push(time(checkpatch));
+    cps.push(time(() => checkpatch()));
   }
   const review = median(reviews);
   const cp = median(cps);
-  fresh();
+  fromSnapshot();
   const phase = JSON.parse(execFileSync(process.execPath, [join(here, 'phase.js'), 'review', tree, cache, input], { encoding: 'utf8' }).trim().split('\n').pop() ?? '{}') as { ms: number; rssMb: number };
   console.log(`${label}: review (tree warm, series new) ${review.toFixed(0)} ms; checkpatch.pl on the same patches ${cp.toFixed(0)} ms (medians of 5 alternated runs)`);
   console.log(`  ratio ${(review / cp).toFixed(2)} (target <= 1.0: ${review <= cp ? 'met' : 'NOT met'}); analysis alone ${phase.ms.toFixed(0)} ms, peak RSS ${phase.rssMb.toFixed(0)} MB (target < 200 MB: ${phase.rssMb < 200 ? 'met' : 'NOT met'})`);
   // The App, the watcher and a job worker review in a process that has reviewed before.
-  fresh();
+  fromSnapshot();
   const resident = JSON.parse(execFileSync(process.execPath, [join(here, 'phase.js'), 'resident', tree, cache, warmedBy, input], { encoding: 'utf8' }).trim().split('\n').pop() ?? '{}') as { ms: number };
   console.log(`  in a resident process (a review before it): analysis ${resident.ms.toFixed(0)} ms, ${(resident.ms / cp).toFixed(2)}x checkpatch.pl`);
+  // The command line through `kvm-review daemon`, from the warm cache again (the resident run above
+  // wrote this series' states): a warm-up review, then series neither the cache nor the server has seen.
+  fromSnapshot();
+  const daemon = new BenchDaemon(cli);
+  try {
+    daemon.run(['mbox', warmedBy, '--tree', tree, '--format', 'json', '--cache-dir', cache]);
+    const series = fresh ? [0, 1, 2, 3, 4].map(fresh) : [{ mbox: input, patches }];
+    const ds: number[] = [];
+    const dcs: number[] = [];
+    for (const s of series) {
+      ds.push(time(() => daemon.run(['mbox', s.mbox, '--tree', tree, '--format', 'json', '--cache-dir', cache])));
+      dcs.push(time(() => checkpatch(s.patches)));
+    }
+    const d = median(ds);
+    const dcp = median(dcs);
+    const how = fresh ? `median of ${series.length} new series alternated with checkpatch.pl` : 'one run: the real series has no variants, and a second run would find it in memory';
+    console.log(`  through the daemon: ${d.toFixed(0)} ms end to end, ${(d / dcp).toFixed(2)}x checkpatch.pl (${dcp.toFixed(0)} ms) (target <= 1.0: ${d <= dcp ? 'met' : 'NOT met'}; ${how})${daemon.check()}`);
+  } finally {
+    daemon.stop();
+  }
   rmSync(snapshot, { recursive: true, force: true });
 }
 
@@ -184,7 +205,9 @@ export function reviewBench(tree: string): void {
     const made = makeSeries(tree, dir);
     const other = makeSeries(tree, join(dir, 'other'), 10, 0);
     const cache = join(dir, 'cache');
-    compare(`generated ${made.patches.length}-patch series on ${tree}`, tree, made.mbox, made.patches, other.mbox, cache);
+    // New series for the runs through the daemon: variants neither the cache nor the server has seen.
+    const fresh = (k: number): Made => makeSeries(tree, join(dir, `daemon-${k}`), 10, 100 + k);
+    compare(`generated ${made.patches.length}-patch series on ${tree}`, tree, made.mbox, made.patches, other.mbox, cache, fresh);
     // A real 10-patch series from the corpus, on the tree it was closest to.
     const real = join(here, '..', '..', '..', '..', 'shared', 'corpus', 'lore', 'kvmarm', 'mmu-notifier-consolidate-v2.mbx');
     const old = tree.replace(/linux-6\.12$/, 'linux-6.1');
