@@ -7,26 +7,21 @@
  * really went through it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { kernelTree, ROOT, SHARED } from '../helpers/paths.js';
+import { runBin as runBuiltBin, type BinRun } from '../helpers/run-bin.js';
 import { INVERTING } from '../git/repo.js';
 import { ask } from '../../bot/daemon/client.js';
 import type { RunRequest } from '../../bot/daemon/protocol.js';
 
-const BIN = join(ROOT, 'bot', 'kvm-review.js');
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-daemon-'));
 const SOCKET = join(tmp, 'd.sock');
 const CACHE = join(tmp, 'cache');
 const SERIES = join(SHARED, 'corpus', 'lore', 'kvm', 'kvm-usage-count-kvm_lock-v2-44.mbx');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = BinRun;
 
 interface RunOptions {
   cwd?: string;
@@ -41,15 +36,7 @@ function runBin(args: string[], o: RunOptions = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, KVM_REVIEW_DAEMON_SOCKET: o.socket ?? SOCKET, KVM_REVIEW_CACHE_DIR: CACHE, NO_COLOR: '1', ...o.env };
   if (o.off) env.KVM_REVIEW_DAEMON = 'off';
   else delete env.KVM_REVIEW_DAEMON;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? tmp, stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runBuiltBin(args, { cwd: o.cwd ?? tmp, env });
 }
 
 /** Requests the server has answered (from `daemon status`), or null when none runs. */

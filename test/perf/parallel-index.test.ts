@@ -10,7 +10,6 @@
  * TypeScript sources has no worker file and indexes in-process.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import type * as poolTypes from '../../analyzers/index/worker-pool.js';
 import type * as filesTypes from '../../analyzers/index/files.js';
 import type * as cacheTypes from '../../analyzers/index/cache.js';
 import { ROOT, kernelTree } from '../helpers/paths.js';
+import { runBin as runBuiltBin, type BinRun } from '../helpers/run-bin.js';
 
 type IndexTreeModule = typeof indexTreeTypes;
 type PoolModule = typeof poolTypes;
@@ -27,7 +27,6 @@ type FilesModule = typeof filesTypes;
 type CacheModule = typeof cacheTypes;
 
 const DIST = join(ROOT, 'dist', 'analyzers', 'index');
-const BIN = join(ROOT, 'bot', 'kvm-review.js');
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-parallel-'));
 const tree = kernelTree('6.1');
 
@@ -53,22 +52,8 @@ function content(i: TreeIndex, read = i.read): string {
   return JSON.stringify({ tree: i.tree, files: i.files, types: i.types, unread: i.unread, read, keys: i.keys }, maps);
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runBin(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runBin(args: string[], env: Record<string, string>): Promise<BinRun> {
+  return runBuiltBin(args, { cwd: tmp, env: { ...process.env, NO_COLOR: '1', ...env } });
 }
 
 /** check's JSON without what differs between two runs of the same tree: timings and the cache directory. */
