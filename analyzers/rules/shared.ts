@@ -22,9 +22,9 @@ export function sitesOf(e: ObservedEdge): FindingSite[] {
 
 /** Both sides only read an rwlock or rwsem: readers do not exclude each other, so no deadlock. */
 export function isReadRead(e: ObservedEdge): boolean {
-  const rw = new Set(['rwlock', 'rwsem', 'percpu_rwsem']);
-  return e.outerUse.mode === 'read' && e.innerUse.mode === 'read' && rw.has(e.outerUse.kind) && rw.has(e.innerUse.kind);
+  return e.outerUse.mode === 'read' && e.innerUse.mode === 'read' && READ_WRITE.has(e.outerUse.kind) && READ_WRITE.has(e.innerUse.kind);
 }
+const READ_WRITE: ReadonlySet<string> = new Set(['rwlock', 'rwsem', 'percpu_rwsem']);
 
 /** The observed edge from `outer` to `inner` taken by a waiting acquisition, if any. */
 export function observedEdge(ctx: RuleContext, outer: LockClass, inner: LockClass, op: ObservedEdge['innerOp'] = 'acquire'): ObservedEdge | undefined {
