@@ -25,7 +25,7 @@ import { FactCache, orderVersion, sha256, type ValueSchema } from './index/cache
 import { archOf } from './index/files.js';
 import type { FunctionFacts } from './locks/model.js';
 import type { ObservedEdge } from './order/model.js';
-import { observeIncrementally, type ObservedCode } from './order/incremental.js';
+import { observeIncrementally, rememberFold, type ObservedCode } from './order/incremental.js';
 import { observeOrder, type FunctionEvents } from './order/observe.js';
 import { runRules } from './rules/index.js';
 
@@ -123,6 +123,7 @@ function observeFull(input: ArchInput, events: boolean): { edges: ArchEdges; cod
     ruledOut: Object.fromEntries(order.summaries.ruledOut),
   };
   const code: ObservedCode = { functions, ops, events: order.events, depthCut: order.summaries.depthCuts > 0, memo: order.summaries.memoised };
+  rememberFold(order.events, order.edges);
   if (input.cache?.dir) {
     const key = edgesKey(input.arch, input.cache.keys);
     edgeCache(input.cache).put(key, { file: `arch:${input.arch}`, identity: key }, out);

@@ -24,7 +24,7 @@ import type { COpsEntry } from '../c/ops-tables.js';
 import type { CallSite, FunctionFacts } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
 import type { ChainStep, ObservedEdge } from './model.js';
-import { eventsOf, foldEvents, type EdgeEvent, type FunctionEvents } from './observe.js';
+import { addEvent, eventKey, eventsOf, finishEdge, foldedKey, foldEvents, startEdge, type EdgeEvent, type FunctionEvents } from './observe.js';
 import { Summaries, type SummaryMemo } from './reach.js';
 
 /** One architecture's code in one state, observed: its functions and tables in order, and each function's events. */
@@ -147,9 +147,23 @@ const slotOf = (o: COpsEntry): string => `ops:${o.struct}.${o.field}`;
 
 /** Each slot's implementations in table order (what resolveSlot() sees), for the slots a patched file fills. */
 function slotLists(ops: readonly COpsEntry[], changed: ReadonlySet<string>): Map<string, string[]> {
-  const touched = new Set(ops.filter((o) => changed.has(o.file)).map(slotOf));
+  // By struct, then field: every table entry of the state is looked at, and few are in a touched slot.
+  const touched = new Map<string, Set<string>>();
+  for (const o of ops) {
+    if (!changed.has(o.file)) continue;
+    const fields = touched.get(o.struct);
+    if (fields) fields.add(o.field);
+    else touched.set(o.struct, new Set([o.field]));
+  }
   const out = new Map<string, string[]>();
-  for (const o of ops) if (touched.has(slotOf(o))) out.set(slotOf(o), [...(out.get(slotOf(o)) ?? []), `${o.fn}@${o.file}`]);
+  if (touched.size === 0) return out;
+  for (const o of ops) {
+    if (!touched.get(o.struct)?.has(o.field)) continue;
+    const slot = slotOf(o);
+    const list = out.get(slot);
+    if (list) list.push(`${o.fn}@${o.file}`);
+    else out.set(slot, [`${o.fn}@${o.file}`]);
+  }
   return out;
 }
 
@@ -380,6 +394,86 @@ function toRecompute(affected: { keys: ReadonlySet<string>; functions: ReadonlyS
   return todo;
 }
 
+/** A function's events' edge keys: each event's, and the distinct ones in the order first seen. */
+interface EventKeys {
+  each: readonly string[];
+  distinct: readonly string[];
+}
+const NO_KEYS: EventKeys = { each: [], distinct: [] };
+// Kept with the events, which the next states of a series keep (moved events take their keys along: moveEvents() keeps classes).
+const keysKnown = new WeakMap<FunctionEvents, EventKeys>();
+
+function keysOf(fe: FunctionEvents): EventKeys {
+  if (fe.events.length === 0) return NO_KEYS;
+  let known = keysKnown.get(fe);
+  if (!known) {
+    const each = fe.events.map(eventKey);
+    known = { each, distinct: [...new Set(each)] };
+    keysKnown.set(fe, known);
+  }
+  return known;
+}
+
+/**
+ * The edges folded from a state's events (foldEvents() of them), by key in their order: the next
+ * state's fold starts from them. Keyed by the events list, which the state's ObservedCode holds
+ * (observeFull() remembers the fold of a state observed in full; a state whose events were loaded
+ * has none, and the first state after it is folded in full).
+ */
+const foldsKnown = new WeakMap<readonly FunctionEvents[], ReadonlyMap<string, ObservedEdge>>();
+
+export function rememberFold(events: readonly FunctionEvents[], edges: readonly ObservedEdge[]): void {
+  foldsKnown.set(events, new Map(edges.map((e) => [foldedKey(e), e])));
+}
+
+/**
+ * foldEvents() of `events` from the fold of `before`, the state before's events, when every
+ * function kept from it is in the order it was and `touched` holds the key of every event that
+ * is not in both (a changed, new, removed or moved function's, old and new). An edge none of
+ * whose events changed is then made of the same events in the same order as before: the same
+ * edge (the object is shared; no stage changes an edge once folded). The others are folded again
+ * from their events alone, in function order, which is what the full fold does for each edge; and
+ * the edges are listed in the order their keys are first seen, as there. Null without the fold
+ * of the state before. The edges by key, in their order.
+ */
+function refold(before: readonly FunctionEvents[], events: readonly FunctionEvents[], touched: ReadonlySet<string>): Map<string, ObservedEdge> | null {
+  const prior = foldsKnown.get(before);
+  if (!prior) return null;
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const again = new Map<string, ObservedEdge>();
+  for (const fe of events) {
+    if (fe.events.length === 0) continue;
+    const keys = keysOf(fe);
+    let hit = false;
+    for (const k of keys.distinct) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        order.push(k);
+      }
+      if (touched.has(k)) hit = true;
+    }
+    if (!hit) continue;
+    for (let i = 0; i < fe.events.length; i++) {
+      const k = keys.each[i] as string;
+      if (!touched.has(k)) continue;
+      const ev = fe.events[i] as EdgeEvent;
+      let e = again.get(k);
+      if (!e) again.set(k, (e = startEdge(ev)));
+      addEvent(e, ev);
+    }
+  }
+  const out = new Map<string, ObservedEdge>();
+  for (const k of order) {
+    const e = touched.has(k) ? again.get(k) : prior.get(k);
+    // An untouched key the state before did not have: the premises do not hold; the full fold decides.
+    if (!e) return null;
+    out.set(k, e);
+  }
+  for (const e of again.values()) finishEdge(e);
+  return out;
+}
+
 export function observeIncrementally(base: ObservedCode, functions: readonly FunctionFacts[], ops: readonly COpsEntry[], changed: ReadonlySet<string>): Incremental {
   if (base.depthCut) return { ok: false, why: 'a summary of the state before was cut at its depth limit' };
   const reordered = reorderedSlots(slotLists(base.ops, changed), slotLists(ops, changed));
@@ -488,40 +582,110 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     memo = summaries.memoised;
   }
   const events: FunctionEvents[] = [];
-  const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
-  // The state before's events, by function: a patched file's from a map, every other function's where
-  // the walk along the state before's other files finds it (the files are in their places: step 2).
-  const patchedBefore = new Map<FunctionFacts, FunctionEvents | undefined>();
+  // Edge keys some of whose events are not what they were (the edges to fold again), and whether every
+  // function kept from the state before is in the order it was (step 5 needs both).
+  const touched = new Set<string>();
+  const touch = (fe: FunctionEvents | undefined): void => {
+    if (fe) for (const k of keysOf(fe).distinct) touched.add(k);
+  };
+  let inOrder = true;
+  let lastOld = -1;
+  const kept = (oldAt: number): void => {
+    if (oldAt <= lastOld) inOrder = false;
+    lastOld = oldAt;
+  };
+  // The state before's functions, by index: a patched file's from a map, every other file's run
+  // matched whole with its run before (the files are in their places: step 2), or else from a map.
+  const patchedBefore = new Map<FunctionFacts, number>();
   const unpatched: Run[] = [];
   for (const r of runsOf(base.functions)) {
     if (!changed.has(r.file)) unpatched.push(r);
-    else for (let i = r.start; i < r.end; i++) patchedBefore.set(base.functions[i] as FunctionFacts, base.events[i]);
+    else for (let i = r.start; i < r.end; i++) patchedBefore.set(base.functions[i] as FunctionFacts, i);
   }
-  let everyBefore: Map<FunctionFacts, FunctionEvents | undefined> | undefined;
-  let r = 0;
-  let at = unpatched[0]?.start ?? 0;
-  const unpatchedBefore = (fn: FunctionFacts): FunctionEvents | undefined => {
-    while (r < unpatched.length && at >= (unpatched[r] as Run).end) at = unpatched[++r]?.start ?? 0;
-    if (r < unpatched.length && base.functions[at] === fn) return base.events[at++];
-    everyBefore ??= new Map(base.functions.map((f, i) => [f, base.events[i]]));
-    return everyBefore.get(fn);
-  };
+  const used = new Set<number>();
+  let everyBefore: Map<FunctionFacts, number> | undefined;
+  let u = 0;
   for (const run of runsOf(functions)) {
     const patched = changed.has(run.file);
+    const length = run.end - run.start;
+    if (!patched) {
+      // A file the patch did not change has the functions it had, the same objects: its events are taken as a run.
+      const was = unpatched[u];
+      let from = was && was.file === run.file && was.end - was.start === length ? was.start : -1;
+      for (let k = 0; from >= 0 && k < length; k++) if (base.functions[from + k] !== functions[run.start + k]) from = -1;
+      if (from >= 0) {
+        u++;
+        kept(from);
+        lastOld = from + length - 1;
+        for (let k = 0; k < length; k++) {
+          const old = base.events[from + k] as FunctionEvents;
+          const mine = fresh.size ? fresh.get(functions[run.start + k] as FunctionFacts) : undefined;
+          if (mine) {
+            touch(old);
+            touch(mine);
+          }
+          events.push(mine ?? old);
+        }
+        continue;
+      }
+    }
     for (let i = run.start; i < run.end; i++) {
       const fn = functions[i] as FunctionFacts;
-      const old = patched ? patchedBefore.get(counterpart.get(fn) ?? fn) : unpatchedBefore(fn);
+      let oldAt: number | undefined;
+      if (patched) oldAt = patchedBefore.get(counterpart.get(fn) ?? fn);
+      else {
+        everyBefore ??= new Map(base.functions.map((f, j) => [f, j]));
+        oldAt = everyBefore.get(fn);
+      }
+      const old = oldAt === undefined ? undefined : base.events[oldAt];
+      if (oldAt !== undefined) {
+        used.add(oldAt);
+        kept(oldAt);
+      }
       const mine = fresh.size ? fresh.get(fn) : undefined;
       if (mine) {
+        touch(old);
+        touch(mine);
         events.push(mine);
         continue;
       }
       if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
-      const kept = maps.size && namesAny(old, movedFiles) ? moveEvents(old, maps, movedFiles) : old;
-      if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
-      events.push(kept);
+      events.push(old);
     }
   }
+  // A patched file's function the patch removed takes its events away.
+  for (const at of patchedBefore.values()) if (!used.has(at)) touch(base.events[at]);
+  // Events that name a line the patch moved are moved (the recomputed ones are the new state's already).
+  if (maps.size) {
+    const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
+    const recomputed = new Set(fresh.values());
+    for (let i = 0; i < events.length; i++) {
+      const fe = events[i] as FunctionEvents;
+      if (fe.events.length === 0 || recomputed.has(fe) || !namesAny(fe, movedFiles)) continue;
+      const moved = moveEvents(fe, maps, movedFiles);
+      if (!moved) {
+        const fn = functions[i] as FunctionFacts;
+        return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
+      }
+      if (moved === fe) continue;
+      touch(fe);
+      // Moved, the events have the classes and files they had.
+      keysKnown.set(moved, keysOf(fe));
+      filesKnown.set(moved, filesOf(fe));
+      events[i] = moved;
+    }
+  }
+
+  // 5. The edges: the state before's, but for the keys whose events changed, folded again.
+  const again = inOrder ? refold(base.events, events, touched) : null;
+  let edges: ObservedEdge[];
+  if (again) {
+    edges = [...again.values()];
+    foldsKnown.set(events, again);
+  } else {
+    edges = foldEvents(events.map((e) => e.events));
+    rememberFold(events, edges);
+  }
   const code: ObservedCode = { functions, ops, events, depthCut: false, ...(memo ? { memo } : {}), ...(callers ? { callers } : {}) };
-  return { ok: true, edges: foldEvents(events.map((e) => e.events)), code, recomputed: fresh.size };
+  return { ok: true, edges, code, recomputed: fresh.size };
 }

@@ -24,12 +24,14 @@ export function leafViolation(ctx: RuleContext): RawFinding[] {
   const claim = ctx.doc.leafClaim;
   if (!claim) return [];
   const outers = new Set(edgesFor(ctx.doc.edges, ctx.arch).map((e) => e.outer));
-  const leaves = [...documentedLocks(ctx)].filter((l) => !outers.has(l));
+  const leaves = new Set([...documentedLocks(ctx)].filter((l) => !outers.has(l)));
   const byLeaf = new Map<LockClass, ObservedEdge[]>();
   for (const e of ctx.observed) {
     // kvm->srcu readers are governed by the SRCU rules, not by the leaf claim.
-    if (e.outer === e.inner || !isBlocking(e) || e.outer === SRCU || !leaves.includes(e.outer)) continue;
-    byLeaf.set(e.outer, [...(byLeaf.get(e.outer) ?? []), e]);
+    if (e.outer === e.inner || !isBlocking(e) || e.outer === SRCU || !leaves.has(e.outer)) continue;
+    const list = byLeaf.get(e.outer);
+    if (list) list.push(e);
+    else byLeaf.set(e.outer, [e]);
   }
   const out: RawFinding[] = [];
   for (const [leaf, edges] of byLeaf) {

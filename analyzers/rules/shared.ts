@@ -8,17 +8,38 @@ import type { RuleContext } from './context.js';
 export const SRCU = 'kvm->srcu';
 
 /** Classes the document names: in an ordering statement, an SRCU rule or the lock table. */
-export function documentedLocks(ctx: RuleContext): Set<LockClass> {
-  const out = new Set<LockClass>();
-  for (const e of edgesFor(ctx.doc.edges, ctx.arch)) out.add(e.outer).add(e.inner);
-  for (const r of ctx.doc.srcu) out.add(r.lock);
-  for (const l of ctx.doc.locks) out.add(l.name);
+export function documentedLocks(ctx: RuleContext): ReadonlySet<LockClass> {
+  const { doc, arch } = ctx;
+  // Three rules ask, for every state a review analyses, of the same document: kept per document and
+  // architecture, while the document has the statements, rules and lock entries it had.
+  let known = locksKnown.get(doc);
+  if (!known || known.sizes.some((n, i) => n !== [doc.edges, doc.srcu, doc.locks][i]?.length)) {
+    known = { sizes: [doc.edges.length, doc.srcu.length, doc.locks.length], byArch: new Map() };
+    locksKnown.set(doc, known);
+  }
+  let out = known.byArch.get(arch);
+  if (!out) {
+    const set = new Set<LockClass>();
+    for (const e of edgesFor(doc.edges, arch)) set.add(e.outer).add(e.inner);
+    for (const r of doc.srcu) set.add(r.lock);
+    for (const l of doc.locks) set.add(l.name);
+    known.byArch.set(arch, (out = set));
+  }
   return out;
 }
+const locksKnown = new WeakMap<RuleContext['doc'], { sizes: number[]; byArch: Map<string, ReadonlySet<LockClass>> }>();
 
 export function sitesOf(e: ObservedEdge): FindingSite[] {
-  return e.sites.map((s) => ({ file: s.file, line: s.line, function: s.function, chain: s.chain, confidence: s.confidence }));
+  return e.sites.map(findingSite);
 }
+
+/** sitesOf(e)[0], without the others. */
+export function firstSiteOf(e: ObservedEdge): FindingSite | undefined {
+  const s = e.sites[0];
+  return s && findingSite(s);
+}
+
+const findingSite = (s: ObservedEdge['sites'][number]): FindingSite => ({ file: s.file, line: s.line, function: s.function, chain: s.chain, confidence: s.confidence });
 
 /** Both sides only read an rwlock or rwsem: readers do not exclude each other, so no deadlock. */
 export function isReadRead(e: ObservedEdge): boolean {
