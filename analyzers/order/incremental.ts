@@ -52,7 +52,6 @@ export type Incremental =
 // (each architecture of a state, and the next state of the series, asks again).
 const jsonKnown = new WeakMap<FunctionFacts, string>();
 const linesKnown = new WeakMap<FunctionFacts, number[]>();
-const shapesKnown = new WeakMap<FunctionFacts, string>();
 
 /**
  * Every `line` and `endLine` a function's facts name, at any depth. Read from their JSON, which
@@ -84,18 +83,90 @@ function linesOf(fn: FunctionFacts): number[] {
 }
 
 /**
- * A function's facts with each line replaced by its rank among the lines they name: equal
- * when the patch only moved lines, above the function or between its sites (a comment, a
- * lockdep_assert_held() the walk records nothing for). Then what the function takes and calls
- * is what it was, and its events and every chain through it only need their lines moved.
+ * How two functions' facts compare, as their JSON would but without writing it: null when they
+ * differ other than in a line; else every line slot (a `line` or `endLine` key holding a count,
+ * at any depth, which is what LINE finds in the JSON) as pairs, old then new, in JSON order.
+ * A patch that only moved lines (above the function, or between its sites: a comment, a
+ * lockdep_assert_held() the walk records nothing for) leaves what the function takes and calls
+ * as it was: its events and every chain through it only need their lines moved.
  */
-function rankShape(fn: FunctionFacts): string {
-  const known = shapesKnown.get(fn);
-  if (known !== undefined) return known;
-  const rank = new Map(linesOf(fn).map((l, i) => [l, i + 1]));
-  const out = jsonOf(fn).replace(LINE, (m: string, l: string) => (l === '0' ? m : m.slice(0, m.length - l.length) + String(rank.get(Number(l)))));
-  shapesKnown.set(fn, out);
-  return out;
+function linePairs(old: FunctionFacts, fn: FunctionFacts): number[] | null {
+  const pairs: number[] = [];
+  return sameButLines(old, fn, pairs) ? pairs : null;
+}
+
+/** linePairs() then compareLines(): how a function's facts compare with its counterpart's (exported for the tests). */
+export function compareFacts(old: FunctionFacts, fn: FunctionFacts): ReturnType<typeof compareLines> {
+  if (old === fn) return { same: true };
+  const pairs = linePairs(old, fn);
+  return pairs && compareLines(pairs);
+}
+
+/** Keys JSON.stringify() writes for an object: those whose value it can write, in order. */
+const written = (o: object): string[] =>
+  Object.keys(o).filter((k) => {
+    const v = (o as Record<string, unknown>)[k];
+    return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
+  });
+/** A line slot's value, as LINE reads it: a count written in digits. */
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Equal JSON but for line slots, or stricter where that is simpler (a value JSON writes as null, such as
+ * NaN, is only equal to itself here): stricter only sends a function to be compared as changed. An object
+ * both share is walked too: its lines count among the function's lines.
+ */
+function sameButLines(a: unknown, b: unknown, pairs: number[]): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameButLines(a[i], b[i], pairs)) return false;
+    return true;
+  }
+  const ka = written(a);
+  const kb = written(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i] as string;
+    if (k !== kb[i]) return false;
+    const x = (a as Record<string, unknown>)[k];
+    const y = (b as Record<string, unknown>)[k];
+    if ((k === 'line' || k === 'endLine') && isCount(x) && isCount(y)) {
+      pairs.push(x, y);
+      continue;
+    }
+    if (!sameButLines(x, y, pairs)) return false;
+  }
+  return true;
+}
+
+/**
+ * From the line slots of two functions' facts that are the same but for their lines: whether they
+ * are the same (every line as it was), or the same once each line is replaced by its rank among the
+ * lines they name (0, no line, kept), with those lines, ascending, as linesOf() gives them. Null when
+ * neither.
+ */
+function compareLines(pairs: readonly number[]): { same: true } | { same: false; was: number[]; now: number[] } | null {
+  let same = true;
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== pairs[i + 1]) same = false;
+  if (same) return { same };
+  const distinct = (from: number): number[] => {
+    const set = new Set<number>();
+    for (let i = from; i < pairs.length; i += 2) if ((pairs[i] as number) > 0) set.add(pairs[i] as number);
+    return [...set].sort((x, y) => x - y);
+  };
+  const was = distinct(0);
+  const now = distinct(1);
+  if (was.length !== now.length) return null;
+  const rankWas = new Map(was.map((l, i) => [l, i]));
+  const rankNow = new Map(now.map((l, i) => [l, i]));
+  for (let i = 0; i < pairs.length; i += 2) {
+    const x = pairs[i] as number;
+    const y = pairs[i + 1] as number;
+    if (x === 0 || y === 0 ? x !== y : rankWas.get(x) !== rankNow.get(y)) return null;
+  }
+  return { same: false, was, now };
 }
 
 /**
@@ -492,17 +563,17 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   let drop: ReadonlySet<string> | undefined;
   for (const [key, fn] of after) {
     const old = before.get(key);
-    // Above the patch's first hunk most functions are what they were: the same JSON, nothing moved.
-    if (old && jsonOf(old) === jsonOf(fn)) {
+    // Above the patch's first hunk most functions are what they were: the same facts, nothing moved.
+    // Below it, most are what they were but for their lines, in the same order.
+    const lines = old && compareFacts(old, fn);
+    if (old && lines?.same) {
       counterpart.set(fn, old);
       same.push(fn);
       continue;
     }
-    const was = old ? linesOf(old) : [];
-    const now = linesOf(fn);
-    if (old && was.length === now.length && rankShape(old) === rankShape(fn)) {
+    if (old && lines && !lines.same) {
       counterpart.set(fn, old);
-      mapped.push([fn, old, was, now]);
+      mapped.push([fn, old, lines.was, lines.now]);
       continue;
     }
     // Changed: its own events are computed again. Its callers' are too only when its summary (in
