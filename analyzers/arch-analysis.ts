@@ -43,6 +43,29 @@ export interface ArchInput {
    * the fact key of every file `functions` and `ops` come from (index-tree.ts keys).
    */
   cache?: EdgeCacheRef;
+  /**
+   * The files `functions` and `ops` are, in order, when the caller has them (each file's functions
+   * and tables together, as their flatMap): the architecture's code is then taken a file at a time.
+   */
+  files?: readonly ArchFile[];
+}
+
+/** Are `functions` the files' functions, file after file (checked at each file's first and last), so that `files` can be ArchInput.files? */
+export function wholeFiles(files: readonly ArchFile[], functions: readonly FunctionFacts[]): boolean {
+  let at = 0;
+  for (const f of files) {
+    const n = f.functions.length;
+    if (n && (functions[at] !== f.functions[0] || functions[at + n - 1] !== f.functions[n - 1])) return false;
+    at += n;
+  }
+  return at === functions.length && files.length > 0;
+}
+
+/** What archCode() needs of a file's facts. */
+export interface ArchFile {
+  file: string;
+  functions: readonly FunctionFacts[];
+  ops: readonly COpsEntry[];
 }
 
 export interface EdgeCacheRef {
@@ -97,8 +120,18 @@ export function cachedEdges(arch: string, ref: EdgeCacheRef): ArchEdges | null {
 }
 
 /** The functions and tables of `input` built for its architecture, in the state's order. */
-function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops'>): { functions: FunctionFacts[]; ops: COpsEntry[] } {
+function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops' | 'files'>): { functions: FunctionFacts[]; ops: COpsEntry[] } {
   const inArch = builtFor(input.arch);
+  if (input.files) {
+    const functions: FunctionFacts[] = [];
+    const ops: COpsEntry[] = [];
+    for (const f of input.files) {
+      if (!inArch(f.file)) continue;
+      for (const fn of f.functions) functions.push(fn);
+      for (const o of f.ops) ops.push(o);
+    }
+    return { functions, ops };
+  }
   // A file's functions are together: its path is looked at once, not once per function.
   let file: string | undefined;
   let keep = false;
