@@ -2,21 +2,16 @@
 import { edgesFor } from '../../knowledge/doc/order-graph.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { FindingSite } from '../findings/model.js';
-import type { ObservedEdge } from '../order/model.js';
+import { edgeKey, type ObservedEdge } from '../order/model.js';
 import type { RuleContext } from './context.js';
 
 export const SRCU = 'kvm->srcu';
 
 /** Classes the document names: in an ordering statement, an SRCU rule or the lock table. */
 export function documentedLocks(ctx: RuleContext): ReadonlySet<LockClass> {
+  // Three rules ask, for every state a review analyses, of the same document: kept per document and architecture.
   const { doc, arch } = ctx;
-  // Three rules ask, for every state a review analyses, of the same document: kept per document and
-  // architecture, while the document has the statements, rules and lock entries it had.
-  let known = locksKnown.get(doc);
-  if (!known || known.sizes.some((n, i) => n !== [doc.edges, doc.srcu, doc.locks][i]?.length)) {
-    known = { sizes: [doc.edges.length, doc.srcu.length, doc.locks.length], byArch: new Map() };
-    locksKnown.set(doc, known);
-  }
+  const known = docToken(doc);
   let out = known.byArch.get(arch);
   if (!out) {
     const set = new Set<LockClass>();
@@ -27,7 +22,20 @@ export function documentedLocks(ctx: RuleContext): ReadonlySet<LockClass> {
   }
   return out;
 }
-const locksKnown = new WeakMap<RuleContext['doc'], { sizes: number[]; byArch: Map<string, ReadonlySet<LockClass>> }>();
+
+/**
+ * What is kept of a documented order: one object while the document has the statements, SRCU rules
+ * and lock entries it had (a document is read whole before the rules run; the sizes make sure).
+ */
+function docToken(doc: RuleContext['doc']): { sizes: number[]; byArch: Map<string, ReadonlySet<LockClass>> } {
+  let known = docsKnown.get(doc);
+  if (!known || known.sizes[0] !== doc.edges.length || known.sizes[1] !== doc.srcu.length || known.sizes[2] !== doc.locks.length) {
+    known = { sizes: [doc.edges.length, doc.srcu.length, doc.locks.length], byArch: new Map() };
+    docsKnown.set(doc, known);
+  }
+  return known;
+}
+const docsKnown = new WeakMap<RuleContext['doc'], { sizes: number[]; byArch: Map<string, ReadonlySet<LockClass>> }>();
 
 export function sitesOf(e: ObservedEdge): FindingSite[] {
   return e.sites.map(findingSite);
@@ -47,10 +55,41 @@ export function isReadRead(e: ObservedEdge): boolean {
 }
 const READ_WRITE: ReadonlySet<string> = new Set(['rwlock', 'rwsem', 'percpu_rwsem']);
 
-/** The observed edge from `outer` to `inner` taken by a waiting acquisition, if any. */
+/** The observed edge from `outer` to `inner` taken by a waiting acquisition, if any (the first, as a search of ctx.observed finds it). */
 export function observedEdge(ctx: RuleContext, outer: LockClass, inner: LockClass, op: ObservedEdge['innerOp'] = 'acquire'): ObservedEdge | undefined {
-  return ctx.observed.find((e) => e.outer === outer && e.inner === inner && e.innerOp === op);
+  // The rules ask for every edge's reverse: the edges are indexed once per list (again if the list grew).
+  let known = edgeIndexes.get(ctx.observed);
+  if (!known || known.length !== ctx.observed.length) {
+    const index = new Map<string, ObservedEdge>();
+    for (const e of ctx.observed) {
+      const k = edgeKey(e.outer, e.inner, e.innerOp);
+      if (!index.has(k)) index.set(k, e);
+    }
+    known = { length: ctx.observed.length, index };
+    edgeIndexes.set(ctx.observed, known);
+  }
+  return known.index.get(edgeKey(outer, inner, op));
 }
+const edgeIndexes = new WeakMap<readonly ObservedEdge[], { length: number; index: Map<string, ObservedEdge> }>();
+
+/**
+ * A rule's answer for one edge, kept with the edge: an incremental observe shares with the state
+ * before every edge none of whose events the patch changed (order/incremental.ts), and no stage
+ * changes an edge once folded. The answer is computed from the edge, the documented order, the
+ * architecture and `reads` (the other edges it looks at, or anything else it depends on); it is
+ * the kept one only when all of those are the same objects as when it was computed.
+ */
+export function perEdge<T>(rule: string, ctx: RuleContext, e: ObservedEdge, reads: readonly unknown[], compute: () => T): T {
+  let byRule = answersKnown.get(e);
+  if (!byRule) answersKnown.set(e, (byRule = new Map()));
+  const had = byRule.get(rule);
+  const doc = docToken(ctx.doc);
+  if (had && had.doc === doc && had.arch === ctx.arch && had.reads.length === reads.length && had.reads.every((r, i) => r === reads[i])) return had.value as T;
+  const value = compute();
+  byRule.set(rule, { doc, arch: ctx.arch, reads, value });
+  return value;
+}
+const answersKnown = new WeakMap<ObservedEdge, Map<string, { doc: object; arch: string; reads: readonly unknown[]; value: unknown }>>();
 
 /** "name() (file:line)" for messages. */
 export function at(site: FindingSite | undefined): string {

@@ -132,7 +132,7 @@ async function probe(version: '6.1' | '6.12', count: number, seed: number): Prom
  * A series: each patch applied to the state the one before it made, as a review does, so each
  * state starts from one observed incrementally (its events, summaries and reverse call graph).
  */
-async function series(version: '6.1' | '6.12', count: number, seed: number): Promise<{ incremental: number; kept: number }> {
+async function series(version: '6.1' | '6.12', count: number, seed: number): Promise<{ incremental: number; kept: number; answered: number }> {
   const tree = kernelTree(version);
   const cache = mkdtempSync(join(tmpdir(), 'kvm-review-incremental-'));
   dirs.push(cache);
@@ -148,6 +148,7 @@ async function series(version: '6.1' | '6.12', count: number, seed: number): Pro
   const kinds = ['lockPair', 'assertSlots', 'comment', 'newCall', 'assert', 'assertSlots', 'dropLine', 'newFunction'];
   let incremental = 0;
   let kept = 0;
+  let answered = 0;
   for (let k = 0; k < count; k++) {
     const file = k < 3 ? 'virt/kvm/kvm_main.c' : (sources[Math.floor(rnd() * sources.length)] as string);
     const lines = texts.get(file) ?? readFileSync(join(tree, file), 'utf8').split('\n');
@@ -169,11 +170,14 @@ async function series(version: '6.1' | '6.12', count: number, seed: number): Pro
       // The fold started from the state before's: the edges no event of which the patch changed are the ones it had.
       const had = new Set(state.observed(a));
       if (after.observed(a).some((e) => had.has(e))) kept++;
+      // And the rules' answers on such an edge are the ones they gave there (perEdge(), rules/shared.ts).
+      const said = new Set(state.findings(a).map((f) => f.sites));
+      if (after.findings(a).some((f) => f.sites.length && said.has(f.sites))) answered++;
     }
     state = after;
     overlay = next;
   }
-  return { incremental, kept };
+  return { incremental, kept, answered };
 }
 
 describe('incremental observe equals the full observe on real trees', () => {
@@ -186,9 +190,10 @@ describe('incremental observe equals the full observe on real trees', () => {
       for (const why of declined) expect(why).toMatch(/function table|depth limit|two definitions|order|names a line/);
     }, 600_000);
     it(`on ${version}: a series of 10 patches, each on the state before`, async () => {
-      const { incremental, kept } = await series(version, 10, version === '6.1' ? 11 : 13);
+      const { incremental, kept, answered } = await series(version, 10, version === '6.1' ? 11 : 13);
       expect(incremental).toBeGreaterThan(10);
       expect(kept).toBeGreaterThan(5);
+      expect(answered).toBeGreaterThan(5);
     }, 600_000);
   }
 });
