@@ -102,8 +102,70 @@ const builtFor = (arch: string) => (file: string): boolean => {
 
 /** The cache key of `arch`'s edges: the order code and the facts of every file built for it. */
 export function edgesKey(arch: string, keys: ReadonlyMap<string, string>): string {
+  const last = keyLists.get(arch);
+  const list = (last && patchedList(last, keys)) ?? sortedList(arch, keys);
+  // The same entries (every key as it was): the same key, without hashing them again.
+  if (last && list.entries === last.entries) return last.key;
+  const key = sha256(orderVersion(), 'edges', arch, ...list.entries);
+  keyLists.set(arch, { ...list, key });
+  return key;
+}
+
+/** The `file NUL key` entries of the files built for an architecture, sorted, with where each file is and the files not built for it. */
+interface KeyList {
+  entries: string[];
+  at: Map<string, number>;
+  keyOf: Map<string, string>;
+  others: Set<string>;
+}
+
+// Per architecture, the list of the last state asked about: a patch away, the next state's list is
+// that one with the patched files' keys replaced (every state of a review asks, for every architecture).
+const keyLists = new Map<string, KeyList & { key: string }>();
+
+function sortedList(arch: string, keys: ReadonlyMap<string, string>): KeyList {
   const inArch = builtFor(arch);
-  return sha256(orderVersion(), 'edges', arch, ...[...keys].filter(([f]) => inArch(f)).map(([f, k]) => `${f}\u0000${k}`).sort());
+  const others = new Set<string>();
+  const files: string[] = [];
+  for (const f of keys.keys()) {
+    if (inArch(f)) files.push(f);
+    else others.add(f);
+  }
+  const entries = files.map((f) => `${f}\u0000${keys.get(f) as string}`).sort();
+  const at = new Map<string, number>();
+  const keyOf = new Map<string, string>();
+  for (const [i, e] of entries.entries()) {
+    const f = e.slice(0, e.indexOf('\u0000'));
+    at.set(f, i);
+    keyOf.set(f, e.slice(f.length + 1));
+  }
+  return { entries, at, keyOf, others };
+}
+
+/**
+ * `last`'s list with the keys that changed replaced, when `keys` has the same files built for the
+ * architecture: the entries sort by file alone (a file name holds no NUL, which sorts before any
+ * character it holds), so each stays where it was. Null when a file came or went.
+ */
+function patchedList(last: KeyList, keys: ReadonlyMap<string, string>): KeyList | null {
+  let count = 0;
+  let entries: string[] | null = null;
+  let keyOf: Map<string, string> | null = null;
+  for (const [f, k] of keys) {
+    const i = last.at.get(f);
+    if (i === undefined) {
+      if (last.others.has(f)) continue;
+      return null;
+    }
+    count++;
+    if (last.keyOf.get(f) === k) continue;
+    entries ??= [...last.entries];
+    keyOf ??= new Map(last.keyOf);
+    entries[i] = `${f}\u0000${k}`;
+    keyOf.set(f, k);
+  }
+  if (count !== last.entries.length) return null;
+  return { entries: entries ?? last.entries, at: last.at, keyOf: keyOf ?? last.keyOf, others: last.others };
 }
 
 const EDGES = archEdgesSchema as unknown as ValueSchema<ArchEdges>;

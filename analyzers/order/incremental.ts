@@ -102,12 +102,8 @@ export function compareFacts(old: FunctionFacts, fn: FunctionFacts): ReturnType<
   return pairs && compareLines(pairs);
 }
 
-/** Keys JSON.stringify() writes for an object: those whose value it can write, in order. */
-const written = (o: object): string[] =>
-  Object.keys(o).filter((k) => {
-    const v = (o as Record<string, unknown>)[k];
-    return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
-  });
+/** Does JSON.stringify() write this value of an object's key (or leave the key out)? */
+const writable = (v: unknown): boolean => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
 /** A line slot's value, as LINE reads it: a count written in digits. */
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -124,21 +120,24 @@ function sameButLines(a: unknown, b: unknown, pairs: number[]): boolean {
     for (let i = 0; i < a.length; i++) if (!sameButLines(a[i], b[i], pairs)) return false;
     return true;
   }
-  const ka = written(a);
-  const kb = written(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i] as string;
-    if (k !== kb[i]) return false;
-    const x = (a as Record<string, unknown>)[k];
-    const y = (b as Record<string, unknown>)[k];
-    if ((k === 'line' || k === 'endLine') && isCount(x) && isCount(y)) {
-      pairs.push(x, y);
-      continue;
-    }
-    if (!sameButLines(x, y, pairs)) return false;
+  // The keys JSON writes, in order, on both sides.
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < ka.length && !writable(ra[ka[i] as string])) i++;
+    while (j < kb.length && !writable(rb[kb[j] as string])) j++;
+    if (i === ka.length || j === kb.length) return i === ka.length && j === kb.length;
+    const k = ka[i++] as string;
+    if (k !== kb[j++]) return false;
+    const x = ra[k];
+    const y = rb[k];
+    if ((k === 'line' || k === 'endLine') && isCount(x) && isCount(y)) pairs.push(x, y);
+    else if (!sameButLines(x, y, pairs)) return false;
   }
-  return true;
 }
 
 /**
