@@ -2,7 +2,7 @@
  * order-inversion: the code takes B while holding A, and the documented
  * order puts B before A, directly or through a path of statements.
  */
-import { orderPath } from '../../knowledge/doc/order-graph.js';
+import { isOrderedBefore, orderPath } from '../../knowledge/doc/order-graph.js';
 import type { RawFinding } from '../findings/model.js';
 import { isBlocking, type ObservedEdge } from '../order/model.js';
 import type { RuleContext } from './context.js';
@@ -14,6 +14,8 @@ export function orderInversion(ctx: RuleContext): RawFinding[] {
     if (e.outer === e.inner || !isBlocking(e) || isReadRead(e)) continue;
     // Edges into or out of kvm->srcu are the srcu-violation rule's.
     if (e.outer === SRCU || e.inner === SRCU) continue;
+    // Most edges the document does not order the other way: asked first, of the paths kept per document.
+    if (!isOrderedBefore(ctx.doc.edges, e.inner, e.outer, ctx.arch)) continue;
     const reverse = observedEdge(ctx, e.inner, e.outer);
     const raw = perEdge('order-inversion', ctx, e, [reverse], () => inversion(ctx, e, reverse));
     if (raw) out.push(raw);

@@ -57,20 +57,23 @@ const READ_WRITE: ReadonlySet<string> = new Set(['rwlock', 'rwsem', 'percpu_rwse
 
 /** The observed edge from `outer` to `inner` taken by a waiting acquisition, if any (the first, as a search of ctx.observed finds it). */
 export function observedEdge(ctx: RuleContext, outer: LockClass, inner: LockClass, op: ObservedEdge['innerOp'] = 'acquire'): ObservedEdge | undefined {
-  // The rules ask for every edge's reverse: the edges are indexed once per list (again if the list grew).
+  // A few questions per list are answered by a search; past those, the edges are indexed once per list
+  // (again if the list grew), the first edge of each key kept as a search finds it.
   let known = edgeIndexes.get(ctx.observed);
-  if (!known || known.length !== ctx.observed.length) {
+  if (!known || known.length !== ctx.observed.length) edgeIndexes.set(ctx.observed, (known = { length: ctx.observed.length, asked: 0 }));
+  if (!known.index && ++known.asked <= SEARCHED) return ctx.observed.find((e) => e.outer === outer && e.inner === inner && e.innerOp === op);
+  if (!known.index) {
     const index = new Map<string, ObservedEdge>();
     for (const e of ctx.observed) {
       const k = edgeKey(e.outer, e.inner, e.innerOp);
       if (!index.has(k)) index.set(k, e);
     }
-    known = { length: ctx.observed.length, index };
-    edgeIndexes.set(ctx.observed, known);
+    known.index = index;
   }
   return known.index.get(edgeKey(outer, inner, op));
 }
-const edgeIndexes = new WeakMap<readonly ObservedEdge[], { length: number; index: Map<string, ObservedEdge> }>();
+const SEARCHED = 8;
+const edgeIndexes = new WeakMap<readonly ObservedEdge[], { length: number; asked: number; index?: Map<string, ObservedEdge> }>();
 
 /**
  * A rule's answer for one edge, kept with the edge: an incremental observe shares with the state

@@ -12,6 +12,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Finding } from '../../analyzers/findings/model.js';
 import type { ObservedEdge } from '../../analyzers/order/model.js';
 import { runRules } from '../../analyzers/rules/index.js';
+import { observedEdge } from '../../analyzers/rules/shared.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { doc, edge } from '../rules/harness.js';
 
@@ -72,6 +73,20 @@ describe('answers kept with an edge', () => {
     for (const f of first) f.note = 'set by a caller';
     expect(run(D24, [e]).map((f) => f.note)).toEqual(run(D24, structuredClone([e])).map((f) => f.note));
     expect(run(D24, [e]).some((f) => f.note === 'set by a caller')).toBe(false);
+  });
+
+  it('the edge a search of the list finds, asked a few times or many (the list then indexed), and after the list grew', () => {
+    const observed = [edge('a -> b'), withCount('a -> b', 7), edge('b -> a'), edge('a -> sync(kvm->srcu)'), ...Array.from({ length: 20 }, (_, i) => edge(`x${i} -> y${i}`))];
+    const ctx = { doc: D24, observed, arch: 'x86', codeClasses: new Set<string>() };
+    const search = (o: string, i: string, op: ObservedEdge['innerOp'] = 'acquire'): ObservedEdge | undefined => observed.find((e) => e.outer === o && e.inner === i && e.innerOp === op);
+    for (let round = 0; round < 3; round++) {
+      for (const [o, i, op] of [['a', 'b'], ['b', 'a'], ['a', 'kvm->srcu', 'sync'], ['a', 'kvm->srcu'], ['y3', 'x3'], ['x3', 'y3']] as const) {
+        expect(observedEdge(ctx, o, i, op)).toBe(search(o, i, op));
+      }
+    }
+    observed.push(edge('c -> d'));
+    expect(observedEdge(ctx, 'c', 'd')).toBe(observed[observed.length - 1]);
+    expect(observedEdge(ctx, 'a', 'b')?.count).toBe(1);
   });
 
   it('severities configured differently on the same kept answer', () => {
