@@ -304,6 +304,37 @@ function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<s
   return out;
 }
 
+/** The patched files' functions before and after the patch, each after one with its counterpart (same file, name and occurrence of the name), and those gone. */
+interface Counterparts {
+  before: FunctionFacts[];
+  after: FunctionFacts[];
+  pairs: [FunctionFacts, FunctionFacts | undefined][];
+  removed: FunctionFacts[];
+}
+
+function counterparts(base: readonly FunctionFacts[], functions: readonly FunctionFacts[], changed: ReadonlySet<string>): Counterparts {
+  const runs = (fns: readonly FunctionFacts[]): Run[] => runsOf(fns).filter((r) => changed.has(r.file));
+  const was = runs(base);
+  const now = runs(functions);
+  // Most patches add or remove no function: the same names in the same order in each patched file pair by
+  // place, which is what pairing by occurrence gives them.
+  const inPlace =
+    was.length === now.length &&
+    was.every((r, i) => {
+      const q = now[i] as Run;
+      if (r.file !== q.file || r.end - r.start !== q.end - q.start) return false;
+      for (let k = 0; k < r.end - r.start; k++) if ((base[r.start + k] as FunctionFacts).name !== (functions[q.start + k] as FunctionFacts).name) return false;
+      return true;
+    });
+  const list = (fns: readonly FunctionFacts[], rs: Run[]): FunctionFacts[] => rs.flatMap((r) => fns.slice(r.start, r.end));
+  const before = list(base, was);
+  const after = list(functions, now);
+  if (inPlace) return { before, after, pairs: after.map((fn, i) => [fn, before[i]]), removed: [] };
+  const old = occurrences(base, changed);
+  const neu = occurrences(functions, changed);
+  return { before, after, pairs: [...neu].map(([k, fn]) => [fn, old.get(k)]), removed: [...old].flatMap(([k, fn]) => (neu.has(k) ? [] : [fn])) };
+}
+
 /** Line maps (old line -> new line) of the functions whose lines moved, by file and name. */
 type LineMaps = Map<string, Map<number, number>>;
 
@@ -551,8 +582,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   if (base.events.length !== base.functions.length) return { ok: false, why: 'the state before has no events for every function' };
 
   // 1. Which functions of the patched files changed, and where the lines of the others moved.
-  const before = occurrences(base.functions, changed);
-  const after = occurrences(functions, changed);
+  const { before, after, pairs, removed } = counterparts(base.functions, functions, changed);
   const names = new Set<string>();
   const counterpart = new Map<FunctionFacts, FunctionFacts>();
   // Functions whose lines are mapped (moved, or changed with the same summary): old and new lines, in step.
@@ -560,8 +590,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   // Functions whose facts are what they were, lines included.
   const same: FunctionFacts[] = [];
   let drop: ReadonlySet<string> | undefined;
-  for (const [key, fn] of after) {
-    const old = before.get(key);
+  for (const [fn, old] of pairs) {
     // Above the patch's first hunk most functions are what they were: the same facts, nothing moved.
     // Below it, most are what they were but for their lines, in the same order.
     const lines = old && compareFacts(old, fn);
@@ -607,7 +636,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
       map.set(l, l);
     }
   }
-  for (const [key, fn] of before) if (!after.has(key)) names.add(fn.name);
+  for (const fn of removed) names.add(fn.name);
   // A name defined non-statically more than once (a __weak default and an architecture's own) resolves
   // to its first definition: with every file in its place (step 2) and a definition's static flag part
   // of both shapes, only a definition added or removed changes which one that is, and its name is in
@@ -619,9 +648,9 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   // 3. The reverse call graph from the changed names; nothing to follow when only lines moved. The
   // graph is the state before's, patched, once a state of the series has needed it.
   const isNew = (fn: FunctionFacts): boolean => changed.has(fn.file) && !counterpart.has(fn);
-  const newOnes = [...after.values()].filter(isNew);
+  const newOnes = after.filter(isNew);
   const starts = [...names, ...reordered];
-  const callers = starts.length || base.callers ? (base.callers ? patchCallers(base.callers, before.values(), after.values()) : callerGraph(functions)) : undefined;
+  const callers = starts.length || base.callers ? (base.callers ? patchCallers(base.callers, before, after) : callerGraph(functions)) : undefined;
   const slots = callers ? slotsFilled([...base.ops, ...ops]) : new Map<string, Set<string>>();
   const todo = callers && starts.length ? toRecompute(reachersOf(starts, callers, slots), names, newOnes) : new Set(newOnes);
 
@@ -631,7 +660,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   let seed: Map<FunctionFacts, SummaryMemo extends ReadonlyMap<FunctionFacts, infer V> ? V : never> | undefined;
   if (base.memo && (callers || (starts.length === 0 && moved.length === 0))) {
     seed = new Map(base.memo);
-    for (const fn of before.values()) seed.delete(fn);
+    for (const fn of before) seed.delete(fn);
     const dirty = callers && (starts.length || moved.length) ? reachersOf([...starts, ...moved], callers, slots).functions : new Set<FunctionFacts>();
     for (const fn of dirty) seed.delete(fn);
     // A patched file's function that neither changed nor moved, nor reaches what did, has the summaries it had.
