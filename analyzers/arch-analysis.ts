@@ -250,15 +250,26 @@ function putEvents(arch: string, ref: EdgeCacheRef, code: ObservedCode): void {
   eventCache(ref).put(key, { file: `events:${arch}`, identity: key }, { functions: code.functions.map(fnId), events: [...code.events], depthCut: code.depthCut });
 }
 
+/** Are the cached events those of these functions, in this order? */
+function matches(hit: ArchEvents, functions: readonly FunctionFacts[]): boolean {
+  if (hit.functions.length !== functions.length) return false;
+  // The cache answers each review of a process with the entry it read first; the tree's facts are as
+  // often the same objects: those a check already matched match again (facts never change).
+  const seen = matchedBy.get(hit);
+  if (seen && seen.length === functions.length && seen.every((fn, i) => fn === functions[i])) return true;
+  if (!hit.functions.every((id, i) => functions[i] && id === fnId(functions[i]))) return false;
+  matchedBy.set(hit, functions);
+  return true;
+}
+const matchedBy = new WeakMap<ArchEvents, readonly FunctionFacts[]>();
+
 /** The code of `input`'s architecture observed with its events: from the cache when it holds them for these functions in this order. */
 export function observedCode(input: ArchInput): ObservedCode {
   const { functions, ops } = archCode(input);
   if (input.cache?.dir) {
     const key = edgesKey(input.arch, input.cache.keys);
     const hit = eventCache(input.cache).get(key, { file: `events:${input.arch}`, identity: key });
-    if (hit && hit.functions.length === functions.length && hit.functions.every((id, i) => functions[i] && id === fnId(functions[i]))) {
-      return { functions, ops, events: hit.events, depthCut: hit.depthCut };
-    }
+    if (hit && matches(hit, functions)) return { functions, ops, events: hit.events, depthCut: hit.depthCut };
   }
   return observeFull(input, true).code;
 }

@@ -519,7 +519,7 @@ function keysOf(fe: FunctionEvents): EventKeys {
  * The edges folded from a state's events (foldEvents() of them), by key in their order: the next
  * state's fold starts from them. Keyed by the events list, which the state's ObservedCode holds
  * (observeFull() remembers the fold of a state observed in full; a state whose events were loaded
- * has none, and the first state after it is folded in full).
+ * is folded when the first state after it is observed).
  */
 const foldsKnown = new WeakMap<readonly FunctionEvents[], ReadonlyMap<string, ObservedEdge>>();
 
@@ -776,6 +776,9 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   }
 
   // 5. The edges: the state before's, but for the keys whose events changed, folded again.
+  // A state whose events were loaded has no fold yet: its own, once, is what the next states start from
+  // (the cache hands each review of a process the events it read first, so later reviews find it).
+  if (inOrder && !foldsKnown.has(base.events)) rememberFold(base.events, foldEvents(base.events.map((e) => e.events)));
   const again = inOrder ? refold(base.events, events, touched) : null;
   let edges: ObservedEdge[];
   if (again) {
