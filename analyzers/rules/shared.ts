@@ -27,15 +27,22 @@ export function documentedLocks(ctx: RuleContext): ReadonlySet<LockClass> {
  * What is kept of a documented order: one object while the document has the statements, SRCU rules
  * and lock entries it had (a document is read whole before the rules run; the sizes make sure).
  */
-function docToken(doc: RuleContext['doc']): { sizes: number[]; byArch: Map<string, ReadonlySet<LockClass>> } {
+function docToken(doc: RuleContext['doc']): DocKept {
   let known = docsKnown.get(doc);
   if (!known || known.sizes[0] !== doc.edges.length || known.sizes[1] !== doc.srcu.length || known.sizes[2] !== doc.locks.length) {
-    known = { sizes: [doc.edges.length, doc.srcu.length, doc.locks.length], byArch: new Map() };
+    known = { sizes: [doc.edges.length, doc.srcu.length, doc.locks.length], byArch: new Map(), answers: new Map() };
     docsKnown.set(doc, known);
   }
   return known;
 }
-const docsKnown = new WeakMap<RuleContext['doc'], { sizes: number[]; byArch: Map<string, ReadonlySet<LockClass>> }>();
+interface DocKept {
+  sizes: number[];
+  /** documentedLocks() per architecture. */
+  byArch: Map<string, ReadonlySet<LockClass>>;
+  /** lastAnswer() per rule and architecture. */
+  answers: Map<string, { reads: readonly unknown[]; value: unknown }>;
+}
+const docsKnown = new WeakMap<RuleContext['doc'], DocKept>();
 
 export function sitesOf(e: ObservedEdge): FindingSite[] {
   return e.sites.map(findingSite);
@@ -93,6 +100,21 @@ export function perEdge<T>(rule: string, ctx: RuleContext, e: ObservedEdge, read
   return value;
 }
 const answersKnown = new WeakMap<ObservedEdge, Map<string, { doc: object; arch: string; reads: readonly unknown[]; value: unknown }>>();
+
+/**
+ * A rule's answer computed from the documented order, the architecture and `reads` alone (the edges it
+ * looks at, in order, or values standing for what else it depends on): the last answer for that rule,
+ * document and architecture is given again while every one of `reads` is the same as then.
+ */
+export function lastAnswer<T>(rule: string, ctx: RuleContext, reads: readonly unknown[], compute: () => T): T {
+  const doc = docToken(ctx.doc);
+  const key = `${rule}\u0000${ctx.arch}`;
+  const had = doc.answers.get(key);
+  if (had && had.reads.length === reads.length && had.reads.every((r, i) => r === reads[i])) return had.value as T;
+  const value = compute();
+  doc.answers.set(key, { reads, value });
+  return value;
+}
 
 /** "name() (file:line)" for messages. */
 export function at(site: FindingSite | undefined): string {

@@ -89,6 +89,29 @@ describe('answers kept with an edge', () => {
     expect(observedEdge(ctx, 'a', 'b')?.count).toBe(1);
   });
 
+  it('a leaf: the same edges inside it give the kept answer, another edge or another count a new one', () => {
+    const leaf = (fs: Finding[]): string[] => fs.filter((f) => f.kind === 'leaf-violation').map((f) => f.message);
+    const inside = edge('kvm->irq_lock -> kvm->lock');
+    const other = edge('vcpu->mutex -> kvm->lock');
+    const first = leaf(expectFresh(D24, [inside, other]));
+    expect(first.length).toBeGreaterThan(0);
+    expect(leaf(expectFresh(D24, [inside, other]))).toEqual(first);
+    expect(leaf(expectFresh(D24, [withCount('kvm->irq_lock -> kvm->lock', 4), other]))).not.toEqual(first);
+    expect(leaf(expectFresh(D24, [inside, edge('kvm->irq_lock -> kvm->slots_lock'), other]))).not.toEqual(first);
+    expect(leaf(expectFresh(D24, [other]))).toEqual([]);
+  });
+
+  it('doc-stale follows the classes the code uses, state after state', () => {
+    const stale = (classes: string[]): string[] =>
+      runRules({ doc: D24, observed: [], arch: 'x86', codeClasses: new Set(classes) })
+        .filter((f) => f.kind === 'doc-stale')
+        .map((f) => f.outer ?? '');
+    const none = stale([]);
+    expect(none).toContain('kvm->lock');
+    expect(stale(['kvm->lock'])).toEqual(none.filter((l) => l !== 'kvm->lock'));
+    expect(stale([])).toEqual(none);
+  });
+
   it('severities configured differently on the same kept answer', () => {
     const e = edge('vcpu->mutex -> kvm->lock');
     const plain = runRules({ doc: D24, observed: [e], arch: 'x86', codeClasses: new Set() });
