@@ -25,7 +25,7 @@ import { FactCache, orderVersion, sha256, type ValueSchema } from './index/cache
 import { archOf } from './index/files.js';
 import type { FunctionFacts } from './locks/model.js';
 import type { ObservedEdge } from './order/model.js';
-import { observeIncrementally, type ObservedCode } from './order/incremental.js';
+import { observeIncrementally, rememberFold, type ObservedCode } from './order/incremental.js';
 import { observeOrder, type FunctionEvents } from './order/observe.js';
 import { runRules } from './rules/index.js';
 
@@ -43,6 +43,29 @@ export interface ArchInput {
    * the fact key of every file `functions` and `ops` come from (index-tree.ts keys).
    */
   cache?: EdgeCacheRef;
+  /**
+   * The files `functions` and `ops` are, in order, when the caller has them (each file's functions
+   * and tables together, as their flatMap): the architecture's code is then taken a file at a time.
+   */
+  files?: readonly ArchFile[];
+}
+
+/** Are `functions` the files' functions, file after file (checked at each file's first and last), so that `files` can be ArchInput.files? */
+export function wholeFiles(files: readonly ArchFile[], functions: readonly FunctionFacts[]): boolean {
+  let at = 0;
+  for (const f of files) {
+    const n = f.functions.length;
+    if (n && (functions[at] !== f.functions[0] || functions[at + n - 1] !== f.functions[n - 1])) return false;
+    at += n;
+  }
+  return at === functions.length && files.length > 0;
+}
+
+/** What archCode() needs of a file's facts. */
+export interface ArchFile {
+  file: string;
+  functions: readonly FunctionFacts[];
+  ops: readonly COpsEntry[];
 }
 
 export interface EdgeCacheRef {
@@ -79,8 +102,70 @@ const builtFor = (arch: string) => (file: string): boolean => {
 
 /** The cache key of `arch`'s edges: the order code and the facts of every file built for it. */
 export function edgesKey(arch: string, keys: ReadonlyMap<string, string>): string {
+  const last = keyLists.get(arch);
+  const list = (last && patchedList(last, keys)) ?? sortedList(arch, keys);
+  // The same entries (every key as it was): the same key, without hashing them again.
+  if (last && list.entries === last.entries) return last.key;
+  const key = sha256(orderVersion(), 'edges', arch, ...list.entries);
+  keyLists.set(arch, { ...list, key });
+  return key;
+}
+
+/** The `file NUL key` entries of the files built for an architecture, sorted, with where each file is and the files not built for it. */
+interface KeyList {
+  entries: string[];
+  at: Map<string, number>;
+  keyOf: Map<string, string>;
+  others: Set<string>;
+}
+
+// Per architecture, the list of the last state asked about: a patch away, the next state's list is
+// that one with the patched files' keys replaced (every state of a review asks, for every architecture).
+const keyLists = new Map<string, KeyList & { key: string }>();
+
+function sortedList(arch: string, keys: ReadonlyMap<string, string>): KeyList {
   const inArch = builtFor(arch);
-  return sha256(orderVersion(), 'edges', arch, ...[...keys].filter(([f]) => inArch(f)).map(([f, k]) => `${f}\u0000${k}`).sort());
+  const others = new Set<string>();
+  const files: string[] = [];
+  for (const f of keys.keys()) {
+    if (inArch(f)) files.push(f);
+    else others.add(f);
+  }
+  const entries = files.map((f) => `${f}\u0000${keys.get(f) as string}`).sort();
+  const at = new Map<string, number>();
+  const keyOf = new Map<string, string>();
+  for (const [i, e] of entries.entries()) {
+    const f = e.slice(0, e.indexOf('\u0000'));
+    at.set(f, i);
+    keyOf.set(f, e.slice(f.length + 1));
+  }
+  return { entries, at, keyOf, others };
+}
+
+/**
+ * `last`'s list with the keys that changed replaced, when `keys` has the same files built for the
+ * architecture: the entries sort by file alone (a file name holds no NUL, which sorts before any
+ * character it holds), so each stays where it was. Null when a file came or went.
+ */
+function patchedList(last: KeyList, keys: ReadonlyMap<string, string>): KeyList | null {
+  let count = 0;
+  let entries: string[] | null = null;
+  let keyOf: Map<string, string> | null = null;
+  for (const [f, k] of keys) {
+    const i = last.at.get(f);
+    if (i === undefined) {
+      if (last.others.has(f)) continue;
+      return null;
+    }
+    count++;
+    if (last.keyOf.get(f) === k) continue;
+    entries ??= [...last.entries];
+    keyOf ??= new Map(last.keyOf);
+    entries[i] = `${f}\u0000${k}`;
+    keyOf.set(f, k);
+  }
+  if (count !== last.entries.length) return null;
+  return { entries: entries ?? last.entries, at: last.at, keyOf: keyOf ?? last.keyOf, others: last.others };
 }
 
 const EDGES = archEdgesSchema as unknown as ValueSchema<ArchEdges>;
@@ -97,8 +182,18 @@ export function cachedEdges(arch: string, ref: EdgeCacheRef): ArchEdges | null {
 }
 
 /** The functions and tables of `input` built for its architecture, in the state's order. */
-function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops'>): { functions: FunctionFacts[]; ops: COpsEntry[] } {
+function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops' | 'files'>): { functions: FunctionFacts[]; ops: COpsEntry[] } {
   const inArch = builtFor(input.arch);
+  if (input.files) {
+    const functions: FunctionFacts[] = [];
+    const ops: COpsEntry[] = [];
+    for (const f of input.files) {
+      if (!inArch(f.file)) continue;
+      for (const fn of f.functions) functions.push(fn);
+      for (const o of f.ops) ops.push(o);
+    }
+    return { functions, ops };
+  }
   // A file's functions are together: its path is looked at once, not once per function.
   let file: string | undefined;
   let keep = false;
@@ -123,6 +218,7 @@ function observeFull(input: ArchInput, events: boolean): { edges: ArchEdges; cod
     ruledOut: Object.fromEntries(order.summaries.ruledOut),
   };
   const code: ObservedCode = { functions, ops, events: order.events, depthCut: order.summaries.depthCuts > 0, memo: order.summaries.memoised };
+  rememberFold(order.events, order.edges);
   if (input.cache?.dir) {
     const key = edgesKey(input.arch, input.cache.keys);
     edgeCache(input.cache).put(key, { file: `arch:${input.arch}`, identity: key }, out);
@@ -154,15 +250,26 @@ function putEvents(arch: string, ref: EdgeCacheRef, code: ObservedCode): void {
   eventCache(ref).put(key, { file: `events:${arch}`, identity: key }, { functions: code.functions.map(fnId), events: [...code.events], depthCut: code.depthCut });
 }
 
+/** Are the cached events those of these functions, in this order? */
+function matches(hit: ArchEvents, functions: readonly FunctionFacts[]): boolean {
+  if (hit.functions.length !== functions.length) return false;
+  // The cache answers each review of a process with the entry it read first; the tree's facts are as
+  // often the same objects: those a check already matched match again (facts never change).
+  const seen = matchedBy.get(hit);
+  if (seen && seen.length === functions.length && seen.every((fn, i) => fn === functions[i])) return true;
+  if (!hit.functions.every((id, i) => functions[i] && id === fnId(functions[i]))) return false;
+  matchedBy.set(hit, functions);
+  return true;
+}
+const matchedBy = new WeakMap<ArchEvents, readonly FunctionFacts[]>();
+
 /** The code of `input`'s architecture observed with its events: from the cache when it holds them for these functions in this order. */
 export function observedCode(input: ArchInput): ObservedCode {
   const { functions, ops } = archCode(input);
   if (input.cache?.dir) {
     const key = edgesKey(input.arch, input.cache.keys);
     const hit = eventCache(input.cache).get(key, { file: `events:${input.arch}`, identity: key });
-    if (hit && hit.functions.length === functions.length && hit.functions.every((id, i) => functions[i] && id === fnId(functions[i]))) {
-      return { functions, ops, events: hit.events, depthCut: hit.depthCut };
-    }
+    if (hit && matches(hit, functions)) return { functions, ops, events: hit.events, depthCut: hit.depthCut };
   }
   return observeFull(input, true).code;
 }

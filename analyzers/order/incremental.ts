@@ -24,7 +24,7 @@ import type { COpsEntry } from '../c/ops-tables.js';
 import type { CallSite, FunctionFacts } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
 import type { ChainStep, ObservedEdge } from './model.js';
-import { eventsOf, foldEvents, type EdgeEvent, type FunctionEvents } from './observe.js';
+import { addEvent, eventKey, eventsOf, finishEdge, foldedKey, foldEvents, startEdge, type EdgeEvent, type FunctionEvents } from './observe.js';
 import { Summaries, type SummaryMemo } from './reach.js';
 
 /** One architecture's code in one state, observed: its functions and tables in order, and each function's events. */
@@ -52,7 +52,6 @@ export type Incremental =
 // (each architecture of a state, and the next state of the series, asks again).
 const jsonKnown = new WeakMap<FunctionFacts, string>();
 const linesKnown = new WeakMap<FunctionFacts, number[]>();
-const shapesKnown = new WeakMap<FunctionFacts, string>();
 
 /**
  * Every `line` and `endLine` a function's facts name, at any depth. Read from their JSON, which
@@ -84,18 +83,89 @@ function linesOf(fn: FunctionFacts): number[] {
 }
 
 /**
- * A function's facts with each line replaced by its rank among the lines they name: equal
- * when the patch only moved lines, above the function or between its sites (a comment, a
- * lockdep_assert_held() the walk records nothing for). Then what the function takes and calls
- * is what it was, and its events and every chain through it only need their lines moved.
+ * How two functions' facts compare, as their JSON would but without writing it: null when they
+ * differ other than in a line; else every line slot (a `line` or `endLine` key holding a count,
+ * at any depth, which is what LINE finds in the JSON) as pairs, old then new, in JSON order.
+ * A patch that only moved lines (above the function, or between its sites: a comment, a
+ * lockdep_assert_held() the walk records nothing for) leaves what the function takes and calls
+ * as it was: its events and every chain through it only need their lines moved.
  */
-function rankShape(fn: FunctionFacts): string {
-  const known = shapesKnown.get(fn);
-  if (known !== undefined) return known;
-  const rank = new Map(linesOf(fn).map((l, i) => [l, i + 1]));
-  const out = jsonOf(fn).replace(LINE, (m: string, l: string) => (l === '0' ? m : m.slice(0, m.length - l.length) + String(rank.get(Number(l)))));
-  shapesKnown.set(fn, out);
-  return out;
+function linePairs(old: FunctionFacts, fn: FunctionFacts): number[] | null {
+  const pairs: number[] = [];
+  return sameButLines(old, fn, pairs) ? pairs : null;
+}
+
+/** linePairs() then compareLines(): how a function's facts compare with its counterpart's (exported for the tests). */
+export function compareFacts(old: FunctionFacts, fn: FunctionFacts): ReturnType<typeof compareLines> {
+  if (old === fn) return { same: true };
+  const pairs = linePairs(old, fn);
+  return pairs && compareLines(pairs);
+}
+
+/** Does JSON.stringify() write this value of an object's key (or leave the key out)? */
+const writable = (v: unknown): boolean => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
+/** A line slot's value, as LINE reads it: a count written in digits. */
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Equal JSON but for line slots, or stricter where that is simpler (a value JSON writes as null, such as
+ * NaN, is only equal to itself here): stricter only sends a function to be compared as changed. An object
+ * both share is walked too: its lines count among the function's lines.
+ */
+function sameButLines(a: unknown, b: unknown, pairs: number[]): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameButLines(a[i], b[i], pairs)) return false;
+    return true;
+  }
+  // The keys JSON writes, in order, on both sides.
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < ka.length && !writable(ra[ka[i] as string])) i++;
+    while (j < kb.length && !writable(rb[kb[j] as string])) j++;
+    if (i === ka.length || j === kb.length) return i === ka.length && j === kb.length;
+    const k = ka[i++] as string;
+    if (k !== kb[j++]) return false;
+    const x = ra[k];
+    const y = rb[k];
+    if ((k === 'line' || k === 'endLine') && isCount(x) && isCount(y)) pairs.push(x, y);
+    else if (!sameButLines(x, y, pairs)) return false;
+  }
+}
+
+/**
+ * From the line slots of two functions' facts that are the same but for their lines: whether they
+ * are the same (every line as it was), or the same once each line is replaced by its rank among the
+ * lines they name (0, no line, kept), with those lines, ascending, as linesOf() gives them. Null when
+ * neither.
+ */
+function compareLines(pairs: readonly number[]): { same: true } | { same: false; was: number[]; now: number[] } | null {
+  let same = true;
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== pairs[i + 1]) same = false;
+  if (same) return { same };
+  const distinct = (from: number): number[] => {
+    const set = new Set<number>();
+    for (let i = from; i < pairs.length; i += 2) if ((pairs[i] as number) > 0) set.add(pairs[i] as number);
+    return [...set].sort((x, y) => x - y);
+  };
+  const was = distinct(0);
+  const now = distinct(1);
+  if (was.length !== now.length) return null;
+  const rankWas = new Map(was.map((l, i) => [l, i]));
+  const rankNow = new Map(now.map((l, i) => [l, i]));
+  for (let i = 0; i < pairs.length; i += 2) {
+    const x = pairs[i] as number;
+    const y = pairs[i + 1] as number;
+    if (x === 0 || y === 0 ? x !== y : rankWas.get(x) !== rankNow.get(y)) return null;
+  }
+  return { same: false, was, now };
 }
 
 /**
@@ -147,9 +217,23 @@ const slotOf = (o: COpsEntry): string => `ops:${o.struct}.${o.field}`;
 
 /** Each slot's implementations in table order (what resolveSlot() sees), for the slots a patched file fills. */
 function slotLists(ops: readonly COpsEntry[], changed: ReadonlySet<string>): Map<string, string[]> {
-  const touched = new Set(ops.filter((o) => changed.has(o.file)).map(slotOf));
+  // By struct, then field: every table entry of the state is looked at, and few are in a touched slot.
+  const touched = new Map<string, Set<string>>();
+  for (const o of ops) {
+    if (!changed.has(o.file)) continue;
+    const fields = touched.get(o.struct);
+    if (fields) fields.add(o.field);
+    else touched.set(o.struct, new Set([o.field]));
+  }
   const out = new Map<string, string[]>();
-  for (const o of ops) if (touched.has(slotOf(o))) out.set(slotOf(o), [...(out.get(slotOf(o)) ?? []), `${o.fn}@${o.file}`]);
+  if (touched.size === 0) return out;
+  for (const o of ops) {
+    if (!touched.get(o.struct)?.has(o.field)) continue;
+    const slot = slotOf(o);
+    const list = out.get(slot);
+    if (list) list.push(`${o.fn}@${o.file}`);
+    else out.set(slot, [`${o.fn}@${o.file}`]);
+  }
   return out;
 }
 
@@ -218,6 +302,37 @@ function occurrences(functions: readonly FunctionFacts[], changed: ReadonlySet<s
     }
   }
   return out;
+}
+
+/** The patched files' functions before and after the patch, each after one with its counterpart (same file, name and occurrence of the name), and those gone. */
+interface Counterparts {
+  before: FunctionFacts[];
+  after: FunctionFacts[];
+  pairs: [FunctionFacts, FunctionFacts | undefined][];
+  removed: FunctionFacts[];
+}
+
+function counterparts(base: readonly FunctionFacts[], functions: readonly FunctionFacts[], changed: ReadonlySet<string>): Counterparts {
+  const runs = (fns: readonly FunctionFacts[]): Run[] => runsOf(fns).filter((r) => changed.has(r.file));
+  const was = runs(base);
+  const now = runs(functions);
+  // Most patches add or remove no function: the same names in the same order in each patched file pair by
+  // place, which is what pairing by occurrence gives them.
+  const inPlace =
+    was.length === now.length &&
+    was.every((r, i) => {
+      const q = now[i] as Run;
+      if (r.file !== q.file || r.end - r.start !== q.end - q.start) return false;
+      for (let k = 0; k < r.end - r.start; k++) if ((base[r.start + k] as FunctionFacts).name !== (functions[q.start + k] as FunctionFacts).name) return false;
+      return true;
+    });
+  const list = (fns: readonly FunctionFacts[], rs: Run[]): FunctionFacts[] => rs.flatMap((r) => fns.slice(r.start, r.end));
+  const before = list(base, was);
+  const after = list(functions, now);
+  if (inPlace) return { before, after, pairs: after.map((fn, i) => [fn, before[i]]), removed: [] };
+  const old = occurrences(base, changed);
+  const neu = occurrences(functions, changed);
+  return { before, after, pairs: [...neu].map(([k, fn]) => [fn, old.get(k)]), removed: [...old].flatMap(([k, fn]) => (neu.has(k) ? [] : [fn])) };
 }
 
 /** Line maps (old line -> new line) of the functions whose lines moved, by file and name. */
@@ -380,6 +495,86 @@ function toRecompute(affected: { keys: ReadonlySet<string>; functions: ReadonlyS
   return todo;
 }
 
+/** A function's events' edge keys: each event's, and the distinct ones in the order first seen. */
+interface EventKeys {
+  each: readonly string[];
+  distinct: readonly string[];
+}
+const NO_KEYS: EventKeys = { each: [], distinct: [] };
+// Kept with the events, which the next states of a series keep (moved events take their keys along: moveEvents() keeps classes).
+const keysKnown = new WeakMap<FunctionEvents, EventKeys>();
+
+function keysOf(fe: FunctionEvents): EventKeys {
+  if (fe.events.length === 0) return NO_KEYS;
+  let known = keysKnown.get(fe);
+  if (!known) {
+    const each = fe.events.map(eventKey);
+    known = { each, distinct: [...new Set(each)] };
+    keysKnown.set(fe, known);
+  }
+  return known;
+}
+
+/**
+ * The edges folded from a state's events (foldEvents() of them), by key in their order: the next
+ * state's fold starts from them. Keyed by the events list, which the state's ObservedCode holds
+ * (observeFull() remembers the fold of a state observed in full; a state whose events were loaded
+ * is folded when the first state after it is observed).
+ */
+const foldsKnown = new WeakMap<readonly FunctionEvents[], ReadonlyMap<string, ObservedEdge>>();
+
+export function rememberFold(events: readonly FunctionEvents[], edges: readonly ObservedEdge[]): void {
+  foldsKnown.set(events, new Map(edges.map((e) => [foldedKey(e), e])));
+}
+
+/**
+ * foldEvents() of `events` from the fold of `before`, the state before's events, when every
+ * function kept from it is in the order it was and `touched` holds the key of every event that
+ * is not in both (a changed, new, removed or moved function's, old and new). An edge none of
+ * whose events changed is then made of the same events in the same order as before: the same
+ * edge (the object is shared; no stage changes an edge once folded). The others are folded again
+ * from their events alone, in function order, which is what the full fold does for each edge; and
+ * the edges are listed in the order their keys are first seen, as there. Null without the fold
+ * of the state before. The edges by key, in their order.
+ */
+function refold(before: readonly FunctionEvents[], events: readonly FunctionEvents[], touched: ReadonlySet<string>): Map<string, ObservedEdge> | null {
+  const prior = foldsKnown.get(before);
+  if (!prior) return null;
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const again = new Map<string, ObservedEdge>();
+  for (const fe of events) {
+    if (fe.events.length === 0) continue;
+    const keys = keysOf(fe);
+    let hit = false;
+    for (const k of keys.distinct) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        order.push(k);
+      }
+      if (touched.has(k)) hit = true;
+    }
+    if (!hit) continue;
+    for (let i = 0; i < fe.events.length; i++) {
+      const k = keys.each[i] as string;
+      if (!touched.has(k)) continue;
+      const ev = fe.events[i] as EdgeEvent;
+      let e = again.get(k);
+      if (!e) again.set(k, (e = startEdge(ev)));
+      addEvent(e, ev);
+    }
+  }
+  const out = new Map<string, ObservedEdge>();
+  for (const k of order) {
+    const e = touched.has(k) ? again.get(k) : prior.get(k);
+    // An untouched key the state before did not have: the premises do not hold; the full fold decides.
+    if (!e) return null;
+    out.set(k, e);
+  }
+  for (const e of again.values()) finishEdge(e);
+  return out;
+}
+
 export function observeIncrementally(base: ObservedCode, functions: readonly FunctionFacts[], ops: readonly COpsEntry[], changed: ReadonlySet<string>): Incremental {
   if (base.depthCut) return { ok: false, why: 'a summary of the state before was cut at its depth limit' };
   const reordered = reorderedSlots(slotLists(base.ops, changed), slotLists(ops, changed));
@@ -387,8 +582,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   if (base.events.length !== base.functions.length) return { ok: false, why: 'the state before has no events for every function' };
 
   // 1. Which functions of the patched files changed, and where the lines of the others moved.
-  const before = occurrences(base.functions, changed);
-  const after = occurrences(functions, changed);
+  const { before, after, pairs, removed } = counterparts(base.functions, functions, changed);
   const names = new Set<string>();
   const counterpart = new Map<FunctionFacts, FunctionFacts>();
   // Functions whose lines are mapped (moved, or changed with the same summary): old and new lines, in step.
@@ -396,19 +590,18 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   // Functions whose facts are what they were, lines included.
   const same: FunctionFacts[] = [];
   let drop: ReadonlySet<string> | undefined;
-  for (const [key, fn] of after) {
-    const old = before.get(key);
-    // Above the patch's first hunk most functions are what they were: the same JSON, nothing moved.
-    if (old && jsonOf(old) === jsonOf(fn)) {
+  for (const [fn, old] of pairs) {
+    // Above the patch's first hunk most functions are what they were: the same facts, nothing moved.
+    // Below it, most are what they were but for their lines, in the same order.
+    const lines = old && compareFacts(old, fn);
+    if (old && lines?.same) {
       counterpart.set(fn, old);
       same.push(fn);
       continue;
     }
-    const was = old ? linesOf(old) : [];
-    const now = linesOf(fn);
-    if (old && was.length === now.length && rankShape(old) === rankShape(fn)) {
+    if (old && lines && !lines.same) {
       counterpart.set(fn, old);
-      mapped.push([fn, old, was, now]);
+      mapped.push([fn, old, lines.was, lines.now]);
       continue;
     }
     // Changed: its own events are computed again. Its callers' are too only when its summary (in
@@ -443,7 +636,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
       map.set(l, l);
     }
   }
-  for (const [key, fn] of before) if (!after.has(key)) names.add(fn.name);
+  for (const fn of removed) names.add(fn.name);
   // A name defined non-statically more than once (a __weak default and an architecture's own) resolves
   // to its first definition: with every file in its place (step 2) and a definition's static flag part
   // of both shapes, only a definition added or removed changes which one that is, and its name is in
@@ -455,9 +648,9 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   // 3. The reverse call graph from the changed names; nothing to follow when only lines moved. The
   // graph is the state before's, patched, once a state of the series has needed it.
   const isNew = (fn: FunctionFacts): boolean => changed.has(fn.file) && !counterpart.has(fn);
-  const newOnes = [...after.values()].filter(isNew);
+  const newOnes = after.filter(isNew);
   const starts = [...names, ...reordered];
-  const callers = starts.length || base.callers ? (base.callers ? patchCallers(base.callers, before.values(), after.values()) : callerGraph(functions)) : undefined;
+  const callers = starts.length || base.callers ? (base.callers ? patchCallers(base.callers, before, after) : callerGraph(functions)) : undefined;
   const slots = callers ? slotsFilled([...base.ops, ...ops]) : new Map<string, Set<string>>();
   const todo = callers && starts.length ? toRecompute(reachersOf(starts, callers, slots), names, newOnes) : new Set(newOnes);
 
@@ -467,7 +660,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   let seed: Map<FunctionFacts, SummaryMemo extends ReadonlyMap<FunctionFacts, infer V> ? V : never> | undefined;
   if (base.memo && (callers || (starts.length === 0 && moved.length === 0))) {
     seed = new Map(base.memo);
-    for (const fn of before.values()) seed.delete(fn);
+    for (const fn of before) seed.delete(fn);
     const dirty = callers && (starts.length || moved.length) ? reachersOf([...starts, ...moved], callers, slots).functions : new Set<FunctionFacts>();
     for (const fn of dirty) seed.delete(fn);
     // A patched file's function that neither changed nor moved, nor reaches what did, has the summaries it had.
@@ -488,40 +681,113 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     memo = summaries.memoised;
   }
   const events: FunctionEvents[] = [];
-  const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
-  // The state before's events, by function: a patched file's from a map, every other function's where
-  // the walk along the state before's other files finds it (the files are in their places: step 2).
-  const patchedBefore = new Map<FunctionFacts, FunctionEvents | undefined>();
+  // Edge keys some of whose events are not what they were (the edges to fold again), and whether every
+  // function kept from the state before is in the order it was (step 5 needs both).
+  const touched = new Set<string>();
+  const touch = (fe: FunctionEvents | undefined): void => {
+    if (fe) for (const k of keysOf(fe).distinct) touched.add(k);
+  };
+  let inOrder = true;
+  let lastOld = -1;
+  const kept = (oldAt: number): void => {
+    if (oldAt <= lastOld) inOrder = false;
+    lastOld = oldAt;
+  };
+  // The state before's functions, by index: a patched file's from a map, every other file's run
+  // matched whole with its run before (the files are in their places: step 2), or else from a map.
+  const patchedBefore = new Map<FunctionFacts, number>();
   const unpatched: Run[] = [];
   for (const r of runsOf(base.functions)) {
     if (!changed.has(r.file)) unpatched.push(r);
-    else for (let i = r.start; i < r.end; i++) patchedBefore.set(base.functions[i] as FunctionFacts, base.events[i]);
+    else for (let i = r.start; i < r.end; i++) patchedBefore.set(base.functions[i] as FunctionFacts, i);
   }
-  let everyBefore: Map<FunctionFacts, FunctionEvents | undefined> | undefined;
-  let r = 0;
-  let at = unpatched[0]?.start ?? 0;
-  const unpatchedBefore = (fn: FunctionFacts): FunctionEvents | undefined => {
-    while (r < unpatched.length && at >= (unpatched[r] as Run).end) at = unpatched[++r]?.start ?? 0;
-    if (r < unpatched.length && base.functions[at] === fn) return base.events[at++];
-    everyBefore ??= new Map(base.functions.map((f, i) => [f, base.events[i]]));
-    return everyBefore.get(fn);
-  };
+  const used = new Set<number>();
+  let everyBefore: Map<FunctionFacts, number> | undefined;
+  let u = 0;
   for (const run of runsOf(functions)) {
     const patched = changed.has(run.file);
+    const length = run.end - run.start;
+    if (!patched) {
+      // A file the patch did not change has the functions it had, the same objects: its events are taken as a run.
+      const was = unpatched[u];
+      let from = was && was.file === run.file && was.end - was.start === length ? was.start : -1;
+      for (let k = 0; from >= 0 && k < length; k++) if (base.functions[from + k] !== functions[run.start + k]) from = -1;
+      if (from >= 0) {
+        u++;
+        kept(from);
+        lastOld = from + length - 1;
+        for (let k = 0; k < length; k++) {
+          const old = base.events[from + k] as FunctionEvents;
+          const mine = fresh.size ? fresh.get(functions[run.start + k] as FunctionFacts) : undefined;
+          if (mine) {
+            touch(old);
+            touch(mine);
+          }
+          events.push(mine ?? old);
+        }
+        continue;
+      }
+    }
     for (let i = run.start; i < run.end; i++) {
       const fn = functions[i] as FunctionFacts;
-      const old = patched ? patchedBefore.get(counterpart.get(fn) ?? fn) : unpatchedBefore(fn);
+      let oldAt: number | undefined;
+      if (patched) oldAt = patchedBefore.get(counterpart.get(fn) ?? fn);
+      else {
+        everyBefore ??= new Map(base.functions.map((f, j) => [f, j]));
+        oldAt = everyBefore.get(fn);
+      }
+      const old = oldAt === undefined ? undefined : base.events[oldAt];
+      if (oldAt !== undefined) {
+        used.add(oldAt);
+        kept(oldAt);
+      }
       const mine = fresh.size ? fresh.get(fn) : undefined;
       if (mine) {
+        touch(old);
+        touch(mine);
         events.push(mine);
         continue;
       }
       if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
-      const kept = maps.size && namesAny(old, movedFiles) ? moveEvents(old, maps, movedFiles) : old;
-      if (!kept) return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
-      events.push(kept);
+      events.push(old);
     }
   }
+  // A patched file's function the patch removed takes its events away.
+  for (const at of patchedBefore.values()) if (!used.has(at)) touch(base.events[at]);
+  // Events that name a line the patch moved are moved (the recomputed ones are the new state's already).
+  if (maps.size) {
+    const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
+    const recomputed = new Set(fresh.values());
+    for (let i = 0; i < events.length; i++) {
+      const fe = events[i] as FunctionEvents;
+      if (fe.events.length === 0 || recomputed.has(fe) || !namesAny(fe, movedFiles)) continue;
+      const moved = moveEvents(fe, maps, movedFiles);
+      if (!moved) {
+        const fn = functions[i] as FunctionFacts;
+        return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
+      }
+      if (moved === fe) continue;
+      touch(fe);
+      // Moved, the events have the classes and files they had.
+      keysKnown.set(moved, keysOf(fe));
+      filesKnown.set(moved, filesOf(fe));
+      events[i] = moved;
+    }
+  }
+
+  // 5. The edges: the state before's, but for the keys whose events changed, folded again.
+  // A state whose events were loaded has no fold yet: its own, once, is what the next states start from
+  // (the cache hands each review of a process the events it read first, so later reviews find it).
+  if (inOrder && !foldsKnown.has(base.events)) rememberFold(base.events, foldEvents(base.events.map((e) => e.events)));
+  const again = inOrder ? refold(base.events, events, touched) : null;
+  let edges: ObservedEdge[];
+  if (again) {
+    edges = [...again.values()];
+    foldsKnown.set(events, again);
+  } else {
+    edges = foldEvents(events.map((e) => e.events));
+    rememberFold(events, edges);
+  }
   const code: ObservedCode = { functions, ops, events, depthCut: false, ...(memo ? { memo } : {}), ...(callers ? { callers } : {}) };
-  return { ok: true, edges: foldEvents(events.map((e) => e.events)), code, recomputed: fresh.size };
+  return { ok: true, edges, code, recomputed: fresh.size };
 }

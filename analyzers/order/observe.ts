@@ -72,37 +72,68 @@ export function eventsOf(fn: FunctionFacts, summaries: Summaries): FunctionEvent
   return { events };
 }
 
+/** The edge an event counts towards, as a key: its classes and, other than for a plain acquisition, the operation. */
+export function eventKey(ev: EdgeEvent): string {
+  return ev.op === 'acquire' ? `${ev.outer.class}\u0000${ev.inner.class}` : `${ev.outer.class}\u0000${ev.inner.class}\u0000${ev.op}`;
+}
+
+/** The key of a folded edge: eventKey() of each of its events. */
+export function foldedKey(e: Pick<ObservedEdge, 'outer' | 'inner' | 'innerOp'>): string {
+  return e.innerOp === 'acquire' ? `${e.outer}\u0000${e.inner}` : `${e.outer}\u0000${e.inner}\u0000${e.innerOp}`;
+}
+
+/** An edge as its first event (in function order) starts it; addEvent() then counts that event. */
+export function startEdge(ev: EdgeEvent): ObservedEdge {
+  const { outer } = ev;
+  const e: ObservedEdge = { outer: outer.class, inner: ev.inner.class, innerOp: ev.op, outerUse: outer, innerUse: ev.inner, outerViaTry: outer.viaTry, count: 0, fullCount: 0, sites: [] };
+  if (ev.subclass !== undefined) e.subclass = ev.subclass;
+  return e;
+}
+
+/** One more event of an edge, in function order (the order decides which sites are kept past MAX_SITES). */
+export function addEvent(e: ObservedEdge, ev: EdgeEvent): void {
+  const { outer, site } = ev;
+  e.count++;
+  if (site.confidence.level === 'full') e.fullCount++;
+  e.outerViaTry &&= outer.viaTry;
+  if (e.subclass !== undefined && ev.subclass === undefined) delete e.subclass;
+  if (e.sites.length < MAX_SITES) e.sites.push(site);
+  else {
+    const rank = (i: number): number => (e.sites[i] ? siteRank(e.sites[i]) : 0);
+    const worst = e.sites.reduce((w, _, i) => (rank(i) > rank(w) ? i : w), 0);
+    if (rank(worst) > siteRank(site)) e.sites[worst] = site;
+  }
+}
+
+// What String.prototype.localeCompare() with no locale compares with (ECMA-402), made once.
+const FILE_ORDER = new Intl.Collator();
+
+/** The kept sites in evidence order, once every event is counted. */
+export function finishEdge(e: ObservedEdge): void {
+  e.sites.sort((a, b) => siteRank(a) - siteRank(b) || FILE_ORDER.compare(a.file, b.file) || a.line - b.line);
+}
+
 /** Edges from every function's events, folded in function order (the order decides which sites are kept past MAX_SITES). */
 export function foldEvents(perFunction: Iterable<readonly EdgeEvent[]>): ObservedEdge[] {
   // Edges in the order they are first seen, found by outer class, then inner class and operation
   // (nested maps of the classes as the facts spell them: no key string built per event).
   const edges: ObservedEdge[] = [];
   const byOuter = new Map<string, Map<string, ObservedEdge>>();
-  const add = (ev: EdgeEvent): void => {
-    const { outer, site } = ev;
-    let inner = byOuter.get(outer.class);
-    if (!inner) byOuter.set(outer.class, (inner = new Map()));
-    const key = ev.op === 'acquire' ? ev.inner.class : `${ev.inner.class}\u0000${ev.op}`;
-    let e = inner.get(key);
-    if (!e) {
-      e = { outer: outer.class, inner: ev.inner.class, innerOp: ev.op, outerUse: outer, innerUse: ev.inner, outerViaTry: outer.viaTry, count: 0, fullCount: 0, sites: [] };
-      if (ev.subclass !== undefined) e.subclass = ev.subclass;
-      inner.set(key, e);
-      edges.push(e);
+  for (const events of perFunction) {
+    for (const ev of events) {
+      let inner = byOuter.get(ev.outer.class);
+      if (!inner) byOuter.set(ev.outer.class, (inner = new Map()));
+      const key = ev.op === 'acquire' ? ev.inner.class : `${ev.inner.class}\u0000${ev.op}`;
+      let e = inner.get(key);
+      if (!e) {
+        e = startEdge(ev);
+        inner.set(key, e);
+        edges.push(e);
+      }
+      addEvent(e, ev);
     }
-    e.count++;
-    if (site.confidence.level === 'full') e.fullCount++;
-    e.outerViaTry &&= outer.viaTry;
-    if (e.subclass !== undefined && ev.subclass === undefined) delete e.subclass;
-    if (e.sites.length < MAX_SITES) e.sites.push(site);
-    else {
-      const rank = (i: number): number => (e?.sites[i] ? siteRank(e.sites[i]) : 0);
-      const worst = e.sites.reduce((w, _, i) => (rank(i) > rank(w) ? i : w), 0);
-      if (rank(worst) > siteRank(site)) e.sites[worst] = site;
-    }
-  };
-  for (const events of perFunction) for (const ev of events) add(ev);
-  for (const e of edges) e.sites.sort((a, b) => siteRank(a) - siteRank(b) || a.file.localeCompare(b.file) || a.line - b.line);
+  }
+  for (const e of edges) finishEdge(e);
   return edges;
 }
 

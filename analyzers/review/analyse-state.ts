@@ -7,7 +7,7 @@ import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { Finding } from '../findings/model.js';
 import { openCacheDir, type CacheOptions, type CacheStats } from '../index/cache.js';
-import { analyseStateArch, observedCode, type EdgeCacheRef, type StateArch } from '../arch-analysis.js';
+import { analyseStateArch, observedCode, wholeFiles, type ArchInput, type EdgeCacheRef, type StateArch } from '../arch-analysis.js';
 import type { ObservedCode } from '../order/incremental.js';
 import { archOf, isIndexedPath } from '../index/files.js';
 import { indexTree, type FileFacts, type TreeIndex } from '../index/index-tree.js';
@@ -79,10 +79,23 @@ export function lazyState(
   before?: { state: StateAnalysis; changed: ReadonlySet<string> },
 ): StateAnalysis {
   const classes = classesOf(functions, files);
-  const ops = files.flatMap((f) => f.ops);
+  // The files are the functions (analyseState() makes them so): each architecture's code is then
+  // taken a file at a time, and the tables of every file are listed only if asked for.
+  const whole = wholeFiles(files, functions);
+  let ops: ArchInput['ops'] | undefined;
+  const input = (arch: string): ArchInput => ({
+    arch,
+    functions,
+    get ops() {
+      return (ops ??= files.flatMap((f) => f.ops));
+    },
+    doc,
+    codeClasses: classes,
+    ...(cache ? { cache } : {}),
+    ...(whole ? { files } : {}),
+  });
   const memo = new Map<string, StateArch>();
   const code = new Map<string, ObservedCode>();
-  const input = (arch: string) => ({ arch, functions, ops, doc, codeClasses: classes, ...(cache ? { cache } : {}) });
   const get = (arch: string): StateArch => {
     let m = memo.get(arch);
     if (!m) {

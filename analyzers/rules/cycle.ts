@@ -8,7 +8,7 @@ import type { LockClass } from '../../knowledge/lock-names.js';
 import type { CycleLink, RawFinding } from '../findings/model.js';
 import { isBlocking } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { isReadRead, sitesOf } from './shared.js';
+import { firstSiteOf, isReadRead } from './shared.js';
 
 interface Link extends CycleLink {
   outer: LockClass;
@@ -23,7 +23,7 @@ export function cycle(ctx: RuleContext): RawFinding[] {
   for (const e of ctx.observed) {
     if (e.outer === e.inner || !isBlocking(e) || isReadRead(e)) continue;
     const link: Link = { outer: e.outer, inner: e.inner, source: 'observed' };
-    const site = sitesOf(e)[0];
+    const site = firstSiteOf(e);
     if (site) link.site = site;
     if (e.innerOp === 'sync') link.sync = true;
     links.push(link);

@@ -73,6 +73,13 @@ export function runRules(ctx: RuleContext, severities: SeverityConfig = {}): Fin
   const out: Finding[] = [];
   for (const [kind, rule] of Object.entries(RULES) as [FindingKind, (typeof RULES)[FindingKind]][]) {
     for (const raw of rule.check(ctx)) {
+      // A rule's answer kept with an edge (perEdge()) comes back as the same object: so does its finding,
+      // copied, so that what a caller sets on one state's finding is not on the next one's.
+      const known = findingsKnown.get(raw);
+      if (known?.kind === kind) {
+        out.push(applySeverity({ ...known }, severities));
+        continue;
+      }
       let severity = rule.severity;
       const assumed = assumptions(raw);
       const finding: Finding = { ...raw, kind, severity, fingerprint: fingerprint(kind, raw) };
@@ -89,8 +96,10 @@ export function runRules(ctx: RuleContext, severities: SeverityConfig = {}): Fin
         const guess = `the class of ${raw.guessed.join(' and ')} comes from a variable's name, not its declared type`;
         finding.note = finding.note ? `${finding.note}; ${guess}` : guess;
       }
+      findingsKnown.set(raw, { ...finding });
       out.push(applySeverity(finding, severities));
     }
   }
   return out;
 }
+const findingsKnown = new WeakMap<RawFinding, Finding>();

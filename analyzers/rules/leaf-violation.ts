@@ -16,7 +16,7 @@ import type { LockClass } from '../../knowledge/lock-names.js';
 import type { FindingSite, RawFinding } from '../findings/model.js';
 import { isBlocking, type ObservedEdge } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { at, documentedLocks, sitesOf, SRCU, guessedClasses } from './shared.js';
+import { at, documentedLocks, lastAnswer, sitesOf, SRCU, guessedClasses } from './shared.js';
 
 const isFull = (s: FindingSite): boolean => (s.confidence?.level ?? 'full') === 'full';
 
@@ -24,12 +24,20 @@ export function leafViolation(ctx: RuleContext): RawFinding[] {
   const claim = ctx.doc.leafClaim;
   if (!claim) return [];
   const outers = new Set(edgesFor(ctx.doc.edges, ctx.arch).map((e) => e.outer));
-  const leaves = [...documentedLocks(ctx)].filter((l) => !outers.has(l));
+  const leaves = new Set([...documentedLocks(ctx)].filter((l) => !outers.has(l)));
+  // kvm->srcu readers are governed by the SRCU rules, not by the leaf claim.
+  const inside = ctx.observed.filter((e) => e.outer !== e.inner && isBlocking(e) && e.outer !== SRCU && leaves.has(e.outer));
+  // The answer is made of these edges alone: the same edges as the state before's (an incremental
+  // observe shares the edges a patch did not touch), the same answer.
+  return [...lastAnswer('leaf-violation', ctx, inside, () => leafFindings(ctx, claim, inside))];
+}
+
+function leafFindings(ctx: RuleContext, claim: NonNullable<RuleContext['doc']['leafClaim']>, insideLeaves: readonly ObservedEdge[]): RawFinding[] {
   const byLeaf = new Map<LockClass, ObservedEdge[]>();
-  for (const e of ctx.observed) {
-    // kvm->srcu readers are governed by the SRCU rules, not by the leaf claim.
-    if (e.outer === e.inner || !isBlocking(e) || e.outer === SRCU || !leaves.includes(e.outer)) continue;
-    byLeaf.set(e.outer, [...(byLeaf.get(e.outer) ?? []), e]);
+  for (const e of insideLeaves) {
+    const list = byLeaf.get(e.outer);
+    if (list) list.push(e);
+    else byLeaf.set(e.outer, [e]);
   }
   const out: RawFinding[] = [];
   for (const [leaf, edges] of byLeaf) {

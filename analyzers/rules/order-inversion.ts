@@ -2,11 +2,11 @@
  * order-inversion: the code takes B while holding A, and the documented
  * order puts B before A, directly or through a path of statements.
  */
-import { orderPath } from '../../knowledge/doc/order-graph.js';
+import { isOrderedBefore, orderPath } from '../../knowledge/doc/order-graph.js';
 import type { RawFinding } from '../findings/model.js';
-import { isBlocking } from '../order/model.js';
+import { isBlocking, type ObservedEdge } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { at, isReadRead, observedEdge, sitesOf, SRCU, guessedClasses } from './shared.js';
+import { at, isReadRead, observedEdge, perEdge, sitesOf, SRCU, guessedClasses } from './shared.js';
 
 export function orderInversion(ctx: RuleContext): RawFinding[] {
   const out: RawFinding[] = [];
@@ -14,31 +14,39 @@ export function orderInversion(ctx: RuleContext): RawFinding[] {
     if (e.outer === e.inner || !isBlocking(e) || isReadRead(e)) continue;
     // Edges into or out of kvm->srcu are the srcu-violation rule's.
     if (e.outer === SRCU || e.inner === SRCU) continue;
-    const path = orderPath(ctx.doc.edges, e.inner, e.outer, ctx.arch);
-    if (!path) continue;
+    // Most edges the document does not order the other way: asked first, of the paths kept per document.
+    if (!isOrderedBefore(ctx.doc.edges, e.inner, e.outer, ctx.arch)) continue;
     const reverse = observedEdge(ctx, e.inner, e.outer);
-    const quotes = path.map((p) => ({ line: p.line, text: p.text }));
-    const sites = sitesOf(e);
-    const via = path.length > 1 ? ` (through ${path.map((p) => p.inner).slice(0, -1).join(' -> ')})` : '';
-    out.push({
-      outer: e.outer,
-      inner: e.inner,
-      message: `${e.inner} is taken inside ${e.outer} at ${at(sites[0])}; the documented order is ${e.inner} outside ${e.outer}${via}`,
-      rule: quotes[0] ?? null,
-      rulePath: quotes,
-      sites,
-      evidence: {
-        against: { count: e.count, sites },
-        agreeing: { count: reverse?.count ?? 0, sites: reverse ? sitesOf(reverse) : [] },
-      },
-      cycle: [
-        { outer: e.outer, inner: e.inner, source: 'observed', ...(sites[0] ? { site: sites[0] } : {}) },
-        ...path.map((p) => ({ outer: p.outer, inner: p.inner, source: 'documented' as const, rule: { line: p.line, text: p.text } })),
-      ],
-      suggestion: `take ${e.inner} before ${e.outer}, or drop ${e.outer} before the call that takes ${e.inner}`,
-      arch: ctx.arch,
-      guessed: guessedClasses(e),
-    });
+    const raw = perEdge('order-inversion', ctx, e, [reverse], () => inversion(ctx, e, reverse));
+    if (raw) out.push(raw);
   }
   return out;
+}
+
+/** The finding on one edge: what the rule says of it, given its reverse in the code. */
+function inversion(ctx: RuleContext, e: ObservedEdge, reverse: ObservedEdge | undefined): RawFinding | null {
+  const path = orderPath(ctx.doc.edges, e.inner, e.outer, ctx.arch);
+  if (!path) return null;
+  const quotes = path.map((p) => ({ line: p.line, text: p.text }));
+  const sites = sitesOf(e);
+  const via = path.length > 1 ? ` (through ${path.map((p) => p.inner).slice(0, -1).join(' -> ')})` : '';
+  return {
+    outer: e.outer,
+    inner: e.inner,
+    message: `${e.inner} is taken inside ${e.outer} at ${at(sites[0])}; the documented order is ${e.inner} outside ${e.outer}${via}`,
+    rule: quotes[0] ?? null,
+    rulePath: quotes,
+    sites,
+    evidence: {
+      against: { count: e.count, sites },
+      agreeing: { count: reverse?.count ?? 0, sites: reverse ? sitesOf(reverse) : [] },
+    },
+    cycle: [
+      { outer: e.outer, inner: e.inner, source: 'observed', ...(sites[0] ? { site: sites[0] } : {}) },
+      ...path.map((p) => ({ outer: p.outer, inner: p.inner, source: 'documented' as const, rule: { line: p.line, text: p.text } })),
+    ],
+    suggestion: `take ${e.inner} before ${e.outer}, or drop ${e.outer} before the call that takes ${e.inner}`,
+    arch: ctx.arch,
+    guessed: guessedClasses(e),
+  };
 }

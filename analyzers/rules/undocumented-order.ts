@@ -1,9 +1,9 @@
 /** undocumented-order: the code nests two documented locks that the document does not order either way. */
 import { isOrderedBefore } from '../../knowledge/doc/order-graph.js';
 import type { RawFinding } from '../findings/model.js';
-import { isBlocking } from '../order/model.js';
+import { isBlocking, type ObservedEdge } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { at, documentedLocks, sitesOf, SRCU, guessedClasses } from './shared.js';
+import { at, documentedLocks, perEdge, sitesOf, SRCU, guessedClasses } from './shared.js';
 
 export function undocumentedOrder(ctx: RuleContext): RawFinding[] {
   const documented = documentedLocks(ctx);
@@ -13,30 +13,35 @@ export function undocumentedOrder(ctx: RuleContext): RawFinding[] {
     if (e.outer === e.inner || !isBlocking(e) || e.outer === SRCU) continue;
     if (!documented.has(e.outer) || !documented.has(e.inner)) continue;
     if (isOrderedBefore(ctx.doc.edges, e.outer, e.inner, ctx.arch) || isOrderedBefore(ctx.doc.edges, e.inner, e.outer, ctx.arch)) continue;
-    const sites = sitesOf(e);
-    // An order the code relies on is one it provably takes: sites that rest on
-    // an assumption are counted apart, and an edge with only those is still
-    // reported (never dropped) but the rule step lowers it below the others.
-    const conditional = e.count - e.fullCount;
-    const plural = (n: number): string => `${n} site${n > 1 ? 's' : ''}`;
-    const counted =
-      e.fullCount === 0
-        ? `${e.count > 1 ? `${e.count} sites, all resting` : '1 site resting'} on an assumption`
-        : conditional
-          ? `${plural(e.fullCount)} (and ${conditional} more resting on an assumption)`
-          : plural(e.fullCount);
-    out.push({
-      outer: e.outer,
-      inner: e.inner,
-      message: `${e.inner} is taken inside ${e.outer} at ${counted}, e.g. ${at(sites[0])}; locking.rst does not order them`,
-      rule: null,
-      rulePath: [],
-      sites,
-      evidence: { against: { count: e.fullCount > 0 ? e.fullCount : e.count, sites }, agreeing: { count: 0, sites: [] } },
-      suggestion: `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
-      arch: ctx.arch,
-      guessed: guessedClasses(e),
-    });
+    out.push(perEdge('undocumented-order', ctx, e, [], () => undocumented(ctx, e)));
   }
   return out;
+}
+
+/** The finding on one edge the document does not order either way. */
+function undocumented(ctx: RuleContext, e: ObservedEdge): RawFinding {
+  const sites = sitesOf(e);
+  // An order the code relies on is one it provably takes: sites that rest on
+  // an assumption are counted apart, and an edge with only those is still
+  // reported (never dropped) but the rule step lowers it below the others.
+  const conditional = e.count - e.fullCount;
+  const plural = (n: number): string => `${n} site${n > 1 ? 's' : ''}`;
+  const counted =
+    e.fullCount === 0
+      ? `${e.count > 1 ? `${e.count} sites, all resting` : '1 site resting'} on an assumption`
+      : conditional
+        ? `${plural(e.fullCount)} (and ${conditional} more resting on an assumption)`
+        : plural(e.fullCount);
+  return {
+    outer: e.outer,
+    inner: e.inner,
+    message: `${e.inner} is taken inside ${e.outer} at ${counted}, e.g. ${at(sites[0])}; locking.rst does not order them`,
+    rule: null,
+    rulePath: [],
+    sites,
+    evidence: { against: { count: e.fullCount > 0 ? e.fullCount : e.count, sites }, agreeing: { count: 0, sites: [] } },
+    suggestion: `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
+    arch: ctx.arch,
+    guessed: guessedClasses(e),
+  };
 }

@@ -33,14 +33,61 @@ function adjacency<E extends GraphEdge>(edges: readonly E[]): Map<LockClass, E[]
  * statement is a direct rule.
  */
 export function orderPath(edges: readonly OrderEdge[], outer: LockClass, inner: LockClass, arch?: string): OrderEdge[] | null {
-  return shortestPath(edgesFor(edges, arch), outer, inner);
+  const path = knownPath(edges, outer, inner, arch);
+  // A copy: the caller owns what it is given, as when each call searched afresh.
+  return path && [...path];
+}
+
+/** The path orderPath() answers, as kept for the document: never to be changed by the caller. */
+function knownPath(edges: readonly OrderEdge[], outer: LockClass, inner: LockClass, arch?: string): readonly OrderEdge[] | null {
+  const scoped = scopedGraph(edges, arch);
+  let from = scoped.paths.get(outer);
+  if (!from) scoped.paths.set(outer, (from = new Map()));
+  let path = from.get(inner);
+  if (path === undefined) {
+    path = pathIn(scoped.adj, outer, inner);
+    from.set(inner, path);
+  }
+  return path;
+}
+
+/** One architecture's view of a documented order: its adjacency, and the paths asked for so far. */
+interface ScopedGraph {
+  adj: Map<LockClass, OrderEdge[]>;
+  /** outer -> inner -> the path, or null when the document does not order them. */
+  paths: Map<LockClass, Map<LockClass, OrderEdge[] | null>>;
+}
+
+/**
+ * Per documented order (its edges array) and architecture: the rules ask for a path once or
+ * twice per observed edge of every state a review analyses, against the same document. The
+ * array is checked to be the one seen (length, first and last statement: the reader only
+ * appends while it builds the order), so an order still being built is never answered stale.
+ */
+const graphs = new WeakMap<readonly OrderEdge[], { length: number; first: OrderEdge | undefined; last: OrderEdge | undefined; byArch: Map<string, ScopedGraph> }>();
+
+function scopedGraph(edges: readonly OrderEdge[], arch: string | undefined): ScopedGraph {
+  let g = graphs.get(edges);
+  if (!g || g.length !== edges.length || g.first !== edges[0] || g.last !== edges[edges.length - 1]) {
+    g = { length: edges.length, first: edges[0], last: edges[edges.length - 1], byArch: new Map() };
+    graphs.set(edges, g);
+  }
+  const key = arch === undefined || arch === 'all' ? '\u0000all' : arch;
+  let scoped = g.byArch.get(key);
+  if (!scoped) {
+    scoped = { adj: adjacency(edgesFor(edges, arch).filter((e) => e.outer !== e.inner)), paths: new Map() };
+    g.byArch.set(key, scoped);
+  }
+  return scoped;
 }
 
 /** Shortest path of edges from `from` to `to` (self-edges ignored), or null. */
 export function shortestPath<E extends GraphEdge>(edges: readonly E[], from: LockClass, to: LockClass): E[] | null {
-  const outer = from;
-  const inner = to;
-  const adj = adjacency(edges.filter((e) => e.outer !== e.inner));
+  return pathIn(adjacency(edges.filter((e) => e.outer !== e.inner)), from, to);
+}
+
+/** Breadth-first from `outer` over an adjacency without self-edges: the first path found to `inner`. */
+function pathIn<E extends GraphEdge>(adj: ReadonlyMap<LockClass, readonly E[]>, outer: LockClass, inner: LockClass): E[] | null {
   const via = new Map<LockClass, E>();
   const queue: LockClass[] = [outer];
   const seen = new Set<LockClass>([outer]);
@@ -67,7 +114,7 @@ export function shortestPath<E extends GraphEdge>(edges: readonly E[], from: Loc
 
 /** True when the document orders outer before inner. */
 export function isOrderedBefore(edges: readonly OrderEdge[], outer: LockClass, inner: LockClass, arch?: string): boolean {
-  return orderPath(edges, outer, inner, arch) !== null;
+  return knownPath(edges, outer, inner, arch) !== null;
 }
 
 /**
