@@ -196,7 +196,8 @@ export async function analyseState(
   const keys = new Map(index.files.map((f): [string, string] => [f.file, index.keys.get(f.file) ?? '']));
   // The files whose facts are not the state before's (patched, or walked again for a struct they
   // asked about, added or gone): from those the architectures are observed incrementally too.
-  const redone = prev && new Set([...index.files.filter((f) => earlierFacts.get(f.file) !== f).map((f) => f.file), ...prev.files.filter((f) => !index.files.includes(f)).map((f) => f.file)]);
+  const now = new Set(index.files);
+  const redone = prev && new Set([...index.files.filter((f) => earlierFacts.get(f.file) !== f).map((f) => f.file), ...prev.files.filter((f) => !now.has(f)).map((f) => f.file)]);
   return {
     ...lazyState(functionsOf(index.files), archs, doc, index.files, undefined, { dir, keys }, prev && redone ? { state: prev, changed: redone } : undefined),
     types: index.types,
