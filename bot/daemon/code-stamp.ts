@@ -2,8 +2,9 @@
  * What the resident process's code is on disk: the size and modification
  * time of every file under dist/ and of package.json. A server whose stamp
  * no longer matches (a rebuild, `npm ci`) runs code other than the files
- * say: it must not answer. Stat only, no reading: about 5 ms for dist/'s
- * ~550 files, paid before each request.
+ * say: it must not answer. Stat only, no reading: about 3 ms for dist/'s
+ * ~280 files that run (not its source maps and declarations), paid before
+ * each request.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,8 @@ export function codeStamp(paths: readonly string[]): string {
       return;
     }
     lines.push(`${path}/`);
-    for (const name of readdirSync(path).sort()) visit(join(path, name));
+    // Source maps and type declarations are not run: half of dist/'s files.
+    for (const name of readdirSync(path).sort()) if (!name.endsWith('.map') && !name.endsWith('.d.ts')) visit(join(path, name));
   };
   for (const p of paths) visit(p);
   return lines.join('\n');
