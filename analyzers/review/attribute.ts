@@ -6,7 +6,6 @@
  */
 import { fingerprint } from '../findings/fingerprint.js';
 import type { Finding, FindingSite } from '../findings/model.js';
-import type { FunctionFacts } from '../locks/model.js';
 import type { ChainStep } from '../order/model.js';
 import type { FileDiff } from '../series/model.js';
 import type { StateAnalysis } from './analyse-state.js';
@@ -24,8 +23,12 @@ export function addedLines(files: readonly FileDiff[]): Map<string, Set<number>>
 }
 
 /** Functions of the after state that contain an added line, with their first added line. */
-function changedFunctions(functions: readonly FunctionFacts[], added: Map<string, Set<number>>): Map<string, number> {
+function changedFunctions(state: Pick<StateAnalysis, 'functions' | 'files'>, added: Map<string, Set<number>>): Map<string, number> {
   const out = new Map<string, number>();
+  // The patched files' functions, when the state's files hold its functions (they do for a tree's
+  // state): not a look at each of the tree's 20,000 functions for every patch.
+  const whole = state.files.length > 0 && state.files.reduce((n, f) => n + f.functions.length, 0) === state.functions.length;
+  const functions = whole ? state.files.filter((f) => added.has(f.file)).flatMap((f) => f.functions) : state.functions;
   for (const fn of functions) {
     const lines = added.get(fn.file);
     if (!lines) continue;
@@ -70,7 +73,7 @@ export function attribute(
   archs: readonly string[] = after.archs,
 ): ReviewFinding[] {
   const added = addedLines(patch.files);
-  const changed = changedFunctions(after.functions, added);
+  const changed = changedFunctions(after, added);
   const out = new Map<string, ReviewFinding>();
   for (const arch of archs) {
     const known = new Set((before?.findings(arch) ?? []).map((f) => f.fingerprint));
