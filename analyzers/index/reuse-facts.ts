@@ -299,12 +299,12 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   const starts = lineStarts(prep.text);
   // A function kept must be placed and read the same (its pre-blanked lines' digest), or the file is
   // parsed whole. The same text is the same pre-blanked text.
+  const redone = new Set(again);
+  const sameText = earlier.text === text;
   for (const [i, s] of spans.entries()) {
-    if (again.includes(s)) continue;
+    if (redone.has(s)) continue;
     if (s.line === undefined || s.endLine === undefined) return null;
-    if (earlier.text === text) continue;
-    const now = blankDigest(prep.text, starts, { line: s.line, endLine: s.endLine });
-    if (now !== was.blanks[i]) return null;
+    if (!sameText && blankDigest(prep.text, starts, { line: s.line, endLine: s.endLine }) !== was.blanks[i]) return null;
   }
   const ranges = again.map((s): [number, number] => [s.line as number, s.endLine as number]).sort((a, b) => a[0] - b[0]);
   // Definitions sharing a line (a macro that defines two) are parsed with the file.

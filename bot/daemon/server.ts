@@ -18,17 +18,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { forgetCache } from '../../analyzers/index/cache.js';
 import { connect } from './client.js';
+import type { Io } from '../cli/doc-command.js';
 import { codeStamp } from './code-stamp.js';
 import { carriedVariable, encodeFrame, FrameReader, residentCommand, type ClientFrame, type DaemonStatus, type RunRequest, type ServerFrame } from './protocol.js';
-
-/** What a command sees: the CLI's Io (bot/cli/doc-command.ts), structurally. */
-export interface RunIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  cwd: string;
-  isTTY?: boolean;
-  stdoutIsTTY?: boolean;
-}
 
 export interface ServeOptions {
   /** Checked path (checkSocketPath). */
@@ -38,7 +30,7 @@ export interface ServeOptions {
   /** Files whose change makes the server stale (codePaths()). */
   code: readonly string[];
   /** Run one command line, as main() does: its exit code. */
-  run: (argv: string[], io: RunIo) => Promise<number>;
+  run: (argv: string[], io: Io) => Promise<number>;
   /** After a request, heap use over this many bytes drops the in-memory cache. */
   heapBound: number;
   /** One line for the log. */
