@@ -114,15 +114,12 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       const exact = applyExact(source.split('\n'), f.hunks);
       let text = exact.lines.join('\n');
       // The file's lines, and which lines it has, while no hunk changes it (most that get here fail).
-      let lines: string[] | null = null;
-      let present = new Set<string>();
+      let lines = exact.lines;
+      let present: Set<string> | null = null;
       for (const h of exact.failed) {
-        if (!lines) {
-          lines = text.split('\n');
-          present = new Set(lines);
-        }
+        const has = (present ??= new Set(lines));
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
-        if (h.lines.some((l) => l.type === 'del' && !present.has(l.content))) {
+        if (h.lines.some((l) => l.type === 'del' && !has.has(l.content))) {
           failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
           continue;
         }
@@ -134,7 +131,8 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
         if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
         else {
           text = out;
-          lines = null;
+          lines = text.split('\n');
+          present = null;
         }
       }
       if (f.isRenamed && oldPath && oldPath !== newPath) overlay.write(oldPath, null);
