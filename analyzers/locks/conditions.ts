@@ -19,11 +19,26 @@ const TRANSPARENT = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE']);
 
 /** A constant as written in C: a number, true/false/NULL, or an ALL_CAPS macro or enumerator. */
 export function constantOf(node: SyntaxNode): string | null {
-  const n = stripParens(node);
-  if (n.type === 'number_literal') return normaliseNumber(n.text);
-  if (n.type === 'true' || n.type === 'false' || n.type === 'null') return n.text === 'NULL' ? 'NULL' : n.text;
-  if (n.type === 'identifier' && (n.text === 'true' || n.text === 'false' || n.text === 'NULL' || /^[A-Z][A-Z0-9_]*$/.test(n.text))) return n.text;
+  return constantOfStripped(stripParens(node));
+}
+
+/** constantOf() of a node already stripped of parentheses and casts; its type and text are read once. */
+function constantOfStripped(n: SyntaxNode, type = n.type): string | null {
+  if (type === 'number_literal') return normaliseNumber(n.text);
+  if (type === 'true' || type === 'false' || type === 'null') {
+    const text = n.text;
+    return text === 'NULL' ? 'NULL' : text;
+  }
+  if (type === 'identifier') {
+    const text = n.text;
+    if (constantName(text)) return text;
+  }
   return null;
+}
+
+/** An identifier that names a constant: true/false/NULL, or an ALL_CAPS macro or enumerator. */
+function constantName(text: string): boolean {
+  return text === 'true' || text === 'false' || text === 'NULL' || /^[A-Z][A-Z0-9_]*$/.test(text);
 }
 
 function normaliseNumber(text: string): string {
@@ -63,32 +78,36 @@ const MAX_COND_DEPTH = 32;
 
 export function conditionFacts(cond: SyntaxNode | null, params: ReadonlyMap<string, number>): CondFacts {
   if (!cond) return NONE;
-  return facts(stripParens(cond), params, 0);
+  return facts(cond, params, 0);
 }
 
 function facts(n: SyntaxNode, params: ReadonlyMap<string, number>, depth: number): CondFacts {
   if (depth > MAX_COND_DEPTH) return NONE;
   const node = stripParens(n);
-  if (node.type === 'identifier') {
+  const type = node.type;
+  if (type === 'identifier') {
     const param = params.get(node.text);
     return param === undefined ? NONE : { onTrue: [{ param, op: 'true' }], onFalse: [{ param, op: 'false' }] };
   }
-  if (node.type === 'unary_expression' && node.child(0)?.type === '!') {
+  if (type === 'unary_expression' && node.child(0)?.type === '!') {
     const inner = node.childForFieldName('argument');
     if (!inner) return NONE;
     const f = facts(inner, params, depth + 1);
     return { onTrue: f.onFalse, onFalse: f.onTrue };
   }
-  if (node.type === 'call_expression') {
+  if (type === 'call_expression') {
     const fn = node.childForFieldName('function');
-    const args = node.childForFieldName('arguments')?.namedChildren ?? [];
-    if (fn?.type === 'identifier' && TRANSPARENT.has(fn.text) && args.length === 1 && args[0]) return facts(args[0], params, depth + 1);
+    const name = fn?.type === 'identifier' ? fn.text : null;
+    if (name !== null && TRANSPARENT.has(name)) {
+      const args = node.childForFieldName('arguments')?.namedChildren ?? [];
+      if (args.length === 1 && args[0]) return facts(args[0], params, depth + 1);
+    }
     // A test of an invariant's fact (`vgic_initialized(kvm)`): decided by the chain, not by a parameter.
-    const inv = fn?.type === 'identifier' ? invariantTested(fn.text) : undefined;
+    const inv = name !== null ? invariantTested(name) : undefined;
     if (inv) return { onTrue: [{ param: -1, op: 'true', fact: inv.id }], onFalse: [{ param: -1, op: 'false', fact: inv.id }] };
     return NONE;
   }
-  if (node.type === 'binary_expression') {
+  if (type === 'binary_expression') {
     const op = node.childForFieldName('operator')?.text;
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
@@ -123,13 +142,16 @@ function comparison(a: SyntaxNode, b: SyntaxNode, params: ReadonlyMap<string, nu
 export function argumentValues(args: readonly SyntaxNode[], params: ReadonlyMap<string, number>): ArgValue[] | undefined {
   let any = false;
   const out = args.map((a): ArgValue => {
-    const c = constantOf(a);
+    const n = stripParens(a);
+    const type = n.type;
+    // An identifier's text is read once, for both questions.
+    const text = type === 'identifier' ? n.text : null;
+    const c = text === null ? constantOfStripped(n, type) : constantName(text) ? text : null;
     if (c !== null) {
       any = true;
       return { const: c };
     }
-    const n = stripParens(a);
-    const p = n.type === 'identifier' ? params.get(n.text) : undefined;
+    const p = text !== null ? params.get(text) : undefined;
     if (p !== undefined) {
       any = true;
       return { param: p };

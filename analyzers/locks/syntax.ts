@@ -1,19 +1,23 @@
 /** Small questions about C syntax nodes that the lock walk asks. */
 import type { SyntaxNode } from '../c/parser.js';
 
-/** Drop parentheses and casts around an expression. */
+/**
+ * Drop parentheses and casts around an expression. Each node's type is read
+ * once, and one child asked for: every type, child or field a tree-sitter
+ * node is asked is a call into wasm (issue 15).
+ */
 export function stripParens(node: SyntaxNode): SyntaxNode {
   let n = node;
   for (;;) {
-    if (n.type === 'parenthesized_expression' && n.namedChildren[0]) n = n.namedChildren[0];
-    else if (n.type === 'cast_expression' && n.childForFieldName('value')) n = n.childForFieldName('value') as SyntaxNode;
-    else return n;
+    const type = n.type;
+    const inner = type === 'parenthesized_expression' ? n.namedChild(0) : type === 'cast_expression' ? n.childForFieldName('value') : null;
+    if (!inner) return n;
+    n = inner;
   }
 }
 
-/** The called name of `f(...)`; null for calls through pointers and expressions. */
-export function callName(call: SyntaxNode): string | null {
-  const fn = call.childForFieldName('function');
+/** The called name of `f(...)`; null for calls through pointers and expressions. `fn`: the call's function field, when the caller has it. */
+export function callName(call: SyntaxNode, fn: SyntaxNode | null = call.childForFieldName('function')): string | null {
   if (!fn) return null;
   if (fn.type === 'identifier') return fn.text;
   return null;
