@@ -12,18 +12,19 @@ import type { CFunction } from '../c/model.js';
 import { descendantsOf } from '../c/descendants.js';
 import type { SyntaxNode } from '../c/parser.js';
 import type { ArgValue, ParamCond } from './model.js';
-import { stripParens } from './syntax.js';
+import { stripped } from './syntax.js';
 
 /** Branch-hint wrappers that do not change a condition's value. */
 const TRANSPARENT = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE']);
 
 /** A constant as written in C: a number, true/false/NULL, or an ALL_CAPS macro or enumerator. */
 export function constantOf(node: SyntaxNode): string | null {
-  return constantOfStripped(stripParens(node));
+  const { node: n, type } = stripped(node);
+  return constantOfStripped(n, type);
 }
 
 /** constantOf() of a node already stripped of parentheses and casts; its type and text are read once. */
-function constantOfStripped(n: SyntaxNode, type = n.type): string | null {
+function constantOfStripped(n: SyntaxNode, type: string): string | null {
   if (type === 'number_literal') return normaliseNumber(n.text);
   if (type === 'true' || type === 'false' || type === 'null') {
     const text = n.text;
@@ -54,8 +55,8 @@ export function stableParams(fn: CFunction): Map<string, number> {
   });
   if (out.size === 0) return out;
   const written = (n: SyntaxNode | null | undefined): void => {
-    const target = n ? stripParens(n) : null;
-    if (target?.type === 'identifier') out.delete(target.text);
+    const target = n ? stripped(n) : null;
+    if (target?.type === 'identifier') out.delete(target.node.text);
   };
   for (const a of descendantsOf(fn.body, 'assignment_expression')) written(a.childForFieldName('left'));
   for (const u of descendantsOf(fn.body, 'update_expression')) written(u.childForFieldName('argument'));
@@ -83,8 +84,7 @@ export function conditionFacts(cond: SyntaxNode | null, params: ReadonlyMap<stri
 
 function facts(n: SyntaxNode, params: ReadonlyMap<string, number>, depth: number): CondFacts {
   if (depth > MAX_COND_DEPTH) return NONE;
-  const node = stripParens(n);
-  const type = node.type;
+  const { node, type } = stripped(n);
   if (type === 'identifier') {
     const param = params.get(node.text);
     return param === undefined ? NONE : { onTrue: [{ param, op: 'true' }], onFalse: [{ param, op: 'false' }] };
@@ -128,9 +128,9 @@ function facts(n: SyntaxNode, params: ReadonlyMap<string, number>, depth: number
 
 /** `param == CONST`: true and false facts. `p == false` is `!p`, `p == true` is `p`. */
 function comparison(a: SyntaxNode, b: SyntaxNode, params: ReadonlyMap<string, number>): CondFacts | null {
-  const pa = stripParens(a);
+  const pa = stripped(a);
   if (pa.type !== 'identifier') return null;
-  const param = params.get(pa.text);
+  const param = params.get(pa.node.text);
   const value = constantOf(b);
   if (param === undefined || value === null) return null;
   if (value === 'false' || value === '0' || value === 'NULL') return { onTrue: [{ param, op: 'false' }], onFalse: [{ param, op: 'true' }] };
@@ -142,8 +142,7 @@ function comparison(a: SyntaxNode, b: SyntaxNode, params: ReadonlyMap<string, nu
 export function argumentValues(args: readonly SyntaxNode[], params: ReadonlyMap<string, number>): ArgValue[] | undefined {
   let any = false;
   const out = args.map((a): ArgValue => {
-    const n = stripParens(a);
-    const type = n.type;
+    const { node: n, type } = stripped(a);
     // An identifier's text is read once, for both questions.
     const text = type === 'identifier' ? n.text : null;
     const c = text === null ? constantOfStripped(n, type) : constantName(text) ? text : null;
@@ -164,8 +163,8 @@ export function argumentValues(args: readonly SyntaxNode[], params: ReadonlyMap<
 /** A switch on a stable parameter: the parameter's index. */
 export function switchParam(cond: SyntaxNode | null, params: ReadonlyMap<string, number>): number | undefined {
   if (!cond) return undefined;
-  const n = stripParens(cond);
-  return n.type === 'identifier' ? params.get(n.text) : undefined;
+  const { node: n, type } = stripped(cond);
+  return type === 'identifier' ? params.get(n.text) : undefined;
 }
 
 /** Keep the conditions present in every list (the join of paths). */

@@ -7,11 +7,16 @@ import type { SyntaxNode } from '../c/parser.js';
  * node is asked is a call into wasm (issue 15).
  */
 export function stripParens(node: SyntaxNode): SyntaxNode {
+  return stripped(node).node;
+}
+
+/** stripParens() and the type of the node it gives, read on the way. */
+export function stripped(node: SyntaxNode): { node: SyntaxNode; type: string } {
   let n = node;
   for (;;) {
     const type = n.type;
     const inner = type === 'parenthesized_expression' ? n.namedChild(0) : type === 'cast_expression' ? n.childForFieldName('value') : null;
-    if (!inner) return n;
+    if (!inner) return { node: n, type };
     n = inner;
   }
 }
@@ -28,19 +33,19 @@ export function callName(call: SyntaxNode, fn: SyntaxNode | null = call.childFor
  * `if (!mutex_trylock(&x)) return;` continues holding x on the fall-through.
  */
 export function conditionTry(cond: SyntaxNode, isTry: (name: string) => boolean): { call: SyntaxNode; negated: boolean } | null {
-  let n = stripParens(cond);
+  let { node: n, type } = stripped(cond);
   let negated = false;
-  while (n.type === 'unary_expression' && n.child(0)?.type === '!') {
+  while (type === 'unary_expression' && n.child(0)?.type === '!') {
     negated = !negated;
     const arg = n.childForFieldName('argument');
     if (!arg) return null;
-    n = stripParens(arg);
+    ({ node: n, type } = stripped(arg));
   }
-  if (n.type === 'call_expression' && isTry(callName(n) ?? '')) return { call: n, negated };
+  if (type === 'call_expression' && isTry(callName(n) ?? '')) return { call: n, negated };
   // A try as the last operand: `want && mutex_trylock(&x)` is true exactly when the try succeeded,
   // `busy || !mutex_trylock(&x)` false exactly then. Reading the try as always taken kept x held
   // after the if, on the path where it was never taken.
-  if (n.type === 'binary_expression') {
+  if (type === 'binary_expression') {
     const op = n.childForFieldName('operator')?.text;
     const right = n.childForFieldName('right');
     const inner = right ? conditionTry(right, isTry) : null;
@@ -67,10 +72,14 @@ const STATIC_CALL_KEYS: [RegExp, string][] = [
  * `kvm_x86_call(f)(...)`, `static_call(kvm_x86_f)(...)`, `kvm_x86_ops.f(...)`,
  * and `p->f(...)` when p's declared type is a struct.
  */
-export function opsCallee(call: SyntaxNode, varType: (name: string) => string | undefined): string | null {
-  const fn = call.childForFieldName('function');
+export function opsCallee(
+  call: SyntaxNode,
+  varType: (name: string) => string | undefined,
+  fn: SyntaxNode | null = call.childForFieldName('function'),
+  fnType: string | null = fn ? fn.type : null,
+): string | null {
   if (!fn) return null;
-  if (fn.type === 'call_expression') {
+  if (fnType === 'call_expression') {
     const macro = callName(fn);
     const arg = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
     if (macro && OPS_MACROS[macro]) return `ops:${OPS_MACROS[macro]}.${arg}`;
@@ -82,7 +91,7 @@ export function opsCallee(call: SyntaxNode, varType: (name: string) => string | 
     }
     return null;
   }
-  if (fn.type === 'field_expression') {
+  if (fnType === 'field_expression') {
     const base = fn.childForFieldName('argument');
     const field = fn.childForFieldName('field')?.text;
     if (base?.type !== 'identifier' || !field) return null;

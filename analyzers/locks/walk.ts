@@ -93,6 +93,8 @@ class Walker {
   private readonly callFacts: (CallFacts | undefined)[] = [];
   private readonly tries = new Map<SyntaxNode, { call: SyntaxNode; negated: boolean } | null>();
   private readonly condFacts = new Map<SyntaxNode, CondFacts>();
+  /** Each label's statement offset, read on the first goto. */
+  private labelOffsets: Map<string, number> | null = null;
   private readonly args: LockArgs;
   /** Statements being walked, innermost last: the recursion depth. */
   private depth = 0;
@@ -185,7 +187,7 @@ class Walker {
         return this.loopBody(body, state, (s) => this.expr(this.field(node, 'condition'), s));
       }
       case 'return_statement':
-        this.exprs(node.namedChildren, state);
+        this.expr(node, state);
         return null;
       case 'goto_statement': {
         const label = this.field(node, 'label')?.text ?? '';
@@ -215,9 +217,11 @@ class Walker {
       }
       case 'case_statement':
         return this.block(node.namedChildren.slice(this.field(node, 'value') ? 1 : 0), state, null);
+      // The calls of the whole statement in evaluation order are those of its parts one after the
+      // other (siblings do not overlap): asked of the statement, its children are not listed.
       case 'expression_statement':
       case 'declaration':
-        return this.exprs(node.namedChildren, state);
+        return this.expr(node, state);
       case 'comment':
         return state;
       default:
@@ -252,12 +256,16 @@ class Walker {
     return s;
   }
 
-  /** Start offset of the statement labelled `label` in this function, if any. */
+  /** Start offset of the statement labelled `label` in this function, if any (the first, if two are). */
   private labelOffset(label: string): number | undefined {
-    for (const l of descendantsOf(this.fn.body, 'labeled_statement')) {
-      if (l.childForFieldName('label')?.text === label) return l.startIndex;
+    if (!this.labelOffsets) {
+      this.labelOffsets = new Map();
+      for (const l of descendantsOf(this.fn.body, 'labeled_statement')) {
+        const name = l.childForFieldName('label')?.text;
+        if (name !== undefined && !this.labelOffsets.has(name)) this.labelOffsets.set(name, l.startIndex);
+      }
     }
-    return undefined;
+    return this.labelOffsets.get(label);
   }
 
   private ifStmt(node: SyntaxNode, state: HeldState): HeldState | null {
@@ -443,7 +451,7 @@ class Walker {
       if (fnType === 'call_expression' && fn && callName(fn) === 'guard') {
         f.guardType = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
       } else if (!name) {
-        f.callee = opsCallee(call, (v) => this.env.vars.get(v));
+        f.callee = opsCallee(call, (v) => this.env.vars.get(v), fn, fnType);
       } else if (name !== 'guard' && !isOpsMacro(name) && !lookupPrimitive(name)) {
         f.callee = name;
       }
