@@ -447,13 +447,14 @@ class Walker {
     if (!f) {
       const call = this.calls[i] as SyntaxNode;
       const { fn, fnType, name, args } = this.args.calls.of(call);
-      f = { args, name, guardType: null, callee: null, argValues: undefined };
+      f = { args, guardType: null, callee: null, argValues: undefined, prim: undefined };
       if (fnType === 'call_expression' && fn && callName(fn) === 'guard') {
         f.guardType = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
       } else if (!name) {
         f.callee = opsCallee(call, (v) => this.env.vars.get(v), fn, fnType);
-      } else if (name !== 'guard' && !isOpsMacro(name) && !lookupPrimitive(name)) {
-        f.callee = name;
+      } else if (name !== 'guard' && !isOpsMacro(name)) {
+        f.prim = lookupPrimitive(name);
+        if (!f.prim) f.callee = name;
       }
       if (f.callee !== null) f.argValues = argumentValues(args, this.params);
       this.callFacts[i] = f;
@@ -463,7 +464,7 @@ class Walker {
 
   private call(i: number, state: HeldState): HeldState {
     const call = this.calls[i] as SyntaxNode;
-    const { args, name, guardType, callee, argValues } = this.callFactsOf(i);
+    const { args, guardType, callee, argValues, prim } = this.callFactsOf(i);
     // guard(T)(&x): held to the end of the enclosing block.
     if (guardType !== null) {
       const prim = guardPrimitive(guardType, 'guard');
@@ -478,9 +479,7 @@ class Walker {
       return called(state, callee);
     }
     // `guard` is only ever the guard(T) half of guard(T)(&x), handled above, and kvm_x86_call(f) the
-    // table half of kvm_x86_call(f)(args): neither is a call to anything.
-    if (!name || name === 'guard' || isOpsMacro(name)) return state;
-    const prim = lookupPrimitive(name);
+    // table half of kvm_x86_call(f)(args): neither is a call to anything (no callee and no primitive).
     if (!prim) return state;
     const use = this.args.use(call, prim);
     if (!use) return state;
@@ -543,12 +542,13 @@ class Walker {
 /** The state-free answers about one call of the body (Walker.callFactsOf). */
 interface CallFacts {
   args: SyntaxNode[];
-  name: string | null;
   /** T of `guard(T)(&x)`; null for other calls. */
   guardType: string | null;
   /** What recordCall() records the call as: its name, or its table slot; null for a primitive, a macro half, or an unknown pointer call. */
   callee: string | null;
   argValues: ArgValue[] | undefined;
+  /** The lock primitive a named call is (not for `guard` and the table macros). */
+  prim: LockPrimitive | undefined;
 }
 
 /** The constant values of a switch body's case labels; null when one is not a constant. */
