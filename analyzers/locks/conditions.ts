@@ -58,10 +58,11 @@ export function stableParams(fn: CFunction): Map<string, number> {
     const target = n ? stripped(n) : null;
     if (target?.type === 'identifier') out.delete(target.node.text);
   };
-  for (const a of descendantsOf(fn.body, 'assignment_expression')) written(a.childForFieldName('left'));
-  for (const u of descendantsOf(fn.body, 'update_expression')) written(u.childForFieldName('argument'));
+  // Once every parameter is written, the rest of the body cannot change the answer.
+  for (const a of descendantsOf(fn.body, 'assignment_expression')) if (out.size) written(a.childForFieldName('left'));
+  for (const u of descendantsOf(fn.body, 'update_expression')) if (out.size) written(u.childForFieldName('argument'));
   for (const p of descendantsOf(fn.body, 'pointer_expression')) {
-    if (p.childForFieldName('operator')?.text === '&') written(p.childForFieldName('argument'));
+    if (out.size && p.childForFieldName('operator')?.text === '&') written(p.childForFieldName('argument'));
   }
   return out;
 }
