@@ -42,7 +42,7 @@ export interface StateAnalysis {
   /** `arch`'s code observed with each function's events: what the next state's incremental analysis starts from. */
   code?(arch: string): ObservedCode;
   /** How `arch`'s edges were had (loaded, observed in full or incrementally) and why the incremental step declined; null before they were asked for. */
-  how?(arch: string): Pick<StateArch, 'how' | 'declined'> | null;
+  how?(arch: string): Pick<StateArch, 'how' | 'declined' | 'laidOut'> | null;
 }
 
 const fileClasses = new WeakMap<FileFacts, Set<LockClass>>();
@@ -127,7 +127,7 @@ export function lazyState(
     code: observed,
     how: (a) => {
       const m = memo.get(a);
-      return m ? { how: m.how, ...(m.declined ? { declined: m.declined } : {}) } : null;
+      return m ? { how: m.how, ...(m.declined ? { declined: m.declined } : {}), ...(m.laidOut ? { laidOut: true } : {}) } : null;
     },
     ...(cache ? { keys: new Map(cache.keys) } : {}),
   };

@@ -6,9 +6,9 @@
 import { edgesFor, findCycles, orderPath } from '../../knowledge/doc/order-graph.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { CycleLink, RawFinding } from '../findings/model.js';
-import { isBlocking } from '../order/model.js';
+import { isBlocking, type ObservedEdge } from '../order/model.js';
 import type { RuleContext } from './context.js';
-import { firstSiteOf, isReadRead } from './shared.js';
+import { firstSiteOf, isReadRead, lastAnswer } from './shared.js';
 
 interface Link extends CycleLink {
   outer: LockClass;
@@ -16,12 +16,21 @@ interface Link extends CycleLink {
 }
 
 export function cycle(ctx: RuleContext): RawFinding[] {
+  // The answer is made of the observed links alone (each edge's classes, operation and first site) and
+  // the document: the same for every state of a series whose patch leaves them as they were (an
+  // incremental observe shares the edges and sites it did not touch), given again then, the same objects.
+  const observed = ctx.observed.filter((e) => e.outer !== e.inner && isBlocking(e) && !isReadRead(e));
+  const reads: unknown[] = [];
+  for (const e of observed) reads.push(e.outer, e.inner, e.innerOp, e.sites[0]);
+  return [...lastAnswer('cycle', ctx, reads, () => cycles(ctx, observed))];
+}
+
+function cycles(ctx: RuleContext, observed: readonly ObservedEdge[]): RawFinding[] {
   const links: Link[] = [];
   for (const d of edgesFor(ctx.doc.edges, ctx.arch)) {
     if (d.outer !== d.inner) links.push({ outer: d.outer, inner: d.inner, source: 'documented', rule: { line: d.line, text: d.text } });
   }
-  for (const e of ctx.observed) {
-    if (e.outer === e.inner || !isBlocking(e) || isReadRead(e)) continue;
+  for (const e of observed) {
     const link: Link = { outer: e.outer, inner: e.inner, source: 'observed' };
     const site = firstSiteOf(e);
     if (site) link.site = site;
