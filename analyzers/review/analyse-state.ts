@@ -47,18 +47,43 @@ export interface StateAnalysis {
 
 const fileClasses = new WeakMap<FileFacts, Set<LockClass>>();
 
-/** codeClasses() of the functions, from each file's classes (kept with its facts, which the next state of a series shares) when they are the files' functions. */
-function classesOf(functions: FunctionFacts[], files: FileFacts[]): Set<LockClass> {
-  if (files.reduce((n, f) => n + f.functions.length, 0) !== functions.length) return codeClasses(functions);
-  const out = new Set<LockClass>();
-  for (const f of files) {
-    let known = fileClasses.get(f);
-    if (!known) {
-      known = codeClasses(f.functions);
-      fileClasses.set(f, known);
-    }
-    for (const c of known) out.add(c);
+function classesOfFile(f: FileFacts): Set<LockClass> {
+  let known = fileClasses.get(f);
+  if (!known) {
+    known = codeClasses(f.functions);
+    fileClasses.set(f, known);
   }
+  return known;
+}
+
+/** Per state's files, how many of them take, assert or release each class: the next state's counts are these, patched. */
+const classCounts = new WeakMap<readonly FileFacts[], ReadonlyMap<LockClass, number>>();
+
+/**
+ * codeClasses() of the functions, from each file's classes (kept with its facts, which the next state of a series shares) when they are the files' functions.
+ * With the state before's files (`was`), the counts of the files at the places where the lists differ are
+ * patched (a patch replaces a file's facts where the file was): the classes of the other files are not looked at.
+ */
+function classesOf(functions: FunctionFacts[], files: FileFacts[], was?: readonly FileFacts[]): Set<LockClass> {
+  if (files.reduce((n, f) => n + f.functions.length, 0) !== functions.length) return codeClasses(functions);
+  const had = was && was.length === files.length ? classCounts.get(was) : undefined;
+  let counts: Map<LockClass, number> | undefined;
+  if (had && was) {
+    counts = new Map(had);
+    for (let i = 0; i < files.length; i++) {
+      const a = was[i] as FileFacts;
+      const b = files[i] as FileFacts;
+      if (a === b) continue;
+      for (const c of classesOfFile(a)) counts.set(c, (counts.get(c) ?? 0) - 1);
+      for (const c of classesOfFile(b)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+  } else {
+    counts = new Map();
+    for (const f of files) for (const c of classesOfFile(f)) counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  classCounts.set(files, counts);
+  const out = new Set<LockClass>();
+  for (const [c, n] of counts) if (n > 0) out.add(c);
   return out;
 }
 
@@ -78,7 +103,7 @@ export function lazyState(
   cache?: EdgeCacheRef,
   before?: { state: StateAnalysis; changed: ReadonlySet<string> },
 ): StateAnalysis {
-  const classes = classesOf(functions, files);
+  const classes = classesOf(functions, files, before?.state.files);
   // The files are the functions (analyseState() makes them so): each architecture's code is then
   // taken a file at a time, and the tables of every file are listed only if asked for.
   const whole = wholeFiles(files, functions);
