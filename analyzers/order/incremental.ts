@@ -1081,7 +1081,8 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   const fresh = new Map<FunctionFacts, FunctionEvents>();
   let memo: SummaryMemo | undefined = seed;
   if (todo.size) {
-    const summaries = new Summaries(new FunctionIndex(functions, ops), seed);
+    // The seed is this state's own copy of the state before's memo: the summaries add to it.
+    const summaries = new Summaries(new FunctionIndex(functions, ops), seed, true);
     // In the state's order, as a full observe computes them.
     const at = indicesOf(todo, functions, runsNow);
     if (at) for (const i of at) fresh.set(functions[i] as FunctionFacts, eventsOf(functions[i] as FunctionFacts, summaries));
