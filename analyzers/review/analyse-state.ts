@@ -56,34 +56,35 @@ function classesOfFile(f: FileFacts): Set<LockClass> {
   return known;
 }
 
-/** Per state's files, how many of them take, assert or release each class: the next state's counts are these, patched. */
-const classCounts = new WeakMap<readonly FileFacts[], ReadonlyMap<LockClass, number>>();
+/** Per state's files, the classes they take, assert or release: the next state's are these, patched. */
+const classesKnown = new WeakMap<readonly FileFacts[], ReadonlySet<LockClass>>();
 
 /**
  * codeClasses() of the functions, from each file's classes (kept with its facts, which the next state of a series shares) when they are the files' functions.
- * With the state before's files (`was`), the counts of the files at the places where the lists differ are
- * patched (a patch replaces a file's facts where the file was): the classes of the other files are not looked at.
+ * With the state before's files (`was`, as many), only the files at the places where the lists differ are
+ * looked at (a patch replaces a file's facts where the file was): their new classes join the state before's,
+ * and a class only the replaced files had is looked for in the other files before it is left out.
  */
 function classesOf(functions: FunctionFacts[], files: FileFacts[], was?: readonly FileFacts[]): Set<LockClass> {
   if (files.reduce((n, f) => n + f.functions.length, 0) !== functions.length) return codeClasses(functions);
-  const had = was && was.length === files.length ? classCounts.get(was) : undefined;
-  let counts: Map<LockClass, number> | undefined;
+  const had = was && was.length === files.length ? classesKnown.get(was) : undefined;
+  let out: Set<LockClass>;
   if (had && was) {
-    counts = new Map(had);
+    out = new Set(had);
+    const gone = new Set<LockClass>();
     for (let i = 0; i < files.length; i++) {
       const a = was[i] as FileFacts;
       const b = files[i] as FileFacts;
       if (a === b) continue;
-      for (const c of classesOfFile(a)) counts.set(c, (counts.get(c) ?? 0) - 1);
-      for (const c of classesOfFile(b)) counts.set(c, (counts.get(c) ?? 0) + 1);
+      for (const c of classesOfFile(a)) gone.add(c);
+      for (const c of classesOfFile(b)) out.add(c);
     }
+    for (const c of gone) if (!files.some((f) => classesOfFile(f).has(c))) out.delete(c);
   } else {
-    counts = new Map();
-    for (const f of files) for (const c of classesOfFile(f)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    out = new Set<LockClass>();
+    for (const f of files) for (const c of classesOfFile(f)) out.add(c);
   }
-  classCounts.set(files, counts);
-  const out = new Set<LockClass>();
-  for (const [c, n] of counts) if (n > 0) out.add(c);
+  classesKnown.set(files, out);
   return out;
 }
 
