@@ -173,6 +173,22 @@ function compareLines(pairs: readonly number[]): { same: true } | { same: false;
     return [...set].sort((x, y) => x - y);
   };
   const was = distinct(0);
+  // Most functions below a hunk moved whole: every line by the same count, which keeps every rank.
+  let shift: number | undefined;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const x = pairs[i] as number;
+    const y = pairs[i + 1] as number;
+    if (x === 0 && y === 0) continue;
+    shift ??= y - x;
+    if (x === 0 || y <= 0 || y - x !== shift) {
+      shift = undefined;
+      break;
+    }
+  }
+  if (shift !== undefined) {
+    const by = shift;
+    return { same: false, was, now: was.map((l) => l + by) };
+  }
   const now = distinct(1);
   if (was.length !== now.length) return null;
   const rankWas = new Map(was.map((l, i) => [l, i]));
@@ -874,22 +890,34 @@ function relist(was: Postings, before: readonly FunctionEvents[], events: readon
   const isChanged = new Set(changed);
   const relisted = new Set<string>(also);
   const added = new Map<string, number[]>();
+  const dropped = new Map<string, number[]>();
+  const note = (into: Map<string, number[]>, k: string, i: number): void => {
+    const list = into.get(k);
+    if (list) list.push(i);
+    else into.set(k, [i]);
+  };
   for (const i of changed) {
     const old = before[i] as FunctionEvents;
-    if (old.events.length) for (const k of of(old)) relisted.add(k);
+    if (old.events.length) {
+      for (const k of of(old)) {
+        relisted.add(k);
+        note(dropped, k, i);
+      }
+    }
     const fe = events[i] as FunctionEvents;
     if (fe.events.length === 0) continue;
     for (const k of of(fe)) {
       relisted.add(k);
-      const list = added.get(k);
-      if (list) list.push(i);
-      else added.set(k, [i]);
+      note(added, k, i);
     }
   }
   const postings = new Map<string, readonly number[]>(was);
+  const same = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean => (a?.length ?? 0) === (b?.length ?? 0) && (a ?? []).every((x, j) => x === b?.[j]);
   for (const k of relisted) {
-    const list = (was.get(k) ?? []).filter((i) => !isChanged.has(i));
     const more = added.get(k);
+    // The changed functions that had it have it still, and no other does (moved events keep their classes): the list as it was.
+    if (same(dropped.get(k), more)) continue;
+    const list = (was.get(k) ?? []).filter((i) => !isChanged.has(i));
     if (more) {
       for (const i of more) list.push(i);
       list.sort((a, b) => a - b);
