@@ -52,10 +52,12 @@ export const LOOP_KEYWORD = 'while';
  * and a `{` or a word (a statement) right after them.
  */
 export function loopMacroHead(source: string, start: number, word: string, lex: Lexer, before: number, beforeWord: string): boolean {
-  if (!lex.inCode() || word.length < LOOP_KEYWORD.length || C_WORDS.has(word)) return false;
+  if (!lex.inCode() || word.length < LOOP_KEYWORD.length) return false;
   if (start === 0 || source.charCodeAt(start - 1) === 10) return false;
   const afterStatement = before === 59 || before === 123 || before === 125 || before === 41 || before === 58;
   if (!afterStatement && beforeWord !== 'else' && beforeWord !== 'do') return false;
+  // Last of the cheap tests: the lookup hashes the word, and this runs for every identifier in code.
+  if (C_WORDS.has(word)) return false;
   const args = lex.balancedArgs(false);
   if (!args) return false;
   const next = lex.significantAt(args.end);

@@ -256,8 +256,14 @@ export function archsFor(paths: readonly string[], treeArchs: readonly string[])
 export function removedEdges(before: StateAnalysis, after: StateAnalysis, archs: readonly string[]): { outer: LockClass; inner: LockClass }[] {
   const out = new Map<string, { outer: LockClass; inner: LockClass }>();
   for (const arch of archs) {
-    const now = new Set(after.observed(arch).map((e) => edgeKey(e.outer, e.inner, e.innerOp)));
+    const edges = after.observed(arch);
+    // The incremental observe keeps the state before's edge objects where their events did not
+    // change: those are there still, and the keys are made only for the others.
+    const kept = new Set(edges);
+    let now: Set<string> | null = null;
     for (const e of before.observed(arch)) {
+      if (kept.has(e)) continue;
+      now ??= new Set(edges.map((x) => edgeKey(x.outer, x.inner, x.innerOp)));
       if (!now.has(edgeKey(e.outer, e.inner, e.innerOp))) out.set(`${e.outer}\u0000${e.inner}`, { outer: e.outer, inner: e.inner });
     }
   }

@@ -50,13 +50,15 @@ interface Placement {
   function: string;
 }
 
-function place(f: Finding, added: Map<string, Set<number>>, changed: Map<string, number>): Placement | null {
+/** Where `f` goes: an added line on its chain, else (`changed` given) the first added line of a function on it. */
+function place(f: Finding, added: Map<string, Set<number>>, changed: Map<string, number> | null): Placement | null {
   const sites = evidenceSites(f);
   for (const s of sites) {
     for (const step of s.chain) {
       if (added.get(step.file)?.has(step.line)) return { file: step.file, line: step.line, placement: 'added', chain: s.chain, function: step.function };
     }
   }
+  if (!changed) return null;
   for (const s of sites) {
     for (const step of s.chain) {
       const first = changed.get(`${step.file}\u0000${step.function}`);
@@ -78,9 +80,11 @@ export function attribute(
   for (const arch of archs) {
     const known = new Set((before?.findings(arch) ?? []).map((f) => f.fingerprint));
     for (const f of after.findings(arch)) {
-      const where = place(f, added, changed);
       const isNew = !known.has(f.fingerprint);
-      if (!where || (!isNew && where.placement !== 'added')) continue;
+      // A finding the state before had is the patch's only through a line it adds: the chains are
+      // not searched for changed functions (most of a state's findings are old ones).
+      const where = place(f, added, isNew ? changed : null);
+      if (!where) continue;
       const fp = fingerprint(f.kind, f, where.function);
       if (out.has(fp)) continue;
       out.set(fp, { ...f, fingerprint: fp, patch: { index: patch.index, subject: patch.subject } as const, file: where.file, line: where.line, placement: where.placement, chain: where.chain });

@@ -13,7 +13,8 @@ import { ask, connect } from '../daemon/client.js';
 import { codePaths } from '../daemon/code-stamp.js';
 import type { DaemonStatus } from '../daemon/protocol.js';
 import { AlreadyRunningError, serve } from '../daemon/server.js';
-import { checkSocketPath, daemonLogPath, daemonSocketPath, SocketPathError } from '../daemon/socket-path.js';
+import { daemonSocketPath } from '../daemon/socket-default.js';
+import { checkSocketPath, daemonLogPath, SocketPathError } from '../daemon/socket-path.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError } from './exit-codes.js';
 

@@ -13,7 +13,7 @@
 import { statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { carriedVariable, encodeFrame, FrameReader, residentCommand, type ClientFrame, type RunRequest, type ServerFrame } from './protocol.js';
-import { daemonSocketPath, MAX_SOCKET_PATH_BYTES } from './socket-path.js';
+import { configuredSocketPath, MAX_SOCKET_PATH_BYTES } from './socket-path.js';
 
 
 /** Where a client writes: process.stdout/stderr, or a test's buffers. */
@@ -32,10 +32,10 @@ const processStreams = (): ClientStreams => ({
 });
 
 /** The socket to use for `argv`, or null when this call runs in-process. */
-export function daemonTarget(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
+export async function daemonTarget(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<string | null> {
   if (env.KVM_REVIEW_DAEMON === 'off') return null;
   if (!residentCommand(argv)) return null;
-  const socket = daemonSocketPath(env);
+  const socket = configuredSocketPath(env) ?? (await import('./socket-default.js')).daemonSocketPath(env);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) return null;
   return ownSocket(socket) ? socket : null;
 }
@@ -68,7 +68,7 @@ export function runRequest(argv: readonly string[], env: NodeJS.ProcessEnv, stre
 export async function throughDaemon(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, streams: ClientStreams = processStreams()): Promise<number | null> {
   // `node --cpu-prof`, `--inspect` or an --import hook (the bench's resource usage) are about this process.
   if (process.execArgv.length > 0) return null;
-  const socket = daemonTarget(argv, env);
+  const socket = await daemonTarget(argv, env);
   if (!socket) return null;
   const conn = await connect(socket);
   if (!conn) return null;

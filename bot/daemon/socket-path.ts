@@ -3,10 +3,11 @@
  * $XDG_RUNTIME_DIR/kvm-review.sock (per user, on tmpfs, cleared at logout),
  * else kvm-review/daemon.sock in the user cache directory, the base the
  * index cache uses (analyzers/index/cache.ts cacheDir()). Loaded by the
- * command-line client on every call: node builtins and env-paths only.
+ * command-line client on every call: node builtins only. The last case needs
+ * env-paths, whose import costs the client 6-13 ms (a tenth of its start), so
+ * it lives in socket-default.ts and is loaded only when neither variable is set.
  */
 import { join, resolve } from 'node:path';
-import envPaths from 'env-paths';
 
 /** sun_path holds 108 bytes with the terminating NUL: a longer path cannot be bound or reached. */
 export const MAX_SOCKET_PATH_BYTES = 107;
@@ -14,11 +15,11 @@ export const MAX_SOCKET_PATH_BYTES = 107;
 /** A socket path that cannot be used, named. */
 export class SocketPathError extends Error {}
 
-/** The socket path for this environment (not checked; see checkSocketPath). The default's base is env-paths', read from process.env as cacheDir() reads it. */
-export function daemonSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+/** The socket path a variable names ($KVM_REVIEW_DAEMON_SOCKET, else $XDG_RUNTIME_DIR's), or null: the default, daemonSocketPath() in socket-default.ts. */
+export function configuredSocketPath(env: NodeJS.ProcessEnv): string | null {
   if (env.KVM_REVIEW_DAEMON_SOCKET) return resolve(env.KVM_REVIEW_DAEMON_SOCKET);
   if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'kvm-review.sock');
-  return join(envPaths('kvm-review', { suffix: '' }).cache, 'daemon.sock');
+  return null;
 }
 
 /** Throws a SocketPathError naming the path when it is too long for a Unix socket. */

@@ -12,7 +12,8 @@ import { daemonTarget, runRequest } from '../../bot/daemon/client.js';
 import { codeStamp } from '../../bot/daemon/code-stamp.js';
 import { encodeFrame, FrameReader, type ServerFrame } from '../../bot/daemon/protocol.js';
 import { applyEnv } from '../../bot/daemon/server.js';
-import { checkSocketPath, daemonSocketPath } from '../../bot/daemon/socket-path.js';
+import { daemonSocketPath } from '../../bot/daemon/socket-default.js';
+import { checkSocketPath, configuredSocketPath } from '../../bot/daemon/socket-path.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-daemon-parts-'));
 
@@ -20,6 +21,10 @@ describe('socket path', () => {
   it('KVM_REVIEW_DAEMON_SOCKET, else XDG_RUNTIME_DIR, else the user cache directory', () => {
     expect(daemonSocketPath({ KVM_REVIEW_DAEMON_SOCKET: '/x/s.sock', XDG_RUNTIME_DIR: '/run/user/1' })).toBe('/x/s.sock');
     expect(daemonSocketPath({ XDG_RUNTIME_DIR: '/run/user/1', XDG_CACHE_HOME: '/c' })).toBe('/run/user/1/kvm-review.sock');
+    // What the client reads without loading env-paths: the same two cases, and null for the default.
+    expect(configuredSocketPath({ KVM_REVIEW_DAEMON_SOCKET: 's.sock', XDG_RUNTIME_DIR: '/run/user/1' })).toBe(join(process.cwd(), 's.sock'));
+    expect(configuredSocketPath({ XDG_RUNTIME_DIR: '/run/user/1' })).toBe('/run/user/1/kvm-review.sock');
+    expect(configuredSocketPath({ XDG_CACHE_HOME: '/c' })).toBeNull();
     // env-paths reads process.env itself: the base of the index cache (cacheDir()), whatever env is passed.
     const saved = { ...process.env };
     try {
@@ -48,22 +53,22 @@ describe('which calls go to the resident process', () => {
   const env = { KVM_REVIEW_DAEMON_SOCKET: sock };
   const argv = (...a: string[]): string[] => ['node', 'kvm-review.js', ...a];
 
-  it('mbox, git, check and doc, when the socket exists', () => {
-    for (const c of ['mbox', 'git', 'check', 'doc']) expect(daemonTarget(argv(c, 'x'), env)).toBe(sock);
-    expect(daemonTarget(argv('--debug', 'check'), env)).toBe(sock);
+  it('mbox, git, check and doc, when the socket exists', async () => {
+    for (const c of ['mbox', 'git', 'check', 'doc']) await expect(daemonTarget(argv(c, 'x'), env)).resolves.toBe(sock);
+    await expect(daemonTarget(argv('--debug', 'check'), env)).resolves.toBe(sock);
   });
 
-  it('not stdin, help or version, other commands, KVM_REVIEW_DAEMON=off or no socket', () => {
-    expect(daemonTarget(argv('mbox', '-'), env)).toBeNull();
-    expect(daemonTarget(argv('check', '--help'), env)).toBeNull();
-    expect(daemonTarget(argv('--version'), env)).toBeNull();
-    for (const c of ['splat', 'watch', 'render', 'daemon', 'worker']) expect(daemonTarget(argv(c, 'x'), env)).toBeNull();
-    expect(daemonTarget(argv('check'), { ...env, KVM_REVIEW_DAEMON: 'off' })).toBeNull();
-    expect(daemonTarget(argv('check'), { KVM_REVIEW_DAEMON_SOCKET: join(tmp, 'none.sock') })).toBeNull();
+  it('not stdin, help or version, other commands, KVM_REVIEW_DAEMON=off or no socket', async () => {
+    await expect(daemonTarget(argv('mbox', '-'), env)).resolves.toBeNull();
+    await expect(daemonTarget(argv('check', '--help'), env)).resolves.toBeNull();
+    await expect(daemonTarget(argv('--version'), env)).resolves.toBeNull();
+    for (const c of ['splat', 'watch', 'render', 'daemon', 'worker']) await expect(daemonTarget(argv(c, 'x'), env)).resolves.toBeNull();
+    await expect(daemonTarget(argv('check'), { ...env, KVM_REVIEW_DAEMON: 'off' })).resolves.toBeNull();
+    await expect(daemonTarget(argv('check'), { KVM_REVIEW_DAEMON_SOCKET: join(tmp, 'none.sock') })).resolves.toBeNull();
     // Not a socket (a file someone put there): never written to.
     const file = join(tmp, 'file.sock');
     writeFileSync(file, '');
-    expect(daemonTarget(argv('check'), { KVM_REVIEW_DAEMON_SOCKET: file })).toBeNull();
+    await expect(daemonTarget(argv('check'), { KVM_REVIEW_DAEMON_SOCKET: file })).resolves.toBeNull();
   });
 
   it('a request carries the variables the commands read, and no others', () => {

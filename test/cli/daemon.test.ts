@@ -40,8 +40,8 @@ function runBin(args: string[], o: RunOptions = {}): Promise<Run> {
 }
 
 /** Requests the server has answered (from `daemon status`), or null when none runs. */
-async function served(socket = SOCKET): Promise<number | null> {
-  const r = await runBin(['daemon', 'status'], { socket });
+async function served(socket = SOCKET, env?: Record<string, string>): Promise<number | null> {
+  const r = await runBin(['daemon', 'status'], { socket, env });
   if (r.code === 3) return null;
   const m = /(\d+) requests? served/.exec(r.stdout);
   if (r.code !== 0 || !m) throw new Error(`daemon status: exit ${r.code}: ${r.stdout}${r.stderr}`);
@@ -57,9 +57,9 @@ async function pidOf(socket = SOCKET): Promise<number> {
 
 /** The command through the server (checked: one more request served) and in-process; both results. */
 async function bothWays(args: string[], o: RunOptions = {}): Promise<{ daemon: Run; here: Run }> {
-  const before = await served(o.socket);
+  const before = await served(o.socket, o.env);
   const daemon = await runBin(args, o);
-  expect(await served(o.socket)).toBe((before ?? NaN) + 1);
+  expect(await served(o.socket, o.env)).toBe((before ?? NaN) + 1);
   const here = await runBin(args, { ...o, off: true });
   return { daemon: settled(daemon), here: settled(here) };
 }
@@ -206,6 +206,21 @@ describe('through the daemon, the same bytes and exit code as in-process', () =>
     expect(settled(b)).toEqual(settled(await runBin(docArgs, { off: true })));
     expect(a.stdout).not.toEqual(b.stdout);
   }, 300_000);
+});
+
+describe('the default socket', () => {
+  it('with no variable naming a socket, start and the client both use the one in the user cache directory', async () => {
+    // The client finds this one by loading env-paths, which it skips when a variable names the socket.
+    const env = { KVM_REVIEW_DAEMON_SOCKET: '', XDG_RUNTIME_DIR: '', XDG_CACHE_HOME: join(tmp, 'xdg-cache') };
+    const start = await runBin(['daemon', 'start', '--idle-timeout', '10'], { socket: '', env });
+    expect(start.stdout).toContain(`socket ${join(tmp, 'xdg-cache', 'kvm-review', 'daemon.sock')}`);
+    try {
+      const fresh = await bothWays(['doc', '--tree', kernelTree('6.1')], { socket: '', env });
+      expect(fresh.daemon).toEqual(fresh.here);
+    } finally {
+      expect((await runBin(['daemon', 'stop'], { socket: '', env })).code).toBe(0);
+    }
+  }, 120_000);
 });
 
 describe('when the server cannot answer, the command runs in-process', () => {
