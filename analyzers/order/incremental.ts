@@ -21,9 +21,9 @@
  * - the files are not in the order they were.
  */
 import type { COpsEntry } from '../c/ops-tables.js';
-import type { CallSite, FunctionFacts } from '../locks/model.js';
+import type { CallSite, FunctionFacts, HeldLock, LockUse } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
-import type { ChainStep, ObservedEdge } from './model.js';
+import type { ChainStep, EdgeSite, ObservedEdge } from './model.js';
 import { addEvent, eventKey, eventsOf, finishEdge, foldedKey, foldEvents, startEdge, type EdgeEvent, type FunctionEvents } from './observe.js';
 import { Summaries, type SummaryMemo } from './reach.js';
 
@@ -429,7 +429,7 @@ function namesAny(events: FunctionEvents, files: ReadonlySet<string>): boolean {
 }
 
 /** Events with every line in a moved function moved; null when a line is not one its facts name (never expected). */
-function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<string>): FunctionEvents | null {
+function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<string>, record?: Moves): FunctionEvents | null {
   let lost = false;
   const to = (file: string, fn: string, line: number): number => {
     const map = maps.get(`${file}\u0000${fn}`);
@@ -465,10 +465,23 @@ function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<s
       continue;
     }
     out ??= list.slice(0, i);
-    out.push({ ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...site, line, outerLine, chain: chain ?? site.chain } });
+    const moved: EdgeEvent = { ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...site, line, outerLine, chain: chain ?? site.chain } };
+    record?.sites.set(site, moved.site);
+    record?.outers.set(ev.outer, moved.outer);
+    out.push(moved);
   }
   if (lost) return null;
   return out ? { events: out } : events;
+}
+
+/**
+ * What moveEvents() made of the sites and held locks it moved (each event's site is its own object; a
+ * held lock shared by a function's events moves to equal objects, the function's lines being one map).
+ */
+interface Moves {
+  sites: Map<EdgeSite, EdgeSite>;
+  /** Keyed by the held lock an edge keeps as its outerUse (startEdge()). */
+  outers: Map<LockUse, HeldLock>;
 }
 
 /** Callee key (a function's name, or an `ops:` slot) -> the functions that call it, in no particular order. */
@@ -956,7 +969,7 @@ function filePostingsOf(events: readonly FunctionEvents[]): Postings {
  * out in the order they are first seen (function, then the function's own order), as refold() lists
  * them. Null when it cannot say (no fold before, an untouched key the state before did not have).
  */
-function refoldLaidOut(before: readonly FunctionEvents[], events: readonly FunctionEvents[], touched: ReadonlySet<string>, changedAt: readonly number[]): Map<string, ObservedEdge> | null {
+function refoldLaidOut(before: readonly FunctionEvents[], events: readonly FunctionEvents[], touched: ReadonlySet<string>, changedAt: readonly number[], hard: ReadonlySet<string>, moves: Moves): Map<string, ObservedEdge> | null {
   // changedAt: ascending, each once.
   const prior = foldsKnown.get(before);
   if (!prior || before.length !== events.length) return null;
@@ -987,6 +1000,16 @@ function refoldLaidOut(before: readonly FunctionEvents[], events: readonly Funct
     if (!touched.has(k)) {
       const e = prior.get(k);
       if (!e) return null;
+      out.set(k, e);
+      continue;
+    }
+    const had = hard.has(k) ? undefined : prior.get(k);
+    if (had) {
+      // Only moved: the same events in the same order, each with its lines moved. The count, the
+      // confidence and what each site ranks are as they were, so the same events' sites are kept;
+      // the edge is the state before's with those sites and its first event's held lock moved.
+      const e: ObservedEdge = { ...had, outerUse: moves.outers.get(had.outerUse) ?? had.outerUse, sites: had.sites.map((site) => moves.sites.get(site) ?? site) };
+      again.push(e);
       out.set(k, e);
       continue;
     }
@@ -1124,6 +1147,9 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   const kept = keptInLayout(base, functions, changed, counterpart, fresh) ?? keptInOrder(base, functions, changed, counterpart, fresh);
   if (typeof kept === 'string') return { ok: false, why: kept };
   const { events, touched, inOrder, changedAt } = kept;
+  // Keys touched other than by lines moving (a function recomputed, added or removed): their edges are folded again.
+  const hard = new Set(touched);
+  const moves: Moves = { sites: new Map(), outers: new Map() };
   const touch = (fe: FunctionEvents | undefined): void => {
     if (fe) for (const k of keysOf(fe).distinct) touched.add(k);
   };
@@ -1143,7 +1169,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     const visit = (i: number): string | null => {
       const fe = events[i] as FunctionEvents;
       if (fe.events.length === 0 || recomputed.has(fe) || !namesAny(fe, movedFiles)) return null;
-      const moved = moveEvents(fe, maps, movedFiles);
+      const moved = moveEvents(fe, maps, movedFiles, moves);
       if (!moved) return `an event of ${(functions[i] as FunctionFacts).name}() names a line its facts do not`;
       if (moved === fe) return null;
       touch(fe);
@@ -1172,7 +1198,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   // (the cache hands each review of a process the events it read first, so later reviews find it).
   if (inOrder && !foldsKnown.has(base.events)) rememberFold(base.events, foldEvents(base.events.map((e) => e.events)));
   const changes = changedAt && [...new Set(changedAt)].sort((a, b) => a - b);
-  const again = inOrder ? ((changes && refoldLaidOut(base.events, events, touched, changes)) ?? refold(base.events, events, touched)) : null;
+  const again = inOrder ? ((changes && refoldLaidOut(base.events, events, touched, changes, hard, moves)) ?? refold(base.events, events, touched)) : null;
   // The files each function's events name, listed from the state before's when asked (the next state's moves).
   if (changes) filesFrom.set(events, { before: base.events, changed: changes });
   const laidOut = Boolean(changes && again && postingsKnown.has(events));
