@@ -19,6 +19,15 @@
  * - two functions of one name in a patched file name one line (chains
  *   name a function by file and name);
  * - the files are not in the order they were.
+ *
+ * Where the patch adds and removes no function (the files laid out as they
+ * were), the work follows the patch, not the tree: the state before's
+ * events list is copied and only the patched files' and the recomputed
+ * functions' entries replaced; events are moved only where a per-file list
+ * (kept with each state's events) says they name a file whose lines moved;
+ * and the edges are folded again from per-key lists of where each edge's
+ * events are, an edge whose events only moved being the state before's
+ * with its kept sites moved.
  */
 import type { COpsEntry } from '../c/ops-tables.js';
 import type { CallSite, FunctionFacts, HeldLock, LockUse } from '../locks/model.js';
