@@ -21,11 +21,12 @@ const NAMES = new Set(['identifier', 'field_identifier', 'type_identifier']);
  */
 export function baseType(type: SyntaxNode | null): string {
   if (!type) return '?';
-  switch (type.type) {
+  const kind = type.type;
+  switch (kind) {
     case 'struct_specifier':
     case 'union_specifier':
     case 'enum_specifier': {
-      const keyword = type.type.slice(0, type.type.indexOf('_'));
+      const keyword = kind.slice(0, kind.indexOf('_'));
       const name = type.childForFieldName('name');
       return name ? `${keyword} ${name.text}` : `${keyword} {...}`;
     }
@@ -42,16 +43,18 @@ export function readDeclarator(declarator: SyntaxNode | null): { name: string; s
   let node = declarator;
   let name = '';
   while (node) {
-    if (NAMES.has(node.type)) {
+    // Each type is read once: every read is a call into wasm (issue 15).
+    const type = node.type;
+    if (NAMES.has(type)) {
       name = node.text;
       break;
     }
-    if (node.type === POINTER || node.type === ABSTRACT_POINTER) {
+    if (type === POINTER || type === ABSTRACT_POINTER) {
       if (!fn) stars++; // inside a function declarator the `*` is the function pointer's: written ` (*)()`
-    } else if (ARRAY.has(node.type)) arrays++;
-    else if (FUNCTION.has(node.type)) fn = true;
-    else if (!PASS_THROUGH.has(node.type)) break; // an ERROR or a macro: keep what was read
-    node = node.childForFieldName('declarator') ?? (PASS_THROUGH.has(node.type) ? node.namedChildren.find((c) => c.type !== 'comment') ?? null : null);
+    } else if (ARRAY.has(type)) arrays++;
+    else if (FUNCTION.has(type)) fn = true;
+    else if (!PASS_THROUGH.has(type)) break; // an ERROR or a macro: keep what was read
+    node = node.childForFieldName('declarator') ?? (PASS_THROUGH.has(type) ? node.namedChildren.find((c) => c.type !== 'comment') ?? null : null);
   }
   const suffix = (stars ? ` ${'*'.repeat(stars)}` : '') + (arrays ? ` ${'[]'.repeat(arrays)}` : '') + (fn ? ' (*)()' : '');
   return { name, suffix };
@@ -71,9 +74,10 @@ export function declType(type: SyntaxNode | null, declarator: SyntaxNode | null)
 export function declaredNames(decl: SyntaxNode): CDecl[] {
   const type = decl.childForFieldName('type');
   const out: CDecl[] = [];
+  let base: string | null = null; // read once for `struct kvm_vcpu *vcpu, *other;`
   for (const d of decl.childrenForFieldName('declarator')) {
-    const c = declType(type, d);
-    if (c.name) out.push(c);
+    const { name, suffix } = readDeclarator(d);
+    if (name) out.push({ name, type: (base ??= baseType(type)) + suffix });
   }
   return out;
 }

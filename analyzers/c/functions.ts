@@ -12,6 +12,7 @@ import { findMacroBlocks } from './macro-blocks.js';
 import type { CFunction, CMacroBlocks, CSkipped, ParseStats } from './model.js';
 import { lineOf, type SyntaxNode, type SyntaxTree } from './parser.js';
 import { preprocess, type Preprocessed } from './preprocess.js';
+import { topLevel, typedChildren, type Typed } from './top-level.js';
 
 export { localDeclarations } from './declarations.js';
 export { statementsOf } from './macro-blocks.js';
@@ -36,7 +37,7 @@ export function extractFunctions(
   const skipped: CSkipped[] = [];
   const root = tree.rootNode;
 
-  for (const def of definitions(root)) {
+  for (const def of definitions(topLevel(tree))) {
     const fn = readDefinition(def, file, originalSource, prep);
     if ('reason' in fn) skipped.push(fn);
     else functions.push(fn);
@@ -56,13 +57,13 @@ const FILE_SCOPE = new Set(['translation_unit', 'preproc_if', 'preproc_ifdef', '
  * whose broken braces swallowed the definitions after it). A clean subtree
  * holds none, and skipping it saves a walk of the whole tree.
  */
-function* definitions(scope: SyntaxNode): Generator<SyntaxNode> {
-  for (const node of scope.namedChildren) {
-    if (FILE_SCOPE.has(node.type)) {
-      yield* definitions(node);
+function* definitions(children: readonly Typed[]): Generator<SyntaxNode> {
+  for (const { node, type } of children) {
+    if (FILE_SCOPE.has(type)) {
+      yield* definitions(typedChildren(node));
       continue;
     }
-    if (node.type === 'function_definition') yield node;
+    if (type === 'function_definition') yield node;
     if (!node.hasError) continue;
     for (const inner of node.descendantsOfType('function_definition')) if (inner.id !== node.id) yield inner;
   }
@@ -148,17 +149,18 @@ function lostFunctions(root: SyntaxNode): CSkipped[] {
     let header: SyntaxNode | null = null;
     let inLost = false; // blocks after a lost header are that function's, not orphans
     for (const node of container.children) {
-      if (node.type === 'function_declarator') header = node;
-      else if (node.type === 'declaration') header = node.descendantsOfType('function_declarator').at(-1) ?? null;
-      else if (node.type === '{' || node.type === 'compound_statement') {
+      const type = node.type; // read once: each read is a call into wasm
+      if (type === 'function_declarator') header = node;
+      else if (type === 'declaration') header = node.descendantsOfType('function_declarator').at(-1) ?? null;
+      else if (type === '{' || type === 'compound_statement') {
         if (header) {
           out.push({ name: nameOf(header.childForFieldName('declarator')), line: lineOf(header), reason: 'function header and body split by a parse error' });
           inLost = true;
-        } else if (node.type === 'compound_statement' && !inLost) {
+        } else if (type === 'compound_statement' && !inLost) {
           out.push({ name: null, line: lineOf(node), reason: 'block outside any function' });
         }
         header = null;
-      } else if (node.type === 'function_definition') {
+      } else if (type === 'function_definition') {
         header = null;
         inLost = false;
       }

@@ -5,6 +5,7 @@
  * table slot may hold.
  */
 import type { SyntaxNode, SyntaxTree } from './parser.js';
+import { topLevel, typedChildren, type Typed } from './top-level.js';
 
 /** One slot of a function table: `struct`.`field` may be `fn`. */
 export interface COpsEntry {
@@ -41,21 +42,20 @@ function entriesOf(struct: string, list: SyntaxNode, file: string): COpsEntry[] 
 /** Every designated function-table initializer at file scope (and inside ERROR regions). */
 export function readOpsTables(tree: SyntaxTree, file: string): COpsEntry[] {
   const out: COpsEntry[] = [];
-  const visit = (node: SyntaxNode): void => {
-    for (const child of node.namedChildren) {
-      if (!child) continue;
-      if (child.type === 'declaration') {
+  const visit = (children: readonly Typed[]): void => {
+    for (const { node: child, type } of children) {
+      if (type === 'declaration') {
         const struct = structOf(child);
         if (!struct) continue;
         for (const d of child.childrenForFieldName('declarator')) {
           const value = d?.type === 'init_declarator' ? d.childForFieldName('value') : null;
           if (value?.type === 'initializer_list') out.push(...entriesOf(struct, value, file));
         }
-      } else if (child.type === 'ERROR' || child.type.startsWith('preproc_')) {
-        visit(child);
+      } else if (type === 'ERROR' || type.startsWith('preproc_')) {
+        visit(typedChildren(child));
       }
     }
   };
-  visit(tree.rootNode);
+  visit(topLevel(tree));
   return out;
 }

@@ -10,6 +10,7 @@
 import { declaredNames, readDeclarator } from './declarations.js';
 import type { CStructDef, StructTypes } from './model.js';
 import { lineOf, type SyntaxNode, type SyntaxTree } from './parser.js';
+import { topLevel, typedChildren, type Typed } from './top-level.js';
 
 const archs = new Map<string, string | null>();
 
@@ -32,14 +33,17 @@ export function archOf(file: string): string | null {
 export function readStructs(tree: SyntaxTree, file: string): CStructDef[] {
   const arch = archOf(file);
   const out: CStructDef[] = [];
-  const visit = (container: SyntaxNode): void => {
-    for (const node of container.namedChildren) {
-      if (node.type === 'ERROR') visit(node);
-      const spec = node.type === 'struct_specifier' ? node : node.childForFieldName('type');
-      if (spec?.type === 'struct_specifier') readStruct(spec, file, arch, out);
+  const visit = (children: readonly Typed[]): void => {
+    for (const { node, type } of children) {
+      if (type === 'ERROR') visit(typedChildren(node));
+      if (type === 'struct_specifier') readStruct(node, file, arch, out);
+      else {
+        const spec = node.childForFieldName('type');
+        if (spec?.type === 'struct_specifier') readStruct(spec, file, arch, out);
+      }
     }
   };
-  visit(tree.rootNode);
+  visit(topLevel(tree));
   return out;
 }
 

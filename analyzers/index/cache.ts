@@ -168,6 +168,19 @@ export interface ValueSchema<T> {
 const FORMAT = 2;
 const VALUE = ',"value":';
 
+/**
+ * Values whose JSON text is at hand, passed by `schema` where the value was made: the facts a worker
+ * thread walked come as their text (worker-pool.ts), and put() writes that text instead of checking
+ * the shape and serialising the value again on this thread (issue 15). By object: a value changed
+ * after it was registered would be written as it was, so only the pool registers, just after parsing.
+ */
+const knownJson = new WeakMap<object, { json: string; schema: unknown }>();
+
+/** Register `value` as the parse of `json`, which `schema` passed (its safeParse) before `json` was written. */
+export function registerJson(value: object, json: string, schema: unknown): void {
+  knownJson.set(value, { json, schema });
+}
+
 /** The sha256 of an entry's value text, as written and as read. */
 const bodyHash = (body: string | Buffer): string => createHash('sha256').update(body).digest('hex');
 const CLOSE = '}'.charCodeAt(0);
@@ -260,7 +273,9 @@ export class FactCache<T> {
     const path = join(this.dir, `${key}.json`);
     memory.set(path, { ...owner, value });
     if (this.stopped) return;
-    if (!opts.checked) {
+    const known = typeof value === 'object' && value !== null ? knownJson.get(value) : undefined;
+    const json = known && known.schema === this.schema ? known.json : null;
+    if (!opts.checked && json === null) {
       let why: string | null;
       try {
         const shape = this.schema.safeParse(value);
@@ -279,7 +294,7 @@ export class FactCache<T> {
     const tmp = join(this.dir, `${key}.${process.pid}.tmp`);
     try {
       // Encoded once: the hash and the file are the same bytes.
-      const body = Buffer.from(JSON.stringify(value), 'utf8');
+      const body = Buffer.from(json ?? JSON.stringify(value), 'utf8');
       const head = JSON.stringify({ format: FORMAT, key, file: owner.file, identity: owner.identity, sha256: bodyHash(body) });
       writeFileSync(tmp, Buffer.concat([Buffer.from(`${head.slice(0, -1)}${VALUE}`, 'utf8'), body, Buffer.from('}')]));
       renameSync(tmp, path);

@@ -9,6 +9,26 @@ import type { StructTypes } from '../c/model.js';
 import { parseFile, type ParsedFile } from '../c/parse-file.js';
 import { factsOf } from './file-facts.js';
 import type { WorkerRequest } from './worker-protocol.js';
+import { fileFactsSchema } from './cache-schema.js';
+
+/**
+ * A file's facts as a worker thread answers them: their JSON text, which the cache's shape
+ * (cache-schema.ts) passed on the worker. The main thread parses it (faster than a structured clone
+ * of the object) and the cache writes the text as it is, without checking and serialising it again
+ * there (cache.ts registerJson). Facts that fail the shape go as the object, for the cache to refuse.
+ */
+export interface FactsText {
+  factsJson: string;
+}
+
+/** `facts` as a worker sends them (FactsText), or as they are when the shape refuses them. */
+export function factsReply(facts: unknown): unknown {
+  return fileFactsSchema.safeParse(facts).success ? ({ factsJson: JSON.stringify(facts) } satisfies FactsText) : facts;
+}
+
+export function isFactsText(v: unknown): v is FactsText {
+  return typeof v === 'object' && v !== null && typeof (v as Partial<FactsText>).factsJson === 'string';
+}
 
 export function indexHandler(): (req: WorkerRequest) => Promise<unknown> {
   /** Headers parsed for their structs, kept for their facts (step 2 sends them back here). */

@@ -7,7 +7,7 @@
  * on when the thread dies.
  */
 import { parentPort } from 'node:worker_threads';
-import { indexHandler } from './index-handler.js';
+import { factsReply, indexHandler } from './index-handler.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 if (!parentPort) throw new Error('index-worker.js runs as a worker thread (worker-pool.ts), not as a program');
@@ -19,7 +19,8 @@ port.on('message', (req: WorkerRequest) => {
   queue = queue.then(async () => {
     let reply: WorkerReply;
     try {
-      reply = { id: req.id, ok: true, value: await handle(req) };
+      const value = await handle(req);
+      reply = { id: req.id, ok: true, value: req.kind === 'facts' ? factsReply(value) : value };
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       reply = { id: req.id, ok: false, message: err.message, stack: err.stack ?? '' };

@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { CStructDef, StructTypes } from '../c/model.js';
 import type { FileFacts } from './index-tree.js';
-import { indexHandler } from './index-handler.js';
+import { registerJson } from './cache.js';
+import { fileFactsSchema } from './cache-schema.js';
+import { indexHandler, isFactsText } from './index-handler.js';
 import type { WorkerReply, WorkerRequest, WorkerTask } from './worker-protocol.js';
 
 /** A file the index could not produce facts for: the run has no result. */
@@ -172,8 +174,15 @@ export class IndexPool {
    * Waiting texts go out by `rank` (lower first), then longest first.
    */
   async facts(file: string, source: { text: string } | { worker: number }, rank = 0): Promise<FileFacts> {
-    if ('text' in source) return (await this.submit({ kind: 'facts', file, text: source.text }, file, null, source.text.length, undefined, rank)) as FileFacts;
-    return (await this.submit({ kind: 'facts', file }, file, source.worker, 0, undefined, rank)) as FileFacts;
+    const reply =
+      'text' in source
+        ? await this.submit({ kind: 'facts', file, text: source.text }, file, null, source.text.length, undefined, rank)
+        : await this.submit({ kind: 'facts', file }, file, source.worker, 0, undefined, rank);
+    if (!isFactsText(reply)) return reply as FileFacts;
+    // A worker's answer is the facts' text (index-handler.ts): the cache writes it as it is.
+    const facts = JSON.parse(reply.factsJson) as FileFacts;
+    registerJson(facts, reply.factsJson, fileFactsSchema);
+    return facts;
   }
 
   /** Stop every worker; pending requests fail. */

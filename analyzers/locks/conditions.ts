@@ -12,18 +12,34 @@ import type { CFunction } from '../c/model.js';
 import { descendantsOf } from '../c/descendants.js';
 import type { SyntaxNode } from '../c/parser.js';
 import type { ArgValue, ParamCond } from './model.js';
-import { stripParens } from './syntax.js';
+import { stripped } from './syntax.js';
 
 /** Branch-hint wrappers that do not change a condition's value. */
 const TRANSPARENT = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE']);
 
 /** A constant as written in C: a number, true/false/NULL, or an ALL_CAPS macro or enumerator. */
 export function constantOf(node: SyntaxNode): string | null {
-  const n = stripParens(node);
-  if (n.type === 'number_literal') return normaliseNumber(n.text);
-  if (n.type === 'true' || n.type === 'false' || n.type === 'null') return n.text === 'NULL' ? 'NULL' : n.text;
-  if (n.type === 'identifier' && (n.text === 'true' || n.text === 'false' || n.text === 'NULL' || /^[A-Z][A-Z0-9_]*$/.test(n.text))) return n.text;
+  const { node: n, type } = stripped(node);
+  return constantOfStripped(n, type);
+}
+
+/** constantOf() of a node already stripped of parentheses and casts; its type and text are read once. */
+function constantOfStripped(n: SyntaxNode, type: string): string | null {
+  if (type === 'number_literal') return normaliseNumber(n.text);
+  if (type === 'true' || type === 'false' || type === 'null') {
+    const text = n.text;
+    return text === 'NULL' ? 'NULL' : text;
+  }
+  if (type === 'identifier') {
+    const text = n.text;
+    if (constantName(text)) return text;
+  }
   return null;
+}
+
+/** An identifier that names a constant: true/false/NULL, or an ALL_CAPS macro or enumerator. */
+function constantName(text: string): boolean {
+  return text === 'true' || text === 'false' || text === 'NULL' || /^[A-Z][A-Z0-9_]*$/.test(text);
 }
 
 function normaliseNumber(text: string): string {
@@ -39,13 +55,14 @@ export function stableParams(fn: CFunction): Map<string, number> {
   });
   if (out.size === 0) return out;
   const written = (n: SyntaxNode | null | undefined): void => {
-    const target = n ? stripParens(n) : null;
-    if (target?.type === 'identifier') out.delete(target.text);
+    const target = n ? stripped(n) : null;
+    if (target?.type === 'identifier') out.delete(target.node.text);
   };
-  for (const a of descendantsOf(fn.body, 'assignment_expression')) written(a.childForFieldName('left'));
-  for (const u of descendantsOf(fn.body, 'update_expression')) written(u.childForFieldName('argument'));
+  // Once every parameter is written, the rest of the body cannot change the answer.
+  for (const a of descendantsOf(fn.body, 'assignment_expression')) if (out.size) written(a.childForFieldName('left'));
+  for (const u of descendantsOf(fn.body, 'update_expression')) if (out.size) written(u.childForFieldName('argument'));
   for (const p of descendantsOf(fn.body, 'pointer_expression')) {
-    if (p.childForFieldName('operator')?.text === '&') written(p.childForFieldName('argument'));
+    if (out.size && p.childForFieldName('operator')?.text === '&') written(p.childForFieldName('argument'));
   }
   return out;
 }
@@ -63,32 +80,35 @@ const MAX_COND_DEPTH = 32;
 
 export function conditionFacts(cond: SyntaxNode | null, params: ReadonlyMap<string, number>): CondFacts {
   if (!cond) return NONE;
-  return facts(stripParens(cond), params, 0);
+  return facts(cond, params, 0);
 }
 
 function facts(n: SyntaxNode, params: ReadonlyMap<string, number>, depth: number): CondFacts {
   if (depth > MAX_COND_DEPTH) return NONE;
-  const node = stripParens(n);
-  if (node.type === 'identifier') {
+  const { node, type } = stripped(n);
+  if (type === 'identifier') {
     const param = params.get(node.text);
     return param === undefined ? NONE : { onTrue: [{ param, op: 'true' }], onFalse: [{ param, op: 'false' }] };
   }
-  if (node.type === 'unary_expression' && node.child(0)?.type === '!') {
+  if (type === 'unary_expression' && node.child(0)?.type === '!') {
     const inner = node.childForFieldName('argument');
     if (!inner) return NONE;
     const f = facts(inner, params, depth + 1);
     return { onTrue: f.onFalse, onFalse: f.onTrue };
   }
-  if (node.type === 'call_expression') {
+  if (type === 'call_expression') {
     const fn = node.childForFieldName('function');
-    const args = node.childForFieldName('arguments')?.namedChildren ?? [];
-    if (fn?.type === 'identifier' && TRANSPARENT.has(fn.text) && args.length === 1 && args[0]) return facts(args[0], params, depth + 1);
+    const name = fn?.type === 'identifier' ? fn.text : null;
+    if (name !== null && TRANSPARENT.has(name)) {
+      const args = node.childForFieldName('arguments')?.namedChildren ?? [];
+      if (args.length === 1 && args[0]) return facts(args[0], params, depth + 1);
+    }
     // A test of an invariant's fact (`vgic_initialized(kvm)`): decided by the chain, not by a parameter.
-    const inv = fn?.type === 'identifier' ? invariantTested(fn.text) : undefined;
+    const inv = name !== null ? invariantTested(name) : undefined;
     if (inv) return { onTrue: [{ param: -1, op: 'true', fact: inv.id }], onFalse: [{ param: -1, op: 'false', fact: inv.id }] };
     return NONE;
   }
-  if (node.type === 'binary_expression') {
+  if (type === 'binary_expression') {
     const op = node.childForFieldName('operator')?.text;
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
@@ -109,9 +129,9 @@ function facts(n: SyntaxNode, params: ReadonlyMap<string, number>, depth: number
 
 /** `param == CONST`: true and false facts. `p == false` is `!p`, `p == true` is `p`. */
 function comparison(a: SyntaxNode, b: SyntaxNode, params: ReadonlyMap<string, number>): CondFacts | null {
-  const pa = stripParens(a);
+  const pa = stripped(a);
   if (pa.type !== 'identifier') return null;
-  const param = params.get(pa.text);
+  const param = params.get(pa.node.text);
   const value = constantOf(b);
   if (param === undefined || value === null) return null;
   if (value === 'false' || value === '0' || value === 'NULL') return { onTrue: [{ param, op: 'false' }], onFalse: [{ param, op: 'true' }] };
@@ -123,13 +143,15 @@ function comparison(a: SyntaxNode, b: SyntaxNode, params: ReadonlyMap<string, nu
 export function argumentValues(args: readonly SyntaxNode[], params: ReadonlyMap<string, number>): ArgValue[] | undefined {
   let any = false;
   const out = args.map((a): ArgValue => {
-    const c = constantOf(a);
+    const { node: n, type } = stripped(a);
+    // An identifier's text is read once, for both questions.
+    const text = type === 'identifier' ? n.text : null;
+    const c = text === null ? constantOfStripped(n, type) : constantName(text) ? text : null;
     if (c !== null) {
       any = true;
       return { const: c };
     }
-    const n = stripParens(a);
-    const p = n.type === 'identifier' ? params.get(n.text) : undefined;
+    const p = text !== null ? params.get(text) : undefined;
     if (p !== undefined) {
       any = true;
       return { param: p };
@@ -142,8 +164,8 @@ export function argumentValues(args: readonly SyntaxNode[], params: ReadonlyMap<
 /** A switch on a stable parameter: the parameter's index. */
 export function switchParam(cond: SyntaxNode | null, params: ReadonlyMap<string, number>): number | undefined {
   if (!cond) return undefined;
-  const n = stripParens(cond);
-  return n.type === 'identifier' ? params.get(n.text) : undefined;
+  const { node: n, type } = stripped(cond);
+  return type === 'identifier' ? params.get(n.text) : undefined;
 }
 
 /** Keep the conditions present in every list (the join of paths). */

@@ -8,14 +8,24 @@ import type { GuardPrimitive } from '../../knowledge/lock-primitives.js';
 import type { LockPrimitive } from '../../knowledge/lock-primitives-model.js';
 import { canonicalLock, type LockClass } from '../../knowledge/lock-names.js';
 import { lineOf, type SyntaxNode } from '../c/parser.js';
-import { lockClassOf, type TypeEnv } from './lock-class.js';
+import { CallSyntax } from './call-parts.js';
+import { lockClassOf, type ClassResult, type TypeEnv } from './lock-class.js';
 import type { FunctionFacts, LockUse } from './model.js';
-import { callName, stripParens } from './syntax.js';
+import { stripParens } from './syntax.js';
 
 /** Where arguments that name no class are reported. */
 export type Unresolved = FunctionFacts['unresolved'];
 
 export class LockArgs {
+  /** The calls' parts, read once for the whole walk of the function (call-parts.ts). */
+  readonly calls = new CallSyntax();
+  /**
+   * The class of each argument node the walk asked about, by `via`: the same site is asked again
+   * on each pass over a loop. Kept by node object (see call-parts.ts); the env does not change
+   * during the walk, so the answer does not either.
+   */
+  private readonly classes = new Map<SyntaxNode, Map<string | undefined, { r: ClassResult; expr: string }>>();
+
   constructor(
     private readonly env: TypeEnv,
     private readonly unresolved: Unresolved,
@@ -23,10 +33,11 @@ export class LockArgs {
 
   /** The lock a primitive call takes, releases or asserts. */
   use(call: SyntaxNode, prim: LockPrimitive): LockUse | null {
+    const parts = this.calls.of(call);
     if (typeof prim.arg === 'object') {
-      return { class: prim.arg.fixed, kind: prim.kind, mode: prim.mode, guessed: false, expr: `${callName(call)}()` };
+      return { class: prim.arg.fixed, kind: prim.kind, mode: prim.mode, guessed: false, expr: `${parts.name}()` };
     }
-    const arg = call.childForFieldName('arguments')?.namedChildren[prim.arg];
+    const arg = parts.args[prim.arg];
     if (!arg) {
       this.unresolved.push({ expr: call.text.slice(0, 80), line: lineOf(call), reason: `no argument ${prim.arg} for ${prim.name}` });
       return null;
@@ -46,12 +57,21 @@ export class LockArgs {
   }
 
   private classify(arg: SyntaxNode, prim: LockPrimitive): LockUse | null {
-    const r = lockClassOf(arg, this.env, prim.via);
+    let byVia = this.classes.get(arg);
+    if (!byVia) this.classes.set(arg, (byVia = new Map()));
+    let known = byVia.get(prim.via);
+    if (!known) {
+      const r = lockClassOf(arg, this.env, prim.via);
+      known = { r, expr: r.ok ? stripParens(arg).text : '' };
+      byVia.set(prim.via, known);
+    }
+    const r = known.r;
+    // Reported on every visit, as when each visit classified the argument again.
     if (!r.ok) {
       this.unresolved.push({ expr: r.text, line: lineOf(arg), reason: r.reason });
       return null;
     }
-    return { class: r.class, kind: prim.kind, mode: prim.mode, guessed: r.guessed, expr: stripParens(arg).text };
+    return { class: r.class, kind: prim.kind, mode: prim.mode, guessed: r.guessed, expr: known.expr };
   }
 }
 

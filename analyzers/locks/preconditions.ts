@@ -8,7 +8,6 @@ import type { CFunction } from '../c/model.js';
 import type { SyntaxNode } from '../c/parser.js';
 import { lockClassFromText, type LockArgs } from './lock-args.js';
 import type { LockUse } from './model.js';
-import { callName } from './syntax.js';
 
 /**
  * The preconditions of `fn`, given its calls in source order. An assertion
@@ -20,7 +19,7 @@ export function preconditions(fn: CFunction, calls: readonly SyntaxNode[], args:
   const firstTake = new Map<LockClass, number>();
   const asserts: { use: LockUse; at: number }[] = [];
   for (const call of calls) {
-    const prim = lookupPrimitive(callName(call) ?? '');
+    const prim = lookupPrimitive(args.calls.of(call).name ?? '');
     if (!prim) continue;
     const use = args.use(call, prim);
     if (!use) continue;

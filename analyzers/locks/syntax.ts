@@ -1,19 +1,28 @@
 /** Small questions about C syntax nodes that the lock walk asks. */
 import type { SyntaxNode } from '../c/parser.js';
 
-/** Drop parentheses and casts around an expression. */
+/**
+ * Drop parentheses and casts around an expression. Each node's type is read
+ * once, and one child asked for: every type, child or field a tree-sitter
+ * node is asked is a call into wasm (issue 15).
+ */
 export function stripParens(node: SyntaxNode): SyntaxNode {
+  return stripped(node).node;
+}
+
+/** stripParens() and the type of the node it gives, read on the way. */
+export function stripped(node: SyntaxNode): { node: SyntaxNode; type: string } {
   let n = node;
   for (;;) {
-    if (n.type === 'parenthesized_expression' && n.namedChildren[0]) n = n.namedChildren[0];
-    else if (n.type === 'cast_expression' && n.childForFieldName('value')) n = n.childForFieldName('value') as SyntaxNode;
-    else return n;
+    const type = n.type;
+    const inner = type === 'parenthesized_expression' ? n.namedChild(0) : type === 'cast_expression' ? n.childForFieldName('value') : null;
+    if (!inner) return { node: n, type };
+    n = inner;
   }
 }
 
-/** The called name of `f(...)`; null for calls through pointers and expressions. */
-export function callName(call: SyntaxNode): string | null {
-  const fn = call.childForFieldName('function');
+/** The called name of `f(...)`; null for calls through pointers and expressions. `fn`: the call's function field, when the caller has it. */
+export function callName(call: SyntaxNode, fn: SyntaxNode | null = call.childForFieldName('function')): string | null {
   if (!fn) return null;
   if (fn.type === 'identifier') return fn.text;
   return null;
@@ -24,19 +33,19 @@ export function callName(call: SyntaxNode): string | null {
  * `if (!mutex_trylock(&x)) return;` continues holding x on the fall-through.
  */
 export function conditionTry(cond: SyntaxNode, isTry: (name: string) => boolean): { call: SyntaxNode; negated: boolean } | null {
-  let n = stripParens(cond);
+  let { node: n, type } = stripped(cond);
   let negated = false;
-  while (n.type === 'unary_expression' && n.child(0)?.type === '!') {
+  while (type === 'unary_expression' && n.child(0)?.type === '!') {
     negated = !negated;
     const arg = n.childForFieldName('argument');
     if (!arg) return null;
-    n = stripParens(arg);
+    ({ node: n, type } = stripped(arg));
   }
-  if (n.type === 'call_expression' && isTry(callName(n) ?? '')) return { call: n, negated };
+  if (type === 'call_expression' && isTry(callName(n) ?? '')) return { call: n, negated };
   // A try as the last operand: `want && mutex_trylock(&x)` is true exactly when the try succeeded,
   // `busy || !mutex_trylock(&x)` false exactly then. Reading the try as always taken kept x held
   // after the if, on the path where it was never taken.
-  if (n.type === 'binary_expression') {
+  if (type === 'binary_expression') {
     const op = n.childForFieldName('operator')?.text;
     const right = n.childForFieldName('right');
     const inner = right ? conditionTry(right, isTry) : null;
@@ -49,8 +58,12 @@ export function conditionTry(cond: SyntaxNode, isTry: (name: string) => boolean)
 const OPS_MACROS: Record<string, string> = { kvm_x86_call: 'kvm_x86_ops', kvm_x86_call_ret: 'kvm_x86_ops', kvm_pmu_call: 'kvm_pmu_ops' };
 /** The macro half of `kvm_x86_call(f)(args)`: a name, not a call to anything. */
 export function isOpsMacro(name: string): boolean {
-  return name in OPS_MACROS || name === 'static_call';
+  return name === 'static_call' || OPS_MACRO_NAMES.has(name) || PROTOTYPE_NAMES.has(name);
 }
+// `name in OPS_MACROS`, asked of every call name, as two Set lookups (an `in` with a string fresh from
+// the parse is about twice as slow): the table's own keys, and the names `in` finds on every object.
+const OPS_MACRO_NAMES = new Set(Object.keys(OPS_MACROS));
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** static_call() keys and the table they belong to (arch/x86/include/asm/kvm-x86-ops.h names them this way). */
 const STATIC_CALL_KEYS: [RegExp, string][] = [
@@ -63,10 +76,14 @@ const STATIC_CALL_KEYS: [RegExp, string][] = [
  * `kvm_x86_call(f)(...)`, `static_call(kvm_x86_f)(...)`, `kvm_x86_ops.f(...)`,
  * and `p->f(...)` when p's declared type is a struct.
  */
-export function opsCallee(call: SyntaxNode, varType: (name: string) => string | undefined): string | null {
-  const fn = call.childForFieldName('function');
+export function opsCallee(
+  call: SyntaxNode,
+  varType: (name: string) => string | undefined,
+  fn: SyntaxNode | null = call.childForFieldName('function'),
+  fnType: string | null = fn ? fn.type : null,
+): string | null {
   if (!fn) return null;
-  if (fn.type === 'call_expression') {
+  if (fnType === 'call_expression') {
     const macro = callName(fn);
     const arg = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
     if (macro && OPS_MACROS[macro]) return `ops:${OPS_MACROS[macro]}.${arg}`;
@@ -78,7 +95,7 @@ export function opsCallee(call: SyntaxNode, varType: (name: string) => string | 
     }
     return null;
   }
-  if (fn.type === 'field_expression') {
+  if (fnType === 'field_expression') {
     const base = fn.childForFieldName('argument');
     const field = fn.childForFieldName('field')?.text;
     if (base?.type !== 'identifier' || !field) return null;

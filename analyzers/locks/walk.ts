@@ -15,11 +15,11 @@ import type { CFunction, CMacroBlock } from '../c/model.js';
 import { descendantsOf } from '../c/descendants.js';
 import { lineOf, type SyntaxNode } from '../c/parser.js';
 import { recordAcquire, recordCall } from './events.js';
-import { argumentValues, conditionFacts, constantOf, stableParams, switchParam } from './conditions.js';
+import { argumentValues, conditionFacts, constantOf, stableParams, switchParam, type CondFacts } from './conditions.js';
 import { assume, called, copyState, distinct, drop, EMPTY, join, release, take, type HeldState } from './held-state.js';
 import { LockArgs, subclassOf } from './lock-args.js';
 import type { TypeEnv } from './lock-class.js';
-import type { FunctionFacts, HeldLock, LockUse } from './model.js';
+import type { ArgValue, FunctionFacts, HeldLock, LockUse } from './model.js';
 import { preconditions } from './preconditions.js';
 import { callName, conditionTry, isOpsMacro, opsCallee } from './syntax.js';
 
@@ -79,6 +79,22 @@ class Walker {
   private readonly retakes = new WeakSet<HeldLock>();
   /** Every call in the body, by start offset: found once, so an expression's calls are a range lookup. */
   private calls: SyntaxNode[] = [];
+  /** The end offset of each of `calls` (endIndex is a call into wasm; startIndex is a plain field). */
+  private callEnds: number[] = [];
+  /**
+   * Syntax read once per node object (a loop body is walked twice, a nested one four times, and every
+   * type or field asked of a node is a call into wasm, issue 15): types, fields, each expression's
+   * calls in evaluation order, each call's syntax-only answers. By object, not node id: a leaf's id
+   * is not unique (call-parts.ts); the nodes asked again are the same objects, from the lists kept.
+   */
+  private readonly types = new Map<SyntaxNode, string>();
+  private readonly fields = new Map<SyntaxNode, Map<string, SyntaxNode | null>>();
+  private readonly ordered = new Map<SyntaxNode, number[]>();
+  private readonly callFacts: (CallFacts | undefined)[] = [];
+  private readonly tries = new Map<SyntaxNode, { call: SyntaxNode; negated: boolean } | null>();
+  private readonly condFacts = new Map<SyntaxNode, CondFacts>();
+  /** Each label's statement offset, read on the first goto. */
+  private labelOffsets: Map<string, number> | null = null;
   private readonly args: LockArgs;
   /** Statements being walked, innermost last: the recursion depth. */
   private depth = 0;
@@ -97,6 +113,7 @@ class Walker {
   run(): FunctionFacts {
     this.calls = [...descendantsOf(this.fn.body, 'call_expression')];
     this.calls.sort((a, b) => a.startIndex - b.startIndex);
+    this.callEnds = this.calls.map((c) => c.endIndex);
     let state: HeldState = EMPTY;
     for (const use of preconditions(this.fn, this.calls, this.args)) {
       this.facts.requires.push(use);
@@ -104,6 +121,39 @@ class Walker {
     }
     this.stmt(this.fn.body, state);
     return this.facts;
+  }
+
+  /** `node.type`, read once. */
+  private typeOf(node: SyntaxNode): string {
+    let t = this.types.get(node);
+    if (t === undefined) {
+      t = node.type;
+      this.types.set(node, t);
+    }
+    return t;
+  }
+
+  /** `node.childForFieldName(name)`, read once: the child is then the same object on every pass. */
+  private field(node: SyntaxNode, name: string): SyntaxNode | null {
+    let byName = this.fields.get(node);
+    if (!byName) this.fields.set(node, (byName = new Map()));
+    let child = byName.get(name);
+    if (child === undefined) {
+      child = node.childForFieldName(name);
+      byName.set(name, child);
+    }
+    return child;
+  }
+
+  /** The trylock a loop's or if's condition tests (conditionTry()), read once. */
+  private triedIn(cond: SyntaxNode | null): { call: SyntaxNode; negated: boolean } | null {
+    if (!cond) return null;
+    let t = this.tries.get(cond);
+    if (t === undefined) {
+      t = conditionTry(cond, (n) => lookupPrimitive(n)?.op === 'try');
+      this.tries.set(cond, t);
+    }
+    return t;
   }
 
   // ---- statements -------------------------------------------------------
@@ -122,7 +172,7 @@ class Walker {
   private stmtAt(node: SyntaxNode, state: HeldState): HeldState | null {
     const macro = this.fn.macros.at(node);
     if (macro) return this.macroWithBody(macro, state);
-    switch (node.type) {
+    switch (this.typeOf(node)) {
       case 'compound_statement':
         return this.block(node.namedChildren, state, node);
       case 'if_statement':
@@ -133,14 +183,14 @@ class Walker {
       case 'for_statement':
         return this.loop(node, state);
       case 'do_statement': {
-        const body = node.childForFieldName('body');
-        return this.loopBody(body, state, (s) => this.expr(node.childForFieldName('condition'), s));
+        const body = this.field(node, 'body');
+        return this.loopBody(body, state, (s) => this.expr(this.field(node, 'condition'), s));
       }
       case 'return_statement':
-        this.exprs(node.namedChildren, state);
+        this.expr(node, state);
         return null;
       case 'goto_statement': {
-        const label = node.childForFieldName('label')?.text ?? '';
+        const label = this.field(node, 'label')?.text ?? '';
         // Jumping out of a guard's block runs its cleanup: the lock is not held at the label.
         const at = this.labelOffset(label);
         const left = this.unwind(state, (b) => at !== undefined && b !== null && (at < b.startIndex || at >= b.endIndex));
@@ -148,10 +198,10 @@ class Walker {
         return null;
       }
       case 'labeled_statement': {
-        const label = node.childForFieldName('label')?.text ?? '';
+        const label = this.field(node, 'label')?.text ?? '';
         // After a return only the gotos reach the label: joining an empty fall-through lost their drops.
         const merged = join([...(state === UNREACHED ? [] : [state]), ...(this.labels.get(label) ?? [])]);
-        const inner = node.namedChildren.filter((c) => c !== null && c.type !== 'statement_identifier');
+        const inner = node.namedChildren.filter((c) => c !== null && this.typeOf(c) !== 'statement_identifier');
         return this.block(inner, merged, null);
       }
       // break and continue leave the guard scopes opened inside their loop (or switch): those guards are released.
@@ -166,10 +216,12 @@ class Walker {
         return null;
       }
       case 'case_statement':
-        return this.block(node.namedChildren.slice(node.childForFieldName('value') ? 1 : 0), state, null);
+        return this.block(node.namedChildren.slice(this.field(node, 'value') ? 1 : 0), state, null);
+      // The calls of the whole statement in evaluation order are those of its parts one after the
+      // other (siblings do not overlap): asked of the statement, its children are not listed.
       case 'expression_statement':
       case 'declaration':
-        return this.exprs(node.namedChildren, state);
+        return this.expr(node, state);
       case 'comment':
         return state;
       default:
@@ -185,7 +237,7 @@ class Walker {
     for (const node of children) {
       if (!node || this.fn.macros.isDetachedBody(node)) continue;
       // Labels after an exit are reachable through their gotos.
-      if (!state && node.type !== 'labeled_statement') continue;
+      if (!state && this.typeOf(node) !== 'labeled_statement') continue;
       state = this.stmt(node, state ?? UNREACHED);
     }
     if (scope) {
@@ -204,17 +256,21 @@ class Walker {
     return s;
   }
 
-  /** Start offset of the statement labelled `label` in this function, if any. */
+  /** Start offset of the statement labelled `label` in this function, if any (the first, if two are). */
   private labelOffset(label: string): number | undefined {
-    for (const l of descendantsOf(this.fn.body, 'labeled_statement')) {
-      if (l.childForFieldName('label')?.text === label) return l.startIndex;
+    if (!this.labelOffsets) {
+      this.labelOffsets = new Map();
+      for (const l of descendantsOf(this.fn.body, 'labeled_statement')) {
+        const name = l.childForFieldName('label')?.text;
+        if (name !== undefined && !this.labelOffsets.has(name)) this.labelOffsets.set(name, l.startIndex);
+      }
     }
-    return undefined;
+    return this.labelOffsets.get(label);
   }
 
   private ifStmt(node: SyntaxNode, state: HeldState): HeldState | null {
-    const cond = node.childForFieldName('condition');
-    const tried = cond ? conditionTry(cond, (n) => lookupPrimitive(n)?.op === 'try') : null;
+    const cond = this.field(node, 'condition');
+    const tried = this.triedIn(cond);
     let onTrue = state;
     let onFalse = state;
     if (tried) {
@@ -224,32 +280,36 @@ class Walker {
       onFalse = tried.negated ? success : before;
     } else {
       const after = this.expr(cond, state);
-      const known = conditionFacts(cond, this.params);
+      let known = cond ? this.condFacts.get(cond) : undefined;
+      if (!known) {
+        known = conditionFacts(cond, this.params);
+        if (cond) this.condFacts.set(cond, known);
+      }
       onTrue = assume(after, known.onTrue);
       onFalse = assume(after, known.onFalse);
     }
-    const thenOut = this.stmt(node.childForFieldName('consequence'), copyState(onTrue));
-    const alt = node.childForFieldName('alternative');
+    const thenOut = this.stmt(this.field(node, 'consequence'), copyState(onTrue));
+    const alt = this.field(node, 'alternative');
     const elseOut = alt ? this.stmt(alt.namedChildren.find((c) => c !== null) ?? null, copyState(onFalse)) : onFalse;
     return join([thenOut, elseOut].filter((s): s is HeldState => s !== null));
   }
 
   private switchStmt(node: SyntaxNode, state: HeldState): HeldState | null {
-    const entry = this.expr(node.childForFieldName('condition'), state);
+    const entry = this.expr(this.field(node, 'condition'), state);
     this.breaks.push([]);
     this.breakDepth.push(this.guardScopes.length);
     let fall: HeldState | null = null;
-    const body = node.childForFieldName('body');
-    const param = switchParam(node.childForFieldName('condition'), this.params);
+    const body = this.field(node, 'body');
+    const param = switchParam(this.field(node, 'condition'), this.params);
     const cases = param === undefined ? [] : caseValues(body);
     for (const c of body?.namedChildren ?? []) {
       if (!c) continue;
-      const incoming = c.type === 'case_statement' ? join([this.caseEntry(c, entry, param, cases), ...(fall ? [fall] : [])]) : fall;
+      const incoming = this.typeOf(c) === 'case_statement' ? join([this.caseEntry(c, entry, param, cases), ...(fall ? [fall] : [])]) : fall;
       fall = this.stmt(c, incoming);
     }
     const breaks = this.breaks.pop() ?? [];
     this.breakDepth.pop();
-    const hasDefault = body?.namedChildren.some((c) => c?.type === 'case_statement' && !c.childForFieldName('value'));
+    const hasDefault = body?.namedChildren.some((c) => c !== null && this.typeOf(c) === 'case_statement' && !this.field(c, 'value'));
     return join([...(fall ? [fall] : []), ...breaks, ...(hasDefault ? [] : [entry])]);
   }
 
@@ -259,7 +319,7 @@ class Walker {
    */
   private caseEntry(c: SyntaxNode, entry: HeldState, param: number | undefined, cases: string[] | null): HeldState {
     if (param === undefined) return entry;
-    const label = c.childForFieldName('value');
+    const label = this.field(c, 'value');
     if (!label) return cases ? assume(entry, cases.map((value) => ({ param, op: 'ne' as const, value }))) : entry;
     const value = constantOf(label);
     return value === null ? entry : assume(entry, [{ param, op: 'eq', value }]);
@@ -267,16 +327,17 @@ class Walker {
 
   private loop(node: SyntaxNode, state: HeldState): HeldState | null {
     let s = state;
-    if (node.type === 'for_statement') s = this.expr(node.childForFieldName('initializer'), s);
-    const update = (x: HeldState): HeldState => (node.type === 'for_statement' ? this.expr(node.childForFieldName('update'), x) : x);
-    const cond = node.childForFieldName('condition');
-    const tried = cond ? conditionTry(cond, (n) => lookupPrimitive(n)?.op === 'try') : null;
-    if (!tried) return this.loopBody(node.childForFieldName('body'), this.expr(cond, s), update);
+    const isFor = this.typeOf(node) === 'for_statement';
+    if (isFor) s = this.expr(this.field(node, 'initializer'), s);
+    const update = (x: HeldState): HeldState => (isFor ? this.expr(this.field(node, 'update'), x) : x);
+    const cond = this.field(node, 'condition');
+    const tried = this.triedIn(cond);
+    if (!tried) return this.loopBody(this.field(node, 'body'), this.expr(cond, s), update);
     // `while (!spin_trylock(&x)) cpu_relax();`: the body runs when the try failed and the loop ends
     // holding x. Reading the try as always taken put x around the body.
     const before = this.expr(cond, s, tried.call);
     const success = this.tryLock(tried.call, before);
-    const out = this.loopBody(node.childForFieldName('body'), tried.negated ? before : success, update);
+    const out = this.loopBody(this.field(node, 'body'), tried.negated ? before : success, update);
     return join([tried.negated ? success : before, ...(out ? [out] : [])]);
   }
 
@@ -348,56 +409,78 @@ class Walker {
     let s = state;
     // The native traversal finds the calls without materialising every node (the walk's hot spot);
     // ordering by end offset visits arguments before the call that takes them, as C evaluates them.
-    const ordered = this.callsWithin(node).sort((a, b) => a.endIndex - b.endIndex || b.startIndex - a.startIndex);
-    for (const c of ordered) if (!(skip && c.id === skip.id)) s = this.call(c, s);
+    let ordered = this.ordered.get(node);
+    if (!ordered) {
+      const ends = this.callEnds;
+      ordered = this.callsWithin(node).sort((a, b) => (ends[a] as number) - (ends[b] as number) || (this.calls[b] as SyntaxNode).startIndex - (this.calls[a] as SyntaxNode).startIndex);
+      this.ordered.set(node, ordered);
+    }
+    for (const i of ordered) {
+      const c = this.calls[i] as SyntaxNode;
+      if (!(skip && c.id === skip.id)) s = this.call(i, s);
+    }
     return s;
   }
 
-  /** The calls inside `node` (node itself included), from the body's sorted call list. */
-  private callsWithin(node: SyntaxNode): SyntaxNode[] {
+  /** The calls inside `node` (node itself included), as indexes into the body's sorted call list. */
+  private callsWithin(node: SyntaxNode): number[] {
     let lo = 0;
     let hi = this.calls.length;
+    const start = node.startIndex;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((this.calls[mid] as SyntaxNode).startIndex < node.startIndex) lo = mid + 1;
+      if ((this.calls[mid] as SyntaxNode).startIndex < start) lo = mid + 1;
       else hi = mid;
     }
-    const out: SyntaxNode[] = [];
+    const out: number[] = [];
+    const end = node.endIndex;
     for (let i = lo; i < this.calls.length; i++) {
-      const c = this.calls[i] as SyntaxNode;
-      if (c.startIndex >= node.endIndex) break;
-      if (c.endIndex <= node.endIndex) out.push(c);
+      if ((this.calls[i] as SyntaxNode).startIndex >= end) break;
+      if ((this.callEnds[i] as number) <= end) out.push(i);
     }
     return out;
   }
 
-  private call(call: SyntaxNode, state: HeldState): HeldState {
-    const fnNode = call.childForFieldName('function');
-    const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => a !== null) ?? [];
+  /** What the walk reads of the call `calls[i]` that does not depend on the state: read on its first visit. */
+  private callFactsOf(i: number): CallFacts {
+    let f = this.callFacts[i];
+    if (!f) {
+      const call = this.calls[i] as SyntaxNode;
+      const { fn, fnType, name, args } = this.args.calls.of(call);
+      f = { args, guardType: null, callee: null, argValues: undefined, prim: undefined };
+      if (fnType === 'call_expression' && fn && callName(fn) === 'guard') {
+        f.guardType = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
+      } else if (!name) {
+        f.callee = opsCallee(call, (v) => this.env.vars.get(v), fn, fnType);
+      } else if (name !== 'guard' && !isOpsMacro(name)) {
+        f.prim = lookupPrimitive(name);
+        if (!f.prim) f.callee = name;
+      }
+      if (f.callee !== null) f.argValues = argumentValues(args, this.params);
+      this.callFacts[i] = f;
+    }
+    return f;
+  }
+
+  private call(i: number, state: HeldState): HeldState {
+    const call = this.calls[i] as SyntaxNode;
+    const { args, guardType, callee, argValues, prim } = this.callFactsOf(i);
     // guard(T)(&x): held to the end of the enclosing block.
-    if (fnNode?.type === 'call_expression' && callName(fnNode) === 'guard') {
-      const guardType = fnNode.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
+    if (guardType !== null) {
       const prim = guardPrimitive(guardType, 'guard');
       const use = prim ? this.args.guardUse(prim, args, call) : null;
       if (!prim || !use) return state;
       this.guardScopes.at(-1)?.guards.push(use.class);
       return this.takeGuard(use, prim, lineOf(call), state);
     }
-    const name = callName(call);
-    if (!name) {
-      const slot = opsCallee(call, (v) => this.env.vars.get(v));
-      if (!slot) return state;
-      recordCall(this.facts, slot, lineOf(call), state, argumentValues(args, this.params));
-      return called(state, slot);
+    // A plain call, or a call through a function table slot (`ops:<struct>.<field>`).
+    if (callee !== null) {
+      recordCall(this.facts, callee, lineOf(call), state, argValues);
+      return called(state, callee);
     }
     // `guard` is only ever the guard(T) half of guard(T)(&x), handled above, and kvm_x86_call(f) the
-    // table half of kvm_x86_call(f)(args): neither is a call to anything.
-    if (name === 'guard' || isOpsMacro(name)) return state;
-    const prim = lookupPrimitive(name);
-    if (!prim) {
-      recordCall(this.facts, name, lineOf(call), state, argumentValues(args, this.params));
-      return called(state, name);
-    }
+    // table half of kvm_x86_call(f)(args): neither is a call to anything (no callee and no primitive).
+    if (!prim) return state;
     const use = this.args.use(call, prim);
     if (!use) return state;
     switch (prim.op) {
@@ -448,12 +531,24 @@ class Walker {
 
   /** A trylock never waits: recorded, but it gives no edge into the lock; the lock is held on success. */
   private tryLock(call: SyntaxNode, state: HeldState): HeldState {
-    const prim = lookupPrimitive(callName(call) ?? '');
+    const prim = lookupPrimitive(this.args.calls.of(call).name ?? '');
     const use = prim ? this.args.use(call, prim) : null;
     if (!use) return state;
     recordAcquire(this.facts, use, 'try', lineOf(call), state);
     return take(state, { ...use, line: lineOf(call), viaTry: true });
   }
+}
+
+/** The state-free answers about one call of the body (Walker.callFactsOf). */
+interface CallFacts {
+  args: SyntaxNode[];
+  /** T of `guard(T)(&x)`; null for other calls. */
+  guardType: string | null;
+  /** What recordCall() records the call as: its name, or its table slot; null for a primitive, a macro half, or an unknown pointer call. */
+  callee: string | null;
+  argValues: ArgValue[] | undefined;
+  /** The lock primitive a named call is (not for `guard` and the table macros). */
+  prim: LockPrimitive | undefined;
 }
 
 /** The constant values of a switch body's case labels; null when one is not a constant. */
