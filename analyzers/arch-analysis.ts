@@ -25,7 +25,7 @@ import { FactCache, orderVersion, sha256, type ValueSchema } from './index/cache
 import { archOf } from './index/files.js';
 import type { FunctionFacts } from './locks/model.js';
 import type { ObservedEdge } from './order/model.js';
-import { observeIncrementally, rememberFold, type ObservedCode } from './order/incremental.js';
+import { observeIncrementally, rememberFold, rememberRuns, type ObservedCode } from './order/incremental.js';
 import { observeOrder, type FunctionEvents } from './order/observe.js';
 import { runRules } from './rules/index.js';
 
@@ -187,11 +187,16 @@ function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops' | 'files'>
   if (input.files) {
     const functions: FunctionFacts[] = [];
     const ops: COpsEntry[] = [];
+    const files: ArchFile[] = [];
     for (const f of input.files) {
       if (!inArch(f.file)) continue;
+      files.push(f);
       for (const fn of f.functions) functions.push(fn);
       for (const o of f.ops) ops.push(o);
     }
+    // Where each file's functions are, and from which list: the incremental observe then takes an
+    // unpatched file's events whole, without comparing its functions one by one.
+    rememberRuns(functions, files);
     return { functions, ops };
   }
   // A file's functions are together: its path is looked at once, not once per function.
@@ -285,6 +290,8 @@ export interface StateArch {
   how: 'loaded' | 'full' | 'incremental';
   /** Why the incremental analysis declined, when it was asked and did. */
   declined?: string;
+  /** Observed incrementally with the files where they were: the events and edges taken from the state before's lists (incremental.ts). */
+  laidOut?: boolean;
 }
 
 /**
@@ -304,7 +311,7 @@ export function analyseStateArch(input: ArchInput, before?: { code: () => Observ
         // Not persisted: the next state of the series starts from these events in memory, and the
         // state after a patch is rarely the base of a later review (that is the tree's own state).
         const findings = runRules({ doc: input.doc, observed: inc.edges, arch: input.arch, codeClasses: input.codeClasses }, input.severities);
-        return { edges: inc.edges, findings, code: inc.code, how: 'incremental' };
+        return { edges: inc.edges, findings, code: inc.code, how: 'incremental', ...(inc.laidOut ? { laidOut: true } : {}) };
       }
       declined = inc.why;
     }

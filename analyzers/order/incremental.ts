@@ -19,11 +19,20 @@
  * - two functions of one name in a patched file name one line (chains
  *   name a function by file and name);
  * - the files are not in the order they were.
+ *
+ * Where the patch adds and removes no function (the files laid out as they
+ * were), the work follows the patch, not the tree: the state before's
+ * events list is copied and only the patched files' and the recomputed
+ * functions' entries replaced; events are moved only where a per-file list
+ * (kept with each state's events) says they name a file whose lines moved;
+ * and the edges are folded again from per-key lists of where each edge's
+ * events are, an edge whose events only moved being the state before's
+ * with its kept sites moved.
  */
 import type { COpsEntry } from '../c/ops-tables.js';
-import type { CallSite, FunctionFacts } from '../locks/model.js';
+import type { CallSite, FunctionFacts, HeldLock, LockUse } from '../locks/model.js';
 import { FunctionIndex } from './function-index.js';
-import type { ChainStep, ObservedEdge } from './model.js';
+import type { ChainStep, EdgeSite, ObservedEdge } from './model.js';
 import { addEvent, eventKey, eventsOf, finishEdge, foldedKey, foldEvents, startEdge, type EdgeEvent, type FunctionEvents } from './observe.js';
 import { Summaries, type SummaryMemo } from './reach.js';
 
@@ -45,7 +54,18 @@ export interface ObservedCode {
 }
 
 export type Incremental =
-  | { ok: true; edges: ObservedEdge[]; code: ObservedCode; recomputed: number }
+  | {
+      ok: true;
+      edges: ObservedEdge[];
+      code: ObservedCode;
+      recomputed: number;
+      /**
+       * The files were laid out as before the patch: the state before's events were taken as a list (only
+       * the patched files' and recomputed functions' replaced), and its edges folded again from the lists of
+       * where each edge's events are, without a look at the other functions (the tests check it is exercised).
+       */
+      laidOut: boolean;
+    }
   | { ok: false; why: string };
 
 // Facts are never changed once made: what is derived from a function's facts is kept with them
@@ -98,9 +118,15 @@ function linePairs(old: FunctionFacts, fn: FunctionFacts): number[] | null {
 /** linePairs() then compareLines(): how a function's facts compare with its counterpart's (exported for the tests). */
 export function compareFacts(old: FunctionFacts, fn: FunctionFacts): ReturnType<typeof compareLines> {
   if (old === fn) return { same: true };
+  // Each architecture of a state compares the same pairs of a generic file's functions: the answer is kept with the new facts.
+  const known = comparedKnown.get(fn);
+  if (known && known.old === old) return known.answer;
   const pairs = linePairs(old, fn);
-  return pairs && compareLines(pairs);
+  const answer = pairs && compareLines(pairs);
+  comparedKnown.set(fn, { old, answer });
+  return answer;
 }
+const comparedKnown = new WeakMap<FunctionFacts, { old: FunctionFacts; answer: ReturnType<typeof compareLines> }>();
 
 /** Does JSON.stringify() write this value of an object's key (or leave the key out)? */
 const writable = (v: unknown): boolean => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
@@ -156,6 +182,22 @@ function compareLines(pairs: readonly number[]): { same: true } | { same: false;
     return [...set].sort((x, y) => x - y);
   };
   const was = distinct(0);
+  // Most functions below a hunk moved whole: every line by the same count, which keeps every rank.
+  let shift: number | undefined;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const x = pairs[i] as number;
+    const y = pairs[i + 1] as number;
+    if (x === 0 && y === 0) continue;
+    shift ??= y - x;
+    if (x === 0 || y <= 0 || y - x !== shift) {
+      shift = undefined;
+      break;
+    }
+  }
+  if (shift !== undefined) {
+    const by = shift;
+    return { same: false, was, now: was.map((l) => l + by) };
+  }
   const now = distinct(1);
   if (was.length !== now.length) return null;
   const rankWas = new Map(was.map((l, i) => [l, i]));
@@ -258,8 +300,38 @@ interface Run {
   file: string;
   start: number;
   end: number;
+  /**
+   * The file's own list of functions the run was copied from, when the caller said (rememberRuns()):
+   * two runs from the same list hold the same functions, without comparing them one by one.
+   */
+  from?: readonly FunctionFacts[];
 }
 const runsKnown = new WeakMap<readonly FunctionFacts[], Run[]>();
+
+/**
+ * Say that `functions` is the concatenation of `files`' functions, in order (arch-analysis.ts builds
+ * each state's list so): its runs are then known without looking at its functions, and a file whose
+ * list is the same object in two states is known to hold the same functions in both.
+ */
+export function rememberRuns(functions: readonly FunctionFacts[], files: Iterable<{ file: string; functions: readonly FunctionFacts[] }>): void {
+  const runs: Run[] = [];
+  let at = 0;
+  for (const f of files) {
+    const n = f.functions.length;
+    if (n === 0) continue;
+    const last = runs[runs.length - 1];
+    // The same file twice in a row is one run (as runsOf() makes it), from no one list.
+    if (last && last.file === f.file) {
+      last.end = at + n;
+      delete last.from;
+    } else runs.push({ file: f.file, start: at, end: at + n, from: f.functions });
+    at += n;
+  }
+  if (at !== functions.length) return;
+  // Each file's functions name that file (index-tree.ts makes them so): looked at on its first and last.
+  for (const r of runs) if ((functions[r.start] as FunctionFacts).file !== r.file || (functions[r.end - 1] as FunctionFacts).file !== r.file) return;
+  runsKnown.set(functions, runs);
+}
 
 /** The runs of a state's functions, kept with the list (the next state of a series has it as its state before). */
 function runsOf(fns: readonly FunctionFacts[]): Run[] {
@@ -366,7 +438,7 @@ function namesAny(events: FunctionEvents, files: ReadonlySet<string>): boolean {
 }
 
 /** Events with every line in a moved function moved; null when a line is not one its facts name (never expected). */
-function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<string>): FunctionEvents | null {
+function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<string>, record?: Moves): FunctionEvents | null {
   let lost = false;
   const to = (file: string, fn: string, line: number): number => {
     const map = maps.get(`${file}\u0000${fn}`);
@@ -402,10 +474,23 @@ function moveEvents(events: FunctionEvents, maps: LineMaps, files: ReadonlySet<s
       continue;
     }
     out ??= list.slice(0, i);
-    out.push({ ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...site, line, outerLine, chain: chain ?? site.chain } });
+    const moved: EdgeEvent = { ...ev, outer: { ...ev.outer, line: heldAt }, site: { ...site, line, outerLine, chain: chain ?? site.chain } };
+    record?.sites.set(site, moved.site);
+    record?.outers.set(ev.outer, moved.outer);
+    out.push(moved);
   }
   if (lost) return null;
   return out ? { events: out } : events;
+}
+
+/**
+ * What moveEvents() made of the sites and held locks it moved (each event's site is its own object; a
+ * held lock shared by a function's events moves to equal objects, the function's lines being one map).
+ */
+interface Moves {
+  sites: Map<EdgeSite, EdgeSite>;
+  /** Keyed by the held lock an edge keeps as its outerUse (startEdge()). */
+  outers: Map<LockUse, HeldLock>;
 }
 
 /** Callee key (a function's name, or an `ops:` slot) -> the functions that call it, in no particular order. */
@@ -575,6 +660,387 @@ function refold(before: readonly FunctionEvents[], events: readonly FunctionEven
   return out;
 }
 
+/** What keeping the state before's events gave: the new state's events, the edge keys touched, and whether what was kept is in its order. */
+interface Kept {
+  events: FunctionEvents[];
+  touched: Set<string>;
+  inOrder: boolean;
+  /** When the files are laid out as they were: the indices whose events are not the state before's there. */
+  changedAt?: number[];
+}
+
+/** Every key of the events of a function, into `touched`. */
+function touchInto(touched: Set<string>, fe: FunctionEvents | undefined): void {
+  if (fe) for (const k of keysOf(fe).distinct) touched.add(k);
+}
+
+/** A run per file, by file, kept with the runs. */
+const runByFile = new WeakMap<readonly Run[], Map<string, Run>>();
+function byFile(runs: readonly Run[]): Map<string, Run> {
+  let known = runByFile.get(runs);
+  if (!known) {
+    known = new Map();
+    for (const r of runs) if (!known.has(r.file)) known.set(r.file, r);
+    runByFile.set(runs, known);
+  }
+  return known;
+}
+
+/**
+ * The indices in `functions` of `fns` (each must be there), plus every index of the files in `whole`,
+ * ascending: looked for in their own files' runs only. Null when a file has more than one run, or a
+ * function is not found (the caller then looks at every function).
+ */
+function indicesOf(fns: Iterable<FunctionFacts>, functions: readonly FunctionFacts[], runs: readonly Run[], whole: ReadonlySet<string> = NO_FILES): number[] | null {
+  const runOf = byFile(runs);
+  // One run per file (index-tree.ts keeps a file's functions together) or the search is not complete.
+  if (runOf.size !== runs.length) return null;
+  const wanted = new Map<string, Set<FunctionFacts>>();
+  let count = 0;
+  for (const fn of fns) {
+    if (whole.has(fn.file)) continue;
+    const set = wanted.get(fn.file);
+    if (set) set.add(fn);
+    else wanted.set(fn.file, new Set([fn]));
+    count++;
+  }
+  const out: number[] = [];
+  let found = 0;
+  for (const file of whole) {
+    const r = runOf.get(file);
+    if (r) for (let i = r.start; i < r.end; i++) out.push(i);
+  }
+  for (const [file, set] of wanted) {
+    const r = runOf.get(file);
+    if (!r) return null;
+    for (let i = r.start; i < r.end; i++) {
+      if (set.has(functions[i] as FunctionFacts)) {
+        out.push(i);
+        found++;
+      }
+    }
+  }
+  if (found !== count) return null;
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * The state before's events kept where its files are laid out as they were (the same files, each
+ * with as many functions: most patches add and remove none): its list copied, the patched files'
+ * and the recomputed functions' entries replaced, without a look at the others. Null when the
+ * layout differs or a file the patch did not change holds other functions; a reason when a
+ * function of a patched file has no events (neither kept nor recomputed).
+ */
+function keptInLayout(base: ObservedCode, functions: readonly FunctionFacts[], changed: ReadonlySet<string>, counterpart: ReadonlyMap<FunctionFacts, FunctionFacts>, fresh: ReadonlyMap<FunctionFacts, FunctionEvents>): Kept | string | null {
+  const was = runsOf(base.functions);
+  const now = runsOf(functions);
+  if (was.length !== now.length || base.functions.length !== functions.length) return null;
+  for (let r = 0; r < now.length; r++) {
+    const a = was[r] as Run;
+    const b = now[r] as Run;
+    if (a.file !== b.file || a.start !== b.start || a.end !== b.end) return null;
+    if (changed.has(b.file) || (a.from && a.from === b.from)) continue;
+    // Not known to be the same list: the same functions, one by one.
+    for (let i = b.start; i < b.end; i++) if (base.functions[i] !== functions[i]) return null;
+  }
+  const events = base.events.slice();
+  const touched = new Set<string>();
+  const changedAt: number[] = [];
+  let inOrder = true;
+  const done = new Set<FunctionFacts>();
+  for (let r = 0; r < now.length; r++) {
+    const run = now[r] as Run;
+    if (!changed.has(run.file)) continue;
+    // A patched file's functions before the patch, by index (its run is where it was).
+    const before = new Map<FunctionFacts, number>();
+    for (let i = run.start; i < run.end; i++) before.set(base.functions[i] as FunctionFacts, i);
+    const used = new Set<number>();
+    let last = -1;
+    for (let i = run.start; i < run.end; i++) {
+      const fn = functions[i] as FunctionFacts;
+      const oldAt = before.get(counterpart.get(fn) ?? fn);
+      const old = oldAt === undefined ? undefined : base.events[oldAt];
+      if (oldAt !== undefined) {
+        used.add(oldAt);
+        if (oldAt <= last) inOrder = false;
+        last = oldAt;
+      }
+      const mine = fresh.get(fn);
+      done.add(fn);
+      if (mine) {
+        touchInto(touched, old);
+        touchInto(touched, mine);
+        events[i] = mine;
+        continue;
+      }
+      if (!old) return `${fn.name}() in ${fn.file} has no counterpart before the patch`;
+      events[i] = old;
+    }
+    // A patched file's function the patch removed takes its events away.
+    for (const at of before.values()) if (!used.has(at)) touchInto(touched, base.events[at]);
+    for (let i = run.start; i < run.end; i++) if (events[i] !== base.events[i]) changedAt.push(i);
+  }
+  // The recomputed functions of the other files: in their places, which are their places before.
+  const others = [...fresh.keys()].filter((fn) => !done.has(fn));
+  if (others.length) {
+    const at = indicesOf(others, functions, now);
+    if (!at) return null;
+    for (const i of at) {
+      const mine = fresh.get(functions[i] as FunctionFacts) as FunctionEvents;
+      touchInto(touched, base.events[i]);
+      touchInto(touched, mine);
+      events[i] = mine;
+      changedAt.push(i);
+    }
+  }
+  return { events, touched, inOrder, changedAt };
+}
+
+/** The state before's events kept, function by function, in the new state's order (any layout). */
+function keptInOrder(base: ObservedCode, functions: readonly FunctionFacts[], changed: ReadonlySet<string>, counterpart: ReadonlyMap<FunctionFacts, FunctionFacts>, fresh: ReadonlyMap<FunctionFacts, FunctionEvents>): Kept | string {
+  const events: FunctionEvents[] = [];
+  const touched = new Set<string>();
+  const touch = (fe: FunctionEvents | undefined): void => touchInto(touched, fe);
+  let inOrder = true;
+  let lastOld = -1;
+  const kept = (oldAt: number): void => {
+    if (oldAt <= lastOld) inOrder = false;
+    lastOld = oldAt;
+  };
+  // The state before's functions, by index: a patched file's from a map, every other file's run
+  // matched whole with its run before (the files are in their places: step 2), or else from a map.
+  const patchedBefore = new Map<FunctionFacts, number>();
+  const unpatched: Run[] = [];
+  for (const r of runsOf(base.functions)) {
+    if (!changed.has(r.file)) unpatched.push(r);
+    else for (let i = r.start; i < r.end; i++) patchedBefore.set(base.functions[i] as FunctionFacts, i);
+  }
+  const used = new Set<number>();
+  let everyBefore: Map<FunctionFacts, number> | undefined;
+  let u = 0;
+  for (const run of runsOf(functions)) {
+    const patched = changed.has(run.file);
+    const length = run.end - run.start;
+    if (!patched) {
+      // A file the patch did not change has the functions it had, the same objects: its events are taken as a run.
+      const was = unpatched[u];
+      let from = was && was.file === run.file && was.end - was.start === length ? was.start : -1;
+      for (let k = 0; from >= 0 && k < length; k++) if (base.functions[from + k] !== functions[run.start + k]) from = -1;
+      if (from >= 0) {
+        u++;
+        kept(from);
+        lastOld = from + length - 1;
+        for (let k = 0; k < length; k++) {
+          const old = base.events[from + k] as FunctionEvents;
+          const mine = fresh.size ? fresh.get(functions[run.start + k] as FunctionFacts) : undefined;
+          if (mine) {
+            touch(old);
+            touch(mine);
+          }
+          events.push(mine ?? old);
+        }
+        continue;
+      }
+    }
+    for (let i = run.start; i < run.end; i++) {
+      const fn = functions[i] as FunctionFacts;
+      let oldAt: number | undefined;
+      if (patched) oldAt = patchedBefore.get(counterpart.get(fn) ?? fn);
+      else {
+        everyBefore ??= new Map(base.functions.map((f, j) => [f, j]));
+        oldAt = everyBefore.get(fn);
+      }
+      const old = oldAt === undefined ? undefined : base.events[oldAt];
+      if (oldAt !== undefined) {
+        used.add(oldAt);
+        kept(oldAt);
+      }
+      const mine = fresh.size ? fresh.get(fn) : undefined;
+      if (mine) {
+        touch(old);
+        touch(mine);
+        events.push(mine);
+        continue;
+      }
+      if (!old) return `${fn.name}() in ${fn.file} has no counterpart before the patch`;
+      events.push(old);
+    }
+  }
+  // A patched file's function the patch removed takes its events away.
+  for (const at of patchedBefore.values()) if (!used.has(at)) touch(base.events[at]);
+  return { events, touched, inOrder };
+}
+
+/**
+ * Per edge key, the indices of the functions with an event of that key, ascending: kept with a
+ * state's events, so that the next state's fold finds where a key's events are, and where each key
+ * is first seen, without looking at every function.
+ */
+type Postings = ReadonlyMap<string, readonly number[]>;
+const postingsKnown = new WeakMap<readonly FunctionEvents[], Postings>();
+
+/** Per value `of` gives a function's events, the indices of the functions with it, ascending. */
+function listed(events: readonly FunctionEvents[], of: (fe: FunctionEvents) => Iterable<string>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (let i = 0; i < events.length; i++) {
+    const fe = events[i] as FunctionEvents;
+    if (fe.events.length === 0) continue;
+    for (const k of of(fe)) {
+      const list = out.get(k);
+      if (list) list.push(i);
+      else out.set(k, [i]);
+    }
+  }
+  return out;
+}
+
+function postingsOf(events: readonly FunctionEvents[]): Postings {
+  let known = postingsKnown.get(events);
+  if (!known) {
+    known = listed(events, (fe) => keysOf(fe).distinct);
+    postingsKnown.set(events, known);
+  }
+  return known;
+}
+
+/**
+ * `was` (lists of `before`) made lists of `events`, which differ from `before` at the indices
+ * `changed` (ascending, each once) only: the values of the old and new events there are listed
+ * again (and `also`), the others shared. Returns the lists and the values listed again.
+ */
+function relist(was: Postings, before: readonly FunctionEvents[], events: readonly FunctionEvents[], changed: readonly number[], of: (fe: FunctionEvents) => Iterable<string>, also: Iterable<string> = []): { postings: Map<string, readonly number[]>; relisted: Set<string> } {
+  const isChanged = new Set(changed);
+  const relisted = new Set<string>(also);
+  const added = new Map<string, number[]>();
+  const dropped = new Map<string, number[]>();
+  const note = (into: Map<string, number[]>, k: string, i: number): void => {
+    const list = into.get(k);
+    if (list) list.push(i);
+    else into.set(k, [i]);
+  };
+  for (const i of changed) {
+    const old = before[i] as FunctionEvents;
+    if (old.events.length) {
+      for (const k of of(old)) {
+        relisted.add(k);
+        note(dropped, k, i);
+      }
+    }
+    const fe = events[i] as FunctionEvents;
+    if (fe.events.length === 0) continue;
+    for (const k of of(fe)) {
+      relisted.add(k);
+      note(added, k, i);
+    }
+  }
+  const postings = new Map<string, readonly number[]>(was);
+  const same = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean => (a?.length ?? 0) === (b?.length ?? 0) && (a ?? []).every((x, j) => x === b?.[j]);
+  for (const k of relisted) {
+    const more = added.get(k);
+    // The changed functions that had it have it still, and no other does (moved events keep their classes): the list as it was.
+    if (same(dropped.get(k), more)) continue;
+    const list = (was.get(k) ?? []).filter((i) => !isChanged.has(i));
+    if (more) {
+      for (const i of more) list.push(i);
+      list.sort((a, b) => a - b);
+    }
+    if (list.length) postings.set(k, list);
+    else postings.delete(k);
+  }
+  return { postings, relisted };
+}
+
+/**
+ * Per file, the indices of the functions whose events name it (namesAny()), ascending: from the
+ * state before's lists and the indices where the events changed when the state was observed
+ * incrementally with its files where they were (`filesFrom`), else from every function's.
+ */
+const filesListed = new WeakMap<readonly FunctionEvents[], Postings>();
+const filesFrom = new WeakMap<readonly FunctionEvents[], { before: readonly FunctionEvents[]; changed: readonly number[] }>();
+
+function filePostingsOf(events: readonly FunctionEvents[]): Postings {
+  let known = filesListed.get(events);
+  if (!known) {
+    const from = filesFrom.get(events);
+    known = from ? relist(filePostingsOf(from.before), from.before, events, from.changed, filesOf).postings : listed(events, filesOf);
+    filesListed.set(events, known);
+    filesFrom.delete(events);
+  }
+  return known;
+}
+
+/**
+ * refold() where every function is where it was (the same files, each with as many functions) and
+ * `changedAt` holds every index whose events are not the state before's: only the keys of those
+ * events are looked for again. A key none of whose functions changed is where it was (the functions
+ * holding it, and so where it is first seen, are as before); the others are listed from the state
+ * before's lists less the changed indices plus the changed functions that have them. The keys come
+ * out in the order they are first seen (function, then the function's own order), as refold() lists
+ * them. Null when it cannot say (no fold before, an untouched key the state before did not have).
+ */
+function refoldLaidOut(before: readonly FunctionEvents[], events: readonly FunctionEvents[], touched: ReadonlySet<string>, changedAt: readonly number[], hard: ReadonlySet<string>, moves: Moves): Map<string, ObservedEdge> | null {
+  // changedAt: ascending, each once.
+  const prior = foldsKnown.get(before);
+  if (!prior || before.length !== events.length) return null;
+  // Keys whose lists change: the old and new events' at each changed index, and the touched ones.
+  const { postings, relisted } = relist(postingsOf(before), before, events, changedAt, (fe) => keysOf(fe).distinct, touched);
+  // Where a key is first seen: its first function, then its rank among that function's keys.
+  const firstOf = (k: string): [number, number] => {
+    const at = (postings.get(k) as readonly number[])[0] as number;
+    return [at, keysOf(events[at] as FunctionEvents).distinct.indexOf(k)];
+  };
+  const before2 = (a: [number, number], b: [number, number]): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  const moving = [...relisted].filter((k) => postings.has(k)).map((k) => [k, firstOf(k)] as const);
+  moving.sort((a, b) => a[1][0] - b[1][0] || a[1][1] - b[1][1]);
+  const order: string[] = [];
+  let m = 0;
+  for (const k of prior.keys()) {
+    if (relisted.has(k)) continue;
+    // An untouched key no longer listed, or a key the state before folded but had no list for: not as assumed.
+    if (!postings.has(k)) return null;
+    const here = firstOf(k);
+    while (m < moving.length && before2((moving[m] as (typeof moving)[number])[1], here)) order.push((moving[m++] as (typeof moving)[number])[0]);
+    order.push(k);
+  }
+  while (m < moving.length) order.push((moving[m++] as (typeof moving)[number])[0]);
+  const out = new Map<string, ObservedEdge>();
+  const again: ObservedEdge[] = [];
+  for (const k of order) {
+    if (!touched.has(k)) {
+      const e = prior.get(k);
+      if (!e) return null;
+      out.set(k, e);
+      continue;
+    }
+    const had = hard.has(k) ? undefined : prior.get(k);
+    if (had) {
+      // Only moved: the same events in the same order, each with its lines moved. The count, the
+      // confidence and what each site ranks are as they were, so the same events' sites are kept;
+      // the edge is the state before's with those sites and its first event's held lock moved.
+      const e: ObservedEdge = { ...had, outerUse: moves.outers.get(had.outerUse) ?? had.outerUse, sites: had.sites.map((site) => moves.sites.get(site) ?? site) };
+      again.push(e);
+      out.set(k, e);
+      continue;
+    }
+    let e: ObservedEdge | undefined;
+    for (const i of postings.get(k) as readonly number[]) {
+      const fe = events[i] as FunctionEvents;
+      const each = keysOf(fe).each;
+      for (let j = 0; j < fe.events.length; j++) {
+        if (each[j] !== k) continue;
+        const ev = fe.events[j] as EdgeEvent;
+        if (!e) again.push((e = startEdge(ev)));
+        addEvent(e, ev);
+      }
+    }
+    if (!e) return null;
+    out.set(k, e);
+  }
+  for (const e of again) finishEdge(e);
+  postingsKnown.set(events, postings);
+  return out;
+}
+
 export function observeIncrementally(base: ObservedCode, functions: readonly FunctionFacts[], ops: readonly COpsEntry[], changed: ReadonlySet<string>): Incremental {
   if (base.depthCut) return { ok: false, why: 'a summary of the state before was cut at its depth limit' };
   const reordered = reorderedSlots(slotLists(base.ops, changed), slotLists(ops, changed));
@@ -671,107 +1137,68 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   }
 
   // 4. Recompute the events of those functions; keep (and move) the rest.
+  const runsNow = runsOf(functions);
   const fresh = new Map<FunctionFacts, FunctionEvents>();
   let memo: SummaryMemo | undefined = seed;
   if (todo.size) {
-    const summaries = new Summaries(new FunctionIndex(functions, ops), seed);
-    for (const fn of functions) if (todo.has(fn)) fresh.set(fn, eventsOf(fn, summaries));
+    // The seed is this state's own copy of the state before's memo: the summaries add to it.
+    const summaries = new Summaries(new FunctionIndex(functions, ops), seed, true);
+    // In the state's order, as a full observe computes them.
+    const at = indicesOf(todo, functions, runsNow);
+    if (at) for (const i of at) fresh.set(functions[i] as FunctionFacts, eventsOf(functions[i] as FunctionFacts, summaries));
+    else for (const fn of functions) if (todo.has(fn)) fresh.set(fn, eventsOf(fn, summaries));
     if (summaries.depthCuts) return { ok: false, why: 'a summary was cut at its depth limit' };
     // Each holds in this state; the next state keeps those that still hold there.
     memo = summaries.memoised;
   }
-  const events: FunctionEvents[] = [];
   // Edge keys some of whose events are not what they were (the edges to fold again), and whether every
   // function kept from the state before is in the order it was (step 5 needs both).
-  const touched = new Set<string>();
+  const kept = keptInLayout(base, functions, changed, counterpart, fresh) ?? keptInOrder(base, functions, changed, counterpart, fresh);
+  if (typeof kept === 'string') return { ok: false, why: kept };
+  const { events, touched, inOrder, changedAt } = kept;
+  // Keys touched other than by lines moving (a function recomputed, added or removed): their edges are folded again.
+  const hard = new Set(touched);
+  const moves: Moves = { sites: new Map(), outers: new Map() };
   const touch = (fe: FunctionEvents | undefined): void => {
     if (fe) for (const k of keysOf(fe).distinct) touched.add(k);
   };
-  let inOrder = true;
-  let lastOld = -1;
-  const kept = (oldAt: number): void => {
-    if (oldAt <= lastOld) inOrder = false;
-    lastOld = oldAt;
-  };
-  // The state before's functions, by index: a patched file's from a map, every other file's run
-  // matched whole with its run before (the files are in their places: step 2), or else from a map.
-  const patchedBefore = new Map<FunctionFacts, number>();
-  const unpatched: Run[] = [];
-  for (const r of runsOf(base.functions)) {
-    if (!changed.has(r.file)) unpatched.push(r);
-    else for (let i = r.start; i < r.end; i++) patchedBefore.set(base.functions[i] as FunctionFacts, i);
-  }
-  const used = new Set<number>();
-  let everyBefore: Map<FunctionFacts, number> | undefined;
-  let u = 0;
-  for (const run of runsOf(functions)) {
-    const patched = changed.has(run.file);
-    const length = run.end - run.start;
-    if (!patched) {
-      // A file the patch did not change has the functions it had, the same objects: its events are taken as a run.
-      const was = unpatched[u];
-      let from = was && was.file === run.file && was.end - was.start === length ? was.start : -1;
-      for (let k = 0; from >= 0 && k < length; k++) if (base.functions[from + k] !== functions[run.start + k]) from = -1;
-      if (from >= 0) {
-        u++;
-        kept(from);
-        lastOld = from + length - 1;
-        for (let k = 0; k < length; k++) {
-          const old = base.events[from + k] as FunctionEvents;
-          const mine = fresh.size ? fresh.get(functions[run.start + k] as FunctionFacts) : undefined;
-          if (mine) {
-            touch(old);
-            touch(mine);
-          }
-          events.push(mine ?? old);
-        }
-        continue;
-      }
-    }
-    for (let i = run.start; i < run.end; i++) {
-      const fn = functions[i] as FunctionFacts;
-      let oldAt: number | undefined;
-      if (patched) oldAt = patchedBefore.get(counterpart.get(fn) ?? fn);
-      else {
-        everyBefore ??= new Map(base.functions.map((f, j) => [f, j]));
-        oldAt = everyBefore.get(fn);
-      }
-      const old = oldAt === undefined ? undefined : base.events[oldAt];
-      if (oldAt !== undefined) {
-        used.add(oldAt);
-        kept(oldAt);
-      }
-      const mine = fresh.size ? fresh.get(fn) : undefined;
-      if (mine) {
-        touch(old);
-        touch(mine);
-        events.push(mine);
-        continue;
-      }
-      if (!old) return { ok: false, why: `${fn.name}() in ${fn.file} has no counterpart before the patch` };
-      events.push(old);
-    }
-  }
-  // A patched file's function the patch removed takes its events away.
-  for (const at of patchedBefore.values()) if (!used.has(at)) touch(base.events[at]);
   // Events that name a line the patch moved are moved (the recomputed ones are the new state's already).
   if (maps.size) {
     const movedFiles = new Set([...maps.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
     const recomputed = new Set(fresh.values());
-    for (let i = 0; i < events.length; i++) {
+    // Only events naming a file whose lines moved can name a moved line: with the files where they
+    // were, those of the state before (listed by file) and the ones that changed here.
+    let candidates: number[] | null = null;
+    if (changedAt) {
+      const byFile = filePostingsOf(base.events);
+      const set = new Set<number>(changedAt);
+      for (const f of movedFiles) for (const i of byFile.get(f) ?? []) set.add(i);
+      candidates = [...set].sort((a, b) => a - b);
+    }
+    const visit = (i: number): string | null => {
       const fe = events[i] as FunctionEvents;
-      if (fe.events.length === 0 || recomputed.has(fe) || !namesAny(fe, movedFiles)) continue;
-      const moved = moveEvents(fe, maps, movedFiles);
-      if (!moved) {
-        const fn = functions[i] as FunctionFacts;
-        return { ok: false, why: `an event of ${fn.name}() names a line its facts do not` };
-      }
-      if (moved === fe) continue;
+      if (fe.events.length === 0 || recomputed.has(fe) || !namesAny(fe, movedFiles)) return null;
+      const moved = moveEvents(fe, maps, movedFiles, moves);
+      if (!moved) return `an event of ${(functions[i] as FunctionFacts).name}() names a line its facts do not`;
+      if (moved === fe) return null;
       touch(fe);
       // Moved, the events have the classes and files they had.
       keysKnown.set(moved, keysOf(fe));
       filesKnown.set(moved, filesOf(fe));
       events[i] = moved;
+      changedAt?.push(i);
+      return null;
+    };
+    if (candidates) {
+      for (const i of candidates) {
+        const why = visit(i);
+        if (why) return { ok: false, why };
+      }
+    } else {
+      for (let i = 0; i < events.length; i++) {
+        const why = visit(i);
+        if (why) return { ok: false, why };
+      }
     }
   }
 
@@ -779,7 +1206,11 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   // A state whose events were loaded has no fold yet: its own, once, is what the next states start from
   // (the cache hands each review of a process the events it read first, so later reviews find it).
   if (inOrder && !foldsKnown.has(base.events)) rememberFold(base.events, foldEvents(base.events.map((e) => e.events)));
-  const again = inOrder ? refold(base.events, events, touched) : null;
+  const changes = changedAt && [...new Set(changedAt)].sort((a, b) => a - b);
+  const again = inOrder ? ((changes && refoldLaidOut(base.events, events, touched, changes, hard, moves)) ?? refold(base.events, events, touched)) : null;
+  // The files each function's events name, listed from the state before's when asked (the next state's moves).
+  if (changes) filesFrom.set(events, { before: base.events, changed: changes });
+  const laidOut = Boolean(changes && again && postingsKnown.has(events));
   let edges: ObservedEdge[];
   if (again) {
     edges = [...again.values()];
@@ -789,5 +1220,5 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     rememberFold(events, edges);
   }
   const code: ObservedCode = { functions, ops, events, depthCut: false, ...(memo ? { memo } : {}), ...(callers ? { callers } : {}) };
-  return { ok: true, edges, code, recomputed: fresh.size };
+  return { ok: true, edges, code, recomputed: fresh.size, laidOut };
 }

@@ -97,12 +97,15 @@ export class Summaries {
   /**
    * `seed`: summaries memoised in another state that hold in this one too (the functions below
    * them are the same, lines included): an incremental analysis starts from the state before's.
+   * `adopt`: the seed is a map the caller made for this instance and no longer changes, used as
+   * the memo itself rather than copied (a state's memo holds thousands of functions).
    */
   constructor(
     private readonly index: FunctionIndex,
     seed?: SummaryMemo,
+    adopt = false,
   ) {
-    this.memo = new Map(seed ?? []);
+    this.memo = adopt && seed instanceof Map ? (seed as Map<FunctionFacts, ReadonlyMap<string, Map<string, Reach>>>) : new Map(seed ?? []);
     for (const f of index.functions) {
       if (f.releasesCallers.some((u) => !f.acquires.some((a) => a.lock.class === u.class))) this.releasers.add(f.name);
     }

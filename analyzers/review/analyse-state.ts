@@ -42,23 +42,49 @@ export interface StateAnalysis {
   /** `arch`'s code observed with each function's events: what the next state's incremental analysis starts from. */
   code?(arch: string): ObservedCode;
   /** How `arch`'s edges were had (loaded, observed in full or incrementally) and why the incremental step declined; null before they were asked for. */
-  how?(arch: string): Pick<StateArch, 'how' | 'declined'> | null;
+  how?(arch: string): Pick<StateArch, 'how' | 'declined' | 'laidOut'> | null;
 }
 
 const fileClasses = new WeakMap<FileFacts, Set<LockClass>>();
 
-/** codeClasses() of the functions, from each file's classes (kept with its facts, which the next state of a series shares) when they are the files' functions. */
-function classesOf(functions: FunctionFacts[], files: FileFacts[]): Set<LockClass> {
-  if (files.reduce((n, f) => n + f.functions.length, 0) !== functions.length) return codeClasses(functions);
-  const out = new Set<LockClass>();
-  for (const f of files) {
-    let known = fileClasses.get(f);
-    if (!known) {
-      known = codeClasses(f.functions);
-      fileClasses.set(f, known);
-    }
-    for (const c of known) out.add(c);
+function classesOfFile(f: FileFacts): Set<LockClass> {
+  let known = fileClasses.get(f);
+  if (!known) {
+    known = codeClasses(f.functions);
+    fileClasses.set(f, known);
   }
+  return known;
+}
+
+/** Per state's files, the classes they take, assert or release: the next state's are these, patched. */
+const classesKnown = new WeakMap<readonly FileFacts[], ReadonlySet<LockClass>>();
+
+/**
+ * codeClasses() of the functions, from each file's classes (kept with its facts, which the next state of a series shares) when they are the files' functions.
+ * With the state before's files (`was`, as many), only the files at the places where the lists differ are
+ * looked at (a patch replaces a file's facts where the file was): their new classes join the state before's,
+ * and a class only the replaced files had is looked for in the other files before it is left out.
+ */
+function classesOf(functions: FunctionFacts[], files: FileFacts[], was?: readonly FileFacts[]): Set<LockClass> {
+  if (files.reduce((n, f) => n + f.functions.length, 0) !== functions.length) return codeClasses(functions);
+  const had = was && was.length === files.length ? classesKnown.get(was) : undefined;
+  let out: Set<LockClass>;
+  if (had && was) {
+    out = new Set(had);
+    const gone = new Set<LockClass>();
+    for (let i = 0; i < files.length; i++) {
+      const a = was[i] as FileFacts;
+      const b = files[i] as FileFacts;
+      if (a === b) continue;
+      for (const c of classesOfFile(a)) gone.add(c);
+      for (const c of classesOfFile(b)) out.add(c);
+    }
+    for (const c of gone) if (!files.some((f) => classesOfFile(f).has(c))) out.delete(c);
+  } else {
+    out = new Set<LockClass>();
+    for (const f of files) for (const c of classesOfFile(f)) out.add(c);
+  }
+  classesKnown.set(files, out);
   return out;
 }
 
@@ -78,7 +104,7 @@ export function lazyState(
   cache?: EdgeCacheRef,
   before?: { state: StateAnalysis; changed: ReadonlySet<string> },
 ): StateAnalysis {
-  const classes = classesOf(functions, files);
+  const classes = classesOf(functions, files, before?.state.files);
   // The files are the functions (analyseState() makes them so): each architecture's code is then
   // taken a file at a time, and the tables of every file are listed only if asked for.
   const whole = wholeFiles(files, functions);
@@ -127,7 +153,7 @@ export function lazyState(
     code: observed,
     how: (a) => {
       const m = memo.get(a);
-      return m ? { how: m.how, ...(m.declined ? { declined: m.declined } : {}) } : null;
+      return m ? { how: m.how, ...(m.declined ? { declined: m.declined } : {}), ...(m.laidOut ? { laidOut: true } : {}) } : null;
     },
     ...(cache ? { keys: new Map(cache.keys) } : {}),
   };
