@@ -119,7 +119,8 @@ export function describe(s: DaemonStatus): string {
   const mb = (n: number): string => `${Math.round(n / 2 ** 20)} MB`;
   return (
     `kvm-review: resident process running: pid ${s.pid}, socket ${s.socket}\n` +
-    `up ${duration(s.uptimeMs)}, ${s.served} request${s.served === 1 ? '' : 's'} served, ${s.queued} in hand\n` +
+    `up ${duration(s.uptimeMs)}, ${s.served} request${s.served === 1 ? '' : 's'} served, ${s.queued} in hand` +
+    (s.last ? `; the last, ${s.last.command}: exit ${s.last.code} after ${s.last.ms} ms in the server\n` : '\n') +
     `heap ${mb(s.heapUsed)}, RSS ${mb(s.rss)}; exits after ${s.idleMinutes} min without a request\n`
   );
 }

@@ -31,6 +31,8 @@ export interface DaemonStatus {
   served: number;
   /** Requests waiting, the one running included. */
   queued: number;
+  /** The last request answered: its command, exit status and time in the server (from its start to its exit frame). */
+  last: { command: string; code: number; ms: number } | null;
   /** process.memoryUsage(), bytes. */
   heapUsed: number;
   rss: number;

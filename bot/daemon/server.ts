@@ -50,6 +50,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const started = Date.now();
   let served = 0;
   let queued = 0;
+  let last: DaemonStatus['last'] = null;
   let chain = Promise.resolve();
   let stopping: Promise<void> | null = null;
   let idle: NodeJS.Timeout | undefined;
@@ -63,7 +64,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
   const status = (): DaemonStatus => {
     const mem = process.memoryUsage();
-    return { pid: process.pid, socket: opts.socket, uptimeMs: Date.now() - started, served, queued, heapUsed: mem.heapUsed, rss: mem.rss, idleMinutes: opts.idleMinutes };
+    return { pid: process.pid, socket: opts.socket, uptimeMs: Date.now() - started, served, queued, last, heapUsed: mem.heapUsed, rss: mem.rss, idleMinutes: opts.idleMinutes };
   };
 
   const stop = (why: string): Promise<void> => {
@@ -106,7 +107,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
       void stop('dist/ or package.json changed on disk');
       return;
     }
-    if (!residentCommand(req.argv)) return void sock.end(encodeFrame({ t: 'decline', why: 'not a command it runs' }));
+    const command = residentCommand(req.argv);
+    if (!command) return void sock.end(encodeFrame({ t: 'decline', why: 'not a command it runs' }));
     if (req.env.HOME !== home) return void sock.end(encodeFrame({ t: 'decline', why: 'another HOME' }));
     try {
       process.chdir(req.cwd);
@@ -114,7 +116,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
       return void sock.end(encodeFrame({ t: 'decline', why: `cannot enter ${req.cwd}` }));
     }
     const restore = applyEnv(req.env);
-    const t0 = Date.now();
+    const t0 = performance.now();
     let code: number;
     current = { sock, debug: req.argv.includes('--debug') };
     try {
@@ -129,10 +131,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
       restore();
       process.chdir(ownCwd);
     }
+    const ms = Math.round(performance.now() - t0);
     send({ t: 'exit', code });
     sock.end();
     served++;
-    opts.log(`${req.argv.slice(2).join(' ')} (in ${req.cwd}): exit ${code}, ${Date.now() - t0} ms`);
+    last = { command, code, ms };
+    opts.log(`${req.argv.slice(2).join(' ')} (in ${req.cwd}): exit ${code}, ${ms} ms`);
     const heap = process.memoryUsage().heapUsed;
     if (heap > opts.heapBound) {
       forgetCache();

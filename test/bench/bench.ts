@@ -140,12 +140,17 @@ try {
     try {
       const through = (k: number): string[] => ['mbox', join(work, `variant-${k}`, 'series.mbx'), '--tree', t, '--format', 'json', '--cache-dir', join(work, 'cache')];
       daemon.run(through(25));
+      const inServer: number[] = [];
       const ends = [26, 27, 28].map((k) => {
         const t0 = performance.now();
         daemon.run(through(k));
-        return performance.now() - t0;
+        const ms = performance.now() - t0;
+        inServer.push(daemon.lastMs());
+        return ms;
       });
-      console.log(`  through the daemon: ${median(ends).toFixed(0)} ms end to end, median of 3 new patches${daemon.check()}`);
+      // The server's time is the analysis with no process start: what the target counts.
+      const analysis = median(inServer);
+      console.log(`  through the daemon: ${median(ends).toFixed(0)} ms end to end, ${analysis.toFixed(0)} ms of it in the server (target < 150 ms: ${met(analysis < 150)}), median of 3 new patches${daemon.check()}`);
     } finally {
       daemon.stop();
     }

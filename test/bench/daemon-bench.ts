@@ -31,6 +31,14 @@ export class BenchDaemon {
     }
   }
 
+  /** The last request's time in the server (from `daemon status`): the end-to-end time less the client's start and the socket. */
+  lastMs(): number {
+    const status = execFileSync(process.execPath, [this.cli, 'daemon', 'status'], { env: this.env, encoding: 'utf8' });
+    const ms = /after (\d+) ms in the server/.exec(status)?.[1];
+    if (ms === undefined) throw new Error(`daemon status names no last request: ${status}`);
+    return Number(ms);
+  }
+
   /** Empty when every run went through the server; else what to print next to the figure. */
   check(): string {
     const status = execFileSync(process.execPath, [this.cli, 'daemon', 'status'], { env: this.env, encoding: 'utf8' });

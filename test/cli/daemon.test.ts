@@ -137,6 +137,9 @@ describe('through the daemon, the same bytes and exit code as in-process', () =>
       const { daemon, here } = await bothWays(['mbox', SERIES, '--tree', tree, '--format', format]);
       expect(daemon.stdout.length).toBeGreaterThan(100);
       expect(daemon).toEqual(here);
+      // The status names the request last answered, with its exit status and its time in the server.
+      const status = await runBin(['daemon', 'status']);
+      expect(status.stdout).toMatch(new RegExp(`in hand; the last, mbox: exit ${daemon.code} after \\d+ ms in the server\n`));
     }
   }, 300_000);
 
