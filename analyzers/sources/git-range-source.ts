@@ -53,10 +53,29 @@ async function commitsOf(git: SimpleGit, repo: string, range: string): Promise<s
   }
 }
 
-async function describe(git: SimpleGit, sha: string): Promise<GitCommit & { author: Person; date: string | null }> {
-  const out = await git.raw(['log', '-1', '--no-show-signature', '--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%s', sha]);
-  const [h = sha, p = '', an = '', ae = '', ad = '', s = ''] = out.replace(/\n$/, '').split('\0');
-  return { sha: h, parents: p.split(' ').filter(Boolean), subject: s, author: { name: an, email: ae.toLowerCase() }, date: ad ? new Date(ad).toISOString() : null };
+type Described = GitCommit & { author: Person; date: string | null };
+
+/** Commits described per `git log` call: their ids are 41 bytes of its command line each. */
+const DESCRIBED_PER_CALL = 512;
+
+/**
+ * Each commit's parents, author, date and subject, in the order given: one `git log --no-walk`
+ * for many commits (a git process costs the review about 10 ms). One line a commit: no field
+ * printed can hold a line break.
+ */
+async function describe(git: SimpleGit, repo: string, shas: string[]): Promise<Described[]> {
+  const out: Described[] = [];
+  for (let i = 0; i < shas.length; i += DESCRIBED_PER_CALL) {
+    const chunk = shas.slice(i, i + DESCRIBED_PER_CALL);
+    const text = await git.raw(['log', '--no-walk=unsorted', '--no-show-signature', '--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%s', ...chunk]);
+    const lines = text.split('\n').filter(Boolean);
+    for (const [k, sha] of chunk.entries()) {
+      const [h = '', p = '', an = '', ae = '', ad = '', s = ''] = (lines[k] ?? '').split('\0');
+      if (h !== sha) throw new TreeError(`${repo}: git log did not describe commit ${sha} (${lines.length} lines for ${chunk.length} commits)`);
+      out.push({ sha: h, parents: p.split(' ').filter(Boolean), subject: s, author: { name: an, email: ae.toLowerCase() }, date: ad ? new Date(ad).toISOString() : null });
+    }
+  }
+  return out;
 }
 
 /** `git format-patch` of one commit as [PATCH k/M], with nothing of the repository's configuration run. */
@@ -85,7 +104,7 @@ async function uncommitted(git: SimpleGit): Promise<boolean> {
   }
 }
 
-function mergeEntry(c: GitCommit & { author: Person; date: string | null }, k: number, label: string): PatchEntry {
+function mergeEntry(c: Described, k: number, label: string): PatchEntry {
   return {
     index: k,
     subject: `[PATCH ${k}] ${c.subject}`,
@@ -109,21 +128,27 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   await assertRepository(git, repo);
   const shas = await commitsOf(git, repo, range);
   if (shas.length === 0) throw new TreeError(`${repo}: ${range}: no commits to review`);
-  const commits = [];
-  for (const sha of shas) commits.push(await describe(git, sha));
+  // Whether the work tree has changes (a `git status` of the whole tree) is asked while the commits are read.
+  const dirty = uncommitted(git);
+  const commits = await describe(git, repo, shas);
   const first = commits[0];
   const base = first?.parents[0];
   if (!first || !base) throw new TreeError(`${repo}: ${first?.sha.slice(0, 12) ?? range} is a root commit: there is no tree before it to review against`);
   const m = commits.length;
   const group = [];
   const merges: PatchEntry[] = [];
+  // All asked at once: simple-git runs as many git processes as gitClient() allows, in turn.
+  const patches = commits.map((c, i) => (c.parents.length > 1 ? null : formatPatch(git, c.sha, i + 1, m)));
+  // Each is awaited in its turn below; one failing before then is not an unhandled rejection.
+  for (const p of patches) p?.catch(() => undefined);
   for (const [i, c] of commits.entries()) {
     const label = `${repo}@${c.sha.slice(0, 12)}`;
-    if (c.parents.length > 1) {
+    const patch = patches[i];
+    if (!patch) {
       merges.push(mergeEntry(c, i + 1, label));
       continue;
     }
-    const read = await readBytes(Buffer.from(await formatPatch(git, c.sha, i + 1, m)), label);
+    const read = await readBytes(Buffer.from(await patch), label);
     for (const message of read.messages) group.push(classify({ ...message, position: { ...message.position, commit: c.sha } }));
   }
   const notes: string[] = [];
@@ -159,6 +184,6 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     series.complete = series.missing.length === 0;
     notes.push(`${merges.length} merge commit(s) in ${range}: not reviewed`);
   }
-  if (await uncommitted(git)) notes.push(`${repo}: the work tree has uncommitted changes; they are not part of the review (only the commits of ${range} are)`);
+  if (await dirty) notes.push(`${repo}: the work tree has uncommitted changes; they are not part of the review (only the commits of ${range} are)`);
   return { repo, range, commits, base, series, notes };
 }

@@ -32,10 +32,20 @@ function parseLsTree(out: string): Map<string, GitEntry> {
   return entries;
 }
 
+/** A directory known from its entries (git has no empty trees): its own id is not needed. */
+const TREE: GitEntry = { mode: '040000', type: 'tree', sha: '', size: 0 };
+
 export class GitTree implements Tree {
   readonly kind = 'git' as const;
   private readonly entries = new Map<string, GitEntry | null>();
+  /** Directories listed recursively: every blob under them is in `entries`. */
   private readonly listed = new Set<string>();
+  /** Directories whose own entries were read: every entry directly in them is in `entries`. */
+  private readonly childrenRead = new Set<string>();
+  // A commit's tree never changes: each listing is asked of git once (the review lists the
+  // architectures' directories for the files and again for their builds: a git process each).
+  private readonly lists = new Map<string, Promise<TreeEntry[]>>();
+  private readonly childLists = new Map<string, Promise<TreeChild[]>>();
   private readonly skipped = new Map<string, string>();
   private readonly blobs: BlobReader;
   private readonly cap: number;
@@ -70,9 +80,17 @@ export class GitTree implements Tree {
   }
 
   private async entry(path: string): Promise<GitEntry | null> {
-    if (path === '') return { mode: '040000', type: 'tree', sha: '', size: 0 };
+    if (path === '') return TREE;
     if (this.entries.has(path)) return this.entries.get(path) ?? null;
-    if ([...this.listed].some((d) => isUnder(path, d))) return null;
+    const slash = path.lastIndexOf('/');
+    if (this.childrenRead.has(slash < 0 ? '' : path.slice(0, slash))) return null;
+    if ([...this.listed].some((d) => isUnder(path, d))) {
+      // A recursive listing has the blobs only: a directory under it is one that has some.
+      const prefix = `${path}/`;
+      const found = [...this.entries.keys()].some((k) => k.startsWith(prefix)) ? TREE : null;
+      this.entries.set(path, found);
+      return found;
+    }
     const found = (await this.lsTree([this.commit, '--', `:(literal)${path}`])).get(path) ?? null;
     this.entries.set(path, found);
     return found;
@@ -80,6 +98,12 @@ export class GitTree implements Tree {
 
   async list(dir: string): Promise<TreeEntry[]> {
     const d = treePath(dir);
+    let listing = this.lists.get(d);
+    if (!listing) this.lists.set(d, (listing = this.listOnce(d)));
+    return [...(await listing)];
+  }
+
+  private async listOnce(d: string): Promise<TreeEntry[]> {
     const found = await this.lsTree(['-r', this.commit, ...(d ? ['--', `:(literal)${d}`] : [])]);
     const out: TreeEntry[] = [];
     for (const [path, e] of found) {
@@ -97,9 +121,17 @@ export class GitTree implements Tree {
 
   async children(dir: string): Promise<TreeChild[]> {
     const d = treePath(dir);
-    if (d && (await this.entry(d))?.type !== 'tree') return [];
-    // Without -r: the entries of the directory itself.
+    let listing = this.childLists.get(d);
+    if (!listing) this.childLists.set(d, (listing = this.childrenOnce(d)));
+    return [...(await listing)];
+  }
+
+  private async childrenOnce(d: string): Promise<TreeChild[]> {
+    // Without -r: the entries of the directory itself. `d/` names nothing when d is a file, a
+    // symlink or a submodule, or is not there: no entries, as for a directory git cannot have.
     const found = await this.lsTree(d ? [this.commit, '--', `:(literal)${d}/`] : [this.commit]);
+    this.childrenRead.add(d);
+    if (d && found.size > 0 && !this.entries.get(d)) this.entries.set(d, TREE);
     const out: TreeChild[] = [];
     for (const [path, e] of found) {
       if (!isUnder(path, d) || path === d) continue;

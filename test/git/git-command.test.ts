@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forgetCache } from '../../analyzers/index/cache.js';
+import { readGitRange } from '../../analyzers/sources/git-range-source.js';
 import type { ReviewResult } from '../../analyzers/review/model.js';
 import { kernelTree } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -133,6 +134,28 @@ describe('kvm-review git: ranges, merges, errors', () => {
     expect(r.patches[0]).toMatchObject({ index: 1, status: 'skipped' });
     expect(r.patches[0]?.reason).toMatch(/merge commit/);
   }, 300_000);
+
+  it('a range with a merge in it: every commit in rev-list order, described as git log describes it, the merge skipped in its own slot', async () => {
+    const merge = git(repo, 'commit-tree', '-p', 'clean', '-p', 'inversion', '-m', 'Merge branch inversion', 'inversion^{tree}').trim();
+    const range = `base..${merge}`;
+    const read = await readGitRange(repo, range);
+    const shas = git(repo, 'rev-list', '--reverse', '--topo-order', range).trim().split('\n');
+    expect(shas).toHaveLength(5);
+    expect(read.commits.map((c) => c.sha)).toEqual(shas);
+    for (const c of read.commits) {
+      const [subject, parents] = git(repo, 'log', '-1', '--format=%s%x00%P', c.sha).trim().split('\0');
+      expect({ sha: c.sha, subject: c.subject, parents: c.parents.join(' ') }).toEqual({ sha: c.sha, subject, parents });
+    }
+    const slot = shas.indexOf(merge) + 1;
+    expect(read.series.patches.map((p) => p.index)).toEqual([1, 2, 3, 4, 5]);
+    expect(read.series.patches.find((p) => p.status === 'skipped')).toMatchObject({ index: slot, title: 'Merge branch inversion' });
+    // Each other slot is the patch of the commit in that place, numbered k/5.
+    for (const [k, sha] of shas.entries()) {
+      if (sha === merge) continue;
+      const patch = read.series.patches.find((p) => p.index === k + 1);
+      expect({ k, commit: patch?.position.commit, subject: patch?.subject }).toEqual({ k, commit: sha, subject: expect.stringContaining(`${k + 1}/5]`) });
+    }
+  }, 120_000);
 
   it('not a repository, an unknown revision, no upstream, not a kernel tree, an unusable --cache-dir: exit 2 with the reason', async () => {
     const notRepo = await runCli(['git', 'HEAD', '--repo', base]);

@@ -5,7 +5,7 @@
  * tree, from a directory, a git revision of it, and a series in memory.
  */
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexedFiles } from '../../analyzers/index/files.js';
@@ -62,4 +62,50 @@ describe('Tree.children', () => {
       rmSync(top, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('a git revision asked the same questions in any order, again and again, answers as a fresh one', async () => {
+    const top = mkdtempSync(join(tmpdir(), 'kvm-review-git-answers-'));
+    try {
+      const base = join(top, 'base');
+      const files = ['arch/x86/kvm/x86.c', 'arch/x86/kvm/mmu/mmu.c', 'arch/x86/kvm/mmu/tdp_mmu.c', 'arch/x86/include/asm/kvm_host.h', 'virt/kvm/kvm_main.c', 'include/linux/kvm_host.h'];
+      for (const f of files) {
+        mkdirSync(join(base, f, '..'), { recursive: true });
+        writeFileSync(join(base, f), `/* ${f} */\n`);
+      }
+      const repo = join(top, 'repo');
+      initRepo(base, repo);
+      type Question = readonly ['list' | 'children' | 'isDirectory' | 'identity', string];
+      const questions: Question[] = [
+        ['list', 'arch/x86'],
+        ['isDirectory', 'arch/x86/kvm/mmu'], // a directory under one listed recursively: its blobs say so
+        ['isDirectory', 'arch/x86/kvm/mm'], // a prefix of one, not a directory
+        ['isDirectory', 'arch/x86/kvm/x86.c'],
+        ['children', 'arch/x86/kvm/x86.c'], // a file has no children
+        ['children', 'arch/x86/kvm'],
+        ['children', 'virt/kvm'],
+        ['isDirectory', 'virt/kvm'],
+        ['identity', 'virt/kvm/kvm_main.c'],
+        ['identity', 'virt/kvm/nothing.c'], // not in a directory whose entries were read
+        ['children', ''],
+        ['isDirectory', 'include'],
+        ['list', 'arch/x86'],
+        ['children', 'arch/x86/kvm'],
+      ];
+      const ask = async (tree: GitTree, [what, path]: Question): Promise<unknown> => (what === 'list' ? tree.list(path) : what === 'children' ? tree.children(path) : what === 'isDirectory' ? tree.isDirectory(path) : tree.identity(path));
+      const shared = await GitTree.open(repo, 'base');
+      for (const q of questions) {
+        const answer = await ask(shared, q);
+        expect({ q, answer }).toEqual({ q, answer: await ask(await GitTree.open(repo, 'base'), q) });
+        // A listing handed out is the caller's: changing it changes nothing the tree answers next.
+        if (Array.isArray(answer)) answer.length = 0;
+      }
+      expect(await shared.isDirectory('arch/x86/kvm/mmu')).toBe(true);
+      expect(await shared.isDirectory('arch/x86/kvm/mm')).toBe(false);
+      expect((await shared.children('arch/x86/kvm')).map((c) => c.name)).toEqual(['mmu', 'x86.c']);
+      expect(await shared.children('arch/x86/kvm/x86.c')).toEqual([]);
+      shared.close();
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
