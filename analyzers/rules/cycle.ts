@@ -74,19 +74,24 @@ function findingsOf(ctx: RuleContext, found: readonly Found[][], observed: reado
       if (f.link.sync) link.sync = true;
       return link;
     });
-    const names = [...c.map((l) => l.outer), c[0]?.outer ?? ''];
-    const docs = c.filter((l) => l.source === 'documented').map((l) => l.rule).filter((r) => r !== undefined);
-    out.push({
-      outer: c[0]?.outer ?? null,
-      inner: c[0]?.inner ?? null,
-      message: `possible circular locking dependency: ${names.join(' -> ')}`,
-      rule: docs[0] ?? null,
-      rulePath: docs,
-      sites: c.flatMap((l) => (l.site ? [l.site] : [])),
-      cycle: c,
-      suggestion: 'pick the order the document (or most sites) uses and change the sites that take it the other way; a leaf lock can break the cycle',
-      arch: ctx.arch,
-    });
+    out.push(cycleFinding(c, ctx.arch));
   }
   return out;
+}
+
+/** The finding for cycle `c` (its links in order, the first's outer class where it closes). */
+export function cycleFinding(c: Link[], arch: string): RawFinding {
+  const names = [...c.map((l) => l.outer), c[0]?.outer ?? ''];
+  const docs = c.filter((l) => l.source === 'documented').map((l) => l.rule).filter((r) => r !== undefined);
+  return {
+    outer: c[0]?.outer ?? null,
+    inner: c[0]?.inner ?? null,
+    message: `possible circular locking dependency: ${names.join(' -> ')}`,
+    rule: docs[0] ?? null,
+    rulePath: docs,
+    sites: c.flatMap((l) => (l.site ? [l.site] : [])),
+    cycle: c,
+    suggestion: 'pick the order the document (or most sites) uses and change the sites that take it the other way; a leaf lock can break the cycle',
+    arch,
+  };
 }

@@ -11,7 +11,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CycleLink, RawFinding } from '../../analyzers/findings/model.js';
 import { isBlocking, type ObservedEdge } from '../../analyzers/order/model.js';
-import { cycle } from '../../analyzers/rules/cycle.js';
+import { cycle, cycleFinding } from '../../analyzers/rules/cycle.js';
 import type { RuleContext } from '../../analyzers/rules/context.js';
 import { firstSiteOf, isReadRead } from '../../analyzers/rules/shared.js';
 import { edgesFor, findCycles, orderPath } from '../../knowledge/doc/order-graph.js';
@@ -36,18 +36,8 @@ function afresh(ctx: RuleContext): RawFinding[] {
     if (c.filter((l) => l.source === 'observed').length < 2) continue;
     if (c.length === 2 && c.some((l) => l.sync)) continue;
     if (c.length === 2 && c.some((l) => orderPath(ctx.doc.edges, l.outer, l.inner, ctx.arch))) continue;
-    const docs = c.filter((l) => l.source === 'documented').map((l) => l.rule).filter((r) => r !== undefined);
-    out.push({
-      outer: c[0]?.outer ?? null,
-      inner: c[0]?.inner ?? null,
-      message: `possible circular locking dependency: ${[...c.map((l) => l.outer), c[0]?.outer ?? ''].join(' -> ')}`,
-      rule: docs[0] ?? null,
-      rulePath: docs,
-      sites: c.flatMap((l) => (l.site ? [l.site] : [])),
-      cycle: c,
-      suggestion: 'pick the order the document (or most sites) uses and change the sites that take it the other way; a leaf lock can break the cycle',
-      arch: ctx.arch,
-    });
+    // The finding's wording is the rule's own; what is checked is which cycles, links and sites.
+    out.push(cycleFinding(c, ctx.arch));
   }
   return out;
 }
