@@ -284,16 +284,17 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   const ranges = again.map((s): [number, number] => [s.line as number, s.endLine as number]).sort((a, b) => a[0] - b[0]);
   // Definitions sharing a line (a macro that defines two) are parsed with the file.
   if (ranges.some((r, k) => k > 0 && r[0] <= (ranges[k - 1] as [number, number])[1])) return null;
-  const tree = (await cParser()).parse(prep.text, null, { includedRanges: ranges.map(([first, last]) => lineRange(starts, first, last)) });
-  if (!tree) throw new Error('tree-sitter returned no tree');
-  let fresh: Map<FunctionFacts, Walked>;
+  const structs = movedByLine(was.structs, kept);
+  if (!structs) return null;
+  // Nothing to walk again (lines moved between definitions only): no parse. An empty list of
+  // included ranges would be no restriction at all, the whole file parsed.
+  const tree = ranges.length ? (await cParser()).parse(prep.text, null, { includedRanges: ranges.map(([first, last]) => lineRange(starts, first, last)) }) : null;
+  if (ranges.length && !tree) throw new Error('tree-sitter returned no tree');
+  const fresh = new Map<FunctionFacts, Walked>();
   try {
-    const { functions, stats } = extractFunctions(tree, was.file, text, prep);
+    const { functions, stats } = tree ? extractFunctions(tree, was.file, text, prep) : { functions: [], stats: { skipped: [] } };
     if (stats.skipped.length || functions.length !== again.length) return null;
-    const structs = movedByLine(was.structs, kept);
-    if (!structs) return null;
-    const local = structs.length ? mergeStructTypes(structsFromJson(structs)) : null;
-    fresh = new Map();
+    const local = again.length && structs.length ? mergeStructTypes(structsFromJson(structs)) : null;
     for (const [i, s] of again.entries()) {
       const fn = functions[i];
       if (!fn || fn.line !== s.line || fn.endLine !== s.endLine) return null;
@@ -329,6 +330,6 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
       blanks,
     };
   } finally {
-    tree.delete();
+    tree?.delete();
   }
 }

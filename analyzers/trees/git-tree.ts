@@ -85,9 +85,10 @@ export class GitTree implements Tree {
     const slash = path.lastIndexOf('/');
     if (this.childrenRead.has(slash < 0 ? '' : path.slice(0, slash))) return null;
     if ([...this.listed].some((d) => isUnder(path, d))) {
-      // A recursive listing has the blobs only: a directory under it is one that has some.
+      // A recursive listing has the blobs only: a directory under it is one that has some (a path
+      // looked up and not found is in `entries` too, as null).
       const prefix = `${path}/`;
-      const found = [...this.entries.keys()].some((k) => k.startsWith(prefix)) ? TREE : null;
+      const found = [...this.entries].some(([k, e]) => e !== null && k.startsWith(prefix)) ? TREE : null;
       this.entries.set(path, found);
       return found;
     }
@@ -99,7 +100,11 @@ export class GitTree implements Tree {
   async list(dir: string): Promise<TreeEntry[]> {
     const d = treePath(dir);
     let listing = this.lists.get(d);
-    if (!listing) this.lists.set(d, (listing = this.listOnce(d)));
+    if (!listing) {
+      this.lists.set(d, (listing = this.listOnce(d)));
+      // A listing git failed to give is asked again by the next caller.
+      listing.catch(() => this.lists.delete(d));
+    }
     return [...(await listing)];
   }
 
@@ -122,16 +127,19 @@ export class GitTree implements Tree {
   async children(dir: string): Promise<TreeChild[]> {
     const d = treePath(dir);
     let listing = this.childLists.get(d);
-    if (!listing) this.childLists.set(d, (listing = this.childrenOnce(d)));
+    if (!listing) {
+      this.childLists.set(d, (listing = this.childrenOnce(d)));
+      listing.catch(() => this.childLists.delete(d));
+    }
     return [...(await listing)];
   }
 
   private async childrenOnce(d: string): Promise<TreeChild[]> {
-    // Without -r: the entries of the directory itself. `d/` names nothing when d is a file, a
-    // symlink or a submodule, or is not there: no entries, as for a directory git cannot have.
+    // Without -r: the entries of the directory itself. For a file or a path not there, `d/` names
+    // nothing; for a submodule (or a symlink), the entry itself: no children either way.
     const found = await this.lsTree(d ? [this.commit, '--', `:(literal)${d}/`] : [this.commit]);
     this.childrenRead.add(d);
-    if (d && found.size > 0 && !this.entries.get(d)) this.entries.set(d, TREE);
+    if (d && !this.entries.get(d) && [...found.keys()].some((path) => path !== d && isUnder(path, d))) this.entries.set(d, TREE);
     const out: TreeChild[] = [];
     for (const [path, e] of found) {
       if (!isUnder(path, d) || path === d) continue;

@@ -143,6 +143,27 @@ describe('facts of a re-walked file, reusing the functions a patch left alone', 
   }, 300_000);
 });
 
+describe('a patch that only moves definitions (a blank line between two of them removed)', () => {
+  it('is re-walked in place with nothing parsed: the facts moved, equal to a full walk of the new text', async () => {
+    const tree = kernelTree('6.12');
+    const types = await headerTypes(tree);
+    for (const file of ['virt/kvm/kvm_main.c', 'arch/x86/kvm/x86.c']) {
+      const text = readFileSync(join(tree, file), 'utf8');
+      const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
+      const lines = text.split('\n');
+      const { top } = places(lines);
+      const at = top[Math.floor(top.length / 2)] ?? 0;
+      expect(lines[at - 1]).toBe('');
+      const changed = [...lines.slice(0, at - 1), ...lines.slice(at)].join('\n');
+      const want = await facts(file, changed, types);
+      // null would be "parse the file": with no definition touched there is nothing to parse.
+      const quick = await rewalkInPlace(earlier, changed, types);
+      expect(quick).not.toBeNull();
+      expect(`${file}: ${JSON.stringify(quick)}`).toBe(`${file}: ${want.json}`);
+    }
+  }, 300_000);
+});
+
 /** The struct types with one member of one struct given another type (every definition of the name). */
 function retyped(types: StructTypes, struct: string, member: string, type: string): StructTypes {
   const defs = [...types.definitions.values()].flat().map((d) => (d.name === struct && d.members.has(member) ? { ...d, members: new Map([...d.members].map(([m, t]): [string, string] => [m, m === member ? type : t])) } : d));

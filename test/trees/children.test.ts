@@ -13,7 +13,7 @@ import { DirectoryTree } from '../../analyzers/trees/directory-tree.js';
 import { GitTree } from '../../analyzers/trees/git-tree.js';
 import { treeChildren, type Tree } from '../../analyzers/trees/model.js';
 import { OverlayTree } from '../../analyzers/trees/overlay-tree.js';
-import { copyKernelFiles, initRepo } from '../git/repo.js';
+import { copyKernelFiles, git, initRepo } from '../git/repo.js';
 import { kernelTree } from '../helpers/paths.js';
 
 /** The tree without its children(): what treeChildren() derives from list(). */
@@ -74,6 +74,10 @@ describe('Tree.children', () => {
       }
       const repo = join(top, 'repo');
       initRepo(base, repo);
+      // A submodule (a gitlink entry: the commit is not in this repository, as usual).
+      git(repo, 'update-index', '--add', '--cacheinfo', `160000,${git(repo, 'rev-parse', 'HEAD').trim()},tools/sub`);
+      git(repo, 'commit', '-q', '-m', 'a submodule');
+      git(repo, 'tag', '-f', 'base');
       type Question = readonly ['list' | 'children' | 'isDirectory' | 'identity', string];
       const questions: Question[] = [
         ['list', 'arch/x86'],
@@ -90,6 +94,12 @@ describe('Tree.children', () => {
         ['isDirectory', 'include'],
         ['list', 'arch/x86'],
         ['children', 'arch/x86/kvm'],
+        ['list', 'arch/x86/none'], // listed recursively, not there
+        ['identity', 'arch/x86/none/x.c'], // looked up under it: not found
+        ['isDirectory', 'arch/x86/none'],
+        ['children', 'tools/sub'], // `tools/sub/` names the submodule itself
+        ['isDirectory', 'tools/sub'],
+        ['children', 'tools'],
       ];
       const ask = async (tree: GitTree, [what, path]: Question): Promise<unknown> => (what === 'list' ? tree.list(path) : what === 'children' ? tree.children(path) : what === 'isDirectory' ? tree.isDirectory(path) : tree.identity(path));
       const shared = await GitTree.open(repo, 'base');
@@ -103,6 +113,9 @@ describe('Tree.children', () => {
       expect(await shared.isDirectory('arch/x86/kvm/mm')).toBe(false);
       expect((await shared.children('arch/x86/kvm')).map((c) => c.name)).toEqual(['mmu', 'x86.c']);
       expect(await shared.children('arch/x86/kvm/x86.c')).toEqual([]);
+      expect(await shared.isDirectory('arch/x86/none')).toBe(false);
+      expect(await shared.isDirectory('tools/sub')).toBe(false);
+      expect(shared.notes()).toEqual([{ path: 'tools/sub', reason: 'a submodule' }]);
       shared.close();
     } finally {
       rmSync(top, { recursive: true, force: true });
