@@ -4,7 +4,7 @@
  * lands). A hunk that does not apply is reported; the others still apply.
  */
 import { applyPatch, type StructuredPatch } from 'diff';
-import type { FileDiff, Hunk } from '../series/model.js';
+import type { DiffLine, FileDiff, Hunk } from '../series/model.js';
 import type { OverlayTree } from '../trees/overlay-tree.js';
 import { UnsafePath } from '../trees/paths.js';
 
@@ -72,11 +72,11 @@ const FUZZ = 2;
  * removed) are lines of the file within `old + fuzz` lines of one another. Counting, in every such
  * window, the file's lines the hunk has is a bound on what can match: a window short of it cannot
  * fit, and a hunk no window can fit is refused without jsdiff's search of every offset, which costs
- * tens of milliseconds a hunk on a series against another base.
+ * tens of milliseconds a hunk on a series against another base. So is a hunk whose lines around
+ * an addition, which jsdiff matches as two consecutive lines, are not two consecutive lines of the
+ * file anywhere (most hunks refreshed against another tree: their context moved).
  */
 export function mayFit(lines: readonly string[], h: Hunk, fuzz: number): boolean {
-  // Without a line's CR: jsdiff converts a CRLF patch to an LF file's line ends before it compares.
-  const bare = (l: string): string => (l.endsWith('\r') ? l.slice(0, -1) : l);
   const old = h.lines.filter((l) => l.type !== 'add').map((l) => bare(l.content));
   const need = old.length - fuzz;
   if (need <= 0) return true;
@@ -84,12 +84,54 @@ export function mayFit(lines: readonly string[], h: Hunk, fuzz: number): boolean
   const width = old.length + fuzz;
   const hit = lines.map((l) => has.has(bare(l)));
   let inWindow = 0;
-  for (let i = 0; i < lines.length; i++) {
+  let window = false;
+  for (let i = 0; i < lines.length && !window; i++) {
     if (hit[i]) inWindow++;
     if (i >= width && hit[i - width]) inWindow--;
-    if (inWindow >= need) return true;
+    if (inWindow >= need) window = true;
   }
-  return false;
+  if (!window) return false;
+  const pairs = adjacentPairs(lines);
+  return besideAdded(h).every(([before, after]) => pairs.has(`${before}\n${after}`));
+}
+
+// Without a line's CR: jsdiff converts a CRLF patch to an LF file's line ends before it compares.
+const bare = (l: string): string => (l.endsWith('\r') ? l.slice(0, -1) : l);
+
+const pairsOf = new WeakMap<readonly string[], Set<string>>();
+
+/**
+ * Each two consecutive lines of the file, without CRs, and its last line with an empty one after
+ * it (jsdiff adds that line when a hunk adds the file's final newline).
+ */
+function adjacentPairs(lines: readonly string[]): Set<string> {
+  let pairs = pairsOf.get(lines);
+  if (!pairs) {
+    pairs = new Set();
+    for (let i = 1; i < lines.length; i++) pairs.add(`${bare(lines[i - 1] as string)}\n${bare(lines[i] as string)}`);
+    if (lines.length) pairs.add(`${bare(lines[lines.length - 1] as string)}\n`);
+    pairsOf.set(lines, pairs);
+  }
+  return pairs;
+}
+
+/**
+ * The lines jsdiff places as two consecutive lines of the file wherever the hunk goes, errors or
+ * not: around each run of added lines followed by a context line, the hunk line before the run (a
+ * context line it matched without an error, or a removed line, which always matches) and that
+ * context line, which must match at the next line.
+ */
+function besideAdded(h: Hunk): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 1; i < h.lines.length; i++) {
+    const before = h.lines[i - 1] as DiffLine;
+    if (h.lines[i]?.type !== 'add' || before.type === 'add') continue;
+    let j = i;
+    while (h.lines[j]?.type === 'add') j++;
+    const after = h.lines[j];
+    if (after?.type === 'normal') out.push([bare(before.content), bare(after.content)]);
+  }
+  return out;
 }
 
 /** Apply `files` to `overlay` in place; returns what did not apply. */
