@@ -32,6 +32,19 @@ function parseLsTree(out: string): Map<string, GitEntry> {
   return entries;
 }
 
+/**
+ * The listing of `key`, asked of git by the first caller only; a listing git failed to give is
+ * asked again by the next. Each caller gets its own copy of the list.
+ */
+async function asked<T>(memo: Map<string, Promise<T[]>>, key: string, ask: () => Promise<T[]>): Promise<T[]> {
+  let listing = memo.get(key);
+  if (!listing) {
+    memo.set(key, (listing = ask()));
+    listing.catch(() => memo.delete(key));
+  }
+  return [...(await listing)];
+}
+
 /** A directory known from its entries (git has no empty trees): its own id is not needed. */
 const TREE: GitEntry = { mode: '040000', type: 'tree', sha: '', size: 0 };
 
@@ -99,13 +112,7 @@ export class GitTree implements Tree {
 
   async list(dir: string): Promise<TreeEntry[]> {
     const d = treePath(dir);
-    let listing = this.lists.get(d);
-    if (!listing) {
-      this.lists.set(d, (listing = this.listOnce(d)));
-      // A listing git failed to give is asked again by the next caller.
-      listing.catch(() => this.lists.delete(d));
-    }
-    return [...(await listing)];
+    return asked(this.lists, d, () => this.listOnce(d));
   }
 
   private async listOnce(d: string): Promise<TreeEntry[]> {
@@ -126,12 +133,7 @@ export class GitTree implements Tree {
 
   async children(dir: string): Promise<TreeChild[]> {
     const d = treePath(dir);
-    let listing = this.childLists.get(d);
-    if (!listing) {
-      this.childLists.set(d, (listing = this.childrenOnce(d)));
-      listing.catch(() => this.childLists.delete(d));
-    }
-    return [...(await listing)];
+    return asked(this.childLists, d, () => this.childrenOnce(d));
   }
 
   private async childrenOnce(d: string): Promise<TreeChild[]> {
