@@ -15,7 +15,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { maxFileBytes } from './limits.js';
 import type { FileIdentity, Tree, TreeChild, TreeEntry, TreeNote } from './model.js';
-import { TreeError } from './model.js';
+import { byName, TreeError } from './model.js';
 import { treePath } from './paths.js';
 import { currentStatIdentities } from './stat-identities.js';
 
@@ -204,7 +204,7 @@ export class DirectoryTree implements Tree {
         else if (c.kind === 'skip') this.note(path, c.reason);
       } else this.note(path, specialKind(d));
     }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out.sort(byName);
   }
 
   async isDirectory(path: string): Promise<boolean> {

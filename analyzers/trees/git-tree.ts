@@ -9,6 +9,7 @@ import type { SimpleGit } from 'simple-git';
 import { assertRepository, BlobReader, gitClient, resolveCommit } from './git-client.js';
 import { maxFileBytes } from './limits.js';
 import type { FileIdentity, Tree, TreeChild, TreeEntry, TreeNote } from './model.js';
+import { byName } from './model.js';
 import { isUnder, treePath } from './paths.js';
 
 interface GitEntry {
@@ -152,7 +153,7 @@ export class GitTree implements Tree {
       else if (e.mode === '120000') this.note(path, 'a symlink (not followed in a git revision)');
       else if (e.type === 'blob') out.push({ name, isDirectory: false });
     }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out.sort(byName);
   }
 
   async isDirectory(path: string): Promise<boolean> {

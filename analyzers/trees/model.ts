@@ -38,6 +38,14 @@ export interface TreeChild {
   isDirectory: boolean;
 }
 
+/** Children in the order Tree.children() gives them: by name, as code units compare. */
+export const byName = (a: TreeChild, b: TreeChild): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Children from names and whether each is a directory, in order. */
+export function childList(entries: ReadonlyMap<string, boolean>): TreeChild[] {
+  return [...entries].map(([name, isDirectory]) => ({ name, isDirectory })).sort(byName);
+}
+
 /** `dir`'s children, from tree.children() or, for a tree without it, from its recursive listing. */
 export async function treeChildren(tree: Tree, dir: string): Promise<TreeChild[]> {
   if (tree.children) return tree.children(dir);
@@ -49,7 +57,7 @@ export async function treeChildren(tree: Tree, dir: string): Promise<TreeChild[]
     if (slash < 0) out.set(rest, false);
     else out.set(rest.slice(0, slash), true);
   }
-  return [...out].map(([name, isDirectory]) => ({ name, isDirectory })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return childList(out);
 }
 
 export interface Tree {

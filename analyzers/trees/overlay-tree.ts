@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileIdentity, Tree, TreeChild, TreeEntry, TreeNote } from './model.js';
-import { treeChildren } from './model.js';
+import { childList, treeChildren } from './model.js';
 import { isUnder, treePath, UnsafePath } from './paths.js';
 
 export { UnsafePath };
@@ -65,7 +65,7 @@ export class OverlayTree implements Tree {
       } else if (text === null) out.delete(rest);
       else out.set(rest, false);
     }
-    return [...out].map(([name, isDirectory]) => ({ name, isDirectory })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return childList(out);
   }
 
   async isDirectory(path: string): Promise<boolean> {
