@@ -5,14 +5,14 @@
  * to it while its socket is there.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../../knowledge/package-root.js';
 import { positiveIntEnv } from '../env-number.js';
-import { ask, connect } from '../daemon/client.js';
+import { ask } from '../daemon/client.js';
 import { codePaths } from '../daemon/code-stamp.js';
 import type { DaemonStatus } from '../daemon/protocol.js';
-import { AlreadyRunningError, serve } from '../daemon/server.js';
+import { AlreadyRunningError, clearStaleSocket, serve } from '../daemon/server.js';
 import { daemonSocketPath } from '../daemon/socket-default.js';
 import { checkSocketPath, daemonLogPath, SocketPathError } from '../daemon/socket-path.js';
 import type { Io } from './doc-command.js';
@@ -90,7 +90,7 @@ async function startServer(socket: string, opts: DaemonOptions, io: Io, env: Nod
 async function stopServer(socket: string, io: Io): Promise<number> {
   const answer = await ask(socket, { t: 'stop' });
   if (answer?.t !== 'stopping') {
-    io.stdout(`kvm-review: no resident process on ${socket}${(await removeStale(socket)) ? ' (its stale socket file was removed)' : ''}\n`);
+    io.stdout(`kvm-review: no resident process on ${socket}${(await clearStaleSocket(socket)) === 'removed' ? ' (its stale socket file was removed)' : ''}\n`);
     return EXIT.ok;
   }
   const deadline = Date.now() + STOP_MS;
@@ -98,7 +98,7 @@ async function stopServer(socket: string, io: Io): Promise<number> {
     if (Date.now() > deadline) throw new InputError(`the resident process (pid ${answer.pid}) has not exited after ${STOP_MS / 1000} s; kill it`);
     await sleep(POLL_MS);
   }
-  await removeStale(socket);
+  await clearStaleSocket(socket);
   io.stdout(`kvm-review: resident process stopped: pid ${answer.pid}\n`);
   return EXIT.ok;
 }
@@ -151,22 +151,6 @@ async function runServe(socket: string, opts: DaemonOptions, env: NodeJS.Process
   // Something the engine keeps (a timer, a child) must not keep a stopped server alive.
   setTimeout(() => process.exit(EXIT.ok), 200).unref();
   return EXIT.ok;
-}
-
-/** Remove the socket file when nobody listens on it; whether one was removed. */
-async function removeStale(socket: string): Promise<boolean> {
-  if (!existsSync(socket)) return false;
-  const live = await connect(socket);
-  if (live) {
-    live.destroy();
-    return false;
-  }
-  try {
-    unlinkSync(socket);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function alive(pid: number): boolean {

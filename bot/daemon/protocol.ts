@@ -13,7 +13,7 @@ export interface RunRequest {
   argv: string[];
   /** The client's working directory (absolute). */
   cwd: string;
-  /** The variables the commands read (DAEMON_ENV), as the client has them; absent: unset. */
+  /** The variables the commands read (carriedVariable()), as the client has them; absent: unset. */
   env: Record<string, string>;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;

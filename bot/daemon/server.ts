@@ -200,14 +200,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
 /** Bind the socket (dir 0700, socket 0600); a stale socket file is replaced, a live server is an error. Returns the socket's inode. */
 async function listen(server: Server, socket: string): Promise<number> {
   mkdirSync(dirname(socket), { recursive: true, mode: 0o700 });
-  if (existsSync(socket)) {
-    const live = await connect(socket);
-    if (live) {
-      live.destroy();
-      throw new AlreadyRunningError(`${socket}: a resident process already listens there`);
-    }
-    unlinkSync(socket); // nobody listens: left by a server that was killed
-  }
+  if ((await clearStaleSocket(socket)) === 'live') throw new AlreadyRunningError(`${socket}: a resident process already listens there`);
   // The mode is set at bind time through the umask, so the socket is never reachable by others.
   const mask = process.umask(0o177);
   try {
@@ -223,6 +216,25 @@ async function listen(server: Server, socket: string): Promise<number> {
   }
   chmodSync(socket, 0o600);
   return statSync(socket).ino;
+}
+
+/**
+ * A socket file nobody listens on (left by a killed server) removed: 'removed'; 'live' when a
+ * server answers there, 'none' when there is no file (or it could not be removed).
+ */
+export async function clearStaleSocket(socket: string): Promise<'none' | 'live' | 'removed'> {
+  if (!existsSync(socket)) return 'none';
+  const live = await connect(socket);
+  if (live) {
+    live.destroy();
+    return 'live';
+  }
+  try {
+    unlinkSync(socket);
+    return 'removed';
+  } catch {
+    return 'none';
+  }
 }
 
 /** Remove the socket file if it is still ours (a new server may have replaced it). */
