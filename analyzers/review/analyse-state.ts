@@ -60,13 +60,13 @@ function classesOfFile(f: FileFacts): Set<LockClass> {
 const classesKnown = new WeakMap<readonly FileFacts[], ReadonlySet<LockClass>>();
 
 /**
- * codeClasses() of the functions, from each file's classes (kept with its facts, which the next state of a series shares) when they are the files' functions.
+ * codeClasses() of the functions, from each file's classes (kept with its facts, which the next state of a series shares) when they are the files' functions (`whole`, wholeFiles()).
  * With the state before's files (`was`, as many), only the files at the places where the lists differ are
  * looked at (a patch replaces a file's facts where the file was): their new classes join the state before's,
  * and a class only the replaced files had is looked for in the other files before it is left out.
  */
-function classesOf(functions: FunctionFacts[], files: FileFacts[], was?: readonly FileFacts[]): Set<LockClass> {
-  if (files.reduce((n, f) => n + f.functions.length, 0) !== functions.length) return codeClasses(functions);
+function classesOf(functions: FunctionFacts[], files: FileFacts[], whole: boolean, was?: readonly FileFacts[]): Set<LockClass> {
+  if (!whole) return codeClasses(functions);
   const had = was && was.length === files.length ? classesKnown.get(was) : undefined;
   let out: Set<LockClass>;
   if (had && was) {
@@ -104,10 +104,10 @@ export function lazyState(
   cache?: EdgeCacheRef,
   before?: { state: StateAnalysis; changed: ReadonlySet<string> },
 ): StateAnalysis {
-  const classes = classesOf(functions, files, before?.state.files);
   // The files are the functions (analyseState() makes them so): each architecture's code is then
   // taken a file at a time, and the tables of every file are listed only if asked for.
   const whole = wholeFiles(files, functions);
+  const classes = classesOf(functions, files, whole, before?.state.files);
   let ops: ArchInput['ops'] | undefined;
   const input = (arch: string): ArchInput => ({
     arch,

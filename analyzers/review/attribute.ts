@@ -4,6 +4,7 @@
  * when its evidence runs through a line the patch adds (another instance of
  * a known problem). Its place is the first added line on its chain.
  */
+import { wholeFiles } from '../arch-analysis.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { Finding, FindingSite } from '../findings/model.js';
 import type { ChainStep } from '../order/model.js';
@@ -27,8 +28,7 @@ function changedFunctions(state: Pick<StateAnalysis, 'functions' | 'files'>, add
   const out = new Map<string, number>();
   // The patched files' functions, when the state's files hold its functions (they do for a tree's
   // state): not a look at each of the tree's 20,000 functions for every patch.
-  const whole = state.files.length > 0 && state.files.reduce((n, f) => n + f.functions.length, 0) === state.functions.length;
-  const functions = whole ? state.files.filter((f) => added.has(f.file)).flatMap((f) => f.functions) : state.functions;
+  const functions = wholeFiles(state.files, state.functions) ? state.files.filter((f) => added.has(f.file)).flatMap((f) => f.functions) : state.functions;
   for (const fn of functions) {
     const lines = added.get(fn.file);
     if (!lines) continue;
