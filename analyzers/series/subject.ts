@@ -54,7 +54,9 @@ function readBracket(text: string, info: SubjectInfo): void {
     const word = raw.trim();
     if (word === '') continue;
     const counter = /^(\d{1,4})\/(\d{1,4})$/.exec(word);
-    const version = /^(?:patch-?)?v(\d+)$/i.exec(word);
+    // Four digits, like the counter: `v99999999999999999999` is no revision anyone sent, and
+    // Number() of it is not a safe integer, so it stays a tag rather than becoming version 1e20.
+    const version = /^(?:patch-?)?v(\d{1,4})$/i.exec(word);
     if (counter) {
       info.index = Number(counter[1]);
       info.total = Number(counter[2]);

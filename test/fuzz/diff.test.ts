@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 import { parseSection } from '../../analyzers/series/diff-parse.js';
 import { scanDiff } from '../../analyzers/series/diff-sections.js';
 import { expectFileDiff } from './invariants.js';
@@ -44,7 +45,7 @@ describe('fuzz: diff parser', () => {
           }
         }
       }),
-      { numRuns: 800 },
+      fuzzRuns(800, 20221215),
     );
     expect(parsed).toBeGreaterThan(100);
   });

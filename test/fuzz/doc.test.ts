@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 import { DocInputError, readLockingDoc } from '../../knowledge/doc/reader.js';
 import { mutate, mutations } from './mutate.js';
 import { docRevisions } from './seeds.js';
@@ -37,7 +38,7 @@ describe('fuzz: locking.rst reader', () => {
           expect(p.lines.every(inside)).toBe(true);
         }
       }),
-      { numRuns: 300 },
+      fuzzRuns(300, 20230111),
     );
     expect(read).toBeGreaterThan(150);
   });

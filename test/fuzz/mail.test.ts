@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 import { readBytes } from '../../analyzers/sources/file-source.js';
 import { isSourceError } from '../../analyzers/sources/errors.js';
 import { assemble } from '../../analyzers/series/read-series.js';
@@ -45,7 +46,7 @@ describe('fuzz: mbox reader and series assembly', () => {
         const text = mutate(thread.slice(start, start + w.count).join(''), muts);
         if (await readAndCheck(text, 'fuzz.mbx')) refused++;
       }),
-      { numRuns: 500 },
+      fuzzRuns(500, 20230224),
     );
     // Most mutations leave mail that is still mail: the property must have exercised the series stage.
     expect(refused).toBeLessThan(250);
@@ -57,7 +58,7 @@ describe('fuzz: mbox reader and series assembly', () => {
       fc.asyncProperty(fc.nat(), mutations, async (n, muts) => {
         await readAndCheck(mutate(seeds[n % seeds.length] ?? '', muts), 'fuzz.patch');
       }),
-      { numRuns: 200 },
+      fuzzRuns(200, 20230310),
     );
   });
 });

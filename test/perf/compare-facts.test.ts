@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { fuzzRuns } from '../helpers/fuzz-runs.js';
 import type { FunctionFacts } from '../../analyzers/locks/model.js';
 import { compareFacts } from '../../analyzers/order/incremental.js';
 
@@ -66,7 +67,7 @@ describe('compareFacts() answers what the facts JSON answers', () => {
         check(a, { ...a, name: s });
         check(a, { ...a, extra: undefined });
       }),
-      { numRuns: 400 },
+      fuzzRuns(400, 20230519),
     );
   });
 
@@ -78,12 +79,12 @@ describe('compareFacts() answers what the facts JSON answers', () => {
         check(a, mapLines(a, (l) => (l === one ? one + 1 : l)));
         check(a, mapLines(a, (l) => (l === one ? 0 : l)));
       }),
-      { numRuns: 400 },
+      fuzzRuns(400, 20230623),
     );
   });
 
   it('two generated functions', () => {
-    fc.assert(fc.property(facts, facts, (a: Facts, b: Facts) => check(a, b)), { numRuns: 400 });
+    fc.assert(fc.property(facts, facts, (a: Facts, b: Facts) => check(a, b)), fuzzRuns(400, 20230728));
   });
 
   it('a line shared by an object both facts hold counts on both sides', () => {

@@ -20,6 +20,8 @@ describe('parseSubject', () => {
     ['[v2 3/6] KVM: x', { isPatch: true, version: 2, index: 3 }],
     ['[RFC 2/6] KVM: x', { isPatch: true, rfc: true, index: 2 }],
     ['[PATCHv5 1/2] KVM: x', { isPatch: true, version: 5 }],
+    ['[PATCH v99999999999999999999 1/1] huge', { isPatch: true, version: 1, index: 1, tags: ['v99999999999999999999'] }],
+    ['[PATCH 12345/99999] KVM: x', { isPatch: true, index: null, tags: ['12345/99999'] }],
     ['[PATCH  v2   1/3]   KVM:  spaced', { version: 2, index: 1, title: 'KVM: spaced' }],
   ])('%s', (subject, expected) => {
     expect(parseSubject(subject)).toMatchObject(expected);
