@@ -82,37 +82,30 @@ export function mayFit(lines: readonly string[], h: Hunk, fuzz: number): boolean
   if (need <= 0) return true;
   const has = new Set(old);
   const width = old.length + fuzz;
-  const hit = lines.map((l) => has.has(bare(l)));
   let inWindow = 0;
   let window = false;
   for (let i = 0; i < lines.length && !window; i++) {
-    if (hit[i]) inWindow++;
-    if (i >= width && hit[i - width]) inWindow--;
+    if (has.has(bare(lines[i] as string))) inWindow++;
+    if (i >= width && has.has(bare(lines[i - width] as string))) inWindow--;
     if (inWindow >= need) window = true;
   }
-  if (!window) return false;
-  const pairs = adjacentPairs(lines);
-  return besideAdded(h).every(([before, after]) => pairs.has(`${before}\n${after}`));
+  return window && besideAdded(h).every(([before, after]) => consecutive(lines, before, after));
 }
 
 // Without a line's CR: jsdiff converts a CRLF patch to an LF file's line ends before it compares.
 const bare = (l: string): string => (l.endsWith('\r') ? l.slice(0, -1) : l);
 
-const pairsOf = new WeakMap<readonly string[], Set<string>>();
-
 /**
- * Each two consecutive lines of the file, without CRs, and its last line with an empty one after
- * it (jsdiff adds that line when a hunk adds the file's final newline).
+ * Whether `before` and `after` are two consecutive lines of the file, without CRs, or `before` its
+ * last line and `after` empty (jsdiff adds that line when a hunk adds the file's final newline).
+ * A scan, not a set of every pair: most files get here for one or two hunks.
  */
-function adjacentPairs(lines: readonly string[]): Set<string> {
-  let pairs = pairsOf.get(lines);
-  if (!pairs) {
-    pairs = new Set();
-    for (let i = 1; i < lines.length; i++) pairs.add(`${bare(lines[i - 1] as string)}\n${bare(lines[i] as string)}`);
-    if (lines.length) pairs.add(`${bare(lines[lines.length - 1] as string)}\n`);
-    pairsOf.set(lines, pairs);
+function consecutive(lines: readonly string[], before: string, after: string): boolean {
+  for (let i = 0; i < lines.length; i++) {
+    if (bare(lines[i] as string) !== before) continue;
+    if (i + 1 < lines.length ? bare(lines[i + 1] as string) === after : after === '') return true;
   }
-  return pairs;
+  return false;
 }
 
 /**
@@ -132,6 +125,61 @@ function besideAdded(h: Hunk): [string, string][] {
     if (after?.type === 'normal') out.push([bare(before.content), bare(after.content)]);
   }
   return out;
+}
+
+/**
+ * The lines of the file where jsdiff can start the hunk (place its first old line), as
+ * [first, last]; null when nothing bounds them. Each removed line, and the line before each run of
+ * added lines, is matched exactly at some line j of the file wherever the hunk goes (the invariants
+ * `besideAdded` relies on). Before it the hunk has k old lines, and the errors on the way (a file
+ * line skipped, a hunk line skipped, at most `fuzz` of them) move j from start + k by at most
+ * `fuzz`: the start is within `fuzz` of j - k. The anchor with the fewest lines in the file bounds
+ * the search. Lines are compared as they are: the caller leaves files and hunks with CRs to jsdiff.
+ */
+export function startSpan(lines: readonly string[], h: Hunk, fuzz: number): { first: number; last: number } | null {
+  const anchors = new Map<string, number>();
+  let k = 0;
+  h.lines.forEach((l, i) => {
+    if (l.type === 'add') return;
+    if (l.type === 'del' || h.lines[i + 1]?.type === 'add') if (!anchors.has(l.content)) anchors.set(l.content, k);
+    k++;
+  });
+  let best: number[] | null = null;
+  let bestK = 0;
+  for (const [content, at] of anchors) {
+    const places: number[] = [];
+    for (let j = 0; j < lines.length; j++) if (lines[j] === content) places.push(j);
+    if (best === null || places.length < best.length) [best, bestK] = [places, at];
+  }
+  if (best === null) return null;
+  if (best.length === 0) return { first: 1, last: 0 };
+  return { first: (best[0] as number) - bestK - fuzz, last: (best[best.length - 1] as number) - bestK + fuzz };
+}
+
+/**
+ * jsdiff's fuzzy placement of one hunk, searched only where it can start. jsdiff tries every start
+ * from the header's line outwards, at 0 errors, then 1, then `FUZZ`; a start outside `startSpan`
+ * cannot fit, and a fit at a start inside it reads no line past the start plus the hunk's old lines
+ * plus `FUZZ`. So jsdiff is given those lines (and a margin) with the header moved by as many,
+ * tries the starts that can fit in the same order, and the result is the same as on the whole file
+ * at a fraction of the search (test/review/apply-fuzz-bound.test.ts compares the two).
+ */
+export function applyFuzzy(text: string, lines: readonly string[], f: FileDiff, h: Hunk): string | false {
+  const whole = (): string | false => applyPatch(text, structured(f, [h]), { fuzzFactor: FUZZ });
+  const old = h.lines.filter((l) => l.type !== 'add').length;
+  // A hunk of at most FUZZ old lines can start anywhere; line ends jsdiff converts are compared by it alone.
+  if (old <= FUZZ || text.includes('\r') || h.lines.some((l) => l.content.includes('\r'))) return whole();
+  const span = startSpan(lines, h, FUZZ);
+  if (span === null) return whole();
+  if (span.first > span.last) return false;
+  const from = Math.max(0, span.first);
+  const to = Math.min(lines.length, span.last + old + 2 * FUZZ + 2);
+  // Too few lines beside the hunk to tell an emptied slice from an empty line: the whole file.
+  if (from >= to || to - from <= old + 2 * FUZZ || (from === 0 && to === lines.length)) return whole();
+  const moved: Hunk = { ...h, oldStart: h.oldStart - from, newStart: h.newStart - from };
+  const out = applyPatch(lines.slice(from, to).join('\n'), structured(f, [moved]), { fuzzFactor: FUZZ });
+  if (out === false) return false;
+  return [...lines.slice(0, from), ...out.split('\n'), ...lines.slice(to)].join('\n');
 }
 
 /** Apply `files` to `overlay` in place; returns what did not apply. */
@@ -154,14 +202,12 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       }
       // Exact placement first (what git apply does, at any offset); jsdiff's fuzzy search only for what is left.
       const exact = applyExact(source.split('\n'), f.hunks);
-      let text = exact.lines.join('\n');
-      // The file's lines, and which lines it has, while no hunk changes it (most that get here fail).
+      // No exact hunk applied (most files of a series against another base): the lines are the source's.
+      let text = exact.failed.length === f.hunks.length ? source : exact.lines.join('\n');
       let lines = exact.lines;
-      let present: Set<string> | null = null;
       for (const h of exact.failed) {
-        const has = (present ??= new Set(lines));
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
-        if (h.lines.some((l) => l.type === 'del' && !has.has(l.content))) {
+        if (h.lines.some((l) => l.type === 'del' && !lines.includes(l.content))) {
           failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
           continue;
         }
@@ -169,12 +215,11 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
           failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
           continue;
         }
-        const out = applyPatch(text, structured(f, [h]), { fuzzFactor: FUZZ });
+        const out = applyFuzzy(text, lines, f, h);
         if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
         else {
           text = out;
           lines = text.split('\n');
-          present = null;
         }
       }
       if (f.isRenamed && oldPath && oldPath !== newPath) overlay.write(oldPath, null);

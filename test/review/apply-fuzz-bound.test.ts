@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { applyPatch } from 'diff';
-import { mayFit } from '../../analyzers/review/apply.js';
-import type { DiffLine, Hunk } from '../../analyzers/series/diff-model.js';
+import { applyFuzzy, mayFit, startSpan } from '../../analyzers/review/apply.js';
+import type { DiffLine, FileDiff, Hunk } from '../../analyzers/series/diff-model.js';
 
 /** A small deterministic generator: the same cases on every run. */
 function generator(seed: number): (n: number) => number {
@@ -22,8 +22,9 @@ function generator(seed: number): (n: number) => number {
 // Few distinct lines, so that lines repeat as braces and blank lines do in C.
 const WORDS = ['{', '}', '', 'a();', 'b();', 'c();', 'return 0;', 'x = 1;', 'mutex_lock(&kvm->lock);', 'mutex_unlock(&kvm->lock);'];
 
-function makeCase(rnd: (n: number) => number): { lines: string[]; hunk: Hunk } {
-  const lines = Array.from({ length: 30 + rnd(40) }, () => WORDS[rnd(WORDS.length)] as string);
+/** A file of `length` lines: the repeating WORDS, and in `unique` of every 10 lines a line of its own, as most C lines are. */
+function makeCase(rnd: (n: number) => number, length = 30 + rnd(40), unique = 0): { lines: string[]; hunk: Hunk } {
+  const lines = Array.from({ length }, (_, i) => (rnd(10) < unique ? `f${i}(${rnd(3)});` : (WORDS[rnd(WORDS.length)] as string)));
   const at = rnd(lines.length - 8);
   const old = lines.slice(at, at + 3 + rnd(6));
   const body: DiffLine[] = old.map((content) => ({ type: rnd(4) === 0 ? 'del' : 'normal', content }));
@@ -73,5 +74,25 @@ describe('the bound before the fuzzy search', () => {
     expect(fuzzy).toBeGreaterThan(500);
     // Most of what jsdiff refuses: its lines around an addition are not two lines of the file.
     expect(refused).toBeGreaterThan(2000);
+  });
+
+  it('jsdiff given only the lines where the hunk can start places it as on the whole file', () => {
+    const rnd = generator(11);
+    let placed = 0;
+    let narrowed = 0;
+    for (let n = 0; n < 3000; n++) {
+      const { lines, hunk } = makeCase(rnd, 200 + rnd(400), rnd(10));
+      const file = { oldPath: 'a.c', newPath: 'a.c', path: 'a.c' } as FileDiff;
+      const patch = { oldFileName: 'a.c', newFileName: 'a.c', oldHeader: undefined, newHeader: undefined, hunks: [{ ...hunk, lines: hunk.lines.map((l) => (l.type === 'add' ? '+' : l.type === 'del' ? '-' : ' ') + l.content) }] };
+      const text = lines.join('\n');
+      const whole = applyPatch(text, patch, { fuzzFactor: 2 });
+      expect({ n, out: applyFuzzy(text, lines, file, hunk) }).toEqual({ n, out: whole });
+      if (whole !== false) placed++;
+      const span = startSpan(lines, hunk, 2);
+      if (span && span.last - span.first < lines.length / 2) narrowed++;
+    }
+    // Both kinds of case are many: hunks placed (with or without errors), and searches cut to under half the file.
+    expect(placed).toBeGreaterThan(500);
+    expect(narrowed).toBeGreaterThan(1500);
   });
 });
