@@ -3,7 +3,9 @@
  * refuse a hunk jsdiff would place: over many generated files and hunks cut
  * from them (moved, with lines substituted, dropped or added), every hunk
  * jsdiff applies with the same fuzz factor passes the bound, and the bound
- * refuses most that jsdiff refuses (or it spares nothing).
+ * refuses most that jsdiff refuses (or it spares nothing). And jsdiff given
+ * only the lines where a hunk can start (applyFuzzy) places every hunk as it
+ * does on the whole file.
  */
 import { describe, expect, it } from '@jest/globals';
 import { applyPatch } from 'diff';
@@ -79,6 +81,7 @@ describe('the bound before the fuzzy search', () => {
   it('jsdiff given only the lines where the hunk can start places it as on the whole file', () => {
     const rnd = generator(11);
     let placed = 0;
+    let fuzzy = 0;
     let narrowed = 0;
     for (let n = 0; n < 3000; n++) {
       const { lines, hunk } = makeCase(rnd, 200 + rnd(400), rnd(10));
@@ -88,11 +91,13 @@ describe('the bound before the fuzzy search', () => {
       const whole = applyPatch(text, patch, { fuzzFactor: 2 });
       expect({ n, out: applyFuzzy(text, lines, file, hunk) }).toEqual({ n, out: whole });
       if (whole !== false) placed++;
+      if (whole !== false && applyPatch(text, patch, { fuzzFactor: 0 }) === false) fuzzy++;
       const span = startSpan(lines, hunk, 2);
       if (span && span.last - span.first < lines.length / 2) narrowed++;
     }
-    // Both kinds of case are many: hunks placed (with or without errors), and searches cut to under half the file.
+    // The cases are many of each kind: hunks placed, placed only with errors, and searches cut to under half the file.
     expect(placed).toBeGreaterThan(500);
+    expect(fuzzy).toBeGreaterThan(300);
     expect(narrowed).toBeGreaterThan(1500);
   });
 });
