@@ -55,6 +55,16 @@ export const MAX_DEPTH = 32;
 /** Memoised summaries: per function, per context key, the reaches keyed as reach() keys them. */
 export type SummaryMemo = ReadonlyMap<FunctionFacts, ReadonlyMap<string, Map<string, Reach>>>;
 
+/**
+ * A summary's key for a reach. The dropped set, _nested and what was assumed are part of it:
+ * keeping only the shortest chain per class let an acquisition after dropping the caller's lock
+ * hide one that does not drop it, and a conditional chain (through a put) hide an unconditional one.
+ */
+function reachKey(cls: LockClass, op: InnerOp, dropped: readonly LockClass[], subclass: number | undefined, assumed: boolean): string {
+  const d = dropped.length === 0 ? '' : dropped.length === 1 ? (dropped[0] as string) : [...dropped].sort().join(',');
+  return `${cls}\u0000${op}\u0000${d}\u0000${subclass === undefined ? '' : 'nested'}\u0000${assumed ? 'assumed' : ''}`;
+}
+
 export class Summaries {
   private readonly memo: Map<FunctionFacts, ReadonlyMap<string, Map<string, Reach>>>;
   /** The per-function maps this instance made (a seed's are copied before they are added to). */
@@ -199,10 +209,7 @@ export class Summaries {
     }
     const out = new Map<string, Reach>();
     const add = (r: Reach): void => {
-      // The dropped set, _nested and what was assumed are part of the key: keeping only the shortest
-      // chain per class let an acquisition after dropping the caller's lock hide one that does not
-      // drop it, and a conditional chain (through a put) hide an unconditional one.
-      const k = `${r.lock.class}\u0000${r.op}\u0000${[...r.dropped].sort().join(',')}\u0000${r.subclass === undefined ? '' : 'nested'}\u0000${r.assumed.length ? 'assumed' : ''}`;
+      const k = reachKey(r.lock.class, r.op, r.dropped, r.subclass, r.assumed.length > 0);
       const prev = out.get(k);
       if (!prev || r.chain.length < prev.chain.length) out.set(k, r);
     };
@@ -239,9 +246,13 @@ export class Summaries {
       const put = refcountPut(fn.name, c.callee);
       for (const r of this.reachOfCall(c, fn.file, depth + 1, ctx).values()) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
-        const dropped = [...new Set([...r.dropped.filter((d) => !heldHere.has(d)), ...before])];
+        const dropped = r.dropped.length === 0 && before.length === 0 ? [] : [...new Set([...r.dropped.filter((d) => !heldHere.has(d)), ...before])];
+        // Most reaches lose to a chain as short through another call: asked before the longer chain is built.
+        const k = reachKey(r.lock.class, r.op, dropped, r.subclass, put !== undefined || r.assumed.length > 0);
+        const prev = out.get(k);
+        if (prev && prev.chain.length <= r.chain.length + 1) continue;
         const assumed = put ? [...r.assumed, `${put.put}() drops the last reference and calls ${put.destructor}() (${put.source})`] : r.assumed;
-        add({ ...r, chain: [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain], dropped, assumed });
+        out.set(k, { ...r, chain: [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain], dropped, assumed });
       }
     }
     this.stack.pop();
