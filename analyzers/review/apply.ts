@@ -129,31 +129,48 @@ function besideAdded(h: Hunk): [string, string][] {
 
 /**
  * The lines of the file where jsdiff can start the hunk (place its first old line), as
- * [first, last]; null when nothing bounds them. Each removed line, and the line before each run of
- * added lines, is matched exactly at some line j of the file wherever the hunk goes (the invariants
- * `besideAdded` relies on). Before it the hunk has k old lines, and the errors on the way (a file
- * line skipped, a hunk line skipped, at most `fuzz` of them) move j from start + k by at most
- * `fuzz`: the start is within `fuzz` of j - k. The anchor with the fewest lines in the file bounds
- * the search. Lines are compared as they are: the caller leaves files and hunks with CRs to jsdiff.
+ * [first, last]. A hunk's old line with k old lines before it, when it is matched at line j of
+ * the file, puts the start within `fuzz` of j - k: the errors on the way (a file line skipped, a
+ * hunk line skipped, at most `fuzz` of them) move it by no more. All but `fuzz` of the old lines
+ * are matched, so a start has that many lines within reach; and each removed line, and the lines
+ * on each side of a run of added lines, are matched wherever the hunk goes (the invariants
+ * `besideAdded` relies on), so a start has each of those within reach. Lines are compared as they
+ * are: the caller leaves files and hunks with CRs, and hunks of at most `fuzz` old lines, to jsdiff.
  */
-export function startSpan(lines: readonly string[], h: Hunk, fuzz: number): { first: number; last: number } | null {
-  const anchors = new Map<string, number>();
-  let k = 0;
+export function startSpan(lines: readonly string[], h: Hunk, fuzz: number): { first: number; last: number } {
+  const old: { content: string; exact: boolean }[] = [];
   h.lines.forEach((l, i) => {
     if (l.type === 'add') return;
-    if (l.type === 'del' || h.lines[i + 1]?.type === 'add') if (!anchors.has(l.content)) anchors.set(l.content, k);
-    k++;
+    old.push({ content: l.content, exact: l.type === 'del' || h.lines[i + 1]?.type === 'add' || h.lines[i - 1]?.type === 'add' });
   });
-  let best: number[] | null = null;
-  let bestK = 0;
-  for (const [content, at] of anchors) {
-    const places: number[] = [];
-    for (let j = 0; j < lines.length; j++) if (lines[j] === content) places.push(j);
-    if (best === null || places.length < best.length) [best, bestK] = [places, at];
+  // Starts from -(old + fuzz) to lines.length + fuzz, at index start + shift.
+  const shift = old.length + fuzz;
+  const size = lines.length + shift + fuzz + 1;
+  const reached = new Uint16Array(size);
+  const exact = new Uint16Array(size);
+  const exactLines = old.filter((l) => l.exact).length;
+  old.forEach((l, k) => {
+    // Each line counts once per start, however many of its places reach it.
+    let done = -1;
+    for (let j = 0; j < lines.length; j++) {
+      if (lines[j] !== l.content) continue;
+      const to = j - k + fuzz + shift;
+      for (let i = Math.max(done + 1, j - k - fuzz + shift); i <= to; i++) {
+        reached[i] = (reached[i] as number) + 1;
+        if (l.exact) exact[i] = (exact[i] as number) + 1;
+      }
+      done = to;
+    }
+  });
+  const need = old.length - fuzz;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < size; i++) {
+    if ((reached[i] as number) < need || exact[i] !== exactLines) continue;
+    if (first < 0) first = i;
+    last = i;
   }
-  if (best === null) return null;
-  if (best.length === 0) return { first: 1, last: 0 };
-  return { first: (best[0] as number) - bestK - fuzz, last: (best[best.length - 1] as number) - bestK + fuzz };
+  return first < 0 ? { first: 1, last: 0 } : { first: first - shift, last: last - shift };
 }
 
 /**
@@ -170,7 +187,6 @@ export function applyFuzzy(text: string, lines: readonly string[], f: FileDiff, 
   // A hunk of at most FUZZ old lines can start anywhere; line ends jsdiff converts are compared by it alone.
   if (old <= FUZZ || text.includes('\r') || h.lines.some((l) => l.content.includes('\r'))) return whole();
   const span = startSpan(lines, h, FUZZ);
-  if (span === null) return whole();
   if (span.first > span.last) return false;
   const from = Math.max(0, span.first);
   const to = Math.min(lines.length, span.last + old + 2 * FUZZ + 2);
