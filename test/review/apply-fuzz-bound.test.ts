@@ -8,7 +8,7 @@
  * does on the whole file.
  */
 import { describe, expect, it } from '@jest/globals';
-import { applyPatch } from 'diff';
+import { applyPatch, type StructuredPatch } from 'diff';
 import { applyFuzzy, mayFit, startSpan } from '../../analyzers/review/apply.js';
 import type { DiffLine, FileDiff, Hunk } from '../../analyzers/series/diff-model.js';
 
@@ -48,6 +48,12 @@ function makeCase(rnd: (n: number) => number, length = 30 + rnd(40), unique = 0)
   return { lines, hunk: { header: `@@ -${oldStart},${oldLines} +${oldStart},${newLines} @@`, oldStart, oldLines, newStart: oldStart, newLines, bodyLine: 1, lines: body } };
 }
 
+/** The hunk as jsdiff takes it, written here rather than with apply.ts's own conversion. */
+function jsdiffPatch(hunk: Hunk): StructuredPatch {
+  const lines = hunk.lines.map((l) => (l.type === 'add' ? '+' : l.type === 'del' ? '-' : ' ') + l.content);
+  return { oldFileName: 'a.c', newFileName: 'a.c', oldHeader: undefined, newHeader: undefined, hunks: [{ ...hunk, lines }] };
+}
+
 describe('the bound before the fuzzy search', () => {
   it('never refuses a hunk jsdiff places with the same fuzz factor, and refuses some it does not', () => {
     const rnd = generator(7);
@@ -56,13 +62,7 @@ describe('the bound before the fuzzy search', () => {
     let fuzzy = 0;
     for (let n = 0; n < 8000; n++) {
       const { lines, hunk } = makeCase(rnd);
-      const patch = {
-        oldFileName: 'a.c',
-        newFileName: 'a.c',
-        oldHeader: undefined,
-        newHeader: undefined,
-        hunks: [{ ...hunk, lines: hunk.lines.map((l) => (l.type === 'add' ? '+' : l.type === 'del' ? '-' : ' ') + l.content) }],
-      };
+      const patch = jsdiffPatch(hunk);
       const jsdiff = applyPatch(lines.join('\n'), patch, { fuzzFactor: 2 }) !== false;
       const bound = mayFit(lines, hunk, 2);
       if (jsdiff) {
@@ -86,14 +86,14 @@ describe('the bound before the fuzzy search', () => {
     for (let n = 0; n < 3000; n++) {
       const { lines, hunk } = makeCase(rnd, 200 + rnd(400), rnd(10));
       const file = { oldPath: 'a.c', newPath: 'a.c', path: 'a.c' } as FileDiff;
-      const patch = { oldFileName: 'a.c', newFileName: 'a.c', oldHeader: undefined, newHeader: undefined, hunks: [{ ...hunk, lines: hunk.lines.map((l) => (l.type === 'add' ? '+' : l.type === 'del' ? '-' : ' ') + l.content) }] };
+      const patch = jsdiffPatch(hunk);
       const text = lines.join('\n');
       const whole = applyPatch(text, patch, { fuzzFactor: 2 });
       expect({ n, out: applyFuzzy(text, lines, file, hunk) }).toEqual({ n, out: whole });
       if (whole !== false) placed++;
       if (whole !== false && applyPatch(text, patch, { fuzzFactor: 0 }) === false) fuzzy++;
       const span = startSpan(lines, hunk, 2);
-      if (span && span.last - span.first < lines.length / 2) narrowed++;
+      if (span.last - span.first < lines.length / 2) narrowed++;
     }
     // The cases are many of each kind: hunks placed, placed only with errors, and searches cut to under half the file.
     expect(placed).toBeGreaterThan(500);
