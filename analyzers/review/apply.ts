@@ -223,7 +223,9 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       let lines = exact.lines;
       for (const h of exact.failed) {
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
-        if (h.lines.some((l) => l.type === 'del' && !lines.includes(l.content))) {
+        // With CRs in the file, without them on either side: jsdiff gives an LF hunk a CRLF file's line ends.
+        const has = text.includes('\r') ? (c: string) => lines.some((l) => bare(l) === bare(c)) : (c: string) => lines.includes(c);
+        if (h.lines.some((l) => l.type === 'del' && !has(l.content))) {
           failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
           continue;
         }
