@@ -128,7 +128,7 @@ export class BullQueue implements JobQueue {
   async list(): Promise<JobInfo[]> {
     const jobs = await this.queue.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'failed', 'completed'], 0, 499);
     const out: JobInfo[] = [];
-    for (const j of jobs) if (j?.id) out.push(await info(j));
+    for (const j of jobs) if (j?.id) out.push(await jobInfo(this.queue, j));
     return out;
   }
 
@@ -170,8 +170,14 @@ export function redactUrl(url: string): string {
   }
 }
 
-async function info(j: Job<JobData>): Promise<JobInfo> {
-  const state = await j.getState();
+/**
+ * What `kvm-review jobs` shows of a job. Its fields were read before its state is asked: a job
+ * that finished in between is read again, or it would show as completed with the outcome it did
+ * not have yet (`kvm-review jobs`, and a test waiting for its jobs, read a finished review as having none).
+ */
+export async function jobInfo(queue: Pick<Queue<JobData>, 'getJob'>, read: Job<JobData>): Promise<JobInfo> {
+  const state = await read.getState();
+  const j = (state === 'completed' || state === 'failed') && !read.finishedOn ? ((await queue.getJob(String(read.id))) ?? read) : read;
   const known: JobState[] = ['waiting', 'delayed', 'active', 'completed', 'failed'];
   const spec = j.data.spec;
   return {

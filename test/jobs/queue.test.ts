@@ -6,7 +6,7 @@
  * and list/retry/drop; a stopping worker finishes or returns its job.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { BullQueue } from '../../bot/jobs/bullmq-queue.js';
+import { BullQueue, jobInfo } from '../../bot/jobs/bullmq-queue.js';
 import { MemoryQueue } from '../../bot/jobs/memory-queue.js';
 import { UnknownJobError, type JobContext, type JobHandler, type JobQueue, type JobSpec } from '../../bot/jobs/queue.js';
 import { JobWorker } from '../../bot/jobs/worker.js';
@@ -112,6 +112,20 @@ describe('the shared queue (BullMQ on a real Redis)', () => {
     const r = await queue.enqueue(spec(1, 'a'.repeat(40), true));
     expect(r.duplicate).toBe(false);
     expect(r.replaced).toBe(a.id);
+  });
+
+  it('a job read while it ran and finished before its state was asked shows the outcome it finished with', async () => {
+    // What list() meets when a job completes between reading the jobs and asking each one's state:
+    // test/jobs/watch-queue.test.ts, waiting for its jobs, once read a completed review with no outcome.
+    const { handler, runs } = recorder();
+    const { id } = await queue.enqueue(spec(1, 'a'.repeat(40)));
+    const read = await queue.queue.getJob(id);
+    expect(read?.finishedOn).toBeUndefined();
+    worker(handler);
+    await until('completed', async () => (await queue.queue.getJob(id))?.finishedOn);
+    expect(runs).toHaveLength(1);
+    const shown = await jobInfo(queue.queue, read as NonNullable<typeof read>);
+    expect([shown.state, shown.outcome]).toEqual(['completed', 'reviewed']);
   });
 
   it('transient errors (5xx) are retried with exponential backoff, then the job completes', async () => {
