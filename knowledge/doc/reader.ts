@@ -22,6 +22,9 @@ interface Scope {
 
 const ORDER_SECTION = /Acquisition Orders/i;
 
+/** Facts that state a rule, as opposed to advice or a lock's type. */
+const STATED_RULES = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
+
 /** A one-line paragraph ending in ':' that introduces the blocks after it. */
 function labelScope(block: Block): Scope | null {
   if (block.kind !== 'paragraph' || block.lines.length !== 1) return null;
@@ -160,6 +163,15 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     // A plain paragraph after a labelled list ends the label's reach ("Everything else is a leaf").
     if (block.kind === 'paragraph' && scope.arch !== null) scope = { arch: null, origin: scope.origin };
     readBlock(block, scope, { subject: [] });
+  }
+
+  // Directive bodies that are not read (code-block, only, ...): one that reads as a rule is reported, never dropped.
+  for (const block of doc.skipped) {
+    for (const s of splitSentences(block)) {
+      const c = classify(s.text, { subject: [] });
+      if (!c.facts.some((f) => STATED_RULES.has(f.kind))) continue;
+      order.unrecognized.push({ line: s.line, text: s.text, reason: `in the body of a ".. ${block.directive ?? '?'}::" directive, which is not read as documentation text` });
+    }
   }
 
   // Orders stated in a lock's :Comment: field.

@@ -1,7 +1,9 @@
 /**
  * The block structure of a reStructuredText (or pre-2020 plain-text)
  * locking document: sections, paragraphs, bullet items, field-list fields,
- * with literal blocks, grid tables and comments set aside.
+ * with literal blocks, grid tables, comments and non-admonition directive
+ * bodies set aside (the last kept in `skipped`, so that a rule written in
+ * one is reported rather than lost).
  *
  * Why hand-written: npm has no maintained reST parser (`restructured` was
  * last published in 2016 and fails on field lists), and locking.rst uses a
@@ -19,6 +21,8 @@ export interface Block {
   section: string;
   /** For fields: the field name without colons ("Type", "Comment"). */
   field?: string;
+  /** For skipped directive bodies: the directive's name ("code-block"). */
+  directive?: string;
 }
 
 export interface Section {
@@ -32,10 +36,22 @@ export interface Section {
 export interface BlockDocument {
   sections: Section[];
   blocks: Block[];
+  /** Paragraphs of directive bodies that are not read ("code-block", "only"), one block per paragraph. */
+  skipped: Block[];
 }
 
 const UNDERLINE = /^([=\-^~`#*+])\1{2,}\s*$/;
-const BULLET = /^(\s*)[-*]\s+(.*)$/;
+/** reST bullet characters: "-", "*", "+" and the Unicode bullets docutils accepts. */
+const BULLET = /^(\s*)[-*+\u2022\u2023\u2043]\s+(.*)$/;
+/** A grid table starts with a border line; "+ text" is a bullet and "| text" a line block. */
+const GRID_BORDER = /^\s*\+[-=]/;
+const LINE_BLOCK = /^(\s*)\|(?:\s+(.*))?$/;
+/** `.. name::`, as opposed to a comment (`.. anything else`). */
+const DIRECTIVE = /^(\s*)\.\.\s+([\w:-]+?)::(?:\s+(.*))?$/;
+/** Directives whose body is ordinary visible text: read it like any other block. */
+const ADMONITIONS = new Set(['note', 'warning', 'important', 'attention', 'caution', 'tip', 'hint', 'danger', 'error', 'admonition']);
+/** A directive option line (":class: x") right after the directive. */
+const OPTION = /^\s*:[\w-]+:(\s|$)/;
 /** `:Type:  mutex` (reST) or `Type:\t\tmutex` (the pre-2020 .txt tables). */
 const FIELD = /^:?(Name|Type|Arch|Protects|Comment):\s*(.*)$/;
 
@@ -49,16 +65,40 @@ function isBlank(line: string | undefined): boolean {
   return line === undefined || line.trim() === '';
 }
 
+/** The column TEXT starts at after PREFIX, tabs advancing to the next multiple of 8 as in docutils. */
+function columnAfter(prefix: string): number {
+  let col = 0;
+  for (const ch of prefix) col = ch === '\t' ? col - (col % 8) + 8 : col + 1;
+  return col;
+}
+
 /** Split LF-normalised text into sections and blocks. */
-export function readBlocks(lines: readonly string[]): BlockDocument {
+export function readBlocks(input: readonly string[]): BlockDocument {
+  // A working copy: text on an admonition's directive line is rewritten in place as the body's first line.
+  const lines = [...input];
   const sections: Section[] = [];
   const blocks: Block[] = [];
+  const skipped: Block[] = [];
   let section = '';
   let i = 0;
 
   const skipIndentedBody = (baseIndent: number): void => {
-    // Literal blocks and directive bodies: everything indented deeper than the introducer.
+    // Comment and directive bodies: everything indented deeper than the introducer.
     while (i < lines.length && (isBlank(lines[i]) || indentOf(lines[i] ?? '') > baseIndent)) i++;
+  };
+
+  /**
+   * The literal block after text ending in '::': the lines indented more
+   * than that text (docutils' rule). For a bullet the text starts after the
+   * marker, so the item's text going on after the block is read again.
+   */
+  const skipLiteral = (textIndent: number): void => {
+    let j = i;
+    while (j < lines.length && isBlank(lines[j])) j++;
+    // Nothing indented more: docutils warns "Literal block expected"; what follows is ordinary text.
+    if (j >= lines.length || indentOf(lines[j] ?? '') <= textIndent) return;
+    i = j;
+    while (i < lines.length && (isBlank(lines[i]) || indentOf(lines[i] ?? '') > textIndent)) i++;
   };
 
   while (i < lines.length) {
@@ -82,16 +122,66 @@ export function readBlocks(lines: readonly string[]): BlockDocument {
       i += 2;
       continue;
     }
-    // Comments and directives (".. SPDX-License-Identifier", ".. note::").
+    const directive = DIRECTIVE.exec(line);
+    if (directive) {
+      const base = indentOf(line);
+      const name = (directive[2] ?? '').toLowerCase();
+      if (ADMONITIONS.has(name)) {
+        // An admonition is visible text: its body is read in place as ordinary blocks, and text
+        // on the directive line (the first line of a note, the title of an "admonition") with it.
+        const text = directive[3] ?? '';
+        if (text.trim() !== '') {
+          lines[i] = ' '.repeat(columnAfter(line.slice(0, line.length - text.length))) + text;
+          continue;
+        }
+        i++;
+        while (i < lines.length && OPTION.test(lines[i] ?? '')) i++;
+        continue;
+      }
+      // Other directives (code-block, only, ...) are not read, but their paragraphs are kept so
+      // that the reader can report one that states a rule.
+      i++;
+      const from = i;
+      skipIndentedBody(base);
+      let para: { line: number; lines: string[] } | null = null;
+      for (let k = from; k < i; k++) {
+        const l = lines[k] ?? '';
+        if (isBlank(l)) {
+          para = null;
+          continue;
+        }
+        if (!para) {
+          para = { line: k + 1, lines: [] };
+          skipped.push({ kind: 'paragraph', line: para.line, lines: para.lines, section, directive: name });
+        }
+        para.lines.push(l.trim());
+      }
+      continue;
+    }
+    // Comments (".. SPDX-License-Identifier") and other explicit markup (targets, substitutions).
     if (/^\s*\.\.(\s|$)/.test(line)) {
       const base = indentOf(line);
       i++;
       skipIndentedBody(base);
       continue;
     }
-    // Grid tables: the ASCII-art CPU0/CPU1 scenarios.
-    if (/^\s*[+|]/.test(line)) {
+    // Grid tables: the ASCII-art CPU0/CPU1 scenarios, from a border line on.
+    if (GRID_BORDER.test(line)) {
       while (i < lines.length && /^\s*[+|]/.test(lines[i] ?? '')) i++;
+      continue;
+    }
+    // Line block: each "| " line is a line of text of its own, with its deeper-indented continuation lines.
+    const lineBlock = LINE_BLOCK.exec(line);
+    if (lineBlock) {
+      const base = indentOf(line);
+      const start = i;
+      const body = [(lineBlock[2] ?? '').trim()];
+      i++;
+      while (i < lines.length && !isBlank(lines[i]) && !LINE_BLOCK.test(lines[i] ?? '') && indentOf(lines[i] ?? '') > base) {
+        body.push((lines[i] ?? '').trim());
+        i++;
+      }
+      if (body.some((l) => l !== '')) blocks.push({ kind: 'paragraph', line: start + 1, lines: body, section });
       continue;
     }
     const field = FIELD.exec(line.trimStart());
@@ -117,7 +207,10 @@ export function readBlocks(lines: readonly string[]): BlockDocument {
         i++;
       }
       blocks.push({ kind: 'bullet', line: start + 1, lines: body, section });
-      if (body[body.length - 1]?.endsWith('::')) skipIndentedBody(base);
+      // The item's text starts after the marker (or where its continuation lines do, if less).
+      let textIndent = columnAfter(line.slice(0, line.length - (bullet[2] ?? '').length));
+      for (let k = start + 1; k < i; k++) textIndent = Math.min(textIndent, indentOf(lines[k] ?? ''));
+      if (body[body.length - 1]?.endsWith('::')) skipLiteral(textIndent);
       continue;
     }
     // Paragraph: consecutive non-blank lines that start no other construct.
@@ -131,7 +224,7 @@ export function readBlocks(lines: readonly string[]): BlockDocument {
       i++;
     }
     blocks.push({ kind: 'paragraph', line: start + 1, lines: body, section });
-    if (body[body.length - 1]?.endsWith('::')) skipIndentedBody(base);
+    if (body[body.length - 1]?.endsWith('::')) skipLiteral(base);
   }
-  return { sections, blocks };
+  return { sections, blocks, skipped };
 }
