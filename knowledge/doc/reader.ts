@@ -70,7 +70,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
   if (raw.includes('\r\n')) notes.push(`${path} has CRLF line endings; read as LF`);
   const lines = raw.replace(/\r\n?/g, '\n').split('\n');
   const doc = readBlocks(lines);
-  const table = readLockTable(doc);
+  const { entries: table, unattributed } = readLockTable(doc);
 
   const order: DocumentedOrder = {
     source: { kind, path, sha1: sha1(bytes) },
@@ -163,6 +163,11 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     // A plain paragraph after a labelled list ends the label's reach ("Everything else is a leaf").
     if (block.kind === 'paragraph' && scope.arch !== null) scope = { arch: null, origin: scope.origin };
     readBlock(block, scope, { subject: [] });
+  }
+
+  for (const u of unattributed) {
+    const b = u.block;
+    order.unrecognized.push({ line: b.line, text: `${b.field ?? ''}: ${b.lines.join(' ').replace(/\s+/g, ' ').trim()}`, reason: u.reason });
   }
 
   // Directive bodies that are not read (code-block, only, ...): one that reads as a rule is reported, never dropped.
