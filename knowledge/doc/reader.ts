@@ -17,6 +17,8 @@ export class DocInputError extends Error {}
 /** How blocks under a label paragraph are read ("On x86:", "For SRCU:"). */
 interface Scope {
   arch: string | null;
+  /** "On x86 and arm64:": every architecture the label names (arch is the first). */
+  archs?: string[];
   origin: Origin;
 }
 
@@ -25,13 +27,19 @@ const ORDER_SECTION = /Acquisition Orders/i;
 /** Facts that state a rule, as opposed to advice or a lock's type. */
 const STATED_RULES = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
 
+/** Facts that carry an architecture. */
+const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context']);
+
 /** A one-line paragraph ending in ':' that introduces the blocks after it. */
 function labelScope(block: Block): Scope | null {
   if (block.kind !== 'paragraph' || block.lines.length !== 1) return null;
   const text = (block.lines[0] ?? '').trim();
   if (!text.endsWith(':') || text.endsWith('::')) return null;
-  const on = /^On (\w+):$/.exec(text);
-  if (on) return { arch: archName(on[1] ?? '') ?? (on[1] ?? '').toLowerCase(), origin: 'order-list' };
+  const on = /^On (\w+(?:(?:,\s*|,?\s+and\s+)\w+)*):$/.exec(text);
+  if (on) {
+    const archs = (on[1] ?? '').split(/,\s*|,?\s+and\s+/).map((w) => archName(w) ?? w.toLowerCase());
+    return { arch: archs[0] ?? null, ...(archs.length > 1 ? { archs } : {}), origin: 'order-list' };
+  }
   if (/^For SRCU:$/i.test(text)) return { arch: null, origin: 'srcu' };
   if (/acquisition orders/i.test(text)) return { arch: null, origin: 'order-list' };
   return { arch: null, origin: 'prose' };
@@ -140,7 +148,11 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       const c = classify(s.text, { ...ctx, subject });
       subject = c.subject;
       const quote = { line: s.line, text: s.text };
-      if (c.recognized) record(c.facts, quote, c.arch ? { ...scope, arch: c.arch } : scope, block.line);
+      if (c.recognized) {
+        // A rule under "On x86 and arm64:" holds on each; facts without an architecture are recorded once.
+        const archs = c.arch ? [c.arch] : (scope.archs ?? [scope.arch]);
+        archs.forEach((arch, n) => record(n === 0 ? c.facts : c.facts.filter((f) => ARCH_FACTS.has(f.kind)), quote, { ...scope, arch }, block.line));
+      }
       // Partly read (a lock the rule does not use) or not read at all: say so, never drop it.
       if (c.unread?.length || (!c.recognized && c.orderingLike)) order.unrecognized.push({ ...quote, reason: c.reason ?? 'wording not understood' });
     }
@@ -160,8 +172,9 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       scope = label;
       continue;
     }
-    // A plain paragraph after a labelled list ends the label's reach ("Everything else is a leaf").
-    if (block.kind === 'paragraph' && scope.arch !== null) scope = { arch: null, origin: scope.origin };
+    // A plain paragraph after a labelled list ends the label's reach ("Everything else is a leaf");
+    // a bullet's own text going on after a blank line does not.
+    if (block.kind === 'paragraph' && !block.inItem && scope.arch !== null) scope = { arch: null, origin: scope.origin };
     readBlock(block, scope, { subject: [] });
   }
 
@@ -203,7 +216,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
 function deriveSrcuEdges(order: DocumentedOrder): void {
   for (const r of order.srcu) {
     const [outer, inner] = r.allowedInReadSide ? ['kvm->srcu', r.lock] : [r.lock, 'kvm->srcu'];
-    if (order.edges.some((e) => e.outer === outer && e.inner === inner && e.line === r.line)) continue;
+    if (order.edges.some((e) => e.outer === outer && e.inner === inner && e.line === r.line && e.arch === r.arch)) continue;
     order.edges.push({
       outer,
       inner,

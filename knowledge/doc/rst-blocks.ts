@@ -23,6 +23,8 @@ export interface Block {
   field?: string;
   /** For skipped directive bodies: the directive's name ("code-block"). */
   directive?: string;
+  /** A paragraph indented under the bullet before it: that item's text going on, not a paragraph of its own. */
+  inItem?: true;
 }
 
 export interface Section {
@@ -81,6 +83,8 @@ export function readBlocks(input: readonly string[]): BlockDocument {
   const skipped: Block[] = [];
   let section = '';
   let i = 0;
+  /** Marker indent of the bullet item still open (a less or equally indented line closes it). */
+  let item: number | null = null;
 
   const skipIndentedBody = (baseIndent: number): void => {
     // Comment and directive bodies: everything indented deeper than the introducer.
@@ -108,6 +112,7 @@ export function readBlocks(input: readonly string[]): BlockDocument {
       i++;
       continue;
     }
+    if (item !== null && indentOf(line) <= item) item = null;
     // Overlined title: ===\nTitle\n===
     if (UNDERLINE.test(line) && next !== undefined && !isBlank(next) && UNDERLINE.test(lines[i + 2] ?? '')) {
       section = next.trim();
@@ -207,6 +212,7 @@ export function readBlocks(input: readonly string[]): BlockDocument {
         i++;
       }
       blocks.push({ kind: 'bullet', line: start + 1, lines: body, section });
+      item = base;
       // The item's text starts after the marker (or where its continuation lines do, if less).
       let textIndent = columnAfter(line.slice(0, line.length - (bullet[2] ?? '').length));
       for (let k = start + 1; k < i; k++) textIndent = Math.min(textIndent, indentOf(lines[k] ?? ''));
@@ -223,7 +229,7 @@ export function readBlocks(input: readonly string[]): BlockDocument {
       body.push(l.trim());
       i++;
     }
-    blocks.push({ kind: 'paragraph', line: start + 1, lines: body, section });
+    blocks.push({ kind: 'paragraph', line: start + 1, lines: body, section, ...(item !== null ? { inItem: true as const } : {}) });
     if (body[body.length - 1]?.endsWith('::')) skipLiteral(base);
   }
   return { sections, blocks, skipped };
