@@ -5,16 +5,18 @@
  * reads like a rule and was not understood (doc-unrecognized), and a new
  * rule that reverses one the embedded order states (doc-conflict).
  */
-import type { DocumentedOrder, Quote } from '../../knowledge/doc/model.js';
-import { readBlocks } from '../../knowledge/doc/rst-blocks.js';
+import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/model.js';
+import { orderPath } from '../../knowledge/doc/order-graph.js';
+import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
-import { classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
+import { archName, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { FileDiff, Hunk } from '../series/model.js';
-import { unrecognizedFinding } from './doc-review.js';
+import { describe, unrecognizedFinding } from './doc-review.js';
 import type { ReviewFinding } from './model.js';
 
 const DOC = 'Documentation/virt/kvm/locking.rst';
+const SRCU = 'kvm->srcu';
 
 /** One side of a hunk as a fragment of the document. */
 interface Fragment {
@@ -41,6 +43,21 @@ interface ReadSentence extends Quote {
   touched: boolean;
   /** Its first line is such a line. */
   startsChanged: boolean;
+  /** Architecture the rule is scoped to: the sentence's own, or an "On x86:" label seen in the hunk. */
+  arch: string | null;
+}
+
+/**
+ * The architecture an "On x86:" label line sets, the way the document reader
+ * scopes the lists under it; another label ("For SRCU:") sets none. Undefined
+ * for a block that is not a label. A label above the hunk's context is not seen.
+ */
+function label(block: Block): string | null | undefined {
+  if (block.kind !== 'paragraph' || block.lines.length !== 1) return undefined;
+  const text = (block.lines[0] ?? '').trim();
+  if (!text.endsWith(':') || text.endsWith('::')) return undefined;
+  const on = /^On (\w+):$/.exec(text);
+  return on ? archName(on[1] ?? '') ?? (on[1] ?? '').toLowerCase() : null;
 }
 
 /**
@@ -50,8 +67,23 @@ interface ReadSentence extends Quote {
  */
 function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
   const out: ReadSentence[] = [];
+  let scope: string | null = null;
+  let section = '';
   for (const block of readBlocks(f.lines).blocks) {
     if (block.kind === 'field' && block.field !== 'Comment') continue;
+    if (block.section !== section) {
+      section = block.section;
+      scope = null;
+    }
+    const labelled = label(block);
+    if (labelled !== undefined) {
+      scope = labelled;
+      continue;
+    }
+    // As in the reader: a plain paragraph after a labelled list ends the label's reach.
+    if (block.kind === 'paragraph') scope = null;
+    // A comment's claims are about the locks it names, not about its entry's :Arch:.
+    const arch = block.kind === 'field' ? null : scope;
     const list = splitSentences(block);
     let subject: string[] = [];
     list.forEach((s, i) => {
@@ -70,13 +102,39 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
         }
       }
       subject = c.subject;
-      out.push({ line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched, startsChanged: f.changed.has(s.line - 1) });
+      out.push({ line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch });
     });
   }
   return out;
 }
 
 const words = (t: string): string => t.replace(/\s+/g, ' ').trim();
+
+/**
+ * A sentence's rules as order edges. SRCU rules become edges the way the
+ * document reader derives them, so a rule about kvm->srcu is compared with
+ * the rest of the order as lockdep would: synchronize_srcu() under X is
+ * `X -> kvm->srcu`, taking Y inside a reader is `kvm->srcu -> Y`.
+ */
+function edgesOf(s: ReadSentence): OrderEdge[] {
+  if (!s.c.recognized) return [];
+  const at = { line: s.line, text: s.text, arch: s.arch };
+  return s.c.facts.flatMap((f): OrderEdge[] => {
+    const condition = 'condition' in f && f.condition ? { condition: f.condition } : {};
+    if (f.kind === 'order') return [{ outer: f.outer, inner: f.inner, ...at, origin: 'order-list', ...condition }];
+    if (f.kind !== 'srcu') return [];
+    const [outer, inner] = f.allowedInReadSide ? [SRCU, f.lock] : [f.lock, SRCU];
+    return [{ outer, inner, ...at, origin: 'srcu', srcu: f.allowedInReadSide ? 'read-side' : 'synchronize', ...condition }];
+  });
+}
+
+const pair = (e: { outer: string; inner: string }): string => `${e.outer}\u0000${e.inner}`;
+
+/** `line 20 of the embedded order: "..."` for each statement of a path, and the chain when it has more than one. */
+function quotePath(path: readonly OrderEdge[]): string {
+  const said = [...new Map(path.map((p) => [p.line, `line ${p.line} of the embedded order: "${p.text}"`])).values()].join('; ');
+  return path.length > 1 ? `${[path[0]?.outer, ...path.map((p) => p.inner)].join(' -> ')}; ${said}` : said;
+}
 
 export function reviewDocHunks(patch: { index: number; subject: string }, files: readonly FileDiff[], doc: DocumentedOrder): ReviewFinding[] {
   const out: ReviewFinding[] = [];
@@ -86,7 +144,12 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
       const now = sentences(fragment(h, 'new'), doc).filter((s) => s.touched);
       const was = sentences(fragment(h, 'old'), doc).filter((s) => s.touched);
       const wasText = new Set(was.map((s) => words(s.text)));
-      const removed = new Set(was.flatMap((s) => s.c.facts.flatMap((f) => (f.kind === 'order' ? [`${f.outer}\u0000${f.inner}`] : []))));
+      // Orders the patch takes out of the document; one the new side states again (reworded) stays.
+      const restated = new Set(now.flatMap(edgesOf).map(pair));
+      const removed = new Set(was.flatMap(edgesOf).map(pair).filter((k) => !restated.has(k)));
+      // The embedded order as the patch leaves it, as far as the hunk shows.
+      const remaining = doc.edges.filter((e) => !removed.has(pair(e)));
+      const seen = new Set<string>();
       for (const s of now) {
         // A sentence the patch only re-flowed or moved is not its doing.
         if (wasText.has(words(s.text))) continue;
@@ -94,30 +157,39 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
         if (s.c.unread?.length || (!s.c.recognized && s.c.orderingLike)) {
           out.push({ ...unrecognizedFinding({ line: s.line, text: s.text, reason: s.c.reason ?? 'wording not understood' }, placement), patch });
         }
-        for (const f of s.c.facts) {
-          if (f.kind !== 'order' || f.outer === f.inner) continue;
-          if (doc.edges.some((e) => e.outer === f.outer && e.inner === f.inner)) continue;
-          const old = doc.edges.find((e) => e.outer === f.inner && e.inner === f.outer && !e.srcu);
-          if (!old) continue;
-          const flipped = removed.has(`${f.inner}\u0000${f.outer}`);
+        for (const e of edgesOf(s)) {
+          if (e.outer === e.inner) continue;
+          if (doc.edges.some((d) => d.outer === e.outer && d.inner === e.inner)) continue;
+          // One finding per statement and pair, as the review with a tree gives.
+          const id = `${s.line}\u0000${pair(e)}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          // Any chain of the documented order that puts inner before outer, kvm->srcu
+          // included, closes a cycle with the new rule: the order is transitive.
+          const arch = e.arch ?? undefined;
+          const kept = orderPath(remaining, e.inner, e.outer, arch);
+          const path = kept ?? orderPath(doc.edges, e.inner, e.outer, arch);
+          if (!path) continue;
+          const said = quotePath(path);
           const raw = {
-            outer: f.outer,
-            inner: f.inner,
-            message: flipped
-              ? `the new rule "${s.text}" reverses the documented order (the patch removes "${old.text}"); every site that follows the old order now contradicts the document`
-              : `the new rule "${s.text}" says ${f.outer} is taken outside ${f.inner}, but the documented order says the opposite (line ${old.line} of the embedded order: "${old.text}"): the two cannot both hold`,
+            outer: e.outer,
+            inner: e.inner,
+            message: kept
+              ? `the new rule "${s.text}" says ${describe(e)}, but the embedded order puts ${e.inner} before ${e.outer} (${said}): the two cannot both hold`
+              : `the new rule "${s.text}" reverses the documented order (before this patch, ${said}); every site that follows the old order now contradicts the document`,
             rule: { line: s.line, text: s.text },
-            rulePath: [{ line: s.line, text: s.text }, { line: old.line, text: old.text }],
+            rulePath: [{ line: s.line, text: s.text }, ...new Map(path.map((p) => [p.line, { line: p.line, text: p.text }])).values()],
             sites: [],
-            suggestion: flipped
-              ? 'say in the commit message why the order is reversed, and change the code that takes the locks the old way in the same series'
-              : 'remove or reword the older statement in the same patch, or drop the new rule',
-            arch: old.arch,
+            suggestion: kept
+              ? 'remove or reword the older statement in the same patch, or drop the new rule'
+              : 'say in the commit message why the order is reversed, and change the code that takes the locks the old way in the same series',
+            // A conflict through an architecture's own rule holds for that architecture only.
+            arch: e.arch ?? path.find((p) => p.arch)?.arch ?? null,
           };
           out.push({
             ...raw,
             kind: 'doc-conflict',
-            severity: flipped ? 'warning' : 'error',
+            severity: kept ? 'error' : 'warning',
             fingerprint: fingerprint('doc-conflict', raw, 'locking.rst'),
             patch,
             file: DOC,

@@ -68,7 +68,8 @@ function names(sites: FindingSite[]): string {
   return fns.slice(0, 3).join(', ') + (fns.length > 3 ? ', ...' : '');
 }
 
-function describe(e: OrderEdge): string {
+/** A rule in words, SRCU rules as the document states them. */
+export function describe(e: OrderEdge): string {
   if (e.srcu === 'read-side') return `${e.inner} may be taken inside a kvm->srcu read-side critical section`;
   if (e.srcu === 'synchronize') return `synchronize_srcu(&kvm->srcu) is called inside ${e.outer}`;
   return `${e.outer} is taken outside ${e.inner}${e.condition ? ` (${e.condition})` : ''}`;

@@ -1,0 +1,104 @@
+/**
+ * A locking.rst patch reviewed without a tree is checked against the
+ * embedded order as a graph: a new rule is a doc-conflict when any chain of
+ * documented rules, SRCU rules included, already orders its locks the other
+ * way. The December 2022 SRCU patch ("kvm->lock is taken inside kvm->srcu")
+ * is the case this exists for; it is read from the shared corpus.
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReviewResult } from '../../analyzers/review/model.js';
+import { review } from '../../analyzers/review/review.js';
+import { formatPatchMail } from '../helpers/format-patch.js';
+import { kernelTree, SHARED } from '../helpers/paths.js';
+
+const DOC = 'Documentation/virt/kvm/locking.rst';
+const SRCU_MAIL = join(SHARED, 'corpus', 'lore', 'kvm', 'srcu-locking-order-doc.mbx');
+
+describe('the December 2022 SRCU documentation patch, without a tree', () => {
+  let r: ReviewResult;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-doc-hunk-srcu-'));
+    r = await review({ input: SRCU_MAIL, tree: null, cache: { dir: join(dir, 'cache') } });
+  });
+
+  it('"kvm->lock is taken inside kvm->srcu" is a doc-conflict error against "synchronize_srcu() is called inside kvm->lock"', () => {
+    expect(r.mode).toBe('hunk-only');
+    const conflicts = (r.patches[0]?.findings ?? []).filter((f) => f.kind === 'doc-conflict');
+    expect(conflicts.map((f) => `${f.severity} ${f.outer} -> ${f.inner} ${f.placement}`)).toEqual(['error kvm->srcu -> kvm->lock added']);
+    const f = conflicts[0];
+    expect(f?.rule?.text).toMatch(/^kvm->lock is taken inside kvm->srcu\b/);
+    // The added line in the patched file: the hunk starts at 16 and the rule is its 19th line.
+    expect(f?.line).toBe(34);
+    expect(f?.message).toMatch(/kvm->lock may be taken inside a kvm->srcu read-side critical section, but the embedded order puts kvm->lock before kvm->srcu/);
+    expect(f?.rulePath.slice(1).map((q) => q.text)).toEqual([expect.stringMatching(/synchronize_srcu\(&kvm->srcu\) is called inside (?:.*\b)?kvm->lock\b/)]);
+  });
+});
+
+const CHAIN = '- kvm->irq_lock is taken outside vcpu->mutex';
+const NOT_IN_READER = '- kvm->slots_arch_lock cannot be taken inside a kvm->srcu read-side critical section';
+
+/**
+ * Two patches on the 6.12 locking.rst, made at test time: 1/2 adds a rule
+ * whose reverse the order states only through a chain (vcpu->mutex ->
+ * kvm->slots_lock -> kvm->irq_lock); 2/2 says synchronize_srcu() runs under
+ * a lock the order allows inside a reader.
+ */
+function makeSeries(tree: string, dir: string): { path: string; texts: string[] } {
+  const v0 = readFileSync(join(tree, DOC), 'utf8');
+  const anchor = '- kvm->lock is taken outside vcpu->mutex';
+  const insert = (text: string, line: string): string => {
+    const all = text.split('\n');
+    const at = all.indexOf(anchor);
+    if (at < 0) throw new Error(`6.12 locking.rst no longer has "${anchor}"`);
+    return [...all.slice(0, at + 1), '', line, ...all.slice(at + 1)].join('\n');
+  };
+  const v1 = insert(v0, CHAIN);
+  const v2 = insert(v1, NOT_IN_READER);
+  const mails = [[v0, v1], [v1, v2]].map(([before, after], i) => formatPatchMail({
+    file: DOC,
+    before: before ?? '',
+    after: after ?? '',
+    subject: `[PATCH ${i + 1}/2] Documentation: KVM: lock order, part ${i + 1}`,
+    messageId: `doc-hunk-${i + 1}@example.org`,
+    body: 'A documentation change written to exercise the review without a tree.',
+  }));
+  const path = join(dir, 'series.mbx');
+  writeFileSync(path, mails.join('\n'));
+  return { path, texts: [v1, v2] };
+}
+
+describe('new rules that close a cycle through the embedded order, without a tree', () => {
+  let r: ReviewResult;
+  let texts: string[] = [];
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-doc-hunk-chain-'));
+    const series = makeSeries(kernelTree('6.12'), dir);
+    texts = series.texts;
+    r = await review({ input: series.path, tree: null, cache: { dir: join(dir, 'cache') } });
+  });
+
+  const conflicts = (k: number) => (r.patches.find((p) => p.index === k)?.findings ?? []).filter((f) => f.kind === 'doc-conflict');
+  const lineIn = (k: number, text: string): number => (texts[k - 1] ?? '').split('\n').indexOf(text) + 1;
+
+  it('1/2: a rule reversed only through a chain of two rules is a doc-conflict error quoting the chain', () => {
+    expect(r.mode).toBe('hunk-only');
+    const c = conflicts(1);
+    expect(c.map((f) => `${f.severity} ${f.outer} -> ${f.inner} ${f.line}`)).toEqual([`error kvm->irq_lock -> vcpu->mutex ${lineIn(1, CHAIN)}`]);
+    expect(c[0]?.message).toContain('vcpu->mutex -> kvm->slots_lock -> kvm->irq_lock');
+    expect(c[0]?.rulePath.map((q) => q.text)).toEqual([
+      CHAIN.slice(2),
+      expect.stringMatching(/^vcpu->mutex is taken outside kvm->slots_lock\b/),
+      expect.stringMatching(/^kvm->slots_lock is taken outside kvm->irq_lock\b/),
+    ]);
+  });
+
+  it('2/2: a lock the order allows inside a kvm->srcu reader, said to be held across synchronize_srcu(), is a doc-conflict error', () => {
+    const c = conflicts(2);
+    expect(c.map((f) => `${f.severity} ${f.outer} -> ${f.inner} ${f.line}`)).toEqual([`error kvm->slots_arch_lock -> kvm->srcu ${lineIn(2, NOT_IN_READER)}`]);
+    expect(c[0]?.message).toMatch(/synchronize_srcu\(&kvm->srcu\) is called inside kvm->slots_arch_lock, but the embedded order puts kvm->srcu before kvm->slots_arch_lock/);
+    expect(c[0]?.rulePath[1]?.text).toMatch(/kvm->slots_arch_lock can be taken inside a kvm->srcu read-side critical section/);
+  });
+});
