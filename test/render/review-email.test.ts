@@ -111,10 +111,12 @@ describe('the SRCU-doc review (6.1) as a reply to the patch', () => {
     expect(again[0]?.email.from).toMatchObject({ name: 'Bot', address: 'bot@example.org' });
   });
 
-  it('writes nothing for a review without findings (hunk-only finds none in a doc patch)', async () => {
+  it('hunk-only: replies with the doc-conflict against the embedded order; writes nothing for a review without findings', async () => {
     const hunkOnly = await srcuDocHunkOnly();
     expect(hunkOnly.mode).toBe('hunk-only');
-    expect(renderReviewEmail(hunkOnly, { date: DATE })).toBe('');
+    expect(renderReviewEmail(hunkOnly, { date: DATE })).toContain('[error: doc-conflict]');
+    const none = { ...hunkOnly, patches: hunkOnly.patches.map((p) => ({ ...p, findings: [] })) };
+    expect(renderReviewEmail(none, { date: DATE })).toBe('');
   });
 });
 

@@ -109,10 +109,12 @@ describe('the SRCU-doc review (6.1) as SARIF', () => {
     expect(run?.originalUriBaseIds?.['%SRCROOT%']?.uri).toBe(`file://${result.tree ?? ''}/`);
   });
 
-  it('hunk-only: no results, and the degraded mode as a tool notification', async () => {
+  it('hunk-only: the doc-conflict with the embedded order, no locations in a tree, and the degraded mode as a tool notification', async () => {
     const log = parse(renderReviewSarif(await srcuDocHunkOnly(), { toolVersion: '0.1.0' }));
     expect(validate(log)).toEqual([]);
-    expect(results(log)).toEqual([]);
+    // Without a tree the new rule is still checked against the embedded order, which runs synchronize_srcu() under kvm->lock.
+    expect(results(log).map((r) => [r.ruleId, r.level, r.locations?.[0]?.physicalLocation?.region?.startLine])).toEqual([['doc-conflict', 'error', 34]]);
+    expect(results(log)[0]?.relatedLocations).toBeUndefined();
     expect(log.runs[0]?.originalUriBaseIds).toBeUndefined();
     const notes = log.runs[0]?.invocations?.[0]?.toolExecutionNotifications ?? [];
     expect(notes[0]).toMatchObject({ level: 'warning', message: { text: expect.stringMatching(/^hunk-only review: no kernel tree/) } });
