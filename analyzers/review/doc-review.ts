@@ -125,7 +125,9 @@ export function reviewDocPatch(
         ? `the new rule "${e.text}" says ${describe(e)}, but the document still orders ${e.inner} before ${e.outer} (${said}): the two cannot both hold`
         : `the new rule "${e.text}" reverses the documented order (before this patch, ${said}); every site that follows the old order now contradicts the document`,
       rule: { line: e.line, text: e.text },
-      rulePath: [{ line: e.line, text: e.text }, ...old],
+      // rulePath is read as places in the patched file (text, SARIF locations): a flip's old
+      // statements are gone from it, so they are quoted in the message only, labelled as such.
+      rulePath: [{ line: e.line, text: e.text }, ...(kept ? old : [])],
       sites: [],
       suggestion: kept
         ? 'remove or reword the older statement in the same patch, or drop the new rule'
@@ -184,7 +186,10 @@ export function reviewDocPatch(
 /** A new statement whose edge an older statement orders the other way. */
 interface Reversal {
   edge: OrderEdge;
-  /** The statement of the old document that orders inner before outer. */
+  /**
+   * The statements that order inner before outer: in the patched document (its line numbers)
+   * when kept, in the document before the patch when flipped.
+   */
   old: Quote[];
   /** True when the document after the patch still says so (a contradiction), false when the patch replaced them (a flip). */
   kept: boolean;
@@ -205,8 +210,11 @@ function reversedRules(before: DocumentedOrder, after: DocumentedOrder, beforeKe
     const id = `${e.line}\u0000${e.outer}\u0000${e.inner}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    const kept = orderPath(after.edges.filter((x) => x !== e), e.inner, e.outer, arch) !== null;
-    out.push({ edge: e, old: [...new Map(path.map((p) => [p.line, { line: p.line, text: p.text }])).values()], kept });
+    // What is quoted must be where the reader finds it: the patched file's own statements
+    // when the document still says so, the pre-image only for the order the patch replaced.
+    const still = orderPath(after.edges.filter((x) => x !== e), e.inner, e.outer, arch);
+    const quoted = still ?? path;
+    out.push({ edge: e, old: [...new Map(quoted.map((p) => [p.line, { line: p.line, text: p.text }])).values()], kept: still !== null });
   }
   return out;
 }
