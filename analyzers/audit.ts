@@ -17,7 +17,7 @@
 import { INVARIANTS } from '../knowledge/invariants.js';
 import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import { edgesFor } from '../knowledge/doc/order-graph.js';
-import type { CheckResult, ObservedSummary } from './findings/check-result.js';
+import type { AuditResult, ObservedSummary } from './findings/check-result.js';
 import type { Finding, Severity, FindingKind } from './findings/model.js';
 import type { LockClass } from '../knowledge/lock-names.js';
 import { FactCache, orderVersion, sha256, type CacheOptions, type CacheStats, type ValueSchema } from './index/cache.js';
@@ -65,7 +65,7 @@ function stateCache(plan: IndexPlan): { cache: FactCache<AuditState>; key: strin
   return { cache: new FactCache<AuditState>(plan.dir && `${plan.dir}/states`, STATE), key, owner: { file: 'audit-state', identity: key } };
 }
 
-export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): Promise<CheckResult> {
+export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): Promise<AuditResult> {
   const tree = asTree(treeOrPath);
   const archs = opts.arch === 'all' ? await treeArchs(tree) : [opts.arch];
   const all = await indexedFiles(tree);

@@ -42,10 +42,27 @@ export interface CheckStats {
   ms: { index: number; analyse: number };
 }
 
+/**
+ * A finding about the tree's locking.rst itself rather than its code: a
+ * sentence that reads like a rule but was not understood, or the document
+ * contradicting itself. Placed in the document: `file` (relative to the
+ * tree) and `line`.
+ */
+export interface DocumentFinding extends Omit<Finding, 'kind'> {
+  kind: 'doc-unrecognized' | 'doc-conflict';
+  file: string;
+  line: number;
+}
+
 export interface CheckResult {
   doc: DocSource;
-  findings: Finding[];
+  findings: (Finding | DocumentFinding)[];
   documented: OrderEdge[];
   observed: ObservedSummary[];
   stats: CheckStats;
+}
+
+/** What the engine's audit of a tree gives: code findings only; `check` adds the document's own (DocumentFinding). */
+export interface AuditResult extends Omit<CheckResult, 'findings'> {
+  findings: Finding[];
 }

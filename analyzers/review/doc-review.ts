@@ -12,6 +12,7 @@
 import type { DocumentedOrder, OrderEdge, Quote, Unrecognized } from '../../knowledge/doc/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { fingerprint } from '../findings/fingerprint.js';
+import type { DocumentFinding } from '../findings/check-result.js';
 import type { Evidence, FindingSite, RawFinding, Severity } from '../findings/model.js';
 import { sitesOf } from '../rules/shared.js';
 import type { StateAnalysis } from './analyse-state.js';
@@ -235,8 +236,13 @@ function unrecognizedLines(before: DocumentedOrder, after: DocumentedOrder): Omi
   return after.unrecognized.filter((u) => !old.has(statement(u.text))).map((u) => unrecognizedFinding(u, 'added'));
 }
 
-/** The doc-unrecognized finding for one sentence of locking.rst. */
+/** The doc-unrecognized finding for one sentence of locking.rst, placed in a patch. */
 export function unrecognizedFinding(u: Unrecognized, placement: ReviewFinding['placement']): Omit<ReviewFinding, 'patch'> {
+  return { ...unrecognizedInDocument(u), placement, chain: [] };
+}
+
+/** The doc-unrecognized finding for one sentence of locking.rst, placed in the document. */
+function unrecognizedInDocument(u: Unrecognized): DocumentFinding {
   const raw: RawFinding = {
     outer: null,
     inner: null,
@@ -254,9 +260,37 @@ export function unrecognizedFinding(u: Unrecognized, placement: ReviewFinding['p
     fingerprint: fingerprint('doc-unrecognized', raw, `locking.rst\u0000${statement(u.text)}`),
     file: DOC,
     line: u.line,
-    placement,
-    chain: [],
   };
+}
+
+/**
+ * What `check` says about the tree's locking.rst itself, beside the audit of
+ * its code: a sentence that reads like a rule but was not understood is one
+ * doc-unrecognized finding (the audit ran without it), and each error the
+ * document's own consistency check found (a cycle, a lock both allowed and
+ * forbidden inside a kvm->srcu reader) is a doc-conflict, quoting the
+ * statements involved. Nothing the reader could not use is dropped silently.
+ */
+export function documentFindings(doc: DocumentedOrder): DocumentFinding[] {
+  const out: DocumentFinding[] = doc.unrecognized.map(unrecognizedInDocument);
+  const quotes = [...doc.edges, ...doc.srcu];
+  for (const p of doc.problems) {
+    if (p.severity !== 'error') continue;
+    const rulePath = [...new Map(quotes.filter((q) => p.lines.includes(q.line)).map((q) => [q.line, { line: q.line, text: q.text }])).values()].sort((a, b) => a.line - b.line);
+    const raw: RawFinding = {
+      outer: null,
+      inner: null,
+      message: `locking.rst contradicts itself: ${p.message}`,
+      rule: rulePath[0] ?? null,
+      rulePath,
+      sites: [],
+      suggestion: 'one of the statements is wrong: check each against the code (the other findings give the evidence), and correct the document',
+      arch: null,
+    };
+    // Problem messages quote line numbers, which any edit above them moves: the identity leaves them out.
+    out.push({ ...raw, kind: 'doc-conflict', severity: 'error', fingerprint: fingerprint('doc-conflict', raw, `locking.rst\u0000${p.kind}\u0000${p.message.replace(/\bline \d+/g, 'line')}`), file: DOC, line: p.lines[0] ?? 1 });
+  }
+  return out;
 }
 
 /** A removed statement has no post-image line: use the nearest statement after it. */

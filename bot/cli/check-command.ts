@@ -1,5 +1,6 @@
 /** `kvm-review check`: the doc-versus-code audit of a kernel tree. */
 import { auditTree } from '../../analyzers/audit.js';
+import { documentFindings } from '../../analyzers/review/doc-review.js';
 import { configureCheck } from '../../analyzers/rules/configure.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { wantsColour } from '../render/findings/ansi-style.js';
@@ -49,6 +50,7 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
         }
       : undefined,
   });
-  const configured = configureCheck(result, review.severities);
+  // The document's own problems are findings too: a sentence not understood, or a contradiction, is never dropped silently.
+  const configured = configureCheck({ ...result, findings: [...result.findings, ...documentFindings(doc)] }, review.severities);
   return emit({ type: 'check', result: configured }, options.format, { failOn: review.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)) }, io);
 }

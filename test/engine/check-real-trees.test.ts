@@ -22,7 +22,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditTree } from '../../analyzers/audit.js';
-import type { CheckResult } from '../../analyzers/findings/check-result.js';
+import type { AuditResult } from '../../analyzers/findings/check-result.js';
 import type { Finding } from '../../analyzers/findings/model.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { readFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ import { kernelTree } from '../helpers/paths.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'kvm-review-engine-'));
 
-async function check(version: '6.1' | '6.12', arch: string): Promise<CheckResult> {
+async function check(version: '6.1' | '6.12', arch: string): Promise<AuditResult> {
   const tree = kernelTree(version);
   return auditTree(tree, { arch, doc: loadDocumentedOrder({ tree, cwd: '/' }), cache: { dir: cacheDir } });
 }
@@ -44,11 +44,11 @@ function docLine(version: '6.1' | '6.12', text: RegExp): number {
 }
 
 const chains = (f: Finding | undefined): string[] => (f?.sites ?? []).map((s) => s.chain.map((c) => c.function).join(' > '));
-const errors = (r: CheckResult): string[] => r.findings.filter((f) => f.severity === 'error').map((f) => `${f.kind} ${f.outer} -> ${f.inner}`).sort();
+const errors = (r: AuditResult): string[] => r.findings.filter((f) => f.severity === 'error').map((f) => `${f.kind} ${f.outer} -> ${f.inner}`).sort();
 
 describe('check on 6.1', () => {
-  let x86: CheckResult;
-  let arm64: CheckResult;
+  let x86: AuditResult;
+  let arm64: AuditResult;
   beforeAll(async () => {
     x86 = await check('6.1', 'x86');
     arm64 = await check('6.1', 'arm64');
@@ -111,8 +111,8 @@ describe('calls through function tables', () => {
 });
 
 describe('check on 6.12', () => {
-  let x86: CheckResult;
-  let arm64: CheckResult;
+  let x86: AuditResult;
+  let arm64: AuditResult;
   beforeAll(async () => {
     x86 = await check('6.12', 'x86');
     arm64 = await check('6.12', 'arm64');
