@@ -50,6 +50,13 @@ export interface PatchReview {
   status: 'reviewed' | 'skipped' | 'failed';
   /** Why, when not reviewed (and what was partial when reviewed with failures). */
   reason?: string;
+  /**
+   * What the reader doubted about this patch's mail, whatever its status: bytes
+   * read as U+FFFD, format=flowed, the diff in an attachment, an unparsable
+   * Date, a path spelled oddly. The review went on, but its lines may not be
+   * the author's. Empty when the mail was read cleanly.
+   */
+  warnings: string[];
   findings: ReviewFinding[];
   /** Observed edges this patch removes. */
   removedEdges: { outer: LockClass; inner: LockClass }[];

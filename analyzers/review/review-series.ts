@@ -54,6 +54,8 @@ function skeleton(p: PatchEntry): PatchReview {
     author: person(p),
     date: p.date,
     status: p.status === 'ok' ? 'reviewed' : p.status,
+    // The reader's doubts about the mail: a review of damaged lines must say so (README, JSON contract).
+    warnings: [...p.warnings],
     findings: [],
     removedEdges: [],
     applyFailures: [],
@@ -135,6 +137,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
     notes,
   };
   if (!series) return result;
+  // The cover letter is not reviewed, but what its mail lost is still said.
+  for (const w of series.cover?.warnings ?? []) notes.push(`the cover letter: ${w}`);
   // An unusable --cache-dir is the user's error (exit 2), not a failure of the first patch.
   if (tree) openCacheDir(options.cache);
   const ids = [series.cover?.messageId, ...series.patches.map((p) => p.messageId)].filter((x): x is string => Boolean(x));

@@ -48,6 +48,7 @@ function result(version: number, findings: ReviewFinding[][], missing: number[] 
       author: 'Demo <demo@example.org>',
       date: null,
       status: 'reviewed',
+      warnings: [],
       findings: f,
       removedEdges: [],
       applyFailures: [],

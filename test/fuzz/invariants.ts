@@ -96,6 +96,7 @@ const patchReview = z
     date: z.string().nullable(),
     status: z.enum(['reviewed', 'skipped', 'failed']),
     reason: z.string().min(1).optional(),
+    warnings: z.array(z.string().min(1)),
     applyFailures: z.array(z.object({ file: z.string(), hunk: z.string().nullable(), reason: z.string().min(1) })),
     removedEdges: z.array(z.object({ outer: lockName, inner: lockName })),
     references: z.array(z.string()),

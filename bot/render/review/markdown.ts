@@ -15,6 +15,8 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
     nodes.push(u('paragraph', [u('text', `Compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${still} finding(s) still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}.`)]));
   }
   if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch ${r.series.missing.join(', ')} of ${r.series.total}.`)]));
+  // Input-level notes (the reader's warnings, messages that were not patches, files not indexed), as the text format prints them.
+  if (r.notes.length) nodes.push(u('paragraph', [u('text', 'Notes:')]), u('list', { ordered: false, spread: false }, r.notes.map((n) => u('listItem', { spread: false }, [u('paragraph', [u('text', n)])]))));
   if ((r.series.others ?? []).length) {
     // Which other postings the input held, and why this one was reviewed instead.
     nodes.push(u('paragraph', [u('text', `Other series in the input, not reviewed${r.series.choice ? ` (${r.series.choice})` : ''}:`)]));
@@ -29,6 +31,14 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
   for (const p of r.patches) {
     nodes.push(u('heading', { depth: 3 as const }, [u('text', `${p.index}/${r.series.total}: ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`)]));
     if (p.status !== 'reviewed') nodes.push(u('paragraph', [u('emphasis', [u('text', `${p.status}: ${p.reason ?? ''}`)])]));
+    // What was not reviewed of a reviewed patch (a failed hunk, a binary change): "no findings" alone would overstate it.
+    else if (p.reason) nodes.push(u('paragraph', [u('emphasis', [u('text', `partial: ${p.reason}`)])]));
+    // The reader's doubts about the mail: the lines reviewed may not be the ones the author sent (absent in JSON from before: none).
+    const warnings = p.warnings ?? [];
+    if (warnings.length) {
+      nodes.push(u('paragraph', [u('strong', [u('text', `Input warning${warnings.length > 1 ? 's' : ''}:`)])]));
+      nodes.push(u('list', { ordered: false, spread: false }, warnings.map((w) => u('listItem', { spread: false }, [u('paragraph', [u('text', w)])]))));
+    }
     if (p.status === 'reviewed' && p.findings.length === 0) nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
     for (const f of p.findings) {
       const since = f.since !== undefined && f.since < r.series.version ? [u('text', ` (still present since v${f.since})`)] : [];

@@ -171,6 +171,8 @@ function notifications(r: ReviewResult): Sarif.Notification[] {
   for (const p of r.patches) {
     if (p.status !== 'reviewed') out.push({ level: p.status === 'failed' ? 'error' : 'note', message: { text: `patch ${p.index} ${p.status}: ${p.reason ?? p.subject}` } });
     else if (p.reason) out.push({ level: 'warning', message: { text: `patch ${p.index}: ${p.reason}` } });
+    // The reader's doubts about the mail are about the tool's input, not the code: notifications, not results (absent in JSON from before: none).
+    for (const w of p.warnings ?? []) out.push({ level: 'warning', message: { text: `patch ${p.index}, as read: ${w}` } });
   }
   for (const n of r.notes) out.push({ level: 'note', message: { text: n } });
   for (const c of r.series.others ?? []) out.push({ level: 'note', message: { text: `series ${c.number}, ${c.label}: ${c.reason}` } });

@@ -36,6 +36,8 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
     out.push('', `${style.bold(patchLabel(p, r.series.total))}${p.messageId ? `  <${p.messageId}>` : ''}`);
     if (p.status !== 'reviewed') out.push(`  ${p.status}: ${p.reason ?? ''}`);
     else if (p.reason) out.push(`  partial: ${p.reason}`);
+    // The reader's doubts about the mail: the lines reviewed may not be the ones the author sent (absent in JSON from before: none).
+    for (const w of p.warnings ?? []) out.push(`  input warning: ${w}`);
     for (const a of p.applyFailures) out.push(`  did not apply: ${a.file}${a.hunk ? ` ${a.hunk}` : ''}: ${a.reason}`);
     if (p.status === 'reviewed' && p.findings.length === 0) out.push('  no lock-order findings');
     for (const f of [...p.findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)) out.push(...findingBlock(f, style, r.series.version).map((l) => `  ${l}`), '');

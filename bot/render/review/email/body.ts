@@ -60,6 +60,8 @@ export function replyBody(r: ReviewResult, p: PatchReview): string[] {
     out.push(...wrap(`Note: this review ran in hunk-only mode, without a kernel tree. ${sentence(r.degraded ?? 'Locks held by callers and taken by callees are not seen')}`), '');
   }
   if (p.reason) out.push(...wrap(sentence(`Note: ${p.reason}`)), '');
+  // The author learns why the quoted lines may differ from what they sent (absent in JSON from before: none).
+  for (const w of p.warnings ?? []) out.push(...wrap(sentence(`Note: as this mail was read, ${w}`)), '');
   // "-- " (with the space) is the signature separator mail clients know.
   out.push('-- ', 'kvm-review, automated lock-order review');
   return out;
