@@ -109,6 +109,15 @@ function archFailures(states: (StateAnalysis | null)[], archs: readonly string[]
   return [...out];
 }
 
+/**
+ * The reader's reason of a patch it read only in part (a binary change to a
+ * file the analysis reads), without its closing "the rest was reviewed",
+ * which the review says itself after what it adds; null when it gave none.
+ */
+function readerPart(p: PatchEntry): string | null {
+  return p.reason?.replace(/;\s*the rest was reviewed$/, '') || null;
+}
+
 function markPartial(pr: PatchReview, notes: string[]): void {
   if (!notes.length) return;
   pr.partial = true;
@@ -188,7 +197,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       // 2.
       next = overlay.clone();
       pr.applyFailures = await applyFiles(next, p.files);
-      if (pr.applyFailures.length) pr.reason = `${pr.applyFailures.length} hunk(s) did not apply; the rest was reviewed`;
+      // Appended: the reader's reason (a binary change that cannot be reviewed) must survive a failed hunk.
+      if (pr.applyFailures.length) pr.reason = [readerPart(p), `${pr.applyFailures.length} hunk(s) did not apply; the rest was reviewed`].filter(Boolean).join('; ');
       const cPaths = p.files.map((f) => f.newPath ?? f.path).filter((f) => /\.[ch]$/.test(f));
       const touchesDoc = p.files.some((f) => (f.newPath ?? f.path) === LOCKING_RST_PATH);
       // 3.
@@ -215,7 +225,7 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
     } catch (e) {
       // 6. This patch failed; the series goes on from the tree as far as it was applied.
       pr.status = 'failed';
-      pr.reason = `internal error while reviewing this patch: ${message(e)}`;
+      pr.reason = [`internal error while reviewing this patch: ${message(e)}`, readerPart(p)].filter(Boolean).join('; ');
       pr.findings = [];
       pr.removedEdges = [];
       if (next) overlay = next;

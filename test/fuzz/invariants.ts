@@ -101,9 +101,14 @@ const patchReview = z
     removedEdges: z.array(z.object({ outer: lockName, inner: lockName })),
     references: z.array(z.string()),
     findings: z.array(finding),
+    files: z.array(z.object({ unreviewable: z.string().min(1).optional() }).passthrough()),
   })
   .passthrough()
-  .refine((p) => p.status === 'reviewed' || p.reason !== undefined, { message: 'a skipped or failed patch has a reason' });
+  .refine((p) => p.status === 'reviewed' || p.reason !== undefined, { message: 'a skipped or failed patch has a reason' })
+  // As expectPatch() asks of the reader: whatever the review adds to the reason (failed hunks, an internal error) keeps it.
+  .refine((p) => p.files.every((f) => f.unreviewable === undefined) || (p.reason ?? '').includes('cannot be reviewed'), {
+    message: 'a binary change to an indexed file is said in the reason',
+  });
 
 /** `mbox --format json` (README "JSON contract"). */
 export const reviewJson = z
