@@ -202,8 +202,11 @@ export function renderReviewSarif(result: ReviewResult, options: ReviewSarifOpti
   const kinds = [...new Set(findings.map((f) => f.kind))].sort();
   const driver: Sarif.ToolComponent = { name: 'kvm-review', version: options.toolVersion, rules: rulesOf(kinds, options) };
   if (options.informationUri) driver.informationUri = options.informationUri;
-  const invocation: Sarif.Invocation = { executionSuccessful: true };
+  // A run that reviewed no patch is no clean run (mbox exits 2, reviewedAny in bot/cli/mbox-command.ts): a code-scanning upload must not read it as one.
+  const reviewed = result.patches.some((p) => p.status === 'reviewed');
+  const invocation: Sarif.Invocation = { executionSuccessful: reviewed };
   const notes = notifications(result);
+  if (!reviewed) notes.unshift({ level: 'error', message: { text: `no patch could be reviewed (${result.patches.length === 0 ? result.series.choice || 'no patch in the input' : 'every patch was skipped or failed; see each reason'})` } });
   if (notes.length) invocation.toolExecutionNotifications = notes;
   const properties: Sarif.PropertyBag = { seriesSubject: result.series.subject, seriesVersion: result.series.version, seriesTotal: result.series.total, mode: result.mode };
   if (result.series.missing.length) properties.missingPatches = result.series.missing;
