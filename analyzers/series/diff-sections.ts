@@ -9,7 +9,7 @@
 
 /** One file's part of the body. */
 export interface DiffSection {
-  /** 0-based index of the first line (`diff --git`, or `---`) in the body's lines. */
+  /** 0-based index of the first line (`diff --git`, or `---`; a hunk header outside any file for a problem) in the body's lines. */
   start: number;
   /** 0-based index one past the last line. */
   end: number;
@@ -53,6 +53,8 @@ interface ScanState {
   newLeft: number;
   /** 1-based body line of the current hunk's header. */
   hunkLine: number;
+  /** A hunk header outside any file was reported since the last file diff started. */
+  orphan: boolean;
 }
 
 /** Scans `body` for file diffs. Lines starting with `> ` (quoted) never start a section. */
@@ -60,7 +62,7 @@ export function scanDiff(body: string): DiffScan {
   const lines = body.split('\n');
   const sections: DiffSection[] = [];
   // One mutable record, so the helpers below can change the state the loop reads.
-  const st: ScanState = { cur: null, state: 'text', oldLeft: 0, newLeft: 0, hunkLine: 0 };
+  const st: ScanState = { cur: null, state: 'text', oldLeft: 0, newLeft: 0, hunkLine: 0, orphan: false };
   const close = (end: number, problem?: DiffSection['problem']): void => {
     if (st.cur) sections.push(problem ? { ...st.cur, end, problem } : { ...st.cur, end });
     st.cur = null;
@@ -99,10 +101,20 @@ export function scanDiff(body: string): DiffScan {
       }
       close(i);
     }
-    // The state is 'text' here: does a file diff start on this line?
+    // The state is 'text' here. A hunk header after a file's diff has ended belongs to no file: the hunk
+    // before it ended early by its counts (a hand-edited header), and its file's later hunks would be
+    // dropped in silence with their findings. git apply refuses it too ("patch fragment without header").
+    if (sections.length > 0 && !st.orphan && HUNK_HEADER.test(line)) {
+      sections.push({ start: i, end: i + 1, problem: { line: i + 1, message: `line ${i + 1} is a hunk header without a file header: the previous hunk's counts may be too small` } });
+      // One problem per run of orphaned hunks: the first names where the diff went wrong.
+      st.orphan = true;
+      continue;
+    }
+    // Does a file diff start on this line?
     if (/^diff (?:--git|--cc|--combined) |^diff -\S*[uU]/.test(line) || (line.startsWith('--- ') && (lines[i + 1] ?? '').startsWith('+++ '))) {
       st.cur = { start: i, end: i };
       st.state = 'header';
+      st.orphan = false;
     }
   }
   if (st.state === 'hunk' && (st.oldLeft > 0 || st.newLeft > 0)) {
