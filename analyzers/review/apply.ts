@@ -211,6 +211,14 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       const newPath = f.newPath ? await overlay.safePath(f.newPath) : null;
       const oldPath = f.oldPath ? await overlay.safePath(f.oldPath) : null;
       const path = await overlay.safePath(f.path);
+      // A new file, or a rename or copy, onto a path the tree has would replace that file whole, and the
+      // review would see its locking removed: git apply refuses it ("already exists"), and so does this.
+      const target = newPath ?? path;
+      const creates = f.isNew || ((f.isRenamed || f.isCopied) && oldPath !== null && oldPath !== target);
+      if (creates && (await overlay.read(target)) !== null) {
+        failures.push({ file: f.path, hunk: null, reason: `${f.newPath ?? f.path} already exists in the tree: not ${f.isNew ? 'created' : f.isRenamed ? 'renamed onto' : 'copied onto'}, left as it is` });
+        continue;
+      }
       const source = f.isNew ? '' : await overlay.readText(oldPath ?? path);
       if (source === null) {
         failures.push({ file: f.path, hunk: null, reason: `${f.oldPath ?? f.path} does not exist in the tree` });
