@@ -53,7 +53,7 @@ interface ScanState {
   newLeft: number;
   /** 1-based body line of the current hunk's header. */
   hunkLine: number;
-  /** A hunk header outside any file was reported since the last file diff started. */
+  /** A hunk header outside any file needs no report: one was reported, or the last section failed, since the last file diff started. */
   orphan: boolean;
 }
 
@@ -65,6 +65,8 @@ export function scanDiff(body: string): DiffScan {
   const st: ScanState = { cur: null, state: 'text', oldLeft: 0, newLeft: 0, hunkLine: 0, orphan: false };
   const close = (end: number, problem?: DiffSection['problem']): void => {
     if (st.cur) sections.push(problem ? { ...st.cur, end, problem } : { ...st.cur, end });
+    // After a section that failed, the hunk headers left of it are its own, not orphans: its problem says where it went wrong.
+    if (problem) st.orphan = true;
     st.cur = null;
     st.state = 'text';
   };

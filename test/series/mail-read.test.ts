@@ -47,4 +47,11 @@ describe('a hunk header whose counts are too small', () => {
     const clean = await readSeries(write('clean.mbx', ORIGINAL));
     expect(clean.chosen?.patches.map((p) => p.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
   });
+
+  it('reports only where an overcounted hunk ends early, not the next hunk header as well', async () => {
+    const path = write('overcount.mbx', ORIGINAL.replace(HEADER, '@@ -2045,7 +2045,14 @@'));
+    const r = await readSeries(path);
+    const reason = r.chosen?.patches.find((p) => p.index === 4)?.reason;
+    expect(reason).toMatch(/^the hunk at body line \d+ ends early: line \d+ is not a diff line \(1 old and 1 new line\(s\) still expected\) \([^;]*\)$/);
+  });
 });
