@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { addressParser, decodeWords } from 'postal-mime';
-import type { Person, SourceMessage } from '../sources/model.js';
+import type { Person, SourceMessage, TextAttachment } from '../sources/model.js';
 import { formatBytes } from '../sources/text.js';
 import { isIndexedPath } from '../index/files.js';
 import type { FileDiff } from './diff-model.js';
@@ -46,25 +46,20 @@ export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBy
   if (message.body.length > maxPatchBytes) {
     return fail(entry, 'skipped', `the body is ${formatBytes(message.body.length)}, over the ${formatBytes(maxPatchBytes)} patch limit (maxPatchBytes): not parsed`);
   }
-  let scan = scanDiff(message.body);
-  let inAttachment = false;
-  const block = inBodyHeaders(scan);
-  readAuthor(scan, block, entry);
-  entry.description = scan.lines.slice(block?.[1] ?? 0, scan.descriptionEnd).join('\n').trim();
-  if (scan.sections.length === 0) {
-    const attached = message.attachments.map((a) => ({ a, scan: scanDiff(a.text) })).find((x) => x.scan.sections.length > 0);
-    if (!attached) return fail(entry, 'failed', 'no diff in the message: it is truncated, or the patch is not in a text part');
-    entry.warnings.push(`the diff is in the attachment ${attached.a.filename ?? attached.a.mimeType}; its body lines are the attachment's`);
-    scan = attached.scan;
-    inAttachment = true;
-  }
+  const body = scanDiff(message.body);
+  const block = inBodyHeaders(body);
+  readAuthor(body, block, entry);
+  entry.description = body.lines.slice(block?.[1] ?? 0, body.descriptionEnd).join('\n').trim();
+  const parts = diffParts(body, message.attachments, entry.warnings);
+  if (parts.length === 0) return fail(entry, 'failed', 'no diff in the message: it is truncated, or the patch is not in a text part');
   const files: FileDiff[] = [];
   const problems: string[] = [];
-  for (const section of scan.sections) {
-    const parsed = parseSection(scan.lines, section);
-    // Attachment lines are not the file's lines, so only body problems get a file:line.
-    if ('message' in parsed) problems.push(`${parsed.message}${inAttachment ? '' : fileLine(message, parsed.line)}`);
-    else files.push(parsed);
+  for (const part of parts) {
+    for (const section of part.scan.sections) {
+      const parsed = parseSection(part.scan.lines, section);
+      if ('message' in parsed) problems.push(`${parsed.message}${place(message, parsed.line, part.attachment)}`);
+      else files.push(parsed);
+    }
   }
   if (problems.length > 0) return fail(entry, 'failed', problems.join('; '));
   entry.patchId = patchId(files);
@@ -96,10 +91,60 @@ function fail(entry: PatchEntry, status: 'skipped' | 'failed', reason: string): 
   return { ...entry, status, reason, ...(status === 'failed' ? { files: [] } : {}) };
 }
 
-/** ` (file:line)` when body lines map onto file lines, else empty. */
-function fileLine(message: SourceMessage, bodyLine: number): string {
-  const first = message.position.bodyLine;
-  return first === undefined ? '' : ` (${message.position.file}:${first + bodyLine - 1})`;
+/**
+ * Where a diff problem is: ` (file:line)` when body lines are the file's lines, else the file and the
+ * message (its number and first line), and the attachment whose lines the problem counts.
+ */
+function place(message: SourceMessage, line: number, attachment: TextAttachment | null): string {
+  const { file, index, commit, line: start, bodyLine } = message.position;
+  if (attachment === null && bodyLine !== undefined) return ` (${file}:${bodyLine + line - 1})`;
+  // A decoded body (quoted-printable, base64, flowed, multipart) or an attachment: its lines are not the file's.
+  const where = `${file}: message ${index}${commit ? ` (commit ${commit.slice(0, 12)})` : ''}, starting at line ${start}`;
+  return attachment === null ? ` (${where})` : ` (${where}; lines of its attachment ${attachmentName(attachment)})`;
+}
+
+/** One part of a message that carries file diffs: the body, or a text attachment. */
+interface DiffPart {
+  scan: DiffScan;
+  /** Null for the body. */
+  attachment: TextAttachment | null;
+}
+
+/**
+ * The parts of a message with file diffs, in order: the body, then each text attachment. A diff may
+ * be spread over them (a mailer that attaches each file, or one file inline and one attached), and
+ * reading only the first would drop the rest of the patch in silence. An attachment repeating a diff
+ * already read (the patch inline and attached) is read once, with a warning.
+ */
+function diffParts(body: DiffScan, attachments: readonly TextAttachment[], warnings: string[]): DiffPart[] {
+  const parts: DiffPart[] = body.sections.length > 0 ? [{ scan: body, attachment: null }] : [];
+  const seen = new Set(parts.map((p) => diffText(p.scan)));
+  for (const a of attachments) {
+    const scan = scanDiff(a.text);
+    if (scan.sections.length === 0) continue;
+    const text = diffText(scan);
+    if (seen.has(text)) {
+      warnings.push(`the attachment ${attachmentName(a)} repeats a diff the message already carries; read once`);
+      continue;
+    }
+    seen.add(text);
+    parts.push({ scan, attachment: a });
+  }
+  const attached = parts.filter((p) => p.attachment !== null);
+  for (const p of attached) {
+    const which = parts.length > 1 ? 'part of the diff' : 'the diff';
+    warnings.push(`${which} is in the attachment ${attachmentName(p.attachment as TextAttachment)}; its body lines are the attachment's`);
+  }
+  return parts;
+}
+
+/** The file diffs' lines of a scan, to tell a repeated diff. */
+function diffText(scan: DiffScan): string {
+  return scan.sections.map((s) => scan.lines.slice(s.start, s.end).join('\n')).join('\n');
+}
+
+function attachmentName(a: TextAttachment): string {
+  return a.filename ?? a.mimeType;
 }
 
 /**

@@ -23,6 +23,51 @@ function corpus(name: string): string {
   return readFileSync(join(LORE, 'kvm', name), 'latin1');
 }
 
+const SEPARATOR = 'From MAILER-DAEMON Thu Jan  1 00:00:00 1970';
+
+/** The messages of an mbox, each without its separator line. */
+function messagesOf(mbox: string): string[] {
+  return mbox.split(`${SEPARATOR}\n`).filter((m) => m.trim() !== '');
+}
+
+/** A message's headers (up to the empty line) and body. */
+function headersAndBody(message: string): { headers: string; body: string } {
+  const end = message.indexOf('\n\n');
+  return { headers: message.slice(0, end), body: message.slice(end + 2) };
+}
+
+/** `headers` without the fields `names` (lower case), continuation lines included. */
+function withoutFields(headers: string, names: string[]): string {
+  const out: string[] = [];
+  let dropping = false;
+  for (const line of headers.split('\n')) {
+    if (/^[ \t]/.test(line) && dropping) continue;
+    dropping = names.some((n) => line.toLowerCase().startsWith(`${n}:`));
+    if (!dropping) out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** A multipart/mixed message with `headers` and one part each of `parts` (an attachment when it has a file name). */
+function multipart(headers: string, parts: { text: string; filename?: string }[]): string {
+  const head = `${withoutFields(headers, ['content-type', 'content-transfer-encoding'])}\nContent-Type: multipart/mixed; boundary="BND"`;
+  const body = parts.map((p) =>
+    p.filename === undefined
+      ? `--BND\nContent-Type: text/plain; charset=utf-8\n\n${p.text}\n`
+      : `--BND\nContent-Type: text/x-patch; charset=utf-8\nContent-Disposition: attachment; filename="${p.filename}"\n\n${p.text}\n`,
+  );
+  return `${head}\n\n${body.join('')}--BND--\n`;
+}
+
+/** `text` as a regular expression that matches it literally. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function mbox(...messages: string[]): string {
+  return messages.map((m) => `${SEPARATOR}\n${m.replace(/\n*$/, '\n\n')}`).join('');
+}
+
 describe('a hunk header whose counts are too small', () => {
   const ORIGINAL = corpus('arm64-vcpu-mutex-kvm-lock-inversion-v3.mbx');
   const HEADER = '@@ -2045,6 +2045,13 @@';
@@ -53,5 +98,70 @@ describe('a hunk header whose counts are too small', () => {
     const r = await readSeries(path);
     const reason = r.chosen?.patches.find((p) => p.index === 4)?.reason;
     expect(reason).toMatch(/^the hunk at body line \d+ ends early: line \d+ is not a diff line \(1 old and 1 new line\(s\) still expected\) \([^;]*\)$/);
+  });
+});
+
+describe('a patch whose diff is spread over the body and attachments', () => {
+  const XEN = messagesOf(corpus('xen-srcu-rcu-evtchn-series.mbx'));
+  // [PATCH 5/6] changes arch/x86/kvm/xen.c and include/uapi/linux/kvm.h.
+  const { headers, body } = headersAndBody(XEN[4] ?? '');
+  const at = body.indexOf('\ndiff --git a/include/uapi/linux/kvm.h');
+  const description = body.slice(0, body.indexOf('\n---\n'));
+  const xen = body.slice(body.indexOf('diff --git a/arch/x86/kvm/xen.c'), at + 1);
+  const kvmH = body.slice(at + 1);
+  const BOTH = ['arch/x86/kvm/xen.c', 'include/uapi/linux/kvm.h'];
+
+  async function patchOf(name: string, message: string): Promise<{ status?: string; files?: string[]; warnings?: string[] }> {
+    const r = await readSeries(write(name, mbox(message)));
+    const p = r.chosen?.patches[0];
+    return { status: p?.status, files: p?.files.map((f) => f.path), warnings: p?.warnings };
+  }
+
+  it('reads both files when each is in its own attachment', async () => {
+    expect(xen).toMatch(/^diff --git a\/arch\/x86\/kvm\/xen.c/);
+    expect(kvmH).toMatch(/^diff --git a\/include\/uapi\/linux\/kvm.h/);
+    const p = await patchOf('two-attach.mbx', multipart(headers, [{ text: description }, { text: xen, filename: 'a.patch' }, { text: kvmH, filename: 'b.patch' }]));
+    expect(p).toEqual({
+      status: 'ok',
+      files: BOTH,
+      warnings: ["part of the diff is in the attachment a.patch; its body lines are the attachment's", "part of the diff is in the attachment b.patch; its body lines are the attachment's"],
+    });
+  });
+
+  it('reads the body\'s file and the attached one', async () => {
+    const p = await patchOf('body-and-attach.mbx', multipart(headers, [{ text: `${description}\n---\n${xen}` }, { text: kvmH, filename: 'b.patch' }]));
+    expect(p).toEqual({ status: 'ok', files: BOTH, warnings: ["part of the diff is in the attachment b.patch; its body lines are the attachment's"] });
+  });
+
+  it('reads a patch sent inline and attached once, and says so', async () => {
+    const p = await patchOf('inline-and-attached.mbx', multipart(headers, [{ text: `${description}\n---\n${xen}${kvmH}` }, { text: `${xen}${kvmH}`, filename: 'same.patch' }]));
+    expect(p).toEqual({ status: 'ok', files: BOTH, warnings: ['the attachment same.patch repeats a diff the message already carries; read once'] });
+  });
+
+  it("names the message and the attachment when an attached part is bad", async () => {
+    const bad = kvmH.replace('@@ -1767,6 +1767,7 @@', '@@ -1767,6 +1767,9 @@');
+    const path = write('bad-attach.mbx', mbox(multipart(headers, [{ text: `${description}\n---\n${xen}` }, { text: bad, filename: 'b.patch' }])));
+    const r = await readSeries(path);
+    expect(r.chosen?.patches[0]?.status).toBe('failed');
+    expect(r.chosen?.patches[0]?.reason).toMatch(new RegExp(`^the hunk at body line 5 ends early: .* ${literal(`(${path}: message 1, starting at line 1; lines of its attachment b.patch)`)}$`));
+  });
+});
+
+describe('a bad diff in a decoded body', () => {
+  it('names the file, the message and its first line when body lines are not file lines (base64)', async () => {
+    const XEN = messagesOf(corpus('xen-srcu-rcu-evtchn-series.mbx'));
+    const { headers, body } = headersAndBody(XEN[2] ?? '');
+    const hunk = /^@@ -(\d+),(\d+) \+(\d+),(\d+) @@/m.exec(body);
+    expect(hunk).not.toBeNull();
+    const [header, a, b, c, d] = hunk ?? [];
+    const bad = body.replace(header ?? '', `@@ -${a},${Number(b) + 1} +${c},${Number(d) + 1} @@`);
+    const encoded = (Buffer.from(bad).toString('base64').match(/.{1,76}/g) ?? []).join('\n');
+    const third = `${withoutFields(headers, ['content-transfer-encoding'])}\nContent-Transfer-Encoding: base64\n\n${encoded}\n`;
+    const path = write('bad-base64.mbx', mbox(XEN[0] ?? '', XEN[1] ?? '', third));
+    const separator = readFileSync(path, 'latin1').split('\n').reduce<number[]>((at, l, i) => (l === SEPARATOR ? [...at, i + 1] : at), [])[2];
+    const r = await readSeries(path);
+    const patch = r.chosen?.patches.find((p) => p.index === 3);
+    expect(patch?.status).toBe('failed');
+    expect(patch?.reason).toMatch(new RegExp(`^the hunk at body line \\d+ ends early: .* ${literal(`(${path}: message 3, starting at line ${separator})`)}$`));
   });
 });
