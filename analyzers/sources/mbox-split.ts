@@ -12,6 +12,7 @@
 import { Readable } from 'node:stream';
 import { mboxReader } from 'mbox-reader';
 import type { SourceWarning } from './model.js';
+import { withoutBom } from './sniff.js';
 
 /** A separator line: `From <addr-or-sha> <Day> <Mon> <d> <hh:mm>`, as every mbox writer and git emit it. */
 const SEPARATOR = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d\d/;
@@ -69,11 +70,16 @@ const WRAP = 'From MAILER-DAEMON Thu Jan  1 00:00:00 1970';
 
 /** Splits `bytes` into messages, in file order. */
 export async function splitMbox(bytes: Buffer, options: SplitOptions): Promise<SplitResult> {
-  // latin1 maps every byte to one char and back, so non-UTF-8 bytes survive.
-  const lines = bytes.toString('latin1').split('\n');
   const warnings: SourceWarning[] = [];
   const starts: number[] = [];
   const wrapped = options.layout === 'message';
+  // latin1 maps every byte to one char and back, so non-UTF-8 bytes survive.
+  const all = withoutBom(bytes).toString('latin1').split('\n');
+  // sniff.ts finds a lone message's headers after blank lines; left in front of them, the blank lines
+  // would end the header block before it starts, and the headers would become the body.
+  let blank = 0;
+  while (wrapped && blank < all.length - 1 && (all[blank] ?? '').trim() === '') blank++;
+  const lines = all.slice(blank);
   // Without a standard separator at the top, trust every `From ` line, as mbox-reader does.
   const firstFrom = lines.find((l) => l.startsWith('From '));
   const strict = firstFrom === undefined || isSeparator(firstFrom.replace(/\r$/, ''));
@@ -93,7 +99,7 @@ export async function splitMbox(bytes: Buffer, options: SplitOptions): Promise<S
   }
   if (wrapped) {
     lines.unshift(WRAP);
-    starts.push(1);
+    starts.push(blank + 1);
   }
   const input = Readable.from(chunks(Buffer.from(lines.join('\n'), 'latin1')));
   const messages: RawMessage[] = [];
@@ -103,7 +109,7 @@ export async function splitMbox(bytes: Buffer, options: SplitOptions): Promise<S
       content: m.content,
       index: messages.length + 1,
       line,
-      contentLine: wrapped ? 1 : line + 1,
+      contentLine: wrapped ? blank + 1 : line + 1,
       headers: m.headers,
     });
   }

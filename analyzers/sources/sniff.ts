@@ -24,8 +24,21 @@ const MAIL_HEADER = /^(?:from|subject|message-id|date|to|received|return-path|mi
 /** A diff: a git header, a unified `---`/`+++` pair, or a git binary patch. */
 const DIFF = /^diff --(?:git|cc|combined) |^diff -\S*[uU]|^--- \S[^\n]*\n\+\+\+ \S|^GIT binary patch$/m;
 
+/** A UTF-8 byte order mark. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * `bytes` without a leading UTF-8 byte order mark, which some Windows editors and mail clients write.
+ * Left in, it hides the first line from every test here (an mbox then reads as one plain diff) and
+ * from the mbox splitter. It sits on line 1, so no line number moves.
+ */
+export function withoutBom(bytes: Buffer): Buffer {
+  return bytes.subarray(0, 3).equals(BOM) ? bytes.subarray(3) : bytes;
+}
+
 /** Says what `bytes` (read from `file`) hold, or throws a SourceError. */
-export function sniffFile(bytes: Buffer, file: string): FileKind {
+export function sniffFile(withBom: Buffer, file: string): FileKind {
+  const bytes = withoutBom(withBom);
   const nul = firstNul(bytes, BINARY_PROBE);
   if (nul >= 0) {
     throw new SourceError('binary', file, 'binary data (a NUL byte), not a mail or a patch', lineAtByte(bytes, nul));

@@ -165,3 +165,42 @@ describe('a bad diff in a decoded body', () => {
     expect(patch?.reason).toMatch(new RegExp(`^the hunk at body line \\d+ ends early: .* ${literal(`(${path}: message 3, starting at line ${separator})`)}$`));
   });
 });
+
+describe('where a file starts', () => {
+  const XEN = messagesOf(corpus('xen-srcu-rcu-evtchn-series.mbx'));
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+  it('reads an mbox that starts with a UTF-8 byte order mark as the mbox it is, its lines where they were', async () => {
+    const text = mbox(...XEN);
+    const plain = await readSeries(write('plain.mbx', text));
+    const bom = await readSeries(write('bom.mbx', Buffer.concat([BOM, Buffer.from(text, 'latin1')])));
+    expect(bom.source.kind).toBe('mbox');
+    const seen = (r: typeof plain): unknown[] => (r.chosen?.patches ?? []).map((p) => [p.subject, p.status, p.position.line, p.position.bodyLine]);
+    expect(seen(bom)).toEqual(seen(plain));
+    expect(bom.chosen?.patches).toHaveLength(6);
+  });
+
+  const third = XEN[2] ?? '';
+  const subject = '[PATCH 3/6] KVM: x86/xen: Fix SRCU/RCU usage in readers of evtchn_ports';
+
+  it('reads a lone message that starts with a byte order mark with its headers', async () => {
+    const bom = await readSeries(write('bom.eml', Buffer.concat([BOM, Buffer.from(third, 'latin1')])));
+    expect(bom.source.kind).toBe('message');
+    expect(bom.chosen?.patches.map((p) => [p.subject, p.messageId, p.status])).toEqual([[subject, '20221226120320.1125390-3-dwmw2@infradead.org', 'ok']]);
+  });
+
+  it('reads a lone message that starts with blank lines with its headers, its lines counted past them', async () => {
+    // Cut inside the first hunk: the failure names the hunk header's line in the file, counted past the blank lines.
+    const lines = ['', '  ', ...third.split('\n')];
+    const header = lines.findIndex((l) => l.startsWith('@@ '));
+    const path = write('leading-blank.eml', lines.slice(0, header + 3).join('\n'));
+    const r = await readSeries(path);
+    expect(r.source.kind).toBe('message');
+    const patch = r.chosen?.patches[0];
+    expect([patch?.subject, patch?.messageId, patch?.position.line]).toEqual([subject, '20221226120320.1125390-3-dwmw2@infradead.org', 3]);
+    expect(patch?.description).not.toContain('Message-Id:');
+    expect(patch?.status).toBe('failed');
+    expect(patch?.reason).toMatch(/^the body ends inside the hunk at body line \d+ .*: the mail is truncated/);
+    expect(patch?.reason).toContain(`(${path}:${header + 1})`);
+  });
+});
