@@ -10,7 +10,7 @@
  * a number and why it was or was not chosen.
  */
 import { SourceError } from '../sources/errors.js';
-import type { SeriesCandidate, SeriesSelection, Series } from './model.js';
+import type { PatchEntry, SeriesCandidate, SeriesSelection, Series } from './model.js';
 
 /** How many other series the sentence names; an inbox holds hundreds, and `candidates` lists them all. */
 const LISTED = 8;
@@ -78,16 +78,22 @@ export function chooseSeries(series: Series[], facts: Map<Series, SeriesFacts>, 
   const listed = others.slice(0, LISTED).map(name);
   if (others.length > LISTED) listed.push(`${others.length - LISTED} more`);
   const also = listed.length > 0 ? `; also present: ${listed.join(', ')}` : '';
+  // With no series chosen, its patches may all have been skipped (an index past the total): said with
+  // their reasons, not taken for cover letters.
+  const skipped = series.flatMap((s) => s.duplicates);
   const choice =
     chosen === null
       ? series.length === 0
         ? 'no patches in the input'
-        : `no patches in the input, only cover letters${also}`
+        : skipped.length > 0
+          ? `no patch in the input can be reviewed: every patch was skipped (${skippedList(skipped)})${also}`
+          : `no patches in the input, only cover letters${also}`
       : `${name(chosen)}: ${why}${also}`;
 
   const candidates = series.map((s): SeriesCandidate => {
     let reason: string;
     if (s === chosen) reason = `reviewed: ${why}`;
+    else if (s.patches.length === 0 && s.duplicates.length > 0) reason = `not reviewed: every patch of it was skipped (${skippedList(s.duplicates)})`;
     else if (s.patches.length === 0) reason = 'not reviewed: a cover letter without patches';
     else if (fact(s).untagged) reason = 'not reviewed: a mail that carries a diff but no [PATCH] tag, outside the series';
     else if (chosen !== null && relatedTo(s, chosen, fact)) {
@@ -107,6 +113,13 @@ export function chooseSeries(series: Series[], facts: Map<Series, SeriesFacts>, 
     };
   });
   return { chosen, choice, candidates };
+}
+
+/** `"subject": reason` of each skipped patch, the first LISTED of them. */
+function skippedList(patches: readonly PatchEntry[]): string {
+  const listed = patches.slice(0, LISTED).map((p) => `"${p.subject}": ${p.reason ?? 'skipped'}`);
+  if (patches.length > LISTED) listed.push(`${patches.length - LISTED} more`);
+  return listed.join('; ');
 }
 
 /** The newest complete series of `pool`, else the newest revision with the most patches. */

@@ -204,3 +204,19 @@ describe('where a file starts', () => {
     expect(patch?.reason).toContain(`(${path}:${header + 1})`);
   });
 });
+
+describe('a series whose every patch was skipped', () => {
+  const XEN = messagesOf(corpus('xen-srcu-rcu-evtchn-series.mbx'));
+  const { headers, body } = headersAndBody(XEN[2] ?? '');
+
+  it.each([
+    ['[PATCH 7/6] KVM: beyond', 'its index 7 is beyond the 6 patches the series announces'],
+    ['[PATCH 1/0] KVM: zero total', 'its index 1 is beyond the 0 patches the series announces'],
+  ])('%s is said to be skipped, with why, not taken for a cover letter', async (subject, why) => {
+    const message = `${withoutFields(headers, ['subject'])}\nSubject: ${subject}\n\n${body}`;
+    const r = await readSeries(write('skipped.mbx', mbox(message)));
+    expect(r.chosen).toBeNull();
+    expect(r.choice).toMatch(new RegExp(`^no patch in the input can be reviewed: every patch was skipped ${literal(`("${subject}": ${why})`)}; also present: `));
+    expect(r.candidates.map((c) => c.reason)).toEqual([`not reviewed: every patch of it was skipped ("${subject}": ${why})`]);
+  });
+});
