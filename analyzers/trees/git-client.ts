@@ -17,6 +17,15 @@ export const SAFE_CONFIG = ['core.hooksPath=/dev/null', 'core.fsmonitor=false', 
 /** simple-git is loaded when a repository is opened: `check` and `mbox` on a directory never need it, and it is a tenth of their start-up. */
 const loadSimpleGit = (): typeof SimpleGitModule => createRequire(import.meta.url)('simple-git') as typeof SimpleGitModule;
 
+/**
+ * The whole environment of every git process kvm-review starts: nothing from the caller's
+ * (GIT_DIR, GIT_INDEX_FILE, GIT_CONFIG_PARAMETERS set by a hook or an alias would make git read
+ * another repository or run other settings than the ones the review asked for).
+ */
+export function gitEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C', GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
+}
+
 export function gitClient(repo: string): SimpleGit {
   if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new TreeError(`${repo}: no such directory`);
   const { simpleGit } = loadSimpleGit();
@@ -27,7 +36,7 @@ export function gitClient(repo: string): SimpleGit {
     // simple-git refuses to set these keys at all; here they are set only to switch the feature off.
     unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true, allowUnsafeDiffExternal: true },
     allowEnvironment: ['GIT_OPTIONAL_LOCKS', 'GIT_TERMINAL_PROMPT'],
-  }).env({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C', GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' });
+  }).env(gitEnv());
 }
 
 /** The first line of git's message, for an error that names the repository. */
@@ -63,7 +72,10 @@ export async function resolveCommit(git: SimpleGit, repo: string, rev: string): 
  * `git cat-file --batch` kept running for a tree's reads: one process for
  * hundreds of blobs, bytes exactly as stored (no filters, no textconv).
  * simple-git runs a command to completion with its whole stdin up front,
- * so this long-lived reader is spawned directly, with the same settings.
+ * so this long-lived reader is spawned directly, with the same settings and
+ * the same environment (with the caller's GIT_DIR it would answer for
+ * another repository). A blob the object store lacks reads as null: the
+ * caller knows whether it listed it.
  */
 export class BlobReader {
   private child: ChildProcessWithoutNullStreams | null = null;
@@ -76,7 +88,7 @@ export class BlobReader {
   private start(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
     const args = SAFE_CONFIG.flatMap((c) => ['-c', c]);
-    const child = spawn('git', [...args, 'cat-file', '--batch'], { cwd: this.repo, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } });
+    const child = spawn('git', [...args, 'cat-file', '--batch'], { cwd: this.repo, env: gitEnv() });
     child.stdout.on('data', (d: Buffer) => {
       this.buffered = this.buffered.length ? Buffer.concat([this.buffered, d]) : d;
       this.drain();

@@ -9,7 +9,7 @@ import type { SimpleGit } from 'simple-git';
 import { assertRepository, BlobReader, gitClient, resolveCommit } from './git-client.js';
 import { maxFileBytes } from './limits.js';
 import type { FileIdentity, Tree, TreeChild, TreeEntry, TreeNote } from './model.js';
-import { byName } from './model.js';
+import { byName, TreeError } from './model.js';
 import { isUnder, treePath } from './paths.js';
 
 interface GitEntry {
@@ -23,12 +23,15 @@ export interface GitTreeOptions {
   maxFileBytes?: number;
 }
 
-/** `<mode> SP <type> SP <object> SP+ <size> TAB <path>` records, NUL-terminated. */
+/**
+ * `<mode> SP <type> SP <object> SP+ <size> TAB <path>` records, NUL-terminated. The size of a blob
+ * the object store lacks is `BAD`: the entry is kept (size 0), so reading it fails loudly.
+ */
 function parseLsTree(out: string): Map<string, GitEntry> {
   const entries = new Map<string, GitEntry>();
   for (const rec of out.split('\0')) {
-    const m = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t([\s\S]+)$/.exec(rec);
-    if (m) entries.set(m[5] ?? '', { mode: m[1] ?? '', type: m[2] ?? '', sha: m[3] ?? '', size: m[4] === '-' ? 0 : Number(m[4]) });
+    const m = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+|BAD)\t([\s\S]+)$/.exec(rec);
+    if (m) entries.set(m[5] ?? '', { mode: m[1] ?? '', type: m[2] ?? '', sha: m[3] ?? '', size: /^\d+$/.test(m[4] ?? '') ? Number(m[4]) : 0 });
   }
   return entries;
 }
@@ -172,7 +175,11 @@ export class GitTree implements Tree {
       this.note(p, `larger than the ${this.cap}-byte cap (KVM_REVIEW_MAX_FILE_BYTES)`);
       return null;
     }
-    return this.blobs.read(e.sha);
+    const bytes = await this.blobs.read(e.sha);
+    // Listed in the commit's tree but not in the object store (a partial clone whose promisor is
+    // gone, a damaged repository): reading it as "no such file" would review a file as absent.
+    if (bytes === null) throw new TreeError(`${this.repo}: ${p} (blob ${e.sha}) is in the tree of ${this.commit.slice(0, 12)} but git cat-file cannot read it: the object is missing`);
+    return bytes;
   }
 
   async identity(path: string): Promise<FileIdentity | null> {

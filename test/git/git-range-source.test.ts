@@ -1,0 +1,110 @@
+/**
+ * readGitRange and GitTree on small repositories built here (C files
+ * written by the test, no kernel source): the repository's format.* and
+ * diff.* settings change nothing of the series; commit k of M is slot k
+ * whatever its title says; C-quoted (non-ASCII, quote) file names are read
+ * as the names; A..B is reviewed against the merge base of A and B; the
+ * caller's GIT_DIR does not change what a tree reads, and a blob its tree
+ * lists but the object store lacks is an error, not an absent file.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { readGitRange, type GitRangeSeries } from '../../analyzers/sources/git-range-source.js';
+import { GitTree } from '../../analyzers/trees/git-tree.js';
+import { TreeError } from '../../analyzers/trees/model.js';
+import { git } from './repo.js';
+
+const work = mkdtempSync(join(tmpdir(), 'kvm-review-git-range-'));
+let made = 0;
+
+const C_FILE = (name: string): string => `#include <linux/kvm_host.h>\n\nstatic int ${name}_x;\n`;
+const FUNC = (name: string): string => `\nstatic void ${name}(struct kvm_vcpu *vcpu)\n{\n\tmutex_lock(&vcpu->mutex);\n\tmutex_unlock(&vcpu->mutex);\n}\n`;
+
+/** A new repository with `files` committed and tagged `base`. */
+function repoWith(files: Record<string, string>): string {
+  const repo = join(work, `r${++made}`);
+  mkdirSync(repo);
+  git(repo, 'init', '-q', '-b', 'main');
+  for (const [f, text] of Object.entries(files)) write(repo, f, text);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'base');
+  git(repo, 'tag', 'base');
+  return repo;
+}
+
+function write(repo: string, file: string, text: string): void {
+  mkdirSync(dirname(join(repo, file)), { recursive: true });
+  writeFileSync(join(repo, file), text);
+}
+
+/** Append to (or create) `file`, stage everything, commit with `message`; returns the commit. */
+function commit(repo: string, file: string, text: string, message: string): string {
+  const old = (() => {
+    try {
+      return git(repo, 'show', `HEAD:${file}`);
+    } catch {
+      return '';
+    }
+  })();
+  write(repo, file, old + text);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', message);
+  return git(repo, 'rev-parse', 'HEAD').trim();
+}
+
+/** Each patch as slot, status, title and the paths its diff names. */
+function slots(read: GitRangeSeries): unknown[] {
+  return read.series.patches.map((p) => ({ index: p.index, status: p.status, title: p.title, paths: p.files.map((f) => f.path) }));
+}
+
+/** Three commits on `base`, each adding a function to its own file. */
+function threeCommits(): { repo: string; expected: unknown[] } {
+  const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b'), 'virt/kvm/c.c': C_FILE('c') });
+  commit(repo, 'virt/kvm/a.c', FUNC('fa'), 'KVM: a: add fa');
+  commit(repo, 'virt/kvm/b.c', FUNC('fb'), 'KVM: b: add fb');
+  commit(repo, 'virt/kvm/c.c', FUNC('fc'), 'KVM: c: add fc');
+  const expected = ['a', 'b', 'c'].map((x, i) => ({ index: i + 1, status: 'ok', title: `KVM: ${x}: add f${x}`, paths: [`virt/kvm/${x}.c`] }));
+  return { repo, expected };
+}
+
+describe('what a git tree reads', () => {
+  const saved = process.env.GIT_DIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.GIT_DIR;
+    else process.env.GIT_DIR = saved;
+  });
+
+  it("the caller's GIT_DIR (a hook, an alias) does not make the tree read another repository's objects", async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('only_here') });
+    const other = repoWith({ 'virt/kvm/a.c': C_FILE('elsewhere') });
+    process.env.GIT_DIR = join(other, '.git');
+    const tree = await GitTree.open(repo, 'base');
+    try {
+      expect((await tree.read('virt/kvm/a.c'))?.toString()).toBe(C_FILE('only_here'));
+    } finally {
+      tree.close();
+    }
+  });
+
+  it('a blob the tree lists but the object store lacks is a TreeError naming the file, not an absent file', async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
+    const blob = git(repo, 'rev-parse', 'base:virt/kvm/a.c').trim();
+    // Loose objects (nothing was packed): removing the file is what a lost object looks like.
+    const loose = join(repo, '.git', 'objects', blob.slice(0, 2), blob.slice(2));
+    expect(readdirSync(dirname(loose))).toContain(blob.slice(2));
+    rmSync(loose, { force: true });
+    const tree = await GitTree.open(repo, 'base');
+    try {
+      expect((await tree.read('virt/kvm/b.c'))?.toString()).toBe(C_FILE('b'));
+      const failed = tree.read('virt/kvm/a.c');
+      await expect(failed).rejects.toBeInstanceOf(TreeError);
+      await expect(failed).rejects.toThrow(/virt\/kvm\/a\.c .*missing/);
+      // A path that is not in the tree is still just absent.
+      expect(await tree.read('virt/kvm/none.c')).toBeNull();
+    } finally {
+      tree.close();
+    }
+  });
+});
