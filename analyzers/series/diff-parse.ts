@@ -9,7 +9,7 @@
 import parseDiff from 'parse-diff';
 import type { DiffLine, FileDiff, Hunk } from './diff-model.js';
 import { messageOf } from '../sources/errors.js';
-import { normaliseDiffPath } from './diff-path.js';
+import { normaliseDiffPath, unquoteGitPath, unquoteIfQuoted } from './diff-path.js';
 import { HUNK_HEADER, type DiffSection } from './diff-sections.js';
 
 /** A section parse-diff could not map onto one file, with the 1-based body line. */
@@ -85,25 +85,58 @@ function toHunk(chunk: parseDiff.Chunk, bodyLine: number): Hunk {
   };
 }
 
+/** A path as the diff writes it (`as`), and as it names the file (`path`: C-quoting undone). */
+interface Written {
+  path: string;
+  quoted: boolean;
+  as: string;
+}
+
 /** The git extended header `name <value>` among `headers`, or undefined. */
 function gitHeader(headers: string[], name: string): string | undefined {
   const line = headers.find((h) => h.startsWith(`${name} `));
   return line?.slice(name.length + 1);
 }
 
+/**
+ * Which sides of the section git C-quoted (`--- "a/d\\303\\251mo.c"`): the `---`/`+++` lines
+ * when there are some, else the `diff --git` line (a rename, mode or binary change has no others).
+ * parse-diff drops the quotes but keeps the escapes inside, so only here can it be told.
+ */
+function quotedSides(headers: string[]): { old: boolean; new: boolean } {
+  const minus = headers.find((h) => h.startsWith('--- '));
+  const plus = headers.find((h) => h.startsWith('+++ '));
+  const gitLine = headers.find((h) => h.startsWith('diff --git '));
+  return {
+    old: minus !== undefined ? minus.startsWith('--- "') : (gitLine?.startsWith('diff --git "') ?? false),
+    new: plus !== undefined ? plus.startsWith('+++ "') : (gitLine?.endsWith('"') ?? false),
+  };
+}
+
 function toFileDiff(file: parseDiff.File, headers: string[], hunks: Hunk[], bodyLine: number): FileDiff | SectionProblem {
-  const path = (p: string | undefined): string | null => (p === undefined || p === '/dev/null' ? null : p);
-  const renameFrom = gitHeader(headers, 'rename from');
-  const copyFrom = gitHeader(headers, 'copy from');
-  const writtenOld = renameFrom ?? copyFrom ?? path(file.from);
-  const writtenNew = gitHeader(headers, 'rename to') ?? gitHeader(headers, 'copy to') ?? path(file.to);
+  const quoted = quotedSides(headers);
+  // parse-diff's from/to of a quoted side: the quotes gone, the escapes still in.
+  const side = (p: string | undefined, isQuoted: boolean): Written | null =>
+    p === undefined || p === '/dev/null' ? null : isQuoted ? { path: unquoteGitPath(p), quoted: true, as: p } : { path: p, quoted: false, as: p };
+  // `rename from "x\ty"` is given whole, quotes and all.
+  const header = (name: string): Written | undefined => {
+    const value = gitHeader(headers, name);
+    if (value === undefined) return undefined;
+    const u = unquoteIfQuoted(value);
+    return { path: u.path, quoted: u.quoted, as: value };
+  };
+  const renameFrom = header('rename from');
+  const copyFrom = header('copy from');
+  const writtenOld = renameFrom ?? copyFrom ?? side(file.from, quoted.old);
+  const writtenNew = header('rename to') ?? header('copy to') ?? side(file.to, quoted.new);
   // Normalised here, so every consumer (apply, index match, attribution) sees one spelling.
   const spelled: string[] = [];
-  const normal = (written: string | null): string | null | SectionProblem => {
+  const normal = (written: Written | null): string | null | SectionProblem => {
     if (written === null) return null;
-    const n = normaliseDiffPath(written);
-    if ('refused' in n) return { line: bodyLine, message: `the diff at body line ${bodyLine} names the path '${written}', which is refused: ${n.refused}` };
-    if (n.path !== written && !spelled.includes(written)) spelled.push(written);
+    const n = normaliseDiffPath(written.path, { quoted: written.quoted });
+    if ('refused' in n) return { line: bodyLine, message: `the diff at body line ${bodyLine} names the path '${written.as}', which is refused: ${n.refused}` };
+    // git's quoting is not a misspelling: only a path that normalising changed is reported.
+    if (n.path !== written.path && !spelled.includes(written.as)) spelled.push(written.as);
     return n.path;
   };
   const oldPath = normal(writtenOld);

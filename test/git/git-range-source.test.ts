@@ -69,6 +69,39 @@ function threeCommits(): { repo: string; expected: unknown[] } {
   return { repo, expected };
 }
 
+describe('C-quoted file names', () => {
+  it('a non-ASCII name, and names git quotes whatever core.quotePath says (a quote, a tab), are read as the names', async () => {
+    const repo = repoWith({ 'virt/kvm/démo.c': C_FILE('d'), 'virt/kvm/old.c': C_FILE('o') });
+    // The default core.quotePath=true: the repository's own setting must not matter either.
+    git(repo, 'config', 'core.quotePath', 'true');
+    commit(repo, 'virt/kvm/démo.c', FUNC('fd'), 'KVM: démo: add fd');
+    // A pure rename: the diff is its `rename from`/`rename to` lines, both quoted.
+    git(repo, 'mv', 'virt/kvm/old.c', 'virt/kvm/a "quoted"\tname.c');
+    git(repo, 'commit', '-q', '-m', 'KVM: rename old.c');
+    commit(repo, 'virt/kvm/nouveau_é.c', C_FILE('n'), 'KVM: add nouveau_é.c');
+    // A quote and a tab are quoted whatever core.quotePath says: `--- "a/virt/kvm/a \"quoted\"\tname.c"`.
+    commit(repo, 'virt/kvm/a "quoted"\tname.c', FUNC('fq'), 'KVM: change the quoted name');
+    const read = await readGitRange(repo, 'base..main');
+    expect(slots(read)).toEqual([
+      { index: 1, status: 'ok', title: 'KVM: démo: add fd', paths: ['virt/kvm/démo.c'] },
+      { index: 2, status: 'ok', title: 'KVM: rename old.c', paths: ['virt/kvm/a "quoted"\tname.c'] },
+      { index: 3, status: 'ok', title: 'KVM: add nouveau_é.c', paths: ['virt/kvm/nouveau_é.c'] },
+      { index: 4, status: 'ok', title: 'KVM: change the quoted name', paths: ['virt/kvm/a "quoted"\tname.c'] },
+    ]);
+    const renamed = read.series.patches[1]?.files[0];
+    expect(renamed).toMatchObject({ oldPath: 'virt/kvm/old.c', newPath: 'virt/kvm/a "quoted"\tname.c', isRenamed: true });
+    // git's quoting is not a respelling to warn about.
+    expect(read.series.patches.flatMap((p) => p.warnings)).toEqual([]);
+    // The base tree has the file under that name.
+    const tree = await GitTree.open(repo, read.base);
+    try {
+      expect((await tree.read(read.series.patches[0]?.files[0]?.path ?? ''))?.toString()).toBe(C_FILE('d'));
+    } finally {
+      tree.close();
+    }
+  });
+});
+
 describe('what a git tree reads', () => {
   const saved = process.env.GIT_DIR;
   afterEach(() => {
