@@ -29,6 +29,10 @@ export async function readBytes(bytes: Buffer, file: string): Promise<SourceMess
   const split = await splitMbox(bytes, { file, layout: kind });
   const messages = [];
   // One at a time: postal-mime is synchronous underneath, so parallel awaits gain nothing.
-  for (const raw of split.messages) messages.push(await decodeMessage(raw, file));
+  for (const raw of split.messages) {
+    const message = await decodeMessage(raw, file);
+    // Said on the message: grouping (group.ts) sees messages, not files.
+    messages.push(kind === 'format-patch' ? { ...message, formatPatch: true as const } : message);
+  }
   return { kind, path: file, messages, warnings: split.warnings };
 }

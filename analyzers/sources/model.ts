@@ -80,6 +80,12 @@ export interface SourceMessage {
   bytes: number;
   /** True for a plain diff wrapped as a message: it has no headers at all. */
   synthetic: boolean;
+  /**
+   * Optional: true when the message comes from `git format-patch` output (a file that starts with
+   * its fixed separator, `From <sha> Mon Sep 17 00:00:00 2001`). Its From is each commit's author,
+   * not who posts the series.
+   */
+  formatPatch?: true;
   /** True when a text part was `format=flowed`: lines ending in a space were joined, which mangles diffs. */
   flowed: boolean;
   /** Decoding problems, one sentence each (bad charset bytes, a date that does not parse, a decoder failure). */

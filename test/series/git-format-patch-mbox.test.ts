@@ -40,6 +40,38 @@ function formatPatch(repo: string, out: string, ...args: string[]): string {
   return file;
 }
 
+describe('git format-patch output with several authors', () => {
+  it('a branch whose two commits have different authors is one series of two patches, by the first author', async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
+    commitAs(repo, 'Alice <alice@example.org>', 'virt/kvm/a.c', FUNC('fa'), 'KVM: a: add fa');
+    commitAs(repo, 'Bob <bob@example.org>', 'virt/kvm/b.c', FUNC('fb'), 'KVM: b: add fb');
+    const read = await readSeries(formatPatch(repo, 'branch.mbx', 'base..main'));
+    expect(read.series).toHaveLength(1);
+    expect(read.chosen).toMatchObject({ expected: 2, complete: true, missing: [], duplicates: [] });
+    expect(read.chosen?.patches.map((p) => [p.index, p.status, p.author?.email, p.files.map((f) => f.path)])).toEqual([
+      [1, 'ok', 'alice@example.org', ['virt/kvm/a.c']],
+      [2, 'ok', 'bob@example.org', ['virt/kvm/b.c']],
+    ]);
+  });
+
+  it('two format-patch runs of two patches each, by two authors, in one file: two series, as before', async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
+    commitAs(repo, 'Alice <alice@example.org>', 'virt/kvm/a.c', FUNC('fa1'), 'KVM: a: add fa1');
+    commitAs(repo, 'Alice <alice@example.org>', 'virt/kvm/a.c', FUNC('fa2'), 'KVM: a: add fa2');
+    git(repo, 'tag', 'alice');
+    commitAs(repo, 'Bob <bob@example.org>', 'virt/kvm/b.c', FUNC('fb1'), 'KVM: b: add fb1');
+    commitAs(repo, 'Bob <bob@example.org>', 'virt/kvm/b.c', FUNC('fb2'), 'KVM: b: add fb2');
+    const both = join(repo, '..', 'both.mbx');
+    writeFileSync(both, git(repo, 'format-patch', '--stdout', 'base..alice') + git(repo, 'format-patch', '--stdout', 'alice..main'));
+    const read = await readSeries(both);
+    expect(read.series.map((s) => s.patches.map((p) => [p.index, p.author?.email, p.title])).sort()).toEqual([
+      [[1, 'alice@example.org', 'KVM: a: add fa1'], [2, 'alice@example.org', 'KVM: a: add fa2']],
+      [[1, 'bob@example.org', 'KVM: b: add fb1'], [2, 'bob@example.org', 'KVM: b: add fb2']],
+    ]);
+    expect(read.series.flatMap((s) => s.duplicates)).toEqual([]);
+  });
+});
+
 describe('C-quoted file names in format-patch output', () => {
   it('virt/kvm/démo.c, written "a/virt/kvm/d\\303\\251mo.c" (core.quotePath=true), is read as virt/kvm/démo.c', async () => {
     const repo = repoWith({ 'virt/kvm/démo.c': C_FILE('d') });
