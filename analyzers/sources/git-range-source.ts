@@ -8,11 +8,12 @@
  *
  * RANGE is `A..B` (every commit of B not in A), a single commit (that
  * commit alone), default `@{upstream}..HEAD`. The series is reviewed
- * against the tree of the first commit's parent: the range's base.
+ * against the tree of the range's base: the merge base of A and B (A for
+ * a branch built on A), or the parent of a single commit.
  */
 import type { SimpleGit } from 'simple-git';
 import { assembleSeries } from '../series/assemble.js';
-import { classify } from '../series/classify.js';
+import { classify, type Classified } from '../series/classify.js';
 import type { PatchEntry, Series } from '../series/model.js';
 import { assertRepository, gitClient, gitMessage, resolveCommit } from '../trees/git-client.js';
 import { TreeError } from '../trees/model.js';
@@ -32,8 +33,10 @@ export interface GitRangeSeries {
   range: string;
   /** The commits of the range, oldest first (merges included). */
   commits: GitCommit[];
-  /** The commit whose tree the series is reviewed against: the first commit's parent. */
+  /** The commit whose tree the series is reviewed against: the merge base of A and B for `A..B`, the parent of a single commit. */
   base: string;
+  /** What `base` is, in words: `A`, `the merge base of A and B`, `the parent of <commit>`. */
+  baseIs: string;
   /** The series: one patch per commit, slot k for the k-th commit. */
   series: Series;
   /** What the reader noticed: uncommitted changes, merges. */
@@ -78,9 +81,24 @@ async function describe(git: SimpleGit, repo: string, shas: string[]): Promise<D
   return out;
 }
 
-/** `git format-patch` of one commit as [PATCH k/M], with nothing of the repository's configuration run. */
+/**
+ * `-c` settings for format-patch: what the repository's configuration would otherwise change in
+ * its output. Non-ASCII names are written as they are (still C-quoted when they hold a quote, a
+ * backslash or a control character: diff-parse.ts undoes that); the rest are settings newer gits
+ * read that have no command-line switch in 2.39 (an unknown key is ignored).
+ */
+const FORMAT_CONFIG = ['core.quotePath=false', 'format.mboxrd=false', 'format.noprefix=false', 'diff.noprefix=false', 'diff.mnemonicPrefix=false', 'i18n.logOutputEncoding=UTF-8'];
+
+/**
+ * `git format-patch` of one commit as [PATCH k/M], with nothing of the repository's configuration
+ * run or applied: format.numbered, format.coverLetter, format.thread, format.attach,
+ * format.useAutoBase, format.signature, format.headers/to/cc, format.from and diff.noprefix each
+ * change what is written (a numbered [PATCH 1/1] for every commit, a cover letter, an attachment,
+ * "failed to get upstream"), so each is switched off here.
+ */
 async function formatPatch(git: SimpleGit, sha: string, k: number, m: number): Promise<string> {
   return git.raw([
+    ...FORMAT_CONFIG.flatMap((c) => ['-c', c]),
     'format-patch',
     '--stdout',
     '-1',
@@ -89,6 +107,21 @@ async function formatPatch(git: SimpleGit, sha: string, k: number, m: number): P
     '--no-color',
     '--no-signature',
     '--no-notes',
+    '--no-numbered',
+    '--no-cover-letter',
+    '--no-thread',
+    '--no-attach',
+    '--no-base',
+    '--no-to',
+    '--no-cc',
+    '--no-add-header',
+    '--no-from',
+    '--no-relative',
+    '--src-prefix=a/',
+    '--dst-prefix=b/',
+    '--encoding=UTF-8',
+    // diff.context would shrink the hunks' context, which places them less surely.
+    '--unified=3',
     `--subject-prefix=PATCH ${k}/${m}`,
     sha,
   ]);
@@ -102,6 +135,16 @@ async function uncommitted(git: SimpleGit): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The k-th commit of M is slot k of M, version 1, a patch, whatever its title says: a title that
+ * already holds a bracket (`[PATCH v2 3/5] KVM: ...`, as `git am -k` leaves it) or starts with
+ * `Re:` is the commit's title, not a mail's subject to read a slot or a reply from.
+ */
+function asSlot(c: Classified, commit: Described, k: number, m: number): Classified {
+  const info = { subject: c.message.subject, title: commit.subject, reply: false, isPatch: true, version: 1, index: k, total: m, rfc: false, resend: false, backport: null, tags: [] };
+  return { kind: 'patch', message: c.message, info };
 }
 
 function mergeEntry(c: Described, k: number, label: string): PatchEntry {
@@ -123,6 +166,45 @@ function mergeEntry(c: Described, k: number, label: string): PatchEntry {
   };
 }
 
+/** The two sides of `A..B` or `A...B` (an empty side is HEAD, as git reads it); null for one commit. */
+function sidesOf(range: string): [string, string] | null {
+  const at = range.indexOf('..');
+  if (at < 0) return null;
+  const dots = range.startsWith('...', at) ? 3 : 2;
+  return [range.slice(0, at) || 'HEAD', range.slice(at + dots) || 'HEAD'];
+}
+
+/**
+ * The commit the series is reviewed against, and in words why. For `A..B` it is the merge base of
+ * A and B (A itself when B is built on A): the first commit in rev-list order may be one of a
+ * side branch merged in, whose parent is an older fork point, and a commit built on A applied to
+ * that tree would be reviewed without A's changes. A single commit has no left side: its parent.
+ */
+async function baseOf(git: SimpleGit, repo: string, range: string, first: Described): Promise<{ base: string; why: string; notes: string[] }> {
+  const parent = first.parents[0];
+  const sides = sidesOf(range);
+  if (!sides) {
+    if (!parent) throw new TreeError(`${repo}: ${first.sha.slice(0, 12)} is a root commit: there is no tree before it to review against`);
+    return { base: parent, why: `the parent of ${first.sha.slice(0, 12)}`, notes: [] };
+  }
+  const [left, right] = sides;
+  const a = await resolveCommit(git, repo, left);
+  const b = await resolveCommit(git, repo, right);
+  let bases: string[] = [];
+  try {
+    bases = (await git.raw(['merge-base', '--all', a, b])).split('\n').filter(Boolean);
+  } catch {
+    // No common ancestor: merge-base exits 1 without a word (handled below).
+  }
+  const [base, ...others] = bases;
+  if (!base) {
+    if (!parent) throw new TreeError(`${repo}: ${range}: ${left} and ${right} have no common ancestor and ${first.sha.slice(0, 12)} is a root commit: there is no tree to review against`);
+    return { base: parent, why: `the parent of ${first.sha.slice(0, 12)}`, notes: [`${range}: ${left} and ${right} have no common ancestor; the series is reviewed against the parent of its first commit, ${parent.slice(0, 12)}`] };
+  }
+  const notes = others.length ? [`${range}: ${left} and ${right} have ${bases.length} merge bases (${bases.map((x) => x.slice(0, 12)).join(', ')}); the series is reviewed against the first, ${base.slice(0, 12)}`] : [];
+  return { base, why: base === a ? left : `the merge base of ${left} and ${right}`, notes };
+}
+
 export async function readGitRange(repo: string, range: string = DEFAULT_RANGE): Promise<GitRangeSeries> {
   const git = gitClient(repo);
   await assertRepository(git, repo);
@@ -132,8 +214,8 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   const dirty = uncommitted(git);
   const commits = await describe(git, repo, shas);
   const first = commits[0];
-  const base = first?.parents[0];
-  if (!first || !base) throw new TreeError(`${repo}: ${first?.sha.slice(0, 12) ?? range} is a root commit: there is no tree before it to review against`);
+  if (!first) throw new TreeError(`${repo}: ${range}: no commits to review`);
+  const { base, why: baseIs, notes: baseNotes } = await baseOf(git, repo, range, first);
   const m = commits.length;
   const group = [];
   const merges: PatchEntry[] = [];
@@ -149,9 +231,9 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
       continue;
     }
     const read = await readBytes(Buffer.from(await patch), label);
-    for (const message of read.messages) group.push(classify({ ...message, position: { ...message.position, commit: c.sha } }));
+    for (const message of read.messages) group.push(asSlot(classify({ ...message, position: { ...message.position, commit: c.sha } }), c, i + 1, m));
   }
-  const notes: string[] = [];
+  const notes: string[] = [...baseNotes];
   let series: Series;
   if (group.length) {
     // One series whatever the authors: a branch is one posting (grouping by sender would split it).
@@ -185,5 +267,5 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     notes.push(`${merges.length} merge commit(s) in ${range}: not reviewed`);
   }
   if (await dirty) notes.push(`${repo}: the work tree has uncommitted changes; they are not part of the review (only the commits of ${range} are)`);
-  return { repo, range, commits, base, series, notes };
+  return { repo, range, commits, base, baseIs, series, notes };
 }

@@ -1,7 +1,8 @@
 /**
  * `kvm-review git [RANGE] [--repo DIR]`: review the commits of a range the
  * way `checkpatch.pl --git` checks them, against the tree at the range's
- * base read from git (never the work tree).
+ * base read from git (never the work tree). The choice line names the base
+ * and what it is (A, the merge base of A and B, a commit's parent).
  */
 import { readGitRange, DEFAULT_RANGE } from '../../analyzers/sources/git-range-source.js';
 import { reviewSeries } from '../../analyzers/review/review-series.js';
@@ -29,7 +30,7 @@ export async function runGit(range: string | undefined, options: GitOptions, io:
   const tree = await GitTree.open(repo, read.base);
   try {
     await assertKernelTree(tree);
-    const choice = `${read.commits.length} commit(s) of ${read.range}, reviewed against ${tree.label}`;
+    const choice = `${read.commits.length} commit(s) of ${read.range}, reviewed against ${tree.label}, which is ${read.baseIs}`;
     const result = await reviewSeries(read.series, tree, { cache: { dir: options.cacheDir, disabled: !options.cache }, choice, notes: read.notes });
     return await writeReview(result, options.format, severity, io, read.range);
   } finally {

@@ -69,6 +69,44 @@ function threeCommits(): { repo: string; expected: unknown[] } {
   return { repo, expected };
 }
 
+describe("the repository's configuration does not change the series", () => {
+  it.each([
+    ['format.numbered', 'true'],
+    ['format.coverLetter', 'true'],
+    ['format.useAutoBase', 'true'],
+    ['format.attach', 'true'],
+    ['diff.noprefix', 'true'],
+    ['diff.context', '0'],
+  ])('%s=%s: every commit k of 3 in slot k, as without it', async (key, value) => {
+    const { repo, expected } = threeCommits();
+    const plain = await readGitRange(repo, 'base..main');
+    expect(slots(plain)).toEqual(expected);
+    git(repo, 'config', key, value);
+    const set = await readGitRange(repo, 'base..main');
+    expect(slots(set)).toEqual(expected);
+    expect(set.series.duplicates).toEqual([]);
+    expect(set.series.patches.map((p) => p.subject)).toEqual(expected.map((_, i) => expect.stringMatching(new RegExp(`^\\[PATCH ${i + 1}/3\\] `))));
+    // The diffs read are the same, line for line, as without the setting.
+    expect(set.series.patches.map((p) => p.files)).toEqual(plain.series.patches.map((p) => p.files));
+  });
+});
+
+describe('commit k of M is slot k of M, version 1, whatever its title says', () => {
+  it('a title with a [PATCH v2 3/5] prefix and one starting with Re: keep their slots and their titles', async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b'), 'virt/kvm/c.c': C_FILE('c') });
+    commit(repo, 'virt/kvm/a.c', FUNC('fa'), 'Re: KVM: fix the thing');
+    commit(repo, 'virt/kvm/b.c', FUNC('fb'), '[PATCH v2 3/5] KVM: already prefixed');
+    commit(repo, 'virt/kvm/c.c', FUNC('fc'), 'KVM: body with headers\n\nFrom: Mallory <m@example.org>\nSubject: [PATCH 9/9] something else\n\nreal body');
+    const read = await readGitRange(repo, 'base..main');
+    expect(slots(read)).toEqual([
+      { index: 1, status: 'ok', title: 'Re: KVM: fix the thing', paths: ['virt/kvm/a.c'] },
+      { index: 2, status: 'ok', title: '[PATCH v2 3/5] KVM: already prefixed', paths: ['virt/kvm/b.c'] },
+      { index: 3, status: 'ok', title: 'KVM: body with headers', paths: ['virt/kvm/c.c'] },
+    ]);
+    expect(read.series).toMatchObject({ version: 1, expected: 3, duplicates: [], missing: [], complete: true });
+  });
+});
+
 describe('C-quoted file names', () => {
   it('a non-ASCII name, and names git quotes whatever core.quotePath says (a quote, a tab), are read as the names', async () => {
     const repo = repoWith({ 'virt/kvm/démo.c': C_FILE('d'), 'virt/kvm/old.c': C_FILE('o') });
@@ -99,6 +137,41 @@ describe('C-quoted file names', () => {
     } finally {
       tree.close();
     }
+  });
+});
+
+describe('the base of A..B', () => {
+  /** base - X (on main); topic forked from base; M1 on X; topic2 = topic + merge of M1 (the reviewer's case). */
+  function forkedBeforeX(): { repo: string; x: string; fork: string; m1: string } {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
+    const fork = git(repo, 'rev-parse', 'HEAD').trim();
+    const x = commit(repo, 'virt/kvm/a.c', FUNC('upstream_helper'), 'KVM: upstream helper');
+    git(repo, 'tag', 'X');
+    git(repo, 'checkout', '-q', '-b', 'topic', 'base');
+    commit(repo, 'virt/kvm/b.c', '/* topic */\n', 'KVM: topic (forked before X)');
+    git(repo, 'checkout', '-q', 'main');
+    const m1 = commit(repo, 'virt/kvm/a.c', FUNC('m1'), 'KVM: M1 on top of X');
+    git(repo, 'checkout', '-q', '-b', 'topic2', 'topic');
+    git(repo, 'merge', '-q', '--no-edit', m1);
+    return { repo, x, fork, m1 };
+  }
+
+  it('X..topic2, whose first commit in rev-list order is of a branch forked before X: the base is X, not the fork point', async () => {
+    const { repo, x, fork, m1 } = forkedBeforeX();
+    const read = await readGitRange(repo, 'X..topic2');
+    // The reviewer's order: the topic commit (parent: the fork point) first, then M1 (parent: X), then the merge.
+    expect(read.commits[0]?.parents).toEqual([fork]);
+    expect(read.commits.find((c) => c.sha === m1)?.parents).toEqual([x]);
+    expect(read.base).toBe(x);
+    expect(read.baseIs).toBe('X');
+  });
+
+  it('a linear range is reviewed against its left side; B forked before A against the merge base, said as such; one commit against its parent', async () => {
+    const { repo, x, fork, m1 } = forkedBeforeX();
+    expect(await readGitRange(repo, 'base..main')).toMatchObject({ base: fork, baseIs: 'base' });
+    expect(await readGitRange(repo, `${x}..${m1}`)).toMatchObject({ base: x });
+    expect(await readGitRange(repo, 'X..topic')).toMatchObject({ base: fork, baseIs: 'the merge base of X and topic' });
+    expect(await readGitRange(repo, m1)).toMatchObject({ base: x, baseIs: `the parent of ${m1.slice(0, 12)}` });
   });
 });
 
