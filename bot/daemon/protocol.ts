@@ -21,6 +21,23 @@ export interface RunRequest {
 
 export type ClientFrame = RunRequest | { t: 'status' } | { t: 'stop' };
 
+/**
+ * `value` when it is a frame a client sends (runRequest() builds the run one; `status`, `stop`),
+ * else null: the server answers anything else with `decline` rather than read fields it lacks.
+ */
+export function clientFrame(value: unknown): ClientFrame | null {
+  if (!isRecord(value)) return null;
+  if (value.t === 'status' || value.t === 'stop') return { t: value.t };
+  if (value.t !== 'run') return null;
+  const { argv, cwd, env, stdoutIsTTY, stderrIsTTY } = value;
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) return null;
+  if (typeof cwd !== 'string' || !isRecord(env) || !Object.values(env).every((v) => typeof v === 'string')) return null;
+  if (typeof stdoutIsTTY !== 'boolean' || typeof stderrIsTTY !== 'boolean') return null;
+  return { t: 'run', argv: argv as string[], cwd, env: env as Record<string, string>, stdoutIsTTY, stderrIsTTY };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** What `status` reports. */
 export interface DaemonStatus {
   pid: number;

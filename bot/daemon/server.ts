@@ -20,7 +20,7 @@ import { forgetCache } from '../../analyzers/index/cache.js';
 import { connect } from './client.js';
 import type { Io } from '../cli/doc-command.js';
 import { codeStamp } from './code-stamp.js';
-import { carriedVariable, encodeFrame, FrameReader, residentCommand, type ClientFrame, type DaemonStatus, type RunRequest, type ServerFrame } from './protocol.js';
+import { carriedVariable, clientFrame, encodeFrame, FrameReader, residentCommand, type ClientFrame, type DaemonStatus, type RunRequest, type ServerFrame } from './protocol.js';
 
 export interface ServeOptions {
   /** Checked path (checkSocketPath). */
@@ -154,7 +154,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
     clearTimeout(idle);
     chain = chain
       .then(() => runOne(sock, f))
-      .catch((err: unknown) => opts.log(`request failed: ${String(err)}`))
+      .catch((err: unknown) => {
+        opts.log(`request failed: ${String(err)}`);
+        // Not run (runOne's own failures come before the command: the run itself is caught): the client runs it in-process.
+        if (!sock.destroyed && !sock.writableEnded) sock.end(encodeFrame({ t: 'decline', why: 'the request failed in the resident process' }));
+      })
       .finally(() => {
         queued--;
         lastActive = Date.now();
@@ -163,20 +167,28 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
 
   server.on('connection', (sock) => {
-    const reader = new FrameReader<ClientFrame>();
+    const reader = new FrameReader<unknown>();
     let got = false;
+    // Something that is not a client's frame (not JSON, not a frame's shape) is answered, and the connection closed.
+    const refuse = (why: string): void => {
+      opts.log(`request refused: ${why}`);
+      sock.end(encodeFrame({ t: 'decline', why }));
+    };
     sock.on('error', () => undefined); // a client that went away: its output has nowhere to go
     sock.on('data', (chunk: Buffer) => {
       if (got) return;
-      let first: ClientFrame | undefined;
+      let frames: unknown[];
       try {
-        first = reader.push(chunk)[0];
+        frames = reader.push(chunk);
       } catch {
-        return void sock.destroy();
+        got = true;
+        return refuse('not a frame (a JSON line)');
       }
-      if (!first) return;
+      if (frames.length === 0) return; // the frame is not complete yet
       got = true;
-      onFrame(sock, first);
+      const frame = clientFrame(frames[0]);
+      if (!frame) return refuse('not a request it understands');
+      onFrame(sock, frame);
     });
   });
 
