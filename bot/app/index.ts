@@ -10,7 +10,8 @@
 import { Context, type Probot } from 'probot';
 import type { ApplicationFunction } from 'probot';
 import { CONFIG_FILE, CONFIG_PATH, ConfigError, validateConfig, type RepoConfig } from './config.js';
-import { reviewPullRequest, type JobDeps, type PullRequestJob } from './pull-request.js';
+import { FAILED_TITLE, type JobDeps } from './job.js';
+import { reviewPullRequest, type PullRequestJob } from './pull-request.js';
 import { reviewPush, type PushJob } from './push.js';
 import { CHECK_NAME, type Octokit, type RepoRef } from './publish.js';
 import { MemoryQueue } from '../jobs/memory-queue.js';
@@ -82,10 +83,19 @@ export function reviewDeps(opts: AppOptions, botLogin: () => Promise<string>): (
   });
 }
 
-/** True when `sha` already has a completed kvm-review check run: everything of a review is posted before it completes (publish.ts). */
+/**
+ * True when `sha` already has a completed kvm-review check run: everything of a review is posted
+ * before it completes (publish.ts). One a failed review completed (FAILED_TITLE, job.ts) does not
+ * count: the head was not reviewed, and a retry or a redelivery reviews it.
+ */
 async function alreadyReviewed(octokit: Octokit, repo: RepoRef, sha: string): Promise<boolean> {
   const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: sha, check_name: CHECK_NAME, filter: 'latest' });
-  return data.check_runs.some((r) => r.name === CHECK_NAME && r.status === 'completed');
+  return data.check_runs.some((r) => r.name === CHECK_NAME && r.status === 'completed' && !failedRun(r));
+}
+
+/** A check run completed by a review that failed (runJob in job.ts). */
+function failedRun(run: { conclusion?: string | null; output?: { title?: string | null } | null }): boolean {
+  return run.conclusion === 'neutral' && run.output?.title === FAILED_TITLE;
 }
 
 /**
@@ -93,8 +103,9 @@ async function alreadyReviewed(octokit: Octokit, repo: RepoRef, sha: string): Pr
  * installation Octokit from `app.auth`), then the review. A head that
  * already has a completed check run is not reviewed again (a redelivery,
  * or opened/reopened/synchronize for the same head) unless the job is a
- * recheck; a retry after an error (attempt > 1) is, since the failed run
- * may have completed the check run with its reason.
+ * recheck; a retry after an error (attempt > 1) is, and so is a head whose
+ * check run a failed review completed with its reason (an operator's retry
+ * of a failed job runs as attempt 1 again, as does a redelivery).
  */
 export function reviewHandlers(app: Probot, opts: AppOptions, botLogin: () => Promise<string> = cachedBotLogin(app, opts)): JobHandlers {
   const deps = reviewDeps(opts, botLogin);

@@ -31,6 +31,13 @@ export interface JobDeps {
   superseded: () => boolean;
 }
 
+/**
+ * The title of the check run a review that failed completes: the head is not
+ * reviewed (alreadyReviewed() in index.ts ignores it), so a retry or a
+ * redelivery of that head reviews it again; a later review replaces the title.
+ */
+export const FAILED_TITLE = 'kvm-review could not run';
+
 /** A neutral check run, completing `checkRunId` when one was started. */
 export async function neutral(deps: JobDeps, repo: RepoRef, sha: string, title: string, reason: string, checkRunId: number | null = null): Promise<void> {
   const id = checkRunId ?? (await findCheck(deps.octokit, repo, sha));
@@ -64,7 +71,7 @@ export async function runJob<T extends string>(
   } catch (e) {
     if (e instanceof Superseded) throw e;
     // After Octokit's retries: say why on the check run rather than leave it spinning.
-    await neutral(deps, repo, sha, 'kvm-review could not run', `The review failed: ${e instanceof Error ? e.message : String(e)}`, checkRunId).catch(() => undefined);
+    await neutral(deps, repo, sha, FAILED_TITLE, `The review failed: ${e instanceof Error ? e.message : String(e)}`, checkRunId).catch(() => undefined);
     throw e;
   }
 }

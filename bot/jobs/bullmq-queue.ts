@@ -7,9 +7,12 @@
  * Key semantics on top of BullMQ (which only knows unique job ids): a hash
  * per key holds its generation, newest head and newest job id, updated in
  * one Lua script. A newer head bumps the generation; the job it replaces is
- * removed while it waits, and a running one sees the generation move (its
- * superseded() turns true) and posts nothing more. The same head again
- * keeps the generation, so its job id is the same and BullMQ stores it once.
+ * removed while it waits, a running one sees the generation move (its
+ * superseded() turns true) and posts nothing more, and a finished one is
+ * left as it is (a failed job keeps its reason until dropped). The same head
+ * again keeps the generation, so its job id is the same and BullMQ stores it
+ * once; after its job failed for good, the same head again is a new
+ * generation (a new job; the failed one is kept), as in the in-process queue.
  */
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -35,16 +38,36 @@ const KEEP_COMPLETED = 1000;
 /** A webhook is answered with an error rather than left hanging when Redis does not take the job in this time. */
 const ENQUEUE_TIMEOUT_MS = 8000;
 
+/** States of a job that has not started: a newer head removes it. */
+const NOT_STARTED = ['waiting', 'delayed', 'prioritized', 'paused'];
+
+/**
+ * The key's generation for a head: ARGV head, force ('1': always a new generation), id base,
+ * and the id of a failed job to replace (a new generation when it is still the key's job).
+ */
 const REGISTER = `
 local head = redis.call('HGET', KEYS[1], 'head')
 local gen = tonumber(redis.call('HGET', KEYS[1], 'gen') or '0')
 local id = redis.call('HGET', KEYS[1], 'id')
-if ARGV[2] == '0' and head == ARGV[1] and id then return {gen, id, 0, ''} end
+if ARGV[2] == '0' and head == ARGV[1] and id and id ~= ARGV[4] then return {gen, id, 0, ''} end
 gen = gen + 1
 local newId = ARGV[3] .. '.' .. gen
 redis.call('HSET', KEYS[1], 'gen', gen, 'head', ARGV[1], 'id', newId)
 return {gen, newId, 1, id or ''}
 `;
+
+/** The superseded count, once per job: a job removed while waiting and one a worker finished as superseded in the meantime are one. */
+const COUNT_SUPERSEDED = `
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return redis.call('HINCRBY', KEYS[1], 'superseded', 1) end
+return 0
+`;
+/** How long a job's superseded count is remembered: far longer than a remove takes. */
+const COUNTED_MS = 24 * 3600_000;
+
+/** Counts job `id` as superseded in STATS unless it already was. */
+export async function countSuperseded(redis: Redis, id: string): Promise<void> {
+  await redis.eval(COUNT_SUPERSEDED, 2, STATS, `${PREFIX}:superseded:${id}`, String(COUNTED_MS));
+}
 
 /** A readable BullMQ id without ':' (BullMQ refuses it): `pr/owner/repo#12@1a2b3c4d5e6f`, then `.GEN`. */
 export function jobIdBase(spec: JobSpec): string {
@@ -102,10 +125,20 @@ export class BullQueue implements JobQueue {
     }
   }
 
+  private async register(spec: JobSpec, failedId = ''): Promise<[gen: number, id: string, bumped: number, previous: string]> {
+    return (await this.redis.eval(REGISTER, 1, keyHash(spec.key), spec.head, spec.force ? '1' : '0', jobIdBase(spec), failedId)) as [number, string, number, string];
+  }
+
   private async store(spec: JobSpec): Promise<Enqueued> {
-    const [gen, id, bumped, previous] = (await this.redis.eval(REGISTER, 1, keyHash(spec.key), spec.head, spec.force ? '1' : '0', jobIdBase(spec))) as [number, string, number, string];
+    let [gen, id, bumped, previous] = await this.register(spec);
+    let existing = bumped === 1 ? null : await this.queue.getJob(id);
+    // The same head after its job failed for good: a new generation (the script bumps it once however many deliveries ask).
+    if (existing && (await existing.getState()) === 'failed') {
+      [gen, id, bumped, previous] = await this.register(spec, id);
+      existing = bumped === 1 ? null : await this.queue.getJob(id);
+    }
     // The same head: a new job only when the old one is gone (completed and trimmed, or dropped).
-    const fresh = bumped === 1 || !(await this.queue.getJob(id));
+    const fresh = !existing;
     // The same id is stored once: a redelivery of a waiting or running head adds nothing.
     await this.queue.add(spec.kind, { spec, gen }, {
       jobId: id,
@@ -114,15 +147,29 @@ export class BullQueue implements JobQueue {
       removeOnComplete: { count: KEEP_COMPLETED },
       removeOnFail: false,
     });
-    let replaced: string | null = null;
     if (bumped === 1 && previous) await this.redis.publish(MOVED_CHANNEL, spec.key);
-    if (previous && previous !== id) {
-      // Waiting: removed (1). Running (locked): it sees the generation move and stops posting.
-      const removed = await this.queue.remove(previous).catch(() => 0);
-      if (removed === 1) await this.redis.hincrby(STATS, 'superseded', 1);
-      replaced = previous;
-    }
+    const replaced = previous && previous !== id ? await this.supersede(previous) : null;
     return { id, duplicate: !fresh, replaced };
+  }
+
+  /**
+   * The job a newer head replaced: removed (and counted as superseded) when it has not started;
+   * running, it sees the generation move and posts nothing more; finished, it is left alone (a
+   * failed job keeps its reason until dropped, a completed one its outcome). Its id when it was
+   * replaced, else null.
+   */
+  private async supersede(previous: string): Promise<string | null> {
+    const job = await this.queue.getJob(previous);
+    if (!job) return null;
+    const state = await job.getState();
+    if (state === 'active') return previous;
+    if (!NOT_STARTED.includes(state)) return null;
+    // BullMQ removes no locked job: one a worker took since is left to it, and it finds the
+    // generation moved. One that worker finished in between (as superseded: it did not run) may
+    // be removed here; it is counted once.
+    const removed = await this.queue.remove(previous).catch(() => 0);
+    if (removed === 1) await countSuperseded(this.redis, previous);
+    return previous;
   }
 
   async list(): Promise<JobInfo[]> {

@@ -18,7 +18,7 @@
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { keyHash, MOVED_CHANNEL, QUEUE_NAME, redisClient, STATS, type JobData } from './bullmq-queue.js';
+import { countSuperseded, keyHash, MOVED_CHANNEL, QUEUE_NAME, redisClient, STATS, type JobData } from './bullmq-queue.js';
 import { isSupersededError, isTransient, reasonOf, type JobHandlers } from './queue.js';
 
 export interface WorkerOptions {
@@ -151,7 +151,7 @@ export class JobWorker {
     const superseded = outcome === 'superseded';
     if (superseded) this.counts.superseded += 1;
     else this.counts.done += 1;
-    await this.redis.hincrby(STATS, superseded ? 'superseded' : 'done', 1).catch(() => undefined);
+    await (superseded ? countSuperseded(this.redis, String(job.id)) : this.redis.hincrby(STATS, 'done', 1)).catch(() => undefined);
     this.log('info', 'job done', { id: job.id, key: job.data.spec.key, head: job.data.spec.head, outcome, ms });
     return outcome;
   }
