@@ -10,7 +10,10 @@
  *   run and the review body, never to a wrong line;
  * - an App comment whose finding is gone is edited to say the commit that
  *   fixed it, or answered in its thread when someone replied; comments by
- *   others are never touched, and nothing is ever deleted.
+ *   others are never touched, and nothing is ever deleted. Either way once:
+ *   a comment edited so, or whose thread has the App's own "Fixed in" reply,
+ *   is closed, and a re-run (a retry, a restart, a later head) leaves it
+ *   alone; a finding that comes back after that is a new one.
  */
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { fails } from '../../analyzers/rules/severity.js';
@@ -36,6 +39,8 @@ export interface ExistingComment {
   mine: boolean;
   /** Number of replies in the comment's thread. */
   replies: number;
+  /** The commit named by a "Fixed in" reply the App itself posted in the comment's thread (null or absent: none). */
+  repliedFixedIn?: string | null;
 }
 
 /** The RIGHT side of the pull request's diff: path -> 1-based line -> text, for added and context lines. */
@@ -127,14 +132,15 @@ function truncate(text: string, max: number): string {
 
 export function planReview(input: PlanInput): ReviewPlan {
   const { config } = input;
-  // 1. What the App already said: open line comments, and fingerprints listed in its review bodies.
+  // 1. What the App already said: open line comments (neither edited nor answered "Fixed in"), and fingerprints listed in its review bodies.
   const open = new Map<string, ExistingComment>();
   const listed = new Set<string>();
   for (const c of input.existing) {
     if (!c.mine) continue;
     if (c.kind === 'review') for (const fp of markersIn(c.body)) listed.add(fp);
     const fp = markerOf(c.body);
-    if (c.kind === 'line' && fp && !fixedIn(c.body) && !open.has(fp)) open.set(fp, c);
+    const closed = fixedIn(c.body) !== null || Boolean(c.repliedFixedIn);
+    if (c.kind === 'line' && fp && !closed && !open.has(fp)) open.set(fp, c);
   }
   // 2. One entry per fingerprint (the same finding made again by a later patch is one finding).
   const seen = new Set<string>();
