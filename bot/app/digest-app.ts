@@ -9,7 +9,7 @@ import type { Probot } from 'probot';
 import { buildDigest } from '../../analyzers/history/digest.js';
 import { renderDigestMarkdown } from '../render/digest/markdown.js';
 import { CONFIG_PATH, parseConfigText } from './config.js';
-import { postDigest, type IssuesApi } from './digest-post.js';
+import { digestPostedSince, postDigest, type IssuesApi } from './digest-post.js';
 import { DigestSchedule, type DigestTarget } from './digest-schedule.js';
 import type { AppSettings } from './settings.js';
 
@@ -59,15 +59,27 @@ export function startDigestSchedule(app: DigestApp, settings: Pick<AppSettings, 
     }
     return out;
   };
-  const run = async (t: DigestTarget): Promise<void> => {
+  const now = opts.now ?? ((): Date => new Date());
+  const issues = async (t: DigestTarget): Promise<{ owner: string; repo: string; octokit: IssuesApi }> => {
     const { installation } = t as InstalledTarget;
     const [owner = '', repo = ''] = t.slug.split('/');
-    const { digest } = await buildDigest(repoDir, { weeks: t.config.weeks, cache: { dir: join(settings.cacheDir, 'index') } });
     const octokit = (await app.auth(installation)) as unknown as { rest: IssuesApi } & IssuesApi;
-    const posted = await postDigest({ owner, repo, octokit: { paginate: octokit.paginate, issues: octokit.rest.issues }, digest, body: renderDigestMarkdown(digest) });
+    return { owner, repo, octokit: { paginate: octokit.paginate, issues: octokit.rest.issues } };
+  };
+  const run = async (t: DigestTarget): Promise<void> => {
+    const { digest } = await buildDigest(repoDir, { weeks: t.config.weeks, cache: { dir: join(settings.cacheDir, 'index') } });
+    const posted = await postDigest({ ...(await issues(t)), digest, body: renderDigestMarkdown(digest), postedAt: now() });
     app.log.info({ repo: t.slug, ...posted }, 'kvm-review: weekly digest posted');
   };
-  const schedule = new DigestSchedule({ targets, run, log: (m, e) => app.log.error({ err: e }, m), ...(opts.now ? { now: opts.now } : {}) });
+  const posted = async (t: DigestTarget, since: Date): Promise<boolean> => digestPostedSince({ ...(await issues(t)), since });
+  const schedule = new DigestSchedule({
+    targets,
+    run,
+    posted,
+    log: (m, e) => app.log.error({ err: e }, m),
+    info: (m) => app.log.info(m),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   if (opts.start ?? true) schedule.start();
   return schedule;
 }

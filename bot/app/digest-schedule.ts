@@ -9,8 +9,18 @@
  * which the GitHub API cannot serve at that scale. Without it the schedule
  * does not start, and says so once.
  *
- * A tick (every minute) runs what is due; `nextRun` is pure and tested
- * alone. Missed ticks (the process was down) run at the next tick, once.
+ * A tick (every minute) runs what is due; `nextRun` and `previousRun` are
+ * pure and tested alone.
+ *
+ * - A due time missed while the process was down runs at the next tick,
+ *   once: on first sight of a repository (the process started, or its
+ *   configuration was just read) the last due time is worked out, and
+ *   unless `posted` says the digest was posted since then, it runs at
+ *   once. A run that was made already is safe to make again: postDigest
+ *   updates the week's issue instead of opening another.
+ * - A run that fails is logged with its reason and tried again at later
+ *   ticks, backing off (1, 2, 4... minutes, at most an hour apart), until
+ *   the next due time takes over.
  */
 import { z } from 'zod';
 
@@ -77,6 +87,19 @@ export function nextRun(after: Date, cfg: Pick<DigestScheduleConfig, 'day' | 'ti
   throw new Error(`no ${cfg.day} ${cfg.time} ${cfg.timezone} in the next 8 days`);
 }
 
+/** The last instant at or before `at` when the digest was due. */
+export function previousRun(at: Date, cfg: Pick<DigestScheduleConfig, 'day' | 'time' | 'timezone'>): Date {
+  const [hh, mm] = cfg.time.split(':').map(Number) as [number, number];
+  const now = at.getTime();
+  const today = wall(now, cfg.timezone);
+  for (let k = 0; k <= 8; k++) {
+    const base = new Date(Date.UTC(today.y, today.m - 1, today.d) - k * DAY);
+    const t = instant(base.getUTCFullYear(), base.getUTCMonth() + 1, base.getUTCDate(), hh, mm, cfg.timezone);
+    if (t <= now && wall(t, cfg.timezone).weekday === WEEKDAYS.indexOf(cfg.day)) return new Date(t);
+  }
+  throw new Error(`no ${cfg.day} ${cfg.time} ${cfg.timezone} in the last 8 days`);
+}
+
 /** A repository the digest may be posted to, with its configuration. */
 export interface DigestTarget {
   /** `owner/name`. */
@@ -89,14 +112,40 @@ export interface ScheduleDeps {
   targets: () => Promise<DigestTarget[]>;
   /** Build and post one repository's digest. */
   run: (target: DigestTarget) => Promise<void>;
+  /**
+   * Whether the repository's digest was posted at or after `since` (asked
+   * once, on first sight, about the last due time). Absent, or failing:
+   * the last due time is run again, which is safe.
+   */
+  posted?: (target: DigestTarget, since: Date) => Promise<boolean>;
   now?: () => Date;
+  /** Failures, with their reason in the message. */
   log?: (message: string, error?: unknown) => void;
+  /** What the schedule decided on its own (a missed digest run late). */
+  info?: (message: string) => void;
   /** How often the target list is read again (default one hour). */
   refreshMs?: number;
+  /** The wait before the first retry of a failed run, doubled at each failure (default a minute)... */
+  retryMs?: number;
+  /** ...up to this (default an hour). */
+  maxRetryMs?: number;
 }
 
+/** One repository's next run. */
+interface Slot {
+  /** The due time the run is for. */
+  due: number;
+  /** When to try it (later than `due` after a failure). */
+  at: number;
+  /** Failed attempts at this due time. */
+  failures: number;
+}
+
+const iso = (t: number): string => new Date(t).toISOString();
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 export class DigestSchedule {
-  private readonly next = new Map<string, number>();
+  private readonly slots = new Map<string, Slot>();
   private targets: DigestTarget[] = [];
   private refreshed = -Infinity;
   private timer: NodeJS.Timeout | null = null;
@@ -108,31 +157,68 @@ export class DigestSchedule {
     return (this.deps.now?.() ?? new Date()).getTime();
   }
 
+  private static key(t: DigestTarget): string {
+    return `${t.slug}\u0000${t.config.day} ${t.config.time} ${t.config.timezone}`;
+  }
+
   /** Runs every target that is due (one at a time); returns the slugs run. */
   async tick(): Promise<string[]> {
     const now = this.now();
     if (now - this.refreshed >= (this.deps.refreshMs ?? 3600_000)) {
       this.targets = (await this.deps.targets()).filter((t) => t.config.enabled);
       this.refreshed = now;
+      // A repository no longer enabled (or moved to another time) is forgotten; seen again, it is a first sight.
+      const keys = new Set(this.targets.map(DigestSchedule.key));
+      for (const k of this.slots.keys()) if (!keys.has(k)) this.slots.delete(k);
     }
     const ran: string[] = [];
     for (const t of this.targets) {
-      const key = `${t.slug}\u0000${t.config.day} ${t.config.time} ${t.config.timezone}`;
-      const due = this.next.get(key);
-      if (due === undefined) {
-        this.next.set(key, nextRun(new Date(now), t.config).getTime());
-        continue;
+      const key = DigestSchedule.key(t);
+      let slot = this.slots.get(key);
+      if (!slot) {
+        slot = await this.firstSight(t, now);
+        this.slots.set(key, slot);
       }
-      if (now < due) continue;
-      this.next.set(key, nextRun(new Date(now), t.config).getTime());
+      if (now < slot.at) continue;
+      // A later due time came while a failed run waited (or the process slept): the run is for that one now.
+      const latest = previousRun(new Date(now), t.config).getTime();
+      if (latest > slot.due) slot = { due: latest, at: now, failures: 0 };
+      const next = nextRun(new Date(now), t.config).getTime();
       try {
         await this.deps.run(t);
+        this.slots.set(key, { due: next, at: next, failures: 0 });
         ran.push(t.slug);
       } catch (e) {
-        this.deps.log?.(`digest for ${t.slug} failed`, e);
+        const failures = slot.failures + 1;
+        const retry = now + Math.min((this.deps.retryMs ?? 60_000) * 2 ** (failures - 1), this.deps.maxRetryMs ?? 3600_000);
+        const what = `digest for ${t.slug} (due ${iso(slot.due)}) failed (attempt ${failures}): ${reason(e)}`;
+        if (retry < next) {
+          this.slots.set(key, { due: slot.due, at: retry, failures });
+          this.deps.log?.(`${what}; tried again at ${iso(retry)}`, e);
+        } else {
+          this.slots.set(key, { due: next, at: next, failures: 0 });
+          this.deps.log?.(`${what}; not tried again before the next due time, ${iso(next)}`, e);
+        }
       }
     }
     return ran;
+  }
+
+  /** A repository seen for the first time: its last due time now unless the digest was posted since, else its next one. */
+  private async firstSight(t: DigestTarget, now: number): Promise<Slot> {
+    const next = nextRun(new Date(now), t.config).getTime();
+    const prev = previousRun(new Date(now), t.config).getTime();
+    let posted = false;
+    if (this.deps.posted) {
+      try {
+        posted = await this.deps.posted(t, new Date(prev));
+      } catch (e) {
+        this.deps.log?.(`digest for ${t.slug}: could not tell whether the digest due ${iso(prev)} was posted: ${reason(e)}; running it (a second run updates the week's issue)`, e);
+      }
+    }
+    if (posted) return { due: next, at: next, failures: 0 };
+    this.deps.info?.(`digest for ${t.slug} due ${iso(prev)} was not posted${this.deps.posted ? '' : ' (or is not known to be)'}; running it now`);
+    return { due: prev, at: now, failures: 0 };
   }
 
   /** Ticks every `everyMs` (default a minute); the timer never holds the process open. */
