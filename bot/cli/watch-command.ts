@@ -17,6 +17,7 @@ import { BullQueue, redactUrl } from '../jobs/bullmq-queue.js';
 import { DEFAULT_FROM } from '../render/review/email.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { positiveIntEnv } from '../env-number.js';
 import { resolveTree } from './tree-option.js';
 import { GitTree } from '../../analyzers/trees/git-tree.js';
 import { assertKernelTree, DirectoryTree, type Tree } from '../../analyzers/trees/index.js';
@@ -57,6 +58,7 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   const smtp = o.smtp ?? process.env.KVM_REVIEW_SMTP_URL;
   if (o.send && !smtp) throw new InputError('--send needs SMTP settings: --smtp smtp[s]://user:pass@host:port or KVM_REVIEW_SMTP_URL; nothing was sent');
   if (o.send && !o.from) throw new InputError('--send needs --from "Name <address>" (the replies must come from a real mailbox)');
+  const graceMs = sendGrace();
   const redisUrl = process.env.REDIS_URL || undefined;
   // Workers write the replies: the watcher has no reply to send, and appends to one mbox from several processes would race.
   if (redisUrl && o.send) throw new InputError('--send with REDIS_URL: the workers write the replies, and sending them from the watcher is not supported yet; send from the outbox, or watch without REDIS_URL');
@@ -72,6 +74,10 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
     throw e;
   }
   const log = (line: string): void => io.stderr(`kvm-review watch: ${line}\n`);
+  // Replies handed to SMTP and not answered yet, and whether a signal asked to stop (see stop() below).
+  let sending = 0;
+  let stopping = false;
+  let graceTimer: NodeJS.Timeout | null = null;
   const transport = o.send && smtp ? createTransport(smtp) : null;
   const outboxDir = resolve(io.cwd, o.outbox);
   const queue = redisUrl ? new BullQueue(redisUrl) : null;
@@ -94,7 +100,14 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
       ? {
           send: async (r) => {
             if (!r.to) return log(`reply <${r.messageId}> has no To: address; not sent`);
-            await transport.sendMail({ envelope: { from: r.from, to: [r.to] }, raw: r.text });
+            sending++;
+            try {
+              await transport.sendMail({ envelope: { from: r.from, to: [r.to] }, raw: r.text });
+            } finally {
+              // The pass appends the `sent` record in the same run of microtasks that ends this
+              // send: no signal handler runs between the two.
+              sending--;
+            }
           },
         }
       : {}),
@@ -109,13 +122,33 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
           },
         }
       : {}),
+    stopping: () => stopping,
   };
   // Every write is synchronous (see bot/watch/state.ts), so a signal handler never runs inside one:
-  // stopping here leaves each file either complete or not there.
-  const stop = (signal: string): void => {
-    log(`${signal}: stopping`);
+  // stopping here leaves each file either complete or not there, and a review cut short is redone.
+  // A reply being sent is different: the server may take it before the pass can record it as
+  // sent, and a restart would send it again. So a signal during a send lets the send end and be
+  // recorded (the pass returns before the next reply), for at most the grace time; a second
+  // signal, or the grace time running out, stops at once.
+  const exitNow = (): never => {
     state.close();
-    process.exit(EXIT.ok);
+    return process.exit(EXIT.ok);
+  };
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log(`${signal} again: stopping now; the reply being sent is not recorded as sent, and a restart sends it again`);
+      exitNow();
+    }
+    if (sending === 0) {
+      log(`${signal}: stopping`);
+      exitNow();
+    }
+    stopping = true;
+    log(`${signal}: stopping once the reply being sent is recorded (at most ${graceMs / 1000} s; a second signal stops at once)`);
+    graceTimer = setTimeout(() => {
+      log(`the SMTP send did not end within ${graceMs / 1000} s: stopping; the reply is not recorded as sent, and a restart sends it again`);
+      exitNow();
+    }, graceMs);
   };
   const onInt = (): void => stop('SIGINT');
   const onTerm = (): void => stop('SIGTERM');
@@ -124,6 +157,10 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   try {
     for (;;) {
       const r = await runPass(options);
+      if (stopping) {
+        log('stopped after recording the reply that was being sent');
+        return EXIT.ok;
+      }
       const reviewed = queue ? `${r.enqueued} series enqueued${r.unqueued ? ` (${r.unqueued} not: the queue did not take them)` : ''}` : `${r.reviewed} series reviewed`;
       log(`pass: ${r.read} commit(s) read (${r.bad} bad), ${reviewed}, ${r.skipped} skipped, ${r.waiting} waiting, ${r.replies} new repl${r.replies === 1 ? 'y' : 'ies'}`);
       // A series the queue did not take is not done: --once says so with exit 2 (a later run enqueues it).
@@ -131,12 +168,22 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
       await new Promise((done) => setTimeout(done, interval));
     }
   } finally {
+    if (graceTimer) clearTimeout(graceTimer);
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     state.close();
     transport?.close();
     await queue?.close();
     if (tree instanceof GitTree) tree.close();
+  }
+}
+
+/** KVM_REVIEW_SEND_GRACE_MS (default 30 s): how long a signal waits for an SMTP send in flight to end and be recorded. */
+function sendGrace(): number {
+  try {
+    return positiveIntEnv(process.env, 'KVM_REVIEW_SEND_GRACE_MS', 30_000);
+  } catch (e) {
+    throw new InputError((e as Error).message);
   }
 }
 

@@ -51,6 +51,13 @@ export interface WatchOptions {
   /** Optional: hands a reply to SMTP; absent, nothing is sent. */
   send?: (reply: OutboxReply) => Promise<void>;
   /**
+   * Optional: true once a signal asked the watcher to stop. The pass then
+   * returns between two series or two replies, so that a reply whose send
+   * was in flight is recorded as sent before the process exits (a restart
+   * would send it again otherwise).
+   */
+  stopping?: () => boolean;
+  /**
    * Optional: stores a due series as a job on the shared queue (its mails in
    * the order read, the previous version's findings) and resolves with the
    * job's id once the queue acknowledged it; absent, the pass reviews in process.
@@ -103,6 +110,7 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
   // 3. Oldest first, so v1 is done before v2 arrives at the comparison.
   const postings = [...read.series].sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.fingerprint.localeCompare(b.fingerprint));
   for (const series of postings) {
+    if (o.stopping?.()) break;
     if (o.state.isDone(series.fingerprint)) continue;
     const inboxes = [...new Set(members(series).map((p) => inboxOf.get(p.position.commit ?? '') ?? ''))];
     const due = isDue(series, inboxes.map((i) => o.state.newestDate(i)), o.partialAfterMs);
@@ -139,7 +147,7 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
     }
   }
   // 5.
-  if (o.send) await sendPending(o);
+  if (o.send && !o.stopping?.()) await sendPending(o);
   o.state.compact();
   return report;
 }
@@ -382,6 +390,8 @@ async function sendPending(o: WatchOptions): Promise<void> {
   if (!send) return;
   for (const rec of o.state.done()) {
     for (const id of rec.replies) {
+      // Checked between replies: the one just sent is recorded, the next is not started.
+      if (o.stopping?.()) return;
       if (o.state.wasSent(id)) continue;
       const reply = o.outbox.readReply(id);
       if (!reply) {
