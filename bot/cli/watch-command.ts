@@ -99,10 +99,10 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
     ...(transport
       ? {
           send: async (r) => {
-            if (!r.to) return log(`reply <${r.messageId}> has no To: address; not sent`);
             sending++;
             try {
-              await transport.sendMail({ envelope: { from: r.from, to: [r.to] }, raw: r.text });
+              // The pass records a reply without To: as failed and never hands it here; an empty envelope would be refused anyway.
+              await transport.sendMail({ envelope: { from: r.from, to: r.to ? [r.to] : [] }, raw: r.text });
             } finally {
               // The pass appends the `sent` record in the same run of microtasks that ends this
               // send: no signal handler runs between the two.
@@ -162,9 +162,10 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
         return EXIT.ok;
       }
       const reviewed = queue ? `${r.enqueued} series enqueued${r.unqueued ? ` (${r.unqueued} not: the queue did not take them)` : ''}` : `${r.reviewed} series reviewed`;
-      log(`pass: ${r.read} commit(s) read (${r.bad} bad), ${reviewed}, ${r.skipped} skipped, ${r.waiting} waiting, ${r.replies} new repl${r.replies === 1 ? 'y' : 'ies'}`);
-      // A series the queue did not take is not done: --once says so with exit 2 (a later run enqueues it).
-      if (o.once) return r.unqueued > 0 ? EXIT.usage : r.errors ? EXIT.findings : EXIT.ok;
+      const sent = transport ? `; ${r.sent} sent, ${r.refused} refused (recorded as failed: ${state.sendFailures().length} in all), ${r.unsent} left for the next pass` : '';
+      log(`pass: ${r.read} commit(s) read (${r.bad} bad), ${reviewed}, ${r.skipped} skipped, ${r.waiting} waiting, ${r.replies} new repl${r.replies === 1 ? 'y' : 'ies'}${sent}`);
+      // A series the queue did not take, or a reply not sent, is not done: --once says so with exit 2 (a later run does it).
+      if (o.once) return r.unqueued > 0 || r.unsent > 0 ? EXIT.usage : r.errors ? EXIT.findings : EXIT.ok;
       await new Promise((done) => setTimeout(done, interval));
     }
   } finally {

@@ -76,6 +76,17 @@ export interface SentRecord {
   messageId: string;
 }
 
+/**
+ * A reply that will never be sent: the SMTP server refused it for good (a
+ * 5xx to its sender, recipient or data), or it has no recipient. Not tried
+ * again; `reason` is the server's answer, or why it was not handed over.
+ */
+export interface SendFailedRecord {
+  t: 'send-failed';
+  messageId: string;
+  reason: string;
+}
+
 /** The newest commit and message date of an inbox, written by compaction in place of its message records. */
 export interface HeadRecord {
   t: 'head';
@@ -95,7 +106,7 @@ export interface KeptRecord {
   messageId: string | null;
 }
 
-export type JournalRecord = MessageRecord | SeriesRecord | SentRecord | HeadRecord | KeptRecord;
+export type JournalRecord = MessageRecord | SeriesRecord | SentRecord | SendFailedRecord | HeadRecord | KeptRecord;
 
 /** A pool message: a cover or patch waiting for its series. */
 export interface PoolEntry {
@@ -115,6 +126,7 @@ export class WatchState {
   private readonly keptIds = new Set<string>();
   private readonly series = new Map<string, SeriesRecord>();
   private readonly sent = new Set<string>();
+  private readonly sendFailed = new Map<string, string>();
   private records = 0;
 
   private constructor(readonly dir: string) {}
@@ -187,6 +199,16 @@ export class WatchState {
     return this.sent.has(messageId);
   }
 
+  /** Why the reply with this Message-ID will never be sent; null when it was not recorded as failed. */
+  sendFailure(messageId: string): string | null {
+    return this.sendFailed.get(messageId) ?? null;
+  }
+
+  /** Every reply recorded as failed, with the reason. */
+  sendFailures(): SendFailedRecord[] {
+    return [...this.sendFailed].map(([messageId, reason]) => ({ t: 'send-failed', messageId, reason }));
+  }
+
   /** Appends records in one write and fsync: a batch is recorded whole or (torn) cut back on load. */
   append(records: JournalRecord[]): void {
     if (records.length === 0) return;
@@ -203,13 +225,14 @@ export class WatchState {
 
   /**
    * Rewrites the journal as the smallest equivalent one (heads, pool
-   * messages, series, sent replies) and deletes the files of reviewed
+   * messages, series, sent and failed replies) and deletes the files of reviewed
    * messages. Atomic: the old journal stays until the new one is renamed in.
    */
   compact(): void {
     const heads: HeadRecord[] = [...this.last].map(([inbox, commit]) => ({ t: 'head', inbox, commit, newest: this.newest.get(inbox) ?? null, read: this.readOf(inbox) }));
     const pool: KeptRecord[] = this.pending().map((p) => ({ t: 'kept', inbox: p.inbox, commit: p.commit, messageId: p.messageId }));
-    const records: JournalRecord[] = [...heads, ...pool, ...this.series.values(), ...[...this.sent].map((messageId): SentRecord => ({ t: 'sent', messageId }))];
+    const sent = [...this.sent].map((messageId): SentRecord => ({ t: 'sent', messageId }));
+    const records: JournalRecord[] = [...heads, ...pool, ...this.series.values(), ...sent, ...this.sendFailures()];
     if (records.length >= this.records) return;
     atomicWrite(join(this.dir, 'journal.jsonl'), Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join('')));
     this.records = records.length;
@@ -245,6 +268,9 @@ export class WatchState {
         break;
       case 'sent':
         this.sent.add(r.messageId);
+        break;
+      case 'send-failed':
+        this.sendFailed.set(r.messageId, r.reason);
         break;
     }
   }

@@ -92,10 +92,16 @@ export interface PassReport {
   enqueued: number;
   /** Series the shared queue did not take (Redis unreachable...): not recorded, tried again next pass. */
   unqueued: number;
+  /** Replies the SMTP server took in this pass (with `send`). */
+  sent: number;
+  /** Replies recorded as failed in this pass: refused for good by the SMTP server, or without a recipient. */
+  refused: number;
+  /** Replies not sent in this pass and tried again next pass (a 4xx, the server unreachable). */
+  unsent: number;
 }
 
 export async function runPass(o: WatchOptions): Promise<PassReport> {
-  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, waiting: 0, errors: false, replies: 0, enqueued: 0, unqueued: 0 };
+  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, waiting: 0, errors: false, replies: 0, enqueued: 0, unqueued: 0, sent: 0, refused: 0, unsent: 0 };
   // 1.
   for (const inbox of o.inboxes) await ingest(o, inbox, report);
   // 2.
@@ -147,7 +153,7 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
     }
   }
   // 5.
-  if (o.send && !o.stopping?.()) await sendPending(o);
+  if (o.send && !o.stopping?.()) await sendPending(o, report);
   o.state.compact();
   return report;
 }
@@ -385,21 +391,73 @@ function identity0(r: SeriesRecord): PostingIdentity {
   return { version: r.version, title: r.title, sender: r.sender, changeId: r.changeId, messageIds: r.messageIds, links: [] };
 }
 
-async function sendPending(o: WatchOptions): Promise<void> {
+/**
+ * Step 5: each reply not sent and not failed yet goes to SMTP, and is
+ * recorded as sent once the server took it. A failure stays with its
+ * reply: refused for good (see sendFailure), it is recorded as failed with
+ * the server's answer and never tried again; refused for now, it is tried
+ * again next pass; the server unreachable (or our session refused), the
+ * rest wait for the next pass too, as each would fail the same way.
+ */
+async function sendPending(o: WatchOptions, report: PassReport): Promise<void> {
   const send = o.send;
   if (!send) return;
-  for (const rec of o.state.done()) {
-    for (const id of rec.replies) {
-      // Checked between replies: the one just sent is recorded, the next is not started.
-      if (o.stopping?.()) return;
-      if (o.state.wasSent(id)) continue;
-      const reply = o.outbox.readReply(id);
-      if (!reply) {
-        o.log(`reply <${id}> is no longer in the outbox; not sent`);
+  const pending = o.state.done().flatMap((rec) => rec.replies.filter((id) => !o.state.wasSent(id) && o.state.sendFailure(id) === null));
+  for (const [at, id] of pending.entries()) {
+    // Checked between replies: the one just sent is recorded, the next is not started.
+    if (o.stopping?.()) return;
+    const reply = o.outbox.readReply(id);
+    if (!reply) {
+      o.log(`reply <${id}> is no longer in the outbox; not sent`);
+      continue;
+    }
+    if (!reply.to) {
+      o.state.append([{ t: 'send-failed', messageId: id, reason: 'no recipient: the reply has no To: address' }]);
+      report.refused++;
+      o.log(`reply <${id}> has no To: address; recorded as failed (no recipient), not sent`);
+      continue;
+    }
+    try {
+      await send(reply);
+    } catch (e) {
+      const failure = sendFailure(e);
+      if (failure.kind === 'refused') {
+        o.state.append([{ t: 'send-failed', messageId: id, reason: failure.reason }]);
+        report.refused++;
+        o.log(`reply <${id}> to ${reply.to}: refused for good by the SMTP server (${failure.reason}); recorded as failed, not sent again`);
         continue;
       }
-      await send(reply);
-      o.state.append([{ t: 'sent', messageId: id }]);
+      report.unsent++;
+      o.log(`reply <${id}> to ${reply.to}: not sent (${failure.reason}); tried again next pass`);
+      if (failure.kind === 'later') continue;
+      const rest = pending.length - at - 1;
+      report.unsent += rest;
+      if (rest > 0) o.log(`${rest} other repl${rest === 1 ? 'y' : 'ies'} not sent either: the SMTP server did not take the session; tried again next pass`);
+      return;
     }
+    o.state.append([{ t: 'sent', messageId: id }]);
+    report.sent++;
   }
+}
+
+/** SMTP commands whose refusal is about the reply itself (its sender, its recipient, its text), not about the server or our login. */
+const REPLY_COMMANDS = new Set(['MAIL FROM', 'RCPT TO', 'DATA']);
+
+/**
+ * What a send's error means for its reply, from nodemailer's error: its
+ * `responseCode` (the server's answer) and `command` (what it answered).
+ *  - refused: a 5xx to the reply's own commands, or an envelope nodemailer
+ *    would not send (an address it cannot use): the same again would fail;
+ *  - later: a 4xx to the reply's own commands (a mailbox busy, greylisting);
+ *  - down: anything else (no connection, a timeout, the greeting, EHLO or
+ *    login refused, an error of ours): no reply could be sent now, and a
+ *    5xx here says nothing about the reply.
+ */
+function sendFailure(e: unknown): { kind: 'refused' | 'later' | 'down'; reason: string } {
+  const err = (typeof e === 'object' && e !== null ? e : {}) as { message?: unknown; responseCode?: unknown; command?: unknown; code?: unknown };
+  const reason = (typeof err.message === 'string' ? err.message : String(e)).replace(/\s+/g, ' ').trim();
+  const command = typeof err.command === 'string' ? err.command : null;
+  if (typeof err.responseCode === 'number' && command && REPLY_COMMANDS.has(command)) return { kind: err.responseCode >= 500 ? 'refused' : 'later', reason };
+  if (command === 'API' && (err.code === 'EENVELOPE' || err.code === 'EMESSAGE')) return { kind: 'refused', reason };
+  return { kind: 'down', reason };
 }

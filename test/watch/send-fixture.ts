@@ -23,6 +23,8 @@ export interface TakenMessage {
 }
 
 export interface FakeSmtpOptions {
+  /** The greeting; default `220 fake ESMTP` (a 4xx or 5xx here: the server takes no session). */
+  greeting?: string;
   /** The answer to RCPT TO for an address; default `250 ok`. */
   rcpt?: (address: string) => string;
   /**
@@ -38,11 +40,14 @@ export interface FakeSmtp {
   url: string;
   /** Every message taken, in order, across connections. */
   messages: TakenMessage[];
+  /** Every RCPT TO address asked, taken or not, in order. */
+  rcpts: string[];
   close(): Promise<void>;
 }
 
 export async function fakeSmtp(o: FakeSmtpOptions = {}): Promise<FakeSmtp> {
   const messages: TakenMessage[] = [];
+  const rcpts: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
     sockets.add(s);
@@ -54,7 +59,7 @@ export async function fakeSmtp(o: FakeSmtpOptions = {}): Promise<FakeSmtp> {
     const say = (line: string): void => {
       if (s.writable) s.write(`${line}\r\n`);
     };
-    say('220 fake ESMTP');
+    say(o.greeting ?? '220 fake ESMTP');
     s.on('data', (d: Buffer) => {
       buf += d.toString('utf8');
       for (;;) {
@@ -81,6 +86,7 @@ export async function fakeSmtp(o: FakeSmtpOptions = {}): Promise<FakeSmtp> {
           envelope.from = address;
           say('250 ok');
         } else if (verb === 'RCPT') {
+          rcpts.push(address);
           const answer = o.rcpt ? o.rcpt(address) : '250 ok';
           if (answer.startsWith('2')) envelope.to.push(address);
           say(answer);
@@ -99,6 +105,7 @@ export async function fakeSmtp(o: FakeSmtpOptions = {}): Promise<FakeSmtp> {
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    rcpts,
     close: () =>
       new Promise<void>((done) => {
         for (const s of sockets) s.destroy();
