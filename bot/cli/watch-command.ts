@@ -14,6 +14,7 @@ import { StateError, WatchState } from '../watch/state.js';
 import { runPass, type WatchOptions } from '../watch/watch.js';
 import { seriesJobSpec, type SeriesJobSettings, type SeriesTreeSpec } from '../watch/series-job.js';
 import { BullQueue, redactUrl } from '../jobs/bullmq-queue.js';
+import { seriesJob, type JobInfo } from '../jobs/queue.js';
 import { DEFAULT_FROM } from '../render/review/email.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -113,12 +114,26 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
       : {}),
     ...(queue && redisUrl
       ? {
-          enqueue: async (series, mails, prev) => {
+          enqueue: async (series, mails, prev, notCompared) => {
             try {
-              return (await queue.enqueue(seriesJobSpec(jobSettings, series, mails, prev))).id;
+              return (await queue.enqueue(seriesJobSpec(jobSettings, series, mails, prev, notCompared))).id;
             } catch (e) {
               throw new Error(`Redis at ${redactUrl(redisUrl)}: ${e instanceof Error ? e.message : String(e)}`);
             }
+          },
+          jobOf: async (fingerprint) => {
+            let jobs: JobInfo[];
+            try {
+              jobs = await queue.list();
+            } catch (e) {
+              throw new Error(`Redis at ${redactUrl(redisUrl)}: ${e instanceof Error ? e.message : String(e)}`);
+            }
+            // The newest job of the series (a retried or re-enqueued one replaces the older).
+            const job = jobs.filter((j) => j.key === seriesJob(fingerprint, {}).key).sort((a, b) => b.enqueuedAt - a.enqueuedAt)[0];
+            if (!job) return { state: 'gone' };
+            if (job.state === 'failed') return { state: 'failed', reason: job.reason ?? 'no reason recorded' };
+            if (job.state === 'completed') return { state: 'completed' };
+            return { state: 'pending' };
           },
         }
       : {}),

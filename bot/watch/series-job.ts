@@ -48,15 +48,18 @@ export interface SeriesPayload extends SeriesJobSettings {
   fingerprint: string;
   mails: { inbox: string; commit: string; raw: string }[];
   prev: PriorVersion | null;
+  /** Why the series is not compared with its previous version (whose review failed); null when it is, or has none. */
+  notCompared: string | null;
 }
 
 /** The job for one due series. */
-export function seriesJobSpec(settings: SeriesJobSettings, series: Series, mails: SeriesMail[], prev: PriorVersion | null): JobSpec {
+export function seriesJobSpec(settings: SeriesJobSettings, series: Series, mails: SeriesMail[], prev: PriorVersion | null, notCompared: string | null = null): JobSpec {
   const payload: SeriesPayload = {
     ...settings,
     fingerprint: series.fingerprint,
     mails: mails.map((m) => ({ inbox: m.inbox, commit: m.commit, raw: m.raw.toString('base64') })),
     prev,
+    notCompared,
   };
   // PriorVersion and the settings are plain JSON (strings, numbers, null, arrays).
   return seriesJob(series.fingerprint, payload as unknown as JobSpec['payload']);
@@ -109,6 +112,8 @@ export function checkSeriesPayload(p: JobSpec['payload']): SeriesPayload {
     cache: { dir: cache.dir === null || cache.dir === undefined ? null : absolute(cache.dir, 'cache.dir'), disabled: cache.disabled },
     mails,
     prev: (p.prev ?? null) as unknown as PriorVersion | null,
+    // Absent in the jobs of a watcher from before it was carried.
+    notCompared: p.notCompared === undefined || p.notCompared === null ? null : str(p.notCompared, 'notCompared'),
   };
 }
 
@@ -142,7 +147,7 @@ export function seriesHandler(): JobHandler {
     try {
       await assertKernelTree(tree);
       const review = engineReviewer(tree, { dir: p.cache.dir ?? undefined, disabled: p.cache.disabled });
-      const posted = await reviewAndWrite({ review, outbox: new Outbox(p.outbox.dir, p.outbox.format), from: p.from }, series, p.prev, ctx.superseded);
+      const posted = await reviewAndWrite({ review, outbox: new Outbox(p.outbox.dir, p.outbox.format), from: p.from }, series, p.prev, ctx.superseded, p.notCompared);
       if (!posted) return 'superseded';
       return posted.record.status;
     } finally {

@@ -62,8 +62,19 @@ export interface WatchOptions {
    * the order read, the previous version's findings) and resolves with the
    * job's id once the queue acknowledged it; absent, the pass reviews in process.
    */
-  enqueue?: (series: Series, mails: QueuedMail[], prev: PriorVersion | null) => Promise<string>;
+  enqueue?: (series: Series, mails: QueuedMail[], prev: PriorVersion | null, notCompared: string | null) => Promise<string>;
+  /**
+   * Optional, with `enqueue`: what became of an enqueued series' job on the
+   * shared queue, by the series fingerprint. A later version waits for the
+   * record of a job that is waiting or running; once the job failed for
+   * good or left the queue, the wait would never end, and the later version
+   * is reviewed without the comparison. Absent: it waits for the record.
+   */
+  jobOf?: (fingerprint: string) => Promise<SeriesJobState>;
 }
+
+/** A series job as the watcher needs it: still to run, failed for good (why), completed, or no longer on the queue. */
+export type SeriesJobState = { state: 'pending' } | { state: 'failed'; reason: string } | { state: 'completed' } | { state: 'gone' };
 
 /** A mail of a series handed to the queue: where it was read, and its bytes. */
 export interface QueuedMail {
@@ -300,17 +311,19 @@ export interface Posted {
  * what is already there: run twice (a retried job), it writes nothing new.
  * Null when `stop()` turned true before anything was written.
  */
-export async function reviewAndWrite(w: PostingWriter, s: Series, prev: PriorVersion | null, stop: () => boolean = () => false): Promise<Posted | null> {
+export async function reviewAndWrite(w: PostingWriter, s: Series, prev: PriorVersion | null, stop: () => boolean = () => false, notCompared: string | null = null): Promise<Posted | null> {
   const partial = s.complete ? null : `partial series: ${s.patches.length} of ${s.expected} patches`;
   const result = await w.review(s, `v${s.version} "${s.title}"`);
   if (stop()) return null;
   const compared = compareVersions(result, prev, replyAnchor(s));
+  // In the record's notes and, through forEmail, in the replies.
+  if (notCompared) compared.notes.push(notCompared);
   const status: SeriesRecord['status'] = partial ? 'partial' : 'reviewed';
   const rec = seriesRecord(s, status, compared);
   const json = { status, ...(partial ? { reason: partial } : {}), key: s.fingerprint, ...compared };
   // Reply dates come from the input (the series' newest message), never the clock: a rerun writes the same bytes.
   const dates = [s.cover?.date ?? null, ...s.patches.map((p) => p.date)].filter((d): d is string => d !== null).sort();
-  const mbox = renderReviewEmail(forEmail(compared, partial), { from: w.from, date: new Date(dates.at(-1) ?? 0) });
+  const mbox = renderReviewEmail(forEmail(compared, partial, notCompared), { from: w.from, date: new Date(dates.at(-1) ?? 0) });
   w.outbox.writeRecord(rec.record, `${JSON.stringify(json, (k, v: unknown) => (k === 'files' ? undefined : v), 2)}\n`);
   const replies = w.outbox.writeReplies(mbox);
   rec.replies = replies.map((r) => r.messageId);
@@ -318,31 +331,66 @@ export async function reviewAndWrite(w: PostingWriter, s: Series, prev: PriorVer
 }
 
 /**
- * The previous version of a posting, with its findings; 'pending' when it
- * was enqueued and no worker has written its record yet (the comparison
- * needs its findings: the posting waits for a later pass).
+ * The previous version of a posting, for the comparison:
+ *  - none: there is none;
+ *  - found: its findings (from the journal, or from the record a worker wrote);
+ *  - pending: it was enqueued and no worker has written its record yet (the
+ *    comparison needs its findings: the posting waits for a later pass);
+ *  - lost: it was enqueued and its job failed for good, or left the queue,
+ *    without a record: waiting would never end, the posting goes on without
+ *    the comparison, and `why` says so in its replies.
  */
-function previousOf(o: WatchOptions, s: Series): { prior: PriorVersion; record: SeriesRecord } | null | 'pending' {
+type Previous =
+  | { kind: 'none' }
+  | { kind: 'found'; prior: PriorVersion; record: SeriesRecord }
+  | { kind: 'pending'; record: SeriesRecord }
+  | { kind: 'lost'; record: SeriesRecord; why: string };
+
+async function previousOf(o: WatchOptions, s: Series): Promise<Previous> {
   const earlier = o.state.done().filter((r) => r.status !== 'skipped');
   const prev = previousVersion(postingIdentity(s), earlier.map((r) => ({ ...identity0(r), record: r })));
-  if (!prev) return null;
+  if (!prev) return { kind: 'none' };
   const r = prev.record;
-  if (r.status !== 'enqueued') return { prior: { version: r.version, messageId: r.messageId, findings: r.findings }, record: r };
-  const text = o.outbox.readRecord(r.record);
-  if (text === null) return 'pending';
-  const written = JSON.parse(text) as ComparedReview;
-  return { prior: { version: r.version, messageId: r.messageId, findings: priorOf(written, null).findings }, record: r };
+  if (r.status !== 'enqueued') return { kind: 'found', prior: { version: r.version, messageId: r.messageId, findings: r.findings }, record: r };
+  const written = (): Previous | null => {
+    const text = o.outbox.readRecord(r.record);
+    if (text === null) return null;
+    return { kind: 'found', prior: { version: r.version, messageId: r.messageId, findings: priorOf(JSON.parse(text) as ComparedReview, null).findings }, record: r };
+  };
+  const found = written();
+  if (found) return found;
+  if (!o.jobOf) return { kind: 'pending', record: r };
+  let job: SeriesJobState;
+  try {
+    job = await o.jobOf(r.key);
+  } catch (e) {
+    // The queue out of reach says nothing about v1's job: wait, as without it.
+    o.log(`cannot read the job of v${r.version} "${r.title}" from the shared queue: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`);
+    return { kind: 'pending', record: r };
+  }
+  if (job.state === 'pending') return { kind: 'pending', record: r };
+  // Its job may have ended after the record was looked for: look again.
+  const late = written();
+  if (late) return late;
+  const what =
+    job.state === 'failed'
+      ? `its review failed on the shared queue (${job.reason})`
+      : job.state === 'gone'
+        ? 'its job is no longer on the shared queue'
+        : 'its job completed without writing its record';
+  return { kind: 'lost', record: r, why: `not compared with v${r.version}: ${what}` };
 }
 
 /** Step 4 in process: review, write, record the series as done. */
 async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Promise<void> {
-  const prev = previousOf(o, s);
-  if (prev === 'pending') {
+  const prev = await previousOf(o, s);
+  if (prev.kind === 'pending') {
     report.waiting++;
     o.log(`v${s.version} "${s.title}" waits for its previous version's review (enqueued, not written yet)`);
     return;
   }
-  const posted = await reviewAndWrite(o, s, prev?.prior ?? null);
+  const notCompared = prev.kind === 'lost' ? prev.why : null;
+  const posted = await reviewAndWrite(o, s, prev.kind === 'found' ? prev.prior : null, () => false, notCompared);
   if (!posted) return;
   const { record: rec, compared, replies, partial } = posted;
   o.state.append([rec]);
@@ -350,7 +398,8 @@ async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Pr
   report.replies += replies.filter((r) => r.written).length;
   if (compared.patches.some((p) => p.findings.some((f) => f.severity === 'error'))) report.errors = true;
   const findings = compared.patches.reduce((n, p) => n + p.findings.length, 0);
-  o.log(`reviewed ${partial ? `(${partial}) ` : ''}v${s.version} "${s.title}": ${findings} finding(s), ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}${prev ? `, compared with v${prev.record.version}` : ''}`);
+  const against = prev.kind === 'found' ? `, compared with v${prev.record.version}` : notCompared ? `, ${notCompared}` : '';
+  o.log(`reviewed ${partial ? `(${partial}) ` : ''}v${s.version} "${s.title}": ${findings} finding(s), ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}${against}`);
 }
 
 /**
@@ -362,18 +411,19 @@ async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Pr
 async function enqueuePosting(o: WatchOptions, s: Series, pool: { inbox: string; commit: string }[], report: PassReport): Promise<void> {
   const enqueue = o.enqueue;
   if (!enqueue) return;
-  const prev = previousOf(o, s);
-  if (prev === 'pending') {
+  const prev = await previousOf(o, s);
+  if (prev.kind === 'pending') {
     report.waiting++;
     o.log(`v${s.version} "${s.title}" waits for its previous version's review (enqueued, not written yet)`);
     return;
   }
+  const notCompared = prev.kind === 'lost' ? prev.why : null;
   // The mails in the order the watcher read them, so the worker threads them as the watcher did.
   const commits = new Set(members(s).map((p) => p.position.commit));
   const mails = pool.filter((p) => commits.has(p.commit)).map((p) => ({ inbox: p.inbox, commit: p.commit, raw: o.state.readMessage(p.commit) }));
   let id: string;
   try {
-    id = await enqueue(s, mails, prev?.prior ?? null);
+    id = await enqueue(s, mails, prev.kind === 'found' ? prev.prior : null, notCompared);
   } catch (e) {
     // Nothing recorded: the next pass enqueues it again.
     report.unqueued++;
@@ -383,7 +433,7 @@ async function enqueuePosting(o: WatchOptions, s: Series, pool: { inbox: string;
   const rec = seriesRecord(s, 'enqueued', null);
   o.state.append([rec]);
   report.enqueued++;
-  o.log(`enqueued ${s.complete ? '' : `(partial series: ${s.patches.length} of ${s.expected} patches) `}v${s.version} "${s.title}" as job ${id}${prev ? `, to be compared with v${prev.record.version}` : ''}`);
+  o.log(`enqueued ${s.complete ? '' : `(partial series: ${s.patches.length} of ${s.expected} patches) `}v${s.version} "${s.title}" as job ${id}${prev.kind === 'found' ? `, to be compared with v${prev.record.version}` : notCompared ? `, ${notCompared}` : ''}`);
 }
 
 /** A done series as an identity for the version link. */
