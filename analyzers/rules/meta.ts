@@ -155,9 +155,9 @@ export const RULE_META: { readonly [K in RuleId]: RuleMeta & { id: K } } = {
     severity: 'error',
     name: 'DocConflict',
     subject: 'documentation',
-    title: 'A locking.rst change makes the documented order contradict itself.',
+    title: 'The documented order in locking.rst contradicts itself.',
     description:
-      'With the patch, the documented order in Documentation/virt/kvm/locking.rst is cyclic, reverses an existing rule, or a lock is both allowed and forbidden inside a kvm->srcu reader.',
+      'The documented order in Documentation/virt/kvm/locking.rst is cyclic, a new rule reverses an existing one (directly or through a chain of rules), or a lock is both allowed and forbidden inside a kvm->srcu reader: in a patch, after it is applied; in `check`, in the document as it is.',
     scenario: false,
     cycleIsChain: false,
     evidence: DOC_EVIDENCE,
@@ -179,9 +179,9 @@ export const RULE_META: { readonly [K in RuleId]: RuleMeta & { id: K } } = {
     severity: 'warning',
     name: 'DocUnrecognized',
     subject: 'documentation',
-    title: 'A line added to locking.rst reads like an ordering rule but was not understood.',
+    title: 'A locking.rst line reads like an ordering rule but was not understood.',
     description:
-      'A line a patch adds to Documentation/virt/kvm/locking.rst reads like an ordering rule, but kvm-review could not read which locks it orders: the rule was not checked against the code.',
+      'A line of Documentation/virt/kvm/locking.rst (one a patch adds, or in `check` any line of the document) reads like an ordering rule, but kvm-review could not read which locks it orders: the rule was not checked against the code.',
     scenario: false,
     cycleIsChain: false,
     evidence: DOC_EVIDENCE,

@@ -193,7 +193,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option('--smtp <url>', 'SMTP server, smtp[s]://user:pass@host:port (default: $KVM_REVIEW_SMTP_URL)')
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')
-    .addHelpText('after', '\nExit status of --once: 0 done, no error finding; 1 a reviewed series had one; 2 bad usage or input.')
+    .addHelpText('after', '\nExit status of --once: 0 done, no error finding; 1 a reviewed series had one; 2 bad usage or input, or (with --send) a reply left for the next pass.')
     .action(async (opts: WatchCommandOptions) => {
       const { runWatch } = await import('./watch-command.js');
       done(await runWatch(opts, io));
