@@ -8,6 +8,7 @@ import { wholeFiles } from '../arch-analysis.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { Finding, FindingSite } from '../findings/model.js';
 import type { ChainStep } from '../order/model.js';
+import { at } from '../rules/shared.js';
 import type { FileDiff } from '../series/model.js';
 import type { StateAnalysis } from './analyse-state.js';
 import type { ReviewFinding } from './model.js';
@@ -43,6 +44,8 @@ function evidenceSites(f: Finding): FindingSite[] {
 }
 
 interface Placement {
+  /** The evidence site whose chain holds the place. */
+  site: FindingSite;
   file: string;
   line: number;
   placement: ReviewFinding['placement'];
@@ -55,14 +58,14 @@ function place(f: Finding, added: Map<string, Set<number>>, changed: Map<string,
   const sites = evidenceSites(f);
   for (const s of sites) {
     for (const step of s.chain) {
-      if (added.get(step.file)?.has(step.line)) return { file: step.file, line: step.line, placement: 'added', chain: s.chain, function: step.function };
+      if (added.get(step.file)?.has(step.line)) return { site: s, file: step.file, line: step.line, placement: 'added', chain: s.chain, function: step.function };
     }
   }
   if (!changed) return null;
   for (const s of sites) {
     for (const step of s.chain) {
       const first = changed.get(`${step.file}\u0000${step.function}`);
-      if (first !== undefined) return { file: step.file, line: first, placement: 'changed', chain: s.chain, function: step.function };
+      if (first !== undefined) return { site: s, file: step.file, line: first, placement: 'changed', chain: s.chain, function: step.function };
     }
   }
   return null;
@@ -86,9 +89,39 @@ export function attribute(
       const where = place(f, added, isNew ? changed : null);
       if (!where) continue;
       const fp = fingerprint(f.kind, f, where.function);
-      if (out.has(fp)) continue;
-      out.set(fp, { ...f, fingerprint: fp, patch: { index: patch.index, subject: patch.subject } as const, file: where.file, line: where.line, placement: where.placement, chain: where.chain });
+      const prev = out.get(fp);
+      if (prev) {
+        // Found by more than one build: generic, as check says it (audit.ts), not the first build's
+        // alone (an App configured for x86 dropped a generic-code finding labelled arm64).
+        if (prev.arch !== f.arch) prev.arch = null;
+        continue;
+      }
+      out.set(fp, { ...ledBy(f, where.site), fingerprint: fp, patch: { index: patch.index, subject: patch.subject } as const, file: where.file, line: where.line, placement: where.placement, chain: where.chain });
     }
   }
   return [...out.values()];
+}
+
+/**
+ * `f` told from `site`, the patch's own site: the state's finding names its
+ * first site ("taken inside A at demo_a()"), which for a second instance of a
+ * known problem is the old one, while the comment sits on the patch's line.
+ * The site leads the sites, the message and the cycle's observed link instead.
+ * A site only on the cycle (another edge's witness) leaves `f` as it is.
+ */
+function ledBy(f: Finding, site: FindingSite): Finding {
+  const first = f.sites[0];
+  if (!first || first === site || !f.sites.includes(site)) return f;
+  const named = at(first);
+  return {
+    ...f,
+    message: f.message.includes(named) ? f.message.replace(named, at(site)) : f.message,
+    sites: [site, ...f.sites.filter((s) => s !== site)],
+    // Compared by place: findings read back from the cache are not the objects the rule shared.
+    ...(f.cycle ? { cycle: f.cycle.map((l) => (l.site && samePlace(l.site, first) ? { ...l, site } : l)) } : {}),
+  };
+}
+
+function samePlace(a: FindingSite, b: FindingSite): boolean {
+  return a.file === b.file && a.line === b.line && a.function === b.function;
 }
