@@ -131,9 +131,25 @@ export function isTransient(e: unknown): boolean {
 /** A job's error said in one line, for the failed job's reason. */
 export function reasonOf(e: unknown): string {
   const err = e as { name?: unknown; message?: unknown; status?: unknown };
-  const message = typeof err?.message === 'string' ? err.message : String(e);
+  const message = typeof err?.message === 'string' ? err.message : thrownValue(e);
   const status = typeof err?.status === 'number' ? ` (HTTP ${err.status})` : '';
   return `${message.replace(/\s+/g, ' ').trim()}${status}`;
+}
+
+/**
+ * A thrown value that is not an Error, as text: a plain object by its JSON (a library's
+ * `{ code, detail }` read "[object Object]" in the job list), cut to a line's worth.
+ */
+function thrownValue(e: unknown): string {
+  if (typeof e !== 'object' || e === null) return String(e);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(e);
+  } catch {
+    // A cycle or a BigInt: the object's own keys are all that can be said.
+  }
+  const text = json && json !== '{}' ? json : `a thrown ${e.constructor?.name ?? 'object'} with keys: ${Object.keys(e).join(', ') || 'none'}`;
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
 /** The review's way of saying "a newer head superseded me" (publish.ts's Superseded), recognised by name: jobs/ does not import app/. */

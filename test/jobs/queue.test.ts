@@ -286,4 +286,18 @@ describe('the in-process queue (no Redis): the same semantics', () => {
     await expect(q.drop(b.id)).rejects.toBeInstanceOf(UnknownJobError);
     expect((await q.status()).idle).toBe(true);
   });
+
+  it('a thrown value that is not an Error keeps what it says as the reason, not "[object Object]"', async () => {
+    const thrown: unknown[] = [{ code: 'EBADHUNK', detail: 'hunk 2 of 3' }, 'a plain string', Object.create(null) as object];
+    const q = make(async (s) => {
+      throw thrown[(s.payload as { n: number }).n - 10];
+    });
+    const reasons: string[] = [];
+    for (let i = 0; i < thrown.length; i++) {
+      const job = await q.enqueue(spec(10 + i, String(i).repeat(40)));
+      await q.settled(job.id);
+      reasons.push((await q.list()).find((j) => j.id === job.id)?.reason ?? '');
+    }
+    expect(reasons).toEqual(['{"code":"EBADHUNK","detail":"hunk 2 of 3"}', 'a plain string', 'a thrown object with keys: none']);
+  });
 });
