@@ -30,12 +30,16 @@ const STATED_RULES = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution
 /** Facts that carry an architecture. */
 const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context']);
 
-/** A one-line paragraph ending in ':' that introduces the blocks after it. */
+/**
+ * A one-line paragraph ending in ':' that introduces the blocks after it, or
+ * a one-line bullet "- On x86:" that introduces the items nested under it.
+ */
 function labelScope(block: Block): Scope | null {
-  if (block.kind !== 'paragraph' || block.lines.length !== 1) return null;
+  if (block.kind === 'field' || block.lines.length !== 1) return null;
   const text = (block.lines[0] ?? '').trim();
   if (!text.endsWith(':') || text.endsWith('::')) return null;
   const on = /^On (\w+(?:(?:,\s*|,?\s+and\s+)\w+)*):$/.exec(text);
+  if (block.kind === 'bullet' && !on) return null;
   if (on) {
     const archs = (on[1] ?? '').split(/,\s*|,?\s+and\s+/).map((w) => archName(w) ?? w.toLowerCase());
     return { arch: archs[0] ?? null, ...(archs.length > 1 ? { archs } : {}), origin: 'order-list' };
@@ -161,20 +165,35 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
   // Acquisition orders and every other prose block: statements wherever they are.
   let scope: Scope = { arch: null, origin: 'order-list' };
   let section = '';
+  // Nothing read since the label: a paragraph right after "On x86:" is what it labels.
+  let labelFresh = false;
+  // A "- On x86:" item: the items nested under it (and their text going on) are in its scope.
+  let nested: { scope: Scope; indent: number } | null = null;
   for (const block of doc.blocks) {
     if (block.kind === 'field') continue;
     if (block.section !== section) {
       section = block.section;
       scope = { arch: null, origin: ORDER_SECTION.test(section) ? 'order-list' : 'prose' };
+      nested = null;
     }
+    if (nested && ((block.kind === 'bullet' && (block.indent ?? 0) > nested.indent) || (block.kind === 'paragraph' && block.inItem))) {
+      readBlock(block, nested.scope, { subject: [] });
+      continue;
+    }
+    nested = null;
     const label = labelScope(block);
     if (label) {
-      scope = label;
+      if (block.kind === 'bullet') nested = { scope: { ...label, origin: scope.origin }, indent: block.indent ?? 0 };
+      else {
+        scope = label;
+        labelFresh = true;
+      }
       continue;
     }
     // A plain paragraph after a labelled list ends the label's reach ("Everything else is a leaf");
     // a bullet's own text going on after a blank line does not.
-    if (block.kind === 'paragraph' && !block.inItem && scope.arch !== null) scope = { arch: null, origin: scope.origin };
+    if (block.kind === 'paragraph' && !block.inItem && scope.arch !== null && !labelFresh) scope = { arch: null, origin: scope.origin };
+    labelFresh = false;
     readBlock(block, scope, { subject: [] });
   }
 

@@ -25,6 +25,8 @@ export interface Block {
   directive?: string;
   /** A paragraph indented under the bullet before it: that item's text going on, not a paragraph of its own. */
   inItem?: true;
+  /** For bullets: the marker's column (a nested list's items are deeper than the item they are under). */
+  indent?: number;
 }
 
 export interface Section {
@@ -45,6 +47,9 @@ export interface BlockDocument {
 const UNDERLINE = /^([=\-^~`#*+])\1{2,}\s*$/;
 /** reST bullet characters: "-", "*", "+" and the Unicode bullets docutils accepts. */
 const BULLET = /^(\s*)[-*+\u2022\u2023\u2043]\s+(.*)$/;
+/** An enumerated list item, read as a bullet: "1.", "1)", "(1)" or docutils' auto-numbered "#.". */
+const ENUMERATED = /^(\s*)(?:\d+[.)]|\(\d+\)|#[.)])\s+(.*)$/;
+const listItem = (line: string): RegExpExecArray | null => BULLET.exec(line) ?? ENUMERATED.exec(line);
 /** A grid table starts with a border line; "+ text" is a bullet and "| text" a line block. */
 const GRID_BORDER = /^\s*\+[-=]/;
 const LINE_BLOCK = /^(\s*)\|(?:\s+(.*))?$/;
@@ -201,17 +206,17 @@ export function readBlocks(input: readonly string[]): BlockDocument {
       blocks.push({ kind: 'field', line: start + 1, lines: body, section, field: field[1] ?? '' });
       continue;
     }
-    const bullet = BULLET.exec(line);
+    const bullet = listItem(line);
     if (bullet) {
       const base = indentOf(line);
       const start = i;
       const body = [bullet[2] ?? ''];
       i++;
-      while (i < lines.length && !isBlank(lines[i]) && indentOf(lines[i] ?? '') > base && !BULLET.test(lines[i] ?? '')) {
+      while (i < lines.length && !isBlank(lines[i]) && indentOf(lines[i] ?? '') > base && !listItem(lines[i] ?? '')) {
         body.push((lines[i] ?? '').trim());
         i++;
       }
-      blocks.push({ kind: 'bullet', line: start + 1, lines: body, section });
+      blocks.push({ kind: 'bullet', line: start + 1, lines: body, section, indent: base });
       item = base;
       // The item's text starts after the marker (or where its continuation lines do, if less).
       let textIndent = columnAfter(line.slice(0, line.length - (bullet[2] ?? '').length));

@@ -1,7 +1,11 @@
 /**
  * "On x86:" labels: one naming several architectures scopes its rules to
  * each of them, and a bullet's text going on in a second paragraph does not
- * end the label's reach. The newest corpus revision, edited at test time.
+ * end the label's reach; the label as a bullet of its own with the rules
+ * nested under it, the rules as a numbered list, and a rule written as the
+ * paragraph right after the label are x86's too (all three were read as
+ * rules for every architecture). The newest corpus revision, edited at test
+ * time.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -40,6 +44,50 @@ describe('architecture labels', () => {
     const first = lines.findIndex((l, i) => i > label && l.startsWith('- '));
     lines.splice(first + 2, 0, '  The Xen lock is a leaf.', '');
     const order = read(lines.join('\n'));
+    expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL));
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  /** The revision's "On x86:" list: the label's line and its bullets' lines, up to the paragraph after it. */
+  const x86List = (): { lines: string[]; label: number; items: number[]; end: number } => {
+    const lines = TEXT.split('\n');
+    const label = lines.indexOf('On x86:');
+    const end = lines.findIndex((l, i) => i > label && l !== '' && !l.startsWith('- ') && !l.startsWith('  '));
+    const items = lines.map((l, i) => (i > label && i < end && l.startsWith('- ') ? i : -1)).filter((i) => i >= 0);
+    return { lines, label, items, end };
+  };
+
+  it('"- On x86:" as a bullet scopes the items nested under it, and only those', () => {
+    const { lines, label, items, end } = x86List();
+    expect(items.length).toBeGreaterThan(1);
+    // The label becomes an item; every rule but the last is nested under it; the last stays a sibling.
+    const edited = lines.map((l, i) => (i === label ? '- On x86:' : i > label && i < (items.at(-1) as number) ? (l === '' ? l : `  ${l}`) : l));
+    const order = read(edited.join('\n'));
+    const last = read(lines.map((l, i) => (i === label ? 'Intro:' : l)).join('\n'));
+    expect(end).toBeGreaterThan(label);
+    // The nested rules keep x86; the sibling's are read as the document's unlabelled rules are.
+    const lastLine = (items.at(-1) as number) + 1;
+    const byLine = (o: DocumentedOrder, line: number): string[] => orderEdges({ ...o, edges: o.edges.filter((e) => e.line === line) });
+    for (const item of items.slice(0, -1)) expect(byLine(order, item + 1)).toEqual(byLine(ORIGINAL, item + 1));
+    expect(byLine(order, lastLine)).toEqual(byLine(last, lastLine));
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('a numbered list under "On x86:" is x86\'s, as the bullets were', () => {
+    const { lines, items } = x86List();
+    let n = 0;
+    const edited = lines.map((l, i) => (items.includes(i) ? `${++n}. ${l.slice(2)}` : items.some((k) => i > k) && l.startsWith('  ') ? ` ${l}` : l));
+    const order = read(edited.join('\n'));
+    expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL));
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('a rule written as the paragraph right after "On x86:" is x86\'s, and so are the bullets after it', () => {
+    const { lines, items } = x86List();
+    const first = items[0] as number;
+    const edited = [...lines];
+    edited[first] = `${(lines[first] ?? '').slice(2)}.`;
+    const order = read(edited.join('\n'));
     expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL));
     expect(order.unrecognized).toEqual([]);
   });
