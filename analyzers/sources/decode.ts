@@ -6,6 +6,7 @@
  * and a problem, because a patch must never disappear.
  */
 import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
+import { declaredCharsets, knownCharset } from './charset.js';
 import { messageOf } from './errors.js';
 import type { RawMessage } from './mbox-split.js';
 import type { Person, SourceMessage, TextAttachment } from './model.js';
@@ -26,6 +27,9 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
   // U+FFFD written as such in the raw bytes (EF BF BD) is text, not a decoding loss.
   const replaced = countOf(body, '\uFFFD') - countOf(raw.content.toString('latin1'), '\u00ef\u00bf\u00bd');
   if (replaced > 0) problems.push(`${replaced} character(s) of the body are not valid in its declared charset and read as U+FFFD`);
+  for (const label of declaredCharsets(raw.content)) {
+    if (!(await knownCharset(label))) problems.push(`charset "${label}" is not one the mail decoder knows; that text was read as windows-1252 and its non-ASCII characters may be wrong`);
+  }
   const date = isoDate(email.date);
   if (email.date && !date) problems.push(`the Date header does not parse: ${email.date}`);
   const bodyLine = directBodyLine(raw);

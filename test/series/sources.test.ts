@@ -136,4 +136,23 @@ describe('single messages and charsets', () => {
     expect(m?.body).toBe('Caf\uFFFD lock.\n');
     expect(m?.problems).toEqual(['1 character(s) of the body are not valid in its declared charset and read as U+FFFD']);
   });
+
+  it('reports a charset the decoder does not know (postal-mime reads it as windows-1252 and says nothing)', async () => {
+    const m = (await readBytes(mail('x-made-up-8bit', latin1), 'unknown.eml')).messages[0];
+    expect(m?.body).toBe('Café lock.\n');
+    expect(m?.problems).toEqual(['charset "x-made-up-8bit" is not one the mail decoder knows; that text was read as windows-1252 and its non-ASCII characters may be wrong']);
+  });
+
+  it('does not report a label only postal-mime knows, nor windows-1252 under its aliases', async () => {
+    const sjis = Buffer.from([0x83, 0x65, 0x83, 0x58, 0x83, 0x67, 0x0a]);
+    for (const [label, body, text] of [
+      ['cp932', sjis, 'テスト\n'],
+      ['x-sjis', sjis, 'テスト\n'],
+      ['"us-ascii"', Buffer.from('Plain.\n'), 'Plain.\n'],
+      ['windows-1252', latin1, 'Café lock.\n'],
+    ] as const) {
+      const m = (await readBytes(mail(label, body), 'known.eml')).messages[0];
+      expect([label, m?.body, m?.problems]).toEqual([label, text, []]);
+    }
+  });
 });
