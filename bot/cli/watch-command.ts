@@ -122,14 +122,13 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
             }
           },
           jobOf: async (fingerprint) => {
-            let jobs: JobInfo[];
+            let job: JobInfo | null;
             try {
-              jobs = await queue.list();
+              // The newest job of the series (a retried or re-enqueued one replaces the older).
+              job = await queue.newestOf(seriesJob(fingerprint, {}).key);
             } catch (e) {
               throw new Error(`Redis at ${redactUrl(redisUrl)}: ${e instanceof Error ? e.message : String(e)}`);
             }
-            // The newest job of the series (a retried or re-enqueued one replaces the older).
-            const job = jobs.filter((j) => j.key === seriesJob(fingerprint, {}).key).sort((a, b) => b.enqueuedAt - a.enqueuedAt)[0];
             if (!job) return { state: 'gone' };
             if (job.state === 'failed') return { state: 'failed', reason: job.reason ?? 'no reason recorded' };
             if (job.state === 'completed') return { state: 'completed' };

@@ -172,6 +172,17 @@ export class BullQueue implements JobQueue {
     return previous;
   }
 
+  /**
+   * The newest job of `key` (the one its generation names), or null when it is gone (never
+   * enqueued, dropped, or completed and trimmed). Asked by key, not found in list(), which
+   * holds the newest 500 jobs only: a busy queue hid a v1 still waiting.
+   */
+  async newestOf(key: string): Promise<JobInfo | null> {
+    const id = await this.redis.hget(keyHash(key), 'id');
+    const job = id ? await this.queue.getJob(id) : undefined;
+    return job?.id ? jobInfo(this.queue, job) : null;
+  }
+
   async list(): Promise<JobInfo[]> {
     const jobs = await this.queue.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'failed', 'completed'], 0, 499);
     const out: JobInfo[] = [];
