@@ -56,7 +56,8 @@ const REPORT_LINES: RegExp[] = [
   /^irq event stamp:/,
   /^(?:hard|soft)irqs (?:last|enabled|disabled)/,
   /^suspicious RCU usage\.$|^\S+:\d+ .*!$|^rcu_scheduler_active = |^RCU used illegally|^\d+ lock held by/,
-  /^\[\.\.\]$/,
+  // Where the mail's author cut lines out: "[...]", "[ ... ]", "...", "<snip>", "[snip]", "--- snip ---".
+  /^(?:\[\s*\.{2,}\s*\]|\.{3,}|<\s*\.{3}\s*>|[[<(]\s*snip(?:ped)?\s*[\]>)]|-+\s*snip\s*-+|\[\s*\.{3}\s*snip\s*\.{3}\s*\])$/i,
 ];
 
 function isReportLine(t: string): boolean {

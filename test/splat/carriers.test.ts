@@ -42,3 +42,19 @@ describe('a real report under carrier prefixes', () => {
     expect(shape(r)).toEqual(shape(mail));
   });
 });
+
+describe('a real report with lines cut out of it', () => {
+  it.each(['[...]', '[ ... ]', '...', '<snip>', '[snip]', '--- snip ---'])('%s on a paragraph of its own does not end the report', async (marker) => {
+    const mail = await mailReport();
+    const lines = mail.text.split('\n');
+    // The end of #2's stack (cpu_hotplug_lock) left out, as a reporter trims a long trace, the marker set apart by blank lines.
+    const at = lines.findIndex((l) => l.startsWith('-> #2 '));
+    expect(at).toBeGreaterThan(0);
+    const next = lines.findIndex((l) => l.startsWith('-> #1 '));
+    const cut = [...lines.slice(0, at + 4), '', marker, '', ...lines.slice(next)].join('\n');
+    const [r, ...rest] = reportsInText(cut);
+    expect(rest).toHaveLength(0);
+    expect(r?.chain.map((c) => [c.n, c.lockdep])).toEqual(mail.chain.map((c) => [c.n, c.lockdep]));
+    expect(r?.chain.find((c) => c.n === 0)?.frames).toEqual(mail.chain.find((c) => c.n === 0)?.frames);
+  });
+});
