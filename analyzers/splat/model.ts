@@ -135,6 +135,14 @@ export interface PlacedReport {
   report: SplatReport;
   /** Not in the JSON contract: the architecture the report's code ran as, when the frames say. */
   arch: string | null;
+  /**
+   * Not in the JSON contract: the locks of a circular report's chain, `#0`
+   * (the lock being acquired) to its highest `#N`, null where the report
+   * leaves an entry out; null for a report without a chain.
+   */
+  chain: (string | null)[] | null;
+  /** Not in the JSON contract: one sentence when the chain is incomplete (entries left out, or it stops before the held lock). */
+  incomplete: string | null;
 }
 
 /** Everything `kvm-review splat` found. */

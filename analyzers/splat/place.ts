@@ -40,11 +40,55 @@ function atFrames(...names: (string | null | undefined)[]): Frame[] {
   return names.filter((n): n is string => Boolean(n)).map((n) => ({ function: n, module: null }));
 }
 
+const same = (a: string, b: string): boolean => a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
+
+/**
+ * The locks of the chain by their `#k`, `#0` to the highest: `#0` is the
+ * lock being acquired even when the report leaves its entry out; null
+ * where an entry is missing. Null when the report prints no chain.
+ */
+export function chainLocks(r: SplatReport): (string | null)[] | null {
+  if (r.chain.length === 0 || !r.acquiring) return null;
+  const byN = new Map(r.chain.map((c) => [c.n, c.lockdep]));
+  if (!byN.has(0)) byN.set(0, r.acquiring.lockdep);
+  const max = Math.max(...byN.keys());
+  return Array.from({ length: max + 1 }, (_, k) => byN.get(k) ?? null);
+}
+
+/** What the chain leaves out: the `#k` it cannot join (an entry on either side missing), and whether it stops short of the held lock. */
+export function chainGaps(r: SplatReport): { missing: number[]; open: boolean } | null {
+  const locks = chainLocks(r);
+  if (!locks || !r.held) return null;
+  const missing = locks.flatMap((l, k) => (k > 0 && (l === null || locks[k - 1] === null) ? [k] : []));
+  const top = locks[locks.length - 1];
+  return { missing, open: top === null || top === undefined || !same(top, r.held.lockdep) };
+}
+
+function listOf(ns: readonly number[]): string {
+  const list = ns.map((k) => `#${k}`);
+  return list.length === 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
+}
+
+/** One sentence when the chain is cut (a mail quoted part of it): what is left out and what is not known because of it. */
+function incompleteText(locks: readonly (string | null)[] | null, gaps: { missing: number[]; open: boolean } | null, held: string): string | null {
+  if (!locks || !gaps || (gaps.missing.length === 0 && !gaps.open)) return null;
+  const parts: string[] = [];
+  const absent = locks.flatMap((l, k) => (l === null ? [k] : []));
+  if (absent.length) {
+    const many = gaps.missing.length > 1;
+    parts.push(`the report leaves out ${absent.length === 1 ? 'entry' : 'entries'} ${listOf(absent)} of the chain, so ${many ? 'dependencies' : 'dependency'} ${listOf(gaps.missing)} ${many ? 'are' : 'is'} not known`);
+  }
+  if (gaps.open) {
+    const top = locks.length - 1;
+    parts.push(`the chain stops at #${top}, before it comes back to the held lock ${held} (lockdep's highest #N is the held lock), so the dependencies after #${top} are not known`);
+  }
+  return `incomplete cycle: ${parts.join('; ')}`;
+}
+
 /** The report's dependencies, as the contract numbers them. */
 export function reportEdges(r: SplatReport): RawEdge[] {
   if ((r.kind === 'circular' || r.kind === 'recursive') && r.held && r.acquiring) {
-    const chain = [...r.chain].sort((a, b) => a.n - b.n);
-    const zero = chain.find((c) => c.n === 0);
+    const zero = r.chain.find((c) => c.n === 0);
     const out: RawEdge[] = [
       {
         n: 0,
@@ -53,10 +97,13 @@ export function reportEdges(r: SplatReport): RawEdge[] {
         frames: [...(zero?.frames.length ? zero.frames : r.backtrace), ...atFrames(r.acquiring.at, r.held.at)],
       },
     ];
-    for (let k = 1; k < chain.length; k++) {
-      const prev = chain[k - 1];
-      const cur = chain[k];
-      if (prev && cur) out.push({ n: cur.n, outer: prev.lockdep, inner: cur.lockdep, frames: cur.frames });
+    // #k is the lock of #k-1 -> the lock of #k: only when the report names both (a mail may cut entries out).
+    const locks = chainLocks(r) ?? [];
+    for (let k = 1; k < locks.length; k++) {
+      const outer = locks[k - 1];
+      const inner = locks[k];
+      const entry = r.chain.find((c) => c.n === k);
+      if (outer && inner && entry) out.push({ n: k, outer, inner, frames: entry.frames });
     }
     return out;
   }
@@ -255,16 +302,20 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
       op,
     };
   });
-  const wrongEdge = chooseWrong(edges, ranks);
-  return { kind: r.kind, locks: [...mappings.values()], edges, wrongEdge, report: r, arch };
+  const gaps = r.kind === 'circular' ? chainGaps(r) : null;
+  const chain = r.kind === 'circular' ? chainLocks(r) : null;
+  const incomplete = incompleteText(chain, gaps, r.held?.lockdep ?? '');
+  const wrongEdge = chooseWrong(edges, ranks, incomplete === null);
+  return { kind: r.kind, locks: [...mappings.values()], edges, wrongEdge, report: r, arch, chain, incomplete };
 }
 
 /**
  * The edge to break, by the document: the one that breaks a rule (a direct
  * statement before a path, a path before the leaf claim); else, when the
- * document orders every other edge of the cycle, the one it does not.
+ * document orders every other edge of the cycle, the one it does not
+ * (only when the report prints the whole cycle).
  */
-function chooseWrong(edges: PlacedEdge[], ranks: ReadonlyMap<number, number>): number | null {
+function chooseWrong(edges: PlacedEdge[], ranks: ReadonlyMap<number, number>, whole: boolean): number | null {
   const breaking = edges.filter((e) => e.rule?.verdict === 'breaks').sort((a, b) => (ranks.get(a.n) ?? 9) - (ranks.get(b.n) ?? 9));
   const pick = breaking[0];
   if (pick) {
@@ -275,7 +326,7 @@ function chooseWrong(edges: PlacedEdge[], ranks: ReadonlyMap<number, number>): n
   const cycle = edges.filter((e) => e.outer !== e.inner);
   const open = cycle.filter((e) => !e.rule);
   const only = open[0];
-  if (cycle.length > 1 && open.length === 1 && only && only.outer && only.inner) {
+  if (whole && cycle.length > 1 && open.length === 1 && only && only.outer && only.inner) {
     only.wrong = true;
     only.why = 'locking.rst orders every other dependency of the cycle, so this is the one that closes it';
     return only.n;

@@ -6,9 +6,12 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import type { SplatReport } from '../../analyzers/splat/model.js';
+import type { PlacedReport, SplatReport } from '../../analyzers/splat/model.js';
+import { placeReport } from '../../analyzers/splat/place.js';
 import { readReports } from '../../analyzers/splat/read.js';
 import { reportsInText } from '../../analyzers/splat/report.js';
+import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
+import { cycleText, scenarioOfReport } from '../../bot/render/splat/cycle.js';
 import { SHARED } from '../helpers/paths.js';
 
 const USAGE = join(SHARED, 'corpus', 'lore', 'kvm', 'kvm-usage-lock-deadlock-2024.mbx');
@@ -56,5 +59,48 @@ describe('a real report with lines cut out of it', () => {
     expect(rest).toHaveLength(0);
     expect(r?.chain.map((c) => [c.n, c.lockdep])).toEqual(mail.chain.map((c) => [c.n, c.lockdep]));
     expect(r?.chain.find((c) => c.n === 0)?.frames).toEqual(mail.chain.find((c) => c.n === 0)?.frames);
+  });
+});
+
+describe('a real report whose chain a mail cut', () => {
+  /** The report with the chain entries `drop` taken out, entry header and stack. */
+  function without(mail: SplatReport, drop: number[]): string {
+    const out: string[] = [];
+    let skipping = false;
+    for (const l of mail.text.split('\n')) {
+      const entry = /^-> #(\d+) /.exec(l);
+      if (entry) skipping = drop.includes(Number(entry[1]));
+      else if (!/^\S+\+0x[0-9a-f]+\/0x[0-9a-f]+/.test(l)) skipping = false;
+      if (!skipping) out.push(l);
+    }
+    return out.join('\n');
+  }
+
+  async function place(text: string): Promise<PlacedReport> {
+    const [r] = reportsInText(text);
+    if (!r) throw new Error('no report');
+    return placeReport(r, { doc: loadEmbeddedOrder(), functions: null, observed: [] });
+  }
+
+  it.each([
+    [[2], [0, 1], /leaves out entry #2 of the chain, so dependencies #2 and #3 are not known/, 'kvm_lock -> kvm->slots_lock -> kvm->srcu (synchronize_srcu) -> ... -> kvm_lock'],
+    [[1, 0], [0, 3], /leaves out entry #1 of the chain, so dependencies #1 and #2 are not known/, 'kvm_lock -> kvm->slots_lock -> ... -> cpus_read_lock() -> kvm_lock'],
+    [[3], [0, 1, 2], /the chain stops at #2, before it comes back to the held lock kvm_lock/, 'kvm_lock -> kvm->slots_lock -> kvm->srcu (synchronize_srcu) -> cpus_read_lock() -> ... -> kvm_lock'],
+  ])('without entries %j: only the dependencies it names, and the cycle says what is left out', async (drop, kept, says, cycle) => {
+    const mail = await mailReport();
+    const whole = await place(mail.text);
+    const cut = await place(without(mail, drop));
+    expect(whole.incomplete).toBeNull();
+    expect(cut.edges.map((e) => e.n)).toEqual(kept);
+    // Every dependency shown is one the whole report has, between the same two locks.
+    for (const e of cut.edges) {
+      const same = whole.edges.find((w) => w.n === e.n);
+      expect([e.outerLockdep, e.innerLockdep]).toEqual([same?.outerLockdep, same?.innerLockdep]);
+    }
+    expect(cut.incomplete).toMatch(says);
+    expect(cycleText(cut)).toBe(cycle);
+    // A scenario drawn from part of the cycle would be another cycle.
+    expect(scenarioOfReport(cut)).toEqual([]);
+    expect(scenarioOfReport(whole).length).toBeGreaterThan(0);
   });
 });

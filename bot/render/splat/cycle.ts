@@ -24,19 +24,34 @@ export function edgeText(e: PlacedEdge): string {
   return `${outerName(e)} -> ${innerName(e)}${e.op === 'sync' ? ' (synchronize_srcu)' : e.op === 'read' ? ' (read side)' : ''}`;
 }
 
-/** The cycle as one short chain, when the report is one. */
+/** The class of a lockdep name the report names, else the name. */
+function nameOf(r: PlacedReport, lockdep: string): string {
+  return r.locks.find((l) => l.lockdep === lockdep)?.class ?? lockdep;
+}
+
+/** The cycle as one short chain, when the report is one; `...` where the report leaves locks out. */
 export function cycleText(r: PlacedReport): string | null {
-  const [first, ...rest] = r.edges;
+  const [first] = r.edges;
   if (r.kind !== 'circular' || !first) return null;
   // A report cut after its first lines: lockdep said the new lock already depends on the held one, not through what.
-  if (rest.length === 0) return `${outerName(first)} -> ${innerName(first)} -> ... -> ${outerName(first)} (the report leaves out the existing chain)`;
-  return [outerName(first), innerName(first), ...rest.map((e) => `${innerName(e)}${e.op === 'sync' ? ' (synchronize_srcu)' : ''}`)].join(' -> ');
+  if (!r.chain) return `${outerName(first)} -> ${innerName(first)} -> ... -> ${outerName(first)} (the report leaves out the existing chain)`;
+  const out = [outerName(first)];
+  r.chain.forEach((lockdep, k) => {
+    const e = r.edges.find((x) => x.n === k);
+    const name = lockdep === null ? '...' : `${e ? innerName(e) : nameOf(r, lockdep)}${e?.op === 'sync' ? ' (synchronize_srcu)' : ''}`;
+    if (name !== '...' || out[out.length - 1] !== '...') out.push(name);
+  });
+  // lockdep's highest #N is the held lock; a chain that stops before it is cut.
+  const top = r.chain[r.chain.length - 1];
+  if (r.incomplete && (!top || top.replace(/\s+/g, '') !== r.report.held?.lockdep.replace(/\s+/g, ''))) out.push('...', outerName(first));
+  return out.join(' -> ');
 }
 
 /** lockdep's "possible unsafe locking scenario" for the report's cycle (or its one self-edge). */
 export function scenarioOfReport(r: PlacedReport): string[] {
   if (r.kind !== 'circular' && r.kind !== 'recursive') return [];
-  if (r.edges.length === 0) return [];
+  // A cycle with dependencies left out has no scenario to show: it would be a different, shorter cycle.
+  if (r.edges.length === 0 || r.incomplete) return [];
   const links: CycleLink[] = r.edges.map((e) => ({ outer: outerName(e), inner: innerName(e), source: 'observed', sync: e.op === 'sync' }));
   const [only] = links;
   // "which lock already depends on the new lock": with no chain printed, the other CPU holds the new lock and wants the held one.

@@ -12,6 +12,7 @@ function reportNodes(r: PlacedReport, i: number): Content[] {
   const out: Content[] = [{ type: 'heading', depth: 2, children: [text(`Report ${i + 1}: ${KIND_TITLE[r.kind]}`)] } as Content];
   const cycle = cycleText(r);
   if (cycle) out.push(para(text('Cycle: '), code(cycle)));
+  if (r.incomplete) out.push(para(text(`${r.incomplete[0]?.toUpperCase() ?? ''}${r.incomplete.slice(1)}.`)));
   out.push(para(text(verdictText(r))));
   const header = ['#', 'edge', 'rule', 'site'];
   const rows = r.edges.map((e) => [

@@ -29,6 +29,7 @@ export function reportLines(r: PlacedReport, index: number, total: number, tree 
   const out = [`lockdep report ${index + 1} of ${total}: ${KIND_TITLE[r.kind]} (${from})${r.arch ? `, ${r.arch}` : ''}`];
   const cycle = cycleText(r);
   if (cycle) out.push(`  cycle: ${cycle}`);
+  if (r.incomplete) out.push(`  ${r.incomplete}`);
   out.push(`  ${verdictText(r)}`, '');
   for (const e of r.edges) out.push(...edgeLines(e, tree).map((l) => `  ${l}`));
   if (r.edges.length) out.push('');
