@@ -8,7 +8,7 @@ import { readInput } from '../sources/input.js';
 import { SourceError } from '../sources/errors.js';
 import { sniffFile } from '../sources/sniff.js';
 import type { SplatReport } from './model.js';
-import { distinctReports } from './report.js';
+import { distinctScan, type UnreadReport } from './report.js';
 
 /** The report kinds named in the error for text without one. */
 const LOOKED_FOR = '"possible circular locking dependency", "possible recursive locking", "inconsistent lock state", "suspicious RCU usage" (SRCU) or "MAX_LOCK_DEPTH too low"';
@@ -30,8 +30,26 @@ export function unflowQuotes(body: string): string {
     .join('\n');
 }
 
+/** What one input holds: the reports read, and the lockdep reports kvm-review does not read. */
+export interface SplatInput {
+  reports: SplatReport[];
+  unread: UnreadReport[];
+}
+
+/** Where an unread report is, and why it is not read: one note. */
+export function unreadNote(u: UnreadReport): string {
+  const w = u.where;
+  const from = w.message ? `message ${w.message}${w.subject ? ` "${w.subject}"` : ''}, line ${w.line}` : `line ${w.line}`;
+  return `not read: "${u.title}" (${from}): ${u.why}`;
+}
+
 /** Reports in `bytes` read from `file`. Throws a SourceError naming the file when there is none. */
 export async function reportsInBytes(bytes: Buffer, file: string): Promise<SplatReport[]> {
+  return (await splatsInBytes(bytes, file)).reports;
+}
+
+/** Reports in `bytes` read from `file`, and the ones not read. Throws a SourceError naming the file when no report is read. */
+export async function splatsInBytes(bytes: Buffer, file: string): Promise<SplatInput> {
   let kind: ReturnType<typeof sniffFile> | null = null;
   try {
     kind = sniffFile(bytes, file);
@@ -49,12 +67,22 @@ export async function reportsInBytes(bytes: Buffer, file: string): Promise<Splat
   } else {
     texts = [{ text: bytes.toString('utf8'), message: 0, subject: null, messageId: null }];
   }
-  const reports = distinctReports(texts);
-  if (reports.length === 0) throw new SourceError('not-mail', file, `no lockdep report found (looked for ${LOOKED_FOR})`);
-  return reports;
+  const { reports, unread } = distinctScan(texts);
+  if (reports.length === 0) {
+    // A lockdep report of another kind is not "no report": say what was found.
+    if (unread.length === 0) throw new SourceError('not-mail', file, `no lockdep report found (looked for ${LOOKED_FOR})`);
+    const found = unread.map((u) => `"${u.title}" (line ${u.where.line}${u.where.message ? ` of message ${u.where.message}` : ''})`).join(', ');
+    throw new SourceError('not-mail', file, `no lockdep report kvm-review reads (looked for ${LOOKED_FOR}); found only ${found}, which it does not read`);
+  }
+  return { reports, unread };
 }
 
 /** Reports in the file at `path` (`-` for stdin). */
 export async function readReports(path: string): Promise<SplatReport[]> {
   return reportsInBytes(await readInput(path), path);
+}
+
+/** Reports in the file at `path` (`-` for stdin), and the lockdep reports there that kvm-review does not read. */
+export async function readSplats(path: string): Promise<SplatInput> {
+  return splatsInBytes(await readInput(path), path);
 }

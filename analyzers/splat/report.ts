@@ -60,6 +60,32 @@ const REPORT_LINES: RegExp[] = [
   /^(?:\[\s*\.{2,}\s*\]|\.{3,}|<\s*\.{3}\s*>|[[<(]\s*snip(?:ped)?\s*[\]>)]|-+\s*snip\s*-+|\[\s*\.{3}\s*snip\s*\.{3}\s*\])$/i,
 ];
 
+/**
+ * Headers of the lockdep reports kvm-review does not read: they are told
+ * (a note, or the input error) rather than passed over in silence.
+ */
+const OTHER_HEADERS: RegExp[] = [
+  /WARNING: (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected/,
+  /WARNING: possible irq lock inversion dependency detected/,
+  /WARNING: bad unlock balance detected!/,
+  /WARNING: held lock freed!/,
+  /WARNING: lock held when returning to user space!/,
+  /WARNING: Nested lock was not taken/,
+  /WARNING: bad contention detected!/,
+  /WARNING: lock held while (?:releasing|freeing)/,
+  /BUG: Invalid wait context/,
+  /BUG: sleeping function called from invalid context/,
+];
+
+/** The header of a lockdep report kvm-review does not read, as printed from its WARNING/BUG. */
+function otherHeader(t: string): string | null {
+  for (const re of OTHER_HEADERS) {
+    const m = re.exec(t);
+    if (m) return m[0];
+  }
+  return null;
+}
+
 function isReportLine(t: string): boolean {
   return FRAME.test(t) || LOCK.test(t) || REPORT_LINES.some((re) => re.test(t));
 }
@@ -104,7 +130,7 @@ function framesFrom(lines: string[], i: number): { frames: Frame[]; next: number
 function reportEnd(lines: string[], start: number): number {
   for (let i = start + 1; i < lines.length; i++) {
     const t = lines[i] as string;
-    if (headerKind(t)) return i;
+    if (headerKind(t) || otherHeader(t)) return i;
     if (t === '' || isReportLine(t)) continue;
     // One foreign line inside the report (the wrapped tail of "Hardware name:") is kept when a report line follows at once.
     const next = lines[i + 1];
@@ -148,40 +174,75 @@ function parseReport(kind: SplatKind, lines: string[]): Omit<SplatReport, 'where
   return report;
 }
 
-/** Every lockdep report in one text, in order. `message` and `subject` say where the text came from. */
-export function reportsInText(text: string, message = 0, subject: string | null = null, messageId: string | null = null): SplatReport[] {
+/** A lockdep report in the input that kvm-review does not read: told, not placed. */
+export interface UnreadReport {
+  /** The header as printed ("WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected"). */
+  title: string;
+  /** Why it is not read. */
+  why: string;
+  where: { message: number; subject: string | null; line: number };
+  /** The normalised text, for telling two copies apart. */
+  text: string;
+}
+
+/** Every lockdep report in one text, in order, and the ones kvm-review does not read. */
+export function scanText(
+  text: string,
+  message = 0,
+  subject: string | null = null,
+  messageId: string | null = null,
+): { reports: SplatReport[]; unread: UnreadReport[] } {
   const logical: LogicalLine[] = logicalLines(text);
   const lines = logical.map((l) => l.text.trim().replace(/\s+/g, ' '));
   const out: SplatReport[] = [];
+  const unread: UnreadReport[] = [];
   for (let i = 0; i < lines.length; i++) {
     const kind = headerKind(lines[i] as string);
-    if (!kind) continue;
+    const other = kind ? null : otherHeader(lines[i] as string);
+    if (!kind && !other) continue;
     const end = reportEnd(lines, i);
     const body = lines.slice(i, end);
-    // An RCU splat matters here only when it is about SRCU (kvm->srcu, irq_srcu).
-    if (kind === 'suspicious-rcu' && !/srcu/i.test(body.join('\n'))) {
-      i = end - 1;
-      continue;
-    }
     const text = body.filter((l) => l !== '').join('\n');
-    out.push({ ...parseReport(kind, body), where: { message, subject, messageId, line: logical[i]?.line ?? 0 }, text });
+    const where = { message, subject, line: logical[i]?.line ?? 0 };
+    if (other) {
+      unread.push({ title: other, why: 'kvm-review reads circular, recursive, inconsistent-state, SRCU and MAX_LOCK_DEPTH reports only', where, text });
+    } else if (kind === 'suspicious-rcu' && !/srcu/i.test(body.join('\n'))) {
+      // An RCU splat matters here only when it is about SRCU (kvm->srcu, irq_srcu).
+      unread.push({ title: 'WARNING: suspicious RCU usage', why: 'it is not about SRCU (kvm-review reads RCU splats about kvm->srcu and other SRCU structs only)', where, text });
+    } else if (kind) {
+      out.push({ ...parseReport(kind, body), where: { ...where, messageId }, text });
+    }
     i = end - 1;
   }
-  return out;
+  return { reports: out, unread };
+}
+
+/** Every lockdep report in one text, in order. `message` and `subject` say where the text came from. */
+export function reportsInText(text: string, message = 0, subject: string | null = null, messageId: string | null = null): SplatReport[] {
+  return scanText(text, message, subject, messageId).reports;
+}
+
+/** Reports of several texts (the messages of a thread), each distinct report once, first place kept; and the distinct ones not read. */
+export function distinctScan(texts: { text: string; message: number; subject: string | null; messageId?: string | null }[]): { reports: SplatReport[]; unread: UnreadReport[] } {
+  const seen = new Set<string>();
+  const reports: SplatReport[] = [];
+  const unread: UnreadReport[] = [];
+  for (const t of texts) {
+    const scanned = scanText(t.text, t.message, t.subject, t.messageId ?? null);
+    for (const r of [...scanned.reports, ...scanned.unread]) {
+      // Line breaks are not part of the identity: a reply may wrap (or unwrap) lines the original did not.
+      // A report not read is told once per header and place (a reply quotes part of it, or wraps its lines into the prose).
+      const key = ('kind' in r ? r.text : `unread ${r.title}${/ at (\S+:\d+)/.exec(r.text.split('\n')[0] ?? '')?.[1] ?? ''}`).replace(/\s+/g, ' ');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if ('kind' in r) reports.push(r);
+      else unread.push(r);
+    }
+  }
+  return { reports, unread };
 }
 
 /** Reports of several texts (the messages of a thread), each distinct report once, first place kept. */
 export function distinctReports(texts: { text: string; message: number; subject: string | null; messageId?: string | null }[]): SplatReport[] {
-  const seen = new Set<string>();
-  const out: SplatReport[] = [];
-  for (const t of texts) {
-    for (const r of reportsInText(t.text, t.message, t.subject, t.messageId ?? null)) {
-      // Line breaks are not part of the identity: a reply may wrap (or unwrap) lines the original did not.
-      const key = r.text.replace(/\s+/g, ' ');
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(r);
-    }
-  }
-  return out;
+  return distinctScan(texts).reports;
 }

@@ -1,7 +1,7 @@
 /** `kvm-review splat`: a lockdep report placed on a kernel tree and its locking.rst. */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readReports } from '../../analyzers/splat/read.js';
+import { readSplats, unreadNote } from '../../analyzers/splat/read.js';
 import { analyseSplats } from '../../analyzers/splat/splat.js';
 import { isKernelTree, loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { Io } from './doc-command.js';
@@ -21,7 +21,7 @@ export interface SplatOptions {
 
 export async function runSplat(input: string | undefined, options: SplatOptions, io: Io): Promise<ExitCode> {
   const path = input === undefined || input === '-' ? '-' : resolve(io.cwd, input);
-  const reports = await readReports(path);
+  const { reports, unread } = await readSplats(path);
   // --tree, else the current directory when it is a kernel tree, else the document alone.
   const tree = options.tree || isKernelTree(io.cwd) ? resolveTree(options.tree, io.cwd) : null;
   let repo: string | undefined;
@@ -32,6 +32,8 @@ export async function runSplat(input: string | undefined, options: SplatOptions,
   }
   const doc = loadDocumentedOrder({ tree: tree ?? undefined, cwd: io.cwd });
   const result = await analyseSplats(reports, { tree, doc, cache: { dir: options.cacheDir, disabled: !options.cache }, repo });
+  // Another kind of lockdep report in the same input is told, not dropped.
+  result.notes.push(...unread.map(unreadNote));
   // Exit 1 when an edge of a report breaks a documented rule: the code contradicts locking.rst (bot/render/exit.ts).
   const code = await emit({ type: 'splat', result }, options.format, { failOn: 'error' }, io);
   if (options.format !== 'text') for (const n of result.notes) io.stderr(`kvm-review: note: ${n}\n`);

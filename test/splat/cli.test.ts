@@ -13,7 +13,8 @@ import { runCli } from '../helpers/run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-splat-cli-'));
 const cache = join(tmp, 'cache');
-const USAGE = join(SHARED, 'corpus', 'lore', 'kvm', 'kvm-usage-lock-deadlock-2024.mbx');
+const LORE = join(SHARED, 'corpus', 'lore');
+const USAGE = join(LORE, 'kvm', 'kvm-usage-lock-deadlock-2024.mbx');
 
 function write(root: string, file: string, text: string): void {
   mkdirSync(dirname(join(root, file)), { recursive: true });
@@ -69,6 +70,22 @@ describe('kvm-review splat', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/plain\.txt: no lockdep report found/);
+  });
+
+  it('a lockdep report of a kind not read is told: a note beside the reports read, or in the input error', async () => {
+    // The SEV thread: the recursive report, and in a reply "WARNING: bad unlock balance detected!".
+    const sev = await runCli(['splat', join(LORE, 'kvm', 'sev-nested-vcpu-mutex-lockdep.mbx')]);
+    expect(sev.stdout).toMatch(/^1 lockdep report;/);
+    expect(sev.stdout).toMatch(/^note: not read: "WARNING: bad unlock balance detected!" \(message \d+ "Re: \[PATCH v3\] KVM: SEV: Mark nested locking of vcpu->lock", line \d+\): /m);
+    const json = await runCli(['splat', join(LORE, 'kvm', 'sev-nested-vcpu-mutex-lockdep.mbx'), '--format', 'json']);
+    expect(json.stderr).toMatch(/note: not read: "WARNING: bad unlock balance detected!"/);
+    // The vgic thread quotes its "sleeping function" report in three replies: told once.
+    const vgic = await runCli(['splat', join(LORE, 'kvmarm', 'arm64-vgic-v4-residency-lockdep.mbx')]);
+    expect(vgic.stdout.match(/^note: not read: "BUG: sleeping function called from invalid context"/gm)).toHaveLength(1);
+    // A thread whose only report is of another kind: exit 2, and the error says what it found.
+    const rcu = await runCli(['splat', join(LORE, 'kvmarm', 'arm64-pgtable-rcu-exclusive-walk-v3.mbx')]);
+    expect(rcu.code).toBe(2);
+    expect(rcu.stderr).toMatch(/no lockdep report kvm-review reads \(looked for .*\); found only "BUG: sleeping function called from invalid context" \(line \d+ of message \d+\), which it does not read/);
   });
 
   it('--repo names the commit that added the inner acquisition at the site', async () => {
