@@ -9,10 +9,11 @@ import { logicalLines, type LogicalLine } from './normalize.js';
 
 /** The header line of each report kind lockdep prints. */
 const HEADERS: { kind: SplatKind; re: RegExp }[] = [
-  { kind: 'circular', re: /WARNING: possible circular locking dependency detected/ },
-  { kind: 'recursive', re: /WARNING: possible recursive locking detected/ },
-  { kind: 'inconsistent', re: /WARNING: inconsistent lock state/ },
-  { kind: 'suspicious-rcu', re: /WARNING: suspicious RCU usage/ },
+  // Kernels before 4.10 print "[ INFO: possible circular locking dependency detected ]".
+  { kind: 'circular', re: /(?:WARNING|INFO): possible circular locking dependency detected/ },
+  { kind: 'recursive', re: /(?:WARNING|INFO): possible recursive locking detected/ },
+  { kind: 'inconsistent', re: /(?:WARNING|INFO): inconsistent lock state/ },
+  { kind: 'suspicious-rcu', re: /(?:WARNING|INFO): suspicious RCU usage/ },
   { kind: 'max-lock-depth', re: /BUG: MAX_LOCK_DEPTH too low!/ },
 ];
 
@@ -47,6 +48,7 @@ const REPORT_LINES: RegExp[] = [
   /^stack backtrace:$/,
   /^(?:CPU: \d+ PID:|Hardware name:|Call [Tt]race:|Workqueue:|Modules linked in:|RIP:|Code:|R[A-Z0-9]{1,3}:|<\/?(?:TASK|IRQ)>)/,
   /^0x[0-9a-f]+$/,
+  /^(?:[0-9a-f]{8,16}\s*)+$/, // the raw stack words old kernels print before "Call Trace:"
   /^turning off the locking correctness validator\.$/,
   /^depth: \d+\s+max: \d+!$/,
   /^INFO: lockdep is turned off\.$/,
@@ -65,11 +67,11 @@ const REPORT_LINES: RegExp[] = [
  * (a note, or the input error) rather than passed over in silence.
  */
 const OTHER_HEADERS: RegExp[] = [
-  /WARNING: (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected/,
-  /WARNING: possible irq lock inversion dependency detected/,
-  /WARNING: bad unlock balance detected!/,
-  /WARNING: held lock freed!/,
-  /WARNING: lock held when returning to user space!/,
+  /(?:WARNING|INFO): (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected/,
+  /(?:WARNING|INFO): possible irq lock inversion dependency detected/,
+  /(?:WARNING|BUG): bad unlock balance detected!/,
+  /(?:WARNING|BUG): held lock freed!/,
+  /(?:WARNING|BUG): lock held when returning to user space!/,
   /WARNING: Nested lock was not taken/,
   /WARNING: bad contention detected!/,
   /WARNING: lock held while (?:releasing|freeing)/,
@@ -193,7 +195,8 @@ export function scanText(
   messageId: string | null = null,
 ): { reports: SplatReport[]; unread: UnreadReport[] } {
   const logical: LogicalLine[] = logicalLines(text);
-  const lines = logical.map((l) => l.text.trim().replace(/\s+/g, ' '));
+  // Kernels before 4.11 print a frame's address before it: "[<ffffffffa0391234>] vcpu_load+0x24/0xd0 [kvm]".
+  const lines = logical.map((l) => l.text.replace(/\[<[0-9a-f]+>\]\s*/g, '').trim().replace(/\s+/g, ' '));
   const out: SplatReport[] = [];
   const unread: UnreadReport[] = [];
   for (let i = 0; i < lines.length; i++) {

@@ -104,3 +104,26 @@ describe('a real report whose chain a mail cut', () => {
     expect(scenarioOfReport(whole).length).toBeGreaterThan(0);
   });
 });
+
+describe('a real report in the format of kernels before 4.10', () => {
+  it('"[ INFO: ... ]" headers and "[<address>]" before frames and at: are read as the newer format', async () => {
+    const mail = await mailReport();
+    const old = mail.text
+      .split('\n')
+      .map((l, i) => {
+        if (l.startsWith('WARNING: ')) return `[ ${l.replace(/^WARNING: /, 'INFO: ')} ]`;
+        const addr = `[<ffffffff81${String(i).padStart(6, '0')}>] `;
+        // 3.x prints the lock without its instance address, and the at: and each frame with the return address.
+        const lock = /^[0-9a-f]{16} (\(.*\)\{[^{}]*\})(?:-\{[^{}]*\})?, at: (.*)$/.exec(l);
+        if (lock) return ` ${lock[1]}, at: ${addr}${lock[2]}`;
+        return /^\S+\+0x[0-9a-f]+\/0x[0-9a-f]+/.test(l) ? `       ${addr}${l}` : l;
+      })
+      .join('\n');
+    expect(old).toContain('[ INFO: possible circular locking dependency detected ]');
+    expect(old).toContain('[<ffffffff81');
+    const [r, ...rest] = reportsInText(old);
+    expect(rest).toHaveLength(0);
+    expect(r?.title).toBe('[ INFO: possible circular locking dependency detected ]');
+    expect(shape(r)).toEqual(shape(mail));
+  });
+});
