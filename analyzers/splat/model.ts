@@ -141,7 +141,7 @@ export interface PlacedReport {
    * leaves an entry out; null for a report without a chain.
    */
   chain: (string | null)[] | null;
-  /** Not in the JSON contract: one sentence when the chain is incomplete (entries left out, or it stops before the held lock). */
+  /** Not in the JSON contract: one sentence when the report is incomplete (its locks not read; chain entries left out, or a chain that stops before the held lock). */
   incomplete: string | null;
 }
 

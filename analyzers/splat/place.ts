@@ -85,6 +85,16 @@ function incompleteText(locks: readonly (string | null)[] | null, gaps: { missin
   return `incomplete cycle: ${parts.join('; ')}`;
 }
 
+/** One sentence when the lock lines a report of its kind always prints are not there (cut after its header, or a format not known). */
+function unreadLocks(r: SplatReport): string | null {
+  const missing: string[] = [];
+  if ((r.kind === 'circular' || r.kind === 'recursive' || r.kind === 'inconsistent') && !r.acquiring) missing.push(r.kind === 'inconsistent' ? 'the lock it takes' : 'the lock being acquired');
+  if ((r.kind === 'circular' || r.kind === 'recursive') && !r.held) missing.push('the held lock');
+  if (r.kind === 'max-lock-depth' && r.heldLocks.length === 0) missing.push('the held locks');
+  if (missing.length === 0) return null;
+  return `incomplete report: ${missing.join(' and ')} could not be read (the report stops after its header, or its lock lines are cut or in a format kvm-review does not know), so nothing of it is placed`;
+}
+
 /** The report's dependencies, as the contract numbers them. */
 export function reportEdges(r: SplatReport): RawEdge[] {
   if ((r.kind === 'circular' || r.kind === 'recursive') && r.held && r.acquiring) {
@@ -304,7 +314,7 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
   });
   const gaps = r.kind === 'circular' ? chainGaps(r) : null;
   const chain = r.kind === 'circular' ? chainLocks(r) : null;
-  const incomplete = incompleteText(chain, gaps, r.held?.lockdep ?? '');
+  const incomplete = unreadLocks(r) ?? incompleteText(chain, gaps, r.held?.lockdep ?? '');
   const wrongEdge = chooseWrong(edges, ranks, incomplete === null);
   return { kind: r.kind, locks: [...mappings.values()], edges, wrongEdge, report: r, arch, chain, incomplete };
 }

@@ -11,7 +11,7 @@ import { placeReport } from '../../analyzers/splat/place.js';
 import { readReports } from '../../analyzers/splat/read.js';
 import { reportsInText } from '../../analyzers/splat/report.js';
 import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
-import { cycleText, scenarioOfReport } from '../../bot/render/splat/cycle.js';
+import { cycleText, scenarioOfReport, verdictText } from '../../bot/render/splat/cycle.js';
 import { SHARED } from '../helpers/paths.js';
 
 const USAGE = join(SHARED, 'corpus', 'lore', 'kvm', 'kvm-usage-lock-deadlock-2024.mbx');
@@ -125,5 +125,20 @@ describe('a real report in the format of kernels before 4.10', () => {
     expect(rest).toHaveLength(0);
     expect(r?.title).toBe('[ INFO: possible circular locking dependency detected ]');
     expect(shape(r)).toEqual(shape(mail));
+  });
+});
+
+describe('a real report cut after its header', () => {
+  it('says its locks could not be read, not that it has no dependency', async () => {
+    const mail = await mailReport();
+    const lines = mail.text.split('\n');
+    // The reporter quoted the banner and went on in prose.
+    const cut = [...lines.slice(0, lines.findIndex((l) => /is trying to acquire lock:$/.test(l))), '', 'and then the guest hung.'].join('\n');
+    const [r] = reportsInText(cut);
+    if (!r) throw new Error('the header is a report');
+    const placed = placeReport(r, { doc: loadEmbeddedOrder(), functions: null, observed: [] });
+    expect(placed.edges).toEqual([]);
+    expect(placed.incomplete).toMatch(/^incomplete report: the lock being acquired and the held lock could not be read/);
+    expect(verdictText(placed)).toBe('Nothing to place: the locks of this report could not be read.');
   });
 });

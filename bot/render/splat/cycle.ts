@@ -63,6 +63,8 @@ export function scenarioOfReport(r: PlacedReport): string[] {
 export function verdictText(r: PlacedReport): string {
   const wrong = r.edges.find((e) => e.wrong);
   if (wrong) return `Break #${wrong.n}, ${edgeText(wrong)}: ${wrong.why ?? ''}.`;
+  // Its locks not read: no verdict on what it says (not "same-class nesting", not "no dependency").
+  if (r.edges.length === 0 && r.incomplete) return 'Nothing to place: the locks of this report could not be read.';
   if (r.kind === 'recursive') return 'Same-class nesting: annotate it with a lockdep subclass (mutex_lock_nested()) if it is deliberate, or take one lock at a time.';
   if (r.kind === 'max-lock-depth') return 'Not an ordering bug: too many locks held at once (lockdep keeps 48); take fewer or annotate a nest lock.';
   if (r.edges.length === 0) return 'No lock dependency in this report: nothing to place on the lock order.';

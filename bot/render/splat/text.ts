@@ -33,7 +33,7 @@ export function reportLines(r: PlacedReport, index: number, total: number, tree 
   out.push(`  ${verdictText(r)}`, '');
   for (const e of r.edges) out.push(...edgeLines(e, tree).map((l) => `  ${l}`));
   if (r.edges.length) out.push('');
-  out.push('  lock classes:');
+  if (r.locks.length) out.push('  lock classes:');
   for (const l of r.locks) out.push(`    ${l.lockdep}: ${l.class ?? '(none)'}; ${l.reason}`);
   const scenario = scenarioOfReport(r);
   if (scenario.length) out.push('', ' Possible unsafe locking scenario:', '', ...scenario);
