@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlacedReport } from '../../analyzers/splat/model.js';
-import type { PlaceContext } from '../../analyzers/splat/place.js';
+import { mapLockdepClass } from '../../analyzers/splat/classes.js';
+import { knownClasses, type PlaceContext } from '../../analyzers/splat/place.js';
 import { readReports } from '../../analyzers/splat/read.js';
 import { placeContext, placeReports } from '../../analyzers/splat/splat.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
@@ -157,5 +158,39 @@ describe('reports whose code is in the trees', () => {
     expect(mn?.locks.find((l) => l.lockdep === '&kvm->mmu_notifier_slots_lock')).toEqual(expect.objectContaining({ class: null, reason: expect.stringMatching(/^no class here/) }));
     expect(mn?.locks.find((l) => l.lockdep === '&mm->mmap_lock#2')?.class).toBe('mm->mmap_lock');
     for (const e of mn?.edges ?? []) expect(e.reason).toMatch(/^not placed: .*no class here/);
+  });
+});
+
+describe('lockdep names of the 6.12 tree\'s own init sites', () => {
+  /** The argument of the first `<init>(&...)` in FILE of the tree: the name lockdep gives that lock. */
+  function initName(file: string, init: RegExp): string {
+    const text = readFileSync(join(kernelTree('6.12'), file), 'utf8');
+    const m = new RegExp(`${init.source}\\((&[^;]*?)\\);`).exec(text);
+    if (!m?.[1]) throw new Error(`no ${init.source}() in ${file}`);
+    return m[1];
+  }
+
+  it.each([
+    ['arch/x86/kvm/hyperv.c', /mutex_init/, 'hv->hv_lock', 'kvm->arch.hyperv.hv_lock'],
+    ['arch/x86/kvm/vmx/posted_intr.c', /raw_spin_lock_init/, 'per_cpu', 'wakeup_vcpus_on_cpu_lock'],
+    ['arch/x86/kvm/ioapic.c', /spin_lock_init/, 'ioapic->lock', 'kvm_ioapic->lock'],
+    ['arch/arm64/kvm/vgic/vgic-init.c', /raw_spin_lock_init/, 'irq->irq_lock', 'vgic_irq->irq_lock'],
+    ['virt/kvm/pfncache.c', /rwlock_init/, 'gpc->lock', 'gfn_to_pfn_cache->lock'],
+  ])('%s: the lock its %s() names is a class of the tree', (file, init, expected, cls) => {
+    const ctx = contexts.get('6.12') as PlaceContext;
+    const known = knownClasses(ctx);
+    expect(known.has(cls)).toBe(true);
+    const name = initName(file, init);
+    expect(name).toContain(expected);
+    expect(mapLockdepClass(name, known)).toEqual(expect.objectContaining({ lockdep: name, class: cls }));
+  });
+
+  it.each([
+    ['arch/x86/kvm/mmu/tdp_mmu.c', /spin_lock_init/, 'kvm->arch.tdp_mmu_pages_lock'],
+    ['arch/arm64/kvm/vgic/vgic-init.c', /raw_spin_lock_init/, 'vgic_irq->irq_lock'],
+  ])('%s: older kernels name its spinlock by the raw lock inside, &(&x)->rlock', (file, init, cls) => {
+    const known = knownClasses(contexts.get('6.12') as PlaceContext);
+    const old = `&(${initName(file, init)})->rlock`;
+    expect(mapLockdepClass(old, known)).toEqual(expect.objectContaining({ lockdep: old, class: cls, reason: expect.stringContaining('older kernels name the rlock inside') }));
   });
 });
