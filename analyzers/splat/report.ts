@@ -132,7 +132,12 @@ function framesFrom(lines: string[], i: number): { frames: Frame[]; next: number
 function reportEnd(lines: string[], start: number): number {
   for (let i = start + 1; i < lines.length; i++) {
     const t = lines[i] as string;
-    if (headerKind(t) || otherHeader(t)) return i;
+    if (headerKind(t) || otherHeader(t)) {
+      // The next report's "=====" banner is not part of this one.
+      let end = i;
+      while (end - 1 > start && /^(?:[=-]{4,})?$/.test(lines[end - 1] as string)) end--;
+      return end;
+    }
     if (t === '' || isReportLine(t)) continue;
     // One foreign line inside the report (the wrapped tail of "Hardware name:") is kept when a report line follows at once.
     const next = lines[i + 1];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { PlacedReport, SplatReport } from '../../analyzers/splat/model.js';
 import { placeReport } from '../../analyzers/splat/place.js';
 import { readReports } from '../../analyzers/splat/read.js';
-import { reportsInText } from '../../analyzers/splat/report.js';
+import { distinctReports, reportsInText } from '../../analyzers/splat/report.js';
 import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
 import { cycleText, scenarioOfReport, verdictText } from '../../bot/render/splat/cycle.js';
 import { SHARED } from '../helpers/paths.js';
@@ -140,5 +140,17 @@ describe('a real report cut after its header', () => {
     expect(placed.edges).toEqual([]);
     expect(placed.incomplete).toMatch(/^incomplete report: the lock being acquired and the held lock could not be read/);
     expect(verdictText(placed)).toBe('Nothing to place: the locks of this report could not be read.');
+  });
+});
+
+describe('a real report printed twice in one log', () => {
+  it('is read once: the second copy\'s "=====" banner is not part of the first', async () => {
+    const mail = await mailReport();
+    // As the console and then the journal print it: each copy under its own banner.
+    const copy = (prefix: (l: string, i: number) => string): string => ['======================================================', ...mail.text.split('\n')].map(prefix).join('\n');
+    const log = [copy((l, i) => `[  100.${String(i).padStart(6, '0')}] ${l}`), copy((l) => `Dec 04 12:00:01 host kernel: ${l}`)].join('\n');
+    const reports = distinctReports([{ text: log, message: 0, subject: null }]);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.text).toBe(mail.text);
   });
 });
