@@ -7,7 +7,8 @@
 import type { PatchReview, ReviewFinding, ReviewResult } from '../../analyzers/review/model.js';
 import { applySeverity } from '../../analyzers/rules/severity.js';
 import { isIgnored, type RepoConfig } from './config.js';
-import type { DiffLines, PlacedFinding } from './plan.js';
+import type { DiffLines, HeadLine, PlacedFinding } from './plan.js';
+import type { FileDiff } from '../../analyzers/series/model.js';
 
 /** The text of post-image line `line` of `file` in the patch, when the patch shows it. */
 export function lineText(p: PatchReview, file: string, line: number): string | null {
@@ -18,6 +19,44 @@ export function lineText(p: PatchReview, file: string, line: number): string | n
   return null;
 }
 
+/**
+ * Where old-side line `line` of `fd`'s file is after `fd`: its new line,
+ * moved by the hunks above it; null when `fd` deletes it.
+ */
+function lineThrough(fd: FileDiff, line: number): number | null {
+  let shift = 0;
+  for (const h of fd.hunks) {
+    // A hunk with no old lines inserts after oldStart.
+    const last = h.oldLines > 0 ? h.oldStart + h.oldLines - 1 : h.oldStart;
+    if (h.oldLines > 0 && line >= h.oldStart && line <= last) {
+      const l = h.lines.find((x) => x.type !== 'add' && x.oldLine === line);
+      return l?.type === 'normal' && l.newLine !== undefined ? l.newLine : null;
+    }
+    if (last >= line) break;
+    shift += h.newLines - h.oldLines;
+  }
+  return line + shift;
+}
+
+/**
+ * Where post-image line `line` of `file` in patch `index` is at the head of
+ * the series: moved by the later patches' hunks, followed through their
+ * renames; null when a later patch deletes the line or the file.
+ */
+export function atHead(r: ReviewResult, index: number, file: string, line: number): HeadLine | null {
+  let at: HeadLine = { file, line };
+  for (const p of [...r.patches].sort((a, b) => a.index - b.index)) {
+    if (p.index <= index) continue;
+    const fd = p.files.find((f) => f.oldPath === at.file && !f.isCopied && !f.isNew);
+    if (!fd) continue;
+    if (fd.isDeleted || fd.newPath === null) return null;
+    const moved = lineThrough(fd, at.line);
+    if (moved === null) return null;
+    at = { file: fd.newPath, line: moved };
+  }
+  return at;
+}
+
 /** The repository's view of a finding: its severity, or null when configured away. */
 export function configured(f: ReviewFinding, config: RepoConfig): ReviewFinding | null {
   if (config.archs !== 'all' && f.arch !== null && !config.archs.includes(f.arch)) return null;
@@ -25,13 +64,13 @@ export function configured(f: ReviewFinding, config: RepoConfig): ReviewFinding 
   return applySeverity(f, config.severity);
 }
 
-/** Every finding of the result, configured and placed. */
+/** Every finding of the result, configured and placed: the text of its line in its patch, and where that line is at the head. */
 export function placedFindings(r: ReviewResult, config: RepoConfig): PlacedFinding[] {
   const out: PlacedFinding[] = [];
   for (const p of r.patches) {
     for (const raw of p.findings) {
       const f = configured(raw, config);
-      if (f) out.push({ finding: f, text: lineText(p, f.file, f.line) });
+      if (f) out.push({ finding: f, text: lineText(p, f.file, f.line), at: atHead(r, p.index, f.file, f.line) });
     }
   }
   return out;

@@ -23,9 +23,25 @@ import type { RepoConfig } from './config.js';
 /** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
 export const GITHUB_MAX_SUMMARY = 65535;
 
-/** A finding with the text of its line in its patch's post-image (null when the line is not an added or context line of the patch). */
-export interface PlacedFinding {
+/** A line of the pull request's head (or a pushed branch's). */
+export interface HeadLine {
+  file: string;
+  line: number;
+}
+
+/** A finding with where its line is at the head (null when a later commit deleted the line or its file). */
+export interface LocatedFinding {
   finding: ReviewFinding;
+  /**
+   * The finding's line at the head: its patch's post-image line, moved by the
+   * later commits' hunks and renames. Line comments and annotations are on
+   * the head, so this is where they go, never the patch's own line number.
+   */
+  at: HeadLine | null;
+}
+
+/** A located finding with the text of its line in its patch's post-image (null when the line is not an added or context line of the patch). */
+export interface PlacedFinding extends LocatedFinding {
   text: string | null;
 }
 
@@ -101,22 +117,29 @@ export function reaches(f: Pick<ReviewFinding, 'severity'>, failOn: RepoConfig['
   return fails(f.severity, failOn);
 }
 
-/** The check run for a set of findings. */
-export function planCheck(findings: readonly ReviewFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[] = []): CheckPlan {
+/** The check run for a set of findings: an annotation on each one's line at the head (none for a line a later commit deleted). */
+export function planCheck(located: readonly LocatedFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[] = []): CheckPlan {
+  const findings = located.map((l) => l.finding);
   const failing = findings.filter((f) => reaches(f, config.failOn));
   const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl }), GITHUB_MAX_SUMMARY);
   return {
     conclusion: failing.length ? 'failure' : 'success',
     title: findings.length ? `${findings.length} lock-order finding(s), ${failing.length} at or above ${config.failOn}` : 'No lock-order findings',
     summary,
-    annotations: findings.map((f) => ({
-      path: f.file,
-      start_line: f.line,
-      end_line: f.line,
-      annotation_level: LEVEL[f.severity],
-      title: `${f.kind}: ${f.inner ? `${f.outer ?? '?'} -> ${f.inner}` : (f.outer ?? '')}`.slice(0, 255),
-      message: `${f.message}\n\n${f.suggestion}`,
-    })),
+    annotations: located.flatMap(({ finding: f, at }): Annotation[] =>
+      at
+        ? [
+            {
+              path: at.file,
+              start_line: at.line,
+              end_line: at.line,
+              annotation_level: LEVEL[f.severity],
+              title: `${f.kind}: ${f.inner ? `${f.outer ?? '?'} -> ${f.inner}` : (f.outer ?? '')}`.slice(0, 255),
+              message: `${f.message}\n\n${f.suggestion}`,
+            },
+          ]
+        : [],
+    ),
   };
 }
 
@@ -126,7 +149,7 @@ export function neutralCheck(title: string, reason: string): CheckPlan {
 }
 
 function truncate(text: string, max: number): string {
-  const note = '\n\n… (truncated: GitHub keeps 65535 characters; the annotations list every finding)';
+  const note = '\n\n… (truncated: GitHub keeps 65535 characters; the annotations list every finding still in the head)';
   return text.length <= max ? text : text.slice(0, max - note.length) + note;
 }
 
@@ -153,7 +176,7 @@ export function planReview(input: PlanInput): ReviewPlan {
   const fresh: ReviewFinding[] = [];
   for (const p of findings) {
     const f = p.finding;
-    const placeable = p.text !== null && input.diff.get(f.file)?.get(f.line) === p.text;
+    const placeable = p.at !== null && p.text !== null && input.diff.get(p.at.file)?.get(p.at.line) === p.text;
     if (!placeable) offDiff.push(f);
     const posted = open.get(f.fingerprint);
     if (posted) {
@@ -169,13 +192,16 @@ export function planReview(input: PlanInput): ReviewPlan {
   }
   // 3. Line comments up to the cap; the rest in the review body.
   const comments = onDiff.slice(0, config.maxComments).map((p) => ({
-    path: p.finding.file,
-    line: p.finding.line,
+    path: p.at?.file ?? p.finding.file,
+    line: p.at?.line ?? p.finding.line,
     side: 'RIGHT' as const,
     body: findingComment(p.finding, { rulesUrl: input.rulesUrl }),
   }));
   const overflow = onDiff.slice(config.maxComments).map((p) => p.finding);
-  onDiff.slice(0, config.maxComments).forEach((p, i) => actions.push({ code: 'create', fingerprint: p.finding.fingerprint, path: p.finding.file, line: p.finding.line, body: comments[i]?.body ?? '' }));
+  onDiff.slice(0, config.maxComments).forEach((p, i) => {
+    const c = comments[i];
+    if (c) actions.push({ code: 'create', fingerprint: p.finding.fingerprint, path: c.path, line: c.line, body: c.body });
+  });
   for (const f of overflow) actions.push({ code: 'overflow', fingerprint: f.fingerprint });
   // 4. The App's comments whose finding is gone.
   for (const [fp, c] of open) {
@@ -192,5 +218,5 @@ export function planReview(input: PlanInput): ReviewPlan {
         comments,
       }
     : null;
-  return { actions, review, check: planCheck(all, offDiff, config, input.rulesUrl, input.notes ?? []) };
+  return { actions, review, check: planCheck(findings, offDiff, config, input.rulesUrl, input.notes ?? []) };
 }

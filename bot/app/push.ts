@@ -11,9 +11,9 @@ import type { ReviewFinding } from '../../analyzers/review/model.js';
 import type { FileDiff } from '../../analyzers/series/model.js';
 import { findingComment, markerOf, patchIdOf } from './comment.js';
 import { matchesGlob } from './config.js';
-import { configured, reviewNotes } from './findings.js';
+import { atHead, configured, reviewNotes } from './findings.js';
 import { neutral, reviewOnBase, runJob, type JobDeps } from './job.js';
-import { planCheck } from './plan.js';
+import { planCheck, type LocatedFinding } from './plan.js';
 import { publishCheck, Superseded, type RepoRef } from './publish.js';
 
 export interface PushJob {
@@ -77,7 +77,7 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       const pid = patchIdOf(c.body);
       if (pid) posted.add(`patch:${pid}:${fp}`);
     }
-    const all: ReviewFinding[] = [];
+    const all: LocatedFinding[] = [];
     const offDiff: ReviewFinding[] = [];
     for (const p of run.result.patches) {
       const commit = run.series.commits[p.index - 1];
@@ -85,7 +85,7 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       for (const raw of p.findings) {
         const f = configured(raw, config);
         if (!f || !commit) continue;
-        all.push(f);
+        all.push({ finding: f, at: atHead(run.result, p.index, f.file, f.line) });
         const position = diffPosition(p.files, f.file, f.line);
         if (position === null) {
           offDiff.push(f);

@@ -77,6 +77,8 @@ export class FakeGitHub {
   config: string | null = null;
   /** Who the App's posts are by: the App's bot, or github-actions[bot] for the Action. */
   bot: User = BOT;
+  /** Answer 422, as GitHub does, to a review whose comment is on a line the diff does not show (tests whose findings are made up leave it off). */
+  rejectOffDiff = false;
   /** A hook between handling a request and answering it. */
   after: AfterRequest | null = null;
   /** Answers to force, by "METHOD /path" prefix: status codes used once each, in order. */
@@ -224,6 +226,12 @@ export class FakeGitHub {
       if (method === 'GET' && sub === '/comments') return ok(this.reviewComments.filter((c) => c.pull_number === n));
       if (method === 'GET' && sub === '/reviews') return ok(this.reviews.filter((r) => r.pull_number === n));
       if (method === 'POST' && sub === '/reviews') {
+        // GitHub answers 422 to a review comment on a line the pull request's diff does not show.
+        for (const c of this.rejectOffDiff ? ((body.comments as Json[] | undefined) ?? []) : []) {
+          if (!rightLines(g(['diff', '--no-renames', pr.base, pr.head, '--', String(c.path)])).has(Number(c.line))) {
+            return { status: 422, data: { message: 'Unprocessable Entity', errors: ['Line could not be resolved'] } };
+          }
+        }
         const review = { id: this.id(), pull_number: n, body: String(body.body ?? ''), event: String(body.event), commit_id: String(body.commit_id), user: this.bot };
         this.reviews.push(review);
         for (const c of (body.comments as Json[] | undefined) ?? []) {
@@ -290,6 +298,18 @@ export class FakeGitHub {
     if (method === 'GET' && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) return ok({ permission: m[1] === 'maintainer' ? 'write' : 'read' });
     return null;
   }
+}
+
+/** The RIGHT-side lines (added and context) of a unified diff. */
+function rightLines(diff: string): Set<number> {
+  const out = new Set<number>();
+  let n = 0;
+  for (const l of diff.split('\n')) {
+    const h = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(l);
+    if (h) n = Number(h[1]);
+    else if (n && (l.startsWith('+') || l.startsWith(' '))) out.add(n++);
+  }
+  return out;
 }
 
 /** Blobs are bytes (git() decodes as UTF-8), read without blocking the other requests. */

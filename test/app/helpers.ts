@@ -29,9 +29,9 @@ export function finding(over: Partial<ReviewFinding> = {}): ReviewFinding {
   };
 }
 
-/** A finding whose line is in `diff` with the text `text`. */
+/** A finding whose line is in `diff` with the text `text`, at the same line at the head. */
 export function placed(f: ReviewFinding, text: string | null = `line ${f.line}`): PlacedFinding {
-  return { finding: f, text };
+  return { finding: f, text, at: { file: f.file, line: f.line } };
 }
 
 /** The diff lines a set of placed findings sit on. */
@@ -39,7 +39,7 @@ export function diffOf(findings: readonly PlacedFinding[]): Map<string, Map<numb
   const out = new Map<string, Map<number, string>>();
   for (const p of findings) {
     const m = out.get(p.finding.file) ?? new Map<number, string>();
-    if (p.text !== null) m.set(p.finding.line, p.text);
+    if (p.text !== null) m.set(p.at?.line ?? p.finding.line, p.text);
     out.set(p.finding.file, m);
   }
   return out;

@@ -1,0 +1,101 @@
+/**
+ * A pull request of several commits: a finding is on its own patch's
+ * post-image line, and a later commit may move that line (lines added
+ * above it), rename its file, or delete it. The line comment and the check
+ * run's annotation go where the line is at the head, or nowhere; never on
+ * the patch's line number read at the head, which is another line. The App
+ * in process (Probot.receive) against the fake GitHub on a repository made
+ * from the Debian 6.1 tree; the fake answers 422 to a comment off the diff,
+ * as GitHub does.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Probot } from 'probot';
+import { kvmReviewApp } from '../../bot/app/index.js';
+import { AppOctokit } from '../../bot/app/octokit.js';
+import { readSettings } from '../../bot/app/settings.js';
+import { kernelTree } from '../helpers/paths.js';
+import { payload } from './app-server.js';
+import { FakeGitHub } from './fake-github.js';
+import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
+
+let gh: FakeGitHub;
+let url: string;
+let dir: string;
+let base: string;
+const cache = mkdtempSync(join(tmpdir(), 'kvm-review-multi-'));
+
+beforeAll(async () => {
+  ({ dir, base } = kernelRepo(kernelTree('6.1')));
+  gh = new FakeGitHub(dir);
+  gh.rejectOffDiff = true;
+  url = `http://${await gh.start()}`;
+});
+afterAll(async () => gh.stop());
+
+async function open(n: number, head: string): Promise<void> {
+  gh.prs.set(n, { number: n, base, head });
+  const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
+  await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: 'kvm-review[bot]' }));
+  const body = payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: base }) as { number: number; pull_request: { number: number } };
+  body.number = n;
+  body.pull_request.number = n;
+  await p.receive({ id: `pr-${n}`, name: 'pull_request', payload: body as never });
+}
+
+interface Annotation {
+  path: string;
+  start_line: number;
+  title: string;
+}
+
+const annotations = (head: string): Annotation[] => gh.checkRuns.filter((r) => r.head_sha === head).flatMap((r) => r.annotations as Annotation[]);
+const inversion = (a: Annotation): boolean => a.title.startsWith('order-inversion');
+
+/** Commit 1 of every pull request here: the lock-order bug; returns the commit. */
+function bugCommit(branch: string): string {
+  git(dir, ['checkout', '-q', '-b', branch, base]);
+  return commitEdit(dir, BUG_FILE, insertAfter(BUG_ANCHOR, BUG_LINES, 1), 'KVM: take kvm->lock in the vCPU ioctl');
+}
+
+describe('a finding of commit 1 at the head of a longer pull request', () => {
+  it('moved down by commit 2: the line comment and the annotation are on its line at the head', async () => {
+    const c1 = bugCommit('moved');
+    const head = commitEdit(dir, BUG_FILE, insertAfter('#include <linux/kvm_host.h>', ['/* one */', '/* two */', '/* three */']), 'KVM: three comments');
+    const before = lineAt(dir, c1, BUG_FILE, BUG_LINES[0] as string);
+    const line = lineAt(dir, head, BUG_FILE, BUG_LINES[0] as string);
+    expect(line).toBe(before + 3);
+    await open(2, head);
+    const comment = gh.reviewComments.find((c) => c.pull_number === 2 && c.body.includes('order-inversion'));
+    expect(comment).toMatchObject({ path: BUG_FILE, line, commit_id: head });
+    expect(annotations(head).filter(inversion).map((a) => [a.path, a.start_line])).toEqual([[BUG_FILE, line]]);
+    expect(gh.checkRuns.find((r) => r.head_sha === head)?.output.summary).not.toContain('Not on a line of the diff');
+  });
+
+  it('its file renamed by commit 2: on the line of the new name', async () => {
+    bugCommit('renamed');
+    git(dir, ['mv', BUG_FILE, 'virt/kvm/kvm_core.c']);
+    git(dir, ['commit', '-q', '-m', 'KVM: rename kvm_main.c\n\nSigned-off-by: Test Author <author@example.org>']);
+    const head = git(dir, ['rev-parse', 'HEAD']).trim();
+    await open(3, head);
+    const line = lineAt(dir, head, 'virt/kvm/kvm_core.c', BUG_LINES[0] as string);
+    const comment = gh.reviewComments.find((c) => c.pull_number === 3 && c.body.includes('order-inversion'));
+    expect(comment).toMatchObject({ path: 'virt/kvm/kvm_core.c', line });
+    expect(annotations(head).filter(inversion).map((a) => [a.path, a.start_line])).toEqual([['virt/kvm/kvm_core.c', line]]);
+  });
+
+  it('deleted by commit 2: still reported on commit 1 (bisection), in the check run, with no annotation on the line now there', async () => {
+    const c1 = bugCommit('deleted');
+    const head = commitEdit(dir, BUG_FILE, (t) => t.replace(`${BUG_LINES.join('\n')}\n`, ''), 'KVM: drop kvm->lock from the vCPU ioctl');
+    expect(git(dir, ['diff', base, head])).toBe('');
+    await open(4, head);
+    const run = gh.checkRuns.find((r) => r.head_sha === head);
+    expect(run?.conclusion).toBe('failure');
+    expect(run?.output.summary).toContain('Not on a line of the diff');
+    expect(run?.output.summary).toContain(`${BUG_FILE}:${lineAt(dir, c1, BUG_FILE, BUG_LINES[0] as string)}\` (patch 1)`);
+    expect(gh.reviewComments.filter((c) => c.pull_number === 4)).toEqual([]);
+    expect(annotations(head).filter(inversion)).toEqual([]);
+  });
+});
