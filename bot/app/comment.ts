@@ -5,7 +5,7 @@
  * Every finding body carries a hidden fingerprint marker so a re-run finds
  * what it already posted.
  */
-import type { RootContent, TableRow } from 'mdast';
+import type { ListItem, RootContent, TableRow } from 'mdast';
 import { u } from 'unist-builder';
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { isRuleId, ruleUrl } from '../../analyzers/rules/meta.js';
@@ -124,17 +124,38 @@ export function checkSummary(s: SummaryInput): string {
   return stringifyMarkdown(u('root', nodes));
 }
 
-/** The review body: a one-line count, findings past the comment cap and those off the diff, each with its marker. */
+/** GitHub: "Body is too long (maximum is 65536 characters)" on a review, a review comment or an issue comment. */
+export const GITHUB_MAX_BODY = 65536;
+
+/**
+ * The review body: a one-line count, findings past the comment cap and those
+ * off the diff, each with its marker. Past GitHub's 65536 characters (a
+ * review GitHub would refuse, 422, and with it every line comment), the
+ * findings past the cap are listed in one line each like those off the diff,
+ * and what still does not fit is cut with a note; the markers of every
+ * finding are kept in full, first, so a re-run still knows them all.
+ */
 export function reviewBody(counts: { posted: number; total: number }, extra: readonly ReviewFinding[], overflow: readonly ReviewFinding[]): string {
-  const nodes: RootContent[] = [u('paragraph', [u('strong', [u('text', 'kvm-review')]), u('text', `: ${counts.total} finding(s), ${counts.posted} as line comments.`)])];
-  if (overflow.length) {
-    nodes.push(u('paragraph', [u('text', `Past the ${counts.posted}-comment limit of a review:`)]));
-    for (const f of overflow) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`)]), ...findingNodes(f));
-  }
-  if (extra.length) {
-    nodes.push(u('paragraph', [u('text', 'Not on a line of the diff (see the check run):')]));
-    nodes.push(u('list', { ordered: false }, extra.map((f) => u('listItem', [u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` ${f.kind}: ${f.message}`)])]))));
-  }
   const markers = [...overflow, ...extra].map((f) => fingerprintMarker(f.fingerprint));
-  return `${markers.join('\n')}${markers.length ? '\n' : ''}${stringifyMarkdown(u('root', nodes))}`;
+  const head = `${markers.join('\n')}${markers.length ? '\n' : ''}`;
+  const oneLine = (f: ReviewFinding): ListItem => u('listItem', [u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` ${f.kind}: ${f.message}`)])]);
+  const render = (full: boolean): string => {
+    const nodes: RootContent[] = [u('paragraph', [u('strong', [u('text', 'kvm-review')]), u('text', `: ${counts.total} finding(s), ${counts.posted} as line comments.`)])];
+    if (overflow.length) {
+      nodes.push(u('paragraph', [u('text', `Past the ${counts.posted}-comment limit of a review:`)]));
+      if (full) for (const f of overflow) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`)]), ...findingNodes(f));
+      else nodes.push(u('list', { ordered: false }, overflow.map(oneLine)));
+    }
+    if (extra.length) {
+      nodes.push(u('paragraph', [u('text', 'Not on a line of the diff (see the check run):')]));
+      nodes.push(u('list', { ordered: false }, extra.map(oneLine)));
+    }
+    return `${head}${stringifyMarkdown(u('root', nodes))}`;
+  };
+  const full = render(true);
+  if (full.length <= GITHUB_MAX_BODY) return full;
+  const short = render(false);
+  if (short.length <= GITHUB_MAX_BODY) return short;
+  const note = '\n\n… (cut: GitHub keeps 65536 characters of a review; the check run lists every finding)\n';
+  return short.slice(0, Math.max(head.length, GITHUB_MAX_BODY - note.length)) + note;
 }

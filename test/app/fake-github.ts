@@ -226,6 +226,10 @@ export class FakeGitHub {
       if (method === 'GET' && sub === '/comments') return ok(this.reviewComments.filter((c) => c.pull_number === n));
       if (method === 'GET' && sub === '/reviews') return ok(this.reviews.filter((r) => r.pull_number === n));
       if (method === 'POST' && sub === '/reviews') {
+        // GitHub refuses a body past 65536 characters, the review's or a comment's, with the whole review.
+        if ([body.body, ...((body.comments as Json[] | undefined) ?? []).map((c) => c.body)].some((b) => String(b ?? '').length > 65536)) {
+          return { status: 422, data: { message: 'Validation Failed', errors: ['Body is too long (maximum is 65536 characters)'] } };
+        }
         // GitHub answers 422 to a review comment on a line the pull request's diff does not show.
         for (const c of this.rejectOffDiff ? ((body.comments as Json[] | undefined) ?? []) : []) {
           if (!rightLines(g(['diff', '--no-renames', pr.base, pr.head, '--', String(c.path)])).has(Number(c.line))) {
