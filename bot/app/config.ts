@@ -150,7 +150,21 @@ export function matchesGlob(pattern: string, name: string): boolean {
   return new RegExp(`^${re}$`).test(name);
 }
 
-/** Whether a file is under one of `ignorePaths` (a prefix directory or a glob). */
+/**
+ * Whether a file is under one of `ignorePaths`: a directory prefix, or a
+ * glob matched against the file and each directory above it (`arch/*\/kvm`
+ * ignores everything under arch/x86/kvm/, as a directory prefix would; one
+ * ending in `/` matches directories only). A leading `/` or `./` means the
+ * top of the tree, as paths already are.
+ */
 export function isIgnored(config: RepoConfig, file: string): boolean {
-  return config.ignorePaths.some((p) => (p.includes('*') ? matchesGlob(p, file) : file === p || file.startsWith(p.endsWith('/') ? p : `${p}/`)));
+  const parts = file.split('/');
+  return config.ignorePaths.some((raw) => {
+    const p = raw.replace(/^(?:\.?\/)+/, '');
+    if (!p.includes('*')) return file === p || file.startsWith(p.endsWith('/') ? p : `${p}/`);
+    const dirOnly = p.endsWith('/');
+    const glob = p.replace(/\/+$/, '');
+    for (let i = 1; i <= parts.length - (dirOnly ? 1 : 0); i++) if (matchesGlob(glob, parts.slice(0, i).join('/'))) return true;
+    return false;
+  });
 }

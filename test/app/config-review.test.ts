@@ -1,0 +1,76 @@
+/**
+ * `.github/kvm-review.yml` values that were accepted and then did nothing:
+ * an `ignore-paths` glob naming a directory (`virt/*\/`) or a path written
+ * from the top (`./virt/kvm/`) ignored no file. The App in process (Probot.receive) against the fake
+ * GitHub on a repository made from the Debian 6.1 tree, with the lock-order
+ * bug of the App's tests (generic code, virt/kvm/kvm_main.c).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Probot } from 'probot';
+import { isIgnored } from '../../bot/app/config.js';
+import { kvmReviewApp } from '../../bot/app/index.js';
+import { AppOctokit } from '../../bot/app/octokit.js';
+import { readSettings } from '../../bot/app/settings.js';
+import { DEFAULT_CONFIG } from '../../bot/app/config.js';
+import { kernelTree } from '../helpers/paths.js';
+import { payload } from './app-server.js';
+import { FakeGitHub } from './fake-github.js';
+import { commitLockBug, kernelRepo } from './kernel-repo.js';
+
+let gh: FakeGitHub;
+let url: string;
+let base: string;
+let head: string;
+const cache = mkdtempSync(join(tmpdir(), 'kvm-review-config-'));
+
+beforeAll(async () => {
+  let dir: string;
+  ({ dir, base } = kernelRepo(kernelTree('6.1')));
+  head = commitLockBug(dir);
+  gh = new FakeGitHub(dir);
+  url = `http://${await gh.start()}`;
+  gh.prs.set(1, { number: 1, base, head });
+});
+afterAll(async () => gh.stop());
+
+/** The pull request reviewed under `config`; returns its check run and how many reviews it added. */
+async function reviewWith(config: string): Promise<{ conclusion: string | null; title?: string; summary?: string; reviews: number }> {
+  gh.config = config;
+  gh.reviewComments.length = 0;
+  gh.reviews.length = 0;
+  const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
+  await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: 'kvm-review[bot]' }));
+  await p.receive({ id: 'd', name: 'pull_request', payload: payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: base }) as never });
+  const run = gh.checkRuns.filter((r) => r.head_sha === head).at(-1);
+  return { conclusion: run?.conclusion ?? null, title: run?.output.title, summary: run?.output.summary, reviews: gh.reviews.length };
+}
+
+describe('the configuration on a real review', () => {
+  it('no configuration: the finding is posted and fails the check', async () => {
+    expect(await reviewWith('')).toMatchObject({ conclusion: 'failure', reviews: 1 });
+  });
+
+  it('ignore-paths: a glob naming a directory ignores the files under it', async () => {
+    expect(await reviewWith('ignore-paths: ["virt/*/"]\n')).toMatchObject({ conclusion: 'success', title: 'No lock-order findings', reviews: 0 });
+    expect(await reviewWith('ignore-paths: ["*/kvm"]\n')).toMatchObject({ conclusion: 'success', reviews: 0 });
+  });
+
+  it('ignore-paths: a path written from the top (./ or /) is the same path', async () => {
+    expect(await reviewWith('ignore-paths: [./virt/kvm/]\n')).toMatchObject({ conclusion: 'success', reviews: 0 });
+    expect(await reviewWith('ignore-paths: [/virt/kvm/kvm_main.c]\n')).toMatchObject({ conclusion: 'success', reviews: 0 });
+  });
+});
+
+describe('isIgnored', () => {
+  it('a glob ending in / matches directories only; a file glob still matches the file', () => {
+    const c = { ...DEFAULT_CONFIG, ignorePaths: ['arch/*/kvm/vgic/', 'virt/kvm/*.h'] };
+    expect(isIgnored(c, 'arch/arm64/kvm/vgic/vgic-its.c')).toBe(true);
+    expect(isIgnored(c, 'arch/arm64/kvm/arm.c')).toBe(false);
+    expect(isIgnored(c, 'virt/kvm/vfio.h')).toBe(true);
+    expect(isIgnored(c, 'virt/kvm/kvm_main.c')).toBe(false);
+    expect(isIgnored({ ...DEFAULT_CONFIG, ignorePaths: ['virt/kvm/kvm_main.c/'] }, 'virt/kvm/kvm_main.c')).toBe(false);
+  });
+});
