@@ -10,8 +10,9 @@
  * 5. the commits reviewed on it as `mbox` reviews a series.
  */
 import { join } from 'node:path';
+import { treeArchs } from '../../analyzers/index/files.js';
 import { isKernelTree } from '../../analyzers/trees/index.js';
-import { ConfigError, type RepoConfig } from './config.js';
+import { CONFIG_PATH, ConfigError, type RepoConfig } from './config.js';
 import { reviewCommits, type EngineRun } from './engine.js';
 import { neutralCheck } from './plan.js';
 import { findCheck, publishCheck, startCheck, Superseded, type Octokit, type RepoRef } from './publish.js';
@@ -76,19 +77,36 @@ export async function runJob<T extends string>(
   }
 }
 
-/** Steps 4 and 5: the review of `patch()` on the tree of `base`, or null when that is not a kernel tree (a neutral check run said so). */
+/** Why reviewOnBase did not review (a neutral check run said so). */
+export type NotReviewed = 'not-kernel' | 'invalid-config';
+
+/**
+ * Steps 4 and 5: the review of `patch()` on the tree of `base`, or why not:
+ * not a kernel tree, or `archs` names an architecture the tree has no
+ * arch/NAME/kvm for (a typo such as x68 would drop every x86 finding in
+ * silence: the CLI's --arch refuses it the same way).
+ */
 export async function reviewOnBase(
   deps: JobDeps,
   repo: RepoRef,
-  job: { sha: string; checkRunId: number; base: string; hints: FetchHints },
+  job: { sha: string; checkRunId: number; base: string; hints: FetchHints; archs?: RepoConfig['archs'] },
   patch: () => Promise<string>,
-): Promise<EngineRun | null> {
+): Promise<EngineRun | NotReviewed> {
   const tree = await deps.tree(job.base, job.hints);
   try {
     // 4.
     if (!(await isKernelTree(tree))) {
       await neutral(deps, repo, job.sha, 'Not a kernel tree', `The base commit ${job.base} has no Documentation/virt/kvm/locking.rst and virt/kvm/kvm_main.c: kvm-review reviews kernel trees with KVM only.`, job.checkRunId);
-      return null;
+      return 'not-kernel';
+    }
+    if (job.archs && job.archs !== 'all') {
+      const known = await treeArchs(tree);
+      const unknown = job.archs.filter((a) => !known.includes(a));
+      if (unknown.length) {
+        const which = unknown.map((a) => `arch/${a}/kvm`).join(', ');
+        await neutral(deps, repo, job.sha, 'Invalid .github/kvm-review.yml', `${CONFIG_PATH}: archs: the base commit ${job.base} has no ${which}; archs takes all, or some of ${known.join(', ')}.`, job.checkRunId);
+        return 'invalid-config';
+      }
     }
     // 5.
     await tree.prefetch?.();

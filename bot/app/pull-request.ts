@@ -48,11 +48,11 @@ export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Pro
     }
     // 3.
     const hints = { refs: [`refs/pull/${job.number}/head`], commits: [headSha] };
-    const run = await reviewOnBase(deps, repo, { sha: headSha, checkRunId, base: job.baseSha, hints }, async () => {
+    const run = await reviewOnBase(deps, repo, { sha: headSha, checkRunId, base: job.baseSha, hints, archs: config.archs }, async () => {
       const patch = await octokit.rest.pulls.get({ ...pull, mediaType: { format: 'patch' } });
       return patch.data as unknown as string;
     });
-    if (!run) return 'not-kernel';
+    if (typeof run === 'string') return run;
     // 4.
     const files = await octokit.paginate(octokit.rest.pulls.listFiles, { ...pull, per_page: 100 });
     const existing = await existingComments(octokit, repo, job.number, await deps.botLogin());

@@ -62,11 +62,11 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       return 'empty';
     }
     const hints = { refs: [`refs/heads/${job.branch}`], commits: [after] };
-    const run = await reviewOnBase(deps, repo, { sha: after, checkRunId, base: cmp.merge_base_commit.sha, hints }, async () => {
+    const run = await reviewOnBase(deps, repo, { sha: after, checkRunId, base: cmp.merge_base_commit.sha, hints, archs: config.archs }, async () => {
       const patch = await octokit.rest.repos.compareCommitsWithBasehead({ ...basehead, mediaType: { format: 'patch' } });
       return patch.data as unknown as string;
     });
-    if (!run) return 'not-kernel';
+    if (typeof run === 'string') return run;
     // What the App already commented, by patch id and by commit.
     const bot = await deps.botLogin();
     const posted = new Set<string>();

@@ -1,7 +1,9 @@
 /**
  * `.github/kvm-review.yml` values that were accepted and then did nothing:
  * an `ignore-paths` glob naming a directory (`virt/*\/`) or a path written
- * from the top (`./virt/kvm/`) ignored no file. The App in process (Probot.receive) against the fake
+ * from the top (`./virt/kvm/`) ignored no file, and an `archs` entry the
+ * tree has no arch/NAME/kvm for (a typo) dropped that architecture's
+ * findings in silence. The App in process (Probot.receive) against the fake
  * GitHub on a repository made from the Debian 6.1 tree, with the lock-order
  * bug of the App's tests (generic code, virt/kvm/kvm_main.c).
  */
@@ -10,11 +12,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Probot } from 'probot';
-import { isIgnored } from '../../bot/app/config.js';
+import { DEFAULT_CONFIG, isIgnored } from '../../bot/app/config.js';
 import { kvmReviewApp } from '../../bot/app/index.js';
 import { AppOctokit } from '../../bot/app/octokit.js';
 import { readSettings } from '../../bot/app/settings.js';
-import { DEFAULT_CONFIG } from '../../bot/app/config.js';
 import { kernelTree } from '../helpers/paths.js';
 import { payload } from './app-server.js';
 import { FakeGitHub } from './fake-github.js';
@@ -61,6 +62,13 @@ describe('the configuration on a real review', () => {
   it('ignore-paths: a path written from the top (./ or /) is the same path', async () => {
     expect(await reviewWith('ignore-paths: [./virt/kvm/]\n')).toMatchObject({ conclusion: 'success', reviews: 0 });
     expect(await reviewWith('ignore-paths: [/virt/kvm/kvm_main.c]\n')).toMatchObject({ conclusion: 'success', reviews: 0 });
+  });
+
+  it('archs: a name the tree has no arch/NAME/kvm for is an invalid configuration, said on a neutral check run; a real one reviews', async () => {
+    const typo = await reviewWith('archs: [x68, arm64]\n');
+    expect(typo).toMatchObject({ conclusion: 'neutral', title: 'Invalid .github/kvm-review.yml', reviews: 0 });
+    expect(typo.summary).toMatch(/^\.github\/kvm-review\.yml: archs: the base commit [0-9a-f]{40} has no arch\/x68\/kvm; archs takes all, or some of .*\bx86\b/);
+    expect(await reviewWith('archs: [x86]\n')).toMatchObject({ conclusion: 'failure', reviews: 1 });
   });
 });
 
