@@ -134,11 +134,30 @@ export class ApiTree implements Tree {
     return Boolean(this.dirs.get(parent)?.some((e) => e.path === name && e.type === 'tree'));
   }
 
-  /** The blob's bytes, from the disk cache or the API. */
+  /** The blob's bytes, from the disk cache or the API; a file the walk leaves out is looked up by its path. */
   async read(path: string): Promise<Buffer | null> {
-    const entry = (await this.walk()).get(path);
+    const entry = (await this.walk()).get(path) ?? (await this.lookup(path));
     if (!entry) return null;
     return this.blob(entry.sha);
+  }
+
+  /**
+   * A file the walk leaves out: one the engine does not index, which a patch
+   * changes all the same (its hunks are applied to it, and a file read as
+   * missing made the review say they did not apply). Found through the
+   * listings of the directories above it, each kept on disk by sha.
+   */
+  private async lookup(path: string): Promise<GitEntry | null> {
+    const parts = path.split('/');
+    let sha = await this.treeOf(this.commit);
+    for (const [i, name] of parts.entries()) {
+      const e = (await this.listing(sha)).find((x) => x.path === name);
+      if (!e) return null;
+      if (i === parts.length - 1) return e.type === 'blob' && e.mode !== '120000' ? { ...e, path } : null;
+      if (e.type !== 'tree') return null;
+      sha = e.sha;
+    }
+    return null;
   }
 
   private blobPath(sha: string): string {

@@ -99,3 +99,15 @@ describe('a finding of commit 1 at the head of a longer pull request', () => {
     expect(annotations(head).filter(inversion)).toEqual([]);
   });
 });
+
+describe('a pull request that changes a file the engine does not index', () => {
+  it('its hunks apply (the API tree reads the file by its path), and the check run says nothing of hunks that did not apply', async () => {
+    git(dir, ['checkout', '-q', '-b', 'api-doc', base]);
+    const head = commitEdit(dir, 'Documentation/virt/kvm/api.rst', (t) => `${t}\nA line about the API.\n`, 'KVM: doc: a line about the API');
+    await open(5, head);
+    const run = gh.checkRuns.find((r) => r.head_sha === head);
+    expect(run?.conclusion).toBe('success');
+    expect(run?.output.summary).not.toMatch(/did not apply/);
+    expect(run?.output.summary).not.toMatch(/### Notes/);
+  });
+});
