@@ -18,12 +18,20 @@ export interface EngineRun {
   patchIds: Map<number, string>;
 }
 
+/** The note of a review with no commit to read. */
+export const NO_COMMITS = 'no commits to review: none but merge commits (not reviewed), or none past the base';
+
 /** What the series is called in notes and errors (it never is a file). */
 const LABEL = 'series.mbx';
 
 /** Reviews the commits of `patchText` against `tree`; `indexCache` is the index cache directory. */
 export async function reviewCommits(patchText: string, tree: Tree, indexCache: string): Promise<EngineRun> {
   const series = toSeries(patchText);
+  // git shows no merge commit, nor anything already in the base: with no other commit there is nothing to read (the reader refuses an empty input).
+  if (!series.commits.length) {
+    const result = await reviewSeries(null, tree, { cache: { dir: indexCache }, choice: 'no commits', notes: [NO_COMMITS] });
+    return { result, series, patchIds: new Map() };
+  }
   const read = assemble(await readBytes(Buffer.from(series.mbox), LABEL));
   const patchIds = new Map<number, string>();
   for (const p of read.chosen?.patches ?? []) if (p.patchId) patchIds.set(p.index, p.patchId);

@@ -35,11 +35,11 @@ beforeAll(async () => {
 });
 afterAll(async () => gh.stop());
 
-async function open(n: number, head: string): Promise<void> {
-  gh.prs.set(n, { number: n, base, head });
+async function open(n: number, head: string, from = base): Promise<void> {
+  gh.prs.set(n, { number: n, base: from, head });
   const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
   await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: 'kvm-review[bot]' }));
-  const body = payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: base }) as { number: number; pull_request: { number: number } };
+  const body = payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: from }) as { number: number; pull_request: { number: number } };
   body.number = n;
   body.pull_request.number = n;
   await p.receive({ id: `pr-${n}`, name: 'pull_request', payload: body as never });
@@ -109,5 +109,20 @@ describe('a pull request that changes a file the engine does not index', () => {
     expect(run?.conclusion).toBe('success');
     expect(run?.output.summary).not.toMatch(/did not apply/);
     expect(run?.output.summary).not.toMatch(/### Notes/);
+  });
+});
+
+describe('a pull request with no commit to read', () => {
+  it('only a merge commit past the base: a completed check run saying so, not a failed review retried', async () => {
+    git(dir, ['checkout', '-q', '-b', 'side', base]);
+    const side = commitEdit(dir, 'Documentation/virt/kvm/api.rst', (t) => `${t}\nA line on a side branch.\n`, 'KVM: doc: a side line');
+    git(dir, ['checkout', '-q', '-b', 'merge-only', base]);
+    git(dir, ['merge', '-q', '--no-ff', '-m', 'Merge branch side', side]);
+    const head = git(dir, ['rev-parse', 'HEAD']).trim();
+    // The base branch has the side commit already: the pull request's one commit is the merge.
+    await open(6, head, side);
+    const runs = gh.checkRuns.filter((r) => r.head_sha === head);
+    expect(runs.map((r) => [r.status, r.conclusion, r.output.title])).toEqual([['completed', 'success', 'No lock-order findings']]);
+    expect(runs[0]?.output.summary).toContain('no commits to review: none but merge commits (not reviewed), or none past the base');
   });
 });
