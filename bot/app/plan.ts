@@ -13,7 +13,9 @@
  *   others are never touched, and nothing is ever deleted. Either way once:
  *   a comment edited so, or whose thread has the App's own "Fixed in" reply,
  *   is closed, and a re-run (a retry, a restart, a later head) leaves it
- *   alone; a finding that comes back after that is a new one.
+ *   alone; a finding that comes back after that is a new one;
+ * - the App's "changes requested" reviews (review-event: REQUEST_CHANGES)
+ *   are dismissed once no finding reaches fail-on: nothing else lifts them.
  */
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { fails } from '../../analyzers/rules/severity.js';
@@ -57,12 +59,14 @@ export interface ExistingComment {
   replies: number;
   /** The commit named by a "Fixed in" reply the App itself posted in the comment's thread (null or absent: none). */
   repliedFixedIn?: string | null;
+  /** A review whose state is CHANGES_REQUESTED: not dismissed (a later review of the same author does not lift it). */
+  changesRequested?: boolean;
 }
 
 /** The RIGHT side of the pull request's diff: path -> 1-based line -> text, for added and context lines. */
 export type DiffLines = Map<string, Map<number, string>>;
 
-export type ActionCode = 'create' | 'skip' | 'fixed' | 'reply-fixed' | 'overflow' | 'off-diff';
+export type ActionCode = 'create' | 'skip' | 'fixed' | 'reply-fixed' | 'overflow' | 'off-diff' | 'dismiss';
 
 export type Action =
   | { code: 'create'; fingerprint: string; path: string; line: number; body: string }
@@ -70,7 +74,8 @@ export type Action =
   | { code: 'fixed'; fingerprint: string; commentId: number; body: string }
   | { code: 'reply-fixed'; fingerprint: string; commentId: number; body: string }
   | { code: 'overflow'; fingerprint: string }
-  | { code: 'off-diff'; fingerprint: string };
+  | { code: 'off-diff'; fingerprint: string }
+  | { code: 'dismiss'; reviewId: number; message: string };
 
 export type AnnotationLevel = 'failure' | 'warning' | 'notice';
 
@@ -210,6 +215,12 @@ export function planReview(input: PlanInput): ReviewPlan {
     else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha) });
   }
   const all = findings.map((p) => p.finding);
+  // 5. The App's "changes requested" reviews once no finding reaches fail-on: dismissed, or they block the merge for good.
+  if (!all.some((f) => reaches(f, config.failOn))) {
+    for (const c of input.existing) {
+      if (c.mine && c.kind === 'review' && c.changesRequested) actions.push({ code: 'dismiss', reviewId: c.id, message: `kvm-review: no finding at or above ${config.failOn} at ${input.headSha.slice(0, 12)}.` });
+    }
+  }
   const newCount = comments.length + overflow.length + fresh.length;
   const review: ReviewPlan['review'] = newCount
     ? {

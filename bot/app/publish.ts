@@ -77,10 +77,11 @@ export interface Published {
   reviewId: number | null;
   edited: number[];
   replied: number[];
+  dismissed: number[];
   checkRunId: number;
 }
 
-/** Posts a pull request's plan: the review, the fixed-in edits and replies, then the check run. */
+/** Posts a pull request's plan: the review, the fixed-in edits and replies, the dismissals, then the check run. */
 export async function publishPullRequest(
   octokit: Octokit,
   repo: RepoRef,
@@ -103,6 +104,7 @@ export async function publishPullRequest(
   }
   const edited: number[] = [];
   const replied: number[] = [];
+  const dismissed: number[] = [];
   for (const a of plan.actions) {
     if (a.code === 'fixed') {
       guard(opts);
@@ -112,8 +114,12 @@ export async function publishPullRequest(
       guard(opts);
       await octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pr.number, comment_id: a.commentId, body: a.body });
       replied.push(a.commentId);
+    } else if (a.code === 'dismiss') {
+      guard(opts);
+      await octokit.rest.pulls.dismissReview({ ...repo, pull_number: pr.number, review_id: a.reviewId, message: a.message });
+      dismissed.push(a.reviewId);
     }
   }
   const checkRunId = await publishCheck(octokit, repo, pr.headSha, plan.check, opts);
-  return { reviewId, edited, replied, checkRunId };
+  return { reviewId, edited, replied, dismissed, checkRunId };
 }

@@ -92,6 +92,6 @@ export async function existingComments(octokit: Octokit, repo: RepoRef, number: 
     ...comments
       .filter((c) => !c.in_reply_to_id)
       .map((c) => ({ id: c.id, kind: 'line' as const, body: c.body, mine: c.user?.login === bot, replies: replies.get(c.id) ?? 0, repliedFixedIn: repliedFixed.get(c.id) ?? null })),
-    ...reviews.map((r) => ({ id: r.id, kind: 'review' as const, body: r.body ?? '', mine: r.user?.login === bot, replies: 0 })),
+    ...reviews.map((r) => ({ id: r.id, kind: 'review' as const, body: r.body ?? '', mine: r.user?.login === bot, replies: 0, changesRequested: r.state === 'CHANGES_REQUESTED' })),
   ];
 }

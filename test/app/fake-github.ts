@@ -70,7 +70,7 @@ export class FakeGitHub {
   readonly requests: Recorded[] = [];
   readonly prs = new Map<number, FakePr>();
   readonly reviewComments: ReviewComment[] = [];
-  readonly reviews: { id: number; pull_number: number; body: string; event: string; commit_id: string; user: User }[] = [];
+  readonly reviews: { id: number; pull_number: number; body: string; event: string; state: string; commit_id: string; user: User }[] = [];
   readonly checkRuns: CheckRun[] = [];
   readonly commitComments: CommitComment[] = [];
   /** `.github/kvm-review.yml`, or null for none. */
@@ -236,12 +236,21 @@ export class FakeGitHub {
             return { status: 422, data: { message: 'Unprocessable Entity', errors: ['Line could not be resolved'] } };
           }
         }
-        const review = { id: this.id(), pull_number: n, body: String(body.body ?? ''), event: String(body.event), commit_id: String(body.commit_id), user: this.bot };
+        const state = ({ REQUEST_CHANGES: 'CHANGES_REQUESTED', APPROVE: 'APPROVED', COMMENT: 'COMMENTED' } as Record<string, string>)[String(body.event)] ?? 'PENDING';
+        const review = { id: this.id(), pull_number: n, body: String(body.body ?? ''), event: String(body.event), state, commit_id: String(body.commit_id), user: this.bot };
         this.reviews.push(review);
         for (const c of (body.comments as Json[] | undefined) ?? []) {
           this.reviewComments.push({ id: this.id(), pull_number: n, path: String(c.path), line: Number(c.line), side: String(c.side), body: String(c.body), commit_id: review.commit_id, user: this.bot });
         }
         return ok(review);
+      }
+      if (method === 'PUT' && (m = /^\/reviews\/(\d+)\/dismissals$/.exec(sub))) {
+        const review = this.reviews.find((r) => r.id === Number(m?.[1]) && r.pull_number === n);
+        if (!review) return null;
+        // GitHub: only a review that requests changes (or approves) can be dismissed.
+        if (review.state !== 'CHANGES_REQUESTED' && review.state !== 'APPROVED') return { status: 422, data: { message: `Can not dismiss a ${review.state.toLowerCase()} pull request review` } };
+        review.state = 'DISMISSED';
+        return ok({ ...review, dismissal: String(body.message ?? '') });
       }
       if (method === 'POST' && (m = /^\/comments\/(\d+)\/replies$/.exec(sub))) {
         const parent = this.reviewComments.find((c) => c.id === Number(m?.[1]));

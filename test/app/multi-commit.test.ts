@@ -35,14 +35,14 @@ beforeAll(async () => {
 });
 afterAll(async () => gh.stop());
 
-async function open(n: number, head: string, from = base): Promise<void> {
+async function open(n: number, head: string, from = base, action = 'opened'): Promise<void> {
   gh.prs.set(n, { number: n, base: from, head });
   const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
   await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: 'kvm-review[bot]' }));
-  const body = payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: from }) as { number: number; pull_request: { number: number } };
+  const body = payload(`pull_request.${action}`, { HEAD_SHA: head, BASE_SHA: from }) as { number: number; pull_request: { number: number } };
   body.number = n;
   body.pull_request.number = n;
-  await p.receive({ id: `pr-${n}`, name: 'pull_request', payload: body as never });
+  await p.receive({ id: `pr-${n}-${head}`, name: 'pull_request', payload: body as never });
 }
 
 interface Annotation {
@@ -124,5 +124,35 @@ describe('a pull request with no commit to read', () => {
     const runs = gh.checkRuns.filter((r) => r.head_sha === head);
     expect(runs.map((r) => [r.status, r.conclusion, r.output.title])).toEqual([['completed', 'success', 'No lock-order findings']]);
     expect(runs[0]?.output.summary).toContain('no commits to review: none but merge commits (not reviewed), or none past the base');
+  });
+});
+
+describe('review-event: REQUEST_CHANGES', () => {
+  it('the App\'s "changes requested" review is dismissed once the head has no finding at fail-on, once', async () => {
+    gh.config = 'review-event: REQUEST_CHANGES\n';
+    try {
+      const bug = bugCommit('request-changes');
+      await open(7, bug);
+      const mine = (): { state: string }[] => gh.reviews.filter((r) => r.pull_number === 7);
+      expect(mine().map((r) => r.state)).toEqual(['CHANGES_REQUESTED']);
+      // The author reworks the commit without the bug and force-pushes.
+      git(dir, ['checkout', '-q', '-b', 'request-changes-v2', base]);
+      const clean = commitEdit(dir, BUG_FILE, insertAfter(BUG_ANCHOR, ['\t/* kvm->lock is taken outside vcpu->mutex: not here */'], 1), 'KVM: note the lock order in the vCPU ioctl');
+      await open(7, clean, base, 'synchronize');
+      expect(gh.checkRuns.find((r) => r.head_sha === clean)?.conclusion).toBe('success');
+      expect(mine().map((r) => r.state)).toEqual(['DISMISSED']);
+      const dismissals = (): number => gh.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/dismissals')).length;
+      expect(gh.requests.find((r) => r.method === 'PUT' && r.path.endsWith('/dismissals'))?.body).toEqual({ message: `kvm-review: no finding at or above error at ${clean.slice(0, 12)}.` });
+      // A recheck of the clean head dismisses nothing more.
+      const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
+      await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: 'kvm-review[bot]' }));
+      const recheck = payload('issue_comment.created', { COMMENTER: 'maintainer' }) as { issue: { number: number } };
+      recheck.issue.number = 7;
+      await p.receive({ id: 'recheck-7', name: 'issue_comment', payload: recheck as never });
+      expect(gh.checkRuns.filter((r) => r.head_sha === clean && r.status === 'completed').length).toBeGreaterThan(0);
+      expect(dismissals()).toBe(1);
+    } finally {
+      gh.config = null;
+    }
   });
 });

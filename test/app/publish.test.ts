@@ -51,7 +51,7 @@ describe('publishPullRequest', () => {
       .reply(201, { id: 77 });
     const out = await publishPullRequest(testOctokit(), repo, { number: 5, headSha: HEAD }, plan);
     expect(api.isDone()).toBe(true);
-    expect(out).toEqual({ reviewId: 900, edited: [11], replied: [12], checkRunId: 77 });
+    expect(out).toEqual({ reviewId: 900, edited: [11], replied: [12], dismissed: [], checkRunId: 77 });
     expect(seen.review).toMatchObject({ commit_id: HEAD, event: 'COMMENT' });
     expect((seen.review?.comments as unknown[]).length).toBe(2);
     expect(String(seen.edit?.body)).toMatch(/Fixed in abcdef000000/);
