@@ -202,6 +202,10 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
         return;
       }
       const { data: pr } = await context.octokit.rest.pulls.get({ ...context.repo(), pull_number: issue.number });
+      if (pr.state !== 'open') {
+        app.log.info({ pr: pr.number, state: pr.merged ? 'merged' : pr.state }, 'kvm-review: recheck on a pull request that is not open; ignored');
+        return;
+      }
       // A recheck is explicit: drafts are reviewed too, and a head already reviewed is reviewed again.
       await enqueue(pullRequestJob(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: false }, true));
     });

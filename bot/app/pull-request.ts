@@ -4,6 +4,7 @@
  * posting. Returns what happened, for the log. The steps it shares with a
  * push (configuration, check run, tree, engine) are job.ts's.
  *
+ * 0. a pull request no longer open (closed, merged) gets nothing;
  * 1. drafts skipped unless configured;
  * 2. size limits (past them: neutral);
  * 3. the commits reviewed on the base tree (not a kernel tree: neutral);
@@ -26,17 +27,19 @@ export interface PullRequestJob {
   draft: boolean;
 }
 
-export type Outcome = 'reviewed' | 'draft' | 'invalid-config' | 'too-large' | 'not-kernel';
+export type Outcome = 'reviewed' | 'draft' | 'closed' | 'invalid-config' | 'too-large' | 'not-kernel';
 
 export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Promise<Outcome> {
   const { octokit, settings } = deps;
   const { repo, headSha } = job;
   const pull = { ...repo, pull_number: job.number };
+  // 0. A pull request closed or merged since the event (a queued job, a redelivery, a recheck) gets nothing: no review, no check run.
+  const { data: pr } = await octokit.rest.pulls.get(pull);
+  if (pr.state !== 'open') return 'closed';
   // 1.
   const gate = (config: { drafts: boolean }): Outcome | null => (job.draft && !config.drafts ? 'draft' : null);
   return runJob<Outcome>(deps, repo, headSha, gate, async (config, checkRunId) => {
     // 2.
-    const { data: pr } = await octokit.rest.pulls.get(pull);
     const over = [
       pr.changed_files > settings.maxFiles ? `${pr.changed_files} changed files (limit ${settings.maxFiles})` : '',
       pr.additions + pr.deletions > settings.maxLines ? `${pr.additions + pr.deletions} changed lines (limit ${settings.maxLines})` : '',

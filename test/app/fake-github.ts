@@ -14,6 +14,9 @@ export interface FakePr {
   base: string;
   head: string;
   draft?: boolean;
+  /** Absent: open. */
+  state?: 'open' | 'closed';
+  merged?: boolean;
 }
 
 export interface Recorded {
@@ -202,7 +205,8 @@ export class FakeGitHub {
         return ok({
           number: n,
           draft: Boolean(pr.draft),
-          state: 'open',
+          state: pr.state ?? 'open',
+          merged: Boolean(pr.merged),
           head: { sha: pr.head, ref: `pr-${n}` },
           base: { sha: pr.base, ref: 'master' },
           changed_files: num(/(\d+) files? changed/),

@@ -103,6 +103,21 @@ describe('the handlers', () => {
     expect(lastCheck()?.conclusion).toBe('neutral');
   });
 
+  it('a pull request closed or merged: an event delivered late and a recheck post nothing', async () => {
+    for (const state of [{ state: 'closed' as const }, { state: 'closed' as const, merged: true }]) {
+      reset();
+      gh.prs.set(1, { number: 1, base, head, ...state });
+      try {
+        const p = probot();
+        await opened(p);
+        await p.receive({ id: 'c3', name: 'issue_comment', payload: payload('issue_comment.created', { COMMENTER: 'maintainer' }) as never });
+        expect(gh.writes()).toEqual([]);
+      } finally {
+        gh.prs.set(1, { number: 1, base, head });
+      }
+    }
+  });
+
   it("a 502 is retried by the server's Octokit and the review goes on", async () => {
     reset();
     gh.failures.set('GET /repos/kvm/linux/pulls/1', [{ status: 502 }]);
