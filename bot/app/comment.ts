@@ -107,7 +107,8 @@ export interface SummaryInput {
 /** The check run's Markdown summary: counts, a table, for cycles the graph and the scenario. */
 export function checkSummary(s: SummaryInput): string {
   const count = (sev: string): number => s.findings.filter((f) => f.severity === sev).length;
-  const nodes: RootContent[] = [u('paragraph', [u('text', `${count('error')} errors, ${count('warning')} warnings, ${count('info')} info.`)])];
+  const n = (sev: string, word: string): string => `${count(sev)} ${word}${count(sev) === 1 ? '' : 's'}`;
+  const nodes: RootContent[] = [u('paragraph', [u('text', `${n('error', 'error')}, ${n('warning', 'warning')}, ${count('info')} info.`)])];
   if (s.findings.length) nodes.push(findingsTable(s.findings));
   else nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
   if (s.offDiff.length) {

@@ -129,7 +129,11 @@ export function planCheck(located: readonly LocatedFinding[], offDiff: readonly 
   const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl }), GITHUB_MAX_SUMMARY);
   return {
     conclusion: failing.length ? 'failure' : 'success',
-    title: findings.length ? `${findings.length} lock-order finding(s), ${failing.length} at or above ${config.failOn}` : 'No lock-order findings',
+    title: !findings.length
+      ? 'No lock-order findings'
+      : config.failOn === 'never'
+        ? `${findings.length} lock-order finding(s), none failing (fail-on: never)`
+        : `${findings.length} lock-order finding(s), ${failing.length} at or above ${config.failOn}`,
     summary,
     annotations: located.flatMap(({ finding: f, at }): Annotation[] =>
       at
@@ -218,7 +222,7 @@ export function planReview(input: PlanInput): ReviewPlan {
   // 5. The App's "changes requested" reviews once no finding reaches fail-on: dismissed, or they block the merge for good.
   if (!all.some((f) => reaches(f, config.failOn))) {
     for (const c of input.existing) {
-      if (c.mine && c.kind === 'review' && c.changesRequested) actions.push({ code: 'dismiss', reviewId: c.id, message: `kvm-review: no finding at or above ${config.failOn} at ${input.headSha.slice(0, 12)}.` });
+      if (c.mine && c.kind === 'review' && c.changesRequested) actions.push({ code: 'dismiss', reviewId: c.id, message: `kvm-review: ${config.failOn === 'never' ? 'no finding fails (fail-on: never)' : `no finding at or above ${config.failOn}`} at ${input.headSha.slice(0, 12)}.` });
     }
   }
   const newCount = comments.length + overflow.length + fresh.length;
