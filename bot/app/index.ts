@@ -11,7 +11,7 @@ import { Context, type Probot } from 'probot';
 import type { ApplicationFunction } from 'probot';
 import { CONFIG_FILE, CONFIG_PATH, ConfigError, validateConfig, type RepoConfig } from './config.js';
 import { FAILED_TITLE, type JobDeps } from './job.js';
-import { reviewPullRequest, type PullRequestJob } from './pull-request.js';
+import { CLOSED_TITLE, reviewPullRequest, type PullRequestJob } from './pull-request.js';
 import { reviewPush, type PushJob } from './push.js';
 import { CHECK_NAME, type Octokit, type RepoRef } from './publish.js';
 import { MemoryQueue } from '../jobs/memory-queue.js';
@@ -85,17 +85,18 @@ export function reviewDeps(opts: AppOptions, botLogin: () => Promise<string>): (
 
 /**
  * True when `sha` already has a completed kvm-review check run: everything of a review is posted
- * before it completes (publish.ts). One a failed review completed (FAILED_TITLE, job.ts) does not
- * count: the head was not reviewed, and a retry or a redelivery reviews it.
+ * before it completes (publish.ts). One a failed review completed (FAILED_TITLE, job.ts), or one
+ * that found the pull request closed (CLOSED_TITLE), does not count: the head was not reviewed, and
+ * a retry, a redelivery or a reopening reviews it.
  */
 async function alreadyReviewed(octokit: Octokit, repo: RepoRef, sha: string): Promise<boolean> {
   const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: sha, check_name: CHECK_NAME, filter: 'latest' });
   return data.check_runs.some((r) => r.name === CHECK_NAME && r.status === 'completed' && !failedRun(r));
 }
 
-/** A check run completed by a review that failed (runJob in job.ts). */
+/** A check run completed by a review that failed (runJob in job.ts), or by one that found the pull request closed (reopened, it is reviewed). */
 function failedRun(run: { conclusion?: string | null; output?: { title?: string | null } | null }): boolean {
-  return run.conclusion === 'neutral' && run.output?.title === FAILED_TITLE;
+  return run.conclusion === 'neutral' && (run.output?.title === FAILED_TITLE || run.output?.title === CLOSED_TITLE);
 }
 
 /**

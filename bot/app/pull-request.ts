@@ -4,9 +4,10 @@
  * posting. Returns what happened, for the log. The steps it shares with a
  * push (configuration, check run, tree, engine) are job.ts's.
  *
- * 0. a pull request no longer open (closed, merged) gets nothing;
  * 1. drafts skipped unless configured;
- * 2. size limits (past them: neutral);
+ * 2. a pull request no longer open (closed, merged): no review, a neutral
+ *    check run that does not count as a review (reopened, it is reviewed);
+ *    size limits (past them: neutral);
  * 3. the commits reviewed on the base tree (not a kernel tree: neutral);
  * 4. findings configured and placed; the diff's lines; the App's comments;
  * 5. plan, then publish (a newer head supersedes: nothing posted).
@@ -27,18 +28,23 @@ export interface PullRequestJob {
   draft: boolean;
 }
 
+/** The title of the check run of a pull request found closed or merged: the head is not reviewed (alreadyReviewed() in index.ts ignores it). */
+export const CLOSED_TITLE = 'Not reviewed: the pull request is closed';
+
 export type Outcome = 'reviewed' | 'draft' | 'closed' | 'invalid-config' | 'too-large' | 'not-kernel';
 
 export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Promise<Outcome> {
   const { octokit, settings } = deps;
   const { repo, headSha } = job;
   const pull = { ...repo, pull_number: job.number };
-  // 0. A pull request closed or merged since the event (a queued job, a redelivery, a recheck) gets nothing: no review, no check run.
-  const { data: pr } = await octokit.rest.pulls.get(pull);
-  if (pr.state !== 'open') return 'closed';
   // 1.
   const gate = (config: { drafts: boolean }): Outcome | null => (job.draft && !config.drafts ? 'draft' : null);
   return runJob<Outcome>(deps, repo, headSha, gate, async (config, checkRunId) => {
+    const { data: pr } = await octokit.rest.pulls.get(pull);
+    if (pr.state !== 'open') {
+      await neutral(deps, repo, headSha, CLOSED_TITLE, `Pull request #${job.number} is ${pr.merged ? 'merged' : 'closed'}: nothing is posted on it. Reopened, it is reviewed.`, checkRunId);
+      return 'closed';
+    }
     // 2.
     const over = [
       pr.changed_files > settings.maxFiles ? `${pr.changed_files} changed files (limit ${settings.maxFiles})` : '',

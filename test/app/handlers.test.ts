@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Probot } from 'probot';
 import { AppOctokit } from '../../bot/app/octokit.js';
-import { kvmReviewApp } from '../../bot/app/index.js';
+import { kvmReviewApp, type AppOptions } from '../../bot/app/index.js';
 import { readSettings, type AppSettings } from '../../bot/app/settings.js';
 import { payload } from './app-server.js';
 import { FakeGitHub } from './fake-github.js';
@@ -38,9 +38,9 @@ beforeAll(async () => {
 });
 afterAll(async () => gh.stop());
 
-function probot(settings: Partial<AppSettings> = {}): Probot {
+function probot(settings: Partial<AppSettings> = {}, options: Partial<AppOptions> = {}): Probot {
   const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
-  void p.load(kvmReviewApp({ settings: { ...readSettings({ KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-h-')) }), ...settings }, awaitJobs: true, botLogin: 'kvm-review[bot]' }));
+  void p.load(kvmReviewApp({ settings: { ...readSettings({ KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-h-')) }), ...settings }, awaitJobs: true, botLogin: 'kvm-review[bot]', ...options }));
   return p;
 }
 
@@ -103,15 +103,24 @@ describe('the handlers', () => {
     expect(lastCheck()?.conclusion).toBe('neutral');
   });
 
-  it('a pull request closed or merged: an event delivered late and a recheck post nothing', async () => {
-    for (const state of [{ state: 'closed' as const }, { state: 'closed' as const, merged: true }]) {
+  it('a pull request closed or merged: an event delivered late posts no review, its check run says why and does not count as a review; a recheck is ignored', async () => {
+    for (const [state, word] of [[{ state: 'closed' as const }, 'closed'], [{ state: 'closed' as const, merged: true }, 'merged']] as const) {
       reset();
       gh.prs.set(1, { number: 1, base, head, ...state });
       try {
-        const p = probot();
+        // The App's server: a head with a completed check run is not reviewed again, unless the run says it was not.
+        const p = probot({}, { awaitJobs: true, skipReviewed: true });
         await opened(p);
+        expect(gh.reviews).toEqual([]);
+        expect(lastCheck()).toMatchObject({ conclusion: 'neutral', output: { title: 'Not reviewed: the pull request is closed' } });
+        expect(lastCheck()?.output.summary).toBe(`Pull request #1 is ${word}: nothing is posted on it. Reopened, it is reviewed.`);
+        const writes = gh.writes().length;
         await p.receive({ id: 'c3', name: 'issue_comment', payload: payload('issue_comment.created', { COMMENTER: 'maintainer' }) as never });
-        expect(gh.writes()).toEqual([]);
+        expect(gh.writes().length).toBe(writes);
+        // Reopened: reviewed (this repository is no kernel tree, which the check run now says).
+        gh.prs.set(1, { number: 1, base, head });
+        await opened(p);
+        expect(lastCheck()?.output.title).toBe('Not a kernel tree');
       } finally {
         gh.prs.set(1, { number: 1, base, head });
       }
