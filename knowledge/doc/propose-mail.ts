@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
-import type { Candidate, ProposalSite } from './propose.js';
+import { SRCU, type Candidate, type ProposalSite } from './propose.js';
 
 export const DOC_PATH = 'Documentation/virt/kvm/locking.rst';
 /** Commit messages are read in 80-column terminals with git log's indent: 72 columns. */
@@ -90,19 +90,27 @@ function header(name: string, value: string): string {
 export function commitMessage(c: Candidate): { subject: string; body: string[] } {
   const n = c.sites.length;
   const scope = c.arch ? ` on ${c.arch}` : '';
-  const subject = `Documentation: KVM: Document taking ${c.outer} outside ${c.inner}`;
+  // X -> kvm->srcu is synchronize_srcu() called while X is held, not a lock taken: said the way the SRCU rules say it.
+  const srcu = c.inner === SRCU;
+  const subject = srcu
+    ? `Documentation: KVM: Document calling synchronize_srcu() inside ${c.outer}`
+    : `Documentation: KVM: Document taking ${c.outer} outside ${c.inner}`;
+  const what = srcu
+    ? `synchronize_srcu(&kvm->srcu) is called inside critical sections for ${c.outer}${scope}, so ${c.outer} cannot be taken inside a kvm->srcu read-side critical section`
+    : `${c.outer} is taken outside ${c.inner}${scope}`;
   const body = wrap(
-    `Document that ${c.outer} is taken outside ${c.inner}${scope}. The code already relies on this order at ${n} site${n === 1 ? '' : 's'}, ` +
-      `and no documented rule orders the two locks either way, e.g.`,
+    `Document that ${what}. The code already relies on this order at ${n} site${n === 1 ? '' : 's'}, ` +
+      `and no documented rule ${srcu ? 'says' : 'orders the two locks'} either way, e.g.`,
   );
   const chains = pickChains(c.sites);
   chains.forEach((s, i) => {
     body.push('', ...drawChain(s));
     if (i < chains.length - 1) body.push('', i === 0 ? 'and' : 'or');
   });
+  const inside = srcu ? `${c.outer} inside a kvm->srcu read-side critical section` : `${c.outer} inside ${c.inner}`;
   const against = c.against
-    ? `${c.against} site${c.against === 1 ? ' takes' : 's take'} ${c.outer} inside ${c.inner}: they break the new rule and need a look.`
-    : `No site takes ${c.outer} inside ${c.inner}, and the rule closes no cycle in the documented order.`;
+    ? `${c.against} site${c.against === 1 ? ' takes' : 's take'} ${inside}: they break the new rule and need a look.`
+    : `No site takes ${inside}, and the rule closes no cycle in the documented order.`;
   body.push('', ...wrap(against));
   return { subject, body };
 }

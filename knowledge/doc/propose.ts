@@ -20,6 +20,9 @@ import type { LockClass } from '../lock-names.js';
 import type { DocumentedOrder, OrderEdge } from './model.js';
 import { edgesFor, orderPath } from './order-graph.js';
 
+/** The SRCU domain: an order `X -> kvm->srcu` the code relies on is synchronize_srcu() called while X is held. */
+export const SRCU = 'kvm->srcu';
+
 /** One step of a site's chain: a call (or, last, the acquisition). */
 export interface ProposalStep {
   function: string;
@@ -116,18 +119,22 @@ export function proposalCycle(doc: DocumentedOrder, outer: LockClass, inner: Loc
 /** A list of the acquisition orders: its heading line and the bullets under it (0-based line ranges). */
 interface OrderList {
   arch: string | null;
+  /** The "For SRCU:" list (6.2 on), where synchronize_srcu() rules are written. */
+  srcu: boolean;
   /** 0-based index of the last line of the list (its last bullet's last line). */
   end: number;
   bullets: { start: number; end: number }[];
 }
 
-/** The order lists of the text: after "The acquisition orders ... as follows:" and after each "On <arch>:". */
+/** The order lists of the text: after "The acquisition orders ... as follows:", "For SRCU:" and each "On <arch>:". */
 function orderLists(lines: readonly string[]): OrderList[] {
   const out: OrderList[] = [];
   lines.forEach((line, i) => {
     const on = /^On (\w+):\s*$/.exec(line);
-    if (!on && !/acquisition orders .*:\s*$/i.test(line)) return;
-    const list: OrderList = { arch: on ? (on[1] ?? '').toLowerCase() : null, end: i, bullets: [] };
+    const srcu = /^For SRCU:\s*$/.test(line);
+    if (!on && !srcu && !/acquisition orders .*:\s*$/i.test(line)) return;
+    const word = on?.[1] ?? '';
+    const list: OrderList = { arch: on ? word.toLowerCase() : null, srcu, end: i, bullets: [] };
     for (let j = i + 1; j < lines.length; j++) {
       const l = lines[j] as string;
       if (/^- /.test(l)) list.bullets.push({ start: j, end: j });
@@ -140,9 +147,14 @@ function orderLists(lines: readonly string[]): OrderList[] {
   return out;
 }
 
+/** The rule as locking.rst words it: `A is taken outside B`, or for B = kvm->srcu the SRCU section's "synchronize_srcu() is called inside critical sections for A". */
+export function ruleSentence(outer: LockClass, inner: LockClass): string {
+  return inner === SRCU ? `\`\`synchronize_srcu(&kvm->srcu)\`\` is called inside critical sections for ${outer}` : `${outer} is taken outside ${inner}`;
+}
+
 /** `- A is taken outside B`, wrapped at 80 columns as the file wraps (two-space continuation). */
 export function ruleBullet(outer: LockClass, inner: LockClass): string[] {
-  const words = `${outer} is taken outside ${inner}`.split(' ');
+  const words = ruleSentence(outer, inner).split(' ');
   const out: string[] = [];
   let line = '-';
   for (const w of words) {
@@ -162,7 +174,9 @@ export function ruleBullet(outer: LockClass, inner: LockClass): string[] {
 export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): string {
   const lines = text.split('\n');
   const lists = orderLists(lines);
-  const list = lists.find((l) => l.arch === c.arch);
+  const srcu = c.inner === SRCU;
+  // A generic synchronize_srcu() rule goes in the "For SRCU:" list when the document has one, else with the orders.
+  const list = (srcu && c.arch === null ? lists.find((l) => l.srcu) : undefined) ?? lists.find((l) => l.arch === c.arch && !l.srcu);
   const bullet = ruleBullet(c.outer, c.inner);
   if (!list) {
     // No heading for this architecture yet: a new one, before "Everything else is a leaf" (else after the last list).
@@ -170,7 +184,13 @@ export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate
     lines.splice(leaf, 0, `On ${c.arch}:`, '', ...bullet, '');
     return lines.join('\n');
   }
-  const edgesAt = (b: { start: number }): OrderEdge[] => edgesFor(doc.edges, c.arch ?? undefined).filter((e) => e.origin === 'order-list' && e.line === b.start + 1);
+  const edgesAt = (b: { start: number }): OrderEdge[] => edgesFor(doc.edges, c.arch ?? undefined).filter((e) => (e.origin === 'order-list' || e.origin === 'srcu') && e.line === b.start + 1);
+  if (srcu) {
+    // After the last synchronize_srcu() rule of the list, else at its end.
+    const after = list.bullets.filter((b) => edgesAt(b).some((e) => e.srcu === 'synchronize')).at(-1) ?? list.bullets.at(-1);
+    lines.splice((after?.end ?? list.end) + 1, 0, '', ...bullet);
+    return lines.join('\n');
+  }
   // Before the first bullet that puts inner outside something: what is taken inside B comes after B's own rules.
   const before = list.bullets.find((b) => edgesAt(b).some((e) => e.outer === c.inner));
   if (before) {

@@ -130,6 +130,45 @@ describe('doc --propose on 6.12: vcpu->mutex -> kvm->slots_lock', () => {
   });
 });
 
+describe('doc --propose on 6.1: synchronize_srcu() under vcpu->mutex (arm64)', () => {
+  // kvm_vgic_map_resources() registers the distributor's io device under vcpu->mutex, and
+  // kvm_io_bus_register_dev() calls synchronize_srcu_expedited(&kvm->srcu): 6.1's locking.rst has no such rule.
+  it('is written as the SRCU rule it is, not as a lock "taken outside kvm->srcu"; git am, doc reads it, check drops the order', async () => {
+    const tree = kernelTree('6.1');
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', 'vcpu->mutex -> kvm->srcu', '--cache-dir', cache]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/taken outside kvm->srcu/);
+    expect(r.stdout).toMatch(/^Subject: \[PATCH\] Documentation: KVM: Document calling synchronize_srcu\(\)\n inside vcpu->mutex$/m);
+    expect(r.stdout.replace(/\n/g, ' ')).toContain('so vcpu->mutex cannot be taken inside a kvm->srcu read-side critical section');
+    const repo = join(tmp, 'repo-6.1-srcu');
+    mkdirSync(join(repo, 'Documentation/virt/kvm'), { recursive: true });
+    copyFileSync(join(tree, DOC), join(repo, DOC));
+    git(repo, 'init', '-q');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'base');
+    writeFileSync(join(tmp, 'srcu.patch'), r.stdout);
+    git(repo, 'am', '-q', join(tmp, 'srcu.patch'));
+    const patched = join(repo, DOC);
+    const order = loadDocumentedOrder({ file: patched, cwd: tmp });
+    expect(order.edges).toEqual(expect.arrayContaining([expect.objectContaining({ outer: 'vcpu->mutex', inner: 'kvm->srcu', srcu: 'synchronize', arch: 'arm64' })]));
+    expect(order.srcu).toEqual(expect.arrayContaining([expect.objectContaining({ lock: 'vcpu->mutex', allowedInReadSide: false, arch: 'arm64' })]));
+    expect(order.unrecognized).toEqual(loadDocumentedOrder({ tree, cwd: tree }).unrecognized);
+    const after = await auditTree(tree, { arch: 'all', doc: order, cache: { dir: cache } });
+    // The rule is arm64's: x86's order (only through a put in SEV migration) is still reported there.
+    expect(after.findings.filter((f) => f.kind === 'undocumented-order' && f.outer === 'vcpu->mutex' && f.inner === 'kvm->srcu' && f.arch !== 'x86')).toEqual([]);
+  });
+
+  it('a generic synchronize_srcu() rule goes in the "For SRCU:" list when the document has one', () => {
+    const tree = kernelTree('6.12');
+    const text = readFileSync(join(tree, DOC), 'utf8');
+    const lines = insertRule(text, loadDocumentedOrder({ tree, cwd: tree }), { outer: 'kvm_lock', inner: 'kvm->srcu', arch: null }).split('\n');
+    const at = lines.indexOf('- ``synchronize_srcu(&kvm->srcu)`` is called inside critical sections for');
+    expect(lines[at + 1]).toBe('  kvm_lock');
+    expect(at).toBeGreaterThan(lines.indexOf('For SRCU:'));
+    expect(at).toBeLessThan(lines.indexOf('On x86:'));
+  });
+});
+
 describe('proposal mechanics', () => {
   const site = (file: string, line: number, fn: string, chain: string[]): { file: string; line: number; function: string; chain: { function: string; file: string; line: number }[] } => ({
     file,
