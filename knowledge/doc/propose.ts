@@ -19,6 +19,7 @@
 import type { LockClass } from '../lock-names.js';
 import type { DocumentedOrder, OrderEdge } from './model.js';
 import { edgesFor, orderPath } from './order-graph.js';
+import { archName } from './statements.js';
 
 /** The SRCU domain: an order `X -> kvm->srcu` the code relies on is synchronize_srcu() called while X is held. */
 export const SRCU = 'kvm->srcu';
@@ -126,7 +127,7 @@ interface OrderList {
   bullets: { start: number; end: number }[];
 }
 
-/** The order lists of the text: after "The acquisition orders ... as follows:", "For SRCU:" and each "On <arch>:". */
+/** The order lists of the text: after "The acquisition orders ... as follows:", "For SRCU:" and each "On <arch>:" ("On aarch64:" is arm64's, as the reader reads it). */
 function orderLists(lines: readonly string[]): OrderList[] {
   const out: OrderList[] = [];
   lines.forEach((line, i) => {
@@ -134,7 +135,7 @@ function orderLists(lines: readonly string[]): OrderList[] {
     const srcu = /^For SRCU:\s*$/.test(line);
     if (!on && !srcu && !/acquisition orders .*:\s*$/i.test(line)) return;
     const word = on?.[1] ?? '';
-    const list: OrderList = { arch: on ? word.toLowerCase() : null, srcu, end: i, bullets: [] };
+    const list: OrderList = { arch: on ? (archName(word) ?? word.toLowerCase()) : null, srcu, end: i, bullets: [] };
     for (let j = i + 1; j < lines.length; j++) {
       const l = lines[j] as string;
       if (/^- /.test(l)) list.bullets.push({ start: j, end: j });

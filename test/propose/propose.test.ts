@@ -16,7 +16,7 @@ import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { drawChain } from '../../knowledge/doc/propose-mail.js';
 import { insertRule, rankCandidates } from '../../knowledge/doc/propose.js';
-import { kernelTree } from '../helpers/paths.js';
+import { corpusRevision, kernelTree } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-propose-'));
@@ -213,5 +213,20 @@ describe('proposal mechanics', () => {
     const heading = arm.indexOf('On arm64:');
     expect(arm.slice(heading, heading + 4)).toEqual(['On arm64:', '', '- kvm->lock is taken outside demo_lock', '']);
     expect(arm[heading + 4]).toMatch(/^Everything else is a leaf/);
+  });
+
+  it('an arm64 rule goes under the document\'s "On aarch64:" heading, not a second heading for the same architecture', () => {
+    // The Android pKVM revision labels arm64's rules "On aarch64:" (the reader reads them as arm64's).
+    const path = corpusRevision('10');
+    const text = readFileSync(path, 'utf8');
+    const doc = loadDocumentedOrder({ file: path, cwd: tmp });
+    const lines = insertRule(text, doc, { outer: 'vcpu->mutex', inner: 'kvm->irq_lock', arch: 'arm64' }).split('\n');
+    expect(lines.filter((l) => /^On (arm64|aarch64):/.test(l))).toEqual(['On aarch64:']);
+    const at = lines.indexOf('- vcpu->mutex is taken outside kvm->irq_lock');
+    expect(at).toBeGreaterThan(lines.indexOf('On aarch64:'));
+    expect(lines.length).toBe(text.split('\n').length + 2);
+    writeFileSync(join(tmp, 'aarch64.rst'), lines.join('\n'));
+    const after = loadDocumentedOrder({ file: join(tmp, 'aarch64.rst'), cwd: tmp });
+    expect(after.edges).toEqual(expect.arrayContaining([expect.objectContaining({ outer: 'vcpu->mutex', inner: 'kvm->irq_lock', arch: 'arm64', line: at + 1 })]));
   });
 });
