@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { auditTree } from '../../analyzers/audit.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
-import { formatPatch } from '../../knowledge/doc/propose-mail.js';
+import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
 import { insertRule, proposalCycle, rankCandidates, ruleBullet, type Candidate } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
@@ -38,6 +38,11 @@ function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined
 }
 
 export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitCode> {
+  // A malformed identity is refused before the tree is read: it would be the patch's author and its Signed-off-by:.
+  if (options.signoff !== undefined) {
+    const id = parseIdentity(options.signoff);
+    if (typeof id === 'string') throw new InputError(`--signoff ${JSON.stringify(options.signoff)}: ${id}`);
+  }
   const tree = resolveTree(options.tree, io.cwd);
   const doc = loadDocumentedOrder({ tree, cwd: io.cwd });
   const path = doc.source.path as string;

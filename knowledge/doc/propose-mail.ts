@@ -22,7 +22,7 @@ const HEADER_WIDTH = 78;
 const DEFAULT_FROM = 'kvm-review <kvm-review@localhost>';
 
 export interface MailOptions {
-  /** `NAME <EMAIL>` for From: and a Signed-off-by: trailer; without it no trailer is written. */
+  /** `NAME <EMAIL>` (see parseIdentity) for From: and a Signed-off-by: trailer; without it no trailer is written. */
   signoff?: string;
   /** Optional: Date: of the mail; default now. */
   date?: Date;
@@ -86,6 +86,43 @@ function header(name: string, value: string): string {
   return out.join('\n ');
 }
 
+/** An identity `NAME <EMAIL>`, as a Signed-off-by: trailer and git's From: want it. */
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+/**
+ * `NAME <EMAIL>` read strictly: one name (no angle brackets, no control
+ * characters, no line break that would start another header) and one
+ * address with a local part and a domain. A message saying what is wrong
+ * when it is not.
+ */
+export function parseIdentity(text: string): Identity | string {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) return 'contains a line break or control character (the trailer and From: are one line each)';
+  const m = /^\s*([^<>]*?)\s*<([^<>\s]*)>\s*$/.exec(text);
+  if (!m) return 'expected NAME <EMAIL>, e.g. "Sean Christopherson <seanjc@google.com>"';
+  const [, name = '', email = ''] = m;
+  if (!name) return 'no name before <EMAIL>';
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return `<${email}> is not an e-mail address`;
+  return { name, email };
+}
+
+/** RFC 2047 encoded-word for a non-ASCII display name (as git format-patch writes it: UTF-8, Q encoding). */
+function encodedWord(text: string): string {
+  const q = [...Buffer.from(text, 'utf8')].map((b) => (/[A-Za-z0-9!*+\-/]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return `=?UTF-8?q?${q}?=`;
+}
+
+/** The From: value: the name encoded when it is not ASCII, quoted when it holds an RFC 5322 special ("Sean J. Christopherson"). */
+function fromValue(id: Identity): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\u0000-\u007f]/.test(id.name)) return `${encodedWord(id.name)} <${id.email}>`;
+  if (/[()<>[\]:;@\\,."]/.test(id.name)) return `"${id.name.replace(/(["\\])/g, '\\$1')}" <${id.email}>`;
+  return `${id.name} <${id.email}>`;
+}
+
 /** The commit message body (without trailers). */
 export function commitMessage(c: Candidate): { subject: string; body: string[] } {
   const n = c.sites.length;
@@ -125,15 +162,22 @@ export function formatPatch(before: string, after: string, c: Candidate, opts: M
   const hunks = patch.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
   const stat = `${'+'.repeat(added)}${'-'.repeat(removed)}`;
   const changes = [`${added} insertion${added === 1 ? '' : 's'}(+)`, ...(removed ? [`${removed} deletion${removed === 1 ? '' : 's'}(-)`] : [])].join(', ');
+  const id = opts.signoff === undefined ? null : parseIdentity(opts.signoff);
+  if (typeof id === 'string') throw new Error(`--signoff "${opts.signoff}": ${id}`);
+  const trailer = id ? [`Signed-off-by: ${id.name} <${id.email}>`] : [];
+  // A non-ASCII name or text is 8-bit UTF-8 in the body, said in MIME headers, as git format-patch does.
+  // eslint-disable-next-line no-control-regex
+  const eightBit = [...body, ...trailer, ...hunks].some((l) => /[^\u0000-\u007f]/.test(l));
   return [
     'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
-    header('From', opts.signoff ?? DEFAULT_FROM),
+    header('From', id ? fromValue(id) : DEFAULT_FROM),
     header('Date', date.toUTCString().replace(/GMT$/, '+0000')),
     header('Subject', `[PATCH] ${subject}`),
+    ...(eightBit ? ['MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit'] : []),
     '',
     ...body,
     '',
-    ...(opts.signoff ? [`Signed-off-by: ${opts.signoff}`] : []),
+    ...trailer,
     '---',
     ` ${DOC_PATH} | ${added + removed} ${stat}`,
     ` 1 file changed, ${changes}`,

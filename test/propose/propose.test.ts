@@ -70,6 +70,42 @@ describe('doc --propose on 6.12: vcpu->mutex -> kvm->slots_lock', () => {
     expect(unsigned).toMatch(/^From: kvm-review <kvm-review@localhost>$/m);
   });
 
+  it('a malformed --signoff is refused (exit 2, nothing printed): no name, no address, a line break that would add a header', async () => {
+    const tree = kernelTree('6.12');
+    for (const [signoff, why] of [
+      ['nobody', /expected NAME <EMAIL>/],
+      ['Demo Maintainer maint@example.org', /expected NAME <EMAIL>/],
+      ['<maint@example.org>', /no name before <EMAIL>/],
+      ['Demo Maintainer <maint>', /<maint> is not an e-mail address/],
+      ['Demo Maintainer <maint@example.org>\nCc: someone@example.org', /line break/],
+    ] as const) {
+      const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', EDGE, '--signoff', signoff, '--cache-dir', cache]);
+      expect([signoff, r.code, r.stdout]).toEqual([signoff, 2, '']);
+      expect(r.stderr).toMatch(why);
+    }
+  });
+
+  it('a non-ASCII or dotted name is a From: git am reads back (RFC 2047, quoted) and the same Signed-off-by:', async () => {
+    const tree = kernelTree('6.12');
+    const repo = join(tmp, 'repo-names');
+    mkdirSync(join(repo, 'Documentation/virt/kvm'), { recursive: true });
+    copyFileSync(join(tree, DOC), join(repo, DOC));
+    git(repo, 'init', '-q');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'base');
+    for (const who of ['Radim Krčmář <rkrcmar@example.org>', 'Sean J. Christopherson <seanjc@example.org>']) {
+      const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', EDGE, '--signoff', who, '--cache-dir', cache]);
+      expect(r.code).toBe(0);
+      const headers = r.stdout.slice(0, r.stdout.indexOf('\n\n'));
+      expect(headers).toMatch(/^[\x20-\x7e\n]*$/);
+      writeFileSync(join(tmp, 'who.patch'), r.stdout);
+      git(repo, 'am', '-q', join(tmp, 'who.patch'));
+      expect(git(repo, 'log', '-1', '--format=%an <%ae>')).toBe(who);
+      expect(git(repo, 'log', '-1', '--format=%(trailers:key=Signed-off-by,valueonly)')).toBe(who);
+      git(repo, 'reset', '-q', '--hard', 'HEAD~1');
+    }
+  });
+
   it('applies with git am; doc reads the rule; check drops the order and what it implies, and reports nothing new', async () => {
     const tree = kernelTree('6.12');
     const repo = join(tmp, 'repo');
