@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { auditTree } from '../../analyzers/audit.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
+import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
 import { insertRule, proposalCycle, rankCandidates, ruleBullet, type Candidate } from '../../knowledge/doc/propose.js';
@@ -25,9 +26,23 @@ function parseEdge(edge: string): { outer: string; inner: string } {
   const m = /^\s*(\S.*?)\s*->\s*(\S.*?)\s*$/.exec(edge);
   if (!m) throw new InputError(`--edge "${edge}": expected "OUTER -> INNER", e.g. "vcpu->mutex -> kvm->slots_lock"`);
   // "vcpu->mutex -> kvm->slots_lock": the separator is the arrow with spaces around it.
-  const spaced = edge.split(/\s+->\s+/);
-  if (spaced.length === 2) return { outer: canonicalLock(spaced[0] ?? ''), inner: canonicalLock(spaced[1] ?? '') };
+  const spaced = edge.trim().split(/\s+->\s+/);
+  if (spaced.length > 2) throw new InputError(`--edge "${edge}": one order, two locks ("OUTER -> INNER"), not a chain of ${spaced.length}`);
+  if (spaced.length === 2) {
+    const [outer, inner] = spaced.map((n) => canonicalLock(n)) as [string, string];
+    if (outer === inner) throw new InputError(`--edge "${edge}": both sides are ${outer}; an order is between two locks`);
+    return { outer, inner };
+  }
   throw new InputError(`--edge "${edge}": put spaces around the arrow between the two locks ("A -> B")`);
+}
+
+/** The locks the document names, as check counts them for undocumented orders: in a rule, an SRCU rule or the lock table. */
+function documentedLocks(doc: DocumentedOrder): Set<string> {
+  const out = new Set<string>();
+  for (const e of doc.edges) out.add(e.outer).add(e.inner);
+  for (const r of doc.srcu) out.add(r.lock);
+  for (const l of doc.locks) out.add(l.name);
+  return out;
 }
 
 function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined): string[] {
@@ -50,6 +65,15 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
   if (text.includes('\r\n')) throw new InputError(`${path}: CRLF line endings; a patch would rewrite every line`);
   const want = options.edge ? parseEdge(options.edge) : null;
   if (want) {
+    // A rule is proposed only between locks locking.rst documents: a lock it does not name is a typo or a new lock for the lock table first.
+    const known = documentedLocks(doc);
+    const unknown = [want.outer, want.inner].filter((l) => !known.has(l));
+    if (unknown.length) {
+      throw new InputError(
+        `--edge "${options.edge}": ${unknown.join(' and ')} ${unknown.length > 1 ? 'are' : 'is'} not named in ${path} (no rule, SRCU rule or lock-table entry); ` +
+          `a rule is proposed only between the locks it documents (kvm-review doc --tree ${tree} lists them)`,
+      );
+    }
     // The cycle check comes first: a rule the document contradicts is refused whatever the code does.
     const cycle = proposalCycle(doc, want.outer, want.inner, null);
     if (cycle) {
@@ -59,7 +83,14 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
       return EXIT.usage;
     }
     const stated = orderPath(doc.edges, want.outer, want.inner);
-    if (stated) throw new InputError(`${want.outer} -> ${want.inner} is already documented: locking.rst:${stated[0]?.line}: ${stated[0]?.text}`);
+    if (stated?.length === 1) throw new InputError(`${want.outer} -> ${want.inner} is already documented: locking.rst:${stated[0]?.line}: ${stated[0]?.text}`);
+    if (stated) {
+      // Implied through other locks: every statement of the chain, or the refusal quotes a rule about another pair.
+      io.stderr(`kvm-review: ${want.outer} -> ${want.inner} is already documented, through ${stated.length} statements:\n`);
+      io.stderr(`  order: ${[want.outer, ...stated.map((e) => e.inner)].join(' -> ')}\n`);
+      for (const e of stated) io.stderr(`  locking.rst:${e.line}: ${e.text}  (${e.outer} -> ${e.inner})\n`);
+      return EXIT.usage;
+    }
   }
   const result = await auditTree(tree, { arch: 'all', doc, cache: { dir: options.cacheDir, disabled: !options.cache } });
   const all = rankCandidates(result.findings)

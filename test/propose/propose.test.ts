@@ -157,6 +157,32 @@ describe('doc --propose on 6.12: vcpu->mutex -> kvm->slots_lock', () => {
     expect(r.stderr).toContain(`locking.rst:${line}: kvm->lock is taken outside kvm->slots_lock and kvm->irq_lock`);
   });
 
+  it('an --edge naming a lock locking.rst does not, the same lock twice, or three locks is refused before any analysis (exit 2)', async () => {
+    const tree = kernelTree('6.12');
+    for (const [edge, why] of [
+      ['kvm->lokc -> kvm->slots_lock', /kvm->lokc is not named in .*locking\.rst/],
+      ['foo_lock -> bar_lock', /foo_lock and bar_lock are not named in /],
+      ['kvm->lock -> vcpu->kvm->lock', /both sides are kvm->lock/],
+      ['vcpu->mutex -> kvm->lock -> kvm->slots_lock', /two locks .*not a chain of 3/],
+    ] as const) {
+      const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', edge, '--no-cache']);
+      expect([edge, r.code, r.stdout]).toEqual([edge, 2, '']);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).not.toMatch(/no site .* takes/);
+    }
+  });
+
+  it('an --edge the document implies through another lock is refused with every statement of the chain', async () => {
+    const tree = kernelTree('6.12');
+    const lines = readFileSync(join(tree, DOC), 'utf8').split('\n');
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', 'kvm_usage_lock -> kvm_lock', '--no-cache']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('order: kvm_usage_lock -> cpus_read_lock() -> kvm_lock');
+    expect(r.stderr).toContain(`locking.rst:${lines.indexOf('- kvm_usage_lock is taken outside cpus_read_lock()') + 1}: kvm_usage_lock is taken outside cpus_read_lock()`);
+    expect(r.stderr).toContain(`locking.rst:${lines.indexOf('- cpus_read_lock() is taken outside kvm_lock') + 1}: cpus_read_lock() is taken outside kvm_lock`);
+  });
+
   it('--format text ranks the candidates by sites', async () => {
     const r = await runCli(['doc', '--propose', '--tree', kernelTree('6.12'), '--format', 'text', '--cache-dir', cache]);
     const counts = [...r.stdout.matchAll(/^[* ] +(\d+) sites? /gm)].map((m) => Number(m[1]));
