@@ -5,7 +5,7 @@ import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
-import { insertRule, proposalCycle, rankCandidates, ruleBullet, type Candidate } from '../../knowledge/doc/propose.js';
+import { insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, type Candidate } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -113,6 +113,13 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     io.stderr('kvm-review: locking.rst orders every pair of documented locks the code nests: nothing to propose\n');
     return EXIT.ok;
   }
-  io.stdout(formatPatch(text, insertRule(text, doc, chosen), chosen, { signoff: options.signoff }));
+  let after: string;
+  try {
+    after = insertRule(text, doc, chosen);
+  } catch (e) {
+    if (e instanceof ProposalError) throw new InputError(`${path}: ${e.message}`);
+    throw e;
+  }
+  io.stdout(formatPatch(text, after, chosen, { signoff: options.signoff }));
   return EXIT.ok;
 }

@@ -168,6 +168,9 @@ export function ruleBullet(outer: LockClass, inner: LockClass): string[] {
   return out;
 }
 
+/** The document has no place a rule can be added to with one bullet. */
+export class ProposalError extends Error {}
+
 /**
  * locking.rst with the rule inserted; only added lines differ. `text` is
  * the file as read (LF line endings), `doc` what the reader made of it.
@@ -180,8 +183,14 @@ export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate
   const list = (srcu && c.arch === null ? lists.find((l) => l.srcu) : undefined) ?? lists.find((l) => l.arch === c.arch && !l.srcu);
   const bullet = ruleBullet(c.outer, c.inner);
   if (!list) {
+    // The generic list is the document's "The acquisition orders ... are as follows:"; without it ("(to be written)")
+    // there is no place for a rule that one added bullet can make.
+    const generic = lists.find((l) => l.arch === null && !l.srcu);
+    if (c.arch === null || !generic) {
+      throw new ProposalError('locking.rst has no list of acquisition orders ("The acquisition orders for mutexes are as follows:") to add the rule to; write that section first');
+    }
     // No heading for this architecture yet: a new one, before "Everything else is a leaf" (else after the last list).
-    const leaf = doc.leafClaim ? doc.leafClaim.line - 1 : (lists.at(-1)?.end ?? lines.length - 1) + 2;
+    const leaf = doc.leafClaim ? doc.leafClaim.line - 1 : (lists.at(-1)?.end ?? generic.end) + 2;
     lines.splice(leaf, 0, `On ${c.arch}:`, '', ...bullet, '');
     return lines.join('\n');
   }

@@ -15,7 +15,7 @@ import type { Finding } from '../../analyzers/findings/model.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { drawChain } from '../../knowledge/doc/propose-mail.js';
-import { insertRule, rankCandidates } from '../../knowledge/doc/propose.js';
+import { insertRule, ProposalError, rankCandidates } from '../../knowledge/doc/propose.js';
 import { corpusRevision, kernelTree } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -275,6 +275,16 @@ describe('proposal mechanics', () => {
     const heading = arm.indexOf('On arm64:');
     expect(arm.slice(heading, heading + 4)).toEqual(['On arm64:', '', '- kvm->lock is taken outside demo_lock', '']);
     expect(arm[heading + 4]).toMatch(/^Everything else is a leaf/);
+  });
+
+  it('a document without a list of acquisition orders ("(to be written)") gets no rule appended to its last section, nor an "On null:" heading', () => {
+    const path = corpusRevision('03');
+    const text = readFileSync(path, 'utf8');
+    const doc = loadDocumentedOrder({ file: path, cwd: tmp });
+    for (const arch of [null, 'x86']) {
+      expect(() => insertRule(text, doc, { outer: 'kvm_lock', inner: 'kvm->mmu_lock', arch })).toThrow(ProposalError);
+      expect(() => insertRule(text, doc, { outer: 'kvm_lock', inner: 'kvm->mmu_lock', arch })).toThrow(/no list of acquisition orders/);
+    }
   });
 
   it('an arm64 rule goes under the document\'s "On aarch64:" heading, not a second heading for the same architecture', () => {
