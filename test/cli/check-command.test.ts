@@ -57,6 +57,18 @@ describe('kvm-review check', () => {
     expect(lowered.stdout).toMatch(/^warning: srcu-violation \[x86\]/m);
   });
 
+  it('the summary line counts each severity as the findings do, and a count of one is singular ("1 error", not "1 errors")', async () => {
+    const tree = kernelTree('6.12');
+    const json = JSON.parse((await runCli(['check', '--tree', tree, '--format', 'json', '--cache-dir', cache])).stdout) as CheckResult;
+    const n = (sev: string): number => json.findings.filter((f) => f.severity === sev).length;
+    // 6.12: one error (the x86 cycle through kvm->srcu), several warnings.
+    expect(n('error')).toBe(1);
+    expect(n('warning')).toBeGreaterThan(1);
+    const summary = `1 error, ${n('warning')} warnings, ${n('info')} info`;
+    expect((await runCli(['check', '--tree', tree, '--cache-dir', cache])).stdout).toMatch(new RegExp(`^${summary}$`, 'm'));
+    expect((await runCli(['check', '--tree', tree, '--format', 'markdown', '--cache-dir', cache])).stdout).toMatch(new RegExp(`^${summary}; \\d+ observed lock-order edges in \\d+ files\\.$`, 'm'));
+  });
+
   it('bad input: exit 2 and a message naming the path', async () => {
     const noTree = await runCli(['check', '--tree', join(cache, 'nope')]);
     expect(noTree.code).toBe(2);

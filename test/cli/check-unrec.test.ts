@@ -41,7 +41,7 @@ describe('check and the tree\'s locking.rst', () => {
     expect(text.stderr).toBe('');
     expect(text.stdout).toMatch(/^warning: doc-unrecognized: this reads like a lock-ordering rule, but kvm-review did not understand it/m);
     expect(text.stdout).toContain(`    locking.rst:${line}  "${UNREAD}"`);
-    expect(text.stdout).toMatch(/^0 errors, 1 warnings, 0 info$/m);
+    expect(text.stdout).toMatch(/^0 errors, 1 warning, 0 info$/m);
     expect(text.code).toBe(0);
 
     const json = await runCli(['check', '--tree', tree, '--arch', 'x86', '--format', 'json', '--cache-dir', cache]);

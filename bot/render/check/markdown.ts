@@ -4,12 +4,12 @@ import { u } from 'unist-builder';
 import type { CheckResult } from '../../../analyzers/findings/check-result.js';
 import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
+import { severityCounts } from './text.js';
 
 export function renderCheckMarkdown(r: CheckResult, options: FindingMarkdownOptions = {}): string {
-  const count = (sev: string): number => r.findings.filter((f) => f.severity === sev).length;
   const header: RootContent[] = [
     u('heading', { depth: 2 as const }, [u('text', `kvm-review check: ${r.stats.archs.join(', ')}`)]),
-    u('paragraph', [u('text', `${count('error')} errors, ${count('warning')} warnings, ${count('info')} info; ${r.observed.length} observed lock-order edges in ${r.stats.files} files.`)]),
+    u('paragraph', [u('text', `${severityCounts(r.findings)}; ${r.observed.length} observed lock-order edges in ${r.stats.files} files.`)]),
   ];
   const rows: TableRow[] = r.observed
     .filter((o) => o.blocking)

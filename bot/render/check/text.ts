@@ -6,6 +6,13 @@ import { safeInput } from '../safe-text.js';
 
 const ORDER: Finding['severity'][] = ['error', 'warning', 'info'];
 
+/** "1 error, 8 warnings, 38 info": the summary line's counts, each noun agreeing with its number. */
+export function severityCounts(findings: readonly Pick<Finding, 'severity'>[]): string {
+  const n = (sev: Finding['severity']): number => findings.filter((f) => f.severity === sev).length;
+  const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  return `${plural(n('error'), 'error')}, ${plural(n('warning'), 'warning')}, ${n('info')} info`;
+}
+
 export function renderCheckText(input: CheckResult, style: TextStyle = PLAIN): string {
   // File and function names and doc lines come from the tree: no control reaches the terminal (safe-text.ts).
   const r = safeInput(input);
@@ -16,9 +23,8 @@ export function renderCheckText(input: CheckResult, style: TextStyle = PLAIN): s
   ];
   const sorted = [...r.findings].sort((a, b) => ORDER.indexOf(a.severity) - ORDER.indexOf(b.severity) || a.kind.localeCompare(b.kind));
   for (const f of sorted) out.push(...findingLines(f, style), '');
-  const count = (sev: Finding['severity']): number => r.findings.filter((f) => f.severity === sev).length;
   out.push(
-    `${count('error')} errors, ${count('warning')} warnings, ${count('info')} info`,
+    severityCounts(r.findings),
     `indexed ${s.files} files (${(s.bytes / 1e6).toFixed(1)} MB): ${s.functions.clean} functions parsed cleanly, ${s.functions.damaged} with parse errors, ${s.functions.skipped} skipped`,
     `observed ${r.observed.length} lock-order edges (${r.observed.filter((o) => o.confidence === 'conditional').length} conditional: every site assumes something); ${s.unresolvedLocks} lock arguments without a class, ${s.unresolvedCalls} calls outside the index or through pointers, ${s.truncatedSummaries} summaries cut by recursion`,
     `cache: ${s.cache.dir ? `${s.cache.hits} hits, ${s.cache.misses} misses in ${s.cache.dir}` : 'off'}; index ${s.ms.index} ms, analysis ${s.ms.analyse} ms`,
