@@ -69,6 +69,12 @@ describe('kvm-review check', () => {
     expect((await runCli(['check', '--tree', tree, '--format', 'markdown', '--cache-dir', cache])).stdout).toMatch(new RegExp(`^${summary}; \\d+ observed lock-order edges in \\d+ files\\.$`, 'm'));
   });
 
+  it('markdown: a synchronize_srcu() row of the observed table is written as the call is (&kvm->srcu), as the text report writes it', async () => {
+    const r = await runCli(['check', '--tree', kernelTree('6.12'), '--format', 'markdown', '--cache-dir', cache]);
+    expect(r.stdout).toMatch(/^\| `kvm->slots_lock` +\| `synchronize_srcu\(&kvm->srcu\)` +\| +\d+ \|/m);
+    expect(r.stdout).not.toContain('synchronize_srcu(kvm->srcu)');
+  });
+
   it('bad input: exit 2 and a message naming the path', async () => {
     const noTree = await runCli(['check', '--tree', join(cache, 'nope')]);
     expect(noTree.code).toBe(2);

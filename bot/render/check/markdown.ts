@@ -18,7 +18,7 @@ export function renderCheckMarkdown(r: CheckResult, options: FindingMarkdownOpti
     .map((o) =>
       u('tableRow', [
         u('tableCell', [u('inlineCode', o.outer)]),
-        u('tableCell', [u('inlineCode', o.innerOp === 'sync' ? `synchronize_srcu(${o.inner})` : o.inner)]),
+        u('tableCell', [u('inlineCode', o.innerOp === 'sync' ? `synchronize_srcu(&${o.inner})` : o.inner)]),
         u('tableCell', [u('text', String(o.count))]),
         u('tableCell', [u('text', o.sites[0] ? `${o.sites[0].function}() ${o.sites[0].file}:${o.sites[0].line}` : '')]),
       ]),
