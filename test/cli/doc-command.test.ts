@@ -72,6 +72,18 @@ describe('kvm-review doc', () => {
     expect(svg).toContain('vcpu&#45;&gt;mutex');
   });
 
+  it('mermaid and dot carry a rule\'s condition: the planes branch\'s same-class vcpu->mutex rule is not drawn as plain recursive locking', async () => {
+    const path = corpusRevision('22');
+    const order = JSON.parse((await runCli(['doc', '--file', path, '--format', 'json'])).stdout) as DocumentedOrder;
+    const self = order.edges.find((e) => e.outer === 'vcpu->mutex' && e.inner === 'vcpu->mutex');
+    expect(self?.condition).toMatch(/multiple planes/);
+    const dot = (await runCli(['doc', '--file', path, '--format', 'dot'])).stdout;
+    expect(dot).toContain(`"vcpu->mutex" -> "vcpu->mutex" [label="${self?.condition}, line ${self?.line}"];`);
+    expect(execFileSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' })).toContain('multiple planes');
+    const mermaid = (await runCli(['doc', '--file', path, '--format', 'mermaid'])).stdout;
+    expect(mermaid).toMatch(new RegExp(`^ {2}(L\\d+) -->\\|"${self?.condition}, line ${self?.line}"\\| \\1$`, 'm'));
+  });
+
   describe('bad input: a clear error naming the file, exit 2', () => {
     const cases: Array<[string, () => string, RegExp]> = [
       ['empty file', () => write('empty.rst', ''), /empty\.rst: empty file/],

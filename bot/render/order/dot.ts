@@ -13,7 +13,8 @@ export function renderOrderDot(input: DocumentedOrder): string {
   const out = ['digraph kvm_lock_order {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
   for (const name of lockNodes(order).keys()) out.push(`  ${quote(name)};`);
   for (const e of order.edges) {
-    const label = [e.arch ?? '', e.srcu ?? '', `line ${e.line}`].filter(Boolean).join(', ');
+    // A condition ("when VMs have multiple planes") is part of the rule: without it a same-class edge reads as recursive locking.
+    const label = [e.arch ?? '', e.srcu ?? '', e.condition ?? '', `line ${e.line}`].filter(Boolean).join(', ');
     const style = e.srcu ? ', style=dashed' : '';
     out.push(`  ${quote(e.outer)} -> ${quote(e.inner)} [label=${quote(label)}${style}];`);
   }

@@ -21,7 +21,8 @@ export function renderOrderMermaid(input: DocumentedOrder): string {
   for (const e of order.edges) {
     const from = ids.get(e.outer);
     const to = ids.get(e.inner);
-    const tag = [e.arch ? archLabel(e.arch) : '', e.srcu ?? '', `line ${e.line}`].filter(Boolean).join(', ');
+    // A condition ("when VMs have multiple planes") is part of the rule: without it a same-class edge reads as recursive locking.
+    const tag = [e.arch ? archLabel(e.arch) : '', e.srcu ?? '', e.condition ?? '', `line ${e.line}`].filter(Boolean).join(', ');
     const arrow = e.srcu ? '-.->' : '-->';
     out.push(`  ${from} ${arrow}|"${label(tag)}"| ${to}`);
   }
