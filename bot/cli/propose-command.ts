@@ -47,7 +47,10 @@ function documentedLocks(doc: DocumentedOrder): Set<string> {
 
 function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined): string[] {
   const out = ['Undocumented orders between documented locks, by the sites that rely on them:'];
-  for (const c of all) out.push(`${c === chosen ? '*' : ' '} ${String(c.sites.length).padStart(3)} site${c.sites.length === 1 ? ' ' : 's'}  ${c.outer} -> ${c.inner}${c.arch ? `  [${c.arch}]` : ''}`);
+  for (const c of all) {
+    const n = c.count ?? c.sites.length;
+    out.push(`${c === chosen ? '*' : ' '} ${String(n).padStart(3)} site${n === 1 ? ' ' : 's'}  ${c.outer} -> ${c.inner}${c.arch ? `  [${c.arch}]` : ''}${c.atLeast ? '  (at least)' : ''}`);
+  }
   if (chosen) out.push('', `Proposed (${chosen.arch ? `under "On ${chosen.arch}:"` : 'in the acquisition-order list'}):`, ...ruleBullet(chosen.outer, chosen.inner).map((l) => `  ${l}`));
   return out;
 }

@@ -125,7 +125,7 @@ function fromValue(id: Identity): string {
 
 /** The commit message body (without trailers). */
 export function commitMessage(c: Candidate): { subject: string; body: string[] } {
-  const n = c.sites.length;
+  const n = c.count ?? c.sites.length;
   const scope = c.arch ? ` on ${c.arch}` : '';
   // X -> kvm->srcu is synchronize_srcu() called while X is held, not a lock taken: said the way the SRCU rules say it.
   const srcu = c.inner === SRCU;
@@ -136,7 +136,7 @@ export function commitMessage(c: Candidate): { subject: string; body: string[] }
     ? `synchronize_srcu(&kvm->srcu) is called inside critical sections for ${c.outer}${scope}, so ${c.outer} cannot be taken inside a kvm->srcu read-side critical section`
     : `${c.outer} is taken outside ${c.inner}${scope}`;
   const body = wrap(
-    `Document that ${what}. The code already relies on this order at ${n} site${n === 1 ? '' : 's'}, ` +
+    `Document that ${what}. The code already relies on this order at ${n} site${n === 1 ? '' : 's'}${c.atLeast ? ' or more' : ''}, ` +
       `and no documented rule ${srcu ? 'says' : 'orders the two locks'} either way, e.g.`,
   );
   const chains = pickChains(c.sites);

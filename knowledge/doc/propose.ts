@@ -47,15 +47,22 @@ export interface FindingLike {
   kind: string;
   outer: LockClass | null;
   inner: LockClass | null;
+  /** The sites kept as evidence: at most a dozen per finding, the shortest chains. */
   sites: ProposalSite[];
+  /** How many sites there are in all (the full-confidence ones when there are any), kept or not. */
+  evidence?: { against: { count: number } };
 }
 
 /** An order the code relies on and locking.rst does not state. */
 export interface Candidate {
   outer: LockClass;
   inner: LockClass;
-  /** Every site seen, each file:line:function once. */
+  /** Every site kept as evidence, each file:line:function once. */
   sites: ProposalSite[];
+  /** How many sites rely on the order: sites.length, or more when a finding kept only some of its sites. */
+  count?: number;
+  /** count is a lower bound: a finding kept only some of its sites, so sites two architectures share cannot all be told apart. */
+  atLeast?: boolean;
   /** The architecture heading the rule belongs under, null for the generic list. */
   arch: string | null;
   /** Optional: sites that take the two locks the other way round (the message says so when there are any). */
@@ -92,23 +99,33 @@ function siteArch(sites: readonly ProposalSite[]): string | null {
 
 /** Candidates ranked by sites of full confidence, most first; ties by name so the order is stable. An order seen only through conditional sites is no candidate. */
 export function rankCandidates(findings: readonly FindingLike[]): Candidate[] {
-  const byEdge = new Map<string, { outer: LockClass; inner: LockClass; sites: Map<string, ProposalSite> }>();
+  const byEdge = new Map<string, { outer: LockClass; inner: LockClass; sites: Map<string, ProposalSite>; most: number; cut: boolean; findings: number }>();
   for (const f of findings) {
     if (f.kind !== 'undocumented-order' || !f.outer || !f.inner) continue;
     const key = `${f.outer}\u0000${f.inner}`;
     let c = byEdge.get(key);
-    if (!c) byEdge.set(key, (c = { outer: f.outer, inner: f.inner, sites: new Map() }));
-    for (const s of f.sites) {
-      // A rule is proposed only for what the code provably does.
-      if (s.confidence?.level === 'conditional') continue;
+    if (!c) byEdge.set(key, (c = { outer: f.outer, inner: f.inner, sites: new Map(), most: 0, cut: false, findings: 0 }));
+    // A rule is proposed only for what the code provably does.
+    const full = f.sites.filter((s) => s.confidence?.level !== 'conditional');
+    for (const s of full) {
       const id = `${s.file}:${s.line}:${s.function}`;
       if (!c.sites.has(id)) c.sites.set(id, s);
     }
+    // The finding keeps a dozen sites; its count is all of them (full-confidence ones when it has any).
+    const all = full.length ? Math.max(full.length, f.evidence?.against.count ?? 0) : 0;
+    c.most = Math.max(c.most, all);
+    if (all > full.length) c.cut = true;
+    if (full.length) c.findings++;
   }
   return [...byEdge.values()]
     .filter((c) => c.sites.size > 0)
-    .map((c) => ({ outer: c.outer, inner: c.inner, sites: [...c.sites.values()], arch: siteArch([...c.sites.values()]) }))
-    .sort((a, b) => b.sites.length - a.sites.length || a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner));
+    .map((c) => {
+      const sites = [...c.sites.values()];
+      const count = Math.max(sites.length, c.most);
+      // One finding's count is exact; the union of several, one of them cut, is known only from below.
+      return { outer: c.outer, inner: c.inner, sites, count, atLeast: c.cut && c.findings > 1, arch: siteArch(sites) };
+    })
+    .sort((a, b) => b.count - a.count || a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner));
 }
 
 /** The cycle `outer -> inner` would close in the document (for `arch`'s code), or null. */

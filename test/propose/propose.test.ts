@@ -183,6 +183,19 @@ describe('doc --propose on 6.12: vcpu->mutex -> kvm->slots_lock', () => {
     expect(r.stderr).toContain(`locking.rst:${lines.indexOf('- cpus_read_lock() is taken outside kvm_lock') + 1}: cpus_read_lock() is taken outside kvm_lock`);
   });
 
+  it('counts every site a finding has, not only the dozen it keeps as evidence (wakeup_vcpus_on_cpu_lock: more than 12 on x86)', async () => {
+    const tree = kernelTree('6.12');
+    const audit = await auditTree(tree, { arch: 'all', doc: loadDocumentedOrder({ tree, cwd: tree }), cache: { dir: cache } });
+    const found = audit.findings.filter((f) => f.kind === 'undocumented-order' && f.outer === 'vcpu->mutex' && f.inner === 'wakeup_vcpus_on_cpu_lock');
+    expect(found.map((f) => f.arch)).toEqual(['x86']);
+    const n = found[0]?.evidence?.against.count ?? 0;
+    expect(n).toBeGreaterThan(found[0]?.sites.length ?? 0);
+    const mail = await runCli(['doc', '--propose', '--tree', tree, '--edge', 'vcpu->mutex -> wakeup_vcpus_on_cpu_lock', '--cache-dir', cache]);
+    expect(mail.stdout.replace(/\n/g, ' ')).toContain(`relies on this order at ${n} sites, and`);
+    const text = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
+    expect(text.stdout).toMatch(new RegExp(`^ +${n} sites +vcpu->mutex -> wakeup_vcpus_on_cpu_lock +\\[x86\\]$`, 'm'));
+  });
+
   it('--format text ranks the candidates by sites', async () => {
     const r = await runCli(['doc', '--propose', '--tree', kernelTree('6.12'), '--format', 'text', '--cache-dir', cache]);
     const counts = [...r.stdout.matchAll(/^[* ] +(\d+) sites? /gm)].map((m) => Number(m[1]));
@@ -257,6 +270,17 @@ describe('proposal mechanics', () => {
       { kind: 'undocumented-order', outer: 'C', inner: 'D', sites: [put] },
     ]);
     expect(ranked.map((c) => [c.outer, c.inner, c.sites.map((s) => s.function)])).toEqual([['A', 'B', ['kvm_vcpu_ioctl']]]);
+  });
+
+  it('a count beyond the kept sites is exact for one finding and a lower bound ("or more") across architectures', () => {
+    const kept = Array.from({ length: 12 }, (_, i) => site('virt/kvm/kvm_main.c', 100 + i, 'kvm_vcpu_ioctl', ['g']));
+    const one = rankCandidates([{ kind: 'undocumented-order', outer: 'A', inner: 'B', sites: kept, evidence: { against: { count: 15 } } }]);
+    expect(one.map((c) => [c.count, c.atLeast])).toEqual([[15, false]]);
+    const two = rankCandidates([
+      { kind: 'undocumented-order', outer: 'A', inner: 'B', sites: kept, evidence: { against: { count: 15 } } },
+      { kind: 'undocumented-order', outer: 'A', inner: 'B', sites: [site('arch/arm64/kvm/arm.c', 7, 'kvm_arch_vcpu_ioctl', ['h'])], evidence: { against: { count: 1 } } },
+    ]);
+    expect(two.map((c) => [c.count, c.atLeast])).toEqual([[15, true]]);
   });
 
   it('draws a chain as the 2026 commit draws it', () => {
