@@ -5,7 +5,7 @@ import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
-import { insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, type Candidate } from '../../knowledge/doc/propose.js';
+import { insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, type Candidate } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -45,13 +45,13 @@ function documentedLocks(doc: DocumentedOrder): Set<string> {
   return out;
 }
 
-function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined): string[] {
+function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined, text: string): string[] {
   const out = ['Undocumented orders between documented locks, by the sites that rely on them:'];
   for (const c of all) {
     const n = c.count ?? c.sites.length;
     out.push(`${c === chosen ? '*' : ' '} ${String(n).padStart(3)} site${n === 1 ? ' ' : 's'}  ${c.outer} -> ${c.inner}${c.arch ? `  [${c.arch}]` : ''}${c.atLeast ? '  (at least)' : ''}`);
   }
-  if (chosen) out.push('', `Proposed (${chosen.arch ? `under "On ${chosen.arch}:"` : 'in the acquisition-order list'}):`, ...ruleBullet(chosen.outer, chosen.inner).map((l) => `  ${l}`));
+  if (chosen) out.push('', `Proposed (${rulePlace(text, chosen)}):`, ...ruleBullet(chosen.outer, chosen.inner).map((l) => `  ${l}`));
   return out;
 }
 
@@ -109,7 +109,7 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     throw new InputError(`no site in ${tree} takes ${want.inner} inside ${want.outer} (between documented locks): there is nothing to document`);
   }
   if (options.format === 'text') {
-    io.stdout(`${candidateLines(all, chosen).join('\n')}\n`);
+    io.stdout(`${candidateLines(all, chosen, text).join('\n')}\n`);
     return EXIT.ok;
   }
   if (!chosen) {

@@ -136,6 +136,8 @@ export function proposalCycle(doc: DocumentedOrder, outer: LockClass, inner: Loc
 
 /** A list of the acquisition orders: its heading line and the bullets under it (0-based line ranges). */
 interface OrderList {
+  /** The line that opens the list, as written ("On aarch64:", "For SRCU:"). */
+  heading: string;
   arch: string | null;
   /** The "For SRCU:" list (6.2 on), where synchronize_srcu() rules are written. */
   srcu: boolean;
@@ -152,7 +154,7 @@ function orderLists(lines: readonly string[]): OrderList[] {
     const srcu = /^For SRCU:\s*$/.test(line);
     if (!on && !srcu && !/acquisition orders .*:\s*$/i.test(line)) return;
     const word = on?.[1] ?? '';
-    const list: OrderList = { arch: on ? (archName(word) ?? word.toLowerCase()) : null, srcu, end: i, bullets: [] };
+    const list: OrderList = { heading: line.trim(), arch: on ? (archName(word) ?? word.toLowerCase()) : null, srcu, end: i, bullets: [] };
     for (let j = i + 1; j < lines.length; j++) {
       const l = lines[j] as string;
       if (/^- /.test(l)) list.bullets.push({ start: j, end: j });
@@ -188,6 +190,18 @@ export function ruleBullet(outer: LockClass, inner: LockClass): string[] {
 /** The document has no place a rule can be added to with one bullet. */
 export class ProposalError extends Error {}
 
+/** The list a rule goes in: the generic one for generic rules, "For SRCU:" for a generic synchronize_srcu() rule when there is one, else its architecture's. */
+function listFor(lists: readonly OrderList[], c: Pick<Candidate, 'inner' | 'arch'>): OrderList | undefined {
+  return (c.inner === SRCU && c.arch === null ? lists.find((l) => l.srcu) : undefined) ?? lists.find((l) => l.arch === c.arch && !l.srcu);
+}
+
+/** Where insertRule() puts the rule, as `--format text` says it: 'under "On aarch64:"', 'under "For SRCU:"', 'in the acquisition-order list'. */
+export function rulePlace(text: string, c: Pick<Candidate, 'inner' | 'arch'>): string {
+  const list = listFor(orderLists(text.split('\n')), c);
+  if (!list) return c.arch ? `under a new "On ${c.arch}:" heading` : 'nowhere: the document has no list of acquisition orders';
+  return list.arch === null && !list.srcu ? 'in the acquisition-order list' : `under "${list.heading}"`;
+}
+
 /**
  * locking.rst with the rule inserted; only added lines differ. `text` is
  * the file as read (LF line endings), `doc` what the reader made of it.
@@ -197,7 +211,7 @@ export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate
   const lists = orderLists(lines);
   const srcu = c.inner === SRCU;
   // A generic synchronize_srcu() rule goes in the "For SRCU:" list when the document has one, else with the orders.
-  const list = (srcu && c.arch === null ? lists.find((l) => l.srcu) : undefined) ?? lists.find((l) => l.arch === c.arch && !l.srcu);
+  const list = listFor(lists, c);
   const bullet = ruleBullet(c.outer, c.inner);
   if (!list) {
     // The generic list is the document's "The acquisition orders ... are as follows:"; without it ("(to be written)")

@@ -15,7 +15,7 @@ import type { Finding } from '../../analyzers/findings/model.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { drawChain } from '../../knowledge/doc/propose-mail.js';
-import { insertRule, ProposalError, rankCandidates } from '../../knowledge/doc/propose.js';
+import { insertRule, ProposalError, rankCandidates, rulePlace } from '../../knowledge/doc/propose.js';
 import { corpusRevision, kernelTree } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -231,6 +231,15 @@ describe('doc --propose on 6.1: synchronize_srcu() under vcpu->mutex (arm64)', (
     const after = await auditTree(tree, { arch: 'all', doc: order, cache: { dir: cache } });
     // The rule is arm64's: x86's order (only through a put in SEV migration) is still reported there.
     expect(after.findings.filter((f) => f.kind === 'undocumented-order' && f.outer === 'vcpu->mutex' && f.inner === 'kvm->srcu' && f.arch !== 'x86')).toEqual([]);
+  });
+
+  it('--format text says where the rule goes as the patch puts it: a new "On arm64:" heading on 6.1, which has none', async () => {
+    const r = await runCli(['doc', '--propose', '--tree', kernelTree('6.1'), '--format', 'text', '--edge', 'vcpu->mutex -> kvm->srcu', '--cache-dir', cache]);
+    expect(r.stdout).toContain('\nProposed (under a new "On arm64:" heading):\n  - ``synchronize_srcu(&kvm->srcu)`` is called inside critical sections for\n');
+    const text = readFileSync(join(kernelTree('6.12'), DOC), 'utf8');
+    expect(rulePlace(text, { inner: 'kvm->srcu', arch: null })).toBe('under "For SRCU:"');
+    expect(rulePlace(text, { inner: 'kvm->slots_lock', arch: null })).toBe('in the acquisition-order list');
+    expect(rulePlace(readFileSync(corpusRevision('10'), 'utf8'), { inner: 'kvm->irq_lock', arch: 'arm64' })).toBe('under "On aarch64:"');
   });
 
   it('a generic synchronize_srcu() rule goes in the "For SRCU:" list when the document has one', () => {
