@@ -4,7 +4,7 @@ import { u } from 'unist-builder';
 import type { CheckResult } from '../../../analyzers/findings/check-result.js';
 import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
-import { severityCounts } from './text.js';
+import { severityCounts } from '../findings/severity-counts.js';
 
 export function renderCheckMarkdown(r: CheckResult, options: FindingMarkdownOptions = {}): string {
   const header: RootContent[] = [

@@ -3,15 +3,9 @@ import type { CheckResult } from '../../../analyzers/findings/check-result.js';
 import type { Finding } from '../../../analyzers/findings/model.js';
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
 import { safeInput } from '../safe-text.js';
+import { severityCounts } from '../findings/severity-counts.js';
 
 const ORDER: Finding['severity'][] = ['error', 'warning', 'info'];
-
-/** "1 error, 8 warnings, 38 info": the summary line's counts, each noun agreeing with its number. */
-export function severityCounts(findings: readonly Pick<Finding, 'severity'>[]): string {
-  const n = (sev: Finding['severity']): number => findings.filter((f) => f.severity === sev).length;
-  const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
-  return `${plural(n('error'), 'error')}, ${plural(n('warning'), 'warning')}, ${n('info')} info`;
-}
 
 export function renderCheckText(input: CheckResult, style: TextStyle = PLAIN): string {
   // File and function names and doc lines come from the tree: no control reaches the terminal (safe-text.ts).

@@ -23,10 +23,11 @@ export function chainLines(site: FindingSite, indent = '    '): string[] {
 }
 
 /** How the site was reached, when the engine said: "through 3 calls, 1 through a function table (...); conditional: ...". */
-export function reachedLine(site: FindingSite | undefined, indent = '    '): string[] {
+export function reachedLine(site: FindingSite | undefined, indent = '    ', sync = false): string[] {
   const c = site?.confidence;
   if (!c) return [];
-  const how = c.calls === 0 ? 'taken right there' : `reached through ${c.calls} call${c.calls === 1 ? '' : 's'}`;
+  // synchronize_srcu() is called, not taken.
+  const how = c.calls === 0 ? (sync ? 'called right there' : 'taken right there') : `reached through ${c.calls} call${c.calls === 1 ? '' : 's'}`;
   const table = c.indirect.length ? `, ${c.indirect.length} through a function table (${c.indirect.join(', ')})` : '';
   const cond = c.level === 'conditional' ? `; conditional: ${c.assumed.join('; ')}` : '';
   return [`${indent}${how}${table}${cond}`];
@@ -39,7 +40,7 @@ export function cycleLines(cycle: readonly CycleLink[], indent = '    '): string
     const inner = link.sync ? `synchronize_srcu(&${link.inner})` : link.inner;
     out.push(`${indent}#${i} ${link.outer} -> ${inner}`);
     if (link.rule) out.push(`${indent}     documented, locking.rst:${link.rule.line}  "${link.rule.text}"`);
-    else if (link.site) out.push(...chainLines(link.site, `${indent}     `), ...reachedLine(link.site, `${indent}     `));
+    else if (link.site) out.push(...chainLines(link.site, `${indent}     `), ...reachedLine(link.site, `${indent}     `, link.sync === true));
   });
   return out;
 }

@@ -2,6 +2,7 @@
 import type { PatchReview, ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
 import { safeInput } from '../safe-text.js';
+import { severityCounts } from '../findings/severity-counts.js';
 
 function patchLabel(p: PatchReview, total: number): string {
   return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`;
@@ -48,8 +49,7 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
     for (const f of r.fixed) out.push(`  [${f.severity}: ${f.kind}] ${f.message} (v${r.previous.version} patch ${f.patch.index}, ${f.file}:${f.line})`);
   }
   const all = r.patches.flatMap((p) => p.findings);
-  const n = (s: string): number => all.filter((f) => f.severity === s).length;
-  out.push('', `${n('error')} errors, ${n('warning')} warnings, ${n('info')} info in ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'}`);
+  out.push('', `${severityCounts(all)} in ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'}`);
   return out.join('\n') + '\n';
 }
 
