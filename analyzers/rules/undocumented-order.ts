@@ -32,15 +32,20 @@ function undocumented(ctx: RuleContext, e: ObservedEdge): RawFinding {
       : conditional
         ? `${plural(e.fullCount)} (and ${conditional} more resting on an assumption)`
         : plural(e.fullCount);
+  // X -> kvm->srcu is synchronize_srcu() called under X: an SRCU rule, worded as locking.rst words those.
+  const sync = e.innerOp === 'sync';
+  const seen = sync ? `synchronize_srcu(&${e.inner}) is called inside ${e.outer}` : `${e.inner} is taken inside ${e.outer}`;
   return {
     outer: e.outer,
     inner: e.inner,
-    message: `${e.inner} is taken inside ${e.outer} at ${counted}, e.g. ${at(sites[0])}; locking.rst does not order them`,
+    message: `${seen} at ${counted}, e.g. ${at(sites[0])}; locking.rst does not ${sync ? 'say so' : 'order them'}`,
     rule: null,
     rulePath: [],
     sites,
     evidence: { against: { count: e.fullCount > 0 ? e.fullCount : e.count, sites }, agreeing: { count: 0, sites: [] } },
-    suggestion: `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
+    suggestion: sync
+      ? `document "synchronize_srcu(&${e.inner}) is called inside critical sections for ${e.outer}" in Documentation/virt/kvm/locking.rst (so ${e.outer} must not be taken inside a ${e.inner} reader), or stop calling it there`
+      : `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
     arch: ctx.arch,
     guessed: guessedClasses(e),
   };

@@ -1,13 +1,17 @@
 /**
  * Two wordings a maintainer reads first: the review's summary line counts
  * in number ("1 error", not "1 errors"), and a cycle's synchronize_srcu()
- * link is "called", not "taken", right there. Real inputs: the Dec 2022
- * SRCU doc patch (one doc-conflict, hunk-only) and check on the 6.12 tree.
+ * link is "called", not "taken", right there, and an undocumented
+ * synchronize_srcu() under a lock is told and suggested as the SRCU rule
+ * locking.rst would state, not as "kvm->srcu is taken inside X". Real
+ * inputs: the Dec 2022 SRCU doc patch (one doc-conflict, hunk-only) and
+ * check on the 6.12 and 6.1 trees.
  */
 import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CheckResult } from '../../analyzers/findings/check-result.js';
 import { kernelTree, SHARED } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -27,5 +31,16 @@ describe('wording', () => {
     expect(sync.length).toBeGreaterThan(0);
     for (const m of sync) expect(m[3]).toBe('called');
     expect(steps.filter((m) => !m[1]?.startsWith('synchronize_srcu')).every((m) => m[3] === 'taken')).toBe(true);
+  }, 120_000);
+
+  it('an undocumented synchronize_srcu() under a lock is worded as the SRCU rule', async () => {
+    const r = await runCli(['check', '--tree', kernelTree('6.1'), '--format', 'json', '--cache-dir', cache]);
+    const found = (JSON.parse(r.stdout) as CheckResult).findings.filter((f) => f.kind === 'undocumented-order' && f.inner === 'kvm->srcu');
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) {
+      expect(f.message).toMatch(new RegExp(`^synchronize_srcu\\(&kvm->srcu\\) is called inside ${f.outer?.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at .*; locking\\.rst does not say so$`));
+      expect(f.suggestion).toContain(`"synchronize_srcu(&kvm->srcu) is called inside critical sections for ${f.outer}"`);
+      expect(f.suggestion).not.toContain('is taken outside kvm->srcu');
+    }
   }, 120_000);
 });
