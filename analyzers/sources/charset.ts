@@ -24,6 +24,8 @@ export function declaredCharsets(raw: Buffer): string[] {
 }
 
 const known = new Map<string, boolean>();
+/** What the fallback makes of the probe bytes: worked out once. */
+let fallback: Promise<string> | undefined;
 
 /** Whether postal-mime decodes `label` as itself rather than falling back to windows-1252. */
 export async function knownCharset(label: string): Promise<boolean> {
@@ -34,7 +36,8 @@ export async function knownCharset(label: string): Promise<boolean> {
   try {
     new TextDecoder(key);
   } catch {
-    ok = (await probe(key)) !== (await probe('windows-1252'));
+    fallback ??= probe('windows-1252');
+    ok = (await probe(key)) !== (await fallback);
   }
   // Labels come from untrusted mail: the memo stops growing rather than hold every label ever seen.
   if (known.size < 1000) known.set(key, ok);

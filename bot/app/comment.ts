@@ -10,6 +10,7 @@ import { u } from 'unist-builder';
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { isRuleId, ruleUrl } from '../../analyzers/rules/meta.js';
 import { findingNodes } from '../render/findings/finding-markdown.js';
+import { severityCounts } from '../render/findings/severity-counts.js';
 import { stringifyMarkdown } from '../render/markdown.js';
 
 /** The repository rule pages are linked in (its blob URL at a branch or tag); the App's setting KVM_REVIEW_RULES_URL overrides it. */
@@ -106,9 +107,7 @@ export interface SummaryInput {
 
 /** The check run's Markdown summary: counts, a table, for cycles the graph and the scenario. */
 export function checkSummary(s: SummaryInput): string {
-  const count = (sev: string): number => s.findings.filter((f) => f.severity === sev).length;
-  const n = (sev: string, word: string): string => `${count(sev)} ${word}${count(sev) === 1 ? '' : 's'}`;
-  const nodes: RootContent[] = [u('paragraph', [u('text', `${n('error', 'error')}, ${n('warning', 'warning')}, ${count('info')} info.`)])];
+  const nodes: RootContent[] = [u('paragraph', [u('text', `${severityCounts(s.findings)}.`)])];
   if (s.findings.length) nodes.push(findingsTable(s.findings));
   else nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
   if (s.offDiff.length) {
