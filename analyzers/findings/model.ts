@@ -51,6 +51,8 @@ export interface Evidence {
 export interface EvidenceSide {
   count: number;
   sites: FindingSite[];
+  /** How many of the `count` sites take the order only under an assumption (a condition the walk could not decide); absent when none. */
+  assumed?: number;
   /** What these sites do, when it is not "take inner inside outer" ("call synchronize_srcu() under kvm->lock"). */
   label?: string;
 }

@@ -42,7 +42,8 @@ function undocumented(ctx: RuleContext, e: ObservedEdge): RawFinding {
     rule: null,
     rulePath: [],
     sites,
-    evidence: { against: { count: e.fullCount > 0 ? e.fullCount : e.count, sites }, agreeing: { count: 0, sites: [] } },
+    // Every site is listed and counted; the renderers say how many rest on an assumption.
+    evidence: { against: { count: e.count, sites, ...(conditional ? { assumed: conditional } : {}) }, agreeing: { count: 0, sites: [] } },
     suggestion: sync
       ? `document "synchronize_srcu(&${e.inner}) is called inside critical sections for ${e.outer}" in Documentation/virt/kvm/locking.rst (so ${e.outer} must not be taken inside a ${e.inner} reader), or stop calling it there`
       : `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { ObservedEdge } from '../../analyzers/order/model.js';
+import type { Finding } from '../../analyzers/findings/model.js';
 import { runRules } from '../../analyzers/rules/index.js';
+import { findingLines } from '../../bot/render/findings/finding-text.js';
 import { doc, edge } from '../rules/harness.js';
 
 const D24 = doc('24');
@@ -61,7 +63,9 @@ describe('undocumented orders count what the code provably does', () => {
     const [f] = run([throughPut(SLOTS)]).filter((x) => x.kind === 'undocumented-order');
     expect(f?.message).toMatch(/^kvm->slots_lock is taken inside vcpu->mutex at 1 site resting on an assumption, e\.g\. /);
     expect(f?.note).toContain(PUT);
-    expect(f?.evidence?.against.count).toBe(1);
+    expect(f?.evidence?.against).toMatchObject({ count: 1, assumed: 1 });
+    expect(findingLines(f as Finding).find((l) => l.includes('evidence:'))).toContain('1 site takes kvm->slots_lock inside vcpu->mutex (');
+    expect(findingLines(f as Finding).find((l) => l.includes('evidence:'))).toContain('), resting on an assumption; none take');
   });
 
   it('counts full-confidence sites, and the conditional ones apart', () => {
@@ -73,6 +77,10 @@ describe('undocumented orders count what the code provably does', () => {
     const [f] = run([e]).filter((x) => x.kind === 'undocumented-order');
     expect(f?.message).toContain('at 1 site (and 1 more resting on an assumption), e.g. direct_fn()');
     expect(f?.note).toBeUndefined();
-    expect(f?.evidence?.against.count).toBe(1);
+    // The evidence lists both sites, so it counts both, and says which kind the second is.
+    expect(f?.evidence?.against).toMatchObject({ count: 2, assumed: 1 });
+    const evidence = findingLines(f as Finding).find((l) => l.includes('evidence:'));
+    expect(evidence).toContain('2 sites take kvm->slots_lock inside vcpu->mutex (direct_fn(), ');
+    expect(evidence).toContain('), 1 of them resting on an assumption; none take');
   });
 });

@@ -4,6 +4,7 @@ import { u } from 'unist-builder';
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
 import type { AnyFinding, Finding } from '../../../analyzers/findings/model.js';
 import { evidenceLabels, ruleMeta, ruleUrl } from '../../../analyzers/rules/meta.js';
+import { assumedClause } from './evidence-words.js';
 import { chainLines, cycleLines, singular } from './finding-text.js';
 
 const ICON: Record<Finding['severity'], string> = { error: '🛑', warning: '⚠️', info: 'ℹ️' };
@@ -37,7 +38,7 @@ export function findingNodes(f: AnyFinding, options: FindingMarkdownOptions = {}
     const { against, agreeing } = f.evidence;
     const labels = evidenceLabels(f);
     const side = (count: number, label: string): string => `${count} site${count === 1 ? '' : 's'} ${count === 1 ? singular(label) : label}`;
-    nodes.push(u('paragraph', [u('strong', [u('text', 'Evidence:')]), u('text', ` ${side(against.count, labels.against)}; ${side(agreeing.count, labels.agreeing)}.`)]));
+    nodes.push(u('paragraph', [u('strong', [u('text', 'Evidence:')]), u('text', ` ${side(against.count, labels.against)}${assumedClause(against)}; ${side(agreeing.count, labels.agreeing)}.`)]));
   }
   if (f.note) nodes.push(u('paragraph', [u('strong', [u('text', 'Note:')]), u('text', ` ${f.note}`)]));
   nodes.push(u('paragraph', [u('strong', [u('text', 'Suggestion:')]), u('text', ` ${f.suggestion}`)]));

@@ -6,6 +6,7 @@
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
 import type { AnyFinding, CycleLink, Finding, FindingSite } from '../../../analyzers/findings/model.js';
 import { evidenceLabels, ruleMeta } from '../../../analyzers/rules/meta.js';
+import { assumedClause } from './evidence-words.js';
 
 export interface TextStyle {
   bold(s: string): string;
@@ -80,7 +81,7 @@ export function findingLines(f: AnyFinding, style: TextStyle = PLAIN): string[] 
     const labels = evidenceLabels(f);
     const plural = (n: number): string => `${n} site${n === 1 ? '' : 's'}`;
     const what = (count: number, label: string): string => (count === 1 ? singular(label) : label);
-    const line = `  evidence: ${plural(against.count)} ${what(against.count, labels.against)} (${siteList(against.sites, against.count)})`;
+    const line = `  evidence: ${plural(against.count)} ${what(against.count, labels.against)} (${siteList(against.sites, against.count)})${assumedClause(against)}`;
     out.push(agreeing.count ? `${line}; ${plural(agreeing.count)} ${what(agreeing.count, labels.agreeing)} (${siteList(agreeing.sites, agreeing.count)})` : `${line}; none ${labels.agreeing}`);
   }
   if (f.cycle && f.cycle.length > 1 && meta.scenario) {

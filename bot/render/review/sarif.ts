@@ -147,7 +147,7 @@ function resultOf(f: ReviewFinding, kinds: string[], docInTree: boolean): Sarif.
   if (f.outer) properties.outerClass = f.outer;
   if (f.inner) properties.innerClass = f.inner;
   if (f.arch) properties.arch = f.arch;
-  if (f.evidence) properties.evidence = { against: f.evidence.against.count, agreeing: f.evidence.agreeing.count };
+  if (f.evidence) properties.evidence = { against: f.evidence.against.count, agreeing: f.evidence.agreeing.count, ...(f.evidence.against.assumed ? { againstAssumed: f.evidence.against.assumed } : {}) };
   const result: Sarif.Result = {
     ruleId: f.kind,
     ruleIndex: kinds.indexOf(f.kind),

@@ -11,6 +11,7 @@ import type { Evidence, EvidenceSide, FindingSite } from '../../../../analyzers/
 import type { ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
 import type { ChainStep } from '../../../../analyzers/order/model.js';
 import { evidenceLabels, ruleMeta } from '../../../../analyzers/rules/meta.js';
+import { assumedClause } from '../../findings/evidence-words.js';
 import { chainLines, cycleLines } from '../../findings/finding-text.js';
 
 /** Kernel mail is read in 80-column terminals; 72 leaves room for a few levels of `> ` when others reply. */
@@ -68,7 +69,7 @@ function evidenceSide(side: EvidenceSide, label: string, shown: ChainStep[][]): 
   const first = side.sites[0];
   const draw = first && first.chain.length > 1 && !shown.some((c) => sameChain(c, first.chain));
   const names = side.sites.length ? ` (${functionNames(side.sites)})` : '';
-  const clause = `${side.count} site${side.count === 1 ? '' : 's'} ${verb(label, side.count)}${names}`;
+  const clause = `${side.count} site${side.count === 1 ? '' : 's'} ${verb(label, side.count)}${names}${assumedClause(side)}`;
   if (!draw || !first) return { clause, chain: [] };
   shown.push(first.chain);
   return { clause, chain: chainLines(first, '  ') };
