@@ -1,42 +1,65 @@
 /**
- * The "possible unsafe locking scenario" of a cycle, as lockdep prints it:
- * one column per CPU; each CPU first takes its lock, then each waits for the
- * next CPU's lock. Data only; renderers lay it out.
+ * The "possible unsafe locking scenario" of a cycle, as lockdep prints it
+ * (print_circular_lock_scenario() and print_deadlock_scenario() in
+ * kernel/locking/lockdep.c): never more than two CPUs. CPU0 holds the lock
+ * the new dependency starts from (the target) and takes the one it ends at
+ * (the source); CPU1 holds the last lock before the target on the existing
+ * chain (the parent) and waits for the target. A longer cycle is named in one
+ * "Chain exists of: source --> parent --> target" line above the table
+ * instead of a CPU per link, as lockdep does; the links themselves are in
+ * the dependency chain the renderers print before it. Data only; the layout
+ * is scenarioLines().
  */
 import type { CycleLink } from './model.js';
 
 export interface ScenarioStep {
-  cpu: number;
-  text: string;
+  cpu: 0 | 1;
+  /** lockdep's verbs: lock(), rlock() for a reader (an SRCU read-side critical section), sync() for synchronize_srcu(). */
+  verb: 'lock' | 'rlock' | 'sync';
+  lock: string;
 }
 
 export interface Scenario {
-  cpus: number;
+  cpus: 1 | 2;
+  /** source, parent, target: printed when the cycle is longer than two links. */
+  chain: [string, string, string] | null;
   steps: ScenarioStep[];
 }
 
-function holdText(link: CycleLink): string {
-  return link.outer === 'kvm->srcu' ? 'srcu_read_lock(&kvm->srcu);' : `lock(${link.outer});`;
-}
+/** kvm->srcu held or taken as a reader (srcu_read_lock()). */
+const reader = (lock: string): boolean => lock === 'kvm->srcu';
 
-function waitText(link: CycleLink): string {
-  return link.sync ? 'synchronize_srcu(&kvm->srcu);' : link.inner === 'kvm->srcu' ? 'srcu_read_lock(&kvm->srcu);' : `lock(${link.inner});`;
-}
+const held = (lock: string): ScenarioStep['verb'] => (reader(lock) ? 'rlock' : 'lock');
+const taken = (link: CycleLink): ScenarioStep['verb'] => (link.sync ? 'sync' : held(link.inner));
 
 export function scenarioOf(cycle: readonly CycleLink[]): Scenario {
-  const steps: ScenarioStep[] = [];
-  cycle.forEach((link, cpu) => steps.push({ cpu, text: holdText(link) }));
-  // The first CPU waits last, as in lockdep's table.
-  for (let cpu = 1; cpu < cycle.length; cpu++) steps.push({ cpu, text: waitText(cycle[cpu] as CycleLink) });
-  if (cycle[0]) steps.push({ cpu: 0, text: waitText(cycle[0]) });
-  return { cpus: cycle.length, steps };
+  const first = cycle[0];
+  const last = cycle[cycle.length - 1];
+  if (!first || !last) return { cpus: 1, chain: null, steps: [] };
+  // One link onto itself: lockdep's recursive-locking table, one CPU taking what it holds.
+  if (cycle.length === 1) return { cpus: 1, chain: null, steps: [{ cpu: 0, verb: held(first.outer), lock: first.outer }, { cpu: 0, verb: taken(first), lock: first.inner }] };
+  const target = first.outer;
+  const source = first.inner;
+  const parent = last.outer;
+  return {
+    cpus: 2,
+    chain: cycle.length > 2 ? [source, parent, target] : null,
+    steps: [
+      { cpu: 0, verb: held(target), lock: target },
+      { cpu: 1, verb: held(parent), lock: parent },
+      { cpu: 1, verb: taken(last), lock: target },
+      { cpu: 0, verb: taken(first), lock: source },
+    ],
+  };
 }
 
-/** The scenario as fixed-width text lines, lockdep style. */
-export function scenarioLines(s: Scenario, width = 30): string[] {
-  const pad = (t: string): string => t + ' '.repeat(Math.max(1, width - t.length));
-  const header = Array.from({ length: s.cpus }, (_, i) => pad(`CPU${i}`)).join('').trimEnd();
-  const rule = Array.from({ length: s.cpus }, () => pad('----')).join('').trimEnd();
-  const rows = s.steps.map((step) => (' '.repeat(width * step.cpu) + step.text).trimEnd());
-  return [`       ${header}`, `       ${rule}`, ...rows.map((r) => `  ${r}`), '', ' *** DEADLOCK ***'];
+/** The CPU1 column, where lockdep puts it. */
+const COLUMN = 31;
+
+/** The scenario as lockdep's fixed-width text: the chain line if any, the heading, the table, the verdict. */
+export function scenarioLines(s: Scenario): string[] {
+  const chain = s.chain ? ['Chain exists of:', `  ${s.chain.join(' --> ')}`, ''] : [];
+  const header = s.cpus === 2 ? ['       CPU0                    CPU1', '       ----                    ----'] : ['       CPU0', '       ----'];
+  const rows = s.steps.map((step) => `${step.cpu === 0 ? '  ' : ' '.repeat(COLUMN)}${step.verb}(${step.lock});`);
+  return [...chain, ' Possible unsafe locking scenario:', '', ...header, ...rows, '', ' *** DEADLOCK ***'];
 }

@@ -31,7 +31,7 @@ export function findingNodes(f: AnyFinding, options: FindingMarkdownOptions = {}
   if (meta.cycleIsChain && f.cycle) code.push(...cycleLines(f.cycle, ''));
   else if (site) code.push(...chainLines(site, ''));
   if (f.cycle && f.cycle.length > 1 && meta.scenario) {
-    code.push('', 'Possible unsafe locking scenario:', '', ...scenarioLines(scenarioOf(f.cycle)));
+    code.push('', ...scenarioLines(scenarioOf(f.cycle)));
   }
   if (code.length) nodes.push(u('code', { lang: 'text' }, code.join('\n')));
   if (f.evidence) {

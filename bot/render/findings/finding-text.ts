@@ -85,8 +85,7 @@ export function findingLines(f: AnyFinding, style: TextStyle = PLAIN): string[] 
     out.push(agreeing.count ? `${line}; ${plural(agreeing.count)} ${what(agreeing.count, labels.agreeing)} (${siteList(agreeing.sites, agreeing.count)})` : `${line}; none ${labels.agreeing}`);
   }
   if (f.cycle && f.cycle.length > 1 && meta.scenario) {
-    out.push('', '  Possible unsafe locking scenario:', '');
-    out.push(...scenarioLines(scenarioOf(f.cycle)).map((l) => `  ${l}`));
+    out.push('', ...scenarioLines(scenarioOf(f.cycle)).map((l) => (l ? `  ${l}` : l)));
   }
   if (f.note) out.push(`  note: ${f.note}`);
   out.push(`  suggestion: ${f.suggestion}`);

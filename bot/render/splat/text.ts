@@ -36,7 +36,7 @@ export function reportLines(r: PlacedReport, index: number, total: number, tree 
   if (r.locks.length) out.push('  lock classes:');
   for (const l of r.locks) out.push(`    ${l.lockdep}: ${l.class ?? '(none)'}; ${l.reason}`);
   const scenario = scenarioOfReport(r);
-  if (scenario.length) out.push('', ' Possible unsafe locking scenario:', '', ...scenario);
+  if (scenario.length) out.push('', ...scenario);
   return out;
 }
 

@@ -120,7 +120,7 @@ export function commentLines(f: ReviewFinding, quotedLine: number | null, mode: 
   }
   if (f.evidence) blocks.push(evidenceLines(f, f.evidence, mode === 'tree' ? 'In the tree, ' : 'In the hunks, ', shown));
   if (f.cycle && f.cycle.length > 1 && meta.scenario) {
-    blocks.push(['Possible unsafe locking scenario:', '', ...scenarioLines(scenarioOf(f.cycle))]);
+    blocks.push(scenarioLines(scenarioOf(f.cycle)));
   }
   if (f.note) blocks.push(wrap(sentence(`Note: ${f.note}`)));
   blocks.push(wrap(sentence(f.suggestion)));
