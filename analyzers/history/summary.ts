@@ -1,7 +1,8 @@
 /** The digest's one-paragraph summary, from the model alone (so a saved JSON says the same). */
+import { counted } from '../counted.js';
 import type { Digest, DriftChange } from './model.js';
 
-const n = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
+const n = counted;
 const short = (hash: string): string => hash.slice(0, 12);
 
 const changes = (list: DriftChange[], section: DriftChange['section']): number => list.filter((c) => c.section === section).length;

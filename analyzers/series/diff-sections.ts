@@ -6,6 +6,7 @@
  * truncated or mangled diff fail with the line where it went wrong, and hands
  * parse-diff exactly one file's text at a time.
  */
+import { counted } from '../counted.js';
 
 /** One file's part of the body. */
 export interface DiffSection {
@@ -80,7 +81,7 @@ export function scanDiff(body: string): DiffScan {
         else if (c === '-') st.oldLeft--;
         else if (c === '+') st.newLeft--;
         else if (c !== '\\') {
-          close(i, { line: i + 1, message: `the hunk at body line ${st.hunkLine} ends early: line ${i + 1} is not a diff line (${st.oldLeft} old and ${st.newLeft} new line(s) still expected)` });
+          close(i, { line: i + 1, message: `the hunk at body line ${st.hunkLine} ends early: line ${i + 1} is not a diff line (${st.oldLeft} old and ${counted(st.newLeft, 'new line')} still expected)` });
           i--;
           continue;
         }
@@ -120,7 +121,7 @@ export function scanDiff(body: string): DiffScan {
     }
   }
   if (st.state === 'hunk' && (st.oldLeft > 0 || st.newLeft > 0)) {
-    close(lines.length, { line: st.hunkLine, message: `the body ends inside the hunk at body line ${st.hunkLine} (${st.oldLeft} old and ${st.newLeft} new line(s) missing): the mail is truncated` });
+    close(lines.length, { line: st.hunkLine, message: `the body ends inside the hunk at body line ${st.hunkLine} (${st.oldLeft} old and ${counted(st.newLeft, 'new line')} missing): the mail is truncated` });
   } else {
     close(lines.length);
   }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { FileIdentity, Tree, TreeChild, TreeEntry, TreeNote } from './model.js';
 import { childList, treeChildren } from './model.js';
 import { isUnder, treePath, UnsafePath } from './paths.js';
+import { counted } from '../counted.js';
 
 export { UnsafePath };
 
@@ -28,7 +29,7 @@ export class OverlayTree implements Tree {
 
   get label(): string {
     const n = this.changedPaths().length;
-    return n ? `${this.base.label} with ${n} file(s) changed by the series` : this.base.label;
+    return n ? `${this.base.label} with ${counted(n, 'file')} changed by the series` : this.base.label;
   }
 
   /** A tree-relative path checked to stay inside the tree; throws UnsafePath. */

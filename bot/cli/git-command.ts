@@ -14,6 +14,7 @@ import type { ExitCode } from './exit-codes.js';
 import { writeReview } from './mbox-command.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { ReviewFlags } from './options.js';
+import { counted } from '../../analyzers/counted.js';
 
 export interface GitOptions extends ReviewFlags {
   repo?: string;
@@ -30,7 +31,7 @@ export async function runGit(range: string | undefined, options: GitOptions, io:
   const tree = await GitTree.open(repo, read.base);
   try {
     await assertKernelTree(tree);
-    const choice = `${read.commits.length} commit(s) of ${read.range}, reviewed against ${tree.label}, which is ${read.baseIs}`;
+    const choice = `${counted(read.commits.length, 'commit')} of ${read.range}, reviewed against ${tree.label}, which is ${read.baseIs}`;
     const result = await reviewSeries(read.series, tree, { cache: { dir: options.cacheDir, disabled: !options.cache }, choice, notes: read.notes });
     return await writeReview(result, options.format, severity, io, read.range);
   } finally {

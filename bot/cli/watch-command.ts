@@ -22,6 +22,7 @@ import { positiveIntEnv } from '../env-number.js';
 import { resolveTree } from './tree-option.js';
 import { GitTree } from '../../analyzers/trees/git-tree.js';
 import { assertKernelTree, DirectoryTree, type Tree } from '../../analyzers/trees/index.js';
+import { counted } from '../../analyzers/counted.js';
 
 export interface WatchCommandOptions {
   inbox: string[];
@@ -177,7 +178,7 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
       }
       const reviewed = queue ? `${r.enqueued} series enqueued${r.unqueued ? ` (${r.unqueued} not: the queue did not take them)` : ''}` : `${r.reviewed} series reviewed`;
       const sent = transport ? `; ${r.sent} sent, ${r.refused} refused (recorded as failed: ${state.sendFailures().length} in all), ${r.unsent} left for the next pass` : '';
-      log(`pass: ${r.read} commit(s) read (${r.bad} bad), ${reviewed}, ${r.skipped} skipped, ${r.waiting} waiting, ${r.replies} new repl${r.replies === 1 ? 'y' : 'ies'}${sent}`);
+      log(`pass: ${counted(r.read, 'commit')} read (${r.bad} bad), ${reviewed}, ${r.skipped} skipped, ${r.waiting} waiting, ${counted(r.replies, 'new reply', 'new replies')}${sent}`);
       // A series the queue did not take, or a reply not sent, is not done: --once says so with exit 2 (a later run does it).
       if (o.once) return r.unqueued > 0 || r.unsent > 0 ? EXIT.usage : r.errors ? EXIT.findings : EXIT.ok;
       await new Promise((done) => setTimeout(done, interval));

@@ -25,6 +25,7 @@ import { decode } from './inbox.js';
 import { Outbox, type OutboxFormat } from './outbox.js';
 import { engineReviewer } from './reviewer.js';
 import { reviewAndWrite } from './watch.js';
+import { counted } from '../../analyzers/counted.js';
 
 /** The tree a series is reviewed against, as the watcher opened it. */
 export type SeriesTreeSpec = { kind: 'dir'; path: string } | { kind: 'git'; repo: string; rev: string; commit: string };
@@ -123,7 +124,7 @@ export async function rebuildSeries(p: SeriesPayload): Promise<Series> {
   for (const m of p.mails) messages.push(await decode(Buffer.from(m.raw, 'base64'), m.inbox, m.commit));
   const read = assemble({ kind: 'public-inbox', path: 'watch', messages, warnings: [] });
   const series = read.series.find((s) => s.fingerprint === p.fingerprint);
-  if (!series) throw new SeriesPayloadError(`series job ${p.fingerprint}: its ${p.mails.length} mail(s) assemble to ${read.series.map((s) => s.fingerprint).join(', ') || 'no series'}, not to this series`);
+  if (!series) throw new SeriesPayloadError(`series job ${p.fingerprint}: its ${counted(p.mails.length, 'mail')} assemble to ${read.series.map((s) => s.fingerprint).join(', ') || 'no series'}, not to this series`);
   return series;
 }
 

@@ -30,6 +30,7 @@ import type { Outbox, OutboxReply } from './outbox.js';
 import { forEmail } from './reply-notes.js';
 import type { SeriesReviewer } from './reviewer.js';
 import type { JournalRecord, MessageRecord, SeriesRecord, WatchState } from './state.js';
+import { counted } from '../../analyzers/counted.js';
 
 /** A KVM file (issue 13, §5): the series must touch one to be reviewed. */
 const KVM_FILE = /^(?:virt\/kvm\/|arch\/[^/]+\/kvm\/|include\/kvm\/|include\/linux\/kvm|Documentation\/virt\/kvm\/)/;
@@ -399,7 +400,7 @@ async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Pr
   if (compared.patches.some((p) => p.findings.some((f) => f.severity === 'error'))) report.errors = true;
   const findings = compared.patches.reduce((n, p) => n + p.findings.length, 0);
   const against = prev.kind === 'found' ? `, compared with v${prev.record.version}` : notCompared ? `, ${notCompared}` : '';
-  o.log(`reviewed ${partial ? `(${partial}) ` : ''}v${s.version} "${s.title}": ${findings} finding(s), ${replies.length} repl${replies.length === 1 ? 'y' : 'ies'}${against}`);
+  o.log(`reviewed ${partial ? `(${partial}) ` : ''}v${s.version} "${s.title}": ${counted(findings, 'finding')}, ${counted(replies.length, 'reply', 'replies')}${against}`);
 }
 
 /**

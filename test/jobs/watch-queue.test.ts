@@ -130,7 +130,7 @@ describe('watch with REDIS_URL', () => {
     expect(queued.code).toBe(0);
     expect(queued.stderr).not.toMatch(/reviewed v1/);
     expect(queued.stderr).toMatch(/enqueued v1 "KVM: take kvm->lock in the vCPU ioctl \(PR 1 v1\)" as job /);
-    expect(queued.stderr).toMatch(/pass: 2 commit\(s\) read \(0 bad\), 1 series enqueued, 1 skipped/);
+    expect(queued.stderr).toMatch(/pass: 2 commits read \(0 bad\), 1 series enqueued, 1 skipped/);
     const list = await jobs();
     expect(list.map((j) => [j.kind, j.state])).toEqual([['series', 'waiting']]);
     const key = list[0]?.key ?? '';
@@ -191,7 +191,7 @@ describe('watch with REDIS_URL', () => {
     const before = files(queued.outbox);
     const again = await watch('redis', redis.url);
     expect(again.code).toBe(0);
-    expect(again.stderr).toMatch(/pass: 0 commit\(s\) read \(0 bad\), 0 series enqueued, 0 skipped, 0 waiting/);
+    expect(again.stderr).toMatch(/pass: 0 commits read \(0 bad\), 0 series enqueued, 0 skipped, 0 waiting/);
     expect((await jobs()).length).toBe(1);
     expect(again.stderr).not.toMatch(/enqueued v1/);
     expect(files(queued.outbox)).toEqual(before);

@@ -97,7 +97,7 @@ describe('a hunk header whose counts are too small', () => {
     const path = write('overcount.mbx', ORIGINAL.replace(HEADER, '@@ -2045,7 +2045,14 @@'));
     const r = await readSeries(path);
     const reason = r.chosen?.patches.find((p) => p.index === 4)?.reason;
-    expect(reason).toMatch(/^the hunk at body line \d+ ends early: line \d+ is not a diff line \(1 old and 1 new line\(s\) still expected\) \([^;]*\)$/);
+    expect(reason).toMatch(/^the hunk at body line \d+ ends early: line \d+ is not a diff line \(1 old and 1 new line still expected\) \([^;]*\)$/);
   });
 });
 
