@@ -22,6 +22,7 @@ import { DIGEST_FORMATS, formatHelp, FORMATS } from '../render/registry.js';
 import type { DocOptions, Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { parsePositive, parseSize } from './size-option.js';
+import { docPath } from './doc-path.js';
 
 const FAIL_HELP = '\nExit status: 0 no finding at or above the fail level (--fail-on, default error), 1 findings at or above it, 2 bad input or nothing reviewed.';
 
@@ -51,6 +52,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       'print the documented lock order: edges by architecture with their lines, SRCU rules, the lock table, ' +
         'unrecognised sentences and consistency problems',
     )
+    .argument('[path]', 'a locking.rst file, or a kernel tree whose locking.rst to read (as --file or --tree)')
     .option('--tree <dir>', 'kernel tree whose Documentation/virt/kvm/locking.rst to read')
     .option('--file <path>', 'a locking.rst file to read')
     .option('--propose', 'print a git format-patch mail documenting an order the code relies on (needs a tree; --format patch, the default, or text)')
@@ -69,7 +71,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
         'else the embedded default (facts of the newest known locking.rst); the output says which.\n' +
         'Exit status: 0 no error-severity problem, 1 the document contradicts itself, 2 bad input.',
     )
-    .action(async (opts: DocOptions & Omit<ProposeOptions, 'format'> & { propose?: boolean }) => {
+    .action(async (path: string | undefined, opts: DocOptions & Omit<ProposeOptions, 'format'> & { propose?: boolean }) => {
+      if (path !== undefined) Object.assign(opts, docPath(path, opts, io.cwd));
       const explicit = doc.getOptionValueSource('format') === 'cli';
       if (opts.propose) {
         if (opts.file) throw new InputError('--propose reads the code too: give --tree DIR, not --file');

@@ -30,6 +30,22 @@ describe('kvm-review doc', () => {
     expect(r.stdout).toMatch(/^Documented KVM lock order from .*linux-6\.1\/Documentation\/virt\/kvm\/locking\.rst \(kernel tree/);
   });
 
+  it('takes the path as an argument: a file is read as --file, a directory as --tree', async () => {
+    const rev = corpusRevision('21');
+    const file = await runCli(['doc', rev, '--format', 'json']);
+    expect(file.code).toBe(0);
+    expect((JSON.parse(file.stdout) as DocumentedOrder).source).toMatchObject({ kind: 'file', path: rev });
+    const tree = await runCli(['doc', kernelTree('6.1'), '--format', 'json']);
+    expect(tree.code).toBe(0);
+    expect((JSON.parse(tree.stdout) as DocumentedOrder).source).toMatchObject({ kind: 'tree', path: join(kernelTree('6.1'), 'Documentation/virt/kvm/locking.rst') });
+    const missing = await runCli(['doc', join(tmp, 'no-such.rst')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`doc ${join(tmp, 'no-such.rst')}: no such file or directory`);
+    const both = await runCli(['doc', rev, '--tree', kernelTree('6.1')]);
+    expect(both.code).toBe(2);
+    expect(both.stdout).toBe('');
+  });
+
   it('falls back to the embedded default outside a tree, and says so', async () => {
     const r = await runCli(['doc'], tmp);
     expect(r.code).toBe(0);

@@ -1,0 +1,15 @@
+/** `kvm-review doc PATH`: a directory is a kernel tree (--tree), anything else a locking.rst (--file). */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from './exit-codes.js';
+
+export function docPath(path: string, opts: { tree?: string; file?: string }, cwd: string): { tree: string } | { file: string } {
+  if (opts.tree !== undefined || opts.file !== undefined) throw new InputError(`doc ${path}: give the path, or --tree / --file, not both`);
+  let isDir: boolean;
+  try {
+    isDir = statSync(resolve(cwd, path)).isDirectory();
+  } catch (e) {
+    throw new InputError(`doc ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(e)}`);
+  }
+  return isDir ? { tree: path } : { file: path };
+}
