@@ -91,13 +91,18 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       'audit a kernel tree against its locking.rst: documented rules the code contradicts, SRCU violations, cycles, ' +
         'undocumented orders, the leaf claim, documented locks missing from the code',
     )
+    .argument('[tree]', 'kernel tree (as --tree)')
     .option('--tree <dir>', 'kernel tree (default: the current directory when it is one)')
     .option('--arch <arch>', 'architecture to analyse (x86, arm64, ...) or all', 'all');
   addReviewOptions(addFormatOption(check, 'check'))
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText('after', FAIL_HELP)
-    .action(async (opts: CheckOptions) => {
+    .action(async (tree: string | undefined, opts: CheckOptions) => {
+      if (tree !== undefined) {
+        if (opts.tree !== undefined) throw new InputError(`check ${tree}: give the tree, or --tree, not both`);
+        opts.tree = tree;
+      }
       // Loaded when used: the engine and its renderers are most of the start-up time.
       const { runCheck } = await import('./check-command.js');
       done(await runCheck(opts, io));

@@ -24,6 +24,16 @@ describe('kvm-review check', () => {
     expect(result.stats.functions.clean).toBeGreaterThan(1000);
   });
 
+  it('takes the tree as an argument, as --tree; not both', async () => {
+    const r = await runCli(['check', kernelTree('6.1'), '--arch', 'x86', '--format', 'json', '--cache-dir', cache]);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as CheckResult).findings.some((f) => f.kind === 'srcu-violation')).toBe(true);
+    const both = await runCli(['check', kernelTree('6.1'), '--tree', kernelTree('6.12'), '--cache-dir', cache]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give the tree, or --tree, not both');
+    expect(both.stdout).toBe('');
+  });
+
   it('text: lockdep-style report with the chain and the scenario table', async () => {
     const r = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--cache-dir', cache]);
     expect(r.stdout).toMatch(/^error: srcu-violation \[x86\]: kvm->lock is taken inside a kvm->srcu read-side critical section/m);
