@@ -14,6 +14,12 @@ export interface ApplyFailure {
   /** The hunk header, null for a whole-file problem. */
   hunk: string | null;
   reason: string;
+  /**
+   * Set when the hunk did not apply because the tree already has its change: its new side (context and
+   * added lines) stands in the file, as `git apply -R --check` would find it. `line` is where that new side
+   * starts in the tree (1-based), as the `+` of a hunk header counts; `reason` says so in words.
+   */
+  alreadyApplied?: { line: number };
 }
 
 function structured(file: FileDiff, hunks: Hunk[]): StructuredPatch {
@@ -198,6 +204,33 @@ export function applyFuzzy(text: string, lines: readonly string[], f: FileDiff, 
   return [...lines.slice(0, from), ...out.split('\n'), ...lines.slice(to)].join('\n');
 }
 
+/**
+ * Where the hunk's new side (its context and added lines) stands exactly in the file, nearest to where the
+ * header puts it, as a 0-based index; -1 when nowhere. A hunk the file refused forward but whose new side is
+ * there is one the tree already has (a backport, a fix merged since): reverse-applying it would succeed.
+ * A hunk without a new side (a removal with no context) proves nothing and is never found.
+ */
+export function newSideAt(lines: readonly string[], h: Hunk): number {
+  const now = h.lines.filter((l) => l.type !== 'del').map((l) => bare(l.content));
+  // Only context: the file has it whether or not the change was made (a hunk changing nothing is not one).
+  if (!h.lines.some((l) => l.type !== 'normal') || now.length === 0) return -1;
+  const expected = Math.max(0, h.newStart - 1);
+  const matches = (at: number): boolean => at + now.length <= lines.length && now.every((line, i) => bare(lines[at + i] as string) === line);
+  for (let d = 0; d <= lines.length; d++) {
+    if (expected - d >= 0 && expected - d < lines.length && matches(expected - d)) return expected - d;
+    if (d > 0 && expected + d < lines.length && matches(expected + d)) return expected + d;
+  }
+  return -1;
+}
+
+/** A hunk that did not apply: "already applied" when the file has its new side, else `reason`. */
+function refused(f: FileDiff, h: Hunk, lines: readonly string[], reason: string): ApplyFailure {
+  const at = newSideAt(lines, h);
+  if (at < 0) return { file: f.path, hunk: h.header, reason };
+  const file = f.newPath ?? f.path;
+  return { file: f.path, hunk: h.header, reason: `the tree has this change (its new side is at ${file}:${at + 1})`, alreadyApplied: { line: at + 1 } };
+}
+
 /** Apply `files` to `overlay` in place; returns what did not apply. */
 export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[]): Promise<ApplyFailure[]> {
   const failures: ApplyFailure[] = [];
@@ -234,15 +267,15 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
         // With CRs in the file, without them on either side: jsdiff gives an LF hunk a CRLF file's line ends.
         const has = text.includes('\r') ? (c: string) => lines.some((l) => bare(l) === bare(c)) : (c: string) => lines.includes(c);
         if (h.lines.some((l) => l.type === 'del' && !has(l.content))) {
-          failures.push({ file: f.path, hunk: h.header, reason: 'a line the hunk removes is not in the file' });
+          failures.push(refused(f, h, lines, 'a line the hunk removes is not in the file'));
           continue;
         }
         if (!mayFit(lines, h, FUZZ)) {
-          failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
+          failures.push(refused(f, h, lines, 'the context does not match the tree'));
           continue;
         }
         const out = applyFuzzy(text, lines, f, h);
-        if (out === false) failures.push({ file: f.path, hunk: h.header, reason: 'the context does not match the tree' });
+        if (out === false) failures.push(refused(f, h, lines, 'the context does not match the tree'));
         else {
           text = out;
           lines = text.split('\n');

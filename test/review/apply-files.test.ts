@@ -29,7 +29,7 @@ async function applyOnDisk(text: string, diff: FileDiff): Promise<{ text: string
   writeFileSync(join(dir, 'a.c'), text);
   const overlay = new OverlayTree(new DirectoryTree(dir));
   const failures = await applyFiles(overlay, [diff]);
-  return { text: await overlay.readText('a.c'), failures: failures.map((f) => `${f.hunk}: ${f.reason}`) };
+  return { text: await overlay.readText('a.c'), failures: failures.map((f) => `${f.hunk}: ${f.reason}${f.alreadyApplied ? ` [already applied at ${f.alreadyApplied.line}]` : ''}`) };
 }
 
 // Five lines of context moved and one changed since the hunk was written: only jsdiff's fuzzy search places it.
@@ -58,5 +58,27 @@ describe('applyFiles', () => {
     const out = await applyOnDisk(text, diffOf(['@@ -1,3 +1,3 @@', ' x', '-gone', '+new', ' y'], ['@@ -9,3 +9,3 @@', ' changed', '-e', '+E', ' f']));
     expect(out.failures).toEqual(['@@ -1,3 +1,3 @@: a line the hunk removes is not in the file']);
     expect(out.text).toBe(text.replace('\ne\n', '\nE\n'));
+  });
+
+  it('says a hunk the file already has is already applied, where its new side starts, and applies the next one', async () => {
+    // The first hunk's change is in the file (B for b), as after `git apply`; the second is not.
+    const text = ['x', 'y', 'a', 'B', 'c', 'changed', 'e', 'f'].join('\n') + '\n';
+    const out = await applyOnDisk(text, diffOf(['@@ -1,5 +1,5 @@', ' x', ' y', ' a', '-b', '+B', ' c'], ['@@ -6,3 +6,3 @@', ' changed', '-e', '+E', ' f']));
+    expect(out.failures).toEqual(['@@ -1,5 +1,5 @@: the tree has this change (its new side is at a.c:1) [already applied at 1]']);
+    expect(out.text).toBe(text.replace('\ne\n', '\nE\n'));
+  });
+
+  it('finds an already applied hunk that moved, by its new side, on a CRLF file too', async () => {
+    const lines = ['0', '1', '2', '3', 'x', 'y', 'a', 'B', 'c'];
+    const hunk = ['@@ -1,4 +1,4 @@', ' y', ' a', '-b', '+B', ' c'];
+    expect((await applyOnDisk(lines.join('\n') + '\n', diffOf(hunk))).failures).toEqual(['@@ -1,4 +1,4 @@: the tree has this change (its new side is at a.c:6) [already applied at 6]']);
+    expect((await applyOnDisk(lines.join('\r\n') + '\r\n', diffOf(hunk))).failures).toEqual(['@@ -1,4 +1,4 @@: the tree has this change (its new side is at a.c:6) [already applied at 6]']);
+  });
+
+  it('does not call a hunk applied when only part of its new side is in the file', async () => {
+    // B is there but its context is not: neither side of the hunk is, so it is refused as before.
+    const text = ['x', 'y', 'a', 'B', 'other', 'e'].join('\n') + '\n';
+    const out = await applyOnDisk(text, diffOf(['@@ -1,4 +1,4 @@', ' y', ' a', '-b', '+B', ' c']));
+    expect(out.failures).toEqual(['@@ -1,4 +1,4 @@: a line the hunk removes is not in the file']);
   });
 });
