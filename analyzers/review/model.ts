@@ -47,9 +47,15 @@ export interface PatchReview {
   messageId: string | null;
   author: string | null;
   date: string | null;
-  status: 'reviewed' | 'skipped' | 'failed';
+  /**
+   * not-applied: read, but no hunk of the code the review reads applied to the tree (it already has the
+   * change, or the patch was written against another tree), so nothing was reviewed; `reason` says which.
+   */
+  status: 'reviewed' | 'skipped' | 'failed' | 'not-applied';
   /** Why, when not reviewed (and what was partial when reviewed with failures). */
   reason?: string;
+  /** With `not-applied`: every hunk of it the review reads is already in the tree (`applyFailures` say where). */
+  alreadyApplied?: boolean;
   /**
    * What the reader doubted about this patch's mail, whatever its status: bytes
    * read as U+FFFD, format=flowed, the diff in an attachment, an unparsable
@@ -60,7 +66,7 @@ export interface PatchReview {
   findings: ReviewFinding[];
   /** Observed edges this patch removes. */
   removedEdges: { outer: LockClass; inner: LockClass }[];
-  /** Hunks that did not apply. */
+  /** Hunks that did not apply, each `alreadyApplied` when the tree already has its change. */
   applyFailures: ApplyFailure[];
   /** The patch's diff, for renderers that quote it (email). */
   files: FileDiff[];

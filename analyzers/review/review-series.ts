@@ -25,12 +25,13 @@ import type { PatchEntry, Series, SeriesCandidate } from '../series/model.js';
 import { OverlayTree } from '../trees/overlay-tree.js';
 import { LOCKING_RST_PATH, type Tree } from '../trees/index.js';
 import { analyseState, archsFor, removedEdges, type StateAnalysis } from './analyse-state.js';
-import { applyFiles } from './apply.js';
+import { applyFiles, type ApplyFailure } from './apply.js';
 import { attribute } from './attribute.js';
 import { reviewDocPatch } from './doc-review.js';
 import { analyseHunks, DEGRADED } from './hunk-only.js';
 import { reviewDocHunks } from './doc-hunks.js';
 import type { PatchReview, ReviewCacheStats, ReviewResult, SeriesIdentity } from './model.js';
+import { notApplied } from './not-applied.js';
 
 export interface ReviewSeriesOptions {
   cache: CacheOptions;
@@ -118,6 +119,22 @@ function readerPart(p: PatchEntry): string | null {
   return p.reason?.replace(/;\s*the rest was reviewed$/, '') || null;
 }
 
+/** What of a reviewed patch did not apply: hunks refused, and hunks the tree already has, counted apart. */
+function applyPart(failures: readonly ApplyFailure[]): string {
+  const already = failures.filter((a) => a.alreadyApplied).length;
+  const refused = failures.length - already;
+  return [refused ? `${refused} hunk(s) did not apply` : '', already ? `${already} hunk(s) already applied` : ''].filter(Boolean).join(', ') + '; the rest was reviewed';
+}
+
+/** "The series is already in the tree": every patch that could be applied was one the tree has (null when not). */
+function alreadyInTree(patches: readonly PatchReview[]): string | null {
+  const read = patches.filter((p) => p.status !== 'skipped' && !(p.status === 'failed' && p.files.length === 0));
+  if (read.length === 0 || !read.every((p) => p.alreadyApplied)) return null;
+  return read.length === 1 && patches.length === 1
+    ? 'the patch is already in the tree: nothing was reviewed'
+    : `the series is already in the tree: ${read.length === 1 ? 'its patch is' : `all ${read.length} of its patches are`} applied there; nothing was reviewed`;
+}
+
 function markPartial(pr: PatchReview, notes: string[]): void {
   if (!notes.length) return;
   pr.partial = true;
@@ -197,8 +214,21 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       // 2.
       next = overlay.clone();
       pr.applyFailures = await applyFiles(next, p.files);
+      // Nothing the review reads landed: the state after is the state before, and "no findings" would pass it.
+      const missed = notApplied(p.files, pr.applyFailures);
+      if (missed) {
+        pr.status = 'not-applied';
+        pr.reason = [missed.reason, readerPart(p)].filter(Boolean).join('; ');
+        if (missed.alreadyApplied) pr.alreadyApplied = true;
+        // What did land (a selftest, a Makefile) is the tree the next patch applies to; the analysis is unchanged.
+        overlay = next;
+        continue;
+      }
       // Appended: the reader's reason (a binary change that cannot be reviewed) must survive a failed hunk.
-      if (pr.applyFailures.length) pr.reason = [readerPart(p), `${pr.applyFailures.length} hunk(s) did not apply; the rest was reviewed`].filter(Boolean).join('; ');
+      if (pr.applyFailures.length) {
+        pr.reason = [readerPart(p), applyPart(pr.applyFailures)].filter(Boolean).join('; ');
+        pr.partial = true;
+      }
       const cPaths = p.files.map((f) => f.newPath ?? f.path).filter((f) => /\.[ch]$/.test(f));
       const touchesDoc = p.files.some((f) => (f.newPath ?? f.path) === LOCKING_RST_PATH);
       // 3.
@@ -232,6 +262,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       before = null;
     }
   }
+  const inTree = alreadyInTree(result.patches);
+  if (inTree) notes.unshift(inTree);
   if (tree) result.cache = stats;
   if (stats.warning) notes.push(stats.warning);
   for (const [file, reason] of unread) notes.push(`${file}: not indexed (${reason}); locks taken there are not seen`);

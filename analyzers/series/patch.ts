@@ -83,7 +83,7 @@ export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBy
 }
 
 /** Files whose change the review reads: the indexed C files and locking.rst. */
-function isReviewedPath(path: string): boolean {
+export function isReviewedPath(path: string): boolean {
   return isIndexedPath(path) || path === LOCKING_RST_PATH;
 }
 

@@ -78,7 +78,8 @@ export function placedFindings(r: ReviewResult, config: RepoConfig): PlacedFindi
 
 /** Patches the review could not do (or did in part), and what the review itself noted: said in the check run. */
 export function reviewNotes(r: ReviewResult): string[] {
-  const notes = r.patches.filter((p) => p.status !== 'reviewed' || p.applyFailures.length).map((p) => `${p.index}: ${p.subject}: ${p.status}${p.reason ? ` (${p.reason})` : ''}`);
+  const status = (p: ReviewResult['patches'][number]): string => (p.status === 'not-applied' ? 'not reviewed' : p.status === 'reviewed' && p.reason ? 'reviewed in part' : p.status);
+  const notes = r.patches.filter((p) => p.status !== 'reviewed' || p.applyFailures.length).map((p) => `${p.index}: ${p.subject}: ${status(p)}${p.reason ? ` (${p.reason})` : ''}`);
   if (r.series.missing.length) notes.push(`commits missing from the series: ${r.series.missing.join(', ')}`);
   // The review's own: commits read with a warning or not read as a patch, files not indexed (their locks unseen), files skipped.
   notes.push(...r.notes);

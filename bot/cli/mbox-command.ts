@@ -49,7 +49,7 @@ export async function writeReview(result: ReviewResult, format: string, severity
   const configured = configureReview(result, severity.severities);
   const code = await emit({ type: 'review', result: configured }, format, { failOn: severity.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)), toolVersion: toolVersion() }, io);
   if (code === EXIT.findings || reviewedAny(result)) return code;
-  io.stderr(`kvm-review: ${input}: no patch could be reviewed (${result.patches.length === 0 ? result.series.choice : 'every patch was skipped or failed; see each reason'})
+  io.stderr(`kvm-review: ${input}: no patch could be reviewed (${result.patches.length === 0 ? result.series.choice : 'every patch was skipped, failed or did not apply; see each reason'})
 `);
   return EXIT.usage;
 }

@@ -123,7 +123,7 @@ describe('nothing reviewed exits 2 (process)', () => {
     expect(r.code).toBe(2);
     const json = JSON.parse(r.stdout) as { patches: { status: string; reason: string }[] };
     expect(json.patches).toEqual([expect.objectContaining({ status: 'skipped', reason: expect.stringContaining('cannot be reviewed: binary change to virt/kvm/kvm_main.c') })]);
-    expect(r.stderr).toContain(`kvm-review: ${path}: no patch could be reviewed (every patch was skipped or failed; see each reason)`);
+    expect(r.stderr).toContain(`kvm-review: ${path}: no patch could be reviewed (every patch was skipped, failed or did not apply; see each reason)`);
   });
 
   it('--series naming no series', async () => {

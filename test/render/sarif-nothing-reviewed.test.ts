@@ -49,7 +49,7 @@ function separatorOnly(): string {
 
 describe('SARIF of a run that reviewed nothing', () => {
   const cases = [
-    { name: 'its only patch failed (format=flowed broke the diff)', input: flowedPatchOnly, why: 'every patch was skipped or failed; see each reason' },
+    { name: 'its only patch failed (format=flowed broke the diff)', input: flowedPatchOnly, why: 'every patch was skipped, failed or did not apply; see each reason' },
     { name: 'no patch in the input (a lone mbox separator)', input: separatorOnly, why: /\S/ },
   ];
   for (const c of cases) {

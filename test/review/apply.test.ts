@@ -16,7 +16,7 @@ function diffFile(name: string, text: string): string {
 }
 
 describe('applying patches to a tree in memory', () => {
-  it('reports a file the tree lacks and a hunk whose context does not match; never writes the tree', async () => {
+  it('reports a file the tree lacks and a hunk whose context does not match, and with nothing applied does not review the patch; never writes the tree', async () => {
     const tree = kernelTree('6.12');
     const mainBefore = readFileSync(join(tree, 'virt/kvm/kvm_main.c'), 'utf8');
     const input = diffFile(
@@ -46,8 +46,10 @@ describe('applying patches to a tree in memory', () => {
       'virt/kvm/no_such_file.c: virt/kvm/no_such_file.c does not exist in the tree',
       'virt/kvm/kvm_main.c: the context does not match the tree',
     ]);
-    expect(r.patches[0]?.status).toBe('reviewed');
-    expect(r.patches[0]?.reason).toMatch(/2 hunk\(s\) did not apply/);
+    // Neither hunk landed: the tree after the patch is the tree before it, and "no findings" would pass it.
+    expect(r.patches[0]?.status).toBe('not-applied');
+    expect(r.patches[0]?.reason).toBe('no hunk of virt/kvm/no_such_file.c, virt/kvm/kvm_main.c applies to the tree');
+    expect(r.patches[0]?.alreadyApplied).toBeUndefined();
     expect(readFileSync(join(tree, 'virt/kvm/kvm_main.c'), 'utf8')).toBe(mainBefore);
   });
 

@@ -30,7 +30,7 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
   }
   for (const p of r.patches) {
     nodes.push(u('heading', { depth: 3 as const }, [u('text', `${p.index}/${r.series.total}: ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`)]));
-    if (p.status !== 'reviewed') nodes.push(u('paragraph', [u('emphasis', [u('text', `${p.status}: ${p.reason ?? ''}`)])]));
+    if (p.status !== 'reviewed') nodes.push(u('paragraph', [u('emphasis', [u('text', `${p.status === 'not-applied' ? 'not reviewed' : p.status}: ${p.reason ?? ''}`)])]));
     // What was not reviewed of a reviewed patch (a failed hunk, a binary change): "no findings" alone would overstate it.
     else if (p.reason) nodes.push(u('paragraph', [u('emphasis', [u('text', `partial: ${p.reason}`)])]));
     // The reader's doubts about the mail: the lines reviewed may not be the ones the author sent (absent in JSON from before: none).
@@ -38,6 +38,16 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
     if (warnings.length) {
       nodes.push(u('paragraph', [u('strong', [u('text', `Input warning${warnings.length > 1 ? 's' : ''}:`)])]));
       nodes.push(u('list', { ordered: false, spread: false }, warnings.map((w) => u('listItem', { spread: false }, [u('paragraph', [u('text', w)])]))));
+    }
+    // Each hunk that did not land, and where the tree already has the ones it has: what "not reviewed" and "partial" stand on.
+    if (p.applyFailures.length) {
+      nodes.push(
+        u(
+          'list',
+          { ordered: false, spread: false },
+          p.applyFailures.map((a) => u('listItem', { spread: false }, [u('paragraph', [u('text', `${a.alreadyApplied ? 'Already applied' : 'Did not apply'}: `), u('inlineCode', a.hunk ? `${a.file} ${a.hunk}` : a.file), u('text', `: ${a.reason}`)])])),
+        ),
+      );
     }
     if (p.status === 'reviewed' && p.findings.length === 0) nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
     for (const f of p.findings) {

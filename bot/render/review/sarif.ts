@@ -13,7 +13,7 @@
 import type * as Sarif from 'sarif';
 import type { FindingSite, Severity } from '../../../analyzers/findings/model.js';
 import type { ChainStep } from '../../../analyzers/order/model.js';
-import type { ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
+import type { PatchReview, ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
 import { evidenceLabels, ruleMeta, rulePage, ruleUrl } from '../../../analyzers/rules/meta.js';
 import { singular } from '../findings/finding-text.js';
 import { sarifText } from '../safe-text.js';
@@ -164,13 +164,25 @@ function resultOf(f: ReviewFinding, kinds: string[], docInTree: boolean): Sarif.
   return result;
 }
 
+type ApplyFailure = PatchReview['applyFailures'][number];
+
+/** A hunk that did not apply, or that the tree already has (then located where the tree has it). */
+function applyNotification(index: number, a: ApplyFailure): Sarif.Notification {
+  const hunk = `${a.file}${a.hunk ? ` ${a.hunk}` : ''}`;
+  if (!a.alreadyApplied) return { level: 'warning', message: { text: `patch ${index}: did not apply: ${hunk}: ${a.reason}` } };
+  return { level: 'note', message: { text: `patch ${index}: already applied: ${hunk}: ${a.reason}` }, locations: [{ physicalLocation: physical(a.file, a.alreadyApplied.line) }] };
+}
+
 /** Input-level facts a reader of the alerts should know: degraded mode, patches not reviewed, notes. */
 function notifications(r: ReviewResult): Sarif.Notification[] {
   const out: Sarif.Notification[] = [];
   if (r.degraded) out.push({ level: 'warning', message: { text: `hunk-only review: ${r.degraded}` } });
   for (const p of r.patches) {
-    if (p.status !== 'reviewed') out.push({ level: p.status === 'failed' ? 'error' : 'note', message: { text: `patch ${p.index} ${p.status}: ${p.reason ?? p.subject}` } });
+    // A patch that did not apply was not reviewed at all: as loud as one that failed, louder than a partial one.
+    const status = p.status === 'not-applied' ? 'not reviewed' : p.status;
+    if (p.status !== 'reviewed') out.push({ level: p.status === 'skipped' ? 'note' : 'error', message: { text: `patch ${p.index} ${status}: ${p.reason ?? p.subject}` } });
     else if (p.reason) out.push({ level: 'warning', message: { text: `patch ${p.index}: ${p.reason}` } });
+    for (const a of p.applyFailures) out.push(applyNotification(p.index, a));
     // The reader's doubts about the mail are about the tool's input, not the code: notifications, not results (absent in JSON from before: none).
     for (const w of p.warnings ?? []) out.push({ level: 'warning', message: { text: `patch ${p.index}, as read: ${w}` } });
   }
@@ -206,7 +218,7 @@ export function renderReviewSarif(result: ReviewResult, options: ReviewSarifOpti
   const reviewed = result.patches.some((p) => p.status === 'reviewed');
   const invocation: Sarif.Invocation = { executionSuccessful: reviewed };
   const notes = notifications(result);
-  if (!reviewed) notes.unshift({ level: 'error', message: { text: `no patch could be reviewed (${result.patches.length === 0 ? result.series.choice || 'no patch in the input' : 'every patch was skipped or failed; see each reason'})` } });
+  if (!reviewed) notes.unshift({ level: 'error', message: { text: `no patch could be reviewed (${result.patches.length === 0 ? result.series.choice || 'no patch in the input' : 'every patch was skipped, failed or did not apply; see each reason'})` } });
   if (notes.length) invocation.toolExecutionNotifications = notes;
   const properties: Sarif.PropertyBag = { seriesSubject: result.series.subject, seriesVersion: result.series.version, seriesTotal: result.series.total, mode: result.mode };
   if (result.series.missing.length) properties.missingPatches = result.series.missing;

@@ -35,11 +35,11 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   if (r.patches.length === 0) out.push('', 'no patch in the input');
   for (const p of r.patches) {
     out.push('', `${style.bold(patchLabel(p, r.series.total))}${p.messageId ? `  <${p.messageId}>` : ''}`);
-    if (p.status !== 'reviewed') out.push(`  ${p.status}: ${p.reason ?? ''}`);
+    if (p.status !== 'reviewed') out.push(`  ${statusWords(p)}: ${p.reason ?? ''}`);
     else if (p.reason) out.push(`  partial: ${p.reason}`);
     // The reader's doubts about the mail: the lines reviewed may not be the ones the author sent (absent in JSON from before: none).
     for (const w of p.warnings ?? []) out.push(`  input warning: ${w}`);
-    for (const a of p.applyFailures) out.push(`  did not apply: ${a.file}${a.hunk ? ` ${a.hunk}` : ''}: ${a.reason}`);
+    for (const a of p.applyFailures) out.push(`  ${a.alreadyApplied ? 'already applied' : 'did not apply'}: ${a.file}${a.hunk ? ` ${a.hunk}` : ''}: ${a.reason}`);
     if (p.status === 'reviewed' && p.findings.length === 0) out.push('  no lock-order findings');
     for (const f of [...p.findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)) out.push(...findingBlock(f, style, r.series.version).map((l) => `  ${l}`), '');
     if (p.removedEdges.length) out.push(`  removes: ${p.removedEdges.map((e) => `${e.outer} -> ${e.inner}`).join(', ')}`);
@@ -49,8 +49,20 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
     for (const f of r.fixed) out.push(`  [${f.severity}: ${f.kind}] ${f.message} (v${r.previous.version} patch ${f.patch.index}, ${f.file}:${f.line})`);
   }
   const all = r.patches.flatMap((p) => p.findings);
-  out.push('', `${severityCounts(all)} in ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'}`);
+  out.push('', `${severityCounts(all)} in ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'}${unreviewed(r.patches)}`);
   return out.join('\n') + '\n';
+}
+
+/** A patch's status as the reader says it: a patch that did not apply was not reviewed. */
+function statusWords(p: PatchReview): string {
+  return p.status === 'not-applied' ? 'not reviewed' : p.status;
+}
+
+/** ", 1 not reviewed" after the counts: zero findings in a patch nobody read is not a pass (absent in JSON from before: none). */
+function unreviewed(patches: readonly PatchReview[]): string {
+  const not = patches.filter((p) => p.status !== 'reviewed').length;
+  const part = patches.filter((p) => p.status === 'reviewed' && p.reason).length;
+  return `${not ? `, ${not} not reviewed` : ''}${part ? `, ${part} reviewed in part` : ''}`;
 }
 
 /** The input's other series, each with why it was not reviewed and its patches' statuses (absent in JSON from before 0.1: none). */
