@@ -32,6 +32,7 @@ import { analyseHunks, DEGRADED } from './hunk-only.js';
 import { reviewDocHunks } from './doc-hunks.js';
 import type { PatchReview, ReviewCacheStats, ReviewResult, SeriesIdentity } from './model.js';
 import { notApplied } from './not-applied.js';
+import { counted } from '../counted.js';
 
 export interface ReviewSeriesOptions {
   cache: CacheOptions;
@@ -123,7 +124,7 @@ function readerPart(p: PatchEntry): string | null {
 function applyPart(failures: readonly ApplyFailure[]): string {
   const already = failures.filter((a) => a.alreadyApplied).length;
   const refused = failures.length - already;
-  return [refused ? `${refused} hunk(s) did not apply` : '', already ? `${already} hunk(s) already applied` : ''].filter(Boolean).join(', ') + '; the rest was reviewed';
+  return [refused ? `${counted(refused, 'hunk')} did not apply` : '', already ? `${counted(already, 'hunk')} already applied` : ''].filter(Boolean).join(', ') + '; the rest was reviewed';
 }
 
 /** "The series is already in the tree": every patch that could be applied was one the tree has (null when not). */

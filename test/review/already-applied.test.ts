@@ -161,7 +161,7 @@ describe('a series reviewed against a git tree after git applied part or all of 
     const p = r.patches[0];
     expect(p?.status).toBe('reviewed');
     expect(p?.partial).toBe(true);
-    expect(p?.reason).toBe('1 hunk(s) already applied; the rest was reviewed');
+    expect(p?.reason).toBe('1 hunk already applied; the rest was reviewed');
     expect(p?.applyFailures.map((a) => [a.file, Boolean(a.alreadyApplied)])).toEqual([['virt/kvm/eventfd.c', true]]);
   });
 

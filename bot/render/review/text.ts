@@ -3,6 +3,7 @@ import type { PatchReview, ReviewFinding, ReviewResult } from '../../../analyzer
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
 import { safeInput } from '../safe-text.js';
 import { severityCounts } from '../findings/severity-counts.js';
+import { counted } from '../../../analyzers/counted.js';
 
 function patchLabel(p: PatchReview, total: number): string {
   return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`;
@@ -28,7 +29,7 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   if (r.degraded) out.push(`DEGRADED: ${r.degraded}`);
   if (r.previous) {
     const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
-    out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${still} finding(s) still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}`);
+    out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);
   out.push(...otherSeriesLines(r));

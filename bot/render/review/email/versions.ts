@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { FixedFinding, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
 import { composeHeaders } from './headers.js';
 import { wrap } from './prose.js';
+import { counted } from '../../../../analyzers/counted.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -41,7 +42,7 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
     `Compared with v${prev.version}${prev.messageId ? ` (<${prev.messageId}>)` : ''}, fixed in v${v}:`,
     '',
     ...r.fixed.flatMap((f) => fixedLines(f, prev.version)),
-    ...wrap(still > 0 ? `Still present since an earlier version: ${still} finding(s), in the replies to the patches.` : `Nothing reported on v${prev.version} is still present.`),
+    ...wrap(still > 0 ? `Still present since an earlier version: ${counted(still, 'finding')}, in the replies to the patches.` : `Nothing reported on v${prev.version} is still present.`),
     '',
     '-- ',
     'kvm-review, automated lock-order review',
