@@ -5,7 +5,7 @@ import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
-import { insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, type Candidate } from '../../knowledge/doc/propose.js';
+import { insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, spelledLocks, type Candidate } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -51,7 +51,7 @@ function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined
     const n = c.count ?? c.sites.length;
     out.push(`${c === chosen ? '*' : ' '} ${String(n).padStart(3)} site${n === 1 ? ' ' : 's'}  ${c.outer} -> ${c.inner}${c.arch ? `  [${c.arch}]` : ''}${c.atLeast ? '  (at least)' : ''}`);
   }
-  if (chosen) out.push('', `Proposed (${rulePlace(text, chosen)}):`, ...ruleBullet(chosen.outer, chosen.inner).map((l) => `  ${l}`));
+  if (chosen) out.push('', `Proposed (${rulePlace(text, chosen)}):`, ...ruleBullet(chosen.outer, chosen.inner, spelledLocks(text, chosen)).map((l) => `  ${l}`));
   return out;
 }
 

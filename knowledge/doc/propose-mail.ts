@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
-import { SRCU, type Candidate, type ProposalSite } from './propose.js';
+import { SRCU, spelledLocks, type Candidate, type ProposalSite, type RuleNames } from './propose.js';
 
 export const DOC_PATH = 'Documentation/virt/kvm/locking.rst';
 /** Commit messages are read in 80-column terminals with git log's indent: 72 columns. */
@@ -123,18 +123,19 @@ function fromValue(id: Identity): string {
   return `${id.name} <${id.email}>`;
 }
 
-/** The commit message body (without trailers). */
-export function commitMessage(c: Candidate): { subject: string; body: string[] } {
+/** The commit message body (without trailers); the locks named as the diff names them (`names`, default their class names). */
+export function commitMessage(c: Candidate, names: RuleNames = c): { subject: string; body: string[] } {
+  const { outer, inner } = names;
   const n = c.count ?? c.sites.length;
   const scope = c.arch ? ` on ${c.arch}` : '';
   // X -> kvm->srcu is synchronize_srcu() called while X is held, not a lock taken: said the way the SRCU rules say it.
   const srcu = c.inner === SRCU;
   const subject = srcu
-    ? `Documentation: KVM: Document calling synchronize_srcu() inside ${c.outer}`
-    : `Documentation: KVM: Document taking ${c.outer} outside ${c.inner}`;
+    ? `Documentation: KVM: Document calling synchronize_srcu() inside ${outer}`
+    : `Documentation: KVM: Document taking ${outer} outside ${inner}`;
   const what = srcu
-    ? `synchronize_srcu(&kvm->srcu) is called inside critical sections for ${c.outer}${scope}, so ${c.outer} cannot be taken inside a kvm->srcu read-side critical section`
-    : `${c.outer} is taken outside ${c.inner}${scope}`;
+    ? `synchronize_srcu(&kvm->srcu) is called inside critical sections for ${outer}${scope}, so ${outer} cannot be taken inside a kvm->srcu read-side critical section`
+    : `${outer} is taken outside ${inner}${scope}`;
   const body = wrap(
     `Document that ${what}. The code already relies on this order at ${n} site${n === 1 ? '' : 's'}${c.atLeast ? ' or more' : ''}, ` +
       `and no documented rule ${srcu ? 'says' : 'orders the two locks'} either way, e.g.`,
@@ -144,7 +145,7 @@ export function commitMessage(c: Candidate): { subject: string; body: string[] }
     body.push('', ...drawChain(s));
     if (i < chains.length - 1) body.push('', i === 0 ? 'and' : 'or');
   });
-  const inside = srcu ? `${c.outer} inside a kvm->srcu read-side critical section` : `${c.outer} inside ${c.inner}`;
+  const inside = srcu ? `${outer} inside a kvm->srcu read-side critical section` : `${outer} inside ${inner}`;
   const against = c.against
     ? `${c.against} site${c.against === 1 ? ' takes' : 's take'} ${inside}: they break the new rule and need a look.`
     : `No site takes ${inside}, and the rule closes no cycle in the documented order.`;
@@ -154,7 +155,7 @@ export function commitMessage(c: Candidate): { subject: string; body: string[] }
 
 /** The whole mail: headers, message, diffstat and the diff of locking.rst alone. */
 export function formatPatch(before: string, after: string, c: Candidate, opts: MailOptions = {}): string {
-  const { subject, body } = commitMessage(c);
+  const { subject, body } = commitMessage(c, spelledLocks(before, c));
   const date = opts.date ?? new Date();
   const patch = structuredPatch(`a/${DOC_PATH}`, `b/${DOC_PATH}`, before, after, '', '', { context: 3 });
   const added = patch.hunks.reduce((n, h) => n + h.lines.filter((l) => l.startsWith('+')).length, 0);

@@ -11,7 +11,8 @@
  *    acquisition-order list (under the architecture's heading when every
  *    site is one architecture's code), before the bullet that orders what
  *    B is taken outside of, else after the last bullet naming A or B; no
- *    other line changes.
+ *    other line changes. A lock the document names is written as the
+ *    document spells it (`kvm->arch.mmu_lock`, `kvm_arch::tsc_write_lock`).
  *
  * Inputs are structural (what `check` prints), so the document reader does
  * not depend on the engine.
@@ -19,6 +20,7 @@
 import type { LockClass } from '../lock-names.js';
 import type { DocumentedOrder, OrderEdge } from './model.js';
 import { edgesFor, orderPath } from './order-graph.js';
+import { docSpelling } from './spelling.js';
 import { archName } from './statements.js';
 
 /** The SRCU domain: an order `X -> kvm->srcu` the code relies on is synchronize_srcu() called while X is held. */
@@ -141,6 +143,8 @@ interface OrderList {
   arch: string | null;
   /** The "For SRCU:" list (6.2 on), where synchronize_srcu() rules are written. */
   srcu: boolean;
+  /** 0-based index of the heading line. */
+  start: number;
   /** 0-based index of the last line of the list (its last bullet's last line). */
   end: number;
   bullets: { start: number; end: number }[];
@@ -154,7 +158,7 @@ function orderLists(lines: readonly string[]): OrderList[] {
     const srcu = /^For SRCU:\s*$/.test(line);
     if (!on && !srcu && !/acquisition orders .*:\s*$/i.test(line)) return;
     const word = on?.[1] ?? '';
-    const list: OrderList = { heading: line.trim(), arch: on ? (archName(word) ?? word.toLowerCase()) : null, srcu, end: i, bullets: [] };
+    const list: OrderList = { heading: line.trim(), arch: on ? (archName(word) ?? word.toLowerCase()) : null, srcu, start: i, end: i, bullets: [] };
     for (let j = i + 1; j < lines.length; j++) {
       const l = lines[j] as string;
       if (/^- /.test(l)) list.bullets.push({ start: j, end: j });
@@ -167,14 +171,20 @@ function orderLists(lines: readonly string[]): OrderList[] {
   return out;
 }
 
+/** The names a rule writes its two locks with (the document's spellings; see spelledLocks()). */
+export interface RuleNames {
+  outer: string;
+  inner: string;
+}
+
 /** The rule as locking.rst words it: `A is taken outside B`, or for B = kvm->srcu the SRCU section's "synchronize_srcu() is called inside critical sections for A". */
-export function ruleSentence(outer: LockClass, inner: LockClass): string {
-  return inner === SRCU ? `\`\`synchronize_srcu(&kvm->srcu)\`\` is called inside critical sections for ${outer}` : `${outer} is taken outside ${inner}`;
+export function ruleSentence(outer: LockClass, inner: LockClass, names: RuleNames = { outer, inner }): string {
+  return inner === SRCU ? `\`\`synchronize_srcu(&kvm->srcu)\`\` is called inside critical sections for ${names.outer}` : `${names.outer} is taken outside ${names.inner}`;
 }
 
 /** `- A is taken outside B`, wrapped at 80 columns as the file wraps (two-space continuation). */
-export function ruleBullet(outer: LockClass, inner: LockClass): string[] {
-  const words = ruleSentence(outer, inner).split(' ');
+export function ruleBullet(outer: LockClass, inner: LockClass, names: RuleNames = { outer, inner }): string[] {
+  const words = ruleSentence(outer, inner, names).split(' ');
   const out: string[] = [];
   let line = '-';
   for (const w of words) {
@@ -195,6 +205,14 @@ function listFor(lists: readonly OrderList[], c: Pick<Candidate, 'inner' | 'arch
   return (c.inner === SRCU && c.arch === null ? lists.find((l) => l.srcu) : undefined) ?? lists.find((l) => l.arch === c.arch && !l.srcu);
 }
 
+/** The two locks as the document spells them where the rule goes: as written in the list it joins, else as the document writes them most. */
+export function spelledLocks(text: string, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
+  const lines = text.split('\n');
+  const list = listFor(orderLists(lines), c);
+  const near = list ? { start: list.start, end: list.end } : undefined;
+  return { outer: docSpelling(lines, c.outer, near), inner: docSpelling(lines, c.inner, near) };
+}
+
 /** Where insertRule() puts the rule, as `--format text` says it: 'under "On aarch64:"', 'under "For SRCU:"', 'in the acquisition-order list'. */
 export function rulePlace(text: string, c: Pick<Candidate, 'inner' | 'arch'>): string {
   const list = listFor(orderLists(text.split('\n')), c);
@@ -212,7 +230,7 @@ export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate
   const srcu = c.inner === SRCU;
   // A generic synchronize_srcu() rule goes in the "For SRCU:" list when the document has one, else with the orders.
   const list = listFor(lists, c);
-  const bullet = ruleBullet(c.outer, c.inner);
+  const bullet = ruleBullet(c.outer, c.inner, spelledLocks(text, c));
   if (!list) {
     // The generic list is the document's "The acquisition orders ... are as follows:"; without it ("(to be written)")
     // there is no place for a rule that one added bullet can make.
