@@ -5,7 +5,7 @@ import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
-import { insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, spelledLocks, type Candidate } from '../../knowledge/doc/propose.js';
+import { insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, spelledLocks, type Candidate, type ProposalCycle } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -55,6 +55,15 @@ function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined
   return out;
 }
 
+/** The refusal of a rule that would make the document cyclic: the cycle, in which build, and the statements that close it. */
+function refuseCycle(cycle: ProposalCycle, io: Io): ExitCode {
+  const where = cycle.arch ? ` on ${cycle.arch}` : '';
+  io.stderr(`kvm-review: ${cycle.outer} -> ${cycle.inner} would make locking.rst cyclic${where}; these statements already put ${cycle.inner} outside ${cycle.outer}:\n`);
+  io.stderr(`  cycle: ${[cycle.outer, cycle.inner, ...cycle.closing.map((e) => e.inner)].join(' -> ')}\n`);
+  for (const e of cycle.closing) io.stderr(`  locking.rst:${e.line}: ${e.text}  (${e.outer} -> ${e.inner}${e.arch ? `, ${e.arch}` : ''})\n`);
+  return EXIT.usage;
+}
+
 export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitCode> {
   // A malformed identity is refused before the tree is read: it would be the patch's author and its Signed-off-by:.
   if (options.signoff !== undefined) {
@@ -77,14 +86,10 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
           `a rule is proposed only between the locks it documents (kvm-review doc --tree ${tree} lists them)`,
       );
     }
-    // The cycle check comes first: a rule the document contradicts is refused whatever the code does.
+    // The cycle check comes first: a rule the generic statements contradict is refused whatever the code does.
+    // One only an architecture's statements contradict waits for the sites: it may be another architecture's rule.
     const cycle = proposalCycle(doc, want.outer, want.inner, null);
-    if (cycle) {
-      io.stderr(`kvm-review: ${want.outer} -> ${want.inner} would make locking.rst cyclic; these statements already put ${want.inner} outside ${want.outer}:\n`);
-      io.stderr(`  cycle: ${[want.outer, want.inner, ...cycle.closing.map((e) => e.inner)].join(' -> ')}\n`);
-      for (const e of cycle.closing) io.stderr(`  locking.rst:${e.line}: ${e.text}  (${e.outer} -> ${e.inner})\n`);
-      return EXIT.usage;
-    }
+    if (cycle?.arch === null) return refuseCycle(cycle, io);
     const stated = orderPath(doc.edges, want.outer, want.inner);
     if (stated?.length === 1) throw new InputError(`${want.outer} -> ${want.inner} is already documented: locking.rst:${stated[0]?.line}: ${stated[0]?.text}`);
     if (stated) {
@@ -96,9 +101,13 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     }
   }
   const result = await auditTree(tree, { arch: 'all', doc, cache: { dir: options.cacheDir, disabled: !options.cache } });
-  const all = rankCandidates(result.findings)
-    .filter((c) => !proposalCycle(doc, c.outer, c.inner, c.arch))
-    .map((c) => ({ ...c, against: result.observed.find((o) => o.outer === c.inner && o.inner === c.outer && o.innerOp === 'acquire')?.fullCount ?? 0 }));
+  // Each candidate is checked in the builds its rule would apply to: its architecture's, or every one for a generic rule.
+  const ranked = rankCandidates(result.findings).map((c) => ({ candidate: c, cycle: proposalCycle(doc, c.outer, c.inner, c.arch) }));
+  const wanted = want ? ranked.find((r) => r.candidate.outer === want.outer && r.candidate.inner === want.inner) : undefined;
+  if (wanted?.cycle) return refuseCycle(wanted.cycle, io);
+  const all = ranked
+    .filter((r) => !r.cycle)
+    .map(({ candidate: c }) => ({ ...c, against: result.observed.find((o) => o.outer === c.inner && o.inner === c.outer && o.innerOp === 'acquire')?.fullCount ?? 0 }));
   const chosen = want ? all.find((c) => c.outer === want.outer && c.inner === want.inner) : all[0];
   const onlyConditional = want && !chosen ? result.observed.find((o) => o.outer === want.outer && o.inner === want.inner && o.innerOp === 'acquire' && o.fullCount === 0) : undefined;
   if (onlyConditional) {

@@ -6,7 +6,9 @@
  *    `check` reports, ranked by the sites that rely on them (each
  *    file:line:function once, whatever the architectures that build it);
  * 2. a proposal that would make the document cyclic is refused, with the
- *    statements that close the cycle;
+ *    statements that close the cycle; as check's cycle rule, one
+ *    architecture at a time (an x86 rule and an arm64 rule are never in
+ *    one build, so never in one cycle);
  * 3. the rule goes in as one bullet, `- A is taken outside B`, in the
  *    acquisition-order list (under the architecture's heading when every
  *    site is one architecture's code), before the bullet that orders what
@@ -75,6 +77,8 @@ export interface Candidate {
 export interface ProposalCycle {
   outer: LockClass;
   inner: LockClass;
+  /** The architecture whose build has the cycle, null when the generic rules alone close it (every build has it). */
+  arch: string | null;
   /** The documented statements from inner back to outer. */
   closing: OrderEdge[];
 }
@@ -130,10 +134,34 @@ export function rankCandidates(findings: readonly FindingLike[]): Candidate[] {
     .sort((a, b) => b.count - a.count || a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner));
 }
 
-/** The cycle `outer -> inner` would close in the document (for `arch`'s code), or null. */
+/**
+ * The cycle `outer -> inner` would close in the document, or null. As check
+ * scopes its cycle rule: a rule for `arch` is checked against the generic
+ * rules and that architecture's; a generic rule (arch null) against the
+ * generic rules alone, then each architecture's build in turn. Statements
+ * of two architectures are never chained: no build has both.
+ */
 export function proposalCycle(doc: DocumentedOrder, outer: LockClass, inner: LockClass, arch: string | null): ProposalCycle | null {
-  const back = outer === inner ? null : orderPath(doc.edges, inner, outer, arch ?? undefined);
-  return back ? { outer, inner, closing: back } : null;
+  if (outer === inner) return null;
+  if (arch !== null) {
+    const back = orderPath(doc.edges, inner, outer, arch);
+    return back ? { outer, inner, arch, closing: back } : null;
+  }
+  const generic = orderPath(genericEdges(doc.edges), inner, outer);
+  if (generic) return { outer, inner, arch: null, closing: generic };
+  for (const a of [...new Set(doc.edges.map((e) => e.arch).filter((x): x is string => x !== null))].sort()) {
+    const back = orderPath(doc.edges, inner, outer, a);
+    if (back) return { outer, inner, arch: a, closing: back };
+  }
+  return null;
+}
+
+/** The generic statements of a document: one array per document, so order-graph's per-array cache serves every query. */
+const genericOf = new WeakMap<readonly OrderEdge[], OrderEdge[]>();
+function genericEdges(edges: readonly OrderEdge[]): OrderEdge[] {
+  let g = genericOf.get(edges);
+  if (!g || g.length !== edges.filter((e) => e.arch === null).length) genericOf.set(edges, (g = edges.filter((e) => e.arch === null)));
+  return g;
 }
 
 /** A list of the acquisition orders: its heading line and the bullets under it (0-based line ranges). */
