@@ -57,6 +57,12 @@ export interface EvidenceSide {
   label?: string;
 }
 
+/** The sites that take the order outright, or every site when all rest on an assumption: what an order the code relies on is counted by. */
+export function provenCount(side: { count: number; assumed?: number }): number {
+  const proven = side.count - (side.assumed ?? 0);
+  return proven > 0 ? proven : side.count;
+}
+
 /** What a rule reports; the registry completes it into a Finding. */
 export interface RawFinding {
   outer: LockClass | null;

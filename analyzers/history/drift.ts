@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
-import type { Finding, FindingSite } from '../findings/model.js';
+import { provenCount, type Finding, type FindingSite } from '../findings/model.js';
 import type { ObservedEdge } from '../order/model.js';
 import { runRules } from '../rules/index.js';
 import type { CommitRef, ContradictedItem, DocumentItem, Drift, LeafItem, StaleItem, UndocumentedItem } from './model.js';
@@ -63,7 +63,7 @@ function findingsOf(doc: DocumentedOrder, code: CodeState): Merged[] {
       entry.archs.push(arch);
       for (const s of f.sites) if (!entry.sites.has(siteKey(s))) entry.sites.set(siteKey(s), s);
       // Generic code is counted in every build: the largest count of one build, not their sum.
-      entry.count = Math.max(entry.count, f.evidence?.against.count ?? f.sites.length);
+      entry.count = Math.max(entry.count, f.evidence ? provenCount(f.evidence.against) : f.sites.length);
       // An error in one build stays an error.
       if (f.severity === 'error' && entry.finding.severity !== 'error') entry.finding = { ...f, sites: entry.finding.sites };
     }

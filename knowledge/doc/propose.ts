@@ -53,8 +53,8 @@ export interface FindingLike {
   inner: LockClass | null;
   /** The sites kept as evidence: at most a dozen per finding, the shortest chains. */
   sites: ProposalSite[];
-  /** How many sites there are in all (the full-confidence ones when there are any), kept or not. */
-  evidence?: { against: { count: number } };
+  /** How many sites there are in all, kept or not, and how many of them rest on an assumption. */
+  evidence?: { against: { count: number; assumed?: number } };
 }
 
 /** An order the code relies on and locking.rst does not state. */
@@ -118,7 +118,7 @@ export function rankCandidates(findings: readonly FindingLike[]): Candidate[] {
       if (!c.sites.has(id)) c.sites.set(id, s);
     }
     // The finding keeps a dozen sites; its count is all of them (full-confidence ones when it has any).
-    const all = full.length ? Math.max(full.length, f.evidence?.against.count ?? 0) : 0;
+    const all = full.length ? Math.max(full.length, (f.evidence?.against.count ?? 0) - (f.evidence?.against.assumed ?? 0)) : 0;
     c.most = Math.max(c.most, all);
     if (all > full.length) c.cut = true;
     if (full.length) c.findings++;
