@@ -103,7 +103,19 @@ export interface SummaryInput {
   /** Patches that were not reviewed or only partly, with the reason. */
   notes: readonly string[];
   rulesUrl: string;
+  /** What was reviewed: the summary says "the pull request" only of one. */
+  of: ReviewedAs;
 }
+
+/** A pull request's commits, or a push's: the check run is on the head of either. */
+export type ReviewedAs = 'pull-request' | 'push';
+
+/** Why a finding is not on a line of the diff, and where else it is, worded for what was reviewed. */
+const OFF_DIFF: Record<ReviewedAs, string> = {
+  'pull-request': 'These findings are about lines the pull request does not show as changed (moved by a later commit, or evidence elsewhere); they are not posted as line comments.',
+  // A push's commit comments are on each commit's own diff, not the head's: a later commit moving the line does not matter.
+  push: 'These findings are about lines outside the diff of the pushed commit that made them; they are not posted as commit comments.',
+};
 
 /** The check run's Markdown summary: counts, a table, for cycles the graph and the scenario. */
 export function checkSummary(s: SummaryInput): string {
@@ -112,7 +124,7 @@ export function checkSummary(s: SummaryInput): string {
   else nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
   if (s.offDiff.length) {
     nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Not on a line of the diff')]));
-    nodes.push(u('paragraph', [u('text', 'These findings are about lines the pull request does not show as changed (moved by a later commit, or evidence elsewhere); they are not posted as line comments.')]));
+    nodes.push(u('paragraph', [u('text', OFF_DIFF[s.of])]));
     for (const f of s.offDiff) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` (patch ${f.patch.index})`)]), ...findingNodes(f));
   }
   for (const f of s.findings.filter((x) => x.kind === 'cycle' && !s.offDiff.includes(x))) {

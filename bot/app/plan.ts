@@ -19,7 +19,7 @@
  */
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { fails } from '../../analyzers/rules/severity.js';
-import { checkSummary, findingComment, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
+import { checkSummary, findingComment, type ReviewedAs, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
 import type { RepoConfig } from './config.js';
 
 /** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
@@ -123,10 +123,10 @@ export function reaches(f: Pick<ReviewFinding, 'severity'>, failOn: RepoConfig['
 }
 
 /** The check run for a set of findings: an annotation on each one's line at the head (none for a line a later commit deleted). */
-export function planCheck(located: readonly LocatedFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[] = []): CheckPlan {
+export function planCheck(located: readonly LocatedFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[], of: ReviewedAs): CheckPlan {
   const findings = located.map((l) => l.finding);
   const failing = findings.filter((f) => reaches(f, config.failOn));
-  const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl }), GITHUB_MAX_SUMMARY);
+  const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl, of }), GITHUB_MAX_SUMMARY);
   return {
     conclusion: failing.length ? 'failure' : 'success',
     title: !findings.length
@@ -233,5 +233,5 @@ export function planReview(input: PlanInput): ReviewPlan {
         comments,
       }
     : null;
-  return { actions, review, check: planCheck(findings, offDiff, config, input.rulesUrl, input.notes ?? []) };
+  return { actions, review, check: planCheck(findings, offDiff, config, input.rulesUrl, input.notes ?? [], 'pull-request') };
 }

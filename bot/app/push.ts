@@ -7,7 +7,6 @@
  * a rebase or force-push) is not commented again: the App's commit comments
  * carry the patch id beside the fingerprint.
  */
-import type { ReviewFinding } from '../../analyzers/review/model.js';
 import type { FileDiff } from '../../analyzers/series/model.js';
 import { findingComment, markerOf, patchIdOf } from './comment.js';
 import { matchesGlob } from './config.js';
@@ -58,7 +57,7 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       return 'too-large';
     }
     if (cmp.total_commits === 0) {
-      await publishCheck(octokit, repo, after, planCheck([], [], config, settings.rulesUrl), { checkRunId, superseded: deps.superseded });
+      await publishCheck(octokit, repo, after, planCheck([], [], config, settings.rulesUrl, [], 'push'), { checkRunId, superseded: deps.superseded });
       return 'empty';
     }
     const hints = { refs: [`refs/heads/${job.branch}`], commits: [after] };
@@ -77,27 +76,30 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       const pid = patchIdOf(c.body);
       if (pid) posted.add(`patch:${pid}:${fp}`);
     }
-    const all: LocatedFinding[] = [];
-    const offDiff: ReviewFinding[] = [];
+    // The check run counts a finding once, however many commits make it again (as a pull request's
+    // plan does): its first commit's, where it came in; every commit still gets its own comment (bisection).
+    const first = new Map<string, LocatedFinding>();
+    // Fingerprints on a line of some commit's diff: only those on none are "not on a line of the diff".
+    const onDiff = new Set<string>();
     for (const p of run.result.patches) {
       const commit = run.series.commits[p.index - 1];
       const patchId = run.patchIds.get(p.index);
       for (const raw of p.findings) {
         const f = configured(raw, config);
         if (!f || !commit) continue;
-        all.push({ finding: f, at: atHead(run.result, p.index, f.file, f.line) });
+        if (!first.has(f.fingerprint)) first.set(f.fingerprint, { finding: f, at: atHead(run.result, p.index, f.file, f.line) });
         const position = diffPosition(p.files, f.file, f.line);
-        if (position === null) {
-          offDiff.push(f);
-          continue;
-        }
+        if (position === null) continue;
+        onDiff.add(f.fingerprint);
         if (posted.has(`${commit}:${f.fingerprint}`) || (patchId && posted.has(`patch:${patchId}:${f.fingerprint}`))) continue;
         if (deps.superseded()) throw new Superseded('a newer push superseded this review');
         await octokit.rest.repos.createCommitComment({ ...repo, commit_sha: commit, path: f.file, position, body: findingComment(f, { rulesUrl: settings.rulesUrl, ...(patchId ? { patchId } : {}) }) });
         posted.add(`${commit}:${f.fingerprint}`);
       }
     }
-    await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result)), { checkRunId, superseded: deps.superseded });
+    const all = [...first.values()];
+    const offDiff = all.map((l) => l.finding).filter((f) => !onDiff.has(f.fingerprint));
+    await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result), 'push'), { checkRunId, superseded: deps.superseded });
     return 'reviewed';
   });
 }
