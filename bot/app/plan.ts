@@ -21,6 +21,7 @@ import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { fails } from '../../analyzers/rules/severity.js';
 import { checkSummary, findingComment, type ReviewedAs, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
 import type { RepoConfig } from './config.js';
+import { cutMarkdown } from '../render/markdown-cut.js';
 
 /** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
 export const GITHUB_MAX_SUMMARY = 65535;
@@ -157,9 +158,9 @@ export function neutralCheck(title: string, reason: string): CheckPlan {
   return { conclusion: 'neutral', title, summary: truncate(reason, GITHUB_MAX_SUMMARY), annotations: [] };
 }
 
+/** Cut where the Markdown stays whole: never inside a code block, whose fence left open would make the rest of the page code. */
 function truncate(text: string, max: number): string {
-  const note = '\n\n… (truncated: GitHub keeps 65535 characters; the annotations list every finding still in the head)';
-  return text.length <= max ? text : text.slice(0, max - note.length) + note;
+  return cutMarkdown(text, max, `\n\n… (truncated: GitHub keeps ${max} characters; the annotations list every finding still in the head)`);
 }
 
 export function planReview(input: PlanInput): ReviewPlan {
