@@ -12,6 +12,7 @@ import { isRuleId, ruleUrl } from '../../analyzers/rules/meta.js';
 import { findingNodes } from '../render/findings/finding-markdown.js';
 import { severityCounts } from '../render/findings/severity-counts.js';
 import { stringifyMarkdown } from '../render/markdown.js';
+import { counted } from '../../analyzers/counted.js';
 
 /** The repository rule pages are linked in (its blob URL at a branch or tag); the App's setting KVM_REVIEW_RULES_URL overrides it. */
 export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/main/';
@@ -152,7 +153,7 @@ export function reviewBody(counts: { posted: number; total: number }, extra: rea
   const head = `${markers.join('\n')}${markers.length ? '\n' : ''}`;
   const oneLine = (f: ReviewFinding): ListItem => u('listItem', [u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` ${f.kind}: ${f.message}`)])]);
   const render = (full: boolean): string => {
-    const nodes: RootContent[] = [u('paragraph', [u('strong', [u('text', 'kvm-review')]), u('text', `: ${counts.total} finding(s), ${counts.posted} as line comments.`)])];
+    const nodes: RootContent[] = [u('paragraph', [u('strong', [u('text', 'kvm-review')]), u('text', `: ${counted(counts.total, 'finding')}, ${counts.posted} as line ${counts.posted === 1 ? 'comment' : 'comments'}.`)])];
     if (overflow.length) {
       nodes.push(u('paragraph', [u('text', `Past the ${counts.posted}-comment limit of a review:`)]));
       if (full) for (const f of overflow) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`)]), ...findingNodes(f));

@@ -22,6 +22,7 @@ import { fails } from '../../analyzers/rules/severity.js';
 import { checkSummary, findingComment, type ReviewedAs, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
 import type { RepoConfig } from './config.js';
 import { cutMarkdown } from '../render/markdown-cut.js';
+import { counted } from '../../analyzers/counted.js';
 
 /** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
 export const GITHUB_MAX_SUMMARY = 65535;
@@ -133,8 +134,8 @@ export function planCheck(located: readonly LocatedFinding[], offDiff: readonly 
     title: !findings.length
       ? 'No lock-order findings'
       : config.failOn === 'never'
-        ? `${findings.length} lock-order finding(s), none failing (fail-on: never)`
-        : `${findings.length} lock-order finding(s), ${failing.length} at or above ${config.failOn}`,
+        ? `${counted(findings.length, 'lock-order finding')}, none failing (fail-on: never)`
+        : `${counted(findings.length, 'lock-order finding')}, ${failing.length} at or above ${config.failOn}`,
     summary,
     annotations: located.flatMap(({ finding: f, at }): Annotation[] =>
       at

@@ -125,9 +125,9 @@ describe('planReview', () => {
   it('the check run is worded for its counts and for fail-on: never', () => {
     const one = planReview(input({ findings: [placed(finding()), placed(finding({ severity: 'warning' }))] }));
     expect(one.check.summary).toMatch(/^1 error, 1 warning, 0 info\./);
-    expect(one.check.title).toBe('2 lock-order finding(s), 1 at or above error');
+    expect(one.check.title).toBe('2 lock-order findings, 1 at or above error');
     const never = planReview(input({ findings: [placed(finding())], config: { ...DEFAULT_CONFIG, failOn: 'never' } }));
-    expect(never.check).toMatchObject({ conclusion: 'success', title: '1 lock-order finding(s), none failing (fail-on: never)' });
+    expect(never.check).toMatchObject({ conclusion: 'success', title: '1 lock-order finding, none failing (fail-on: never)' });
     const two = planReview(input({ findings: [placed(finding()), placed(finding())] }));
     expect(two.check.summary).toMatch(/^2 errors, 0 warnings, 0 info\./);
     const dismissed = planReview(input({ findings: [placed(finding())], config: { ...DEFAULT_CONFIG, failOn: 'never' }, existing: [mine(3, 'body', { kind: 'review', changesRequested: true })] }));

@@ -46,7 +46,7 @@ describe('a push of three commits that each take kvm->lock under vcpu->mutex in 
     expect(new Set(inversions.map((c) => c.commit_id))).toEqual(new Set(commits));
     const fingerprints = new Set(gh.commitComments.map((c) => markerOf(c.body)));
     expect(new Set(inversions.map((c) => markerOf(c.body))).size).toBe(1);
-    expect(run?.output.title).toMatch(new RegExp(`^${fingerprints.size} lock-order finding\\(s\\), `));
+    expect(run?.output.title).toMatch(new RegExp(`^${fingerprints.size} lock-order findings?, `));
     const rows = (run?.output.summary ?? '').split('\n').filter((l) => /^\| (error|warning|info) /.test(l));
     expect(rows).toHaveLength(fingerprints.size);
     expect(rows.filter((l) => l.includes('order-inversion'))).toHaveLength(1);
