@@ -36,8 +36,8 @@ export async function runSplat(input: string | undefined, options: SplatOptions,
   result.notes.push(...unread.map(unreadNote));
   // Exit 1 when an edge of a report breaks a documented rule: the code contradicts locking.rst (bot/render/exit.ts).
   const code = await emit({ type: 'splat', result }, options.format, { failOn: 'error' }, io);
+  // The JSON document holds the notes and each report's warnings; stderr says them too, so a run read by eye misses nothing.
   if (options.format !== 'text') for (const n of result.notes) io.stderr(`kvm-review: note: ${n}\n`);
-  // The JSON contract has no place for it: a cut chain is said on stderr (the other formats say it in the report).
   if (options.format === 'json') {
     result.reports.forEach((r, i) => {
       if (r.incomplete) io.stderr(`kvm-review: note: report ${i + 1} (line ${r.report.where.line}): ${r.incomplete}\n`);

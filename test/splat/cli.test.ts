@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FIXTURES, kernelTree, SHARED } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import { readReports } from '../../analyzers/splat/read.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-splat-cli-'));
 const cache = join(tmp, 'cache');
@@ -34,10 +35,12 @@ describe('kvm-review splat', () => {
   it('--format json prints exactly the contract; exit 1 when a dependency breaks a rule', async () => {
     const r = await runCli(['splat', USAGE, '--tree', kernelTree('6.12'), '--format', 'json', '--cache-dir', cache]);
     expect(r.code).toBe(1);
-    const out = JSON.parse(r.stdout) as { reports: Record<string, unknown>[] };
-    expect(Object.keys(out)).toEqual(['reports']);
-    const [report] = out.reports as { kind: string; locks: object[]; edges: Record<string, unknown>[]; wrongEdge: number }[];
-    expect(Object.keys(report ?? {})).toEqual(['kind', 'locks', 'edges', 'wrongEdge']);
+    const out = JSON.parse(r.stdout) as { reports: Record<string, unknown>[]; notes: string[] };
+    expect(Object.keys(out)).toEqual(['reports', 'notes']);
+    expect(out.notes).toEqual([]);
+    const [report] = out.reports as { kind: string; locks: object[]; edges: Record<string, unknown>[]; wrongEdge: number; warnings: string[] }[];
+    expect(Object.keys(report ?? {})).toEqual(['kind', 'locks', 'edges', 'wrongEdge', 'warnings']);
+    expect(report?.warnings).toEqual([]);
     expect(Object.keys(report?.locks[0] ?? {})).toEqual(['lockdep', 'class']);
     expect(Object.keys(report?.edges[0] ?? {})).toEqual(['n', 'outer', 'inner', 'outerLockdep', 'innerLockdep', 'functions', 'notInTree', 'site', 'reason', 'rule', 'wrong']);
     expect(Object.keys((report?.edges[0]?.rule as object) ?? {})).toEqual(['line', 'text', 'verdict']);
@@ -81,6 +84,9 @@ describe('kvm-review splat', () => {
     expect(sev.stdout).toMatch(/^note: not read: "WARNING: bad unlock balance detected!" \(message \d+ "Re: \[PATCH v3\] KVM: SEV: Mark nested locking of vcpu->lock", line \d+\): /m);
     const json = await runCli(['splat', join(LORE, 'kvm', 'sev-nested-vcpu-mutex-lockdep.mbx'), '--format', 'json']);
     expect(json.stderr).toMatch(/note: not read: "WARNING: bad unlock balance detected!"/);
+    // In the document too, beside the no-tree note: a caller reading only stdout is told what was not read.
+    const doc = JSON.parse(json.stdout) as { notes: string[] };
+    expect(doc.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^no kernel tree: /), expect.stringMatching(/^not read: "WARNING: bad unlock balance detected!" \(message \d+ /)]));
     // The vgic thread quotes its "sleeping function" report in three replies: told once.
     const vgic = await runCli(['splat', join(LORE, 'kvmarm', 'arm64-vgic-v4-residency-lockdep.mbx')]);
     expect(vgic.stdout.match(/^note: not read: "BUG: sleeping function called from invalid context"/gm)).toHaveLength(1);
@@ -88,6 +94,23 @@ describe('kvm-review splat', () => {
     const rcu = await runCli(['splat', join(LORE, 'kvmarm', 'arm64-pgtable-rcu-exclusive-walk-v3.mbx')]);
     expect(rcu.code).toBe(2);
     expect(rcu.stderr).toMatch(/no lockdep report kvm-review reads \(looked for .*\); found only "BUG: sleeping function called from invalid context" \(line \d+ of message \d+\), which it does not read/);
+  });
+
+  it('--format json: a report whose chain was cut carries the "incomplete cycle" warning in the document, and on stderr', async () => {
+    // The real 2024 report with its last chain entry (#3 and its stack) cut out, as a mail quoting part of it does.
+    const [real] = await readReports(USAGE);
+    const lines = (real?.text ?? '').split('\n');
+    const start = lines.findIndex((l) => l.startsWith('-> #3 '));
+    const end = lines.findIndex((l, i) => i > start && !/^\S+\+0x[0-9a-f]+\/0x[0-9a-f]+/.test(l) && !l.startsWith('-> #3 '));
+    expect(start).toBeGreaterThan(0);
+    write(tmp, 'cut.txt', [...lines.slice(0, start), ...lines.slice(end)].join('\n'));
+    const r = await runCli(['splat', join(tmp, 'cut.txt'), '--format', 'json']);
+    const out = JSON.parse(r.stdout) as { reports: { warnings: string[] }[] };
+    expect(out.reports[0]?.warnings).toEqual([expect.stringMatching(/^incomplete cycle: the chain stops at #2, before it comes back to the held lock kvm_lock/)]);
+    expect(r.stderr).toContain(`report 1 (line 1): ${out.reports[0]?.warnings[0]}`);
+    // Text says it in the report.
+    const text = await runCli(['splat', join(tmp, 'cut.txt')]);
+    expect(text.stdout).toContain(out.reports[0]?.warnings[0]);
   });
 
   it('--repo names the commit that added the inner acquisition at the site', async () => {

@@ -1,4 +1,4 @@
-/** `splat --format json`: exactly the issue-16 contract, projected from the result. */
+/** `splat --format json`: the issue-16 contract, with review's `warnings[]` per report and `notes[]` at the top, projected from the result. */
 import type { PlacedReport, SplatResult } from '../../../analyzers/splat/model.js';
 
 function project(r: PlacedReport): unknown {
@@ -19,9 +19,12 @@ function project(r: PlacedReport): unknown {
       wrong: e.wrong,
     })),
     wrongEdge: r.wrongEdge,
+    // What the reader must know about this report as read (a cut chain, lock lines not read), as review's per-patch warnings[].
+    warnings: r.incomplete ? [r.incomplete] : [],
   };
 }
 
 export function renderSplatJson(result: SplatResult): string {
-  return `${JSON.stringify({ reports: result.reports.map(project) }, null, 2)}\n`;
+  // notes: the input-level notes the text format prints (no tree; lockdep reports of kinds not read; --repo blame failures).
+  return `${JSON.stringify({ reports: result.reports.map(project), notes: result.notes }, null, 2)}\n`;
 }
