@@ -18,12 +18,29 @@ export interface Frame {
   module: string | null;
 }
 
+/**
+ * What lockdep prints around a class name on a lock line
+ * (`ffff888100000010 (&kvm->lock){+.+.}-{3:3}`): the address of the lock
+ * instance, the class's usage bits and its wait types. Read to tell what
+ * primitive the class is (primitive.ts).
+ */
+export interface LockNotation {
+  /** The lock instance's address, null when the line has none (or hashes it). */
+  address: string | null;
+  /** The usage bits between the braces, `+.+.`: per irq state, the write then the read use. */
+  usage: string;
+  /** `-{outer:inner}` (lockdep prints the outer wait type first), null on kernels before the wait-type checks. */
+  wait: { outer: number; inner: number } | null;
+}
+
 /** A lock as a report line names it: `ffff... (&kvm->lock){+.+.}-{3:3}, at: kvm_reset_vcpu+0x34/0x274`. */
 export interface LockLine {
   /** The lockdep class name as printed, `&kvm->lock/1`, `(work_completion)(&w->work)`. */
   lockdep: string;
   /** The function of `at:`, null when the line has none. */
   at: string | null;
+  /** The address, usage bits and wait types printed with it. */
+  notation: LockNotation;
 }
 
 /** `-> #N (class){...}:` and the stack under it: where lockdep recorded that dependency. */
@@ -124,6 +141,21 @@ export interface PlacedEdge {
   why?: string;
 }
 
+/** A lock primitive as the splat stage tells them apart: the kinds of the code's model, and RCU (a lockdep_map with no primitive row). */
+export type SplatPrimitive = 'mutex' | 'spinlock' | 'raw_spinlock' | 'rwlock' | 'rwsem' | 'percpu_rwsem' | 'srcu' | 'rcu';
+
+/** What the lock of a same-class nesting is, and how to tell lockdep the nesting is deliberate. */
+export interface NestingAdvice {
+  /** The lock's class (or lockdep name when it has none). */
+  lock: string;
+  /** The primitive, null when the report and the code do not say which. */
+  primitive: SplatPrimitive | null;
+  /** What says so, one clause each ("the stack takes it in _raw_spin_lock_irqsave()"). */
+  evidence: string[];
+  /** The maintainer's advice, one or two sentences. */
+  advice: string;
+}
+
 /** A report placed on a tree. */
 export interface PlacedReport {
   kind: SplatKind;
@@ -141,7 +173,9 @@ export interface PlacedReport {
    * leaves an entry out; null for a report without a chain.
    */
   chain: (string | null)[] | null;
-  /** Not in the JSON contract: one sentence when the report is incomplete (its locks not read; chain entries left out, or a chain that stops before the held lock). */
+  /** Not in the JSON contract (edges carry its short form in their reason): for a recursive report, what the lock is and how to annotate the nesting. */
+  nesting: NestingAdvice | null;
+  /** In the JSON contract as `warnings`: one sentence when the report is incomplete (its locks not read; chain entries left out, or a chain that stops before the held lock). */
   incomplete: string | null;
 }
 
@@ -152,6 +186,6 @@ export interface SplatResult {
   tree: string | null;
   /** The locking.rst read: its path, null for the embedded default. */
   doc: string | null;
-  /** Things the reader must know (no tree: no sites). */
+  /** Things the reader must know (no tree: no sites; lockdep reports of kinds not read). */
   notes: string[];
 }

@@ -11,7 +11,8 @@ import type { LockClass } from '../../knowledge/lock-names.js';
 import type { ObservedSummary } from '../findings/check-result.js';
 import type { FindingSite } from '../findings/model.js';
 import { mapLockdepClass } from './classes.js';
-import type { ClassMapping, EdgeOp, EdgeRule, Frame, PlacedEdge, PlacedReport, SplatReport, TreeFunction } from './model.js';
+import { lockLines, nestingAdvice, type ClassKinds } from './primitive.js';
+import type { ClassMapping, EdgeOp, EdgeRule, Frame, LockLine, NestingAdvice, PlacedEdge, PlacedReport, SplatReport, TreeFunction } from './model.js';
 
 const SRCU = /srcu$/;
 
@@ -22,6 +23,8 @@ export interface PlaceContext {
   functions: ReadonlyMap<string, readonly string[]> | null;
   /** The tree's observed order (check's `observed`), empty without a tree. */
   observed: readonly ObservedSummary[];
+  /** Optional: the primitives the tree takes each class with (what a same-class nesting is annotated with); absent without a tree. */
+  kinds?: ClassKinds;
 }
 
 /** Frames of lockdep itself and of the lock primitives: every stack has them, they say nothing about the code. */
@@ -286,6 +289,23 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
 
   const raw = reportEdges(r);
   const arch = reportArch([...raw.flatMap((e) => e.frames), ...r.backtrace], ctx.functions);
+  const all = lockLines(r);
+  // Same-class nesting is annotated with the _nested() variant of the lock's own primitive: say which, from the report and the code.
+  const nestingOf = (e: RawEdge, cls: LockClass | null): ReturnType<typeof nestingAdvice> => {
+    const recursive = r.kind === 'recursive' && e.n === 0;
+    const line = (name: string): LockLine | null => [...all].reverse().find((l) => l.lockdep === name) ?? null;
+    return nestingAdvice({
+      lock: cls ?? e.inner,
+      cls,
+      inner: recursive ? r.acquiring : line(e.inner),
+      outer: recursive ? r.held : line(e.outer),
+      frames: recursive ? r.backtrace : [],
+      all,
+      kinds: ctx.kinds,
+      tree: ctx.functions !== null,
+    });
+  };
+  let nesting: NestingAdvice | null = null;
   const ranks = new Map<number, number>();
   const edges: PlacedEdge[] = raw.map((e) => {
     const outer = mapped(e.outer);
@@ -296,6 +316,10 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
     const { site, reason } = placeSite(outer, inner, op, stack, functions.length, ctx, arch);
     const found = outer.class && inner.class ? ruleOf(outer.class, inner.class, op, arch, ctx.doc) : null;
     if (found) ranks.set(e.n, found.rule.verdict === 'breaks' ? found.rank : 0);
+    // One class on both sides: by the project's class, or by lockdep's name when kvm-review has no class for it.
+    const selfEdge = outer.class !== null ? outer.class === inner.class : inner.class === null && same(e.outer.replace(/\/\d+$/, ''), e.inner.replace(/\/\d+$/, ''));
+    const advice = selfEdge || (r.kind === 'recursive' && e.n === 0) ? nestingOf(e, inner.class) : null;
+    if (advice && r.kind === 'recursive' && e.n === 0) nesting = { lock: advice.lock, primitive: advice.primitive, evidence: advice.evidence, advice: advice.advice };
     return {
       n: e.n,
       outer: outer.class,
@@ -306,7 +330,7 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
       notInTree,
       // A copy: --repo adds the commit to it, the check result stays as it was.
       site: site ? { ...site } : null,
-      reason: outer.class && inner.class && outer.class === inner.class ? `${reason}; same class nested: lockdep needs a subclass (mutex_lock_nested()) or one lock` : reason,
+      reason: selfEdge && advice ? `${reason}; same class nested: ${advice.short}` : reason,
       rule: found?.rule ?? null,
       wrong: false,
       op,
@@ -316,7 +340,7 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
   const chain = r.kind === 'circular' ? chainLocks(r) : null;
   const incomplete = unreadLocks(r) ?? incompleteText(chain, gaps, r.held?.lockdep ?? '');
   const wrongEdge = chooseWrong(edges, ranks, incomplete === null);
-  return { kind: r.kind, locks: [...mappings.values()], edges, wrongEdge, report: r, arch, chain, incomplete };
+  return { kind: r.kind, locks: [...mappings.values()], edges, wrongEdge, report: r, arch, chain, incomplete, nesting };
 }
 
 /**

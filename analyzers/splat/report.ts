@@ -19,8 +19,8 @@ const HEADERS: { kind: SplatKind; re: RegExp }[] = [
 
 /** A frame line: `fn+0x1f/0xc0 [kvm]`, optionally `? ` (an unreliable frame, left out). */
 const FRAME = /^(\? )?([A-Za-z_$][\w.$]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s+\[([\w-]+)\])?$/;
-/** A lock line: optional address, `(name){usage}-{wait}`, optional `, at: fn+off/size`. */
-const LOCK = /^(?:#\d+:\s*)?(?:[0-9a-f]{8,16}\s+)?\((.+)\)\{[^{}]*\}(?:-\{[^{}]*\})?(?:,?\s*at:\s*([\w.$]+)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?)?/;
+/** A lock line: optional address, `(name){usage}-{outer:inner}`, optional `, at: fn+off/size`. */
+const LOCK = /^(?:#\d+:\s*)?(?:([0-9a-f]{8,16})\s+)?\((.+)\)\{([^{}]*)\}(?:-\{(?:(\d+):(\d+)|[^{}]*)\})?(?:,?\s*at:\s*([\w.$]+)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?)?/;
 
 /**
  * Lines a lockdep report prints besides locks and frames. A line that is
@@ -111,7 +111,9 @@ function frameOf(t: string): Frame | null | undefined {
 function lockOf(t: string | undefined): LockLine | null {
   const m = t === undefined ? null : LOCK.exec(t.trim());
   if (!m) return null;
-  return { lockdep: (m[1] ?? '').trim(), at: m[2] ? bareName(m[2]) : null };
+  const [, address, name = '', usage = '', outer, inner, at] = m;
+  const wait = outer !== undefined && inner !== undefined ? { outer: Number(outer), inner: Number(inner) } : null;
+  return { lockdep: name.trim(), at: at ? bareName(at) : null, notation: { address: address ?? null, usage, wait } };
 }
 
 /** Frames from lines[i] on, until a line that is not a frame (`? ` frames and bare addresses skipped). */

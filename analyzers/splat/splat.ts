@@ -13,6 +13,10 @@ import { indexTree } from '../index/index-tree.js';
 import { commitOf } from './history.js';
 import type { SplatReport, SplatResult } from './model.js';
 import { knownClasses, placeReport, type PlaceContext } from './place.js';
+import type { ClassKinds } from './primitive.js';
+import type { FunctionFacts } from '../locks/model.js';
+import type { LockKind } from '../../knowledge/lock-primitives-model.js';
+import type { LockClass } from '../../knowledge/lock-names.js';
 
 export interface SplatOptions {
   /** Kernel tree to place the reports on; null: the document only. */
@@ -30,7 +34,24 @@ export async function placeContext(tree: string | null, doc: DocumentedOrder, ca
   const functions = new Map<string, string[]>();
   for (const f of index.files) for (const fn of f.functions) functions.set(fn.name, [...(functions.get(fn.name) ?? []), f.file]);
   const check = await auditTree(tree, { arch: 'all', doc, cache });
-  return { doc, functions, observed: check.observed };
+  return { doc, functions, observed: check.observed, kinds: classKinds(index.files) };
+}
+
+/** The primitives the tree takes each class with, one site per kind: what a same-class nesting is annotated with. */
+export function classKinds(files: readonly { functions: readonly FunctionFacts[] }[]): ClassKinds {
+  const out = new Map<LockClass, Map<LockKind, string>>();
+  for (const f of files) {
+    for (const fn of f.functions) {
+      for (const a of fn.acquires) {
+        // A class guessed from a variable's name says nothing sure about its type.
+        if (a.lock.guessed) continue;
+        const byKind = out.get(a.lock.class) ?? new Map<LockKind, string>();
+        if (!byKind.has(a.lock.kind)) byKind.set(a.lock.kind, `${fn.name}() (${fn.file}:${a.line})`);
+        out.set(a.lock.class, byKind);
+      }
+    }
+  }
+  return out;
 }
 
 export async function analyseSplats(reports: readonly SplatReport[], opts: SplatOptions): Promise<SplatResult> {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
-import type { PlacedReport, SplatReport } from '../../analyzers/splat/model.js';
+import type { LockLine, PlacedReport, SplatReport } from '../../analyzers/splat/model.js';
 import { placeReport } from '../../analyzers/splat/place.js';
 import { readReports } from '../../analyzers/splat/read.js';
 import { distinctReports, reportsInText } from '../../analyzers/splat/report.js';
@@ -124,7 +124,9 @@ describe('a real report in the format of kernels before 4.10', () => {
     const [r, ...rest] = reportsInText(old);
     expect(rest).toHaveLength(0);
     expect(r?.title).toBe('[ INFO: possible circular locking dependency detected ]');
-    expect(shape(r)).toEqual(shape(mail));
+    // The lock lines of 3.x print neither the instance address nor wait types; the usage bits are the same.
+    const noAddress = (l: LockLine | null): unknown => l && { ...l, notation: { ...l.notation, address: null, wait: null } };
+    expect(shape(r)).toEqual({ ...(shape(mail) as object), acquiring: noAddress(mail.acquiring), held: noAddress(mail.held) });
   });
 });
 

@@ -14,6 +14,7 @@ import { mapLockdepClass } from '../../analyzers/splat/classes.js';
 import { knownClasses, type PlaceContext } from '../../analyzers/splat/place.js';
 import { readReports } from '../../analyzers/splat/read.js';
 import { placeContext, placeReports } from '../../analyzers/splat/splat.js';
+import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { kernelTree, SHARED } from '../helpers/paths.js';
 
@@ -137,6 +138,23 @@ describe('reports whose code is in the trees', () => {
     expect(r?.edges[0]).toEqual(expect.objectContaining({ outer: 'vcpu->mutex', inner: 'vcpu->mutex', rule: null, wrong: false }));
     expect(r?.edges[0]?.site?.function).toBe('sev_lock_vcpus_for_migration');
     expect(r?.locks).toEqual(expect.arrayContaining([{ lockdep: '&kvm->lock/1', class: 'kvm->lock', reason: expect.stringContaining('subclass 1'), subclass: 1 }]));
+  });
+
+  it.each(['6.1', '6.12'] as const)('SEV migration recursive locking on %s: vcpu->mutex is a mutex by the tree, two vCPUs\' mutexes, so mutex_lock_nested()', async (version) => {
+    const [r] = await placed('sev', version);
+    expect(r?.nesting?.primitive).toBe('mutex');
+    // The code says it: the report's {3:3} alone is a sleeping lock or a spinlock_t, and its mail cut the stack.
+    expect(r?.nesting?.evidence).toEqual([expect.stringMatching(/^the tree takes vcpu->mutex as a mutex in \w+\(\) \(\S+:\d+\)$/)]);
+    expect(r?.nesting?.advice).toMatch(/^The two lock lines print different addresses \(ffff8d67703f81f8 held, ffff8d672d484238 being taken\): two instances of one class\./);
+    expect(r?.nesting?.advice).toContain('mutex_lock_nested(..., SINGLE_DEPTH_NESTING)');
+  });
+
+  it('SEV migration recursive locking without a tree: {3:3} and a cut stack do not say mutex or spinlock_t, and the answer says so', async () => {
+    const reports = await readReports(join(LORE, THREADS.sev));
+    const { reports: [r] } = await placeReports(reports, { doc: loadEmbeddedOrder(), functions: null, observed: [] }, { tree: null });
+    expect(r?.nesting?.primitive).toBeNull();
+    expect(r?.nesting?.advice).toMatch(/cannot tell what kind of lock vcpu->mutex is: the report's stack shows no lock primitive frame and no kernel tree was given/);
+    expect(r?.nesting?.advice).toMatch(/It could be a mutex, a spinlock_t, an rwlock_t/);
   });
 
   it('MAX_LOCK_DEPTH on 6.12: the held-locks list gives kvm->lock -> vcpu->mutex, which follows the document', async () => {

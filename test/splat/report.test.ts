@@ -23,8 +23,8 @@ describe('reading a report', () => {
     expect(r?.kind).toBe('circular');
     // The quoted copy comes first; its "at:" was wrapped onto the next quoted line.
     expect(r?.where.line).toBe(6);
-    expect(r?.acquiring).toEqual({ lockdep: '&kvm->lock', at: 'demo_reset' });
-    expect(r?.held).toEqual({ lockdep: '&vcpu->mutex', at: 'demo_vcpu_ioctl' });
+    expect(r?.acquiring).toEqual({ lockdep: '&kvm->lock', at: 'demo_reset', notation: { address: 'ffff8881deadbe00', usage: '+.+.', wait: { outer: 3, inner: 3 } } });
+    expect(r?.held).toEqual({ lockdep: '&vcpu->mutex', at: 'demo_vcpu_ioctl', notation: { address: 'ffff8881deadbf00', usage: '+.+.', wait: { outer: 3, inner: 3 } } });
     expect(r?.chain.map((c) => [c.n, c.lockdep])).toEqual([
       [1, '&vcpu->mutex'],
       [0, '&kvm->lock'],
@@ -96,8 +96,8 @@ describe('reports without a chain', () => {
     const { loadEmbeddedOrder } = await import('../../knowledge/doc/embedded.js');
     const reports = reportsInText(fixture('inconsistent-and-srcu.txt'));
     expect(reports.map((r) => r.kind)).toEqual(['inconsistent', 'suspicious-rcu']);
-    expect(reports[0]?.acquiring).toEqual({ lockdep: '&kvm->arch.demo_irq_lock', at: 'demo_irq_handler' });
-    expect(reports[1]?.heldLocks).toEqual([{ lockdep: '&kvm->srcu', at: 'demo_memslots' }]);
+    expect(reports[0]?.acquiring).toEqual({ lockdep: '&kvm->arch.demo_irq_lock', at: 'demo_irq_handler', notation: { address: 'ffff888100000060', usage: '?.+.', wait: { outer: 2, inner: 2 } } });
+    expect(reports[1]?.heldLocks).toEqual([{ lockdep: '&kvm->srcu', at: 'demo_memslots', notation: { address: 'ffff888100000070', usage: '.+.+', wait: { outer: 0, inner: 0 } } }]);
     const placed = placeReport(reports[1] as (typeof reports)[number], { doc: loadEmbeddedOrder(), functions: null, observed: [] });
     expect(placed.edges).toEqual([]);
     expect(placed.locks).toEqual([expect.objectContaining({ lockdep: '&kvm->srcu', class: 'kvm->srcu' })]);

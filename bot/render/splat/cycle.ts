@@ -65,7 +65,8 @@ export function verdictText(r: PlacedReport): string {
   if (wrong) return `Break #${wrong.n}, ${edgeText(wrong)}: ${wrong.why ?? ''}.`;
   // Its locks not read: no verdict on what it says (not "same-class nesting", not "no dependency").
   if (r.edges.length === 0 && r.incomplete) return 'Nothing to place: the locks of this report could not be read.';
-  if (r.kind === 'recursive') return 'Same-class nesting: annotate it with a lockdep subclass (mutex_lock_nested()) if it is deliberate, or take one lock at a time.';
+  // The annotation depends on the lock's primitive (place.ts works it out from the report and the code).
+  if (r.kind === 'recursive') return r.nesting ? `Same-class nesting of ${r.nesting.lock}. ${r.nesting.advice}` : 'Same-class nesting: the locks of this report could not be read.';
   if (r.kind === 'max-lock-depth') return 'Not an ordering bug: too many locks held at once (lockdep keeps 48); take fewer or annotate a nest lock.';
   if (r.edges.length === 0) return 'No lock dependency in this report: nothing to place on the lock order.';
   return 'locking.rst does not say which of these dependencies is wrong.';
