@@ -246,11 +246,17 @@ function unrecognizedInDocument(u: Unrecognized): DocumentFinding {
   const raw: RawFinding = {
     outer: null,
     inner: null,
-    message: `this reads like a lock-ordering rule, but kvm-review did not understand it (${u.reason ?? 'wording not understood'}): "${u.text}". It is not checked against the code, and the documented order does not include it`,
+    message: u.scopedTo
+      ? `this rule is read as ${u.scopedTo.archs.join(' and ')}'s (${u.reason ?? ''}): "${u.text}". ` +
+        `${u.scopedTo.unknown.map((w) => w.toLowerCase()).join(' and ')} code is checked only in a tree with ${u.scopedTo.unknown.map((w) => `arch/${w.toLowerCase()}/kvm`).join(' or ')}; ` +
+        'if the label is a typo, the rule is not checked where it was meant to be'
+      : `this reads like a lock-ordering rule, but kvm-review did not understand it (${u.reason ?? 'wording not understood'}): "${u.text}". It is not checked against the code, and the documented order does not include it`,
     rule: { line: u.line, text: u.text },
     rulePath: [{ line: u.line, text: u.text }],
     sites: [],
-    suggestion: 'write each rule as "A is taken outside B" (a condition may follow: "... when ..."), one lock name per lock',
+    suggestion: u.scopedTo
+      ? 'name the architecture as its directory under arch/ does ("On x86:", "On arm64:"), or as "aarch64" or "x86_64"'
+      : 'write each rule as "A is taken outside B" (a condition may follow: "... when ..."), one lock name per lock',
     arch: null,
   };
   return {

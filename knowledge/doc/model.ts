@@ -103,6 +103,12 @@ export interface Unrecognized extends Quote {
    * Facts read from the sentence, if any, are kept in the other lists.
    */
   reason?: string;
+  /**
+   * Extension: set when the sentence was read, but for an architecture the
+   * reader does not know ("On x68:", "On ia64:"): every architecture its
+   * facts are scoped to, and those of them not known.
+   */
+  scopedTo?: { archs: string[]; unknown: string[] };
 }
 
 /** A consistency problem of the document itself. */

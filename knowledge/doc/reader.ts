@@ -4,11 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { checkConsistency } from './consistency.js';
-import type { DocSource, DocumentedOrder, OrderEdge, Origin, Quote } from './model.js';
+import type { DocSource, DocumentedOrder, OrderEdge, Origin, Quote, Unrecognized } from './model.js';
 import { readBlocks, type Block } from './rst-blocks.js';
 import { readLockTable } from './lock-table.js';
 import { splitSentences } from './sentences.js';
-import { archName, classify, type Fact, type SentenceContext } from './statements.js';
+import { ARCH_FACTS, archName, classify, knownArchs, type Fact, type SentenceContext } from './statements.js';
 import { findLockRefs } from './lock-refs.js';
 
 /** The input is not a locking document: the message names the file. */
@@ -20,15 +20,42 @@ interface Scope {
   /** "On x86 and arm64:": every architecture the label names (arch is the first). */
   archs?: string[];
   origin: Origin;
+  /** "On x68:": the label's words that name no architecture known here, the rules under it are reported. */
+  unknown?: UnknownLabel;
 }
+
+interface UnknownLabel {
+  /** The label as written ("On x86 and x68:"). */
+  label: string;
+  line: number;
+  /** Its words archName() does not know, as written. */
+  words: string[];
+  /** Its words it does know, canonical. */
+  known: string[];
+}
+
+const KNOWN = `it knows ${knownArchs()}`;
+
+/** Why a rule under an unknown label is reported: the label, its line, and the architectures known. */
+function unknownLabelReason(u: UnknownLabel): string {
+  return u.known.length === 0
+    ? `under "${u.label}" at line ${u.line}, which names no architecture kvm-review knows; ${KNOWN}`
+    : `under "${u.label}" at line ${u.line}, where ${u.words.join(' and ')} ${u.words.length > 1 ? 'are' : 'is'} no architecture kvm-review knows; ${KNOWN}`;
+}
+
+/** What explicit markup that is not read is, for the report. */
+const MARKUP: Record<NonNullable<Block['markup']>, string> = {
+  comment: 'in an RST comment (".. "), which is not rendered: a rule-like sentence in a comment is not read',
+  footnote: 'in a footnote (".. [1]"), which kvm-review does not read',
+  target: 'in a hyperlink target (".. _name:"), which kvm-review does not read',
+  substitution: 'in a substitution definition (".. |name|"), which kvm-review does not read',
+};
 
 const ORDER_SECTION = /Acquisition Orders/i;
 
 /** Facts that state a rule, as opposed to advice or a lock's type. */
 const STATED_RULES = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
 
-/** Facts that carry an architecture. */
-const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context']);
 
 /**
  * A one-line paragraph ending in ':' that introduces the blocks after it, or
@@ -41,8 +68,13 @@ function labelScope(block: Block): Scope | null {
   const on = /^On (\w+(?:(?:,\s*|,?\s+and\s+)\w+)*):$/.exec(text);
   if (block.kind === 'bullet' && !on) return null;
   if (on) {
-    const archs = (on[1] ?? '').split(/,\s*|,?\s+and\s+/).map((w) => archName(w) ?? w.toLowerCase());
-    return { arch: archs[0] ?? null, ...(archs.length > 1 ? { archs } : {}), origin: 'order-list' };
+    const words = (on[1] ?? '').split(/,\s*|,?\s+and\s+/);
+    // A word not known ("On x68:", "On ia64:") still scopes the rules, to itself: they are reported, not made generic.
+    const archs = words.map((w) => archName(w) ?? w.toLowerCase());
+    const unknownWords = words.filter((w) => !archName(w));
+    const known = words.flatMap((w) => archName(w) ?? []);
+    const unknown = unknownWords.length ? { unknown: { label: text, line: block.line, words: unknownWords, known } } : {};
+    return { arch: archs[0] ?? null, ...(archs.length > 1 ? { archs } : {}), origin: 'order-list', ...unknown };
   }
   if (/^For SRCU:$/i.test(text)) return { arch: null, origin: 'srcu' };
   if (/acquisition orders/i.test(text)) return { arch: null, origin: 'order-list' };
@@ -157,8 +189,22 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
         const archs = c.arch ? [c.arch] : (scope.archs ?? [scope.arch]);
         archs.forEach((arch, n) => record(n === 0 ? c.facts : c.facts.filter((f) => ARCH_FACTS.has(f.kind)), quote, { ...scope, arch }, block.line));
       }
-      // Partly read (a lock the rule does not use) or not read at all: say so, never drop it.
-      if (c.unread?.length || (!c.recognized && c.orderingLike)) order.unrecognized.push({ ...quote, reason: c.reason ?? 'wording not understood' });
+      // Partly read (a lock the rule does not use), not read at all, or read for an architecture
+      // not known here: say so, never drop it.
+      const reasons: string[] = [];
+      if (c.unread?.length || (!c.recognized && c.orderingLike)) reasons.push(c.reason ?? 'wording not understood');
+      const archFacts = c.recognized && c.facts.some((f) => ARCH_FACTS.has(f.kind));
+      let scopedTo: Unrecognized['scopedTo'];
+      if (archFacts && c.unknownArch) {
+        reasons.push(`"On ${c.unknownArch}," names no architecture kvm-review knows; ${KNOWN}`);
+        scopedTo = { archs: [c.arch ?? ''], unknown: [c.unknownArch] };
+      } else if (archFacts && !c.arch && scope.unknown) {
+        reasons.push(unknownLabelReason(scope.unknown));
+        scopedTo = { archs: scope.archs ?? [scope.arch ?? ''], unknown: scope.unknown.words };
+      }
+      // The finding says what the rule was read as only when that is all there is to say.
+      if (reasons.length === 1 && scopedTo) order.unrecognized.push({ ...quote, reason: reasons[0], scopedTo });
+      else if (reasons.length) order.unrecognized.push({ ...quote, reason: reasons.join('; ') });
     }
   };
 
@@ -182,6 +228,11 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     }
     nested = null;
     const label = labelScope(block);
+    if (label?.unknown) {
+      const u = label.unknown;
+      const what = u.known.length ? `names ${u.words.join(' and ')}, no architecture kvm-review knows` : 'names no architecture kvm-review knows';
+      notes.push(`${path}:${u.line}: "${u.label}" ${what} (${KNOWN}): the rules under it are read as ${u.words.map((w) => w.toLowerCase()).join(' and ')}'s`);
+    }
     if (label) {
       if (block.kind === 'bullet') nested = { scope: { ...label, origin: scope.origin }, indent: block.indent ?? 0 };
       else {
@@ -202,12 +253,16 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     order.unrecognized.push({ line: b.line, text: `${b.field ?? ''}: ${b.lines.join(' ').replace(/\s+/g, ' ').trim()}`, reason: u.reason });
   }
 
-  // Directive bodies that are not read (code-block, only, ...): one that reads as a rule is reported, never dropped.
+  // Directive bodies (code-block, only, ...) and comments are not read: one that reads as a rule is
+  // reported, never dropped. A comment's wording is not code, so one that only looks like a rule
+  // ("A -> B") is reported too; a code block names locks in every line of code, so it is not.
   for (const block of doc.skipped) {
     for (const s of splitSentences(block)) {
       const c = classify(s.text, { subject: [] });
-      if (!c.facts.some((f) => STATED_RULES.has(f.kind))) continue;
-      order.unrecognized.push({ line: s.line, text: s.text, reason: `in the body of a ".. ${block.directive ?? '?'}::" directive, which is not read as documentation text` });
+      const ruleLike = c.facts.some((f) => STATED_RULES.has(f.kind)) || (block.markup !== undefined && !c.recognized && c.orderingLike);
+      if (!ruleLike) continue;
+      const reason = block.markup ? MARKUP[block.markup] : `in the body of a ".. ${block.directive ?? '?'}::" directive, which is not read as documentation text`;
+      order.unrecognized.push({ line: s.line, text: s.text, reason });
     }
   }
 

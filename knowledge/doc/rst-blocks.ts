@@ -2,8 +2,8 @@
  * The block structure of a reStructuredText (or pre-2020 plain-text)
  * locking document: sections, paragraphs, bullet items, field-list fields,
  * with literal blocks, grid tables, comments and non-admonition directive
- * bodies set aside (the last kept in `skipped`, so that a rule written in
- * one is reported rather than lost).
+ * bodies set aside (the last two kept in `skipped`, so that a rule written
+ * in one is reported rather than lost).
  *
  * Why hand-written: npm has no maintained reST parser (`restructured` was
  * last published in 2016 and fails on field lists), and locking.rst uses a
@@ -23,10 +23,23 @@ export interface Block {
   field?: string;
   /** For skipped directive bodies: the directive's name ("code-block"). */
   directive?: string;
+  /** For skipped explicit markup that is no directive: a comment, a footnote or citation, a target or substitution definition. */
+  markup?: ExplicitMarkup;
   /** A paragraph indented under the bullet before it: that item's text going on, not a paragraph of its own. */
   inItem?: true;
   /** For bullets: the marker's column (a nested list's items are deeper than the item they are under). */
   indent?: number;
+}
+
+/** Explicit markup (".. " not followed by "name::"), by what docutils makes of it. */
+export type ExplicitMarkup = 'comment' | 'footnote' | 'target' | 'substitution';
+
+/** What ".. REST" is, from the text after the two dots: footnotes "[1]", citations "[CIT]", targets "_name:", substitutions "|name|". */
+function markupKind(rest: string): ExplicitMarkup {
+  if (/^\[[^\]]+\](\s|$)/.test(rest)) return 'footnote';
+  if (/^_\S/.test(rest) || /^__(\s|:|$)/.test(rest)) return 'target';
+  if (/^\|[^|]+\|/.test(rest)) return 'substitution';
+  return 'comment';
 }
 
 export interface Section {
@@ -40,7 +53,11 @@ export interface Section {
 export interface BlockDocument {
   sections: Section[];
   blocks: Block[];
-  /** Paragraphs of directive bodies that are not read ("code-block", "only"), one block per paragraph. */
+  /**
+   * Paragraphs that are not read, one block per paragraph: directive bodies
+   * ("code-block", "only", with `directive`) and comments and other explicit
+   * markup (with `markup`), the text on the ".." line included.
+   */
   skipped: Block[];
 }
 
@@ -94,6 +111,28 @@ export function readBlocks(input: readonly string[]): BlockDocument {
   const skipIndentedBody = (baseIndent: number): void => {
     // Comment and directive bodies: everything indented deeper than the introducer.
     while (i < lines.length && (isBlank(lines[i]) || indentOf(lines[i] ?? '') > baseIndent)) i++;
+  };
+
+  /**
+   * Skip the indented body from line FROM (0-based) on, keeping its paragraphs in `skipped` with
+   * TAG; FIRST is text on the introducing line (1-based LINE), the first paragraph's first line.
+   */
+  const keepSkipped = (from: number, base: number, tag: Pick<Block, 'directive' | 'markup'>, first?: { line: number; text: string }): void => {
+    skipIndentedBody(base);
+    let para: { line: number; lines: string[] } | null = null;
+    const add = (line: number, text: string): void => {
+      if (!para) {
+        para = { line, lines: [] };
+        skipped.push({ kind: 'paragraph', line, lines: para.lines, section, ...tag });
+      }
+      para.lines.push(text);
+    };
+    if (first) add(first.line, first.text);
+    for (let k = from; k < i; k++) {
+      const l = lines[k] ?? '';
+      if (isBlank(l)) para = null;
+      else add(k + 1, l.trim());
+    }
   };
 
   /**
@@ -151,28 +190,20 @@ export function readBlocks(input: readonly string[]): BlockDocument {
       // Other directives (code-block, only, ...) are not read, but their paragraphs are kept so
       // that the reader can report one that states a rule.
       i++;
-      const from = i;
-      skipIndentedBody(base);
-      let para: { line: number; lines: string[] } | null = null;
-      for (let k = from; k < i; k++) {
-        const l = lines[k] ?? '';
-        if (isBlank(l)) {
-          para = null;
-          continue;
-        }
-        if (!para) {
-          para = { line: k + 1, lines: [] };
-          skipped.push({ kind: 'paragraph', line: para.line, lines: para.lines, section, directive: name });
-        }
-        para.lines.push(l.trim());
-      }
+      keepSkipped(i, base, { directive: name });
       continue;
     }
-    // Comments (".. SPDX-License-Identifier") and other explicit markup (targets, substitutions).
-    if (/^\s*\.\.(\s|$)/.test(line)) {
+    // Comments (".. SPDX-License-Identifier") and other explicit markup (footnotes, targets, substitutions).
+    const markup = /^\s*\.\.(?:\s+(.*))?$/.exec(line);
+    if (markup) {
       const base = indentOf(line);
+      const rest = (markup[1] ?? '').trim();
       i++;
-      skipIndentedBody(base);
+      // docutils: ".." alone before a blank line is an empty comment, which "does not consume any
+      // indented text following": that text is a block quote, read as any other paragraph.
+      if (rest === '' && isBlank(lines[i])) continue;
+      // Not rendered (a comment) or not read here (a footnote): kept, so that a rule in it is reported.
+      keepSkipped(i, base, { markup: markupKind(rest) }, rest === '' ? undefined : { line: i, text: rest });
       continue;
     }
     // Grid tables: the ASCII-art CPU0/CPU1 scenarios, from a border line on.

@@ -49,6 +49,12 @@ export interface Classified {
   unread?: string[];
   /** Why the sentence was not (fully) understood, for the report. */
   reason?: string;
+  /**
+   * The word of an inline "On x68, ..." that names no architecture kvm-review
+   * knows: the facts are scoped to it (`arch` is it, lower-cased), and the
+   * reader reports the sentence, so the rule is neither lost nor made generic.
+   */
+  unknownArch?: string;
 }
 
 const LIST = String.raw`§\d+(?:(?:,\s*|,?\s+(?:and|or)\s+)§\d+)*`;
@@ -231,6 +237,14 @@ export function archName(word: string): string | undefined {
   return ARCH_NAMES[word.toLowerCase()];
 }
 
+/** The architectures archName() knows, for messages: "x86 (x86_64), arm64 (aarch64), arm, ...". */
+export function knownArchs(): string {
+  const spellings = new Map<string, string[]>();
+  for (const [word, arch] of Object.entries(ARCH_NAMES)) if (word !== arch) spellings.set(arch, [...(spellings.get(arch) ?? []), word]);
+  const archs = [...new Set(Object.values(ARCH_NAMES))];
+  return archs.map((a) => (spellings.get(a) ? `${a} (${spellings.get(a)?.join(', ')})` : a)).join(', ');
+}
+
 /** Try every pattern on one template: the facts, and the locks read without a fact. */
 function matchPatterns(template: string, locks: LockClass[], ctx: SentenceContext): { facts: Fact[]; mentioned: LockClass[] } | null {
   for (const p of PATTERNS) {
@@ -311,6 +325,9 @@ function usedLocks(facts: Fact[]): Set<LockClass> {
 
 const RULE_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
 
+/** Facts that carry an architecture. */
+export const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context']);
+
 /** Classify one sentence. */
 export function classify(sentence: string, ctx: SentenceContext): Classified {
   let text = sentence;
@@ -319,6 +336,12 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
   if (inline && archName(inline[1] ?? '')) {
     arch = archName(inline[1] ?? '');
     text = inline[2] ?? '';
+  } else if (inline) {
+    // "On x68, A is taken outside B": a rule for an architecture not known here (a typo, a
+    // removed port) is read as that word's, and said so, rather than as a rule for every one.
+    const rest = classify(inline[2] ?? '', ctx);
+    const word = inline[1] ?? '';
+    if (rest.recognized && !rest.arch && rest.facts.some((f) => ARCH_FACTS.has(f.kind))) return { ...rest, arch: word.toLowerCase(), unknownArch: word };
   }
   text = text.replace(/^For (?:spinlocks|mutexes), /, '');
   text = text.replace(/synchronize_srcu(?:_expedited)?\([^)]*\)/g, 'SYNC');
