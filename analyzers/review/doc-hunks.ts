@@ -9,7 +9,8 @@ import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/mode
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
-import { archName, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
+import { ARCH_FACTS, archName, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
+import { skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from '../../knowledge/doc/unread.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { FileDiff, Hunk } from '../series/model.js';
 import { describe, unrecognizedFinding } from './doc-review.js';
@@ -45,6 +46,16 @@ interface ReadSentence extends Quote {
   startsChanged: boolean;
   /** Architecture the rule is scoped to: the sentence's own, or an "On x86:" label seen in the hunk. */
   arch: string | null;
+  /** Why it is reported rather than read: in a comment or a directive body, under a label naming no known architecture. */
+  notRead?: string;
+  /** For a rule under such a label (or inline "On x68,"): what it is scoped to, as the reader says it. */
+  scopedTo?: { archs: string[]; unknown: string[] };
+}
+
+/** An "On x86:" label's scope; `unknown` when its word names no architecture known here. */
+interface Label {
+  arch: string | null;
+  unknown?: UnknownLabel;
 }
 
 /**
@@ -52,12 +63,14 @@ interface ReadSentence extends Quote {
  * scopes the lists under it; another label ("For SRCU:") sets none. Undefined
  * for a block that is not a label. A label above the hunk's context is not seen.
  */
-function label(block: Block): string | null | undefined {
+function label(block: Block, fileLine: number): Label | undefined {
   if (block.kind !== 'paragraph' || block.lines.length !== 1) return undefined;
   const text = (block.lines[0] ?? '').trim();
   if (!text.endsWith(':') || text.endsWith('::')) return undefined;
-  const on = /^On (\w+):$/.exec(text);
-  return on ? archName(on[1] ?? '') ?? (on[1] ?? '').toLowerCase() : null;
+  const word = /^On (\w+):$/.exec(text)?.[1];
+  if (word === undefined) return { arch: null };
+  const arch = archName(word);
+  return arch ? { arch } : { arch: word.toLowerCase(), unknown: { label: text, line: fileLine, words: [word], known: [] } };
 }
 
 /**
@@ -67,29 +80,37 @@ function label(block: Block): string | null | undefined {
  */
 function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
   const out: ReadSentence[] = [];
-  let scope: string | null = null;
+  let scope: Label = { arch: null };
   let section = '';
-  for (const block of readBlocks(f.lines).blocks) {
+  const parsed = readBlocks(f.lines);
+  /** Whether sentence S of BLOCK spans a line the patch changes. */
+  const touches = (block: Block, list: { line: number }[], i: number): boolean => {
+    const s = list[i] as { line: number };
+    const end = Math.max(s.line, (list[i + 1]?.line ?? block.line + block.lines.length) - 1);
+    let touched = false;
+    for (let l = s.line; l <= end; l++) touched ||= f.changed.has(l - 1);
+    return touched;
+  };
+  for (const block of parsed.blocks) {
     if (block.kind === 'field' && block.field !== 'Comment') continue;
     if (block.section !== section) {
       section = block.section;
-      scope = null;
+      scope = { arch: null };
     }
-    const labelled = label(block);
+    const labelled = label(block, f.fileLine[block.line - 1] ?? 0);
     if (labelled !== undefined) {
       scope = labelled;
       continue;
     }
     // As in the reader: a plain paragraph after a labelled list ends the label's reach.
-    if (block.kind === 'paragraph') scope = null;
+    if (block.kind === 'paragraph') scope = { arch: null };
     // A comment's claims are about the locks it names, not about its entry's :Arch:.
-    const arch = block.kind === 'field' ? null : scope;
+    const arch = block.kind === 'field' ? null : scope.arch;
+    const unknown = block.kind === 'field' ? undefined : scope.unknown;
     const list = splitSentences(block);
     let subject: string[] = [];
     list.forEach((s, i) => {
-      const end = Math.max(s.line, (list[i + 1]?.line ?? block.line + block.lines.length) - 1);
-      let touched = false;
-      for (let l = s.line; l <= end; l++) touched ||= f.changed.has(l - 1);
+      const touched = touches(block, list, i);
       const ctx: SentenceContext = { subject };
       let c = classify(s.text, ctx);
       if (!c.recognized && block.field === 'Comment') {
@@ -102,7 +123,23 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
         }
       }
       subject = c.subject;
-      out.push({ line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch });
+      const read: ReadSentence = { line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch };
+      // As in the reader: a rule for an architecture not known here is read as that word's, and reported.
+      if (c.recognized && c.facts.some((x) => ARCH_FACTS.has(x.kind))) {
+        if (c.unknownArch) Object.assign(read, { notRead: unknownInlineReason(c.unknownArch), scopedTo: { archs: [c.arch ?? ''], unknown: [c.unknownArch] } });
+        else if (!c.arch && unknown) Object.assign(read, { notRead: unknownLabelReason(unknown), scopedTo: { archs: [scope.arch ?? ''], unknown: unknown.words } });
+      }
+      out.push(read);
+    });
+  }
+  // Comments and directive bodies are not read: a rule-like sentence in one is reported.
+  for (const block of parsed.skipped) {
+    const list = splitSentences(block);
+    list.forEach((s, i) => {
+      const notRead = skippedRuleReason(block, s.text);
+      if (notRead === null) return;
+      const c: Classified = { facts: [], recognized: false, orderingLike: true, subject: [] };
+      out.push({ line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched: touches(block, list, i), startsChanged: f.changed.has(s.line - 1), arch: null, notRead });
     });
   }
   return out;
@@ -154,8 +191,11 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
         // A sentence the patch only re-flowed or moved is not its doing.
         if (wasText.has(words(s.text))) continue;
         const placement = s.startsChanged ? 'added' : 'changed';
-        if (s.c.unread?.length || (!s.c.recognized && s.c.orderingLike)) {
-          out.push({ ...unrecognizedFinding({ line: s.line, text: s.text, reason: s.c.reason ?? 'wording not understood' }, placement), patch });
+        if (s.notRead !== undefined && !s.c.unread?.length) {
+          out.push({ ...unrecognizedFinding({ line: s.line, text: s.text, reason: s.notRead, ...(s.scopedTo ? { scopedTo: s.scopedTo } : {}) }, placement), patch });
+        } else if (s.c.unread?.length || (!s.c.recognized && s.c.orderingLike)) {
+          const reason = [s.c.reason ?? 'wording not understood', ...(s.notRead !== undefined ? [s.notRead] : [])].join('; ');
+          out.push({ ...unrecognizedFinding({ line: s.line, text: s.text, reason }, placement), patch });
         }
         for (const e of edgesOf(s)) {
           if (e.outer === e.inner) continue;

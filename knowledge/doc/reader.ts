@@ -8,7 +8,8 @@ import type { DocSource, DocumentedOrder, OrderEdge, Origin, Quote, Unrecognized
 import { readBlocks, type Block } from './rst-blocks.js';
 import { readLockTable } from './lock-table.js';
 import { splitSentences } from './sentences.js';
-import { ARCH_FACTS, archName, classify, knownArchs, type Fact, type SentenceContext } from './statements.js';
+import { ARCH_FACTS, archName, classify, type Fact, type SentenceContext } from './statements.js';
+import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
 
 /** The input is not a locking document: the message names the file. */
@@ -24,37 +25,7 @@ interface Scope {
   unknown?: UnknownLabel;
 }
 
-interface UnknownLabel {
-  /** The label as written ("On x86 and x68:"). */
-  label: string;
-  line: number;
-  /** Its words archName() does not know, as written. */
-  words: string[];
-  /** Its words it does know, canonical. */
-  known: string[];
-}
-
-const KNOWN = `it knows ${knownArchs()}`;
-
-/** Why a rule under an unknown label is reported: the label, its line, and the architectures known. */
-function unknownLabelReason(u: UnknownLabel): string {
-  return u.known.length === 0
-    ? `under "${u.label}" at line ${u.line}, which names no architecture kvm-review knows; ${KNOWN}`
-    : `under "${u.label}" at line ${u.line}, where ${u.words.join(' and ')} ${u.words.length > 1 ? 'are' : 'is'} no architecture kvm-review knows; ${KNOWN}`;
-}
-
-/** What explicit markup that is not read is, for the report. */
-const MARKUP: Record<NonNullable<Block['markup']>, string> = {
-  comment: 'in an RST comment (".. "), which is not rendered: a rule-like sentence in a comment is not read',
-  footnote: 'in a footnote (".. [1]"), which kvm-review does not read',
-  target: 'in a hyperlink target (".. _name:"), which kvm-review does not read',
-  substitution: 'in a substitution definition (".. |name|"), which kvm-review does not read',
-};
-
 const ORDER_SECTION = /Acquisition Orders/i;
-
-/** Facts that state a rule, as opposed to advice or a lock's type. */
-const STATED_RULES = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
 
 
 /**
@@ -196,7 +167,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       const archFacts = c.recognized && c.facts.some((f) => ARCH_FACTS.has(f.kind));
       let scopedTo: Unrecognized['scopedTo'];
       if (archFacts && c.unknownArch) {
-        reasons.push(`"On ${c.unknownArch}," names no architecture kvm-review knows; ${KNOWN}`);
+        reasons.push(unknownInlineReason(c.unknownArch));
         scopedTo = { archs: [c.arch ?? ''], unknown: [c.unknownArch] };
       } else if (archFacts && !c.arch && scope.unknown) {
         reasons.push(unknownLabelReason(scope.unknown));
@@ -231,7 +202,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     if (label?.unknown) {
       const u = label.unknown;
       const what = u.known.length ? `names ${u.words.join(' and ')}, no architecture kvm-review knows` : 'names no architecture kvm-review knows';
-      notes.push(`${path}:${u.line}: "${u.label}" ${what} (${KNOWN}): the rules under it are read as ${u.words.map((w) => w.toLowerCase()).join(' and ')}'s`);
+      notes.push(`${path}:${u.line}: "${u.label}" ${what} (${KNOWN_ARCHS}): the rules under it are read as ${u.words.map((w) => w.toLowerCase()).join(' and ')}'s`);
     }
     if (label) {
       if (block.kind === 'bullet') nested = { scope: { ...label, origin: scope.origin }, indent: block.indent ?? 0 };
@@ -253,16 +224,11 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     order.unrecognized.push({ line: b.line, text: `${b.field ?? ''}: ${b.lines.join(' ').replace(/\s+/g, ' ').trim()}`, reason: u.reason });
   }
 
-  // Directive bodies (code-block, only, ...) and comments are not read: one that reads as a rule is
-  // reported, never dropped. A comment's wording is not code, so one that only looks like a rule
-  // ("A -> B") is reported too; a code block names locks in every line of code, so it is not.
+  // Directive bodies (code-block, only, ...) and comments are not read: one that reads as a rule is reported, never dropped.
   for (const block of doc.skipped) {
     for (const s of splitSentences(block)) {
-      const c = classify(s.text, { subject: [] });
-      const ruleLike = c.facts.some((f) => STATED_RULES.has(f.kind)) || (block.markup !== undefined && !c.recognized && c.orderingLike);
-      if (!ruleLike) continue;
-      const reason = block.markup ? MARKUP[block.markup] : `in the body of a ".. ${block.directive ?? '?'}::" directive, which is not read as documentation text`;
-      order.unrecognized.push({ line: s.line, text: s.text, reason });
+      const reason = skippedRuleReason(block, s.text);
+      if (reason) order.unrecognized.push({ line: s.line, text: s.text, reason });
     }
   }
 
