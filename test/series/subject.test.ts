@@ -42,6 +42,18 @@ describe('parseSubject', () => {
     expect(parseSubject('Re: [PATCH v2 44/50] KVM: Drop kvm_count_lock')).toMatchObject({ reply: true, isPatch: true, version: 2, index: 44, total: 50, title: 'KVM: Drop kvm_count_lock' });
   });
 
+  // Only the leading bracket groups carry the counter and revision, as in b4: a "[1/2]" in the title is the title's.
+  it.each([
+    ['[PATCH] KVM: x86: fix the [1/2] case', { version: 1, index: null, total: null, title: 'KVM: x86: fix the [1/2] case' }],
+    ['[PATCH v2] KVM: selftests: test [0/3] and [v5] shapes', { version: 2, index: null, total: null, title: 'KVM: selftests: test [0/3] and [v5] shapes' }],
+    ['Re: [PATCH v2] KVM: x86: fix the [1/2] case', { reply: true, version: 2, index: null, total: null }],
+    ['Re: [RFC PATCH v3 02/10] KVM: x86: [3/4] in the title', { reply: true, rfc: true, version: 3, index: 2, total: 10, title: 'KVM: x86: [3/4] in the title' }],
+    ['[PATCH 6.1.y 1/2] KVM: x86: the [2/2] half', { backport: '6.1.y', version: 1, index: 1, total: 2, title: 'KVM: x86: the [2/2] half' }],
+    ['[RFC][PATCH v4 3/5] KVM: two leading groups', { rfc: true, version: 4, index: 3, total: 5, title: 'KVM: two leading groups' }],
+  ])('%s: counter and revision from the leading groups only', (subject, expected) => {
+    expect(parseSubject(subject)).toMatchObject({ isPatch: true, ...expected });
+  });
+
   it.each(['[GIT PULL] KVM/arm64 updates for 6.2', '[FINAL WARNING] kvmarm going away', 'KVM: arm64: A new approach', '', '[ANNOUNCE] demo 1.0'])('%s is not a patch', (subject) => {
     expect(parseSubject(subject)).toMatchObject({ isPatch: false, reply: false });
   });
