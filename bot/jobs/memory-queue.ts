@@ -4,9 +4,18 @@
  * head removes the waiting job or cancels the running one (its superseded()
  * turns true: it posts nothing more); the same head again while its job
  * waits or runs is a duplicate. Transient errors are retried with backoff;
- * a job that fails for good keeps its reason. Nothing survives the process:
- * that is what REDIS_URL is for.
+ * a job that fails for good keeps its reason.
+ *
+ * With a journal (journal.ts; `npm start` gives one) every accepted job is
+ * on disk before enqueue() returns, and leaves it when it settles (a failed
+ * one stays, with its reason). A new queue on the same journal queues its
+ * pending jobs again, in their order and keeping their ids, the newest head
+ * per key only: a job that was running when the process stopped runs again
+ * (the review's check-run test and comment fingerprints keep it from
+ * posting twice). stop() takes no new job and lets the running one finish
+ * within a grace time; what waits stays in the journal for the next start.
  */
+import type { JobJournal, JournalLog, JournalRecord } from './journal.js';
 import {
   backoff,
   isSupersededError,
@@ -40,8 +49,15 @@ interface Entry {
   settle: () => void;
 }
 
-/** Finished jobs kept for `list` (the newest). */
+/** Finished jobs kept for `list` (the newest); a failed one's journal record goes with it. */
 const KEEP_FINISHED = 500;
+
+export interface MemoryQueueOptions {
+  /** Where accepted jobs are kept until they settle (`npm start`); none: nothing survives the process (the Action, tests). */
+  journal?: JobJournal | null;
+  /** What the queue tells the operator: jobs restored, a journal write that failed. */
+  log?: JournalLog;
+}
 
 export class MemoryQueue implements JobQueue {
   readonly counts: MemoryCounts = { queued: 0, running: 0, done: 0, failed: 0, superseded: 0 };
@@ -50,13 +66,24 @@ export class MemoryQueue implements JobQueue {
   private handlers: JobHandlers = {};
   private running: Entry | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The running job's run(): what stop() waits for (a job that goes back to waiting for a retry never settles it). */
+  private runningDone: Promise<void> | null = null;
   private seq = 0;
   private closed = false;
+  /** stop() was called: jobs are still accepted (into the journal) but none starts. */
+  private stopping = false;
+  private readonly journal: JobJournal | null;
+  private readonly log: JournalLog;
 
   constructor(
     private readonly onError: (key: string, e: unknown) => void = () => undefined,
     private readonly policy: RetryPolicy = retryPolicy(),
-  ) {}
+    options: MemoryQueueOptions = {},
+  ) {
+    this.journal = options.journal ?? null;
+    this.log = options.log ?? (() => undefined);
+    if (this.journal) this.restore(this.journal);
+  }
 
   /** The handlers jobs run with, by kind. */
   serve(handlers: JobHandlers): this {
@@ -72,9 +99,20 @@ export class MemoryQueue implements JobQueue {
     if (!spec.force && last && lastEntry && last.head === spec.head && ['waiting', 'delayed', 'active'].includes(lastEntry.info.state)) {
       return { id: last.id, duplicate: true, replaced: null };
     }
-    const gen = (last?.gen ?? 0) + 1;
+    const now = Date.now();
+    const record: JournalRecord = { id: `${this.seq + 1}`, spec, attemptsMade: 0, reason: null, enqueuedAt: now, runAt: now, finishedAt: null };
+    // On disk first: if it cannot be stored, the delivery is not acknowledged (GitHub shows it failed) and nothing changed here.
+    this.journal?.save('pending', record);
     this.seq += 1;
-    const id = `${this.seq}`;
+    return this.admit(record);
+  }
+
+  /** Takes a stored job in: it replaces (or cancels) the older head of its key. */
+  private admit(r: JournalRecord): Enqueued {
+    const { spec, id } = r;
+    const last = this.latest.get(spec.key);
+    const lastEntry = last ? this.jobs.find((j) => j.info.id === last.id) : undefined;
+    const gen = (last?.gen ?? 0) + 1;
     this.latest.set(spec.key, { gen, head: spec.head, id });
     let replaced: string | null = null;
     if (lastEntry && (lastEntry.info.state === 'waiting' || lastEntry.info.state === 'delayed')) {
@@ -86,11 +124,37 @@ export class MemoryQueue implements JobQueue {
     } else if (lastEntry?.info.state === 'active') replaced = lastEntry.info.id;
     let settle = (): void => undefined;
     const settled = new Promise<void>((r) => (settle = r));
-    const now = Date.now();
-    this.jobs.push({ spec, gen, runAt: now, settled, settle, info: { id, kind: spec.kind, key: spec.key, head: spec.head, state: 'waiting', attemptsMade: 0, reason: null, outcome: null, enqueuedAt: now, finishedAt: null } });
+    const state = r.runAt > Date.now() ? 'delayed' : 'waiting';
+    this.jobs.push({ spec, gen, runAt: r.runAt, settled, settle, info: { id, kind: spec.kind, key: spec.key, head: spec.head, state, attemptsMade: r.attemptsMade, reason: r.reason, outcome: null, enqueuedAt: r.enqueuedAt, finishedAt: null } });
     this.counts.queued += 1;
     this.pump();
     return { id, duplicate: false, replaced };
+  }
+
+  /**
+   * The journal's jobs, queued again in id order: per key the newest
+   * pending one runs (an older one, left by a crash between a newer head's
+   * arrival and its own end, counts as superseded); failed ones are listed
+   * with their reason. Ids continue after the highest found.
+   */
+  private restore(journal: JobJournal): void {
+    const { pending, failed } = journal.load();
+    const all = [...failed.map((r) => ({ r, failed: true })), ...pending.map((r) => ({ r, failed: false }))].sort((a, b) => Number(a.r.id) - Number(b.r.id));
+    for (const { r, failed: isFailed } of all) {
+      this.seq = Math.max(this.seq, Number(r.id));
+      if (!isFailed) {
+        this.admit(r);
+        continue;
+      }
+      const gen = (this.latest.get(r.spec.key)?.gen ?? 0) + 1;
+      this.latest.set(r.spec.key, { gen, head: r.spec.head, id: r.id });
+      this.jobs.push({ spec: r.spec, gen, runAt: r.runAt, settled: Promise.resolve(), settle: () => undefined, info: { id: r.id, kind: r.spec.kind, key: r.spec.key, head: r.spec.head, state: 'failed', attemptsMade: r.attemptsMade, reason: r.reason, outcome: null, enqueuedAt: r.enqueuedAt, finishedAt: r.finishedAt } });
+      this.counts.failed += 1;
+    }
+    const queued = this.jobs.filter((j) => j.info.state === 'waiting' || j.info.state === 'delayed');
+    if (all.length) {
+      this.log('info', `kvm-review: queue journal ${journal.dir}: ${queued.length} job(s) queued again, ${this.counts.superseded} superseded by a newer head, ${this.counts.failed} failed kept`, { queued: queued.map((j) => ({ id: j.info.id, key: j.info.key, head: j.info.head })) });
+    }
   }
 
   /** Resolves when the job completed, failed for good or was replaced (at once for an unknown id). */
@@ -105,9 +169,12 @@ export class MemoryQueue implements JobQueue {
   async retry(id: string): Promise<void> {
     const e = this.jobs.find((j) => j.info.id === id && j.info.state === 'failed');
     if (!e) throw new UnknownJobError(`no failed job ${id}`);
+    const now = Date.now();
+    this.journal?.save('pending', { ...this.record(e), attemptsMade: 0, reason: null, runAt: now, finishedAt: null });
+    this.journal?.remove('failed', id);
     e.info.state = 'waiting';
     e.info.finishedAt = null;
-    e.runAt = Date.now();
+    e.runAt = now;
     e.info.attemptsMade = 0;
     this.counts.failed -= 1;
     this.counts.queued += 1;
@@ -118,6 +185,7 @@ export class MemoryQueue implements JobQueue {
     const at = this.jobs.findIndex((j) => j.info.id === id && j.info.state !== 'active');
     const e = this.jobs[at];
     if (!e) throw new UnknownJobError(`no job ${id} that is not running`);
+    this.journal?.remove(e.info.state === 'failed' ? 'failed' : 'pending', id);
     if (e.info.state === 'waiting' || e.info.state === 'delayed') this.counts.queued -= 1;
     this.jobs.splice(at, 1);
     e.settle();
@@ -140,6 +208,24 @@ export class MemoryQueue implements JobQueue {
     await this.running?.settled;
   }
 
+  /**
+   * A graceful stop: no job starts from now on (new ones are still stored,
+   * for the next start); the running one has `graceMs` to end. Resolves
+   * 'finished' when nothing runs any more, 'left running' when the grace
+   * ran out: the process may exit, and its job, still in the journal, runs
+   * again on the next start.
+   */
+  async stop(graceMs: number): Promise<'finished' | 'left running'> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.runningDone) return 'finished';
+    let timer: NodeJS.Timeout | undefined;
+    const out = await Promise.race([this.runningDone.then(() => 'finished' as const), new Promise<'left running'>((r) => (timer = setTimeout(() => r('left running'), graceMs)))]);
+    clearTimeout(timer);
+    return out;
+  }
+
   private superseded(e: Entry): boolean {
     return this.latest.get(e.spec.key)?.gen !== e.gen;
   }
@@ -149,14 +235,37 @@ export class MemoryQueue implements JobQueue {
     e.info.outcome = outcome;
     e.info.reason = reason;
     e.info.finishedAt = Date.now();
+    this.write(e, () => (state === 'failed' ? this.journal?.fail(this.record(e)) : this.journal?.remove('pending', e.info.id)));
     e.settle();
     const finished = this.jobs.filter((j) => j.info.state === 'completed' || j.info.state === 'failed');
-    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.splice(this.jobs.indexOf(old), 1);
+    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) {
+      this.jobs.splice(this.jobs.indexOf(old), 1);
+      if (old.info.state === 'failed') this.write(old, () => this.journal?.remove('failed', old.info.id));
+    }
+  }
+
+  /** The journal's view of a job. */
+  private record(e: Entry): JournalRecord {
+    return { id: e.info.id, spec: e.spec, attemptsMade: e.info.attemptsMade, reason: e.info.reason, enqueuedAt: e.info.enqueuedAt, runAt: e.runAt, finishedAt: e.info.finishedAt };
+  }
+
+  /**
+   * A journal update after the job's outcome: one that fails is logged,
+   * not thrown (the outcome stands). The worst it leaves is a pending
+   * record of a settled job, which runs again on the next start and, its
+   * check run completed, posts nothing.
+   */
+  private write(e: Entry, update: () => void): void {
+    try {
+      update();
+    } catch (err) {
+      this.log('error', `kvm-review: queue journal: could not record job ${e.info.id} (${e.info.key}) as ${e.info.state}: ${reasonOf(err)}`, { id: e.info.id, key: e.info.key });
+    }
   }
 
   /** Starts the next ready job when none runs; wakes up for the next delayed one. */
   private pump(): void {
-    if (this.running || this.closed) return;
+    if (this.running || this.closed || this.stopping) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const now = Date.now();
@@ -167,8 +276,9 @@ export class MemoryQueue implements JobQueue {
       return;
     }
     this.running = ready;
-    void this.run(ready).finally(() => {
+    this.runningDone = this.run(ready).finally(() => {
       this.running = null;
+      this.runningDone = null;
       this.pump();
     });
   }
@@ -199,6 +309,7 @@ export class MemoryQueue implements JobQueue {
         e.info.state = 'delayed';
         e.runAt = Date.now() + backoff(this.policy, e.info.attemptsMade);
         this.counts.queued += 1;
+        this.write(e, () => this.journal?.save('pending', this.record(e)));
         return;
       }
       this.counts.failed += 1;
