@@ -14,8 +14,9 @@ import { FAILED_TITLE, type JobDeps } from './job.js';
 import { CLOSED_TITLE, reviewPullRequest, type PullRequestJob } from './pull-request.js';
 import { reviewPush, type PushJob } from './push.js';
 import { CHECK_NAME, type Octokit, type RepoRef } from './publish.js';
+import { JobJournal } from '../jobs/journal.js';
 import { MemoryQueue } from '../jobs/memory-queue.js';
-import type { JobContext, JobHandlers, JobQueue, JobSpec } from '../jobs/queue.js';
+import { retryPolicy, type JobContext, type JobHandlers, type JobQueue, type JobSpec } from '../jobs/queue.js';
 import type { AppSettings } from './settings.js';
 import { treeFor } from './tree-source.js';
 
@@ -47,8 +48,13 @@ export async function loadConfig(context: Pick<Context, 'config' | 'repo' | 'oct
 
 export interface AppOptions {
   settings: AppSettings;
-  /** Where jobs go: the shared queue (BullQueue, with REDIS_URL) or an in-process one; default: a new MemoryQueue. */
-  queue?: JobQueue;
+  /**
+   * Where jobs go: the shared queue (BullQueue, with REDIS_URL) or an
+   * in-process one, or a function making it with the App's Probot (npm
+   * start: a journaled MemoryQueue logging to the App's log); default: a
+   * new MemoryQueue, not journaled.
+   */
+  queue?: JobQueue | ((app: Probot) => JobQueue);
   /** The in-process queue under its old name (the Action passes one and reads its counts). */
   scheduler?: MemoryQueue;
   /** The App's bot login when known (an Action's is github-actions[bot]); else asked of GitHub once. */
@@ -175,10 +181,21 @@ function eventOf(context: Pick<Context, 'payload' | 'repo'>): EventPayload & { [
   return { repository: { owner: { login: owner }, name: repo }, ...(installation ? { installation: { id: installation.id } } : {}) } as never;
 }
 
+/**
+ * The in-process queue, its failures in the App's log; with `journalDir`
+ * (npm start) every job is kept there until it settles, and the jobs found
+ * there are queued again (bot/jobs/journal.ts).
+ */
+export function inProcessQueue(app: Probot, journalDir?: string): MemoryQueue {
+  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void => app.log[level](fields, message);
+  const onError = (key: string, e: unknown): void => app.log.error({ err: e, key }, 'kvm-review job failed');
+  return new MemoryQueue(onError, retryPolicy(), journalDir ? { journal: new JobJournal(journalDir, log), log } : {});
+}
+
 /** The Probot application function. */
 export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }) => {
-    const queue: JobQueue = opts.queue ?? opts.scheduler ?? new MemoryQueue((key, e) => app.log.error({ err: e, key }, 'kvm-review job failed'));
+    const queue: JobQueue = (typeof opts.queue === 'function' ? opts.queue(app) : opts.queue) ?? opts.scheduler ?? inProcessQueue(app);
     // In process, the jobs run here; with Redis, in `kvm-review worker` processes.
     if (queue instanceof MemoryQueue) queue.serve(reviewHandlers(app, opts));
     // The delivery is answered once the job is stored (Redis: acknowledged); the Action waits for the review too.

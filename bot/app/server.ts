@@ -9,24 +9,55 @@
  * With REDIS_URL the server only verifies and enqueues: a delivery is
  * answered 2xx once Redis stored the job, and `kvm-review worker`
  * processes (same environment, no webhook port) run the reviews. Without
- * it the reviews run here, in process.
+ * it the reviews run here, in process, from a queue journaled in
+ * KVM_REVIEW_QUEUE_DIR: a delivery is answered 2xx once its job is on
+ * disk, and a restart queues again what had not settled.
+ *
+ * SIGTERM or SIGINT: in process, no new review starts; the running one has
+ * KVM_REVIEW_STOP_GRACE_MS to finish, and what waits stays in the journal
+ * for the next start (deliveries that arrive meanwhile are stored there
+ * too); exit 0. A second signal stops at once (the running review, still in
+ * the journal, runs again on the next start).
  */
-import { run } from 'probot';
+import { run, type Probot } from 'probot';
 import { BullQueue } from '../jobs/bullmq-queue.js';
-import { kvmReviewApp } from './index.js';
+import type { MemoryQueue } from '../jobs/memory-queue.js';
+import { inProcessQueue, kvmReviewApp } from './index.js';
 import { AppOctokit } from './octokit.js';
 import { probotEnv } from './probot-env.js';
-import { readSettings } from './settings.js';
+import { queueDir, readSettings, stopGraceMs } from './settings.js';
 
 try {
   const settings = readSettings();
+  const graceMs = stopGraceMs();
   const url = process.env.REDIS_URL;
-  const queue = url ? new BullQueue(url) : undefined;
-  await run(kvmReviewApp({ settings, ...(queue ? { queue } : {}) }), { Octokit: AppOctokit, env: probotEnv(process.env) });
-  const stop = (): void => {
-    void (queue?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+  const shared = url ? new BullQueue(url) : null;
+  let local: { queue: MemoryQueue; app: Probot } | null = null;
+  const journal = queueDir(settings);
+  const queue = shared ?? ((app: Probot): MemoryQueue => (local = { queue: inProcessQueue(app, journal), app }).queue);
+  await run(kvmReviewApp({ settings, queue }), { Octokit: AppOctokit, env: probotEnv(process.env) });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      local?.app.log.warn(`kvm-review: ${signal} again: stopping now; a review still running stays in ${journal} and runs again on the next start`);
+      process.exit(0);
+    }
+    stopping = true;
+    if (!local) {
+      void (shared?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      return;
+    }
+    const { queue: q, app } = local;
+    app.log.info(`kvm-review: ${signal}: starting no new review; a running one has ${graceMs / 1000} s to finish; waiting ones stay in ${journal} for the next start`);
+    void q.stop(graceMs).then((how) => {
+      if (how === 'left running') app.log.warn(`kvm-review: the running review did not finish within ${graceMs / 1000} s: stopping; it stays in ${journal} and runs again on the next start`);
+      app.log.info('kvm-review: stopped');
+      // The log goes out through a stream: let it flush.
+      setImmediate(() => process.exit(0));
+    });
   };
-  process.once('SIGTERM', stop);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 } catch (e) {
   console.error(`kvm-review: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(2);

@@ -34,3 +34,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): AppSettings 
     rulesUrl: rulesUrl.endsWith('/') ? rulesUrl : `${rulesUrl}/`,
   };
 }
+
+/**
+ * KVM_REVIEW_QUEUE_DIR: the in-process queue's journal (npm start without
+ * REDIS_URL), by default `queue/` in the cache directory, so that the one
+ * volume a deployment keeps (the Dockerfile's KVM_REVIEW_CACHE_DIR) keeps
+ * the queued reviews too.
+ */
+export function queueDir(settings: Pick<AppSettings, 'cacheDir'>, env: NodeJS.ProcessEnv = process.env): string {
+  return env.KVM_REVIEW_QUEUE_DIR || join(settings.cacheDir, 'queue');
+}
+
+/** KVM_REVIEW_STOP_GRACE_MS: on SIGTERM or SIGINT, how long npm start lets the running review finish (default 60 s, as `kvm-review worker --grace`). */
+export function stopGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  return positiveIntEnv(env, 'KVM_REVIEW_STOP_GRACE_MS', 60_000);
+}

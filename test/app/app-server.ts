@@ -75,11 +75,26 @@ export class AppServer {
 
   /** Ends the server; `hard` is a crash (SIGKILL). */
   async stop(hard = false): Promise<void> {
+    await this.signal(hard ? 'SIGKILL' : 'SIGTERM');
+  }
+
+  /** Sends `signal`; resolves with how the process ended (at once when it already had). */
+  async signal(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill(hard ? 'SIGKILL' : 'SIGTERM');
-    await exited;
+    if (!child) return { code: null, signal: null };
+    if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, sig) => r({ code, signal: sig })));
+    child.kill(signal);
+    return exited;
+  }
+
+  /** Waits until the server's log has a line matching `re`. */
+  async logged(re: RegExp, timeoutMs = 60_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!re.test(this.log)) {
+      if (Date.now() > end) throw new Error(`the server did not log ${re}:\n${this.log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Posts a webhook delivery; `signature` overrides the correct one (null: none). */
