@@ -3,7 +3,9 @@
 # PRIVATE_KEY_PATH, WEBHOOK_SECRET, GHE_HOST/GHE_PROTOCOL, LOG_LEVEL) and the
 # App's own (KVM_REVIEW_CACHE_DIR, KVM_REVIEW_MAX_FILES/_LINES/_COMMITS,
 # KVM_REVIEW_RULES_URL, KVM_REVIEW_MIRROR: a volume of bare clones); see the
-# README's "GitHub App" section.
+# README's "GitHub App" section. Without REDIS_URL the queued reviews are
+# journaled under the cache (KVM_REVIEW_QUEUE_DIR): mount a volume on it to
+# keep them across a new container.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
