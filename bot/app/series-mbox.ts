@@ -46,7 +46,7 @@ export function toSeries(patchText: string): CommitSeries {
     const out: string[] = [];
     for (const h of headers) {
       if (/^From: /i.test(h)) author = h.slice(6);
-      else if (/^Subject: /i.test(h)) out.push(`Subject: [PATCH ${n > 1 ? `${k + 1}/${n}` : ''}`.replace(/ $/, '') + `] ${h.slice(9).replace(/^\[[^\]]*\]\s*/, '')}`);
+      else if (/^Subject: /i.test(h)) out.push(`Subject: [PATCH ${n > 1 ? `${k + 1}/${n}` : ''}`.replace(/ $/, '') + `] ${h.slice(9).replace(/^(?:\[[^\]]*\]\s*)+/, '')}`);
       else if (!/^Message-ID: /i.test(h)) out.push(h);
     }
     out.splice(1, 0, `From: ${SENDER}`, `Message-ID: <${messageIdOf(sha)}>`);

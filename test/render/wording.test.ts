@@ -44,3 +44,20 @@ describe('wording', () => {
     }
   }, 120_000);
 });
+
+describe('subjects', () => {
+  it('every leading bracket group is dropped before the patch is named: "[RFC][PATCH 2/3] x" is "[PATCH 2/3] x", not "[PATCH 2/3] [PATCH 2/3] x"', async () => {
+    const { fixtureResult } = await import('./helpers.js');
+    const { renderReviewText } = await import('../../bot/render/review/text.js');
+    const { renderReviewMarkdown } = await import('../../bot/render/review/markdown.js');
+    const result = fixtureResult('demo-series');
+    const first = result.patches[0];
+    if (!first) throw new Error('demo-series has no patch');
+    const title = 'KVM: x86: a title';
+    const r = { ...result, patches: [{ ...first, subject: `[RFC][PATCH v2 1/3] ${title}` }, ...result.patches.slice(1)] };
+    const text = renderReviewText(r);
+    expect(text).toContain(`[PATCH 1/${Math.max(r.series.total, 1)}] ${title}`);
+    expect(text).not.toContain('[PATCH v2 1/3]');
+    expect(renderReviewMarkdown(r)).toContain(`1/${r.series.total}: ${title}`);
+  });
+});

@@ -30,7 +30,7 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
     );
   }
   for (const p of r.patches) {
-    nodes.push(u('heading', { depth: 3 as const }, [u('text', `${p.index}/${r.series.total}: ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`)]));
+    nodes.push(u('heading', { depth: 3 as const }, [u('text', `${p.index}/${r.series.total}: ${p.subject.replace(/^(?:\[[^\]]*\]\s*)+/, '')}`)]));
     if (p.status !== 'reviewed') nodes.push(u('paragraph', [u('emphasis', [u('text', `${p.status === 'not-applied' ? 'not reviewed' : p.status}: ${p.reason ?? ''}`)])]));
     // What was not reviewed of a reviewed patch (a failed hunk, a binary change): "no findings" alone would overstate it.
     else if (p.reason) nodes.push(u('paragraph', [u('emphasis', [u('text', `partial: ${p.reason}`)])]));

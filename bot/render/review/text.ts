@@ -6,7 +6,7 @@ import { severityCounts } from '../findings/severity-counts.js';
 import { counted } from '../../../analyzers/counted.js';
 
 function patchLabel(p: PatchReview, total: number): string {
-  return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^\[[^\]]*\]\s*/, '')}`;
+  return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^(?:\[[^\]]*\]\s*)+/, '')}`;
 }
 
 function findingBlock(f: ReviewFinding, style: TextStyle, version: number): string[] {
