@@ -8,6 +8,7 @@
 import type { FileDiff } from '../series/model.js';
 import { isReviewedPath } from '../series/patch.js';
 import type { ApplyFailure } from './apply.js';
+import { counted } from '../counted.js';
 
 export interface NotApplied {
   /** One clause for the patch's reason: what did not land and why. */
@@ -15,8 +16,6 @@ export interface NotApplied {
   /** Every hunk it counted is one the tree already has. */
   alreadyApplied: boolean;
 }
-
-const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** Hunks of `f` that did not apply, and of those the ones the tree already has; a file without hunks (a rename, a mode) is one change. */
 function tally(f: FileDiff, failures: readonly ApplyFailure[]): { total: number; failed: number; already: number } {
@@ -42,5 +41,5 @@ export function notApplied(files: readonly FileDiff[], failures: readonly ApplyF
     return { reason: `already in the tree: its ${total === 1 ? 'hunk' : 'hunks'} to ${names.join(', ')} ${total === 1 ? 'is' : 'are'} applied there`, alreadyApplied: true };
   }
   const none = reviewed.length ? `no hunk of ${what} applies to the tree` : total === 1 ? 'its only hunk does not apply to the tree' : `none of its ${total} hunks applies to the tree`;
-  return { reason: `${none}${already ? ` (${plural(already, 'hunk')} of ${total} already applied)` : ''}`, alreadyApplied: false };
+  return { reason: `${none}${already ? ` (${counted(already, 'hunk')} of ${total} already applied)` : ''}`, alreadyApplied: false };
 }

@@ -323,7 +323,8 @@ function usedLocks(facts: Fact[]): Set<LockClass> {
   return used;
 }
 
-const RULE_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
+/** Facts that state a rule, as opposed to advice or a lock's type. */
+export const RULE_FACTS: ReadonlySet<Fact['kind']> = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
 
 /** Facts that carry an architecture. */
 export const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context']);

@@ -6,7 +6,7 @@
  * both say it in the same words.
  */
 import type { Block } from './rst-blocks.js';
-import { classify, knownArchs, type Fact } from './statements.js';
+import { classify, knownArchs, RULE_FACTS } from './statements.js';
 
 /** An "On ...:" label with words that name no architecture known here. */
 export interface UnknownLabel {
@@ -41,9 +41,6 @@ const MARKUP: Record<NonNullable<Block['markup']>, string> = {
   substitution: 'in a substitution definition (".. |name|"), which kvm-review does not read',
 };
 
-/** Facts that state a rule, as opposed to advice or a lock's type. */
-const STATED_RULES = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
-
 /**
  * Why sentence TEXT of a skipped block (a directive body, a comment) is
  * reported, or null when it reads like no rule. A comment's wording is not
@@ -52,7 +49,7 @@ const STATED_RULES = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution
  */
 export function skippedRuleReason(block: Block, text: string): string | null {
   const c = classify(text, { subject: [] });
-  const ruleLike = c.facts.some((f) => STATED_RULES.has(f.kind)) || (block.markup !== undefined && !c.recognized && c.orderingLike);
+  const ruleLike = c.facts.some((f) => RULE_FACTS.has(f.kind)) || (block.markup !== undefined && !c.recognized && c.orderingLike);
   if (!ruleLike) return null;
   return block.markup ? MARKUP[block.markup] : `in the body of a ".. ${block.directive ?? '?'}::" directive, which is not read as documentation text`;
 }
