@@ -27,7 +27,6 @@ interface Scope {
 
 const ORDER_SECTION = /Acquisition Orders/i;
 
-
 /**
  * A one-line paragraph ending in ':' that introduces the blocks after it, or
  * a one-line bullet "- On x86:" that introduces the items nested under it.
