@@ -9,6 +9,7 @@ import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/mode
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
+import { exampleReason, isExampleIntro } from '../../knowledge/doc/examples.js';
 import { ARCH_FACTS, archName, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
 import { skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from '../../knowledge/doc/unread.js';
 import { fingerprint } from '../findings/fingerprint.js';
@@ -50,6 +51,8 @@ interface ReadSentence extends Quote {
   notRead?: string;
   /** For a rule under such a label (or inline "On x68,"): what it is scoped to, as the reader says it. */
   scopedTo?: { archs: string[]; unknown: string[] };
+  /** The intro of an example scenario and the steps listed after it, as the reader reports it. */
+  example?: { endLine: number; steps: number };
 }
 
 /** An "On x86:" label's scope; `unknown` when its word names no architecture known here. */
@@ -91,8 +94,23 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     for (let l = s.line; l <= end; l++) touched ||= f.changed.has(l - 1);
     return touched;
   };
+  // As in the reader: an example's intro, then its list of steps (examples.ts).
+  let example: { intro: ReadSentence; section: string; read: ReadSentence } | null = null;
+  const closeExample = (): void => {
+    if (example) out.push(example.intro.example?.steps ? example.intro : example.read);
+    example = null;
+  };
   for (const block of parsed.blocks) {
     if (block.kind === 'field' && block.field !== 'Comment') continue;
+    const current = example as { intro: ReadSentence; section: string } | null;
+    if (current?.intro.example && block.section === current.section && (block.kind === 'bullet' || block.inItem)) {
+      const steps = splitSentences(block);
+      current.intro.example.steps += steps.length;
+      current.intro.example.endLine = f.fileLine[block.line + block.lines.length - 2] ?? current.intro.example.endLine;
+      current.intro.touched ||= steps.some((_, i) => touches(block, steps, i));
+      continue;
+    }
+    closeExample();
     if (block.section !== section) {
       section = block.section;
       scope = { arch: null };
@@ -124,6 +142,11 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       }
       subject = c.subject;
       const read: ReadSentence = { line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch };
+      if (block.kind !== 'field' && i === list.length - 1 && isExampleIntro(s.text)) {
+        // Held until the blocks after it tell whether a list of steps follows.
+        example = { intro: { ...read, c: { facts: [], recognized: false, orderingLike: false, subject: [] }, example: { endLine: read.line, steps: 0 } }, section: block.section, read };
+        return;
+      }
       // As in the reader: a rule for an architecture not known here is read as that word's, and reported.
       if (c.recognized && c.facts.some((x) => ARCH_FACTS.has(x.kind))) {
         if (c.unknownArch) Object.assign(read, { notRead: unknownInlineReason(c.unknownArch), scopedTo: { archs: [c.arch ?? ''], unknown: [c.unknownArch] } });
@@ -132,6 +155,7 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       out.push(read);
     });
   }
+  closeExample();
   // Comments and directive bodies are not read: a rule-like sentence in one is reported.
   for (const block of parsed.skipped) {
     const list = splitSentences(block);
@@ -191,7 +215,9 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
         // A sentence the patch only re-flowed or moved is not its doing.
         if (wasText.has(words(s.text))) continue;
         const placement = s.startsChanged ? 'added' : 'changed';
-        if (s.notRead !== undefined && !s.c.unread?.length) {
+        if (s.example) {
+          out.push({ ...unrecognizedFinding({ line: s.line, text: s.text, reason: exampleReason(s.line, s.example), example: s.example }, placement), patch });
+        } else if (s.notRead !== undefined && !s.c.unread?.length) {
           out.push({ ...unrecognizedFinding({ line: s.line, text: s.text, reason: s.notRead, ...(s.scopedTo ? { scopedTo: s.scopedTo } : {}) }, placement), patch });
         } else if (s.c.unread?.length || (!s.c.recognized && s.c.orderingLike)) {
           const reason = [s.c.reason ?? 'wording not understood', ...(s.notRead !== undefined ? [s.notRead] : [])].join('; ');

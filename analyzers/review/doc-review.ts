@@ -9,7 +9,9 @@
  * a new rule that reverses the documented order is a conflict whatever
  * its wording.
  */
-import type { DocumentedOrder, OrderEdge, Quote, Unrecognized } from '../../knowledge/doc/model.js';
+import type { DocumentedOrder, LeafRule, OrderEdge, Quote, Unrecognized } from '../../knowledge/doc/model.js';
+import { leafStatement } from '../../knowledge/doc/statement-text.js';
+import { isBlocking } from '../order/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { DocumentFinding } from '../findings/check-result.js';
@@ -64,6 +66,27 @@ function evidenceFor(e: OrderEdge, code: StateAnalysis): Evidence {
   };
 }
 
+const leafKey = (r: LeafRule): string => `${r.lock}\u0000${r.kinds?.join(',') ?? '*'}\u0000${r.arch ?? ''}`;
+
+/** The code sites that take, inside leaf rule `r`'s lock, a lock of a kind it forbids (proven sites only, as evidenceFor()). */
+function insideLeaf(r: LeafRule, code: StateAnalysis): { count: number; sites: { site: FindingSite; inner: string }[] } {
+  const seen = new Set<string>();
+  const sites: { site: FindingSite; inner: string }[] = [];
+  for (const a of r.arch ? [r.arch] : code.archs) {
+    for (const o of code.observed(a)) {
+      if (o.outer !== r.lock || o.inner === r.lock || !isBlocking(o) || (r.kinds !== null && !r.kinds.includes(o.innerUse.kind))) continue;
+      for (const site of sitesOf(o)) {
+        if (site.confidence?.level === 'conditional') continue;
+        const k = `${site.file}:${site.line}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        sites.push({ site, inner: o.inner });
+      }
+    }
+  }
+  return { count: sites.length, sites };
+}
+
 function names(sites: FindingSite[]): string {
   const fns = [...new Set(sites.map((s) => `${s.function}()`))];
   return fns.slice(0, 3).join(', ') + (fns.length > 3 ? ', ...' : '');
@@ -112,6 +135,27 @@ export function reviewDocPatch(
         suggestion: 'point to the code that needs this order in the commit message, or drop the rule',
       }, e.line, 'added');
     }
+  }
+
+  // A lock the patch makes a leaf ("no other mutex should be taken inside kvm_lock"): the code that takes one inside it.
+  const leafKeys = new Set(before.leaves.map(leafKey));
+  for (const r of after.leaves) {
+    if (leafKeys.has(leafKey(r))) continue;
+    leafKeys.add(leafKey(r));
+    const against = insideLeaf(r, code);
+    if (!against.count) continue;
+    const rule: Quote = { line: r.line, text: r.text };
+    const takes = [...new Set(against.sites.map((x) => x.inner))];
+    add('doc-contradicted', 'error', {
+      outer: r.lock,
+      inner: null,
+      message: `the new rule "${r.text}" says ${leafStatement(r)}; ${against.count} code site${against.count > 1 ? 's do' : ' does'} (${against.sites.slice(0, 3).map((x) => `${x.site.function}() takes ${x.inner}`).join(', ')}${against.sites.length > 3 ? ', ...' : ''})`,
+      rule,
+      rulePath: [rule],
+      sites: against.sites.map((x) => x.site),
+      suggestion: `change ${names(against.sites.map((x) => x.site))} to release ${r.lock} before taking ${takes.length > 1 ? 'those locks' : takes[0]}, in this series before this patch, or drop the rule`,
+      arch: r.arch,
+    }, r.line, 'added');
   }
 
   out.push(...unrecognizedLines(before, after).map((u) => ({ ...u, patch })));
@@ -246,7 +290,9 @@ function unrecognizedInDocument(u: Unrecognized): DocumentFinding {
   const raw: RawFinding = {
     outer: null,
     inner: null,
-    message: u.scopedTo
+    message: u.example
+      ? `this reads as an example scenario (lines ${u.line}-${u.example.endLine}, ${u.example.steps} step${u.example.steps > 1 ? 's' : ''}), not as rules: "${u.text}". kvm-review does not check an example's steps against the code; a rule it illustrates is checked where it is stated`
+      : u.scopedTo
       ? `this rule is read as ${u.scopedTo.archs.join(' and ')}'s (${u.reason ?? ''}): "${u.text}". ` +
         `${u.scopedTo.unknown.map((w) => w.toLowerCase()).join(' and ')} code is checked only in a tree with ${u.scopedTo.unknown.map((w) => `arch/${w.toLowerCase()}/kvm`).join(' or ')}; ` +
         'if the label is a typo, the rule is not checked where it was meant to be'
@@ -254,7 +300,9 @@ function unrecognizedInDocument(u: Unrecognized): DocumentFinding {
     rule: { line: u.line, text: u.text },
     rulePath: [{ line: u.line, text: u.text }],
     sites: [],
-    suggestion: u.scopedTo
+    suggestion: u.example
+      ? 'nothing to change if the example only illustrates a rule stated elsewhere; state any order it relies on as a rule ("A is taken outside B")'
+      : u.scopedTo
       ? 'name the architecture as its directory under arch/ does ("On x86:", "On arm64:"), or as "aarch64" or "x86_64"'
       : 'write each rule as "A is taken outside B" (a condition may follow: "... when ..."), one lock name per lock',
     arch: null,
@@ -262,7 +310,8 @@ function unrecognizedInDocument(u: Unrecognized): DocumentFinding {
   return {
     ...raw,
     kind: 'doc-unrecognized',
-    severity: 'warning',
+    // An example was recognised as one: said once, for the record, not as something to fix.
+    severity: u.example ? 'info' : 'warning',
     fingerprint: fingerprint('doc-unrecognized', raw, `locking.rst\u0000${statement(u.text)}`),
     file: DOC,
     line: u.line,

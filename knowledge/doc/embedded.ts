@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
-import type { DocumentedOrder, OrderEdge, SrcuRule, ContextRule, Caution, LockEntry, DocProblem, TypeStatement } from './model.js';
-import { contextStatement, edgeStatement, srcuStatement } from './statement-text.js';
+import type { DocumentedOrder, OrderEdge, SrcuRule, ContextRule, Caution, LockEntry, DocProblem, TypeStatement, LeafRule } from './model.js';
+import { contextStatement, edgeStatement, leafStatement, srcuStatement } from './statement-text.js';
 
 type NoText<T> = Omit<T, 'text'>;
 
@@ -20,6 +20,8 @@ export interface EmbeddedOrderData {
   locks: LockEntry[];
   contexts: NoText<ContextRule>[];
   leafClaimLine: number | null;
+  /** Absent in data generated before leaf rules were read. */
+  leaves?: NoText<LeafRule>[];
   cautions: NoText<Caution>[];
   types: NoText<TypeStatement>[];
   problems: DocProblem[];
@@ -42,6 +44,7 @@ export function toEmbedded(order: DocumentedOrder, name: string): EmbeddedOrderD
     locks: order.locks.map((l) => ({ ...l, protects: [] })),
     contexts: order.contexts.map(strip),
     leafClaimLine: order.leafClaim?.line ?? null,
+    leaves: order.leaves.map(strip),
     cautions: order.cautions.map(strip),
     types: order.types.map(strip),
     problems: order.problems,
@@ -56,6 +59,7 @@ export function fromEmbedded(data: EmbeddedOrderData): DocumentedOrder {
     locks: data.locks,
     contexts: data.contexts.map((c) => ({ ...c, text: contextStatement(c) })),
     leafClaim: data.leafClaimLine === null ? null : { line: data.leafClaimLine, text: 'every other lock is a leaf' },
+    leaves: (data.leaves ?? []).map((l) => ({ ...l, text: leafStatement(l) })),
     cautions: data.cautions.map((c) => ({ ...c, text: `taking ${c.outer} outside ${c.inner} is the documented order but needs care` })),
     types: data.types.map((t) => ({ ...t, text: `${t.lock} is a ${t.type}` })),
     unrecognized: [],

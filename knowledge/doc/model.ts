@@ -6,6 +6,7 @@
  * contract; fields marked "extension" are additions to the contract.
  */
 import type { LockClass } from '../lock-names.js';
+import type { LockKind } from '../lock-primitives-model.js';
 
 /** Where a statement sits in the document. */
 export type Origin =
@@ -83,6 +84,22 @@ export interface ContextRule extends Quote {
   condition?: string;
 }
 
+/**
+ * "No other mutex should be taken inside kvm_lock", a lock's `:Comment:` "Do not
+ * take any mutex inside": a lock that is a leaf by its own statement, for
+ * every lock or for locks of some kinds only (the "Everything else is a leaf"
+ * claim is `leafClaim`).
+ */
+export interface LeafRule extends Quote {
+  lock: LockClass;
+  /** The kinds of lock that must not be taken inside it (LockKind names: "mutex"), null for every lock. */
+  kinds: LockKind[] | null;
+  /** Architecture scope, null for all. */
+  arch: string | null;
+  /** A condition the statement puts on the rule. */
+  condition?: string;
+}
+
 /** A documented order the document itself warns about ("problematic, despite being the official ordering"). */
 export interface Caution extends Quote {
   outer: LockClass;
@@ -109,6 +126,13 @@ export interface Unrecognized extends Quote {
    * facts are scoped to, and those of them not known.
    */
   scopedTo?: { archs: string[]; unknown: string[] };
+  /**
+   * Extension: set when the sentence introduces an example scenario ("For
+   * example, ... the following can happen:") and the list after it: the
+   * last line of its steps and how many sentences they hold. None of it is
+   * read as a rule.
+   */
+  example?: { endLine: number; steps: number };
 }
 
 /** A consistency problem of the document itself. */
@@ -142,6 +166,8 @@ export interface DocumentedOrder {
   contexts: ContextRule[];
   /** Extension: the "Everything else is a leaf" claim, null when the document makes none. */
   leafClaim: Quote | null;
+  /** Extension: locks the document makes leaves by name, of every lock or of some kinds. */
+  leaves: LeafRule[];
   /** Extension. */
   cautions: Caution[];
   /** Extension. */

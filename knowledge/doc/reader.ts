@@ -7,7 +7,8 @@ import { checkConsistency } from './consistency.js';
 import type { DocSource, DocumentedOrder, OrderEdge, Origin, Quote, Unrecognized } from './model.js';
 import { readBlocks, type Block } from './rst-blocks.js';
 import { readLockTable } from './lock-table.js';
-import { splitSentences } from './sentences.js';
+import { splitSentences, type Sentence } from './sentences.js';
+import { exampleReason, isExampleIntro } from './examples.js';
 import { ARCH_FACTS, archName, classify, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
@@ -93,6 +94,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     locks: table.map((t) => t.entry),
     contexts: [],
     leafClaim: null,
+    leaves: [],
     cautions: [],
     types: [],
     unrecognized: [],
@@ -138,6 +140,9 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
         case 'leaf':
           order.leafClaim ??= quote;
           break;
+        case 'leaf-of':
+          order.leaves.push({ lock: f.lock, kinds: f.kinds, arch: scope.arch, ...quote, ...(f.condition ? { condition: f.condition } : {}) });
+          break;
         case 'no-order':
           noOrderLine = quote.line;
           break;
@@ -147,35 +152,59 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     }
   };
 
-  const readBlock = (block: Block, scope: Scope, ctx: SentenceContext): void => {
+  // An example scenario whose intro was read ("For example, ... the following can happen:"): the
+  // list after it is its steps. Closed by the first block that is not one of its items.
+  let example: { line: number; text: string; section: string; endLine: number; steps: number; read: () => void } | null = null;
+  const closeExample = (): void => {
+    if (!example) return;
+    const { line, text, endLine, steps, read } = example;
+    example = null;
+    // An intro no list follows is a sentence like any other.
+    if (steps === 0) read();
+    else order.unrecognized.push({ line, text, reason: exampleReason(line, { endLine, steps }), example: { endLine, steps } });
+  };
+
+  /** Read a block's sentences; `examples`: a last sentence introducing an example opens one (the main text only). */
+  const readBlock = (block: Block, scope: Scope, ctx: SentenceContext, examples = false): void => {
     let subject: string[] = [];
-    for (const s of splitSentences(block)) {
+    const sentences = splitSentences(block);
+    for (const [n, s] of sentences.entries()) {
       noteWritten(s.text);
-      const c = classify(s.text, { ...ctx, subject });
-      subject = c.subject;
-      const quote = { line: s.line, text: s.text };
-      if (c.recognized) {
-        // A rule under "On x86 and arm64:" holds on each; facts without an architecture are recorded once.
-        const archs = c.arch ? [c.arch] : (scope.archs ?? [scope.arch]);
-        archs.forEach((arch, n) => record(n === 0 ? c.facts : c.facts.filter((f) => ARCH_FACTS.has(f.kind)), quote, { ...scope, arch }, block.line));
+      if (examples && n === sentences.length - 1 && isExampleIntro(s.text)) {
+        const at = subject;
+        example = { line: s.line, text: s.text, section: block.section, endLine: s.line, steps: 0, read: () => readSentence(s, scope, ctx, at, block.line) };
+        continue;
       }
-      // Partly read (a lock the rule does not use), not read at all, or read for an architecture
-      // not known here: say so, never drop it.
-      const reasons: string[] = [];
-      if (c.unread?.length || (!c.recognized && c.orderingLike)) reasons.push(c.reason ?? 'wording not understood');
-      const archFacts = c.recognized && c.facts.some((f) => ARCH_FACTS.has(f.kind));
-      let scopedTo: Unrecognized['scopedTo'];
-      if (archFacts && c.unknownArch) {
-        reasons.push(unknownInlineReason(c.unknownArch));
-        scopedTo = { archs: [c.arch ?? ''], unknown: [c.unknownArch] };
-      } else if (archFacts && !c.arch && scope.unknown) {
-        reasons.push(unknownLabelReason(scope.unknown));
-        scopedTo = { archs: scope.archs ?? [scope.arch ?? ''], unknown: scope.unknown.words };
-      }
-      // The finding says what the rule was read as only when that is all there is to say.
-      if (reasons.length === 1 && scopedTo) order.unrecognized.push({ ...quote, reason: reasons[0], scopedTo });
-      else if (reasons.length) order.unrecognized.push({ ...quote, reason: reasons.join('; ') });
+      subject = readSentence(s, scope, ctx, subject, block.line);
     }
+  };
+
+  /** Classify one sentence and record its facts, or report it: the sentence's locks, for the next one's pronouns. */
+  const readSentence = (s: Sentence, scope: Scope, ctx: SentenceContext, subject: string[], blockLine: number): string[] => {
+    const c = classify(s.text, { ...ctx, subject });
+    const quote = { line: s.line, text: s.text };
+    if (c.recognized) {
+      // A rule under "On x86 and arm64:" holds on each; facts without an architecture are recorded once.
+      const archs = c.arch ? [c.arch] : (scope.archs ?? [scope.arch]);
+      archs.forEach((arch, n) => record(n === 0 ? c.facts : c.facts.filter((f) => ARCH_FACTS.has(f.kind)), quote, { ...scope, arch }, blockLine));
+    }
+    // Partly read (a lock the rule does not use), not read at all, or read for an architecture
+    // not known here: say so, never drop it.
+    const reasons: string[] = [];
+    if (c.unread?.length || (!c.recognized && c.orderingLike)) reasons.push(c.reason ?? 'wording not understood');
+    const archFacts = c.recognized && c.facts.some((f) => ARCH_FACTS.has(f.kind));
+    let scopedTo: Unrecognized['scopedTo'];
+    if (archFacts && c.unknownArch) {
+      reasons.push(unknownInlineReason(c.unknownArch));
+      scopedTo = { archs: [c.arch ?? ''], unknown: [c.unknownArch] };
+    } else if (archFacts && !c.arch && scope.unknown) {
+      reasons.push(unknownLabelReason(scope.unknown));
+      scopedTo = { archs: scope.archs ?? [scope.arch ?? ''], unknown: scope.unknown.words };
+    }
+    // The finding says what the rule was read as only when that is all there is to say.
+    if (reasons.length === 1 && scopedTo) order.unrecognized.push({ ...quote, reason: reasons[0], scopedTo });
+    else if (reasons.length) order.unrecognized.push({ ...quote, reason: reasons.join('; ') });
+    return c.subject;
   };
 
   // Acquisition orders and every other prose block: statements wherever they are.
@@ -187,6 +216,16 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
   let nested: { scope: Scope; indent: number } | null = null;
   for (const block of doc.blocks) {
     if (block.kind === 'field') continue;
+    const current = example as { section: string; endLine: number; steps: number } | null;
+    if (current && block.section === current.section && (block.kind === 'bullet' || block.inItem)) {
+      // A step of the example: its locks are written in the document, its sentences are no rules.
+      const steps = splitSentences(block);
+      steps.forEach((x) => noteWritten(x.text));
+      current.steps += steps.length;
+      current.endLine = block.line + block.lines.length - 1;
+      continue;
+    }
+    closeExample();
     if (block.section !== section) {
       section = block.section;
       scope = { arch: null, origin: ORDER_SECTION.test(section) ? 'order-list' : 'prose' };
@@ -215,8 +254,9 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     // a bullet's own text going on after a blank line does not.
     if (block.kind === 'paragraph' && !block.inItem && scope.arch !== null && !labelFresh) scope = { arch: null, origin: scope.origin };
     labelFresh = false;
-    readBlock(block, scope, { subject: [] });
+    readBlock(block, scope, { subject: [] }, true);
   }
+  closeExample();
 
   for (const u of unattributed) {
     const b = u.block;

@@ -8,6 +8,7 @@
  * "unrecognised": the caller reports it, never drops it.
  */
 import type { LockClass } from '../lock-names.js';
+import type { LockKind } from '../lock-primitives-model.js';
 import { findLockRefs, findUnreadableLockNames } from './lock-refs.js';
 
 /** What one sentence states. */
@@ -18,6 +19,8 @@ export type Fact =
   | { kind: 'caution'; outer: LockClass; inner: LockClass; condition?: string }
   | { kind: 'type'; lock: LockClass; type: string }
   | { kind: 'leaf' }
+  /** "No other mutex should be taken inside A": A is a leaf, for locks of `kinds` (null: every lock). */
+  | { kind: 'leaf-of'; lock: LockClass; kinds: LockKind[] | null; condition?: string }
   | { kind: 'no-order' }
   /** Understood, states no fact: advice such as "use call_srcu". */
   | { kind: 'advice' };
@@ -93,6 +96,18 @@ function srcuRules(locks: LockClass[], allowedInReadSide: boolean): Fact[] {
 function subjectOf(group: string | undefined, locks: LockClass[], ctx: SentenceContext): LockClass[] {
   if (group && /^(?:These locks|They|It)$/.test(group)) return ctx.subject;
   return listOf(group, locks);
+}
+
+/** The kinds a leaf rule's noun names: "mutex" and "mutexes" are mutexes, "lock" is every lock. */
+const LEAF_NOUN = String.raw`(mutex(?:es)?|spinlocks?|rwlocks?|(?:rw )?semaphores?|locks?)`;
+
+function leafKinds(noun: string | undefined): LockKind[] | null {
+  const n = (noun ?? '').toLowerCase();
+  if (n.startsWith('mutex')) return ['mutex'];
+  if (n.startsWith('spinlock')) return ['spinlock', 'raw_spinlock'];
+  if (n.startsWith('rwlock')) return ['rwlock'];
+  if (n.includes('semaphore')) return ['rwsem', 'percpu_rwsem'];
+  return null;
 }
 
 const PATTERNS: Pattern[] = [
@@ -180,6 +195,16 @@ const PATTERNS: Pattern[] = [
       ...srcuRules(subjectOf(m[1], locks, ctx), true),
       ...srcuRules(listOf(m[3], locks), false),
     ],
+  },
+  {
+    // "In particular no other mutex should be taken inside kvm_lock, and the amount of code ... should be limited"
+    re: new RegExp(`^(?:In particular,? )?no (?:other )?${LEAF_NOUN} (?:should|must|may|can) be (?:taken|acquired) (?:inside|under|within) (${ONE})(?:,.*)?$`, 'i'),
+    facts: (m, locks) => [{ kind: 'leaf-of', lock: one(m[2], locks), kinds: leafKinds(m[1]) }],
+  },
+  {
+    // In lock X's comment: "Do not take any mutex inside."
+    re: new RegExp(`^Do not take any (?:other )?${LEAF_NOUN} inside(?: it)?$`, 'i'),
+    facts: (m, _locks, ctx) => (ctx.commentOf ? [{ kind: 'leaf-of', lock: ctx.commentOf.lock, kinds: leafKinds(m[1]) }] : null),
   },
   {
     re: /^Everything else is a leaf\b.*$/,
@@ -308,7 +333,7 @@ function withoutAsides(template: string): string {
 
 function withCondition(facts: Fact[], condition: string | undefined): Fact[] {
   if (!condition) return facts;
-  return facts.map((f) => (f.kind === 'order' || f.kind === 'srcu' || f.kind === 'context' || f.kind === 'caution' ? { ...f, condition } : f));
+  return facts.map((f) => (f.kind === 'order' || f.kind === 'srcu' || f.kind === 'context' || f.kind === 'caution' || f.kind === 'leaf-of' ? { ...f, condition } : f));
 }
 
 /** Locks the facts of a sentence use (kvm->srcu is implied by every SRCU rule). */
@@ -318,16 +343,16 @@ function usedLocks(facts: Fact[]): Set<LockClass> {
     if (f.kind === 'order' || f.kind === 'caution') [f.outer, f.inner].forEach((l) => used.add(l));
     if (f.kind === 'srcu') [f.lock, SRCU].forEach((l) => used.add(l));
     if (f.kind === 'context') f.forbidden.forEach((l) => used.add(l));
-    if (f.kind === 'type') used.add(f.lock);
+    if (f.kind === 'type' || f.kind === 'leaf-of') used.add(f.lock);
   }
   return used;
 }
 
 /** Facts that state a rule, as opposed to advice or a lock's type. */
-export const RULE_FACTS: ReadonlySet<Fact['kind']> = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution']);
+export const RULE_FACTS: ReadonlySet<Fact['kind']> = new Set<Fact['kind']>(['order', 'srcu', 'context', 'caution', 'leaf-of']);
 
 /** Facts that carry an architecture. */
-export const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context']);
+export const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context', 'leaf-of']);
 
 /** Classify one sentence. */
 export function classify(sentence: string, ctx: SentenceContext): Classified {

@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { DocumentedOrder, OrderEdge, Quote } from '../../../knowledge/doc/model.js';
+import { leafStatement } from '../../../knowledge/doc/statement-text.js';
 import { archLabel } from './graph-ids.js';
 import { safeInput } from '../safe-text.js';
 
@@ -65,6 +66,10 @@ export function renderOrderText(input: DocumentedOrder): string {
     for (const c of order.cautions) out.push(`  ${c.outer} -> ${c.inner} is documented but fragile   ${quoted(order, c)}`);
   }
   out.push('', `Leaf claim: ${order.leafClaim ? quoted(order, order.leafClaim) : 'none'}`);
+  if (order.leaves.length) {
+    out.push('', 'Leaves by name');
+    for (const l of order.leaves) out.push(`  ${pad(leafStatement(l), 40)}${l.arch ? ` [${l.arch}]` : ''}  ${quoted(order, l)}`);
+  }
 
   out.push('', 'Lock table');
   if (order.locks.length === 0) out.push('  (no entries)');
@@ -74,7 +79,8 @@ export function renderOrderText(input: DocumentedOrder): string {
   }
 
   out.push('', `Unrecognised ordering sentences: ${order.unrecognized.length === 0 ? 'none' : ''}`);
-  for (const u of order.unrecognized) out.push(`  ${quoted(order, u)}`);
+  // An example scenario is listed with what was made of it: read as an explanation, on purpose.
+  for (const u of order.unrecognized) out.push(`  ${quoted(order, u)}${u.example ? `  (${u.reason ?? 'an example'})` : ''}`);
   out.push('', `Consistency problems: ${order.problems.length === 0 ? 'none' : ''}`);
   for (const p of order.problems) {
     const lines = p.lines.length ? ` (line${p.lines.length > 1 ? 's' : ''} ${p.lines.join(', ')})` : '';
