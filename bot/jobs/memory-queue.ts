@@ -15,6 +15,7 @@
  * posting twice). stop() takes no new job and lets the running one finish
  * within a grace time; what waits stays in the journal for the next start.
  */
+import { counted } from '../../analyzers/counted.js';
 import type { JobJournal, JournalLog, JournalRecord } from './journal.js';
 import {
   backoff,
@@ -153,7 +154,7 @@ export class MemoryQueue implements JobQueue {
     }
     const queued = this.jobs.filter((j) => j.info.state === 'waiting' || j.info.state === 'delayed');
     if (all.length) {
-      this.log('info', `kvm-review: queue journal ${journal.dir}: ${queued.length} job(s) queued again, ${this.counts.superseded} superseded by a newer head, ${this.counts.failed} failed kept`, { queued: queued.map((j) => ({ id: j.info.id, key: j.info.key, head: j.info.head })) });
+      this.log('info', `kvm-review: queue journal ${journal.dir}: ${counted(queued.length, 'job')} queued again, ${this.counts.superseded} superseded by a newer head, ${this.counts.failed} failed kept`, { queued: queued.map((j) => ({ id: j.info.id, key: j.info.key, head: j.info.head })) });
     }
   }
 

@@ -100,7 +100,7 @@ describe('the in-process queue with a journal', () => {
       [b.id, 'reviewed'],
       [lone.id, 'reviewed'],
     ]);
-    expect(logs.join('\n')).toMatch(/2 job\(s\) queued again, 1 superseded/);
+    expect(logs.join('\n')).toMatch(/2 jobs queued again, 1 superseded/);
     expect(files(dir, 'pending')).toEqual([]);
 
     // The same for a job alone that died while running: it runs again as the same attempt.
