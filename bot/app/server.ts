@@ -11,16 +11,21 @@
  * processes (same environment, no webhook port) run the reviews. Without
  * it the reviews run here, in process, from a queue journaled in
  * KVM_REVIEW_QUEUE_DIR: a delivery is answered 2xx once its job is on
- * disk, and a restart queues again what had not settled.
+ * disk, and a restart queues again what had not settled. The journal is
+ * locked first (journal-lock.ts): a second server on the same directory
+ * exits 2 instead of running the same jobs; a dead server's lock is taken
+ * over.
  *
  * SIGTERM or SIGINT: in process, no new review starts; the running one has
  * KVM_REVIEW_STOP_GRACE_MS to finish, and what waits stays in the journal
  * for the next start (deliveries that arrive meanwhile are stored there
  * too); exit 0. A second signal stops at once (the running review, still in
- * the journal, runs again on the next start).
+ * the journal, runs again on the next start). The lock goes with the
+ * process: removed at exit, taken over after a kill.
  */
 import { run, type Probot } from 'probot';
 import { BullQueue } from '../jobs/bullmq-queue.js';
+import { JournalLock } from '../jobs/journal-lock.js';
 import type { MemoryQueue } from '../jobs/memory-queue.js';
 import { inProcessQueue, kvmReviewApp } from './index.js';
 import { AppOctokit } from './octokit.js';
@@ -34,6 +39,16 @@ try {
   const shared = url ? new BullQueue(url) : null;
   let local: { queue: MemoryQueue; app: Probot } | null = null;
   const journal = queueDir(settings);
+  if (!shared) {
+    const lock = await JournalLock.acquire(journal, {
+      log: (message) => console.error(message),
+      onLost: (message) => {
+        console.error(message);
+        process.exit(1);
+      },
+    });
+    process.on('exit', () => lock.release());
+  }
   const queue = shared ?? ((app: Probot): MemoryQueue => (local = { queue: inProcessQueue(app, journal), app }).queue);
   await run(kvmReviewApp({ settings, queue }), { Octokit: AppOctokit, env: probotEnv(process.env) });
   let stopping = false;

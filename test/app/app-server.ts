@@ -43,6 +43,11 @@ export class AppServer {
   log = '';
   url = '';
 
+  /** The server process's pid (null before start). */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   constructor(
     private readonly gheHost: string,
     private readonly env: Record<string, string>,

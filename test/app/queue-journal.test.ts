@@ -6,10 +6,13 @@
  * one, with no delivery sent again. Killed (SIGKILL) in the middle of a
  * review, the next start reviews it again and each finding is posted once.
  * A journal entry that cannot be read is named in the log and moved aside.
+ * One server per journal directory: a second one on it refuses to start
+ * while the first runs; after the first is killed, the next start takes
+ * its lock over and reviews what it left, once.
  * Requires `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerOf } from '../../bot/app/comment.js';
@@ -150,5 +153,60 @@ describe('the in-process queue across a restart', () => {
     expect(readFileSync(join(cache, 'queue', 'corrupt', 'pending-41.json'), 'utf8')).toBe('{"version":1,"id":"41","spec":');
     expect((await server.idle()).failed).toBe(0);
     expect(await server.signal('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('one server per journal directory', () => {
+  const lockOf = (queueDir: string): { pid: number } => JSON.parse(readFileSync(join(queueDir, 'server.lock'), 'utf8')) as { pid: number };
+
+  it('a second server on the same directory refuses to start, naming it and the pid holding it; SIGTERM releases the lock', async () => {
+    const queueDir = tmp('queue');
+    const first = await started({ KVM_REVIEW_CACHE_DIR: tmp('cache'), KVM_REVIEW_QUEUE_DIR: queueDir });
+    expect(lockOf(queueDir).pid).toBe(first.pid);
+    const second = new AppServer(host, { KVM_REVIEW_CACHE_DIR: tmp('cache'), KVM_REVIEW_QUEUE_DIR: queueDir });
+    servers.push(second);
+    const refused = await second.start().then(
+      () => null,
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+    expect(refused).toMatch(/^the server exited 2:/);
+    expect(refused).toContain(`the queue journal ${queueDir} is in use by pid ${first.pid}`);
+    // The first one is untouched and still holds it.
+    expect(lockOf(queueDir).pid).toBe(first.pid);
+    expect(await first.signal('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(queueDir, 'server.lock'))).toBe(false);
+  });
+
+  it('killed (SIGKILL) with a review running: the next start takes over its lock, says so, and reviews the head once', async () => {
+    const queueDir = tmp('queue');
+    const env = { KVM_REVIEW_CACHE_DIR: tmp('cache'), KVM_REVIEW_QUEUE_DIR: queueDir };
+    const h5 = pr(5);
+    const first = await started(env);
+    const crash = new Promise<void>((crashed) => {
+      gh.after = async (r) => {
+        if (r.method !== 'POST' || !r.path.endsWith('/check-runs') || (r.body as { head_sha?: string }).head_sha !== h5) return;
+        gh.after = null;
+        await first.stop(true);
+        crashed();
+      };
+    });
+    expect(await first.deliver('pull_request', prPayload('opened', 5, h5, repo.base))).toBe(200);
+    await crash;
+    expect(lockOf(queueDir).pid).toBe(first.pid);
+    expect(pending(queueDir).map((j) => j.spec.head)).toEqual([h5]);
+
+    const next = await started(env);
+    await next.logged(new RegExp(`took over the lock of pid ${first.pid} on .*: pid ${first.pid} is no longer running`), 20_000);
+    expect(lockOf(queueDir).pid).toBe(next.pid);
+    const s = await next.idle();
+    expect([s.done, s.failed]).toEqual([1, 0]);
+    expect(next.log).toMatch(/1 job queued again/);
+    expect(reviewsOf(5)).toHaveLength(1);
+    expect(fingerprintsOf(5).length).toBeGreaterThan(0);
+    expect(new Set(fingerprintsOf(5)).size).toBe(fingerprintsOf(5).length);
+    expect(checkRunsOf(h5)).toEqual([['completed', 'failure']]);
+    expect(pending(queueDir)).toEqual([]);
+    expect(await next.signal('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(queueDir, 'server.lock'))).toBe(false);
   });
 });
