@@ -5,7 +5,8 @@
 # KVM_REVIEW_RULES_URL, KVM_REVIEW_MIRROR: a volume of bare clones); see the
 # README's "GitHub App" section. Without REDIS_URL the queued reviews are
 # journaled under the cache (KVM_REVIEW_QUEUE_DIR): mount a volume on it to
-# keep them across a new container.
+# keep them across a new container. One container per volume: a second one
+# on it exits 2; a new one after a killed one takes its lock over (within 30 s).
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
