@@ -73,13 +73,23 @@ export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBy
   const hiddenReason = `cannot be reviewed: binary change to ${hidden.map((f) => f.path).join(', ')} (the analysis reads ${hidden.length > 1 ? 'these files' : 'this file'}, the mail does not carry the text)`;
   for (const f of hidden) entry.warnings.push(f.unreviewable ?? '');
   entry.files = files;
-  if (binary.length === files.length) {
+  // A file whose mode alone changes has the same text after: the review has nothing of it to read.
+  const modes = files.filter(isModeOnly);
+  if (binary.length + modes.length === files.length) {
     if (hidden.length > 0) return fail(entry, 'skipped', hiddenReason);
-    return fail(entry, 'skipped', `only binary changes (${binary.map((f) => f.path).join(', ')}): nothing to review`);
+    const what = modes.length === 0 ? 'binary' : binary.length === 0 ? 'mode' : 'binary and mode';
+    const names = [...binary.map((f) => f.path), ...modes.map((f) => `${f.path} ${f.oldMode} -> ${f.newMode}`)];
+    return fail(entry, 'skipped', `only ${what} changes (${names.join(', ')}): nothing to review`);
   }
   // Reviewed, partly: the reason says which part was not (the review carries it onto the patch).
   if (hidden.length > 0) entry.reason = `${hiddenReason}; the rest was reviewed`;
   return entry;
+}
+
+/** A file diff that only changes the file's mode (`old mode` / `new mode`, no hunk, same path). */
+function isModeOnly(f: FileDiff): boolean {
+  const plain = !f.isBinary && !f.isNew && !f.isDeleted && !f.isRenamed && !f.isCopied;
+  return plain && f.hunks.length === 0 && f.oldMode !== undefined && f.newMode !== undefined && f.oldMode !== f.newMode;
 }
 
 /** Files whose change the review reads: the indexed C files and locking.rst. */

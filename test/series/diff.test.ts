@@ -102,6 +102,15 @@ describe('diffs that go wrong in mail', () => {
     expect(patch.files[0]).toMatchObject({ path: 'fw.bin', isBinary: true, hunks: [] });
   });
 
+  it('skips a patch that only changes modes, or modes and binaries, naming each mode change', async () => {
+    const mode = ['diff --git a/scripts/kvm.sh b/scripts/kvm.sh', 'old mode 100644', 'new mode 100755'];
+    expect(await patchOf([...mode, ''].join('\n'))).toMatchObject({ status: 'skipped', reason: 'only mode changes (scripts/kvm.sh 100644 -> 100755): nothing to review' });
+    const binary = ['diff --git a/fw.bin b/fw.bin', 'index 1111111..2222222 100644', 'Binary files a/fw.bin and b/fw.bin differ'];
+    expect(await patchOf([...binary, ...mode, ''].join('\n'))).toMatchObject({ status: 'skipped', reason: 'only binary and mode changes (fw.bin, scripts/kvm.sh 100644 -> 100755): nothing to review' });
+    // With a hunk besides, the patch is read: the mode change is carried along, not a reason to skip it.
+    expect(await patchOf([...mode, ...HUNK, '@@ -1 +1 @@', '-a', '+b', ''].join('\n'))).toMatchObject({ status: 'ok' });
+  });
+
   it('reads a quilt diff (no diff --git) with timestamps on the file lines', async () => {
     const patch = await patchOf(['Index: x.c', '===', '--- a/virt/kvm/x.c\t2024-01-01 10:00:00.000000000 +0000', '+++ b/virt/kvm/x.c\t2024-01-02 10:00:00.000000000 +0000', '@@ -2,2 +2,2 @@', ' a', '-b', '+c', ''].join('\n'));
     expect(patch.status).toBe('ok');
