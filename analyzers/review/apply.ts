@@ -17,9 +17,11 @@ export interface ApplyFailure {
   /**
    * Set when the hunk did not apply because the tree already has its change: its new side (context and
    * added lines) stands in the file, as `git apply -R --check` would find it. `line` is where that new side
-   * starts in the tree (1-based), as the `+` of a hunk header counts; `reason` says so in words.
+   * starts in the tree (1-based), as the `+` of a hunk header counts; `reason` says so in words. With
+   * `hunk` null, the whole file's change is there: a file created with its content (line 1), a rename
+   * done (where its first hunk's new side is, else 1), or a file deleted (null: there is no line).
    */
-  alreadyApplied?: { line: number };
+  alreadyApplied?: { line: number | null };
 }
 
 function structured(file: FileDiff, hunks: Hunk[]): StructuredPatch {
@@ -231,6 +233,46 @@ function refused(f: FileDiff, h: Hunk, lines: readonly string[], reason: string)
   return { file: f.path, hunk: h.header, reason: `the tree has this change (its new side is at ${file}:${at + 1})`, alreadyApplied: { line: at + 1 } };
 }
 
+/**
+ * The text a new file's diff makes: its added lines, each ending in a newline unless the diff says
+ * the last has none. A creation has no other lines, so this is the whole new side.
+ */
+function createdText(f: FileDiff): string {
+  const added = f.hunks.flatMap((h) => h.lines.filter((l) => l.type === 'add'));
+  const last = added[added.length - 1];
+  return last ? added.map((l) => l.content).join('\n') + (last.noNewlineAtEnd ? '' : '\n') : '';
+}
+
+/**
+ * A new file, rename or copy onto a path the tree has. Applying it would replace that file whole (and the
+ * review would see its locking removed): git apply refuses it ("already exists"), and so does this. But
+ * when the file is what the patch makes, the tree has the change, as `git apply -R --check` finds it: a
+ * creation whose whole new side is the file; a rename whose old path is gone and whose hunks' new sides
+ * stand in the new one; a copy whose hunks' new sides stand there (or, without hunks, its source's text).
+ * (git reverses a copy into a copy onto its source, which exists, and refuses it; the tree has it all the same.)
+ */
+async function ontoExisting(overlay: OverlayTree, f: FileDiff, oldPath: string | null, existing: Buffer): Promise<ApplyFailure> {
+  const name = f.newPath ?? f.path;
+  const verb = f.isNew ? 'created' : f.isRenamed ? 'renamed onto' : 'copied onto';
+  const text = existing.toString('utf8');
+  const lines = text.split('\n');
+  const sides = f.hunks.map((h) => newSideAt(lines, h));
+  const hunksThere = sides.every((at) => at >= 0);
+  const line = sides.length ? (sides[0] as number) + 1 : 1;
+  const source = !f.isNew && oldPath !== null ? await overlay.read(oldPath) : null;
+  if (f.isNew && text === createdText(f)) return { file: f.path, hunk: null, reason: `the tree has ${name}, with the content the patch creates`, alreadyApplied: { line: 1 } };
+  if (f.isRenamed && hunksThere && source === null) {
+    const what = f.hunks.length ? `, and the renamed file's ${f.hunks.length === 1 ? 'hunk' : 'hunks'} applied` : '';
+    return { file: f.path, hunk: null, reason: `the tree has ${name}, not ${f.oldPath}${what}`, alreadyApplied: { line } };
+  }
+  if (f.isCopied && (f.hunks.length ? hunksThere : source !== null && source.equals(existing))) {
+    return { file: f.path, hunk: null, reason: `the tree has ${name}, with the content the patch copies there`, alreadyApplied: { line } };
+  }
+  // Where the rename's target is what the patch makes but its source is still there, it is not done either.
+  const why = f.isRenamed && hunksThere ? `, and so does ${f.oldPath}` : ' with other content';
+  return { file: f.path, hunk: null, reason: `${name} already exists in the tree${why}: not ${verb}, left as it is` };
+}
+
 /** Apply `files` to `overlay` in place; returns what did not apply. */
 export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[]): Promise<ApplyFailure[]> {
   const failures: ApplyFailure[] = [];
@@ -244,17 +286,18 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       const newPath = f.newPath ? await overlay.safePath(f.newPath) : null;
       const oldPath = f.oldPath ? await overlay.safePath(f.oldPath) : null;
       const path = await overlay.safePath(f.path);
-      // A new file, or a rename or copy, onto a path the tree has would replace that file whole, and the
-      // review would see its locking removed: git apply refuses it ("already exists"), and so does this.
       const target = newPath ?? path;
       const creates = f.isNew || ((f.isRenamed || f.isCopied) && oldPath !== null && oldPath !== target);
-      if (creates && (await overlay.read(target)) !== null) {
-        failures.push({ file: f.path, hunk: null, reason: `${f.newPath ?? f.path} already exists in the tree: not ${f.isNew ? 'created' : f.isRenamed ? 'renamed onto' : 'copied onto'}, left as it is` });
+      const existing = creates ? await overlay.read(target) : null;
+      if (existing !== null) {
+        failures.push(await ontoExisting(overlay, f, oldPath, existing));
         continue;
       }
       const source = f.isNew ? '' : await overlay.readText(oldPath ?? path);
       if (source === null) {
-        failures.push({ file: f.path, hunk: null, reason: `${f.oldPath ?? f.path} does not exist in the tree` });
+        // A file deleted and not there: reverse-applying the deletion (creating it) would succeed.
+        if (f.isDeleted) failures.push({ file: f.path, hunk: null, reason: `the tree does not have ${f.path}, which the patch deletes`, alreadyApplied: { line: null } });
+        else failures.push({ file: f.path, hunk: null, reason: `${f.oldPath ?? f.path} does not exist in the tree` });
         continue;
       }
       // Exact placement first (what git apply does, at any offset); jsdiff's fuzzy search only for what is left.
@@ -262,6 +305,7 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       // No exact hunk applied (most files of a series against another base): the lines are the source's.
       let text = exact.failed.length === f.hunks.length ? source : exact.lines.join('\n');
       let lines = exact.lines;
+      const refusedBefore = failures.length;
       for (const h of exact.failed) {
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
         // With CRs in the file, without them on either side: jsdiff gives an LF hunk a CRLF file's line ends.
@@ -279,6 +323,15 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
         else {
           text = out;
           lines = text.split('\n');
+        }
+      }
+      if (f.isDeleted) {
+        // A deletion removes the file only when it removed every line (git apply: "removal patch leaves
+        // file contents"): one whose lines are not the file's would hide code the tree still has.
+        if (failures.length > refusedBefore) continue;
+        if (text !== '') {
+          failures.push({ file: f.path, hunk: null, reason: `the deletion leaves lines in ${f.path}: not deleted` });
+          continue;
         }
       }
       if (f.isRenamed && oldPath && oldPath !== newPath) overlay.write(oldPath, null);

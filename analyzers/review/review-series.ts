@@ -120,11 +120,20 @@ function readerPart(p: PatchEntry): string | null {
   return p.reason?.replace(/;\s*the rest was reviewed$/, '') || null;
 }
 
-/** What of a reviewed patch did not apply: hunks refused, and hunks the tree already has, counted apart. */
+/**
+ * What of a reviewed patch did not apply: hunks refused, and hunks the tree already has, counted apart,
+ * and whole files (created, deleted, renamed: hunk null) counted as files, not as hunks they may not have.
+ */
 function applyPart(failures: readonly ApplyFailure[]): string {
-  const already = failures.filter((a) => a.alreadyApplied).length;
-  const refused = failures.length - already;
-  return [refused ? `${counted(refused, 'hunk')} did not apply` : '', already ? `${counted(already, 'hunk')} already applied` : ''].filter(Boolean).join(', ') + '; the rest was reviewed';
+  const part = (list: readonly ApplyFailure[], verb: string): string => {
+    const hunks = list.filter((a) => a.hunk !== null).length;
+    const files = list.length - hunks;
+    const what = [hunks ? counted(hunks, 'hunk') : '', files ? counted(files, 'file') : ''].filter(Boolean).join(' and ');
+    return what && `${what} ${verb}`;
+  };
+  const already = failures.filter((a) => a.alreadyApplied);
+  const refused = failures.filter((a) => !a.alreadyApplied);
+  return [part(refused, 'did not apply'), part(already, 'already applied')].filter(Boolean).join(', ') + '; the rest was reviewed';
 }
 
 /** "The series is already in the tree": every patch that could be applied was one the tree has (null when not). */

@@ -97,7 +97,7 @@ const patchReview = z
     status: z.enum(['reviewed', 'skipped', 'failed', 'not-applied']),
     reason: z.string().min(1).optional(),
     warnings: z.array(z.string().min(1)),
-    applyFailures: z.array(z.object({ file: z.string(), hunk: z.string().nullable(), reason: z.string().min(1), alreadyApplied: z.object({ line: z.number().int().positive() }).optional() })),
+    applyFailures: z.array(z.object({ file: z.string(), hunk: z.string().nullable(), reason: z.string().min(1), alreadyApplied: z.object({ line: z.number().int().positive().nullable() }).optional() })),
     removedEdges: z.array(z.object({ outer: lockName, inner: lockName })),
     references: z.array(z.string()),
     findings: z.array(finding),

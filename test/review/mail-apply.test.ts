@@ -31,23 +31,33 @@ const NEW_A = ['diff --git a/a.c b/a.c', 'new file mode 100644', '--- /dev/null'
 const RENAME_B_TO_A = ['diff --git a/b.c b/a.c', 'similarity index 100%', 'rename from b.c', 'rename to a.c'];
 const COPY_B_TO_A = ['diff --git a/b.c b/a.c', 'similarity index 100%', 'copy from b.c', 'copy to a.c'];
 
-async function applyOnDisk(diff: string[]): Promise<{ a: string | null; b: string | null; failures: string[] }> {
+/** Apply `diff` to a tree of a.c and b.c (`files` says what they hold; null: absent). */
+async function applyOnDisk(diff: string[], files: Record<'a.c' | 'b.c', string | null> = { 'a.c': 'int a;\n', 'b.c': 'int b;\n' }): Promise<{ a: string | null; b: string | null; failures: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'kvm-review-mail-apply-'));
-  writeFileSync(join(dir, 'a.c'), 'int a;\n');
-  writeFileSync(join(dir, 'b.c'), 'int b;\n');
+  for (const [name, text] of Object.entries(files)) if (text !== null) writeFileSync(join(dir, name), text);
   const overlay = new OverlayTree(new DirectoryTree(dir));
   const failures = await applyFiles(overlay, diffsOf(diff));
-  return { a: await overlay.readText('a.c'), b: await overlay.readText('b.c'), failures: failures.map((f) => `${f.file} ${f.hunk}: ${f.reason}`) };
+  const line = (f: (typeof failures)[number]): string => (f.alreadyApplied ? ` [already applied at ${f.alreadyApplied.line}]` : '');
+  return { a: await overlay.readText('a.c'), b: await overlay.readText('b.c'), failures: failures.map((f) => `${f.file} ${f.hunk}: ${f.reason}${line(f)}`) };
 }
 
 describe('a diff onto a file the tree has', () => {
   it('refuses a new file whose path exists and leaves the file alone', async () => {
-    expect(await applyOnDisk(NEW_A)).toEqual({ a: 'int a;\n', b: 'int b;\n', failures: ['a.c null: a.c already exists in the tree: not created, left as it is'] });
+    expect(await applyOnDisk(NEW_A)).toEqual({ a: 'int a;\n', b: 'int b;\n', failures: ['a.c null: a.c already exists in the tree with other content: not created, left as it is'] });
   });
 
   it('refuses a rename or a copy onto an existing file and leaves both alone', async () => {
-    expect(await applyOnDisk(RENAME_B_TO_A)).toEqual({ a: 'int a;\n', b: 'int b;\n', failures: ['a.c null: a.c already exists in the tree: not renamed onto, left as it is'] });
-    expect(await applyOnDisk(COPY_B_TO_A)).toEqual({ a: 'int a;\n', b: 'int b;\n', failures: ['a.c null: a.c already exists in the tree: not copied onto, left as it is'] });
+    expect(await applyOnDisk(RENAME_B_TO_A)).toEqual({ a: 'int a;\n', b: 'int b;\n', failures: ['a.c null: a.c already exists in the tree, and so does b.c: not renamed onto, left as it is'] });
+    expect(await applyOnDisk(COPY_B_TO_A)).toEqual({ a: 'int a;\n', b: 'int b;\n', failures: ['a.c null: a.c already exists in the tree with other content: not copied onto, left as it is'] });
+  });
+
+  // git apply -R --check finds the new file and the rename; for the copy it reverses into a copy onto b.c,
+  // which exists, and refuses: its target holding what the copy makes is still a change the tree has.
+  it('a new file, a rename or a copy the tree already has: already applied, both files left', async () => {
+    const made = { 'a.c': 'int replaced;\nint too;\n', 'b.c': 'int b;\n' };
+    expect(await applyOnDisk(NEW_A, made)).toEqual({ a: made['a.c'], b: 'int b;\n', failures: ['a.c null: the tree has a.c, with the content the patch creates [already applied at 1]'] });
+    expect(await applyOnDisk(RENAME_B_TO_A, { 'a.c': 'int b;\n', 'b.c': null })).toEqual({ a: 'int b;\n', b: null, failures: ['a.c null: the tree has a.c, not b.c [already applied at 1]'] });
+    expect(await applyOnDisk(COPY_B_TO_A, { 'a.c': 'int b;\n', 'b.c': 'int b;\n' })).toEqual({ a: 'int b;\n', b: 'int b;\n', failures: ['a.c null: the tree has a.c, with the content the patch copies there [already applied at 1]'] });
   });
 
   it('still creates a new file, and renames onto a free path', async () => {
@@ -64,7 +74,7 @@ describe('a diff onto a file the tree has', () => {
     writeFileSync(input, ['From: Jane Hacker <jane@example.org>', 'Subject: [PATCH] KVM: a new file that exists', '', 'Why.', '---', ...diff, ''].join('\n'));
     const r = await review({ input, tree, cache: { dir: join(dir, 'cache') } });
     const patch = r.patches[0];
-    expect(patch?.applyFailures).toEqual([{ file: 'virt/kvm/eventfd.c', hunk: null, reason: 'virt/kvm/eventfd.c already exists in the tree: not created, left as it is' }]);
+    expect(patch?.applyFailures).toEqual([{ file: 'virt/kvm/eventfd.c', hunk: null, reason: 'virt/kvm/eventfd.c already exists in the tree with other content: not created, left as it is' }]);
     expect(patch?.removedEdges).toEqual([]);
   });
 });

@@ -166,11 +166,16 @@ function resultOf(f: ReviewFinding, kinds: string[], docInTree: boolean): Sarif.
 
 type ApplyFailure = PatchReview['applyFailures'][number];
 
-/** A hunk that did not apply, or that the tree already has (then located where the tree has it). */
+/**
+ * A hunk that did not apply, or that the tree already has (then located where the tree has it; a file
+ * already deleted has no place to point at).
+ */
 function applyNotification(index: number, a: ApplyFailure): Sarif.Notification {
   const hunk = `${a.file}${a.hunk ? ` ${a.hunk}` : ''}`;
   if (!a.alreadyApplied) return { level: 'warning', message: { text: `patch ${index}: did not apply: ${hunk}: ${a.reason}` } };
-  return { level: 'note', message: { text: `patch ${index}: already applied: ${hunk}: ${a.reason}` }, locations: [{ physicalLocation: physical(a.file, a.alreadyApplied.line) }] };
+  const note: Sarif.Notification = { level: 'note', message: { text: `patch ${index}: already applied: ${hunk}: ${a.reason}` } };
+  if (a.alreadyApplied.line !== null) note.locations = [{ physicalLocation: physical(a.file, a.alreadyApplied.line) }];
+  return note;
 }
 
 /** Input-level facts a reader of the alerts should know: degraded mode, patches not reviewed, notes. */
