@@ -63,3 +63,13 @@ export function scenarioLines(s: Scenario): string[] {
   const rows = s.steps.map((step) => `${step.cpu === 0 ? '  ' : ' '.repeat(COLUMN)}${step.verb}(${step.lock});`);
   return [...chain, ' Possible unsafe locking scenario:', '', ...header, ...rows, '', ' *** DEADLOCK ***'];
 }
+
+/**
+ * lockdep's print_deadlock_scenario() for "possible recursive locking",
+ * line for line: one CPU taking the held lock, then the one being acquired,
+ * by lockdep's own names (`&irq->irq_lock/1`), always lock() (it prints no
+ * rlock() here, whatever the side), and the hint it ends with.
+ */
+export function recursiveScenarioLines(held: string, acquiring: string): string[] {
+  return [' Possible unsafe locking scenario:', '', '       CPU0', '       ----', `  lock(${held});`, `  lock(${acquiring});`, '', ' *** DEADLOCK ***', '', ' May be due to missing lock nesting notation'];
+}

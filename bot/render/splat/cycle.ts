@@ -1,6 +1,6 @@
 /** What every splat renderer says the same way: lock names, the cycle, the scenario. */
 import type { CycleLink } from '../../../analyzers/findings/model.js';
-import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
+import { recursiveScenarioLines, scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
 import type { PlacedEdge, PlacedReport, SplatKind } from '../../../analyzers/splat/model.js';
 
 export const KIND_TITLE: Record<SplatKind, string> = {
@@ -47,11 +47,14 @@ export function cycleText(r: PlacedReport): string | null {
   return out.join(' -> ');
 }
 
-/** lockdep's "possible unsafe locking scenario" for the report's cycle (or its one self-edge). */
+/** lockdep's "possible unsafe locking scenario" for the report's cycle, or its recursive-locking scenario. */
 export function scenarioOfReport(r: PlacedReport): string[] {
   if (r.kind !== 'circular' && r.kind !== 'recursive') return [];
   // A cycle with dependencies left out has no scenario to show: it would be a different, shorter cycle.
   if (r.edges.length === 0 || r.incomplete) return [];
+  // What lockdep printed for it: the held lock then the one being acquired, by lockdep's names.
+  const [self] = r.edges;
+  if (r.kind === 'recursive' && self) return recursiveScenarioLines(self.outerLockdep, self.innerLockdep);
   const links: CycleLink[] = r.edges.map((e) => ({ outer: outerName(e), inner: innerName(e), source: 'observed', sync: e.op === 'sync' }));
   const [only] = links;
   // "which lock already depends on the new lock": with no chain printed, the other CPU holds the new lock and wants the held one.
