@@ -10,6 +10,8 @@ import { edgesFor, orderPath } from '../../knowledge/doc/order-graph.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { ObservedSummary } from '../findings/check-result.js';
 import type { FindingSite } from '../findings/model.js';
+import { nestedAcquisitions, reportKernel, settersFor, type AnnotationSources } from './annotation.js';
+import type { AnnotatedInput } from './annotated-advice.js';
 import { mapLockdepClass } from './classes.js';
 import { lockLines, nestingAdvice, type ClassKinds } from './primitive.js';
 import type { ClassMapping, EdgeOp, EdgeRule, Frame, LockLine, NestingAdvice, PlacedEdge, PlacedReport, SplatReport, TreeFunction } from './model.js';
@@ -25,6 +27,8 @@ export interface PlaceContext {
   observed: readonly ObservedSummary[];
   /** Optional: the primitives the tree takes each class with (what a same-class nesting is annotated with); absent without a tree. */
   kinds?: ClassKinds;
+  /** Optional: the tree's text and functions, where annotations it already has are read (annotation.ts); absent without a tree. */
+  annotations?: AnnotationSources;
 }
 
 /** Frames of lockdep itself and of the lock primitives: every stack has them, they say nothing about the code. */
@@ -291,10 +295,11 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
   const arch = reportArch([...raw.flatMap((e) => e.frames), ...r.backtrace], ctx.functions);
   const all = lockLines(r);
   // Same-class nesting is annotated with the _nested() variant of the lock's own primitive: say which, from the report and the code.
-  const nestingOf = (e: RawEdge, cls: LockClass | null): ReturnType<typeof nestingAdvice> => {
+  const nestingOf = (e: RawEdge, cls: LockClass | null, subclass: number | null, functions: readonly TreeFunction[]): ReturnType<typeof nestingAdvice> => {
     const recursive = r.kind === 'recursive' && e.n === 0;
     const line = (name: string): LockLine | null => [...all].reverse().find((l) => l.lockdep === name) ?? null;
     return nestingAdvice({
+      annotated: recursive ? annotatedAt(r, cls, subclass, functions, ctx.annotations, arch) : undefined,
       lock: cls ?? e.inner,
       cls,
       inner: recursive ? r.acquiring : line(e.inner),
@@ -318,7 +323,7 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
     if (found) ranks.set(e.n, found.rule.verdict === 'breaks' ? found.rank : 0);
     // One class on both sides: by the project's class, or by lockdep's name when kvm-review has no class for it.
     const selfEdge = outer.class !== null ? outer.class === inner.class : inner.class === null && same(e.outer.replace(/\/\d+$/, ''), e.inner.replace(/\/\d+$/, ''));
-    const advice = selfEdge || (r.kind === 'recursive' && e.n === 0) ? nestingOf(e, inner.class) : null;
+    const advice = selfEdge || (r.kind === 'recursive' && e.n === 0) ? nestingOf(e, inner.class, inner.subclass, functions) : null;
     if (advice && r.kind === 'recursive' && e.n === 0) nesting = { lock: advice.lock, primitive: advice.primitive, evidence: advice.evidence, advice: advice.advice };
     return {
       n: e.n,
@@ -341,6 +346,31 @@ export function placeReport(r: SplatReport, ctx: PlaceContext, known: ReadonlySe
   const incomplete = unreadLocks(r) ?? incompleteText(chain, gaps, r.held?.lockdep ?? '');
   const wrongEdge = chooseWrong(edges, ranks, incomplete === null);
   return { kind: r.kind, locks: [...mappings.values()], edges, wrongEdge, report: r, arch, chain, incomplete, nesting };
+}
+
+/**
+ * What the tree already annotates for a recursive report's lock: the
+ * _nested() calls of the function that takes the inner lock (lockdep's
+ * `at:`, else the innermost function of the stack the tree defines), and
+ * the lockdep_set_*() calls that give it the class the report names.
+ */
+function annotatedAt(
+  r: SplatReport,
+  cls: LockClass | null,
+  subclass: number | null,
+  functions: readonly TreeFunction[],
+  src: AnnotationSources | undefined,
+  arch: string | null,
+): Omit<AnnotatedInput, 'lock' | 'nested'> | undefined {
+  if (!src || !r.acquiring) return undefined;
+  const fn = r.acquiring.at ?? functions[0]?.function;
+  return {
+    acquiring: r.acquiring.lockdep,
+    subclass: subclass ?? 0,
+    kernel: reportKernel(r.text),
+    calls: fn ? nestedAcquisitions(src, fn, cls, arch) : [],
+    setters: settersFor(src, r.acquiring.lockdep),
+  };
 }
 
 /**

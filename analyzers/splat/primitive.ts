@@ -24,6 +24,7 @@
  */
 import type { LockKind } from '../../knowledge/lock-primitives-model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
+import { annotatedAdvice, type AnnotatedInput } from './annotated-advice.js';
 import type { Frame, LockLine, LockNotation, NestingAdvice, SplatPrimitive, SplatReport } from './model.js';
 
 /** The classes' primitives as the tree takes them: kind -> one site saying so (`fn() (file:line)`). */
@@ -235,6 +236,8 @@ export function nestingAdvice(args: {
   all: readonly LockLine[];
   kinds: ClassKinds | undefined;
   tree: boolean;
+  /** Optional: the annotations the tree already has for the lock (with a tree); absent or empty, the advice asks for one. */
+  annotated?: Omit<AnnotatedInput, 'lock' | 'nested'>;
 }): NestingAdvice & { short: string } {
   const { lock, inner, outer } = args;
   const stack = stackClue(args.frames);
@@ -264,6 +267,12 @@ export function nestingAdvice(args: {
       short: 'the same lock taken twice: a real deadlock, not an annotation',
       advice: `Both lock lines print the same address (${a}): this takes the very same ${what} twice, which is a real deadlock; no lockdep annotation fixes it, drop the inner acquisition or release the outer one first.`,
     };
+  }
+  // The tree already annotates it: asking for the annotation again is wrong, say what the report means instead.
+  if (args.annotated) {
+    const short = primitive ? annotationFor(primitive, stack).short : '';
+    const done = annotatedAdvice({ ...args.annotated, lock, nested: /_nested\(\)$/.test(short) ? short : null });
+    if (done) return { lock, primitive, evidence, short: done.short, advice: `${instances}${done.advice}` };
   }
   if (!primitive) {
     const seen = { stack: stack !== null, code: code !== null, wait: notation.some((n) => n.wait !== null), tree: args.tree };

@@ -10,6 +10,7 @@ import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { auditTree } from '../audit.js';
 import type { CacheOptions } from '../index/cache.js';
 import { indexTree } from '../index/index-tree.js';
+import { scanSetters } from './annotation.js';
 import { commitOf } from './history.js';
 import type { SplatReport, SplatResult } from './model.js';
 import { knownClasses, placeReport, type PlaceContext } from './place.js';
@@ -34,7 +35,10 @@ export async function placeContext(tree: string | null, doc: DocumentedOrder, ca
   const functions = new Map<string, string[]>();
   for (const f of index.files) for (const fn of f.functions) functions.set(fn.name, [...(functions.get(fn.name) ?? []), f.file]);
   const check = await auditTree(tree, { arch: 'all', doc, cache });
-  return { doc, functions, observed: check.observed, kinds: classKinds(index.files) };
+  const facts = new Map<string, FunctionFacts[]>();
+  for (const f of index.files) for (const fn of f.functions) facts.set(fn.name, [...(facts.get(fn.name) ?? []), fn]);
+  const annotations = { root: tree, functions: facts, setters: scanSetters(tree, index.files) };
+  return { doc, functions, observed: check.observed, kinds: classKinds(index.files), annotations };
 }
 
 /** The primitives the tree takes each class with, one site per kind: what a same-class nesting is annotated with. */
