@@ -14,6 +14,7 @@
 import type { LeafRule, Quote } from '../../knowledge/doc/model.js';
 import { edgesFor } from '../../knowledge/doc/order-graph.js';
 import { leafNoun, leafStatement } from '../../knowledge/doc/statement-text.js';
+import { siteArch, spelledRule } from '../../knowledge/doc/propose.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { FindingSite, RawFinding } from '../findings/model.js';
 import { isBlocking, type ObservedEdge } from '../order/model.js';
@@ -75,6 +76,10 @@ function leafFindings(ctx: RuleContext, claim: Quote | null, named: readonly Lea
     const names = inside.map((i) => i.lock);
     const { rules, said, noun, own } = leafRules(leaf, claim, named, claimed);
     const them = names.length > 1 ? 'them' : 'it';
+    // The sentence to add is spelled as locking.rst spells the two locks (see undocumented-order.ts).
+    const first = inside[0];
+    const firstFull = first?.sites.filter(isFull) ?? [];
+    const doc = first && spelledRule(ctx.doc, { outer: leaf, inner: first.lock, arch: siteArch(firstFull.length ? firstFull : first.sites) });
     out.push({
       outer: leaf,
       inner: null,
@@ -87,7 +92,7 @@ function leafFindings(ctx: RuleContext, claim: Quote | null, named: readonly Lea
       // A lock the document names as a leaf is not one to order against: the statement would contradict it.
       suggestion: own.length
         ? `release ${leaf} before taking ${them} (locking.rst forbids it at line ${own.map((r) => r.line).join(' and ')}), or change that rule in the same series`
-        : `document the order of ${leaf} against ${names.join(', ')} ("${leaf} is taken outside ${names[0] ?? ''}"), or release ${leaf} before taking ${them}`,
+        : `document the order of ${leaf} against ${names.join(', ')} ("${doc?.outer ?? leaf} is taken outside ${doc?.inner ?? ''}"), or release ${leaf} before taking ${them}`,
       arch: ctx.arch,
       guessed: guessedClasses(...edges),
     });

@@ -1,5 +1,6 @@
 /** undocumented-order: the code nests two documented locks that the document does not order either way. */
 import { isOrderedBefore } from '../../knowledge/doc/order-graph.js';
+import { siteArch, spelledRule } from '../../knowledge/doc/propose.js';
 import type { RawFinding } from '../findings/model.js';
 import { isBlocking, type ObservedEdge } from '../order/model.js';
 import type { RuleContext } from './context.js';
@@ -35,6 +36,10 @@ function undocumented(ctx: RuleContext, e: ObservedEdge): RawFinding {
   // X -> kvm->srcu is synchronize_srcu() called under X: an SRCU rule, worded as locking.rst words those.
   const sync = e.innerOp === 'sync';
   const seen = sync ? `synchronize_srcu(&${e.inner}) is called inside ${e.outer}` : `${e.inner} is taken inside ${e.outer}`;
+  // The sentence to add is spelled as locking.rst spells the locks where doc --propose would put it
+  // (kvm->arch.mmu_lock, kvm_arch::tsc_write_lock), so it can be copied into the file as it is.
+  const full = sites.filter((s) => s.confidence?.level !== 'conditional');
+  const doc = spelledRule(ctx.doc, { outer: e.outer, inner: e.inner, arch: siteArch(full.length ? full : sites) });
   return {
     outer: e.outer,
     inner: e.inner,
@@ -45,8 +50,8 @@ function undocumented(ctx: RuleContext, e: ObservedEdge): RawFinding {
     // Every site is listed and counted; the renderers say how many rest on an assumption.
     evidence: { against: { count: e.count, sites, ...(conditional ? { assumed: conditional } : {}) }, agreeing: { count: 0, sites: [] } },
     suggestion: sync
-      ? `document "synchronize_srcu(&${e.inner}) is called inside critical sections for ${e.outer}" in Documentation/virt/kvm/locking.rst (so ${e.outer} must not be taken inside a ${e.inner} reader), or stop calling it there`
-      : `document "${e.outer} is taken outside ${e.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
+      ? `document "synchronize_srcu(&${doc.inner}) is called inside critical sections for ${doc.outer}" in Documentation/virt/kvm/locking.rst (so ${e.outer} must not be taken inside a ${e.inner} reader), or stop calling it there`
+      : `document "${doc.outer} is taken outside ${doc.inner}" in Documentation/virt/kvm/locking.rst, or stop nesting them`,
     arch: ctx.arch,
     guessed: guessedClasses(e),
   };

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, FactCache, moduleTexts, sha256, type CacheOptions, type ValueSchema } from '../../analyzers/index/cache.js';
 import { s } from '../../analyzers/index/shape.js';
+import { keepDocLines, splitDocLines } from './doc-text.js';
 import type { DocSource, DocumentedOrder } from './model.js';
 
 let version: string | null = null;
@@ -37,7 +38,11 @@ export function parseCached(bytes: Buffer, path: string, kind: DocSource['kind']
   const key = sha256(readerVersion(), 'doc', kind, path, sha256(bytes));
   const owner = { file: path, identity: key };
   const known = store.get(key, owner);
-  if (known) return known;
+  if (known) {
+    // The facts come from the cache, the lines from the same bytes: suggestions spell locks as the document does.
+    keepDocLines(known, splitDocLines(bytes.toString('utf8')));
+    return known;
+  }
   const doc = parse();
   store.put(key, owner, doc);
   return doc;

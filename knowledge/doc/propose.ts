@@ -22,6 +22,7 @@
 import type { LockClass } from '../lock-names.js';
 import type { DocumentedOrder, OrderEdge } from './model.js';
 import { edgesFor, orderPath } from './order-graph.js';
+import { docLines } from './doc-text.js';
 import { docSpelling } from './spelling.js';
 import { archName } from './statements.js';
 
@@ -87,8 +88,8 @@ function archOfFile(file: string): string | null {
   return /^arch\/([^/]+)\//.exec(file)?.[1] ?? null;
 }
 
-/** The one architecture all sites' code belongs to, null when it is generic or several. */
-function siteArch(sites: readonly ProposalSite[]): string | null {
+/** The one architecture all sites' code belongs to, null when it is generic or several: the list a rule on them goes in. */
+export function siteArch(sites: readonly Pick<ProposalSite, 'file' | 'chain'>[]): string | null {
   const archs = new Set<string>();
   let generic = true;
   for (const s of sites) {
@@ -235,7 +236,20 @@ function listFor(lists: readonly OrderList[], c: Pick<Candidate, 'inner' | 'arch
 
 /** The two locks as the document spells them where the rule goes: as written in the list it joins, else as the document writes them most. */
 export function spelledLocks(text: string, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
-  const lines = text.split('\n');
+  return spelledIn(text.split('\n'), c);
+}
+
+/**
+ * spelledLocks() for a document as read (doc-text.ts keeps its lines), so
+ * that what check suggests writing is what `doc --propose` writes; the
+ * canonical names when no lines were kept (the embedded default).
+ */
+export function spelledRule(doc: DocumentedOrder, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
+  const lines = docLines(doc);
+  return lines ? spelledIn(lines, c) : { outer: c.outer, inner: c.inner };
+}
+
+function spelledIn(lines: readonly string[], c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
   const list = listFor(orderLists(lines), c);
   const near = list ? { start: list.start, end: list.end } : undefined;
   return { outer: docSpelling(lines, c.outer, near), inner: docSpelling(lines, c.inner, near) };

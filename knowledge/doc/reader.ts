@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { checkConsistency } from './consistency.js';
+import { keepDocLines, splitDocLines } from './doc-text.js';
 import type { DocSource, DocumentedOrder, OrderEdge, Origin, Quote, Unrecognized } from './model.js';
 import { readBlocks, type Block } from './rst-blocks.js';
 import { readLockTable } from './lock-table.js';
@@ -83,7 +84,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
   const raw = validateLockingDoc(bytes, path);
   const notes: string[] = [];
   if (raw.includes('\r\n')) notes.push(`${path} has CRLF line endings; read as LF`);
-  const lines = raw.replace(/\r\n?/g, '\n').split('\n');
+  const lines = splitDocLines(raw);
   const doc = readBlocks(lines);
   const { entries: table, unattributed } = readLockTable(doc);
 
@@ -284,6 +285,8 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
 
   deriveSrcuEdges(order);
   order.problems = checkConsistency(order, written, noOrderLine);
+  // Suggestions and proposals spell locks as these lines do (spelling.ts).
+  keepDocLines(order, lines);
   return order;
 }
 

@@ -6,7 +6,7 @@
  * uses the document's own spelling, so it reads as the rest of the file.
  */
 import type { LockClass } from '../lock-names.js';
-import { findLockRefs } from './lock-refs.js';
+import { findLockRefs, type LockRef } from './lock-refs.js';
 
 /** 0-based line range, both ends included: the part of the document the new text goes into. */
 export interface LineRange {
@@ -14,11 +14,20 @@ export interface LineRange {
   end: number;
 }
 
+/** The lock names of each line, per lines array: check asks for the spelling of every lock it suggests a rule on, of the same document. */
+const refsByLines = new WeakMap<readonly string[], LockRef[][]>();
+function lineRefs(lines: readonly string[]): LockRef[][] {
+  let refs = refsByLines.get(lines);
+  if (!refs || refs.length !== lines.length) refsByLines.set(lines, (refs = lines.map((l) => findLockRefs(l))));
+  return refs;
+}
+
 /** How often each spelling of `lock` is written in lines[start..end], in order of first use. */
 function spellingCounts(lines: readonly string[], lock: LockClass, range: LineRange): Map<string, number> {
+  const refs = lineRefs(lines);
   const counts = new Map<string, number>();
   for (let i = Math.max(0, range.start); i <= Math.min(lines.length - 1, range.end); i++) {
-    for (const r of findLockRefs(lines[i] as string)) {
+    for (const r of refs[i] as LockRef[]) {
       if (r.canonical === lock) counts.set(r.written, (counts.get(r.written) ?? 0) + 1);
     }
   }
