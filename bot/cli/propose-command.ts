@@ -2,10 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { auditTree } from '../../analyzers/audit.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
-import type { DocumentedOrder } from '../../knowledge/doc/model.js';
-import { orderPath } from '../../knowledge/doc/order-graph.js';
+import type { DocumentedOrder, OrderEdge } from '../../knowledge/doc/model.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
-import { insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, spelledLocks, type Candidate, type ProposalCycle } from '../../knowledge/doc/propose.js';
+import { docArchs, documentedPath, insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, spelledLocks, type Candidate, type ProposalCycle } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -55,6 +54,17 @@ function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined
   return out;
 }
 
+/** The refusal of a rule the document already states, for every build (arch null) or for `arch`'s: the statement, or every statement of the chain that implies it. */
+function refuseDocumented(want: { outer: string; inner: string }, arch: string | null, stated: readonly OrderEdge[], io: Io): ExitCode {
+  const where = arch ? ` on ${arch}` : '';
+  if (stated.length === 1) throw new InputError(`${want.outer} -> ${want.inner} is already documented${where}: locking.rst:${stated[0]?.line}: ${stated[0]?.text}`);
+  // Implied through other locks: every statement of the chain, or the refusal quotes a rule about another pair.
+  io.stderr(`kvm-review: ${want.outer} -> ${want.inner} is already documented${where}, through ${stated.length} statements:\n`);
+  io.stderr(`  order: ${[want.outer, ...stated.map((e) => e.inner)].join(' -> ')}\n`);
+  for (const e of stated) io.stderr(`  locking.rst:${e.line}: ${e.text}  (${e.outer} -> ${e.inner}${e.arch ? `, ${e.arch}` : ''})\n`);
+  return EXIT.usage;
+}
+
 /** The refusal of a rule that would make the document cyclic: the cycle, in which build, and the statements that close it. */
 function refuseCycle(cycle: ProposalCycle, io: Io): ExitCode {
   const where = cycle.arch ? ` on ${cycle.arch}` : '';
@@ -90,15 +100,10 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     // One only an architecture's statements contradict waits for the sites: it may be another architecture's rule.
     const cycle = proposalCycle(doc, want.outer, want.inner, null);
     if (cycle?.arch === null) return refuseCycle(cycle, io);
-    const stated = orderPath(doc.edges, want.outer, want.inner);
-    if (stated?.length === 1) throw new InputError(`${want.outer} -> ${want.inner} is already documented: locking.rst:${stated[0]?.line}: ${stated[0]?.text}`);
-    if (stated) {
-      // Implied through other locks: every statement of the chain, or the refusal quotes a rule about another pair.
-      io.stderr(`kvm-review: ${want.outer} -> ${want.inner} is already documented, through ${stated.length} statements:\n`);
-      io.stderr(`  order: ${[want.outer, ...stated.map((e) => e.inner)].join(' -> ')}\n`);
-      for (const e of stated) io.stderr(`  locking.rst:${e.line}: ${e.text}  (${e.outer} -> ${e.inner})\n`);
-      return EXIT.usage;
-    }
+    // Documented by the generic statements: in every build, whatever code relies on it. One architecture's
+    // statements document it for that build only: which build the rule is for is known from the sites.
+    const stated = documentedPath(doc, want.outer, want.inner, null);
+    if (stated) return refuseDocumented(want, null, stated, io);
   }
   const result = await auditTree(tree, { arch: 'all', doc, cache: { dir: options.cacheDir, disabled: !options.cache } });
   // Each candidate is checked in the builds its rule would apply to: its architecture's, or every one for a generic rule.
@@ -109,6 +114,15 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     .filter((r) => !r.cycle)
     .map(({ candidate: c }) => ({ ...c, against: result.observed.find((o) => o.outer === c.inner && o.inner === c.outer && o.innerOp === 'acquire')?.fullCount ?? 0 }));
   const chosen = want ? all.find((c) => c.outer === want.outer && c.inner === want.inner) : all[0];
+  if (want) {
+    // The rule's builds already have the order (an architecture's rule for its own code), or, with no
+    // candidate, the builds whose code takes it: say which architecture documents it, not "no site".
+    const scoped = chosen ? (chosen.arch ? [chosen.arch] : []) : docArchs(doc);
+    for (const arch of scoped) {
+      const path = documentedPath(doc, want.outer, want.inner, arch);
+      if (path) return refuseDocumented(want, arch, path, io);
+    }
+  }
   const onlyConditional = want && !chosen ? result.observed.find((o) => o.outer === want.outer && o.inner === want.inner && o.innerOp === 'acquire' && o.fullCount === 0) : undefined;
   if (onlyConditional) {
     const assumed = [...new Set(onlyConditional.sites.flatMap((s) => s.confidence?.assumed ?? []))].join('; ');

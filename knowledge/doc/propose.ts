@@ -8,7 +8,8 @@
  * 2. a proposal that would make the document cyclic is refused, with the
  *    statements that close the cycle; as check's cycle rule, one
  *    architecture at a time (an x86 rule and an arm64 rule are never in
- *    one build, so never in one cycle);
+ *    one build, so never in one cycle); so is one the document already
+ *    states in the builds the rule is for (documentedPath());
  * 3. the rule goes in as one bullet, `- A is taken outside B`, in the
  *    acquisition-order list (under the architecture's heading when every
  *    site is one architecture's code), before the bullet that orders what
@@ -150,11 +151,28 @@ export function proposalCycle(doc: DocumentedOrder, outer: LockClass, inner: Loc
   }
   const generic = orderPath(genericEdges(doc.edges), inner, outer);
   if (generic) return { outer, inner, arch: null, closing: generic };
-  for (const a of [...new Set(doc.edges.map((e) => e.arch).filter((x): x is string => x !== null))].sort()) {
+  for (const a of docArchs(doc)) {
     const back = orderPath(doc.edges, inner, outer, a);
     if (back) return { outer, inner, arch: a, closing: back };
   }
   return null;
+}
+
+/**
+ * The statements that already put `outer` before `inner` wherever a rule
+ * for `arch` would apply, or null. As proposalCycle() scopes its check: a
+ * rule for `arch` is documented by the generic statements and that
+ * architecture's; a generic rule (arch null) by the generic statements
+ * alone, since one architecture's rule says nothing of another's build.
+ * Statements of two architectures are never chained.
+ */
+export function documentedPath(doc: DocumentedOrder, outer: LockClass, inner: LockClass, arch: string | null): OrderEdge[] | null {
+  return arch === null ? orderPath(genericEdges(doc.edges), outer, inner) : orderPath(doc.edges, outer, inner, arch);
+}
+
+/** The architectures with statements of their own, in name order. */
+export function docArchs(doc: DocumentedOrder): string[] {
+  return [...new Set(doc.edges.map((e) => e.arch).filter((x): x is string => x !== null))].sort();
 }
 
 /** The generic statements of a document: one array per document, so order-graph's per-array cache serves every query. */
