@@ -31,6 +31,7 @@ import { reviewDocPatch } from './doc-review.js';
 import { analyseHunks, DEGRADED } from './hunk-only.js';
 import { reviewDocHunks } from './doc-hunks.js';
 import type { PatchReview, ReviewCacheStats, ReviewResult, SeriesIdentity } from './model.js';
+import { noteUnappliedFixes } from './unapplied-fixes.js';
 import { notApplied } from './not-applied.js';
 import { counted } from '../counted.js';
 
@@ -274,6 +275,7 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
   }
   const inTree = alreadyInTree(result.patches);
   if (inTree) notes.unshift(inTree);
+  noteUnappliedFixes(result.patches, result.series.total);
   if (tree) result.cache = stats;
   if (stats.warning) notes.push(stats.warning);
   for (const [file, reason] of unread) notes.push(`${file}: not indexed (${reason}); locks taken there are not seen`);

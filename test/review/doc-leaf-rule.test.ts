@@ -108,6 +108,15 @@ describe('the RFC reviewed against 6.12', () => {
     expect(f?.suggestion).toMatch(/release kvm_lock before taking kvm->slots_lock/);
   });
 
+  it("2/2's finding says that 1/2 changes set_nx_huge_pages() in a hunk that did not apply to this tree", () => {
+    const failed = withTree.patches[0]?.applyFailures ?? [];
+    expect(failed.map((x) => `${x.file} ${x.hunk ?? ''}`)).toEqual([expect.stringMatching(/^arch\/x86\/kvm\/mmu\/mmu\.c @@ .* @@ static int set_nx_huge_pages\(/)]);
+    const f = withTree.patches[1]?.findings.find((x) => x.kind === 'doc-contradicted');
+    expect(f?.note).toMatch(/^patch 1\/2 changes set_nx_huge_pages\(\) \(arch\/x86\/kvm\/mmu\/mmu\.c\), but that hunk did not apply to this tree \(the context does not match the tree\): the finding is about the code as the tree has it, which the series may fix$/);
+    // The example is about no code.
+    expect(withTree.patches[1]?.findings.find((x) => x.kind === 'doc-unrecognized')?.note).toBeUndefined();
+  });
+
   it('without a tree, the example is one info and the rule is read (no warnings)', () => {
     const findings = noTree.patches[1]?.findings ?? [];
     expect(findings.map((f) => `${f.severity} ${f.kind} ${f.line}`)).toEqual([`info doc-unrecognized ${withTree.patches[1]?.findings.find((x) => x.kind === 'doc-unrecognized')?.line}`]);
