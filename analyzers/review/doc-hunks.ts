@@ -9,7 +9,7 @@ import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/mode
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
-import { exampleReason, isExampleIntro } from '../../knowledge/doc/examples.js';
+import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc/examples.js';
 import { ARCH_FACTS, archName, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
 import { skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from '../../knowledge/doc/unread.js';
 import { fingerprint } from '../findings/fingerprint.js';
@@ -115,7 +115,7 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       section = block.section;
       scope = { arch: null };
     }
-    const labelled = label(block, f.fileLine[block.line - 1] ?? 0);
+    const labelled = opensExample(block) ? undefined : label(block, f.fileLine[block.line - 1] ?? 0);
     if (labelled !== undefined) {
       scope = labelled;
       continue;

@@ -7,11 +7,19 @@
  * buries the one sentence that matters under five. The reader reports the
  * example once, with the lines it spans.
  */
+import type { Block } from './rst-blocks.js';
+import { splitSentences } from './sentences.js';
 
 /** A sentence that introduces a list of steps of an example, ending in ':'. */
 export function isExampleIntro(text: string): boolean {
   if (!/:$/.test(text)) return false;
   return /^(?:For example|For instance|As an example|E\.g\.)\b/i.test(text) || /\bthe following (?:can|could|may|might|will|would) happen\b/i.test(text);
+}
+
+/** Whether a paragraph's last sentence introduces an example ("For example:" alone on its line included). */
+export function opensExample(block: Block): boolean {
+  const last = splitSentences(block).at(-1);
+  return block.kind !== 'field' && last !== undefined && isExampleIntro(last.text);
 }
 
 /** Where an example sits: the intro's line, the last line of its steps, and how many sentences the steps hold. */

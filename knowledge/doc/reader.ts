@@ -9,7 +9,7 @@ import type { DocSource, DocumentedOrder, OrderEdge, Origin, Quote, Unrecognized
 import { readBlocks, type Block } from './rst-blocks.js';
 import { readLockTable } from './lock-table.js';
 import { splitSentences, type Sentence } from './sentences.js';
-import { exampleReason, isExampleIntro } from './examples.js';
+import { exampleReason, isExampleIntro, opensExample } from './examples.js';
 import { ARCH_FACTS, archName, classify, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
@@ -237,7 +237,8 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       continue;
     }
     nested = null;
-    const label = labelScope(block);
+    // "For example:" on a line of its own opens an example; it labels nothing.
+    const label = opensExample(block) ? null : labelScope(block);
     if (label?.unknown) {
       const u = label.unknown;
       const what = u.known.length ? `names ${u.words.join(' and ')}, no architecture kvm-review knows` : 'names no architecture kvm-review knows';

@@ -78,6 +78,14 @@ describe('the reader on the patched locking.rst', () => {
     expect(doc.order.edges.filter((e) => e.line >= intro && e.line <= last)).toEqual([]);
   });
 
+  it('"For example:" on a line of its own opens the example too (it labels nothing)', () => {
+    const text = doc.text.replace(/ {2}For example, if you take ``kvm->slots_lock``\ninside ``kvm_lock``, the following can happen on x86:\n/, '\n\nFor example:\n');
+    expect(text).not.toEqual(doc.text);
+    const order = readLockingDoc(Buffer.from(text), doc.path);
+    expect(order.unrecognized).toEqual([expect.objectContaining({ text: 'For example:', example: { endLine: lineOf(text, 'never completes'), steps: 5 } })]);
+    expect(order.edges.filter((e) => e.line > lineOf(text, 'For example:'))).toEqual(order.edges.filter((e) => e.line > lineOf(text, 'never completes')));
+  });
+
   it('a one-sentence "For example, ...:" with no list after it is read as any sentence is', () => {
     const text = doc.text.replace(/\n- ``kvm->srcu`` is synchronized[\s\S]*?never completes\.\n/, '\n');
     const order = readLockingDoc(Buffer.from(text), doc.path);
