@@ -22,6 +22,7 @@ import { jobsBench } from './jobs-bench.js';
 import { alternated, gitBench, makeSeries, median, reviewBench } from './review-bench.js';
 import { watchBench } from './watch-bench.js';
 import { BenchDaemon } from './daemon-bench.js';
+import { mboxBench } from './mbox-bench.js';
 import { digestBench } from './digest-bench.js';
 import { indexPoolSize } from '../../analyzers/index/worker-pool.js';
 
@@ -162,6 +163,7 @@ try {
   await watchBench(shared, join(here, '..', '..', '..', 'bot', 'kvm-review.js'));
   await jobsBench();
   await digestBench();
+  await mboxBench();
 } finally {
   rmSync(cache, { recursive: true, force: true });
 }
