@@ -13,6 +13,7 @@ import { findingNodes } from '../render/findings/finding-markdown.js';
 import { severityCounts } from '../render/findings/severity-counts.js';
 import { stringifyMarkdown } from '../render/markdown.js';
 import { counted } from '../../analyzers/counted.js';
+import type { Coverage, UnreviewedCommit } from './findings.js';
 
 /** The repository rule pages are linked in (its blob URL at a branch or tag); the App's setting KVM_REVIEW_RULES_URL overrides it. */
 export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/main/';
@@ -106,6 +107,8 @@ export interface SummaryInput {
   rulesUrl: string;
   /** What was reviewed: the summary says "the pull request" only of one. */
   of: ReviewedAs;
+  /** The commits not reviewed, with the reason; absent or empty: every commit was. */
+  coverage?: Coverage;
 }
 
 /** A pull request's commits, or a push's: the check run is on the head of either. */
@@ -118,11 +121,40 @@ const OFF_DIFF: Record<ReviewedAs, string> = {
   push: 'These findings are about lines outside the diff of the pushed commit that made them; they are not posted as commit comments.',
 };
 
-/** The check run's Markdown summary: counts, a table, for cycles the graph and the scenario. */
+/** What the commits are called in the summary. */
+const COMMITS: Record<ReviewedAs, string> = { 'pull-request': 'the pull request', push: 'the push' };
+
+function others(n: number): string {
+  return n === 1 ? 'other commit' : `other ${n}`;
+}
+
+/** The commits not reviewed, one item each: the commit, its subject, the reason, and each hunk that did not apply (where the base has an applied one). */
+function unreviewedNodes(s: SummaryInput, c: Coverage): RootContent[] {
+  const none = c.unreviewed.length >= c.commits;
+  const lead = none
+    ? `Nothing was reviewed: no commit of ${COMMITS[s.of]} could be reviewed against the base tree, so this run says nothing about its lock order.`
+    : `${c.unreviewed.length} of ${counted(c.commits, 'commit')} of ${COMMITS[s.of]} could not be reviewed against the base tree: this run speaks for the ${others(c.commits - c.unreviewed.length)} only.`;
+  const item = (x: UnreviewedCommit): ListItem =>
+    u('listItem', [
+      u('paragraph', [u('text', `${x.index}: `), ...(x.sha ? [u('inlineCode', x.sha.slice(0, 12)), u('text', ' ')] : []), u('text', `"${x.subject}": ${x.why}`)]),
+      ...(x.hunks.length ? [u('list', { ordered: false }, x.hunks.map((h) => u('listItem', [u('paragraph', [u('text', h)])])))] : []),
+    ]);
+  return [u('heading', { depth: 3 as const }, [u('text', 'Not reviewed')]), u('paragraph', [u('text', lead)]), u('list', { ordered: false }, c.unreviewed.map(item))];
+}
+
+/** The check run's Markdown summary: counts, a table, for cycles the graph and the scenario; first, the commits not reviewed. */
 export function checkSummary(s: SummaryInput): string {
+  const c = s.coverage;
+  if (c && c.commits > 0 && c.unreviewed.length >= c.commits) {
+    // No count of findings, no "No lock-order findings": there was nothing to find them in.
+    const nodes = unreviewedNodes(s, c);
+    if (s.notes.length) nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Notes')]), u('list', { ordered: false }, s.notes.map((n) => u('listItem', [u('paragraph', [u('text', n)])]))));
+    return stringifyMarkdown(u('root', nodes));
+  }
   const nodes: RootContent[] = [u('paragraph', [u('text', `${severityCounts(s.findings)}.`)])];
   if (s.findings.length) nodes.push(findingsTable(s.findings));
   else nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
+  if (c?.unreviewed.length) nodes.push(...unreviewedNodes(s, c));
   if (s.offDiff.length) {
     nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Not on a line of the diff')]));
     nodes.push(u('paragraph', [u('text', OFF_DIFF[s.of])]));

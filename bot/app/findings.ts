@@ -76,10 +76,50 @@ export function placedFindings(r: ReviewResult, config: RepoConfig): PlacedFindi
   return out;
 }
 
-/** Patches the review could not do (or did in part), and what the review itself noted: said in the check run. */
+/** A commit the review did not read (already in the base tree, not applying to it, skipped, failed), and why. */
+export interface UnreviewedCommit {
+  /** k of the series: the commit's place in the pull request or push. */
+  index: number;
+  /** The commit; null when the series has no commit for the slot. */
+  sha: string | null;
+  subject: string;
+  /** The patch's reason, as the review gave it. */
+  why: string;
+  /** Every hunk it counted is already in the base tree. */
+  alreadyApplied: boolean;
+  /** Each hunk that did not apply: where and why (an already-applied one says where the base has its new side). */
+  hunks: string[];
+}
+
+/**
+ * How much of the commits the review read: a check run on commits none of
+ * which was reviewed must not read as a clean review, and one on some of
+ * them must say how many were left out.
+ */
+export interface Coverage {
+  commits: number;
+  unreviewed: UnreviewedCommit[];
+}
+
+/** The commits of `r` that were not reviewed; `shas` are the series' commits in order. */
+export function coverage(r: ReviewResult, shas: readonly string[]): Coverage {
+  const unreviewed = r.patches
+    .filter((p) => p.status !== 'reviewed')
+    .map((p) => ({
+      index: p.index,
+      sha: shas[p.index - 1] ?? null,
+      subject: p.subject.replace(/^(?:\[[^\]]*\]\s*)+/, ''),
+      why: p.reason ?? (p.status === 'not-applied' ? 'no hunk applies to the tree' : p.status),
+      alreadyApplied: Boolean(p.alreadyApplied),
+      hunks: p.applyFailures.map((a) => `${a.file}${a.hunk ? ` ${a.hunk}` : ''}: ${a.reason}`),
+    }));
+  return { commits: r.patches.length, unreviewed };
+}
+
+/** Patches the review did in part, and what the review itself noted: said in the check run (those not reviewed at all are the coverage's). */
 export function reviewNotes(r: ReviewResult): string[] {
-  const status = (p: ReviewResult['patches'][number]): string => (p.status === 'not-applied' ? 'not reviewed' : p.status === 'reviewed' && p.reason ? 'reviewed in part' : p.status);
-  const notes = r.patches.filter((p) => p.status !== 'reviewed' || p.applyFailures.length).map((p) => `${p.index}: ${p.subject}: ${status(p)}${p.reason ? ` (${p.reason})` : ''}`);
+  const status = (p: ReviewResult['patches'][number]): string => (p.reason ? 'reviewed in part' : 'reviewed');
+  const notes = r.patches.filter((p) => p.status === 'reviewed' && p.applyFailures.length).map((p) => `${p.index}: ${p.subject}: ${status(p)}${p.reason ? ` (${p.reason})` : ''}`);
   if (r.series.missing.length) notes.push(`commits missing from the series: ${r.series.missing.join(', ')}`);
   // The review's own: commits read with a warning or not read as a patch, files not indexed (their locks unseen), files skipped.
   notes.push(...r.notes);

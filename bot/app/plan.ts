@@ -23,6 +23,7 @@ import { checkSummary, findingComment, type ReviewedAs, fixedBody, fixedIn, fixe
 import type { RepoConfig } from './config.js';
 import { cutMarkdown } from '../render/markdown-cut.js';
 import { counted } from '../../analyzers/counted.js';
+import type { Coverage } from './findings.js';
 
 /** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
 export const GITHUB_MAX_SUMMARY = 65535;
@@ -112,8 +113,10 @@ export interface PlanInput {
   headSha: string;
   config: RepoConfig;
   rulesUrl: string;
-  /** Patches not reviewed (or partly), with the reason. */
+  /** Patches reviewed in part, and the review's own notes. */
   notes?: readonly string[];
+  /** The commits not reviewed, with the reason: the check run says so (neutral when none was reviewed). */
+  coverage?: Coverage;
 }
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
@@ -124,18 +127,41 @@ export function reaches(f: Pick<ReviewFinding, 'severity'>, failOn: RepoConfig['
   return fails(f.severity, failOn);
 }
 
-/** The check run for a set of findings: an annotation on each one's line at the head (none for a line a later commit deleted). */
-export function planCheck(located: readonly LocatedFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[], of: ReviewedAs): CheckPlan {
+/** Every commit reviewed (the default of a check run with nothing to say about coverage). */
+const ALL_REVIEWED: Coverage = { commits: 0, unreviewed: [] };
+
+/**
+ * The check run's title when no commit was reviewed: says so, never "no findings" (a maintainer
+ * would read a green "No lock-order findings" as a clean review of code nobody looked at).
+ */
+function nothingReviewedTitle(c: Coverage): string {
+  const n = c.commits;
+  if (c.unreviewed.every((u) => u.alreadyApplied)) return `Nothing reviewed: ${n === 1 ? 'the commit is' : `all ${n} commits are`} already in the base tree`;
+  return `Nothing reviewed: ${n === 1 ? 'the commit' : `none of the ${n} commits`} could be reviewed`;
+}
+
+/**
+ * The check run for a set of findings: an annotation on each one's line at the head (none for a line a later commit deleted).
+ * `coverage` says which commits were not reviewed: with none reviewed the run is neutral, with some its title says how many were left out.
+ */
+export function planCheck(located: readonly LocatedFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[], of: ReviewedAs, coverage: Coverage = ALL_REVIEWED): CheckPlan {
   const findings = located.map((l) => l.finding);
   const failing = findings.filter((f) => reaches(f, config.failOn));
-  const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl, of }), GITHUB_MAX_SUMMARY);
+  const { unreviewed } = coverage;
+  const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl, of, coverage }), GITHUB_MAX_SUMMARY);
+  if (coverage.commits > 0 && unreviewed.length >= coverage.commits) {
+    return { conclusion: 'neutral', title: nothingReviewedTitle(coverage), summary, annotations: [] };
+  }
+  const left = unreviewed.length ? `; ${unreviewed.length} of ${counted(coverage.commits, 'commit')} not reviewed` : '';
   return {
     conclusion: failing.length ? 'failure' : 'success',
-    title: !findings.length
-      ? 'No lock-order findings'
-      : config.failOn === 'never'
-        ? `${counted(findings.length, 'lock-order finding')}, none failing (fail-on: never)`
-        : `${counted(findings.length, 'lock-order finding')}, ${failing.length} at or above ${config.failOn}`,
+    title: `${
+      !findings.length
+        ? 'No lock-order findings'
+        : config.failOn === 'never'
+          ? `${counted(findings.length, 'lock-order finding')}, none failing (fail-on: never)`
+          : `${counted(findings.length, 'lock-order finding')}, ${failing.length} at or above ${config.failOn}`
+    }${left}`,
     summary,
     annotations: located.flatMap(({ finding: f, at }): Annotation[] =>
       at
@@ -235,5 +261,5 @@ export function planReview(input: PlanInput): ReviewPlan {
         comments,
       }
     : null;
-  return { actions, review, check: planCheck(findings, offDiff, config, input.rulesUrl, input.notes ?? [], 'pull-request') };
+  return { actions, review, check: planCheck(findings, offDiff, config, input.rulesUrl, input.notes ?? [], 'pull-request', input.coverage) };
 }

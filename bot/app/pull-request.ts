@@ -13,7 +13,7 @@
  * 5. plan, then publish (a newer head supersedes: nothing posted).
  */
 import { fixedIn } from './comment.js';
-import { diffLines, placedFindings, reviewNotes } from './findings.js';
+import { coverage, diffLines, placedFindings, reviewNotes } from './findings.js';
 import { neutral, reviewOnBase, runJob, type JobDeps } from './job.js';
 import { planReview, type ExistingComment } from './plan.js';
 import { publishPullRequest, type Octokit, type RepoRef } from './publish.js';
@@ -74,6 +74,7 @@ export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Pro
       config,
       rulesUrl: settings.rulesUrl,
       notes: reviewNotes(run.result),
+      coverage: coverage(run.result, run.series.commits),
     });
     await publishPullRequest(octokit, repo, { number: job.number, headSha }, plan, { checkRunId, superseded: deps.superseded });
     return 'reviewed';

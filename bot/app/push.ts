@@ -10,7 +10,7 @@
 import type { FileDiff } from '../../analyzers/series/model.js';
 import { findingComment, markerOf, patchIdOf } from './comment.js';
 import { matchesGlob } from './config.js';
-import { atHead, configured, reviewNotes } from './findings.js';
+import { atHead, configured, coverage, reviewNotes } from './findings.js';
 import { neutral, reviewOnBase, runJob, type JobDeps } from './job.js';
 import { planCheck, type LocatedFinding } from './plan.js';
 import { publishCheck, Superseded, type RepoRef } from './publish.js';
@@ -99,7 +99,7 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
     }
     const all = [...first.values()];
     const offDiff = all.map((l) => l.finding).filter((f) => !onDiff.has(f.fingerprint));
-    await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result), 'push'), { checkRunId, superseded: deps.superseded });
+    await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result), 'push', coverage(run.result, run.series.commits)), { checkRunId, superseded: deps.superseded });
     return 'reviewed';
   });
 }

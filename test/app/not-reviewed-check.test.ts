@@ -1,0 +1,87 @@
+/**
+ * A pull request whose commits the review could not read against the base:
+ * the check run must not read as a clean review. Through the App's real
+ * server (signed webhooks, the fake GitHub answering from a repository made
+ * from the Debian 6.1 tree). The base branch already carries the lock-order
+ * change the pull request makes again (a cherry-pick merged meanwhile), so
+ * its hunk is already applied there. Requires `npm run build`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kernelTree } from '../helpers/paths.js';
+import { AppServer, payload } from './app-server.js';
+import { FakeGitHub } from './fake-github.js';
+import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, commitLockBug, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
+
+let gh: FakeGitHub;
+let app: AppServer;
+let dir: string;
+let base: string;
+/** The base branch with the change already merged. */
+let merged: string;
+
+beforeAll(async () => {
+  ({ dir, base } = kernelRepo(kernelTree('6.1')));
+  merged = commitLockBug(dir, 'merged', 'KVM: take kvm->lock in the vCPU ioctl (merged)');
+  gh = new FakeGitHub(dir);
+  app = new AppServer(await gh.start(), { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-unreviewed-cache-')) });
+  await app.start();
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await gh?.stop();
+});
+
+/** The same change as the base branch's, made again on a branch from the original base. */
+function sameChange(branch: string): string {
+  git(dir, ['checkout', '-q', '-b', branch, base]);
+  return commitEdit(dir, BUG_FILE, insertAfter(BUG_ANCHOR, BUG_LINES, 1), 'KVM: take kvm->lock in the vCPU ioctl');
+}
+
+async function open(n: number, head: string): Promise<{ conclusion: unknown; title: string; summary: string }> {
+  gh.prs.set(n, { number: n, base: merged, head });
+  const body = payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: merged }) as { number: number; pull_request: { number: number } };
+  body.number = n;
+  body.pull_request.number = n;
+  expect(await app.deliver('pull_request', body)).toBe(200);
+  expect((await app.idle()).failed).toBe(0);
+  const runs = gh.checkRuns.filter((r) => r.head_sha === head);
+  expect(runs.map((r) => r.status)).toEqual(['completed']);
+  const run = runs[0] as { conclusion: unknown; output: { title: string; summary: string } };
+  return { conclusion: run.conclusion, title: run.output.title, summary: run.output.summary };
+}
+
+describe('a pull request whose only commit the base tree already has', () => {
+  it('concludes neutral, says nothing was reviewed, and gives the reason with where the base has it', async () => {
+    const head = sameChange('again');
+    const run = await open(11, head);
+    expect(run.conclusion).toBe('neutral');
+    expect(run.title).toBe('Nothing reviewed: the commit is already in the base tree');
+    expect(run.title).not.toMatch(/no lock-order findings/i);
+    expect(run.summary).not.toMatch(/no lock-order findings/i);
+    // Where the base tree has the commit's new side: the first added line is one below the anchor and the line after it.
+    const at = lineAt(dir, merged, BUG_FILE, BUG_ANCHOR) + 2;
+    expect(run.summary).toContain(`already in the tree: its hunk to ${BUG_FILE} is applied there`);
+    expect(run.summary).toMatch(new RegExp(`${head.slice(0, 12)}[^\\n]*KVM: take kvm->lock in the vCPU ioctl`));
+    const side = new RegExp(`its new side is at ${BUG_FILE.replace(/[./]/g, '\\$&')}:(\\d+)`).exec(run.summary);
+    expect(Number(side?.[1])).toBeLessThanOrEqual(at);
+    expect(Number(side?.[1])).toBeGreaterThan(at - 5);
+    expect(gh.reviewComments.filter((c) => c.pull_number === 11)).toEqual([]);
+  });
+});
+
+describe('a pull request of two commits, the first already in the base tree', () => {
+  it('the conclusion follows the findings of the one reviewed; title and summary say one of two was not reviewed', async () => {
+    sameChange('half');
+    const head = commitEdit(dir, 'Documentation/virt/kvm/api.rst', (t) => `${t}\nA line about the API.\n`, 'KVM: doc: a line about the API');
+    const run = await open(12, head);
+    expect(run.conclusion).toBe('success');
+    expect(run.title).toBe('No lock-order findings; 1 of 2 commits not reviewed');
+    expect(run.summary).toContain('### Not reviewed');
+    expect(run.summary).toContain(`already in the tree: its hunk to ${BUG_FILE} is applied there`);
+    expect(run.summary).not.toContain('KVM: doc: a line about the API');
+  });
+});
