@@ -31,13 +31,15 @@ export interface ComparedPatch extends Omit<PatchReview, 'findings'> {
   findings: ComparedFinding[];
 }
 
-/** The review with the comparison (the JSON contract's `previous`, per-finding `since`, `fixed`). */
-export interface ComparedReview extends Omit<ReviewResult, 'patches' | 'previous' | 'fixed' | 'anchor'> {
+/** The review with the comparison (the JSON contract's `previous`, per-finding `since`, `fixed`, `notCompared`). */
+export interface ComparedReview extends Omit<ReviewResult, 'patches' | 'previous' | 'fixed' | 'notCompared' | 'anchor'> {
   patches: ComparedPatch[];
   /** The version compared with; null when none is known. */
   previous: { version: number; messageId: string | null } | null;
   /** The previous version's findings that are gone; empty when none or when nothing was compared. */
   fixed: FixedFinding[];
+  /** The previous version's findings on a patch this version could not review: neither fixed nor still present, unknown. */
+  notCompared: PriorFinding[];
   /** The message the "fixed in" reply answers; null when the series has no Message-ID. */
   anchor: ReplyAnchor | null;
 }
@@ -60,25 +62,54 @@ export function compareVersions(current: ReviewResult, previous: PriorVersion | 
   }));
   const notes = [...current.notes];
   let fixed: FixedFinding[] = [];
+  let notCompared: PriorFinding[] = [];
   if (previous) {
     const now = new Set(current.patches.flatMap((p) => p.findings.map((f) => f.fingerprint)));
     const gone = previous.findings.filter((f) => !now.has(f.fingerprint));
     // A partial review cannot tell a fixed finding from one in a patch that has not arrived.
     if (current.series.missing.length > 0 && gone.length > 0) {
       notes.push(`v${previous.version} findings not compared for fixes: ${current.series.missing.length} patch(es) of v${version} are missing`);
+      notCompared = gone;
     } else {
-      fixed = gone.map((f) => ({ ...f, fixedIn: version }));
+      // A finding on a patch this version could not review (already in the tree, written against another
+      // tree) is gone only because nobody looked: unknown, never "fixed".
+      const unread = new Map<number, PatchReview>();
+      for (const f of gone) {
+        const p = counterpart(current.patches, f.patch);
+        if (p && p.status !== 'reviewed') {
+          notCompared.push(f);
+          unread.set(p.index, p);
+        } else fixed.push({ ...f, fixedIn: version });
+      }
+      for (const p of [...unread.values()].sort((a, b) => a.index - b.index)) {
+        const n = notCompared.filter((f) => counterpart(current.patches, f.patch) === p).length;
+        notes.push(`patch ${p.index} of v${version} could not be reviewed (${p.reason ?? p.status}), so v${previous.version}'s ${n === 1 ? 'finding' : `${n} findings`} on it ${n === 1 ? 'is' : 'are'} not compared`);
+      }
     }
   }
-  return { ...current, patches, notes, previous: previous ? { version: previous.version, messageId: previous.messageId } : null, fixed, anchor };
+  return { ...current, patches, notes, previous: previous ? { version: previous.version, messageId: previous.messageId } : null, fixed, notCompared, anchor };
 }
 
-/** What the next version is compared with: this review's findings, each with its `since` (its own version when it has none). */
+/** The subject without its leading bracket groups ("[PATCH v2 1/3]", "[RFC]"): the same patch keeps it across versions. */
+function title(subject: string): string {
+  return subject.replace(/^(?:\[[^\]]*\]\s*)+/, '').trim();
+}
+
+/** The patch of the new version that is `prior`'s patch: the one with the same subject, else the one in the same place k. */
+function counterpart(patches: readonly PatchReview[], prior: { index: number; subject: string }): PatchReview | undefined {
+  const t = title(prior.subject);
+  return patches.find((p) => title(p.subject) === t) ?? patches.find((p) => p.index === prior.index);
+}
+
+/**
+ * What the next version is compared with: this review's findings, each with its `since` (its own version
+ * when it has none), and the earlier findings it could not compare (still open: the next version answers them).
+ */
 export function priorOf(review: ReviewResult, messageId: string | null): PriorVersion {
   return {
     version: review.series.version,
     messageId,
-    findings: review.patches.flatMap((p) =>
+    findings: [...review.patches.flatMap((p) =>
       p.findings.map((f) => ({
         fingerprint: f.fingerprint,
         kind: f.kind,
@@ -91,6 +122,6 @@ export function priorOf(review: ReviewResult, messageId: string | null): PriorVe
         patch: f.patch,
         since: f.since ?? review.series.version,
       })),
-    ),
+    ), ...(review.notCompared ?? [])],
   };
 }

@@ -120,6 +120,11 @@ export interface ReviewResult {
   previous?: { version: number; messageId: string | null } | null;
   /** With `previous`: the previous version's findings this one no longer has. */
   fixed?: FixedFinding[];
+  /**
+   * With `previous`: the previous version's findings this one could not be compared on (the patch they
+   * are on was not reviewed in this version, or patches are missing): neither fixed nor still present.
+   */
+  notCompared?: PriorFinding[];
   /** With `previous`: the message a series-wide reply ("fixed in v2") answers: the cover letter, else patch 1. */
   anchor?: ReplyAnchor | null;
 }

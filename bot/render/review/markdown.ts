@@ -13,7 +13,7 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
   if (r.degraded) nodes.push(u('blockquote', [u('paragraph', [u('strong', [u('text', 'Degraded:')]), u('text', ` ${r.degraded}`)])]));
   if (r.previous) {
     const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
-    nodes.push(u('paragraph', [u('text', `Compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}.`)]));
+    nodes.push(u('paragraph', [u('text', `Compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}.`)]));
   }
   if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch ${r.series.missing.join(', ')} of ${r.series.total}.`)]));
   // Input-level notes (the reader's warnings, messages that were not patches, files not indexed), as the text format prints them.

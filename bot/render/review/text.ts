@@ -29,7 +29,7 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   if (r.degraded) out.push(`DEGRADED: ${r.degraded}`);
   if (r.previous) {
     const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
-    out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}`);
+    out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);
   out.push(...otherSeriesLines(r));

@@ -7,7 +7,7 @@
  * `previous`, `fixed` and `anchor`.
  */
 import { createHash } from 'node:crypto';
-import type { FixedFinding, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
+import type { FixedFinding, PriorFinding, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
 import { composeHeaders } from './headers.js';
 import { wrap } from './prose.js';
 import { counted } from '../../../../analyzers/counted.js';
@@ -33,6 +33,7 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
   if (!prev || !anchor || !r.fixed?.length) return null;
   const v = r.series.version;
   const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < v).length;
+  const unknown = r.notCompared ?? [];
   const name = anchor.author ? /^\s*"?(.*?)"?\s*<[^>]*>\s*$/.exec(anchor.author)?.[1] || anchor.author : 'the author';
   const when = anchor.date ? new Date(anchor.date) : null;
   const body = [
@@ -42,7 +43,10 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
     `Compared with v${prev.version}${prev.messageId ? ` (<${prev.messageId}>)` : ''}, fixed in v${v}:`,
     '',
     ...r.fixed.flatMap((f) => fixedLines(f, prev.version)),
-    ...wrap(still > 0 ? `Still present since an earlier version: ${counted(still, 'finding')}, in the replies to the patches.` : `Nothing reported on v${prev.version} is still present.`),
+    ...(still > 0 ? wrap(`Still present since an earlier version: ${counted(still, 'finding')}, in the replies to the patches.`) : []),
+    // "Nothing is still present" only when every finding was compared.
+    ...(still === 0 && !unknown.length ? wrap(`Nothing reported on v${prev.version} is still present.`) : []),
+    ...(unknown.length ? [...(still > 0 ? [''] : []), ...wrap(notComparedLine(unknown, prev.version, r))] : []),
     '',
     '-- ',
     'kvm-review, automated lock-order review',
@@ -58,6 +62,15 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
     messageId: `<kvm-review.${createHash('sha256').update(key).digest('hex').slice(0, 20)}@${messageIdDomain}>`,
   });
   return { headers, body };
+}
+
+/** The previous version's findings this one could not be compared on: said, never counted as fixed or still there. */
+function notComparedLine(unknown: readonly PriorFinding[], version: number, r: ReviewResult): string {
+  const v = r.series.version;
+  const on = [...new Set(unknown.map((f) => f.patch.index))].sort((a, b) => a - b);
+  const unread = r.patches.filter((p) => p.status !== 'reviewed').map((p) => p.index);
+  const why = unread.length ? `patch ${unread.join(', ')} of v${v} could not be reviewed` : `patches of v${v} are missing`;
+  return `Not compared: ${counted(unknown.length, 'finding')} of v${version} (on patch ${on.join(', ')}), as ${why}; whether ${unknown.length === 1 ? 'it is' : 'they are'} fixed is not known.`;
 }
 
 function fixedLines(f: FixedFinding, version: number): string[] {
