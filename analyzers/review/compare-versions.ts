@@ -61,7 +61,7 @@ export function compareVersions(current: ReviewResult, previous: PriorVersion | 
     findings: p.findings.map((f) => ({ ...f, since: before.get(f.fingerprint)?.since ?? version })),
   }));
   const notes = [...current.notes];
-  let fixed: FixedFinding[] = [];
+  const fixed: FixedFinding[] = [];
   let notCompared: PriorFinding[] = [];
   if (previous) {
     const now = new Set(current.patches.flatMap((p) => p.findings.map((f) => f.fingerprint)));
