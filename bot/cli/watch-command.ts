@@ -176,7 +176,7 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
         log('stopped after recording the reply that was being sent');
         return EXIT.ok;
       }
-      const reviewed = queue ? `${r.enqueued} series enqueued${r.unqueued ? ` (${r.unqueued} not: the queue did not take them)` : ''}` : `${r.reviewed} series reviewed`;
+      const reviewed = queue ? `${r.enqueued} series enqueued${r.unqueued ? ` (${r.unqueued} not: the queue did not take them)` : ''}` : `${r.reviewed} series reviewed${r.notReviewed ? `, ${r.notReviewed} not reviewed (no patch could be)` : ''}`;
       const sent = transport ? `; ${r.sent} sent, ${r.refused} refused (recorded as failed: ${state.sendFailures().length} in all), ${r.unsent} left for the next pass` : '';
       log(`pass: ${counted(r.read, 'commit')} read (${r.bad} bad), ${reviewed}, ${r.skipped} skipped, ${r.waiting} waiting, ${counted(r.replies, 'new reply', 'new replies')}${sent}`);
       // A series the queue did not take, or a reply not sent, is not done: --once says so with exit 2 (a later run does it).

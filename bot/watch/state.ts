@@ -45,13 +45,16 @@ export interface MessageRecord {
   reason?: string;
 }
 
-/** A series the watcher is done with: reviewed (complete or partial) or skipped. */
+/** A series the watcher is done with: reviewed (complete or partial), not reviewed (nothing could be), or skipped. */
 export interface SeriesRecord {
   t: 'series';
   /** The series fingerprint (sender, revision, patch ids). */
   key: string;
-  /** enqueued: handed to the shared queue (REDIS_URL); a worker writes its record and replies. */
-  status: 'reviewed' | 'partial' | 'skipped' | 'enqueued';
+  /**
+   * enqueued: handed to the shared queue (REDIS_URL); a worker writes its record and replies.
+   * not-reviewed: read against the tree, but no patch could be reviewed (already in the tree, not applying); no reply.
+   */
+  status: 'reviewed' | 'partial' | 'not-reviewed' | 'skipped' | 'enqueued';
   version: number;
   title: string;
   /** The sender's address, lower case; null when unknown. */

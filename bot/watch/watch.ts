@@ -21,6 +21,7 @@
 import { assemble } from '../../analyzers/series/read-series.js';
 import { classify } from '../../analyzers/series/classify.js';
 import type { PatchEntry, Series } from '../../analyzers/series/model.js';
+import type { ReviewResult } from '../../analyzers/review/model.js';
 import type { SourceMessage } from '../../analyzers/sources/model.js';
 import { compareVersions, priorOf, replyAnchor, type ComparedReview, type PriorVersion } from '../../analyzers/review/compare-versions.js';
 import { anchorId, postingIdentity, previousVersion, type PostingIdentity } from '../../analyzers/series/versions.js';
@@ -94,6 +95,8 @@ export interface PassReport {
   reviewed: number;
   /** Series skipped in this pass (no KVM file, no patches). */
   skipped: number;
+  /** Series read against the tree of which no patch could be reviewed (already in the tree, not applying): done, no reply. */
+  notReviewed: number;
   /** Postings still waiting for patches. */
   waiting: number;
   /** A series reviewed in this pass had an error-severity finding. */
@@ -113,7 +116,7 @@ export interface PassReport {
 }
 
 export async function runPass(o: WatchOptions): Promise<PassReport> {
-  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, waiting: 0, errors: false, replies: 0, enqueued: 0, unqueued: 0, sent: 0, refused: 0, unsent: 0 };
+  const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, notReviewed: 0, waiting: 0, errors: false, replies: 0, enqueued: 0, unqueued: 0, sent: 0, refused: 0, unsent: 0 };
   // 1.
   for (const inbox of o.inboxes) await ingest(o, inbox, report);
   // 2.
@@ -301,7 +304,7 @@ export interface Posted {
   record: SeriesRecord;
   compared: ComparedReview;
   replies: OutboxReply[];
-  /** Why the review is partial; null for a complete series. */
+  /** Why nothing was reviewed, else why the review is partial; null for a complete series reviewed. */
   partial: string | null;
 }
 
@@ -319,16 +322,29 @@ export async function reviewAndWrite(w: PostingWriter, s: Series, prev: PriorVer
   const compared = compareVersions(result, prev, replyAnchor(s));
   // In the record's notes and, through forEmail, in the replies.
   if (notCompared) compared.notes.push(notCompared);
-  const status: SeriesRecord['status'] = partial ? 'partial' : 'reviewed';
+  const unreviewed = nothingReviewed(compared);
+  const status: SeriesRecord['status'] = unreviewed ? 'not-reviewed' : partial ? 'partial' : 'reviewed';
+  const reason = unreviewed ?? partial;
   const rec = seriesRecord(s, status, compared);
-  const json = { status, ...(partial ? { reason: partial } : {}), key: s.fingerprint, ...compared };
+  const json = { status, ...(reason ? { reason } : {}), key: s.fingerprint, ...compared };
   // Reply dates come from the input (the series' newest message), never the clock: a rerun writes the same bytes.
   const dates = [s.cover?.date ?? null, ...s.patches.map((p) => p.date)].filter((d): d is string => d !== null).sort();
-  const mbox = renderReviewEmail(forEmail(compared, partial, notCompared), { from: w.from, date: new Date(dates.at(-1) ?? 0) });
+  // Nothing reviewed, nothing to tell the author: no finding to answer, and no "fixed in vN" for code nobody looked at.
+  const mbox = unreviewed ? '' : renderReviewEmail(forEmail(compared, partial, notCompared), { from: w.from, date: new Date(dates.at(-1) ?? 0) });
   w.outbox.writeRecord(rec.record, `${JSON.stringify(json, (k, v: unknown) => (k === 'files' ? undefined : v), 2)}\n`);
-  const replies = w.outbox.writeReplies(mbox);
+  const replies = mbox ? w.outbox.writeReplies(mbox) : [];
   rec.replies = replies.map((r) => r.messageId);
-  return { record: rec, compared, replies, partial };
+  return { record: rec, compared, replies, partial: reason };
+}
+
+/**
+ * Why no patch of a review was reviewed (each patch's reason: already in the tree, written against
+ * another tree, no diff), or null when some was. Such a series is done all the same: the same mails on
+ * the same tree give the same reasons, so a later pass would only repeat them.
+ */
+export function nothingReviewed(r: ReviewResult): string | null {
+  if (r.patches.length === 0 || r.patches.some((p) => p.status === 'reviewed')) return null;
+  return `no patch could be reviewed: ${r.patches.map((p) => `patch ${p.index}: ${p.reason ?? p.status}`).join('; ')}`;
 }
 
 /**
@@ -348,7 +364,8 @@ type Previous =
   | { kind: 'lost'; record: SeriesRecord; why: string };
 
 async function previousOf(o: WatchOptions, s: Series): Promise<Previous> {
-  const earlier = o.state.done().filter((r) => r.status !== 'skipped');
+  // A version nothing of which was reviewed has no findings to compare with: the one before it is compared.
+  const earlier = o.state.done().filter((r) => r.status !== 'skipped' && r.status !== 'not-reviewed');
   const prev = previousVersion(postingIdentity(s), earlier.map((r) => ({ ...identity0(r), record: r })));
   if (!prev) return { kind: 'none' };
   const r = prev.record;
@@ -395,6 +412,11 @@ async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Pr
   if (!posted) return;
   const { record: rec, compared, replies, partial } = posted;
   o.state.append([rec]);
+  if (rec.status === 'not-reviewed') {
+    report.notReviewed++;
+    o.log(`not reviewed v${s.version} "${s.title}": ${partial ?? ''}; recorded as done, no reply`);
+    return;
+  }
   report.reviewed++;
   report.replies += replies.filter((r) => r.written).length;
   if (compared.patches.some((p) => p.findings.some((f) => f.severity === 'error'))) report.errors = true;
