@@ -68,8 +68,11 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
 function notComparedLine(unknown: readonly PriorFinding[], version: number, r: ReviewResult): string {
   const v = r.series.version;
   const on = [...new Set(unknown.map((f) => f.patch.index))].sort((a, b) => a - b);
-  const unread = r.patches.filter((p) => p.status !== 'reviewed').map((p) => p.index);
-  const why = unread.length ? `patch ${unread.join(', ')} of v${v} could not be reviewed` : `patches of v${v} are missing`;
+  // The patches not reviewed, those in the same place first (a patch matched by subject may have moved).
+  const all = r.patches.filter((p) => p.status !== 'reviewed');
+  const same = all.filter((p) => on.includes(p.index));
+  const unread = same.length ? same : all;
+  const why = unread.length ? unread.map((p) => `patch ${p.index} of v${v} could not be reviewed${p.reason ? ` (${p.reason.replace(/[.\s]+$/, '')})` : ''}`).join('; ') : `patches of v${v} are missing`;
   return `Not compared: ${counted(unknown.length, 'finding')} of v${version} (on patch ${on.join(', ')}), as ${why}; whether ${unknown.length === 1 ? 'it is' : 'they are'} fixed is not known.`;
 }
 
