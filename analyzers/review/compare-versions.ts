@@ -10,6 +10,7 @@
  */
 import type { Series } from '../series/model.js';
 import type { FixedFinding, PatchReview, PriorFinding, ReplyAnchor, ReviewFinding, ReviewResult } from './model.js';
+import { counted } from '../counted.js';
 
 export type { FixedFinding, PriorFinding } from './model.js';
 
@@ -68,7 +69,7 @@ export function compareVersions(current: ReviewResult, previous: PriorVersion | 
     const gone = previous.findings.filter((f) => !now.has(f.fingerprint));
     // A partial review cannot tell a fixed finding from one in a patch that has not arrived.
     if (current.series.missing.length > 0 && gone.length > 0) {
-      notes.push(`v${previous.version} findings not compared for fixes: ${current.series.missing.length} patch(es) of v${version} are missing`);
+      notes.push(`v${previous.version} findings not compared for fixes: ${counted(current.series.missing.length, 'patch', 'patches')} of v${version} ${current.series.missing.length === 1 ? 'is' : 'are'} missing`);
       notCompared = gone;
     } else {
       // A finding on a patch this version could not review (already in the tree, written against another

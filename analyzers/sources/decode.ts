@@ -11,6 +11,7 @@ import { messageOf } from './errors.js';
 import type { RawMessage } from './mbox-split.js';
 import type { Person, SourceMessage, TextAttachment } from './model.js';
 import { countOf, decodeUtf8 } from './text.js';
+import { counted } from '../counted.js';
 
 /** Decodes `raw` found in `file`. Never throws. */
 export async function decodeMessage(raw: RawMessage, file: string): Promise<SourceMessage> {
@@ -26,7 +27,7 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
   const body = (email.text ?? '').replace(/\r\n?/g, '\n');
   // U+FFFD written as such in the raw bytes (EF BF BD) is text, not a decoding loss.
   const replaced = countOf(body, '\uFFFD') - countOf(raw.content.toString('latin1'), '\u00ef\u00bf\u00bd');
-  if (replaced > 0) problems.push(`${replaced} character(s) of the body are not valid in its declared charset and read as U+FFFD`);
+  if (replaced > 0) problems.push(`${counted(replaced, 'character')} of the body ${replaced === 1 ? 'is' : 'are'} not valid in its declared charset and read as U+FFFD`);
   for (const label of declaredCharsets(raw.content)) {
     if (!(await knownCharset(label))) problems.push(`charset "${label}" is not one the mail decoder knows; that text was read as windows-1252 and its non-ASCII characters may be wrong`);
   }

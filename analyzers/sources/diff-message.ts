@@ -6,13 +6,14 @@
 import { basename } from 'node:path';
 import type { SourceMessage } from './model.js';
 import { decodeUtf8 } from './text.js';
+import { counted } from '../counted.js';
 
 /** One message whose body is the whole file. Its subject is the file's base name (`stdin` for `-`). */
 export function diffMessage(bytes: Buffer, file: string): SourceMessage {
   const decoded = decodeUtf8(bytes);
   const problems: string[] = [];
   if (decoded.invalidLine !== undefined) {
-    problems.push(`not valid UTF-8 from line ${decoded.invalidLine}; ${decoded.replaced} invalid byte sequence(s) read as U+FFFD`);
+    problems.push(`not valid UTF-8 from line ${decoded.invalidLine}; ${counted(decoded.replaced, 'invalid byte sequence')} read as U+FFFD`);
   }
   return {
     position: { file, index: 1, line: 1, bodyLine: 1 },

@@ -19,6 +19,7 @@ import { assertRepository, gitClient, gitMessage, resolveCommit } from '../trees
 import { TreeError } from '../trees/model.js';
 import { readBytes } from './file-source.js';
 import type { Person } from './model.js';
+import { counted } from '../counted.js';
 
 export const DEFAULT_RANGE = '@{upstream}..HEAD';
 
@@ -264,7 +265,7 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     series.patches = [...series.patches, ...merges].sort((a, b) => a.index - b.index);
     series.missing = series.missing.filter((k) => !merges.some((p) => p.index === k));
     series.complete = series.missing.length === 0;
-    notes.push(`${merges.length} merge commit(s) in ${range}: not reviewed`);
+    notes.push(`${counted(merges.length, 'merge commit')} in ${range}: not reviewed`);
   }
   if (await dirty) notes.push(`${repo}: the work tree has uncommitted changes; they are not part of the review (only the commits of ${range} are)`);
   return { repo, range, commits, base, baseIs, series, notes };

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { mboxReader } from 'mbox-reader';
 import type { SourceWarning } from './model.js';
 import { withoutBom } from './sniff.js';
+import { counted } from '../counted.js';
 
 /** A separator line: `From <addr-or-sha> <Day> <Mon> <d> <hh:mm>`, as every mbox writer and git emit it. */
 const SEPARATOR = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +\d{1,2}:\d\d/;
@@ -95,7 +96,7 @@ export async function splitMbox(bytes: Buffer, options: SplitOptions): Promise<S
     }
   }
   if (preamble > 0) {
-    warnings.push({ file: options.file, line: 1, message: `${preamble} non-empty line(s) before the first mbox 'From ' line were ignored` });
+    warnings.push({ file: options.file, line: 1, message: `${counted(preamble, 'non-empty line')} before the first mbox 'From ' line ${preamble === 1 ? 'was' : 'were'} ignored` });
   }
   if (wrapped) {
     lines.unshift(WRAP);

@@ -91,7 +91,9 @@ describe('compareVersions', () => {
   it('a partial v2 claims no fixes and says why', () => {
     const v2 = compareVersions(result(2, [[finding('aaaa', 1)]], [2]), priorOf(v1, null));
     expect(v2.fixed).toEqual([]);
-    expect(v2.notes.join('\n')).toMatch(/v1 findings not compared for fixes: 1 patch\(es\) of v2 are missing/);
+    expect(v2.notes.join('\n')).toMatch(/v1 findings not compared for fixes: 1 patch of v2 is missing/);
+    const two = compareVersions(result(2, [[finding('aaaa', 1)]], [2, 3]), priorOf(v1, null));
+    expect(two.notes.join('\n')).toMatch(/v1 findings not compared for fixes: 2 patches of v2 are missing/);
     expect(v2.patches[0]?.findings[0]?.since).toBe(1);
   });
 });

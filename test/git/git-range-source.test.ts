@@ -164,6 +164,7 @@ describe('the base of A..B', () => {
     expect(read.commits.find((c) => c.sha === m1)?.parents).toEqual([x]);
     expect(read.base).toBe(x);
     expect(read.baseIs).toBe('X');
+    expect(read.notes).toContain('1 merge commit in X..topic2: not reviewed');
   });
 
   it('a linear range is reviewed against its left side; B forked before A against the merge base, said as such; one commit against its parent', async () => {

@@ -120,7 +120,7 @@ describe('a Latin-1 byte in the diff of a mail that says UTF-8, against 6.1 (the
     expect(p?.status).toBe('reviewed');
     const added = (p?.files ?? []).flatMap((f) => f.hunks.flatMap((h) => h.lines)).filter((l) => l.type === 'add');
     expect(added.some((l) => l.content.includes('Prot\ufffdct writes to evtchnfd'))).toBe(true);
-    expect(p?.warnings).toEqual(['1 character(s) of the body are not valid in its declared charset and read as U+FFFD']);
+    expect(p?.warnings).toEqual(['1 character of the body is not valid in its declared charset and read as U+FFFD']);
   });
 
   it('the other patches were read cleanly: no warnings', () => {

@@ -119,8 +119,22 @@ describe('bad patches inside good input', () => {
     const r = await readSeries(write('latin1.diff', text));
     const patch = r.chosen?.patches[0];
     expect(patch?.status).toBe('ok');
-    expect(patch?.warnings).toEqual(['not valid UTF-8 from line 6; 1 invalid byte sequence(s) read as U+FFFD']);
+    expect(patch?.warnings).toEqual(['not valid UTF-8 from line 6; 1 invalid byte sequence read as U+FFFD']);
     expect(patch?.files[0]?.hunks[0]?.lines[1]).toEqual({ type: 'del', oldLine: 2, content: '/* caf\uFFFD */' });
+  });
+
+  it('counts several invalid byte sequences in the plural', async () => {
+    const text = Buffer.concat([
+      Buffer.from('diff --git a/virt/kvm/x.c b/virt/kvm/x.c\n--- a/virt/kvm/x.c\n+++ b/virt/kvm/x.c\n@@ -1,2 +1,2 @@\n a\n-/* caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(' na'),
+      Buffer.from([0xef]),
+      Buffer.from('ve */\n+/* cafe naive */\n'),
+    ]);
+    const r = await readSeries(write('latin1-2.diff', text));
+    const patch = r.chosen?.patches[0];
+    expect(patch?.status).toBe('ok');
+    expect(patch?.warnings).toEqual(['not valid UTF-8 from line 6; 2 invalid byte sequences read as U+FFFD']);
   });
 
   it('warns about a patch sent as format=flowed, whose diff may be damaged', async () => {

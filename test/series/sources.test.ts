@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { openSource, readBytes, type SourceMessages } from '../../analyzers/sources/index.js';
+import { splitMbox } from '../../analyzers/sources/mbox-split.js';
 import { SERIES_FIXTURES, tempDir } from './paths.js';
 
 const DEMO = join(SERIES_FIXTURES, 'demo-v1-v2.mbx');
@@ -134,7 +135,22 @@ describe('single messages and charsets', () => {
   it('reports bytes that are not valid in the declared (default UTF-8) charset', async () => {
     const m = (await readBytes(mail(null, latin1), 'bad.eml')).messages[0];
     expect(m?.body).toBe('Caf\uFFFD lock.\n');
-    expect(m?.problems).toEqual(['1 character(s) of the body are not valid in its declared charset and read as U+FFFD']);
+    expect(m?.problems).toEqual(['1 character of the body is not valid in its declared charset and read as U+FFFD']);
+  });
+
+  it('counts several such bytes in the plural', async () => {
+    const m = (await readBytes(mail(null, Buffer.from('Caf\xe9 na\xefve \xfcber lock.\n', 'latin1')), 'bad3.eml')).messages[0];
+    expect(m?.body).toBe('Caf\uFFFD na\uFFFDve \uFFFDber lock.\n');
+    expect(m?.problems).toEqual(['3 characters of the body are not valid in its declared charset and read as U+FFFD']);
+  });
+
+  it('says how many lines before the first From line were ignored, in the singular and the plural', async () => {
+    // sniff.ts calls such a file no mbox at all; the splitter is what still says it, for a caller that names the layout.
+    const mbox = (preamble: string): Buffer => Buffer.concat([Buffer.from(`${preamble}From x@y Mon Mar  4 09:00:00 2024\n`), mail('utf-8', Buffer.from('Hello.\n'))]);
+    const one = await splitMbox(mbox('stray note\n'), { file: 'one.mbx', layout: 'mbox' });
+    expect(one.warnings.map((w) => w.message)).toEqual(["1 non-empty line before the first mbox 'From ' line was ignored"]);
+    const two = await splitMbox(mbox('stray note\n\nanother\n'), { file: 'two.mbx', layout: 'mbox' });
+    expect(two.warnings.map((w) => w.message)).toEqual(["2 non-empty lines before the first mbox 'From ' line were ignored"]);
   });
 
   it('reports a charset the decoder does not know (postal-mime reads it as windows-1252 and says nothing)', async () => {
