@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { auditTree } from '../../analyzers/audit.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder, OrderEdge } from '../../knowledge/doc/model.js';
+import { lockScope, namedOnlyElsewhere, onlyForText } from '../../knowledge/doc/lock-scope.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
-import { docArchs, documentedPath, insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, spelledLocks, type Candidate, type ProposalCycle } from '../../knowledge/doc/propose.js';
+import { docArchs, documentedPath, insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, siteArch, spelledLocks, type Candidate, type ProposalSite, type ProposalCycle } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -54,6 +55,25 @@ function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined
   return out;
 }
 
+/**
+ * The refusal of a rule whose architecture (`arch`, fixed by the sites) the document does not name one of
+ * its locks for: check does not count that lock as documented in `arch`'s build, and the rule would name a
+ * lock locking.rst gives another architecture alone. Null when both locks are named for `arch` or every build.
+ */
+function archMismatch(doc: DocumentedOrder, want: { outer: string; inner: string }, arch: string, site: ProposalSite | undefined): string | null {
+  for (const lock of [want.outer, want.inner]) {
+    const elsewhere = namedOnlyElsewhere(doc, lock, arch);
+    if (!elsewhere) continue;
+    const eg = site ? ` (e.g. ${site.file}:${site.line}, ${site.function}())` : '';
+    return (
+      `${lock} is documented ${onlyForText(elsewhere)}, but the code that takes ${want.inner} inside ${want.outer} is ${arch}'s${eg}: ` +
+      `an "On ${arch}:" rule would name a lock locking.rst does not document for ${arch}; document ${lock} for ${arch} first ` +
+      `(a lock-table entry or an "On ${arch}:" rule), or correct the architecture it is documented for`
+    );
+  }
+  return null;
+}
+
 /** The refusal of a rule the document already states, for every build (arch null) or for `arch`'s: the statement, or every statement of the chain that implies it. */
 function refuseDocumented(want: { outer: string; inner: string }, arch: string | null, stated: readonly OrderEdge[], io: Io): ExitCode {
   const where = arch ? ` on ${arch}` : '';
@@ -96,6 +116,15 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
           `a rule is proposed only between the locks it documents (kvm-review doc --tree ${tree} lists them)`,
       );
     }
+    // Two locks the document gives two different architectures alone are never held together in one build.
+    const [outerScope, innerScope] = [lockScope(doc, want.outer), lockScope(doc, want.inner)];
+    const shared = outerScope.only.some((o) => innerScope.only.some((i) => i.arch === o.arch));
+    if (!outerScope.generic && !innerScope.generic && outerScope.only.length && innerScope.only.length && !shared) {
+      throw new InputError(
+        `--edge "${options.edge}": ${want.outer} is documented ${onlyForText(outerScope.only)} and ${want.inner} ${onlyForText(innerScope.only)}; ` +
+          'no build has both, so there is no order between them to document',
+      );
+    }
     // The cycle check comes first: a rule the generic statements contradict is refused whatever the code does.
     // One only an architecture's statements contradict waits for the sites: it may be another architecture's rule.
     const cycle = proposalCycle(doc, want.outer, want.inner, null);
@@ -115,6 +144,13 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     .map(({ candidate: c }) => ({ ...c, against: result.observed.find((o) => o.outer === c.inner && o.inner === c.outer && o.innerOp === 'acquire')?.fullCount ?? 0 }));
   const chosen = want ? all.find((c) => c.outer === want.outer && c.inner === want.inner) : all[0];
   if (want) {
+    // The rule's architecture is its sites': a candidate's, or, when the order is no candidate (check does not count a lock
+    // named only for another architecture as documented in this build), the sites of the order as observed.
+    const seen = chosen ? undefined : result.observed.find((o) => o.outer === want.outer && o.inner === want.inner && o.innerOp === 'acquire');
+    const sites: ProposalSite[] = chosen?.sites ?? seen?.sites ?? [];
+    const arch = chosen ? chosen.arch : sites.length ? siteArch(sites) : null;
+    const mismatch = arch ? archMismatch(doc, want, arch, sites[0]) : null;
+    if (mismatch) throw new InputError(mismatch);
     // The rule's builds already have the order (an architecture's rule for its own code), or, with no
     // candidate, the builds whose code takes it: say which architecture documents it, not "no site".
     const scoped = chosen ? (chosen.arch ? [chosen.arch] : []) : docArchs(doc);
