@@ -12,23 +12,11 @@ import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { proposalCycle } from '../../knowledge/doc/propose.js';
 import { kernelTree } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import { added, after } from './doc-lines.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-propose-arch-'));
 const cache = join(tmp, 'cache');
 const DOC = 'Documentation/virt/kvm/locking.rst';
-
-/** The lines the patch adds, blank ones left out. */
-function added(patch: string): string[] {
-  const diff = patch.slice(patch.indexOf('diff --git'), patch.lastIndexOf('\n-- \n')).split('\n');
-  return diff.filter((l) => l.startsWith('+') && !l.startsWith('+++') && l.trim() !== '+').map((l) => l.slice(1));
-}
-
-/** Inserts `more` after the first line equal to `anchor`; the anchor must be there. */
-function after(lines: string[], anchor: string, ...more: string[]): void {
-  const at = lines.indexOf(anchor);
-  if (at < 0) throw new Error(`no line "${anchor}"`);
-  lines.splice(at + 1, 0, ...more);
-}
 
 describe('doc --propose checks for a cycle one architecture at a time', () => {
   /** 6.12's locking.rst with "kvm->arch.mmu_lock is taken outside kvm->irq_lock" on x86 and "kvm->irq_lock is taken outside vcpu->mutex" on `irqArch`. */

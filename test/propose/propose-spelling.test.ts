@@ -12,6 +12,7 @@ import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { insertRule } from '../../knowledge/doc/propose.js';
 import { kernelTree } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import { added, after } from './doc-lines.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-propose-spelling-'));
 const cache = join(tmp, 'cache');
@@ -19,12 +20,6 @@ const DOC = 'Documentation/virt/kvm/locking.rst';
 
 function git(repo: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=Demo Maintainer', '-c', 'user.email=maint@example.org', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' }).trim();
-}
-
-/** The lines the patch adds, blank ones left out. */
-function added(patch: string): string[] {
-  const diff = patch.slice(patch.indexOf('diff --git'), patch.lastIndexOf('\n-- \n')).split('\n');
-  return diff.filter((l) => l.startsWith('+') && !l.startsWith('+++') && l.trim() !== '+').map((l) => l.slice(1));
 }
 
 /** The patch applied with git am to a repository holding the tree's locking.rst alone; the patched file's path. */
@@ -38,13 +33,6 @@ function applied(tree: string, patch: string, name: string): string {
   writeFileSync(join(tmp, `${name}.patch`), patch);
   git(repo, 'am', '-q', join(tmp, `${name}.patch`));
   return join(repo, DOC);
-}
-
-/** Inserts `more` after the first line equal to `anchor`; the anchor must be there. */
-function after(lines: string[], anchor: string, ...more: string[]): void {
-  const at = lines.indexOf(anchor);
-  if (at < 0) throw new Error(`no line "${anchor}"`);
-  lines.splice(at + 1, 0, ...more);
 }
 
 describe('doc --propose spells a lock as locking.rst does', () => {

@@ -6,7 +6,6 @@
  * The patches are `git format-patch` of commits made here on files of the 6.12 tree.
  */
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,22 +18,10 @@ import { DirectoryTree } from '../../analyzers/trees/directory-tree.js';
 import { OverlayTree } from '../../analyzers/trees/overlay-tree.js';
 import { kernelTree, lineOf } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import { git, gitApplies } from '../helpers/git-apply.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvm-review-already-files-'));
 const cache = { dir: join(dir, 'cache') };
-
-function git(repo: string, args: string[]): string {
-  return execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function gitApplies(repo: string, args: string[], patch: string): boolean {
-  try {
-    git(repo, ['apply', ...args, patch]);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const NEW = 'virt/kvm/pfncache.c';
 const GONE = 'virt/kvm/irqchip.c';

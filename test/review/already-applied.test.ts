@@ -5,7 +5,6 @@
  * built here, with the patch applied by git before the review reads it.
  */
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +13,7 @@ import type { Hunk } from '../../analyzers/series/diff-model.js';
 import { formatPatchMail } from '../helpers/format-patch.js';
 import { kernelTree, lineOf, SHARED } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import { git, gitApplies } from '../helpers/git-apply.js';
 
 const XEN_MBOX = join(SHARED, 'corpus', 'lore', 'kvm', 'xen-evtchn-reset-deadlock.mbx');
 const XEN = 'arch/x86/kvm/xen.c';
@@ -80,21 +80,6 @@ describe('a patch the 6.1 stable tree already has (the KVM_XEN_EVTCHN_RESET dead
     expect(applied.locations[0].physicalLocation).toMatchObject({ artifactLocation: { uri: XEN }, region: { startLine: json.patches[0].applyFailures[0].alreadyApplied.line } });
   });
 });
-
-/** git in `repo`, with no hooks and a fixed identity. */
-function git(repo: string, args: string[]): string {
-  return execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Whether `git apply ARGS patch` succeeds in `repo`. */
-function gitApplies(repo: string, args: string[], patch: string): boolean {
-  try {
-    git(repo, ['apply', ...args, patch]);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A small kernel tree as a git repository: virt/kvm, the kvm headers it includes and locking.rst of

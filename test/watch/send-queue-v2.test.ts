@@ -22,11 +22,14 @@ const TREE = kernelTree('6.1');
 const work = mkdtempSync(join(tmpdir(), 'kvm-review-send-queue-'));
 const redis = new RedisServer();
 
-/** Patch v`v` of one posting by `sender`, touching a KVM file. */
+/** The first two lines of the tree's kvm_main.c: the context of a hunk that applies (and is reviewed). */
+const HEAD = readFileSync(join(TREE, 'virt/kvm/kvm_main.c'), 'utf8').split('\n').slice(0, 2);
+
+/** Patch v`v` of one posting by `sender`, adding a comment line to kvm_main.c. */
 const patch = (sender: string, v: number, date: string): string =>
   mail(
     { From: `Dev <${sender}>`, Subject: `[PATCH${v > 1 ? ` v${v}` : ''}] KVM: take the lock`, Date: date, 'Message-ID': `<${sender}.v${v}@example.org>` },
-    ['Take it.', '', `Signed-off-by: Dev <${sender}>`, '---', ' virt/kvm/kvm_main.c | 1 +', '', 'diff --git a/virt/kvm/kvm_main.c b/virt/kvm/kvm_main.c', 'index 1111111..2222222 100644', '--- a/virt/kvm/kvm_main.c', '+++ b/virt/kvm/kvm_main.c', '@@ -1,2 +1,3 @@', ' a', `+b${v}`, ' c', ''].join('\n'),
+    ['Take it.', '', `Signed-off-by: Dev <${sender}>`, '---', ' virt/kvm/kvm_main.c | 1 +', '', 'diff --git a/virt/kvm/kvm_main.c b/virt/kvm/kvm_main.c', 'index 1111111..2222222 100644', '--- a/virt/kvm/kvm_main.c', '+++ b/virt/kvm/kvm_main.c', '@@ -1,2 +1,3 @@', ` ${HEAD[0] ?? ''}`, `+/* v${v} */`, ` ${HEAD[1] ?? ''}`, ''].join('\n'),
   );
 
 /** `watch --once` in process with REDIS_URL. */
