@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, FactCache, moduleTexts, sha256, type CacheOptions, type ValueSchema } from '../../analyzers/index/cache.js';
 import { s } from '../../analyzers/index/shape.js';
-import { keepDocLines, splitDocLines } from './doc-text.js';
+import { docLines, keepDocLines, splitDocLines } from './doc-text.js';
 import type { DocSource, DocumentedOrder } from './model.js';
 
 let version: string | null = null;
@@ -40,7 +40,8 @@ export function parseCached(bytes: Buffer, path: string, kind: DocSource['kind']
   const known = store.get(key, owner);
   if (known) {
     // The facts come from the cache, the lines from the same bytes: suggestions spell locks as the document does.
-    keepDocLines(known, splitDocLines(bytes.toString('utf8')));
+    // A value this process had already (the key names the bytes) keeps the lines it has, and what was answered from them.
+    if (!docLines(known)) keepDocLines(known, splitDocLines(bytes.toString('utf8')));
     return known;
   }
   const doc = parse();

@@ -264,11 +264,26 @@ export function spelledLocks(text: string, c: Pick<Candidate, 'outer' | 'inner' 
  */
 export function spelledRule(doc: DocumentedOrder, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
   const lines = docLines(doc);
-  return lines ? spelledIn(lines, c) : { outer: c.outer, inner: c.inner };
+  if (!lines) return { outer: c.outer, inner: c.inner };
+  // Check asks for every finding of every state and architecture a review analyses, the same few
+  // dozen pairs each time, and each answer reads the whole document (issue 15): answered once per document.
+  let known = spelledKnown.get(doc);
+  if (!known || known.lines !== lines) spelledKnown.set(doc, (known = { lines, names: new Map() }));
+  const key = `${c.outer}\u0000${c.inner}\u0000${c.arch ?? ''}`;
+  let names = known.names.get(key);
+  if (!names) known.names.set(key, (names = spelledIn(lines, c)));
+  return { ...names };
 }
 
+const spelledKnown = new WeakMap<DocumentedOrder, { lines: readonly string[]; names: Map<string, RuleNames> }>();
+
+/** orderLists() of a document's kept lines, read once: spelledIn() asks for them with every pair. */
+const listsKnown = new WeakMap<readonly string[], OrderList[]>();
+
 function spelledIn(lines: readonly string[], c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
-  const list = listFor(orderLists(lines), c);
+  let lists = listsKnown.get(lines);
+  if (!lists) listsKnown.set(lines, (lists = orderLists(lines)));
+  const list = listFor(lists, c);
   const near = list ? { start: list.start, end: list.end } : undefined;
   return { outer: docSpelling(lines, c.outer, near), inner: docSpelling(lines, c.inner, near) };
 }
