@@ -12,6 +12,7 @@
  * A hunk is about the function its header names (git's funcname context,
  * "@@ -7143,16 +7141,19 @@ static int set_nx_huge_pages(...)"), in its file.
  */
+import { listed } from '../counted.js';
 import type { ApplyFailure } from './apply.js';
 import type { PatchReview, ReviewFinding } from './model.js';
 
@@ -20,11 +21,6 @@ export function hunkFunction(header: string | null): string | null {
   const context = header?.replace(/^@@[^@]*@@\s*/, '') ?? '';
   const m = /([A-Za-z_]\w*)\s*\([^()]*(?:\)|$)/.exec(context);
   return m?.[1] ?? null;
-}
-
-/** "a, b and c". */
-function listed(items: string[]): string {
-  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}` : (items[0] ?? '');
 }
 
 interface Unplaced {

@@ -5,6 +5,7 @@
  * the documented rule it follows or breaks, and the report gets the edge the
  * document says is wrong.
  */
+import { listed } from '../counted.js';
 import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/model.js';
 import { edgesFor, orderPath } from '../../knowledge/doc/order-graph.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
@@ -72,8 +73,7 @@ export function chainGaps(r: SplatReport): { missing: number[]; open: boolean } 
 }
 
 function listOf(ns: readonly number[]): string {
-  const list = ns.map((k) => `#${k}`);
-  return list.length === 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
+  return listed(ns.map((k) => `#${k}`));
 }
 
 /** One sentence when the chain is cut (a mail quoted part of it): what is left out and what is not known because of it. */

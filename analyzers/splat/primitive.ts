@@ -22,6 +22,7 @@
  *   A 4 anywhere in the report says the option is on; otherwise a 3 or a
  *   2 is one of two things.
  */
+import { listed } from '../counted.js';
 import type { LockKind } from '../../knowledge/lock-primitives-model.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import { annotatedAdvice, type AnnotatedInput } from './annotated-advice.js';
@@ -161,9 +162,6 @@ function narrow(clues: readonly Clue[]): { kinds: SplatPrimitive[]; evidence: st
   return { kinds, evidence };
 }
 
-function list(items: readonly string[], last = 'or'): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${last} ${items[items.length - 1]}`;
-}
 
 /** The annotation for one primitive: a short phrase for an edge's reason, and the sentence for the report. */
 function annotationFor(p: SplatPrimitive, stack: StackClue | null): { short: string; how: string } {
@@ -217,8 +215,8 @@ function unknownText(lock: string, kinds: readonly SplatPrimitive[], seen: { sta
   if (!seen.tree) missing.push('no kernel tree was given to look it up in (--tree DIR)');
   else if (!seen.code) missing.push('the tree never takes it');
   if (!seen.wait) missing.push('the lock lines print no wait types (a kernel before 5.7)');
-  const could = kinds.length < ALL.length ? ` It could be ${list(kinds.map((k) => NOUN[k]))}.` : '';
-  return `kvm-review cannot tell what kind of lock ${lock} is: ${list(missing, 'and')}.${could}`;
+  const could = kinds.length < ALL.length ? ` It could be ${listed(kinds.map((k) => NOUN[k]), 'or')}.` : '';
+  return `kvm-review cannot tell what kind of lock ${lock} is: ${listed(missing)}.${could}`;
 }
 
 /**
