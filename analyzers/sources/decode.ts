@@ -51,7 +51,7 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
   };
 }
 
-/** The message as mbox-reader saw it: raw headers, the body after the first empty line. */
+/** The message as the splitter saw it: raw headers, the body after the first empty line. */
 function fallback(raw: RawMessage, position: SourceMessage['position'], problems: string[]): SourceMessage {
   const text = decodeUtf8(raw.content).text;
   const split = text.indexOf('\n\n');

@@ -26,7 +26,7 @@ export class FileSource implements PatchSource {
 export async function readBytes(bytes: Buffer, file: string): Promise<SourceMessages> {
   const kind = sniffFile(bytes, file);
   if (kind === 'diff') return { kind, path: file, messages: [diffMessage(bytes, file)], warnings: [] };
-  const split = await splitMbox(bytes, { file, layout: kind });
+  const split = splitMbox(bytes, { file, layout: kind });
   const messages = [];
   // One at a time: postal-mime is synchronous underneath, so parallel awaits gain nothing.
   for (const raw of split.messages) {

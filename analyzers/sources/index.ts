@@ -6,7 +6,7 @@
  * 1. open-source.ts        path -> the right PatchSource
  * 2. input.ts              read a file or stdin within a size limit
  * 3. sniff.ts              mbox, format-patch, lone message or plain diff?
- * 4. mbox-split.ts         split with mbox-reader, keep each message's line
+ * 4. mbox-split.ts         split at separator lines, keep each message's line
  * 5. decode.ts             postal-mime: encodings, charsets, multipart
  * diff-message.ts wraps a plain diff as a message; file-source.ts,
  * directory-source.ts and public-inbox-source.ts are the PatchSources.

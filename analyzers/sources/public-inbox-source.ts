@@ -44,7 +44,7 @@ export class PublicInboxSource implements PatchSource {
       }
       const content = blobs.subarray(eol + 1, eol + 1 + Number(size));
       at = eol + 1 + Number(size) + 1;
-      const split = await splitMbox(Buffer.from(content), { file: this.path, layout: 'message' });
+      const split = splitMbox(Buffer.from(content), { file: this.path, layout: 'message' });
       for (const raw of split.messages) {
         const message = await decodeMessage({ ...raw, index: i + 1 }, this.path);
         message.position = { ...message.position, commit };

@@ -110,7 +110,7 @@ export async function readEntries(dir: string, commits: string[]): Promise<Inbox
 
 /** Decodes one stored message the way the inbox read it (the commit kept in its position). */
 export async function decode(raw: Buffer, file: string, commit: string): Promise<SourceMessage> {
-  const split = await splitMbox(raw, { file, layout: 'message' });
+  const split = splitMbox(raw, { file, layout: 'message' });
   const first = split.messages[0];
   if (!first) throw new Error(`${file}: commit ${commit}: empty message`);
   const message = await decodeMessage(first, file);

@@ -147,10 +147,32 @@ describe('single messages and charsets', () => {
   it('says how many lines before the first From line were ignored, in the singular and the plural', async () => {
     // sniff.ts calls such a file no mbox at all; the splitter is what still says it, for a caller that names the layout.
     const mbox = (preamble: string): Buffer => Buffer.concat([Buffer.from(`${preamble}From x@y Mon Mar  4 09:00:00 2024\n`), mail('utf-8', Buffer.from('Hello.\n'))]);
-    const one = await splitMbox(mbox('stray note\n'), { file: 'one.mbx', layout: 'mbox' });
+    const one = splitMbox(mbox('stray note\n'), { file: 'one.mbx', layout: 'mbox' });
     expect(one.warnings.map((w) => w.message)).toEqual(["1 non-empty line before the first mbox 'From ' line was ignored"]);
-    const two = await splitMbox(mbox('stray note\n\nanother\n'), { file: 'two.mbx', layout: 'mbox' });
+    const two = splitMbox(mbox('stray note\n\nanother\n'), { file: 'two.mbx', layout: 'mbox' });
     expect(two.warnings.map((w) => w.message)).toEqual(["2 non-empty lines before the first mbox 'From ' line were ignored"]);
+  });
+
+  it('splits only at separators, reads CRLF as LF, and takes one > off an escape only in an mbox', () => {
+    const sep = 'From x@y Mon Mar  4 09:00:00 2024';
+    const body = 'Subject: one\r\n  folded\r\n\r\nFrom the start, we hold kvm->lock.\r\n>From an escape\r\n';
+    const text = `${sep}\n${body}\n${sep}\nSubject: two\n\nend`;
+    const mbox = splitMbox(Buffer.from(text), { file: 'f.mbx', layout: 'mbox' });
+    expect(mbox.warnings).toEqual([]);
+    expect(mbox.messages.map((m) => [m.line, m.contentLine])).toEqual([[1, 2], [8, 9]]);
+    expect(mbox.messages[0]?.content.toString()).toBe('Subject: one\n  folded\n\nFrom the start, we hold kvm->lock.\nFrom an escape');
+    expect(mbox.messages[0]?.headers.get('subject')).toEqual(['one folded']);
+    expect(mbox.messages[1]?.content.toString()).toBe('Subject: two\n\nend');
+    const patch = splitMbox(Buffer.from(text), { file: 'f.patch', layout: 'format-patch' });
+    expect(patch.messages[0]?.content.toString()).toBe('Subject: one\n  folded\n\nFrom the start, we hold kvm->lock.\n>From an escape');
+  });
+
+  it('counts a >From line before the first separator of a format-patch file among the ignored lines', () => {
+    // There it is text, not an escape, and nothing before the first separator is read: dropping it unsaid would be silent.
+    const text = '>From the cover letter\nFrom 1234 Mon Sep 17 00:00:00 2001\nSubject: x\n\nbody\n';
+    const split = splitMbox(Buffer.from(text), { file: 'f.patch', layout: 'format-patch' });
+    expect(split.warnings.map((w) => w.message)).toEqual(["1 non-empty line before the first mbox 'From ' line was ignored"]);
+    expect(split.messages.map((m) => m.content.toString())).toEqual(['Subject: x\n\nbody']);
   });
 
   it('reports a charset the decoder does not know (postal-mime reads it as windows-1252 and says nothing)', async () => {
