@@ -4,7 +4,7 @@ import { u } from 'unist-builder';
 import type { ReviewResult } from '../../../analyzers/review/model.js';
 import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
-import { counted } from '../../../analyzers/counted.js';
+import { counted, numbered } from '../../../analyzers/counted.js';
 
 export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOptions = {}): string {
   const nodes: RootContent[] = [
@@ -15,7 +15,7 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
     const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
     nodes.push(u('paragraph', [u('text', `Compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}.`)]));
   }
-  if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch ${r.series.missing.join(', ')} of ${r.series.total}.`)]));
+  if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch${r.series.missing.length > 1 ? 'es' : ''} ${numbered(r.series.missing)} of ${r.series.total}.`)]));
   // Input-level notes (the reader's warnings, messages that were not patches, files not indexed), as the text format prints them.
   if (r.notes.length) nodes.push(u('paragraph', [u('text', 'Notes:')]), u('list', { ordered: false, spread: false }, r.notes.map((n) => u('listItem', { spread: false }, [u('paragraph', [u('text', n)])]))));
   if ((r.series.others ?? []).length) {

@@ -3,7 +3,7 @@ import type { PatchReview, ReviewFinding, ReviewResult } from '../../../analyzer
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
 import { safeInput } from '../safe-text.js';
 import { severityCounts } from '../findings/severity-counts.js';
-import { counted } from '../../../analyzers/counted.js';
+import { counted, numbered } from '../../../analyzers/counted.js';
 
 function patchLabel(p: PatchReview, total: number): string {
   return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^(?:\[[^\]]*\]\s*)+/, '')}`;
@@ -25,7 +25,7 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   const against = r.mode === 'tree' ? `the kernel tree ${r.tree}` : 'the embedded locking.rst facts (no kernel tree)';
   out.push(`kvm-review: "${r.series.subject}" v${r.series.version}, ${r.series.total} patch${r.series.total === 1 ? '' : 'es'}, reviewed against ${against}`);
   if (r.series.choice) out.push(`series: ${r.series.choice}`);
-  if (r.series.missing.length) out.push(`missing: patch${r.series.missing.length > 1 ? 'es' : ''} ${r.series.missing.join(', ')} of ${r.series.total} not in the input`);
+  if (r.series.missing.length) out.push(`missing: patch${r.series.missing.length > 1 ? 'es' : ''} ${numbered(r.series.missing)} of ${r.series.total} not in the input`);
   if (r.degraded) out.push(`DEGRADED: ${r.degraded}`);
   if (r.previous) {
     const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
