@@ -17,8 +17,10 @@ import { fingerprint } from '../findings/fingerprint.js';
 import type { DocumentFinding } from '../findings/check-result.js';
 import type { Evidence, FindingSite, RawFinding, Severity } from '../findings/model.js';
 import { sitesOf } from '../rules/shared.js';
+import { listed } from '../counted.js';
 import type { StateAnalysis } from './analyse-state.js';
 import type { DocReviewKind, ReviewFinding } from './model.js';
+import type { FunctionChange } from './series-changes.js';
 
 const SRCU = 'kvm->srcu';
 const DOC = 'Documentation/virt/kvm/locking.rst';
@@ -99,11 +101,57 @@ export function describe(e: OrderEdge): string {
   return `${e.outer} is taken outside ${e.inner}${e.condition ? ` (${e.condition})` : ''}`;
 }
 
+/**
+ * What to do about the code sites inside a new leaf rule's lock: the author's
+ * own series may already change their functions (`changes`: those of this
+ * patch and the ones before it), and then the answer is about that change.
+ */
+function leafSuggestion(r: LeafRule, against: { site: FindingSite; inner: string }[], patch: number, series: SeriesChanges): string {
+  const who = (k: number): string => (k === patch ? 'this patch' : `patch ${k}/${series.total}`);
+  const untouched: { site: FindingSite; inner: string }[] = [];
+  const changed = new Map<string, { fn: string; inner: string[]; by: FunctionChange[] }>();
+  for (const x of against) {
+    const by = series.changes.filter((c) => c.file === x.site.file && c.fn === x.site.function && c.patch <= patch);
+    if (!by.length) {
+      untouched.push(x);
+      continue;
+    }
+    const k = `${x.site.file}\u0000${x.site.function}`;
+    const had = changed.get(k) ?? { fn: x.site.function, inner: [], by };
+    if (!had.inner.includes(x.inner)) had.inner.push(x.inner);
+    changed.set(k, had);
+  }
+  const parts: string[] = [];
+  if (untouched.length) {
+    const takes = [...new Set(untouched.map((x) => x.inner))];
+    parts.push(`change ${names(untouched.map((x) => x.site))} to release ${r.lock} before taking ${takes.length > 1 ? 'those locks' : takes[0]}, in this series before this patch`);
+  }
+  for (const c of changed.values()) {
+    const patches = [...new Set(c.by.map((b) => b.patch))];
+    const by = patches.length > 1 ? `patches ${listed(patches.map((k) => who(k).replace(/^patch /, '')))} change` : `${who(patches[0] as number)} changes`;
+    const notApplied = [...new Set(c.by.filter((b) => !b.applied).map((b) => b.patch))];
+    const hunk = patches.length > 1 ? `a hunk of ${listed(notApplied.map((k) => who(k).replace(/^patch /, '')))} there` : 'that hunk';
+    parts.push(
+      notApplied.length
+        ? `${by} ${c.fn}(), but ${hunk} did not apply to this tree: the finding holds against ${c.fn}() as the tree has it; check the rule again once that change applies`
+        : `${by} ${c.fn}(), and with that change it still takes ${listed(c.inner)} inside ${r.lock}: make it release ${r.lock} first`,
+    );
+  }
+  return `${parts.join('; ')}, or drop the rule`;
+}
+
+/** The series around the patch reviewed: M of [PATCH k/M] and the functions its patches change. */
+export interface SeriesChanges {
+  total: number;
+  changes: readonly FunctionChange[];
+}
+
 export function reviewDocPatch(
   patch: { index: number; subject: string },
   before: DocumentedOrder,
   after: DocumentedOrder,
   code: StateAnalysis,
+  series: SeriesChanges = { total: 1, changes: [] },
 ): ReviewFinding[] {
   const out: ReviewFinding[] = [];
   const add = (kind: DocReviewKind, severity: Severity, raw: RawFinding, line: number, placement: ReviewFinding['placement']): void => {
@@ -145,7 +193,6 @@ export function reviewDocPatch(
     const against = insideLeaf(r, code);
     if (!against.count) continue;
     const rule: Quote = { line: r.line, text: r.text };
-    const takes = [...new Set(against.sites.map((x) => x.inner))];
     add('doc-contradicted', 'error', {
       outer: r.lock,
       inner: null,
@@ -153,7 +200,7 @@ export function reviewDocPatch(
       rule,
       rulePath: [rule],
       sites: against.sites.map((x) => x.site),
-      suggestion: `change ${names(against.sites.map((x) => x.site))} to release ${r.lock} before taking ${takes.length > 1 ? 'those locks' : takes[0]}, in this series before this patch, or drop the rule`,
+      suggestion: leafSuggestion(r, against.sites, patch.index, series),
       arch: r.arch,
     }, r.line, 'added');
   }

@@ -32,6 +32,7 @@ import { analyseHunks, DEGRADED } from './hunk-only.js';
 import { reviewDocHunks } from './doc-hunks.js';
 import type { PatchReview, ReviewCacheStats, ReviewResult, SeriesIdentity } from './model.js';
 import { noteUnappliedFixes } from './unapplied-fixes.js';
+import { functionChanges, type FunctionChange } from './series-changes.js';
 import { notApplied } from './not-applied.js';
 import { counted } from '../counted.js';
 
@@ -146,6 +147,13 @@ function alreadyInTree(patches: readonly PatchReview[]): string | null {
     : `the series is already in the tree: ${read.length === 1 ? 'its patch is' : `all ${read.length} of its patches are`} applied there; nothing was reviewed`;
 }
 
+/** The functions of a state in the files a patch changes (the state's files hold them, when it has its files). */
+function patchedFunctions(state: StateAnalysis, paths: readonly string[]): StateAnalysis['functions'] {
+  if (!paths.length) return [];
+  const patched = new Set(paths);
+  return state.files.length ? state.files.filter((f) => patched.has(f.file)).flatMap((f) => f.functions) : state.functions.filter((f) => patched.has(f.file));
+}
+
 function markPartial(pr: PatchReview, notes: string[]): void {
   if (!notes.length) return;
   pr.partial = true;
@@ -194,6 +202,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
   /** locking.rst as parsed, by text, for every state of this review. */
   const docs = new Map<string, DocumentedOrder>();
   let before: StateAnalysis | null = null;
+  /** The functions the patches reviewed so far change: a doc patch's finding on one of them says so. */
+  const changes: FunctionChange[] = [];
   const unread = new Map<string, string>();
   const counted = new Set<StateAnalysis>();
   const stats: ReviewCacheStats = { dir: null, hits: 0, misses: 0, invalid: 0, filesRead: 0 };
@@ -231,6 +241,7 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
         pr.status = 'not-applied';
         pr.reason = [missed.reason, readerPart(p)].filter(Boolean).join('; ');
         if (missed.alreadyApplied) pr.alreadyApplied = true;
+        changes.push(...functionChanges(p.index, p.files, pr.applyFailures, []));
         // What did land (a selftest, a Makefile) is the tree the next patch applies to; the analysis is unchanged.
         overlay = next;
         continue;
@@ -253,13 +264,14 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
       for (const u of [...(before.unread ?? []), ...(after.unread ?? [])]) unread.set(u.file, u.reason);
       count(before);
       count(after);
+      changes.push(...functionChanges(p.index, p.files, pr.applyFailures, patchedFunctions(after, cPaths)));
       // 4.
       if (cPaths.length) {
         pr.findings.push(...attribute(info, before, after, stateArchs));
         pr.removedEdges = removedEdges(before, after, stateArchs);
       }
       // 5.
-      if (touchesDoc) pr.findings.push(...reviewDocPatch(ref, docBefore, docAfter, after));
+      if (touchesDoc) pr.findings.push(...reviewDocPatch(ref, docBefore, docAfter, after, { total: result.series.total, changes }));
       markPartial(pr, archFailures([before, after], touchesDoc ? docArchs : stateArchs));
       overlay = next;
       before = after;

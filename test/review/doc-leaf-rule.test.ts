@@ -22,6 +22,7 @@ import type { ReviewResult } from '../../analyzers/review/model.js';
 import { review } from '../../analyzers/review/review.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
+import { formatPatchMail } from '../helpers/format-patch.js';
 import { corpusRevision, kernelTree, SHARED } from '../helpers/paths.js';
 
 const MBOX = join(SHARED, 'corpus', 'lore', 'kvm', 'kvm_lock-leaf-rule-2025.mbx');
@@ -113,7 +114,8 @@ describe('the RFC reviewed against 6.12', () => {
     expect(f?.sites.map((s) => `${s.function} ${s.file}`)).toEqual(['set_nx_huge_pages arch/x86/kvm/mmu/mmu.c']);
     // kvm->mmu_lock is also taken inside kvm_lock (mmu_shrink_scan()), but it is no mutex.
     expect(f?.message).not.toMatch(/mmu_shrink_scan|kvm->mmu_lock/);
-    expect(f?.suggestion).toMatch(/release kvm_lock before taking kvm->slots_lock/);
+    // 1/2 changes set_nx_huge_pages(): the author is not asked for a change his series makes.
+    expect(f?.suggestion).toBe('patch 1/2 changes set_nx_huge_pages(), but that hunk did not apply to this tree: the finding holds against set_nx_huge_pages() as the tree has it; check the rule again once that change applies, or drop the rule');
   });
 
   it("2/2's finding says that 1/2 changes set_nx_huge_pages() in a hunk that did not apply to this tree", () => {
@@ -154,4 +156,42 @@ describe('leaf-violation for a lock that is a leaf for mutexes only', () => {
     const before = await auditTree(tree, { arch: 'x86', doc: readLockingDoc(Buffer.from(text), path), cache: { dir: join(dir, 'cache') } });
     expect(before.findings.find((f) => f.kind === 'leaf-violation' && f.outer === 'kvm_lock')?.message).toMatch(/kvm->mmu_lock/);
   });
+});
+
+describe('a leaf rule on a function an earlier patch of the series changes', () => {
+  const tree = kernelTree('6.12');
+  const MMU = 'arch/x86/kvm/mmu/mmu.c';
+  const anchor = '- cpus_read_lock() is taken outside kvm_lock';
+  const comment = '\t/* In "auto" mode deploy workaround only if CPU has the bug. */';
+
+  /** 1/2 edits set_nx_huge_pages() (or, with `elsewhere`, another function) without fixing it; 2/2 makes kvm_lock a leaf for mutexes. */
+  async function series(elsewhere: boolean): Promise<ReviewResult> {
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-leaf-series-'));
+    const mmu = readFileSync(join(tree, MMU), 'utf8');
+    const doc = readFileSync(join(tree, DOC), 'utf8');
+    if (!mmu.includes(comment) || !doc.includes(anchor)) throw new Error('6.12 no longer has the lines this test edits');
+    const edited = elsewhere ? mmu.replace(/^static bool is_obsolete_sp\(struct kvm \*kvm, struct kvm_mmu_page \*sp\)\n\{\n/m, (m) => `${m}\t/* Obsolete pages are zapped lazily. */\n`) : mmu.replace(comment, '\t/* "auto" deploys the workaround only if the CPU has the bug. */');
+    if (edited === mmu) throw new Error(`6.12 ${MMU} no longer has is_obsolete_sp()`);
+    const mails = [
+      formatPatchMail({ file: MMU, before: mmu, after: edited, subject: '[PATCH 1/2] KVM: x86: reword a comment', messageId: 'leaf-1@example.org', body: 'Reword.' }),
+      formatPatchMail({ file: DOC, before: doc, after: doc.replace(anchor, `${anchor}\n\n- No other mutex should be taken inside kvm_lock`), subject: '[PATCH 2/2] Documentation: kvm_lock is a leaf for mutexes', messageId: 'leaf-2@example.org', body: 'Leaf.' }),
+    ];
+    const input = join(dir, 'series.mbx');
+    writeFileSync(input, mails.join('\n'));
+    return review({ input, tree, cache: { dir: join(dir, 'cache') } });
+  }
+
+  it('1/2 applies and set_nx_huge_pages() still takes kvm->slots_lock inside kvm_lock: the suggestion says so', async () => {
+    const r = await series(false);
+    expect(r.patches.map((p) => p.applyFailures)).toEqual([[], []]);
+    const f = r.patches[1]?.findings.find((x) => x.kind === 'doc-contradicted');
+    expect(f?.suggestion).toBe('patch 1/2 changes set_nx_huge_pages(), and with that change it still takes kvm->slots_lock inside kvm_lock: make it release kvm_lock first, or drop the rule');
+    expect(f?.note).toBeUndefined();
+  }, 600_000);
+
+  it('1/2 changes another function: the author is asked to change set_nx_huge_pages()', async () => {
+    const r = await series(true);
+    const f = r.patches[1]?.findings.find((x) => x.kind === 'doc-contradicted');
+    expect(f?.suggestion).toBe('change set_nx_huge_pages() to release kvm_lock before taking kvm->slots_lock, in this series before this patch, or drop the rule');
+  }, 600_000);
 });
