@@ -5,13 +5,16 @@
  * reads like a rule and was not understood (doc-unrecognized), and a new
  * rule that reverses one the embedded order states (doc-conflict).
  */
-import type { DocumentedOrder, OrderEdge, Quote } from '../../knowledge/doc/model.js';
+import { documentedKinds, leafContradictions } from '../../knowledge/doc/lock-kinds.js';
+import type { DocumentedOrder, LeafRule, OrderEdge, Quote } from '../../knowledge/doc/model.js';
+import { leafStatement } from '../../knowledge/doc/statement-text.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc/examples.js';
 import { ARCH_FACTS, archName, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
 import { skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from '../../knowledge/doc/unread.js';
+import { listed } from '../counted.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { FileDiff, Hunk } from '../series/model.js';
 import { describe, unrecognizedFinding } from './doc-review.js';
@@ -197,8 +200,15 @@ function quotePath(path: readonly OrderEdge[]): string {
   return path.length > 1 ? `${[path[0]?.outer, ...path.map((p) => p.inner)].join(' -> ')}; ${said}` : said;
 }
 
+/** A sentence's leaf rules ("no other mutex should be taken inside kvm_lock"). */
+function leavesOf(s: ReadSentence): LeafRule[] {
+  if (!s.c.recognized) return [];
+  return s.c.facts.flatMap((f) => (f.kind === 'leaf-of' ? [{ lock: f.lock, kinds: f.kinds, arch: s.arch, line: s.line, text: s.text, ...(f.condition ? { condition: f.condition } : {}) }] : []));
+}
+
 export function reviewDocHunks(patch: { index: number; subject: string }, files: readonly FileDiff[], doc: DocumentedOrder): ReviewFinding[] {
   const out: ReviewFinding[] = [];
+  const kinds = documentedKinds(doc);
   for (const file of files) {
     if ((file.newPath ?? file.path) !== DOC || file.isDeleted) continue;
     for (const h of file.hunks) {
@@ -263,6 +273,24 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
             placement,
             chain: [],
           });
+        }
+        for (const r of leavesOf(s)) {
+          // A rule the embedded order already states is not the patch's doing.
+          if (doc.leaves.some((l) => l.lock === r.lock && String(l.kinds) === String(r.kinds) && l.arch === r.arch)) continue;
+          const against = leafContradictions(r, remaining, kinds);
+          if (!against.length) continue;
+          const quoted = [...new Map(against.map((e) => [e.line, { line: e.line, text: e.text }])).values()];
+          const raw = {
+            outer: r.lock,
+            inner: null,
+            message: `the new rule "${s.text}" says ${leafStatement(r)}, but the embedded order takes ${listed([...new Set(against.map((e) => e.inner))])} inside ${r.lock} (${quoted.map((q) => `line ${q.line} of the embedded order: "${q.text}"`).join('; ')}): the two cannot both hold`,
+            rule: { line: s.line, text: s.text },
+            rulePath: [{ line: s.line, text: s.text }, ...quoted],
+            sites: [],
+            suggestion: 'remove or reword the older statement in the same patch, or drop the new rule',
+            arch: r.arch ?? against.find((e) => e.arch)?.arch ?? null,
+          };
+          out.push({ ...raw, kind: 'doc-conflict', severity: 'error', fingerprint: fingerprint('doc-conflict', raw, 'locking.rst'), patch, file: DOC, line: s.line, placement, chain: [] });
         }
       }
     }

@@ -11,6 +11,7 @@
  */
 import type { DocumentedOrder, LeafRule, OrderEdge, Quote, Unrecognized } from '../../knowledge/doc/model.js';
 import { leafStatement } from '../../knowledge/doc/statement-text.js';
+import { documentedKinds, leafContradictions } from '../../knowledge/doc/lock-kinds.js';
 import { isBlocking } from '../order/model.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { fingerprint } from '../findings/fingerprint.js';
@@ -190,6 +191,21 @@ export function reviewDocPatch(
   for (const r of after.leaves) {
     if (leafKeys.has(leafKey(r))) continue;
     leafKeys.add(leafKey(r));
+    // The document itself still takes such a lock inside it: it would say both.
+    const stated = leafContradictions(r, after.edges, documentedKinds(after));
+    if (stated.length) {
+      const quoted = [...new Map(stated.map((e) => [e.line, { line: e.line, text: e.text }])).values()];
+      add('doc-conflict', 'error', {
+        outer: r.lock,
+        inner: null,
+        message: `the new rule "${r.text}" says ${leafStatement(r)}, but the document still takes ${listed([...new Set(stated.map((e) => e.inner))])} inside ${r.lock} (${quoted.map((q) => `line ${q.line}: "${q.text}"`).join('; ')}): the two cannot both hold`,
+        rule: { line: r.line, text: r.text },
+        rulePath: [{ line: r.line, text: r.text }, ...quoted],
+        sites: [],
+        suggestion: 'remove or reword the older statement in the same patch, or drop the new rule',
+        arch: r.arch ?? stated.find((e) => e.arch)?.arch ?? null,
+      }, r.line, 'added');
+    }
     const against = insideLeaf(r, code);
     if (!against.count) continue;
     const rule: Quote = { line: r.line, text: r.text };

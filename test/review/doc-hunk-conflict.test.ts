@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReviewResult } from '../../analyzers/review/model.js';
 import { review } from '../../analyzers/review/review.js';
+import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
 import { formatPatchMail } from '../helpers/format-patch.js';
 import { kernelTree, SHARED } from '../helpers/paths.js';
 
@@ -101,4 +102,28 @@ describe('new rules that close a cycle through the embedded order, without a tre
     expect(c[0]?.message).toMatch(/synchronize_srcu\(&kvm->srcu\) is called inside kvm->slots_arch_lock, but the embedded order puts kvm->srcu before kvm->slots_arch_lock/);
     expect(c[0]?.rulePath[1]?.text).toMatch(/kvm->slots_arch_lock can be taken inside a kvm->srcu read-side critical section/);
   });
+});
+
+describe('a new leaf rule against the embedded order, without a tree', () => {
+  it('"No other mutex should be taken inside vcpu->mutex" contradicts the documented vcpu->mutex -> kvm->slots_arch_lock (a mutex)', async () => {
+    const tree = kernelTree('6.12');
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-doc-hunk-leaf-'));
+    const before = readFileSync(join(tree, DOC), 'utf8');
+    const anchor = '- kvm->lock is taken outside vcpu->mutex';
+    const rule = '- No other mutex should be taken inside vcpu->mutex';
+    if (!before.includes(anchor)) throw new Error(`6.12 locking.rst no longer has "${anchor}"`);
+    const after = before.replace(anchor, `${anchor}\n\n${rule}`);
+    const input = join(dir, 'leaf.mbx');
+    writeFileSync(input, formatPatchMail({ file: DOC, before, after, subject: '[PATCH] Documentation: KVM: vcpu->mutex is a leaf for mutexes', messageId: 'leaf-embedded@example.org', body: 'Leaf.' }));
+    const r = await review({ input, tree: null, cache: { dir: join(dir, 'cache') } });
+    // The documented statement, found in the embedded order by what it says.
+    const documented = loadEmbeddedOrder().edges.find((e) => e.outer === 'vcpu->mutex' && e.inner === 'kvm->slots_arch_lock');
+    if (!documented) throw new Error('the embedded order no longer orders vcpu->mutex outside kvm->slots_arch_lock');
+    const conflicts = (r.patches[0]?.findings ?? []).filter((f) => f.kind === 'doc-conflict');
+    expect(conflicts.map((f) => `${f.severity} ${f.outer} ${f.inner} ${f.placement} ${f.line}`)).toEqual([`error vcpu->mutex null added ${after.split('\n').indexOf(rule) + 1}`]);
+    expect(conflicts[0]?.message).toBe(
+      `the new rule "No other mutex should be taken inside vcpu->mutex" says no mutex is taken inside vcpu->mutex, but the embedded order takes kvm->slots_arch_lock inside vcpu->mutex (line ${documented.line} of the embedded order: "${documented.text}"): the two cannot both hold`,
+    );
+    expect(conflicts[0]?.rulePath.map((q) => q.line)).toEqual([after.split('\n').indexOf(rule) + 1, documented.line]);
+  }, 120_000);
 });

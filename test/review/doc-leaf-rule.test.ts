@@ -195,3 +195,25 @@ describe('a leaf rule on a function an earlier patch of the series changes', () 
     expect(f?.suggestion).toBe('change set_nx_huge_pages() to release kvm_lock before taking kvm->slots_lock, in this series before this patch, or drop the rule');
   }, 600_000);
 });
+
+describe('a new leaf rule the document itself contradicts, against 6.12', () => {
+  it('"No other lock should be taken inside kvm_usage_lock" with "kvm_usage_lock is taken outside cpus_read_lock()" still there is a doc-conflict quoting it', async () => {
+    const tree = kernelTree('6.12');
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-leaf-conflict-'));
+    const before = readFileSync(join(tree, DOC), 'utf8');
+    const documented = '- kvm_usage_lock is taken outside cpus_read_lock()';
+    const rule = '- No other lock should be taken inside kvm_usage_lock';
+    if (!before.includes(documented)) throw new Error(`6.12 locking.rst no longer has "${documented}"`);
+    const after = before.replace(documented, `${documented}\n\n${rule}`);
+    const input = join(dir, 'leaf.mbx');
+    writeFileSync(input, formatPatchMail({ file: DOC, before, after, subject: '[PATCH] Documentation: KVM: kvm_usage_lock is a leaf', messageId: 'leaf-conflict@example.org', body: 'Leaf.' }));
+    const r = await review({ input, tree, cache: { dir: join(dir, 'cache') } });
+    const conflicts = (r.patches[0]?.findings ?? []).filter((f) => f.kind === 'doc-conflict');
+    expect(conflicts.map((f) => `${f.severity} ${f.outer} ${f.inner} ${f.line}`)).toEqual([`error kvm_usage_lock null ${lineOf(after, rule)}`]);
+    expect(conflicts[0]?.message).toMatch(
+      `the new rule "No other lock should be taken inside kvm_usage_lock" says no other lock is taken inside kvm_usage_lock, but the document still takes cpus_read_lock() inside kvm_usage_lock (line ${lineOf(after, documented)}: "kvm_usage_lock is taken outside cpus_read_lock()"; line `,
+    );
+    // kvm_usage_lock's :Comment: says so too ("Exists to allow taking cpus_read_lock() while ..."): both are quoted.
+    expect(conflicts[0]?.rulePath.map((q) => q.line)).toEqual([lineOf(after, rule), lineOf(after, documented), lineOf(after, 'Exists to allow taking cpus_read_lock()')]);
+  }, 600_000);
+});
