@@ -12,8 +12,9 @@ import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc/examples.js';
-import { ARCH_FACTS, archName, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
-import { skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from '../../knowledge/doc/unread.js';
+import { labelScope, type Scope } from '../../knowledge/doc/reader.js';
+import { ARCH_FACTS, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
+import { skippedRuleReason, unknownInlineReason, unknownLabelReason } from '../../knowledge/doc/unread.js';
 import { listed } from '../counted.js';
 import { fingerprint } from '../findings/fingerprint.js';
 import type { FileDiff, Hunk } from '../series/model.js';
@@ -50,6 +51,8 @@ interface ReadSentence extends Quote {
   startsChanged: boolean;
   /** Architecture the rule is scoped to: the sentence's own, or an "On x86:" label seen in the hunk. */
   arch: string | null;
+  /** Under "On x86 and arm64:": every architecture the label names (`arch` is the first); the rule holds on each. */
+  archs?: string[];
   /** Why it is reported rather than read: in a comment or a directive body, under a label naming no known architecture. */
   notRead?: string;
   /** For a rule under such a label (or inline "On x68,"): what it is scoped to, as the reader says it. */
@@ -58,25 +61,19 @@ interface ReadSentence extends Quote {
   example?: { endLine: number; steps: number };
 }
 
-/** An "On x86:" label's scope; `unknown` when its word names no architecture known here. */
-interface Label {
-  arch: string | null;
-  unknown?: UnknownLabel;
-}
+/** A label's scope as the reader reads it ("On x86 and arm64:": every architecture it names), its line the file's. */
+type Label = Pick<Scope, 'arch' | 'archs' | 'unknown'>;
 
 /**
- * The architecture an "On x86:" label line sets, the way the document reader
- * scopes the lists under it; another label ("For SRCU:") sets none. Undefined
- * for a block that is not a label. A label above the hunk's context is not seen.
+ * The scope a label line sets ("On x86:", "- On x86 and arm64:"), read by
+ * the document reader's own labelScope(), so both read the same labels;
+ * another label ("For SRCU:") sets none. Null for a block that is not a
+ * label. A label above the hunk's context is not seen.
  */
-function label(block: Block, fileLine: number): Label | undefined {
-  if (block.kind !== 'paragraph' || block.lines.length !== 1) return undefined;
-  const text = (block.lines[0] ?? '').trim();
-  if (!text.endsWith(':') || text.endsWith('::')) return undefined;
-  const word = /^On (\w+):$/.exec(text)?.[1];
-  if (word === undefined) return { arch: null };
-  const arch = archName(word);
-  return arch ? { arch } : { arch: word.toLowerCase(), unknown: { label: text, line: fileLine, words: [word], known: [] } };
+function label(block: Block, fileLine: number): Label | null {
+  const scope = labelScope(block);
+  if (!scope) return null;
+  return { arch: scope.arch, ...(scope.archs ? { archs: scope.archs } : {}), ...(scope.unknown ? { unknown: { ...scope.unknown, line: fileLine } } : {}) };
 }
 
 /**
@@ -88,6 +85,9 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
   const out: ReadSentence[] = [];
   let scope: Label = { arch: null };
   let section = '';
+  // As in the reader: nothing read since the label (a paragraph right after "On x86:" is what it labels), and a "- On x86:" item's scope.
+  let labelFresh = false;
+  let nested: { scope: Label; indent: number } | null = null;
   const parsed = readBlocks(f.lines);
   /** Whether sentence S of BLOCK spans a line the patch changes. */
   const touches = (block: Block, list: { line: number }[], i: number): boolean => {
@@ -117,17 +117,32 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     if (block.section !== section) {
       section = block.section;
       scope = { arch: null };
+      nested = null;
     }
-    const labelled = opensExample(block) ? undefined : label(block, f.fileLine[block.line - 1] ?? 0);
-    if (labelled !== undefined) {
-      scope = labelled;
-      continue;
+    // As in the reader: a "- On x86:" item scopes the items nested under it (and their text going on).
+    const inNested = nested !== null && ((block.kind === 'bullet' && (block.indent ?? 0) > nested.indent) || (block.kind === 'paragraph' && block.inItem === true));
+    let here: Label = scope;
+    if (inNested && nested) here = nested.scope;
+    else {
+      nested = null;
+      const labelled = opensExample(block) ? null : label(block, f.fileLine[block.line - 1] ?? 0);
+      if (labelled) {
+        if (block.kind === 'bullet') nested = { scope: labelled, indent: block.indent ?? 0 };
+        else {
+          scope = labelled;
+          labelFresh = true;
+        }
+        continue;
+      }
+      // As in the reader: a plain paragraph after a labelled list ends the label's reach, unless it is what the label labels.
+      if (block.kind === 'paragraph' && !block.inItem && scope.arch !== null && !labelFresh) scope = { arch: null };
+      labelFresh = false;
+      here = scope;
     }
-    // As in the reader: a plain paragraph after a labelled list ends the label's reach.
-    if (block.kind === 'paragraph') scope = { arch: null };
     // A comment's claims are about the locks it names, not about its entry's :Arch:.
-    const arch = block.kind === 'field' ? null : scope.arch;
-    const unknown = block.kind === 'field' ? undefined : scope.unknown;
+    const arch = block.kind === 'field' ? null : here.arch;
+    const archs = block.kind === 'field' ? undefined : here.archs;
+    const unknown = block.kind === 'field' ? undefined : here.unknown;
     const list = splitSentences(block);
     let subject: string[] = [];
     list.forEach((s, i) => {
@@ -144,8 +159,9 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
         }
       }
       subject = c.subject;
-      const read: ReadSentence = { line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch };
-      if (block.kind !== 'field' && i === list.length - 1 && isExampleIntro(s.text)) {
+      const read: ReadSentence = { line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch, ...(!c.arch && archs ? { archs } : {}) };
+      // As in the reader, a nested item introduces no example.
+      if (block.kind !== 'field' && !inNested && i === list.length - 1 && isExampleIntro(s.text)) {
         // Held until the blocks after it tell whether a list of steps follows.
         example = { intro: { ...read, c: { facts: [], recognized: false, orderingLike: false, subject: [] }, example: { endLine: read.line, steps: 0 } }, section: block.section, read };
         return;
@@ -153,7 +169,7 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       // As in the reader: a rule for an architecture not known here is read as that word's, and reported.
       if (c.recognized && c.facts.some((x) => ARCH_FACTS.has(x.kind))) {
         if (c.unknownArch) Object.assign(read, { notRead: unknownInlineReason(c.unknownArch), scopedTo: { archs: [c.arch ?? ''], unknown: [c.unknownArch] } });
-        else if (!c.arch && unknown) Object.assign(read, { notRead: unknownLabelReason(unknown), scopedTo: { archs: [scope.arch ?? ''], unknown: unknown.words } });
+        else if (!c.arch && unknown) Object.assign(read, { notRead: unknownLabelReason(unknown), scopedTo: { archs: archs ?? [arch ?? ''], unknown: unknown.words } });
       }
       out.push(read);
     });
@@ -182,7 +198,12 @@ const words = (t: string): string => t.replace(/\s+/g, ' ').trim();
  */
 function edgesOf(s: ReadSentence): OrderEdge[] {
   if (!s.c.recognized) return [];
-  const at = { line: s.line, text: s.text, arch: s.arch };
+  return (s.archs ?? [s.arch]).flatMap((arch) => edgesFor(s, arch));
+}
+
+/** The edges of a sentence's rules on one architecture (null: generic). */
+function edgesFor(s: ReadSentence, arch: string | null): OrderEdge[] {
+  const at = { line: s.line, text: s.text, arch };
   return s.c.facts.flatMap((f): OrderEdge[] => {
     const condition = 'condition' in f && f.condition ? { condition: f.condition } : {};
     if (f.kind === 'order') return [{ outer: f.outer, inner: f.inner, ...at, origin: 'order-list', ...condition }];
@@ -203,7 +224,7 @@ function quotePath(path: readonly OrderEdge[]): string {
 /** A sentence's leaf rules ("no other mutex should be taken inside kvm_lock"). */
 function leavesOf(s: ReadSentence): LeafRule[] {
   if (!s.c.recognized) return [];
-  return s.c.facts.flatMap((f) => (f.kind === 'leaf-of' ? [{ lock: f.lock, kinds: f.kinds, arch: s.arch, line: s.line, text: s.text, ...(f.condition ? { condition: f.condition } : {}) }] : []));
+  return (s.archs ?? [s.arch]).flatMap((arch) => s.c.facts.flatMap((f) => (f.kind === 'leaf-of' ? [{ lock: f.lock, kinds: f.kinds, arch, line: s.line, text: s.text, ...(f.condition ? { condition: f.condition } : {}) }] : [])));
 }
 
 export function reviewDocHunks(patch: { index: number; subject: string }, files: readonly FileDiff[], doc: DocumentedOrder): ReviewFinding[] {
@@ -290,7 +311,8 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
             suggestion: 'remove or reword the older statement in the same patch, or drop the new rule',
             arch: r.arch ?? against.find((e) => e.arch)?.arch ?? null,
           };
-          out.push({ ...raw, kind: 'doc-conflict', severity: 'error', fingerprint: fingerprint('doc-conflict', raw, 'locking.rst'), patch, file: DOC, line: s.line, placement, chain: [] });
+          // A rule under "On x86 and arm64:" is one finding per architecture, each its own.
+          out.push({ ...raw, kind: 'doc-conflict', severity: 'error', fingerprint: fingerprint('doc-conflict', raw, r.arch ? `locking.rst\u0000${r.arch}` : 'locking.rst'), patch, file: DOC, line: s.line, placement, chain: [] });
         }
       }
     }

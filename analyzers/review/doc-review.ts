@@ -155,9 +155,10 @@ export function reviewDocPatch(
   series: SeriesChanges = { total: 1, changes: [] },
 ): ReviewFinding[] {
   const out: ReviewFinding[] = [];
-  const add = (kind: DocReviewKind, severity: Severity, raw: RawFinding, line: number, placement: ReviewFinding['placement']): void => {
+  // `arch`: a leaf rule's architecture, when it has one ("On x86 and arm64:" makes one rule per architecture, each its own finding).
+  const add = (kind: DocReviewKind, severity: Severity, raw: RawFinding, line: number, placement: ReviewFinding['placement'], arch: string | null = null): void => {
     const chain = raw.sites[0]?.chain ?? [];
-    out.push({ ...raw, kind, severity, fingerprint: fingerprint(kind, raw, 'locking.rst'), patch, file: DOC, line, placement, chain });
+    out.push({ ...raw, kind, severity, fingerprint: fingerprint(kind, raw, arch ? `locking.rst\u0000${arch}` : 'locking.rst'), patch, file: DOC, line, placement, chain });
   };
   const beforeKeys = new Set(before.edges.map(key));
   const afterKeys = new Set(after.edges.map(key));
@@ -204,7 +205,7 @@ export function reviewDocPatch(
         sites: [],
         suggestion: 'remove or reword the older statement in the same patch, or drop the new rule',
         arch: r.arch ?? stated.find((e) => e.arch)?.arch ?? null,
-      }, r.line, 'added');
+      }, r.line, 'added', r.arch);
     }
     const against = insideLeaf(r, code);
     if (!against.count) continue;
@@ -218,7 +219,7 @@ export function reviewDocPatch(
       sites: against.sites.map((x) => x.site),
       suggestion: leafSuggestion(r, against.sites, patch.index, series),
       arch: r.arch,
-    }, r.line, 'added');
+    }, r.line, 'added', r.arch);
   }
 
   out.push(...unrecognizedLines(before, after).map((u) => ({ ...u, patch })));

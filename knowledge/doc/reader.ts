@@ -18,7 +18,7 @@ import { findLockRefs } from './lock-refs.js';
 export class DocInputError extends Error {}
 
 /** How blocks under a label paragraph are read ("On x86:", "For SRCU:"). */
-interface Scope {
+export interface Scope {
   arch: string | null;
   /** "On x86 and arm64:": every architecture the label names (arch is the first). */
   archs?: string[];
@@ -32,8 +32,10 @@ const ORDER_SECTION = /Acquisition Orders/i;
 /**
  * A one-line paragraph ending in ':' that introduces the blocks after it, or
  * a one-line bullet "- On x86:" that introduces the items nested under it.
+ * The hunk review (analyzers/review/doc-hunks.ts) reads labels with it too.
+ * `unknown.line` is the block's line: a caller reading a fragment maps it.
  */
-function labelScope(block: Block): Scope | null {
+export function labelScope(block: Block): Scope | null {
   if (block.kind === 'field' || block.lines.length !== 1) return null;
   const text = (block.lines[0] ?? '').trim();
   if (!text.endsWith(':') || text.endsWith('::')) return null;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { ReviewResult } from '../../analyzers/review/model.js';
 import { review } from '../../analyzers/review/review.js';
 import { loadEmbeddedOrder } from '../../knowledge/doc/embedded.js';
+import { readLockingDoc } from '../../knowledge/doc/reader.js';
 import { formatPatchMail } from '../helpers/format-patch.js';
 import { kernelTree, SHARED } from '../helpers/paths.js';
 
@@ -125,5 +126,38 @@ describe('a new leaf rule against the embedded order, without a tree', () => {
       `the new rule "No other mutex should be taken inside vcpu->mutex" says no mutex is taken inside vcpu->mutex, but the embedded order takes kvm->slots_arch_lock inside vcpu->mutex (line ${documented.line} of the embedded order: "${documented.text}"): the two cannot both hold`,
     );
     expect(conflicts[0]?.rulePath.map((q) => q.line)).toEqual([after.split('\n').indexOf(rule) + 1, documented.line]);
+  }, 120_000);
+});
+
+describe('a rule under "On x86 and arm64:", without a tree', () => {
+  /** 6.12's locking.rst with LINES added after its "kvm->lock is taken outside vcpu->mutex", reviewed without a tree. */
+  async function reviewAdded(lines: string[]): Promise<{ r: ReviewResult; after: string }> {
+    const tree = kernelTree('6.12');
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-doc-hunk-archs-'));
+    const before = readFileSync(join(tree, DOC), 'utf8');
+    const anchor = '- kvm->lock is taken outside vcpu->mutex';
+    if (!before.includes(anchor)) throw new Error(`6.12 locking.rst no longer has "${anchor}"`);
+    const after = before.replace(anchor, `${anchor}\n\n${lines.join('\n')}`);
+    const input = join(dir, 'archs.mbx');
+    writeFileSync(input, formatPatchMail({ file: DOC, before, after, subject: '[PATCH] Documentation: KVM: a rule for two architectures', messageId: 'archs@example.org', body: 'Two.' }));
+    return { r: await review({ input, tree: null, cache: { dir: join(dir, 'cache') } }), after };
+  }
+
+  it('the hunk review scopes the rule to both architectures, as the reader does', async () => {
+    const rule = 'No other mutex should be taken inside vcpu->mutex';
+    const { r, after } = await reviewAdded(['On x86 and arm64:', '', `- ${rule}`]);
+    // The reader, on the patched file, reads it so.
+    expect(readLockingDoc(Buffer.from(after), DOC).leaves.filter((l) => l.lock === 'vcpu->mutex').map((l) => l.arch)).toEqual(['x86', 'arm64']);
+    const conflicts = (r.patches[0]?.findings ?? []).filter((f) => f.kind === 'doc-conflict');
+    expect(conflicts.map((f) => `${f.arch} ${f.outer} ${f.rule?.text}`)).toEqual([`x86 vcpu->mutex ${rule}`, `arm64 vcpu->mutex ${rule}`]);
+    // One finding per architecture: each has its own identity.
+    expect(new Set(conflicts.map((f) => f.fingerprint)).size).toBe(2);
+  }, 120_000);
+
+  it('"On x86 and ia64:" scopes the rule to both, and says ia64 is not known', async () => {
+    const { r } = await reviewAdded(['On x86 and ia64:', '', '- kvm->slots_lock is taken outside kvm->arch.xen.xen_lock']);
+    const unread = (r.patches[0]?.findings ?? []).filter((f) => f.kind === 'doc-unrecognized');
+    expect(unread.map((f) => f.rule?.text)).toEqual(['kvm->slots_lock is taken outside kvm->arch.xen.xen_lock']);
+    expect(unread[0]?.message).toMatch(/ia64/);
   }, 120_000);
 });
