@@ -9,10 +9,11 @@
  * Which earlier posting is "the previous version" is analyzers/series/versions.ts.
  */
 import type { Series } from '../series/model.js';
-import type { FixedFinding, PatchReview, PriorFinding, ReplyAnchor, ReviewFinding, ReviewResult } from './model.js';
+import type { CodePlace, FixedFinding, NotComparedFinding, PatchReview, PriorFinding, ReplyAnchor, ReviewFinding, ReviewResult } from './model.js';
 import { counted } from '../counted.js';
+import { unreadCode } from './unread-code.js';
 
-export type { FixedFinding, PriorFinding } from './model.js';
+export type { FixedFinding, NotComparedFinding, PriorFinding } from './model.js';
 
 /** The earlier version a review is compared with. */
 export interface PriorVersion {
@@ -39,8 +40,12 @@ export interface ComparedReview extends Omit<ReviewResult, 'patches' | 'previous
   previous: { version: number; messageId: string | null } | null;
   /** The previous version's findings that are gone; empty when none or when nothing was compared. */
   fixed: FixedFinding[];
-  /** The previous version's findings on a patch this version could not review: neither fixed nor still present, unknown. */
-  notCompared: PriorFinding[];
+  /**
+   * The previous version's findings whose code this version's review did not read (their patch was not
+   * reviewed, the hunk or file of their function did not apply, patches are missing): neither fixed nor
+   * still present, unknown; each with its `reason`.
+   */
+  notCompared: (NotComparedFinding & { reason: string })[];
   /** The message the "fixed in" reply answers; null when the series has no Message-ID. */
   anchor: ReplyAnchor | null;
 }
@@ -63,32 +68,55 @@ export function compareVersions(current: ReviewResult, previous: PriorVersion | 
   }));
   const notes = [...current.notes];
   const fixed: FixedFinding[] = [];
-  let notCompared: PriorFinding[] = [];
+  const notCompared: ComparedReview['notCompared'] = [];
   if (previous) {
     const now = new Set(current.patches.flatMap((p) => p.findings.map((f) => f.fingerprint)));
     const gone = previous.findings.filter((f) => !now.has(f.fingerprint));
+    const missing = current.series.missing.length;
     // A partial review cannot tell a fixed finding from one in a patch that has not arrived.
-    if (current.series.missing.length > 0 && gone.length > 0) {
-      notes.push(`v${previous.version} findings not compared for fixes: ${counted(current.series.missing.length, 'patch', 'patches')} of v${version} ${current.series.missing.length === 1 ? 'is' : 'are'} missing`);
-      notCompared = gone;
+    if (missing > 0 && gone.length > 0) {
+      const reason = `${counted(missing, 'patch', 'patches')} of v${version} ${missing === 1 ? 'is' : 'are'} missing`;
+      notes.push(`v${previous.version} findings not compared for fixes: ${reason}`);
+      notCompared.push(...gone.map((f) => ({ ...f, reason })));
     } else {
-      // A finding on a patch this version could not review (already in the tree, written against another
-      // tree) is gone only because nobody looked: unknown, never "fixed".
-      const unread = new Map<number, PatchReview>();
+      // A finding whose code this version's review did not read (a patch it could not review: already in the
+      // tree, written against another tree; a hunk or file of its function that did not apply) is gone only
+      // because nobody looked: unknown, never "fixed".
+      const unread = new Map<string, { onPatch: boolean; n: number }>();
       for (const f of gone) {
         const p = counterpart(current.patches, f.patch);
-        if (p && p.status !== 'reviewed') {
-          notCompared.push(f);
-          unread.set(p.index, p);
-        } else fixed.push({ ...f, fixedIn: version });
+        const notReviewed = p && p.status !== 'reviewed' ? `patch ${p.index} of v${version} could not be reviewed (${p.reason ?? p.status})` : null;
+        const reason = notReviewed ?? unreadCode(f, current.patches, current.series.total, version);
+        if (!reason) {
+          fixed.push({ ...f, fixedIn: version });
+          continue;
+        }
+        notCompared.push({ ...f, reason });
+        const seen = unread.get(reason) ?? { onPatch: notReviewed !== null, n: 0 };
+        seen.n++;
+        unread.set(reason, seen);
       }
-      for (const p of [...unread.values()].sort((a, b) => a.index - b.index)) {
-        const n = notCompared.filter((f) => counterpart(current.patches, f.patch) === p).length;
-        notes.push(`patch ${p.index} of v${version} could not be reviewed (${p.reason ?? p.status}), so v${previous.version}'s ${n === 1 ? 'finding' : `${n} findings`} on it ${n === 1 ? 'is' : 'are'} not compared`);
+      // Patches not reviewed first, in order (the reason starts with the patch), then code not read.
+      const order = [...unread.entries()].sort(([a, x], [b, y]) => Number(y.onPatch) - Number(x.onPatch) || a.localeCompare(b, 'en', { numeric: true }));
+      for (const [reason, { onPatch, n }] of order) {
+        const which = `v${previous.version}'s ${n === 1 ? 'finding' : `${n} findings`}`;
+        notes.push(`${reason}, so ${which} ${onPatch ? 'on it' : 'there'} ${n === 1 ? 'is' : 'are'} not compared`);
       }
     }
   }
   return { ...current, patches, notes, previous: previous ? { version: previous.version, messageId: previous.messageId } : null, fixed, notCompared, anchor };
+}
+
+/**
+ * The functions of a finding's own code: its chain, from the patch's site to the inner acquisition (the
+ * other sites of its order are the tree's, there whatever the patch does); without one (a locking.rst
+ * rule without code), its first site and that site's chain. Each once, in order.
+ */
+function ownCode(f: ReviewFinding): CodePlace[] {
+  const first = f.sites[0];
+  const steps = f.chain.length ? f.chain : first ? [first, ...first.chain] : [];
+  const seen = new Set<string>();
+  return steps.filter((p) => !seen.has(`${p.file}\u0000${p.function}`) && seen.add(`${p.file}\u0000${p.function}`)).map((p) => ({ file: p.file, function: p.function }));
 }
 
 /** The subject without its leading bracket groups ("[PATCH v2 1/3]", "[RFC]"): the same patch keeps it across versions. */
@@ -122,7 +150,9 @@ export function priorOf(review: ReviewResult, messageId: string | null): PriorVe
         line: f.line,
         patch: f.patch,
         since: f.since ?? review.series.version,
+        functions: ownCode(f),
       })),
-    ), ...(review.notCompared ?? [])],
+    // Still open, without why this version could not compare them: the next version answers that itself.
+    ), ...(review.notCompared ?? []).map(({ reason: _reason, ...f }) => f)],
   };
 }

@@ -124,7 +124,7 @@ export interface ReviewResult {
    * With `previous`: the previous version's findings this one could not be compared on (the patch they
    * are on was not reviewed in this version, or patches are missing): neither fixed nor still present.
    */
-  notCompared?: PriorFinding[];
+  notCompared?: NotComparedFinding[];
   /** With `previous`: the message a series-wide reply ("fixed in v2") answers: the cover letter, else patch 1. */
   anchor?: ReplyAnchor | null;
 }
@@ -155,6 +155,24 @@ export interface PriorFinding {
   patch: { index: number; subject: string };
   /** The version that first reported it. */
   since: number;
+  /**
+   * The functions of its sites and of their call chains (post-image path, name): where a later version's
+   * review must have read the code to call it fixed. Absent in records written before it was kept: the
+   * finding's `file` stands for them.
+   */
+  functions?: CodePlace[];
+}
+
+/** A function of the code, by post-image path and name. */
+export interface CodePlace {
+  file: string;
+  function: string;
+}
+
+/** A finding of the previous version that this one could not be compared on. */
+export interface NotComparedFinding extends PriorFinding {
+  /** Why, in one clause ("patch 1/2 of v2 changes kvm_vcpu_ioctl() (...), but that hunk did not apply to the tree (...)"); absent in results written before it was said. */
+  reason?: string;
 }
 
 /** A finding of the previous version that the new one no longer has. */

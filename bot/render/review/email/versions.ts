@@ -7,7 +7,7 @@
  * `previous`, `fixed` and `anchor`.
  */
 import { createHash } from 'node:crypto';
-import type { FixedFinding, PriorFinding, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
+import type { FixedFinding, NotComparedFinding, PriorFinding, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
 import { composeHeaders } from './headers.js';
 import { wrap } from './prose.js';
 import { counted } from '../../../../analyzers/counted.js';
@@ -46,7 +46,7 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
     ...(still > 0 ? wrap(`Still present since an earlier version: ${counted(still, 'finding')}, in the replies to the patches.`) : []),
     // "Nothing is still present" only when every finding was compared.
     ...(still === 0 && !unknown.length ? wrap(`Nothing reported on v${prev.version} is still present.`) : []),
-    ...(unknown.length ? [...(still > 0 ? [''] : []), ...wrap(notComparedLine(unknown, prev.version, r))] : []),
+    ...(unknown.length ? [...(still > 0 ? [''] : []), ...notComparedLines(unknown, prev.version, r)] : []),
     '',
     '-- ',
     'kvm-review, automated lock-order review',
@@ -64,16 +64,31 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
   return { headers, body };
 }
 
-/** The previous version's findings this one could not be compared on: said, never counted as fixed or still there. */
-function notComparedLine(unknown: readonly PriorFinding[], version: number, r: ReviewResult): string {
+/**
+ * The previous version's findings this one could not be compared on: said, never counted as fixed or still
+ * there. One sentence per reason the comparison gave (a patch not reviewed, a hunk of the finding's function
+ * that did not apply), in the order first met.
+ */
+function notComparedLines(unknown: readonly NotComparedFinding[], version: number, r: ReviewResult): string[] {
+  const groups = new Map<string, NotComparedFinding[]>();
+  for (const f of unknown) {
+    const why = f.reason?.replace(/[.\s]+$/, '') ?? legacyReason(unknown, r);
+    groups.set(why, [...(groups.get(why) ?? []), f]);
+  }
+  return [...groups].flatMap(([why, list], i) => {
+    const on = [...new Set(list.map((f) => f.patch.index))].sort((a, b) => a - b);
+    return [...(i > 0 ? [''] : []), ...wrap(`Not compared: ${counted(list.length, 'finding')} of v${version} (on patch ${on.join(', ')}), as ${why}; whether ${list.length === 1 ? 'it is' : 'they are'} fixed is not known.`)];
+  });
+}
+
+/** Why, for a result saved before each finding carried its reason: the patches not reviewed, those in the findings' places first (a patch matched by subject may have moved). */
+function legacyReason(unknown: readonly PriorFinding[], r: ReviewResult): string {
   const v = r.series.version;
-  const on = [...new Set(unknown.map((f) => f.patch.index))].sort((a, b) => a - b);
-  // The patches not reviewed, those in the same place first (a patch matched by subject may have moved).
+  const on = new Set(unknown.map((f) => f.patch.index));
   const all = r.patches.filter((p) => p.status !== 'reviewed');
-  const same = all.filter((p) => on.includes(p.index));
+  const same = all.filter((p) => on.has(p.index));
   const unread = same.length ? same : all;
-  const why = unread.length ? unread.map((p) => `patch ${p.index} of v${v} could not be reviewed${p.reason ? ` (${p.reason.replace(/[.\s]+$/, '')})` : ''}`).join('; ') : `patches of v${v} are missing`;
-  return `Not compared: ${counted(unknown.length, 'finding')} of v${version} (on patch ${on.join(', ')}), as ${why}; whether ${unknown.length === 1 ? 'it is' : 'they are'} fixed is not known.`;
+  return unread.length ? unread.map((p) => `patch ${p.index} of v${v} could not be reviewed${p.reason ? ` (${p.reason.replace(/[.\s]+$/, '')})` : ''}`).join('; ') : `patches of v${v} are missing`;
 }
 
 function fixedLines(f: FixedFinding, version: number): string[] {

@@ -1,0 +1,81 @@
+/**
+ * Whether a new version's review read the code of a finding of the previous
+ * version. A finding v2 no longer has is fixed only if v2's code was read
+ * where it was: a hunk of v2 that did not apply to the tree (and that the
+ * tree does not already have) leaves the functions it changes as the tree
+ * has them, not as v2 wrote them, and a file whose change was refused whole
+ * (binary, missing from the tree, already there with other content) leaves
+ * the whole file so. A v1 finding in such a function or file is gone from
+ * v2's review only because nobody read v2's code there: not compared,
+ * never "fixed in v2". A patch reviewed in part is the case: its other
+ * hunks applied, so it counts as reviewed.
+ */
+import type { ApplyFailure } from './apply.js';
+import type { PatchReview, PriorFinding } from './model.js';
+import type { FileDiff, Hunk } from '../series/model.js';
+import { hunkFunction } from './unapplied-fixes.js';
+
+/** A function (null: anywhere in the file) a finding is about. */
+interface Place {
+  file: string;
+  function: string | null;
+}
+
+/**
+ * Where the finding is: the functions of its sites and chains. Without them (a record written before they
+ * were kept), and for a finding on a file that is not C (a locking.rst rule), its file, anywhere in it.
+ */
+function placesOf(f: PriorFinding): Place[] {
+  const places: Place[] = [...(f.functions ?? [])];
+  if (!f.functions || !/\.[ch]$/.test(f.file)) places.push({ file: f.file, function: null });
+  return places;
+}
+
+/**
+ * The functions a hunk changes: the one its header names (git's funcname context) and each one whose
+ * definition line is among its lines (a line starting with a letter or `_`, as git's funcname rule
+ * takes them), since a hunk that adds a function names the one before it.
+ */
+function hunkFunctions(h: Hunk | undefined, header: string): string[] {
+  const named = [header, ...(h?.lines ?? []).map((l) => l.content).filter((c) => /^[A-Za-z_]/.test(c))].map(hunkFunction);
+  return [...new Set(named.filter((n): n is string => n !== null))];
+}
+
+/** "patch 2/3 of v2", or "the patch of v2" for a lone one. */
+function whichPatch(p: PatchReview, total: number, version: number): string {
+  return total > 1 ? `patch ${p.index}/${total} of v${version}` : `the patch of v${version}`;
+}
+
+/** The clause saying why `f` was not read, for one failure of `p` that covers it; null when it does not. */
+function covers(f: Place[], p: PatchReview, failure: ApplyFailure, total: number, version: number): string | null {
+  const diff: FileDiff | undefined = p.files.find((d) => d.path === failure.file);
+  const paths = new Set([failure.file, diff?.oldPath, diff?.newPath].filter((x): x is string => Boolean(x)));
+  const mine = f.filter((x) => paths.has(x.file));
+  if (!mine.length) return null;
+  const who = whichPatch(p, total, version);
+  const name = diff?.newPath ?? failure.file;
+  if (failure.hunk === null) return `${who} changes ${name}, but that change was not applied (${failure.reason})`;
+  const fns = hunkFunctions(diff?.hunks.find((h) => h.header === failure.hunk), failure.hunk);
+  const hit = mine.find((x) => x.function === null || fns.includes(x.function));
+  if (!hit) return null;
+  return hit.function !== null
+    ? `${who} changes ${hit.function}() (${name}), but that hunk did not apply to the tree (${failure.reason})`
+    : `${who} changes ${name} in a hunk that did not apply to the tree (${failure.reason})`;
+}
+
+/**
+ * Why the new version's review did not read the code of `f`, a finding of the previous version: the first
+ * hunk or file of its patches, in order, that did not apply where `f` is; null when its code was read.
+ * `total`: M of [PATCH k/M]; `version`: the new version.
+ */
+export function unreadCode(f: PriorFinding, patches: readonly PatchReview[], total: number, version: number): string | null {
+  const places = placesOf(f);
+  for (const p of [...patches].sort((a, b) => a.index - b.index)) {
+    for (const failure of p.applyFailures) {
+      if (failure.alreadyApplied) continue;
+      const why = covers(places, p, failure, total, version);
+      if (why) return why;
+    }
+  }
+  return null;
+}
