@@ -22,12 +22,13 @@ interface Place {
 }
 
 /**
- * Where the finding is: the functions of its sites and chains. Without them (a record written before they
- * were kept), and for a finding on a file that is not C (a locking.rst rule), its file, anywhere in it.
+ * Where the finding is: the functions of its chain. Without them (a record written before they were kept,
+ * a finding with no chain), and for a finding on a file that is not C (a locking.rst rule), its file,
+ * anywhere in it.
  */
 function placesOf(f: PriorFinding): Place[] {
   const places: Place[] = [...(f.functions ?? [])];
-  if (!f.functions || !/\.[ch]$/.test(f.file)) places.push({ file: f.file, function: null });
+  if (!f.functions?.length || !/\.[ch]$/.test(f.file)) places.push({ file: f.file, function: null });
   return places;
 }
 
