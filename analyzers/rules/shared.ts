@@ -1,4 +1,5 @@
 /** Helpers the rules share: documented locks, site conversion, read-read detection. */
+import { entryDocumentsFor } from '../../knowledge/doc/lock-scope.js';
 import { edgesFor } from '../../knowledge/doc/order-graph.js';
 import type { LockClass } from '../../knowledge/lock-names.js';
 import type { FindingSite } from '../findings/model.js';
@@ -7,7 +8,12 @@ import type { RuleContext } from './context.js';
 
 export const SRCU = 'kvm->srcu';
 
-/** Classes the document names: in an ordering statement, an SRCU rule or the lock table. */
+/**
+ * Classes the document names for `ctx.arch`'s build: in an ordering statement, an SRCU rule or a
+ * lock-table entry that is generic or that architecture's. A lock named only under "On x86:" or in an
+ * entry with `:Arch: x86` is one the document gives x86 alone (lock-scope.ts): arm64 code taking it
+ * takes a lock locking.rst does not document for arm64.
+ */
 export function documentedLocks(ctx: RuleContext): ReadonlySet<LockClass> {
   // Three rules ask, for every state a review analyses, of the same document: kept per document and architecture.
   const { doc, arch } = ctx;
@@ -16,8 +22,8 @@ export function documentedLocks(ctx: RuleContext): ReadonlySet<LockClass> {
   if (!out) {
     const set = new Set<LockClass>();
     for (const e of edgesFor(doc.edges, arch)) set.add(e.outer).add(e.inner);
-    for (const r of doc.srcu) set.add(r.lock);
-    for (const l of doc.locks) set.add(l.name);
+    for (const r of doc.srcu) if (r.arch === null || arch === 'all' || r.arch === arch) set.add(r.lock);
+    for (const l of doc.locks) if (entryDocumentsFor(l, arch)) set.add(l.name);
     known.byArch.set(arch, (out = set));
   }
   return out;

@@ -6,7 +6,7 @@
  * name a lock that architecture, as far as the document says, does not have.
  */
 import type { LockClass } from '../lock-names.js';
-import type { DocumentedOrder } from './model.js';
+import type { DocumentedOrder, LockEntry } from './model.js';
 import { archName } from './statements.js';
 
 /** One place the document names a lock for one architecture. */
@@ -25,11 +25,35 @@ export interface LockScope {
   only: ArchMention[];
 }
 
-/** The architectures of a lock-table `:Arch:` field, null for every one ("any", "any (only needed on x86 though)", absent). */
+/** The words of a lock-table `:Arch:` field naming its architectures ("x86, arm64", "x86 only"); none for every one ("any", "any (only needed on x86 though)", absent). */
+function tableWords(field: string | null): string[] {
+  if (field === null || /^\s*(any|all)\b/i.test(field)) return [];
+  return field.split(/[\s,/()]+|\band\b|\bor\b|\bonly\b/i).filter((w) => w !== '');
+}
+
+/** The architectures of a lock-table `:Arch:` field, null for every one. */
 function tableArchs(field: string | null): string[] | null {
-  if (field === null || /^\s*(any|all)\b/i.test(field)) return null;
-  const words = field.split(/[\s,/]+|\band\b|\bor\b/).filter((w) => w !== '');
+  const words = tableWords(field);
   return words.length ? [...new Set(words.map((w) => archName(w) ?? w.toLowerCase()))] : null;
+}
+
+/**
+ * The architectures an `:Arch:` field names that kvm-review knows, and the words that name none it
+ * knows ("ppc64le", "sparc"): the entry documents its lock for none of the builds those may mean,
+ * which the reader reports rather than drops.
+ */
+export function tableArchWords(field: string | null): { known: string[]; unknown: string[] } {
+  const words = tableWords(field);
+  return { known: words.filter((w) => archName(w) !== undefined), unknown: words.filter((w) => archName(w) === undefined) };
+}
+
+/**
+ * Whether a lock-table entry documents its lock in `arch`'s build ('all': in some build): its `:Arch:`
+ * names that architecture, or every one ("any", absent).
+ */
+export function entryDocumentsFor(entry: Pick<LockEntry, 'arch'>, arch: string): boolean {
+  const archs = tableArchs(entry.arch);
+  return archs === null || arch === 'all' || archs.includes(arch);
 }
 
 export function lockScope(doc: DocumentedOrder, lock: LockClass): LockScope {

@@ -8,6 +8,7 @@ import { keepDocLines, splitDocLines } from './doc-text.js';
 import type { DocSource, DocumentedOrder, OrderEdge, Origin, Quote, Unrecognized } from './model.js';
 import { readBlocks, type Block } from './rst-blocks.js';
 import { readLockTable } from './lock-table.js';
+import { tableArchWords } from './lock-scope.js';
 import { splitSentences, type Sentence } from './sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from './examples.js';
 import { ARCH_FACTS, archName, classify, type Fact, type SentenceContext } from './statements.js';
@@ -265,6 +266,19 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
   for (const u of unattributed) {
     const b = u.block;
     order.unrecognized.push({ line: b.line, text: `${b.field ?? ''}: ${b.lines.join(' ').replace(/\s+/g, ' ').trim()}`, reason: u.reason });
+  }
+
+  // An :Arch: kvm-review cannot read scopes its lock to no build it analyses: said, never dropped silently.
+  for (const l of order.locks) {
+    const { known, unknown } = tableArchWords(l.arch);
+    if (!unknown.length) continue;
+    order.unrecognized.push({
+      line: l.line,
+      text: `Arch: ${l.arch ?? ''}`,
+      reason:
+        `${l.name}'s lock-table entry names ${unknown.map((w) => `"${w}"`).join(' and ')}, no architecture kvm-review knows; ${KNOWN_ARCHS}; ` +
+        (known.length ? `check counts ${l.name} as documented only for ${known.map((w) => archName(w)).join(' and ')}` : `check counts ${l.name} as documented for no build it analyses`),
+    });
   }
 
   // Directive bodies (code-block, only, ...) and comments are not read: one that reads as a rule is reported, never dropped.
