@@ -1,6 +1,7 @@
 /** `kvm-review doc --propose`: the locking.rst patch that documents an order the code relies on. */
 import { readFileSync } from 'node:fs';
 import { auditTree } from '../../analyzers/audit.js';
+import type { ObservedSummary } from '../../analyzers/findings/check-result.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder, OrderEdge } from '../../knowledge/doc/model.js';
 import { lockScope, namedOnlyElsewhere, onlyForText } from '../../knowledge/doc/lock-scope.js';
@@ -74,6 +75,51 @@ function archMismatch(doc: DocumentedOrder, want: { outer: string; inner: string
   return null;
 }
 
+/** An order not proposed: the sites' architecture is not one the document names one of its locks for. */
+interface ScopedOut {
+  outer: string;
+  inner: string;
+  arch: string;
+  count: number;
+  reason: string;
+}
+
+/**
+ * The orders the code of one architecture provably relies on between locks locking.rst names, one of them
+ * only for other architectures: archMismatch() refuses each, as it refuses such an --edge. check does not
+ * count that lock as documented in the build, so these are no candidates; without --edge they are said,
+ * not left out silently. A candidate that fails the same check (none, while check and this agree) is one too.
+ */
+function scopedOut(doc: DocumentedOrder, observed: readonly ObservedSummary[], candidates: readonly Candidate[]): ScopedOut[] {
+  const out: ScopedOut[] = [];
+  const named = (lock: string): boolean => {
+    const scope = lockScope(doc, lock);
+    return scope.generic || scope.only.length > 0;
+  };
+  for (const c of candidates) {
+    const reason = c.arch ? archMismatch(doc, c, c.arch, c.sites[0]) : null;
+    if (c.arch && reason) out.push({ outer: c.outer, inner: c.inner, arch: c.arch, count: c.count ?? c.sites.length, reason });
+  }
+  for (const o of observed) {
+    if (o.innerOp !== 'acquire' || !o.blocking || o.outer === o.inner || o.outer === 'kvm->srcu' || !named(o.outer) || !named(o.inner)) continue;
+    if (candidates.some((c) => c.outer === o.outer && c.inner === o.inner)) continue;
+    // A rule is proposed only for what the code provably does.
+    const full = o.sites.filter((site) => site.confidence?.level !== 'conditional');
+    const arch = full.length ? siteArch(full) : null;
+    if (!arch || documentedPath(doc, o.outer, o.inner, arch) || documentedPath(doc, o.inner, o.outer, arch)) continue;
+    const reason = archMismatch(doc, o, arch, full[0]);
+    if (reason) out.push({ outer: o.outer, inner: o.inner, arch, count: o.fullCount, reason });
+  }
+  return out.sort((a, b) => b.count - a.count || a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner));
+}
+
+function scopedOutLines(skipped: readonly ScopedOut[]): string[] {
+  if (!skipped.length) return [];
+  const out = ['', "Not proposed, a lock locking.rst documents only for another architecture than the code's:"];
+  for (const s of skipped) out.push(`  ${String(s.count).padStart(3)} site${s.count === 1 ? ' ' : 's'}  ${s.outer} -> ${s.inner}  [${s.arch}]: ${s.reason}`);
+  return out;
+}
+
 /** The refusal of a rule the document already states, for every build (arch null) or for `arch`'s: the statement, or every statement of the chain that implies it. */
 function refuseDocumented(want: { outer: string; inner: string }, arch: string | null, stated: readonly OrderEdge[], io: Io): ExitCode {
   const where = arch ? ` on ${arch}` : '';
@@ -142,7 +188,10 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
   const all = ranked
     .filter((r) => !r.cycle)
     .map(({ candidate: c }) => ({ ...c, against: result.observed.find((o) => o.outer === c.inner && o.inner === c.outer && o.innerOp === 'acquire')?.fullCount ?? 0 }));
-  const chosen = want ? all.find((c) => c.outer === want.outer && c.inner === want.inner) : all[0];
+  // Without --edge, the top candidate is one the same architecture check as --edge's lets through; what it stops is said.
+  const skipped = want ? [] : scopedOut(doc, result.observed, all);
+  const proposable = all.filter((c) => !skipped.some((s) => s.outer === c.outer && s.inner === c.inner));
+  const chosen = want ? all.find((c) => c.outer === want.outer && c.inner === want.inner) : proposable[0];
   if (want) {
     // The rule's architecture is its sites': a candidate's, or, when the order is no candidate (check does not count a lock
     // named only for another architecture as documented in this build), the sites of the order as observed.
@@ -168,9 +217,10 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     throw new InputError(`no site in ${tree} takes ${want.inner} inside ${want.outer} (between documented locks): there is nothing to document`);
   }
   if (options.format === 'text') {
-    io.stdout(`${candidateLines(all, chosen, text).join('\n')}\n`);
+    io.stdout(`${[...candidateLines(proposable, chosen, text), ...scopedOutLines(skipped)].join('\n')}\n`);
     return EXIT.ok;
   }
+  for (const s of skipped) io.stderr(`kvm-review: not proposing ${s.outer} -> ${s.inner} (${s.arch}): ${s.reason}\n`);
   if (!chosen) {
     io.stderr('kvm-review: locking.rst orders every pair of documented locks the code nests: nothing to propose\n');
     return EXIT.ok;

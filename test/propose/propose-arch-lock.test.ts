@@ -107,3 +107,31 @@ describe('doc --propose --edge: a lock the document names only for another archi
     expect(r.stdout).toContain('\nProposed (under "On arm64:"):\n  - kvm->slots_lock is taken outside kvm->arch.config_lock\n');
   });
 });
+
+describe('doc --propose without --edge: the same architecture check on what it would propose', () => {
+  it('an arm64 order on a lock the table gives x86 alone is listed as not proposed, with why, not as a candidate', async () => {
+    const { tree, lines } = treeWith('x86-table-top', (l) => tableEntry(l, 'kvm->arch.config_lock', 'x86'));
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const at = lineOf(lines, '``kvm->arch.config_lock``') + 1;
+    const [listed, notProposed] = r.stdout.split("\nNot proposed, a lock locking.rst documents only for another architecture than the code's:\n");
+    expect(notProposed).toMatch(
+      new RegExp(
+        String.raw`^ +\d+ sites?  kvm->slots_lock -> kvm->arch\.config_lock  \[arm64\]: kvm->arch\.config_lock is documented only for x86 ` +
+          String.raw`\(locking\.rst:${at}: the lock table's entry, :Arch: x86\), but the code that takes kvm->arch\.config_lock inside kvm->slots_lock is arm64's \(e\.g\. arch/arm64/`,
+        'm',
+      ),
+    );
+    expect(listed).not.toContain('kvm->arch.config_lock');
+  });
+
+  it('the patch: the order is said on stderr and the rule proposed is another candidate', async () => {
+    const { tree } = treeWith('x86-table-patch', (l) => tableEntry(l, 'kvm->arch.config_lock', 'x86'));
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--cache-dir', cache]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('kvm-review: not proposing kvm->slots_lock -> kvm->arch.config_lock (arm64): kvm->arch.config_lock is documented only for x86 (locking.rst:');
+    expect(r.stdout).toMatch(/^\+- \S+ is taken outside \S+$/m);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++'))).not.toContainEqual(expect.stringContaining('config_lock'));
+  });
+});
