@@ -13,7 +13,7 @@ import { findingNodes } from '../render/findings/finding-markdown.js';
 import { severityCounts } from '../render/findings/severity-counts.js';
 import { stringifyMarkdown } from '../render/markdown.js';
 import { counted } from '../../analyzers/counted.js';
-import type { Coverage, UnreviewedCommit } from './findings.js';
+import { nothingReviewed, type Coverage, type UnreviewedCommit } from './findings.js';
 
 /** The repository rule pages are linked in (its blob URL at a branch or tag); the App's setting KVM_REVIEW_RULES_URL overrides it. */
 export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/main/';
@@ -130,8 +130,12 @@ function others(n: number): string {
 
 /** The commits not reviewed, one item each: the commit, its subject, the reason, and each hunk that did not apply (where the base has an applied one). */
 function unreviewedNodes(s: SummaryInput, c: Coverage): RootContent[] {
-  const none = c.unreviewed.length >= c.commits;
-  const lead = none
+  const heading = u('heading', { depth: 3 as const }, [u('text', 'Not reviewed')]);
+  if (c.empty) return [heading, u('paragraph', [u('text', `Nothing was reviewed: ${COMMITS[s.of]} has no commit past its base, so this run says nothing about its lock order.`)])];
+  const none = nothingReviewed(c);
+  const lead = c.unreviewed.every((x) => x.merge)
+    ? `Nothing was reviewed: ${COMMITS[s.of]} has no commit but ${c.commits === 1 ? 'a merge' : 'merges'}, and a merge is not reviewed, so this run says nothing about its lock order.`
+    : none
     ? `Nothing was reviewed: no commit of ${COMMITS[s.of]} could be reviewed against the base tree, so this run says nothing about its lock order.`
     : `${c.unreviewed.length} of ${counted(c.commits, 'commit')} of ${COMMITS[s.of]} could not be reviewed against the base tree: this run speaks for the ${others(c.commits - c.unreviewed.length)} only.`;
   const item = (x: UnreviewedCommit): ListItem =>
@@ -139,13 +143,13 @@ function unreviewedNodes(s: SummaryInput, c: Coverage): RootContent[] {
       u('paragraph', [u('text', `${x.index}: `), ...(x.sha ? [u('inlineCode', x.sha.slice(0, 12)), u('text', ' ')] : []), u('text', `"${x.subject}": ${x.why}`)]),
       ...(x.hunks.length ? [u('list', { ordered: false }, x.hunks.map((h) => u('listItem', [u('paragraph', [u('text', h)])])))] : []),
     ]);
-  return [u('heading', { depth: 3 as const }, [u('text', 'Not reviewed')]), u('paragraph', [u('text', lead)]), u('list', { ordered: false }, c.unreviewed.map(item))];
+  return [heading, u('paragraph', [u('text', lead)]), u('list', { ordered: false }, c.unreviewed.map(item))];
 }
 
 /** The check run's Markdown summary: counts, a table, for cycles the graph and the scenario; first, the commits not reviewed. */
 export function checkSummary(s: SummaryInput): string {
   const c = s.coverage;
-  if (c && c.commits > 0 && c.unreviewed.length >= c.commits) {
+  if (c && nothingReviewed(c)) {
     // No count of findings, no "No lock-order findings": there was nothing to find them in.
     const nodes = unreviewedNodes(s, c);
     if (s.notes.length) nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Notes')]), u('list', { ordered: false }, s.notes.map((n) => u('listItem', [u('paragraph', [u('text', n)])]))));

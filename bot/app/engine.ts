@@ -18,9 +18,6 @@ export interface EngineRun {
   patchIds: Map<number, string>;
 }
 
-/** The note of a review with no commit to read. */
-export const NO_COMMITS = 'no commits to review: none but merge commits (not reviewed), or none past the base';
-
 /** What the series is called in notes and errors (it never is a file). */
 const LABEL = 'series.mbx';
 
@@ -28,8 +25,9 @@ const LABEL = 'series.mbx';
 export async function reviewCommits(patchText: string, tree: Tree, indexCache: string): Promise<EngineRun> {
   const series = toSeries(patchText);
   // git shows no merge commit, nor anything already in the base: with no other commit there is nothing to read (the reader refuses an empty input).
+  // The caller names what was not reviewed (reviewCoverage in job.ts): the commits GitHub lists, or none past the base.
   if (!series.commits.length) {
-    const result = await reviewSeries(null, tree, { cache: { dir: indexCache }, choice: 'no commits', notes: [NO_COMMITS] });
+    const result = await reviewSeries(null, tree, { cache: { dir: indexCache }, choice: 'no commits' });
     return { result, series, patchIds: new Map() };
   }
   const read = assemble(await readBytes(Buffer.from(series.mbox), LABEL));

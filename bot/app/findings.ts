@@ -87,6 +87,8 @@ export interface UnreviewedCommit {
   why: string;
   /** Every hunk it counted is already in the base tree. */
   alreadyApplied: boolean;
+  /** A merge commit (git shows none in a `.patch`: there is no patch of it to review). */
+  merge?: boolean;
   /** Each hunk that did not apply: where and why (an already-applied one says where the base has its new side). */
   hunks: string[];
 }
@@ -99,6 +101,37 @@ export interface UnreviewedCommit {
 export interface Coverage {
   commits: number;
   unreviewed: UnreviewedCommit[];
+  /** The pull request or push has no commit past its base: nothing to review at all (commits is 0). */
+  empty?: boolean;
+}
+
+/** Whether no commit was reviewed: the check run must be neutral and say so. */
+export function nothingReviewed(c: Coverage): boolean {
+  return Boolean(c.empty) || (c.commits > 0 && c.unreviewed.length >= c.commits);
+}
+
+/** A commit as GitHub lists it (pulls.listCommits, a compare's commits). */
+export interface ListedCommit {
+  sha: string;
+  parents: readonly { sha: string }[];
+  commit: { message: string };
+}
+
+/** Why a merge commit is not reviewed: its parents are in the base (or it would not be a series with nothing else), and its own diff is not a patch. */
+export const MERGE_WHY = 'a merge commit: what it merges is already in the base, and kvm-review does not review a merge itself';
+
+/**
+ * The coverage of a review that had no commit to read (git shows no merge
+ * commit in a `.patch`): each commit GitHub lists, not reviewed, a merge
+ * said to be one; none listed, no commit past the base.
+ */
+export function unreadCoverage(listed: readonly ListedCommit[]): Coverage {
+  if (!listed.length) return { commits: 0, unreviewed: [], empty: true };
+  const unreviewed = listed.map((c, i): UnreviewedCommit => {
+    const merge = c.parents.length > 1;
+    return { index: i + 1, sha: c.sha, subject: c.commit.message.split('\n')[0] ?? '', why: merge ? MERGE_WHY : 'its patch has no change to read', alreadyApplied: false, merge, hunks: [] };
+  });
+  return { commits: listed.length, unreviewed };
 }
 
 /** The commits of `r` that were not reviewed; `shas` are the series' commits in order. */

@@ -14,6 +14,7 @@ import { treeArchs } from '../../analyzers/index/files.js';
 import { isKernelTree } from '../../analyzers/trees/index.js';
 import { CONFIG_PATH, ConfigError, type RepoConfig } from './config.js';
 import { reviewCommits, type EngineRun } from './engine.js';
+import { coverage, unreadCoverage, type Coverage, type ListedCommit } from './findings.js';
 import { neutralCheck } from './plan.js';
 import { findCheck, publishCheck, startCheck, Superseded, type Octokit, type RepoRef } from './publish.js';
 import type { AppSettings } from './settings.js';
@@ -114,4 +115,14 @@ export async function reviewOnBase(
   } finally {
     tree.close?.();
   }
+}
+
+/**
+ * Which commits the review left out. With no commit to read (git shows no
+ * merge commit in a `.patch`), the commits as GitHub lists them (`listed`,
+ * asked only then): each a merge, or none past the base. Either way the
+ * check run is neutral and names them, never a green "no findings".
+ */
+export async function reviewCoverage(run: EngineRun, listed: () => Promise<readonly ListedCommit[]>): Promise<Coverage> {
+  return run.series.commits.length ? coverage(run.result, run.series.commits) : unreadCoverage(await listed());
 }

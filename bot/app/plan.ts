@@ -23,7 +23,7 @@ import { checkSummary, findingComment, type ReviewedAs, fixedBody, fixedIn, fixe
 import type { RepoConfig } from './config.js';
 import { cutMarkdown } from '../render/markdown-cut.js';
 import { counted } from '../../analyzers/counted.js';
-import type { Coverage } from './findings.js';
+import { nothingReviewed, type Coverage } from './findings.js';
 
 /** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
 export const GITHUB_MAX_SUMMARY = 65535;
@@ -134,23 +134,26 @@ const ALL_REVIEWED: Coverage = { commits: 0, unreviewed: [] };
  * The check run's title when no commit was reviewed: says so, never "no findings" (a maintainer
  * would read a green "No lock-order findings" as a clean review of code nobody looked at).
  */
-function nothingReviewedTitle(c: Coverage): string {
+function nothingReviewedTitle(c: Coverage, of: ReviewedAs): string {
   const n = c.commits;
+  const whose = of === 'push' ? 'the push' : 'the pull request';
+  if (c.empty) return `Nothing reviewed: ${whose} has no commit past its base`;
+  if (c.unreviewed.every((u) => u.merge)) return `Nothing reviewed: ${n === 1 ? `${whose}'s only commit is a merge commit` : `${whose}'s ${n} commits are all merge commits`}`;
   if (c.unreviewed.every((u) => u.alreadyApplied)) return `Nothing reviewed: ${n === 1 ? 'the commit is' : `all ${n} commits are`} already in the base tree`;
   return `Nothing reviewed: ${n === 1 ? 'the commit' : `none of the ${n} commits`} could be reviewed`;
 }
 
 /**
  * The check run for a set of findings: an annotation on each one's line at the head (none for a line a later commit deleted).
- * `coverage` says which commits were not reviewed: with none reviewed the run is neutral, with some its title says how many were left out.
+ * `coverage` says which commits were not reviewed: with none reviewed (or none past the base) the run is neutral, with some its title says how many were left out.
  */
 export function planCheck(located: readonly LocatedFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[], of: ReviewedAs, coverage: Coverage = ALL_REVIEWED): CheckPlan {
   const findings = located.map((l) => l.finding);
   const failing = findings.filter((f) => reaches(f, config.failOn));
   const { unreviewed } = coverage;
   const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl, of, coverage }), GITHUB_MAX_SUMMARY);
-  if (coverage.commits > 0 && unreviewed.length >= coverage.commits) {
-    return { conclusion: 'neutral', title: nothingReviewedTitle(coverage), summary, annotations: [] };
+  if (nothingReviewed(coverage)) {
+    return { conclusion: 'neutral', title: nothingReviewedTitle(coverage, of), summary, annotations: [] };
   }
   const left = unreviewed.length ? `; ${unreviewed.length} of ${counted(coverage.commits, 'commit')} not reviewed` : '';
   return {

@@ -13,8 +13,8 @@
  * 5. plan, then publish (a newer head supersedes: nothing posted).
  */
 import { fixedIn } from './comment.js';
-import { coverage, diffLines, placedFindings, reviewNotes } from './findings.js';
-import { neutral, reviewOnBase, runJob, type JobDeps } from './job.js';
+import { diffLines, placedFindings, reviewNotes } from './findings.js';
+import { neutral, reviewCoverage, reviewOnBase, runJob, type JobDeps } from './job.js';
 import { planReview, type ExistingComment } from './plan.js';
 import { publishPullRequest, type Octokit, type RepoRef } from './publish.js';
 
@@ -74,7 +74,7 @@ export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Pro
       config,
       rulesUrl: settings.rulesUrl,
       notes: reviewNotes(run.result),
-      coverage: coverage(run.result, run.series.commits),
+      coverage: await reviewCoverage(run, () => octokit.paginate(octokit.rest.pulls.listCommits, { ...pull, per_page: 100 })),
     });
     await publishPullRequest(octokit, repo, { number: job.number, headSha }, plan, { checkRunId, superseded: deps.superseded });
     return 'reviewed';

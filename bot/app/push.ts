@@ -10,8 +10,8 @@
 import type { FileDiff } from '../../analyzers/series/model.js';
 import { findingComment, markerOf, patchIdOf } from './comment.js';
 import { matchesGlob } from './config.js';
-import { atHead, configured, coverage, reviewNotes } from './findings.js';
-import { neutral, reviewOnBase, runJob, type JobDeps } from './job.js';
+import { atHead, configured, reviewNotes, unreadCoverage, type ListedCommit } from './findings.js';
+import { neutral, reviewCoverage, reviewOnBase, runJob, type JobDeps } from './job.js';
 import { planCheck, type LocatedFinding } from './plan.js';
 import { publishCheck, Superseded, type RepoRef } from './publish.js';
 
@@ -57,7 +57,8 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       return 'too-large';
     }
     if (cmp.total_commits === 0) {
-      await publishCheck(octokit, repo, after, planCheck([], [], config, settings.rulesUrl, [], 'push'), { checkRunId, superseded: deps.superseded });
+      // Nothing past the base (a new branch at a commit the default branch has): not reviewed, so not green.
+      await publishCheck(octokit, repo, after, planCheck([], [], config, settings.rulesUrl, [], 'push', unreadCoverage([])), { checkRunId, superseded: deps.superseded });
       return 'empty';
     }
     const hints = { refs: [`refs/heads/${job.branch}`], commits: [after] };
@@ -99,7 +100,18 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
     }
     const all = [...first.values()];
     const offDiff = all.map((l) => l.finding).filter((f) => !onDiff.has(f.fingerprint));
-    await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result), 'push', coverage(run.result, run.series.commits)), { checkRunId, superseded: deps.superseded });
+    // The compare's commits, asked only when the series had none to read (merges only): a page of 100 at a time, as GitHub gives them.
+    const listed = async (): Promise<ListedCommit[]> => {
+      const out: ListedCommit[] = [];
+      for (let page = 1; out.length < cmp.total_commits; page++) {
+        const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...basehead, per_page: 100, page });
+        if (!data.commits.length) break;
+        out.push(...data.commits);
+      }
+      return out;
+    };
+    const cover = await reviewCoverage(run, listed);
+    await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result), 'push', cover), { checkRunId, superseded: deps.superseded });
     return 'reviewed';
   });
 }

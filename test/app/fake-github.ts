@@ -227,6 +227,7 @@ export class FakeGitHub {
             }),
         );
       }
+      if (method === 'GET' && sub === '/commits') return ok(listed(this.repoDir, pr.base, pr.head));
       if (method === 'GET' && sub === '/comments') return ok(this.reviewComments.filter((c) => c.pull_number === n));
       if (method === 'GET' && sub === '/reviews') return ok(this.reviews.filter((r) => r.pull_number === n));
       if (method === 'POST' && sub === '/reviews') {
@@ -303,8 +304,8 @@ export class FakeGitHub {
       const [base, head] = [g(['rev-parse', decodeURIComponent(m[1] as string)]).trim(), m[2] as string];
       const mergeBase = g(['merge-base', base, head]).trim();
       if (patch) return ok(g(['format-patch', '--stdout', `${mergeBase}..${head}`]));
-      const commits = g(['rev-list', '--reverse', `${mergeBase}..${head}`]).split('\n').filter(Boolean);
-      return ok({ merge_base_commit: { sha: mergeBase }, total_commits: commits.length, commits: commits.map((sha) => ({ sha })) });
+      const commits = listed(this.repoDir, mergeBase, head);
+      return ok({ merge_base_commit: { sha: mergeBase }, total_commits: commits.length, commits });
     }
     if (method === 'POST' && (m = /^\/commits\/([0-9a-f]{40})\/comments$/.exec(rest))) {
       const c = { id: this.id(), commit_id: m[1] as string, path: String(body.path), position: Number(body.position), body: String(body.body), user: this.bot };
@@ -315,6 +316,17 @@ export class FakeGitHub {
     if (method === 'GET' && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) return ok({ permission: m[1] === 'maintainer' ? 'write' : 'read' });
     return null;
   }
+}
+
+/** The commits of base..head, oldest first, as GitHub lists them (pulls.listCommits, a compare's commits): sha, parents, message. */
+function listed(dir: string, base: string, head: string): { sha: string; parents: { sha: string }[]; commit: { message: string } }[] {
+  return git(dir, ['rev-list', '--reverse', '--parents', `${base}..${head}`])
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [sha, ...parents] = line.split(' ') as [string, ...string[]];
+      return { sha, parents: parents.map((p) => ({ sha: p })), commit: { message: git(dir, ['log', '-1', '--format=%B', sha]).trimEnd() } };
+    });
 }
 
 /** The RIGHT-side lines (added and context) of a unified diff. */

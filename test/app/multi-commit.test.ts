@@ -113,17 +113,20 @@ describe('a pull request that changes a file the engine does not index', () => {
 });
 
 describe('a pull request with no commit to read', () => {
-  it('only a merge commit past the base: a completed check run saying so, not a failed review retried', async () => {
+  it('only a merge commit past the base: a completed neutral check run naming the merge, not a green one nor a failed review retried', async () => {
     git(dir, ['checkout', '-q', '-b', 'side', base]);
     const side = commitEdit(dir, 'Documentation/virt/kvm/api.rst', (t) => `${t}\nA line on a side branch.\n`, 'KVM: doc: a side line');
     git(dir, ['checkout', '-q', '-b', 'merge-only', base]);
     git(dir, ['merge', '-q', '--no-ff', '-m', 'Merge branch side', side]);
     const head = git(dir, ['rev-parse', 'HEAD']).trim();
-    // The base branch has the side commit already: the pull request's one commit is the merge.
+    // The base branch has the side commit already: the pull request's one commit is the merge, and nothing of it was read.
     await open(6, head, side);
     const runs = gh.checkRuns.filter((r) => r.head_sha === head);
-    expect(runs.map((r) => [r.status, r.conclusion, r.output.title])).toEqual([['completed', 'success', 'No lock-order findings']]);
-    expect(runs[0]?.output.summary).toContain('no commits to review: none but merge commits (not reviewed), or none past the base');
+    expect(runs.map((r) => [r.status, r.conclusion, r.output.title])).toEqual([['completed', 'neutral', "Nothing reviewed: the pull request's only commit is a merge commit"]]);
+    const summary = runs[0]?.output.summary ?? '';
+    expect(summary).toContain(`\`${head.slice(0, 12)}\` "Merge branch side": a merge commit: what it merges is already in the base`);
+    expect(summary).not.toMatch(/no lock-order findings/i);
+    expect(runs[0]?.annotations).toEqual([]);
   });
 });
 

@@ -1,10 +1,10 @@
 /**
- * A pull request whose commits the review could not read against the base:
- * the check run must not read as a clean review. Through the App's real
- * server (signed webhooks, the fake GitHub answering from a repository made
- * from the Debian 6.1 tree). The base branch already carries the lock-order
- * change the pull request makes again (a cherry-pick merged meanwhile), so
- * its hunk is already applied there. Requires `npm run build`.
+ * A pull request or a push whose commits the review could not read against
+ * the base: the check run must not read as a clean review. Through the App's
+ * real server (signed webhooks, the fake GitHub answering from a repository
+ * made from the Debian 6.1 tree). The base branch already carries the
+ * lock-order change the pull request makes again (a cherry-pick merged
+ * meanwhile), so its hunk is already applied there. Requires `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
@@ -26,6 +26,7 @@ beforeAll(async () => {
   ({ dir, base } = kernelRepo(kernelTree('6.1')));
   merged = commitLockBug(dir, 'merged', 'KVM: take kvm->lock in the vCPU ioctl (merged)');
   gh = new FakeGitHub(dir);
+  gh.config = 'push-branches: [merged]\n';
   app = new AppServer(await gh.start(), { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-unreviewed-cache-')) });
   await app.start();
 });
@@ -41,17 +42,29 @@ function sameChange(branch: string): string {
   return commitEdit(dir, BUG_FILE, insertAfter(BUG_ANCHOR, BUG_LINES, 1), 'KVM: take kvm->lock in the vCPU ioctl');
 }
 
+/** The check run of a push of `merged` from `before` to `after`: completed, the only one on `after`. */
+async function push(before: string, after: string): Promise<{ conclusion: unknown; title: string; summary: string }> {
+  const p = payload('push', { BEFORE_SHA: before, AFTER_SHA: after }) as { ref: string };
+  p.ref = 'refs/heads/merged';
+  expect(await app.deliver('push', p)).toBe(200);
+  return completed(after);
+}
+
+async function completed(head: string): Promise<{ conclusion: unknown; title: string; summary: string }> {
+  expect((await app.idle()).failed).toBe(0);
+  const runs = gh.checkRuns.filter((r) => r.head_sha === head);
+  expect(runs.map((r) => r.status)).toEqual(['completed']);
+  const run = runs[0] as { conclusion: unknown; output: { title: string; summary: string } };
+  return { conclusion: run.conclusion, title: run.output.title, summary: run.output.summary };
+}
+
 async function open(n: number, head: string): Promise<{ conclusion: unknown; title: string; summary: string }> {
   gh.prs.set(n, { number: n, base: merged, head });
   const body = payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: merged }) as { number: number; pull_request: { number: number } };
   body.number = n;
   body.pull_request.number = n;
   expect(await app.deliver('pull_request', body)).toBe(200);
-  expect((await app.idle()).failed).toBe(0);
-  const runs = gh.checkRuns.filter((r) => r.head_sha === head);
-  expect(runs.map((r) => r.status)).toEqual(['completed']);
-  const run = runs[0] as { conclusion: unknown; output: { title: string; summary: string } };
-  return { conclusion: run.conclusion, title: run.output.title, summary: run.output.summary };
+  return completed(head);
 }
 
 describe('a pull request whose only commit the base tree already has', () => {
@@ -83,5 +96,27 @@ describe('a pull request of two commits, the first already in the base tree', ()
     expect(run.summary).toContain('### Not reviewed');
     expect(run.summary).toContain(`already in the tree: its hunk to ${BUG_FILE} is applied there`);
     expect(run.summary).not.toContain('KVM: doc: a line about the API');
+  });
+});
+
+describe('a push with no commit to review', () => {
+  it('only a merge of what the branch already had: neutral, naming the merge', async () => {
+    // The branch as it was, and a merge of the original base with it: both parents already on the branch.
+    git(dir, ['checkout', '-q', '-b', 'remerge', base]);
+    git(dir, ['merge', '-q', '--no-ff', '-m', 'Merge branch merged', merged]);
+    const after = git(dir, ['rev-parse', 'HEAD']).trim();
+    const run = await push(merged, after);
+    expect(run.conclusion).toBe('neutral');
+    expect(run.title).toBe("Nothing reviewed: the push's only commit is a merge commit");
+    expect(run.summary).toContain(`\`${after.slice(0, 12)}\` "Merge branch merged": a merge commit: what it merges is already in the base`);
+    expect(run.summary).not.toMatch(/no lock-order findings/i);
+  });
+
+  it('none past the base (the branch rewound to a commit it had): neutral, saying so', async () => {
+    const run = await push(merged, base);
+    expect(run.conclusion).toBe('neutral');
+    expect(run.title).toBe('Nothing reviewed: the push has no commit past its base');
+    expect(run.summary).toContain('the push has no commit past its base');
+    expect(run.summary).not.toMatch(/no lock-order findings/i);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { fingerprintMarker, findingComment, markerOf } from '../../bot/app/comment.js';
 import { DEFAULT_CONFIG } from '../../bot/app/config.js';
 import { planReview, type ExistingComment, type PlanInput } from '../../bot/app/plan.js';
+import { unreadCoverage, type ListedCommit } from '../../bot/app/findings.js';
 import { diffOf, finding, placed } from './helpers.js';
 
 const HEAD = 'c0ffee0000000000000000000000000000000001';
@@ -132,5 +133,27 @@ describe('planReview', () => {
     expect(two.check.summary).toMatch(/^2 errors, 0 warnings, 0 info\./);
     const dismissed = planReview(input({ findings: [placed(finding())], config: { ...DEFAULT_CONFIG, failOn: 'never' }, existing: [mine(3, 'body', { kind: 'review', changesRequested: true })] }));
     expect(dismissed.actions).toContainEqual({ code: 'dismiss', reviewId: 3, message: `kvm-review: no finding fails (fail-on: never) at ${HEAD.slice(0, 12)}.` });
+  });
+});
+
+describe('planReview with no commit to read', () => {
+  const merge = (sha: string, message: string): ListedCommit => ({ sha, parents: [{ sha: HEAD }, { sha: HEAD.replace(/1$/, '2') }], commit: { message } });
+
+  it('two merge commits: neutral, titled so, each named by its short sha and subject', () => {
+    const a = 'a'.repeat(40);
+    const b = 'b'.repeat(40);
+    const plan = planReview(input({ coverage: unreadCoverage([merge(a, 'Merge branch kvm-x86/mmu\n\nThe MMU topic.'), merge(b, "Merge tag 'kvm-arm64-fixes'")]) }));
+    expect(plan.check.conclusion).toBe('neutral');
+    expect(plan.check.title).toBe("Nothing reviewed: the pull request's 2 commits are all merge commits");
+    expect(plan.check.summary).toContain(`\`${a.slice(0, 12)}\` "Merge branch kvm-x86/mmu": a merge commit`);
+    expect(plan.check.summary).toContain(`\`${b.slice(0, 12)}\` "Merge tag 'kvm-arm64-fixes'": a merge commit`);
+    expect(plan.check.summary).not.toMatch(/no lock-order findings|The MMU topic/i);
+  });
+
+  it('no commit past the base: neutral, saying so', () => {
+    const plan = planReview(input({ coverage: unreadCoverage([]) }));
+    expect(plan.check.conclusion).toBe('neutral');
+    expect(plan.check.title).toBe('Nothing reviewed: the pull request has no commit past its base');
+    expect(plan.check.summary).not.toMatch(/no lock-order findings/i);
   });
 });
