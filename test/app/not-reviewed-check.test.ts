@@ -4,7 +4,8 @@
  * real server (signed webhooks, the fake GitHub answering from a repository
  * made from the Debian 6.1 tree). The base branch already carries the
  * lock-order change the pull request makes again (a cherry-pick merged
- * meanwhile), so its hunk is already applied there. Requires `npm run build`.
+ * meanwhile), so its hunk is already applied there; a push merges a topic
+ * branch that carries that change again. Requires `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
@@ -96,6 +97,23 @@ describe('a pull request of two commits, the first already in the base tree', ()
     expect(run.summary).toContain('### Not reviewed');
     expect(run.summary).toContain(`already in the tree: its hunk to ${BUG_FILE} is applied there`);
     expect(run.summary).not.toContain('KVM: doc: a line about the API');
+  });
+});
+
+describe('a push that merges a topic branch carrying a commit the branch already has', () => {
+  it('concludes neutral, says nothing was reviewed, and names the commit already in the base', async () => {
+    const again = sameChange('topic');
+    git(dir, ['checkout', '-q', 'merged']);
+    git(dir, ['merge', '-q', '--no-ff', '-m', 'Merge branch topic', again]);
+    const after = git(dir, ['rev-parse', 'HEAD']).trim();
+    // The push brings the topic's commit and the merge; the branch (the review's base) has the change already.
+    const run = await push(merged, after);
+    expect(run.conclusion).toBe('neutral');
+    expect(run.title).toBe('Nothing reviewed: the commit is already in the base tree');
+    expect(run.summary).toContain('no commit of the push could be reviewed');
+    expect(run.summary).toMatch(new RegExp(`${again.slice(0, 12)}[^\\n]*KVM: take kvm->lock in the vCPU ioctl": [^\\n]*already in the tree`));
+    expect(run.summary).not.toMatch(/no lock-order findings|pull request/i);
+    expect(gh.commitComments.filter((c) => c.commit_id === again)).toEqual([]);
   });
 });
 
