@@ -5,10 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, ROOT } from '../helpers/paths.js';
+import { FakeGitHub } from './fake-github.js';
 
 export const SECRET = 'kvm-review-test-secret';
 const ENTRY = join(ROOT, 'dist', 'bot', 'app', 'server.js');
@@ -128,6 +130,38 @@ export class AppServer {
     }
     throw new Error(`the queue did not drain:\n${this.log}`);
   }
+}
+
+/** The fake GitHub and the App's real server pointed at it. */
+export interface RunningApp {
+  gh: FakeGitHub;
+  app: AppServer;
+}
+
+/**
+ * A fake GitHub serving `repoDir` (its `.github/kvm-review.yml` is `config`,
+ * none by default) and the App's real server pointed at it, with a fresh
+ * cache directory; `env` adds to the server's environment. When the server
+ * does not start, the fake is stopped before the error goes on (the file's
+ * afterAll never got it to stop).
+ */
+export async function startApp(repoDir: string, options: { config?: string; env?: Record<string, string> } = {}): Promise<RunningApp> {
+  const gh = new FakeGitHub(repoDir);
+  if (options.config !== undefined) gh.config = options.config;
+  const app = new AppServer(await gh.start(), { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-app-cache-')), ...options.env });
+  try {
+    await app.start();
+  } catch (e) {
+    await gh.stop();
+    throw e;
+  }
+  return { gh, app };
+}
+
+/** Stops what startApp started (either may be unset when beforeAll failed). */
+export async function stopApp(running: Partial<RunningApp>): Promise<void> {
+  await running.app?.stop();
+  await running.gh?.stop();
 }
 
 /** A fixture `fixtures/app/<name>.json` with its placeholders filled. */

@@ -10,13 +10,10 @@
  * page would render as code). Requires `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GITHUB_MAX_SUMMARY } from '../../bot/app/plan.js';
 import { kernelTree } from '../helpers/paths.js';
-import { AppServer, payload } from './app-server.js';
-import { FakeGitHub } from './fake-github.js';
+import { startApp, stopApp, type AppServer, payload } from './app-server.js';
+import type { FakeGitHub } from './fake-github.js';
 import { commitEdit, git, kernelRepo } from './kernel-repo.js';
 
 const FILE = 'virt/kvm/kvm_main.c';
@@ -56,15 +53,10 @@ let base: string;
 
 beforeAll(async () => {
   ({ dir, base } = kernelRepo(kernelTree('6.1')));
-  gh = new FakeGitHub(dir);
-  app = new AppServer(await gh.start(), { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-cut-cache-')), KVM_REVIEW_MAX_COMMITS: String(CALLERS + 2) });
-  await app.start();
+  ({ gh, app } = await startApp(dir, { env: { KVM_REVIEW_MAX_COMMITS: String(CALLERS + 2) } }));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await gh?.stop();
-});
+afterAll(async () => stopApp({ app, gh }));
 
 /** Fence lines (``` or ~~~, three or more) of `text` left open at its end: the opening line of the last one, or null. */
 function openFence(text: string): string | null {

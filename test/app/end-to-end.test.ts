@@ -6,13 +6,10 @@
  * vcpu->mutex". Requires `npm run build` (the server runs from dist/).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fixedIn, markerOf } from '../../bot/app/comment.js';
 import { kernelTree } from '../helpers/paths.js';
-import { AppServer, payload } from './app-server.js';
-import { FakeGitHub } from './fake-github.js';
+import { startApp, stopApp, type AppServer, payload } from './app-server.js';
+import type { FakeGitHub } from './fake-github.js';
 import { BUG_ANCHOR as ANCHOR, BUG_FILE as FILE, BUG_LINES as BUG, commitEdit, commitLockBug, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
 
 
@@ -25,17 +22,10 @@ let bug: string;
 beforeAll(async () => {
   ({ dir, base } = kernelRepo(kernelTree('6.1')));
   bug = commitLockBug(dir);
-  gh = new FakeGitHub(dir);
-  gh.config = 'push-branches: [queue]\n';
-  const host = await gh.start();
-  app = new AppServer(host, { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-app-cache-')) });
-  await app.start();
+  ({ gh, app } = await startApp(dir, { config: 'push-branches: [queue]\n' }));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await gh?.stop();
-});
+afterAll(async () => stopApp({ app, gh }));
 
 const prPayload = (action: string, head: string): unknown => payload(`pull_request.${action}`, { HEAD_SHA: head, BASE_SHA: base });
 

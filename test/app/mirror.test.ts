@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mirrorPath } from '../../bot/app/tree-source.js';
 import { kernelTree } from '../helpers/paths.js';
-import { AppServer, payload } from './app-server.js';
-import { FakeGitHub } from './fake-github.js';
+import { startApp, stopApp, type AppServer, payload } from './app-server.js';
+import type { FakeGitHub } from './fake-github.js';
 import { BUG_FILE as FILE, BUG_LINES as BUG, commitLockBug, git, kernelRepo, lineAt } from './kernel-repo.js';
 
 const REPO = { owner: 'kvm', repo: 'linux' };
@@ -44,16 +44,11 @@ beforeAll(async () => {
   bug = commitLockBug(origin);
   git(origin, ['update-ref', 'refs/pull/1/head', bug]);
   git(origin, ['checkout', '-q', 'master']);
-  gh = new FakeGitHub(origin);
+  ({ gh, app } = await startApp(origin, { env: { KVM_REVIEW_MIRROR: mirror } }));
   gh.prs.set(1, { number: 1, base, head: bug });
-  app = new AppServer(await gh.start(), { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-app-cache-')), KVM_REVIEW_MIRROR: mirror });
-  await app.start();
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await gh?.stop();
-});
+afterAll(async () => stopApp({ app, gh }));
 
 describe('mirror mode', () => {
   it('fetches refs/pull/1/head into the bare clone and reviews from git: the line comment and a failing check run, no trees or blobs from the API, no hook run', async () => {

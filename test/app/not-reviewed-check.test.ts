@@ -8,12 +8,9 @@
  * branch that carries that change again. Requires `npm run build`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { kernelTree } from '../helpers/paths.js';
-import { AppServer, payload } from './app-server.js';
-import { FakeGitHub } from './fake-github.js';
+import { startApp, stopApp, type AppServer, payload } from './app-server.js';
+import type { FakeGitHub } from './fake-github.js';
 import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, commitLockBug, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
 
 let gh: FakeGitHub;
@@ -26,16 +23,10 @@ let merged: string;
 beforeAll(async () => {
   ({ dir, base } = kernelRepo(kernelTree('6.1')));
   merged = commitLockBug(dir, 'merged', 'KVM: take kvm->lock in the vCPU ioctl (merged)');
-  gh = new FakeGitHub(dir);
-  gh.config = 'push-branches: [merged]\n';
-  app = new AppServer(await gh.start(), { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-unreviewed-cache-')) });
-  await app.start();
+  ({ gh, app } = await startApp(dir, { config: 'push-branches: [merged]\n' }));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await gh?.stop();
-});
+afterAll(async () => stopApp({ app, gh }));
 
 /** The same change as the base branch's, made again on a branch from the original base. */
 function sameChange(branch: string): string {

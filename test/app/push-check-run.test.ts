@@ -6,13 +6,10 @@
  * of. Requires `npm run build` (the server runs from dist/).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { markerOf } from '../../bot/app/comment.js';
 import { kernelTree } from '../helpers/paths.js';
-import { AppServer, payload } from './app-server.js';
-import { FakeGitHub } from './fake-github.js';
+import { startApp, stopApp, type AppServer, payload } from './app-server.js';
+import type { FakeGitHub } from './fake-github.js';
 import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, git, insertAfter, kernelRepo } from './kernel-repo.js';
 
 let gh: FakeGitHub;
@@ -22,16 +19,10 @@ let base: string;
 
 beforeAll(async () => {
   ({ dir, base } = kernelRepo(kernelTree('6.1')));
-  gh = new FakeGitHub(dir);
-  gh.config = 'push-branches: [queue, queue-doc]\n';
-  app = new AppServer(await gh.start(), { KVM_REVIEW_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kvm-review-push-cache-')) });
-  await app.start();
+  ({ gh, app } = await startApp(dir, { config: 'push-branches: [queue, queue-doc]\n' }));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await gh?.stop();
-});
+afterAll(async () => stopApp({ app, gh }));
 
 describe('a push of three commits that each take kvm->lock under vcpu->mutex in kvm_vcpu_ioctl()', () => {
   it('the check run counts the finding once, annotates it once, and its summary speaks of the push', async () => {
