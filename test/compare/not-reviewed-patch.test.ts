@@ -13,20 +13,13 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatPatchMail } from '../helpers/format-patch.js';
-import { kernelTree, lineOf } from '../helpers/paths.js';
+import { kernelTree } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { INVERTING } from '../git/repo.js';
+import { ANCHOR, BUG, elsewhere, MAIN, SUBJECT1, SUBJECT2, twoPatchThread } from './two-patch-thread.js';
 
 const tree = kernelTree('6.1');
 const dir = mkdtempSync(join(tmpdir(), 'kvm-review-not-reviewed-v2-'));
-const MAIN = 'virt/kvm/kvm_main.c';
-const EVENTFD = 'virt/kvm/eventfd.c';
-const ANCHOR = '\tif (mutex_lock_killable(&vcpu->mutex))';
-const BUG = ['\tmutex_lock(&vcpu->kvm->lock);', '\tmutex_unlock(&vcpu->kvm->lock);'];
-const SUBJECT1 = 'KVM: take kvm->lock in the vCPU ioctl';
-const SUBJECT2 = 'KVM: eventfd: say which lock resampler_lock nests in';
-
 /** `text` with the bug inserted after the anchor line (as it is, or as `elsewhere` rewords it) and the line after it. */
 function withBug(text: string): string {
   const lines = text.split('\n');
@@ -36,41 +29,11 @@ function withBug(text: string): string {
   return lines.join('\n');
 }
 
-/** `text` as another tree has it: the lines around the anchor reworded, so a hunk made there has no 6.1 context. */
-function elsewhere(text: string): string {
-  const lines = text.split('\n');
-  const at = lines.indexOf(ANCHOR);
-  for (let i = at - 4; i <= at + 6; i++) lines[i] = `${lines[i]} /* rebased */`;
-  return lines.join('\n');
-}
-
-function thread(v: number, patch2Comment: string, patch1Before: string, patch2Extra = ''): string {
-  const tag = v === 1 ? 'PATCH' : `PATCH v${v}`;
-  const cover = `v${v}-0@example.org`;
-  const date = (s: number): string => `Mon, ${16 + v} Nov 2026 10:00:0${s} +0000`;
-  const reply = (mail: string): string => mail.replace(/\nMessage-ID: /, `\nIn-Reply-To: <${cover}>\nReferences: <${cover}>\nMessage-ID: `);
-  const eventfd = readFileSync(join(tree, EVENTFD), 'utf8');
-  const commented = eventfd.split('\n');
-  commented.splice(lineOf(tree, EVENTFD, '\tmutex_lock(&kvm->irqfds.resampler_lock);'), 0, patch2Comment);
-  return [
-    [
-      'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
-      'From: Test Author <test@example.org>',
-      `Date: ${date(0)}`,
-      `Subject: [${tag} 0/2] KVM: vCPU ioctl locking`,
-      `Message-ID: <${cover}>`,
-      '',
-      'Two patches.',
-      '',
-    ].join('\n'),
-    reply(formatPatchMail({ file: MAIN, before: patch1Before, after: withBug(patch1Before), subject: `[${tag} 1/2] ${SUBJECT1}`, messageId: `v${v}-1@example.org`, body: 'Take kvm->lock.', date: date(1) })),
-    reply(formatPatchMail({ file: EVENTFD, before: eventfd, after: commented.join('\n') + patch2Extra, subject: `[${tag} 2/2] ${SUBJECT2}`, messageId: `v${v}-2@example.org`, body: 'A comment.', date: date(2) })),
-  ].join('\n');
-}
-
 const main = readFileSync(join(tree, MAIN), 'utf8');
 const input = join(dir, 'v1-v2.mbx');
-writeFileSync(input, `${thread(1, '\t/* resampler_lock nests in irqfds.lock */', main, INVERTING)}\n${thread(2, '\t/* resampler_lock: inside kvm->irqfds.lock */', elsewhere(main))}`);
+const v1 = twoPatchThread(tree, 1, { patch1Before: main, patch1: withBug, patch2Comment: '\t/* resampler_lock nests in irqfds.lock */', patch2Extra: INVERTING });
+const v2 = twoPatchThread(tree, 2, { patch1Before: elsewhere(main), patch1: withBug, patch2Comment: '\t/* resampler_lock: inside kvm->irqfds.lock */' });
+writeFileSync(input, `${v1}\n${v2}`);
 
 interface Prior {
   fingerprint: string;
