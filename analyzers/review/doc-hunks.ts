@@ -257,8 +257,9 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
         for (const e of edgesOf(s)) {
           if (e.outer === e.inner) continue;
           if (doc.edges.some((d) => d.outer === e.outer && d.inner === e.inner)) continue;
-          // One finding per statement and pair, as the review with a tree gives.
-          const id = `${s.line}\u0000${pair(e)}`;
+          // One finding per statement, pair and architecture, as the review with a tree gives:
+          // a rule under "On x86 and arm64:" is checked on each, and conflicts where it does.
+          const id = `${s.line}\u0000${pair(e)}\u0000${e.arch ?? ''}`;
           if (seen.has(id)) continue;
           seen.add(id);
           // Any chain of the documented order that puts inner before outer, kvm->srcu
@@ -287,7 +288,7 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
             ...raw,
             kind: 'doc-conflict',
             severity: kept ? 'error' : 'warning',
-            fingerprint: fingerprint('doc-conflict', raw, 'locking.rst'),
+            fingerprint: fingerprint('doc-conflict', raw, e.arch ? `locking.rst\u0000${e.arch}` : 'locking.rst'),
             patch,
             file: DOC,
             line: s.line,

@@ -155,7 +155,7 @@ export function reviewDocPatch(
   series: SeriesChanges = { total: 1, changes: [] },
 ): ReviewFinding[] {
   const out: ReviewFinding[] = [];
-  // `arch`: a leaf rule's architecture, when it has one ("On x86 and arm64:" makes one rule per architecture, each its own finding).
+  // `arch`: a conflict's or a leaf rule's architecture, when it has one ("On x86 and arm64:" makes one rule per architecture, each its own finding).
   const add = (kind: DocReviewKind, severity: Severity, raw: RawFinding, line: number, placement: ReviewFinding['placement'], arch: string | null = null): void => {
     const chain = raw.sites[0]?.chain ?? [];
     out.push({ ...raw, kind, severity, fingerprint: fingerprint(kind, raw, arch ? `locking.rst\u0000${arch}` : 'locking.rst'), patch, file: DOC, line, placement, chain });
@@ -242,7 +242,7 @@ export function reviewDocPatch(
         ? 'remove or reword the older statement in the same patch, or drop the new rule'
         : 'say in the commit message why the order is reversed, and change the code that takes the locks the old way in the same series',
       arch: e.arch,
-    }, e.line, 'added');
+    }, e.line, 'added', e.arch);
   }
   const reversalLines = new Set(reversals.map((r) => r.edge.line));
 
@@ -262,8 +262,9 @@ export function reviewDocPatch(
       rulePath: [...new Map(after.edges.filter((e) => p.lines.includes(e.line)).map((e) => [e.line, { line: e.line, text: e.text }])).values()],
       sites: [],
       suggestion: 'one of the statements in the cycle is wrong: check each against the code (see the other findings)',
-      arch: null,
-    }, line, 'added');
+      // A cycle through an architecture's own rules is that architecture's: one finding on each it closes on.
+      arch: p.arch ?? null,
+    }, line, 'added', p.arch ?? null);
   }
 
   for (const e of before.edges) {
@@ -315,8 +316,9 @@ function reversedRules(before: DocumentedOrder, after: DocumentedOrder, beforeKe
     // of rules is reported as the cycle it makes, which quotes every statement of the chain.
     const path = orderPath(before.edges, e.inner, e.outer, arch);
     if (path?.length !== 1) continue;
-    // One finding per statement and pair, not one per derived SRCU edge of the same sentence.
-    const id = `${e.line}\u0000${e.outer}\u0000${e.inner}`;
+    // One finding per statement, pair and architecture, not one per derived SRCU edge of the same
+    // sentence; a rule under "On x86 and arm64:" reverses the old one on each architecture it names.
+    const id = `${e.line}\u0000${e.outer}\u0000${e.inner}\u0000${e.arch ?? ''}`;
     if (seen.has(id)) continue;
     seen.add(id);
     // What is quoted must be where the reader finds it: the patched file's own statements

@@ -21,7 +21,9 @@ function cycleProblems(order: DocumentedOrder): DocProblem[] {
   for (const arch of archs) {
     const scoped = arch === undefined ? order.edges.filter((e) => e.arch === null) : edgesFor(order.edges, arch);
     for (const cycle of findCycles(scoped)) {
-      const key = cycle.map((e) => `${e.outer}>${e.inner}`).sort().join('|');
+      // An edge's architecture is part of the key: a rule under "On x86 and arm64:" closes one cycle on each,
+      // while a cycle of generic rules, found again in each architecture's scope, is one.
+      const key = cycle.map((e) => `${e.outer}>${e.inner}@${e.arch ?? ''}`).sort().join('|');
       if (seen.has(key)) continue;
       seen.add(key);
       const locks = [...cycle.map((e) => e.outer), cycle[0]?.outer ?? ''];
@@ -30,6 +32,7 @@ function cycleProblems(order: DocumentedOrder): DocProblem[] {
         severity: 'error',
         message: `the documented order is cyclic${arch ? ` on ${arch}` : ''}: ${locks.join(' -> ')}; ${cycle.map(describeEdge).join('; ')}`,
         lines: [...new Set(cycle.map((e) => e.line))].sort((a, b) => a - b),
+        ...(arch ? { arch } : {}),
       });
     }
   }

@@ -143,6 +143,8 @@ export interface DocProblem {
   message: string;
   /** 1-based lines of the statements involved. */
   lines: number[];
+  /** A cycle through an architecture's own rules: that architecture (a rule "On x86 and arm64:" can close one on each). */
+  arch?: string;
 }
 
 /** Where the order was read from. */
