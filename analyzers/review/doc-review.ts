@@ -155,7 +155,7 @@ export function reviewDocPatch(
   series: SeriesChanges = { total: 1, changes: [] },
 ): ReviewFinding[] {
   const out: ReviewFinding[] = [];
-  // `arch`: a conflict's or a leaf rule's architecture, when it has one ("On x86 and arm64:" makes one rule per architecture, each its own finding).
+  // `arch`: the rule's architecture, when it has one ("On x86 and arm64:" makes one rule per architecture, each its own finding, fingerprint included).
   const add = (kind: DocReviewKind, severity: Severity, raw: RawFinding, line: number, placement: ReviewFinding['placement'], arch: string | null = null): void => {
     const chain = raw.sites[0]?.chain ?? [];
     out.push({ ...raw, kind, severity, fingerprint: fingerprint(kind, raw, arch ? `locking.rst\u0000${arch}` : 'locking.rst'), patch, file: DOC, line, placement, chain });
@@ -176,14 +176,14 @@ export function reviewDocPatch(
         suggestion: ev.agreeing.count
           ? `the sites that follow the new rule are the likely bug: fix ${names(ev.agreeing.sites)} instead of documenting the order`
           : 'the code uses the opposite order everywhere: document that order instead',
-      }, e.line, 'added');
+      }, e.line, 'added', e.arch);
     } else if (ev.agreeing.count === 0) {
       add('doc-unsupported', 'warning', {
         ...base,
         message: `no code site follows the new rule "${e.text}": nothing in the indexed code ${e.srcu ? 'does this' : `takes ${e.inner} while holding ${e.outer}`}`,
         sites: [],
         suggestion: 'point to the code that needs this order in the commit message, or drop the rule',
-      }, e.line, 'added');
+      }, e.line, 'added', e.arch);
     }
   }
 
@@ -288,7 +288,7 @@ export function reviewDocPatch(
         ? `keep ${e.outer} in the rule while those sites call synchronize_srcu() under it, or change them first in the same series`
         : 'keep the rule, or change those sites in the same series',
       arch: e.arch,
-    }, nearestLine(after, e.line), 'changed');
+    }, nearestLine(after, e.line), 'changed', e.arch);
   }
   return out;
 }

@@ -84,3 +84,12 @@ for (const mode of ['tree', 'hunk-only'] as const) {
     }, 600_000);
   });
 }
+
+describe('the code against an order rule under "On x86 and arm64:" (tree)', () => {
+  it('is a doc-contradicted finding on each architecture, each its own (fingerprints differ: a v2 keeps which is which)', async () => {
+    const { findings, line } = await reviewAdded(BOTH, 'tree');
+    const c = findings.filter((f) => f.kind === 'doc-contradicted');
+    expect(c.map((f) => `${f.arch} ${f.outer} -> ${f.inner} ${f.line}`)).toEqual([`x86 vcpu->mutex -> kvm->lock ${line}`, `arm64 vcpu->mutex -> kvm->lock ${line}`]);
+    expect(new Set(c.map((f) => f.fingerprint)).size).toBe(2);
+  }, 600_000);
+});
