@@ -133,14 +133,23 @@ function unreviewedNodes(s: SummaryInput, c: Coverage): RootContent[] {
   const heading = u('heading', { depth: 3 as const }, [u('text', 'Not reviewed')]);
   if (c.empty) return [heading, u('paragraph', [u('text', `Nothing was reviewed: ${COMMITS[s.of]} has no commit past its base, so this run says nothing about its lock order.`)])];
   const none = nothingReviewed(c);
-  const lead = c.unreviewed.every((x) => x.merge)
-    ? `Nothing was reviewed: ${COMMITS[s.of]} has no commit but ${c.commits === 1 ? 'a merge' : 'merges'}, and a merge is not reviewed, so this run says nothing about its lock order.`
+  const merges = c.unreviewed.filter((x) => x.merge).length;
+  // The commits not reviewed but merges: a patch the base tree would not take.
+  const unread = c.unreviewed.length - merges;
+  const reviewed = c.commits - c.unreviewed.length;
+  const of = `${counted(c.commits, 'commit')} of ${COMMITS[s.of]}`;
+  const lead = !unread
+    ? none
+      ? `Nothing was reviewed: ${COMMITS[s.of]} has no commit but ${c.commits === 1 ? 'a merge' : 'merges'}, and a merge is not reviewed, so this run says nothing about its lock order.`
+      : `${merges} of ${of} ${merges === 1 ? 'is a merge' : 'are merges'}, and a merge is not reviewed: this run speaks for the ${others(reviewed)} only.`
     : none
-    ? `Nothing was reviewed: no commit of ${COMMITS[s.of]} could be reviewed against the base tree, so this run says nothing about its lock order.`
-    : `${c.unreviewed.length} of ${counted(c.commits, 'commit')} of ${COMMITS[s.of]} could not be reviewed against the base tree: this run speaks for the ${others(c.commits - c.unreviewed.length)} only.`;
+      ? `Nothing was reviewed: no commit of ${COMMITS[s.of]} could be reviewed against the base tree${merges ? `, and a merge is not reviewed` : ''}, so this run says nothing about its lock order.`
+      : merges
+        ? `${unread} of ${of} could not be reviewed against the base tree, and ${merges === 1 ? '1 more is a merge' : `${merges} more are merges`}, which is not reviewed: this run speaks for the ${others(reviewed)} only.`
+        : `${unread} of ${of} could not be reviewed against the base tree: this run speaks for the ${others(reviewed)} only.`;
   const item = (x: UnreviewedCommit): ListItem =>
     u('listItem', [
-      u('paragraph', [u('text', `${x.index}: `), ...(x.sha ? [u('inlineCode', x.sha.slice(0, 12)), u('text', ' ')] : []), u('text', `"${x.subject}": ${x.why}`)]),
+      u('paragraph', [...(x.index === null ? [] : [u('text', `${x.index}: `)]), ...(x.sha ? [u('inlineCode', x.sha.slice(0, 12)), u('text', ' ')] : []), u('text', `"${x.subject}": ${x.why}`)]),
       ...(x.hunks.length ? [u('list', { ordered: false }, x.hunks.map((h) => u('listItem', [u('paragraph', [u('text', h)])])))] : []),
     ]);
   return [heading, u('paragraph', [u('text', lead)]), u('list', { ordered: false }, c.unreviewed.map(item))];

@@ -78,8 +78,8 @@ export function placedFindings(r: ReviewResult, config: RepoConfig): PlacedFindi
 
 /** A commit the review did not read (already in the base tree, not applying to it, skipped, failed), and why. */
 export interface UnreviewedCommit {
-  /** k of the series: the commit's place in the pull request or push. */
-  index: number;
+  /** k of the series (its `[PATCH k/n]`); null for a commit git gave no patch of (a merge), which has no place in it. */
+  index: number | null;
   /** The commit; null when the series has no commit for the slot. */
   sha: string | null;
   subject: string;
@@ -117,8 +117,17 @@ export interface ListedCommit {
   commit: { message: string };
 }
 
-/** Why a merge commit is not reviewed: its parents are in the base (or it would not be a series with nothing else), and its own diff is not a patch. */
+/** Why a merge commit is not reviewed when it is all there is: its parents are in the base, and its own diff is not a patch. */
 export const MERGE_WHY = 'a merge commit: what it merges is already in the base, and kvm-review does not review a merge itself';
+
+/** Why a merge commit beside ordinary ones is not reviewed: what it merges is in the base or is one of those commits (git lists every commit past the base but merges), and its own diff is not a patch. */
+export const MERGE_BESIDE_WHY = 'a merge commit: what it merges is in the base or is one of the other commits here, and kvm-review does not review a merge itself';
+
+/** A commit GitHub lists that git gave no patch of: a merge, or (as `git format-patch` leaves them out) one with no change. */
+function unpatched(c: ListedCommit, mergeWhy: string): UnreviewedCommit {
+  const merge = c.parents.length > 1;
+  return { index: null, sha: c.sha, subject: c.commit.message.split('\n')[0] ?? '', why: merge ? mergeWhy : 'its patch has no change to read', alreadyApplied: false, merge, hunks: [] };
+}
 
 /**
  * The coverage of a review that had no commit to read (git shows no merge
@@ -127,11 +136,29 @@ export const MERGE_WHY = 'a merge commit: what it merges is already in the base,
  */
 export function unreadCoverage(listed: readonly ListedCommit[]): Coverage {
   if (!listed.length) return { commits: 0, unreviewed: [], empty: true };
-  const unreviewed = listed.map((c, i): UnreviewedCommit => {
-    const merge = c.parents.length > 1;
-    return { index: i + 1, sha: c.sha, subject: c.commit.message.split('\n')[0] ?? '', why: merge ? MERGE_WHY : 'its patch has no change to read', alreadyApplied: false, merge, hunks: [] };
-  });
-  return { commits: listed.length, unreviewed };
+  return { commits: listed.length, unreviewed: listed.map((c) => unpatched(c, MERGE_WHY)) };
+}
+
+/**
+ * The coverage of a review of `shas` (the commits git gave a patch of) when
+ * GitHub lists more (`listed`, merges among them): every listed commit
+ * counts, and those with no patch are not reviewed, in the order GitHub
+ * lists them, beside the series' own unreviewed commits. A commit of the
+ * series GitHub did not list is kept, at the end: never dropped.
+ */
+export function withUnpatched(c: Coverage, shas: readonly string[], listed: readonly ListedCommit[]): Coverage {
+  const inSeries = new Set(shas);
+  const bySha = new Map(c.unreviewed.filter((u) => u.sha !== null).map((u) => [u.sha, u]));
+  const unreviewed: UnreviewedCommit[] = [];
+  for (const l of listed) {
+    if (!inSeries.has(l.sha)) unreviewed.push(unpatched(l, MERGE_BESIDE_WHY));
+    const own = bySha.get(l.sha);
+    if (own) unreviewed.push(own);
+  }
+  const seen = new Set(listed.map((l) => l.sha));
+  unreviewed.push(...c.unreviewed.filter((u) => u.sha === null || !seen.has(u.sha)));
+  const unlisted = shas.filter((s) => !seen.has(s)).length;
+  return { commits: listed.length + unlisted, unreviewed };
 }
 
 /** The commits of `r` that were not reviewed; `shas` are the series' commits in order. */

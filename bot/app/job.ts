@@ -14,7 +14,7 @@ import { treeArchs } from '../../analyzers/index/files.js';
 import { isKernelTree } from '../../analyzers/trees/index.js';
 import { CONFIG_PATH, ConfigError, type RepoConfig } from './config.js';
 import { reviewCommits, type EngineRun } from './engine.js';
-import { coverage, unreadCoverage, type Coverage, type ListedCommit } from './findings.js';
+import { coverage, unreadCoverage, withUnpatched, type Coverage, type ListedCommit } from './findings.js';
 import { neutralCheck } from './plan.js';
 import { findCheck, publishCheck, startCheck, Superseded, type Octokit, type RepoRef } from './publish.js';
 import type { AppSettings } from './settings.js';
@@ -118,11 +118,17 @@ export async function reviewOnBase(
 }
 
 /**
- * Which commits the review left out. With no commit to read (git shows no
- * merge commit in a `.patch`), the commits as GitHub lists them (`listed`,
- * asked only then): each a merge, or none past the base. Either way the
- * check run is neutral and names them, never a green "no findings".
+ * Which commits the review left out. git shows no merge commit in a
+ * `.patch`: when GitHub counts more commits (`total`: the pull request's
+ * `commits`, the compare's `total_commits`) than the series has, or the
+ * series has none, the commits as GitHub lists them (`listed`, asked only
+ * then) name the merges, counted as not reviewed. With none reviewed (merges
+ * only, or none past the base) the check run is neutral; beside reviewed
+ * commits, its conclusion is theirs and only the coverage says more.
  */
-export async function reviewCoverage(run: EngineRun, listed: () => Promise<readonly ListedCommit[]>): Promise<Coverage> {
-  return run.series.commits.length ? coverage(run.result, run.series.commits) : unreadCoverage(await listed());
+export async function reviewCoverage(run: EngineRun, total: number, listed: () => Promise<readonly ListedCommit[]>): Promise<Coverage> {
+  const shas = run.series.commits;
+  if (!shas.length) return unreadCoverage(await listed());
+  const reviewed = coverage(run.result, shas);
+  return total === shas.length ? reviewed : withUnpatched(reviewed, shas, await listed());
 }

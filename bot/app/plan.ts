@@ -139,7 +139,13 @@ function nothingReviewedTitle(c: Coverage, of: ReviewedAs): string {
   const whose = of === 'push' ? 'the push' : 'the pull request';
   if (c.empty) return `Nothing reviewed: ${whose} has no commit past its base`;
   if (c.unreviewed.every((u) => u.merge)) return `Nothing reviewed: ${n === 1 ? `${whose}'s only commit is a merge commit` : `${whose}'s ${n} commits are all merge commits`}`;
-  if (c.unreviewed.every((u) => u.alreadyApplied)) return `Nothing reviewed: ${n === 1 ? 'the commit is' : `all ${n} commits are`} already in the base tree`;
+  // Merges beside commits already in the base (a topic branch merged again): both said, each counted.
+  const merges = c.unreviewed.filter((u) => u.merge).length;
+  const rest = c.unreviewed.filter((u) => !u.merge);
+  if (rest.every((u) => u.alreadyApplied)) {
+    if (merges) return `Nothing reviewed: ${counted(rest.length, 'commit')} ${rest.length === 1 ? 'is' : 'are'} already in the base tree, ${merges} ${merges === 1 ? 'is a merge commit' : 'are merge commits'}`;
+    return `Nothing reviewed: ${n === 1 ? 'the commit is' : `all ${n} commits are`} already in the base tree`;
+  }
   return `Nothing reviewed: ${n === 1 ? 'the commit' : `none of the ${n} commits`} could be reviewed`;
 }
 

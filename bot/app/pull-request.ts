@@ -74,7 +74,7 @@ export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Pro
       config,
       rulesUrl: settings.rulesUrl,
       notes: reviewNotes(run.result),
-      coverage: await reviewCoverage(run, () => octokit.paginate(octokit.rest.pulls.listCommits, { ...pull, per_page: 100 })),
+      coverage: await reviewCoverage(run, pr.commits, () => octokit.paginate(octokit.rest.pulls.listCommits, { ...pull, per_page: 100 })),
     });
     await publishPullRequest(octokit, repo, { number: job.number, headSha }, plan, { checkRunId, superseded: deps.superseded });
     return 'reviewed';

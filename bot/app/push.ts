@@ -100,7 +100,7 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
     }
     const all = [...first.values()];
     const offDiff = all.map((l) => l.finding).filter((f) => !onDiff.has(f.fingerprint));
-    // The compare's commits, asked only when the series had none to read (merges only): a page of 100 at a time, as GitHub gives them.
+    // The compare's commits, asked only when the series had fewer than GitHub counts (merges): a page of 100 at a time, as GitHub gives them.
     const listed = async (): Promise<ListedCommit[]> => {
       const out: ListedCommit[] = [];
       for (let page = 1; out.length < cmp.total_commits; page++) {
@@ -110,7 +110,7 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
       }
       return out;
     };
-    const cover = await reviewCoverage(run, listed);
+    const cover = await reviewCoverage(run, cmp.total_commits, listed);
     await publishCheck(octokit, repo, after, planCheck(all, offDiff, config, settings.rulesUrl, reviewNotes(run.result), 'push', cover), { checkRunId, superseded: deps.superseded });
     return 'reviewed';
   });

@@ -91,8 +91,51 @@ describe('a pull request of two commits, the first already in the base tree', ()
   });
 });
 
+/** Two commits, one on a side branch merged back: `branch` from the base branch, its head the merge (the commits are ordinary, the merge has nothing of its own). */
+function mixed(branch: string): string {
+  git(dir, ['checkout', '-q', '-b', `${branch}-side`, merged]);
+  const side = commitEdit(dir, 'Documentation/virt/kvm/api.rst', (t) => `${t}\nA line from the side branch.\n`, 'KVM: doc: a line from the side branch');
+  git(dir, ['checkout', '-q', '-b', branch, merged]);
+  commitEdit(dir, 'Documentation/virt/kvm/review-checklist.rst', (t) => `${t}\nA line about reviews.\n`, 'KVM: doc: a line about reviews');
+  git(dir, ['merge', '-q', '--no-ff', '-m', `Merge branch ${branch}-side`, side]);
+  return git(dir, ['rev-parse', 'HEAD']).trim();
+}
+
+describe('a pull request mixing a merge commit with ordinary commits', () => {
+  it('the conclusion follows the commits reviewed, never neutral; title and summary count and name the merge', async () => {
+    const merge = mixed('mix');
+    const run = await open(13, merge);
+    expect(run.conclusion).toBe('success');
+    expect(run.title).toBe('No lock-order findings; 1 of 3 commits not reviewed');
+    expect(run.summary).toContain('No lock-order findings.');
+    expect(run.summary).toContain('### Not reviewed');
+    expect(run.summary).toContain('1 of 3 commits of the pull request is a merge, and a merge is not reviewed: this run speaks for the other 2 only.');
+    expect(run.summary).toContain(`\`${merge.slice(0, 12)}\` "Merge branch mix-side": a merge commit: what it merges is in the base or is one of the other commits here, and kvm-review does not review a merge itself`);
+    // Only the merge: the two ordinary commits were reviewed.
+    expect(run.summary).not.toContain('KVM: doc: a line');
+    // GitHub's commit list was asked for: the pull request counts 3 commits, its .patch has 2.
+    expect(gh.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/pulls/13/commits'))).toHaveLength(1);
+  });
+
+  it('a pull request without a merge: its commit list is not asked for (the count it gives matches the .patch)', () => {
+    expect(gh.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/pulls/12/commits'))).toEqual([]);
+  });
+});
+
+describe('a push mixing a merge commit with ordinary commits', () => {
+  it('the conclusion follows the commits reviewed, never neutral; the merge is counted and named', async () => {
+    const merge = mixed('pmix');
+    const run = await push(merged, merge);
+    expect(run.conclusion).toBe('success');
+    expect(run.title).toBe('No lock-order findings; 1 of 3 commits not reviewed');
+    expect(run.summary).toContain('1 of 3 commits of the push is a merge, and a merge is not reviewed: this run speaks for the other 2 only.');
+    expect(run.summary).toContain(`\`${merge.slice(0, 12)}\` "Merge branch pmix-side": a merge commit`);
+    expect(run.summary).not.toMatch(/KVM: doc: a line|pull request/);
+  });
+});
+
 describe('a push that merges a topic branch carrying a commit the branch already has', () => {
-  it('concludes neutral, says nothing was reviewed, and names the commit already in the base', async () => {
+  it('concludes neutral, says nothing was reviewed, and names the commit already in the base and the merge', async () => {
     const again = sameChange('topic');
     git(dir, ['checkout', '-q', 'merged']);
     git(dir, ['merge', '-q', '--no-ff', '-m', 'Merge branch topic', again]);
@@ -100,8 +143,9 @@ describe('a push that merges a topic branch carrying a commit the branch already
     // The push brings the topic's commit and the merge; the branch (the review's base) has the change already.
     const run = await push(merged, after);
     expect(run.conclusion).toBe('neutral');
-    expect(run.title).toBe('Nothing reviewed: the commit is already in the base tree');
-    expect(run.summary).toContain('no commit of the push could be reviewed');
+    expect(run.title).toBe('Nothing reviewed: 1 commit is already in the base tree, 1 is a merge commit');
+    expect(run.summary).toContain('no commit of the push could be reviewed against the base tree, and a merge is not reviewed');
+    expect(run.summary).toContain(`\`${after.slice(0, 12)}\` "Merge branch topic": a merge commit`);
     expect(run.summary).toMatch(new RegExp(`${again.slice(0, 12)}[^\\n]*KVM: take kvm->lock in the vCPU ioctl": [^\\n]*already in the tree`));
     expect(run.summary).not.toMatch(/no lock-order findings|pull request/i);
     expect(gh.commitComments.filter((c) => c.commit_id === again)).toEqual([]);

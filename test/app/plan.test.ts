@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { fingerprintMarker, findingComment, markerOf } from '../../bot/app/comment.js';
 import { DEFAULT_CONFIG } from '../../bot/app/config.js';
 import { planReview, type ExistingComment, type PlanInput } from '../../bot/app/plan.js';
-import { unreadCoverage, type ListedCommit } from '../../bot/app/findings.js';
+import { unreadCoverage, withUnpatched, type ListedCommit } from '../../bot/app/findings.js';
 import { diffOf, finding, placed } from './helpers.js';
 
 const HEAD = 'c0ffee0000000000000000000000000000000001';
@@ -155,5 +155,22 @@ describe('planReview with no commit to read', () => {
     expect(plan.check.conclusion).toBe('neutral');
     expect(plan.check.title).toBe('Nothing reviewed: the pull request has no commit past its base');
     expect(plan.check.summary).not.toMatch(/no lock-order findings/i);
+  });
+});
+
+describe('planReview with a merge beside ordinary commits', () => {
+  const commit = (sha: string, message: string, parents = 1): ListedCommit => ({ sha, parents: Array.from({ length: parents }, (_, i) => ({ sha: String(i).repeat(40) })), commit: { message } });
+  const [a, m, b] = ['a', 'b', 'c'].map((x) => x.repeat(40)) as [string, string, string];
+  const listed = [commit(a, 'KVM: one'), commit(m, "Merge branch 'topic'", 2), commit(b, 'KVM: two')];
+
+  it('one commit not applying and the merge: the conclusion is the reviewed commit\'s; both counted, in the order GitHub lists them', () => {
+    const notApplied = { index: 2, sha: b, subject: 'KVM: two', why: 'no hunk applies to the tree', alreadyApplied: false, hunks: [] };
+    const plan = planReview(input({ coverage: withUnpatched({ commits: 2, unreviewed: [notApplied] }, [a, b], listed) }));
+    expect(plan.check.conclusion).toBe('success');
+    expect(plan.check.title).toBe('No lock-order findings; 2 of 3 commits not reviewed');
+    expect(plan.check.summary).toContain('1 of 3 commits of the pull request could not be reviewed against the base tree, and 1 more is a merge, which is not reviewed: this run speaks for the other commit only.');
+    const merge = plan.check.summary.indexOf(`- \`${m.slice(0, 12)}\` "Merge branch 'topic'": a merge commit`);
+    expect(merge).toBeGreaterThan(0);
+    expect(plan.check.summary.indexOf(`- 2: \`${b.slice(0, 12)}\` "KVM: two": no hunk applies`)).toBeGreaterThan(merge);
   });
 });
