@@ -9,6 +9,7 @@ import { applySeverity } from '../../analyzers/rules/severity.js';
 import { isIgnored, type RepoConfig } from './config.js';
 import type { DiffLines, HeadLine, PlacedFinding } from './plan.js';
 import type { FileDiff } from '../../analyzers/series/model.js';
+import { numbered } from '../../analyzers/counted.js';
 
 /** The text of post-image line `line` of `file` in the patch, when the patch shows it. */
 export function lineText(p: PatchReview, file: string, line: number): string | null {
@@ -177,10 +178,11 @@ export function coverage(r: ReviewResult, shas: readonly string[]): Coverage {
 }
 
 /** Patches the review did in part, and what the review itself noted: said in the check run (those not reviewed at all are the coverage's). */
-export function reviewNotes(r: ReviewResult): string[] {
+export function reviewNotes(r: Pick<ReviewResult, 'series' | 'patches' | 'notes'>): string[] {
   const status = (p: ReviewResult['patches'][number]): string => (p.reason ? 'reviewed in part' : 'reviewed');
   const notes = r.patches.filter((p) => p.status === 'reviewed' && p.applyFailures.length).map((p) => `${p.index}: ${p.subject}: ${status(p)}${p.reason ? ` (${p.reason})` : ''}`);
-  if (r.series.missing.length) notes.push(`commits missing from the series: ${r.series.missing.join(', ')}`);
+  const { missing } = r.series;
+  if (missing.length) notes.push(`${missing.length === 1 ? 'commit' : 'commits'} ${numbered(missing)} missing from the series`);
   // The review's own: commits read with a warning or not read as a patch, files not indexed (their locks unseen), files skipped.
   notes.push(...r.notes);
   return notes;
