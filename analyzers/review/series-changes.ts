@@ -12,7 +12,7 @@
 import type { FunctionFacts } from '../locks/model.js';
 import type { FileDiff, Hunk } from '../series/model.js';
 import type { ApplyFailure } from './apply.js';
-import { hunkFunction } from './unapplied-fixes.js';
+import { hunkFunctions } from './hunk-functions.js';
 
 export interface FunctionChange {
   /** k of the patch whose hunk changes the function. */
@@ -56,8 +56,7 @@ export function functionChanges(index: number, files: readonly FileDiff[], failu
     for (const h of f.hunks) {
       const failure = wholeFile ?? failures.find((x) => x.file === f.path && x.hunk === h.header);
       const applied = !failure || failure.alreadyApplied !== undefined;
-      const named = hunkFunction(h.header);
-      if (named) add(file, named, applied);
+      for (const named of hunkFunctions(h.header, h)) add(file, named, applied);
       if (!applied) continue;
       const lines = changedLines(h);
       for (const fn of functions) {

@@ -9,19 +9,12 @@
  * fix, which could not be placed, or he answers the author with a bug the
  * series already fixes.
  *
- * A hunk is about the function its header names (git's funcname context,
- * "@@ -7143,16 +7141,19 @@ static int set_nx_huge_pages(...)"), in its file.
+ * Which functions a hunk changes is hunk-functions.ts's answer.
  */
 import { listed } from '../counted.js';
 import type { ApplyFailure } from './apply.js';
+import { failedHunk, hunkFunctions } from './hunk-functions.js';
 import type { PatchReview, ReviewFinding } from './model.js';
-
-/** The function a hunk header's context names, or null (no context, or no function in it). */
-export function hunkFunction(header: string | null): string | null {
-  const context = header?.replace(/^@@[^@]*@@\s*/, '') ?? '';
-  const m = /([A-Za-z_]\w*)\s*\([^()]*(?:\)|$)/.exec(context);
-  return m?.[1] ?? null;
-}
 
 interface Unplaced {
   patch: PatchReview;
@@ -44,8 +37,8 @@ export function noteUnappliedFixes(patches: readonly PatchReview[], total: numbe
   const unplaced: Unplaced[] = [];
   for (const p of [...patches].sort((a, b) => a.index - b.index)) {
     for (const failure of p.applyFailures) {
-      const fn = hunkFunction(failure.hunk);
-      if (fn && !failure.alreadyApplied) unplaced.push({ patch: p, file: failure.file, fn, failure });
+      if (failure.alreadyApplied || failure.hunk === null) continue;
+      for (const fn of hunkFunctions(failure.hunk, failedHunk(p.files, failure).hunk)) unplaced.push({ patch: p, file: failure.file, fn, failure });
     }
     if (p.status !== 'reviewed') continue;
     for (const f of p.findings) {

@@ -12,8 +12,7 @@
  */
 import type { ApplyFailure } from './apply.js';
 import type { PatchReview, PriorFinding } from './model.js';
-import type { FileDiff, Hunk } from '../series/model.js';
-import { hunkFunction } from './unapplied-fixes.js';
+import { failedHunk, hunkFunctions } from './hunk-functions.js';
 
 /** A function (null: anywhere in the file) a finding is about. */
 interface Place {
@@ -32,16 +31,6 @@ function placesOf(f: PriorFinding): Place[] {
   return places;
 }
 
-/**
- * The functions a hunk changes: the one its header names (git's funcname context) and each one whose
- * definition line is among its lines (a line starting with a letter or `_`, as git's funcname rule
- * takes them), since a hunk that adds a function names the one before it.
- */
-function hunkFunctions(h: Hunk | undefined, header: string): string[] {
-  const named = [header, ...(h?.lines ?? []).map((l) => l.content).filter((c) => /^[A-Za-z_]/.test(c))].map(hunkFunction);
-  return [...new Set(named.filter((n): n is string => n !== null))];
-}
-
 /** "patch 2/3 of v2", or "the patch of v2" for a lone one. */
 function whichPatch(p: PatchReview, total: number, version: number): string {
   return total > 1 ? `patch ${p.index}/${total} of v${version}` : `the patch of v${version}`;
@@ -49,14 +38,14 @@ function whichPatch(p: PatchReview, total: number, version: number): string {
 
 /** The clause saying why `f` was not read, for one failure of `p` that covers it; null when it does not. */
 function covers(f: Place[], p: PatchReview, failure: ApplyFailure, total: number, version: number): string | null {
-  const diff: FileDiff | undefined = p.files.find((d) => d.path === failure.file);
+  const { diff, hunk } = failedHunk(p.files, failure);
   const paths = new Set([failure.file, diff?.oldPath, diff?.newPath].filter((x): x is string => Boolean(x)));
   const mine = f.filter((x) => paths.has(x.file));
   if (!mine.length) return null;
   const who = whichPatch(p, total, version);
   const name = diff?.newPath ?? failure.file;
   if (failure.hunk === null) return `${who} changes ${name}, but that change was not applied (${failure.reason})`;
-  const fns = hunkFunctions(diff?.hunks.find((h) => h.header === failure.hunk), failure.hunk);
+  const fns = hunkFunctions(failure.hunk, hunk);
   const hit = mine.find((x) => x.function === null || fns.includes(x.function));
   if (!hit) return null;
   return hit.function !== null
