@@ -86,7 +86,7 @@ export function compareVersions(current: ReviewResult, previous: PriorVersion | 
       for (const f of gone) {
         const p = counterpart(current.patches, f.patch);
         const notReviewed = p && p.status !== 'reviewed' ? `patch ${p.index} of v${version} could not be reviewed (${p.reason ?? p.status})` : null;
-        const reason = notReviewed ?? unreadCode(f, current.patches, current.series.total, version);
+        const reason = notReviewed ?? unreadCode(f, current.patches, current.series.total, version, current.unindexed);
         if (!reason) {
           fixed.push({ ...f, fixedIn: version });
           continue;

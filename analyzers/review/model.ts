@@ -114,6 +114,13 @@ export interface ReviewResult {
   patches: PatchReview[];
   /** Input-level notes: other versions present, messages that were not patches, warnings. */
   notes: string[];
+  /**
+   * Files the review would have indexed but could not read (not indexed: unreadable, gone; skipped by the
+   * tree: over the size cap, a symlink in a git revision), with why: their locks are not seen, and a note
+   * says so. A later version's finding there is not known to
+   * be fixed (unread-code.ts). Absent in hunk-only mode and in results written before it was kept.
+   */
+  unindexed?: UnindexedFile[];
   /** The index cache over the whole review (absent in hunk-only mode). */
   cache?: ReviewCacheStats;
   /** Set when a previous version was looked for (watch; mbox on an input with several versions): the version compared with, null when none. */
@@ -127,6 +134,12 @@ export interface ReviewResult {
   notCompared?: NotComparedFinding[];
   /** With `previous`: the message a series-wide reply ("fixed in v2") answers: the cover letter, else patch 1. */
   anchor?: ReplyAnchor | null;
+}
+
+/** A file the review could not index, and why ("larger than the 8388608-byte cap (KVM_REVIEW_MAX_FILE_BYTES)"). */
+export interface UnindexedFile {
+  file: string;
+  reason: string;
 }
 
 /** A message a reply answers. */

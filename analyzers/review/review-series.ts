@@ -20,7 +20,7 @@ import { parseCached } from '../../knowledge/doc/load-cache.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
 import { openCacheDir, type CacheOptions } from '../index/cache.js';
-import { archOf, indexedFiles, treeArchs } from '../index/files.js';
+import { archOf, indexedFiles, isIndexedPath, treeArchs } from '../index/files.js';
 import type { PatchEntry, Series, SeriesCandidate } from '../series/model.js';
 import { OverlayTree } from '../trees/overlay-tree.js';
 import { LOCKING_RST_PATH, type Tree } from '../trees/index.js';
@@ -291,7 +291,15 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
   if (tree) result.cache = stats;
   if (stats.warning) notes.push(stats.warning);
   for (const [file, reason] of unread) notes.push(`${file}: not indexed (${reason}); locks taken there are not seen`);
-  for (const n of tree?.notes() ?? []) if (!unread.has(n.path)) notes.push(`${n.path}: skipped (${n.reason})`);
+  const skipped = (tree?.notes() ?? []).filter((n) => !unread.has(n.path));
+  for (const n of skipped) notes.push(`${n.path}: skipped (${n.reason})`);
+  // Kept as data too, with the files the tree skipped that the review would have indexed (over the size
+  // cap, a symlink in a git revision): a later version's comparison must not call a finding there fixed
+  // (unread-code.ts).
+  if (tree) {
+    const wouldIndex = (path: string): boolean => isIndexedPath(path) && (archOf(path) === null || needed.has(archOf(path) ?? ''));
+    result.unindexed = [...[...unread].map(([file, reason]) => ({ file, reason })), ...skipped.filter((n) => wouldIndex(n.path)).map((n) => ({ file: n.path, reason: n.reason }))];
+  }
   // Missing slots are reported by the series; patches are in k order.
   result.patches.sort((a, b) => a.index - b.index);
   return result;

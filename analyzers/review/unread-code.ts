@@ -8,10 +8,12 @@
  * the whole file so. A v1 finding in such a function or file is gone from
  * v2's review only because nobody read v2's code there: not compared,
  * never "fixed in v2". A patch reviewed in part is the case: its other
- * hunks applied, so it counts as reviewed.
+ * hunks applied, so it counts as reviewed. So is a file v2's review could
+ * not index (over the size cap, unreadable): whatever v2 did there, its
+ * locks were not seen.
  */
 import type { ApplyFailure } from './apply.js';
-import type { PatchReview, PriorFinding } from './model.js';
+import type { PatchReview, PriorFinding, UnindexedFile } from './model.js';
 import { failedHunk, hunkFunctions } from './hunk-functions.js';
 
 /** A function (null: anywhere in the file) a finding is about. */
@@ -55,10 +57,11 @@ function covers(f: Place[], p: PatchReview, failure: ApplyFailure, total: number
 
 /**
  * Why the new version's review did not read the code of `f`, a finding of the previous version: the first
- * hunk or file of its patches, in order, that did not apply where `f` is; null when its code was read.
+ * hunk or file of its patches, in order, that did not apply where `f` is, else the first file of `f` that
+ * review could not index (`unindexed`, the review's); null when its code was read.
  * `total`: M of [PATCH k/M]; `version`: the new version.
  */
-export function unreadCode(f: PriorFinding, patches: readonly PatchReview[], total: number, version: number): string | null {
+export function unreadCode(f: PriorFinding, patches: readonly PatchReview[], total: number, version: number, unindexed: readonly UnindexedFile[] = []): string | null {
   const places = placesOf(f);
   for (const p of [...patches].sort((a, b) => a.index - b.index)) {
     for (const failure of p.applyFailures) {
@@ -67,5 +70,8 @@ export function unreadCode(f: PriorFinding, patches: readonly PatchReview[], tot
       if (why) return why;
     }
   }
+  const missed = new Map(unindexed.map((u) => [u.file, u.reason]));
+  const file = places.find((x) => missed.has(x.file))?.file;
+  if (file !== undefined) return `v${version}'s review could not index ${file} (${missed.get(file) ?? ''})`;
   return null;
 }

@@ -70,6 +70,23 @@ describe('unreadCode', () => {
     expect(unreadCode(prior(MAIN, undefined), [p], 2, 2)).toBe(`patch 1/2 of v2 changes ${MAIN} in a hunk that did not apply to the tree (${p.applyFailures[0]?.reason ?? '?'})`);
   });
 
+  it('a file v2\'s review could not index is unread everywhere, after the hunks that did not apply', async () => {
+    const { text, at } = rebased();
+    const lines = text.split('\n');
+    lines.splice(at, 0, ...INVERTING.split('\n'));
+    const p = await v2Patch(MAIN, text, lines.join('\n'));
+    const eventfd = 'virt/kvm/eventfd.c';
+    const unindexed = [{ file: eventfd, reason: 'EACCES: permission denied' }];
+    expect(unreadCode(prior(eventfd, [{ file: eventfd, function: 'irqfd_resampler_ack' }]), [p], 2, 2, unindexed)).toBe(`v2's review could not index ${eventfd} (EACCES: permission denied)`);
+    // A chain through it, from a file that was read.
+    expect(unreadCode(prior(MAIN, [{ file: MAIN, function: 'kvm_vm_ioctl' }, { file: eventfd, function: 'kvm_irqfd' }]), [p], 2, 2, unindexed)).toBe(`v2's review could not index ${eventfd} (EACCES: permission denied)`);
+    // A record without its functions: its file stands for them.
+    expect(unreadCode(prior(eventfd, undefined), [p], 2, 2, unindexed)).toBe(`v2's review could not index ${eventfd} (EACCES: permission denied)`);
+    // The hunk that did not apply says it first; code elsewhere was read.
+    expect(unreadCode(prior(MAIN, [{ file: MAIN, function: 'demo_vcpu_reset' }, { file: eventfd, function: 'kvm_irqfd' }]), [p], 2, 2, unindexed)).toContain('but that hunk did not apply');
+    expect(unreadCode(prior(MAIN, [{ file: MAIN, function: 'kvm_vm_ioctl' }]), [p], 2, 2, unindexed)).toBeNull();
+  });
+
   it('a file the tree does not have is unread everywhere; a lone patch is "the patch of v2"', async () => {
     const file = 'virt/kvm/demo_missing.c';
     const p = await v2Patch(file, '/* demo */\n', `/* demo */\n${INVERTING}`);
