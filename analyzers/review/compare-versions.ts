@@ -150,6 +150,7 @@ export function priorOf(review: ReviewResult, messageId: string | null): PriorVe
         line: f.line,
         patch: f.patch,
         since: f.since ?? review.series.version,
+        arch: f.arch,
         functions: ownCode(f),
       })),
     // Still open, without why this version could not compare them: the next version answers that itself.

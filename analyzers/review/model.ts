@@ -74,6 +74,11 @@ export interface PatchReview {
   references: string[];
   /** Reviewed, but part of the analysis failed or was cut short: `reason` says what is missing. */
   partial?: boolean;
+  /**
+   * The architectures whose analysis failed on this patch (of the state before or after it), with why:
+   * their findings are missing (`partial`, and `reason` says so). Absent when none failed.
+   */
+  failedArchs?: { arch: string; reason: string }[];
 }
 
 /** Who a series is, so that a caller can tell it has already reviewed it. */
@@ -168,6 +173,11 @@ export interface PriorFinding {
   patch: { index: number; subject: string };
   /** The version that first reported it. */
   since: number;
+  /**
+   * The one build that reported it; null when more than one did (generic code). Absent in records written
+   * before it was kept. A later version whose analysis of that build failed cannot call it fixed.
+   */
+  arch?: string | null;
   /**
    * The functions of its sites and of their call chains (post-image path, name): where a later version's
    * review must have read the code to call it fixed. Absent in records written before it was kept: the

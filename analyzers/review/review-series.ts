@@ -103,14 +103,14 @@ async function docOf(tree: OverlayTree, fallback: DocumentedOrder, parsed: Map<s
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)) || 'unknown error';
 
-/** Notes on a patch when the analysis of an architecture it concerns failed. */
-function archFailures(states: (StateAnalysis | null)[], archs: readonly string[]): string[] {
-  const out = new Set<string>();
+/** The architectures a patch concerns whose analysis failed (of the state before or after it), each once with why. */
+function archFailures(states: (StateAnalysis | null)[], archs: readonly string[]): { arch: string; reason: string }[] {
+  const out = new Map<string, string>();
   for (const s of states) for (const a of archs) {
     const why = s?.failure(a);
-    if (why) out.add(`the ${a} analysis failed (${why}): findings for ${a} are missing`);
+    if (why && !out.has(a)) out.set(a, why);
   }
-  return [...out];
+  return [...out].map(([arch, reason]) => ({ arch, reason }));
 }
 
 /**
@@ -154,10 +154,12 @@ function patchedFunctions(state: StateAnalysis, paths: readonly string[]): State
   return state.files.length ? state.files.filter((f) => patched.has(f.file)).flatMap((f) => f.functions) : state.functions.filter((f) => patched.has(f.file));
 }
 
-function markPartial(pr: PatchReview, notes: string[]): void {
-  if (!notes.length) return;
+/** A patch whose analysis of some architectures failed: partial, saying which, and the list kept for a later version's comparison (unread-code.ts). */
+function markPartial(pr: PatchReview, failed: { arch: string; reason: string }[]): void {
+  if (!failed.length) return;
   pr.partial = true;
-  pr.reason = [pr.reason, ...notes].filter(Boolean).join('; ');
+  pr.failedArchs = failed;
+  pr.reason = [pr.reason, ...failed.map(({ arch, reason }) => `the ${arch} analysis failed (${reason}): findings for ${arch} are missing`)].filter(Boolean).join('; ');
 }
 
 export async function reviewSeries(series: Series | null, tree: Tree | null, options: ReviewSeriesOptions): Promise<ReviewResult> {

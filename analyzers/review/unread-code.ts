@@ -10,7 +10,11 @@
  * never "fixed in v2". A patch reviewed in part is the case: its other
  * hunks applied, so it counts as reviewed. So is a file v2's review could
  * not index (over the size cap, unreadable): whatever v2 did there, its
- * locks were not seen.
+ * locks were not seen. And so is a patch of v2 whose analysis of one
+ * architecture failed: that build's findings are missing from all of v2
+ * (a finding of v1 may have moved to that patch), so a v1 finding of that
+ * build, or of several (generic code: which of them v2 ran is not kept),
+ * or of a record without its build, is not known to be fixed.
  */
 import type { ApplyFailure } from './apply.js';
 import type { PatchReview, PriorFinding, UnindexedFile } from './model.js';
@@ -58,7 +62,8 @@ function covers(f: Place[], p: PatchReview, failure: ApplyFailure, total: number
 /**
  * Why the new version's review did not read the code of `f`, a finding of the previous version: the first
  * hunk or file of its patches, in order, that did not apply where `f` is, else the first file of `f` that
- * review could not index (`unindexed`, the review's); null when its code was read.
+ * review could not index (`unindexed`, the review's), else the first patch whose analysis of `f`'s build
+ * failed; null when its code was read.
  * `total`: M of [PATCH k/M]; `version`: the new version.
  */
 export function unreadCode(f: PriorFinding, patches: readonly PatchReview[], total: number, version: number, unindexed: readonly UnindexedFile[] = []): string | null {
@@ -73,5 +78,15 @@ export function unreadCode(f: PriorFinding, patches: readonly PatchReview[], tot
   const missed = new Map(unindexed.map((u) => [u.file, u.reason]));
   const file = places.find((x) => missed.has(x.file))?.file;
   if (file !== undefined) return `v${version}'s review could not index ${file} (${missed.get(file) ?? ''})`;
+  return archFailed(f, patches, total, version);
+}
+
+/** The first patch of the new version (in order) whose analysis of `f`'s build failed, as a clause; null when none did. */
+function archFailed(f: PriorFinding, patches: readonly PatchReview[], total: number, version: number): string | null {
+  for (const p of [...patches].sort((a, b) => a.index - b.index)) {
+    // null: several builds reported it; undefined: the record predates `arch`. Either may be the failed one.
+    const failed = p.failedArchs?.find((x) => typeof f.arch !== 'string' || x.arch === f.arch);
+    if (failed) return `the ${failed.arch} analysis of ${whichPatch(p, total, version)} failed (${failed.reason})`;
+  }
   return null;
 }

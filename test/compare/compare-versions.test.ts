@@ -12,7 +12,7 @@ import type { ReviewFinding, ReviewResult } from '../../analyzers/review/model.j
 import { readSeries } from '../../analyzers/series/read-series.js';
 import { SHARED } from '../helpers/paths.js';
 
-function finding(fingerprint: string, patch: number, kind: ReviewFinding['kind'] = 'order-inversion'): ReviewFinding {
+function finding(fingerprint: string, patch: number, kind: ReviewFinding['kind'] = 'order-inversion', arch: string | null = null): ReviewFinding {
   return {
     kind,
     severity: 'error',
@@ -23,7 +23,7 @@ function finding(fingerprint: string, patch: number, kind: ReviewFinding['kind']
     rulePath: [],
     sites: [],
     suggestion: 'take kvm->lock first',
-    arch: null,
+    arch,
     fingerprint,
     patch: { index: patch, subject: `[PATCH] patch ${patch}` },
     file: 'virt/kvm/kvm_main.c',
@@ -95,6 +95,52 @@ describe('compareVersions', () => {
     const two = compareVersions(result(2, [[finding('aaaa', 1)]], [2, 3]), priorOf(v1, null));
     expect(two.notes.join('\n')).toMatch(/v1 findings not compared for fixes: 2 patches of v2 are missing/);
     expect(v2.patches[0]?.findings[0]?.since).toBe(1);
+  });
+});
+
+/*
+ * An architecture's analysis fails only when it throws (arch-analysis.ts catches it per architecture), which
+ * no input makes it do: the review it would give is built here, as review-series.ts records it.
+ */
+describe('compareVersions when v2\'s analysis of one architecture failed', () => {
+  const x86 = (fp: string, patch: number): ReviewFinding => finding(fp, patch, 'order-inversion', 'x86');
+  const v1 = compareVersions(result(1, [[x86('x1', 1), finding('a1', 1, 'order-inversion', 'arm64'), finding('g1', 1)], [x86('x2', 2)]]), null);
+  const failed = (): ReviewResult => {
+    const r = result(2, [[], []]);
+    const p = r.patches[0]!;
+    p.partial = true;
+    p.reason = 'the x86 analysis failed (Maximum call stack size exceeded): findings for x86 are missing';
+    p.failedArchs = [{ arch: 'x86', reason: 'Maximum call stack size exceeded' }];
+    return r;
+  };
+  const why = "the x86 analysis of patch 1/2 of v2 failed (Maximum call stack size exceeded)";
+
+  it('the prior findings record their build (null: several)', () => {
+    expect(priorOf(v1, null).findings.map((f) => [f.fingerprint, f.arch])).toEqual([
+      ['x1', 'x86'],
+      ['a1', 'arm64'],
+      ['g1', null],
+      ['x2', 'x86'],
+    ]);
+  });
+
+  it('v1\'s x86 findings, and those of several builds, are not compared, with the reason; arm64\'s is fixed', () => {
+    const v2 = compareVersions(failed(), priorOf(v1, null));
+    expect(v2.fixed.map((f) => f.fingerprint)).toEqual(['a1']);
+    // x2 too: gone from v2's patch 2, it may have moved to patch 1, whose x86 code was not analysed.
+    expect(v2.notCompared.map((f) => [f.fingerprint, f.reason])).toEqual([
+      ['x1', why],
+      ['g1', why],
+      ['x2', why],
+    ]);
+    expect(v2.notes).toContain(`${why}, so v1's 3 findings there are not compared`);
+  });
+
+  it('a record without its build (written before it was kept) is not compared either; without the failure all are fixed', () => {
+    const old = priorOf(v1, null);
+    old.findings = old.findings.map(({ arch: _arch, ...f }) => f);
+    expect(compareVersions(failed(), old).notCompared.map((f) => f.fingerprint)).toEqual(['x1', 'a1', 'g1', 'x2']);
+    expect(compareVersions(result(2, [[], []]), priorOf(v1, null)).fixed.map((f) => f.fingerprint)).toEqual(['x1', 'a1', 'g1', 'x2']);
   });
 });
 
