@@ -4,12 +4,13 @@ import { auditTree } from '../../analyzers/audit.js';
 import type { ObservedSummary } from '../../analyzers/findings/check-result.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder, OrderEdge } from '../../knowledge/doc/model.js';
-import { lockScope, namedOnlyElsewhere, onlyForText } from '../../knowledge/doc/lock-scope.js';
+import { lockScope, onlyForText } from '../../knowledge/doc/lock-scope.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
 import { docArchs, documentedPath, insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, siteArch, spelledLocks, type Candidate, type ProposalSite, type ProposalCycle } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { archMismatch, genericScope, orderBuilds } from './propose-scope.js';
 import { resolveTree } from './tree-option.js';
 
 export interface ProposeOptions {
@@ -56,30 +57,11 @@ function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined
   return out;
 }
 
-/**
- * The refusal of a rule whose architecture (`arch`, fixed by the sites) the document does not name one of
- * its locks for: check does not count that lock as documented in `arch`'s build, and the rule would name a
- * lock locking.rst gives another architecture alone. Null when both locks are named for `arch` or every build.
- */
-function archMismatch(doc: DocumentedOrder, want: { outer: string; inner: string }, arch: string, site: ProposalSite | undefined): string | null {
-  for (const lock of [want.outer, want.inner]) {
-    const elsewhere = namedOnlyElsewhere(doc, lock, arch);
-    if (!elsewhere) continue;
-    const eg = site ? ` (e.g. ${site.file}:${site.line}, ${site.function}())` : '';
-    return (
-      `${lock} is documented ${onlyForText(elsewhere)}, but the code that takes ${want.inner} inside ${want.outer} is ${arch}'s${eg}: ` +
-      `an "On ${arch}:" rule would name a lock locking.rst does not document for ${arch}; document ${lock} for ${arch} first ` +
-      `(a lock-table entry or an "On ${arch}:" rule), or correct the architecture it is documented for`
-    );
-  }
-  return null;
-}
-
-/** An order not proposed: the sites' architecture is not one the document names one of its locks for. */
+/** An order not proposed: the sites' architecture (null: generic code, built for several) is not one the document names one of its locks for. */
 interface ScopedOut {
   outer: string;
   inner: string;
-  arch: string;
+  arch: string | null;
   count: number;
   reason: string;
 }
@@ -97,8 +79,8 @@ function scopedOut(doc: DocumentedOrder, observed: readonly ObservedSummary[], c
     return scope.generic || scope.only.length > 0;
   };
   for (const c of candidates) {
-    const reason = c.arch ? archMismatch(doc, c, c.arch, c.sites[0]) : null;
-    if (c.arch && reason) out.push({ outer: c.outer, inner: c.inner, arch: c.arch, count: c.count ?? c.sites.length, reason });
+    const reason = c.arch ? archMismatch(doc, c, c.arch, c.sites[0]) : refusedGeneric(doc, c, observed, c.sites);
+    if (reason) out.push({ outer: c.outer, inner: c.inner, arch: c.arch, count: c.count ?? c.sites.length, reason });
   }
   for (const o of observed) {
     if (o.innerOp !== 'acquire' || !o.blocking || o.outer === o.inner || o.outer === 'kvm->srcu' || !named(o.outer) || !named(o.inner)) continue;
@@ -113,10 +95,26 @@ function scopedOut(doc: DocumentedOrder, observed: readonly ObservedSummary[], c
   return out.sort((a, b) => b.count - a.count || a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner));
 }
 
+/** Why a generic order is not proposed: a build whose code takes it is one the document does not give one of its locks to (propose-scope.ts); null else. */
+function refusedGeneric(doc: DocumentedOrder, want: { outer: string; inner: string }, observed: readonly ObservedSummary[], sites: readonly ProposalSite[]): string | null {
+  const placed = genericScope(doc, want, orderBuilds(observed, want).archs, sites);
+  return placed.kind === 'refused' ? placed.reason : null;
+}
+
+/**
+ * A generic candidate whose every build is one architecture's, the only one the document gives one of its
+ * locks to, is that architecture's rule: it goes under "On <arch>:" and is checked in that build alone.
+ */
+function placed(doc: DocumentedOrder, c: Candidate, observed: readonly ObservedSummary[]): Candidate {
+  if (c.arch !== null) return c;
+  const scope = genericScope(doc, c, orderBuilds(observed, c).archs, c.sites);
+  return scope.kind === 'arch' ? { ...c, arch: scope.arch } : c;
+}
+
 function scopedOutLines(skipped: readonly ScopedOut[]): string[] {
   if (!skipped.length) return [];
   const out = ['', "Not proposed, a lock locking.rst documents only for another architecture than the code's:"];
-  for (const s of skipped) out.push(`  ${String(s.count).padStart(3)} site${s.count === 1 ? ' ' : 's'}  ${s.outer} -> ${s.inner}  [${s.arch}]: ${s.reason}`);
+  for (const s of skipped) out.push(`  ${String(s.count).padStart(3)} site${s.count === 1 ? ' ' : 's'}  ${s.outer} -> ${s.inner}${s.arch ? `  [${s.arch}]` : ''}: ${s.reason}`);
   return out;
 }
 
@@ -182,7 +180,9 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
   }
   const result = await auditTree(tree, { arch: 'all', doc, cache: { dir: options.cacheDir, disabled: !options.cache } });
   // Each candidate is checked in the builds its rule would apply to: its architecture's, or every one for a generic rule.
-  const ranked = rankCandidates(result.findings).map((c) => ({ candidate: c, cycle: proposalCycle(doc, c.outer, c.inner, c.arch) }));
+  const ranked = rankCandidates(result.findings)
+    .map((c) => placed(doc, c, result.observed))
+    .map((c) => ({ candidate: c, cycle: proposalCycle(doc, c.outer, c.inner, c.arch) }));
   const wanted = want ? ranked.find((r) => r.candidate.outer === want.outer && r.candidate.inner === want.inner) : undefined;
   if (wanted?.cycle) return refuseCycle(wanted.cycle, io);
   const all = ranked
@@ -197,8 +197,10 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     // named only for another architecture as documented in this build), the sites of the order as observed.
     const seen = chosen ? undefined : result.observed.find((o) => o.outer === want.outer && o.inner === want.inner && o.innerOp === 'acquire');
     const sites: ProposalSite[] = chosen?.sites ?? seen?.sites ?? [];
-    const arch = chosen ? chosen.arch : sites.length ? siteArch(sites) : null;
-    const mismatch = arch ? archMismatch(doc, want, arch, sites[0]) : null;
+    // Generic code: the rule is for the builds that take the order (placed() did this for a candidate).
+    const generic = chosen?.arch === null || (!chosen && sites.length > 0 && siteArch(sites) === null) ? genericScope(doc, want, orderBuilds(result.observed, want).archs, sites) : null;
+    const arch = generic ? (generic.kind === 'arch' ? generic.arch : null) : chosen ? chosen.arch : sites.length ? siteArch(sites) : null;
+    const mismatch = generic?.kind === 'refused' ? generic.reason : arch ? archMismatch(doc, want, arch, sites[0]) : null;
     if (mismatch) throw new InputError(mismatch);
     // The rule's builds already have the order (an architecture's rule for its own code), or, with no
     // candidate, the builds whose code takes it: say which architecture documents it, not "no site".
@@ -220,7 +222,7 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     io.stdout(`${[...candidateLines(proposable, chosen, text), ...scopedOutLines(skipped)].join('\n')}\n`);
     return EXIT.ok;
   }
-  for (const s of skipped) io.stderr(`kvm-review: not proposing ${s.outer} -> ${s.inner} (${s.arch}): ${s.reason}\n`);
+  for (const s of skipped) io.stderr(`kvm-review: not proposing ${s.outer} -> ${s.inner}${s.arch ? ` (${s.arch})` : ''}: ${s.reason}\n`);
   if (!chosen) {
     io.stderr('kvm-review: locking.rst orders every pair of documented locks the code nests: nothing to propose\n');
     return EXIT.ok;

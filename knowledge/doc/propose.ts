@@ -12,7 +12,9 @@
  *    states in the builds the rule is for (documentedPath());
  * 3. the rule goes in as one bullet, `- A is taken outside B`, in the
  *    acquisition-order list (under the architecture's heading when every
- *    site is one architecture's code), before the bullet that orders what
+ *    site is one architecture's code, or, for a lock the document gives
+ *    some architectures alone, every build that takes the order is: see
+ *    bot/cli/propose-scope.ts), before the bullet that orders what
  *    B is taken outside of, else after the last bullet naming A or B; no
  *    other line changes. A lock the document names is written as the
  *    document spells it (`kvm->arch.mmu_lock`, `kvm_arch::tsc_write_lock`).

@@ -1,0 +1,102 @@
+/**
+ * Which builds a proposed rule is for, against the builds locking.rst
+ * documents its locks for (knowledge/doc/lock-scope.ts).
+ *
+ * An architecture's rule (its sites are that architecture's code) naming a
+ * lock the document gives another architecture alone is refused:
+ * archMismatch(). A generic one (sites in generic code, or in several
+ * architectures' code) naming a lock documented for some architectures only
+ * is placed by the builds whose code takes the order: every one of them is
+ * x86 (say), and the lock is documented for x86, so the rule is x86's and
+ * goes under "On x86:", where the document keeps x86-only orders; another
+ * build takes it too, and the rule would name a lock the document does not
+ * give that build, so it is refused the same way.
+ */
+import type { ObservedSummary } from '../../analyzers/findings/check-result.js';
+import { lockScope, namedOnlyElsewhere, onlyForText, type ArchMention } from '../../knowledge/doc/lock-scope.js';
+import type { DocumentedOrder } from '../../knowledge/doc/model.js';
+import { SRCU, type ProposalSite } from '../../knowledge/doc/propose.js';
+
+type Pair = { outer: string; inner: string };
+
+/** "e.g. virt/kvm/kvm_main.c:1234, kvm_set_memslot()", or nothing without a site. */
+function example(site: ProposalSite | undefined): string {
+  return site ? ` (e.g. ${site.file}:${site.line}, ${site.function}())` : '';
+}
+
+/** "a, b and c" */
+function joined(words: readonly string[]): string {
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
+}
+
+/**
+ * The refusal of a rule whose architecture (`arch`, fixed by the sites) the document does not name one of
+ * its locks for: check does not count that lock as documented in `arch`'s build, and the rule would name a
+ * lock locking.rst gives another architecture alone. Null when both locks are named for `arch` or every build.
+ */
+export function archMismatch(doc: DocumentedOrder, want: Pair, arch: string, site: ProposalSite | undefined): string | null {
+  for (const lock of [want.outer, want.inner]) {
+    const elsewhere = namedOnlyElsewhere(doc, lock, arch);
+    if (!elsewhere) continue;
+    return (
+      `${lock} is documented ${onlyForText(elsewhere)}, but the code that takes ${want.inner} inside ${want.outer} is ${arch}'s${example(site)}: ` +
+      `an "On ${arch}:" rule would name a lock locking.rst does not document for ${arch}; document ${lock} for ${arch} first ` +
+      `(a lock-table entry or an "On ${arch}:" rule), or correct the architecture it is documented for`
+    );
+  }
+  return null;
+}
+
+/** What a generic order (its sites are no one architecture's code) becomes, given the builds that take it. */
+export type GenericScope =
+  /** Both locks are documented for every build, or for every build that takes the order and there are several: the generic list, as before. */
+  | { kind: 'generic' }
+  /** Every build that takes the order is `arch`'s and both locks are documented for it: `arch`'s rule. */
+  | { kind: 'arch'; arch: string }
+  /** A build that takes the order is one the document does not give one of the locks to. */
+  | { kind: 'refused'; reason: string };
+
+/** The builds whose code takes `outer -> inner` (for X -> kvm->srcu, synchronize_srcu() called under X), as check observed them. */
+export function orderBuilds(observed: readonly ObservedSummary[], want: Pair): { archs: string[]; sites: ProposalSite[] } {
+  const op = want.inner === SRCU ? 'sync' : 'acquire';
+  const edges = observed.filter((o) => o.outer === want.outer && o.inner === want.inner && o.innerOp === op);
+  return { archs: [...new Set(edges.flatMap((o) => o.archs))].sort(), sites: edges.flatMap((o) => o.sites) };
+}
+
+/** A site whose code every one of `archs`' builds has: generic code alone, or one of theirs; the first site else. */
+function siteIn(sites: readonly ProposalSite[], archs: readonly string[]): ProposalSite | undefined {
+  const fits = (s: ProposalSite): boolean =>
+    [s.file, ...s.chain.map((c) => c.file)].every((f) => {
+      const a = /^arch\/([^/]+)\//.exec(f)?.[1];
+      return a === undefined || archs.includes(a);
+    });
+  return sites.find(fits) ?? sites[0];
+}
+
+/**
+ * Where a generic order's rule goes, from the builds whose code takes it (`builds`, check's observed
+ * architectures): see the module comment. The refusal quotes one of `sites` that a build the lock is
+ * not documented for has, when there is one.
+ */
+export function genericScope(doc: DocumentedOrder, want: Pair, builds: readonly string[], sites: readonly ProposalSite[]): GenericScope {
+  const scopes = [want.outer, want.inner].map((lock) => ({ lock, scope: lockScope(doc, lock) }));
+  const limited = scopes.filter((s) => !s.scope.generic && s.scope.only.length > 0);
+  if (!limited.length || !builds.length) return { kind: 'generic' };
+  for (const { lock, scope } of limited) {
+    const documented = scope.only.map((m: ArchMention) => m.arch);
+    const outside = builds.filter((b) => !documented.includes(b));
+    if (!outside.length) continue;
+    // The order is one architecture's alone, in generic code: refused as that architecture's rule is.
+    if (builds.length === 1) return { kind: 'refused', reason: archMismatch(doc, want, outside[0] as string, siteIn(sites, outside)) as string };
+    const docArchs = [...new Set(documented)];
+    const on = docArchs.map((a) => `"On ${a}:"`).join(' or ');
+    return {
+      kind: 'refused',
+      reason:
+        `${lock} is documented ${onlyForText(scope.only)}, but the code that takes ${want.inner} inside ${want.outer} is built for ${joined(outside)}${outside.length < builds.length ? ' too' : ''}${example(siteIn(sites, outside))}: ` +
+        `a generic rule would name a lock locking.rst does not document for ${joined(outside)}, and an ${on} rule would leave the order undocumented in ${outside.length > 1 ? 'those builds' : 'that build'}; ` +
+        `document ${lock} for ${joined(outside)} first (a lock-table entry or a rule outside ${on}), or correct the architecture it is documented for`,
+    };
+  }
+  return builds.length === 1 ? { kind: 'arch', arch: builds[0] as string } : { kind: 'generic' };
+}

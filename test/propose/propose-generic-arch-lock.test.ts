@@ -1,0 +1,144 @@
+/**
+ * `doc --propose` on a generic order (generic code, built for every
+ * architecture) naming a lock locking.rst documents for x86 alone (a
+ * lock-table entry with `:Arch: x86`, or a lock named only under "On x86:"):
+ * the rule is x86's, under "On x86:", when every build whose code takes the
+ * order is x86's; another build takes it too, and the rule is refused, as an
+ * architecture's rule naming a lock documented for another one is.
+ *
+ * 6.12's kvm_set_memslot() (virt/kvm/kvm_main.c) takes kvm->mn_invalidate_lock
+ * inside kvm->slots_arch_lock, and kvm_set_irq_routing() (virt/kvm/irqchip.c)
+ * kvm->irqfds.lock inside kvm->irq_lock; locking.rst orders neither pair.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { kernelTree } from '../helpers/paths.js';
+import { runCli } from '../helpers/run-cli.js';
+import { added } from './doc-lines.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-propose-generic-'));
+const cache = join(tmp, 'cache');
+const DOC = 'Documentation/virt/kvm/locking.rst';
+const MEMSLOT = 'kvm->slots_arch_lock -> kvm->mn_invalidate_lock';
+const ROUTING = 'kvm->irq_lock -> kvm->irqfds.lock';
+const ALL_BUT_X86 = 'arm64, loongarch, mips, powerpc, riscv and s390';
+
+/**
+ * A copy of the 6.12 tree whose locking.rst `edit` changes; with `x86Only`, without the other
+ * architectures' directories (the tree an x86 build sees: generic code reaches only x86 callers).
+ */
+function treeWith(name: string, edit: (lines: string[]) => void, x86Only = false): { tree: string; lines: string[] } {
+  const src = kernelTree('6.12');
+  const tree = join(tmp, name);
+  cpSync(src, tree, {
+    recursive: true,
+    filter: (p) => {
+      const parts = relative(src, p).split(sep);
+      return !x86Only || parts[0] !== 'arch' || parts.length < 2 || parts[1] === 'x86';
+    },
+  });
+  const lines = readFileSync(join(tree, DOC), 'utf8').split('\n');
+  edit(lines);
+  writeFileSync(join(tree, DOC), lines.join('\n'));
+  return { tree, lines };
+}
+
+/** The index of the first line equal to `text` at or after `from`; it must be there. */
+function lineOf(lines: readonly string[], text: string, from = 0): number {
+  const at = lines.indexOf(text, from);
+  if (at < 0) throw new Error(`no line "${text}"`);
+  return at;
+}
+
+/** Gives the lock-table entry of `name` the `:Arch:` field `arch`; the entry must have one. */
+function entryArch(lines: string[], name: string, arch: string): number {
+  const heading = lineOf(lines, `\`\`${name}\`\``);
+  const at = lines.findIndex((l, i) => i > heading && l.startsWith(':Arch:'));
+  if (at < 0 || lines.slice(heading + 1, at).some((l) => l.startsWith('``'))) throw new Error(`no :Arch: in the entry of ${name}`);
+  lines[at] = `:Arch:\t\t${arch}`;
+  return heading;
+}
+
+/** Adds `rule` as a bullet under "On x86:". */
+function x86Rule(lines: string[], rule: string): void {
+  lines.splice(lineOf(lines, 'On x86:') + 1, 0, '', `- ${rule}`);
+}
+
+describe('doc --propose: a generic order naming a lock documented only for x86, taken by other builds too', () => {
+  it('a lock-table entry with :Arch: x86: listed as not proposed, with the builds that take it, not as a candidate', async () => {
+    const { tree, lines } = treeWith('table', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'));
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const at = lineOf(lines, '``kvm->mn_invalidate_lock``') + 1;
+    const [listed, notProposed] = r.stdout.split("\nNot proposed, a lock locking.rst documents only for another architecture than the code's:\n");
+    expect(listed).not.toContain(MEMSLOT);
+    expect(notProposed).toMatch(
+      new RegExp(
+        String.raw`^ +\d+ sites?  kvm->slots_arch_lock -> kvm->mn_invalidate_lock: kvm->mn_invalidate_lock is documented only for x86 ` +
+          String.raw`\(locking\.rst:${at}: the lock table's entry, :Arch: x86\), but the code that takes kvm->mn_invalidate_lock inside kvm->slots_arch_lock ` +
+          String.raw`is built for ${ALL_BUT_X86} too \(e\.g\. virt/kvm/kvm_main\.c:\d+, kvm_set_memslot\(\)\): a generic rule would name a lock ` +
+          String.raw`locking\.rst does not document for ${ALL_BUT_X86}, and an "On x86:" rule would leave the order undocumented in those builds`,
+        'm',
+      ),
+    );
+  });
+
+  it('the same with --edge: refused with the reason (exit 2)', async () => {
+    const { tree } = treeWith('table-edge', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'));
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`but the code that takes kvm->mn_invalidate_lock inside kvm->slots_arch_lock is built for ${ALL_BUT_X86} too`);
+    expect(r.stderr).toContain('document kvm->mn_invalidate_lock for arm64, loongarch, mips, powerpc, riscv and s390 first (a lock-table entry or a rule outside "On x86:")');
+  });
+
+  it('a lock named only in an "On x86:" rule: refused with --edge, and said on stderr by the patch without it', async () => {
+    const rule = 'kvm->lock is taken outside kvm->irqfds.lock';
+    const { tree, lines } = treeWith('x86-rule', (l) => x86Rule(l, rule));
+    const at = lineOf(lines, `- ${rule}`) + 1;
+    const edge = await runCli(['doc', '--propose', '--tree', tree, '--edge', ROUTING, '--cache-dir', cache]);
+    expect(edge.code).toBe(2);
+    expect(edge.stdout).toBe('');
+    expect(edge.stderr).toContain(
+      `kvm->irqfds.lock is documented only for x86 (locking.rst:${at}: ${rule}), but the code that takes kvm->irqfds.lock inside kvm->irq_lock is built for ${ALL_BUT_X86} too (e.g. virt/kvm/irqchip.c:`,
+    );
+    const patch = await runCli(['doc', '--propose', '--tree', tree, '--cache-dir', cache]);
+    expect(patch.code).toBe(0);
+    expect(patch.stderr).toContain(`kvm-review: not proposing ${ROUTING}: kvm->irqfds.lock is documented only for x86 (locking.rst:${at}: `);
+    expect(added(patch.stdout)).not.toContainEqual(expect.stringContaining('irqfds.lock'));
+  });
+});
+
+describe('doc --propose: a generic order naming a lock documented only for x86, taken by x86 builds alone', () => {
+  it('--edge: the rule is proposed under "On x86:", as an x86 rule', async () => {
+    const { tree } = treeWith('x86-tree', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'), true);
+    const text = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^\*? +\d+ sites? {2}kvm->slots_arch_lock -> kvm->mn_invalidate_lock {2}\[x86\]$/m);
+    expect(text.stdout).toContain('\nProposed (under "On x86:"):\n  - kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock\n');
+
+    const patch = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(patch.code).toBe(0);
+    expect(patch.stdout.replace(/\s+/g, ' ')).toContain('Document that kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock on x86.');
+    writeFileSync(join(tmp, 'x86.patch'), patch.stdout);
+    execFileSync('git', ['apply', join(tmp, 'x86.patch')], { cwd: tree });
+    const after = readFileSync(join(tree, DOC), 'utf8').split('\n');
+    const bullet = lineOf(after, '- kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock');
+    expect(bullet).toBeGreaterThan(lineOf(after, 'On x86:'));
+    expect(bullet).toBeLessThan(after.findIndex((l) => l.startsWith('Everything else is a leaf')));
+  });
+
+  it('without --edge: listed as an x86 candidate, not left in the generic list', async () => {
+    const { tree } = treeWith('x86-tree-list', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'), true);
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\*? +\d+ sites? {2}kvm->slots_arch_lock -> kvm->mn_invalidate_lock {2}\[x86\]$/m);
+    expect(r.stdout).not.toContain('Not proposed');
+  });
+});
