@@ -7,7 +7,6 @@
  */
 import { documentedKinds, leafContradictions } from '../../knowledge/doc/lock-kinds.js';
 import type { DocumentedOrder, LeafRule, OrderEdge, Quote } from '../../knowledge/doc/model.js';
-import { leafStatement } from '../../knowledge/doc/statement-text.js';
 import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
@@ -15,10 +14,8 @@ import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc
 import { labelScope, type Scope } from '../../knowledge/doc/reader.js';
 import { ARCH_FACTS, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
 import { skippedRuleReason, unknownInlineReason, unknownLabelReason } from '../../knowledge/doc/unread.js';
-import { listed } from '../counted.js';
-import { fingerprint } from '../findings/fingerprint.js';
 import type { FileDiff, Hunk } from '../series/model.js';
-import { describe, unrecognizedFinding } from './doc-review.js';
+import { describe, docFingerprint, leafConflict, unrecognizedFinding } from './doc-review.js';
 import type { ReviewFinding } from './model.js';
 
 const DOC = 'Documentation/virt/kvm/locking.rst';
@@ -288,7 +285,7 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
             ...raw,
             kind: 'doc-conflict',
             severity: kept ? 'error' : 'warning',
-            fingerprint: fingerprint('doc-conflict', raw, e.arch ? `locking.rst\u0000${e.arch}` : 'locking.rst'),
+            fingerprint: docFingerprint('doc-conflict', raw, e.arch),
             patch,
             file: DOC,
             line: s.line,
@@ -301,19 +298,9 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
           if (doc.leaves.some((l) => l.lock === r.lock && String(l.kinds) === String(r.kinds) && l.arch === r.arch)) continue;
           const against = leafContradictions(r, remaining, kinds);
           if (!against.length) continue;
-          const quoted = [...new Map(against.map((e) => [e.line, { line: e.line, text: e.text }])).values()];
-          const raw = {
-            outer: r.lock,
-            inner: null,
-            message: `the new rule "${s.text}" says ${leafStatement(r)}, but the embedded order takes ${listed([...new Set(against.map((e) => e.inner))])} inside ${r.lock} (${quoted.map((q) => `line ${q.line} of the embedded order: "${q.text}"`).join('; ')}): the two cannot both hold`,
-            rule: { line: s.line, text: s.text },
-            rulePath: [{ line: s.line, text: s.text }, ...quoted],
-            sites: [],
-            suggestion: 'remove or reword the older statement in the same patch, or drop the new rule',
-            arch: r.arch ?? against.find((e) => e.arch)?.arch ?? null,
-          };
+          const raw = leafConflict(r, against, 'the embedded order', (line) => `line ${line} of the embedded order`);
           // A rule under "On x86 and arm64:" is one finding per architecture, each its own.
-          out.push({ ...raw, kind: 'doc-conflict', severity: 'error', fingerprint: fingerprint('doc-conflict', raw, r.arch ? `locking.rst\u0000${r.arch}` : 'locking.rst'), patch, file: DOC, line: s.line, placement, chain: [] });
+          out.push({ ...raw, kind: 'doc-conflict', severity: 'error', fingerprint: docFingerprint('doc-conflict', raw, r.arch), patch, file: DOC, line: s.line, placement, chain: [] });
         }
       }
     }

@@ -95,6 +95,30 @@ function names(sites: FindingSite[]): string {
   return fns.slice(0, 3).join(', ') + (fns.length > 3 ? ', ...' : '');
 }
 
+/** A locking.rst finding's fingerprint: a rule scoped to several architectures is one finding on each, each its own. */
+export function docFingerprint(kind: string, raw: Pick<RawFinding, 'outer' | 'inner' | 'cycle'>, arch: string | null): string {
+  return fingerprint(kind, raw, arch ? `locking.rst\u0000${arch}` : 'locking.rst');
+}
+
+/**
+ * The doc-conflict of a new leaf rule the document itself contradicts: `stated`, the orders it states that
+ * take a lock of a forbidden kind inside the leaf, quoted. `holder` says whose they are ("the document
+ * still", "the embedded order"), `lineOf` how a quoted line is named.
+ */
+export function leafConflict(r: LeafRule, stated: readonly OrderEdge[], holder: string, lineOf: (line: number) => string): RawFinding {
+  const quoted = [...new Map(stated.map((e) => [e.line, { line: e.line, text: e.text }])).values()];
+  return {
+    outer: r.lock,
+    inner: null,
+    message: `the new rule "${r.text}" says ${leafStatement(r)}, but ${holder} takes ${listed([...new Set(stated.map((e) => e.inner))])} inside ${r.lock} (${quoted.map((q) => `${lineOf(q.line)}: "${q.text}"`).join('; ')}): the two cannot both hold`,
+    rule: { line: r.line, text: r.text },
+    rulePath: [{ line: r.line, text: r.text }, ...quoted],
+    sites: [],
+    suggestion: 'remove or reword the older statement in the same patch, or drop the new rule',
+    arch: r.arch ?? stated.find((e) => e.arch)?.arch ?? null,
+  };
+}
+
 /** A rule in words, SRCU rules as the document states them. */
 export function describe(e: OrderEdge): string {
   if (e.srcu === 'read-side') return `${e.inner} may be taken inside a kvm->srcu read-side critical section`;
@@ -158,7 +182,7 @@ export function reviewDocPatch(
   // `arch`: the rule's architecture, when it has one ("On x86 and arm64:" makes one rule per architecture, each its own finding, fingerprint included).
   const add = (kind: DocReviewKind, severity: Severity, raw: RawFinding, line: number, placement: ReviewFinding['placement'], arch: string | null = null): void => {
     const chain = raw.sites[0]?.chain ?? [];
-    out.push({ ...raw, kind, severity, fingerprint: fingerprint(kind, raw, arch ? `locking.rst\u0000${arch}` : 'locking.rst'), patch, file: DOC, line, placement, chain });
+    out.push({ ...raw, kind, severity, fingerprint: docFingerprint(kind, raw, arch), patch, file: DOC, line, placement, chain });
   };
   const beforeKeys = new Set(before.edges.map(key));
   const afterKeys = new Set(after.edges.map(key));
@@ -194,19 +218,7 @@ export function reviewDocPatch(
     leafKeys.add(leafKey(r));
     // The document itself still takes such a lock inside it: it would say both.
     const stated = leafContradictions(r, after.edges, documentedKinds(after));
-    if (stated.length) {
-      const quoted = [...new Map(stated.map((e) => [e.line, { line: e.line, text: e.text }])).values()];
-      add('doc-conflict', 'error', {
-        outer: r.lock,
-        inner: null,
-        message: `the new rule "${r.text}" says ${leafStatement(r)}, but the document still takes ${listed([...new Set(stated.map((e) => e.inner))])} inside ${r.lock} (${quoted.map((q) => `line ${q.line}: "${q.text}"`).join('; ')}): the two cannot both hold`,
-        rule: { line: r.line, text: r.text },
-        rulePath: [{ line: r.line, text: r.text }, ...quoted],
-        sites: [],
-        suggestion: 'remove or reword the older statement in the same patch, or drop the new rule',
-        arch: r.arch ?? stated.find((e) => e.arch)?.arch ?? null,
-      }, r.line, 'added', r.arch);
-    }
+    if (stated.length) add('doc-conflict', 'error', leafConflict(r, stated, 'the document still', (line) => `line ${line}`), r.line, 'added', r.arch);
     const against = insideLeaf(r, code);
     if (!against.count) continue;
     const rule: Quote = { line: r.line, text: r.text };
