@@ -121,8 +121,8 @@ const OFF_DIFF: Record<ReviewedAs, string> = {
   push: 'These findings are about lines outside the diff of the pushed commit that made them; they are not posted as commit comments.',
 };
 
-/** What the commits are called in the summary. */
-const COMMITS: Record<ReviewedAs, string> = { 'pull-request': 'the pull request', push: 'the push' };
+/** What the commits are called in the summary and the check run's title. */
+export const COMMITS: Record<ReviewedAs, string> = { 'pull-request': 'the pull request', push: 'the push' };
 
 function others(n: number): string {
   return n === 1 ? 'other commit' : `other ${n}`;

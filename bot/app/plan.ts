@@ -19,7 +19,7 @@
  */
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { fails } from '../../analyzers/rules/severity.js';
-import { checkSummary, findingComment, type ReviewedAs, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
+import { checkSummary, COMMITS, findingComment, type ReviewedAs, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
 import type { RepoConfig } from './config.js';
 import { cutMarkdown } from '../render/markdown-cut.js';
 import { counted } from '../../analyzers/counted.js';
@@ -136,7 +136,7 @@ const ALL_REVIEWED: Coverage = { commits: 0, unreviewed: [] };
  */
 function nothingReviewedTitle(c: Coverage, of: ReviewedAs): string {
   const n = c.commits;
-  const whose = of === 'push' ? 'the push' : 'the pull request';
+  const whose = COMMITS[of];
   if (c.empty) return `Nothing reviewed: ${whose} has no commit past its base`;
   if (c.unreviewed.every((u) => u.merge)) return `Nothing reviewed: ${n === 1 ? `${whose}'s only commit is a merge commit` : `${whose}'s ${n} commits are all merge commits`}`;
   // Merges beside commits already in the base (a topic branch merged again): both said, each counted.
