@@ -12,6 +12,7 @@ import type { Series } from '../series/model.js';
 import type { CodePlace, FixedFinding, NotComparedFinding, PatchReview, PriorFinding, ReplyAnchor, ReviewFinding, ReviewResult } from './model.js';
 import { counted } from '../counted.js';
 import { unreadCode } from './unread-code.js';
+import { bareSubject } from '../series/bare-subject.js';
 
 export type { FixedFinding, NotComparedFinding, PriorFinding } from './model.js';
 
@@ -121,7 +122,7 @@ function ownCode(f: ReviewFinding): CodePlace[] {
 
 /** The subject without its leading bracket groups ("[PATCH v2 1/3]", "[RFC]"): the same patch keeps it across versions. */
 function title(subject: string): string {
-  return subject.replace(/^(?:\[[^\]]*\]\s*)+/, '').trim();
+  return bareSubject(subject).trim();
 }
 
 /** The patch of the new version that is `prior`'s patch: the one with the same subject, else the one in the same place k. */

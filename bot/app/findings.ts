@@ -10,6 +10,7 @@ import { isIgnored, type RepoConfig } from './config.js';
 import type { DiffLines, HeadLine, PlacedFinding } from './plan.js';
 import type { FileDiff } from '../../analyzers/series/model.js';
 import { numbered } from '../../analyzers/counted.js';
+import { bareSubject } from '../../analyzers/series/bare-subject.js';
 
 /** The text of post-image line `line` of `file` in the patch, when the patch shows it. */
 export function lineText(p: PatchReview, file: string, line: number): string | null {
@@ -169,7 +170,7 @@ export function coverage(r: ReviewResult, shas: readonly string[]): Coverage {
     .map((p) => ({
       index: p.index,
       sha: shas[p.index - 1] ?? null,
-      subject: p.subject.replace(/^(?:\[[^\]]*\]\s*)+/, ''),
+      subject: bareSubject(p.subject),
       why: p.reason ?? (p.status === 'not-applied' ? 'no hunk applies to the tree' : p.status),
       alreadyApplied: Boolean(p.alreadyApplied),
       hunks: p.applyFailures.map((a) => `${a.file}${a.hunk ? ` ${a.hunk}` : ''}: ${a.reason}`),

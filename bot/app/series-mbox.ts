@@ -5,6 +5,7 @@
  * author moves to an in-body `From:`, as `git send-email` does for someone
  * else's commit), and a Message-ID naming the commit.
  */
+import { bareSubject } from '../../analyzers/series/bare-subject.js';
 
 /** The `From <sha> Mon Sep 17 00:00:00 2001` line git starts each patch with. */
 const SEPARATOR = /^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001$/gm;
@@ -46,7 +47,7 @@ export function toSeries(patchText: string): CommitSeries {
     const out: string[] = [];
     for (const h of headers) {
       if (/^From: /i.test(h)) author = h.slice(6);
-      else if (/^Subject: /i.test(h)) out.push(`Subject: [PATCH ${n > 1 ? `${k + 1}/${n}` : ''}`.replace(/ $/, '') + `] ${h.slice(9).replace(/^(?:\[[^\]]*\]\s*)+/, '')}`);
+      else if (/^Subject: /i.test(h)) out.push(`Subject: [PATCH ${n > 1 ? `${k + 1}/${n}` : ''}`.replace(/ $/, '') + `] ${bareSubject(h.slice(9))}`);
       else if (!/^Message-ID: /i.test(h)) out.push(h);
     }
     out.splice(1, 0, `From: ${SENDER}`, `Message-ID: <${messageIdOf(sha)}>`);

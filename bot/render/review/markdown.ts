@@ -5,6 +5,7 @@ import type { ReviewResult } from '../../../analyzers/review/model.js';
 import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
 import { counted, numbered } from '../../../analyzers/counted.js';
+import { bareSubject } from '../../../analyzers/series/bare-subject.js';
 
 export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOptions = {}): string {
   const nodes: RootContent[] = [
@@ -30,7 +31,7 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
     );
   }
   for (const p of r.patches) {
-    nodes.push(u('heading', { depth: 3 as const }, [u('text', `${p.index}/${r.series.total}: ${p.subject.replace(/^(?:\[[^\]]*\]\s*)+/, '')}`)]));
+    nodes.push(u('heading', { depth: 3 as const }, [u('text', `${p.index}/${r.series.total}: ${bareSubject(p.subject)}`)]));
     if (p.status !== 'reviewed') nodes.push(u('paragraph', [u('emphasis', [u('text', `${p.status === 'not-applied' ? 'not reviewed' : p.status}: ${p.reason ?? ''}`)])]));
     // What was not reviewed of a reviewed patch (a failed hunk, a binary change): "no findings" alone would overstate it.
     else if (p.reason) nodes.push(u('paragraph', [u('emphasis', [u('text', `partial: ${p.reason}`)])]));

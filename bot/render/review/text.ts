@@ -4,9 +4,10 @@ import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js
 import { safeInput } from '../safe-text.js';
 import { severityCounts } from '../findings/severity-counts.js';
 import { counted, numbered } from '../../../analyzers/counted.js';
+import { bareSubject } from '../../../analyzers/series/bare-subject.js';
 
 function patchLabel(p: PatchReview, total: number): string {
-  return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${p.subject.replace(/^(?:\[[^\]]*\]\s*)+/, '')}`;
+  return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${bareSubject(p.subject)}`;
 }
 
 function findingBlock(f: ReviewFinding, style: TextStyle, version: number): string[] {

@@ -11,6 +11,7 @@ import type { FixedFinding, NotComparedFinding, PriorFinding, ReviewFinding, Rev
 import { composeHeaders } from './headers.js';
 import { wrap } from './prose.js';
 import { counted } from '../../../../analyzers/counted.js';
+import { bareSubject } from '../../../../analyzers/series/bare-subject.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -92,6 +93,6 @@ function legacyReason(unknown: readonly PriorFinding[], r: ReviewResult): string
 }
 
 function fixedLines(f: FixedFinding, version: number): string[] {
-  const title = f.patch.subject.replace(/^(?:\[[^\]]*\]\s*)+/, '');
+  const title = bareSubject(f.patch.subject);
   return [...wrap(`[${f.severity}: ${f.kind}] ${f.message} (v${version} patch ${f.patch.index}: ${title})`, '  - ', '    '), ''];
 }
