@@ -15,18 +15,14 @@
 import type { ObservedSummary } from '../../analyzers/findings/check-result.js';
 import { lockScope, namedOnlyElsewhere, onlyForText, type ArchMention } from '../../knowledge/doc/lock-scope.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
-import { SRCU, type ProposalSite } from '../../knowledge/doc/propose.js';
+import { archOfFile, SRCU, type ProposalSite } from '../../knowledge/doc/propose.js';
+import { listed } from '../../analyzers/counted.js';
 
 type Pair = { outer: string; inner: string };
 
 /** "e.g. virt/kvm/kvm_main.c:1234, kvm_set_memslot()", or nothing without a site. */
 function example(site: ProposalSite | undefined): string {
   return site ? ` (e.g. ${site.file}:${site.line}, ${site.function}())` : '';
-}
-
-/** "a, b and c" */
-function joined(words: readonly string[]): string {
-  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
 }
 
 /**
@@ -67,8 +63,8 @@ export function orderBuilds(observed: readonly ObservedSummary[], want: Pair): {
 function siteIn(sites: readonly ProposalSite[], archs: readonly string[]): ProposalSite | undefined {
   const fits = (s: ProposalSite): boolean =>
     [s.file, ...s.chain.map((c) => c.file)].every((f) => {
-      const a = /^arch\/([^/]+)\//.exec(f)?.[1];
-      return a === undefined || archs.includes(a);
+      const a = archOfFile(f);
+      return a === null || archs.includes(a);
     });
   return sites.find(fits) ?? sites[0];
 }
@@ -93,9 +89,9 @@ export function genericScope(doc: DocumentedOrder, want: Pair, builds: readonly 
     return {
       kind: 'refused',
       reason:
-        `${lock} is documented ${onlyForText(scope.only)}, but the code that takes ${want.inner} inside ${want.outer} is built for ${joined(outside)}${outside.length < builds.length ? ' too' : ''}${example(siteIn(sites, outside))}: ` +
-        `a generic rule would name a lock locking.rst does not document for ${joined(outside)}, and an ${on} rule would leave the order undocumented in ${outside.length > 1 ? 'those builds' : 'that build'}; ` +
-        `document ${lock} for ${joined(outside)} first (a lock-table entry or a rule outside ${on}), or correct the architecture it is documented for`,
+        `${lock} is documented ${onlyForText(scope.only)}, but the code that takes ${want.inner} inside ${want.outer} is built for ${listed(outside)}${outside.length < builds.length ? ' too' : ''}${example(siteIn(sites, outside))}: ` +
+        `a generic rule would name a lock locking.rst does not document for ${listed(outside)}, and an ${on} rule would leave the order undocumented in ${outside.length > 1 ? 'those builds' : 'that build'}; ` +
+        `document ${lock} for ${listed(outside)} first (a lock-table entry or a rule outside ${on}), or correct the architecture it is documented for`,
     };
   }
   return builds.length === 1 ? { kind: 'arch', arch: builds[0] as string } : { kind: 'generic' };

@@ -87,7 +87,8 @@ export interface ProposalCycle {
   closing: OrderEdge[];
 }
 
-function archOfFile(file: string): string | null {
+/** The architecture whose directory `file` is in (arch/<a>/), null for generic code. */
+export function archOfFile(file: string): string | null {
   return /^arch\/([^/]+)\//.exec(file)?.[1] ?? null;
 }
 
