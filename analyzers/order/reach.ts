@@ -52,6 +52,9 @@ export interface Reach {
  */
 export const MAX_DEPTH = 32;
 
+/** keyOf()'s stand-in for a context without facts. */
+const NO_FACTS: ReadonlySet<string> = new Set();
+
 /** Memoised summaries: per function, per context key, the reaches keyed as reach() keys them. */
 export type SummaryMemo = ReadonlyMap<FunctionFacts, ReadonlyMap<string, Map<string, Reach>>>;
 
@@ -86,6 +89,8 @@ export class Summaries {
   private partial = new Map<string, Map<string, Reach>>();
   /** Frames of each recursive component on the stack. */
   private readonly componentsOnStack = new Map<number, number>();
+  /** Frames of recursive components on the stack, all components together. */
+  private recursiveFrames = 0;
   private readonly relevant = new Map<FunctionFacts, number[]>();
   private readonly releases = new Map<string, LockClass[]>();
   /** Functions whose summary was cut by recursion (in-progress callee) or depth. */
@@ -99,8 +104,8 @@ export class Summaries {
 
   /** Vendor tables by file (a function's directory decides them). */
   private readonly fileTables = new Map<string, [string, string][]>();
-  /** The tables part of memo keys, per context's table map. */
-  private readonly tableKeys = new WeakMap<ReadonlyMap<string, string>, string>();
+  /** The tables and facts part of memo keys, per context's table map, then fact set. */
+  private readonly tableKeys = new WeakMap<ReadonlyMap<string, string>, Map<ReadonlySet<string>, string>>();
   /** Names of functions that release a caller's lock they never take themselves. */
   private readonly releasers = new Set<string>();
 
@@ -166,22 +171,34 @@ export class Summaries {
       params = [...relevantParams(fn)].sort((a, b) => a - b);
       this.relevant.set(fn, params);
     }
-    let tables = this.tableKeys.get(ctx.tables);
-    if (tables === undefined) {
-      tables = [...ctx.tables].map(([s, f]) => `${s}@${f}`).sort().join(',');
-      this.tableKeys.set(ctx.tables, tables);
+    // The tables and facts part, made once per pair of the context's table map and fact set (a chain
+    // passes both down unchanged): the same string each time, whose hash V8 keeps.
+    let byFacts = this.tableKeys.get(ctx.tables);
+    if (!byFacts) this.tableKeys.set(ctx.tables, (byFacts = new Map()));
+    const factSet = ctx.facts?.size ? ctx.facts : NO_FACTS;
+    let suffix = byFacts.get(factSet);
+    if (suffix === undefined) {
+      const tables = [...ctx.tables].map(([s, f]) => `${s}@${f}`).sort().join(',');
+      // Facts change what any callee below may take: they are part of every key they are in.
+      const facts = factSet.size ? `|${[...factSet].sort().join(',')}` : '';
+      suffix = `|${tables}${facts}`;
+      byFacts.set(factSet, suffix);
     }
-    // Facts change what any callee below may take: they are part of every key they are in.
-    const facts = ctx.facts?.size ? `|${[...ctx.facts].sort().join(',')}` : '';
-    if (params.length === 0 || ctx.args.size === 0) return `|${tables}${facts}`;
+    if (params.length === 0 || ctx.args.size === 0) return suffix;
     const args = params.flatMap((p) => (ctx.args.has(p) ? [`${p}=${ctx.args.get(p)}`] : []));
-    return `${args.join(',')}|${tables}${facts}`;
+    return `${args.join(',')}${suffix}`;
   }
 
   /** Locks `fn` may take in context `ctx`, keyed by class, operation, caller locks dropped, _nested and assumptions. */
   reach(fn: FunctionFacts, depth = 0, outer: CallContext = NO_CONTEXT): Map<string, Reach> {
     const ctx = this.enter(fn, outer);
     const key = this.keyOf(fn, ctx);
+    // With no recursion on the stack fn cannot be inside one: a memoised summary is the answer, and
+    // fn's component (found by walking the call graph below fn) is not needed.
+    if (this.recursiveFrames === 0) {
+      const memoised = this.memo.get(fn)?.get(key);
+      if (memoised) return memoised;
+    }
     const frame = `${fn.file}:${fn.name}:${key}`;
     // Inside a recursion (a function of fn's component is being computed): computed in this
     // entry's scope, never taken from or put in the memo, so that what is memoised is always
@@ -206,6 +223,7 @@ export class Summaries {
     if (component !== null) {
       if (!inside) this.partial = new Map();
       this.componentsOnStack.set(component, (this.componentsOnStack.get(component) ?? 0) + 1);
+      this.recursiveFrames++;
     }
     const out = new Map<string, Reach>();
     const add = (r: Reach): void => {
@@ -259,6 +277,7 @@ export class Summaries {
     const cut = this.cutAt < level;
     if (component !== null) {
       this.componentsOnStack.set(component, (this.componentsOnStack.get(component) ?? 1) - 1);
+      this.recursiveFrames--;
       if (!inside) this.partial = outerScope;
     }
     if (cut || inside) this.partial.set(frame, out);
