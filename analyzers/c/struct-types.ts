@@ -103,8 +103,12 @@ function readMembers(list: SyntaxNode, owner: string, file: string, arch: string
 }
 
 /** Merge per-file definitions: common code first, then the arches, each in path order. */
+// What String.prototype.localeCompare() with no locale compares with (ECMA-402), made once: a
+// state's merge sorts thousands of definitions.
+const FILE_ORDER = new Intl.Collator();
+
 export function mergeStructTypes(defs: Iterable<CStructDef>): StructTypes {
-  const sorted = [...defs].sort((a, b) => (a.arch === null ? 0 : 1) - (b.arch === null ? 0 : 1) || a.file.localeCompare(b.file) || a.line - b.line);
+  const sorted = [...defs].sort((a, b) => (a.arch === null ? 0 : 1) - (b.arch === null ? 0 : 1) || FILE_ORDER.compare(a.file, b.file) || a.line - b.line);
   const members = new Map<string, Map<string, string>>();
   const definitions = new Map<string, CStructDef[]>();
   for (const def of sorted) {

@@ -11,6 +11,15 @@ export function structsToJson(defs: readonly CStructDef[]): CachedStructs {
   return defs.map((d) => ({ ...d, members: [...d.members] }));
 }
 
-export function structsFromJson(defs: CachedStructs): CStructDef[] {
-  return defs.map((d) => ({ ...d, members: new Map(d.members) }));
+/**
+ * The definitions of one cache entry, made once per entry object: the in-memory cache hands every
+ * state of a series the same entry, and definitions that are the same objects compare without
+ * being serialised (changedStructs()). Nothing changes a definition once read.
+ */
+const read = new WeakMap<CachedStructs, readonly CStructDef[]>();
+
+export function structsFromJson(defs: CachedStructs): readonly CStructDef[] {
+  let out = read.get(defs);
+  if (!out) read.set(defs, (out = defs.map((d) => ({ ...d, members: new Map(d.members) }))));
+  return out;
 }

@@ -237,7 +237,7 @@ async function indexWith(treeOrPath: Tree | string, opts: IndexOptions & { plan?
   const onWorker = new Map<string, number>();
   const headerPool = workers.for(structsCached.filter((c) => !c).length);
   if (headerPool) {
-    const jobs: (CStructDef[] | Promise<CStructDef[]>)[] = [];
+    const jobs: (readonly CStructDef[] | Promise<CStructDef[]>)[] = [];
     for (const [i, { file, identity }] of headers.entries()) {
       const cached = structsCached[i];
       if (cached) {

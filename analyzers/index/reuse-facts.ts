@@ -25,7 +25,7 @@
 import { diffArrays } from 'diff';
 import type { Range } from 'web-tree-sitter';
 import { extractFunctions } from '../c/functions.js';
-import type { CFunction, StructTypes } from '../c/model.js';
+import type { CFunction, CStructDef, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
 import { cParser } from '../c/parser.js';
 import { preprocess } from '../c/preprocess.js';
@@ -83,8 +83,13 @@ const SAME = new TypeChange(mergeStructTypes([]), mergeStructTypes([]));
 /** Struct names whose definitions differ between two struct types (as memberType() sees them: arch and members, in order). */
 export function changedStructs(before: StructTypes, after: StructTypes): Set<string> {
   const seen = (t: StructTypes, n: string): string => JSON.stringify((t.definitions.get(n) ?? []).map((d) => [d.arch, [...d.members]]));
+  // The definitions of a file the patch left alone are the objects they were: only the others are compared as text.
+  const same = (a: readonly CStructDef[] | undefined, b: readonly CStructDef[] | undefined): boolean =>
+    a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
   const out = new Set<string>();
-  for (const n of new Set([...before.definitions.keys(), ...after.definitions.keys()])) if (seen(before, n) !== seen(after, n)) out.add(n);
+  for (const n of new Set([...before.definitions.keys(), ...after.definitions.keys()])) {
+    if (!same(before.definitions.get(n), after.definitions.get(n)) && seen(before, n) !== seen(after, n)) out.add(n);
+  }
   return out;
 }
 
