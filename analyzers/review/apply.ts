@@ -52,7 +52,7 @@ function applyExact(lines: string[], hunks: readonly Hunk[]): { lines: string[];
     const old = h.lines.filter((l) => l.type !== 'add').map((l) => l.content);
     const now = h.lines.filter((l) => l.type !== 'del').map((l) => l.content);
     const expected = Math.max(0, h.oldStart - 1 + shift);
-    const matches = (at: number): boolean => old.every((line, i) => lines[at + i] === line);
+    const matches = (at: number): boolean => standsAt(lines, at, old, false);
     let at = -1;
     if (old.length === 0) at = Math.min(expected, lines.length);
     else {
@@ -102,6 +102,20 @@ export function mayFit(lines: readonly string[], h: Hunk, fuzz: number): boolean
 
 // Without a line's CR: jsdiff converts a CRLF patch to an LF file's line ends before it compares.
 const bare = (l: string): string => (l.endsWith('\r') ? l.slice(0, -1) : l);
+
+/**
+ * Whether `want` stands at line `at` of the file, the file's lines compared without their CRs when
+ * `withoutCr`. A loop rather than every() with a closure: the searches call it at every offset of
+ * the file, outwards from the header's line.
+ */
+function standsAt(lines: readonly string[], at: number, want: readonly string[], withoutCr: boolean): boolean {
+  if (at + want.length > lines.length) return false;
+  for (let i = 0; i < want.length; i++) {
+    const line = lines[at + i] as string;
+    if ((withoutCr ? bare(line) : line) !== want[i]) return false;
+  }
+  return true;
+}
 
 /**
  * Whether `before` and `after` are two consecutive lines of the file, without CRs, or `before` its
@@ -217,7 +231,7 @@ export function newSideAt(lines: readonly string[], h: Hunk): number {
   // Only context: the file has it whether or not the change was made (a hunk changing nothing is not one).
   if (!h.lines.some((l) => l.type !== 'normal') || now.length === 0) return -1;
   const expected = Math.max(0, h.newStart - 1);
-  const matches = (at: number): boolean => at + now.length <= lines.length && now.every((line, i) => bare(lines[at + i] as string) === line);
+  const matches = (at: number): boolean => standsAt(lines, at, now, true);
   for (let d = 0; d <= lines.length; d++) {
     if (expected - d >= 0 && expected - d < lines.length && matches(expected - d)) return expected - d;
     if (d > 0 && expected + d < lines.length && matches(expected + d)) return expected + d;
