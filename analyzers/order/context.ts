@@ -24,9 +24,11 @@ export function deadBy(when: readonly ParamCond[] | undefined, facts: ReadonlySe
 }
 
 /** The callee's argument constants at call site `c`, given the caller's context. */
-export function argsAt(c: CallSite, ctx: CallContext): Map<number, string> {
+export function argsAt(c: CallSite, ctx: CallContext): ReadonlyMap<number, string> {
+  // Most calls pass no constant: they share NO_CONTEXT's empty map rather than make one each.
+  if (!c.args?.length) return NO_CONTEXT.args;
   const out = new Map<number, string>();
-  (c.args ?? []).forEach((a: ArgValue, i) => {
+  c.args.forEach((a: ArgValue, i) => {
     if (!a) return;
     if ('const' in a) out.set(i, a.const);
     else {
@@ -34,7 +36,7 @@ export function argsAt(c: CallSite, ctx: CallContext): Map<number, string> {
       if (v !== undefined) out.set(i, v);
     }
   });
-  return out;
+  return out.size ? out : NO_CONTEXT.args;
 }
 
 type Truth = boolean | undefined;

@@ -54,6 +54,9 @@ export const MAX_DEPTH = 32;
 
 /** keyOf()'s stand-in for a context without facts. */
 const NO_FACTS: ReadonlySet<string> = new Set();
+/** Shared empties of reach()'s loop, for the many functions and calls that release nothing. */
+const NO_CLASSES: ReadonlySet<LockClass> = new Set();
+const NONE: readonly LockClass[] = [];
 
 /** Memoised summaries: per function, per context key, the reaches keyed as reach() keys them. */
 export type SummaryMemo = ReadonlyMap<FunctionFacts, ReadonlyMap<string, Map<string, Reach>>>;
@@ -252,19 +255,23 @@ export class Summaries {
     // A class this function releases for its callers and takes again (vcpu_run() around
     // xfer_to_guest_mode_handle_work()) is the callers' lock when held here: a callee that
     // drops it drops theirs. Counting it as this function's own lost the callee's drop.
-    const retaken = new Set(fn.releasesCallers.map((u) => u.class));
+    const retaken = fn.releasesCallers.length ? new Set(fn.releasesCallers.map((u) => u.class)) : NO_CLASSES;
     for (const c of fn.calls) {
       if (!feasible(c.when, ctx.args)) {
         this.pruned++;
         continue;
       }
       if (!this.live(c.when, ctx)) continue;
-      const heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
-      const before = [...c.dropped, ...this.releasedBefore(c, fn.file)];
+      // Made when a reach through the call dropped something (few do).
+      let heldHere: ReadonlySet<LockClass> | undefined;
+      const released = this.releasedBefore(c, fn.file);
+      const before = c.dropped.length === 0 && released.length === 0 ? NONE : [...c.dropped, ...released];
       const put = refcountPut(fn.name, c.callee);
       for (const r of this.reachOfCall(c, fn.file, depth + 1, ctx).values()) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
-        const dropped = r.dropped.length === 0 && before.length === 0 ? [] : [...new Set([...r.dropped.filter((d) => !heldHere.has(d)), ...before])];
+        if (r.dropped.length && !heldHere) heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
+        const held = heldHere;
+        const dropped = r.dropped.length === 0 && before.length === 0 ? [] : [...new Set([...r.dropped.filter((d) => !held?.has(d)), ...before])];
         // Most reaches lose to a chain as short through another call: asked before the longer chain is built.
         const k = reachKey(r.lock.class, r.op, dropped, r.subclass, put !== undefined || r.assumed.length > 0);
         const prev = out.get(k);
