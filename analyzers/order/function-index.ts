@@ -19,7 +19,11 @@ export interface SlotTarget {
 }
 
 export class FunctionIndex {
-  private readonly byName = new Map<string, FunctionFacts[]>();
+  /**
+   * Per name, what resolve() answers: the first static definition in each file that has one, and
+   * the first non-static definition (a call is resolved for every call site of every state).
+   */
+  private readonly answers = new Map<string, { statics: Map<string, FunctionFacts> | null; global: FunctionFacts | null }>();
   private readonly slots = new Map<string, COpsEntry[]>();
   /** Calls that named no indexed function, counted by callee name. */
   readonly unresolved = new Map<string, number>();
@@ -35,9 +39,13 @@ export class FunctionIndex {
     ops: readonly COpsEntry[] = [],
   ) {
     for (const f of functions) {
-      const list = this.byName.get(f.name);
-      if (list) list.push(f);
-      else this.byName.set(f.name, [f]);
+      let answer = this.answers.get(f.name);
+      if (!answer) this.answers.set(f.name, (answer = { statics: null, global: null }));
+      if (!f.static) answer.global ??= f;
+      else {
+        answer.statics ??= new Map();
+        if (!answer.statics.has(f.file)) answer.statics.set(f.file, f);
+      }
     }
     for (const o of ops) {
       const key = `ops:${o.struct}.${o.field}`;
@@ -74,14 +82,12 @@ export class FunctionIndex {
 
   /** The definition a call resolves to; `count` false leaves `unresolved` alone (a look at the call graph, not a call followed). */
   resolve(callee: string, fromFile: string, count = true): FunctionFacts | null {
-    const defs = this.byName.get(callee);
-    if (!defs) {
+    const answer = this.answers.get(callee);
+    if (!answer) {
       if (count) this.unresolved.set(callee, (this.unresolved.get(callee) ?? 0) + 1);
       return null;
     }
-    const local = defs.find((d) => d.static && d.file === fromFile);
-    if (local) return local;
-    return defs.find((d) => !d.static) ?? null;
+    return answer.statics?.get(fromFile) ?? answer.global;
   }
 
   /** Every function a call may reach: one definition, or each implementation of a table slot. */
