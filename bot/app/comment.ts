@@ -9,6 +9,7 @@ import type { ListItem, RootContent, TableRow } from 'mdast';
 import { u } from 'unist-builder';
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { isRuleId, ruleUrl } from '../../analyzers/rules/meta.js';
+import { archGroups, archList, type ArchGroup } from '../render/findings/arch-groups.js';
 import { findingNodes } from '../render/findings/finding-markdown.js';
 import { severityCounts } from '../render/findings/severity-counts.js';
 import { stringifyMarkdown } from '../render/markdown.js';
@@ -53,11 +54,16 @@ export interface BodyOptions {
   patchId?: string;
 }
 
-/** One finding as a line comment. */
-export function findingComment(f: ReviewFinding, opts: BodyOptions): string {
-  const nodes: RootContent[] = [...findingNodes(f)];
+/**
+ * One finding as a line comment. `members`: the findings it stands for when they differ only in
+ * their architecture (arch-groups.ts): one comment names every architecture and carries every
+ * member's marker, so a re-run knows each posted.
+ */
+export function findingComment(f: ReviewFinding, opts: BodyOptions, members: readonly ReviewFinding[] = [f]): string {
+  const archs = [...new Set(members.flatMap((m) => (m.arch ? [m.arch] : [])))];
+  const nodes: RootContent[] = [...findingNodes(f, {}, archs)];
   if (isRuleId(f.kind)) nodes.push(u('paragraph', [u('link', { url: ruleUrl(f.kind, opts.rulesUrl) }, [u('text', `Rule: ${f.kind}`)])]));
-  const markers = [fingerprintMarker(f.fingerprint), ...(opts.patchId ? [`<!-- kvm-review:patch-id=${opts.patchId} -->`] : [])];
+  const markers = [...members.map((m) => fingerprintMarker(m.fingerprint)), ...(opts.patchId ? [`<!-- kvm-review:patch-id=${opts.patchId} -->`] : [])];
   return `${markers.join('\n')}\n${stringifyMarkdown(u('root', nodes))}`;
 }
 
@@ -75,10 +81,10 @@ function row(cells: string[]): TableRow {
   return u('tableRow', cells.map((c) => u('tableCell', [u('text', c)])));
 }
 
-function findingsTable(findings: readonly ReviewFinding[]): RootContent {
+function findingsTable(groups: readonly ArchGroup<ReviewFinding>[]): RootContent {
   return u('table', { align: [null, null, null, null] }, [
     row(['severity', 'kind', 'where', 'locks']),
-    ...findings.map((f) => row([f.severity, f.kind, `${f.file}:${f.line}`, f.inner ? `${f.outer ?? '?'} -> ${f.inner}` : (f.outer ?? '')])),
+    ...groups.map(({ finding: f, archs }) => row([f.severity, `${f.kind}${archs.length > 1 ? ` (${archList(archs)})` : ''}`, `${f.file}:${f.line}`, f.inner ? `${f.outer ?? '?'} -> ${f.inner}` : (f.outer ?? '')])),
   ]);
 }
 
@@ -164,18 +170,20 @@ export function checkSummary(s: SummaryInput): string {
     if (s.notes.length) nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Notes')]), u('list', { ordered: false }, s.notes.map((n) => u('listItem', [u('paragraph', [u('text', n)])]))));
     return stringifyMarkdown(u('root', nodes));
   }
-  const nodes: RootContent[] = [u('paragraph', [u('text', `${severityCounts(s.findings)}.`)])];
-  if (s.findings.length) nodes.push(findingsTable(s.findings));
+  // Findings that differ only in their architecture are one row and one block, counted once (arch-groups.ts).
+  const groups = archGroups(s.findings);
+  const nodes: RootContent[] = [u('paragraph', [u('text', `${severityCounts(groups.map((g) => g.finding))}.`)])];
+  if (groups.length) nodes.push(findingsTable(groups));
   else nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
   if (c?.unreviewed.length) nodes.push(...unreviewedNodes(s, c));
   if (s.offDiff.length) {
     nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Not on a line of the diff')]));
     nodes.push(u('paragraph', [u('text', OFF_DIFF[s.of])]));
-    for (const f of s.offDiff) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` (patch ${f.patch.index})`)]), ...findingNodes(f));
+    for (const { finding: f, archs } of archGroups(s.offDiff)) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` (patch ${f.patch.index})`)]), ...findingNodes(f, {}, archs));
   }
-  for (const f of s.findings.filter((x) => x.kind === 'cycle' && !s.offDiff.includes(x))) {
+  for (const { finding: f, archs } of groups.filter((g) => g.finding.kind === 'cycle' && !s.offDiff.includes(g.finding))) {
     const graph = cycleMermaid(f);
-    nodes.push(u('heading', { depth: 3 as const }, [u('text', `Cycle at ${f.file}:${f.line}`)]), ...findingNodes(f));
+    nodes.push(u('heading', { depth: 3 as const }, [u('text', `Cycle at ${f.file}:${f.line}`)]), ...findingNodes(f, {}, archs));
     if (graph) nodes.push(u('code', { lang: 'mermaid' }, graph));
   }
   if (s.notes.length) nodes.push(u('heading', { depth: 3 as const }, [u('text', 'Notes')]), u('list', { ordered: false }, s.notes.map((n) => u('listItem', [u('paragraph', [u('text', n)])]))));
@@ -196,17 +204,20 @@ export const GITHUB_MAX_BODY = 65536;
 export function reviewBody(counts: { posted: number; total: number }, extra: readonly ReviewFinding[], overflow: readonly ReviewFinding[]): string {
   const markers = [...overflow, ...extra].map((f) => fingerprintMarker(f.fingerprint));
   const head = `${markers.join('\n')}${markers.length ? '\n' : ''}`;
-  const oneLine = (f: ReviewFinding): ListItem => u('listItem', [u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` ${f.kind}: ${f.message}`)])]);
+  const oneLine = ({ finding: f, archs }: ArchGroup<ReviewFinding>): ListItem => u('listItem', [u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), u('text', ` ${f.kind}${archs.length > 1 ? ` (${archList(archs)})` : ''}: ${f.message}`)])]);
+  // Findings that differ only in their architecture are listed once (arch-groups.ts); their markers are all kept above.
+  const over = archGroups(overflow);
+  const off = archGroups(extra);
   const render = (full: boolean): string => {
     const nodes: RootContent[] = [u('paragraph', [u('strong', [u('text', 'kvm-review')]), u('text', `: ${counted(counts.total, 'finding')}, ${counts.posted} as line ${counts.posted === 1 ? 'comment' : 'comments'}.`)])];
-    if (overflow.length) {
+    if (over.length) {
       nodes.push(u('paragraph', [u('text', `Past the ${counts.posted}-comment limit of a review:`)]));
-      if (full) for (const f of overflow) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`)]), ...findingNodes(f));
-      else nodes.push(u('list', { ordered: false }, overflow.map(oneLine)));
+      if (full) for (const { finding: f, archs } of over) nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`)]), ...findingNodes(f, {}, archs));
+      else nodes.push(u('list', { ordered: false }, over.map(oneLine)));
     }
-    if (extra.length) {
+    if (off.length) {
       nodes.push(u('paragraph', [u('text', 'Not on a line of the diff (see the check run):')]));
-      nodes.push(u('list', { ordered: false }, extra.map(oneLine)));
+      nodes.push(u('list', { ordered: false }, off.map(oneLine)));
     }
     return `${head}${stringifyMarkdown(u('root', nodes))}`;
   };

@@ -21,6 +21,7 @@ import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { fails } from '../../analyzers/rules/severity.js';
 import { checkSummary, COMMITS, findingComment, type ReviewedAs, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
 import type { RepoConfig } from './config.js';
+import { archGroups } from '../render/findings/arch-groups.js';
 import { cutMarkdown } from '../render/markdown-cut.js';
 import { counted } from '../../analyzers/counted.js';
 import { nothingReviewed, type Coverage } from './findings.js';
@@ -72,7 +73,8 @@ export type DiffLines = Map<string, Map<number, string>>;
 export type ActionCode = 'create' | 'skip' | 'fixed' | 'reply-fixed' | 'overflow' | 'off-diff' | 'dismiss';
 
 export type Action =
-  | { code: 'create'; fingerprint: string; path: string; line: number; body: string }
+  /** `fingerprints`: every finding the comment stands for (several when they differ only in their architecture), `fingerprint` the first. */
+  | { code: 'create'; fingerprint: string; fingerprints: string[]; path: string; line: number; body: string }
   | { code: 'skip'; fingerprint: string; commentId: number }
   | { code: 'fixed'; fingerprint: string; commentId: number; body: string }
   | { code: 'reply-fixed'; fingerprint: string; commentId: number; body: string }
@@ -154,10 +156,13 @@ function nothingReviewedTitle(c: Coverage, of: ReviewedAs): string {
  * `coverage` says which commits were not reviewed: with none reviewed (or none past the base) the run is neutral, with some its title says how many were left out.
  */
 export function planCheck(located: readonly LocatedFinding[], offDiff: readonly ReviewFinding[], config: RepoConfig, rulesUrl: string, notes: readonly string[], of: ReviewedAs, coverage: Coverage = ALL_REVIEWED): CheckPlan {
-  const findings = located.map((l) => l.finding);
+  const all = located.map((l) => l.finding);
+  // Findings that differ only in their architecture are one finding here: counted, listed and annotated once (arch-groups.ts).
+  const groups = archGroups(all);
+  const findings = groups.map((g) => g.finding);
   const failing = findings.filter((f) => reaches(f, config.failOn));
   const { unreviewed } = coverage;
-  const summary = truncate(checkSummary({ findings, offDiff, notes, rulesUrl, of, coverage }), GITHUB_MAX_SUMMARY);
+  const summary = truncate(checkSummary({ findings: all, offDiff, notes, rulesUrl, of, coverage }), GITHUB_MAX_SUMMARY);
   if (nothingReviewed(coverage)) {
     return { conclusion: 'neutral', title: nothingReviewedTitle(coverage, of), summary, annotations: [] };
   }
@@ -172,7 +177,7 @@ export function planCheck(located: readonly LocatedFinding[], offDiff: readonly 
           : `${counted(findings.length, 'lock-order finding')}, ${failing.length} at or above ${config.failOn}`
     }${left}`,
     summary,
-    annotations: located.flatMap(({ finding: f, at }): Annotation[] =>
+    annotations: located.filter((l) => findings.includes(l.finding)).flatMap(({ finding: f, at }): Annotation[] =>
       at
         ? [
             {
@@ -202,14 +207,15 @@ function truncate(text: string, max: number): string {
 export function planReview(input: PlanInput): ReviewPlan {
   const { config } = input;
   // 1. What the App already said: open line comments (neither edited nor answered "Fixed in"), and fingerprints listed in its review bodies.
+  //    A comment for findings that differ only in their architecture carries each one's marker: each is known posted.
   const open = new Map<string, ExistingComment>();
   const listed = new Set<string>();
   for (const c of input.existing) {
     if (!c.mine) continue;
     if (c.kind === 'review') for (const fp of markersIn(c.body)) listed.add(fp);
-    const fp = markerOf(c.body);
     const closed = fixedIn(c.body) !== null || Boolean(c.repliedFixedIn);
-    if (c.kind === 'line' && fp && !closed && !open.has(fp)) open.set(fp, c);
+    if (c.kind !== 'line' || closed || markerOf(c.body) === null) continue;
+    for (const fp of markersIn(c.body)) if (!open.has(fp)) open.set(fp, c);
   }
   // 2. One entry per fingerprint (the same finding made again by a later patch is one finding).
   const seen = new Set<string>();
@@ -236,22 +242,27 @@ export function planReview(input: PlanInput): ReviewPlan {
       fresh.push(f);
     }
   }
-  // 3. Line comments up to the cap; the rest in the review body.
-  const comments = onDiff.slice(0, config.maxComments).map((p) => ({
-    path: p.at?.file ?? p.finding.file,
-    line: p.at?.line ?? p.finding.line,
-    side: 'RIGHT' as const,
-    body: findingComment(p.finding, { rulesUrl: input.rulesUrl }),
-  }));
-  const overflow = onDiff.slice(config.maxComments).map((p) => p.finding);
-  onDiff.slice(0, config.maxComments).forEach((p, i) => {
+  // 3. Line comments up to the cap, one per group of new findings that differ only in their architecture
+  //    (arch-groups.ts: the same line, the same words); the rest in the review body.
+  const placedOf = new Map(onDiff.map((p) => [p.finding, p]));
+  const groups = archGroups(onDiff.map((p) => p.finding));
+  const commented = groups.slice(0, config.maxComments);
+  const comments = commented.map(({ finding: f, members }) => {
+    const p = placedOf.get(f);
+    return { path: p?.at?.file ?? f.file, line: p?.at?.line ?? f.line, side: 'RIGHT' as const, body: findingComment(f, { rulesUrl: input.rulesUrl }, members) };
+  });
+  const overflow = groups.slice(config.maxComments).flatMap((g) => g.members);
+  commented.forEach((g, i) => {
     const c = comments[i];
-    if (c) actions.push({ code: 'create', fingerprint: p.finding.fingerprint, path: c.path, line: c.line, body: c.body });
+    if (c) actions.push({ code: 'create', fingerprint: g.finding.fingerprint, fingerprints: g.members.map((m) => m.fingerprint), path: c.path, line: c.line, body: c.body });
   });
   for (const f of overflow) actions.push({ code: 'overflow', fingerprint: f.fingerprint });
-  // 4. The App's comments whose finding is gone.
-  for (const [fp, c] of open) {
-    if (seen.has(fp)) continue;
+  // 4. The App's comments whose findings are all gone (a comment for several architectures stays while one is left).
+  const comment = new Map<ExistingComment, string[]>();
+  for (const [fp, c] of open) comment.set(c, [...(comment.get(c) ?? []), fp]);
+  for (const [c, fps] of comment) {
+    const fp = fps[0];
+    if (fp === undefined || fps.some((x) => seen.has(x))) continue;
     if (c.replies > 0) actions.push({ code: 'reply-fixed', fingerprint: fp, commentId: c.id, body: fixedReply(input.headSha) });
     else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha) });
   }
@@ -263,10 +274,11 @@ export function planReview(input: PlanInput): ReviewPlan {
     }
   }
   const newCount = comments.length + overflow.length + fresh.length;
+  // Counted as printed: findings that differ only in their architecture are one.
   const review: ReviewPlan['review'] = newCount
     ? {
         event: config.reviewEvent === 'REQUEST_CHANGES' && all.some((f) => reaches(f, config.failOn)) ? 'REQUEST_CHANGES' : 'COMMENT',
-        body: reviewBody({ posted: comments.length, total: all.length }, fresh, overflow),
+        body: reviewBody({ posted: comments.length, total: archGroups(all).length }, fresh, overflow),
         comments,
       }
     : null;

@@ -8,7 +8,8 @@
  * carry the patch id beside the fingerprint.
  */
 import type { FileDiff } from '../../analyzers/series/model.js';
-import { findingComment, markerOf, patchIdOf } from './comment.js';
+import { findingComment, markerOf, markersIn, patchIdOf } from './comment.js';
+import { archGroups } from '../render/findings/arch-groups.js';
 import { matchesGlob } from './config.js';
 import { atHead, configured, reviewNotes, unreadCoverage, type ListedCommit } from './findings.js';
 import { neutral, reviewCoverage, reviewOnBase, runJob, type JobDeps } from './job.js';
@@ -71,11 +72,13 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
     const bot = await deps.botLogin();
     const posted = new Set<string>();
     for (const c of await octokit.paginate(octokit.rest.repos.listCommitCommentsForRepo, { ...repo, per_page: 100 })) {
-      const fp = markerOf(c.body);
-      if (c.user?.login !== bot || !fp) continue;
-      posted.add(`${c.commit_id}:${fp}`);
+      if (c.user?.login !== bot || !markerOf(c.body)) continue;
+      // A comment for findings that differ only in their architecture carries each one's marker.
       const pid = patchIdOf(c.body);
-      if (pid) posted.add(`patch:${pid}:${fp}`);
+      for (const fp of markersIn(c.body)) {
+        posted.add(`${c.commit_id}:${fp}`);
+        if (pid) posted.add(`patch:${pid}:${fp}`);
+      }
     }
     // The check run counts a finding once, however many commits make it again (as a pull request's
     // plan does): its first commit's, where it came in; every commit still gets its own comment (bisection).
@@ -85,17 +88,20 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
     for (const p of run.result.patches) {
       const commit = run.series.commits[p.index - 1];
       const patchId = run.patchIds.get(p.index);
-      for (const raw of p.findings) {
-        const f = configured(raw, config);
-        if (!f || !commit) continue;
-        if (!first.has(f.fingerprint)) first.set(f.fingerprint, { finding: f, at: atHead(run.result, p.index, f.file, f.line) });
-        const position = diffPosition(p.files, f.file, f.line);
+      if (!commit) continue;
+      const mine = p.findings.flatMap((raw) => configured(raw, config) ?? []);
+      for (const f of mine) if (!first.has(f.fingerprint)) first.set(f.fingerprint, { finding: f, at: atHead(run.result, p.index, f.file, f.line) });
+      // One comment for findings that differ only in their architecture (arch-groups.ts), for those of them not posted yet.
+      for (const g of archGroups(mine)) {
+        const position = diffPosition(p.files, g.finding.file, g.finding.line);
         if (position === null) continue;
-        onDiff.add(f.fingerprint);
-        if (posted.has(`${commit}:${f.fingerprint}`) || (patchId && posted.has(`patch:${patchId}:${f.fingerprint}`))) continue;
+        for (const m of g.members) onDiff.add(m.fingerprint);
+        const fresh = g.members.filter((m) => !posted.has(`${commit}:${m.fingerprint}`) && !(patchId && posted.has(`patch:${patchId}:${m.fingerprint}`)));
+        const [f] = fresh;
+        if (!f) continue;
         if (deps.superseded()) throw new Superseded('a newer push superseded this review');
-        await octokit.rest.repos.createCommitComment({ ...repo, commit_sha: commit, path: f.file, position, body: findingComment(f, { rulesUrl: settings.rulesUrl, ...(patchId ? { patchId } : {}) }) });
-        posted.add(`${commit}:${f.fingerprint}`);
+        await octokit.rest.repos.createCommitComment({ ...repo, commit_sha: commit, path: f.file, position, body: findingComment(f, { rulesUrl: settings.rulesUrl, ...(patchId ? { patchId } : {}) }, fresh) });
+        for (const m of fresh) posted.add(`${commit}:${m.fingerprint}`);
       }
     }
     const all = [...first.values()];

@@ -2,14 +2,17 @@
 import type { RootContent, TableRow } from 'mdast';
 import { u } from 'unist-builder';
 import type { CheckResult } from '../../../analyzers/findings/check-result.js';
+import { archGroups } from '../findings/arch-groups.js';
 import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
 import { severityCounts } from '../findings/severity-counts.js';
 
 export function renderCheckMarkdown(r: CheckResult, options: FindingMarkdownOptions = {}): string {
+  // Findings that differ only in their architecture are one block, counted once (arch-groups.ts), as in the review.
+  const groups = archGroups(r.findings);
   const header: RootContent[] = [
     u('heading', { depth: 2 as const }, [u('text', `kvm-review check: ${r.stats.archs.join(', ')}`)]),
-    u('paragraph', [u('text', `${severityCounts(r.findings)}; ${r.observed.length} observed lock-order edges in ${r.stats.files} files.`)]),
+    u('paragraph', [u('text', `${severityCounts(groups.map((g) => g.finding))}; ${r.observed.length} observed lock-order edges in ${r.stats.files} files.`)]),
   ];
   const rows: TableRow[] = r.observed
     .filter((o) => o.blocking)
@@ -30,7 +33,7 @@ export function renderCheckMarkdown(r: CheckResult, options: FindingMarkdownOpti
   return stringifyMarkdown(
     u('root', [
       ...header,
-      ...r.findings.flatMap((f) => findingNodes(f, options)),
+      ...groups.flatMap((g) => findingNodes(g.finding, options, g.archs)),
       u('heading', { depth: 3 as const }, [u('text', 'Most frequent observed orders')]),
       table,
     ]),

@@ -1,6 +1,7 @@
 /** `check --format text`: findings by severity, then the figures. */
 import type { CheckResult } from '../../../analyzers/findings/check-result.js';
 import type { Finding } from '../../../analyzers/findings/model.js';
+import { archGroups } from '../findings/arch-groups.js';
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
 import { safeInput } from '../safe-text.js';
 import { severityCounts } from '../findings/severity-counts.js';
@@ -15,10 +16,11 @@ export function renderCheckText(input: CheckResult, style: TextStyle = PLAIN): s
     `kvm-review check: ${s.tree} (${s.archs.join(', ')}) against ${r.doc.path ?? `the embedded default (${r.doc.revision ?? ''})`}`,
     '',
   ];
-  const sorted = [...r.findings].sort((a, b) => ORDER.indexOf(a.severity) - ORDER.indexOf(b.severity) || a.kind.localeCompare(b.kind));
-  for (const f of sorted) out.push(...findingLines(f, style), '');
+  // Findings that differ only in their architecture are one block, counted once (arch-groups.ts), as in the review.
+  const groups = archGroups(r.findings).sort((a, b) => ORDER.indexOf(a.finding.severity) - ORDER.indexOf(b.finding.severity) || a.finding.kind.localeCompare(b.finding.kind));
+  for (const g of groups) out.push(...findingLines(g.finding, style, g.archs), '');
   out.push(
-    severityCounts(r.findings),
+    severityCounts(groups.map((g) => g.finding)),
     `indexed ${s.files} files (${(s.bytes / 1e6).toFixed(1)} MB): ${s.functions.clean} functions parsed cleanly, ${s.functions.damaged} with parse errors, ${s.functions.skipped} skipped`,
     `observed ${r.observed.length} lock-order edges (${r.observed.filter((o) => o.confidence === 'conditional').length} conditional: every site assumes something); ${s.unresolvedLocks} lock arguments without a class, ${s.unresolvedCalls} calls outside the index or through pointers, ${s.truncatedSummaries} summaries cut by recursion`,
     `cache: ${s.cache.dir ? `${s.cache.hits} hits, ${s.cache.misses} misses in ${s.cache.dir}` : 'off'}; index ${s.ms.index} ms, analysis ${s.ms.analyse} ms`,

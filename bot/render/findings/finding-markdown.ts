@@ -4,6 +4,7 @@ import { u } from 'unist-builder';
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
 import type { AnyFinding, Finding } from '../../../analyzers/findings/model.js';
 import { evidenceLabels, ruleMeta, ruleUrl } from '../../../analyzers/rules/meta.js';
+import { archList } from './arch-groups.js';
 import { assumedClause } from './evidence-words.js';
 import { chainLines, cycleLines, singular } from './finding-text.js';
 
@@ -14,11 +15,12 @@ export interface FindingMarkdownOptions {
   docsBaseUri?: string;
 }
 
-export function findingNodes(f: AnyFinding, options: FindingMarkdownOptions = {}): RootContent[] {
+/** `archs`: every architecture the printed finding stands for (arch-groups.ts); default its own. */
+export function findingNodes(f: AnyFinding, options: FindingMarkdownOptions = {}, archs: readonly string[] = f.arch ? [f.arch] : []): RootContent[] {
   const meta = ruleMeta(f.kind);
   const kind: PhrasingContent = options.docsBaseUri ? u('link', { url: ruleUrl(meta.id, options.docsBaseUri) }, [u('inlineCode', f.kind)]) : u('inlineCode', f.kind);
   const nodes: RootContent[] = [
-    u('heading', { depth: 3 as const }, [u('text', `${ICON[f.severity]} ${f.severity}: `), kind, u('text', f.arch ? ` (${f.arch})` : '')]),
+    u('heading', { depth: 3 as const }, [u('text', `${ICON[f.severity]} ${f.severity}: `), kind, u('text', archs.length ? ` (${archList(archs)})` : '')]),
     u('paragraph', [u('emphasis', [u('text', meta.title)])]),
     u('paragraph', [u('text', f.message)]),
   ];

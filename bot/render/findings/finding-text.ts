@@ -6,6 +6,7 @@
 import { scenarioLines, scenarioOf } from '../../../analyzers/findings/scenario.js';
 import type { AnyFinding, CycleLink, Finding, FindingSite } from '../../../analyzers/findings/model.js';
 import { evidenceLabels, ruleMeta } from '../../../analyzers/rules/meta.js';
+import { archList } from './arch-groups.js';
 import { assumedClause } from './evidence-words.js';
 
 export interface TextStyle {
@@ -57,10 +58,11 @@ export function singular(label: string): string {
   return label.replace(/^(\S+)/, (w) => (/(s|sh|ch|x|o)$/.test(w) ? `${w}es` : `${w}s`));
 }
 
-export function findingLines(f: AnyFinding, style: TextStyle = PLAIN): string[] {
+/** `archs`: every architecture the printed finding stands for (arch-groups.ts); default its own. */
+export function findingLines(f: AnyFinding, style: TextStyle = PLAIN, archs: readonly string[] = f.arch ? [f.arch] : []): string[] {
   const meta = ruleMeta(f.kind);
   const out: string[] = [];
-  const arch = f.arch ? ` [${f.arch}]` : '';
+  const arch = archs.length ? ` [${archList(archs)}]` : '';
   out.push(`${style.severity(f.severity, f.severity)}: ${style.bold(f.kind)}${arch}: ${f.message}`);
   if (f.rulePath.length) {
     out.push('  documented:');

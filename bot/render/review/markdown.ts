@@ -2,6 +2,7 @@
 import type { RootContent } from 'mdast';
 import { u } from 'unist-builder';
 import type { ReviewResult } from '../../../analyzers/review/model.js';
+import { archGroups } from '../findings/arch-groups.js';
 import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
 import { counted, numbered } from '../../../analyzers/counted.js';
@@ -12,9 +13,11 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
     u('heading', { depth: 2 as const }, [u('text', `kvm-review: ${r.series.subject} (v${r.series.version})`)]),
   ];
   if (r.degraded) nodes.push(u('blockquote', [u('paragraph', [u('strong', [u('text', 'Degraded:')]), u('text', ` ${r.degraded}`)])]));
+  // What is counted is what is printed: findings that differ only in their architecture are one block (arch-groups.ts).
+  const fixed = archGroups(r.fixed ?? []);
   if (r.previous) {
-    const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
-    nodes.push(u('paragraph', [u('text', `Compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}.`)]));
+    const still = r.patches.flatMap((p) => archGroups(p.findings).map((g) => g.finding)).filter((f) => f.since !== undefined && f.since < r.series.version).length;
+    nodes.push(u('paragraph', [u('text', `Compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${fixed.length} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}.`)]));
   }
   if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch${r.series.missing.length > 1 ? 'es' : ''} ${numbered(r.series.missing)} of ${r.series.total}.`)]));
   // Input-level notes (the reader's warnings, messages that were not patches, files not indexed), as the text format prints them.
@@ -52,15 +55,15 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
       );
     }
     if (p.status === 'reviewed' && p.findings.length === 0) nodes.push(u('paragraph', [u('text', 'No lock-order findings.')]));
-    for (const f of p.findings) {
+    for (const { finding: f, archs } of archGroups(p.findings)) {
       const since = f.since !== undefined && f.since < r.series.version ? [u('text', ` (still present since v${f.since})`)] : [];
       nodes.push(u('paragraph', [u('inlineCode', `${f.file}:${f.line}`), ...since]));
-      nodes.push(...findingNodes(f, options));
+      nodes.push(...findingNodes(f, options, archs));
     }
   }
-  if (r.previous && r.fixed?.length) {
+  if (r.previous && fixed.length) {
     nodes.push(u('heading', { depth: 3 as const }, [u('text', `Fixed in v${r.series.version} (reported on v${r.previous.version})`)]));
-    nodes.push(u('list', { ordered: false, spread: false }, r.fixed.map((f) => u('listItem', { spread: false }, [u('paragraph', [u('text', `${f.severity}: ${f.kind}: ${f.message} (v${r.previous?.version ?? ''} patch ${f.patch.index}, `), u('inlineCode', `${f.file}:${f.line}`), u('text', ')')])]))));
+    nodes.push(u('list', { ordered: false, spread: false }, fixed.map(({ finding: f }) => u('listItem', { spread: false }, [u('paragraph', [u('text', `${f.severity}: ${f.kind}: ${f.message} (v${r.previous?.version ?? ''} patch ${f.patch.index}, `), u('inlineCode', `${f.file}:${f.line}`), u('text', ')')])]))));
   }
   return stringifyMarkdown(u('root', nodes));
 }

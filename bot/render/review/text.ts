@@ -1,5 +1,6 @@
 /** `mbox --format text`: the review grouped by patch, readable like a maintainer's reply. */
 import type { PatchReview, ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
+import { archGroups, type ArchGroup } from '../findings/arch-groups.js';
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
 import { safeInput } from '../safe-text.js';
 import { severityCounts } from '../findings/severity-counts.js';
@@ -10,8 +11,9 @@ function patchLabel(p: PatchReview, total: number): string {
   return `[PATCH ${p.index}/${Math.max(total, p.index)}] ${bareSubject(p.subject)}`;
 }
 
-function findingBlock(f: ReviewFinding, style: TextStyle, version: number): string[] {
-  const lines = findingLines(f, style);
+function findingBlock(g: ArchGroup<ReviewFinding>, style: TextStyle, version: number): string[] {
+  const f = g.finding;
+  const lines = findingLines(f, style, g.archs);
   if (f.since !== undefined && f.since < version) lines.splice(1, 0, `  still present since v${f.since}`);
   const changed = f.file.endsWith('.rst') ? ' (where the patch removes it)' : ' (in a function the patch changes)';
   const where = `  at ${f.file}:${f.line}${f.placement === 'added' ? ' (added line)' : f.placement === 'changed' ? changed : ''}`;
@@ -28,9 +30,12 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   if (r.series.choice) out.push(`series: ${r.series.choice}`);
   if (r.series.missing.length) out.push(`missing: patch${r.series.missing.length > 1 ? 'es' : ''} ${numbered(r.series.missing)} of ${r.series.total} not in the input`);
   if (r.degraded) out.push(`DEGRADED: ${r.degraded}`);
+  // What is counted is what is printed: findings that differ only in their architecture are one block (arch-groups.ts).
+  const printed = r.patches.flatMap((p) => archGroups(p.findings).map((g) => g.finding));
+  const fixed = archGroups(r.fixed ?? []);
   if (r.previous) {
-    const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < r.series.version).length;
-    out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${r.fixed?.length ?? 0} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}`);
+    const still = printed.filter((f) => f.since !== undefined && f.since < r.series.version).length;
+    out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${fixed.length} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);
   out.push(...otherSeriesLines(r));
@@ -43,15 +48,15 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
     for (const w of p.warnings ?? []) out.push(`  input warning: ${w}`);
     for (const a of p.applyFailures) out.push(`  ${a.alreadyApplied ? 'already applied' : 'did not apply'}: ${a.file}${a.hunk ? ` ${a.hunk}` : ''}: ${a.reason}`);
     if (p.status === 'reviewed' && p.findings.length === 0) out.push('  no lock-order findings');
-    for (const f of [...p.findings].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)) out.push(...findingBlock(f, style, r.series.version).map((l) => `  ${l}`), '');
+    const groups = archGroups(p.findings).sort((a, b) => a.finding.file.localeCompare(b.finding.file) || a.finding.line - b.finding.line);
+    for (const g of groups) out.push(...findingBlock(g, style, r.series.version).map((l) => `  ${l}`), '');
     if (p.removedEdges.length) out.push(`  removes: ${p.removedEdges.map((e) => `${e.outer} -> ${e.inner}`).join(', ')}`);
   }
-  if (r.previous && r.fixed?.length) {
+  if (r.previous && fixed.length) {
     out.push('', style.bold(`fixed in v${r.series.version} (reported on v${r.previous.version}):`));
-    for (const f of r.fixed) out.push(`  [${f.severity}: ${f.kind}] ${f.message} (v${r.previous.version} patch ${f.patch.index}, ${f.file}:${f.line})`);
+    for (const { finding: f } of fixed) out.push(`  [${f.severity}: ${f.kind}] ${f.message} (v${r.previous.version} patch ${f.patch.index}, ${f.file}:${f.line})`);
   }
-  const all = r.patches.flatMap((p) => p.findings);
-  out.push('', `${severityCounts(all)} in ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'}${unreviewed(r.patches)}`);
+  out.push('', `${severityCounts(printed)} in ${r.patches.length} patch${r.patches.length === 1 ? '' : 'es'}${unreviewed(r.patches)}`);
   return out.join('\n') + '\n';
 }
 

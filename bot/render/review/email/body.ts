@@ -5,6 +5,7 @@
  */
 import type { PatchReview, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
 import type { FileDiff, Hunk } from '../../../../analyzers/series/diff-model.js';
+import { archGroups } from '../../findings/arch-groups.js';
 import { commentLines, sentence, wrap } from './prose.js';
 import { CONTEXT, diffHeader, locate, quoteLine } from './quote.js';
 
@@ -30,12 +31,13 @@ export function replyBody(r: ReviewResult, p: PatchReview): string[] {
     const i = p.files.findIndex((file) => (file.newPath ?? file.path) === f.file);
     return i < 0 ? p.files.length : i;
   };
-  const findings = [...p.findings].sort((a, b) => order(a) - order(b) || a.file.localeCompare(b.file) || a.line - b.line);
-  const placed = findings.map((f) => ({ f, spot: locate(p, f) }));
+  // Findings that differ only in their architecture are one comment naming each (arch-groups.ts).
+  const groups = archGroups(p.findings).sort((a, b) => order(a.finding) - order(b.finding) || a.finding.file.localeCompare(b.finding.file) || a.finding.line - b.finding.line);
+  const placed = groups.map(({ finding: f, archs }) => ({ f, archs, spot: locate(p, f) }));
   let file: FileDiff | null = null;
   let hunk: Hunk | null = null;
   let next = 0;
-  for (const { f, spot } of placed) {
+  for (const { f, archs, spot } of placed) {
     if (!spot) continue;
     if (spot.file !== file) out.push(diffHeader(spot.file));
     if (spot.hunk !== hunk) {
@@ -53,9 +55,9 @@ export function replyBody(r: ReviewResult, p: PatchReview): string[] {
     }
     // Two comments on one line are two paragraphs groups under one quote, one blank line apart.
     if (out.at(-1) !== '') out.push('');
-    out.push(...commentLines(f, spot.hunk.lines[spot.at]?.newLine ?? null, r.mode), '');
+    out.push(...commentLines(f, spot.hunk.lines[spot.at]?.newLine ?? null, r.mode, archs), '');
   }
-  for (const { f } of placed.filter((x) => !x.spot)) out.push(...wrap(where(f)), '', ...commentLines(f, null, r.mode), '');
+  for (const { f, archs } of placed.filter((x) => !x.spot)) out.push(...wrap(where(f)), '', ...commentLines(f, null, r.mode, archs), '');
   if (r.mode === 'hunk-only') {
     out.push(...wrap(`Note: this review ran in hunk-only mode, without a kernel tree. ${sentence(r.degraded ?? 'Locks held by callers and taken by callees are not seen')}`), '');
   }

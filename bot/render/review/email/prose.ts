@@ -11,6 +11,7 @@ import type { Evidence, EvidenceSide, FindingSite } from '../../../../analyzers/
 import type { ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
 import type { ChainStep } from '../../../../analyzers/order/model.js';
 import { evidenceLabels, ruleMeta } from '../../../../analyzers/rules/meta.js';
+import { archWords } from '../../findings/arch-groups.js';
 import { assumedClause } from '../../findings/evidence-words.js';
 import { chainLines, cycleLines } from '../../findings/finding-text.js';
 
@@ -106,7 +107,8 @@ function ruleLines(f: ReviewFinding, quotedLine: number | null): string[] {
 }
 
 /** The comment under the quoted line: what is wrong, the rule, the chain, the evidence, the scenario, what to do. */
-export function commentLines(f: ReviewFinding, quotedLine: number | null, mode: ReviewResult['mode']): string[] {
+/** `archs`: every architecture the comment stands for (arch-groups.ts); default the finding's own. */
+export function commentLines(f: ReviewFinding, quotedLine: number | null, mode: ReviewResult['mode'], archs: readonly string[] = f.arch ? [f.arch] : []): string[] {
   const meta = ruleMeta(f.kind);
   const blocks: string[][] = [wrap(sentence(f.message))];
   const rules = ruleLines(f, quotedLine);
@@ -124,6 +126,6 @@ export function commentLines(f: ReviewFinding, quotedLine: number | null, mode: 
   }
   if (f.note) blocks.push(wrap(sentence(`Note: ${f.note}`)));
   blocks.push(wrap(sentence(f.suggestion)));
-  blocks.push([`[${f.severity}: ${f.kind}${f.arch ? `, ${f.arch} only` : ''}]`]);
+  blocks.push([`[${f.severity}: ${f.kind}${archs.length ? `, ${archWords(archs)} only` : ''}]`]);
   return blocks.flatMap((b, i) => (i ? ['', ...b] : b));
 }

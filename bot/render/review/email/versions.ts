@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FixedFinding, NotComparedFinding, PriorFinding, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
+import { archGroups } from '../../findings/arch-groups.js';
 import { composeHeaders } from './headers.js';
 import { wrap } from './prose.js';
 import { counted } from '../../../../analyzers/counted.js';
@@ -33,7 +34,8 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
   const anchor = r.anchor;
   if (!prev || !anchor || !r.fixed?.length) return null;
   const v = r.series.version;
-  const still = r.patches.flatMap((p) => p.findings).filter((f) => f.since !== undefined && f.since < v).length;
+  // Counted and listed as the replies print them: findings that differ only in their architecture are one (arch-groups.ts).
+  const still = r.patches.flatMap((p) => archGroups(p.findings).map((g) => g.finding)).filter((f) => f.since !== undefined && f.since < v).length;
   const unknown = r.notCompared ?? [];
   const name = anchor.author ? /^\s*"?(.*?)"?\s*<[^>]*>\s*$/.exec(anchor.author)?.[1] || anchor.author : 'the author';
   const when = anchor.date ? new Date(anchor.date) : null;
@@ -43,7 +45,7 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
     '',
     `Compared with v${prev.version}${prev.messageId ? ` (<${prev.messageId}>)` : ''}, fixed in v${v}:`,
     '',
-    ...r.fixed.flatMap((f) => fixedLines(f, prev.version)),
+    ...archGroups(r.fixed).flatMap((g) => fixedLines(g.finding, prev.version)),
     ...(still > 0 ? wrap(`Still present since an earlier version: ${counted(still, 'finding')}, in the replies to the patches.`) : []),
     // "Nothing is still present" only when every finding was compared.
     ...(still === 0 && !unknown.length ? wrap(`Nothing reported on v${prev.version} is still present.`) : []),
