@@ -17,18 +17,35 @@ export { structsFromJson, structsToJson, type CachedStructs } from './cached-str
  * only the patched ones' identities new (the hashing was 3% of a 10-patch review). Bounded:
  * cleared when full, which only costs hashing again.
  */
-const hashed = new Map<string, string>();
+interface Hashed {
+  next: Map<string, Hashed>;
+  key?: string;
+}
+const hashed: Hashed = { next: new Map() };
+let hashedCount = 0;
 const HASHED_MAX = 50_000;
 
+/**
+ * By kind, then part by part: the parts are the same string objects state after state (a file's
+ * identity, the types key), whose hashes V8 keeps, where one joined string was built and hashed
+ * again for every lookup.
+ */
 function memoSha(kind: string, ...parts: string[]): string {
-  const memo = `${kind}\u0000${parts.join('\u0000')}`;
-  let key = hashed.get(memo);
-  if (key === undefined) {
-    key = sha256(analyzerVersion(), kind, ...parts);
-    if (hashed.size >= HASHED_MAX) hashed.clear();
-    hashed.set(memo, key);
+  let node = hashed;
+  for (const part of [kind, ...parts]) {
+    let child = node.next.get(part);
+    if (!child) node.next.set(part, (child = { next: new Map() }));
+    node = child;
   }
-  return key;
+  if (node.key === undefined) {
+    if (hashedCount >= HASHED_MAX) {
+      hashed.next.clear();
+      hashedCount = 0;
+    }
+    node.key = sha256(analyzerVersion(), kind, ...parts);
+    hashedCount++;
+  }
+  return node.key;
 }
 
 /** The cache key of a header's structs (the plan, the index and the pack must agree on it). */
