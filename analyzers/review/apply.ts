@@ -88,16 +88,47 @@ export function mayFit(lines: readonly string[], h: Hunk, fuzz: number): boolean
   const old = h.lines.filter((l) => l.type !== 'add').map((l) => bare(l.content));
   const need = old.length - fuzz;
   if (need <= 0) return true;
-  const has = new Set(old);
   const width = old.length + fuzz;
-  let inWindow = 0;
+  // The file's lines the hunk has, in order; a window of `width` lines ending at each holds the ones
+  // after the line `width` before it.
+  const at = lineIndex(lines).at;
+  const hits = [...new Set(old)].flatMap((l) => at.get(l) ?? []).sort((a, b) => a - b);
   let window = false;
-  for (let i = 0; i < lines.length && !window; i++) {
-    if (has.has(bare(lines[i] as string))) inWindow++;
-    if (i >= width && has.has(bare(lines[i - width] as string))) inWindow--;
-    if (inWindow >= need) window = true;
+  for (let r = 0, l = 0; r < hits.length && !window; r++) {
+    while ((hits[l] as number) <= (hits[r] as number) - width) l++;
+    if (r - l + 1 >= need) window = true;
   }
   return window && besideAdded(h).every(([before, after]) => consecutive(lines, before, after));
+}
+
+interface LineIndex {
+  /** Each line, without its CR, to where it stands (0-based, ascending). */
+  at: Map<string, number[]>;
+  /** Some line ends in a CR. */
+  cr: boolean;
+}
+const indexes = new WeakMap<readonly string[], LineIndex>();
+
+/**
+ * Where each line of the file stands, made once per lines array: the searches below ask for every
+ * hunk that did not apply exactly, and each scanned the whole file (a series against another base
+ * has many such hunks in files of thousands of lines). A lines array is not changed once searched.
+ */
+function lineIndex(lines: readonly string[]): LineIndex {
+  let ix = indexes.get(lines);
+  if (!ix) {
+    ix = { at: new Map(), cr: false };
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
+      const b = bare(line);
+      if (b !== line) ix.cr = true;
+      const list = ix.at.get(b);
+      if (list) list.push(i);
+      else ix.at.set(b, [i]);
+    }
+    indexes.set(lines, ix);
+  }
+  return ix;
 }
 
 // Without a line's CR: jsdiff converts a CRLF patch to an LF file's line ends before it compares.
@@ -123,8 +154,7 @@ function standsAt(lines: readonly string[], at: number, want: readonly string[],
  * A scan, not a set of every pair: most files get here for one or two hunks.
  */
 function consecutive(lines: readonly string[], before: string, after: string): boolean {
-  for (let i = 0; i < lines.length; i++) {
-    if (bare(lines[i] as string) !== before) continue;
+  for (const i of lineIndex(lines).at.get(before) ?? []) {
     if (i + 1 < lines.length ? bare(lines[i + 1] as string) === after : after === '') return true;
   }
   return false;
@@ -171,11 +201,13 @@ export function startSpan(lines: readonly string[], h: Hunk, fuzz: number): { fi
   const reached = new Uint16Array(size);
   const exact = new Uint16Array(size);
   const exactLines = old.filter((l) => l.exact).length;
+  // Without CRs in the file, its index has each line as it is.
+  const ix = lineIndex(lines);
+  const placesOf = (content: string): Iterable<number> => (ix.cr ? lines.flatMap((l, j) => (l === content ? [j] : [])) : (ix.at.get(content) ?? []));
   old.forEach((l, k) => {
     // Each line counts once per start, however many of its places reach it.
     let done = -1;
-    for (let j = 0; j < lines.length; j++) {
-      if (lines[j] !== l.content) continue;
+    for (const j of placesOf(l.content)) {
       const to = j - k + fuzz + shift;
       for (let i = Math.max(done + 1, j - k - fuzz + shift); i <= to; i++) {
         reached[i] = (reached[i] as number) + 1;
@@ -231,12 +263,10 @@ export function newSideAt(lines: readonly string[], h: Hunk): number {
   // Only context: the file has it whether or not the change was made (a hunk changing nothing is not one).
   if (!h.lines.some((l) => l.type !== 'normal') || now.length === 0) return -1;
   const expected = Math.max(0, h.newStart - 1);
-  const matches = (at: number): boolean => standsAt(lines, at, now, true);
-  for (let d = 0; d <= lines.length; d++) {
-    if (expected - d >= 0 && expected - d < lines.length && matches(expected - d)) return expected - d;
-    if (d > 0 && expected + d < lines.length && matches(expected + d)) return expected + d;
-  }
-  return -1;
+  // Where its first line stands, nearest the header's line first, before it on a tie.
+  const starts = [...(lineIndex(lines).at.get(now[0] as string) ?? [])];
+  starts.sort((a, b) => Math.abs(a - expected) - Math.abs(b - expected) || a - b);
+  return starts.find((at) => standsAt(lines, at, now, true)) ?? -1;
 }
 
 /** A hunk that did not apply: "already applied" when the file has its new side, else `reason`. */
@@ -323,7 +353,7 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       for (const h of exact.failed) {
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
         // With CRs in the file, without them on either side: jsdiff gives an LF hunk a CRLF file's line ends.
-        const has = text.includes('\r') ? (c: string) => lines.some((l) => bare(l) === bare(c)) : (c: string) => lines.includes(c);
+        const has = text.includes('\r') ? (c: string) => lines.some((l) => bare(l) === bare(c)) : (c: string) => lineIndex(lines).at.has(c);
         if (h.lines.some((l) => l.type === 'del' && !has(l.content))) {
           failures.push(refused(f, h, lines, 'a line the hunk removes is not in the file'));
           continue;
