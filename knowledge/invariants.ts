@@ -45,8 +45,11 @@ export function invariantTested(callee: string): Invariant | undefined {
 }
 
 /** Invariants that hold below a call of `fn`. */
+/** The answer for the many functions no invariant names (asked for every summary). */
+const NONE: readonly Invariant[] = [];
+
 export function invariantsBelow(fn: string): readonly Invariant[] {
-  return BY_FUNCTION.get(fn) ?? [];
+  return BY_FUNCTION.get(fn) ?? NONE;
 }
 
 export function invariantById(id: string): Invariant | undefined {

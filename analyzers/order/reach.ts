@@ -54,6 +54,8 @@ export const MAX_DEPTH = 32;
 
 /** keyOf()'s stand-in for a context without facts. */
 const NO_FACTS: ReadonlySet<string> = new Set();
+/** reachOfCall()'s answer for a call that takes nothing. */
+const NO_REACH: ReadonlyMap<string, Reach> = new Map();
 /** Shared empties of reach()'s loop, for the many functions and calls that release nothing. */
 const NO_CLASSES: ReadonlySet<LockClass> = new Set();
 const NONE: readonly LockClass[] = [];
@@ -154,7 +156,9 @@ export class Summaries {
 
   /** The context below `fn`: the invariants that hold below it join the chain's facts. */
   private withFacts(fn: FunctionFacts, ctx: CallContext): CallContext {
-    const added = invariantsBelow(fn.name).filter((i) => !ctx.facts?.has(i.id));
+    const below = invariantsBelow(fn.name);
+    if (below.length === 0) return ctx;
+    const added = below.filter((i) => !ctx.facts?.has(i.id));
     if (added.length === 0) return ctx;
     return { ...ctx, facts: new Set([...(ctx.facts ?? []), ...added.map((i) => i.id)]) };
   }
@@ -306,9 +310,11 @@ export class Summaries {
    * callee that also takes the class (vcpu_run() drops the caller's SRCU
    * and takes it back) may return holding it: it releases nothing here.
    */
-  releasedBefore(site: AcquireSite | CallSite, fromFile: string): LockClass[] {
+  releasedBefore(site: AcquireSite | CallSite, fromFile: string): readonly LockClass[] {
+    // Asked for every site: most follow no call that releases its caller's lock.
+    if (!site.after?.some((name) => this.releasers.has(name))) return NONE;
     const out: LockClass[] = [];
-    for (const name of site.after ?? []) {
+    for (const name of site.after) {
       if (!this.releasers.has(name)) continue;
       let rel = this.releases.get(`${fromFile}\u0000${name}`);
       if (!rel) {
@@ -327,7 +333,7 @@ export class Summaries {
    * is in one), else the curated table of helpers outside the index
    * (knowledge/external-locks.ts).
    */
-  reachOfCall(call: CallSite, fromFile: string, depth = 0, ctx: CallContext = NO_CONTEXT): Map<string, Reach> {
+  reachOfCall(call: CallSite, fromFile: string, depth = 0, ctx: CallContext = NO_CONTEXT): ReadonlyMap<string, Reach> {
     const callee = call.callee;
     const args = argsAt(call, ctx);
     if (callee.startsWith('ops:')) {
@@ -346,8 +352,9 @@ export class Summaries {
     const target = this.index.resolve(callee, fromFile);
     if (target) return this.reach(target, depth, { ...ctx, args });
     const ext = externalLocks(callee);
+    // Most calls outside the index take nothing: one empty answer for all (callers only read it).
+    if (!ext || (ext.arch && ext.arch !== archOf(fromFile) && archOf(fromFile) !== null)) return NO_REACH;
     const out = new Map<string, Reach>();
-    if (!ext || (ext.arch && ext.arch !== archOf(fromFile) && archOf(fromFile) !== null)) return out;
     for (const t of ext.takes) {
       const lock = { class: t.class, kind: t.kind, mode: t.mode, guessed: false, expr: `${callee}()` };
       out.set(`${t.class}\u0000acquire`, {
