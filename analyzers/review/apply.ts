@@ -349,11 +349,13 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       // No exact hunk applied (most files of a series against another base): the lines are the source's.
       let text = exact.failed.length === f.hunks.length ? source : exact.lines.join('\n');
       let lines = exact.lines;
+      // Asked again only when the text changes (a file of 150 KB has many hunks here in a series against another base).
+      let withCr = exact.failed.length > 0 && text.includes('\r');
       const refusedBefore = failures.length;
       for (const h of exact.failed) {
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
         // With CRs in the file, without them on either side: jsdiff gives an LF hunk a CRLF file's line ends.
-        const has = text.includes('\r') ? (c: string) => lines.some((l) => bare(l) === bare(c)) : (c: string) => lineIndex(lines).at.has(c);
+        const has = withCr ? (c: string) => lines.some((l) => bare(l) === bare(c)) : (c: string) => lineIndex(lines).at.has(c);
         if (h.lines.some((l) => l.type === 'del' && !has(l.content))) {
           failures.push(refused(f, h, lines, 'a line the hunk removes is not in the file'));
           continue;
@@ -367,6 +369,7 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
         else {
           text = out;
           lines = text.split('\n');
+          withCr = text.includes('\r');
         }
       }
       if (f.isDeleted) {
