@@ -21,7 +21,7 @@ function entryFor(written: string, line: number): LockEntry {
   const name = canonicalLock(written);
   const aliases = new Set(aliasesOf(name));
   if (written !== name) aliases.add(written);
-  return { name, aliases: [...aliases], type: null, arch: null, line, protects: [], commentLine: null };
+  return { name, aliases: [...aliases], type: null, arch: null, line, archLine: null, protects: [], commentLine: null };
 }
 
 function fieldText(block: Block): string {
@@ -95,6 +95,7 @@ export function readLockTable(doc: BlockDocument): LockTable {
         break;
       case 'Arch':
         current.entry.arch = fieldText(block);
+        current.entry.archLine = block.line;
         break;
       case 'Protects':
         current.entry.protects = protectsItems(block);

@@ -68,6 +68,11 @@ export interface LockEntry {
   arch: string | null;
   /** 1-based line of the entry's heading. */
   line: number;
+  /**
+   * Extension: 1-based line of the `:Arch:` field, null when absent. What is said about the field
+   * itself (a word no architecture, "the lock table's entry, :Arch: x86") points here, not at the heading.
+   */
+  archLine: number | null;
   /** Extension: `:Protects:` items. */
   protects: string[];
   /** Extension: line of the `:Comment:` field, null when absent. */

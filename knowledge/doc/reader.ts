@@ -273,7 +273,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     const { known, unknown } = tableArchWords(l.arch);
     if (!unknown.length) continue;
     order.unrecognized.push({
-      line: l.line,
+      line: l.archLine ?? l.line,
       text: `Arch: ${l.arch ?? ''}`,
       reason:
         `${l.name}'s lock-table entry names ${unknown.map((w) => `"${w}"`).join(' and ')}, no architecture kvm-review knows; ${KNOWN_ARCHS}; ` +

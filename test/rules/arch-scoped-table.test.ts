@@ -68,16 +68,39 @@ describe('check: a lock-table entry with :Arch: documents its lock for those arc
     expect(found.map((f) => `${f.kind} ${f.outer} -> ${f.inner}`)).toContain(`undocumented-order kvm->slots_lock -> ${LOCK}`);
   });
 
-  it(':Arch: naming no architecture kvm-review knows: reported as not understood at the entry, the lock documented for no build', async () => {
+  it(':Arch: naming no architecture kvm-review knows: reported as not understood at the :Arch: line, the lock documented for no build', async () => {
     const tree = treeWithEntry('sparc');
     const found = await check(tree, 'arm64');
-    const heading = readFileSync(join(tree, DOC), 'utf8').split('\n').indexOf(`\`\`${LOCK}\`\``) + 1;
+    const lines = readFileSync(join(tree, DOC), 'utf8').split('\n');
+    const field = lines.indexOf(':Arch:\t\tsparc', lines.indexOf(`\`\`${LOCK}\`\``)) + 1;
+    expect(field).toBeGreaterThan(0);
     const unread = found.filter((f) => f.kind === 'doc-unrecognized' && f.message.includes('"sparc"'));
     expect(unread).toHaveLength(1);
-    expect(unread[0]?.line).toBe(heading);
+    expect(unread[0]?.line).toBe(field);
     expect(unread[0]?.message).toContain(`${LOCK}'s lock-table entry names "sparc", no architecture kvm-review knows`);
     expect(unread[0]?.message).toContain(`check counts ${LOCK} as documented for no build it analyses`);
     expect(naming(found).filter((f) => f.kind !== 'doc-unrecognized')).toEqual([]);
+  });
+});
+
+describe("check: an unknown word in an existing entry's :Arch: (6.12's own lock table, one field edited)", () => {
+  it('doc-unrecognized names the :Arch: line, not the heading of the entry', async () => {
+    const tree = join(tmp, 'mmu-lock-arch');
+    cpSync(kernelTree('6.12'), tree, { recursive: true });
+    const lines = readFileSync(join(tree, DOC), 'utf8').split('\n');
+    const heading = lines.indexOf('``kvm->mmu_lock``');
+    expect(heading).toBeGreaterThanOrEqual(0);
+    // The entry's own :Arch: field: the first after its heading, before the next entry's heading.
+    const field = lines.findIndex((l, i) => i > heading && l.startsWith(':Arch:'));
+    expect(field).toBeGreaterThan(heading + 1);
+    expect(lines.slice(heading + 1, field).some((l) => l.startsWith('``'))).toBe(false);
+    lines[field] = ':Arch:\t\ts390x-ish';
+    writeFileSync(join(tree, DOC), lines.join('\n'));
+
+    const unread = (await check(tree, 'all')).filter((f) => f.kind === 'doc-unrecognized' && f.message.includes('"s390x-ish"'));
+    expect(unread).toHaveLength(1);
+    expect(unread[0]?.line).toBe(field + 1);
+    expect(unread[0]?.message).toContain('kvm->mmu_lock\'s lock-table entry names "s390x-ish", no architecture kvm-review knows');
   });
 });
 
