@@ -73,7 +73,7 @@ export function lockScope(doc: DocumentedOrder, lock: LockClass): LockScope {
     if (l.name !== lock) continue;
     const archs = tableArchs(l.arch);
     if (!archs) generic = true;
-    else for (const arch of archs) mentions.push({ arch, line: l.line, text: `the lock table's entry, :Arch: ${l.arch}` });
+    else for (const arch of archs) mentions.push({ arch, line: l.archLine ?? l.line, text: `the lock table's entry, :Arch: ${l.arch}` });
   }
   const first = new Map<string, ArchMention>();
   for (const m of mentions.sort((a, b) => a.line - b.line)) if (!first.has(m.arch)) first.set(m.arch, m);

@@ -50,6 +50,14 @@ function arm64Rule(lines: string[], rule: string): void {
   lines.splice(leaf, 0, 'On arm64:', '', `- ${rule}`, '');
 }
 
+/** The 1-based line of the `:Arch:` field in `name`'s lock-table entry: where a message quoting that field points. */
+function archLineOf(lines: readonly string[], name: string): number {
+  const heading = lineOf(lines, `\`\`${name}\`\``);
+  const at = lines.findIndex((l, i) => i > heading && l.startsWith(':Arch:'));
+  if (at < 0) throw new Error(`no :Arch: after the heading of ${name}`);
+  return at + 1;
+}
+
 /** Adds a lock-table entry for `name` with `:Arch: arch`, before the kvm->mmu_lock entry. */
 function tableEntry(lines: string[], name: string, arch: string): void {
   const heading = `\`\`${name}\`\``;
@@ -76,7 +84,7 @@ describe('doc --propose --edge: a lock the document names only for another archi
     const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', EDGE, '--cache-dir', cache]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    const at = lineOf(lines, '``kvm->arch.config_lock``') + 1;
+    const at = archLineOf(lines, 'kvm->arch.config_lock');
     expect(r.stderr).toContain(`kvm->arch.config_lock is documented only for x86 (locking.rst:${at}: the lock table's entry, :Arch: x86), but the code`);
   });
 
@@ -114,7 +122,7 @@ describe('doc --propose without --edge: the same architecture check on what it w
     const r = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const at = lineOf(lines, '``kvm->arch.config_lock``') + 1;
+    const at = archLineOf(lines, 'kvm->arch.config_lock');
     const [listed, notProposed] = r.stdout.split("\nNot proposed, a lock locking.rst documents only for another architecture than the code's:\n");
     expect(notProposed).toMatch(
       new RegExp(

@@ -53,13 +53,17 @@ function lineOf(lines: readonly string[], text: string, from = 0): number {
   return at;
 }
 
-/** Gives the lock-table entry of `name` the `:Arch:` field `arch`; the entry must have one. */
-function entryArch(lines: string[], name: string, arch: string): number {
+/** The 1-based line of the `:Arch:` field in `name`'s lock-table entry (a message quoting the field points there); the entry must have one. */
+function archLineOf(lines: readonly string[], name: string): number {
   const heading = lineOf(lines, `\`\`${name}\`\``);
   const at = lines.findIndex((l, i) => i > heading && l.startsWith(':Arch:'));
   if (at < 0 || lines.slice(heading + 1, at).some((l) => l.startsWith('``'))) throw new Error(`no :Arch: in the entry of ${name}`);
-  lines[at] = `:Arch:\t\t${arch}`;
-  return heading;
+  return at + 1;
+}
+
+/** Gives the lock-table entry of `name` the `:Arch:` field `arch`; the entry must have one. */
+function entryArch(lines: string[], name: string, arch: string): void {
+  lines[archLineOf(lines, name) - 1] = `:Arch:\t\t${arch}`;
 }
 
 /** Adds `rule` as a bullet under "On x86:". */
@@ -73,7 +77,7 @@ describe('doc --propose: a generic order naming a lock documented only for x86, 
     const r = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const at = lineOf(lines, '``kvm->mn_invalidate_lock``') + 1;
+    const at = archLineOf(lines, 'kvm->mn_invalidate_lock');
     const [listed, notProposed] = r.stdout.split("\nNot proposed, a lock locking.rst documents only for another architecture than the code's:\n");
     expect(listed).not.toContain(MEMSLOT);
     expect(notProposed).toMatch(
