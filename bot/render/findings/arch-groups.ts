@@ -53,6 +53,16 @@ export function archGroups<F extends ArchTagged>(findings: readonly F[]): ArchGr
   return [...groups.values()];
 }
 
+/** Every patch's findings as the renderers print and count them: one per group. */
+export function printedFindings<F extends ArchTagged>(patches: readonly { findings: readonly F[] }[]): F[] {
+  return patches.flatMap((p) => archGroups(p.findings).map((g) => g.finding));
+}
+
+/** How many of the printed findings a version before `version` already had ("still present"). */
+export function stillPresent(patches: readonly { findings: readonly (ArchTagged & { since?: number })[] }[], version: number): number {
+  return printedFindings(patches).filter((f) => f.since !== undefined && f.since < version).length;
+}
+
 /** The architectures as the text output tags a finding: "x86", "x86, arm64"; '' for none. */
 export function archList(archs: readonly string[]): string {
   return archs.join(', ');

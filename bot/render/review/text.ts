@@ -1,6 +1,6 @@
 /** `mbox --format text`: the review grouped by patch, readable like a maintainer's reply. */
 import type { PatchReview, ReviewFinding, ReviewResult } from '../../../analyzers/review/model.js';
-import { archGroups, type ArchGroup } from '../findings/arch-groups.js';
+import { archGroups, printedFindings, stillPresent, type ArchGroup } from '../findings/arch-groups.js';
 import { findingLines, PLAIN, type TextStyle } from '../findings/finding-text.js';
 import { safeInput } from '../safe-text.js';
 import { severityCounts } from '../findings/severity-counts.js';
@@ -31,10 +31,10 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   if (r.series.missing.length) out.push(`missing: patch${r.series.missing.length > 1 ? 'es' : ''} ${numbered(r.series.missing)} of ${r.series.total} not in the input`);
   if (r.degraded) out.push(`DEGRADED: ${r.degraded}`);
   // What is counted is what is printed: findings that differ only in their architecture are one block (arch-groups.ts).
-  const printed = r.patches.flatMap((p) => archGroups(p.findings).map((g) => g.finding));
+  const printed = printedFindings(r.patches);
   const fixed = archGroups(r.fixed ?? []);
   if (r.previous) {
-    const still = printed.filter((f) => f.since !== undefined && f.since < r.series.version).length;
+    const still = stillPresent(r.patches, r.series.version);
     out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${fixed.length} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);
