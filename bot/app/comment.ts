@@ -9,7 +9,7 @@ import type { ListItem, RootContent, TableRow } from 'mdast';
 import { u } from 'unist-builder';
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { isRuleId, ruleUrl } from '../../analyzers/rules/meta.js';
-import { archGroups, archList, type ArchGroup } from '../render/findings/arch-groups.js';
+import { archGroups, archList, archWords, type ArchGroup } from '../render/findings/arch-groups.js';
 import { findingNodes } from '../render/findings/finding-markdown.js';
 import { severityCounts } from '../render/findings/severity-counts.js';
 import { stringifyMarkdown } from '../render/markdown.js';
@@ -22,6 +22,12 @@ export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/
 const FP = /<!-- kvm-review:fp=([0-9a-f]+) -->/;
 const FIXED = /<!-- kvm-review:fixed=([0-9a-f]+) -->/;
 const PATCH_ID = /<!-- kvm-review:patch-id=([0-9a-f]+) -->/;
+/** Beside the fingerprint markers of a comment for several architectures: which architecture each fingerprint is, so a later head can say which one it fixed. */
+const FP_ARCH = /<!-- kvm-review:fp-arch=([0-9a-f]+):([A-Za-z0-9_]+) -->/g;
+/** In the App's reply answering a comment for several architectures that some of them are fixed: the fingerprints that reply closed. */
+const FIXED_FP = /<!-- kvm-review:fixed-fp=([0-9a-f]+) -->/g;
+/** The note an edit puts on top of a comment some of whose architectures a later head fixed (kept by the next such edit). */
+const PARTLY_FIXED_NOTE = /^\*\*(?:Fixed on .+? in|Partly fixed in) [0-9a-f]{12}\*\*: [^\n]*$/gm;
 
 export function fingerprintMarker(fp: string): string {
   return `<!-- kvm-review:fp=${fp} -->`;
@@ -40,6 +46,16 @@ export function markersIn(body: string | null | undefined): string[] {
 /** The commit a comment was marked fixed in, or null. */
 export function fixedIn(body: string | null | undefined): string | null {
   return FIXED.exec(body ?? '')?.[1] ?? null;
+}
+
+/** The architecture of each fingerprint of a comment for several architectures (none in a comment posted before the App recorded them). */
+export function archsOf(body: string | null | undefined): Map<string, string> {
+  return new Map([...(body ?? '').matchAll(FP_ARCH)].map((m) => [m[1] as string, m[2] as string]));
+}
+
+/** The fingerprints an App reply said fixed while the comment's other architectures still had the finding. */
+export function fixedFingerprintsIn(body: string | null | undefined): string[] {
+  return [...(body ?? '').matchAll(FIXED_FP)].map((m) => m[1] as string);
 }
 
 /** The patch id a commit comment was posted for (push review), or null. */
@@ -63,7 +79,9 @@ export function findingComment(f: ReviewFinding, opts: BodyOptions, members: rea
   const archs = [...new Set(members.flatMap((m) => (m.arch ? [m.arch] : [])))];
   const nodes: RootContent[] = [...findingNodes(f, {}, archs)];
   if (isRuleId(f.kind)) nodes.push(u('paragraph', [u('link', { url: ruleUrl(f.kind, opts.rulesUrl) }, [u('text', `Rule: ${f.kind}`)])]));
-  const markers = [...members.map((m) => fingerprintMarker(m.fingerprint)), ...(opts.patchId ? [`<!-- kvm-review:patch-id=${opts.patchId} -->`] : [])];
+  // With several architectures, each fingerprint's too: a later head that fixes one of them can name it.
+  const archOf = archs.length > 1 ? members.flatMap((m) => (m.arch ? [`<!-- kvm-review:fp-arch=${m.fingerprint}:${m.arch} -->`] : [])) : [];
+  const markers = [...members.map((m) => fingerprintMarker(m.fingerprint)), ...archOf, ...(opts.patchId ? [`<!-- kvm-review:patch-id=${opts.patchId} -->`] : [])];
   return `${markers.join('\n')}\n${stringifyMarkdown(u('root', nodes))}`;
 }
 
@@ -75,6 +93,43 @@ export function fixedBody(original: string, sha: string): string {
 /** A reply in a thread that has replies (the comment itself is not edited then). */
 export function fixedReply(sha: string): string {
   return `<!-- kvm-review:fixed=${sha} -->\nFixed in ${sha.slice(0, 12)}: kvm-review no longer finds this at that commit.`;
+}
+
+/** Which architectures a head fixed a finding on, and which still have it. */
+export interface PartlyFixed {
+  sha: string;
+  /** The fixed architectures, as the comment recorded them; empty when it did not (a comment posted before the App recorded them). */
+  fixed: readonly string[];
+  /** The architectures whose finding is still there at `sha`. */
+  still: readonly string[];
+}
+
+/** The sentence of a partial fix: the fixed architectures named when known, always those still affected. */
+function partlyFixedWords(p: PartlyFixed, strong: boolean): string {
+  const sha = p.sha.slice(0, 12);
+  const lead = p.fixed.length ? `Fixed on ${archWords(p.fixed)} in ${sha}` : `Partly fixed in ${sha}`;
+  const rest = p.fixed.length
+    ? `kvm-review no longer finds this on ${archWords(p.fixed)} at that commit; it still does on ${archWords(p.still)}.`
+    : `kvm-review still finds this on ${archWords(p.still)} only at that commit.`;
+  return `${strong ? `**${lead}**` : lead}: ${rest}`;
+}
+
+/**
+ * The edit of a comment for several architectures when a later head fixed some of them: the finding
+ * written again for those still affected (`still`: their findings at the head, so the heading names
+ * only them and only their markers are left), under a note saying which architecture was fixed where;
+ * earlier such notes are kept above it.
+ */
+export function partlyFixedBody(original: string, still: readonly ReviewFinding[], p: PartlyFixed, opts: BodyOptions): string {
+  const [first] = still;
+  if (!first) throw new Error('partlyFixedBody: no finding is left; the comment is fixed, not partly');
+  const earlier = original.match(PARTLY_FIXED_NOTE) ?? [];
+  return `${[...earlier, partlyFixedWords(p, true)].join('\n\n')}\n\n${findingComment(first, opts, still)}`;
+}
+
+/** The reply in a thread that has replies (the comment is not edited then), with the markers of the fingerprints it closes. */
+export function partlyFixedReply(p: PartlyFixed, fixedFingerprints: readonly string[]): string {
+  return `${fixedFingerprints.map((fp) => `<!-- kvm-review:fixed-fp=${fp} -->`).join('\n')}\n${partlyFixedWords(p, false)}`;
 }
 
 function row(cells: string[]): TableRow {

@@ -14,12 +14,18 @@
  *   a comment edited so, or whose thread has the App's own "Fixed in" reply,
  *   is closed, and a re-run (a retry, a restart, a later head) leaves it
  *   alone; a finding that comes back after that is a new one;
+ * - an App comment for several architectures (arch-groups.ts) whose finding
+ *   is gone on some of them only is edited to name only those still
+ *   affected and say which architecture the head fixed (answered in its
+ *   thread when someone replied): a maintainer must not read that a fixed
+ *   architecture still has it. The fixed ones are closed as a "Fixed in"
+ *   comment is; once none is left, the comment is fixed as above;
  * - the App's "changes requested" reviews (review-event: REQUEST_CHANGES)
  *   are dismissed once no finding reaches fail-on: nothing else lifts them.
  */
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { fails } from '../../analyzers/rules/severity.js';
-import { checkSummary, COMMITS, findingComment, type ReviewedAs, fixedBody, fixedIn, fixedReply, markerOf, markersIn, reviewBody } from './comment.js';
+import { archsOf, checkSummary, COMMITS, findingComment, type ReviewedAs, fixedBody, fixedIn, fixedReply, markerOf, markersIn, partlyFixedBody, partlyFixedReply, reviewBody } from './comment.js';
 import type { RepoConfig } from './config.js';
 import { archGroups } from '../render/findings/arch-groups.js';
 import { cutMarkdown } from '../render/markdown-cut.js';
@@ -63,6 +69,8 @@ export interface ExistingComment {
   replies: number;
   /** The commit named by a "Fixed in" reply the App itself posted in the comment's thread (null or absent: none). */
   repliedFixedIn?: string | null;
+  /** The fingerprints the App's own replies in the thread said fixed on their architecture while others still had the finding (closed, as a "Fixed in" is). */
+  repliedFixedFingerprints?: readonly string[];
   /** A review whose state is CHANGES_REQUESTED: not dismissed (a later review of the same author does not lift it). */
   changesRequested?: boolean;
 }
@@ -70,7 +78,7 @@ export interface ExistingComment {
 /** The RIGHT side of the pull request's diff: path -> 1-based line -> text, for added and context lines. */
 export type DiffLines = Map<string, Map<number, string>>;
 
-export type ActionCode = 'create' | 'skip' | 'fixed' | 'reply-fixed' | 'overflow' | 'off-diff' | 'dismiss';
+export type ActionCode = 'create' | 'skip' | 'fixed' | 'reply-fixed' | 'partly-fixed' | 'reply-partly-fixed' | 'overflow' | 'off-diff' | 'dismiss';
 
 export type Action =
   /** `fingerprints`: every finding the comment stands for (several when they differ only in their architecture), `fingerprint` the first. */
@@ -78,6 +86,8 @@ export type Action =
   | { code: 'skip'; fingerprint: string; commentId: number }
   | { code: 'fixed'; fingerprint: string; commentId: number; body: string }
   | { code: 'reply-fixed'; fingerprint: string; commentId: number; body: string }
+  /** A comment for several architectures, some fixed: edited (or answered) to name only those left. `fixed`: the fingerprints gone, `fingerprint` the first. */
+  | { code: 'partly-fixed' | 'reply-partly-fixed'; fingerprint: string; fixed: string[]; commentId: number; body: string }
   | { code: 'overflow'; fingerprint: string }
   | { code: 'off-diff'; fingerprint: string }
   | { code: 'dismiss'; reviewId: number; message: string };
@@ -215,7 +225,9 @@ export function planReview(input: PlanInput): ReviewPlan {
     if (c.kind === 'review') for (const fp of markersIn(c.body)) listed.add(fp);
     const closed = fixedIn(c.body) !== null || Boolean(c.repliedFixedIn);
     if (c.kind !== 'line' || closed || markerOf(c.body) === null) continue;
-    for (const fp of markersIn(c.body)) if (!open.has(fp)) open.set(fp, c);
+    // An architecture the App's own reply said fixed is closed in this comment; its finding back is a new one.
+    const answered = new Set(c.repliedFixedFingerprints ?? []);
+    for (const fp of markersIn(c.body)) if (!open.has(fp) && !answered.has(fp)) open.set(fp, c);
   }
   // 2. One entry per fingerprint (the same finding made again by a later patch is one finding).
   const seen = new Set<string>();
@@ -257,14 +269,31 @@ export function planReview(input: PlanInput): ReviewPlan {
     if (c) actions.push({ code: 'create', fingerprint: g.finding.fingerprint, fingerprints: g.members.map((m) => m.fingerprint), path: c.path, line: c.line, body: c.body });
   });
   for (const f of overflow) actions.push({ code: 'overflow', fingerprint: f.fingerprint });
-  // 4. The App's comments whose findings are all gone (a comment for several architectures stays while one is left).
+  // 4. The App's comments whose findings are gone: all of them, fixed; some of a comment for several architectures, narrowed to those left.
   const comment = new Map<ExistingComment, string[]>();
   for (const [fp, c] of open) comment.set(c, [...(comment.get(c) ?? []), fp]);
+  const byFingerprint = new Map(findings.map((p) => [p.finding.fingerprint, p.finding]));
   for (const [c, fps] of comment) {
     const fp = fps[0];
-    if (fp === undefined || fps.some((x) => seen.has(x))) continue;
-    if (c.replies > 0) actions.push({ code: 'reply-fixed', fingerprint: fp, commentId: c.id, body: fixedReply(input.headSha) });
-    else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha) });
+    const gone = fps.filter((x) => !seen.has(x));
+    if (fp === undefined || !gone.length) continue;
+    const still = fps.flatMap((x) => byFingerprint.get(x) ?? []);
+    if (!still.length) {
+      if (c.replies > 0) actions.push({ code: 'reply-fixed', fingerprint: fp, commentId: c.id, body: fixedReply(input.headSha) });
+      else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha) });
+      continue;
+    }
+    // Which architecture each gone fingerprint was, as the comment recorded it (all or none named: a guess would be worse than "partly").
+    const recorded = archsOf(c.body);
+    const fixedArchs = gone.map((x) => recorded.get(x));
+    const partly = {
+      sha: input.headSha,
+      fixed: fixedArchs.every((a): a is string => a !== undefined) ? [...new Set(fixedArchs)] : [],
+      still: [...new Set(still.flatMap((f) => (f.arch ? [f.arch] : [])))],
+    };
+    const at = { fingerprint: gone[0] as string, fixed: gone, commentId: c.id };
+    if (c.replies > 0) actions.push({ code: 'reply-partly-fixed', ...at, body: partlyFixedReply(partly, gone) });
+    else actions.push({ code: 'partly-fixed', ...at, body: partlyFixedBody(c.body, still, partly, { rulesUrl: input.rulesUrl }) });
   }
   const all = findings.map((p) => p.finding);
   // 5. The App's "changes requested" reviews once no finding reaches fail-on: dismissed, or they block the merge for good.

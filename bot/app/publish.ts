@@ -81,7 +81,7 @@ export interface Published {
   checkRunId: number;
 }
 
-/** Posts a pull request's plan: the review, the fixed-in edits and replies, the dismissals, then the check run. */
+/** Posts a pull request's plan: the review, the fixed-in (and fixed-on-an-architecture) edits and replies, the dismissals, then the check run. */
 export async function publishPullRequest(
   octokit: Octokit,
   repo: RepoRef,
@@ -106,11 +106,11 @@ export async function publishPullRequest(
   const replied: number[] = [];
   const dismissed: number[] = [];
   for (const a of plan.actions) {
-    if (a.code === 'fixed') {
+    if (a.code === 'fixed' || a.code === 'partly-fixed') {
       guard(opts);
       await octokit.rest.pulls.updateReviewComment({ ...repo, comment_id: a.commentId, body: a.body });
       edited.push(a.commentId);
-    } else if (a.code === 'reply-fixed') {
+    } else if (a.code === 'reply-fixed' || a.code === 'reply-partly-fixed') {
       guard(opts);
       await octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pr.number, comment_id: a.commentId, body: a.body });
       replied.push(a.commentId);

@@ -12,7 +12,7 @@
  * 4. findings configured and placed; the diff's lines; the App's comments;
  * 5. plan, then publish (a newer head supersedes: nothing posted).
  */
-import { fixedIn } from './comment.js';
+import { fixedFingerprintsIn, fixedIn } from './comment.js';
 import { diffLines, placedFindings, reviewNotes } from './findings.js';
 import { neutral, reviewCoverage, reviewOnBase, runJob, type JobDeps } from './job.js';
 import { planReview, type ExistingComment } from './plan.js';
@@ -85,23 +85,28 @@ export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Pro
  * The pull request's review comments and review bodies, with whose they
  * are, how many replies each has, and whether the App itself already
  * replied "Fixed in" in the thread (a reply's own marker; the comment it
- * answers is not edited then, so this is how a re-run knows).
+ * answers is not edited then, so this is how a re-run knows), and which
+ * architectures' fingerprints its "Fixed on arm64" replies closed.
  */
 export async function existingComments(octokit: Octokit, repo: RepoRef, number: number, bot: string): Promise<ExistingComment[]> {
   const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: number, per_page: 100 });
   const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { ...repo, pull_number: number, per_page: 100 });
   const replies = new Map<number, number>();
   const repliedFixed = new Map<number, string>();
+  const repliedFixedFps = new Map<number, string[]>();
   for (const c of comments) {
     if (!c.in_reply_to_id) continue;
     replies.set(c.in_reply_to_id, (replies.get(c.in_reply_to_id) ?? 0) + 1);
-    const sha = c.user?.login === bot ? fixedIn(c.body) : null;
+    if (c.user?.login !== bot) continue;
+    const sha = fixedIn(c.body);
     if (sha && !repliedFixed.has(c.in_reply_to_id)) repliedFixed.set(c.in_reply_to_id, sha);
+    const fps = fixedFingerprintsIn(c.body);
+    if (fps.length) repliedFixedFps.set(c.in_reply_to_id, [...(repliedFixedFps.get(c.in_reply_to_id) ?? []), ...fps]);
   }
   return [
     ...comments
       .filter((c) => !c.in_reply_to_id)
-      .map((c) => ({ id: c.id, kind: 'line' as const, body: c.body, mine: c.user?.login === bot, replies: replies.get(c.id) ?? 0, repliedFixedIn: repliedFixed.get(c.id) ?? null })),
+      .map((c) => ({ id: c.id, kind: 'line' as const, body: c.body, mine: c.user?.login === bot, replies: replies.get(c.id) ?? 0, repliedFixedIn: repliedFixed.get(c.id) ?? null, repliedFixedFingerprints: repliedFixedFps.get(c.id) ?? [] })),
     ...reviews.map((r) => ({ id: r.id, kind: 'review' as const, body: r.body ?? '', mine: r.user?.login === bot, replies: 0, changesRequested: r.state === 'CHANGES_REQUESTED' })),
   ];
 }

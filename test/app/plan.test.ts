@@ -1,6 +1,6 @@
 /** The planner: findings and existing comments in, create/update/fixed/skip actions out. */
 import { describe, expect, it } from '@jest/globals';
-import { fingerprintMarker, findingComment, markerOf } from '../../bot/app/comment.js';
+import { fingerprintMarker, findingComment, fixedIn, markerOf, markersIn } from '../../bot/app/comment.js';
 import { DEFAULT_CONFIG } from '../../bot/app/config.js';
 import { planReview, type ExistingComment, type PlanInput } from '../../bot/app/plan.js';
 import { unreadCoverage, withUnpatched, type ListedCommit } from '../../bot/app/findings.js';
@@ -133,6 +133,61 @@ describe('planReview', () => {
     expect(two.check.summary).toMatch(/^2 errors, 0 warnings, 0 info\./);
     const dismissed = planReview(input({ findings: [placed(finding())], config: { ...DEFAULT_CONFIG, failOn: 'never' }, existing: [mine(3, 'body', { kind: 'review', changesRequested: true })] }));
     expect(dismissed.actions).toContainEqual({ code: 'dismiss', reviewId: 3, message: `kvm-review: no finding fails (fail-on: never) at ${HEAD.slice(0, 12)}.` });
+  });
+});
+
+describe('planReview: a comment for several architectures, fixed on some of them', () => {
+  /** The same finding on each of `archs`, each its own fingerprint (as the engine makes them for a rule under "On x86, arm64 and riscv:"). */
+  const perArch = (archs: string[]): ReturnType<typeof finding>[] => {
+    const first = finding({ kind: 'doc-conflict', arch: archs[0] });
+    return archs.map((arch, i) => (i ? { ...first, arch, fingerprint: finding().fingerprint } : first));
+  };
+  const bodyOf = (plan: ReturnType<typeof planReview>, id: number): string => {
+    const a = plan.actions.find((x) => 'commentId' in x && x.commentId === id && 'body' in x);
+    return a && 'body' in a ? a.body : '';
+  };
+
+  it('fixed on one architecture, then another, then the last: narrowed twice (each note kept), then "Fixed in"', () => {
+    const [x86, arm64, riscv] = perArch(['x86', 'arm64', 'riscv']) as [ReturnType<typeof finding>, ReturnType<typeof finding>, ReturnType<typeof finding>];
+    const posted = planReview(input({ findings: [x86, arm64, riscv].map((f) => placed(f)) })).review?.comments ?? [];
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body).toContain('(x86, arm64, riscv)');
+    const first = planReview(input({ findings: [placed(x86), placed(arm64)], existing: [mine(1, posted[0]?.body ?? '')], headSha: 'a'.repeat(40) }));
+    expect(first.actions.filter((a) => a.code !== 'skip')).toEqual([{ code: 'partly-fixed', fingerprint: riscv.fingerprint, fixed: [riscv.fingerprint], commentId: 1, body: expect.any(String) }]);
+    const once = bodyOf(first, 1);
+    expect(once).toMatch(/^\*\*Fixed on riscv in a{12}\*\*: kvm-review no longer finds this on riscv at that commit; it still does on x86 and arm64\.\n\n/);
+    expect(once).toContain('(x86, arm64)');
+    expect(markersIn(once)).toEqual([x86.fingerprint, arm64.fingerprint]);
+    expect(first.review).toBeNull();
+    expect(first.check.title).toBe('1 lock-order finding, 1 at or above error');
+    const second = planReview(input({ findings: [placed(x86)], existing: [mine(1, once)], headSha: 'b'.repeat(40) }));
+    const twice = bodyOf(second, 1);
+    expect(twice).toMatch(/^\*\*Fixed on riscv in a{12}\*\*: [^\n]*\n\n\*\*Fixed on arm64 in b{12}\*\*: kvm-review no longer finds this on arm64 at that commit; it still does on x86\.\n\n/);
+    expect(twice).toContain('`doc-conflict` (x86)');
+    expect(markersIn(twice)).toEqual([x86.fingerprint]);
+    // Nothing left: the "Fixed in" of any finding, once.
+    const last = planReview(input({ findings: [], existing: [mine(1, twice)] }));
+    expect(last.actions.map((a) => a.code)).toEqual(['fixed']);
+    expect(fixedIn(bodyOf(last, 1))).toBe(HEAD);
+    // A fixed architecture's finding back is a new comment; the narrowed one is left as it is.
+    const back = planReview(input({ findings: [placed(x86), placed(arm64), placed(riscv)], existing: [mine(1, once)] }));
+    expect(back.actions.map((a) => a.code).sort()).toEqual(['create', 'skip', 'skip']);
+    expect(back.review?.comments.map((c) => markersIn(c.body))).toEqual([[riscv.fingerprint]]);
+  });
+
+  it('a comment posted before the App recorded each fingerprint\'s architecture: "partly fixed", naming what is left, never a guess', () => {
+    const [x86, arm64] = perArch(['x86', 'arm64']) as [ReturnType<typeof finding>, ReturnType<typeof finding>];
+    const old = `${fingerprintMarker(x86.fingerprint)}\n${fingerprintMarker(arm64.fingerprint)}\n### error: \`doc-conflict\` (x86, arm64)\n`;
+    const plan = planReview(input({ findings: [placed(x86)], existing: [mine(1, old)] }));
+    expect(bodyOf(plan, 1)).toMatch(/^\*\*Partly fixed in c0ffee000000\*\*: kvm-review still finds this on x86 only at that commit\.\n\n/);
+    const discussed = planReview(input({ findings: [placed(x86)], existing: [mine(1, old, { replies: 1 })] }));
+    expect(discussed.actions.filter((a) => a.code !== 'skip')).toEqual([
+      { code: 'reply-partly-fixed', fingerprint: arm64.fingerprint, fixed: [arm64.fingerprint], commentId: 1, body: `<!-- kvm-review:fixed-fp=${arm64.fingerprint} -->\nPartly fixed in c0ffee000000: kvm-review still finds this on x86 only at that commit.` },
+    ]);
+    // That reply read back: the comment is open for x86 only; nothing more is said while x86 has it, "Fixed in" once it goes.
+    const replied = mine(1, old, { replies: 2, repliedFixedFingerprints: [arm64.fingerprint] });
+    expect(planReview(input({ findings: [placed(x86)], existing: [replied] })).actions.map((a) => a.code)).toEqual(['skip']);
+    expect(planReview(input({ findings: [], existing: [replied] })).actions.map((a) => a.code)).toEqual(['reply-fixed']);
   });
 });
 

@@ -119,17 +119,23 @@ describe('the App on the same review', () => {
     expect(plan.check.title).toMatch(/^3 lock-order findings/);
   }, 600_000);
 
-  it('a re-run posts nothing twice, and the comment stays open while one architecture still has the finding', async () => {
+  it('a re-run posts nothing twice; with one architecture fixed, the comment names only the other and stays open for it', async () => {
     const input = await planInput();
     const first = planReview(input);
     const existing = (first.review?.comments ?? []).map((c, i) => mine(100 + i, c.body));
     const again = planReview({ ...input, existing });
     expect(again.review).toBeNull();
     expect(again.actions.every((a) => a.code === 'skip')).toBe(true);
-    // arm64's doc-conflict gone, x86's still there: the comment is not marked fixed, and nothing is posted again.
+    // arm64's doc-conflict gone, x86's still there: the comment is not marked fixed, nothing is posted again,
+    // and it is edited to name x86 only and say the head fixed arm64 (arch-partly-fixed.test.ts has it through the server).
     const x86Only = input.findings.filter((p) => !(p.finding.kind === 'doc-conflict' && p.finding.arch === 'arm64'));
     const later = planReview({ ...input, findings: x86Only, existing });
     expect(later.actions.filter((a) => a.code === 'fixed' || a.code === 'create')).toEqual([]);
+    const narrowed = later.actions.filter((a) => a.code === 'partly-fixed');
+    expect(narrowed).toHaveLength(1);
+    const edit = narrowed[0] && 'body' in narrowed[0] ? narrowed[0].body : '';
+    expect(edit).toContain(`**Fixed on arm64 in ${HEAD.slice(0, 12)}**`);
+    expect(edit).toContain('`doc-conflict` (x86)');
     // Both gone: that one comment is marked fixed, once.
     const neither = input.findings.filter((p) => p.finding.kind !== 'doc-conflict');
     const fixed = planReview({ ...input, findings: neither, existing }).actions.filter((a) => a.code === 'fixed');
