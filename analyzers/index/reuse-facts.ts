@@ -77,8 +77,13 @@ export class TypeChange {
   }
 }
 
+const NO_TYPES = mergeStructTypes([]);
+
 /** No change of the struct types. */
-const SAME = new TypeChange(mergeStructTypes([]), mergeStructTypes([]));
+const SAME = new TypeChange(NO_TYPES, NO_TYPES);
+
+/** A file's own struct types, as the walk reads them before the tree's (none when the file defines none). */
+const fileTypes = (structs: readonly CStructDef[]): StructTypes => (structs.length ? mergeStructTypes(structs) : NO_TYPES);
 
 /** Struct names whose definitions differ between two struct types (as memberType() sees them: arch and members, in order). */
 export function changedStructs(before: StructTypes, after: StructTypes): Set<string> {
@@ -140,16 +145,6 @@ function changedLines(kept: readonly Kept[], count: number, side: 'before' | 'af
 const DIRECTIVE = /^\s*#/;
 const BLANK = /^\s*$/;
 
-/** Is every line in `lines` blank, or inside one of the clean definitions `spans`, and none a directive? */
-function insideDefinitions(lines: readonly number[], text: readonly string[], spans: readonly { line: number; endLine: number; damaged: boolean }[]): boolean {
-  const clean = spans.filter((s) => !s.damaged);
-  return lines.every((l) => {
-    const t = text[l - 1] ?? '';
-    if (DIRECTIVE.test(t)) return false;
-    return BLANK.test(t) || clean.some((s) => s.line <= l && l <= s.endLine);
-  });
-}
-
 /** `facts` with every line moved by `delta` (0 is no line: a precondition, left as it is). */
 function moved<T>(facts: T, delta: number): T {
   return delta === 0 ? facts : (shifted(facts, delta) as T);
@@ -174,24 +169,29 @@ function shifted(v: unknown, delta: number): unknown {
 
 /**
  * The facts the walk would give each function of `parsed` (the file's new
- * text `text`) that the patch left as it was in `earlier`: by function, to
- * use instead of walking it. Empty when the patch changed the file's scope.
+ * text `text`, parsed whole) that the patch left as it was in `earlier`: by
+ * function, to use instead of walking it. Left as it was: the same name and
+ * lines as written (moved), the same pre-blanked lines (so a directive the
+ * patch changed left them alone), parsed cleanly, and every struct member
+ * its walk asked for typed as before, by the tree and by the file.
  */
 export function unchangedFacts(earlier: EarlierFile, text: string, parsed: ParsedFile, types: TypeChange = SAME): Map<CFunction, Walked> {
   const out = new Map<CFunction, Walked>();
-  if (earlier.facts.file !== parsed.file) return out;
+  if (earlier.facts.file !== parsed.file || !Array.isArray(earlier.facts.structs)) return out;
   const before = earlier.text.split('\n');
   const after = text.split('\n');
   const kept = keptStretches(before, after);
-  if (!insideDefinitions(changedLines(kept, before.length, 'before'), before, earlier.facts.functions)) return out;
-  if (!insideDefinitions(changedLines(kept, after.length, 'after'), after, parsed.functions)) return out;
+  // The file is parsed whole, so lines changed outside definitions (a prototype, a new function, a
+  // directive) change nothing a kept function's walk reads but its file's structs, which it looks
+  // up before the tree's: a function that asked for a member they now type otherwise is walked again.
+  const local = new TypeChange(fileTypes(structsFromJson(earlier.facts.structs)), fileTypes(parsed.structs));
 
   const starts = lineStarts(parsed.blanked);
   // Functions that looked up a struct the types changed are walked again.
   const old = new Map<string, Walked & { blank: string }>();
   earlier.facts.functions.forEach((fn, i) => {
     const blank = earlier.facts.blanks[i];
-    if (blank !== undefined && !fn.damaged && !types.affects(earlier.facts, i)) old.set(`${fn.name}\u0000${fn.line}\u0000${fn.endLine}`, { facts: fn, lookups: earlier.facts.lookups[i] ?? [], blank });
+    if (blank !== undefined && !fn.damaged && !types.affects(earlier.facts, i) && !local.affects(earlier.facts, i)) old.set(`${fn.name}\u0000${fn.line}\u0000${fn.endLine}`, { facts: fn, lookups: earlier.facts.lookups[i] ?? [], blank });
   });
   for (const fn of parsed.functions) {
     if (fn.damaged) continue;
