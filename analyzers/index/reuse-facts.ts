@@ -29,7 +29,8 @@ import type { CFunction, CStructDef, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
 import { cParser } from '../c/parser.js';
 import { preprocess } from '../c/preprocess.js';
-import { memberType, mergeStructTypes } from '../c/struct-types.js';
+import { readOpsTables } from '../c/ops-tables.js';
+import { memberType, mergeStructTypes, readStructs } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { structsFromJson } from './cached-structs.js';
 import { blankDigest, lineStarts, walkWithLookups, type Walked } from './file-facts.js';
@@ -235,13 +236,62 @@ function lineRange(starts: readonly number[], first: number, last: number): Rang
   return { startIndex, endIndex, startPosition: { row: first - 1, column: 0 }, endPosition: { row: last - 1, column: endIndex - (starts[last - 1] as number) } };
 }
 
+/** Lines `first`..`last` and the line break after the last: a stretch between definitions ends with its directives' newlines. */
+function linesRange(starts: readonly number[], first: number, last: number, length: number): Range {
+  const startIndex = starts[first - 1] as number;
+  const endIndex = Math.min(starts[last] as number, length);
+  return { startIndex, endIndex, startPosition: { row: first - 1, column: 0 }, endPosition: { row: last, column: 0 } };
+}
+
+/** A function of the text before, placed after the patch: both its first and last lines kept. */
+interface Placed {
+  fn: FunctionFacts;
+  line: number;
+  endLine: number;
+}
+
 /**
- * The new facts of a file the patch changed only inside function definitions, without parsing
- * the whole file: the definitions the patch touched (and those the parser found damaged, whose
- * reading may depend on more than their text) are parsed alone, as the text's only included
- * ranges, and walked; every other function, the file's tables and its structs keep what they
- * had, moved. Null where that cannot be promised (a changed line outside a definition, a
- * directive, a definition added, a function the walk gave up on, a parse that does not find
+ * Where line `l` of one side is among the placed definitions (in order, not overlapping): inside
+ * the `k`th, or in the `k`th stretch between them (before the `k`th; `placed.length`: after the last).
+ */
+function placeOf(placed: readonly Placed[], l: number, side: 'before' | 'after'): { inside: boolean; k: number } {
+  let lo = 0;
+  let hi = placed.length;
+  // The first definition that ends at or after l.
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const p = placed[mid] as Placed;
+    if ((side === 'before' ? p.fn.endLine : p.endLine) < l) lo = mid + 1;
+    else hi = mid;
+  }
+  const p = placed[lo];
+  return { inside: p !== undefined && (side === 'before' ? p.fn.line : p.line) <= l, k: lo };
+}
+
+/** The lines of the `k`th stretch between placed definitions, on one side (`count` lines in all); empty when first > last. */
+function stretch(placed: readonly Placed[], k: number, side: 'before' | 'after', count: number): { first: number; last: number } {
+  const prev = placed[k - 1];
+  const next = placed[k];
+  const first = prev ? (side === 'before' ? prev.fn.endLine : prev.endLine) + 1 : 1;
+  const last = next ? (side === 'before' ? next.fn.line : next.line) - 1 : count;
+  return { first, last };
+}
+
+/** A node's last line (1-based): one that ends a line, as a directive does, ends on it. */
+function lastLine(node: { startIndex: number; endIndex: number; endPosition: { row: number; column: number } }): number {
+  return node.endPosition.column === 0 && node.endIndex > node.startIndex ? node.endPosition.row : node.endPosition.row + 1;
+}
+
+/**
+ * The new facts of a patched file without parsing the whole file: the definitions the patch
+ * touched (and those the parser found damaged, whose reading may depend on more than their
+ * text) are parsed alone, as the text's only included ranges, and walked; so is each stretch
+ * between definitions where the patch changed a line (a prototype, a declaration, a definition
+ * added, removed or rewritten at its first or last line), with the definition after it, so that
+ * the stretch's last declaration meets what it meets in the file. Every other function, the
+ * file's tables and its structs keep what they had, moved. Null where that cannot be promised
+ * (a changed directive, a struct or function table in a changed stretch, a stretch that does
+ * not parse cleanly on its own, a function the walk gave up on, a parse that does not find
  * exactly the definitions expected): the caller parses the file.
  */
 export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes, changedTypes: TypeChange = SAME): Promise<FileFacts | null> {
@@ -254,71 +304,113 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   const changedAfter = changedLines(kept, after.length, 'after');
   if ([...changedBefore.map((l) => before[l - 1]), ...changedAfter.map((l) => after[l - 1])].some((t) => DIRECTIVE.test(t ?? ''))) return null;
 
-  // Each function's place after the patch: both its first and last lines kept, or it is not placed.
+  // Each function's place after the patch: both its first and last lines kept, or it is gone from
+  // where it was (removed, or rewritten at an end), and its lines lie in a changed stretch.
   const spans = was.functions.map((fn) => ({ fn, line: mapLine(kept, fn.line), endLine: mapLine(kept, fn.endLine) }));
+  const placed = spans.filter((s): s is Placed => s.line !== undefined && s.endLine !== undefined);
+  const index = new Map(was.functions.map((fn, i) => [fn, i]));
+  // Definitions sharing a line (a macro that defines two) have no stretch between them: a file
+  // with such a pair is re-walked in place only for changes inside definitions.
+  const ordered = placed.every((s, k) => k === 0 || (s.fn.line > (placed[k - 1] as Placed).fn.endLine && s.line > (placed[k - 1] as Placed).endLine));
+  if (!ordered && placed.length !== spans.length) return null;
   const touched = new Set<FunctionFacts>();
-  for (const l of changedBefore) {
-    const inside = was.functions.filter((fn) => fn.line <= l && l <= fn.endLine);
-    if (!inside.length && !BLANK.test(before[l - 1] ?? '')) return null;
-    inside.forEach((fn) => touched.add(fn));
-  }
-  for (const l of changedAfter) {
-    const inside = spans.filter((s) => s.line !== undefined && s.endLine !== undefined && s.line <= l && l <= s.endLine);
-    if (!inside.length && !BLANK.test(after[l - 1] ?? '')) return null;
-    inside.forEach((s) => touched.add(s.fn));
+  /** Stretches between placed definitions (by index: before the kth) with a changed line that is not blank. */
+  const dirty = new Set<number>();
+  for (const [side, lines, text] of [['before', changedBefore, before] as const, ['after', changedAfter, after] as const]) {
+    for (const l of lines) {
+      if (!ordered) {
+        const inside = placed.filter((s) => (side === 'before' ? s.fn.line <= l && l <= s.fn.endLine : s.line <= l && l <= s.endLine));
+        if (!inside.length && !BLANK.test(text[l - 1] ?? '')) return null;
+        inside.forEach((s) => touched.add(s.fn));
+        continue;
+      }
+      const at = placeOf(placed, l, side);
+      if (at.inside) touched.add((placed[at.k] as Placed).fn);
+      else if (!BLANK.test(text[l - 1] ?? '')) dirty.add(at.k);
+    }
   }
   // And every function that looked up a struct the types changed.
   was.functions.forEach((fn, i) => {
     if (changedTypes.affects(was, i)) touched.add(fn);
   });
   if (!touched.size && earlier.text === text) return was;
-  const again = spans.filter((s) => touched.has(s.fn) || s.fn.damaged);
-  if (again.some((s) => s.line === undefined || s.endLine === undefined)) return null;
+  // A stretch's structs and tables are not read again: a changed stretch that had one is parsed with the file.
+  const inDirty = (line: number): boolean => {
+    const at = placeOf(placed, line, 'before');
+    return !at.inside && dirty.has(at.k);
+  };
+  if (was.structs.some((d) => inDirty(d.line)) || was.ops.some((o) => inDirty(o.line))) return null;
+  const again = placed.filter((s, k) => touched.has(s.fn) || s.fn.damaged || dirty.has(k));
 
   const prep = preprocess(text);
   const starts = lineStarts(prep.text);
-  // A function kept must be placed and read the same (its pre-blanked lines' digest), or the file is
-  // parsed whole. The same text is the same pre-blanked text.
+  // A function kept must be read the same (its pre-blanked lines' digest), or the file is parsed
+  // whole. The same text is the same pre-blanked text.
   const redone = new Set(again);
   const sameText = earlier.text === text;
-  for (const [i, s] of spans.entries()) {
+  for (const s of placed) {
     if (redone.has(s)) continue;
-    if (s.line === undefined || s.endLine === undefined) return null;
-    if (!sameText && blankDigest(prep.text, starts, { line: s.line, endLine: s.endLine }) !== was.blanks[i]) return null;
+    if (!sameText && blankDigest(prep.text, starts, { line: s.line, endLine: s.endLine }) !== was.blanks[index.get(s.fn) as number]) return null;
   }
-  const ranges = again.map((s): [number, number] => [s.line as number, s.endLine as number]).sort((a, b) => a[0] - b[0]);
-  // Definitions sharing a line (a macro that defines two) are parsed with the file.
-  if (ranges.some((r, k) => k > 0 && r[0] <= (ranges[k - 1] as [number, number])[1])) return null;
+  const stretches = [...dirty].map((k) => stretch(placed, k, 'after', after.length)).filter((g) => g.first <= g.last);
+  const ranges = [
+    ...again.map((s) => ({ first: s.line, last: s.endLine, range: lineRange(starts, s.line, s.endLine) })),
+    ...stretches.map((g) => ({ ...g, range: linesRange(starts, g.first, g.last, prep.text.length) })),
+  ].sort((a, b) => a.first - b.first);
+  if (ranges.some((r, k) => k > 0 && r.first <= (ranges[k - 1] as { last: number }).last)) return null;
   const structs = movedByLine(was.structs, kept);
   if (!structs) return null;
   // Nothing to walk again (lines moved between definitions only): no parse. An empty list of
   // included ranges would be no restriction at all, the whole file parsed.
-  const tree = ranges.length ? (await cParser()).parse(prep.text, null, { includedRanges: ranges.map(([first, last]) => lineRange(starts, first, last)) }) : null;
+  const tree = ranges.length ? (await cParser()).parse(prep.text, null, { includedRanges: ranges.map((r) => r.range) }) : null;
   if (ranges.length && !tree) throw new Error('tree-sitter returned no tree');
+  const inStretch = (first: number, last: number): boolean => stretches.some((g) => g.first <= first && last <= g.last);
   const fresh = new Map<FunctionFacts, Walked>();
+  const added: Walked[] = [];
   try {
+    if (tree) {
+      // Each top-level node lies in one range; one in a changed stretch parsed cleanly.
+      const rangeOf = (line: number): number => ranges.findIndex((r) => r.first <= line && line <= r.last);
+      for (const node of tree.rootNode.children) {
+        const first = node.startPosition.row + 1;
+        const last = lastLine(node);
+        if (rangeOf(first) < 0 || rangeOf(first) !== rangeOf(last)) return null;
+        if (inStretch(first, last) && node.hasError) return null;
+      }
+      if ([...readStructs(tree, was.file), ...readOpsTables(tree, was.file)].some((x) => inStretch(x.line, x.line))) return null;
+    }
     const { functions, stats } = tree ? extractFunctions(tree, was.file, text, prep) : { functions: [], stats: { skipped: [] } };
-    if (stats.skipped.length || functions.length !== again.length) return null;
-    const local = again.length && structs.length ? mergeStructTypes(structsFromJson(structs)) : null;
-    for (const [i, s] of again.entries()) {
-      const fn = functions[i];
-      if (!fn || fn.line !== s.line || fn.endLine !== s.endLine) return null;
-      // A touched definition must parse cleanly (a brace too many reads otherwise in the whole file);
-      // an untouched damaged one must read as it did: its name and its damage.
-      if (touched.has(s.fn) ? fn.damaged : fn.name !== s.fn.name || !fn.damaged) return null;
-      const walked = walkWithLookups(fn, types, local);
-      if (walked.facts.notAnalysed !== undefined) return null;
-      fresh.set(s.fn, walked);
+    if (stats.skipped.length) return null;
+    const local = structs.length ? mergeStructTypes(structsFromJson(structs)) : null;
+    const byLine = new Map(again.map((s) => [s.line, s]));
+    for (const fn of functions) {
+      const s = byLine.get(fn.line);
+      if (s && fn.endLine === s.endLine) {
+        // A touched definition must parse cleanly (a brace too many reads otherwise in the whole file).
+        // An untouched damaged one must read as it did: its name and its damage; an untouched clean one
+        // (after a changed stretch) as it did too.
+        if (touched.has(s.fn) ? fn.damaged : fn.name !== s.fn.name || fn.damaged !== s.fn.damaged) return null;
+        const walked = walkWithLookups(fn, types, local);
+        if (walked.facts.notAnalysed !== undefined) return null;
+        fresh.set(s.fn, walked);
+      } else if (!fn.damaged && inStretch(fn.line, fn.endLine)) {
+        // A definition the patch added (or rewrote at its first or last line).
+        const walked = walkWithLookups(fn, types, local);
+        if (walked.facts.notAnalysed !== undefined) return null;
+        added.push(walked);
+      } else return null;
     }
-    const functions2: FunctionFacts[] = [];
-    const lookups: string[][] = [];
-    const blanks: string[] = [];
-    for (const [i, s] of spans.entries()) {
+    if (fresh.size !== again.length) return null;
+    const out: { facts: FunctionFacts; lookups: string[]; blank: string }[] = [];
+    for (const s of placed) {
       const made = fresh.get(s.fn);
-      functions2.push(made?.facts ?? moved(s.fn, (s.line as number) - s.fn.line));
-      lookups.push(made?.lookups ?? was.lookups[i] ?? []);
-      blanks.push(made ? blankDigest(prep.text, starts, made.facts) : (was.blanks[i] as string));
+      const i = index.get(s.fn) as number;
+      out.push(made ? { ...made, blank: blankDigest(prep.text, starts, made.facts) } : { facts: moved(s.fn, s.line - s.fn.line), lookups: was.lookups[i] ?? [], blank: was.blanks[i] as string });
     }
+    for (const w of added) out.push({ ...w, blank: blankDigest(prep.text, starts, w.facts) });
+    // In the file's order, as a parse of the whole file lists them.
+    out.sort((a, b) => a.facts.line - b.facts.line);
+    const functions2 = out.map((o) => o.facts);
     const ops = movedByLine(was.ops, kept);
     if (!ops) return null;
     return {
@@ -331,8 +423,8 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
       skipped: [],
       ops,
       structs,
-      lookups,
-      blanks,
+      lookups: out.map((o) => o.lookups),
+      blanks: out.map((o) => o.blank),
     };
   } finally {
     tree?.delete();

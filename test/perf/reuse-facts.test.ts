@@ -4,7 +4,7 @@
  * the new text gives, function for function and line for line. Real files of
  * both trees, patches of every kind: inside a function (lines that only move
  * what follows, a lock pair, an assert, a line dropped, an `#ifdef` pair), a
- * function added or removed, and patches that change the file's scope (a
+ * function added, removed or renamed, a prototype added, and patches that change the file's scope (a
  * struct, a macro, a comment left open, a brace too many), where nothing may
  * be reused that the walk would now see otherwise, and the rest still is.
  */
@@ -51,6 +51,21 @@ const LOCAL: Record<string, Edit> = {
   newFunction: (l, _at, _ind, top) => insert(l, top, 'static void kvm_review_new(struct kvm *kvm)', '{', '\tmutex_lock(&kvm->lock);', '\tmutex_unlock(&kvm->lock);', '}', ''),
 };
 
+/**
+ * Edits between definitions: re-walked in place, the changed stretch between two definitions parsed
+ * with the definition after it, unless that stretch holds a struct, a function table or a directive.
+ */
+const STRETCH: Record<string, Edit> = {
+  prototype: (l, _at, _ind, top) => insert(l, top, 'void kvm_review_proto(struct kvm *kvm);', ''),
+  // The definition at `top` gone, its closing brace and the blank line after it too.
+  removeFunction: (l, _at, _ind, top) => {
+    const end = l.indexOf('}', top);
+    return [...l.slice(0, top), ...l.slice(end + (l[end + 1] === '' ? 2 : 1))];
+  },
+  // Its first line rewritten: the definition is read again from the stretch it is now in.
+  renameFunction: (l, _at, _ind, top) => [...l.slice(0, top), (l[top] ?? '').replace('(', '_kvm_review('), ...l.slice(top + 1)],
+};
+
 /** Edits that change the file's scope: whatever is reused must still equal the walk. */
 const SCOPE: Record<string, Edit> = {
   ifdefInside: (l, at, ind) => insert(l, at + 1, '#ifdef CONFIG_KVM_REVIEW', `${ind}mutex_lock(&kvm->lock);`, '#endif'),
@@ -94,6 +109,9 @@ interface Probe {
   local: number;
   reused: number;
   inPlace: number;
+  /** Edits between definitions, and those of them re-walked in place. */
+  stretch: number;
+  stretchInPlace: number;
   /** Scope edits: functions reused and functions in all. */
   scopeReused: number;
   scopeCount: number;
@@ -110,6 +128,8 @@ async function probe(version: '6.1' | '6.12', seed: number): Promise<Probe> {
   let local = 0;
   let reused = 0;
   let inPlace = 0;
+  let stretch = 0;
+  let stretchInPlace = 0;
   let scopeReused = 0;
   let scopeCount = 0;
   let structAsked = 0;
@@ -120,7 +140,7 @@ async function probe(version: '6.1' | '6.12', seed: number): Promise<Probe> {
     const earlier = { text, facts: JSON.parse(before.json) as ReturnType<typeof factsOf> };
     const lines = text.split('\n');
     const { inside, top } = places(lines);
-    for (const [name, edit] of [...Object.entries(LOCAL), ...Object.entries(SCOPE)]) {
+    for (const [name, edit] of [...Object.entries(LOCAL), ...Object.entries(STRETCH), ...Object.entries(SCOPE)]) {
       const at = inside[Math.floor(rnd() * inside.length)] ?? 0;
       const indent = /^\t+/.exec(lines[at] ?? '')?.[0] ?? '\t';
       const changed = edit(lines, at, indent, top[Math.floor(rnd() * top.length)] ?? 0).join('\n');
@@ -135,10 +155,14 @@ async function probe(version: '6.1' | '6.12', seed: number): Promise<Probe> {
         local++;
         // All but the touched function (or two) are kept: the point of the module.
         if (got.reused >= got.count - 2) reused++;
-        // Edits inside definitions are re-walked in place; a new function, or a line dropped that
-        // leaves a definition broken, needs the whole file parsed.
+        // Edits inside definitions and a new function are re-walked in place; a line dropped that
+        // leaves a definition broken needs the whole file parsed.
         const broken = (JSON.parse(want.json) as { damaged: number }).damaged !== earlier.facts.damaged;
-        if (Boolean(quick) === (name !== 'newFunction' && !broken)) inPlace++;
+        if (Boolean(quick) === !broken) inPlace++;
+      } else if (name in STRETCH) {
+        stretch++;
+        if (got.reused >= got.count - 1) reused++;
+        if (quick) stretchInPlace++;
       } else {
         // Not in place (the file's scope changed), but the file's parse reuses what its walk would see the same.
         expect(quick).toBeNull();
@@ -152,7 +176,7 @@ async function probe(version: '6.1' | '6.12', seed: number): Promise<Probe> {
       }
     }
   }
-  return { local, reused, inPlace, scopeReused, scopeCount, structAsked, structRewalked };
+  return { local, reused, inPlace, stretch, stretchInPlace, scopeReused, scopeCount, structAsked, structRewalked };
 }
 
 describe('facts of a re-walked file, reusing the functions a patch left alone', () => {
@@ -161,12 +185,14 @@ describe('facts of a re-walked file, reusing the functions a patch left alone', 
     ['6.12', 29],
   ])('equal a full walk of the new text on %s', async (version, seed) => {
     const r = await probe(version, seed);
-    // Every local patch reuses the untouched functions (in place, without a parse, unless it adds a
-    // function). A patch to the file's scope has the file parsed, and reuses the functions whose
+    // Every local patch reuses the untouched functions, in place, without a parse of the file. A patch to the file's scope has the file parsed, and reuses the functions whose
     // pre-blanked lines and member lookups it left as they were: most of them, but, when the file
     // defines its own struct kvm_vcpu, none that asked for a member of it (in every file, some did).
-    expect(r.reused).toBe(r.local);
+    // An edit between definitions too, most of them in place (the others' stretches hold a struct, a
+    // table or a directive).
+    expect(r.reused).toBe(r.local + r.stretch);
     expect(r.inPlace).toBe(r.local);
+    expect(r.stretchInPlace).toBeGreaterThanOrEqual((r.stretch * 2) / 3);
     expect(r.scopeReused).toBeGreaterThan(r.scopeCount / 2);
     expect(r.scopeReused).toBeLessThan(r.scopeCount);
     expect(r.structAsked).toBeGreaterThan(0);
