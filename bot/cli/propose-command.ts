@@ -6,7 +6,7 @@ import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import type { DocumentedOrder, OrderEdge } from '../../knowledge/doc/model.js';
 import { lockScope, onlyForText } from '../../knowledge/doc/lock-scope.js';
 import { formatPatch, parseIdentity } from '../../knowledge/doc/propose-mail.js';
-import { docArchs, documentedPath, insertRule, ProposalError, proposalCycle, rankCandidates, ruleBullet, rulePlace, siteArch, spelledLocks, type Candidate, type ProposalSite, type ProposalCycle } from '../../knowledge/doc/propose.js';
+import { docArchs, documentedPath, insertRule, ProposalError, proposalCycle, rankCandidates, ruleArchs, ruleBullet, rulePlace, siteArch, spelledLocks, type Candidate, type ProposalSite, type ProposalCycle } from '../../knowledge/doc/propose.js';
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
@@ -51,13 +51,13 @@ function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined
   const out = ['Undocumented orders between documented locks, by the sites that rely on them:'];
   for (const c of all) {
     const n = c.count ?? c.sites.length;
-    out.push(`${c === chosen ? '*' : ' '} ${String(n).padStart(3)} site${n === 1 ? ' ' : 's'}  ${c.outer} -> ${c.inner}${c.arch ? `  [${c.arch}]` : ''}${c.atLeast ? '  (at least)' : ''}`);
+    out.push(`${c === chosen ? '*' : ' '} ${String(n).padStart(3)} site${n === 1 ? ' ' : 's'}  ${c.outer} -> ${c.inner}${c.arch ? `  [${ruleArchs(c)?.join(', ')}]` : ''}${c.atLeast ? '  (at least)' : ''}`);
   }
   if (chosen) out.push('', `Proposed (${rulePlace(text, chosen)}):`, ...ruleBullet(chosen.outer, chosen.inner, spelledLocks(text, chosen)).map((l) => `  ${l}`));
   return out;
 }
 
-/** An order not proposed: the sites' architecture (null: generic code, built for several) is not one the document names one of its locks for. */
+/** An order not proposed: the sites' architecture (null: generic code, built for several; "x86, arm64": a rule for both) is not one the document names one of its locks for. */
 interface ScopedOut {
   outer: string;
   inner: string;
@@ -79,8 +79,10 @@ function scopedOut(doc: DocumentedOrder, observed: readonly ObservedSummary[], c
     return scope.generic || scope.only.length > 0;
   };
   for (const c of candidates) {
-    const reason = c.arch ? archMismatch(doc, c, c.arch, c.sites[0]) : refusedGeneric(doc, c, observed, c.sites);
-    if (reason) out.push({ outer: c.outer, inner: c.inner, arch: c.arch, count: c.count ?? c.sites.length, reason });
+    const archs = ruleArchs(c);
+    // A rule for several architectures names locks documented for each of them: placed() saw to it; checked all the same.
+    const reason = archs ? (archs.map((a) => archMismatch(doc, c, a, c.sites[0])).find((r) => r !== null) ?? null) : refusedGeneric(doc, c, observed, c.sites);
+    if (reason) out.push({ outer: c.outer, inner: c.inner, arch: archs?.join(', ') ?? null, count: c.count ?? c.sites.length, reason });
   }
   for (const o of observed) {
     if (o.innerOp !== 'acquire' || !o.blocking || o.outer === o.inner || o.outer === 'kvm->srcu' || !named(o.outer) || !named(o.inner)) continue;
@@ -101,14 +103,19 @@ function refusedGeneric(doc: DocumentedOrder, want: { outer: string; inner: stri
   return placed.kind === 'refused' ? placed.reason : null;
 }
 
+/** A candidate for `archs`: one architecture's rule, or several's ("On x86 and arm64:"). */
+function forArchs(c: Candidate, archs: readonly string[]): Candidate {
+  return { ...c, arch: archs[0] ?? null, ...(archs.length > 1 ? { archs: [...archs] } : {}) };
+}
+
 /**
- * A generic candidate whose every build is one architecture's, the only one the document gives one of its
- * locks to, is that architecture's rule: it goes under "On <arch>:" and is checked in that build alone.
+ * A generic candidate whose every build is one of the architectures the document gives one of its
+ * locks to is their rule: it goes under "On <arch>:" ("On x86 and arm64:") and is checked in those builds alone.
  */
 function placed(doc: DocumentedOrder, c: Candidate, observed: readonly ObservedSummary[]): Candidate {
   if (c.arch !== null) return c;
   const scope = genericScope(doc, c, orderBuilds(observed, c).archs, c.sites);
-  return scope.kind === 'arch' ? { ...c, arch: scope.arch } : c;
+  return scope.kind === 'arch' ? forArchs(c, scope.archs) : c;
 }
 
 function scopedOutLines(skipped: readonly ScopedOut[]): string[] {
@@ -182,7 +189,7 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
   // Each candidate is checked in the builds its rule would apply to: its architecture's, or every one for a generic rule.
   const ranked = rankCandidates(result.findings)
     .map((c) => placed(doc, c, result.observed))
-    .map((c) => ({ candidate: c, cycle: proposalCycle(doc, c.outer, c.inner, c.arch) }));
+    .map((c) => ({ candidate: c, cycle: proposalCycle(doc, c.outer, c.inner, ruleArchs(c)) }));
   const wanted = want ? ranked.find((r) => r.candidate.outer === want.outer && r.candidate.inner === want.inner) : undefined;
   if (wanted?.cycle) return refuseCycle(wanted.cycle, io);
   const all = ranked
@@ -199,12 +206,12 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     const sites: ProposalSite[] = chosen?.sites ?? seen?.sites ?? [];
     // Generic code: the rule is for the builds that take the order (placed() did this for a candidate).
     const generic = chosen?.arch === null || (!chosen && sites.length > 0 && siteArch(sites) === null) ? genericScope(doc, want, orderBuilds(result.observed, want).archs, sites) : null;
-    const arch = generic ? (generic.kind === 'arch' ? generic.arch : null) : chosen ? chosen.arch : sites.length ? siteArch(sites) : null;
-    const mismatch = generic?.kind === 'refused' ? generic.reason : arch ? archMismatch(doc, want, arch, sites[0]) : null;
+    const archs = generic ? (generic.kind === 'arch' ? generic.archs : null) : chosen ? ruleArchs(chosen) : sites.length && siteArch(sites) ? [siteArch(sites) as string] : null;
+    const mismatch = generic?.kind === 'refused' ? generic.reason : (archs?.map((a) => archMismatch(doc, want, a, sites[0])).find((r) => r !== null) ?? null);
     if (mismatch) throw new InputError(mismatch);
     // The rule's builds already have the order (an architecture's rule for its own code), or, with no
     // candidate, the builds whose code takes it: say which architecture documents it, not "no site".
-    const scoped = chosen ? (chosen.arch ? [chosen.arch] : []) : docArchs(doc);
+    const scoped = chosen ? (ruleArchs(chosen) ?? []) : docArchs(doc);
     for (const arch of scoped) {
       const path = documentedPath(doc, want.outer, want.inner, arch);
       if (path) return refuseDocumented(want, arch, path, io);

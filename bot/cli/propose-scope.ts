@@ -8,7 +8,10 @@
  * architectures' code) naming a lock documented for some architectures only
  * is placed by the builds whose code takes the order: every one of them is
  * x86 (say), and the lock is documented for x86, so the rule is x86's and
- * goes under "On x86:", where the document keeps x86-only orders; another
+ * goes under "On x86:", where the document keeps x86-only orders. The
+ * lock is documented for x86 and arm64 and the builds that take the order
+ * are theirs: the rule is theirs too, under "On x86 and arm64:", not in the
+ * generic list, which would claim it for builds the lock is not in. Another
  * build takes it too, and the rule would name a lock the document does not
  * give that build, so it is refused the same way.
  */
@@ -45,10 +48,13 @@ export function archMismatch(doc: DocumentedOrder, want: Pair, arch: string, sit
 
 /** What a generic order (its sites are no one architecture's code) becomes, given the builds that take it. */
 export type GenericScope =
-  /** Both locks are documented for every build, or for every build that takes the order and there are several: the generic list, as before. */
+  /** Both locks are documented for every build (or no build is known to take the order): the generic list. */
   | { kind: 'generic' }
-  /** Every build that takes the order is `arch`'s and both locks are documented for it: `arch`'s rule. */
-  | { kind: 'arch'; arch: string }
+  /**
+   * Every build that takes the order is one of `archs`' and both locks are documented for each: their rule,
+   * under "On x86:" or "On x86 and arm64:". In the order the document names them for the lock it limits.
+   */
+  | { kind: 'arch'; archs: string[] }
   /** A build that takes the order is one the document does not give one of the locks to. */
   | { kind: 'refused'; reason: string };
 
@@ -84,8 +90,8 @@ export function genericScope(doc: DocumentedOrder, want: Pair, builds: readonly 
     if (!outside.length) continue;
     // The order is one architecture's alone, in generic code: refused as that architecture's rule is.
     if (builds.length === 1) return { kind: 'refused', reason: archMismatch(doc, want, outside[0] as string, siteIn(sites, outside)) as string };
-    const docArchs = [...new Set(documented)];
-    const on = docArchs.map((a) => `"On ${a}:"`).join(' or ');
+    // The heading a rule for the lock's architectures would go under: one naming them all.
+    const on = `"On ${listed([...new Set(documented)])}:"`;
     return {
       kind: 'refused',
       reason:
@@ -94,5 +100,7 @@ export function genericScope(doc: DocumentedOrder, want: Pair, builds: readonly 
         `document ${lock} for ${listed(outside)} first (a lock-table entry or a rule outside ${on}), or correct the architecture it is documented for`,
     };
   }
-  return builds.length === 1 ? { kind: 'arch', arch: builds[0] as string } : { kind: 'generic' };
+  // In the order the document names the builds for the (first) lock it limits: "x86, arm64" reads "On x86 and arm64:".
+  const named = (limited[0] as (typeof limited)[number]).scope.only.map((m) => m.arch);
+  return { kind: 'arch', archs: [...builds].sort((a, b) => named.indexOf(a) - named.indexOf(b)) };
 }

@@ -93,6 +93,7 @@ export function namedOnlyElsewhere(doc: DocumentedOrder, lock: LockClass, arch: 
 /** "only for x86 (locking.rst:54: kvm->lock is taken outside kvm->arch.config_lock)", the places joined with "and". */
 export function onlyForText(mentions: readonly ArchMention[]): string {
   const archs = [...new Set(mentions.map((m) => m.arch))];
-  const where = mentions.map((m) => `locking.rst:${m.line}: ${m.text}`).join('; ');
+  // A lock-table entry with ":Arch: x86, arm64" is one mention of each: quoted once.
+  const where = [...new Set(mentions.map((m) => `locking.rst:${m.line}: ${m.text}`))].join('; ');
   return `only for ${archs.join(' and ')} (${where})`;
 }

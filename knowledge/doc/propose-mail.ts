@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
-import { SRCU, spelledLocks, type Candidate, type ProposalSite, type RuleNames } from './propose.js';
+import { ruleArchs, SRCU, spelledLocks, type Candidate, type ProposalSite, type RuleNames } from './propose.js';
 
 export const DOC_PATH = 'Documentation/virt/kvm/locking.rst';
 /** Commit messages are read in 80-column terminals with git log's indent: 72 columns. */
@@ -127,7 +127,9 @@ function fromValue(id: Identity): string {
 export function commitMessage(c: Candidate, names: RuleNames = c): { subject: string; body: string[] } {
   const { outer, inner } = names;
   const n = c.count ?? c.sites.length;
-  const scope = c.arch ? ` on ${c.arch}` : '';
+  // "on x86", "on x86 and arm64": the builds the rule is for, as its heading names them.
+  const archs = ruleArchs(c);
+  const scope = archs ? ` on ${archs.length > 1 ? `${archs.slice(0, -1).join(', ')} and ${archs.at(-1)}` : archs[0]}` : '';
   // X -> kvm->srcu is synchronize_srcu() called while X is held, not a lock taken: said the way the SRCU rules say it.
   const srcu = c.inner === SRCU;
   const subject = srcu

@@ -14,7 +14,9 @@
  *    acquisition-order list (under the architecture's heading when every
  *    site is one architecture's code, or, for a lock the document gives
  *    some architectures alone, every build that takes the order is: see
- *    bot/cli/propose-scope.ts), before the bullet that orders what
+ *    bot/cli/propose-scope.ts; a rule for several architectures goes under
+ *    the heading naming exactly those, "On x86 and arm64:", made when the
+ *    document has none), before the bullet that orders what
  *    B is taken outside of, else after the last bullet naming A or B; no
  *    other line changes. A lock the document names is written as the
  *    document spells it (`kvm->arch.mmu_lock`, `kvm_arch::tsc_write_lock`).
@@ -27,7 +29,7 @@ import type { DocumentedOrder, OrderEdge } from './model.js';
 import { edgesFor, orderPath } from './order-graph.js';
 import { docLines } from './doc-text.js';
 import { docSpelling } from './spelling.js';
-import { archName } from './statements.js';
+import { archName, onHeadingWords } from './statements.js';
 
 /** The SRCU domain: an order `X -> kvm->srcu` the code relies on is synchronize_srcu() called while X is held. */
 export const SRCU = 'kvm->srcu';
@@ -71,10 +73,20 @@ export interface Candidate {
   count?: number;
   /** count is a lower bound: a finding kept only some of its sites, so sites two architectures share cannot all be told apart. */
   atLeast?: boolean;
-  /** The architecture heading the rule belongs under, null for the generic list. */
+  /** The architecture heading the rule belongs under, null for the generic list; with `archs`, the first of them. */
   arch: string | null;
+  /**
+   * A rule for several architectures ("On x86 and arm64:"): every one of them, in the order the
+   * heading names them. Absent for a generic rule or one architecture's; see ruleArchs().
+   */
+  archs?: string[];
   /** Optional: sites that take the two locks the other way round (the message says so when there are any). */
   against?: number;
+}
+
+/** The builds a rule is for: its architectures, null for a generic rule (every build). */
+export function ruleArchs(c: Pick<Candidate, 'arch' | 'archs'>): string[] | null {
+  return c.archs && c.archs.length > 1 ? [...c.archs] : c.arch === null ? null : [c.arch];
 }
 
 /** A proposal refused because the document already orders inner before outer. */
@@ -142,15 +154,19 @@ export function rankCandidates(findings: readonly FindingLike[]): Candidate[] {
 /**
  * The cycle `outer -> inner` would close in the document, or null. As check
  * scopes its cycle rule: a rule for `arch` is checked against the generic
- * rules and that architecture's; a generic rule (arch null) against the
- * generic rules alone, then each architecture's build in turn. Statements
- * of two architectures are never chained: no build has both.
+ * rules and that architecture's (a rule for several, ruleArchs(), in each
+ * of their builds in turn); a generic rule (arch null) against the generic
+ * rules alone, then each architecture's build in turn. Statements of two
+ * architectures are never chained: no build has both.
  */
-export function proposalCycle(doc: DocumentedOrder, outer: LockClass, inner: LockClass, arch: string | null): ProposalCycle | null {
+export function proposalCycle(doc: DocumentedOrder, outer: LockClass, inner: LockClass, arch: string | readonly string[] | null): ProposalCycle | null {
   if (outer === inner) return null;
   if (arch !== null) {
-    const back = orderPath(doc.edges, inner, outer, arch);
-    return back ? { outer, inner, arch, closing: back } : null;
+    for (const a of typeof arch === 'string' ? [arch] : arch) {
+      const back = orderPath(doc.edges, inner, outer, a);
+      if (back) return { outer, inner, arch: a, closing: back };
+    }
+    return null;
   }
   const generic = orderPath(genericEdges(doc.edges), inner, outer);
   if (generic) return { outer, inner, arch: null, closing: generic };
@@ -190,7 +206,10 @@ function genericEdges(edges: readonly OrderEdge[]): OrderEdge[] {
 interface OrderList {
   /** The line that opens the list, as written ("On aarch64:", "For SRCU:"). */
   heading: string;
-  arch: string | null;
+  /** The architectures an "On ...:" heading names ("On x86 and arm64:": both), as archName() reads them; null for the generic lists. */
+  archs: string[] | null;
+  /** The heading's words as written, each architecture's ("aarch64" for arm64): a new heading spells them so. */
+  words: Map<string, string>;
   /** The "For SRCU:" list (6.2 on), where synchronize_srcu() rules are written. */
   srcu: boolean;
   /** 0-based index of the heading line. */
@@ -200,15 +219,19 @@ interface OrderList {
   bullets: { start: number; end: number }[];
 }
 
-/** The order lists of the text: after "The acquisition orders ... as follows:", "For SRCU:" and each "On <arch>:" ("On aarch64:" is arm64's, as the reader reads it). */
+/**
+ * The order lists of the text: after "The acquisition orders ... as follows:", "For SRCU:" and each "On <arch>:"
+ * or "On <arch> and <arch>:" ("On aarch64:" is arm64's, as the reader reads it).
+ */
 function orderLists(lines: readonly string[]): OrderList[] {
   const out: OrderList[] = [];
   lines.forEach((line, i) => {
-    const on = /^On (\w+):\s*$/.exec(line);
+    const on = /^On /.test(line) ? onHeadingWords(line) : null;
     const srcu = /^For SRCU:\s*$/.test(line);
     if (!on && !srcu && !/acquisition orders .*:\s*$/i.test(line)) return;
-    const word = on?.[1] ?? '';
-    const list: OrderList = { heading: line.trim(), arch: on ? (archName(word) ?? word.toLowerCase()) : null, srcu, start: i, end: i, bullets: [] };
+    const archs = on ? on.map((w) => archName(w) ?? w.toLowerCase()) : null;
+    const words = new Map((on ?? []).map((w, n) => [archs?.[n] as string, w] as const));
+    const list: OrderList = { heading: line.trim(), archs, words, srcu, start: i, end: i, bullets: [] };
     for (let j = i + 1; j < lines.length; j++) {
       const l = lines[j] as string;
       if (/^- /.test(l)) list.bullets.push({ start: j, end: j });
@@ -250,13 +273,34 @@ export function ruleBullet(outer: LockClass, inner: LockClass, names: RuleNames 
 /** The document has no place a rule can be added to with one bullet. */
 export class ProposalError extends Error {}
 
-/** The list a rule goes in: the generic one for generic rules, "For SRCU:" for a generic synchronize_srcu() rule when there is one, else its architecture's. */
-function listFor(lists: readonly OrderList[], c: Pick<Candidate, 'inner' | 'arch'>): OrderList | undefined {
-  return (c.inner === SRCU && c.arch === null ? lists.find((l) => l.srcu) : undefined) ?? lists.find((l) => l.arch === c.arch && !l.srcu);
+/** The builds a rule is for and the architectures a heading names are the same: both generic, or the same set. */
+function sameArchs(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === new Set(b).size && a.every((x) => b.includes(x));
+}
+
+/**
+ * The list a rule goes in: the generic one for generic rules, "For SRCU:" for a generic synchronize_srcu() rule
+ * when there is one, else the one headed with exactly its architectures ("On arm64 and x86:" for an x86 and arm64 rule).
+ */
+function listFor(lists: readonly OrderList[], c: Pick<Candidate, 'inner' | 'arch' | 'archs'>): OrderList | undefined {
+  const archs = ruleArchs(c);
+  return (c.inner === SRCU && archs === null ? lists.find((l) => l.srcu) : undefined) ?? lists.find((l) => sameArchs(l.archs, archs) && !l.srcu);
+}
+
+/**
+ * The heading a rule for `archs` gets when the document has none: "On x86:", "On x86 and arm64:",
+ * "On x86, arm64 and riscv:", as the reader reads them; an architecture written as the document's
+ * headings write it ("aarch64"), else by its directory name.
+ */
+function newHeading(lists: readonly OrderList[], archs: readonly string[]): string {
+  const word = (a: string): string => lists.find((l) => l.words.has(a))?.words.get(a) ?? a;
+  const names = archs.map(word);
+  return `On ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '')}:`;
 }
 
 /** The two locks as the document spells them where the rule goes: as written in the list it joins, else as the document writes them most. */
-export function spelledLocks(text: string, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
+export function spelledLocks(text: string, c: Pick<Candidate, 'outer' | 'inner' | 'arch' | 'archs'>): RuleNames {
   return spelledIn(text.split('\n'), c);
 }
 
@@ -265,14 +309,14 @@ export function spelledLocks(text: string, c: Pick<Candidate, 'outer' | 'inner' 
  * that what check suggests writing is what `doc --propose` writes; the
  * canonical names when no lines were kept (the embedded default).
  */
-export function spelledRule(doc: DocumentedOrder, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
+export function spelledRule(doc: DocumentedOrder, c: Pick<Candidate, 'outer' | 'inner' | 'arch' | 'archs'>): RuleNames {
   const lines = docLines(doc);
   if (!lines) return { outer: c.outer, inner: c.inner };
   // Check asks for every finding of every state and architecture a review analyses, the same few
   // dozen pairs each time, and each answer reads the whole document (issue 15): answered once per document.
   let known = spelledKnown.get(doc);
   if (!known || known.lines !== lines) spelledKnown.set(doc, (known = { lines, names: new Map() }));
-  const key = `${c.outer}\u0000${c.inner}\u0000${c.arch ?? ''}`;
+  const key = `${c.outer}\u0000${c.inner}\u0000${ruleArchs(c)?.join(',') ?? ''}`;
   let names = known.names.get(key);
   if (!names) known.names.set(key, (names = spelledIn(lines, c)));
   return { ...names };
@@ -283,7 +327,7 @@ const spelledKnown = new WeakMap<DocumentedOrder, { lines: readonly string[]; na
 /** orderLists() of a document's kept lines, read once: spelledIn() asks for them with every pair. */
 const listsKnown = new WeakMap<readonly string[], OrderList[]>();
 
-function spelledIn(lines: readonly string[], c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): RuleNames {
+function spelledIn(lines: readonly string[], c: Pick<Candidate, 'outer' | 'inner' | 'arch' | 'archs'>): RuleNames {
   let lists = listsKnown.get(lines);
   if (!lists) listsKnown.set(lines, (lists = orderLists(lines)));
   const list = listFor(lists, c);
@@ -292,17 +336,19 @@ function spelledIn(lines: readonly string[], c: Pick<Candidate, 'outer' | 'inner
 }
 
 /** Where insertRule() puts the rule, as `--format text` says it: 'under "On aarch64:"', 'under "For SRCU:"', 'in the acquisition-order list'. */
-export function rulePlace(text: string, c: Pick<Candidate, 'inner' | 'arch'>): string {
-  const list = listFor(orderLists(text.split('\n')), c);
-  if (!list) return c.arch ? `under a new "On ${c.arch}:" heading` : 'nowhere: the document has no list of acquisition orders';
-  return list.arch === null && !list.srcu ? 'in the acquisition-order list' : `under "${list.heading}"`;
+export function rulePlace(text: string, c: Pick<Candidate, 'inner' | 'arch' | 'archs'>): string {
+  const lists = orderLists(text.split('\n'));
+  const list = listFor(lists, c);
+  const archs = ruleArchs(c);
+  if (!list) return archs ? `under a new "${newHeading(lists, archs)}" heading` : 'nowhere: the document has no list of acquisition orders';
+  return list.archs === null && !list.srcu ? 'in the acquisition-order list' : `under "${list.heading}"`;
 }
 
 /**
  * locking.rst with the rule inserted; only added lines differ. `text` is
  * the file as read (LF line endings), `doc` what the reader made of it.
  */
-export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate, 'outer' | 'inner' | 'arch'>): string {
+export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate, 'outer' | 'inner' | 'arch' | 'archs'>): string {
   const lines = text.split('\n');
   const lists = orderLists(lines);
   const srcu = c.inner === SRCU;
@@ -312,15 +358,17 @@ export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate
   if (!list) {
     // The generic list is the document's "The acquisition orders ... are as follows:"; without it ("(to be written)")
     // there is no place for a rule that one added bullet can make.
-    const generic = lists.find((l) => l.arch === null && !l.srcu);
-    if (c.arch === null || !generic) {
+    const generic = lists.find((l) => l.archs === null && !l.srcu);
+    const archs = ruleArchs(c);
+    if (archs === null || !generic) {
       throw new ProposalError('locking.rst has no list of acquisition orders ("The acquisition orders for mutexes are as follows:") to add the rule to; write that section first');
     }
-    // No heading for this architecture yet: a new one, before "Everything else is a leaf" (else after the last list).
+    // No heading for these architectures yet: a new one, before "Everything else is a leaf" (else after the last list).
     const leaf = doc.leafClaim ? doc.leafClaim.line - 1 : (lists.at(-1)?.end ?? generic.end) + 2;
-    lines.splice(leaf, 0, `On ${c.arch}:`, '', ...bullet, '');
+    lines.splice(leaf, 0, newHeading(lists, archs), '', ...bullet, '');
     return lines.join('\n');
   }
+  // The reader records a bullet under "On x86 and arm64:" once for each of them: the first architecture's statements find it.
   const edgesAt = (b: { start: number }): OrderEdge[] => edgesFor(doc.edges, c.arch ?? undefined).filter((e) => (e.origin === 'order-list' || e.origin === 'srcu') && e.line === b.start + 1);
   if (srcu) {
     // After the last synchronize_srcu() rule of the list, else at its end.

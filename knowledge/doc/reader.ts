@@ -11,7 +11,7 @@ import { readLockTable } from './lock-table.js';
 import { tableArchWords } from './lock-scope.js';
 import { splitSentences, type Sentence } from './sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from './examples.js';
-import { ARCH_FACTS, archName, classify, type Fact, type SentenceContext } from './statements.js';
+import { ARCH_FACTS, archName, classify, onHeadingWords, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
 
@@ -40,10 +40,9 @@ export function labelScope(block: Block): Scope | null {
   if (block.kind === 'field' || block.lines.length !== 1) return null;
   const text = (block.lines[0] ?? '').trim();
   if (!text.endsWith(':') || text.endsWith('::')) return null;
-  const on = /^On (\w+(?:(?:,\s*|,?\s+and\s+)\w+)*):$/.exec(text);
-  if (block.kind === 'bullet' && !on) return null;
-  if (on) {
-    const words = (on[1] ?? '').split(/,\s*|,?\s+and\s+/);
+  const words = onHeadingWords(text);
+  if (block.kind === 'bullet' && !words) return null;
+  if (words) {
     // A word not known ("On x68:", "On ia64:") still scopes the rules, to itself: they are reported, not made generic.
     const archs = words.map((w) => archName(w) ?? w.toLowerCase());
     const unknownWords = words.filter((w) => !archName(w));

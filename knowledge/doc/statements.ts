@@ -262,6 +262,16 @@ export function archName(word: string): string | undefined {
   return ARCH_NAMES[word.toLowerCase()];
 }
 
+/**
+ * The words of an architecture heading, "On x86:" or "On x86 and arm64:" ("On x86, arm64 and riscv:"),
+ * as written; null for any other line. The reader scopes the rules under it to each of them, and
+ * `doc --propose` finds or writes the heading of a rule for those architectures with it.
+ */
+export function onHeadingWords(line: string): string[] | null {
+  const on = /^On (\w+(?:(?:,\s*|,?\s+and\s+)\w+)*):$/.exec(line.trim());
+  return on ? (on[1] ?? '').split(/,\s*|,?\s+and\s+/) : null;
+}
+
 /** The architectures archName() knows, for messages: "x86 (x86_64), arm64 (aarch64), arm, ...". */
 export function knownArchs(): string {
   const spellings = new Map<string, string[]>();
