@@ -18,7 +18,7 @@
 import type { ObservedSummary } from '../../analyzers/findings/check-result.js';
 import { lockScope, namedOnlyElsewhere, onlyForText, type ArchMention } from '../../knowledge/doc/lock-scope.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
-import { archOfFile, SRCU, type ProposalSite } from '../../knowledge/doc/propose.js';
+import { archOfFile, documentedPath, SRCU, type ProposalSite } from '../../knowledge/doc/propose.js';
 import { listed } from '../../analyzers/counted.js';
 
 type Pair = { outer: string; inner: string };
@@ -63,6 +63,17 @@ export function orderBuilds(observed: readonly ObservedSummary[], want: Pair): {
   const op = want.inner === SRCU ? 'sync' : 'acquire';
   const edges = observed.filter((o) => o.outer === want.outer && o.inner === want.inner && o.innerOp === op);
   return { archs: [...new Set(edges.flatMap((o) => o.archs))].sort(), sites: edges.flatMap((o) => o.sites) };
+}
+
+/**
+ * The builds a generic order's rule is for: those whose code takes it (orderBuilds()) and whose statements
+ * do not already order the two locks so (an "On x86:" rule documents it for x86's build: the rule arm64 code
+ * needs is arm64's, not one for both). All of them when every one already does (the caller refuses it as documented).
+ */
+export function ruleBuilds(doc: DocumentedOrder, observed: readonly ObservedSummary[], want: Pair): string[] {
+  const builds = orderBuilds(observed, want).archs;
+  const open = builds.filter((b) => !documentedPath(doc, want.outer, want.inner, b));
+  return open.length ? open : builds;
 }
 
 /** A site whose code every one of `archs`' builds has: generic code alone, or one of theirs; the first site else. */

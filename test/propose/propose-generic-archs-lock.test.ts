@@ -145,6 +145,24 @@ describe('doc --propose: a generic order naming a lock documented for x86 and ar
     expect(statedFor(tree, 'kvm->irq_lock', 'kvm->irqfds.lock').sort()).toEqual(['arm64', 'x86']);
   });
 
+  it('already an "On x86:" rule: the rule arm64 still needs is arm64\'s, not one for both', async () => {
+    const { tree } = treeWith(
+      'x86-stated',
+      (l) => {
+        entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64');
+        l.splice(lineOf(l, 'On x86:') + 1, 0, '', '- kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock');
+      },
+      TWO,
+    );
+    const text = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^\* +\d+ sites? {2}kvm->slots_arch_lock -> kvm->mn_invalidate_lock {2}\[arm64\]$/m);
+    expect(text.stdout).toContain('\nProposed (under a new "On arm64:" heading):\n');
+    await applyPatch(tree, 'x86-stated', ['--edge', MEMSLOT]);
+    for (const arch of TWO) expect(await undocumented(tree, arch)).not.toContain(MEMSLOT);
+  });
+
   it('an arm64 rule the order would reverse: refused as a cycle on arm64', async () => {
     const { tree } = treeWith(
       'cycle',
