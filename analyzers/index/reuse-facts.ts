@@ -29,10 +29,10 @@ import type { CFunction, CStructDef, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
 import { cParser } from '../c/parser.js';
 import { preprocess } from '../c/preprocess.js';
-import { readOpsTables } from '../c/ops-tables.js';
+import { readOpsTables, type COpsEntry } from '../c/ops-tables.js';
 import { memberType, mergeStructTypes, readStructs } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
-import { structsFromJson } from './cached-structs.js';
+import { structsFromJson, structsToJson, type CachedStructs } from './cached-structs.js';
 import { blankDigest, lineStarts, walkWithLookups, type Walked } from './file-facts.js';
 import type { FileFacts } from './index-tree.js';
 
@@ -277,6 +277,14 @@ function stretch(placed: readonly Placed[], k: number, side: 'before' | 'after',
   return { first, last };
 }
 
+/** Whether `after` is `before` with each line moved as the patch moved it (a line it changed is not), compared as `key` gives them. */
+function sameMoved<T extends { line: number }>(before: readonly T[], after: readonly T[], kept: readonly Kept[], key: (x: T) => string): boolean {
+  return before.length === after.length && before.every((b, i) => mapLine(kept, b.line) === after[i]?.line && key(b) === key(after[i] as T));
+}
+
+const structKey = (d: CachedStructs[number]): string => JSON.stringify([d.name, d.file, d.arch, d.members]);
+const opsKey = (o: COpsEntry): string => JSON.stringify([o.struct, o.field, o.fn, o.file]);
+
 /** A node's last line (1-based): one that ends a line, as a directive does, ends on it. */
 function lastLine(node: { startIndex: number; endIndex: number; endPosition: { row: number; column: number } }): number {
   return node.endPosition.column === 0 && node.endIndex > node.startIndex ? node.endPosition.row : node.endPosition.row + 1;
@@ -289,9 +297,9 @@ function lastLine(node: { startIndex: number; endIndex: number; endPosition: { r
  * between definitions where the patch changed a line (a prototype, a declaration, a definition
  * added, removed or rewritten at its first or last line), with the definition after it, so that
  * the stretch's last declaration meets what it meets in the file. Every other function, the
- * file's tables and its structs keep what they had, moved. Null where that cannot be promised
- * (a changed directive, a struct or function table in a changed stretch, a stretch that does
- * not parse cleanly on its own, a function the walk gave up on, a parse that does not find
+ * file's tables and its structs keep what they had, moved (a changed stretch's are read again
+ * and must be what they were). Null where that cannot be promised (a changed directive, a
+ * struct or function table a patch changed, a stretch that does not parse cleanly on its own, a function the walk gave up on, a parse that does not find
  * exactly the definitions expected): the caller parses the file.
  */
 export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes, changedTypes: TypeChange = SAME): Promise<FileFacts | null> {
@@ -334,12 +342,13 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
     if (changedTypes.affects(was, i)) touched.add(fn);
   });
   if (!touched.size && earlier.text === text) return was;
-  // A stretch's structs and tables are not read again: a changed stretch that had one is parsed with the file.
+  // The structs and tables of a changed stretch, read again from its parse, must be what they were (moved).
   const inDirty = (line: number): boolean => {
     const at = placeOf(placed, line, 'before');
     return !at.inside && dirty.has(at.k);
   };
-  if (was.structs.some((d) => inDirty(d.line)) || was.ops.some((o) => inDirty(o.line))) return null;
+  const dirtyStructs = was.structs.filter((d) => inDirty(d.line));
+  const dirtyOps = was.ops.filter((o) => inDirty(o.line));
   const again = placed.filter((s, k) => touched.has(s.fn) || s.fn.damaged || dirty.has(k));
 
   const prep = preprocess(text);
@@ -377,7 +386,9 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
         if (rangeOf(first) < 0 || rangeOf(first) !== rangeOf(last)) return null;
         if (inStretch(first, last) && node.hasError) return null;
       }
-      if ([...readStructs(tree, was.file), ...readOpsTables(tree, was.file)].some((x) => inStretch(x.line, x.line))) return null;
+      const stretchStructs = structsToJson(readStructs(tree, was.file).filter((d) => inStretch(d.line, d.line)));
+      const stretchOps = readOpsTables(tree, was.file).filter((o) => inStretch(o.line, o.line));
+      if (!sameMoved(dirtyStructs, stretchStructs, kept, structKey) || !sameMoved(dirtyOps, stretchOps, kept, opsKey)) return null;
     }
     const { functions, stats } = tree ? extractFunctions(tree, was.file, text, prep) : { functions: [], stats: { skipped: [] } };
     if (stats.skipped.length) return null;

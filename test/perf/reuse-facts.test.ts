@@ -315,3 +315,26 @@ describe('a review state after a header patch', () => {
     }
   }, 600_000);
 });
+
+describe('a patch next to a struct between definitions', () => {
+  it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])('is re-walked in place for a prototype after the struct, and not for a member added to it, on %s', async (version) => {
+    const tree = kernelTree(version);
+    const types = await headerTypes(tree);
+    const file = 'virt/kvm/kvm_main.c';
+    const text = readFileSync(join(tree, file), 'utf8');
+    const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
+    const lines = text.split('\n');
+    // The first struct the file defines, found by its content, and the end of its definition.
+    const start = lines.findIndex((l) => /^struct \w+ \{$/.test(l));
+    const end = lines.indexOf('};', start);
+    expect(start).toBeGreaterThan(0);
+    expect(earlier.facts.structs.some((d) => d.line === start + 1)).toBe(true);
+    const proto = [...lines.slice(0, end + 1), '', 'void kvm_review_proto(struct kvm *kvm);', ...lines.slice(end + 1)].join('\n');
+    const quick = await rewalkInPlace(earlier, proto, types);
+    expect(quick).not.toBeNull();
+    expect(`${file}: ${JSON.stringify(quick)}`).toBe(`${file}: ${(await facts(file, proto, types)).json}`);
+    // A member added to it: the stretch's struct is not what it was, and the file is parsed whole.
+    const member = [...lines.slice(0, end), '\tstruct mutex kvm_review_lock;', ...lines.slice(end)].join('\n');
+    expect(await rewalkInPlace(earlier, member, types)).toBeNull();
+  }, 300_000);
+});
