@@ -3,20 +3,21 @@
  * not touch. The held-lock walk of a function reads its definition (lines
  * `line`..`endLine`: declarator, annotations, body, as written and as
  * pre-blanked), the file's struct definitions and the tree's struct types,
- * and nothing else of the file. So when every line the patch changed lies
- * inside a definition that parsed cleanly, before and after (or is blank),
- * and no changed line is a preprocessor directive, the file's scope is what
- * it was: its structs, its macros, its `#if` groups. A function of the new
- * text whose lines, as written and as pre-blanked, are those of a function
- * the old text had (the same name, the lines moved as the patch moved them)
- * then has the facts it had, with its lines moved. Everything else, and
- * every function of a file the patch changed outside definitions, is walked
- * again; the walk is the judge, this only spares it work it would repeat.
+ * and nothing else of the file. A function of the new text whose lines, as
+ * written and as pre-blanked, are those of a function the old text had (the
+ * same name, the lines moved as the patch moved them), and whose struct
+ * lookups are answered as they were, has the facts it had, with its lines
+ * moved. What the patch changed is parsed again: the definitions it touched,
+ * and the stretches between definitions where it changed a line (whose
+ * structs and function tables must read as they did); or, where that cannot
+ * be promised, the whole file. The walk is the judge, this only spares it
+ * work it would repeat.
  *
  * Lines are compared as a line diff of the two texts: the stretches it
  * keeps, and how far each moved. Pre-blanked lines are compared by the
  * digest each function's facts keep of them (FileFacts.blanks), so the text
- * before the patch is never pre-blanked again. The struct types are compared as the walk
+ * before the patch is pre-blanked again only when the patch changed a
+ * directive (which may change how kept lines are blanked). The struct types are compared as the walk
  * asked them: each function's facts name the `struct.member` types its walk
  * looked up (FileFacts.lookups), so a header patch that changes a struct
  * walks again only the functions that asked for a member it now types
@@ -277,6 +278,16 @@ function stretch(placed: readonly Placed[], k: number, side: 'before' | 'after',
   return { first, last };
 }
 
+/** Whether every line the patch kept is pre-blanked as it was: what is not parsed again reads the same. */
+function keptBlanked(before: string, after: string, kept: readonly Kept[]): boolean {
+  const b = before.split('\n');
+  const a = after.split('\n');
+  return kept.every((k) => {
+    for (let i = 0; i < k.length; i++) if (b[k.before - 1 + i] !== a[k.after - 1 + i]) return false;
+    return true;
+  });
+}
+
 /** Whether `after` is `before` with each line moved as the patch moved it (a line it changed is not), compared as `key` gives them. */
 function sameMoved<T extends { line: number }>(before: readonly T[], after: readonly T[], kept: readonly Kept[], key: (x: T) => string): boolean {
   return before.length === after.length && before.every((b, i) => mapLine(kept, b.line) === after[i]?.line && key(b) === key(after[i] as T));
@@ -298,8 +309,8 @@ function lastLine(node: { startIndex: number; endIndex: number; endPosition: { r
  * added, removed or rewritten at its first or last line), with the definition after it, so that
  * the stretch's last declaration meets what it meets in the file. Every other function, the
  * file's tables and its structs keep what they had, moved (a changed stretch's are read again
- * and must be what they were). Null where that cannot be promised (a changed directive, a
- * struct or function table a patch changed, a stretch that does not parse cleanly on its own, a function the walk gave up on, a parse that does not find
+ * and must be what they were). Null where that cannot be promised (a changed directive that
+ * blanks a kept line otherwise, a struct or function table a patch changed, a stretch that does not parse cleanly on its own, a function the walk gave up on, a parse that does not find
  * exactly the definitions expected): the caller parses the file.
  */
 export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes, changedTypes: TypeChange = SAME): Promise<FileFacts | null> {
@@ -310,7 +321,9 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   const kept = keptStretches(before, after);
   const changedBefore = changedLines(kept, before.length, 'before');
   const changedAfter = changedLines(kept, after.length, 'after');
-  if ([...changedBefore.map((l) => before[l - 1]), ...changedAfter.map((l) => after[l - 1])].some((t) => DIRECTIVE.test(t ?? ''))) return null;
+  // Pre-blanking blanks directive lines, and the `#if` branches it must (conditionals.ts): a changed
+  // directive may blank lines the patch kept otherwise, checked below.
+  const directive = [...changedBefore.map((l) => before[l - 1]), ...changedAfter.map((l) => after[l - 1])].some((t) => DIRECTIVE.test(t ?? ''));
 
   // Each function's place after the patch: both its first and last lines kept, or it is gone from
   // where it was (removed, or rewritten at an end), and its lines lie in a changed stretch.
@@ -352,6 +365,9 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
   const again = placed.filter((s, k) => touched.has(s.fn) || s.fn.damaged || dirty.has(k));
 
   const prep = preprocess(text);
+  // Redundant with the checks below as far as we can tell (a blanked branch is contiguous, so one reaching a
+  // kept line crosses a definition that reads otherwise), and cheap: kept as the invariant it is.
+  if (directive && !keptBlanked(preprocess(earlier.text).text, prep.text, kept)) return null;
   const starts = lineStarts(prep.text);
   // A function kept must be read the same (its pre-blanked lines' digest), or the file is parsed
   // whole. The same text is the same pre-blanked text.

@@ -4,9 +4,10 @@
  * the new text gives, function for function and line for line. Real files of
  * both trees, patches of every kind: inside a function (lines that only move
  * what follows, a lock pair, an assert, a line dropped, an `#ifdef` pair), a
- * function added, removed or renamed, a prototype added, and patches that change the file's scope (a
- * struct, a macro, a comment left open, a brace too many), where nothing may
- * be reused that the walk would now see otherwise, and the rest still is.
+ * macro defined, a function added, removed or renamed, a prototype added, and
+ * patches that change the file's scope (a struct, a comment left open, a
+ * brace too many, a definition wrapped in `#if 0`), where nothing may be
+ * reused that the walk would now see otherwise, and the rest still is.
  */
 import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,6 +53,15 @@ const LOCAL: Record<string, Edit> = {
 };
 
 /**
+ * Directives, which pre-blanking blanks: re-walked in place when every line the patch kept is
+ * pre-blanked as it was.
+ */
+const DIRECTIVES: Record<string, Edit> = {
+  ifdefInside: (l, at, ind) => insert(l, at + 1, '#ifdef CONFIG_KVM_REVIEW', `${ind}mutex_lock(&kvm->lock);`, '#endif'),
+  macro: (l, _at, _ind, top) => insert(l, top, '#define mutex_lock(x) spin_lock(x)', ''),
+};
+
+/**
  * Edits between definitions: re-walked in place, the changed stretch between two definitions parsed
  * with the definition after it, unless that stretch holds a struct, a function table or a directive.
  */
@@ -68,11 +78,14 @@ const STRETCH: Record<string, Edit> = {
 
 /** Edits that change the file's scope: whatever is reused must still equal the walk. */
 const SCOPE: Record<string, Edit> = {
-  ifdefInside: (l, at, ind) => insert(l, at + 1, '#ifdef CONFIG_KVM_REVIEW', `${ind}mutex_lock(&kvm->lock);`, '#endif'),
   // The file's own struct kvm_vcpu, whose kvm is another type: every vcpu->kvm->lock reads otherwise.
   struct: (l, _at, _ind, top) => insert(l, top, 'struct kvm_vcpu { struct kvm_review_other *kvm; };', ''),
-  macro: (l, _at, _ind, top) => insert(l, top, '#define mutex_lock(x) spin_lock(x)', ''),
   openComment: (l, _at, _ind, top) => insert(l, top, '/*'),
+  // The definition at `top` made dead code: its lines, kept as written, are blanked now.
+  ifZero: (l, _at, _ind, top) => {
+    const end = l.indexOf('}', top);
+    return [...l.slice(0, top), '#if 0', ...l.slice(top, end + 1), '#endif', ...l.slice(end + 1)];
+  },
   extraBrace: (l, at, ind) => insert(l, at + 1, `${ind}if (kvm) {`),
 };
 
@@ -140,7 +153,7 @@ async function probe(version: '6.1' | '6.12', seed: number): Promise<Probe> {
     const earlier = { text, facts: JSON.parse(before.json) as ReturnType<typeof factsOf> };
     const lines = text.split('\n');
     const { inside, top } = places(lines);
-    for (const [name, edit] of [...Object.entries(LOCAL), ...Object.entries(STRETCH), ...Object.entries(SCOPE)]) {
+    for (const [name, edit] of [...Object.entries(LOCAL), ...Object.entries(DIRECTIVES), ...Object.entries(STRETCH), ...Object.entries(SCOPE)]) {
       const at = inside[Math.floor(rnd() * inside.length)] ?? 0;
       const indent = /^\t+/.exec(lines[at] ?? '')?.[0] ?? '\t';
       const changed = edit(lines, at, indent, top[Math.floor(rnd() * top.length)] ?? 0).join('\n');
@@ -151,7 +164,7 @@ async function probe(version: '6.1' | '6.12', seed: number): Promise<Probe> {
       // Without parsing the file, where it answers at all.
       const quick = await rewalkInPlace(earlier, changed, types);
       if (quick) expect(`${file} ${name}: ${JSON.stringify(quick)}`).toBe(`${file} ${name}: ${want.json}`);
-      if (name in LOCAL) {
+      if (name in LOCAL || name in DIRECTIVES) {
         local++;
         // All but the touched function (or two) are kept: the point of the module.
         if (got.reused >= got.count - 2) reused++;
@@ -192,6 +205,7 @@ describe('facts of a re-walked file, reusing the functions a patch left alone', 
     // table or a directive).
     expect(r.reused).toBe(r.local + r.stretch);
     expect(r.inPlace).toBe(r.local);
+    expect(r.local).toBe((Object.keys(LOCAL).length + Object.keys(DIRECTIVES).length) * 6);
     expect(r.stretchInPlace).toBeGreaterThanOrEqual((r.stretch * 2) / 3);
     expect(r.scopeReused).toBeGreaterThan(r.scopeCount / 2);
     expect(r.scopeReused).toBeLessThan(r.scopeCount);
