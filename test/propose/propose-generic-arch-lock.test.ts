@@ -12,59 +12,17 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
-import { kernelTree } from '../helpers/paths.js';
+import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
-import { added } from './doc-lines.js';
+import { added, archLineOf, DOC, entryArch, lineOf, treeWith } from './doc-lines.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-propose-generic-'));
 const cache = join(tmp, 'cache');
-const DOC = 'Documentation/virt/kvm/locking.rst';
 const MEMSLOT = 'kvm->slots_arch_lock -> kvm->mn_invalidate_lock';
 const ROUTING = 'kvm->irq_lock -> kvm->irqfds.lock';
 const ALL_BUT_X86 = 'arm64, loongarch, mips, powerpc, riscv and s390';
-
-/**
- * A copy of the 6.12 tree whose locking.rst `edit` changes; with `x86Only`, without the other
- * architectures' directories (the tree an x86 build sees: generic code reaches only x86 callers).
- */
-function treeWith(name: string, edit: (lines: string[]) => void, x86Only = false): { tree: string; lines: string[] } {
-  const src = kernelTree('6.12');
-  const tree = join(tmp, name);
-  cpSync(src, tree, {
-    recursive: true,
-    filter: (p) => {
-      const parts = relative(src, p).split(sep);
-      return !x86Only || parts[0] !== 'arch' || parts.length < 2 || parts[1] === 'x86';
-    },
-  });
-  const lines = readFileSync(join(tree, DOC), 'utf8').split('\n');
-  edit(lines);
-  writeFileSync(join(tree, DOC), lines.join('\n'));
-  return { tree, lines };
-}
-
-/** The index of the first line equal to `text` at or after `from`; it must be there. */
-function lineOf(lines: readonly string[], text: string, from = 0): number {
-  const at = lines.indexOf(text, from);
-  if (at < 0) throw new Error(`no line "${text}"`);
-  return at;
-}
-
-/** The 1-based line of the `:Arch:` field in `name`'s lock-table entry (a message quoting the field points there); the entry must have one. */
-function archLineOf(lines: readonly string[], name: string): number {
-  const heading = lineOf(lines, `\`\`${name}\`\``);
-  const at = lines.findIndex((l, i) => i > heading && l.startsWith(':Arch:'));
-  if (at < 0 || lines.slice(heading + 1, at).some((l) => l.startsWith('``'))) throw new Error(`no :Arch: in the entry of ${name}`);
-  return at + 1;
-}
-
-/** Gives the lock-table entry of `name` the `:Arch:` field `arch`; the entry must have one. */
-function entryArch(lines: string[], name: string, arch: string): void {
-  lines[archLineOf(lines, name) - 1] = `:Arch:\t\t${arch}`;
-}
 
 /** Adds `rule` as a bullet under "On x86:". */
 function x86Rule(lines: string[], rule: string): void {
@@ -73,7 +31,7 @@ function x86Rule(lines: string[], rule: string): void {
 
 describe('doc --propose: a generic order naming a lock documented only for x86, taken by other builds too', () => {
   it('a lock-table entry with :Arch: x86: listed as not proposed, with the builds that take it, not as a candidate', async () => {
-    const { tree, lines } = treeWith('table', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'));
+    const { tree, lines } = treeWith(tmp, 'table', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'));
     const r = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -92,7 +50,7 @@ describe('doc --propose: a generic order naming a lock documented only for x86, 
   });
 
   it('the same with --edge: refused with the reason (exit 2)', async () => {
-    const { tree } = treeWith('table-edge', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'));
+    const { tree } = treeWith(tmp, 'table-edge', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'));
     const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
@@ -102,7 +60,7 @@ describe('doc --propose: a generic order naming a lock documented only for x86, 
 
   it('a lock named only in an "On x86:" rule: refused with --edge, and said on stderr by the patch without it', async () => {
     const rule = 'kvm->lock is taken outside kvm->irqfds.lock';
-    const { tree, lines } = treeWith('x86-rule', (l) => x86Rule(l, rule));
+    const { tree, lines } = treeWith(tmp, 'x86-rule', (l) => x86Rule(l, rule));
     const at = lineOf(lines, `- ${rule}`) + 1;
     const edge = await runCli(['doc', '--propose', '--tree', tree, '--edge', ROUTING, '--cache-dir', cache]);
     expect(edge.code).toBe(2);
@@ -119,7 +77,7 @@ describe('doc --propose: a generic order naming a lock documented only for x86, 
 
 describe('doc --propose: a generic order naming a lock documented only for x86, taken by x86 builds alone', () => {
   it('--edge: the rule is proposed under "On x86:", as an x86 rule', async () => {
-    const { tree } = treeWith('x86-tree', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'), true);
+    const { tree } = treeWith(tmp, 'x86-tree', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'), ['x86']);
     const text = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--edge', MEMSLOT, '--cache-dir', cache]);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
@@ -138,7 +96,7 @@ describe('doc --propose: a generic order naming a lock documented only for x86, 
   });
 
   it('without --edge: listed as an x86 candidate, not left in the generic list', async () => {
-    const { tree } = treeWith('x86-tree-list', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'), true);
+    const { tree } = treeWith(tmp, 'x86-tree-list', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86'), ['x86']);
     const r = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -14,57 +14,20 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
-import { kernelTree } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
-import { added } from './doc-lines.js';
+import { added, archLineOf, DOC, entryArch, lineOf, treeWith } from './doc-lines.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kvm-review-propose-archs-'));
 const cache = join(tmp, 'cache');
-const DOC = 'Documentation/virt/kvm/locking.rst';
 const MEMSLOT = 'kvm->slots_arch_lock -> kvm->mn_invalidate_lock';
 const ROUTING = 'kvm->irq_lock -> kvm->irqfds.lock';
 const OTHERS = 'loongarch, mips, powerpc, riscv and s390';
 
-/** A copy of the 6.12 tree whose locking.rst `edit` changes; with `archs`, only those architectures' directories. */
-function treeWith(name: string, edit: (lines: string[]) => void, archs?: readonly string[]): { tree: string; lines: string[] } {
-  const src = kernelTree('6.12');
-  const tree = join(tmp, name);
-  cpSync(src, tree, {
-    recursive: true,
-    filter: (p) => {
-      const parts = relative(src, p).split(sep);
-      return !archs || parts[0] !== 'arch' || parts.length < 2 || archs.includes(parts[1] as string);
-    },
-  });
-  const lines = readFileSync(join(tree, DOC), 'utf8').split('\n');
-  edit(lines);
-  writeFileSync(join(tree, DOC), lines.join('\n'));
-  return { tree, lines };
-}
-
 const TWO = ['x86', 'arm64'];
-
-function lineOf(lines: readonly string[], text: string, from = 0): number {
-  const at = lines.indexOf(text, from);
-  if (at < 0) throw new Error(`no line "${text}"`);
-  return at;
-}
-
-/** The 1-based line of the `:Arch:` field in `name`'s lock-table entry; the entry must have one. */
-function archLineOf(lines: readonly string[], name: string): number {
-  const heading = lineOf(lines, `\`\`${name}\`\``);
-  const at = lines.findIndex((l, i) => i > heading && l.startsWith(':Arch:'));
-  if (at < 0 || lines.slice(heading + 1, at).some((l) => l.startsWith('``'))) throw new Error(`no :Arch: in the entry of ${name}`);
-  return at + 1;
-}
-
-function entryArch(lines: string[], name: string, arch: string): void {
-  lines[archLineOf(lines, name) - 1] = `:Arch:\t\t${arch}`;
-}
 
 /** Adds a list under `heading` holding `rule`, after the document's last order list ("Everything else is a leaf" follows). */
 function headedRule(lines: string[], heading: string, rule: string): void {
@@ -97,7 +60,7 @@ async function applyPatch(tree: string, name: string, args: string[]): Promise<s
 
 describe('doc --propose: a generic order naming a lock documented for x86 and arm64, taken by those builds alone', () => {
   it('--edge: proposed under a new "On x86 and arm64:" heading, said for both, and read back as their rule', async () => {
-    const { tree } = treeWith('table', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64'), TWO);
+    const { tree } = treeWith(tmp, 'table', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64'), TWO);
     const text = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--edge', MEMSLOT, '--cache-dir', cache]);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
@@ -118,7 +81,7 @@ describe('doc --propose: a generic order naming a lock documented for x86 and ar
   });
 
   it('without --edge: listed for both architectures, nothing refused', async () => {
-    const { tree } = treeWith('table-list', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64'), TWO);
+    const { tree } = treeWith(tmp, 'table-list', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64'), TWO);
     const r = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -128,7 +91,7 @@ describe('doc --propose: a generic order naming a lock documented for x86 and ar
 
   it('a lock named only under "On arm64 and x86:": the rule joins that list, no new heading', async () => {
     const rule = 'kvm->lock is taken outside kvm->irqfds.lock';
-    const { tree } = treeWith('heading', (l) => headedRule(l, 'On arm64 and x86:', rule), TWO);
+    const { tree } = treeWith(tmp, 'heading', (l) => headedRule(l, 'On arm64 and x86:', rule), TWO);
     const text = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--edge', ROUTING, '--cache-dir', cache]);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
@@ -147,6 +110,7 @@ describe('doc --propose: a generic order naming a lock documented for x86 and ar
 
   it('already an "On x86:" rule: the rule arm64 still needs is arm64\'s, not one for both', async () => {
     const { tree } = treeWith(
+      tmp,
       'x86-stated',
       (l) => {
         entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64');
@@ -165,6 +129,7 @@ describe('doc --propose: a generic order naming a lock documented for x86 and ar
 
   it('an arm64 rule the order would reverse: refused as a cycle on arm64', async () => {
     const { tree } = treeWith(
+      tmp,
       'cycle',
       (l) => {
         entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64');
@@ -181,7 +146,7 @@ describe('doc --propose: a generic order naming a lock documented for x86 and ar
 
 describe('doc --propose: a generic order naming a lock documented for x86 and arm64, taken by other builds too', () => {
   it('refused, naming the builds the lock is not documented for and the heading the rule would need', async () => {
-    const { tree, lines } = treeWith('all', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64'));
+    const { tree, lines } = treeWith(tmp, 'all', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64'));
     const at = archLineOf(lines, 'kvm->mn_invalidate_lock');
     const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
     expect(r.stdout).toBe('');
