@@ -237,11 +237,12 @@ function lineRange(starts: readonly number[], first: number, last: number): Rang
   return { startIndex, endIndex, startPosition: { row: first - 1, column: 0 }, endPosition: { row: last - 1, column: endIndex - (starts[last - 1] as number) } };
 }
 
-/** Lines `first`..`last` and the line break after the last: a stretch between definitions ends with its directives' newlines. */
+/** Lines `first`..`last` and the line break after the last (a stretch between definitions ends at a line's end), of a text of `length`. */
 function linesRange(starts: readonly number[], first: number, last: number, length: number): Range {
-  const startIndex = starts[first - 1] as number;
-  const endIndex = Math.min(starts[last] as number, length);
-  return { startIndex, endIndex, startPosition: { row: first - 1, column: 0 }, endPosition: { row: last, column: 0 } };
+  const next = starts[last] as number;
+  // The text's last line has no line break after it.
+  if (next > length) return lineRange(starts, first, last);
+  return { startIndex: starts[first - 1] as number, endIndex: next, startPosition: { row: first - 1, column: 0 }, endPosition: { row: last, column: 0 } };
 }
 
 /** A function of the text before, placed after the patch: both its first and last lines kept. */
@@ -269,13 +270,11 @@ function placeOf(placed: readonly Placed[], l: number, side: 'before' | 'after')
   return { inside: p !== undefined && (side === 'before' ? p.fn.line : p.line) <= l, k: lo };
 }
 
-/** The lines of the `k`th stretch between placed definitions, on one side (`count` lines in all); empty when first > last. */
-function stretch(placed: readonly Placed[], k: number, side: 'before' | 'after', count: number): { first: number; last: number } {
+/** The lines after the patch of the `k`th stretch between placed definitions (`count` lines in all); empty when first > last. */
+function stretch(placed: readonly Placed[], k: number, count: number): { first: number; last: number } {
   const prev = placed[k - 1];
   const next = placed[k];
-  const first = prev ? (side === 'before' ? prev.fn.endLine : prev.endLine) + 1 : 1;
-  const last = next ? (side === 'before' ? next.fn.line : next.line) - 1 : count;
-  return { first, last };
+  return { first: prev ? prev.endLine + 1 : 1, last: next ? next.line - 1 : count };
 }
 
 /** Whether every line the patch kept is pre-blanked as it was: what is not parsed again reads the same. */
@@ -296,7 +295,7 @@ function sameMoved<T extends { line: number }>(before: readonly T[], after: read
 const structKey = (d: CachedStructs[number]): string => JSON.stringify([d.name, d.file, d.arch, d.members]);
 const opsKey = (o: COpsEntry): string => JSON.stringify([o.struct, o.field, o.fn, o.file]);
 
-/** A node's last line (1-based): one that ends a line, as a directive does, ends on it. */
+/** A node's last line (1-based): one whose end is the start of a line ends on the line before. */
 function lastLine(node: { startIndex: number; endIndex: number; endPosition: { row: number; column: number } }): number {
   return node.endPosition.column === 0 && node.endIndex > node.startIndex ? node.endPosition.row : node.endPosition.row + 1;
 }
@@ -305,13 +304,14 @@ function lastLine(node: { startIndex: number; endIndex: number; endPosition: { r
  * The new facts of a patched file without parsing the whole file: the definitions the patch
  * touched (and those the parser found damaged, whose reading may depend on more than their
  * text) are parsed alone, as the text's only included ranges, and walked; so is each stretch
- * between definitions where the patch changed a line (a prototype, a declaration, a definition
- * added, removed or rewritten at its first or last line), with the definition after it, so that
- * the stretch's last declaration meets what it meets in the file. Every other function, the
- * file's tables and its structs keep what they had, moved (a changed stretch's are read again
- * and must be what they were). Null where that cannot be promised (a changed directive that
- * blanks a kept line otherwise, a struct or function table a patch changed, a stretch that does not parse cleanly on its own, a function the walk gave up on, a parse that does not find
- * exactly the definitions expected): the caller parses the file.
+ * between definitions where the patch changed a line (a prototype, a declaration, a directive,
+ * a definition added, removed or rewritten at its first or last line), with the definition after
+ * it, so that the stretch's last declaration meets what it meets in the file. Every other
+ * function, the file's tables and its structs keep what they had, moved (a changed stretch's are
+ * read again and must be what they were). Null where that cannot be promised (a changed
+ * directive that blanks a kept line otherwise, a struct or function table the patch changed, a
+ * stretch that does not parse cleanly on its own, a function the walk gave up on, a parse that
+ * does not find exactly the definitions expected): the caller parses the file.
  */
 export async function rewalkInPlace(earlier: EarlierFile, text: string, types: StructTypes, changedTypes: TypeChange = SAME): Promise<FileFacts | null> {
   const was = earlier.facts;
@@ -377,7 +377,7 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
     if (redone.has(s)) continue;
     if (!sameText && blankDigest(prep.text, starts, { line: s.line, endLine: s.endLine }) !== was.blanks[index.get(s.fn) as number]) return null;
   }
-  const stretches = [...dirty].map((k) => stretch(placed, k, 'after', after.length)).filter((g) => g.first <= g.last);
+  const stretches = [...dirty].map((k) => stretch(placed, k, after.length)).filter((g) => g.first <= g.last);
   const ranges = [
     ...again.map((s) => ({ first: s.line, last: s.endLine, range: lineRange(starts, s.line, s.endLine) })),
     ...stretches.map((g) => ({ ...g, range: linesRange(starts, g.first, g.last, prep.text.length) })),
