@@ -65,3 +65,13 @@ export function filesFor(files: readonly string[], arch: string): string[] {
     return a === null || a === arch;
   });
 }
+
+/**
+ * Whether a directory may hold files in the indexed set (`arch`, `arch/x86/kvm/mmu`, `include`):
+ * one the tree could not list hides them from the index.
+ */
+export function holdsIndexed(dir: string): boolean {
+  const arch = /^arch\/([^/]+)/.exec(dir)?.[1] ?? 'x86';
+  const samples = [...DIRS.map((d) => `${d}/x.c`), ...FILES, `arch/${arch}/kvm/x.c`, `arch/${arch}/include/asm/kvm_host.h`, 'include/linux/kvm_host.h'];
+  return isIndexedPath(`${dir}/x.c`) || isIndexedPath(`${dir}/kvm_host.h`) || samples.some((s) => s.startsWith(`${dir}/`));
+}

@@ -143,6 +143,7 @@ export interface ReviewResult {
 
 /** A file the review could not index, and why ("larger than the 8388608-byte cap (KVM_REVIEW_MAX_FILE_BYTES)"). */
 export interface UnindexedFile {
+  /** A file the review would have indexed, or a directory it could not list that may hold such files. */
   file: string;
   reason: string;
 }

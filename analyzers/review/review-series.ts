@@ -20,7 +20,7 @@ import { parseCached } from '../../knowledge/doc/load-cache.js';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
 import { openCacheDir, type CacheOptions } from '../index/cache.js';
-import { archOf, indexedFiles, isIndexedPath, treeArchs } from '../index/files.js';
+import { archOf, holdsIndexed, indexedFiles, isIndexedPath, treeArchs } from '../index/files.js';
 import type { PatchEntry, Series, SeriesCandidate } from '../series/model.js';
 import { OverlayTree } from '../trees/overlay-tree.js';
 import { LOCKING_RST_PATH, type Tree } from '../trees/index.js';
@@ -299,7 +299,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
   // cap, a symlink in a git revision): a later version's comparison must not call a finding there fixed
   // (unread-code.ts).
   if (tree) {
-    const wouldIndex = (path: string): boolean => isIndexedPath(path) && (archOf(path) === null || needed.has(archOf(path) ?? ''));
+    // A directory the tree could not list (a symlink out of the tree, permission denied) hides what the index would read under it.
+    const wouldIndex = (path: string): boolean => (isIndexedPath(path) || holdsIndexed(path)) && (archOf(path) === null || needed.has(archOf(path) ?? ''));
     result.unindexed = [...[...unread].map(([file, reason]) => ({ file, reason })), ...skipped.filter((n) => wouldIndex(n.path)).map((n) => ({ file: n.path, reason: n.reason }))];
   }
   // Missing slots are reported by the series; patches are in k order.

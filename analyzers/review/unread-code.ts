@@ -62,7 +62,7 @@ function covers(f: Place[], p: PatchReview, failure: ApplyFailure, total: number
 /**
  * Why the new version's review did not read the code of `f`, a finding of the previous version: the first
  * hunk or file of its patches, in order, that did not apply where `f` is, else the first file of `f` that
- * review could not index (`unindexed`, the review's), else the first patch whose analysis of `f`'s build
+ * review could not index (`unindexed`, the review's: files, and directories it could not list), else the first patch whose analysis of `f`'s build
  * failed; null when its code was read.
  * `total`: M of [PATCH k/M]; `version`: the new version.
  */
@@ -75,9 +75,12 @@ export function unreadCode(f: PriorFinding, patches: readonly PatchReview[], tot
       if (why) return why;
     }
   }
-  const missed = new Map(unindexed.map((u) => [u.file, u.reason]));
-  const file = places.find((x) => missed.has(x.file))?.file;
-  if (file !== undefined) return `v${version}'s review could not index ${file} (${missed.get(file) ?? ''})`;
+  // A file it could not read, or a directory it could not list that holds the file.
+  for (const x of places) {
+    const u = unindexed.find((m) => m.file === x.file || x.file.startsWith(`${m.file}/`));
+    if (u?.file === x.file) return `v${version}'s review could not index ${x.file} (${u.reason})`;
+    if (u) return `v${version}'s review could not index ${x.file}: it could not list ${u.file}/ (${u.reason})`;
+  }
   return archFailed(f, patches, total, version);
 }
 
