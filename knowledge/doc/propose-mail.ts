@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
+import { listed } from '../../analyzers/counted.js';
 import { ruleArchs, SRCU, spelledLocks, type Candidate, type ProposalSite, type RuleNames } from './propose.js';
 
 export const DOC_PATH = 'Documentation/virt/kvm/locking.rst';
@@ -129,7 +130,7 @@ export function commitMessage(c: Candidate, names: RuleNames = c): { subject: st
   const n = c.count ?? c.sites.length;
   // "on x86", "on x86 and arm64": the builds the rule is for, as its heading names them.
   const archs = ruleArchs(c);
-  const scope = archs ? ` on ${archs.length > 1 ? `${archs.slice(0, -1).join(', ')} and ${archs.at(-1)}` : archs[0]}` : '';
+  const scope = archs ? ` on ${listed(archs)}` : '';
   // X -> kvm->srcu is synchronize_srcu() called while X is held, not a lock taken: said the way the SRCU rules say it.
   const srcu = c.inner === SRCU;
   const subject = srcu

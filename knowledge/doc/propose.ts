@@ -24,6 +24,7 @@
  * Inputs are structural (what `check` prints), so the document reader does
  * not depend on the engine.
  */
+import { listed } from '../../analyzers/counted.js';
 import type { LockClass } from '../lock-names.js';
 import type { DocumentedOrder, OrderEdge } from './model.js';
 import { edgesFor, orderPath } from './order-graph.js';
@@ -295,8 +296,7 @@ function listFor(lists: readonly OrderList[], c: Pick<Candidate, 'inner' | 'arch
  */
 function newHeading(lists: readonly OrderList[], archs: readonly string[]): string {
   const word = (a: string): string => lists.find((l) => l.words.has(a))?.words.get(a) ?? a;
-  const names = archs.map(word);
-  return `On ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '')}:`;
+  return `On ${listed(archs.map(word))}:`;
 }
 
 /** The two locks as the document spells them where the rule goes: as written in the list it joins, else as the document writes them most. */
