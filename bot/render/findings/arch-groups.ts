@@ -58,9 +58,9 @@ export function printedFindings<F extends ArchTagged>(patches: readonly { findin
   return patches.flatMap((p) => archGroups(p.findings).map((g) => g.finding));
 }
 
-/** How many of the printed findings a version before `version` already had ("still present"). */
-export function stillPresent(patches: readonly { findings: readonly (ArchTagged & { since?: number })[] }[], version: number): number {
-  return printedFindings(patches).filter((f) => f.since !== undefined && f.since < version).length;
+/** How many of the printed findings (printedFindings()) a version before `version` already had ("still present"). */
+export function stillPresent(printed: readonly { since?: number }[], version: number): number {
+  return printed.filter((f) => f.since !== undefined && f.since < version).length;
 }
 
 /** The architectures as the text output tags a finding: "x86", "x86, arm64"; '' for none. */

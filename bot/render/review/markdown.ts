@@ -2,7 +2,7 @@
 import type { RootContent } from 'mdast';
 import { u } from 'unist-builder';
 import type { ReviewResult } from '../../../analyzers/review/model.js';
-import { archGroups, stillPresent } from '../findings/arch-groups.js';
+import { archGroups, printedFindings, stillPresent } from '../findings/arch-groups.js';
 import { findingNodes, type FindingMarkdownOptions } from '../findings/finding-markdown.js';
 import { stringifyMarkdown } from '../markdown.js';
 import { counted, numbered } from '../../../analyzers/counted.js';
@@ -16,7 +16,7 @@ export function renderReviewMarkdown(r: ReviewResult, options: FindingMarkdownOp
   // What is counted is what is printed: findings that differ only in their architecture are one block (arch-groups.ts).
   const fixed = archGroups(r.fixed ?? []);
   if (r.previous) {
-    const still = stillPresent(r.patches, r.series.version);
+    const still = stillPresent(printedFindings(r.patches), r.series.version);
     nodes.push(u('paragraph', [u('text', `Compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${fixed.length} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}.`)]));
   }
   if (r.series.missing.length) nodes.push(u('paragraph', [u('text', `Missing from the input: patch${r.series.missing.length > 1 ? 'es' : ''} ${numbered(r.series.missing)} of ${r.series.total}.`)]));

@@ -34,7 +34,7 @@ export function renderReviewText(input: ReviewResult, style: TextStyle = PLAIN):
   const printed = printedFindings(r.patches);
   const fixed = archGroups(r.fixed ?? []);
   if (r.previous) {
-    const still = stillPresent(r.patches, r.series.version);
+    const still = stillPresent(printed, r.series.version);
     out.push(`compared with v${r.previous.version}${r.previous.messageId ? ` <${r.previous.messageId}>` : ''}: ${counted(still, 'finding')} still present, ${fixed.length} fixed in v${r.series.version}${r.notCompared?.length ? `, ${r.notCompared.length} not compared (see the notes)` : ''}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FixedFinding, NotComparedFinding, PriorFinding, ReviewFinding, ReviewResult } from '../../../../analyzers/review/model.js';
-import { archGroups, stillPresent } from '../../findings/arch-groups.js';
+import { archGroups, printedFindings, stillPresent } from '../../findings/arch-groups.js';
 import { composeHeaders } from './headers.js';
 import { wrap } from './prose.js';
 import { counted } from '../../../../analyzers/counted.js';
@@ -35,7 +35,7 @@ export function fixedReply(r: ReviewResult, from: string, date: Date, messageIdD
   if (!prev || !anchor || !r.fixed?.length) return null;
   const v = r.series.version;
   // Counted and listed as the replies print them: findings that differ only in their architecture are one (arch-groups.ts).
-  const still = stillPresent(r.patches, v);
+  const still = stillPresent(printedFindings(r.patches), v);
   const unknown = r.notCompared ?? [];
   const name = anchor.author ? /^\s*"?(.*?)"?\s*<[^>]*>\s*$/.exec(anchor.author)?.[1] || anchor.author : 'the author';
   const when = anchor.date ? new Date(anchor.date) : null;
