@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { addressParser, decodeWords } from 'postal-mime';
 import type { Person, SourceMessage, TextAttachment } from '../sources/model.js';
 import { formatBytes } from '../sources/text.js';
+import { counted } from '../counted.js';
 import { isIndexedPath } from '../index/files.js';
 import type { FileDiff } from './diff-model.js';
 import { parseSection } from './diff-parse.js';
@@ -50,6 +51,8 @@ export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBy
   const block = inBodyHeaders(body);
   readAuthor(body, block, entry);
   entry.description = body.lines.slice(block?.[1] ?? 0, body.descriptionEnd).join('\n').trim();
+  const joined = flowedDamage(message, body);
+  if (joined !== null) return fail(entry, 'failed', joined);
   const parts = diffParts(body, message.attachments, entry.warnings);
   if (parts.length === 0) return fail(entry, 'failed', 'no diff in the message: it is truncated, or the patch is not in a text part');
   const files: FileDiff[] = [];
@@ -84,6 +87,26 @@ export function buildPatch(message: SourceMessage, info: SubjectInfo, maxPatchBy
   // Reviewed, partly: the reason says which part was not (the review carries it onto the patch).
   if (hidden.length > 0) entry.reason = `${hiddenReason}; the rest was reviewed`;
   return entry;
+}
+
+/** A line that means something to the diff reader on its own: a diff line, a hunk or file header, the signature, an empty line. */
+const DIFF_STRUCTURE = /^(?:$|[-+ @\\]|diff --git |index [0-9a-f]+\.\.|Binary files |GIT binary patch$)/;
+
+/**
+ * Why a flowed mail's diff cannot be trusted, or null. Unflowing joins a line that ends in a space with
+ * the next line of the mail. A long line the sender wrapped at a space comes back whole (git am unflows
+ * too), but a diff line that ended in a space swallows what follows it: a diff line, whose hunk then
+ * comes up short, or a hunk header, whose hunk is lost without a trace when the line before it ended a
+ * hunk. A join that took in such a line is damage, said with the body line.
+ */
+function flowedDamage(message: SourceMessage, body: DiffScan): string | null {
+  const damaged = (message.flowedJoins ?? []).filter((j) => j.line - 1 >= body.descriptionEnd && j.continuations.some((c) => DIFF_STRUCTURE.test(c)));
+  const first = damaged[0];
+  if (!first) return null;
+  const what = first.continuations.find((c) => DIFF_STRUCTURE.test(c)) ?? '';
+  const shown = what === '' ? 'an empty line' : `${what.length > 100 ? `${what.slice(0, 100)}...` : what}`;
+  const more = damaged.length > 1 ? `, and ${counted(damaged.length - 1, 'other line')} of the diff likewise` : '';
+  return `format=flowed decoding joined body line ${first.line} with the line after it in the mail (${shown})${more}, so the diff is damaged: a diff line that ends in a space reads as a soft line break; the patch needs sending again without format=flowed (git send-email)${place(message, first.line, null)}`;
 }
 
 /** A file diff that only changes the file's mode (`old mode` / `new mode`, no hunk, same path). */

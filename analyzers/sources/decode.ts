@@ -7,6 +7,7 @@
  */
 import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
 import { declaredCharsets, knownCharset } from './charset.js';
+import { flowedJoins } from './flowed.js';
 import { messageOf } from './errors.js';
 import type { RawMessage } from './mbox-split.js';
 import type { Person, SourceMessage, TextAttachment } from './model.js';
@@ -34,6 +35,8 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
   const date = isoDate(email.date);
   if (email.date && !date) problems.push(`the Date header does not parse: ${email.date}`);
   const bodyLine = directBodyLine(raw);
+  const flowed = /^content-type:[^\n]*(?:\n[ \t][^\n]*)*format\s*=\s*"?flowed/im.test(raw.content.toString('latin1'));
+  const joins = flowed ? await flowedJoins(raw.content, body) : undefined;
   return {
     position: bodyLine === undefined ? position : { ...position, bodyLine },
     messageId: firstId(email.messageId),
@@ -46,7 +49,8 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
     attachments: email.attachments.flatMap(textAttachment),
     bytes: raw.content.length,
     synthetic: false,
-    flowed: /^content-type:[^\n]*(?:\n[ \t][^\n]*)*format\s*=\s*"?flowed/im.test(raw.content.toString('latin1')),
+    flowed,
+    ...(joins === undefined ? {} : { flowedJoins: joins }),
     problems,
   };
 }

@@ -8,6 +8,7 @@
  * 3. sniff.ts              mbox, format-patch, lone message or plain diff?
  * 4. mbox-split.ts         split at separator lines, keep each message's line
  * 5. decode.ts             postal-mime: encodings, charsets, multipart
+ *    flowed.ts             which body lines format=flowed decoding joined
  * diff-message.ts wraps a plain diff as a message; file-source.ts,
  * directory-source.ts and public-inbox-source.ts are the PatchSources.
  */

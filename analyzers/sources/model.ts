@@ -3,6 +3,7 @@
  * place in the input. Nothing here knows about patches or series; a plain
  * diff becomes one synthetic message so that every input looks alike.
  */
+import type { FlowedJoin } from './flowed.js';
 
 /** How the input was recognised. */
 export type SourceKind =
@@ -88,6 +89,11 @@ export interface SourceMessage {
   formatPatch?: true;
   /** True when a text part was `format=flowed`: lines ending in a space were joined, which mangles diffs. */
   flowed: boolean;
+  /**
+   * Optional, flowed mail only: the body lines its unflowing built from several lines of the mail
+   * (a soft line break, or a line that ended in a space). Unset when they could not be told apart.
+   */
+  flowedJoins?: FlowedJoin[];
   /** Decoding problems, one sentence each (bad charset bytes, a date that does not parse, a decoder failure). */
   problems: string[];
 }

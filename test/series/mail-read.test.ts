@@ -220,3 +220,45 @@ describe('a series whose every patch was skipped', () => {
     expect(r.candidates.map((c) => c.reason)).toEqual([`not reviewed: every patch of it was skipped ("${subject}": ${why})`]);
   });
 });
+
+describe('a patch sent as format=flowed', () => {
+  // [PATCH v2 4/4] of the xen_lock series: kvm_host.h, then 20 hunks of xen.c.
+  const XEN = messagesOf(corpus('xen-lock-leaf-lockdep-v2.mbx'));
+  const { headers, body } = headersAndBody(XEN[6] ?? '');
+  const head = `${withoutFields(headers, ['content-type'])}\nContent-Type: text/plain; charset=utf-8; format=flowed`;
+  /** A line as a flowed sender writes it (RFC 3676 4.4): a leading space, `From ` or `>` stuffed with a space. */
+  const stuffed = (l: string): string => (/^(?: |From |>)/.test(l) ? ` ${l}` : l);
+
+  async function patchOf(name: string, lines: string[]): Promise<{ status?: string; reason?: string | null; hunks?: number[] }> {
+    const r = await readSeries(write(name, mbox(`${head}\n\n${lines.join('\n')}`)));
+    const p = r.chosen?.patches[0];
+    return { status: p?.status, reason: p?.reason, hunks: p?.files.map((f) => f.hunks.length) };
+  }
+
+  it('fails the patch, naming the line, when a line ending in a space took the next hunk header into it', async () => {
+    const plain = (await readSeries(write('unflowed.mbx', mbox(XEN[6] ?? '')))).chosen?.patches[0];
+    expect(plain?.files.map((f) => f.hunks.length)).toEqual([1, 20]);
+    // The last hunk header of xen.c, and the line before it with a stray trailing space: a soft line break to the decoder.
+    const lines = body.split('\n').map((l) => stuffed(l.trimEnd()));
+    const last = lines.map((l, i) => (l.startsWith('@@ ') ? i : -1)).filter((i) => i >= 0).pop() ?? -1;
+    lines[last - 1] += ' ';
+    const p = await patchOf('flowed-joined.mbx', lines);
+    expect(p.status).toBe('failed');
+    expect(p.reason).toMatch(new RegExp(`^format=flowed decoding joined body line ${last} with the line after it in the mail \\(${literal(lines[last] ?? '')}\\)`));
+  });
+
+  it('reads a flowed patch whose long lines the sender wrapped at spaces, as git am does', async () => {
+    // A flowed sender drops the spaces that end a line (they would make a soft break) and breaks long lines after a space.
+    const lines = body.split('\n').flatMap((line) => {
+      const out: string[] = [];
+      let rest = line.trimEnd();
+      for (let cut = rest.lastIndexOf(' ', 70); rest.length > 72 && cut > 0; cut = rest.lastIndexOf(' ', 70)) {
+        out.push(rest.slice(0, cut + 1));
+        rest = rest.slice(cut + 1);
+      }
+      return [...out, rest].map(stuffed);
+    });
+    expect(lines.length).toBeGreaterThan(body.split('\n').length);
+    expect(await patchOf('flowed-wrapped.mbx', lines)).toEqual({ status: 'ok', reason: null, hunks: [1, 20] });
+  });
+});
