@@ -109,9 +109,12 @@ function person(from: Address | undefined): Person | null {
   return { name: box.name, email: box.address.toLowerCase() };
 }
 
+/** Types mailers give a patch outside text/ (application/x-patch, often with no file name to tell it by). */
+const PATCH_TYPE = /^application\/(?:x-)?(?:patch|diff)$/i;
+
 function textAttachment(a: Attachment): TextAttachment[] {
   const patchName = a.filename !== null && /\.(?:patch|diff)$/i.test(a.filename);
-  if (!a.mimeType.startsWith('text/') && !patchName) return [];
+  if (!a.mimeType.startsWith('text/') && !patchName && !PATCH_TYPE.test(a.mimeType)) return [];
   const bytes = typeof a.content === 'string' ? Buffer.from(a.content) : new Uint8Array(a.content);
   return [{ filename: a.filename, mimeType: a.mimeType, text: decodeUtf8(bytes).text.replace(/\r\n?/g, '\n') }];
 }

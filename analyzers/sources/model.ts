@@ -47,7 +47,7 @@ export interface Person {
   email: string;
 }
 
-/** A text attachment (`text/x-patch`, `text/x-diff`, an attached `.patch`), decoded to a string. */
+/** A text attachment (`text/x-patch`, `text/x-diff`, `application/x-patch`, an attached `.patch`), decoded to a string. */
 export interface TextAttachment {
   /** The part's file name, null when it gives none. */
   filename: string | null;

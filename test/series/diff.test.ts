@@ -148,6 +148,12 @@ describe('patches in MIME parts', () => {
     expect(r.chosen?.patches[0]).toMatchObject({ status: 'ok', description: 'Why.', files: [{ path: 'a.c' }], warnings: [] });
   });
 
+  it.each(['application/x-patch', 'application/x-diff'])('reads a patch attached as %s with no file name', async (type) => {
+    const mail = `${head('multipart/mixed; boundary="b3"')}--b3\nContent-Type: text/plain\n\nThe fix is attached.\n--b3\nContent-Type: ${type}\nContent-Disposition: attachment\n\n${DIFF}--b3--\n`;
+    const r = assemble(await readBytes(Buffer.from(mail), 'x-patch.eml'));
+    expect(r.chosen?.patches[0]).toMatchObject({ status: 'ok', files: [{ path: 'a.c', additions: 1, deletions: 1 }], warnings: [`the diff is in the attachment ${type}; its body lines are the attachment's`] });
+  });
+
   it('falls back to a patch attached as text/x-patch, and says so', async () => {
     const mail = `${head('multipart/mixed; boundary="b2"')}--b2\nContent-Type: text/plain\n\nThe fix is attached.\n--b2\nContent-Type: text/x-patch; name="fix.patch"\nContent-Disposition: attachment; filename="fix.patch"\n\n${DIFF}--b2--\n`;
     const r = assemble(await readBytes(Buffer.from(mail), 'attached.eml'));
