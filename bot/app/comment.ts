@@ -248,6 +248,10 @@ export function checkSummary(s: SummaryInput): string {
 /** GitHub: "Body is too long (maximum is 65536 characters)" on a review, a review comment or an issue comment. */
 export const GITHUB_MAX_BODY = 65536;
 
+/** What the applier puts above a review body (its post marker, post-once.ts) must still fit: reviewBody leaves this room. */
+export const POST_MARKER_ROOM = 64;
+const REVIEW_MAX = GITHUB_MAX_BODY - POST_MARKER_ROOM;
+
 /**
  * The review body: a one-line count, findings past the comment cap and those
  * off the diff, each with its marker. Past GitHub's 65536 characters (a
@@ -277,9 +281,9 @@ export function reviewBody(counts: { posted: number; total: number }, extra: rea
     return `${head}${stringifyMarkdown(u('root', nodes))}`;
   };
   const full = render(true);
-  if (full.length <= GITHUB_MAX_BODY) return full;
+  if (full.length <= REVIEW_MAX) return full;
   const short = render(false);
-  if (short.length <= GITHUB_MAX_BODY) return short;
+  if (short.length <= REVIEW_MAX) return short;
   const note = '\n\n… (cut: GitHub keeps 65536 characters of a review; the check run lists every finding)\n';
-  return short.slice(0, Math.max(head.length, GITHUB_MAX_BODY - note.length)) + note;
+  return short.slice(0, Math.max(head.length, REVIEW_MAX - note.length)) + note;
 }

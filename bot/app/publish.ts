@@ -7,6 +7,7 @@
  */
 import type { ProbotOctokit } from 'probot';
 import type { CheckPlan, ReviewPlan } from './plan.js';
+import { NO_RETRY, postId, postMarker, postOnce } from './post-once.js';
 
 /** GitHub: "Only 50 annotations are allowed per request" on checks.create/update; the rest are sent in further updates. */
 export const GITHUB_MAX_ANNOTATIONS_PER_REQUEST = 50;
@@ -48,8 +49,7 @@ export async function publishCheck(octokit: Octokit, repo: RepoRef, headSha: str
     await octokit.rest.checks.update({ ...repo, check_run_id: opts.checkRunId, ...done });
     id = opts.checkRunId;
   } else {
-    const created = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, ...done });
-    id = created.data.id;
+    id = await createCheck(octokit, repo, headSha, done);
   }
   for (const batch of batches) await octokit.rest.checks.update({ ...repo, check_run_id: id, output: output(batch) });
   return id;
@@ -68,8 +68,23 @@ export async function startCheck(octokit: Octokit, repo: RepoRef, headSha: strin
     await octokit.rest.checks.update({ ...repo, check_run_id: existing, status: 'in_progress', started_at: new Date().toISOString() });
     return existing;
   }
-  const created = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: 'in_progress', started_at: new Date().toISOString() });
-  return created.data.id;
+  return createCheck(octokit, repo, headSha, { status: 'in_progress', started_at: new Date().toISOString() });
+}
+
+/** A new check run's state: in progress, or completed with its output. */
+type CheckFields = { status: 'in_progress'; started_at: string } | { status: 'completed'; conclusion: CheckPlan['conclusion']; completed_at: string; output: { title: string; summary: string; annotations: CheckPlan['annotations'] } };
+
+/** A new check run, made once: one GitHub made before answering 5xx is found by its external_id (post-once.ts). */
+async function createCheck(octokit: Octokit, repo: RepoRef, headSha: string, fields: CheckFields): Promise<number> {
+  const externalId = postId();
+  return postOnce(
+    `the check run on ${headSha.slice(0, 12)}`,
+    async () => (await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, external_id: externalId, ...fields, ...NO_RETRY })).data.id,
+    async () => {
+      const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'all', per_page: 100 });
+      return data.check_runs.find((r) => r.external_id === externalId)?.id ?? null;
+    },
+  );
 }
 
 /** What was posted, for logs and tests. */
@@ -92,15 +107,14 @@ export async function publishPullRequest(
   let reviewId: number | null = null;
   if (plan.review) {
     guard(opts);
-    const created = await octokit.rest.pulls.createReview({
-      ...repo,
-      pull_number: pr.number,
-      commit_id: pr.headSha,
-      event: plan.review.event,
-      body: plan.review.body,
-      comments: plan.review.comments,
-    });
-    reviewId = created.data.id;
+    const { review } = plan;
+    // The review and its comments are made at once: a review found by its marker after a 5xx is all of it.
+    const marker = postMarker();
+    reviewId = await postOnce(
+      `the review of #${pr.number}`,
+      async () => (await octokit.rest.pulls.createReview({ ...repo, pull_number: pr.number, commit_id: pr.headSha, event: review.event, body: `${marker}\n${review.body}`, comments: review.comments, ...NO_RETRY })).data.id,
+      async () => (await octokit.paginate(octokit.rest.pulls.listReviews, { ...repo, pull_number: pr.number, per_page: 100 })).find((r) => r.body?.includes(marker))?.id ?? null,
+    );
   }
   const edited: number[] = [];
   const replied: number[] = [];
@@ -112,7 +126,12 @@ export async function publishPullRequest(
       edited.push(a.commentId);
     } else if (a.code === 'reply-fixed' || a.code === 'reply-partly-fixed') {
       guard(opts);
-      await octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pr.number, comment_id: a.commentId, body: a.body });
+      const marker = postMarker();
+      await postOnce(
+        `the reply to comment ${a.commentId}`,
+        async () => (await octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pr.number, comment_id: a.commentId, body: `${marker}\n${a.body}`, ...NO_RETRY })).data.id,
+        async () => (await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: pr.number, per_page: 100 })).find((c) => c.in_reply_to_id === a.commentId && c.body.includes(marker))?.id ?? null,
+      );
       replied.push(a.commentId);
     } else if (a.code === 'dismiss') {
       guard(opts);

@@ -52,6 +52,7 @@ export interface CheckRun {
   conclusion: string | null;
   output: { title?: string; summary?: string; annotations?: unknown[] };
   annotations: unknown[];
+  external_id?: string;
 }
 
 export interface CommitComment {
@@ -68,6 +69,7 @@ const BOT: User = { login: 'kvm-review[bot]', type: 'Bot' };
 /** Called after a request changed the state and before it is answered (the test may kill the App here). */
 export type AfterRequest = (r: Recorded) => Promise<void> | void;
 type Json = Record<string, unknown>;
+type Forced = { status: number; headers?: Record<string, string>; message?: string; done?: boolean };
 
 export class FakeGitHub {
   readonly requests: Recorded[] = [];
@@ -84,8 +86,12 @@ export class FakeGitHub {
   rejectOffDiff = false;
   /** A hook between handling a request and answering it. */
   after: AfterRequest | null = null;
-  /** Answers to force, by "METHOD /path" prefix: status codes used once each, in order. */
-  readonly failures = new Map<string, { status: number; headers?: Record<string, string>; message?: string }[]>();
+  /**
+   * Answers to force, by "METHOD /path" prefix: status codes used once each, in order. With `done`,
+   * the request is carried out first and only its answer is the failure (GitHub created the review,
+   * then its gateway answered 502).
+   */
+  readonly failures = new Map<string, Forced[]>();
   private nextId = 1000;
   private server: Server | null = null;
 
@@ -142,8 +148,15 @@ export class FakeGitHub {
     const method = req.method ?? 'GET';
     this.requests.push({ method, path, body, auth: String(req.headers.authorization ?? '') });
     const forced = [...this.failures.entries()].find(([k, v]) => v.length && `${method} ${path}`.startsWith(k));
-    if (forced) {
-      const f = forced[1].shift() as { status: number; headers?: Record<string, string>; message?: string };
+    const f = forced?.[1].shift();
+    if (f?.done) {
+      try {
+        this.route(method, path, body, String(req.headers.accept ?? ''));
+      } catch {
+        // The forced answer is what the App sees either way.
+      }
+    }
+    if (f) {
       res.writeHead(f.status, { 'content-type': 'application/json; charset=utf-8', ...f.headers }).end(JSON.stringify({ message: f.message ?? 'forced by the test' }));
       return;
     }
@@ -281,6 +294,7 @@ export class FakeGitHub {
         conclusion: (body.conclusion as string | undefined) ?? null,
         output: (body.output as CheckRun['output'] | undefined) ?? {},
         annotations: [...(((body.output as Json | undefined)?.annotations as unknown[] | undefined) ?? [])],
+        ...(body.external_id === undefined ? {} : { external_id: String(body.external_id) }),
       };
       this.checkRuns.push(run);
       return ok(run, 201);
@@ -313,6 +327,7 @@ export class FakeGitHub {
       return ok(c, 201);
     }
     if (method === 'GET' && rest === '/comments') return ok(this.commitComments);
+    if (method === 'GET' && (m = /^\/commits\/([0-9a-f]{40})\/comments$/.exec(rest))) return ok(this.commitComments.filter((c) => c.commit_id === m?.[1]));
     if (method === 'GET' && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) return ok({ permission: m[1] === 'maintainer' ? 'write' : 'read' });
     return null;
   }
