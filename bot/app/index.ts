@@ -165,13 +165,14 @@ export function pullRequestJob(context: Pick<Context, 'payload' | 'repo'>, job: 
   };
 }
 
-export function pushJob(context: Pick<Context, 'payload' | 'repo'>, job: PushJob): JobSpec {
+export function pushJob(context: Pick<Context, 'payload' | 'repo'>, job: PushJob, force = false): JobSpec {
   return {
     kind: 'push',
     key: `push:${job.repo.owner}/${job.repo.repo}:${job.branch}`,
     head: job.after,
     installationId: (context.payload as EventPayload).installation?.id ?? null,
     payload: { event: eventOf(context), job: job as never },
+    ...(force ? { force } : {}),
   };
 }
 
@@ -226,6 +227,36 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
       }
       // A recheck is explicit: drafts are reviewed too, and a head already reviewed is reviewed again.
       await enqueue(pullRequestJob(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: false }, true));
+    });
+
+    // "Re-run" on the checks tab (GitHub sends these to an App with checks: write unasked): the head
+    // reviewed again, as a recheck is. Its pull requests as GitHub names them; a fork's it does not name
+    // are found by their head; with none, the pushed branch of the check suite.
+    app.on(['check_run.rerequested', 'check_suite.rerequested'], async (context) => {
+      const p = context.payload;
+      if ('check_run' in p && p.check_run.name !== CHECK_NAME) return;
+      const suite = 'check_run' in p ? p.check_run.check_suite : p.check_suite;
+      const sha = 'check_run' in p ? p.check_run.head_sha : p.check_suite.head_sha;
+      const named = ('check_run' in p ? p.check_run.pull_requests : p.check_suite.pull_requests).map((x) => x.number);
+      const numbers = named.length
+        ? named
+        : (await context.octokit.paginate(context.octokit.rest.pulls.list, { ...context.repo(), state: 'open', per_page: 100 })).filter((x) => x.head.sha === sha).map((x) => x.number);
+      for (const number of numbers) {
+        const { data: pr } = await context.octokit.rest.pulls.get({ ...context.repo(), pull_number: number });
+        if (pr.state !== 'open' || pr.head.sha !== sha) {
+          app.log.info({ pr: number, sha, state: pr.merged ? 'merged' : pr.state, head: pr.head.sha }, `kvm-review: re-run of ${sha.slice(0, 12)} on pull request #${number}, ${pr.state !== 'open' ? 'which is not open' : `whose head is now ${pr.head.sha.slice(0, 12)}`}; not reviewed`);
+          continue;
+        }
+        await enqueue(pullRequestJob(context, { repo: context.repo(), number, headSha: sha, baseSha: pr.base.sha, draft: false }, true));
+      }
+      if (numbers.length) return;
+      const before = suite.before ?? null;
+      if (!suite.head_branch || !before) {
+        app.log.info({ sha }, `kvm-review: re-run of ${sha.slice(0, 12)}: no open pull request has it as head, and GitHub names no pushed branch; not reviewed`);
+        return;
+      }
+      const defaultBranch = (p.repository as { default_branch?: string }).default_branch ?? 'master';
+      await enqueue(pushJob(context, { repo: context.repo(), branch: suite.head_branch, before, after: sha, defaultBranch }, true));
     });
 
     app.on('push', async (context) => {

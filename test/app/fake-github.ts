@@ -206,6 +206,9 @@ export class FakeGitHub {
         });
       return ok({ sha: m[1], tree, truncated: false });
     }
+    if (method === 'GET' && rest === '/pulls') {
+      return ok([...this.prs.values()].filter((pr) => (pr.state ?? 'open') === 'open').map((pr) => ({ number: pr.number, state: 'open', draft: Boolean(pr.draft), head: { sha: pr.head, ref: `pr-${pr.number}` }, base: { sha: pr.base, ref: 'master' } })));
+    }
     if ((m = /^\/pulls\/(\d+)(\/.*)?$/.exec(rest))) {
       const n = Number(m[1]);
       const pr = this.prs.get(n);

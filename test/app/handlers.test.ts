@@ -60,6 +60,18 @@ function reset(): void {
   gh.config = null;
 }
 
+/** A check_run or check_suite `rerequested` delivery (a maintainer's "Re-run" on the checks tab) for `sha`, with the pull requests GitHub names (none for a fork's). */
+function rerequested(kind: 'check_run' | 'check_suite', sha: string, prs: number[], branch: string | null = 'pr-1'): { name: string; payload: unknown } {
+  const pullRequests = prs.map((n) => ({ number: n, head: { sha, ref: branch }, base: { sha: base, ref: 'master' } }));
+  const suite = { id: 7, head_branch: branch, head_sha: sha, before: base, after: sha, pull_requests: pullRequests, app: { id: 1, slug: 'kvm-review' } };
+  const repository = { id: 1, name: 'linux', full_name: 'kvm/linux', default_branch: 'master', owner: { login: 'kvm', type: 'Organization' } };
+  const body = kind === 'check_run' ? { check_run: { id: 9, name: 'kvm-review', head_sha: sha, status: 'completed', pull_requests: pullRequests, check_suite: suite, app: suite.app } } : { check_suite: suite };
+  return { name: kind, payload: { action: 'rerequested', ...body, repository, installation: { id: 1 }, sender: { login: 'maintainer', type: 'User' } } };
+}
+
+/** The review runs against the repository's tree: here (no kernel tree) its sign is a check run completed 'Not a kernel tree'. */
+const reviewsRun = (): number => gh.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/check-runs/') && (r.body as { output?: { title?: string } }).output?.title === 'Not a kernel tree').length;
+
 describe('the handlers', () => {
   it('an invalid configuration: a neutral check run naming the key and its line, and no review', async () => {
     reset();
@@ -143,5 +155,41 @@ describe('the handlers', () => {
     expect(Date.now() - t).toBeGreaterThanOrEqual(900);
     expect(gh.requests.filter((r) => r.method === 'POST' && r.path === '/repos/kvm/linux/check-runs').length).toBe(2);
     expect(lastCheck()?.output.title).toBe('Not a kernel tree');
+  });
+
+  it('"Re-run" on the check run or the check suite reviews the head again, though it was reviewed; a fork\'s pull request (none named) is found by its head', async () => {
+    reset();
+    const p = probot({}, { awaitJobs: true, skipReviewed: true });
+    await opened(p);
+    expect(reviewsRun()).toBe(1);
+    // A redelivery is not a re-run: nothing.
+    await opened(p);
+    expect(reviewsRun()).toBe(1);
+    await p.receive({ id: 'r1', ...rerequested('check_run', head, [1]) } as never);
+    expect(reviewsRun()).toBe(2);
+    await p.receive({ id: 'r2', ...rerequested('check_suite', head, [1]) } as never);
+    expect(reviewsRun()).toBe(3);
+    await p.receive({ id: 'r3', ...rerequested('check_run', head, [], 'fork-branch') } as never);
+    expect(reviewsRun()).toBe(4);
+    // Someone else's check run: not ours to run.
+    const other = rerequested('check_run', head, [1]) as { name: string; payload: { check_run: { name: string } } };
+    other.payload.check_run.name = 'ci';
+    await p.receive({ id: 'r4', ...other } as never);
+    expect(reviewsRun()).toBe(4);
+  });
+
+  it('"Re-run" on a push\'s check run reviews the pushed branch again', async () => {
+    reset();
+    gh.config = 'push-branches: [queue]\n';
+    const p = probot({}, { awaitJobs: true, skipReviewed: true });
+    await p.receive({ id: 'p1', name: 'push', payload: payload('push', { BEFORE_SHA: base, AFTER_SHA: head }) as never });
+    expect(reviewsRun()).toBe(1);
+    gh.prs.delete(1);
+    try {
+      await p.receive({ id: 'p2', ...rerequested('check_suite', head, [], 'queue') } as never);
+    } finally {
+      gh.prs.set(1, { number: 1, base, head });
+    }
+    expect(reviewsRun()).toBe(2);
   });
 });
