@@ -211,6 +211,14 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
       await enqueue(pullRequestJob(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: Boolean(pr.draft) }));
     });
 
+    // The base branch changed (GitHub keeps the head): the review was on the old base's tree, so the same
+    // head is reviewed again on the new one. Other edits (title, body) change nothing reviewed.
+    app.on('pull_request.edited', async (context) => {
+      const { changes, pull_request: pr } = context.payload;
+      if (!changes.base || pr.state !== 'open') return;
+      await enqueue(pullRequestJob(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: Boolean(pr.draft) }, true));
+    });
+
     app.on('issue_comment.created', async (context) => {
       const { comment, issue } = context.payload;
       const user = comment.user?.login;

@@ -192,4 +192,16 @@ describe('the handlers', () => {
     }
     expect(reviewsRun()).toBe(2);
   });
+
+  it('the base branch changed (edited, changes.base): the head is reviewed again on the new base; a title edited is not', async () => {
+    reset();
+    const p = probot({}, { awaitJobs: true, skipReviewed: true });
+    await opened(p);
+    expect(reviewsRun()).toBe(1);
+    const edited = (changes: Record<string, unknown>): unknown => ({ ...(payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: base }) as object), action: 'edited', changes });
+    await p.receive({ id: 'e1', name: 'pull_request', payload: edited({ title: { from: 'KVM: old title' } }) as never });
+    expect(reviewsRun()).toBe(1);
+    await p.receive({ id: 'e2', name: 'pull_request', payload: edited({ base: { ref: { from: 'kvm-next' }, sha: { from: 'f'.repeat(40) } } }) as never });
+    expect(reviewsRun()).toBe(2);
+  });
 });
