@@ -13,6 +13,7 @@ import { CONFIG_FILE, CONFIG_PATH, ConfigError, validateConfig, type RepoConfig 
 import { FAILED_TITLE, type JobDeps } from './job.js';
 import { CLOSED_TITLE, reviewPullRequest, type PullRequestJob } from './pull-request.js';
 import { reviewPush, type PushJob } from './push.js';
+import { REPOSITORY, requireFields } from './payload.js';
 import { CHECK_NAME, type Octokit, type RepoRef } from './publish.js';
 import { JobJournal } from '../jobs/journal.js';
 import { MemoryQueue } from '../jobs/memory-queue.js';
@@ -206,7 +207,10 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
       if (opts.awaitJobs && queue instanceof MemoryQueue) await queue.settled(id);
     };
 
+    // A signed payload lacking what a handler reads is refused with 400 and a line naming it (payload.ts).
+    const PULL = [...REPOSITORY, 'pull_request.number', 'pull_request.head.sha', 'pull_request.base.sha'];
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'], async (context) => {
+      requireFields(context, PULL);
       const pr = context.payload.pull_request;
       await enqueue(pullRequestJob(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: Boolean(pr.draft) }));
     });
@@ -214,12 +218,14 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
     // The base branch changed (GitHub keeps the head): the review was on the old base's tree, so the same
     // head is reviewed again on the new one. Other edits (title, body) change nothing reviewed.
     app.on('pull_request.edited', async (context) => {
+      requireFields(context, PULL);
       const { changes, pull_request: pr } = context.payload;
       if (!changes.base || pr.state !== 'open') return;
       await enqueue(pullRequestJob(context, { repo: context.repo(), number: pr.number, headSha: pr.head.sha, baseSha: pr.base.sha, draft: Boolean(pr.draft) }, true));
     });
 
     app.on('issue_comment.created', async (context) => {
+      requireFields(context, [...REPOSITORY, 'comment.body', 'issue.number']);
       const { comment, issue } = context.payload;
       const user = comment.user?.login;
       if (context.isBot || !user || !issue.pull_request || !RECHECK.test(comment.body)) return;
@@ -241,6 +247,7 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
     // reviewed again, as a recheck is. Its pull requests as GitHub names them; a fork's it does not name
     // are found by their head; with none, the pushed branch of the check suite.
     app.on(['check_run.rerequested', 'check_suite.rerequested'], async (context) => {
+      requireFields(context, [...REPOSITORY, ...['head_sha', 'pull_requests', ...(context.name === 'check_run' ? ['check_suite'] : [])].map((f) => `${context.name}.${f}`)]);
       const p = context.payload;
       if ('check_run' in p && p.check_run.name !== CHECK_NAME) return;
       const suite = 'check_run' in p ? p.check_run.check_suite : p.check_suite;
@@ -268,6 +275,7 @@ export function kvmReviewApp(opts: AppOptions): ApplicationFunction {
     });
 
     app.on('push', async (context) => {
+      requireFields(context, [...REPOSITORY, 'ref', 'before', 'after']);
       const p = context.payload;
       if (p.deleted || !p.ref.startsWith('refs/heads/')) return;
       await enqueue(pushJob(context, { repo: context.repo(), branch: p.ref.slice('refs/heads/'.length), before: p.before, after: p.after, defaultBranch: p.repository.default_branch ?? 'master' }));

@@ -39,6 +39,20 @@ describe('a pull request with a lock-order bug', () => {
     expect(gh.requests.length).toBe(before);
   });
 
+  it('a signed payload that lacks what the App reads: 400, a log line naming the event and the field, no API call, no work', async () => {
+    const before = gh.requests.length;
+    const noHead = prPayload('opened', bug) as { pull_request: { head?: unknown } };
+    delete noHead.pull_request.head;
+    expect(await app.deliver('pull_request', noHead)).toBe(400);
+    await app.logged(/pull_request\.opened delivery [0-9a-f-]+: the payload has no pull_request\.head\.sha; not queued/);
+    const push = payload('push', { BEFORE_SHA: base, AFTER_SHA: bug }) as { repository?: unknown };
+    delete push.repository;
+    expect(await app.deliver('push', push)).toBe(400);
+    await app.logged(/push delivery [0-9a-f-]+: the payload has no repository\.owner\.login; not queued/);
+    expect((await app.idle()).done).toBe(0);
+    expect(gh.requests.length).toBe(before);
+  });
+
   it('opened: a line comment on the added line, a failing check run', async () => {
     expect(await app.deliver('pull_request', prPayload('opened', bug))).toBe(200);
     const s = await app.idle();
