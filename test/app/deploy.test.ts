@@ -46,7 +46,7 @@ describe('Dockerfile', () => {
 describe('app.yml and action.yml', () => {
   it('the manifest subscribes to the events the handlers take and asks for no more than the issue lists', () => {
     const app = parse(readFileSync(join(ROOT, 'app.yml'), 'utf8')) as { default_events: string[]; default_permissions: Record<string, string> };
-    expect(app.default_events.sort()).toEqual(['issue_comment', 'pull_request', 'push']);
+    expect(app.default_events.sort()).toEqual(['check_run', 'check_suite', 'issue_comment', 'pull_request', 'push']);
     expect(app.default_permissions).toEqual({ metadata: 'read', contents: 'write', pull_requests: 'write', checks: 'write', issues: 'write' });
   });
 
