@@ -80,6 +80,21 @@ function plainEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * True when `commit` is a commit of the repository. The last commit read is
+ * gone when the history was rewritten (public-inbox-purge rewrites every
+ * commit after the message it removes) and pruned, or the inbox was cloned
+ * again: `since..HEAD` would then fail on every pass.
+ */
+export async function hasCommit(dir: string, commit: string): Promise<boolean> {
+  try {
+    await gitOf(dir).raw(['cat-file', '-e', `${commit}^{commit}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The commits after `since` (all when null), oldest first, with HEAD's commit. */
 export async function newCommits(dir: string, since: string | null): Promise<string[]> {
   const git = gitOf(dir);

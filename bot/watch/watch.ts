@@ -26,7 +26,7 @@ import type { SourceMessage } from '../../analyzers/sources/model.js';
 import { compareVersions, priorOf, replyAnchor, type ComparedReview, type PriorVersion } from '../../analyzers/review/compare-versions.js';
 import { anchorId, postingIdentity, previousVersion, type PostingIdentity } from '../../analyzers/series/versions.js';
 import { renderReviewEmail } from '../render/review/email.js';
-import { decode, newCommits, readEntries } from './inbox.js';
+import { decode, hasCommit, newCommits, readEntries } from './inbox.js';
 import type { Outbox, OutboxReply } from './outbox.js';
 import { forEmail } from './reply-notes.js';
 import type { SeriesReviewer } from './reviewer.js';
@@ -176,7 +176,13 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
 /** Reads an inbox's new commits in batches; each batch is recorded in one journal append. */
 async function ingest(o: WatchOptions, inbox: string, report: PassReport): Promise<void> {
   let commits: string[];
-  const since = o.state.lastCommit(inbox);
+  let since = o.state.lastCommit(inbox);
+  if (since && !(await hasCommit(inbox, since))) {
+    // Waiting would never end: read it all again. Covers and patches already read are known by
+    // Message-ID (duplicates, never reviewed twice); what the new history adds is read as new.
+    o.log(`${inbox}: the last commit read, ${since}, is no longer in the inbox (its history was rewritten, or it was cloned again): reading all its commits again; covers and patches already read are known by Message-ID and not reviewed twice`);
+    since = null;
+  }
   try {
     commits = await newCommits(inbox, since);
   } catch (e) {

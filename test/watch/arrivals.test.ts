@@ -1,0 +1,135 @@
+/**
+ * How postings arrive on a list, pass by pass, watched in process against
+ * the 6.1 tree (series made here by series-fixture.ts): a series whose
+ * patches come in two polls, a new version sent in the old one's thread,
+ * a version that is superseded while it waits for its missing patches,
+ * and an inbox whose history was rewritten under the watcher.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DirectoryTree } from '../../analyzers/trees/index.js';
+import { Outbox } from '../../bot/watch/outbox.js';
+import { engineReviewer } from '../../bot/watch/reviewer.js';
+import { WatchState } from '../../bot/watch/state.js';
+import { runPass, type PassReport } from '../../bot/watch/watch.js';
+import { kernelTree } from '../helpers/paths.js';
+import { appendCommits, buildInbox, commitsOf } from './inbox-fixture.js';
+import { clean, inverting, seriesMails } from './series-fixture.js';
+
+const tree = new DirectoryTree(kernelTree('6.1'));
+const cache = mkdtempSync(join(tmpdir(), 'kvm-review-arrivals-cache-'));
+const DAY = 24 * 3600_000;
+
+interface RecordJson {
+  status: string;
+  reason?: string;
+  series: { subject: string; version: number; total: number };
+  previous: { version: number } | null;
+  patches: { index: number; messageId: string | null }[];
+}
+
+/** A state directory and outbox, and a pass over them that logs which postings were handed to the reviewer. */
+function watcher() {
+  const root = mkdtempSync(join(tmpdir(), 'kvm-review-arrivals-'));
+  const reviewed: string[] = [];
+  const logs: string[] = [];
+  const review = engineReviewer(tree, { dir: cache });
+  const pass = async (inbox: string): Promise<PassReport> => {
+    const state = WatchState.open(join(root, 'state'));
+    try {
+      return await runPass({
+        inboxes: [inbox],
+        state,
+        outbox: new Outbox(join(root, 'outbox'), 'maildir'),
+        review: (s, label) => {
+          reviewed.push(`v${s.version} ${s.patches.map((p) => p.index).join(',')}/${s.expected}`);
+          return review(s, label);
+        },
+        partialAfterMs: DAY,
+        from: 'kvm-review <bot@example.org>',
+        log: (l) => logs.push(l),
+      });
+    } finally {
+      state.close();
+    }
+  };
+  const records = (): RecordJson[] => readdirSync(join(root, 'outbox', 'series')).map((f) => JSON.parse(readFileSync(join(root, 'outbox', 'series', f), 'utf8')) as RecordJson);
+  return { reviewed, logs, pass, records };
+}
+
+const THREE = [
+  { subject: 'KVM: demo: add a reset helper', text: inverting('demo_reset_a') },
+  { subject: 'KVM: demo: add a memslot helper', text: clean('demo_slots_b') },
+  { subject: 'KVM: demo: add another reset helper', text: inverting('demo_reset_c') },
+];
+
+/** A one-patch series from someone else, dated `date`: list traffic that moves the inbox's clock. */
+function traffic(tag: string, date: string): string[] {
+  return seriesMails({ tag, version: 1, title: `KVM: demo: unrelated ${tag}`, patches: [{ subject: `KVM: demo: unrelated ${tag}`, text: clean(`demo_${tag}`) }], date, from: 'Other Author <other@example.org>' });
+}
+
+describe('watch: a series whose patches arrive in two polls', () => {
+  it('cover and 1/3 now, 2/3 and 3/3 later: waits, then reviewed once, complete', async () => {
+    const mails = seriesMails({ tag: 'polls', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const inbox = buildInbox(mails.slice(0, 2));
+    const w = watcher();
+    const first = await w.pass(inbox);
+    expect([first.reviewed, first.waiting]).toEqual([0, 1]);
+    appendCommits(inbox, mails.slice(2));
+    await w.pass(inbox);
+    await w.pass(inbox);
+    expect(w.reviewed).toEqual(['v1 1,2,3/3']);
+    expect(w.records().map((r) => [r.status, r.series.subject, r.patches.length])).toEqual([['reviewed', 'KVM: demo helpers', 3]]);
+  });
+});
+
+describe('watch: new versions', () => {
+  it('a v2 sent In-Reply-To the v1 cover, read in the same pass: two postings, v2 compared with v1', async () => {
+    const v1 = seriesMails({ tag: 'thr1', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const v2 = seriesMails({ tag: 'thr2', version: 2, title: 'KVM: demo helpers', patches: THREE.slice(0, 2), date: '2026-01-07T10:00:00Z', inReplyTo: 'thr1-0@example.org' });
+    const w = watcher();
+    await w.pass(buildInbox([...v1, ...v2]));
+    expect(w.reviewed).toEqual(['v1 1,2,3/3', 'v2 1,2/2']);
+    expect(w.records().map((r) => [r.series.version, r.status, r.previous?.version ?? null]).sort()).toEqual([
+      [1, 'reviewed', null],
+      [2, 'reviewed', 1],
+    ]);
+  });
+});
+
+describe('watch: the inbox rewritten under the watcher', () => {
+  it('its history rewritten and the commit last read gone (a purge, a new clone): read again from the start, the new series reviewed, nothing twice', async () => {
+    const a = seriesMails({ tag: 'rw1', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const inbox = buildInbox(a);
+    const w = watcher();
+    await w.pass(inbox);
+    expect(w.reviewed).toEqual(['v1 1,2,3/3']);
+    const before = commitsOf(inbox);
+    // The same mails committed again (other commit ids), then a new series; the old commits pruned.
+    rmSync(inbox, { recursive: true, force: true });
+    execFileSync('git', ['init', '--bare', '--quiet', inbox]);
+    appendCommits(inbox, [...a.map((m) => ({ file: 'm', text: `${m}\n` })), ...traffic('after', '2026-01-06T10:00:00Z')]);
+    expect(commitsOf(inbox).some((c) => before.includes(c))).toBe(false);
+    const r = await w.pass(inbox);
+    expect(w.logs.join('\n')).toMatch(new RegExp(`the last commit read, ${before.at(-1) ?? ''}, is no longer in the inbox`));
+    expect(w.reviewed).toEqual(['v1 1,2,3/3', 'v1 1/1']);
+    expect(r.read).toBe(a.length + 2);
+    expect(w.records().map((x) => x.series.subject).sort()).toEqual(['KVM: demo helpers', 'KVM: demo: unrelated after']);
+  });
+
+  it('a force-updated HEAD whose old commits are still there: only what the new history adds is reviewed', async () => {
+    const a = seriesMails({ tag: 'fu1', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const inbox = buildInbox(a);
+    const w = watcher();
+    await w.pass(inbox);
+    const old = commitsOf(inbox);
+    // Back to the first two commits, then the rest committed again with another text and a new series on top.
+    execFileSync('git', [`--git-dir=${inbox}`, 'update-ref', 'HEAD', old[1] ?? '']);
+    appendCommits(inbox, [...a.slice(2).map((m) => ({ file: 'm', text: `${m}\n` })), ...traffic('fu', '2026-01-06T10:00:00Z')]);
+    await w.pass(inbox);
+    expect(w.reviewed).toEqual(['v1 1,2,3/3', 'v1 1/1']);
+  });
+});
