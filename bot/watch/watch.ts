@@ -149,6 +149,15 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
       done(o, series, 'skipped', 'the series touches no KVM file (virt/kvm/, arch/*/kvm/, include/kvm/, include/linux/kvm*, Documentation/virt/kvm/)', report);
       continue;
     }
+    if (!series.complete) {
+      // Its missing patches will not come once the author posted a later version: a partial
+      // review of it, after the later one's, would only answer code nobody asks about any more.
+      const newer = laterVersion(series, o.state.done(), postings);
+      if (newer !== null) {
+        done(o, series, 'skipped', `superseded by v${newer} before its missing patches arrived (${series.patches.length} of ${series.expected} patches)`, report);
+        continue;
+      }
+    }
     if (!series.complete && !due) {
       report.waiting++;
       continue;
@@ -463,6 +472,13 @@ async function enqueuePosting(o: WatchOptions, s: Series, pool: { inbox: string;
   o.state.append([rec]);
   report.enqueued++;
   o.log(`enqueued ${s.complete ? '' : `(partial series: ${s.patches.length} of ${s.expected} patches) `}v${s.version} "${s.title}" as job ${id}${prev.kind === 'found' ? `, to be compared with v${prev.record.version}` : notCompared ? `, ${notCompared}` : ''}`);
+}
+
+/** The version of a later posting of `s` (done, or read in this pass), found as the comparison finds versions; null when none. */
+function laterVersion(s: Series, doneRecords: SeriesRecord[], postings: Series[]): number | null {
+  const self = [postingIdentity(s)];
+  const later = [...doneRecords.map(identity0), ...postings.filter((p) => p !== s).map(postingIdentity)].filter((id) => id.version > s.version && previousVersion(id, self) !== null);
+  return later.length ? Math.max(...later.map((id) => id.version)) : null;
 }
 
 /** A done series as an identity for the version link. */

@@ -98,6 +98,24 @@ describe('watch: new versions', () => {
       [2, 'reviewed', 1],
     ]);
   });
+
+  it('a v2 still missing patches when v3 comes complete: v2 is skipped as superseded, not reviewed as partial after v3', async () => {
+    const v1 = seriesMails({ tag: 'sup1', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const v2 = seriesMails({ tag: 'sup2', version: 2, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-07T10:00:00Z' });
+    const v3 = seriesMails({ tag: 'sup3', version: 3, title: 'KVM: demo helpers', patches: THREE.slice(0, 2), date: '2026-01-07T12:00:00Z' });
+    const inbox = buildInbox([...v1, ...v2.slice(0, 2), ...v3]);
+    const w = watcher();
+    await w.pass(inbox);
+    // A day later the list has moved on: v2's wait is over.
+    appendCommits(inbox, traffic('later', '2026-01-09T12:00:00Z'));
+    await w.pass(inbox);
+    expect(w.reviewed.filter((r) => r.startsWith('v2'))).toEqual([]);
+    expect(w.reviewed).toEqual(expect.arrayContaining(['v1 1,2,3/3', 'v3 1,2/2']));
+    const v2rec = w.records().find((r) => r.series.version === 2);
+    expect(v2rec?.status).toBe('skipped');
+    expect(v2rec?.reason).toMatch(/superseded by v3 before its missing patches arrived/);
+    expect(w.records().find((r) => r.series.version === 3)?.previous?.version).toBe(1);
+  });
 });
 
 describe('watch: the inbox rewritten under the watcher', () => {
