@@ -2,8 +2,9 @@
  * A range of commits as a series, like `checkpatch.pl --git`: each commit
  * of RANGE, oldest first, becomes `[PATCH k/M]` in `git format-patch` form
  * (no external diff, no textconv, hooks off: nothing from the repository
- * runs), read by the same mail decoder as `mbox`. A merge commit keeps its
- * slot, skipped with the reason. The work tree is never read: when it has
+ * runs), read by the same mail decoder as `mbox`. A merge commit, and an
+ * empty one (format-patch writes nothing for it), keeps its slot, skipped
+ * with the reason. The work tree is never read: when it has
  * uncommitted changes, a note says they are not part of the review.
  *
  * RANGE is `A..B` (every commit of B not in A), a single commit (that
@@ -148,7 +149,8 @@ function asSlot(c: Classified, commit: Described, k: number, m: number): Classif
   return { kind: 'patch', message: c.message, info };
 }
 
-function mergeEntry(c: Described, k: number, label: string): PatchEntry {
+/** A commit that keeps its slot without a patch: a merge, an empty commit. */
+function skippedEntry(c: Described, k: number, label: string, reason: string): PatchEntry {
   return {
     index: k,
     subject: `[PATCH ${k}] ${c.subject}`,
@@ -158,7 +160,7 @@ function mergeEntry(c: Described, k: number, label: string): PatchEntry {
     sender: c.author,
     date: c.date,
     status: 'skipped',
-    reason: `a merge commit (${c.sha.slice(0, 12)}, ${c.parents.length} parents): merges are not reviewed; review the commits they bring in`,
+    reason,
     description: '',
     files: [],
     patchId: null,
@@ -166,6 +168,11 @@ function mergeEntry(c: Described, k: number, label: string): PatchEntry {
     warnings: [],
   };
 }
+
+const mergeReason = (c: Described): string => `a merge commit (${c.sha.slice(0, 12)}, ${c.parents.length} parents): merges are not reviewed; review the commits they bring in`;
+
+/** `git format-patch` writes nothing at all for a commit that changes no file (`--allow-empty`). */
+const emptyReason = (c: Described): string => `an empty commit (${c.sha.slice(0, 12)}): it changes no file, nothing to review`;
 
 /** The two sides of `A..B` or `A...B` (an empty side is HEAD, as git reads it); null for one commit. */
 function sidesOf(range: string): [string, string] | null {
@@ -220,6 +227,7 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   const m = commits.length;
   const group = [];
   const merges: PatchEntry[] = [];
+  const empties: PatchEntry[] = [];
   // All asked at once: simple-git runs as many git processes as gitClient() allows, in turn.
   const patches = commits.map((c, i) => (c.parents.length > 1 ? null : formatPatch(git, c.sha, i + 1, m)));
   // Each is awaited in its turn below; one failing before then is not an unhandled rejection.
@@ -228,10 +236,15 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     const label = `${repo}@${c.sha.slice(0, 12)}`;
     const patch = patches[i];
     if (!patch) {
-      merges.push(mergeEntry(c, i + 1, label));
+      merges.push(skippedEntry(c, i + 1, label, mergeReason(c)));
       continue;
     }
-    const read = await readBytes(Buffer.from(await patch), label);
+    const text = await patch;
+    if (!text.trim()) {
+      empties.push(skippedEntry(c, i + 1, label, emptyReason(c)));
+      continue;
+    }
+    const read = await readBytes(Buffer.from(text), label);
     for (const message of read.messages) group.push(asSlot(classify({ ...message, position: { ...message.position, commit: c.sha } }), c, i + 1, m));
   }
   const notes: string[] = [...baseNotes];
@@ -240,7 +253,7 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     // One series whatever the authors: a branch is one posting (grouping by sender would split it).
     series = assembleSeries(group).series;
   } else {
-    const only = merges[0] as PatchEntry;
+    const only = [...merges, ...empties].sort((a, b) => a.index - b.index)[0] as PatchEntry;
     series = {
       fingerprint: '',
       version: 1,
@@ -261,12 +274,14 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
       date: only.date,
     };
   }
-  if (merges.length) {
-    series.patches = [...series.patches, ...merges].sort((a, b) => a.index - b.index);
-    series.missing = series.missing.filter((k) => !merges.some((p) => p.index === k));
+  const kept = [...merges, ...empties];
+  if (kept.length) {
+    series.patches = [...series.patches, ...kept].sort((a, b) => a.index - b.index);
+    series.missing = series.missing.filter((k) => !kept.some((p) => p.index === k));
     series.complete = series.missing.length === 0;
-    notes.push(`${counted(merges.length, 'merge commit')} in ${range}: not reviewed`);
   }
+  if (merges.length) notes.push(`${counted(merges.length, 'merge commit')} in ${range}: not reviewed`);
+  if (empties.length) notes.push(`${counted(empties.length, 'empty commit')} in ${range}: nothing to review`);
   if (await dirty) notes.push(`${repo}: the work tree has uncommitted changes; they are not part of the review (only the commits of ${range} are)`);
   return { repo, range, commits, base, baseIs, series, notes };
 }

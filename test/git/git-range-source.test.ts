@@ -215,3 +215,25 @@ describe('what a git tree reads', () => {
     }
   });
 });
+
+describe('commits git format-patch writes nothing for', () => {
+  it('an empty commit keeps its slot, skipped with the reason; the commits around it are reviewed', async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
+    commit(repo, 'virt/kvm/a.c', FUNC('fa'), 'KVM: a: add fa');
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'KVM: nothing changes here');
+    const empty = git(repo, 'rev-parse', 'HEAD').trim();
+    commit(repo, 'virt/kvm/b.c', FUNC('fb'), 'KVM: b: add fb');
+    const read = await readGitRange(repo, 'base..main');
+    expect(slots(read)).toEqual([
+      { index: 1, status: 'ok', title: 'KVM: a: add fa', paths: ['virt/kvm/a.c'] },
+      { index: 2, status: 'skipped', title: 'KVM: nothing changes here', paths: [] },
+      { index: 3, status: 'ok', title: 'KVM: b: add fb', paths: ['virt/kvm/b.c'] },
+    ]);
+    expect(read.series.patches[1]?.reason).toBe(`an empty commit (${empty.slice(0, 12)}): it changes no file, nothing to review`);
+    expect(read.series.patches[1]?.position.commit).toBe(empty);
+    expect(read.series).toMatchObject({ expected: 3, missing: [], complete: true });
+    // The empty commit alone: one skipped slot, not an error about the input.
+    const alone = await readGitRange(repo, empty);
+    expect(slots(alone)).toEqual([{ index: 1, status: 'skipped', title: 'KVM: nothing changes here', paths: [] }]);
+  });
+});
