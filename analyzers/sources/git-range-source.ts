@@ -7,8 +7,9 @@
  * with the reason. The work tree is never read: when it has
  * uncommitted changes, a note says they are not part of the review.
  *
- * RANGE is `A..B` (every commit of B not in A), a single commit (that
- * commit alone), default `@{upstream}..HEAD`. The series is reviewed
+ * RANGE is `A..B` (every commit of B not in A; `A...B` only when A has
+ * no commits of its own), a single commit or `X^!` (that commit alone),
+ * `X^-n` (`X^n..X`), default `@{upstream}..HEAD`. The series is reviewed
  * against the tree of the range's base: the merge base of A and B (A for
  * a branch built on A), or the parent of a single commit.
  */
@@ -45,17 +46,55 @@ export interface GitRangeSeries {
   notes: string[];
 }
 
-async function commitsOf(git: SimpleGit, repo: string, range: string): Promise<string[]> {
-  if (range.startsWith('-')) throw new TreeError(`${repo}: ${range}: not a revision range`);
-  if (!range.includes('..')) return [await resolveCommit(git, repo, range)];
+/**
+ * The range as rev-list and the base read it: git's shorthands for one commit spelled out. `X^!`
+ * is X alone (a single commit, as X is); `X^-n` is `X^n..X` (what merge X brought in through its
+ * n-th parent; `X^-` is `X^1..X`). Messages keep the range as it was given.
+ */
+function spelledOut(range: string): string {
+  const bang = /^(.+)\^!$/.exec(range);
+  if (bang?.[1]) return bang[1];
+  const minus = /^(.+)\^-(\d*)$/.exec(range);
+  if (minus?.[1]) return `${minus[1]}^${minus[2] || '1'}..${minus[1]}`;
+  return range;
+}
+
+async function commitsOf(git: SimpleGit, repo: string, range: string, spec: string): Promise<string[]> {
+  if (spec.startsWith('-')) throw new TreeError(`${repo}: ${range}: not a revision range`);
+  const sides = sidesOf(spec);
+  if (!sides) return [await resolveCommit(git, repo, spec)];
+  let out: string;
   try {
-    const out = await git.raw(['rev-list', '--reverse', '--topo-order', '--end-of-options', range]);
-    return out.split('\n').filter(Boolean);
+    // --left-right marks each commit with its side: only `A...B` has a left side (`<`).
+    out = await git.raw(['rev-list', '--reverse', '--topo-order', '--left-right', '--end-of-options', spec]);
   } catch (e) {
     const why = gitMessage(e);
+    // git names the whole range ("ambiguous argument 'A..B': unknown revision or path not in the
+    // working tree"): name the side it could not read. Other messages (no upstream) say it already.
+    if (/ambiguous argument/.test(why)) {
+      for (const side of sides) {
+        const known = await resolveCommit(git, repo, side).then(
+          () => true,
+          () => false,
+        );
+        if (!known) throw new TreeError(`${repo}: ${range}: unknown revision ${side}`);
+      }
+    }
     const hint = range === DEFAULT_RANGE ? ' (the default range needs an upstream branch: give RANGE, e.g. origin/master..HEAD)' : '';
     throw new TreeError(`${repo}: ${range}: ${why}${hint}`);
   }
+  const lines = out.split('\n').filter(Boolean);
+  const left = lines.filter((l) => l.startsWith('<')).length;
+  if (left) {
+    // `A...B` is every commit of either side since their merge base: two branches, not one
+    // series to apply in order on one base (the second side's commits would be reviewed on the first's).
+    const [a, b] = sides;
+    const right = lines.length - left;
+    throw new TreeError(
+      `${repo}: ${range}: the commits of both sides since their merge base (${counted(left, 'commit')} of ${a} and ${counted(right, 'commit')} of ${b}) are not one series: give ${a}..${b} for those of ${b}, or ${b}..${a}`,
+    );
+  }
+  return lines.map((l) => l.replace(/^[<>-]/, ''));
 }
 
 type Described = GitCommit & { author: Person; date: string | null };
@@ -216,14 +255,15 @@ async function baseOf(git: SimpleGit, repo: string, range: string, first: Descri
 export async function readGitRange(repo: string, range: string = DEFAULT_RANGE): Promise<GitRangeSeries> {
   const git = gitClient(repo);
   await assertRepository(git, repo);
-  const shas = await commitsOf(git, repo, range);
+  const spec = spelledOut(range);
+  const shas = await commitsOf(git, repo, range, spec);
   if (shas.length === 0) throw new TreeError(`${repo}: ${range}: no commits to review`);
   // Whether the work tree has changes (a `git status` of the whole tree) is asked while the commits are read.
   const dirty = uncommitted(git);
   const commits = await describe(git, repo, shas);
   const first = commits[0];
   if (!first) throw new TreeError(`${repo}: ${range}: no commits to review`);
-  const { base, why: baseIs, notes: baseNotes } = await baseOf(git, repo, range, first);
+  const { base, why: baseIs, notes: baseNotes } = await baseOf(git, repo, spec, first);
   const m = commits.length;
   const group = [];
   const merges: PatchEntry[] = [];

@@ -165,6 +165,9 @@ describe('kvm-review git: ranges, merges, errors', () => {
     // One commit that does not exist: rev-parse --quiet fails silently, which must not read as a commit.
     const single = await runCli(['git', 'no-such-commit', '--repo', repo]);
     expect([single.code, single.stderr, single.stdout]).toEqual([2, expect.stringMatching(/unknown revision no-such-commit/), '']);
+    // Both branches have commits of their own since base: not one series.
+    const symmetric = await runCli(['git', 'clean...inversion', '--repo', repo]);
+    expect([symmetric.code, symmetric.stderr, symmetric.stdout]).toEqual([2, expect.stringMatching(/clean\.\.\.inversion: the commits of both sides .* give clean\.\.inversion/), '']);
     const upstream = await runCli(['git', '--repo', repo]);
     expect([upstream.code, upstream.stderr]).toEqual([2, expect.stringMatching(/upstream/)]);
     const plain = join(work, 'plain');

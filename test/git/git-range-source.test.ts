@@ -237,3 +237,55 @@ describe('commits git format-patch writes nothing for', () => {
     expect(slots(alone)).toEqual([{ index: 1, status: 'skipped', title: 'KVM: nothing changes here', paths: [] }]);
   });
 });
+
+describe('ranges spelled the ways git spells them', () => {
+  /** base - a - b on main; side forked from base with s. */
+  function twoSides(): { repo: string; a: string; b: string; s: string; fork: string } {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b'), 'virt/kvm/s.c': C_FILE('s') });
+    const fork = git(repo, 'rev-parse', 'HEAD').trim();
+    const a = commit(repo, 'virt/kvm/a.c', FUNC('fa'), 'KVM: a: add fa');
+    const b = commit(repo, 'virt/kvm/b.c', FUNC('fb'), 'KVM: b: add fb');
+    git(repo, 'checkout', '-q', '-b', 'side', 'base');
+    const s = commit(repo, 'virt/kvm/s.c', FUNC('fs'), 'KVM: s: add fs');
+    git(repo, 'checkout', '-q', 'main');
+    return { repo, a, b, s, fork };
+  }
+  const shas = (r: GitRangeSeries): string[] => r.commits.map((c) => c.sha);
+
+  it('X^! is commit X alone, against its parent, as X is', async () => {
+    const { repo, a, b } = twoSides();
+    const bang = await readGitRange(repo, 'main^!');
+    expect({ commits: shas(bang), base: bang.base, baseIs: bang.baseIs, range: bang.range }).toEqual({ commits: [b], base: a, baseIs: `the parent of ${b.slice(0, 12)}`, range: 'main^!' });
+    expect(slots(bang)).toEqual(slots(await readGitRange(repo, 'main')));
+  });
+
+  it('X^- is X^..X, and X^-2 is X^2..X', async () => {
+    const { repo, a, b } = twoSides();
+    const minus = await readGitRange(repo, 'main^-');
+    expect({ commits: shas(minus), base: minus.base }).toEqual({ commits: [b], base: a });
+    // A merge of side into main: main^-2 is what the merge brings in from its second parent.
+    const merge = git(repo, 'commit-tree', '-p', 'main', '-p', 'side', '-m', 'Merge side', 'main^{tree}').trim();
+    const second = await readGitRange(repo, `${merge}^-2`);
+    expect({ commits: shas(second).sort(), base: second.base }).toEqual({ commits: [a, b, merge].sort(), base: git(repo, 'rev-parse', 'side').trim() });
+  });
+
+  it('A...B with commits on both sides is an error naming the counts: the two sides are not one series', async () => {
+    const { repo } = twoSides();
+    const both = readGitRange(repo, 'side...main');
+    await expect(both).rejects.toBeInstanceOf(TreeError);
+    await expect(both).rejects.toThrow(/side\.\.\.main: .*1 commit of side and 2 commits of main.*side\.\.main/);
+  });
+
+  it('A...B where A is an ancestor of B is A..B', async () => {
+    const { repo, a, b } = twoSides();
+    const sym = await readGitRange(repo, 'base...main');
+    const plain = await readGitRange(repo, 'base..main');
+    expect({ commits: shas(sym), base: sym.base, baseIs: sym.baseIs }).toEqual({ commits: [a, b], base: plain.base, baseIs: plain.baseIs });
+  });
+
+  it('an unknown revision on either side of A..B is named alone', async () => {
+    const { repo } = twoSides();
+    await expect(readGitRange(repo, 'base..no-such')).rejects.toThrow(/: base\.\.no-such: unknown revision no-such$/);
+    await expect(readGitRange(repo, 'no-such...main')).rejects.toThrow(/: no-such\.\.\.main: unknown revision no-such$/);
+  });
+});
