@@ -13,6 +13,8 @@
  * against the tree of the range's base: the merge base of A and B (A for
  * a branch built on A), or the parent of a single commit.
  */
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { assembleSeries } from '../series/assemble.js';
 import { classify, type Classified } from '../series/classify.js';
@@ -47,6 +49,29 @@ export interface GitRangeSeries {
 }
 
 /**
+ * The commits where a shallow clone's history is cut (`.git/shallow`): git shows each without
+ * parents, as if it were a root. Empty for a full repository. Asked only when a commit without
+ * parents or an unknown revision needs telling apart.
+ */
+async function shallowCuts(git: SimpleGit, repo: string): Promise<Set<string>> {
+  try {
+    if ((await git.raw(['rev-parse', '--is-shallow-repository'])).trim() !== 'true') return new Set();
+    const file = resolvePath(repo, (await git.raw(['rev-parse', '--git-path', 'shallow'])).trim());
+    return new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean));
+  } catch {
+    return new Set();
+  }
+}
+
+const DEEPEN = 'fetch the history with git fetch --deepen=N or git fetch --unshallow';
+
+/** `error`, said of a shallow clone when `repo` is one: a revision git does not know may lie beyond the cut. */
+async function unknownIn(git: SimpleGit, repo: string, error: TreeError): Promise<TreeError> {
+  if ((await shallowCuts(git, repo)).size === 0) return error;
+  return new TreeError(`${error.message} (the repository is a shallow clone: the revision may be older than its history goes; ${DEEPEN})`);
+}
+
+/**
  * The range as rev-list and the base read it: git's shorthands for one commit spelled out. `X^!`
  * is X alone (a single commit, as X is); `X^-n` is `X^n..X` (what merge X brought in through its
  * n-th parent; `X^-` is `X^1..X`). Messages keep the range as it was given.
@@ -62,7 +87,13 @@ function spelledOut(range: string): string {
 async function commitsOf(git: SimpleGit, repo: string, range: string, spec: string): Promise<string[]> {
   if (spec.startsWith('-')) throw new TreeError(`${repo}: ${range}: not a revision range`);
   const sides = sidesOf(spec);
-  if (!sides) return [await resolveCommit(git, repo, spec)];
+  if (!sides) {
+    try {
+      return [await resolveCommit(git, repo, spec)];
+    } catch (e) {
+      throw e instanceof TreeError ? await unknownIn(git, repo, e) : e;
+    }
+  }
   let out: string;
   try {
     // --left-right marks each commit with its side: only `A...B` has a left side (`<`).
@@ -77,7 +108,7 @@ async function commitsOf(git: SimpleGit, repo: string, range: string, spec: stri
           () => true,
           () => false,
         );
-        if (!known) throw new TreeError(`${repo}: ${range}: unknown revision ${side}`);
+        if (!known) throw await unknownIn(git, repo, new TreeError(`${repo}: ${range}: unknown revision ${side}`));
       }
     }
     const hint = range === DEFAULT_RANGE ? ' (the default range needs an upstream branch: give RANGE, e.g. origin/master..HEAD)' : '';
@@ -252,6 +283,19 @@ async function baseOf(git: SimpleGit, repo: string, range: string, first: Descri
   return { base, why: base === a ? left : `the merge base of ${left} and ${right}`, notes };
 }
 
+/**
+ * In a shallow clone, a commit of the range where the history is cut has parents the repository
+ * lacks: the commits before it that the range holds are not there to review, nor is the tree to
+ * review it against. Git shows it as a root commit; it is said as what it is.
+ */
+async function assertHistoryWhole(git: SimpleGit, repo: string, range: string, commits: Described[]): Promise<void> {
+  const parentless = commits.filter((c) => c.parents.length === 0);
+  if (!parentless.length) return;
+  const cuts = await shallowCuts(git, repo);
+  const cut = parentless.find((c) => cuts.has(c.sha));
+  if (cut) throw new TreeError(`${repo}: ${range}: ${cut.sha.slice(0, 12)} ("${cut.subject}") is where this shallow clone's history is cut: its parent is not in the repository, nor are the commits before it; ${DEEPEN}`);
+}
+
 export async function readGitRange(repo: string, range: string = DEFAULT_RANGE): Promise<GitRangeSeries> {
   const git = gitClient(repo);
   await assertRepository(git, repo);
@@ -263,6 +307,7 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   const commits = await describe(git, repo, shas);
   const first = commits[0];
   if (!first) throw new TreeError(`${repo}: ${range}: no commits to review`);
+  await assertHistoryWhole(git, repo, range, commits);
   const { base, why: baseIs, notes: baseNotes } = await baseOf(git, repo, spec, first);
   const m = commits.length;
   const group = [];

@@ -8,6 +8,7 @@
  * lists but the object store lacks is an error, not an absent file.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -287,5 +288,45 @@ describe('ranges spelled the ways git spells them', () => {
     const { repo } = twoSides();
     await expect(readGitRange(repo, 'base..no-such')).rejects.toThrow(/: base\.\.no-such: unknown revision no-such$/);
     await expect(readGitRange(repo, 'no-such...main')).rejects.toThrow(/: no-such\.\.\.main: unknown revision no-such$/);
+  });
+});
+
+describe('a shallow clone', () => {
+  /** base - a - b - c on main, cloned with the last `depth` commits. */
+  function shallow(depth: number): { clone: string; a: string; b: string; c: string } {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a') });
+    const a = commit(repo, 'virt/kvm/a.c', FUNC('fa'), 'KVM: add fa');
+    const b = commit(repo, 'virt/kvm/a.c', FUNC('fb'), 'KVM: add fb');
+    const c = commit(repo, 'virt/kvm/a.c', FUNC('fc'), 'KVM: add fc');
+    const clone = join(work, `r${++made}`);
+    execFileSync('git', ['clone', '-q', '--no-local', `--depth=${depth}`, '--branch', 'main', `file://${repo}`, clone], { stdio: 'ignore' });
+    return { clone, a, b, c };
+  }
+  const HINT = /shallow clone.*git fetch --deepen/;
+
+  it('a commit whose parent the clone lacks is not called a root commit: the error says the history is cut there', async () => {
+    const { clone, c } = shallow(1);
+    const one = readGitRange(clone, 'HEAD');
+    await expect(one).rejects.toThrow(new RegExp(`${c.slice(0, 12)}.*parent.*not in the repository`));
+    await expect(one).rejects.toThrow(HINT);
+    await expect(readGitRange(clone, 'HEAD')).rejects.not.toThrow(/root commit/);
+  });
+
+  it('a range reaching past where the history is cut is an error, not a shorter series', async () => {
+    const { clone, b, c } = shallow(2);
+    // The base tag, fetched on its own: base..main in the full repository is a, b and c.
+    execFileSync('git', ['-C', clone, 'fetch', '-q', '--depth=1', 'origin', 'tag', 'base'], { stdio: 'ignore' });
+    const cut = readGitRange(clone, 'base..main');
+    await expect(cut).rejects.toThrow(new RegExp(`base\\.\\.main: .*${b.slice(0, 12)}.*parent.*not in the repository`));
+    await expect(cut).rejects.toThrow(HINT);
+    // Within what the clone holds, a range is reviewed as anywhere else.
+    const within = await readGitRange(clone, 'HEAD~1..HEAD');
+    expect({ commits: within.commits.map((x) => x.sha), base: within.base }).toEqual({ commits: [c], base: b });
+  });
+
+  it('a revision beyond where the history is cut is unknown, and the error says the clone is shallow', async () => {
+    const { clone } = shallow(1);
+    await expect(readGitRange(clone, 'HEAD~1..HEAD')).rejects.toThrow(/HEAD~1\.\.HEAD: unknown revision HEAD~1 .*shallow clone/);
+    await expect(readGitRange(clone, 'HEAD~1')).rejects.toThrow(/unknown revision HEAD~1 .*shallow clone/);
   });
 });
