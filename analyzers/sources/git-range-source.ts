@@ -239,7 +239,26 @@ function skippedEntry(c: Described, k: number, label: string, reason: string): P
   };
 }
 
-const mergeReason = (c: Described): string => `a merge commit (${c.sha.slice(0, 12)}, ${c.parents.length} parents): merges are not reviewed; review the commits they bring in`;
+/**
+ * The files a merge changes itself, beyond what each parent holds (a conflict resolution, an evil
+ * merge): the combined diff's files (`--cc` leaves out a file taken whole from one parent).
+ */
+async function mergeOwnFiles(git: SimpleGit, sha: string): Promise<string[]> {
+  const out = await git.raw([...FORMAT_CONFIG.flatMap((c) => ['-c', c]), 'diff-tree', '--cc', '--name-only', '-r', '-z', '--no-commit-id', '--no-ext-diff', '--no-textconv', sha]);
+  return out.split('\0').filter(Boolean);
+}
+
+/** Files named in a reason: the first few, then how many more. */
+function someFiles(files: string[]): string {
+  const shown = files.slice(0, 3).join(', ');
+  return files.length > 3 ? `${shown} and ${counted(files.length - 3, 'other file')}` : shown;
+}
+
+function mergeReason(c: Described, own: string[]): string {
+  const id = c.sha.slice(0, 12);
+  if (!own.length) return `a merge commit (${id}, ${c.parents.length} parents): merges are not reviewed; review the commits they bring in`;
+  return `a merge commit (${id}, ${c.parents.length} parents) that changes ${someFiles(own)} itself, beyond what its parents hold (a conflict resolution): merges are not reviewed, nor is that change; read it with git show --cc ${id}`;
+}
 
 /** `git format-patch` writes nothing at all for a commit that changes no file (`--allow-empty`). */
 const emptyReason = (c: Described): string => `an empty commit (${c.sha.slice(0, 12)}): it changes no file, nothing to review`;
@@ -314,14 +333,17 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   const merges: PatchEntry[] = [];
   const empties: PatchEntry[] = [];
   // All asked at once: simple-git runs as many git processes as gitClient() allows, in turn.
-  const patches = commits.map((c, i) => (c.parents.length > 1 ? null : formatPatch(git, c.sha, i + 1, m)));
+  const asked = commits.map((c, i) => (c.parents.length > 1 ? { own: mergeOwnFiles(git, c.sha) } : { patch: formatPatch(git, c.sha, i + 1, m) }));
   // Each is awaited in its turn below; one failing before then is not an unhandled rejection.
-  for (const p of patches) p?.catch(() => undefined);
+  for (const a of asked) (a.own ?? a.patch)?.catch(() => undefined);
+  const changing: string[] = [];
   for (const [i, c] of commits.entries()) {
     const label = `${repo}@${c.sha.slice(0, 12)}`;
-    const patch = patches[i];
+    const { patch, own } = asked[i] ?? {};
     if (!patch) {
-      merges.push(skippedEntry(c, i + 1, label, mergeReason(c)));
+      const files = (await own) ?? [];
+      if (files.length) changing.push(c.sha.slice(0, 12));
+      merges.push(skippedEntry(c, i + 1, label, mergeReason(c, files)));
       continue;
     }
     const text = await patch;
@@ -365,7 +387,10 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     series.missing = series.missing.filter((k) => !kept.some((p) => p.index === k));
     series.complete = series.missing.length === 0;
   }
-  if (merges.length) notes.push(`${counted(merges.length, 'merge commit')} in ${range}: not reviewed`);
+  if (merges.length) {
+    const own = changing.length ? `; ${changing.join(', ')} ${changing.length === 1 ? 'changes files itself (see its reason)' : 'change files themselves (see their reasons)'}` : '';
+    notes.push(`${counted(merges.length, 'merge commit')} in ${range}: not reviewed${own}`);
+  }
   if (empties.length) notes.push(`${counted(empties.length, 'empty commit')} in ${range}: nothing to review`);
   if (await dirty) notes.push(`${repo}: the work tree has uncommitted changes; they are not part of the review (only the commits of ${range} are)`);
   return { repo, range, commits, base, baseIs, series, notes };

@@ -330,3 +330,34 @@ describe('a shallow clone', () => {
     await expect(readGitRange(clone, 'HEAD~1')).rejects.toThrow(/unknown revision HEAD~1 .*shallow clone/);
   });
 });
+
+describe('a merge commit in the range', () => {
+  it('a merge that changes a file itself (a conflict resolution) says which, since that change is not reviewed; a clean merge names none', async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
+    commit(repo, 'virt/kvm/a.c', FUNC('on_main'), 'KVM: a: add on_main');
+    git(repo, 'checkout', '-q', '-b', 'side', 'base');
+    commit(repo, 'virt/kvm/a.c', FUNC('on_side'), 'KVM: a: add on_side');
+    commit(repo, 'virt/kvm/b.c', FUNC('fb'), 'KVM: b: add fb');
+    git(repo, 'checkout', '-q', 'main');
+    // Both add at the end of a.c: the merge conflicts, and its resolution adds a function of its own.
+    expect(() => git(repo, 'merge', '-q', '--no-edit', 'side')).toThrow();
+    write(repo, 'virt/kvm/a.c', C_FILE('a') + FUNC('on_main') + FUNC('on_side') + FUNC('only_in_the_merge'));
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '--no-edit');
+    const resolved = git(repo, 'rev-parse', 'HEAD').trim();
+    // A merge with nothing of its own: the resolved merge merged with a branch that adds a file.
+    git(repo, 'checkout', '-q', '-b', 'clean', 'base');
+    commit(repo, 'virt/kvm/c.c', C_FILE('c'), 'KVM: add c.c');
+    git(repo, 'merge', '-q', '--no-edit', resolved);
+    const clean = git(repo, 'rev-parse', 'HEAD').trim();
+
+    const read = await readGitRange(repo, 'base..clean');
+    const reasons = Object.fromEntries(read.series.patches.filter((p) => p.status === 'skipped').map((p) => [p.position.commit, p.reason]));
+    expect(Object.keys(reasons).sort()).toEqual([resolved, clean].sort());
+    expect(reasons[resolved]).toBe(
+      `a merge commit (${resolved.slice(0, 12)}, 2 parents) that changes virt/kvm/a.c itself, beyond what its parents hold (a conflict resolution): merges are not reviewed, nor is that change; read it with git show --cc ${resolved.slice(0, 12)}`,
+    );
+    expect(reasons[clean]).toBe(`a merge commit (${clean.slice(0, 12)}, 2 parents): merges are not reviewed; review the commits they bring in`);
+    expect(read.notes).toContain(`2 merge commits in base..clean: not reviewed; ${resolved.slice(0, 12)} changes files itself (see its reason)`);
+  });
+});
