@@ -142,7 +142,8 @@ async function describe(git: SimpleGit, repo: string, shas: string[]): Promise<D
   const out: Described[] = [];
   for (let i = 0; i < shas.length; i += DESCRIBED_PER_CALL) {
     const chunk = shas.slice(i, i + DESCRIBED_PER_CALL);
-    const text = await git.raw(['log', '--no-walk=unsorted', '--no-show-signature', '--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%s', ...chunk]);
+    // --encoding: the repository's i18n.logOutputEncoding (latin1, say) would give bytes read here as UTF-8.
+    const text = await git.raw(['log', '--no-walk=unsorted', '--no-show-signature', '--encoding=UTF-8', '--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%s', ...chunk]);
     const lines = text.split('\n').filter(Boolean);
     for (const [k, sha] of chunk.entries()) {
       const [h = '', p = '', an = '', ae = '', ad = '', s = ''] = (lines[k] ?? '').split('\0');

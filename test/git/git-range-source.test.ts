@@ -361,3 +361,23 @@ describe('a merge commit in the range', () => {
     expect(read.notes).toContain(`2 merge commits in base..clean: not reviewed; ${resolved.slice(0, 12)} changes files itself (see its reason)`);
   });
 });
+
+describe('commit messages not in UTF-8', () => {
+  it("a latin1 commit (i18n.commitEncoding) is read as its text whatever i18n.logOutputEncoding the repository sets", async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a') });
+    write(repo, 'virt/kvm/a.c', C_FILE('a') + FUNC('fa'));
+    git(repo, 'add', '-A');
+    const tree = git(repo, 'write-tree').trim();
+    const parent = git(repo, 'rev-parse', 'HEAD').trim();
+    // The commit object as a latin1 user's git writes it: the name and the message in latin1 bytes, said in its encoding header.
+    const person = 'Ren\xe9 M\xfcller <r@example.org> 1700000000 +0000';
+    const object = Buffer.from(`tree ${tree}\nparent ${parent}\nauthor ${person}\ncommitter ${person}\nencoding latin1\n\nKVM: caf\xe9: add fa\n\nna\xefve body\n`, 'latin1');
+    const sha = execFileSync('git', ['-C', repo, 'hash-object', '-t', 'commit', '-w', '--stdin'], { input: object }).toString().trim();
+    git(repo, 'update-ref', 'refs/heads/main', sha);
+    git(repo, 'config', 'i18n.logOutputEncoding', 'latin1');
+    const read = await readGitRange(repo, 'base..main');
+    expect(read.commits[0]?.subject).toBe('KVM: café: add fa');
+    expect(read.series.title).toBe('KVM: café: add fa');
+    expect(read.series.patches.map((p) => [p.title, p.author.name])).toEqual([['KVM: café: add fa', 'René Müller']]);
+  });
+});
