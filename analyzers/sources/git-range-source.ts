@@ -160,7 +160,17 @@ async function describe(git: SimpleGit, repo: string, shas: string[]): Promise<D
  * backslash or a control character: diff-parse.ts undoes that); the rest are settings newer gits
  * read that have no command-line switch in 2.39 (an unknown key is ignored).
  */
-const FORMAT_CONFIG = ['core.quotePath=false', 'format.mboxrd=false', 'format.noprefix=false', 'diff.noprefix=false', 'diff.mnemonicPrefix=false', 'i18n.logOutputEncoding=UTF-8'];
+const FORMAT_CONFIG = [
+  'core.quotePath=false',
+  'format.mboxrd=false',
+  'format.noprefix=false',
+  'diff.noprefix=false',
+  'diff.mnemonicPrefix=false',
+  'i18n.logOutputEncoding=UTF-8',
+  // git's own defaults, for --find-renames below.
+  'diff.renames=true',
+  'diff.renameLimit=1000',
+];
 
 /**
  * `git format-patch` of one commit as [PATCH k/M], with nothing of the repository's configuration
@@ -195,6 +205,9 @@ async function formatPatch(git: SimpleGit, sha: string, k: number, m: number): P
     '--encoding=UTF-8',
     // diff.context would shrink the hunks' context, which places them less surely.
     '--unified=3',
+    // diff.renames=false (or a small diff.renameLimit) would write a renamed file as deleted and
+    // added whole: its existing locking read as added lines (diff.renames=copies: as copies).
+    '--find-renames',
     `--subject-prefix=PATCH ${k}/${m}`,
     sha,
   ]);

@@ -92,6 +92,36 @@ describe("the repository's configuration does not change the series", () => {
   });
 });
 
+describe("the repository's rename settings do not change what a rename is", () => {
+  it.each([
+    ['diff.renames', 'false'],
+    ['diff.renames', 'copies'],
+    ['diff.renameLimit', '1'],
+  ])('%s=%s: a .c file renamed and edited is one renamed file, one copied and edited is a new file, as without it', async (key, value) => {
+    const A = C_FILE('a').repeat(4);
+    const B = C_FILE('b').repeat(4);
+    const repo = repoWith({ 'virt/kvm/a.c': A, 'virt/kvm/b.c': B });
+    git(repo, 'mv', 'virt/kvm/a.c', 'virt/kvm/moved.c');
+    write(repo, 'virt/kvm/moved.c', A + FUNC('fa'));
+    // b.c changed and copied: with copy detection the copy's lines would not read as added.
+    write(repo, 'virt/kvm/b.c', B + '/* b */\n');
+    write(repo, 'virt/kvm/copy.c', B + FUNC('fc'));
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'KVM: move a.c, copy b.c');
+    const plain = await readGitRange(repo, 'base..main');
+    const files = (r: GitRangeSeries): unknown[] => r.series.patches.flatMap((p) => p.files.map((f) => ({ oldPath: f.oldPath, newPath: f.newPath, isRenamed: f.isRenamed })));
+    expect(files(plain)).toEqual([
+      { oldPath: 'virt/kvm/b.c', newPath: 'virt/kvm/b.c', isRenamed: false },
+      { oldPath: null, newPath: 'virt/kvm/copy.c', isRenamed: false },
+      { oldPath: 'virt/kvm/a.c', newPath: 'virt/kvm/moved.c', isRenamed: true },
+    ]);
+    git(repo, 'config', key, value);
+    const set = await readGitRange(repo, 'base..main');
+    expect(files(set)).toEqual(files(plain));
+    expect(set.series.patches.map((p) => p.files)).toEqual(plain.series.patches.map((p) => p.files));
+  });
+});
+
 describe('commit k of M is slot k of M, version 1, whatever its title says', () => {
   it('a title with a [PATCH v2 3/5] prefix and one starting with Re: keep their slots and their titles', async () => {
     const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b'), 'virt/kvm/c.c': C_FILE('c') });
