@@ -408,6 +408,6 @@ describe('commit messages not in UTF-8', () => {
     const read = await readGitRange(repo, 'base..main');
     expect(read.commits[0]?.subject).toBe('KVM: café: add fa');
     expect(read.series.title).toBe('KVM: café: add fa');
-    expect(read.series.patches.map((p) => [p.title, p.author.name])).toEqual([['KVM: café: add fa', 'René Müller']]);
+    expect(read.series.patches.map((p) => [p.title, p.author?.name])).toEqual([['KVM: café: add fa', 'René Müller']]);
   });
 });
