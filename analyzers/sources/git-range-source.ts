@@ -21,8 +21,9 @@ import { classify, type Classified } from '../series/classify.js';
 import type { PatchEntry, Series } from '../series/model.js';
 import { assertRepository, gitClient, gitMessage, resolveCommit } from '../trees/git-client.js';
 import { TreeError } from '../trees/model.js';
-import { readBytes } from './file-source.js';
-import type { Person } from './model.js';
+import { decodeMessage } from './decode.js';
+import { isSeparator, splitMbox } from './mbox-split.js';
+import type { Person, SourceMessage } from './model.js';
 import { counted } from '../counted.js';
 
 export const DEFAULT_RANGE = '@{upstream}..HEAD';
@@ -213,6 +214,23 @@ async function formatPatch(git: SimpleGit, sha: string, k: number, m: number): P
   ]);
 }
 
+/**
+ * The one message `git format-patch --stdout -1` writes, read as one: its separator line, then
+ * the mail. Read as an mbox, a commit message quoting a mail (a `From <sha> Mon Sep 17 ...` line,
+ * which format-patch does not escape) would be cut there into two messages: the commit's own with
+ * no diff, and a stray one holding the diff.
+ */
+async function oneMessage(bytes: Buffer, label: string): Promise<SourceMessage> {
+  const nl = bytes.indexOf(0x0a);
+  const separator = bytes.subarray(0, nl < 0 ? bytes.length : nl).toString('latin1');
+  if (nl < 0 || !isSeparator(separator)) throw new TreeError(`${label}: git format-patch wrote no mbox 'From ' line first: "${separator.slice(0, 80)}"`);
+  const [raw] = splitMbox(bytes.subarray(nl + 1), { file: label, layout: 'message' }).messages;
+  if (!raw) throw new TreeError(`${label}: git format-patch wrote no message after its 'From ' line`);
+  // Lines counted as in the whole output, separator included, as an mbox of it would count them.
+  const message = await decodeMessage({ ...raw, line: 1, contentLine: raw.contentLine + 1 }, label);
+  return { ...message, formatPatch: true as const };
+}
+
 async function uncommitted(git: SimpleGit): Promise<boolean> {
   try {
     if ((await git.raw(['rev-parse', '--is-bare-repository'])).trim() === 'true') return false;
@@ -365,8 +383,8 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
       empties.push(skippedEntry(c, i + 1, label, emptyReason(c)));
       continue;
     }
-    const read = await readBytes(Buffer.from(text), label);
-    for (const message of read.messages) group.push(asSlot(classify({ ...message, position: { ...message.position, commit: c.sha } }), c, i + 1, m));
+    const message = await oneMessage(Buffer.from(text), label);
+    group.push(asSlot(classify({ ...message, position: { ...message.position, commit: c.sha } }), c, i + 1, m));
   }
   const notes: string[] = [...baseNotes];
   let series: Series;

@@ -138,6 +138,23 @@ describe('commit k of M is slot k of M, version 1, whatever its title says', () 
   });
 });
 
+describe('a commit message that quotes a mail', () => {
+  it('an mbox separator line in the body does not split the commit: its diff is read, no other message is made of it', async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
+    const quoted = 'From 0123456789abcdef0123456789abcdef01234567 Mon Sep 17 00:00:00 2001\nFrom: Someone <s@example.org>\nSubject: [PATCH] something else\n\nquoted body';
+    commit(repo, 'virt/kvm/a.c', FUNC('fa'), `KVM: a: add fa\n\nAs the report said:\n\n${quoted}\n\nend of the quote`);
+    commit(repo, 'virt/kvm/b.c', FUNC('fb'), 'KVM: b: add fb');
+    const read = await readGitRange(repo, 'base..main');
+    expect(slots(read)).toEqual([
+      { index: 1, status: 'ok', title: 'KVM: a: add fa', paths: ['virt/kvm/a.c'] },
+      { index: 2, status: 'ok', title: 'KVM: b: add fb', paths: ['virt/kvm/b.c'] },
+    ]);
+    expect(read.series.duplicates).toEqual([]);
+    // The quote is part of the description, as written.
+    expect(read.series.patches[0]?.description).toContain(quoted);
+  });
+});
+
 describe('C-quoted file names', () => {
   it('a non-ASCII name, and names git quotes whatever core.quotePath says (a quote, a tab), are read as the names', async () => {
     const repo = repoWith({ 'virt/kvm/démo.c': C_FILE('d'), 'virt/kvm/old.c': C_FILE('o') });
