@@ -18,6 +18,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { assembleSeries } from '../series/assemble.js';
 import { classify, type Classified } from '../series/classify.js';
+import { scanDiff } from '../series/diff-sections.js';
 import type { PatchEntry, Series } from '../series/model.js';
 import { assertRepository, gitClient, gitMessage, resolveCommit } from '../trees/git-client.js';
 import { TreeError } from '../trees/model.js';
@@ -231,6 +232,36 @@ async function oneMessage(bytes: Buffer, label: string): Promise<SourceMessage> 
   return { ...message, formatPatch: true as const };
 }
 
+/**
+ * The body line of format-patch's own `---`: the last `---` line followed by diffstat lines (each
+ * starting with a space), a blank line and the first `diff --git`. A diff never holds a blank line
+ * outside a binary patch, nor a diffstat after it, so the last is format-patch's; -1 when none.
+ */
+function diffSeparator(lines: readonly string[]): number {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i] !== '---') continue;
+    let j = i + 1;
+    while (j < lines.length && (lines[j] ?? '').startsWith(' ')) j++;
+    if (j > i + 1 && lines[j] === '' && (lines[j + 1] ?? '').startsWith('diff --git ')) return i;
+  }
+  return -1;
+}
+
+/**
+ * A commit message that quotes a diff (a rejected alternative, a reproducer) would have the quote
+ * read as part of the patch, as `git am` would apply it: the commit's diff is what follows
+ * format-patch's `---`, and the message before it is description only. Returns the message to
+ * parse (its body from that `---` on) and the description, or null when the message quotes no diff.
+ */
+function withoutQuotedDiff(message: SourceMessage): { message: SourceMessage; description: string } | null {
+  const lines = message.body.split('\n');
+  const at = diffSeparator(lines);
+  if (at < 0) return null;
+  const text = lines.slice(0, at);
+  if (scanDiff(text.join('\n')).sections.length === 0) return null;
+  return { message: { ...message, body: lines.slice(at).join('\n') }, description: text.join('\n').trim() };
+}
+
 async function uncommitted(git: SimpleGit): Promise<boolean> {
   try {
     if ((await git.raw(['rev-parse', '--is-bare-repository'])).trim() === 'true') return false;
@@ -364,6 +395,8 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   const group = [];
   const merges: PatchEntry[] = [];
   const empties: PatchEntry[] = [];
+  /** The description of each commit whose message quotes a diff, parsed without it (withoutQuotedDiff). */
+  const descriptions = new Map<string, string>();
   // All asked at once: simple-git runs as many git processes as gitClient() allows, in turn.
   const asked = commits.map((c, i) => (c.parents.length > 1 ? { own: mergeOwnFiles(git, c.sha) } : { patch: formatPatch(git, c.sha, i + 1, m) }));
   // Each is awaited in its turn below; one failing before then is not an unhandled rejection.
@@ -383,7 +416,10 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
       empties.push(skippedEntry(c, i + 1, label, emptyReason(c)));
       continue;
     }
-    const message = await oneMessage(Buffer.from(text), label);
+    const read = await oneMessage(Buffer.from(text), label);
+    const quoting = withoutQuotedDiff(read);
+    if (quoting) descriptions.set(c.sha, quoting.description);
+    const message = quoting?.message ?? read;
     group.push(asSlot(classify({ ...message, position: { ...message.position, commit: c.sha } }), c, i + 1, m));
   }
   const notes: string[] = [...baseNotes];
@@ -391,6 +427,10 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   if (group.length) {
     // One series whatever the authors: a branch is one posting (grouping by sender would split it).
     series = assembleSeries(group).series;
+    for (const p of series.patches) {
+      const description = p.position.commit ? descriptions.get(p.position.commit) : undefined;
+      if (description !== undefined) p.description = description;
+    }
   } else {
     const only = [...merges, ...empties].sort((a, b) => a.index - b.index)[0] as PatchEntry;
     series = {

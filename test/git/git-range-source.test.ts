@@ -155,6 +155,28 @@ describe('a commit message that quotes a mail', () => {
   });
 });
 
+describe('a commit message that quotes a diff', () => {
+  it("the diff is the commit's own: a diff quoted in its message is description, not a change to review", async () => {
+    const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
+    const lines = FUNC('rejected').split('\n').filter(Boolean);
+    const quoted = ['diff --git a/virt/kvm/b.c b/virt/kvm/b.c', '--- a/virt/kvm/b.c', '+++ b/virt/kvm/b.c', `@@ -1,3 +1,${3 + lines.length} @@`, ...C_FILE('b').split('\n').filter((l, i) => i < 3).map((l) => ` ${l}`), ...lines.map((l) => `+${l}`)].join('\n');
+    const message = `KVM: a: add fa\n\nThe alternative, rejected:\n\n${quoted}\n\nSigned-off-by: Test Author <test@example.org>`;
+    commit(repo, 'virt/kvm/a.c', FUNC('fa'), message);
+    git(repo, 'config', 'commit.cleanup', 'verbatim');
+    commit(repo, 'virt/kvm/b.c', FUNC('fb'), 'KVM: b: add fb\n\n---\nnotes after a line of dashes\n\n' + quoted);
+    const read = await readGitRange(repo, 'base..main');
+    expect(slots(read)).toEqual([
+      { index: 1, status: 'ok', title: 'KVM: a: add fa', paths: ['virt/kvm/a.c'] },
+      { index: 2, status: 'ok', title: 'KVM: b: add fb', paths: ['virt/kvm/b.c'] },
+    ]);
+    expect(read.series.patches[0]?.files[0]?.hunks.flatMap((h) => h.lines.map((l) => l.content))).not.toContainEqual(expect.stringContaining('rejected'));
+    expect(read.series.patches[1]?.files[0]?.hunks.flatMap((h) => h.lines.map((l) => l.content))).not.toContainEqual(expect.stringContaining('rejected'));
+    // The message is still the description, quote included (git commit's cleanup strips the blank context line's space).
+    expect(read.series.patches[0]?.description).toContain(quoted.replace(/ +$/gm, ''));
+    expect(read.series.patches[0]?.description).toMatch(/^The alternative, rejected:/);
+  });
+});
+
 describe('C-quoted file names', () => {
   it('a non-ASCII name, and names git quotes whatever core.quotePath says (a quote, a tab), are read as the names', async () => {
     const repo = repoWith({ 'virt/kvm/démo.c': C_FILE('d'), 'virt/kvm/old.c': C_FILE('o') });
