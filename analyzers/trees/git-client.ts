@@ -27,7 +27,8 @@ export function gitEnv(): Record<string, string> {
 }
 
 export function gitClient(repo: string): SimpleGit {
-  if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new TreeError(`${repo}: no such directory`);
+  if (!existsSync(repo)) throw new TreeError(`${repo}: no such directory`);
+  if (!statSync(repo).isDirectory()) throw new TreeError(`${repo}: not a directory`);
   const { simpleGit } = loadSimpleGit();
   return simpleGit({
     baseDir: repo,

@@ -450,3 +450,12 @@ describe('commit messages not in UTF-8', () => {
     expect(read.series.patches.map((p) => [p.title, p.author?.name])).toEqual([['KVM: café: add fa', 'René Müller']]);
   });
 });
+
+describe('--repo that is not a repository', () => {
+  it('a file is said to be not a directory, a missing path to not exist', async () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'not a repository\n');
+    await expect(readGitRange(file, 'HEAD')).rejects.toThrow(`${file}: not a directory`);
+    await expect(readGitRange(join(work, 'none'), 'HEAD')).rejects.toThrow(`${join(work, 'none')}: no such directory`);
+  });
+});
