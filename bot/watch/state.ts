@@ -5,7 +5,8 @@
  * renames).
  *
  *   journal.jsonl        one JSON record a line, appended and fsync'ed
- *   messages/<commit>    the raw mail of each cover and patch not yet reviewed
+ *   messages/<commit>    the raw mail of each cover and patch not yet reviewed, and of a
+ *                        series done while missing patches (held: late patches join it)
  *   lock                 the pid of the watcher using the directory
  *
  * The order of writes is what makes a restart safe: a message file is
@@ -71,6 +72,17 @@ export interface SeriesRecord {
   findings: PriorFinding[];
   /** Message-IDs of the replies written to the outbox (for --send). */
   replies: string[];
+  /**
+   * Optional: true when the series was done while missing patches (reviewed
+   * as partial, enqueued as partial, nothing reviewed): its messages are held
+   * in the pool so that patches arriving later join it, and the series is
+   * assembled and reviewed again, complete. The watcher ends the hold (the
+   * same record again with `open: false`) once its wait for late patches is
+   * over or a later version came. Absent: its messages leave the pool.
+   */
+  open?: boolean;
+  /** Optional: the key of the held series this one completed (or grew) with late patches. */
+  completes?: string;
 }
 
 /** A reply handed to the SMTP server. */
@@ -192,6 +204,20 @@ export class WatchState {
     return [...this.series.values()];
   }
 
+  /** The record of a series done while missing patches whose messages are still held for late patches; null when none. */
+  holding(key: string): SeriesRecord | null {
+    const r = this.series.get(key);
+    return r?.open && r.messageIds.some((id) => !this.doneIds.has(id)) ? r : null;
+  }
+
+  /** The held series whose every message is one of `messageIds` (a larger posting they joined), latest first. */
+  heldWithin(messageIds: string[]): SeriesRecord[] {
+    const ids = new Set(messageIds);
+    return this.done()
+      .filter((r) => this.holding(r.key) && r.messageIds.length > 0 && r.messageIds.every((id) => ids.has(id)))
+      .reverse();
+  }
+
   /** True when the series with this fingerprint was reviewed, skipped or enqueued. */
   isDone(key: string): boolean {
     return this.series.has(key);
@@ -263,10 +289,10 @@ export class WatchState {
         break;
       case 'series':
         this.series.set(r.key, r);
-        for (const id of r.messageIds) {
-          this.doneIds.add(id);
-          this.keptIds.add(id);
-        }
+        for (const id of r.messageIds) this.keptIds.add(id);
+        // Held for late patches: the messages stay in the pool, known (a second copy is a duplicate).
+        if (r.open) break;
+        for (const id of r.messageIds) this.doneIds.add(id);
         for (const [commit, p] of this.pool) if (p.messageId && this.doneIds.has(p.messageId)) this.pool.delete(commit);
         break;
       case 'sent':

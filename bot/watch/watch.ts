@@ -39,6 +39,14 @@ const KVM_FILE = /^(?:virt\/kvm\/|arch\/[^/]+\/kvm\/|include\/kvm\/|include\/lin
 /** Commits read per `git cat-file --batch` and recorded per journal append. */
 const BATCH = 200;
 
+/**
+ * How long (by the inbox's clock, after its newest message) a series done
+ * while missing patches holds its messages for patches that come late: one
+ * that arrives within it joins its series, which is reviewed again. Past it,
+ * or once a later version came, the messages leave the pool.
+ */
+export const LATE_PATCH_HOLD_MS = 14 * 24 * 3600_000;
+
 export interface WatchOptions {
   inboxes: string[];
   state: WatchState;
@@ -132,9 +140,14 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
   const postings = [...read.series].sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.fingerprint.localeCompare(b.fingerprint));
   for (const series of postings) {
     if (o.stopping?.()) break;
-    if (o.state.isDone(series.fingerprint)) continue;
     const inboxes = [...new Set(members(series).map((p) => inboxOf.get(p.position.commit ?? '') ?? ''))];
-    const due = isDue(series, inboxes.map((i) => o.state.newestDate(i)), o.partialAfterMs);
+    const clocks = inboxes.map((i) => o.state.newestDate(i));
+    if (o.state.isDone(series.fingerprint)) {
+      const held = o.state.holding(series.fingerprint);
+      if (held) endHold(o, series, held, clocks, postings);
+      continue;
+    }
+    const due = isDue(series, clocks, o.partialAfterMs);
     if (series.patches.length === 0) {
       if (due) done(o, series, 'skipped', 'a cover letter without patches', report);
       else report.waiting++;
@@ -268,7 +281,10 @@ function recordName(s: Series): string {
 
 function seriesRecord(s: Series, status: SeriesRecord['status'], review: ComparedReview | null): SeriesRecord {
   const id = postingIdentity(s);
+  // Done while missing patches: its messages are held for the patches that come late (see LATE_PATCH_HOLD_MS).
+  const open = !s.complete && status !== 'skipped';
   return {
+    ...(open ? { open } : {}),
     t: 'series',
     key: s.fingerprint,
     status,
@@ -282,6 +298,37 @@ function seriesRecord(s: Series, status: SeriesRecord['status'], review: Compare
     findings: review ? priorOf(review, null).findings : [],
     replies: [],
   };
+}
+
+/** A held series that a posting of this pass grew out of with late patches: its key, and what the record says. */
+export interface Completion {
+  key: string;
+  note: string;
+}
+
+/** The held series `s` holds every message of (the latest done), with the sentence its record and log carry; null when none. */
+function completionOf(o: WatchOptions, s: Series): Completion | null {
+  const held = o.state.heldWithin(postingIdentity(s).messageIds)[0];
+  if (!held) return null;
+  const had = new Set(held.messageIds);
+  const late = s.patches.filter((p) => !p.messageId || !had.has(p.messageId)).map((p) => p.index);
+  const before = s.patches.length - late.length;
+  const what = held.status === 'partial' ? 'partial review' : held.status === 'enqueued' ? 'partial review enqueued' : 'partial reading (no patch reviewable)';
+  const verb = s.complete ? 'completed' : 'joined';
+  return { key: held.key, note: `${verb} by the late ${late.length === 1 ? 'patch' : 'patches'} ${late.join(', ')} after the ${what} of ${before} of ${s.expected} patches (${held.record})` };
+}
+
+/**
+ * Ends the hold of a series done while missing patches once no late patch
+ * will join it: a later version came, or the hold ran out. The same record
+ * again, closed: its messages leave the pool.
+ */
+function endHold(o: WatchOptions, s: Series, held: SeriesRecord, clocks: (string | null)[], postings: Series[]): void {
+  const newer = laterVersion(s, o.state.done(), postings);
+  if (newer === null && !isDue(s, clocks, LATE_PATCH_HOLD_MS)) return;
+  o.state.append([{ ...held, open: false }]);
+  const why = newer !== null ? `v${newer} came` : `no patch came within ${LATE_PATCH_HOLD_MS / (24 * 3600_000)} days`;
+  o.log(`v${s.version} "${s.title}" (${held.status}, ${s.patches.length} of ${s.expected} patches): ${why}; its messages are no longer held for late patches`);
 }
 
 /** Records a skipped series: its JSON record, no reply. */
@@ -330,7 +377,14 @@ export interface Posted {
  * what is already there: run twice (a retried job), it writes nothing new.
  * Null when `stop()` turned true before anything was written.
  */
-export async function reviewAndWrite(w: PostingWriter, s: Series, prev: PriorVersion | null, stop: () => boolean = () => false, notCompared: string | null = null): Promise<Posted | null> {
+export async function reviewAndWrite(
+  w: PostingWriter,
+  s: Series,
+  prev: PriorVersion | null,
+  stop: () => boolean = () => false,
+  notCompared: string | null = null,
+  completes: Completion | null = null,
+): Promise<Posted | null> {
   const partial = s.complete ? null : `partial series: ${s.patches.length} of ${s.expected} patches`;
   const result = await w.review(s, `v${s.version} "${s.title}"`);
   if (stop()) return null;
@@ -341,7 +395,8 @@ export async function reviewAndWrite(w: PostingWriter, s: Series, prev: PriorVer
   const status: SeriesRecord['status'] = unreviewed ? 'not-reviewed' : partial ? 'partial' : 'reviewed';
   const reason = unreviewed ?? partial;
   const rec = seriesRecord(s, status, compared);
-  const json = { status, ...(reason ? { reason } : {}), key: s.fingerprint, ...compared };
+  if (completes) rec.completes = completes.key;
+  const json = { status, ...(reason ? { reason } : {}), ...(completes ? { completes: completes.note } : {}), key: s.fingerprint, ...compared };
   // Reply dates come from the input (the series' newest message), never the clock: a rerun writes the same bytes.
   const dates = [s.cover?.date ?? null, ...s.patches.map((p) => p.date)].filter((d): d is string => d !== null).sort();
   // Nothing reviewed, nothing to tell the author: no finding to answer, and no "fixed in vN" for code nobody looked at.
@@ -423,7 +478,8 @@ async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Pr
     return;
   }
   const notCompared = prev.kind === 'lost' ? prev.why : null;
-  const posted = await reviewAndWrite(o, s, prev.kind === 'found' ? prev.prior : null, () => false, notCompared);
+  const completes = completionOf(o, s);
+  const posted = await reviewAndWrite(o, s, prev.kind === 'found' ? prev.prior : null, () => false, notCompared, completes);
   if (!posted) return;
   const { record: rec, compared, replies, partial } = posted;
   o.state.append([rec]);
@@ -437,7 +493,8 @@ async function reviewPosting(o: WatchOptions, s: Series, report: PassReport): Pr
   if (compared.patches.some((p) => p.findings.some((f) => f.severity === 'error'))) report.errors = true;
   const findings = compared.patches.reduce((n, p) => n + p.findings.length, 0);
   const against = prev.kind === 'found' ? `, compared with v${prev.record.version}` : notCompared ? `, ${notCompared}` : '';
-  o.log(`reviewed ${partial ? `(${partial}) ` : ''}v${s.version} "${s.title}": ${counted(findings, 'finding')}, ${counted(replies.length, 'reply', 'replies')}${against}`);
+  const late = completes ? `; ${completes.note}, replies already written are not written again` : '';
+  o.log(`reviewed ${partial ? `(${partial}) ` : ''}v${s.version} "${s.title}": ${counted(findings, 'finding')}, ${counted(replies.length, 'reply', 'replies')}${against}${late}`);
 }
 
 /**
@@ -469,9 +526,11 @@ async function enqueuePosting(o: WatchOptions, s: Series, pool: { inbox: string;
     return;
   }
   const rec = seriesRecord(s, 'enqueued', null);
+  const completes = completionOf(o, s);
+  if (completes) rec.completes = completes.key;
   o.state.append([rec]);
   report.enqueued++;
-  o.log(`enqueued ${s.complete ? '' : `(partial series: ${s.patches.length} of ${s.expected} patches) `}v${s.version} "${s.title}" as job ${id}${prev.kind === 'found' ? `, to be compared with v${prev.record.version}` : notCompared ? `, ${notCompared}` : ''}`);
+  o.log(`enqueued ${s.complete ? '' : `(partial series: ${s.patches.length} of ${s.expected} patches) `}v${s.version} "${s.title}" as job ${id}${prev.kind === 'found' ? `, to be compared with v${prev.record.version}` : notCompared ? `, ${notCompared}` : ''}${completes ? `; ${completes.note}` : ''}`);
 }
 
 /** The version of a later posting of `s` (done, or read in this pass), found as the comparison finds versions; null when none. */
@@ -497,7 +556,8 @@ function identity0(r: SeriesRecord): PostingIdentity {
 async function sendPending(o: WatchOptions, report: PassReport): Promise<void> {
   const send = o.send;
   if (!send) return;
-  const pending = o.state.done().flatMap((rec) => rec.replies.filter((id) => !o.state.wasSent(id) && o.state.sendFailure(id) === null));
+  // A series reviewed again with its late patches lists the replies of its partial review too: each is sent once.
+  const pending = [...new Set(o.state.done().flatMap((rec) => rec.replies.filter((id) => !o.state.wasSent(id) && o.state.sendFailure(id) === null)))];
   for (const [at, id] of pending.entries()) {
     // Checked between replies: the one just sent is recorded, the next is not started.
     if (o.stopping?.()) return;

@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryTree } from '../../analyzers/trees/index.js';
-import { Outbox } from '../../bot/watch/outbox.js';
+import { Outbox, type OutboxReply } from '../../bot/watch/outbox.js';
 import { engineReviewer } from '../../bot/watch/reviewer.js';
 import { WatchState } from '../../bot/watch/state.js';
 import { runPass, type PassReport } from '../../bot/watch/watch.js';
@@ -26,6 +26,7 @@ const DAY = 24 * 3600_000;
 interface RecordJson {
   status: string;
   reason?: string;
+  completes?: string;
   series: { subject: string; version: number; total: number };
   previous: { version: number } | null;
   patches: { index: number; messageId: string | null }[];
@@ -36,8 +37,10 @@ function watcher() {
   const root = mkdtempSync(join(tmpdir(), 'kvm-review-arrivals-'));
   const reviewed: string[] = [];
   const logs: string[] = [];
+  /** Message-IDs handed to SMTP, in order, by the passes run with `send`. */
+  const sent: string[] = [];
   const review = engineReviewer(tree, { dir: cache });
-  const pass = async (inbox: string): Promise<PassReport> => {
+  const pass = async (inbox: string, opts: { send?: boolean } = {}): Promise<PassReport> => {
     const state = WatchState.open(join(root, 'state'));
     try {
       return await runPass({
@@ -51,13 +54,31 @@ function watcher() {
         partialAfterMs: DAY,
         from: 'kvm-review <bot@example.org>',
         log: (l) => logs.push(l),
+        ...(opts.send
+          ? {
+              send: (reply: OutboxReply) => {
+                sent.push(reply.messageId);
+                return Promise.resolve();
+              },
+            }
+          : {}),
       });
     } finally {
       state.close();
     }
   };
   const records = (): RecordJson[] => readdirSync(join(root, 'outbox', 'series')).map((f) => JSON.parse(readFileSync(join(root, 'outbox', 'series', f), 'utf8')) as RecordJson);
-  return { reviewed, logs, pass, records };
+  const replies = (): string[] => readdirSync(join(root, 'outbox', 'new'));
+  /** The covers and patches the state holds, by Message-ID. */
+  const held = (): (string | null)[] => {
+    const state = WatchState.open(join(root, 'state'));
+    try {
+      return state.pending().map((p) => p.messageId);
+    } finally {
+      state.close();
+    }
+  };
+  return { reviewed, logs, sent, pass, records, replies, held };
 }
 
 const THREE = [
@@ -83,6 +104,69 @@ describe('watch: a series whose patches arrive in two polls', () => {
     await w.pass(inbox);
     expect(w.reviewed).toEqual(['v1 1,2,3/3']);
     expect(w.records().map((r) => [r.status, r.series.subject, r.patches.length])).toEqual([['reviewed', 'KVM: demo helpers', 3]]);
+  });
+});
+
+describe('watch: patches that arrive after their series was reviewed as partial', () => {
+  it('cover and 1/3 reviewed as partial once due, 2/3 and 3/3 later: they join the series, reviewed again complete, 1/3 not answered twice', async () => {
+    const mails = seriesMails({ tag: 'late', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    // A day later the list has moved on: the wait of cover and 1/3 is over.
+    const inbox = buildInbox([...mails.slice(0, 2), ...traffic('late-t', '2026-01-06T12:00:00Z')]);
+    const w = watcher();
+    const first = await w.pass(inbox, { send: true });
+    expect(w.reviewed).toEqual(['v1 1/3', 'v1 1/1']);
+    expect(first.replies).toBe(1);
+    expect(w.sent).toHaveLength(1);
+    const partialReply = w.replies();
+    appendCommits(inbox, mails.slice(2));
+    const second = await w.pass(inbox, { send: true });
+    // Patch 1 is applied first: 2/3 and 3/3 are reviewed on the tree they were written for.
+    expect(w.reviewed).toEqual(['v1 1/3', 'v1 1/1', 'v1 1,2,3/3']);
+    const ours = w.records().filter((r) => r.series.subject === 'KVM: demo helpers');
+    expect(ours.map((r) => [r.status, r.series.version, r.patches.map((p) => p.index).join(',')]).sort()).toEqual([
+      ['partial', 1, '1'],
+      ['reviewed', 1, '1,2,3'],
+    ]);
+    expect(ours.find((r) => r.status === 'reviewed')?.completes).toMatch(/completed by the late patches 2, 3 after the partial review of 1 of 3 patches/);
+    expect(w.records().filter((r) => r.series.subject !== 'KVM: demo helpers').map((r) => r.series.subject)).toEqual(['KVM: demo: unrelated late-t']);
+    // The reply to 1/3 (same findings, same Message-ID) is neither written nor sent again; 3/3's is new.
+    expect(second.replies).toBe(1);
+    expect(w.replies()).toEqual(expect.arrayContaining(partialReply));
+    expect(w.replies()).toHaveLength(partialReply.length + 1);
+    expect(w.sent).toHaveLength(2);
+    expect(new Set(w.sent).size).toBe(2);
+    expect(w.logs.join('\n')).toMatch(/reviewed v1 "KVM: demo helpers".*completed by the late patches 2, 3/);
+    // A pass with nothing new reviews nothing.
+    await w.pass(inbox, { send: true });
+    expect(w.reviewed).toHaveLength(3);
+    expect(w.sent).toHaveLength(2);
+  });
+
+  it('a partial review not sent before the late patches came: the reply to 1/3, listed by both reviews, is sent once', async () => {
+    const mails = seriesMails({ tag: 'late2', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const inbox = buildInbox([...mails.slice(0, 2), ...traffic('late2-t', '2026-01-06T12:00:00Z')]);
+    const w = watcher();
+    await w.pass(inbox);
+    appendCommits(inbox, mails.slice(2));
+    await w.pass(inbox, { send: true });
+    expect(w.reviewed).toEqual(['v1 1/3', 'v1 1/1', 'v1 1,2,3/3']);
+    expect(w.replies()).toHaveLength(2);
+    expect(w.sent).toHaveLength(2);
+    expect(new Set(w.sent).size).toBe(2);
+  });
+
+  it('no patch comes within the hold: the partial series\' messages leave the pool, and it is not reviewed again', async () => {
+    const mails = seriesMails({ tag: 'late3', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const inbox = buildInbox([...mails.slice(0, 2), ...traffic('late3-t', '2026-01-06T12:00:00Z')]);
+    const w = watcher();
+    await w.pass(inbox);
+    expect(w.held()).toEqual(expect.arrayContaining(['late3-0@example.org', 'late3-1@example.org']));
+    appendCommits(inbox, traffic('late3-u', '2026-01-25T12:00:00Z'));
+    await w.pass(inbox);
+    expect(w.held()).not.toContain('late3-0@example.org');
+    expect(w.held()).not.toContain('late3-1@example.org');
+    expect(w.logs.join('\n')).toMatch(/v1 "KVM: demo helpers" \(partial, 1 of 3 patches\): no patch came within 14 days; its messages are no longer held for late patches/);
+    expect(w.reviewed.filter((r) => r.endsWith('/3'))).toEqual(['v1 1/3']);
   });
 });
 
