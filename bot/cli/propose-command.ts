@@ -10,7 +10,7 @@ import { docArchs, documentedPath, insertRule, ProposalError, proposalCycle, ran
 import { canonicalLock } from '../../knowledge/lock-names.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
-import { archMismatch, genericScope, ruleBuilds } from './propose-scope.js';
+import { archMismatch, genericScope } from './propose-scope.js';
 import { resolveTree } from './tree-option.js';
 
 export interface ProposeOptions {
@@ -99,7 +99,7 @@ function scopedOut(doc: DocumentedOrder, observed: readonly ObservedSummary[], c
 
 /** Why a generic order is not proposed: a build whose code takes it is one the document does not give one of its locks to (propose-scope.ts); null else. */
 function refusedGeneric(doc: DocumentedOrder, want: { outer: string; inner: string }, observed: readonly ObservedSummary[], sites: readonly ProposalSite[]): string | null {
-  const placed = genericScope(doc, want, ruleBuilds(doc, observed, want), sites);
+  const placed = genericScope(doc, want, observed, sites);
   return placed.kind === 'refused' ? placed.reason : null;
 }
 
@@ -114,7 +114,7 @@ function forArchs(c: Candidate, archs: readonly string[]): Candidate {
  */
 function placed(doc: DocumentedOrder, c: Candidate, observed: readonly ObservedSummary[]): Candidate {
   if (c.arch !== null) return c;
-  const scope = genericScope(doc, c, ruleBuilds(doc, observed, c), c.sites);
+  const scope = genericScope(doc, c, observed, c.sites);
   return scope.kind === 'arch' ? forArchs(c, scope.archs) : c;
 }
 
@@ -205,7 +205,7 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
     const seen = chosen ? undefined : result.observed.find((o) => o.outer === want.outer && o.inner === want.inner && o.innerOp === 'acquire');
     const sites: ProposalSite[] = chosen?.sites ?? seen?.sites ?? [];
     // Generic code: the rule is for the builds that take the order (placed() did this for a candidate).
-    const generic = chosen?.arch === null || (!chosen && sites.length > 0 && siteArch(sites) === null) ? genericScope(doc, want, ruleBuilds(doc, result.observed, want), sites) : null;
+    const generic = chosen?.arch === null || (!chosen && sites.length > 0 && siteArch(sites) === null) ? genericScope(doc, want, result.observed, sites) : null;
     const archs = generic ? (generic.kind === 'arch' ? generic.archs : null) : chosen ? ruleArchs(chosen) : sites.length && siteArch(sites) ? [siteArch(sites) as string] : null;
     const mismatch = generic?.kind === 'refused' ? generic.reason : (archs?.map((a) => archMismatch(doc, want, a, sites[0])).find((r) => r !== null) ?? null);
     if (mismatch) throw new InputError(mismatch);

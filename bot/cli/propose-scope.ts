@@ -32,13 +32,14 @@ function example(site: ProposalSite | undefined): string {
  * The refusal of a rule whose architecture (`arch`, fixed by the sites) the document does not name one of
  * its locks for: check does not count that lock as documented in `arch`'s build, and the rule would name a
  * lock locking.rst gives another architecture alone. Null when both locks are named for `arch` or every build.
+ * `code` says whose the code is: "arm64's" for arch/arm64/ code, "built for x86" for generic code only x86 builds.
  */
-export function archMismatch(doc: DocumentedOrder, want: Pair, arch: string, site: ProposalSite | undefined): string | null {
+export function archMismatch(doc: DocumentedOrder, want: Pair, arch: string, site: ProposalSite | undefined, code = `${arch}'s`): string | null {
   for (const lock of [want.outer, want.inner]) {
     const elsewhere = namedOnlyElsewhere(doc, lock, arch);
     if (!elsewhere) continue;
     return (
-      `${lock} is documented ${onlyForText(elsewhere)}, but the code that takes ${want.inner} inside ${want.outer} is ${arch}'s${example(site)}: ` +
+      `${lock} is documented ${onlyForText(elsewhere)}, but the code that takes ${want.inner} inside ${want.outer} is ${code}${example(site)}: ` +
       `an "On ${arch}:" rule would name a lock locking.rst does not document for ${arch}; document ${lock} for ${arch} first ` +
       `(a lock-table entry or an "On ${arch}:" rule), or correct the architecture it is documented for`
     );
@@ -87,11 +88,28 @@ function siteIn(sites: readonly ProposalSite[], archs: readonly string[]): Propo
 }
 
 /**
- * Where a generic order's rule goes, from the builds whose code takes it (`builds`, check's observed
- * architectures): see the module comment. The refusal quotes one of `sites` that a build the lock is
- * not documented for has, when there is one.
+ * What leaves the order undocumented in the builds `outside` (the lock is not documented for them) besides a
+ * generic rule: a rule for the builds that still need it and have the lock (`open`), and the rules of the builds
+ * that state it already (`stated`, with the lines of their statements). "an "On arm64:" rule would leave the order
+ * undocumented in that build", "the x86 rule at locking.rst:53 does not cover those builds", or both in one.
  */
-export function genericScope(doc: DocumentedOrder, want: Pair, builds: readonly string[], sites: readonly ProposalSite[]): GenericScope {
+function notCovered(open: readonly string[], stated: ReadonlyMap<string, number[]>, outside: readonly string[]): string {
+  const builds = outside.length > 1 ? 'those builds' : 'that build';
+  const heading = open.length ? `an "On ${listed(open)}:" rule` : '';
+  const lines = [...new Set([...stated.values()].flat())].sort((a, b) => a - b);
+  const rules = stated.size ? `the ${listed([...stated.keys()])} rule${lines.length > 1 ? 's' : ''} at locking.rst:${listed(lines.map(String))}` : '';
+  if (heading && rules) return `neither ${heading} nor ${rules} would cover ${builds}`;
+  return heading ? `${heading} would leave the order undocumented in ${builds}` : `${rules} ${lines.length > 1 ? 'do' : 'does'} not cover ${builds}`;
+}
+
+/**
+ * Where a generic order's rule goes, from the builds whose code takes it (check's observed architectures;
+ * those whose statements already order the two locks are left out, ruleBuilds()): see the module comment.
+ * The refusal quotes one of `sites` that a build the lock is not documented for has, when there is one.
+ */
+export function genericScope(doc: DocumentedOrder, want: Pair, observed: readonly ObservedSummary[], sites: readonly ProposalSite[]): GenericScope {
+  const taking = orderBuilds(observed, want).archs;
+  const builds = ruleBuilds(doc, observed, want);
   const scopes = [want.outer, want.inner].map((lock) => ({ lock, scope: lockScope(doc, lock) }));
   const limited = scopes.filter((s) => !s.scope.generic && s.scope.only.length > 0);
   if (!limited.length || !builds.length) return { kind: 'generic' };
@@ -99,15 +117,20 @@ export function genericScope(doc: DocumentedOrder, want: Pair, builds: readonly 
     const documented = scope.only.map((m: ArchMention) => m.arch);
     const outside = builds.filter((b) => !documented.includes(b));
     if (!outside.length) continue;
-    // The order is one architecture's alone, in generic code: refused as that architecture's rule is.
-    if (builds.length === 1) return { kind: 'refused', reason: archMismatch(doc, want, outside[0] as string, siteIn(sites, outside)) as string };
+    // Generic code one build alone takes the order in: refused as that architecture's rule is, though the code is not its own.
+    if (taking.length === 1) return { kind: 'refused', reason: archMismatch(doc, want, outside[0] as string, siteIn(sites, outside), `built for ${outside[0]}`) as string };
+    // "Too" when a build that takes the order has the lock: the refusal is for the others alone.
+    const too = taking.some((b) => !outside.includes(b)) ? ' too' : '';
+    // The builds that have the lock and still need the rule, in the order the document names them, and those that state it already.
+    const open = [...new Set(documented)].filter((a) => builds.includes(a) && !outside.includes(a));
+    const stated = new Map(taking.filter((b) => !builds.includes(b)).map((b) => [b, (documentedPath(doc, want.outer, want.inner, b) ?? []).map((e) => e.line)] as const));
     // The heading a rule for the lock's architectures would go under: one naming them all.
     const on = `"On ${listed([...new Set(documented)])}:"`;
     return {
       kind: 'refused',
       reason:
-        `${lock} is documented ${onlyForText(scope.only)}, but the code that takes ${want.inner} inside ${want.outer} is built for ${listed(outside)}${outside.length < builds.length ? ' too' : ''}${example(siteIn(sites, outside))}: ` +
-        `a generic rule would name a lock locking.rst does not document for ${listed(outside)}, and an ${on} rule would leave the order undocumented in ${outside.length > 1 ? 'those builds' : 'that build'}; ` +
+        `${lock} is documented ${onlyForText(scope.only)}, but the code that takes ${want.inner} inside ${want.outer} is built for ${listed(outside)}${too}${example(siteIn(sites, outside))}: ` +
+        `a generic rule would name a lock locking.rst does not document for ${listed(outside)}, and ${notCovered(open, stated, outside)}; ` +
         `document ${lock} for ${listed(outside)} first (a lock-table entry or a rule outside ${on}), or correct the architecture it is documented for`,
     };
   }

@@ -104,3 +104,76 @@ describe('doc --propose: a generic order naming a lock documented only for x86, 
     expect(r.stdout).not.toContain('Not proposed');
   });
 });
+
+/**
+ * Whether the code "is built for riscv" or "for riscv too": too when a build that takes the order is one the lock is
+ * documented for (the order is then refused for the others only), whether or not that build's rules already state it.
+ */
+describe('doc --propose: the builds a refused generic order is said to be built for', () => {
+  const x86Stated = (l: string[]): void => {
+    entryArch(l, 'kvm->mn_invalidate_lock', 'x86');
+    x86Rule(l, 'kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock');
+  };
+
+  it('a lock documented for arm64 alone, the code built for x86 alone: "built for x86", no "too", and generic code is not called x86\'s', async () => {
+    const { tree } = treeWith(tmp, 'arm64-lock-x86-tree', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'arm64'), ['x86']);
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /but the code that takes kvm->mn_invalidate_lock inside kvm->slots_arch_lock is built for x86 \(e\.g\. virt\/kvm\/kvm_main\.c:\d+, kvm_set_memslot\(\)\): an "On x86:" rule would name a lock locking\.rst does not document for x86; document kvm->mn_invalidate_lock for x86 first/,
+    );
+  });
+
+  it('a lock documented for arm64 alone, the code built for arm64 and x86: "built for x86 too"', async () => {
+    const { tree } = treeWith(tmp, 'arm64-lock-two', (l) => entryArch(l, 'kvm->mn_invalidate_lock', 'arm64'), ['x86', 'arm64']);
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /is built for x86 too \(e\.g\. virt\/kvm\/kvm_main\.c:\d+, kvm_set_memslot\(\)\): a generic rule would name a lock locking\.rst does not document for x86, and an "On arm64:" rule would leave the order undocumented in that build;/,
+    );
+  });
+
+  it('the order already stated under "On x86:", the code built for arm64 too: "built for arm64 too", the x86 rule named, generic code not called arm64\'s', async () => {
+    const { tree, lines } = treeWith(tmp, 'x86-stated-two', x86Stated, ['x86', 'arm64']);
+    const at = lineOf(lines, '- kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock') + 1;
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        String.raw`is built for arm64 too \(e\.g\. virt/kvm/kvm_main\.c:\d+, kvm_set_memslot\(\)\): a generic rule would name a lock locking\.rst does not document for arm64, ` +
+          String.raw`and the x86 rule at locking\.rst:${at} does not cover that build; document kvm->mn_invalidate_lock for arm64 first \(a lock-table entry or a rule outside "On x86:"\)`,
+      ),
+    );
+  });
+
+  it('the order already stated under "On x86:", on the full tree: every other build, "too", and no "On x86:" rule proposed again', async () => {
+    const { tree, lines } = treeWith(tmp, 'x86-stated-all', x86Stated);
+    const at = lineOf(lines, '- kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock') + 1;
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`is built for ${ALL_BUT_X86} too (e.g. virt/kvm/kvm_main.c:`);
+    expect(r.stderr).toContain(`a generic rule would name a lock locking.rst does not document for ${ALL_BUT_X86}, and the x86 rule at locking.rst:${at} does not cover those builds;`);
+  });
+  it('a lock documented for x86 and arm64, the order stated under "On x86:", the code built for riscv too: neither an arm64 rule nor the x86 one covers riscv', async () => {
+    const { tree, lines } = treeWith(
+      tmp,
+      'two-stated-riscv',
+      (l) => {
+        entryArch(l, 'kvm->mn_invalidate_lock', 'x86, arm64');
+        x86Rule(l, 'kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock');
+      },
+      ['x86', 'arm64', 'riscv'],
+    );
+    const at = lineOf(lines, '- kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock') + 1;
+    const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', MEMSLOT, '--cache-dir', cache]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        String.raw`is built for riscv too \(e\.g\. virt/kvm/kvm_main\.c:\d+, kvm_set_memslot\(\)\): a generic rule would name a lock locking\.rst does not document for riscv, ` +
+          String.raw`and neither an "On arm64:" rule nor the x86 rule at locking\.rst:${at} would cover that build; document kvm->mn_invalidate_lock for riscv first \(a lock-table entry or a rule outside "On x86 and arm64:"\)`,
+      ),
+    );
+  });
+});
