@@ -68,7 +68,8 @@ interface ScopedOut {
 
 /**
  * The orders the code of one architecture provably relies on between locks locking.rst names, one of them
- * only for other architectures: archMismatch() refuses each, as it refuses such an --edge. check does not
+ * only for other architectures: archMismatch() refuses each, as it refuses such an --edge; and the generic
+ * orders genericScope() refuses (taken in a build the lock is not documented for) that are no candidate either. check does not
  * count that lock as documented in the build, so these are no candidates; without --edge they are said,
  * not left out silently. A candidate that fails the same check (none, while check and this agree) is one too.
  */
@@ -89,10 +90,20 @@ function scopedOut(doc: DocumentedOrder, observed: readonly ObservedSummary[], c
     if (candidates.some((c) => c.outer === o.outer && c.inner === o.inner)) continue;
     // A rule is proposed only for what the code provably does.
     const full = o.sites.filter((site) => site.confidence?.level !== 'conditional');
-    const arch = full.length ? siteArch(full) : null;
-    if (!arch || documentedPath(doc, o.outer, o.inner, arch) || documentedPath(doc, o.inner, o.outer, arch)) continue;
-    const reason = archMismatch(doc, o, arch, full[0]);
-    if (reason) out.push({ outer: o.outer, inner: o.inner, arch, count: o.fullCount, reason });
+    if (!full.length) continue;
+    const arch = siteArch(full);
+    if (arch) {
+      if (documentedPath(doc, o.outer, o.inner, arch) || documentedPath(doc, o.inner, o.outer, arch)) continue;
+      const reason = archMismatch(doc, o, arch, full[0]);
+      if (reason) out.push({ outer: o.outer, inner: o.inner, arch, count: o.fullCount, reason });
+      continue;
+    }
+    // Generic code: no candidate when the builds that have the lock state the order already and the others do not
+    // count the lock as documented. Refused as --edge refuses it; an order documented the other way round somewhere is
+    // an inversion check reports, not this.
+    if (documentedPath(doc, o.outer, o.inner, null) || [null, ...docArchs(doc)].some((a) => documentedPath(doc, o.inner, o.outer, a))) continue;
+    const reason = refusedGeneric(doc, o, observed, full);
+    if (reason) out.push({ outer: o.outer, inner: o.inner, arch: null, count: o.fullCount, reason });
   }
   return out.sort((a, b) => b.count - a.count || a.outer.localeCompare(b.outer) || a.inner.localeCompare(b.inner));
 }

@@ -17,7 +17,7 @@
  */
 import type { ObservedSummary } from '../../analyzers/findings/check-result.js';
 import { lockScope, namedOnlyElsewhere, onlyForText, type ArchMention } from '../../knowledge/doc/lock-scope.js';
-import type { DocumentedOrder } from '../../knowledge/doc/model.js';
+import type { DocumentedOrder, OrderEdge } from '../../knowledge/doc/model.js';
 import { archOfFile, documentedPath, SRCU, type ProposalSite } from '../../knowledge/doc/propose.js';
 import { listed } from '../../analyzers/counted.js';
 
@@ -89,17 +89,23 @@ function siteIn(sites: readonly ProposalSite[], archs: readonly string[]): Propo
 
 /**
  * What leaves the order undocumented in the builds `outside` (the lock is not documented for them) besides a
- * generic rule: a rule for the builds that still need it and have the lock (`open`), and the rules of the builds
- * that state it already (`stated`, with the lines of their statements). "an "On arm64:" rule would leave the order
- * undocumented in that build", "the x86 rule at locking.rst:53 does not cover those builds", or both in one.
+ * generic rule: a rule for the builds that still need it and have the lock (`open`), and what the builds that
+ * state it already state (`stated`: each one's statements of the order, one rule or a chain through generic
+ * ones). "an "On arm64:" rule would leave the order undocumented in that build", "the x86 rule at
+ * locking.rst:53 does not cover those builds", or both in one sentence.
  */
-function notCovered(open: readonly string[], stated: ReadonlyMap<string, number[]>, outside: readonly string[]): string {
+function notCovered(open: readonly string[], stated: ReadonlyMap<string, readonly OrderEdge[]>, outside: readonly string[]): string {
   const builds = outside.length > 1 ? 'those builds' : 'that build';
   const heading = open.length ? `an "On ${listed(open)}:" rule` : '';
-  const lines = [...new Set([...stated.values()].flat())].sort((a, b) => a - b);
-  const rules = stated.size ? `the ${listed([...stated.keys()])} rule${lines.length > 1 ? 's' : ''} at locking.rst:${listed(lines.map(String))}` : '';
-  if (heading && rules) return `neither ${heading} nor ${rules} would cover ${builds}`;
-  return heading ? `${heading} would leave the order undocumented in ${builds}` : `${rules} ${lines.length > 1 ? 'do' : 'does'} not cover ${builds}`;
+  const lines = [...new Set([...stated.values()].flat().map((e) => e.line))].sort((a, b) => a - b);
+  const where = `locking.rst:${listed(lines.map(String))}`;
+  // One rule per build reads as such; a chain (through generic statements too) is what implies the order.
+  const single = [...stated.values()].every((chain) => chain.length === 1);
+  const rules = `the ${listed([...stated.keys()])} ${single ? `rule${lines.length > 1 ? 's' : ''}` : 'statements'} at ${where}`;
+  if (!stated.size) return `${heading} would leave the order undocumented in ${builds}`;
+  if (heading) return `neither ${heading} nor ${rules} would cover ${builds}`;
+  if (!single) return `${rules}, which imply the order, do not cover ${builds}`;
+  return `${rules} ${lines.length > 1 ? 'do' : 'does'} not cover ${builds}`;
 }
 
 /**
@@ -123,7 +129,7 @@ export function genericScope(doc: DocumentedOrder, want: Pair, observed: readonl
     const too = taking.some((b) => !outside.includes(b)) ? ' too' : '';
     // The builds that have the lock and still need the rule, in the order the document names them, and those that state it already.
     const open = [...new Set(documented)].filter((a) => builds.includes(a) && !outside.includes(a));
-    const stated = new Map(taking.filter((b) => !builds.includes(b)).map((b) => [b, (documentedPath(doc, want.outer, want.inner, b) ?? []).map((e) => e.line)] as const));
+    const stated = new Map(taking.filter((b) => !builds.includes(b)).map((b) => [b, documentedPath(doc, want.outer, want.inner, b) ?? []] as const));
     // The heading a rule for the lock's architectures would go under: one naming them all.
     const on = `"On ${listed([...new Set(documented)])}:"`;
     return {

@@ -176,4 +176,22 @@ describe('doc --propose: the builds a refused generic order is said to be built 
       ),
     );
   });
+  it('without --edge, the order stated under "On x86:" alone and taken in every build: listed as not proposed, and said by the patch, not left out', async () => {
+    const { tree, lines } = treeWith(tmp, 'x86-stated-list', x86Stated);
+    const at = lineOf(lines, '- kvm->slots_arch_lock is taken outside kvm->mn_invalidate_lock') + 1;
+    const text = await runCli(['doc', '--propose', '--tree', tree, '--format', 'text', '--cache-dir', cache]);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    const [listed, notProposed] = text.stdout.split("\nNot proposed, a lock locking.rst documents only for another architecture than the code's:\n");
+    expect(listed).not.toContain(MEMSLOT);
+    expect(notProposed).toMatch(new RegExp(String.raw`^ +\d+ sites?  ${MEMSLOT}: kvm->mn_invalidate_lock is documented only for x86 .* is built for ${ALL_BUT_X86} too \(e\.g\. virt/kvm/kvm_main\.c:`, 'm'));
+    expect(notProposed).toContain(`and the x86 rule at locking.rst:${at} does not cover those builds;`);
+    // kvm->slots_lock -> kvm->mn_invalidate_lock is x86's through generic statements and that rule: named as the chain it is.
+    expect(notProposed).toMatch(
+      new RegExp(String.raw`^ +\d+ sites?  kvm->slots_lock -> kvm->mn_invalidate_lock: .* and the x86 statements at locking\.rst:[\d, ]+ and ${at}, which imply the order, do not cover those builds;`, 'm'),
+    );
+    const patch = await runCli(['doc', '--propose', '--tree', tree, '--cache-dir', cache]);
+    expect(patch.code).toBe(0);
+    expect(patch.stderr).toContain(`kvm-review: not proposing ${MEMSLOT}: kvm->mn_invalidate_lock is documented only for x86 `);
+  });
 });
