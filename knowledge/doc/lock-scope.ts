@@ -5,6 +5,7 @@
  * another build, and a rule for another architecture naming it would
  * name a lock that architecture, as far as the document says, does not have.
  */
+import { listed } from '../../analyzers/counted.js';
 import type { LockClass } from '../lock-names.js';
 import type { DocumentedOrder, LockEntry } from './model.js';
 import { archName } from './statements.js';
@@ -90,10 +91,10 @@ export function namedOnlyElsewhere(doc: DocumentedOrder, lock: LockClass, arch: 
   return scope.only;
 }
 
-/** "only for x86 (locking.rst:54: kvm->lock is taken outside kvm->arch.config_lock)", the places joined with "and". */
+/** "only for x86 (locking.rst:54: kvm->lock is taken outside kvm->arch.config_lock)", "only for x86, arm64 and riscv (...)"; the places joined with ";". */
 export function onlyForText(mentions: readonly ArchMention[]): string {
   const archs = [...new Set(mentions.map((m) => m.arch))];
   // A lock-table entry with ":Arch: x86, arm64" is one mention of each: quoted once.
   const where = [...new Set(mentions.map((m) => `locking.rst:${m.line}: ${m.text}`))].join('; ');
-  return `only for ${archs.join(' and ')} (${where})`;
+  return `only for ${listed(archs)} (${where})`;
 }

@@ -269,7 +269,8 @@ export function archName(word: string): string | undefined {
  */
 export function onHeadingWords(line: string): string[] | null {
   const on = /^On (\w+(?:(?:,\s*|,?\s+and\s+)\w+)*):$/.exec(line.trim());
-  return on ? (on[1] ?? '').split(/,\s*|,?\s+and\s+/) : null;
+  // ", and" before ",": "On riscv, arm64, and x86:" names x86, not "and x86".
+  return on ? (on[1] ?? '').split(/,?\s+and\s+|,\s*/) : null;
 }
 
 /** The architectures archName() knows, for messages: "x86 (x86_64), arm64 (aarch64), arm, ...". */
