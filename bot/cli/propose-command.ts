@@ -47,13 +47,14 @@ function documentedLocks(doc: DocumentedOrder): Set<string> {
   return out;
 }
 
-function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined, text: string): string[] {
+/** The candidates, `chosen` starred, and the rule it gets where insertRule() puts it (not when the document has no place for it: `placeable` false). */
+function candidateLines(all: readonly Candidate[], chosen: Candidate | undefined, text: string, placeable = true): string[] {
   const out = ['Undocumented orders between documented locks, by the sites that rely on them:'];
   for (const c of all) {
     const n = c.count ?? c.sites.length;
     out.push(`${c === chosen ? '*' : ' '} ${String(n).padStart(3)} site${n === 1 ? ' ' : 's'}  ${c.outer} -> ${c.inner}${c.arch ? `  [${ruleArchs(c)?.join(', ')}]` : ''}${c.atLeast ? '  (at least)' : ''}`);
   }
-  if (chosen) out.push('', `Proposed (${rulePlace(text, chosen)}):`, ...ruleBullet(chosen.outer, chosen.inner, spelledLocks(text, chosen)).map((l) => `  ${l}`));
+  if (chosen && placeable) out.push('', `Proposed (${rulePlace(text, chosen)}):`, ...ruleBullet(chosen.outer, chosen.inner, spelledLocks(text, chosen)).map((l) => `  ${l}`));
   return out;
 }
 
@@ -236,21 +237,25 @@ export async function runPropose(options: ProposeOptions, io: Io): Promise<ExitC
   if (want && !chosen) {
     throw new InputError(`no site in ${tree} takes ${want.inner} inside ${want.outer} (between documented locks): there is nothing to document`);
   }
+  // Both formats refuse a rule the document has no place for: the text would otherwise name a heading the patch never writes.
+  let after: string | null = null;
+  let refused: InputError | null = null;
+  try {
+    after = chosen ? insertRule(text, doc, chosen) : null;
+  } catch (e) {
+    if (!(e instanceof ProposalError)) throw e;
+    refused = new InputError(`${path}: ${e.message}`);
+  }
   if (options.format === 'text') {
-    io.stdout(`${[...candidateLines(proposable, chosen, text), ...scopedOutLines(skipped)].join('\n')}\n`);
+    io.stdout(`${[...candidateLines(proposable, chosen, text, !refused), ...scopedOutLines(skipped)].join('\n')}\n`);
+    if (refused) throw refused;
     return EXIT.ok;
   }
   for (const s of skipped) io.stderr(`kvm-review: not proposing ${s.outer} -> ${s.inner}${s.arch ? ` (${s.arch})` : ''}: ${s.reason}\n`);
-  if (!chosen) {
+  if (refused) throw refused;
+  if (!chosen || after === null) {
     io.stderr('kvm-review: locking.rst orders every pair of documented locks the code nests: nothing to propose\n');
     return EXIT.ok;
-  }
-  let after: string;
-  try {
-    after = insertRule(text, doc, chosen);
-  } catch (e) {
-    if (e instanceof ProposalError) throw new InputError(`${path}: ${e.message}`);
-    throw e;
   }
   io.stdout(formatPatch(text, after, chosen, { signoff: options.signoff }));
   return EXIT.ok;
