@@ -139,11 +139,13 @@ export function commitMessage(c: Candidate, names: RuleNames = c): { subject: st
   const what = srcu
     ? `synchronize_srcu(&kvm->srcu) is called inside critical sections for ${outer}${scope}, so ${outer} cannot be taken inside a kvm->srcu read-side critical section`
     : `${outer} is taken outside ${inner}${scope}`;
+  const chains = pickChains(c.sites);
+  // The chains are examples when there are sites they do not draw; every site drawn is the evidence itself.
+  const examples = c.atLeast || n > chains.length;
   const body = wrap(
     `Document that ${what}. The code already relies on this order at ${n} site${n === 1 ? '' : 's'}${c.atLeast ? ' or more' : ''}, ` +
-      `and no documented rule ${srcu ? 'says' : 'orders the two locks'} either way, e.g.`,
+      `and no documented rule ${srcu ? 'says' : 'orders the two locks'} either way${examples ? ', e.g.' : ':'}`,
   );
-  const chains = pickChains(c.sites);
   chains.forEach((s, i) => {
     body.push('', ...drawChain(s));
     if (i < chains.length - 1) body.push('', i === 0 ? 'and' : 'or');
