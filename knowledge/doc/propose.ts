@@ -332,7 +332,10 @@ function spelledIn(lines: readonly string[], c: Pick<Candidate, 'outer' | 'inner
   if (!lists) listsKnown.set(lines, (lists = orderLists(lines)));
   const list = listFor(lists, c);
   const near = list ? { start: list.start, end: list.end } : undefined;
-  return { outer: docSpelling(lines, c.outer, near), inner: docSpelling(lines, c.inner, near) };
+  // An architecture's rule is not written in another architecture's spelling: the lists of builds it is not for are left out.
+  const archs = ruleArchs(c);
+  const foreign = archs ? lists.filter((l) => l.archs !== null && !archs.every((a) => l.archs?.includes(a))).map((l) => ({ start: l.start, end: l.end })) : [];
+  return { outer: docSpelling(lines, c.outer, near, foreign), inner: docSpelling(lines, c.inner, near, foreign) };
 }
 
 /** Where insertRule() puts the rule, as `--format text` says it: 'under "On aarch64:"', 'under "For SRCU:"', 'in the acquisition-order list'. */

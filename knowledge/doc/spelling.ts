@@ -22,11 +22,12 @@ function lineRefs(lines: readonly string[]): LockRef[][] {
   return refs;
 }
 
-/** How often each spelling of `lock` is written in lines[start..end], in order of first use. */
-function spellingCounts(lines: readonly string[], lock: LockClass, range: LineRange): Map<string, number> {
+/** How often each spelling of `lock` is written in lines[start..end] outside the `skip` ranges, in order of first use. */
+function spellingCounts(lines: readonly string[], lock: LockClass, range: LineRange, skip: readonly LineRange[] = []): Map<string, number> {
   const refs = lineRefs(lines);
   const counts = new Map<string, number>();
   for (let i = Math.max(0, range.start); i <= Math.min(lines.length - 1, range.end); i++) {
+    if (skip.some((r) => i >= r.start && i <= r.end)) continue;
     for (const r of refs[i] as LockRef[]) {
       if (r.canonical === lock) counts.set(r.written, (counts.get(r.written) ?? 0) + 1);
     }
@@ -46,10 +47,14 @@ function most(counts: ReadonlyMap<string, number>, among?: readonly string[]): s
  * most in that part of the document (the list a rule goes into), else the
  * one written most in the whole document; a tie goes to the one the whole
  * document uses most, then to the one written first. The canonical name
- * when the document never names the lock.
+ * when the document never names the lock. The whole document leaves out
+ * the `foreign` ranges (other architectures' lists: "kvm->arch.mmu_lock"
+ * under "On x86:" is no spelling for an arm64 rule) unless only they name it.
  */
-export function docSpelling(lines: readonly string[], lock: LockClass, near?: LineRange): string {
-  const everywhere = spellingCounts(lines, lock, { start: 0, end: lines.length - 1 });
+export function docSpelling(lines: readonly string[], lock: LockClass, near?: LineRange, foreign: readonly LineRange[] = []): string {
+  const whole = { start: 0, end: lines.length - 1 };
+  const own = spellingCounts(lines, lock, whole, foreign);
+  const everywhere = own.size ? own : spellingCounts(lines, lock, whole);
   let best = near ? most(spellingCounts(lines, lock, near)) : [];
   if (best.length !== 1) best = most(everywhere, best.length ? best : undefined);
   return best[0] ?? lock;
