@@ -8,9 +8,7 @@
  * fake GitHub the App tests use.
  */
 import { afterEach, beforeAll, beforeEach, afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { findingComment, fixedIn, fixedReply, markerOf } from '../../bot/app/comment.js';
 import { DEFAULT_CONFIG } from '../../bot/app/config.js';
@@ -19,7 +17,7 @@ import { publishPullRequest, type Octokit } from '../../bot/app/publish.js';
 import { existingComments } from '../../bot/app/pull-request.js';
 import { FakeGitHub, type ReviewComment } from './fake-github.js';
 import { diffOf, finding, placed, testOctokit, unposted } from './helpers.js';
-import { git } from './kernel-repo.js';
+import { git, oneCommitRepo } from './kernel-repo.js';
 
 const BOT = { login: 'kvm-review[bot]', type: 'Bot' as const };
 const DEV = { login: 'dev', type: 'User' as const };
@@ -34,11 +32,7 @@ let gh: FakeGitHub;
 let url: string;
 let octokit: Octokit;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'reply-once-'));
-  writeFileSync(join(dir, 'README'), 'x\n');
-  git(dir, ['init', '-q', '-b', 'master']);
-  git(dir, ['add', '-A']);
-  git(dir, ['commit', '-q', '-m', 'base']);
+  dir = oneCommitRepo('reply-once-');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

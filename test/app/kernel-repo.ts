@@ -18,6 +18,16 @@ export function git(dir: string, args: string[], input?: string): string {
   });
 }
 
+/** A repository of one commit (a README) in a new temporary directory: a base for tests whose patches GitHub (the fake) serves. */
+export function oneCommitRepo(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, 'README'), 'x\n');
+  git(dir, ['init', '-q', '-b', 'master']);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-q', '-m', 'base']);
+  return dir;
+}
+
 /** A repository whose first commit is the tree `source`; returns its path and that commit. */
 export function kernelRepo(source: string): { dir: string; base: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kvm-review-repo-'));

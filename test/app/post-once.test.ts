@@ -5,9 +5,7 @@
  * against the fake GitHub, through the real planner and applier.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { findingComment } from '../../bot/app/comment.js';
 import { DEFAULT_CONFIG } from '../../bot/app/config.js';
@@ -17,7 +15,7 @@ import { publishPullRequest, startCheck, type Octokit } from '../../bot/app/publ
 import { existingComments } from '../../bot/app/pull-request.js';
 import { FakeGitHub } from './fake-github.js';
 import { diffOf, finding, placed } from './helpers.js';
-import { git } from './kernel-repo.js';
+import { git, oneCommitRepo } from './kernel-repo.js';
 
 const BOT = { login: 'kvm-review[bot]', type: 'Bot' as const };
 const DEV = { login: 'dev', type: 'User' as const };
@@ -30,11 +28,7 @@ let dir: string;
 let gh: FakeGitHub;
 let octokit: Octokit;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'post-once-'));
-  writeFileSync(join(dir, 'README'), 'x\n');
-  git(dir, ['init', '-q', '-b', 'master']);
-  git(dir, ['add', '-A']);
-  git(dir, ['commit', '-q', '-m', 'base']);
+  dir = oneCommitRepo('post-once-');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(async () => {

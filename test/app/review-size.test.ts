@@ -8,9 +8,7 @@
  * GitHub, which refuses a body past GitHub's limit.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { GITHUB_MAX_BODY, markersIn } from '../../bot/app/comment.js';
 import { DEFAULT_CONFIG } from '../../bot/app/config.js';
 import { planReview, type PlacedFinding } from '../../bot/app/plan.js';
@@ -18,7 +16,7 @@ import { publishPullRequest, type Octokit } from '../../bot/app/publish.js';
 import { existingComments } from '../../bot/app/pull-request.js';
 import { FakeGitHub } from './fake-github.js';
 import { diffOf, finding, placed, testOctokit } from './helpers.js';
-import { git } from './kernel-repo.js';
+import { git, oneCommitRepo } from './kernel-repo.js';
 
 const REPO = { owner: 'kvm', repo: 'linux' };
 const HEAD = 'b'.repeat(40);
@@ -28,11 +26,7 @@ let dir: string;
 let gh: FakeGitHub;
 let octokit: Octokit;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'review-size-'));
-  writeFileSync(join(dir, 'README'), 'x\n');
-  git(dir, ['init', '-q', '-b', 'master']);
-  git(dir, ['add', '-A']);
-  git(dir, ['commit', '-q', '-m', 'base']);
+  dir = oneCommitRepo('review-size-');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(async () => {
