@@ -281,6 +281,26 @@ export function knownArchs(): string {
   return archs.map((a) => (spellings.get(a) ? `${a} (${spellings.get(a)?.join(', ')})` : a)).join(', ');
 }
 
+/**
+ * kvm->srcu in a generic ordering wording ("kvm->srcu is taken outside A",
+ * "A nests under kvm->srcu") is a read side: A taken inside it is the SRCU
+ * rule "A may be taken inside a reader", as "A is taken inside kvm->srcu"
+ * reads. The other way round, a reader entered while A is held, orders
+ * nothing (srcu_read_lock() never waits); only synchronize_srcu() under A
+ * does, and an order edge A -> kvm->srcu means that to every rule. Those
+ * locks are returned so the sentence is reported rather than misread.
+ */
+function srcuAsReadSide(facts: Fact[]): { facts: Fact[]; readerUnder: LockClass[] } {
+  const readerUnder: LockClass[] = [];
+  const out = facts.flatMap((f): Fact[] => {
+    if (f.kind !== 'order' || f.outer === f.inner) return [f];
+    if (f.outer === SRCU) return [{ kind: 'srcu', lock: f.inner, allowedInReadSide: true, ...(f.condition ? { condition: f.condition } : {}) }];
+    if (f.inner === SRCU) readerUnder.push(f.outer);
+    return [f];
+  });
+  return { facts: out, readerUnder };
+}
+
 /** Try every pattern on one template: the facts, and the locks read without a fact. */
 function matchPatterns(template: string, locks: LockClass[], ctx: SentenceContext): { facts: Fact[]; mentioned: LockClass[] } | null {
   for (const p of PATTERNS) {
@@ -400,7 +420,12 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
   for (const r of readings(bare)) {
     const found = matchPatterns(r.text, locks, ctx);
     if (!found) continue;
-    const facts = withCondition(found.facts, r.condition);
+    const { facts, readerUnder } = srcuAsReadSide(withCondition(found.facts, r.condition));
+    if (readerUnder.length) {
+      const held = readerUnder.join(', ');
+      const reason = `reads as a kvm->srcu read-side section entered while holding ${held}, which orders nothing; only synchronize_srcu() called under ${held} would, so no rule was read`;
+      return { facts: [], arch, recognized: false, orderingLike, subject: locks, reason };
+    }
     const subject = facts.flatMap((f) => (f.kind === 'srcu' ? [f.lock] : []));
     const result: Classified = { facts, arch, recognized: true, orderingLike, subject: subject.length ? subject : locks };
     // A rule must account for every lock the sentence names, asides and trailing clauses included.

@@ -162,6 +162,24 @@ describe('SRCU sentences', () => {
       { kind: 'srcu', lock: 'kvm->lock', allowedInReadSide: true },
     ]);
   });
+
+  it('"kvm->srcu is taken outside A", "A nests under kvm->srcu": A is allowed in readers, as "A is taken inside kvm->srcu" is', () => {
+    for (const s of [
+      'kvm->srcu is taken outside kvm->arch.xen.xen_lock',
+      'kvm->arch.xen.xen_lock nests under kvm->srcu',
+      'kvm->arch.xen.xen_lock is taken while holding kvm->srcu',
+    ]) {
+      expect({ s, facts: facts(s) }).toEqual({ s, facts: [{ kind: 'srcu', lock: 'kvm->arch.xen.xen_lock', allowedInReadSide: true }] });
+    }
+  });
+
+  it('"A is taken outside kvm->srcu" (a reader entered under A) is not read as synchronize_srcu() under A, and is reported', () => {
+    for (const s of ['kvm->slots_arch_lock is taken outside kvm->srcu', 'kvm->srcu is taken while holding kvm->slots_arch_lock']) {
+      const c = classify(s, { subject: [] });
+      expect({ s, facts: c.facts, recognized: c.recognized, orderingLike: c.orderingLike }).toEqual({ s, facts: [], recognized: false, orderingLike: true });
+      expect(c.reason).toMatch(/read-side.*kvm->slots_arch_lock.*synchronize_srcu\(\)/);
+    }
+  });
 });
 
 describe('other statements', () => {
