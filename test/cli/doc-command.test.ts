@@ -75,6 +75,21 @@ describe('kvm-review doc', () => {
     ]);
   });
 
+  it('text output says why each unrecognised sentence was not read, as JSON does', async () => {
+    // A rule whose second half was not read: the edge it has is listed, and the sentence with the lock it lost.
+    const lines = readFileSync(corpusRevision('25'), 'utf8').split('\n');
+    const at = lines.indexOf('On x86:');
+    if (at < 0) throw new Error('no "On x86:" label in revision 25');
+    lines.splice(at, 0, '- kvm->lock is taken outside kvm->arch.xen.xen_lock, but not outside kvm->arch.pio_lock', '');
+    const path = write('half-read.rst', lines.join('\n'));
+    const json = JSON.parse((await runCli(['doc', '--file', path, '--format', 'json'])).stdout) as DocumentedOrder;
+    const reason = json.unrecognized.find((u) => u.line === at + 1)?.reason;
+    expect(reason).toMatch(/kvm->arch\.pio_lock/);
+    const text = (await runCli(['doc', '--file', path])).stdout;
+    const listed = text.split('\n').find((l) => l.includes(`half-read.rst:${at + 1}`) && !l.includes(' -> '));
+    expect(listed).toContain(`(${reason})`);
+  });
+
   it('mermaid and dot', async () => {
     const path = corpusRevision('24');
     const mermaid = (await runCli(['doc', '--file', path, '--format', 'mermaid'])).stdout;

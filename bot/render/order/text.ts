@@ -79,8 +79,13 @@ export function renderOrderText(input: DocumentedOrder): string {
   }
 
   out.push('', `Unrecognised ordering sentences: ${order.unrecognized.length === 0 ? 'none' : ''}`);
-  // An example scenario is listed with what was made of it: read as an explanation, on purpose.
-  for (const u of order.unrecognized) out.push(`  ${quoted(order, u)}${u.example ? `  (${u.reason ?? 'an example'})` : ''}`);
+  // Each with why it was not read (JSON's reason): a sentence whose rule was read in part is also
+  // listed above as an edge, and only the reason says what was lost. An example scenario is listed
+  // with what was made of it: read as an explanation, on purpose.
+  for (const u of order.unrecognized) {
+    const why = u.reason ?? (u.example ? 'an example' : undefined);
+    out.push(`  ${quoted(order, u)}${why ? `  (${why})` : ''}`);
+  }
   out.push('', `Consistency problems: ${order.problems.length === 0 ? 'none' : ''}`);
   for (const p of order.problems) {
     const lines = p.lines.length ? ` (line${p.lines.length > 1 ? 's' : ''} ${p.lines.join(', ')})` : '';
