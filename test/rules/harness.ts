@@ -29,9 +29,11 @@ function use(cls: string, spec: string): LockUse {
  */
 export function edge(spec: string): ObservedEdge {
   const [body, at] = spec.split('@');
-  const m = /^\s*(\S+?)(\(r\))?(\[rw\])?\s*->\s*(sync\()?(\S+?)\)?(\(r\))?(\[rw\])?\s*$/.exec(body ?? '');
+  // `sync(X)` is its own alternative: an optional ')' after any inner name cut "cpus_read_lock()" to "cpus_read_lock(".
+  const m = /^\s*(\S+?)(\(r\))?(\[rw\])?\s*->\s*(?:(sync)\((\S+?)\)|(\S+?))(\(r\))?(\[rw\])?\s*$/.exec(body ?? '');
   if (!m) throw new Error(`bad edge spec ${spec}`);
-  const [, outer = '', or = '', orw = '', sync, inner = '', ir = '', irw = ''] = m;
+  const [, outer = '', or = '', orw = '', sync, synced, plain, ir = '', irw = ''] = m;
+  const inner = synced ?? plain ?? '';
   const [file = 'virt/kvm/demo.c', fn = 'demo_fn', depth = '1'] = (at ?? '').split(':').filter(Boolean);
   const chain = Array.from({ length: Number(depth) }, (_, i) => ({ function: i === 0 ? fn : `callee${i}`, file, line: 10 + i }));
   const confidence = confidenceOf(chain, [], []);

@@ -39,6 +39,16 @@ describe('order-inversion', () => {
     expect(kinds(findings(D24, ['kvm->arch.xen.xen_lock -> vcpu->mutex'], 'arm64'), 'order-inversion')).toEqual([]);
   });
 
+  it('validated: code following one of two contradictory statements (20: line 12 and line 14 order kvm_usage_lock both ways) is the document\'s problem, not an inversion', () => {
+    const D20 = doc('20');
+    // kvm_enable_virtualization() takes cpus_read_lock() inside kvm_usage_lock, as line 14 says.
+    expect(kinds(findings(D20, ['kvm_usage_lock -> cpus_read_lock()']), 'order-inversion')).toEqual([]);
+    expect(kinds(findings(D20, ['cpus_read_lock() -> kvm_usage_lock']), 'order-inversion')).toEqual([]);
+    // An order the document states one way only is still checked, in the same document and in the resolved one.
+    expect(kinds(findings(D20, ['kvm_lock -> cpus_read_lock()']), 'order-inversion')).toEqual(['error kvm_lock -> cpus_read_lock()']);
+    expect(kinds(findings(doc('21'), ['cpus_read_lock() -> kvm_usage_lock']), 'order-inversion')).toEqual(['error cpus_read_lock() -> kvm_usage_lock']);
+  });
+
   it('a chain deeper than DEEP_CHAIN is a warning with a note', () => {
     const f = findings(D24, [`vcpu->mutex -> kvm->lock @virt/kvm/x.c:deep_fn:${DEEP_CHAIN + 1}`]).find((x) => x.kind === 'order-inversion');
     expect(f?.severity).toBe('warning');
