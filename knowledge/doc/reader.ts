@@ -11,7 +11,7 @@ import { readLockTable } from './lock-table.js';
 import { tableArchWords } from './lock-scope.js';
 import { splitSentences, type Sentence } from './sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from './examples.js';
-import { ARCH_FACTS, archName, classify, onHeadingWords, type Fact, type SentenceContext } from './statements.js';
+import { ARCH_FACTS, archName, classify, looseArchLabel, onHeadingWords, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
 
@@ -26,6 +26,8 @@ export interface Scope {
   origin: Origin;
   /** "On x68:": the label's words that name no architecture known here, the rules under it are reported. */
   unknown?: UnknownLabel;
+  /** A label naming architectures in a wording not wholly read ("On x86 (VMX only):"): reported at its line. */
+  loose?: { label: string; line: number; archs: string[]; negated: boolean };
 }
 
 const ORDER_SECTION = /Acquisition Orders/i;
@@ -39,9 +41,18 @@ const ORDER_SECTION = /Acquisition Orders/i;
 export function labelScope(block: Block): Scope | null {
   if (block.kind === 'field' || block.lines.length !== 1) return null;
   const text = (block.lines[0] ?? '').trim();
-  if (!text.endsWith(':') || text.endsWith('::')) return null;
   const words = onHeadingWords(text);
+  const loose = words ? null : looseArchLabel(text);
+  if (loose && !loose.negated) {
+    // "On x86 only:", "**On x86:**": x86's. "On x86 (VMX only):": x86's too, and what was not read of it is reported.
+    const { archs } = loose;
+    const report = loose.exact ? {} : { loose: { label: text, line: block.line, archs, negated: false } };
+    return { arch: archs[0] ?? null, ...(archs.length > 1 ? { archs } : {}), origin: 'order-list', ...report };
+  }
+  if (!text.endsWith(':') || text.endsWith('::')) return null;
   if (block.kind === 'bullet' && !words) return null;
+  // "Not on x86:": where the rules do not hold is no scope kvm-review can give them; reported.
+  if (loose) return { arch: null, origin: 'prose', loose: { label: text, line: block.line, archs: loose.archs, negated: true } };
   if (words) {
     // A word not known ("On x68:", "On ia64:") still scopes the rules, to itself: they are reported, not made generic.
     const archs = words.map((w) => archName(w) ?? w.toLowerCase());
@@ -182,6 +193,20 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     }
   };
 
+  const looseReported = new Set<number>();
+  const reportLoose = ({ label, line, archs, negated }: NonNullable<Scope['loose']>): void => {
+    if (looseReported.has(line)) return;
+    looseReported.add(line);
+    const names = archs.join(' and ');
+    order.unrecognized.push({
+      line,
+      text: label,
+      reason: negated
+        ? `names ${names} but says where rules do not hold, which kvm-review does not read: the rules under it are read for every architecture`
+        : `read as the label of ${names}'s rules, but only "On ${archs[0] ?? 'x86'}:" is read of it: the rules under it are ${names}'s, whatever else it says`,
+    });
+  };
+
   /** Classify one sentence and record its facts, or report it: the sentence's locks, for the next one's pronouns. */
   const readSentence = (s: Sentence, scope: Scope, ctx: SentenceContext, subject: string[], blockLine: number): string[] => {
     const c = classify(s.text, { ...ctx, subject });
@@ -204,6 +229,9 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       reasons.push(unknownLabelReason(scope.unknown));
       scopedTo = { archs: scope.archs ?? [scope.arch ?? ''], unknown: scope.unknown.words };
     }
+    // A label read in part ("On x86 (VMX only):") is reported once, with the first rule under it:
+    // a one-line intro naming x86 that no rule follows (a prose section's) is not a label anyone wrote.
+    if (archFacts && !c.arch && scope.loose) reportLoose(scope.loose);
     // The finding says what the rule was read as only when that is all there is to say.
     if (reasons.length === 1 && scopedTo) order.unrecognized.push({ ...quote, reason: reasons[0], scopedTo });
     else if (reasons.length) order.unrecognized.push({ ...quote, reason: reasons.join('; ') });

@@ -273,6 +273,33 @@ export function onHeadingWords(line: string): string[] | null {
   return on ? (on[1] ?? '').split(/,?\s+and\s+|,\s*/) : null;
 }
 
+/** An architecture label written other than as onHeadingWords() reads it: "On x86 only:", "**On x86:**", "On x86 (VMX only):". */
+export interface LooseArchLabel {
+  /** The architectures it names, canonical. */
+  archs: string[];
+  /** "On x86 only:", or emphasised: nothing of it is left unread. */
+  exact: boolean;
+  /** It says where the rules do not hold ("not", "except", "other than"): not read as a scope. */
+  negated: boolean;
+}
+
+/**
+ * A one-line label ending in ':' that names no lock and names architectures
+ * kvm-review knows, in any wording; null for any other line. Such a line was
+ * read as prose, and every rule under it as every architecture's.
+ */
+export function looseArchLabel(line: string): LooseArchLabel | null {
+  // "**On x86:**", "*On x86*:": emphasis is markup.
+  const text = line.trim().replace(/^(\*{1,2})([^*]+)\1(:?)$/, '$2$3').trim();
+  if (!text.endsWith(':') || text.endsWith('::') || findLockRefs(text).length) return null;
+  const archs = [...new Set((text.slice(0, -1).match(/\w+/g) ?? []).flatMap((w) => archName(w) ?? []))];
+  if (!archs.length) return null;
+  const on = /^On (\w+(?:(?:,\s*|,?\s+and\s+)\w+)*)(?: only)?:$/.exec(text);
+  const exact = !!on && (on[1] ?? '').split(/,\s*|,?\s+and\s+/).every((w) => archName(w));
+  const negated = /\b(?:not|except|other than|besides|excluding|but)\b|\bnon-/i.test(text);
+  return { archs, exact, negated };
+}
+
 /** The architectures archName() knows, for messages: "x86 (x86_64), arm64 (aarch64), arm, ...". */
 export function knownArchs(): string {
   const spellings = new Map<string, string[]>();

@@ -38,6 +38,46 @@ describe('architecture labels', () => {
     });
   }
 
+  // Written other ways, the label was read as prose: its rules became every architecture's.
+  for (const label of ['On x86 only:', '**On x86:**', '*On x86*:']) {
+    it(`"${label}" is the x86 label, as "On x86:" is`, () => {
+      const order = read(TEXT.replace('\nOn x86:\n', `\n${label}\n`));
+      expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL));
+      expect(order.unrecognized).toEqual([]);
+    });
+  }
+
+  for (const label of ['On x86 (VMX only):', 'On x86, the following also hold:', 'These apply to x86:']) {
+    it(`"${label}" scopes its rules to x86, and is reported at its line with what was not read of it`, () => {
+      const order = read(TEXT.replace('\nOn x86:\n', `\n${label}\n`));
+      expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL));
+      const line = TEXT.split('\n').indexOf('On x86:') + 1;
+      expect(order.unrecognized.map((u) => [u.line, u.text])).toEqual([[line, label]]);
+      expect(order.unrecognized[0]?.reason).toMatch(/x86/);
+    });
+  }
+
+  it('"Everywhere but x86:" says where the rules do not hold: they stay every architecture\'s, and the label is reported', () => {
+    const order = read(TEXT.replace('\nOn x86:\n', '\nEverywhere but x86:\n'));
+    expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL).map((e) => e.replace(/ @x86$/, '')).sort());
+    const line = TEXT.split('\n').indexOf('On x86:') + 1;
+    expect(order.unrecognized.map((u) => [u.line, u.text])).toEqual([[line, 'Everywhere but x86:']]);
+    expect(order.unrecognized[0]?.reason).toMatch(/every architecture/);
+  });
+
+  it('a one-line intro naming x86 with no rule under it (the fast page fault cases) is not reported', () => {
+    const lines = TEXT.split('\n');
+    const at = lines.findIndex((l) => /^Fast page fault is the fast path/.test(l));
+    if (at < 0) throw new Error('no fast page fault paragraph');
+    lines.splice(at, 0, 'On x86, the cases are:', '');
+    expect(read(lines.join('\n')).unrecognized).toEqual([]);
+  });
+
+  it('a one-line paragraph ending in ":" that names a lock is no label (a rule-like intro stays a sentence)', () => {
+    const order = read(TEXT.replace('\nOn x86:\n', '\nkvm->lock vs x86:\n'));
+    expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL).map((e) => e.replace(/ @x86$/, '')).sort());
+  });
+
   it('a second paragraph of an x86 bullet keeps the bullets after it x86-only', () => {
     const lines = TEXT.split('\n');
     const label = lines.indexOf('On x86:');
