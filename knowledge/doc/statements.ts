@@ -389,6 +389,25 @@ function withoutAsides(template: string): string {
   return depth > 0 ? template : out.replace(/\s+/g, ' ').replace(/\s+([,.;:])/g, '$1').trim();
 }
 
+/**
+ * Parenthesised asides that name an architecture: "(arm64 only)", "(on x86)" scope the rule
+ * (`arch`); any other wording naming one ("(not on x86)") is returned in `unread`, to be
+ * reported, since reading past it would make the rule every architecture's.
+ */
+function archAsides(template: string): { arch?: string; unread: string[] } {
+  const out: { arch?: string; unread: string[] } = { unread: [] };
+  for (const m of template.matchAll(/(?:^|\s)\(([^()]*)\)/g)) {
+    const aside = m[1] ?? '';
+    const named = (aside.match(/\w+/g) ?? []).filter((w) => archName(w));
+    if (!named.length) continue;
+    const only = /^(?:on |for )?(\w+)(?: only)?$/i.exec(aside.trim());
+    const arch = only && archName(only[1] ?? '');
+    if (arch && (out.arch === undefined || out.arch === arch)) out.arch = arch;
+    else out.unread.push(`(${aside})`);
+  }
+  return out;
+}
+
 function withCondition(facts: Fact[], condition: string | undefined): Fact[] {
   if (!condition) return facts;
   return facts.map((f) => (f.kind === 'order' || f.kind === 'srcu' || f.kind === 'context' || f.kind === 'caution' || f.kind === 'leaf-of' ? { ...f, condition } : f));
@@ -444,6 +463,9 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
   const named = locks.length + unreadable.length;
   const orderingLike = (named > 0 && ORDERING_WORDS.test(template)) || named > 1;
   const bare = withoutAsides(template);
+  const asides = archAsides(template);
+  if (asides.arch && arch && asides.arch !== arch) asides.unread.push(`On ${arch}, ... (${asides.arch})`);
+  else if (asides.arch) arch = asides.arch;
   for (const r of readings(bare)) {
     const found = matchPatterns(r.text, locks, ctx);
     if (!found) continue;
@@ -460,9 +482,12 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
       const used = usedLocks(facts);
       found.mentioned.forEach((l) => used.add(l));
       const unread = [...new Set([...refs.filter((x) => !used.has(x.canonical)).map((x) => x.written), ...unreadable])];
-      if (unread.length) {
-        result.unread = unread;
-        result.reason = `names ${unread.join(', ')}, which the rule as read does not use`;
+      const reasons: string[] = [];
+      if (unread.length) reasons.push(`names ${unread.join(', ')}, which the rule as read does not use`);
+      if (asides.unread.length) reasons.push(`${asides.unread.join(', ')} names an architecture in a way not read: the rule is read as ${arch ?? 'every architecture'}'s`);
+      if (reasons.length) {
+        result.unread = [...unread, ...asides.unread];
+        result.reason = reasons.join('; ');
       }
     }
     return result;

@@ -118,6 +118,16 @@ describe('qualifiers and asides', () => {
     ]);
   });
 
+  it('an aside naming an architecture scopes the rule to it ("(arm64 only)"), or, worded otherwise, is reported', () => {
+    for (const s of ['kvm->lock is taken outside kvm->arch.pio_lock (arm64 only)', 'kvm->lock is taken outside kvm->arch.pio_lock (on arm64)', 'kvm->lock is taken outside kvm->arch.pio_lock (aarch64)']) {
+      const c = classify(s, { subject: [] });
+      expect({ s, arch: c.arch, facts: c.facts, reason: c.reason }).toEqual({ s, arch: 'arm64', facts: [order('kvm->lock', 'kvm->arch.pio_lock')], reason: undefined });
+    }
+    const c = classify('kvm->lock is taken outside kvm->arch.pio_lock (not on x86)', { subject: [] });
+    expect(c.arch).toBeUndefined();
+    expect(c.reason).toMatch(/x86/);
+  });
+
   it('a lock named in an aside or a trailing clause that the rule does not use is reported, not dropped', () => {
     for (const [s, unread] of [
       ['kvm->lock is taken outside vcpu->mutex (and kvm->irq_lock)', 'kvm->irq_lock'],
