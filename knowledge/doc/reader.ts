@@ -240,6 +240,8 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
 
   // Acquisition orders and every other prose block: statements wherever they are.
   let scope: Scope = { arch: null, origin: 'order-list' };
+  // What a section's own title scopes its rules to ("On x86" as a title): where a label's reach ends.
+  let sectionScope: Scope = scope;
   let section = '';
   // Nothing read since the label: a paragraph right after "On x86:" is what it labels.
   let labelFresh = false;
@@ -259,7 +261,14 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     closeExample();
     if (block.section !== section) {
       section = block.section;
-      scope = { arch: null, origin: ORDER_SECTION.test(section) ? 'order-list' : 'prose' };
+      sectionScope = { arch: null, origin: ORDER_SECTION.test(section) ? 'order-list' : 'prose' };
+      // A section titled "On x86" is x86's: every rule in it, not only a list right after a label.
+      const titled = looseArchLabel(section);
+      if (titled && titled.exact && !titled.negated) {
+        const { archs } = titled;
+        sectionScope = { arch: archs[0] ?? null, ...(archs.length > 1 ? { archs } : {}), origin: 'order-list' };
+      }
+      scope = sectionScope;
       nested = null;
     }
     if (nested && ((block.kind === 'bullet' && (block.indent ?? 0) > nested.indent) || (block.kind === 'paragraph' && block.inItem))) {
@@ -284,7 +293,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     }
     // A plain paragraph after a labelled list ends the label's reach ("Everything else is a leaf");
     // a bullet's own text going on after a blank line does not.
-    if (block.kind === 'paragraph' && !block.inItem && scope.arch !== null && !labelFresh) scope = { arch: null, origin: scope.origin };
+    if (block.kind === 'paragraph' && !block.inItem && scope.arch !== sectionScope.arch && !labelFresh) scope = { ...sectionScope, origin: scope.origin };
     labelFresh = false;
     readBlock(block, scope, { subject: [] }, true);
   }

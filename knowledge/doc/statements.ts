@@ -290,7 +290,9 @@ export interface LooseArchLabel {
  */
 export function looseArchLabel(line: string): LooseArchLabel | null {
   // "**On x86:**", "*On x86*:": emphasis is markup.
-  const text = line.trim().replace(/^(\*{1,2})([^*]+)\1(:?)$/, '$2$3').trim();
+  let text = line.trim().replace(/^(\*{1,2})([^*]+)\1(:?)$/, '$2$3').trim();
+  // "On x86" with no colon (a line of its own, a section title) is the label as well.
+  if (/^On \w+(?:(?:,\s*|,?\s+and\s+)\w+)*(?: only)?$/.test(text)) text += ':';
   if (!text.endsWith(':') || text.endsWith('::') || findLockRefs(text).length) return null;
   const archs = [...new Set((text.slice(0, -1).match(/\w+/g) ?? []).flatMap((w) => archName(w) ?? []))];
   if (!archs.length) return null;

@@ -57,6 +57,21 @@ describe('architecture labels', () => {
     });
   }
 
+  it('"On x86" without its colon is the x86 label too', () => {
+    const order = read(TEXT.replace('\nOn x86:\n', '\nOn x86\n'));
+    expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL));
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('a section titled "On x86" scopes its rules to x86, the paragraphs after its list too', () => {
+    const title = TEXT.replace('\nOn x86:\n', '\nOn x86\n~~~~~~\n').replace('\nEverything else is a leaf', '\nkvm->arch.xen.xen_lock is taken outside kvm->arch.pio_lock.\n\nEverything else is a leaf');
+    const order = read(title);
+    expect(orderEdges(order).filter((e) => e.includes('pio_lock'))).toEqual(['kvm->arch.xen.xen_lock -> kvm->arch.pio_lock @x86']);
+    expect(orderEdges(order).filter((e) => !e.includes('pio_lock'))).toEqual(orderEdges(ORIGINAL));
+    // The next section is every architecture's again.
+    expect(order.edges.filter((e) => e.origin === 'comment').every((e) => e.arch === null)).toBe(true);
+  });
+
   it('"Everywhere but x86:" says where the rules do not hold: they stay every architecture\'s, and the label is reported', () => {
     const order = read(TEXT.replace('\nOn x86:\n', '\nEverywhere but x86:\n'));
     expect(orderEdges(order)).toEqual(orderEdges(ORIGINAL).map((e) => e.replace(/ @x86$/, '')).sort());
