@@ -21,7 +21,7 @@ export interface Block {
   section: string;
   /** For fields: the field name without colons ("Type", "Comment"). */
   field?: string;
-  /** For skipped directive bodies: the directive's name ("code-block"). */
+  /** For skipped directive bodies: the directive's name ("code-block"); "::" for a literal block. */
   directive?: string;
   /** For skipped explicit markup that is no directive: a comment, a footnote or citation, a target or substitution definition. */
   markup?: ExplicitMarkup;
@@ -145,8 +145,8 @@ export function readBlocks(input: readonly string[]): BlockDocument {
     while (j < lines.length && isBlank(lines[j])) j++;
     // Nothing indented more: docutils warns "Literal block expected"; what follows is ordinary text.
     if (j >= lines.length || indentOf(lines[j] ?? '') <= textIndent) return;
-    i = j;
-    while (i < lines.length && (isBlank(lines[i]) || indentOf(lines[i] ?? '') > textIndent)) i++;
+    // Kept in `skipped`, as a directive's body is: a rule written in one is reported, not dropped.
+    keepSkipped(j, textIndent, { directive: '::' });
   };
 
   while (i < lines.length) {

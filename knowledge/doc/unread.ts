@@ -51,5 +51,7 @@ export function skippedRuleReason(block: Block, text: string): string | null {
   const c = classify(text, { subject: [] });
   const ruleLike = c.facts.some((f) => RULE_FACTS.has(f.kind)) || (block.markup !== undefined && !c.recognized && c.orderingLike);
   if (!ruleLike) return null;
-  return block.markup ? MARKUP[block.markup] : `in the body of a ".. ${block.directive ?? '?'}::" directive, which is not read as documentation text`;
+  if (block.markup) return MARKUP[block.markup];
+  if (block.directive === '::') return 'in a literal block (the indented text after "::"), which is shown as code and not read as documentation text';
+  return `in the body of a ".. ${block.directive ?? '?'}::" directive, which is not read as documentation text`;
 }

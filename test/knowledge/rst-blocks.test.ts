@@ -138,6 +138,13 @@ describe('literal blocks', () => {
     expect(order.unrecognized).toEqual([]);
   });
 
+  it('a rule written in a literal block ("On arm64::" and the rule indented) is not read, but reported with its line; code in one is not', () => {
+    const { text, line } = insertAfter('- kvm->lock is taken outside vcpu->mutex', 'On arm64::\n\n    kvm->irq_lock is taken outside kvm->mn_invalidate_lock.\n');
+    const order = read(text);
+    expect(newEdges(order)).toEqual([]);
+    expect(order.unrecognized).toEqual([{ line: line + 2, text: 'kvm->irq_lock is taken outside kvm->mn_invalidate_lock', reason: expect.stringContaining('literal block') }]);
+  });
+
   it('text ending in "::" with nothing indented after it hides nothing', () => {
     const { text, line } = insertAfter('- kvm->lock is taken outside vcpu->mutex', '- the irq rule is as follows::\n\n  kvm->irq_lock is taken outside kvm->mn_invalidate_lock.\n');
     expect(newEdges(read(text))).toEqual([`kvm->irq_lock -> kvm->mn_invalidate_lock :${line + 2}`]);
