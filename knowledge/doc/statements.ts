@@ -151,6 +151,16 @@ const PATTERNS: Pattern[] = [
     facts: (m, locks) => orders([one(m[2] ?? m[3], locks)], listOf(m[1], locks)),
   },
   {
+    // "A must not be taken while holding B", "A cannot be taken inside B": B -> A is forbidden, so
+    // where both are held A was taken first (A -> B). Inside kvm->srcu: A is forbidden in readers.
+    re: new RegExp(`^(${LIST}) (?:must not|must never|should not|should never|cannot|can not|may not) be (?:taken|acquired) (?:while holding (${ONE})|while (${ONE}) is held|(?:inside|under|within) (?:of )?(${ONE}))$`),
+    facts: (m, locks) => {
+      const held = one(m[2] ?? m[3] ?? m[4], locks);
+      if (held === SRCU) return srcuRules(listOf(m[1], locks), false);
+      return orders(listOf(m[1], locks), [held]);
+    },
+  },
+  {
     // "A must be taken before B": A is the outer lock
     re: new RegExp(`^(${LIST}) (?:must|should) (?:always )?be (?:taken|acquired) before (${LIST})$`),
     facts: (m, locks) => orders(listOf(m[1], locks), listOf(m[2], locks)),

@@ -63,6 +63,21 @@ describe('ordering sentences', () => {
     expect(c.facts).toEqual([order('vcpu->mutex', 'kvm->arch.foo_lock')]);
   });
 
+  it('"A must not be taken while holding B" forbids B -> A: A is the outer lock; under kvm->srcu, A is forbidden in readers', () => {
+    for (const s of [
+      'kvm->arch.xen.xen_lock must not be taken while holding kvm->mmu_lock',
+      'kvm->arch.xen.xen_lock should not be taken while kvm->mmu_lock is held',
+      'kvm->arch.xen.xen_lock cannot be taken inside kvm->mmu_lock',
+      'kvm->arch.xen.xen_lock must never be acquired under kvm->mmu_lock',
+    ]) {
+      expect({ s, facts: facts(s) }).toEqual({ s, facts: [order('kvm->arch.xen.xen_lock', 'kvm->mmu_lock')] });
+    }
+    expect(facts('kvm->lock and vcpu->mutex must not be taken inside kvm->srcu')).toEqual([
+      { kind: 'srcu', lock: 'kvm->lock', allowedInReadSide: false },
+      { kind: 'srcu', lock: 'vcpu->mutex', allowedInReadSide: false },
+    ]);
+  });
+
   it('"X is taken in <context> while Y is held" is Y -> X', () => {
     expect(facts('kvm_lock is taken in callbacks that may run while cpu_hotplug_lock is held')).toEqual([order('cpus_read_lock()', 'kvm_lock')]);
   });
