@@ -6,6 +6,9 @@
  * installation tokens, the App's pr/push handlers, the watcher's series
  * handler (bot/watch/series-job.ts), the queue's worker.
  *
+ * REDIS_URL must answer at start (else exit 2 naming it and why); a Redis
+ * lost later is waited for, the worker reconnecting.
+ *
  * SIGTERM or SIGINT: no new job is taken; a running one may finish within
  * --grace, else it goes back to the queue for another worker. An idle
  * worker exits at once (well within 10 s).
@@ -15,7 +18,7 @@ import { reviewHandlers } from '../app/index.js';
 import { AppOctokit } from '../app/octokit.js';
 import { probotEnv } from '../app/probot-env.js';
 import { readSettings } from '../app/settings.js';
-import { redactUrl } from '../jobs/bullmq-queue.js';
+import { checkRedis, redactUrl } from '../jobs/bullmq-queue.js';
 import type { JobHandlers } from '../jobs/queue.js';
 import { JobWorker } from '../jobs/worker.js';
 import { seriesHandler } from '../watch/series-job.js';
@@ -44,6 +47,12 @@ export async function runWorker(o: WorkerCommandOptions, io: Io, env: NodeJS.Pro
   let settings;
   try {
     settings = readSettings(env);
+  } catch (e) {
+    throw new InputError(`worker: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  // A wrong REDIS_URL (host, port, password) is said now, naming it, rather than retried in the log forever.
+  try {
+    await checkRedis(url);
   } catch (e) {
     throw new InputError(`worker: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -79,9 +79,63 @@ export function redisClient(url: string, role: 'producer' | 'worker'): Redis {
   return new Redis(url, role === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 3 });
 }
 
+/**
+ * Follows a client's connection errors (and so handles them: an unhandled one would be thrown).
+ * The last one says why Redis does not answer: the command that needed it is only told that
+ * ioredis gave up retrying ("Reached the max retries per request limit"), which names no cause.
+ */
+export function lastErrorOf(redis: Redis): () => Error | null {
+  let last: Error | null = null;
+  redis.on('error', (e: Error) => (last = e));
+  redis.on('ready', () => (last = null));
+  return () => last;
+}
+
+/** Why Redis did not answer, in words an operator can act on. */
+function unreachable(url: string, cause: Error | null): Error {
+  const why = cause?.message.replace(/\s+/g, ' ').trim() ?? 'no answer';
+  const hint = /NOAUTH|WRONGPASS|invalid password/i.test(why) ? ' (this Redis wants a password: give it in REDIS_URL, redis://:PASSWORD@HOST:PORT, or redis://USER:PASSWORD@HOST:PORT with ACLs)' : '';
+  return new Error(`cannot reach Redis at ${redactUrl(url)}: ${why}${hint}`);
+}
+
+/** `redis` answers a PING within `ms`, or an error naming the URL and why (refused, unknown host, a password wanted). */
+export async function pingRedis(redis: Redis, url: string, ms: number, lastError: () => Error | null): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const last = lastError();
+      reject(unreachable(url, last ?? new Error(`no answer within ${ms / 1000} s`)));
+    }, ms);
+  });
+  try {
+    await Promise.race([
+      redis.ping().catch((e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        // ioredis' own giving up says nothing of the cause; the connection's last error does.
+        throw unreachable(url, err.name === 'MaxRetriesPerRequestError' ? (lastError() ?? err) : err);
+      }),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** REDIS_URL answers within `ms` (a process about to depend on it: a worker), or an error naming it and why. */
+export async function checkRedis(url: string, ms = 5000): Promise<void> {
+  const redis = redisClient(url, 'producer');
+  const lastError = lastErrorOf(redis);
+  try {
+    await pingRedis(redis, url, ms, lastError);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export class BullQueue implements JobQueue {
   readonly queue: Queue<JobData>;
   private readonly redis: Redis;
+  private readonly lastError: () => Error | null;
 
   constructor(
     url: string,
@@ -89,27 +143,14 @@ export class BullQueue implements JobQueue {
   ) {
     this.redis = redisClient(url, 'producer');
     // A Redis that is down is logged by ioredis' reconnect loop; the enqueue that needs it fails and says so.
-    this.redis.on('error', () => undefined);
+    this.lastError = lastErrorOf(this.redis);
     this.queue = new Queue<JobData>(QUEUE_NAME, { connection: this.redis as never });
     this.queue.on('error', () => undefined);
   }
 
-  /** Redis answers within `ms`, or an error naming the URL (for commands that should not wait on a dead Redis). */
+  /** Redis answers within `ms`, or an error naming the URL and why (for commands that should not wait on a dead Redis). */
   async ready(url: string, ms = 5000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redactUrl(url)} within ${ms / 1000} s`)), ms);
-    });
-    try {
-      await Promise.race([
-        this.redis.ping().catch((e: unknown) => {
-          throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${e instanceof Error ? e.message : String(e)}`);
-        }),
-        timeout,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await pingRedis(this.redis, url, ms, this.lastError);
   }
 
   async enqueue(spec: JobSpec): Promise<Enqueued> {

@@ -33,11 +33,32 @@ export interface WorkerOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
+/**
+ * How long a stopping worker with nothing left running waits for an unreachable Redis before it
+ * stops without it. BullMQ's close waits for its blocking connection to end, which never happens
+ * while Redis is down: an idle worker ignored SIGTERM for as long as Redis stayed away.
+ */
+const CLOSE_MS = 5000;
+
+/**
+ * BullMQ's worker, with a way to stop without Redis: its close() stops the lock renewal timer
+ * and the stalled check's only after the blocking connection ended, which it never does while
+ * Redis is down, and those timers kept a stopped `kvm-review worker` process alive (the stalled
+ * check's for up to a lock time). The stalled check's stopper is private to BullMQ: called if
+ * it is there (a BullMQ without it leaves that one timer, as before).
+ */
+class Abandonable<D, R> extends Worker<D, R> {
+  async abandon(): Promise<void> {
+    await this.lockManager.close();
+    (this as unknown as { stalledCheckStopper?: () => void }).stalledCheckStopper?.();
+  }
+}
+
 /** Times a job may be found stalled (its worker died) before it fails for good. */
 const MAX_STALLED = 3;
 
 export class JobWorker {
-  private readonly worker: Worker<JobData, string>;
+  private readonly worker: Abandonable<JobData, string>;
   private readonly redis: Redis;
   /** The worker's own connection: BullMQ does not close a connection it was given. */
   private readonly connection: Redis;
@@ -50,6 +71,7 @@ export class JobWorker {
   /** Released when stop() gives up waiting: running jobs go back to the queue. */
   private giveUp: (() => void) | null = null;
   private readonly gaveUp: Promise<void>;
+  private gaveUpFired = false;
   readonly counts = { done: 0, failed: 0, retried: 0, superseded: 0, returned: 0 };
 
   constructor(private readonly opts: WorkerOptions) {
@@ -65,7 +87,7 @@ export class JobWorker {
     });
     this.connection = redisClient(opts.url, 'worker');
     this.connection.on('error', () => undefined);
-    this.worker = new Worker<JobData, string>(QUEUE_NAME, (job, token) => this.process(job, token), {
+    this.worker = new Abandonable<JobData, string>(QUEUE_NAME, (job, token) => this.process(job, token), {
       connection: this.connection as never,
       concurrency: opts.concurrency ?? 1,
       lockDuration: lockMs,
@@ -156,18 +178,43 @@ export class JobWorker {
     return outcome;
   }
 
-  /** Takes no new job; lets running ones finish for up to graceMs, then returns them to the queue. */
+  /**
+   * Takes no new job; lets running ones finish for up to graceMs, then returns them to the queue.
+   * With Redis unreachable it stops once nothing runs here (or the grace is over) and Redis has not
+   * answered for CLOSE_MS: a job still marked running there runs again once its lock expires.
+   */
   async stop(graceMs: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const timer = setTimeout(() => this.giveUp?.(), graceMs);
+    const timer = setTimeout(() => {
+      this.gaveUpFired = true;
+      this.giveUp?.();
+    }, graceMs);
+    let closed = false;
     try {
-      await this.worker.close();
+      const closing = this.worker.close().finally(() => (closed = true));
+      closing.catch(() => undefined);
+      const clean = await Promise.race([closing.then(() => true), this.redisGone(() => closed)]);
+      if (!clean) await this.worker.abandon();
+      if (!clean) this.log('warn', `Redis has not answered for ${CLOSE_MS / 1000} s: stopping without it; a job it still holds as running here runs again once its lock expires`);
     } finally {
       clearTimeout(timer);
       this.redis.disconnect();
       this.connection.disconnect();
       this.subscriber.disconnect();
     }
+  }
+
+  /** Resolves false once nothing runs here (or the grace is over) and Redis has not answered for CLOSE_MS; never while `closed()` is false and Redis answers. */
+  private async redisGone(closed: () => boolean): Promise<false> {
+    let since = Date.now();
+    while (!closed()) {
+      await new Promise((r) => setTimeout(r, 200));
+      const busy = this.losing.size > 0 && !this.gaveUpFired;
+      if (busy || this.connection.status === 'ready') since = Date.now();
+      else if (Date.now() - since >= CLOSE_MS) return false;
+    }
+    // Closed: the race was won by the close itself; this answer is not read.
+    return false;
   }
 }
