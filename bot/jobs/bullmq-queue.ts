@@ -282,12 +282,13 @@ export async function jobInfo(queue: Pick<Queue<JobData>, 'getJob'>, read: Job<J
   const state = await read.getState();
   const j = (state === 'completed' || state === 'failed') && !read.finishedOn ? ((await queue.getJob(String(read.id))) ?? read) : read;
   const known: JobState[] = ['waiting', 'delayed', 'active', 'completed', 'failed'];
-  const spec = j.data.spec;
+  // A job whose data is not a job (another version's, or written by hand) is listed all the same, so it can be dropped.
+  const spec: Partial<JobData['spec']> = j.data?.spec ?? {};
   return {
     id: String(j.id),
-    kind: spec.kind,
-    key: spec.key,
-    head: spec.head,
+    kind: spec.kind ?? (j.name as JobInfo['kind']),
+    key: typeof spec.key === 'string' ? spec.key : '(not a kvm-review job)',
+    head: typeof spec.head === 'string' ? spec.head : '-',
     state: known.includes(state as JobState) ? (state as JobState) : 'waiting',
     attemptsMade: j.attemptsMade,
     reason: j.failedReason || null,

@@ -19,7 +19,7 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { countSuperseded, keyHash, MOVED_CHANNEL, QUEUE_NAME, redisClient, STATS, type JobData } from './bullmq-queue.js';
-import { isSupersededError, isTransient, reasonOf, type JobHandlers } from './queue.js';
+import { checkSpec, isSupersededError, isTransient, reasonOf, type JobHandlers } from './queue.js';
 
 export interface WorkerOptions {
   url: string;
@@ -101,7 +101,7 @@ export class JobWorker {
       const forGood = job.attemptsMade >= (job.opts.attempts ?? 1) || e.name === 'UnrecoverableError';
       if (forGood) this.counts.failed += 1;
       else this.counts.retried += 1;
-      this.log(forGood ? 'error' : 'warn', forGood ? 'job failed for good' : 'job failed; retried with backoff', { id: job.id, key: job.data.spec.key, reason: e.message, attempt: job.attemptsMade });
+      this.log(forGood ? 'error' : 'warn', forGood ? 'job failed for good' : 'job failed; retried with backoff', { id: job.id, key: job.data?.spec?.key ?? null, reason: e.message, attempt: job.attemptsMade });
     });
     // The event loop was blocked past the lock, or the lock was taken: the job is no longer ours to post from.
     this.worker.on('lockRenewalFailed', (ids: string[]) => {
@@ -119,6 +119,12 @@ export class JobWorker {
   }
 
   private async process(job: Job<JobData, string>, token?: string): Promise<string> {
+    // Data that is not a job (another version's, or written by hand) fails the same way every time: for good, saying why.
+    try {
+      checkSpec(job.data?.spec);
+    } catch (e) {
+      throw new UnrecoverableError(`not a kvm-review job: ${reasonOf(e)}`);
+    }
     const { spec, gen } = job.data;
     const handler = this.opts.handlers[spec.kind];
     if (!handler) throw new UnrecoverableError(`no handler for job kind ${spec.kind} in this worker`);
