@@ -6,9 +6,10 @@
  * verified by Probot: a bad or missing one is answered 400 before any
  * handler runs.
  *
- * With REDIS_URL the server only verifies and enqueues: a delivery is
- * answered 2xx once Redis stored the job, and `kvm-review worker`
- * processes (same environment, no webhook port) run the reviews. Without
+ * With REDIS_URL the server only verifies and enqueues (Redis must answer
+ * at start, else exit 2 naming it and why): a delivery is answered 2xx
+ * once Redis stored the job, and `kvm-review worker` processes (same
+ * environment, no webhook port) run the reviews. Without
  * it the reviews run here, in process, from a queue journaled in
  * KVM_REVIEW_QUEUE_DIR: a delivery is answered 2xx once its job is on
  * disk, and a restart queues again what had not settled. The journal is
@@ -37,6 +38,8 @@ try {
   const graceMs = stopGraceMs();
   const url = process.env.REDIS_URL;
   const shared = url ? new BullQueue(url) : null;
+  // A wrong REDIS_URL (host, port, password) is said at start, naming it: running on, every delivery would be answered with an error.
+  if (shared && url) await shared.ready(url);
   let local: { queue: MemoryQueue; app: Probot } | null = null;
   const journal = queueDir(settings);
   if (!shared) {

@@ -11,6 +11,7 @@ import { main } from '../../bot/cli/main.js';
 import { BullQueue } from '../../bot/jobs/bullmq-queue.js';
 import { JobWorker } from '../../bot/jobs/worker.js';
 import { ROOT } from '../helpers/paths.js';
+import { AppServer } from '../app/app-server.js';
 import { appEnv, WorkerProcess } from './harness.js';
 import { RedisServer } from './redis-server.js';
 
@@ -64,6 +65,15 @@ describe('a REDIS_URL that does not answer', () => {
     const noAuth = await within(cli(['worker'], { ...identity, REDIS_URL: locked.url }), 30_000);
     expect(noAuth).toMatchObject({ code: 2, err: expect.stringContaining(`cannot reach Redis at ${locked.url}: NOAUTH`) });
   }, 90_000);
+
+  it('npm start: exit 2 naming the URL and why, not a server that answers every delivery with an error', async () => {
+    const app = new AppServer('127.0.0.1:1', { REDIS_URL: locked.url, KVM_REVIEW_CACHE_DIR: locked.dir });
+    try {
+      await expect(app.start()).rejects.toThrow(/the server exited 2:[\s\S]*cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: NOAUTH/);
+    } finally {
+      await app.stop(true);
+    }
+  }, 60_000);
 
   it('kvm-review jobs: the reason is the connection error, not the client library retry count', async () => {
     const url = await deadUrl();
