@@ -8,25 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../bot/cli/main.js';
 import { BullQueue } from '../../bot/jobs/bullmq-queue.js';
 import { JobWorker } from '../../bot/jobs/worker.js';
 import { ROOT } from '../helpers/paths.js';
+import { cli } from './cli-in-process.js';
 import { RedisServer } from './redis-server.js';
-
-async function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  try {
-    const code = await main(['node', 'kvm-review', ...args], { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: ROOT });
-    return { code, out, err };
-  } finally {
-    process.env = saved;
-  }
-}
 
 describe('kvm-review jobs', () => {
   const redis = new RedisServer();

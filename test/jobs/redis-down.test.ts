@@ -7,32 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
-import { main } from '../../bot/cli/main.js';
 import { BullQueue } from '../../bot/jobs/bullmq-queue.js';
 import { JobWorker } from '../../bot/jobs/worker.js';
-import { ROOT } from '../helpers/paths.js';
 import { AppServer } from '../app/app-server.js';
 import { appEnv, WorkerProcess } from './harness.js';
+import { cli } from './cli-in-process.js';
 import { RedisServer } from './redis-server.js';
 
 const KEY = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** What a promise did within `ms`: a hang reads 'still waiting' rather than failing by the test's timeout with no word. */
 const within = <T>(p: Promise<T>, ms: number): Promise<T | 'still waiting'> => Promise.race([p, sleep(ms).then(() => 'still waiting' as const)]);
-
-async function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  try {
-    const code = await main(['node', 'kvm-review', ...args], { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: ROOT });
-    return { code, out, err };
-  } finally {
-    process.env = saved;
-  }
-}
 
 /** A port nothing listens on: a redis-server started and destroyed. */
 async function deadUrl(): Promise<string> {
