@@ -423,6 +423,8 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     group.push(asSlot(classify({ ...message, position: { ...message.position, commit: c.sha } }), c, i + 1, m));
   }
   const notes: string[] = [...baseNotes];
+  /** The commits that keep their slot without a patch, in the range's order. */
+  const kept = [...merges, ...empties].sort((a, b) => a.index - b.index);
   let series: Series;
   if (group.length) {
     // One series whatever the authors: a branch is one posting (grouping by sender would split it).
@@ -432,7 +434,7 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
       if (description !== undefined) p.description = description;
     }
   } else {
-    const only = [...merges, ...empties].sort((a, b) => a.index - b.index)[0] as PatchEntry;
+    const only = kept[0] as PatchEntry;
     series = {
       fingerprint: '',
       version: 1,
@@ -453,7 +455,6 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
       date: only.date,
     };
   }
-  const kept = [...merges, ...empties];
   if (kept.length) {
     series.patches = [...series.patches, ...kept].sort((a, b) => a.index - b.index);
     series.missing = series.missing.filter((k) => !kept.some((p) => p.index === k));
