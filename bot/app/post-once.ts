@@ -29,7 +29,7 @@ export function postId(): string {
 }
 
 /** A marker unique to one post, hidden in its body, by which `find` knows it (62 characters with its line break: within POST_MARKER_ROOM of comment.ts). */
-export function postMarker(): string {
+function postMarker(): string {
   return `<!-- kvm-review:post=${postId()} -->`;
 }
 
@@ -62,4 +62,14 @@ export async function postOnce<T>(what: string, post: () => Promise<T>, find: ()
       opts.log?.(`kvm-review: ${what} answered "${why}" and GitHub has none: posting again (try ${n + 1} of ${POST_TRIES})`);
     }
   }
+}
+
+/**
+ * postOnce() for a post with a body (a review, a reply, a commit comment): a marker unique to it
+ * starts the body, and the post GitHub made is the one among `list()` whose body holds it.
+ */
+export async function postMarkedOnce(what: string, body: string, post: (body: string) => Promise<number>, list: () => Promise<readonly { id: number; body?: string | null }[]>, opts: PostOnceOptions = {}): Promise<number> {
+  const marker = postMarker();
+  const marked = `${marker}\n${body}`;
+  return postOnce(what, () => post(marked), async () => (await list()).find((p) => p.body?.includes(marker))?.id ?? null, opts);
 }

@@ -7,7 +7,7 @@
  */
 import type { ProbotOctokit } from 'probot';
 import type { CheckPlan, ReviewPlan } from './plan.js';
-import { NO_RETRY, postId, postMarker, postOnce } from './post-once.js';
+import { NO_RETRY, postId, postMarkedOnce, postOnce } from './post-once.js';
 
 /** GitHub: "Only 50 annotations are allowed per request" on checks.create/update; the rest are sent in further updates. */
 export const GITHUB_MAX_ANNOTATIONS_PER_REQUEST = 50;
@@ -109,11 +109,11 @@ export async function publishPullRequest(
     guard(opts);
     const { review } = plan;
     // The review and its comments are made at once: a review found by its marker after a 5xx is all of it.
-    const marker = postMarker();
-    reviewId = await postOnce(
+    reviewId = await postMarkedOnce(
       `the review of #${pr.number}`,
-      async () => (await octokit.rest.pulls.createReview({ ...repo, pull_number: pr.number, commit_id: pr.headSha, event: review.event, body: `${marker}\n${review.body}`, comments: review.comments, ...NO_RETRY })).data.id,
-      async () => (await octokit.paginate(octokit.rest.pulls.listReviews, { ...repo, pull_number: pr.number, per_page: 100 })).find((r) => r.body?.includes(marker))?.id ?? null,
+      review.body,
+      async (body) => (await octokit.rest.pulls.createReview({ ...repo, pull_number: pr.number, commit_id: pr.headSha, event: review.event, body, comments: review.comments, ...NO_RETRY })).data.id,
+      () => octokit.paginate(octokit.rest.pulls.listReviews, { ...repo, pull_number: pr.number, per_page: 100 }),
     );
   }
   const edited: number[] = [];
@@ -126,11 +126,11 @@ export async function publishPullRequest(
       edited.push(a.commentId);
     } else if (a.code === 'reply-fixed' || a.code === 'reply-partly-fixed') {
       guard(opts);
-      const marker = postMarker();
-      await postOnce(
+      await postMarkedOnce(
         `the reply to comment ${a.commentId}`,
-        async () => (await octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pr.number, comment_id: a.commentId, body: `${marker}\n${a.body}`, ...NO_RETRY })).data.id,
-        async () => (await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: pr.number, per_page: 100 })).find((c) => c.in_reply_to_id === a.commentId && c.body.includes(marker))?.id ?? null,
+        a.body,
+        async (body) => (await octokit.rest.pulls.createReplyForReviewComment({ ...repo, pull_number: pr.number, comment_id: a.commentId, body, ...NO_RETRY })).data.id,
+        async () => (await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repo, pull_number: pr.number, per_page: 100 })).filter((c) => c.in_reply_to_id === a.commentId),
       );
       replied.push(a.commentId);
     } else if (a.code === 'dismiss') {

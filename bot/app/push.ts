@@ -14,7 +14,7 @@ import { matchesGlob } from './config.js';
 import { atHead, configured, reviewNotes, unreadCoverage, type ListedCommit } from './findings.js';
 import { neutral, reviewCoverage, reviewOnBase, runJob, type JobDeps } from './job.js';
 import { planCheck, type LocatedFinding } from './plan.js';
-import { NO_RETRY, postMarker, postOnce } from './post-once.js';
+import { NO_RETRY, postMarkedOnce } from './post-once.js';
 import { publishCheck, Superseded, type RepoRef } from './publish.js';
 
 export interface PushJob {
@@ -101,12 +101,11 @@ export async function reviewPush(deps: JobDeps, job: PushJob): Promise<PushOutco
         const [f] = fresh;
         if (!f) continue;
         if (deps.superseded()) throw new Superseded('a newer push superseded this review');
-        const marker = postMarker();
-        const body = `${marker}\n${findingComment(f, { rulesUrl: settings.rulesUrl, ...(patchId ? { patchId } : {}) }, fresh)}`;
-        await postOnce(
+        await postMarkedOnce(
           `the commit comment on ${commit.slice(0, 12)}`,
-          async () => (await octokit.rest.repos.createCommitComment({ ...repo, commit_sha: commit, path: f.file, position, body, ...NO_RETRY })).data.id,
-          async () => (await octokit.paginate(octokit.rest.repos.listCommentsForCommit, { ...repo, commit_sha: commit, per_page: 100 })).find((c) => c.body.includes(marker))?.id ?? null,
+          findingComment(f, { rulesUrl: settings.rulesUrl, ...(patchId ? { patchId } : {}) }, fresh),
+          async (body) => (await octokit.rest.repos.createCommitComment({ ...repo, commit_sha: commit, path: f.file, position, body, ...NO_RETRY })).data.id,
+          () => octokit.paginate(octokit.rest.repos.listCommentsForCommit, { ...repo, commit_sha: commit, per_page: 100 }),
         );
         for (const m of fresh) posted.add(`${commit}:${m.fingerprint}`);
       }
