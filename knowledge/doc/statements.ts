@@ -306,8 +306,9 @@ export function looseArchLabel(line: string): LooseArchLabel | null {
   if (!text.endsWith(':') || text.endsWith('::') || findLockRefs(text).length) return null;
   const archs = [...new Set((text.slice(0, -1).match(/\w+/g) ?? []).flatMap((w) => archName(w) ?? []))];
   if (!archs.length) return null;
-  const on = /^On (\w+(?:(?:,\s*|,?\s+and\s+)\w+)*)(?: only)?:$/.exec(text);
-  const exact = !!on && (on[1] ?? '').split(/,\s*|,?\s+and\s+/).every((w) => archName(w));
+  // "On x86 only:" is the heading with "only": its words split as the heading's are.
+  const words = onHeadingWords(text.replace(/ only:$/, ':'));
+  const exact = !!words && words.every((w) => archName(w));
   const negated = /\b(?:not|except|other than|besides|excluding|but)\b|\bnon-/i.test(text);
   return { archs, exact, negated };
 }
