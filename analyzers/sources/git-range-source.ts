@@ -2,9 +2,12 @@
  * A range of commits as a series, like `checkpatch.pl --git`: each commit
  * of RANGE, oldest first, becomes `[PATCH k/M]` in `git format-patch` form
  * (no external diff, no textconv, hooks off: nothing from the repository
- * runs), read by the same mail decoder as `mbox`. A merge commit, and an
- * empty one (format-patch writes nothing for it), keeps its slot, skipped
- * with the reason. The work tree is never read: when it has
+ * runs), read by the same mail decoder as `mbox`. A merge commit is its
+ * own change beyond git's automatic merge (git-merge.ts): none, skipped
+ * with the reason; an evil merge's, a patch; one not read (a conflict
+ * resolution, an octopus), `failed`: NOT reviewed. An empty commit
+ * (format-patch writes nothing for it) keeps its slot, skipped with the
+ * reason. The work tree is never read: when it has
  * uncommitted changes, a note says they are not part of the review.
  *
  * RANGE is `A..B` (every commit of B not in A; `A...B` only when A has
@@ -23,6 +26,7 @@ import type { PatchEntry, Series } from '../series/model.js';
 import { assertRepository, gitClient, gitMessage, resolveCommit } from '../trees/git-client.js';
 import { TreeError } from '../trees/model.js';
 import { decodeMessage } from './decode.js';
+import { mergeChange, someFiles, type MergeChange } from './git-merge.js';
 import { isSeparator, splitMbox } from './mbox-split.js';
 import type { Person, SourceMessage } from './model.js';
 import { counted } from '../counted.js';
@@ -282,8 +286,8 @@ function asSlot(c: Classified, commit: Described, k: number, m: number): Classif
   return { kind: 'patch', message: c.message, info };
 }
 
-/** A commit that keeps its slot without a patch: a merge, an empty commit. */
-function skippedEntry(c: Described, k: number, label: string, reason: string): PatchEntry {
+/** A commit that keeps its slot without a patch: a merge with nothing of its own to review, an empty commit; `failed`: a merge whose own change could not be read. */
+function skippedEntry(c: Described, k: number, label: string, reason: string, status: 'skipped' | 'failed' = 'skipped'): PatchEntry {
   return {
     index: k,
     subject: `[PATCH ${k}] ${c.subject}`,
@@ -292,7 +296,7 @@ function skippedEntry(c: Described, k: number, label: string, reason: string): P
     author: c.author,
     sender: c.author,
     date: c.date,
-    status: 'skipped',
+    status,
     reason,
     description: '',
     files: [],
@@ -302,25 +306,45 @@ function skippedEntry(c: Described, k: number, label: string, reason: string): P
   };
 }
 
-/**
- * The files a merge changes itself, beyond what each parent holds (a conflict resolution, an evil
- * merge): the combined diff's files (`--cc` leaves out a file taken whole from one parent).
- */
-async function mergeOwnFiles(git: SimpleGit, sha: string): Promise<string[]> {
-  const out = await git.raw([...FORMAT_CONFIG.flatMap((c) => ['-c', c]), 'diff-tree', '--cc', '--name-only', '-r', '-z', '--no-commit-id', '--no-ext-diff', '--no-textconv', sha]);
-  return out.split('\0').filter(Boolean);
+/** Where what a merge brings in is reviewed: in its own slots when the range holds the merged commits. */
+function mergedWhere(c: Described, inRange: ReadonlySet<string>): string {
+  const outside = c.parents.slice(1).filter((p) => !inRange.has(p));
+  return outside.length ? `what it merges from ${outside.map((p) => p.slice(0, 12)).join(', ')} is not in the range` : 'the commits it merges are reviewed in their own slots';
 }
 
-/** Files named in a reason: the first few, then how many more. */
-function someFiles(files: string[]): string {
-  const shown = files.slice(0, 3).join(', ');
-  return files.length > 3 ? `${shown} and ${counted(files.length - 3, 'other file')}` : shown;
-}
-
-function mergeReason(c: Described, own: string[]): string {
+/** Why a merge keeps its slot without a patch: nothing of its own, or its own change unread. */
+function mergeReason(c: Described, change: Exclude<MergeChange, { kind: 'own' }>, inRange: ReadonlySet<string>): string {
   const id = c.sha.slice(0, 12);
-  if (!own.length) return `a merge commit (${id}, ${c.parents.length} parents): merges are not reviewed; review the commits they bring in`;
-  return `a merge commit (${id}, ${c.parents.length} parents) that changes ${someFiles(own)} itself, beyond what its parents hold (a conflict resolution): merges are not reviewed, nor is that change; read it with git show --cc ${id}`;
+  if (change.kind === 'automatic') return `a merge (${id}) with no change of its own: its result is git's automatic merge of its parents, nothing of it to review; ${mergedWhere(c, inRange)}`;
+  return `a merge (${id}) whose own change is NOT reviewed: ${change.why}`;
+}
+
+/**
+ * A merge's own change (mergeChange) as the one message format-patch would write for a commit
+ * with that diff: the commit's mail headers (`git show --format=email`, names and subject encoded
+ * as format-patch encodes them) as [PATCH k/M], and the diff as its body.
+ */
+async function mergeMail(git: SimpleGit, sha: string, k: number, m: number, diff: string): Promise<string> {
+  const email = await git.raw([...FORMAT_CONFIG.flatMap((c) => ['-c', c]), 'show', '-s', '--format=email', '--encoding=UTF-8', '--no-notes', sha]);
+  const end = email.indexOf('\n\n');
+  const headers = (end < 0 ? email.trimEnd() : email.slice(0, end)).replace(/^Subject: \[PATCH\] /m, `Subject: [PATCH ${k}/${m}] `);
+  return `${headers}\n\n${diff}`;
+}
+
+/**
+ * The range's notes on its merges, briefly: those with nothing of their own, those whose own
+ * change is reviewed in their slot, and, loudly, those whose own change is not reviewed.
+ */
+function mergeNotes(range: string, kept: PatchEntry[], reviewed: string[], unread: string[]): string[] {
+  const out: string[] = [];
+  const nothing = kept.filter((p) => p.status === 'skipped').length;
+  if (nothing) out.push(`${counted(nothing, 'merge')} in ${range} with no change of ${nothing === 1 ? 'its' : 'their'} own beyond git's automatic merge: nothing of ${nothing === 1 ? 'it' : 'them'} to review`);
+  if (reviewed.length) {
+    const which = reviewed.length === 1 ? `merge ${reviewed[0] ?? ''}: what it changes` : `merges ${reviewed.join(', ')}: what each changes`;
+    out.push(`${which} beyond git's automatic merge of its parents (a conflict resolution or an evil merge) is reviewed as that patch, on the range's commits before it`);
+  }
+  if (unread.length) out.push(`NOT reviewed: what merge${unread.length === 1 ? '' : 's'} ${unread.join(', ')} ${unread.length === 1 ? 'changes' : 'change'} beyond git's automatic merge; ${range} is reviewed only in part (see ${unread.length === 1 ? 'its' : 'their'} reason)`);
+  return out;
 }
 
 /** `git format-patch` writes nothing at all for a commit that changes no file (`--allow-empty`). */
@@ -398,26 +422,37 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   /** The description of each commit whose message quotes a diff, parsed without it (withoutQuotedDiff). */
   const descriptions = new Map<string, string>();
   // All asked at once: simple-git runs as many git processes as gitClient() allows, in turn.
-  const asked = commits.map((c, i) => (c.parents.length > 1 ? { own: mergeOwnFiles(git, c.sha) } : { patch: formatPatch(git, c.sha, i + 1, m) }));
+  const config = FORMAT_CONFIG.flatMap((c) => ['-c', c]);
+  const asked = commits.map((c, i) => (c.parents.length > 1 ? { merge: mergeChange(git, config, c.sha, c.parents) } : { patch: formatPatch(git, c.sha, i + 1, m) }));
   // Each is awaited in its turn below; one failing before then is not an unhandled rejection.
-  for (const a of asked) (a.own ?? a.patch)?.catch(() => undefined);
-  const changing: string[] = [];
+  for (const a of asked) (a.merge ?? a.patch)?.catch(() => undefined);
+  const inRange = new Set(shas);
+  /** Merges whose own change is reviewed in their slot, and those whose own change is not reviewed. */
+  const ownReviewed: string[] = [];
+  const ownUnread: string[] = [];
   for (const [i, c] of commits.entries()) {
     const label = `${repo}@${c.sha.slice(0, 12)}`;
-    const { patch, own } = asked[i] ?? {};
-    if (!patch) {
-      const files = (await own) ?? [];
-      if (files.length) changing.push(c.sha.slice(0, 12));
-      merges.push(skippedEntry(c, i + 1, label, mergeReason(c, files)));
-      continue;
-    }
-    const text = await patch;
-    if (!text.trim()) {
-      empties.push(skippedEntry(c, i + 1, label, emptyReason(c)));
-      continue;
+    const { patch, merge } = asked[i] ?? {};
+    let text: string;
+    if (merge) {
+      const change = await merge;
+      if (change.kind !== 'own') {
+        if (change.kind === 'unread') ownUnread.push(`${c.sha.slice(0, 12)} (patch ${i + 1})`);
+        merges.push(skippedEntry(c, i + 1, label, mergeReason(c, change, inRange), change.kind === 'unread' ? 'failed' : 'skipped'));
+        continue;
+      }
+      // Its own change is a patch to the state of the range's commits before it (both sides' commits come first in the range's order).
+      ownReviewed.push(`${c.sha.slice(0, 12)} (patch ${i + 1}, ${someFiles(change.files)})`);
+      text = await mergeMail(git, c.sha, i + 1, m, change.diff);
+    } else {
+      text = (await patch) ?? '';
+      if (!text.trim()) {
+        empties.push(skippedEntry(c, i + 1, label, emptyReason(c)));
+        continue;
+      }
     }
     const read = await oneMessage(Buffer.from(text), label);
-    const quoting = withoutQuotedDiff(read);
+    const quoting = merge ? null : withoutQuotedDiff(read);
     if (quoting) descriptions.set(c.sha, quoting.description);
     const message = quoting?.message ?? read;
     group.push(asSlot(classify({ ...message, position: { ...message.position, commit: c.sha } }), c, i + 1, m));
@@ -460,10 +495,7 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     series.missing = series.missing.filter((k) => !kept.some((p) => p.index === k));
     series.complete = series.missing.length === 0;
   }
-  if (merges.length) {
-    const own = changing.length ? `; ${changing.join(', ')} ${changing.length === 1 ? 'changes files itself (see its reason)' : 'change files themselves (see their reasons)'}` : '';
-    notes.push(`${counted(merges.length, 'merge commit')} in ${range}: not reviewed${own}`);
-  }
+  notes.push(...mergeNotes(range, merges, ownReviewed, ownUnread));
   if (empties.length) notes.push(`${counted(empties.length, 'empty commit')} in ${range}: nothing to review`);
   if (await dirty) notes.push(`${repo}: the work tree has uncommitted changes; they are not part of the review (only the commits of ${range} are)`);
   return { repo, range, commits, base, baseIs, series, notes };

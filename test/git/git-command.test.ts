@@ -4,7 +4,7 @@
  * clean branch and one with an inversion; the work tree is never read; a
  * second range on the same base re-reads no blob of the base (the cache
  * knows them by blob id); damaged cache entries give the same findings;
- * merge commits are skipped; bad repositories, revisions and trees exit 2.
+ * a merge whose conflict was resolved is not reviewed (test/git/git-merge.test.ts has the rest); bad repositories, revisions and trees exit 2.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -122,7 +122,7 @@ describe('kvm-review git against mbox on the same commits', () => {
 });
 
 describe('kvm-review git: ranges, merges, errors', () => {
-  it('a merge commit alone is skipped with the reason, and nothing reviewed exits 2', async () => {
+  it('a merge commit alone whose conflict was resolved is not reviewed, with the reason, and nothing reviewed exits 2', async () => {
     // Made without touching the (dirty) work tree.
     const merge = git(repo, 'commit-tree', '-p', 'clean', '-p', 'inversion', '-m', 'Merge branch inversion', 'inversion^{tree}').trim();
     const cli = await runCli(['git', merge, '--repo', repo, '--format', 'json', '--cache-dir', gitCache]);
@@ -131,11 +131,11 @@ describe('kvm-review git: ranges, merges, errors', () => {
     expect(cli.stderr).toContain('no patch could be reviewed');
     const r = JSON.parse(cli.stdout) as ReviewResult;
     expect(r.patches).toHaveLength(1);
-    expect(r.patches[0]).toMatchObject({ index: 1, status: 'skipped' });
-    expect(r.patches[0]?.reason).toMatch(/merge commit/);
+    expect(r.patches[0]).toMatchObject({ index: 1, status: 'failed' });
+    expect(r.patches[0]?.reason).toMatch(/a merge \([0-9a-f]{12}\) whose own change is NOT reviewed: git's automatic merge left virt\/kvm\/kvm_main.c in conflict/);
   }, 300_000);
 
-  it('a range with a merge in it: every commit in rev-list order, described as git log describes it, the merge skipped in its own slot', async () => {
+  it('a range with a merge in it: every commit in rev-list order, described as git log describes it, the merge in its own slot', async () => {
     const merge = git(repo, 'commit-tree', '-p', 'clean', '-p', 'inversion', '-m', 'Merge branch inversion', 'inversion^{tree}').trim();
     const range = `base..${merge}`;
     const read = await readGitRange(repo, range);
@@ -148,7 +148,7 @@ describe('kvm-review git: ranges, merges, errors', () => {
     }
     const slot = shas.indexOf(merge) + 1;
     expect(read.series.patches.map((p) => p.index)).toEqual([1, 2, 3, 4, 5]);
-    expect(read.series.patches.find((p) => p.status === 'skipped')).toMatchObject({ index: slot, title: 'Merge branch inversion' });
+    expect(read.series.patches.find((p) => p.index === slot)).toMatchObject({ status: 'failed', title: 'Merge branch inversion' });
     // Each other slot is the patch of the commit in that place, numbered k/5.
     for (const [k, sha] of shas.entries()) {
       if (sha === merge) continue;

@@ -234,7 +234,7 @@ describe('the base of A..B', () => {
     expect(read.commits.find((c) => c.sha === m1)?.parents).toEqual([x]);
     expect(read.base).toBe(x);
     expect(read.baseIs).toBe('X');
-    expect(read.notes).toContain('1 merge commit in X..topic2: not reviewed');
+    expect(read.notes).toContain("1 merge in X..topic2 with no change of its own beyond git's automatic merge: nothing of it to review");
   });
 
   it('a linear range is reviewed against its left side; B forked before A against the merge base, said as such; one commit against its parent', async () => {
@@ -401,7 +401,7 @@ describe('a shallow clone', () => {
 });
 
 describe('a merge commit in the range', () => {
-  it('a merge that changes a file itself (a conflict resolution) says which, since that change is not reviewed; a clean merge names none', async () => {
+  it('a merge that resolves a conflict is NOT reviewed and says which file and why; a merge with nothing of its own says so', async () => {
     const repo = repoWith({ 'virt/kvm/a.c': C_FILE('a'), 'virt/kvm/b.c': C_FILE('b') });
     commit(repo, 'virt/kvm/a.c', FUNC('on_main'), 'KVM: a: add on_main');
     git(repo, 'checkout', '-q', '-b', 'side', 'base');
@@ -421,13 +421,17 @@ describe('a merge commit in the range', () => {
     const clean = git(repo, 'rev-parse', 'HEAD').trim();
 
     const read = await readGitRange(repo, 'base..clean');
-    const reasons = Object.fromEntries(read.series.patches.filter((p) => p.status === 'skipped').map((p) => [p.position.commit, p.reason]));
+    const reasons = Object.fromEntries(read.series.patches.filter((p) => p.status !== 'ok').map((p) => [p.position.commit, [p.status, p.reason]]));
     expect(Object.keys(reasons).sort()).toEqual([resolved, clean].sort());
-    expect(reasons[resolved]).toBe(
-      `a merge commit (${resolved.slice(0, 12)}, 2 parents) that changes virt/kvm/a.c itself, beyond what its parents hold (a conflict resolution): merges are not reviewed, nor is that change; read it with git show --cc ${resolved.slice(0, 12)}`,
-    );
-    expect(reasons[clean]).toBe(`a merge commit (${clean.slice(0, 12)}, 2 parents): merges are not reviewed; review the commits they bring in`);
-    expect(read.notes).toContain(`2 merge commits in base..clean: not reviewed; ${resolved.slice(0, 12)} changes files itself (see its reason)`);
+    expect(reasons[resolved]).toEqual([
+      'failed',
+      `a merge (${resolved.slice(0, 12)}) whose own change is NOT reviewed: git's automatic merge left virt/kvm/a.c in conflict, and kvm-review does not review a conflict resolution (it cannot rebuild the state the resolution applies to); read it with git show --remerge-diff ${resolved.slice(0, 12)}`,
+    ]);
+    // Both clean's own commit and what it merges (the resolved merge and the commits before it) are in the range.
+    expect(reasons[clean]).toEqual(['skipped', `a merge (${clean.slice(0, 12)}) with no change of its own: its result is git's automatic merge of its parents, nothing of it to review; the commits it merges are reviewed in their own slots`]);
+    const k = read.series.patches.find((p) => p.position.commit === resolved)?.index;
+    expect(read.notes).toContain("1 merge in base..clean with no change of its own beyond git's automatic merge: nothing of it to review");
+    expect(read.notes).toContain(`NOT reviewed: what merge ${resolved.slice(0, 12)} (patch ${k}) changes beyond git's automatic merge; base..clean is reviewed only in part (see its reason)`);
   });
 });
 
