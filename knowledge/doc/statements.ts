@@ -63,6 +63,8 @@ export interface Classified {
 const LIST = String.raw`§\d+(?:(?:,\s*|,?\s+(?:and|or)\s+)§\d+)*`;
 const ONE = String.raw`§\d+`;
 const READ_SIDE = String.raw`inside an? (${ONE}) read-side critical section`;
+/** "Neither A nor B", "Neither A, B nor C": the locks a prohibition is about. */
+const NEITHER = String.raw`Neither (§\d+(?:,\s*§\d+)*,?\s+nor\s+§\d+)`;
 
 const ORDERING_WORDS = /\b(?:taken|take|taking|acquir\w*|held|holding|nest\w*|inside|outside|under|release[sd]?|SYNC|order\w*|before|after)\b/;
 
@@ -157,6 +159,18 @@ const PATTERNS: Pattern[] = [
     facts: (m, locks) => {
       const held = one(m[2] ?? m[3] ?? m[4], locks);
       if (held === SRCU) return srcuRules(listOf(m[1], locks), false);
+      return orders(listOf(m[1], locks), [held]);
+    },
+  },
+  {
+    // "Neither A nor B may be taken while holding C" is "A must not ..." for each of them: A -> C, B -> C.
+    // Only the modal wording, a rule: "Neither A nor B is taken inside C" states a fact and orders nothing.
+    re: new RegExp(`^${NEITHER} (?:may|must|can|should)(?: ever)? be (?:taken|acquired) (?:while holding (${ONE})|while (${ONE}) is held|(?:inside|under|within) (?:of )?(${ONE})|${READ_SIDE})$`),
+    facts: (m, locks) => {
+      const held = one(m[2] ?? m[3] ?? m[4] ?? m[5], locks);
+      if (held === SRCU) return srcuRules(listOf(m[1], locks), false);
+      // A read-side critical section of anything but kvm->srcu is no rule kvm-review has.
+      if (m[5]) return null;
       return orders(listOf(m[1], locks), [held]);
     },
   },

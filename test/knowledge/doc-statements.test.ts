@@ -78,6 +78,43 @@ describe('ordering sentences', () => {
     ]);
   });
 
+  it('"Neither A nor B may be taken while holding C" is the prohibition for each of them: A -> C and B -> C', () => {
+    for (const s of [
+      'Neither kvm->arch.a_lock nor kvm->arch.b_lock may be taken while holding kvm->mmu_lock',
+      'Neither kvm->arch.a_lock nor kvm->arch.b_lock must be acquired while kvm->mmu_lock is held',
+      'Neither kvm->arch.a_lock nor kvm->arch.b_lock can ever be taken inside kvm->mmu_lock',
+      'Neither kvm->arch.a_lock nor kvm->arch.b_lock should be taken under kvm->mmu_lock',
+    ]) {
+      expect({ s, facts: facts(s) }).toEqual({ s, facts: [order('kvm->arch.a_lock', 'kvm->mmu_lock'), order('kvm->arch.b_lock', 'kvm->mmu_lock')] });
+    }
+    // Three locks, and a qualifier like any other rule's.
+    expect(facts('Neither kvm->lock, vcpu->mutex nor kvm->slots_lock may be taken while holding kvm->irq_lock when x2APIC is enabled')).toEqual(
+      ['kvm->lock', 'vcpu->mutex', 'kvm->slots_lock'].map((l) => ({ ...order(l, 'kvm->irq_lock'), condition: 'when x2APIC is enabled' })),
+    );
+  });
+
+  it('"Neither A nor B may be taken inside kvm->srcu" (or a read-side critical section) forbids both in readers', () => {
+    const forbidden = [
+      { kind: 'srcu', lock: 'kvm->lock', allowedInReadSide: false },
+      { kind: 'srcu', lock: 'kvm->slots_lock', allowedInReadSide: false },
+    ];
+    expect(facts('Neither kvm->lock nor kvm->slots_lock may be taken inside kvm->srcu')).toEqual(forbidden);
+    expect(facts('Neither kvm->lock nor kvm->slots_lock can be taken inside a kvm->srcu read-side critical section')).toEqual(forbidden);
+  });
+
+  it('a "Neither A nor B" sentence that is no plain prohibition stays not understood', () => {
+    for (const s of [
+      // Each may be held alone, never both: no order between them.
+      'Neither kvm->lock nor kvm->slots_lock may be taken while holding the other',
+      // A statement of fact, not a rule: kvm-review does not guess an order from it.
+      'Neither kvm->lock nor vcpu->mutex is taken inside kvm->slots_lock',
+      'Neither kvm->lock nor vcpu->mutex may be taken outside kvm->slots_lock',
+    ]) {
+      const c = classify(s, { subject: [] });
+      expect({ s, recognized: c.recognized, orderingLike: c.orderingLike }).toEqual({ s, recognized: false, orderingLike: true });
+    }
+  });
+
   it('"X is taken in <context> while Y is held" is Y -> X', () => {
     expect(facts('kvm_lock is taken in callbacks that may run while cpu_hotplug_lock is held')).toEqual([order('cpus_read_lock()', 'kvm_lock')]);
   });
