@@ -14,6 +14,7 @@ import { exampleReason, isExampleIntro, opensExample } from './examples.js';
 import { ARCH_FACTS, archName, classify, looseArchLabel, onHeadingWords, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
+import { completedRule, listRule, type ListRule } from './list-rules.js';
 
 /** The input is not a locking document: the message names the file. */
 export class DocInputError extends Error {}
@@ -64,6 +65,17 @@ export function labelScope(block: Block): Scope | null {
   if (/^For SRCU:$/i.test(text)) return { arch: null, origin: 'srcu' };
   if (/acquisition orders/i.test(text)) return { arch: null, origin: 'order-list' };
   return { arch: null, origin: 'prose' };
+}
+
+/** A rule whose list of locks is being read ("kvm->lock is taken outside:"). */
+interface OpenList {
+  rule: ListRule;
+  scope: Scope;
+  /** A bullet parent's marker column (its items are nested deeper); null for a paragraph. */
+  indent: number | null;
+  /** The items' marker column, set by the first; deeper bullets are an item's own content. */
+  itemIndent: number | null;
+  items: number;
 }
 
 function sha1(bytes: Buffer | string): string {
@@ -208,9 +220,9 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
   };
 
   /** Classify one sentence and record its facts, or report it: the sentence's locks, for the next one's pronouns. */
-  const readSentence = (s: Sentence, scope: Scope, ctx: SentenceContext, subject: string[], blockLine: number): string[] => {
+  const readSentence = (s: Sentence, scope: Scope, ctx: SentenceContext, subject: string[], blockLine: number, quoted = s.text): string[] => {
     const c = classify(s.text, { ...ctx, subject });
-    const quote = { line: s.line, text: s.text };
+    const quote = { line: s.line, text: quoted };
     if (c.recognized) {
       // A rule under "On x86 and arm64:" holds on each; facts without an architecture are recorded once.
       const archs = c.arch ? [c.arch] : (scope.archs ?? [scope.arch]);
@@ -238,6 +250,52 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     return c.subject;
   };
 
+  // A rule whose locks are listed under it ("kvm->lock is taken outside:"): its items until the list ends.
+  // Held in an object: TypeScript does not see a closure assign a `let`, and would narrow it to null in the loop.
+  const list: { parent: OpenList | null } = { parent: null };
+
+  /** Read BLOCK, or, when it is the parent of a list of locks, hold it until its items are read. */
+  const readOrHold = (block: Block, at: Scope, examples = false): void => {
+    const rule = listRule(block);
+    if (!rule) return readBlock(block, at, { subject: [] }, examples);
+    noteWritten(rule.sentence.text);
+    list.parent = { rule, scope: at, indent: block.kind === 'bullet' ? (block.indent ?? 0) : null, itemIndent: null, items: 0 };
+  };
+
+  /** Whether BLOCK belongs to the open parent's list: 'item', an item's own 'content', or null (the list has ended). */
+  const inList = (block: Block): 'item' | 'content' | null => {
+    const p = list.parent;
+    if (!p || block.section !== p.rule.block.section) return null;
+    if (block.kind === 'paragraph') return block.inItem && p.items > 0 ? 'content' : null;
+    if (block.kind !== 'bullet') return null;
+    const indent = block.indent ?? 0;
+    // Nested under a bullet parent; right after a paragraph parent, at the first item's column or deeper.
+    if (p.indent !== null ? indent <= p.indent : p.itemIndent !== null && indent < p.itemIndent) return null;
+    p.itemIndent ??= indent;
+    return indent <= p.itemIndent ? 'item' : 'content';
+  };
+
+  /** Read an item: its first sentence completes the parent's rule, any further one is a sentence of its own. */
+  const readItem = (p: OpenList, block: Block): void => {
+    p.items++;
+    const [first, ...rest] = splitSentences(block);
+    if (!first) return;
+    noteWritten(first.text);
+    const { text, quote } = completedRule(p.rule, first.text);
+    let subject = readSentence({ line: first.line, text }, p.scope, { subject: [] }, [], block.line, quote);
+    for (const s of rest) {
+      noteWritten(s.text);
+      subject = readSentence(s, p.scope, { subject: [] }, subject, block.line);
+    }
+  };
+
+  /** The list has ended: a parent no item followed is read as the sentence it is (and reported, not being a rule). */
+  const closeParent = (): void => {
+    const p = list.parent;
+    list.parent = null;
+    if (p && p.items === 0) readBlock(p.rule.block, p.scope, { subject: [] });
+  };
+
   // Acquisition orders and every other prose block: statements wherever they are.
   let scope: Scope = { arch: null, origin: 'order-list' };
   // What a section's own title scopes its rules to ("On x86" as a title): where a label's reach ends.
@@ -259,6 +317,16 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       continue;
     }
     closeExample();
+    const listed = inList(block);
+    if (list.parent && listed === 'item') {
+      readItem(list.parent, block);
+      continue;
+    }
+    if (list.parent && listed === 'content') {
+      readBlock(block, list.parent.scope, { subject: [] });
+      continue;
+    }
+    closeParent();
     if (block.section !== section) {
       section = block.section;
       sectionScope = { arch: null, origin: ORDER_SECTION.test(section) ? 'order-list' : 'prose' };
@@ -272,12 +340,12 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       nested = null;
     }
     if (nested && ((block.kind === 'bullet' && (block.indent ?? 0) > nested.indent) || (block.kind === 'paragraph' && block.inItem))) {
-      readBlock(block, nested.scope, { subject: [] });
+      readOrHold(block, nested.scope);
       continue;
     }
     nested = null;
-    // "For example:" on a line of its own opens an example; it labels nothing.
-    const label = opensExample(block) ? null : labelScope(block);
+    // "For example:" on a line of its own opens an example; it labels nothing. Nor does a rule its list of locks completes.
+    const label = opensExample(block) || listRule(block) ? null : labelScope(block);
     if (label?.unknown) {
       const u = label.unknown;
       const what = u.known.length ? `names ${u.words.join(' and ')}, no architecture kvm-review knows` : 'names no architecture kvm-review knows';
@@ -295,9 +363,10 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     // a bullet's own text going on after a blank line does not.
     if (block.kind === 'paragraph' && !block.inItem && scope.arch !== sectionScope.arch && !labelFresh) scope = { ...sectionScope, origin: scope.origin };
     labelFresh = false;
-    readBlock(block, scope, { subject: [] }, true);
+    readOrHold(block, scope, true);
   }
   closeExample();
+  closeParent();
 
   for (const u of unattributed) {
     const b = u.block;

@@ -1,0 +1,147 @@
+/**
+ * A rule whose locks are listed under it ("kvm->lock is taken outside:"
+ * and a nested list) is one rule per item, at the item's line, and a
+ * "Neither A nor B may be taken while holding C" bullet is read in a
+ * document as it is alone. Fixtures written for these tests, and every
+ * corpus revision and the 6.12 tree's document with their own kvm->lock
+ * bullets rewritten as a nested list at test time.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DocumentedOrder } from '../../knowledge/doc/model.js';
+import { readLockingDoc } from '../../knowledge/doc/reader.js';
+import { corpusRevisions, kernelTree, LOCKING_DOC_DIR } from '../helpers/paths.js';
+import { orderEdges, srcuRules } from '../helpers/order.js';
+
+const read = (text: string, path = 'fixture/locking.rst'): DocumentedOrder => readLockingDoc(Buffer.from(text), path);
+
+/** A locking document whose acquisition-order list is BODY. */
+const doc = (body: string): string =>
+  ['=================', 'KVM Lock Overview', '=================', '', '1. Acquisition Orders', '---------------------', '', 'The acquisition orders for mutexes are as follows:', '', body, ''].join('\n');
+
+/** 1-based line of the line that is exactly TEXT (after trimming). */
+const lineOf = (text: string, line: string): number => {
+  const at = text.split('\n').findIndex((l) => l.trim() === line);
+  if (at < 0) throw new Error(`no line ${JSON.stringify(line)}`);
+  return at + 1;
+};
+
+/** "outer -> inner: line", ordering rules only. */
+const edgeLines = (order: DocumentedOrder): string[] => order.edges.filter((e) => !e.srcu).map((e) => `${e.outer} -> ${e.inner}${e.arch ? ` @${e.arch}` : ''}: ${e.line}`);
+
+describe('a rule with its locks in a nested list', () => {
+  it('"A is taken outside:" over a nested list is A -> each item, quoted at the item\'s line; the parent line is not reported', () => {
+    const text = doc(['- kvm->lock is taken outside:', '', '  - vcpu->mutex', '  - kvm->slots_lock and kvm->irq_lock', '', '- vcpu->mutex is taken outside kvm->slots_lock'].join('\n'));
+    const order = read(text);
+    const item1 = lineOf(text, '- vcpu->mutex');
+    const item2 = lineOf(text, '- kvm->slots_lock and kvm->irq_lock');
+    expect(edgeLines(order)).toEqual([
+      `kvm->lock -> vcpu->mutex: ${item1}`,
+      `kvm->lock -> kvm->slots_lock: ${item2}`,
+      `kvm->lock -> kvm->irq_lock: ${item2}`,
+      `vcpu->mutex -> kvm->slots_lock: ${lineOf(text, '- vcpu->mutex is taken outside kvm->slots_lock')}`,
+    ]);
+    // The quote says the whole rule: the parent's words and the item's.
+    expect(order.edges[0]?.text).toBe('kvm->lock is taken outside: vcpu->mutex');
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('"A is taken inside:" is the other way round: each item -> A', () => {
+    const text = doc(['- kvm->irq_lock is taken inside:', '', '  - kvm->lock', '  - kvm->slots_lock', ''].join('\n'));
+    const order = read(text);
+    expect(edgeLines(order)).toEqual([`kvm->lock -> kvm->irq_lock: ${lineOf(text, '- kvm->lock')}`, `kvm->slots_lock -> kvm->irq_lock: ${lineOf(text, '- kvm->slots_lock')}`]);
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('a paragraph "A is taken outside of:" followed by a list reads the list the same way', () => {
+    const text = doc(['kvm->lock is taken outside of:', '', '- vcpu->mutex', '- kvm->slots_lock', ''].join('\n'));
+    const order = read(text);
+    expect(edgeLines(order)).toEqual([`kvm->lock -> vcpu->mutex: ${lineOf(text, '- vcpu->mutex')}`, `kvm->lock -> kvm->slots_lock: ${lineOf(text, '- kvm->slots_lock')}`]);
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('an item with a qualifier keeps it as the condition; an item not read is reported at its line with the parent\'s words, the others are read', () => {
+    const text = doc(['- kvm->lock is taken outside:', '', '  - vcpu->mutex when the VM has planes', '  - every lock of the vCPU', '  - kvm->slots_lock', ''].join('\n'));
+    const order = read(text);
+    expect(edgeLines(order)).toEqual([`kvm->lock -> vcpu->mutex: ${lineOf(text, '- vcpu->mutex when the VM has planes')}`, `kvm->lock -> kvm->slots_lock: ${lineOf(text, '- kvm->slots_lock')}`]);
+    expect(order.edges[0]?.condition).toBe('when the VM has planes');
+    expect(order.unrecognized).toEqual([
+      { line: lineOf(text, '- every lock of the vCPU'), text: 'kvm->lock is taken outside: every lock of the vCPU', reason: expect.stringContaining('not understood') },
+    ]);
+  });
+
+  it('items under "On x86:" are x86\'s, and the list ends where the next top-level item starts', () => {
+    const text = doc(['- kvm->lock is taken outside vcpu->mutex', '', 'On x86:', '', '- vcpu->mutex is taken outside:', '', '  - kvm->arch.hyperv.hv_lock', '  - kvm->arch.xen.xen_lock', '', '- kvm->arch.mmu_lock is an rwlock', ''].join('\n'));
+    const order = read(text);
+    expect(orderEdges(order)).toEqual(['kvm->lock -> vcpu->mutex', 'vcpu->mutex -> kvm->arch.hyperv.hv_lock @x86', 'vcpu->mutex -> kvm->arch.xen.xen_lock @x86']);
+    expect(order.types.map((t) => [t.lock, t.line])).toEqual([['kvm->mmu_lock', lineOf(text, '- kvm->arch.mmu_lock is an rwlock')]]);
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('a parent line with no list under it is reported, as a bullet or as a paragraph', () => {
+    const text = doc(['- kvm->lock is taken outside:', '', '- vcpu->mutex is taken outside kvm->slots_lock', ''].join('\n'));
+    const order = read(text);
+    expect(orderEdges(order)).toEqual(['vcpu->mutex -> kvm->slots_lock']);
+    expect(order.unrecognized).toEqual([{ line: lineOf(text, '- kvm->lock is taken outside:'), text: 'kvm->lock is taken outside:', reason: 'wording not understood' }]);
+    // A paragraph too: it is a rule left unfinished, not a label ("For SRCU:") whose own line says nothing.
+    const para = doc(['kvm->lock is taken outside:', '', 'vcpu->mutex is taken outside kvm->slots_lock.', ''].join('\n'));
+    expect(read(para).unrecognized).toEqual([{ line: lineOf(para, 'kvm->lock is taken outside:'), text: 'kvm->lock is taken outside:', reason: 'wording not understood' }]);
+  });
+
+  it('a list under a line that is no rule ("The locks are:") is read as before, item by item', () => {
+    const text = doc(['- The locks kvm->lock protects are:', '', '  - kvm->lock is taken outside vcpu->mutex', ''].join('\n'));
+    expect(orderEdges(read(text))).toEqual(['kvm->lock -> vcpu->mutex']);
+  });
+});
+
+describe('"Neither A nor B" in a document', () => {
+  it('is read as a rule per lock at its line; another wording of it is reported', () => {
+    const text = doc(
+      [
+        '- Neither kvm->lock nor vcpu->mutex may be taken while holding',
+        '  kvm->irq_lock.',
+        '',
+        '- Neither kvm->lock nor kvm->slots_lock may be taken while holding the other.',
+        '',
+      ].join('\n'),
+    );
+    const order = read(text);
+    const at = lineOf(text, '- Neither kvm->lock nor vcpu->mutex may be taken while holding');
+    expect(edgeLines(order)).toEqual([`kvm->lock -> kvm->irq_lock: ${at}`, `vcpu->mutex -> kvm->irq_lock: ${at}`]);
+    expect(order.unrecognized.map((u) => u.line)).toEqual([lineOf(text, '- Neither kvm->lock nor kvm->slots_lock may be taken while holding the other.')]);
+  });
+});
+
+describe('real documents with their kvm->lock rules written as a nested list', () => {
+  const OUTSIDE_VCPU = /^- kvm->lock is taken outside vcpu->mutex$/m;
+  const OUTSIDE_SLOTS = /^- kvm->lock is taken outside kvm->slots_lock and kvm->irq_lock\n\n/m;
+  const documents = [...corpusRevisions().map((f) => join(LOCKING_DOC_DIR, f)), join(kernelTree('6.12'), 'Documentation/virt/kvm/locking.rst')];
+
+  it('the corpus and the tree have the two bullets to rewrite', () => {
+    const having = documents.filter((p) => OUTSIDE_VCPU.test(readFileSync(p, 'utf8').replace(/\r\n/g, '\n')));
+    // Every revision from the 2016 one on (the three before it have no order yet), and the tree.
+    expect(having.length).toBe(documents.length - 3);
+  });
+
+  for (const path of documents) {
+    const original = readFileSync(path, 'utf8').replace(/\r\n/g, '\n');
+    if (!OUTSIDE_VCPU.test(original)) continue;
+    it(`${path.split('/').slice(-1)[0]}: the same rules, each at its item's line`, () => {
+      const nested = original
+        .replace(OUTSIDE_SLOTS, '')
+        .replace(OUTSIDE_VCPU, '- kvm->lock is taken outside:\n\n  - vcpu->mutex\n  - kvm->slots_lock and kvm->irq_lock');
+      expect(nested).not.toBe(original);
+      const before = read(original, path);
+      const after = read(nested, path);
+      expect(orderEdges(after)).toEqual(orderEdges(before));
+      expect(srcuRules(after)).toEqual(srcuRules(before));
+      expect(after.unrecognized.map((u) => u.text)).toEqual(before.unrecognized.map((u) => u.text));
+      const at = (item: string): number => lineOf(nested, item);
+      const kvmLock = after.edges.filter((e) => e.outer === 'kvm->lock' && !e.srcu && ['vcpu->mutex', 'kvm->slots_lock', 'kvm->irq_lock'].includes(e.inner));
+      expect(kvmLock.map((e) => `${e.inner}: ${e.line}`).sort()).toEqual(
+        [`kvm->irq_lock: ${at('- kvm->slots_lock and kvm->irq_lock')}`, `kvm->slots_lock: ${at('- kvm->slots_lock and kvm->irq_lock')}`, `vcpu->mutex: ${at('- vcpu->mutex')}`].sort(),
+      );
+    });
+  }
+});
