@@ -41,6 +41,8 @@ const ORDER_SECTION = /Acquisition Orders/i;
  */
 export function labelScope(block: Block): Scope | null {
   if (block.kind === 'field' || block.lines.length !== 1) return null;
+  // "kvm->lock is taken outside:" is a rule its list of locks completes (list-rules.ts), not a label saying nothing.
+  if (listRule(block)) return null;
   const text = (block.lines[0] ?? '').trim();
   const words = onHeadingWords(text);
   const loose = words ? null : looseArchLabel(text);
@@ -344,8 +346,8 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       continue;
     }
     nested = null;
-    // "For example:" on a line of its own opens an example; it labels nothing. Nor does a rule its list of locks completes.
-    const label = opensExample(block) || listRule(block) ? null : labelScope(block);
+    // "For example:" on a line of its own opens an example; it labels nothing.
+    const label = opensExample(block) ? null : labelScope(block);
     if (label?.unknown) {
       const u = label.unknown;
       const what = u.known.length ? `names ${u.words.join(' and ')}, no architecture kvm-review knows` : 'names no architecture kvm-review knows';
