@@ -372,7 +372,13 @@ export function insertRule(text: string, doc: DocumentedOrder, c: Pick<Candidate
     return lines.join('\n');
   }
   // The reader records a bullet under "On x86 and arm64:" once for each of them: the first architecture's statements find it.
-  const edgesAt = (b: { start: number }): OrderEdge[] => edgesFor(doc.edges, c.arch ?? undefined).filter((e) => (e.origin === 'order-list' || e.origin === 'srcu') && e.line === b.start + 1);
+  // A bullet's rules are quoted at its first line, or, for "A is taken outside:" over a list, at each nested item's line
+  // (a rule read from a later sentence of the bullet is not one of its own here, as before lists were read).
+  const nestedItem = (line: number): boolean => /^\s+[-*+]\s/.test(lines[line - 1] ?? '');
+  const edgesAt = (b: { start: number; end: number }): OrderEdge[] =>
+    edgesFor(doc.edges, c.arch ?? undefined).filter(
+      (e) => (e.origin === 'order-list' || e.origin === 'srcu') && (e.line === b.start + 1 || (e.line > b.start + 1 && e.line <= b.end + 1 && nestedItem(e.line))),
+    );
   if (srcu) {
     // After the last synchronize_srcu() rule of the list, else at its end.
     const after = list.bullets.filter((b) => edgesAt(b).some((e) => e.srcu === 'synchronize')).at(-1) ?? list.bullets.at(-1);
