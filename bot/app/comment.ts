@@ -15,6 +15,7 @@ import { severityCounts } from '../render/findings/severity-counts.js';
 import { stringifyMarkdown } from '../render/markdown.js';
 import { counted } from '../../analyzers/counted.js';
 import { nothingReviewed, type Coverage, type UnreviewedCommit } from './findings.js';
+import { GONE_LEAD, goneWords, reviewedOnMarker, type Gone, type ReviewedOn } from './gone.js';
 
 /** The repository rule pages are linked in (its blob URL at a branch or tag); the App's setting KVM_REVIEW_RULES_URL overrides it. */
 export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/main/';
@@ -68,6 +69,8 @@ export interface BodyOptions {
   rulesUrl: string;
   /** Push review: the commit's patch id, so a rebased copy is not commented again. */
   patchId?: string;
+  /** Pull request review: where the finding was found, so a later review can say why it is gone (gone.ts). */
+  on?: ReviewedOn;
 }
 
 /**
@@ -81,18 +84,24 @@ export function findingComment(f: ReviewFinding, opts: BodyOptions, members: rea
   if (isRuleId(f.kind)) nodes.push(u('paragraph', [u('link', { url: ruleUrl(f.kind, opts.rulesUrl) }, [u('text', `Rule: ${f.kind}`)])]));
   // With several architectures, each fingerprint's too: a later head that fixes one of them can name it.
   const archOf = archs.length > 1 ? members.flatMap((m) => (m.arch ? [`<!-- kvm-review:fp-arch=${m.fingerprint}:${m.arch} -->`] : [])) : [];
-  const markers = [...members.map((m) => fingerprintMarker(m.fingerprint)), ...archOf, ...(opts.patchId ? [`<!-- kvm-review:patch-id=${opts.patchId} -->`] : [])];
+  const markers = [...members.map((m) => fingerprintMarker(m.fingerprint)), ...archOf, ...(opts.patchId ? [`<!-- kvm-review:patch-id=${opts.patchId} -->`] : []), ...(opts.on ? [reviewedOnMarker(opts.on)] : [])];
   return `${markers.join('\n')}\n${stringifyMarkdown(u('root', nodes))}`;
 }
 
-/** The edit of a comment whose finding is gone: the original, struck through by a note on top. */
-export function fixedBody(original: string, sha: string): string {
-  return `<!-- kvm-review:fixed=${sha} -->\n**Fixed in ${sha.slice(0, 12)}**: this finding is gone at that commit.\n\n${original.replace(FIXED, '').replace(/^\*\*Fixed in [^\n]*\n\n/m, '')}`;
+/**
+ * The edit of a comment whose finding is gone: the original under a note on top saying why (gone.ts:
+ * fixed by the commits, or gone with a new base, or its commit dropped by a force-push). The marker
+ * closes it at `sha`, the head reviewed, whatever the reason.
+ */
+export function fixedBody(original: string, sha: string, gone: Gone = { why: 'fixed' }): string {
+  const { lead, rest } = goneWords(sha, gone, true);
+  return `<!-- kvm-review:fixed=${sha} -->\n**${lead}**: ${rest}\n\n${original.replace(FIXED, '').replace(GONE_LEAD, '')}`;
 }
 
-/** A reply in a thread that has replies (the comment itself is not edited then). */
-export function fixedReply(sha: string): string {
-  return `<!-- kvm-review:fixed=${sha} -->\nFixed in ${sha.slice(0, 12)}: kvm-review no longer finds this at that commit.`;
+/** A reply in a thread that has replies (the comment itself is not edited then), saying why as fixedBody does. */
+export function fixedReply(sha: string, gone: Gone = { why: 'fixed' }): string {
+  const { lead, rest } = goneWords(sha, gone, false);
+  return `<!-- kvm-review:fixed=${sha} -->\n${lead}: ${rest}`;
 }
 
 /** Which architectures a head fixed a finding on, and which still have it. */

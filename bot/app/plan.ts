@@ -31,6 +31,7 @@ import { archGroups } from '../render/findings/arch-groups.js';
 import { cutMarkdown } from '../render/markdown-cut.js';
 import { counted } from '../../analyzers/counted.js';
 import { nothingReviewed, type Coverage } from './findings.js';
+import { reviewedOn, whyGone, type ReviewedOn, type ReviewState } from './gone.js';
 
 /** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
 export const GITHUB_MAX_SUMMARY = 65535;
@@ -117,12 +118,17 @@ export interface ReviewPlan {
   check: CheckPlan;
 }
 
-export interface PlanInput {
+export interface PlanInput extends ReviewState {
   findings: readonly PlacedFinding[];
   diff: DiffLines;
   existing: readonly ExistingComment[];
   /** The head commit reviewed: what a fixed comment names. */
   headSha: string;
+  /**
+   * `baseSha` and `series` (the base reviewed against, the commits and their patch ids): recorded in
+   * each new line comment, so that a later review can tell a finding the commits fixed from one gone
+   * with a new base or with a commit a force-push dropped (gone.ts). Absent: "Fixed in", as before.
+   */
   config: RepoConfig;
   rulesUrl: string;
   /** Patches reviewed in part, and the review's own notes. */
@@ -214,6 +220,13 @@ function truncate(text: string, max: number): string {
   return cutMarkdown(text, max, `\n\n… (truncated: GitHub keeps ${max} characters; the annotations list every finding still in the head)`);
 }
 
+/** Where a new finding is found: its patch's commit, patch id, the base and the head (null without a series to name them). */
+function foundOn(f: ReviewFinding, input: PlanInput): ReviewedOn | null {
+  const commit = input.series?.commits[f.patch.index - 1];
+  if (!commit || !input.baseSha) return null;
+  return { commit, patchId: input.series?.patchIds.get(f.patch.index) ?? null, base: input.baseSha, head: input.headSha };
+}
+
 export function planReview(input: PlanInput): ReviewPlan {
   const { config } = input;
   // 1. What the App already said: open line comments (neither edited nor answered "Fixed in"), and fingerprints listed in its review bodies.
@@ -261,7 +274,8 @@ export function planReview(input: PlanInput): ReviewPlan {
   const commented = groups.slice(0, config.maxComments);
   const comments = commented.map(({ finding: f, members }) => {
     const p = placedOf.get(f);
-    return { path: p?.at?.file ?? f.file, line: p?.at?.line ?? f.line, side: 'RIGHT' as const, body: findingComment(f, { rulesUrl: input.rulesUrl }, members) };
+    const on = foundOn(f, input);
+    return { path: p?.at?.file ?? f.file, line: p?.at?.line ?? f.line, side: 'RIGHT' as const, body: findingComment(f, { rulesUrl: input.rulesUrl, ...(on ? { on } : {}) }, members) };
   });
   const overflow = groups.slice(config.maxComments).flatMap((g) => g.members);
   commented.forEach((g, i) => {
@@ -278,9 +292,12 @@ export function planReview(input: PlanInput): ReviewPlan {
     const gone = fps.filter((x) => !seen.has(x));
     if (fp === undefined || !gone.length) continue;
     const still = fps.flatMap((x) => byFingerprint.get(x) ?? []);
+    const on = reviewedOn(c.body);
     if (!still.length) {
-      if (c.replies > 0) actions.push({ code: 'reply-fixed', fingerprint: fp, commentId: c.id, body: fixedReply(input.headSha) });
-      else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha) });
+      // Why it is gone: the commits fixed it, or the base moved, or a force-push dropped its commit (gone.ts).
+      const gone = whyGone(on, input);
+      if (c.replies > 0) actions.push({ code: 'reply-fixed', fingerprint: fp, commentId: c.id, body: fixedReply(input.headSha, gone) });
+      else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha, gone) });
       continue;
     }
     // Which architecture each gone fingerprint was, as the comment recorded it (all or none named: a guess would be worse than "partly").
@@ -293,7 +310,7 @@ export function planReview(input: PlanInput): ReviewPlan {
     };
     const at = { fingerprint: gone[0] as string, fixed: gone, commentId: c.id };
     if (c.replies > 0) actions.push({ code: 'reply-partly-fixed', ...at, body: partlyFixedReply(partly, gone) });
-    else actions.push({ code: 'partly-fixed', ...at, body: partlyFixedBody(c.body, still, partly, { rulesUrl: input.rulesUrl }) });
+    else actions.push({ code: 'partly-fixed', ...at, body: partlyFixedBody(c.body, still, partly, { rulesUrl: input.rulesUrl, ...(on ? { on } : {}) }) });
   }
   const all = findings.map((p) => p.finding);
   // 5. The App's "changes requested" reviews once no finding reaches fail-on: dismissed, or they block the merge for good.

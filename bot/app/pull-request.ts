@@ -71,6 +71,8 @@ export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Pro
       diff: diffLines(files),
       existing,
       headSha,
+      baseSha: job.baseSha,
+      series: { commits: run.series.commits, patchIds: run.patchIds },
       config,
       rulesUrl: settings.rulesUrl,
       notes: reviewNotes(run.result),
