@@ -31,7 +31,7 @@ import { archGroups } from '../render/findings/arch-groups.js';
 import { cutMarkdown } from '../render/markdown-cut.js';
 import { counted } from '../../analyzers/counted.js';
 import { nothingReviewed, type Coverage } from './findings.js';
-import { reviewedOn, whyGone, type ReviewedOn, type ReviewState } from './gone.js';
+import { reviewedOn, subjectKey, whyGone, type ReviewedOn, type ReviewState } from './gone.js';
 
 /** GitHub: "Only 65535 characters are allowed" in a check run's output.summary. */
 export const GITHUB_MAX_SUMMARY = 65535;
@@ -224,7 +224,7 @@ function truncate(text: string, max: number): string {
 function foundOn(f: ReviewFinding, input: PlanInput): ReviewedOn | null {
   const commit = input.series?.commits[f.patch.index - 1];
   if (!commit || !input.baseSha) return null;
-  return { commit, patchId: input.series?.patchIds.get(f.patch.index) ?? null, base: input.baseSha, head: input.headSha };
+  return { commit, patchId: input.series?.patchIds.get(f.patch.index) ?? null, subject: subjectKey(f.patch.subject), base: input.baseSha, head: input.headSha };
 }
 
 export function planReview(input: PlanInput): ReviewPlan {

@@ -13,6 +13,7 @@
  * 5. plan, then publish (a newer head supersedes: nothing posted).
  */
 import { fixedFingerprintsIn, fixedIn } from './comment.js';
+import { subjectKey } from './gone.js';
 import { diffLines, placedFindings, reviewNotes } from './findings.js';
 import { neutral, reviewCoverage, reviewOnBase, runJob, type JobDeps } from './job.js';
 import { planReview, type ExistingComment } from './plan.js';
@@ -72,7 +73,7 @@ export async function reviewPullRequest(deps: JobDeps, job: PullRequestJob): Pro
       existing,
       headSha,
       baseSha: job.baseSha,
-      series: { commits: run.series.commits, patchIds: run.patchIds },
+      series: { commits: run.series.commits, patchIds: run.patchIds, subjects: new Map(run.result.patches.map((p) => [p.index, subjectKey(p.subject)])) },
       config,
       rulesUrl: settings.rulesUrl,
       notes: reviewNotes(run.result),

@@ -124,13 +124,13 @@ describe('a doc-conflict on x86 and arm64, then on x86 only', () => {
     expect(gh.reviews.length).toBe(reviews);
   });
 
-  it('then fixed on x86 too: the comment is marked "Fixed in", its arm64 note kept', async () => {
+  it('then force-pushed as a commit of another subject without the rule: the comment is closed as "Commit dropped" (no commit has its patch or subject), its arm64 note kept', async () => {
     const none = docCommit('pr-1-v3', null);
     await deliver(1, 'synchronize', none);
     const [c, ...more] = conflicts(1);
     expect(more).toEqual([]);
     expect(fixedIn(c?.body)).toBe(none);
-    expect(c?.body).toMatch(new RegExp(`^<!-- kvm-review:fixed=${none} -->\\n\\*\\*Fixed in ${none.slice(0, 12)}\\*\\*: this finding is gone at that commit\\.\\n\\n\\*\\*Fixed on arm64 in [0-9a-f]{12}\\*\\*`));
+    expect(c?.body).toMatch(new RegExp(`^<!-- kvm-review:fixed=${none} -->\\n\\*\\*Commit dropped\\*\\*: the commit it was on \\([0-9a-f]{12}\\) is no longer in the pull request after the force-push to ${none.slice(0, 12)}, [^\\n]*\\n\\n\\*\\*Fixed on arm64 in [0-9a-f]{12}\\*\\*`));
     expect(run(none)?.conclusion).toBe('success');
   });
 

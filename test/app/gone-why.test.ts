@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Probot } from 'probot';
 import { fixedIn, markerOf } from '../../bot/app/comment.js';
-import { whyGone } from '../../bot/app/gone.js';
+import { subjectKey, whyGone } from '../../bot/app/gone.js';
 import { kvmReviewApp } from '../../bot/app/index.js';
 import { AppOctokit } from '../../bot/app/octokit.js';
 import { readSettings } from '../../bot/app/settings.js';
@@ -145,7 +145,7 @@ describe('a force-push', () => {
     await deliver(4, 'synchronize', forced, base);
     expect(edits(c.id)).toBe(1);
     expect(c.body).not.toContain('Fixed in');
-    expect(c.body).toContain(`the commit it was on (${short(bug)}) is no longer in the pull request after the force-push to ${short(forced)}`);
+    expect(c.body).toContain(`**Commit dropped**: the commit it was on (${short(bug)}) is no longer in the pull request after the force-push to ${short(forced)}`);
     expect(markerOf(c.body)).not.toBeNull();
   });
 
@@ -165,25 +165,26 @@ describe('a force-push', () => {
     expect(gh.checkRuns.find((r) => r.head_sha === forced)?.conclusion).toBe('failure');
   });
 
-  it('that amends the commit to take the lock right (v2 of the patch): the words say the commit was rewritten or dropped and the finding is not in the commits there now', async () => {
-    bugCommit('fixed', base);
-    const head = git(dir, ['rev-parse', 'HEAD']).trim();
-    await deliver(6, 'opened', head, base);
+  it('that amends the commit to take the lock right (v2 of the patch, the same subject): "Fixed in" the rewritten commit, saying it is a rewrite of the one commented', async () => {
+    const bug = bugCommit('fixed', base);
+    await deliver(6, 'opened', bug, base);
     const c = bugComment(6);
     // Every commit must be clean: a fix on top does not hide commit 1's bug, so a kernel author amends commit 1.
     git(dir, ['checkout', '-q', '-b', 'fixed-2', base]);
     const amended = commitEdit(dir, BUG_FILE, insertAfter(BUG_ANCHOR, ['\t/* no kvm->lock here */'], 1), 'KVM: take kvm->lock in the vCPU ioctl');
     await deliver(6, 'synchronize', amended, base);
-    expect(c.body).not.toContain('Fixed in');
-    expect(c.body).toContain(`is no longer in the pull request after the force-push to ${short(amended)}`);
-    expect(c.body).toContain('does not find this in the commits there now');
+    expect(c.body).toContain(`**Fixed in ${short(amended)}**: this finding is gone at that commit, the force-push's rewrite of ${short(bug)} (the commit it was on).`);
   });
 });
 
 describe('whyGone', () => {
   const sha = (c: string): string => c.repeat(40);
-  const on = { commit: sha('1'), patchId: 'abc', base: sha('b'), head: sha('1') };
-  const series = (commits: string[], ids: string[]): { commits: string[]; patchIds: Map<number, string> } => ({ commits, patchIds: new Map(ids.map((id, i) => [i + 1, id])) });
+  const on = { commit: sha('1'), patchId: 'abc', subject: subjectKey('[PATCH 1/2] KVM: one'), base: sha('b'), head: sha('1') };
+  const series = (commits: string[], ids: string[], subjects: string[] = ids.map((id) => `KVM: ${id}`)): { commits: string[]; patchIds: Map<number, string>; subjects: Map<number, string> } => ({
+    commits,
+    patchIds: new Map(ids.map((id, i) => [i + 1, id])),
+    subjects: new Map(subjects.map((x, i) => [i + 1, subjectKey(x)])),
+  });
 
   it('a comment posted before the App recorded where: "fixed", as before', () => {
     expect(whyGone(null, { headSha: sha('2'), baseSha: sha('b'), series: series([sha('2')], ['x']) })).toEqual({ why: 'fixed' });
@@ -199,5 +200,11 @@ describe('whyGone', () => {
 
   it('the same patch as another commit on the same base: a commit before it changed, the author\'s fix', () => {
     expect(whyGone(on, { headSha: sha('3'), baseSha: sha('b'), series: series([sha('2'), sha('3')], ['y', 'abc']) })).toEqual({ why: 'fixed' });
+  });
+
+  it('another patch under the same subject ([PATCH] prefix aside): a rewrite, fixed there; no such subject: dropped', () => {
+    const now = series([sha('2'), sha('3')], ['y', 'z'], ['KVM: zero', '[PATCH v2 2/2] KVM: one']);
+    expect(whyGone(on, { headSha: sha('3'), baseSha: sha('b'), series: now })).toEqual({ why: 'fixed', rewrote: { commit: sha('1'), as: sha('3') } });
+    expect(whyGone(on, { headSha: sha('3'), baseSha: sha('b'), series: series([sha('2')], ['y']) })).toEqual({ why: 'dropped', commit: sha('1') });
   });
 });
