@@ -167,15 +167,16 @@ export class FakeGitHub {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ sha: blob[1], size: bytes.length, encoding: 'base64', content: bytes.toString('base64') }));
         return;
       }
-      const out = this.route(method, path, body, String(req.headers.accept ?? ''));
+      const routed = this.route(method, path, body, String(req.headers.accept ?? ''));
       await this.after?.({ method, path, body });
       if (res.destroyed) return;
+      const out: Answer | null = method === 'GET' && routed ? paged(routed, url, `http://${req.headers.host ?? 'localhost'}`) : routed;
       if (out === null) {
         res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ message: 'Not Found' }));
       } else if (typeof out.data === 'string') {
         res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8' }).end(out.data);
       } else {
-        res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(out.data));
+        res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', ...out.headers }).end(JSON.stringify(out.data));
       }
     } catch (e) {
       res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ message: String(e) }));
@@ -232,10 +233,12 @@ export class FakeGitHub {
         });
       }
       if (method === 'GET' && sub === '/files') {
+        // GitHub lists at most 3000 files of a pull request (then paged as any list, paged() below).
         return ok(
           g(['diff', '--no-renames', '--name-status', pr.base, pr.head])
             .split('\n')
             .filter(Boolean)
+            .slice(0, MAX_LISTED_FILES)
             .map((l) => {
               const [st, file] = l.split('\t') as [string, string];
               const diff = g(['diff', pr.base, pr.head, '--', file]);
@@ -334,6 +337,31 @@ export class FakeGitHub {
     if (method === 'GET' && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) return ok({ permission: m[1] === 'maintainer' ? 'write' : 'read' });
     return null;
   }
+}
+
+/** GitHub: "Responses include a maximum of 3000 files" (pulls.listFiles). */
+export const MAX_LISTED_FILES = 3000;
+
+/** A list answer (an array, or a check-runs object's check_runs) cut to its page as GitHub does: per_page 30 by default, 100 at most, with a Link header to the next and last pages. */
+/** An answer of the fake: status, JSON (or text) and any headers beside the content type. */
+type Answer = { status: number; data: unknown; headers?: Record<string, string> };
+
+function paged(out: Answer, url: URL, origin: string): Answer {
+  const data = out.data as { check_runs?: unknown[] } | unknown[] | string;
+  const list = Array.isArray(data) ? data : typeof data === 'object' && data !== null && Array.isArray(data.check_runs) ? data.check_runs : null;
+  if (out.status !== 200 || list === null) return out;
+  const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+  const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+  const last = Math.max(1, Math.ceil(list.length / perPage));
+  const slice = list.slice((page - 1) * perPage, page * perPage);
+  const link = (n: number, rel: string): string => {
+    const u = new URL(url.pathname + url.search, origin);
+    u.searchParams.set('page', String(n));
+    u.searchParams.set('per_page', String(perPage));
+    return `<${u.href}>; rel="${rel}"`;
+  };
+  const links = [...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []), ...(page > 1 ? [link(1, 'first'), link(page - 1, 'prev')] : [])];
+  return { status: out.status, data: Array.isArray(data) ? slice : { ...(data as object), check_runs: slice }, ...(links.length ? { headers: { link: links.join(', ') } } : {}) };
 }
 
 /** The commits of base..head, oldest first, as GitHub lists them (pulls.listCommits, a compare's commits): sha, parents, message. */
