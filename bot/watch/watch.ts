@@ -149,8 +149,8 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
     }
     const due = isDue(series, clocks, o.partialAfterMs);
     if (series.patches.length === 0) {
-      if (due) done(o, series, 'skipped', 'a cover letter without patches', report);
-      else report.waiting++;
+      if (!due) report.waiting++;
+      else coverAlone(o, series, postings, report);
       continue;
     }
     const notForTree = notForThisTree(series);
@@ -313,9 +313,11 @@ function completionOf(o: WatchOptions, s: Series): Completion | null {
   const had = new Set(held.messageIds);
   const late = s.patches.filter((p) => !p.messageId || !had.has(p.messageId)).map((p) => p.index);
   const before = s.patches.length - late.length;
-  const what = held.status === 'partial' ? 'partial review' : held.status === 'enqueued' ? 'partial review enqueued' : 'partial reading (no patch reviewable)';
   const verb = s.complete ? 'completed' : 'joined';
-  return { key: held.key, note: `${verb} by the late ${late.length === 1 ? 'patch' : 'patches'} ${late.join(', ')} after the ${what} of ${before} of ${s.expected} patches (${held.record})` };
+  const by = `${verb} by the late ${late.length === 1 ? 'patch' : 'patches'} ${late.join(', ')}`;
+  if (held.status === 'skipped') return { key: held.key, note: `${by} after its cover letter waited alone (${held.record})` };
+  const what = held.status === 'partial' ? 'partial review' : held.status === 'enqueued' ? 'partial review enqueued' : 'partial reading (no patch reviewable)';
+  return { key: held.key, note: `${by} after the ${what} of ${before} of ${s.expected} patches (${held.record})` };
 }
 
 /**
@@ -328,12 +330,36 @@ function endHold(o: WatchOptions, s: Series, held: SeriesRecord, clocks: (string
   if (newer === null && !isDue(s, clocks, LATE_PATCH_HOLD_MS)) return;
   o.state.append([{ ...held, open: false }]);
   const why = newer !== null ? `v${newer} came` : `no patch came within ${LATE_PATCH_HOLD_MS / (24 * 3600_000)} days`;
-  o.log(`v${s.version} "${s.title}" (${held.status}, ${s.patches.length} of ${s.expected} patches): ${why}; its messages are no longer held for late patches`);
+  const what = held.status === 'skipped' ? COVER_ALONE : held.status;
+  o.log(`v${s.version} "${s.title}" (${what}, ${s.patches.length} of ${s.expected} patches): ${why}; its messages are no longer held for late patches`);
 }
 
-/** Records a skipped series: its JSON record, no reply. */
-function done(o: WatchOptions, s: Series, status: 'skipped', reason: string, report: PassReport): void {
+/**
+ * A cover letter still alone once its wait is over (a series delivered over
+ * minutes can reach the archive hours apart): recorded as skipped, and held
+ * for its late patches as a partial series is (LATE_PATCH_HOLD_MS); patches
+ * that come within the hold join it and the series is reviewed with its
+ * cover. Unless a later version is already there: its patches will not come.
+ */
+function coverAlone(o: WatchOptions, s: Series, postings: Series[], report: PassReport): void {
+  const newer = laterVersion(s, o.state.done(), postings);
+  if (newer !== null) {
+    done(o, s, 'skipped', `a cover letter without patches, superseded by v${newer} before its patches arrived`, report);
+    return;
+  }
+  const hours = (ms: number): string => (ms % 3600_000 === 0 ? `${ms / 3600_000} h` : `${Math.round(ms / 60_000)} min`);
+  const reason = `${COVER_ALONE}: none of its ${counted(s.expected, 'patch', 'patches')} came within ${hours(o.partialAfterMs)}; held ${LATE_PATCH_HOLD_MS / (24 * 3600_000)} days for them`;
+  done(o, s, 'skipped', reason, report, true);
+  o.log(`v${s.version} "${s.title}": ${reason}`);
+}
+
+/** The reason a held cover letter's record starts with (endHold and completionOf name it so). */
+const COVER_ALONE = 'a cover letter without patches';
+
+/** Records a skipped series: its JSON record, no reply; `hold` keeps its messages for late patches (a cover letter alone). */
+function done(o: WatchOptions, s: Series, status: 'skipped', reason: string, report: PassReport, hold = false): void {
   const rec = seriesRecord(s, status, null);
+  if (hold) rec.open = true;
   const json = {
     status,
     reason,

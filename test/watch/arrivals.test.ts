@@ -78,7 +78,7 @@ function watcher() {
       state.close();
     }
   };
-  return { reviewed, logs, sent, pass, records, replies, held };
+  return { reviewed, logs, sent, pass, records, replies, held, outbox: join(root, 'outbox') };
 }
 
 const THREE = [
@@ -167,6 +167,57 @@ describe('watch: patches that arrive after their series was reviewed as partial'
     expect(w.held()).not.toContain('late3-1@example.org');
     expect(w.logs.join('\n')).toMatch(/v1 "KVM: demo helpers" \(partial, 1 of 3 patches\): no patch came within 14 days; its messages are no longer held for late patches/);
     expect(w.reviewed.filter((r) => r.endsWith('/3'))).toEqual(['v1 1/3']);
+  });
+});
+
+describe('watch: a cover letter that arrives alone', () => {
+  it('the cover now, its wait over, the patches in a later poll: the cover is held, and the series is reviewed once, with its cover', async () => {
+    const mails = seriesMails({ tag: 'alone', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    // The cover, then a day of list traffic: its wait for the patches is over before they come.
+    const inbox = buildInbox([mails[0] ?? '', ...traffic('alone-t', '2026-01-06T12:00:00Z')]);
+    const w = watcher();
+    const first = await w.pass(inbox);
+    expect(first.reviewed).toBe(1);
+    const cover = w.records().find((r) => r.series.subject === 'KVM: demo helpers');
+    expect(cover?.status).toBe('skipped');
+    expect(cover?.reason).toMatch(/a cover letter without patches: none of its 3 patches came within 24 h; held 14 days for them/);
+    expect(w.held()).toContain('alone-0@example.org');
+    appendCommits(inbox, mails.slice(1));
+    await w.pass(inbox);
+    expect(w.reviewed).toEqual(['v1 1/1', 'v1 1,2,3/3']);
+    const full = w.records().find((r) => r.series.subject === 'KVM: demo helpers' && r.status === 'reviewed');
+    expect(full?.patches.map((p) => p.index)).toEqual([1, 2, 3]);
+    expect(full?.completes).toMatch(/completed by the late patches 1, 2, 3 after its cover letter waited alone \(2026-01-05-v1-kvm-demo-helpers-[0-9a-f]{8}\.json\)/);
+    // Reviewed with its cover: the "v1 ... reviewed" line names the cover's thread (patch replies go In-Reply-To the patch, References the cover).
+    const text = w.replies().map((f) => readFileSync(join(w.outbox, 'new', f), 'utf8')).join('\n');
+    expect(text).toContain('alone-0@example.org');
+    expect(w.held()).not.toContain('alone-0@example.org');
+    expect(w.logs.join('\n')).toMatch(/reviewed v1 "KVM: demo helpers".*completed by the late patches 1, 2, 3/);
+    await w.pass(inbox);
+    expect(w.reviewed).toHaveLength(2);
+  });
+
+  it('no patch comes within the hold: the cover ends as a partial series does, its messages no longer held, recorded with the reason', async () => {
+    const mails = seriesMails({ tag: 'alone2', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const inbox = buildInbox([mails[0] ?? '', ...traffic('alone2-t', '2026-01-06T12:00:00Z')]);
+    const w = watcher();
+    await w.pass(inbox);
+    expect(w.held()).toContain('alone2-0@example.org');
+    appendCommits(inbox, traffic('alone2-u', '2026-01-25T12:00:00Z'));
+    await w.pass(inbox);
+    expect(w.held()).not.toContain('alone2-0@example.org');
+    expect(w.logs.join('\n')).toMatch(/v1 "KVM: demo helpers" \(a cover letter without patches, 0 of 3 patches\): no patch came within 14 days; its messages are no longer held for late patches/);
+    expect(w.records().find((r) => r.series.subject === 'KVM: demo helpers')?.reason).toMatch(/a cover letter without patches/);
+  });
+
+  it('a later version comes while the cover waits alone: the cover is skipped as superseded, not held', async () => {
+    const v1 = seriesMails({ tag: 'alone3', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
+    const v2 = seriesMails({ tag: 'alone3b', version: 2, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-06T10:00:00Z' });
+    const inbox = buildInbox([v1[0] ?? '', ...v2, ...traffic('alone3-t', '2026-01-07T12:00:00Z')]);
+    const w = watcher();
+    await w.pass(inbox);
+    expect(w.held()).not.toContain('alone3-0@example.org');
+    expect(w.records().find((r) => r.series.version === 1 && r.series.subject === 'KVM: demo helpers')?.reason).toMatch(/superseded by v2 before its patches arrived/);
   });
 });
 
