@@ -115,9 +115,9 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
       : {}),
     ...(queue && redisUrl
       ? {
-          enqueue: async (series, mails, prev, notCompared) => {
+          enqueue: async (series, mails, prev, notCompared, completes) => {
             try {
-              return (await queue.enqueue(seriesJobSpec(jobSettings, series, mails, prev, notCompared))).id;
+              return (await queue.enqueue(seriesJobSpec(jobSettings, series, mails, prev, notCompared, completes))).id;
             } catch (e) {
               throw new Error(`Redis at ${redactUrl(redisUrl)}: ${e instanceof Error ? e.message : String(e)}`);
             }

@@ -24,7 +24,7 @@ import { seriesJob } from '../jobs/queue.js';
 import { decode } from './inbox.js';
 import { Outbox, type OutboxFormat } from './outbox.js';
 import { engineReviewer } from './reviewer.js';
-import { reviewAndWrite } from './watch.js';
+import { reviewAndWrite, type Completion } from './watch.js';
 import { counted } from '../../analyzers/counted.js';
 
 /** The tree a series is reviewed against, as the watcher opened it. */
@@ -51,16 +51,26 @@ export interface SeriesPayload extends SeriesJobSettings {
   prev: PriorVersion | null;
   /** Why the series is not compared with its previous version (whose review failed); null when it is, or has none. */
   notCompared: string | null;
+  /** The held series this one completes (or grows) with late patches, and the sentence its record carries; null when none. */
+  completes: Completion | null;
 }
 
 /** The job for one due series. */
-export function seriesJobSpec(settings: SeriesJobSettings, series: Series, mails: SeriesMail[], prev: PriorVersion | null, notCompared: string | null = null): JobSpec {
+export function seriesJobSpec(
+  settings: SeriesJobSettings,
+  series: Series,
+  mails: SeriesMail[],
+  prev: PriorVersion | null,
+  notCompared: string | null = null,
+  completes: Completion | null = null,
+): JobSpec {
   const payload: SeriesPayload = {
     ...settings,
     fingerprint: series.fingerprint,
     mails: mails.map((m) => ({ inbox: m.inbox, commit: m.commit, raw: m.raw.toString('base64') })),
     prev,
     notCompared,
+    completes,
   };
   // PriorVersion and the settings are plain JSON (strings, numbers, null, arrays).
   return seriesJob(series.fingerprint, payload as unknown as JobSpec['payload']);
@@ -115,7 +125,15 @@ export function checkSeriesPayload(p: JobSpec['payload']): SeriesPayload {
     prev: (p.prev ?? null) as unknown as PriorVersion | null,
     // Absent in the jobs of a watcher from before it was carried.
     notCompared: p.notCompared === undefined || p.notCompared === null ? null : str(p.notCompared, 'notCompared'),
+    // Absent in the jobs of a watcher from before it was carried.
+    completes: completionOf(p.completes),
   };
+}
+
+function completionOf(v: Json | undefined): Completion | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new SeriesPayloadError('series job: completes must be an object { key, note } or null');
+  return { key: str(v.key, 'completes.key'), note: str(v.note, 'completes.note') };
 }
 
 /** Rebuilds the series from its mails, as the watcher threaded them. */
@@ -148,7 +166,7 @@ export function seriesHandler(): JobHandler {
     try {
       await assertKernelTree(tree);
       const review = engineReviewer(tree, { dir: p.cache.dir ?? undefined, disabled: p.cache.disabled });
-      const posted = await reviewAndWrite({ review, outbox: new Outbox(p.outbox.dir, p.outbox.format), from: p.from }, series, p.prev, ctx.superseded, p.notCompared);
+      const posted = await reviewAndWrite({ review, outbox: new Outbox(p.outbox.dir, p.outbox.format), from: p.from }, series, p.prev, ctx.superseded, p.notCompared, p.completes);
       if (!posted) return 'superseded';
       return posted.record.status;
     } finally {

@@ -72,7 +72,7 @@ export interface WatchOptions {
    * the order read, the previous version's findings) and resolves with the
    * job's id once the queue acknowledged it; absent, the pass reviews in process.
    */
-  enqueue?: (series: Series, mails: QueuedMail[], prev: PriorVersion | null, notCompared: string | null) => Promise<string>;
+  enqueue?: (series: Series, mails: QueuedMail[], prev: PriorVersion | null, notCompared: string | null, completes: Completion | null) => Promise<string>;
   /**
    * Optional, with `enqueue`: what became of an enqueued series' job on the
    * shared queue, by the series fingerprint. A later version waits for the
@@ -316,8 +316,22 @@ function completionOf(o: WatchOptions, s: Series): Completion | null {
   const verb = s.complete ? 'completed' : 'joined';
   const by = `${verb} by the late ${late.length === 1 ? 'patch' : 'patches'} ${late.join(', ')}`;
   if (held.status === 'skipped') return { key: held.key, note: `${by} after its cover letter waited alone (${held.record})` };
-  const what = held.status === 'partial' ? 'partial review' : held.status === 'enqueued' ? 'partial review enqueued' : 'partial reading (no patch reviewable)';
+  // Enqueued: the record its worker wrote says how it ended, so the note (and the outbox) is the one a watcher without Redis writes.
+  const status = held.status === 'enqueued' ? (writtenStatus(o, held) ?? held.status) : held.status;
+  const what = status === 'partial' ? 'partial review' : status === 'enqueued' ? 'partial review enqueued' : 'partial reading (no patch reviewable)';
   return { key: held.key, note: `${by} after the ${what} of ${before} of ${s.expected} patches (${held.record})` };
+}
+
+/** The status of the record a worker wrote for an enqueued series; null before it wrote one (or one that does not say). */
+function writtenStatus(o: WatchOptions, rec: SeriesRecord): SeriesRecord['status'] | null {
+  const text = o.outbox.readRecord(rec.record);
+  if (text === null) return null;
+  try {
+    const status = (JSON.parse(text) as { status?: unknown }).status;
+    return status === 'partial' || status === 'not-reviewed' ? status : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -542,9 +556,11 @@ async function enqueuePosting(o: WatchOptions, s: Series, pool: { inbox: string;
   // The mails in the order the watcher read them, so the worker threads them as the watcher did.
   const commits = new Set(members(s).map((p) => p.position.commit));
   const mails = pool.filter((p) => commits.has(p.commit)).map((p) => ({ inbox: p.inbox, commit: p.commit, raw: o.state.readMessage(p.commit) }));
+  // Carried by the job: the worker's record says what it completes, as the watcher's would.
+  const completes = completionOf(o, s);
   let id: string;
   try {
-    id = await enqueue(s, mails, prev.kind === 'found' ? prev.prior : null, notCompared);
+    id = await enqueue(s, mails, prev.kind === 'found' ? prev.prior : null, notCompared, completes);
   } catch (e) {
     // Nothing recorded: the next pass enqueues it again.
     report.unqueued++;
@@ -552,7 +568,6 @@ async function enqueuePosting(o: WatchOptions, s: Series, pool: { inbox: string;
     return;
   }
   const rec = seriesRecord(s, 'enqueued', null);
-  const completes = completionOf(o, s);
   if (completes) rec.completes = completes.key;
   o.state.append([rec]);
   report.enqueued++;

@@ -16,6 +16,7 @@
  * comparison sees the same counters on both sides.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -25,7 +26,7 @@ import { checkSeriesPayload, SeriesPayloadError, seriesHandler } from '../../bot
 import { git } from '../app/kernel-repo.js';
 import { kernelTree } from '../helpers/paths.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
-import { buildInbox, mail } from '../watch/inbox-fixture.js';
+import { appendCommits, buildInbox, mail } from '../watch/inbox-fixture.js';
 import { appEnv, head, tinyKernelRepo, WorkerProcess } from './harness.js';
 import { freePort, RedisServer } from './redis-server.js';
 
@@ -286,6 +287,76 @@ describe('v1 then v2 with two workers', () => {
   }, 300_000);
 });
 
+describe('late patches on the queue', () => {
+  const workers: WorkerProcess[] = [];
+  let mails: string[] = [];
+  let traffic = '';
+
+  beforeAll(() => {
+    // Two patches: the bug, then a comment added to an x86 KVM file; sent as one thread, [PATCH 1/2] and [PATCH 2/2].
+    const env = { ...process.env, GIT_INDEX_FILE: join(work, 'late-index') };
+    const x86 = 'arch/x86/kvm/irq.c';
+    const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo, env, input: `${git(repo, ['show', `${base}:${x86}`])}/* late patch 2 */\n` }).toString().trim();
+    execFileSync('git', ['read-tree', bug], { cwd: repo, env });
+    execFileSync('git', ['update-index', '--cacheinfo', `100644,${blob},${x86}`], { cwd: repo, env });
+    const tree = execFileSync('git', ['write-tree'], { cwd: repo, env }).toString().trim();
+    const second = git(repo, ['commit-tree', tree, '-p', bug, '-m', 'KVM: x86: note the late patch\n\nSigned-off-by: Late Author <late@example.org>']).trim();
+    mails = git(repo, ['format-patch', '--stdout', '--numbered', `${base}..${second}`])
+      .split(/^From [0-9a-f]{40} .*\n/m)
+      .filter(Boolean)
+      .map((m, i) =>
+        m
+          .replace(/^From: .*$/m, `From: Late Author <late@example.org>\nMessage-ID: <late-${i + 1}@example.org>${i ? '\nIn-Reply-To: <late-1@example.org>\nReferences: <late-1@example.org>' : ''}`)
+          .replace(/^Date: .*$/m, `Date: Mon, 5 Jan 2026 10:0${i}:00 +0000`),
+      );
+    // A day of list traffic after 1/2: its wait is over, it is reviewed as partial.
+    traffic = mail(
+      { From: 'Doc Writer <doc@example.org>', Subject: '[PATCH] docs: fix another typo', Date: 'Wed, 7 Jan 2026 00:00:00 +0000', 'Message-ID': '<late-traffic@example.org>' },
+      'Signed-off-by: Doc Writer <doc@example.org>\n---\ndiff --git a/Documentation/process/howto.rst b/Documentation/process/howto.rst\nindex 1111111..2222222 100644\n--- a/Documentation/process/howto.rst\n+++ b/Documentation/process/howto.rst\n@@ -1 +1 @@\n-teh\n+the\n',
+    );
+  });
+
+  afterAll(async () => {
+    for (const w of workers) await w.stop('SIGKILL');
+  });
+
+  it('2/2 after 1/2 was reviewed as partial: the worker\'s record says what it completes, as the watcher\'s does, and the outbox is the same', async () => {
+    const saved = inbox;
+    const lateInbox = buildInbox([mails[0] ?? '', traffic]);
+    inbox = lateInbox;
+    try {
+      const done = new Set((await jobs()).map((j) => j.key));
+      const pending = async (): Promise<Set<string>> => new Set((await jobs()).map((j) => j.key).filter((k) => !done.has(k)));
+      await watch('late-no-redis', undefined);
+      workers.push(new WorkerProcess(appEnv('127.0.0.1:9', redis.url, cache)));
+      const first = await watch('late-redis', redis.url);
+      expect(first.stderr).toMatch(/enqueued \(partial series: 1 of 2 patches\) v1 /);
+      await settled(await pending(), 1);
+      appendCommits(lateInbox, [mails[1] ?? '']);
+      const reference = await watch('late-no-redis', undefined);
+      expect(reference.stderr).toMatch(/reviewed v1 .*completed by the late patch 2 after the partial review of 1 of 2 patches/);
+      const second = await watch('late-redis', redis.url);
+      expect(second.stderr).toMatch(/enqueued v1 .*completed by the late patch 2 after the partial review of 1 of 2 patches/);
+      const list = await settled(await pending(), 2);
+      expect(list.map((j) => [j.state, j.outcome]).sort()).toEqual([
+        ['completed', 'partial'],
+        ['completed', 'reviewed'],
+      ]);
+      const completes = (name: string): (string | null)[] =>
+        [...files(join(work, name, 'outbox', 'series')).values()].map((b) => (JSON.parse(b.toString()) as { completes?: string }).completes ?? null);
+      expect(completes('late-no-redis').filter(Boolean)).toEqual([expect.stringMatching(/^completed by the late patch 2 after the partial review of 1 of 2 patches \(.*\.json\)$/)]);
+      expect(completes('late-redis')).toEqual(completes('late-no-redis'));
+      // The whole outbox, records and replies, byte for byte.
+      const want = files(join(work, 'late-no-redis', 'outbox'));
+      const got = files(join(work, 'late-redis', 'outbox'));
+      expect([...got.keys()]).toEqual([...want.keys()]);
+      for (const [name, bytes] of want) expect([name, got.get(name)?.equals(bytes)]).toEqual([name, true]);
+    } finally {
+      inbox = saved;
+    }
+  }, 300_000);
+});
+
 describe('Redis unreachable', () => {
   it('--once: exit 2 naming the series not enqueued, nothing recorded; the next pass with Redis enqueues it', async () => {
     const down = await watch('down', `redis://127.0.0.1:${await freePort()}`);
@@ -318,6 +389,8 @@ describe('a series job payload', () => {
       [{ ...good, outbox: { dir: '/o', format: 'mh' } }, /outbox.format mh/],
       [{ ...good, mails: [] }, /no mails/],
       [{ ...good, tree: { kind: 'svn' } }, /tree.kind svn/],
+      [{ ...good, completes: 'the late patch 2' }, /completes must be an object/],
+      [{ ...good, completes: { key: 'k' } }, /completes.note must be a non-empty string/],
     ];
     for (const [payload, message] of bad) {
       expect(() => checkSeriesPayload(payload as never)).toThrow(SeriesPayloadError);
