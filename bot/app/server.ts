@@ -8,7 +8,8 @@
  *
  * With REDIS_URL the server only verifies and enqueues (Redis must answer
  * at start, else exit 2 naming it and why): a delivery is answered 2xx
- * once Redis stored the job, and `kvm-review worker` processes (same
+ * once Redis stored the job, or, Redis down, once it is spooled on disk
+ * (enqueued once Redis answers, spool.ts), and `kvm-review worker` processes (same
  * environment, no webhook port) run the reviews. Without
  * it the reviews run here, in process, from a queue journaled in
  * KVM_REVIEW_QUEUE_DIR: a delivery is answered 2xx once its job is on
@@ -25,9 +26,11 @@
  * process: removed at exit, taken over after a kill.
  */
 import { run, type Probot } from 'probot';
+import { join } from 'node:path';
 import { BullQueue } from '../jobs/bullmq-queue.js';
 import { JournalLock } from '../jobs/journal-lock.js';
 import type { MemoryQueue } from '../jobs/memory-queue.js';
+import { SpooledQueue } from '../jobs/spool.js';
 import { inProcessQueue, kvmReviewApp } from './index.js';
 import { AppOctokit } from './octokit.js';
 import { probotEnv } from './probot-env.js';
@@ -52,7 +55,11 @@ try {
     });
     process.on('exit', () => lock.release());
   }
-  const queue = shared ?? ((app: Probot): MemoryQueue => (local = { queue: inProcessQueue(app, journal), app }).queue);
+  // With Redis, a delivery Redis does not take is spooled on disk and enqueued once Redis answers (spool.ts).
+  let spooled: SpooledQueue | null = null;
+  const queue = shared
+    ? (app: Probot): SpooledQueue => (spooled = new SpooledQueue(shared, join(journal, 'redis-spool'), (level, message, fields = {}) => app.log[level](fields, message)))
+    : (app: Probot): MemoryQueue => (local = { queue: inProcessQueue(app, journal), app }).queue;
   await run(kvmReviewApp({ settings, queue }), { Octokit: AppOctokit, env: probotEnv(process.env) });
   let stopping = false;
   const stop = (signal: string): void => {
@@ -62,7 +69,8 @@ try {
     }
     stopping = true;
     if (!local) {
-      void (shared?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+      // What is still spooled stays on disk for the next start.
+      void ((spooled as SpooledQueue | null)?.close() ?? shared?.close() ?? Promise.resolve()).finally(() => process.exit(0));
       return;
     }
     const { queue: q, app } = local;

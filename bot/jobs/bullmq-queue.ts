@@ -44,17 +44,38 @@ const NOT_STARTED = ['waiting', 'delayed', 'prioritized', 'paused'];
 /**
  * The key's generation for a head: ARGV head, force ('1': always a new generation), id base,
  * and the id of a failed job to replace (a new generation when it is still the key's job).
+ * With a delivery id (ARGV[5], KEYS[2] its key, ARGV[6] how long it is kept in ms), the
+ * generation and id are remembered for it in the same step: the same delivery again (an
+ * enqueue replayed from the spool after Redis had stored it, a recheck included) gets them
+ * back, with a 5th value 1, and is that job rather than a second review. ARGV[7] '1': the
+ * failed job's replacement of this delivery's first answer.
  */
 const REGISTER = `
+if ARGV[5] ~= '' and ARGV[7] ~= '1' then
+  local seen = redis.call('GET', KEYS[2])
+  if seen then
+    local at = string.find(seen, ' ')
+    return {tonumber(string.sub(seen, 1, at - 1)), string.sub(seen, at + 1), 0, '', 1, tonumber(redis.call('HGET', KEYS[1], 'gen') or '0')}
+  end
+end
 local head = redis.call('HGET', KEYS[1], 'head')
 local gen = tonumber(redis.call('HGET', KEYS[1], 'gen') or '0')
 local id = redis.call('HGET', KEYS[1], 'id')
-if ARGV[2] == '0' and head == ARGV[1] and id and id ~= ARGV[4] then return {gen, id, 0, ''} end
-gen = gen + 1
-local newId = ARGV[3] .. '.' .. gen
-redis.call('HSET', KEYS[1], 'gen', gen, 'head', ARGV[1], 'id', newId)
-return {gen, newId, 1, id or ''}
+local out
+if ARGV[2] == '0' and head == ARGV[1] and id and id ~= ARGV[4] then
+  out = {gen, id, 0, '', 0}
+else
+  gen = gen + 1
+  local newId = ARGV[3] .. '.' .. gen
+  redis.call('HSET', KEYS[1], 'gen', gen, 'head', ARGV[1], 'id', newId)
+  out = {gen, newId, 1, id or '', 0}
+end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[2], out[1] .. ' ' .. out[2], 'PX', ARGV[6]) end
+return out
 `;
+/** How long a delivery id is remembered: far longer than Redis stays down. */
+const DELIVERY_MS = 30 * 24 * 3600_000;
+const deliveryKey = (delivery: string): string => `${PREFIX}:delivery:${delivery}`;
 
 /** The superseded count, once per job: a job removed while waiting and one a worker finished as superseded in the meantime are one. */
 const COUNT_SUPERSEDED = `
@@ -138,7 +159,7 @@ export class BullQueue implements JobQueue {
   private readonly lastError: () => Error | null;
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly policy: RetryPolicy = retryPolicy(),
   ) {
     this.redis = redisClient(url, 'producer');
@@ -153,29 +174,44 @@ export class BullQueue implements JobQueue {
     await pingRedis(this.redis, url, ms, this.lastError);
   }
 
-  async enqueue(spec: JobSpec): Promise<Enqueued> {
+  /**
+   * `delivery`: an id the caller keeps for this enqueue (the spool's, spool.ts): the same
+   * delivery again is answered with the job it made the first time (see REGISTER).
+   */
+  async enqueue(spec: JobSpec, delivery = ''): Promise<Enqueued> {
     checkSpec(spec);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`Redis did not store job ${spec.key} within ${ENQUEUE_TIMEOUT_MS / 1000} s`)), ENQUEUE_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([this.store(spec), timeout]);
+      return await Promise.race([this.store(spec, delivery), timeout]);
+    } catch (e) {
+      // ioredis' giving up names no cause; the connection's last error does.
+      if (e instanceof Error && e.name === 'MaxRetriesPerRequestError') throw unreachable(this.url, this.lastError() ?? e);
+      throw e;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private async register(spec: JobSpec, failedId = ''): Promise<[gen: number, id: string, bumped: number, previous: string]> {
-    return (await this.redis.eval(REGISTER, 1, keyHash(spec.key), spec.head, spec.force ? '1' : '0', jobIdBase(spec), failedId)) as [number, string, number, string];
+  private async register(spec: JobSpec, delivery: string, failedId = ''): Promise<[gen: number, id: string, bumped: number, previous: string, seen?: number, current?: number]> {
+    const args = [spec.head, spec.force ? '1' : '0', jobIdBase(spec), failedId, delivery, String(DELIVERY_MS), failedId ? '1' : '0'];
+    return (await this.redis.eval(REGISTER, 2, keyHash(spec.key), deliveryKey(delivery), ...args)) as [number, string, number, string, number, number];
   }
 
-  private async store(spec: JobSpec): Promise<Enqueued> {
-    let [gen, id, bumped, previous] = await this.register(spec);
+  private async store(spec: JobSpec, delivery: string): Promise<Enqueued> {
+    const first = await this.register(spec, delivery);
+    let [gen, id, bumped, previous] = first;
+    const [, , , , seen, current] = first;
     let existing = bumped === 1 ? null : await this.queue.getJob(id);
+    // A delivery Redis already answered: its job as it is. Added again only when it is the key's
+    // newest and gone (never added: the enqueue stopped between the two steps; or trimmed long
+    // after it completed); one a newer head superseded since stays gone.
+    if (seen === 1 && (existing || gen < (current ?? 0))) return { id, duplicate: true, replaced: null };
     // The same head after its job failed for good: a new generation (the script bumps it once however many deliveries ask).
-    if (existing && (await existing.getState()) === 'failed') {
-      [gen, id, bumped, previous] = await this.register(spec, id);
+    if (seen !== 1 && existing && (await existing.getState()) === 'failed') {
+      [gen, id, bumped, previous] = await this.register(spec, delivery, id);
       existing = bumped === 1 ? null : await this.queue.getJob(id);
     }
     // The same head: a new job only when the old one is gone (completed and trimmed, or dropped).
