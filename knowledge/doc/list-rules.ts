@@ -14,13 +14,20 @@ import { splitSentences, type Sentence } from './sentences.js';
 
 /** The words a rule ends in when its locks follow as a list: "outside (of)", "inside (of)", "under", "while holding". */
 const OPEN_ENDED = /\b(?:outside|inside|under|within)(?: of)?$|\bwhile holding$|\bbefore$/;
+/**
+ * Words naming the list to come, read past: "taken outside the following
+ * locks:", "inside all of the following:" say what "taken outside:" says.
+ */
+const FOLLOWING = /\s+(?:(?:all|each|any) of\s+)?the following(?:\s+(?:locks?|mutexes|spinlocks|lock classes))?$/i;
 
 /** A parent line: the rule without its last locks. */
 export interface ListRule {
   block: Block;
   sentence: Sentence;
-  /** The sentence without its final ':' ("kvm->lock is taken outside"). */
+  /** The rule the items complete: the sentence without its final ':' and "the following locks" ("kvm->lock is taken outside"). */
   stem: string;
+  /** The sentence as written, without its final ':', for quotes ("kvm->lock is taken outside the following locks"). */
+  written: string;
 }
 
 /**
@@ -35,12 +42,13 @@ export function listRule(block: Block): ListRule | null {
   if (!sentence || sentences.length !== 1) return null;
   const { text } = sentence;
   if (!text.endsWith(':') || text.endsWith('::') || isExampleIntro(text)) return null;
-  const stem = text.slice(0, -1).trim();
+  const written = text.slice(0, -1).trim();
+  const stem = written.replace(FOLLOWING, '');
   if (!OPEN_ENDED.test(stem) || !findLockRefs(stem).length) return null;
-  return { block, sentence, stem };
+  return { block, sentence, stem, written };
 }
 
 /** An item's first sentence as the rule it completes: the text to read, and the text to quote ("A is taken outside: B"). */
 export function completedRule(rule: ListRule, item: string): { text: string; quote: string } {
-  return { text: `${rule.stem} ${item}`, quote: `${rule.stem}: ${item}` };
+  return { text: `${rule.stem} ${item}`, quote: `${rule.written}: ${item}` };
 }

@@ -1,0 +1,76 @@
+/**
+ * Rules whose locks are listed under them, in the wordings beyond "A is
+ * taken outside:": "... outside the following locks:", "... outside of the
+ * following:". Fixtures written for these tests, and every corpus revision
+ * and the 6.12 tree's document with their own kvm->lock bullet rewritten
+ * that way at test time.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DocumentedOrder } from '../../knowledge/doc/model.js';
+import { readLockingDoc } from '../../knowledge/doc/reader.js';
+import { corpusRevisions, kernelTree, LOCKING_DOC_DIR } from '../helpers/paths.js';
+import { orderEdges, srcuRules } from '../helpers/order.js';
+
+const read = (text: string, path = 'fixture/locking.rst'): DocumentedOrder => readLockingDoc(Buffer.from(text), path);
+
+/** A locking document whose acquisition-order list is BODY. */
+const doc = (body: string): string =>
+  ['=================', 'KVM Lock Overview', '=================', '', '1. Acquisition Orders', '---------------------', '', 'The acquisition orders for mutexes are as follows:', '', body, ''].join('\n');
+
+const lineOf = (text: string, line: string): number => {
+  const at = text.split('\n').findIndex((l) => l.trim() === line);
+  if (at < 0) throw new Error(`no line ${JSON.stringify(line)}`);
+  return at + 1;
+};
+
+const edgeLines = (order: DocumentedOrder): string[] => order.edges.filter((e) => !e.srcu).map((e) => `${e.outer} -> ${e.inner}: ${e.line}`);
+
+describe('a parent line that names its list ("the following locks")', () => {
+  for (const parent of ['kvm->lock is taken outside the following locks:', 'kvm->lock is taken outside of the following:', 'kvm->lock is taken outside all of the following mutexes:']) {
+    it(`"${parent}" is read as "kvm->lock is taken outside:", quoted as written`, () => {
+      const text = doc([`- ${parent}`, '', '  - vcpu->mutex', '  - kvm->slots_lock', ''].join('\n'));
+      const order = read(text);
+      expect(edgeLines(order)).toEqual([`kvm->lock -> vcpu->mutex: ${lineOf(text, '- vcpu->mutex')}`, `kvm->lock -> kvm->slots_lock: ${lineOf(text, '- kvm->slots_lock')}`]);
+      expect(order.edges[0]?.text).toBe(`${parent.slice(0, -1)}: vcpu->mutex`);
+      expect(order.unrecognized).toEqual([]);
+    });
+  }
+
+  it('"... inside the following locks:" as a paragraph before its list: each item -> the lock', () => {
+    const text = doc(['kvm->irq_lock is taken inside the following locks:', '', '- kvm->lock', '- kvm->slots_lock', ''].join('\n'));
+    expect(edgeLines(read(text))).toEqual([`kvm->lock -> kvm->irq_lock: ${lineOf(text, '- kvm->lock')}`, `kvm->slots_lock -> kvm->irq_lock: ${lineOf(text, '- kvm->slots_lock')}`]);
+    // With no list after it, it is still reported, with its words.
+    const bare = doc(['- kvm->lock is taken outside the following locks:', '', '- vcpu->mutex is taken outside kvm->slots_lock', ''].join('\n'));
+    expect(read(bare).unrecognized.map((u) => [u.line, u.text])).toEqual([[lineOf(bare, '- kvm->lock is taken outside the following locks:'), 'kvm->lock is taken outside the following locks:']]);
+  });
+});
+
+describe('real documents with their kvm->lock bullet rewritten in these wordings', () => {
+  const OUTSIDE_SLOTS = /^- kvm->lock is taken outside kvm->slots_lock and kvm->irq_lock$/m;
+  const documents = [...corpusRevisions().map((f) => join(LOCKING_DOC_DIR, f)), join(kernelTree('6.12'), 'Documentation/virt/kvm/locking.rst')];
+
+  it('the corpus and the tree have the bullet to rewrite', () => {
+    // Every revision from the 2016 one on (the three before it have no order yet), and the tree.
+    expect(documents.filter((p) => OUTSIDE_SLOTS.test(readFileSync(p, 'utf8').replace(/\r\n/g, '\n'))).length).toBe(documents.length - 3);
+  });
+
+  for (const path of documents) {
+    const original = readFileSync(path, 'utf8').replace(/\r\n/g, '\n');
+    if (!OUTSIDE_SLOTS.test(original)) continue;
+    it(`${path.split('/').slice(-1)[0]}: the same rules, whichever way the list is written`, () => {
+      const before = read(original, path);
+      const rewrites = [
+        '- kvm->lock is taken outside the following locks:\n\n  - kvm->slots_lock\n  - kvm->irq_lock',
+        '- kvm->lock is taken outside of the following:\n\n  - kvm->slots_lock\n\n- kvm->irq_lock is taken inside the following locks:\n\n  - kvm->lock',
+      ];
+      for (const rewrite of rewrites) {
+        const after = read(original.replace(OUTSIDE_SLOTS, rewrite), path);
+        expect(orderEdges(after)).toEqual(orderEdges(before));
+        expect(srcuRules(after)).toEqual(srcuRules(before));
+        expect(after.unrecognized.map((u) => u.text)).toEqual(before.unrecognized.map((u) => u.text));
+      }
+    });
+  }
+});
