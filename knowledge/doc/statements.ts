@@ -143,6 +143,15 @@ const PATTERNS: Pattern[] = [
     },
   },
   {
+    // "A is taken inside B and C" (a list of locks completing "A is taken inside:"): each nesting it states, B -> A
+    // and C -> A. Only the plain wording; kvm->srcu among them is a reader and a lock in one breath, left reported.
+    re: new RegExp(`^(${LIST}) (?:is|are) (?:taken|acquired|nested) (?:inside|under|within) (?:of )?(${LIST})$`),
+    facts: (m, locks) => {
+      const outer = listOf(m[2], locks);
+      return outer.includes(SRCU) ? null : orders(outer, listOf(m[1], locks));
+    },
+  },
+  {
     // "A nests inside B", "A and B nest under C": B is held when A is taken
     re: new RegExp(`^(${LIST}) nests? (?:inside|under|within) (?:of )?(${ONE})$`),
     facts: (m, locks) => orders([one(m[2], locks)], listOf(m[1], locks)),

@@ -1,15 +1,18 @@
 /**
  * Rules whose locks are listed under them, in the wordings beyond "A is
  * taken outside:": "... outside the following locks:", "... outside of the
- * following:". Fixtures written for these tests, and every corpus revision
- * and the 6.12 tree's document with their own kvm->lock bullet rewritten
- * that way at test time.
+ * following:", and items naming several locks under "... taken inside:"
+ * ("kvm->lock and vcpu->mutex"), which state a nesting for each. Fixtures
+ * written for these tests, and every corpus revision and the 6.12 tree's
+ * document with their own kvm->lock bullet rewritten that way at test
+ * time.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
 import { readLockingDoc } from '../../knowledge/doc/reader.js';
+import { classify } from '../../knowledge/doc/statements.js';
 import { corpusRevisions, kernelTree, LOCKING_DOC_DIR } from '../helpers/paths.js';
 import { orderEdges, srcuRules } from '../helpers/order.js';
 
@@ -47,6 +50,34 @@ describe('a parent line that names its list ("the following locks")', () => {
   });
 });
 
+describe('an item naming several locks under "taken inside:"', () => {
+  it('"A is taken inside: B and C" is B -> A and C -> A at the item\'s line', () => {
+    const text = doc(['- kvm->irq_lock is taken inside:', '', '  - kvm->lock and kvm->slots_lock', '  - vcpu->mutex, kvm->lock or kvm->slots_arch_lock', ''].join('\n'));
+    const order = read(text);
+    const item1 = lineOf(text, '- kvm->lock and kvm->slots_lock');
+    const item2 = lineOf(text, '- vcpu->mutex, kvm->lock or kvm->slots_arch_lock');
+    expect(edgeLines(order)).toEqual([
+      `kvm->lock -> kvm->irq_lock: ${item1}`,
+      `kvm->slots_lock -> kvm->irq_lock: ${item1}`,
+      `vcpu->mutex -> kvm->irq_lock: ${item2}`,
+      `kvm->lock -> kvm->irq_lock: ${item2}`,
+      `kvm->slots_arch_lock -> kvm->irq_lock: ${item2}`,
+    ]);
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('the plain sentence reads the same; kvm->srcu among the locks, or a clause after them, stays reported', () => {
+    expect(classify('kvm->irq_lock is taken inside kvm->lock and kvm->slots_lock', { subject: [] }).facts).toEqual([
+      { kind: 'order', outer: 'kvm->lock', inner: 'kvm->irq_lock' },
+      { kind: 'order', outer: 'kvm->slots_lock', inner: 'kvm->irq_lock' },
+    ]);
+    const text = doc(['- kvm->irq_lock is taken inside:', '', '  - kvm->srcu and kvm->lock', '  - kvm->lock and vcpu->mutex, which nest', ''].join('\n'));
+    const order = read(text);
+    expect(edgeLines(order)).toEqual([]);
+    expect(order.unrecognized.map((u) => u.line)).toEqual([lineOf(text, '- kvm->srcu and kvm->lock'), lineOf(text, '- kvm->lock and vcpu->mutex, which nest')]);
+  });
+});
+
 describe('real documents with their kvm->lock bullet rewritten in these wordings', () => {
   const OUTSIDE_SLOTS = /^- kvm->lock is taken outside kvm->slots_lock and kvm->irq_lock$/m;
   const documents = [...corpusRevisions().map((f) => join(LOCKING_DOC_DIR, f)), join(kernelTree('6.12'), 'Documentation/virt/kvm/locking.rst')];
@@ -63,7 +94,7 @@ describe('real documents with their kvm->lock bullet rewritten in these wordings
       const before = read(original, path);
       const rewrites = [
         '- kvm->lock is taken outside the following locks:\n\n  - kvm->slots_lock\n  - kvm->irq_lock',
-        '- kvm->lock is taken outside of the following:\n\n  - kvm->slots_lock\n\n- kvm->irq_lock is taken inside the following locks:\n\n  - kvm->lock',
+        '- kvm->irq_lock is taken inside:\n\n  - kvm->lock and kvm->slots_lock\n\n- kvm->lock is taken outside of the following:\n\n  - kvm->slots_lock',
       ];
       for (const rewrite of rewrites) {
         const after = read(original.replace(OUTSIDE_SLOTS, rewrite), path);
