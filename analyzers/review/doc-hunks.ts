@@ -11,6 +11,7 @@ import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc/examples.js';
+import { completedRule, listPlace, listRule, needsParent, openList, type OpenList } from '../../knowledge/doc/list-rules.js';
 import { labelScope, type Scope } from '../../knowledge/doc/reader.js';
 import { ARCH_FACTS, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
 import { skippedRuleReason, unknownInlineReason, unknownLabelReason } from '../../knowledge/doc/unread.js';
@@ -58,6 +59,18 @@ interface ReadSentence extends Quote {
   example?: { endLine: number; steps: number };
 }
 
+/** A rule whose locks are listed under it ("kvm->lock is taken outside:"), seen in the hunk and held for its items. */
+interface HeldParent extends OpenList<Label> {
+  /** The parent line is one the patch changes: so is the rule of every item under it. */
+  touched: boolean;
+  /** It is nested under a "- On x86:" item. */
+  inNested: boolean;
+}
+
+/** Why an item of a list whose parent line is above the hunk is reported rather than read. */
+const PARENT_NOT_SEEN =
+  'an item of a list of locks whose parent line (such as "kvm->lock is taken outside:") is outside the hunk\'s context: the rule it completes was not read; review against a tree to read it';
+
 /** A label's scope as the reader reads it ("On x86 and arm64:": every architecture it names), its line the file's. */
 type Label = Pick<Scope, 'arch' | 'archs' | 'unknown'>;
 
@@ -100,7 +113,68 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     if (example) out.push(example.intro.example?.steps ? example.intro : example.read);
     example = null;
   };
+  /**
+   * Read BLOCK's sentences under HERE. `item`: the block is an item of a list
+   * whose parent line the hunk shows, and its first sentence completes that
+   * rule; `orphan`: it is an item of a list that starts above the hunk, and
+   * a first sentence that only a parent line makes a rule is reported.
+   */
+  const readAll = (block: Block, here: Label, inNested: boolean, opts: { item?: HeldParent; orphan?: boolean } = {}): void => {
+    // A comment's claims are about the locks it names, not about its entry's :Arch:.
+    const arch = block.kind === 'field' ? null : here.arch;
+    const archs = block.kind === 'field' ? undefined : here.archs;
+    const unknown = block.kind === 'field' ? undefined : here.unknown;
+    const list = splitSentences(block);
+    let subject: string[] = [];
+    list.forEach((s, i) => {
+      const completed = i === 0 && opts.item ? completedRule(opts.item.rule, s.text) : null;
+      // A changed parent line changes the rule of every item under it.
+      const touched = touches(block, list, i) || (completed !== null && opts.item?.touched === true);
+      const ctx: SentenceContext = { subject };
+      let c = classify(completed?.text ?? s.text, ctx);
+      if (!c.recognized && block.field === 'Comment') {
+        for (const lock of doc.locks) {
+          const tried = classify(s.text, { ...ctx, commentOf: { lock: lock.name, protects: lock.protects } });
+          if (tried.recognized) {
+            c = tried;
+            break;
+          }
+        }
+      }
+      subject = c.subject;
+      const text = completed?.quote ?? s.text;
+      const read: ReadSentence = { line: f.fileLine[s.line - 1] ?? 0, text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch, ...(!c.arch && archs ? { archs } : {}) };
+      // As in the reader, a nested item introduces no example, nor does a list's item or parent.
+      if (block.kind !== 'field' && !inNested && !opts.item && i === list.length - 1 && isExampleIntro(s.text)) {
+        // Held until the blocks after it tell whether a list of steps follows.
+        example = { intro: { ...read, c: { facts: [], recognized: false, orderingLike: false, subject: [] }, example: { endLine: read.line, steps: 0 } }, section: block.section, read };
+        return;
+      }
+      // An item whose parent line ("kvm->lock is taken outside:") is above the hunk: the rule it completes is not seen.
+      if (i === 0 && opts.orphan && needsParent(s.text)) read.notRead = PARENT_NOT_SEEN;
+      // As in the reader: a rule for an architecture not known here is read as that word's, and reported.
+      if (c.recognized && c.facts.some((x) => ARCH_FACTS.has(x.kind))) {
+        if (c.unknownArch) Object.assign(read, { notRead: unknownInlineReason(c.unknownArch), scopedTo: { archs: [c.arch ?? ''], unknown: [c.unknownArch] } });
+        else if (!c.arch && unknown) Object.assign(read, { notRead: unknownLabelReason(unknown), scopedTo: { archs: archs ?? [arch ?? ''], unknown: unknown.words } });
+      }
+      out.push(read);
+    });
+  };
+  // As in the reader: a rule whose locks are listed under it is held until its items are read.
+  const held: { parent: HeldParent | null } = { parent: null };
+  /** The list has ended: a parent no item in the hunk followed is read as the sentence it is. */
+  const closeParent = (): void => {
+    const p = held.parent;
+    held.parent = null;
+    if (p && p.items === 0) readAll(p.rule.block, p.scope, p.inNested);
+  };
+  // The blocks at the top of the hunk that are list items: the items of a list whose parent line, if any, is above it.
+  let above: { indent: number; section: string } | null | undefined;
   for (const block of parsed.blocks) {
+    const indent = block.indent ?? 0;
+    if (above === undefined) above = block.kind === 'bullet' ? { indent, section: block.section } : null;
+    else if (above && !(block.section === above.section && ((block.kind === 'bullet' && indent >= above.indent) || (block.kind === 'paragraph' && block.inItem)))) above = null;
+    const orphan = above !== null && block.kind === 'bullet' && indent === above.indent;
     if (block.kind === 'field' && block.field !== 'Comment') continue;
     const current = example as { intro: ReadSentence; section: string } | null;
     if (current?.intro.example && block.section === current.section && (block.kind === 'bullet' || block.inItem)) {
@@ -111,6 +185,18 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       continue;
     }
     closeExample();
+    const p = held.parent;
+    const place = p ? listPlace(p, block) : null;
+    if (p && place === 'item') {
+      p.items++;
+      readAll(block, p.scope, true, { item: p });
+      continue;
+    }
+    if (p && place === 'content') {
+      readAll(block, p.scope, true);
+      continue;
+    }
+    closeParent();
     if (block.section !== section) {
       section = block.section;
       scope = { arch: null };
@@ -136,41 +222,15 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       labelFresh = false;
       here = scope;
     }
-    // A comment's claims are about the locks it names, not about its entry's :Arch:.
-    const arch = block.kind === 'field' ? null : here.arch;
-    const archs = block.kind === 'field' ? undefined : here.archs;
-    const unknown = block.kind === 'field' ? undefined : here.unknown;
-    const list = splitSentences(block);
-    let subject: string[] = [];
-    list.forEach((s, i) => {
-      const touched = touches(block, list, i);
-      const ctx: SentenceContext = { subject };
-      let c = classify(s.text, ctx);
-      if (!c.recognized && block.field === 'Comment') {
-        for (const lock of doc.locks) {
-          const tried = classify(s.text, { ...ctx, commentOf: { lock: lock.name, protects: lock.protects } });
-          if (tried.recognized) {
-            c = tried;
-            break;
-          }
-        }
-      }
-      subject = c.subject;
-      const read: ReadSentence = { line: f.fileLine[s.line - 1] ?? 0, text: s.text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch, ...(!c.arch && archs ? { archs } : {}) };
-      // As in the reader, a nested item introduces no example.
-      if (block.kind !== 'field' && !inNested && i === list.length - 1 && isExampleIntro(s.text)) {
-        // Held until the blocks after it tell whether a list of steps follows.
-        example = { intro: { ...read, c: { facts: [], recognized: false, orderingLike: false, subject: [] }, example: { endLine: read.line, steps: 0 } }, section: block.section, read };
-        return;
-      }
-      // As in the reader: a rule for an architecture not known here is read as that word's, and reported.
-      if (c.recognized && c.facts.some((x) => ARCH_FACTS.has(x.kind))) {
-        if (c.unknownArch) Object.assign(read, { notRead: unknownInlineReason(c.unknownArch), scopedTo: { archs: [c.arch ?? ''], unknown: [c.unknownArch] } });
-        else if (!c.arch && unknown) Object.assign(read, { notRead: unknownLabelReason(unknown), scopedTo: { archs: archs ?? [arch ?? ''], unknown: unknown.words } });
-      }
-      out.push(read);
-    });
+    const rule = listRule(block);
+    if (rule) {
+      const one = [rule.sentence];
+      held.parent = { ...openList(rule, here), touched: touches(block, one, 0), inNested };
+      continue;
+    }
+    readAll(block, here, inNested, { orphan });
   }
+  closeParent();
   closeExample();
   // Comments and directive bodies are not read: a rule-like sentence in one is reported.
   for (const block of parsed.skipped) {

@@ -11,6 +11,7 @@ import { isExampleIntro } from './examples.js';
 import { findLockRefs } from './lock-refs.js';
 import type { Block } from './rst-blocks.js';
 import { splitSentences, type Sentence } from './sentences.js';
+import { classify } from './statements.js';
 
 /** The words a rule ends in when its locks follow as a list: "outside (of)", "inside (of)", "under", "while holding". */
 const OPEN_ENDED = /\b(?:outside|inside|under|within)(?: of)?$|\bwhile holding$|\bbefore$/;
@@ -51,4 +52,55 @@ export function listRule(block: Block): ListRule | null {
 /** An item's first sentence as the rule it completes: the text to read, and the text to quote ("A is taken outside: B"). */
 export function completedRule(rule: ListRule, item: string): { text: string; quote: string } {
   return { text: `${rule.stem} ${item}`, quote: `${rule.written}: ${item}` };
+}
+
+/** A parent whose list is being read; SCOPE is what the caller reads its items under (the reader's Scope, the hunk review's label). */
+export interface OpenList<S> {
+  rule: ListRule;
+  scope: S;
+  /** A bullet parent's marker column (its items are nested deeper); null for a paragraph. */
+  indent: number | null;
+  /** The items' marker column, set by the first; deeper bullets are an item's own content. */
+  itemIndent: number | null;
+  items: number;
+}
+
+export function openList<S>(rule: ListRule, scope: S): OpenList<S> {
+  return { rule, scope, indent: rule.block.kind === 'bullet' ? (rule.block.indent ?? 0) : null, itemIndent: null, items: 0 };
+}
+
+/**
+ * Whether BLOCK belongs to P's list: 'item', an item's own 'content' (a
+ * deeper bullet, its text going on), or null (the list has ended). The
+ * document reader and the hunk review read lists with it, so both end a
+ * list at the same block.
+ */
+export function listPlace(p: OpenList<unknown>, block: Block): 'item' | 'content' | null {
+  if (block.section !== p.rule.block.section) return null;
+  if (block.kind === 'paragraph') return block.inItem && p.items > 0 ? 'content' : null;
+  if (block.kind !== 'bullet') return null;
+  const indent = block.indent ?? 0;
+  // Nested under a bullet parent; right after a paragraph parent, at the first item's column or deeper.
+  if (p.indent !== null ? indent <= p.indent : p.itemIndent !== null && indent < p.itemIndent) return null;
+  p.itemIndent ??= indent;
+  return indent <= p.itemIndent ? 'item' : 'content';
+}
+
+/** Parents an item is tried under when its own is not seen: one of each direction, so a kvm->srcu item completes one. */
+const PROBES = ['kvm->lock is taken outside', 'kvm->lock is taken inside'];
+
+/**
+ * Whether ITEM, an item's first sentence, is one that only a parent line
+ * makes a rule: it is no rule read alone ("kvm->arch.new_lock",
+ * "vcpu->mutex when ..."), and completes "A is taken outside:" or "A is
+ * taken inside:". The hunk review reports such an item when its parent is
+ * above the hunk's context, rather than reading it as nothing.
+ */
+export function needsParent(item: string): boolean {
+  const alone = classify(item, { subject: [] });
+  if (alone.recognized || !findLockRefs(item)[0] || findLockRefs(item)[0]?.index !== 0) return false;
+  return PROBES.some((stem) => {
+    const c = classify(`${stem} ${item}`, { subject: [] });
+    return c.recognized && !c.unread?.length;
+  });
 }

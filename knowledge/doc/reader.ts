@@ -14,7 +14,7 @@ import { exampleReason, isExampleIntro, opensExample } from './examples.js';
 import { ARCH_FACTS, archName, classify, looseArchLabel, onHeadingWords, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
-import { completedRule, listRule, type ListRule } from './list-rules.js';
+import { completedRule, listPlace, listRule, openList, type OpenList } from './list-rules.js';
 
 /** The input is not a locking document: the message names the file. */
 export class DocInputError extends Error {}
@@ -67,17 +67,6 @@ export function labelScope(block: Block): Scope | null {
   if (/^For SRCU:$/i.test(text)) return { arch: null, origin: 'srcu' };
   if (/acquisition orders/i.test(text)) return { arch: null, origin: 'order-list' };
   return { arch: null, origin: 'prose' };
-}
-
-/** A rule whose list of locks is being read ("kvm->lock is taken outside:"). */
-interface OpenList {
-  rule: ListRule;
-  scope: Scope;
-  /** A bullet parent's marker column (its items are nested deeper); null for a paragraph. */
-  indent: number | null;
-  /** The items' marker column, set by the first; deeper bullets are an item's own content. */
-  itemIndent: number | null;
-  items: number;
 }
 
 function sha1(bytes: Buffer | string): string {
@@ -254,31 +243,21 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
 
   // A rule whose locks are listed under it ("kvm->lock is taken outside:"): its items until the list ends.
   // Held in an object: TypeScript does not see a closure assign a `let`, and would narrow it to null in the loop.
-  const list: { parent: OpenList | null } = { parent: null };
+  const list: { parent: OpenList<Scope> | null } = { parent: null };
 
   /** Read BLOCK, or, when it is the parent of a list of locks, hold it until its items are read. */
   const readOrHold = (block: Block, at: Scope, examples = false): void => {
     const rule = listRule(block);
     if (!rule) return readBlock(block, at, { subject: [] }, examples);
     noteWritten(rule.sentence.text);
-    list.parent = { rule, scope: at, indent: block.kind === 'bullet' ? (block.indent ?? 0) : null, itemIndent: null, items: 0 };
+    list.parent = openList(rule, at);
   };
 
   /** Whether BLOCK belongs to the open parent's list: 'item', an item's own 'content', or null (the list has ended). */
-  const inList = (block: Block): 'item' | 'content' | null => {
-    const p = list.parent;
-    if (!p || block.section !== p.rule.block.section) return null;
-    if (block.kind === 'paragraph') return block.inItem && p.items > 0 ? 'content' : null;
-    if (block.kind !== 'bullet') return null;
-    const indent = block.indent ?? 0;
-    // Nested under a bullet parent; right after a paragraph parent, at the first item's column or deeper.
-    if (p.indent !== null ? indent <= p.indent : p.itemIndent !== null && indent < p.itemIndent) return null;
-    p.itemIndent ??= indent;
-    return indent <= p.itemIndent ? 'item' : 'content';
-  };
+  const inList = (block: Block): 'item' | 'content' | null => (list.parent ? listPlace(list.parent, block) : null);
 
   /** Read an item: its first sentence completes the parent's rule, any further one is a sentence of its own. */
-  const readItem = (p: OpenList, block: Block): void => {
+  const readItem = (p: OpenList<Scope>, block: Block): void => {
     p.items++;
     const [first, ...rest] = splitSentences(block);
     if (!first) return;
