@@ -77,6 +77,8 @@ export interface QueueStatus {
   done: number;
   failed: number;
   superseded: number;
+  /** With Redis: deliveries this server spooled on disk that Redis has not taken yet (spool.ts). */
+  spooled?: number;
 }
 
 export interface JobQueue {

@@ -156,8 +156,12 @@ export class SpooledQueue implements JobQueue {
     return this.inner.drop(id);
   }
 
-  status(): Promise<QueueStatus> {
-    return this.inner.status();
+  /** The shared queue's status, and the deliveries still spooled: the server is not idle while one waits for Redis. */
+  async status(): Promise<QueueStatus> {
+    // Counted before Redis is asked: an entry enqueued meanwhile is then counted twice, never in neither.
+    const spooled = this.pending();
+    const s = await this.inner.status();
+    return { ...s, spooled, idle: s.idle && spooled === 0 };
   }
 
   /** Stops the retries (what is spooled stays for the next start) and closes the queue. */

@@ -70,6 +70,7 @@ describe('the spool', () => {
     expect(logs.join('\n')).toMatch(/Redis still does not take the spooled jobs .*: 2 waiting, tried again in \d+ s/);
     await redis.start();
     await drained(dir);
+    expect(await q.status()).toMatchObject({ spooled: 0 });
     let jobs = await jobsOf(redis.url);
     // Oldest first: the recheck of a, then b replacing it while it waited.
     expect(jobs.map((j) => j.head[0])).toEqual(['b']);
