@@ -24,3 +24,9 @@ export function numbered(ns: readonly number[]): string {
   }
   return listed(parts);
 }
+
+/** Files named in a reason: the first few, then how many more. */
+export function someFiles(files: readonly string[]): string {
+  const shown = files.slice(0, 3).join(', ');
+  return files.length > 3 ? `${shown} and ${counted(files.length - 3, 'other file')}` : shown;
+}

@@ -26,6 +26,7 @@ import { OverlayTree } from '../trees/overlay-tree.js';
 import { LOCKING_RST_PATH, type Tree } from '../trees/index.js';
 import { analyseState, archsFor, removedEdges, type StateAnalysis } from './analyse-state.js';
 import { applyFiles, type ApplyFailure } from './apply.js';
+import { applyContent, contentPaths, contentRefusal } from './content-change.js';
 import { attribute } from './attribute.js';
 import { reviewDocPatch } from './doc-review.js';
 import { analyseHunks, DEGRADED } from './hunk-only.js';
@@ -34,7 +35,7 @@ import type { PatchReview, ReviewCacheStats, ReviewResult, SeriesIdentity } from
 import { noteUnappliedFixes } from './unapplied-fixes.js';
 import { functionChanges, type FunctionChange } from './series-changes.js';
 import { notApplied } from './not-applied.js';
-import { counted } from '../counted.js';
+import { counted, someFiles } from '../counted.js';
 
 export interface ReviewSeriesOptions {
   cache: CacheOptions;
@@ -193,7 +194,8 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
   // Doc-patch evidence for generic rules: the architectures generic code is reviewed as.
   const docArchs = archsFor(['virt/kvm/kvm_main.c'], archs);
   // Index only the builds the series concerns: generic code as GENERIC_ARCHS build it, plus any arch it touches.
-  const needed = new Set([...docArchs, ...series.patches.flatMap((p) => archsFor(p.files.map((f) => f.newPath ?? f.path).filter((f) => /^arch\//.test(f)), archs))]);
+  const paths = (p: PatchEntry): string[] => [...p.files.map((f) => f.newPath ?? f.path), ...(p.becomes ? contentPaths(p.becomes) : [])];
+  const needed = new Set([...docArchs, ...series.patches.flatMap((p) => archsFor(paths(p).filter((f) => /^arch\//.test(f)), archs))]);
   const base = tree
     ? (await indexedFiles(tree)).filter((f) => {
         const a = archOf(f);
@@ -224,26 +226,44 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
     pr.references = [...new Set([series.cover?.messageId ?? ids[0] ?? '', p.messageId ?? ''])].filter(Boolean);
     result.patches.push(pr);
     if (p.status !== 'ok' || series.duplicates.includes(p)) continue;
-    const info = { index: p.index, subject: p.subject, files: p.files };
     const ref = { index: p.index, subject: p.subject };
     let next: OverlayTree | null = null;
+    /** The patch's diff: its own, or the one its content makes on the state before it (content-change.ts). */
+    let files = p.files;
     try {
+      if (p.becomes) {
+        const change = p.becomes;
+        const refused = overlay ? contentRefusal(change, p.index, result.patches, series.patches) : 'there is no tree to diff its content against';
+        if (refused || !overlay) {
+          pr.status = 'failed';
+          pr.reason = `${change.what} is NOT reviewed: ${refused ?? ''}; read it with ${change.readWith}`;
+          notes.push(`NOT reviewed: patch ${p.index}, ${change.what}; the series is reviewed only in part (see its reason)`);
+          continue;
+        }
+        next = overlay.clone();
+        files = await applyContent(next, change);
+        pr.files = files;
+        notes.push(`patch ${p.index}, ${change.what}: reviewed as the change from the state of the patches before it to its content of ${someFiles(contentPaths(change))}`);
+      }
+      const info = { index: p.index, subject: p.subject, files };
       if (!overlay) {
-        const hunks = await analyseHunks(p.files, doc);
-        pr.findings = [...attribute(info, null, hunks), ...reviewDocHunks(ref, p.files, doc)];
+        const hunks = await analyseHunks(files, doc);
+        pr.findings = [...attribute(info, null, hunks), ...reviewDocHunks(ref, files, doc)];
         markPartial(pr, archFailures([hunks], hunks.archs));
         continue;
       }
       // 2.
-      next = overlay.clone();
-      pr.applyFailures = await applyFiles(next, p.files);
+      if (!next) {
+        next = overlay.clone();
+        pr.applyFailures = await applyFiles(next, files);
+      }
       // Nothing the review reads landed: the state after is the state before, and "no findings" would pass it.
-      const missed = notApplied(p.files, pr.applyFailures);
+      const missed = notApplied(files, pr.applyFailures);
       if (missed) {
         pr.status = 'not-applied';
         pr.reason = [missed.reason, readerPart(p)].filter(Boolean).join('; ');
         if (missed.alreadyApplied) pr.alreadyApplied = true;
-        changes.push(...functionChanges(p.index, p.files, pr.applyFailures, []));
+        changes.push(...functionChanges(p.index, files, pr.applyFailures, []));
         // What did land (a selftest, a Makefile) is the tree the next patch applies to; the analysis is unchanged.
         overlay = next;
         continue;
@@ -253,20 +273,20 @@ export async function reviewSeries(series: Series | null, tree: Tree | null, opt
         pr.reason = [readerPart(p), applyPart(pr.applyFailures)].filter(Boolean).join('; ');
         pr.partial = true;
       }
-      const cPaths = p.files.map((f) => f.newPath ?? f.path).filter((f) => /\.[ch]$/.test(f));
-      const touchesDoc = p.files.some((f) => (f.newPath ?? f.path) === LOCKING_RST_PATH);
+      const cPaths = files.map((f) => f.newPath ?? f.path).filter((f) => /\.[ch]$/.test(f));
+      const touchesDoc = files.some((f) => (f.newPath ?? f.path) === LOCKING_RST_PATH);
       // 3.
       const stateArchs = archsFor(cPaths.length ? cPaths : ['virt/kvm/kvm_main.c'], archs);
       const docBefore = await docOf(overlay, doc, docs, options.cache);
       const docAfter = touchesDoc ? await docOf(next, doc, docs, options.cache) : docBefore;
       before ??= await analyseState(overlay, docArchs, docBefore, options.cache, base);
-      const changed = p.files.flatMap((f) => [f.newPath, f.oldPath]).filter((x): x is string => Boolean(x));
+      const changed = files.flatMap((f) => [f.newPath, f.oldPath]).filter((x): x is string => Boolean(x));
       const after: StateAnalysis =
         cPaths.length || touchesDoc ? await analyseState(next, docArchs, docAfter, options.cache, base, { state: before, changed, overlay }) : before;
       for (const u of [...(before.unread ?? []), ...(after.unread ?? [])]) unread.set(u.file, u.reason);
       count(before);
       count(after);
-      changes.push(...functionChanges(p.index, p.files, pr.applyFailures, patchedFunctions(after, cPaths)));
+      changes.push(...functionChanges(p.index, files, pr.applyFailures, patchedFunctions(after, cPaths)));
       // 4.
       if (cPaths.length) {
         pr.findings.push(...attribute(info, before, after, stateArchs));

@@ -74,6 +74,28 @@ export interface PatchEntry {
   position: SourcePosition;
   /** Things worth knowing that do not stop the review (a flowed mail, bad charset bytes, no [PATCH] tag). */
   warnings: string[];
+  /**
+   * Optional: the patch is the content its files become, not a diff (`files` is empty): a merge's
+   * conflict resolution, which no state of the review is the pre-image of. The review diffs each
+   * file against the state it reached before this slot and reviews that diff as the patch.
+   */
+  becomes?: ContentChange;
+}
+
+/**
+ * Files that become a given content, and what that content is built on. It is a sound patch only
+ * on a state holding exactly that: every slot of `builtOn` landed whole on these files, and no
+ * other slot before it changed them (the review refuses it otherwise, saying why).
+ */
+export interface ContentChange {
+  /** Each file and the text it becomes; null when it is deleted. */
+  files: { path: string; content: string | null }[];
+  /** The slots before this one whose changes the content holds (a merge's history within the series), ascending. */
+  builtOn: number[];
+  /** What the content is, for notes and reasons: `the conflict resolution of merge 0123456789ab`. */
+  what: string;
+  /** Where to read the change when it is not reviewed: `git show --remerge-diff 0123456789ab`. */
+  readWith: string;
 }
 
 /** The cover letter, slot 0. */

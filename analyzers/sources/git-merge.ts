@@ -9,12 +9,16 @@
  * store: nothing is left in the repository) and diffs the merge against it. That diff is the
  * merge's own change, a patch to the state of the range's commits before the merge (both sides'
  * commits come first in the range's order). A file the automatic merge left in conflict has
- * conflict markers on that side, which no state holds: such a merge is not reviewed, and says so.
+ * conflict markers on that side, which no state holds: such a merge (a conflict resolved by hand)
+ * is instead the content its files have at the merge, which the review diffs against its own
+ * state before the merge (PatchEntry.becomes, review/content-change.ts).
  */
 import type { SimpleGit } from 'simple-git';
 import { unquoteIfQuoted } from '../series/diff-path.js';
 import { gitMessage } from '../trees/git-client.js';
-import { counted } from '../counted.js';
+import { someFiles } from '../counted.js';
+
+export { someFiles };
 
 /** The diff options of every merge diff: what the repository's configuration would otherwise change (as for format-patch). */
 const DIFF_OPTIONS = ['--no-ext-diff', '--no-textconv', '--no-color', '--no-relative', '--src-prefix=a/', '--dst-prefix=b/', '--unified=3', '--no-renames'];
@@ -24,20 +28,19 @@ export type MergeChange =
   | { kind: 'automatic' }
   /** It changes `files` beyond the automatic merge, which left none in conflict: `diff` is that change, a patch to the automatic merge's state. */
   | { kind: 'own'; files: string[]; diff: string }
+  /** Its own change touches `files`, of which the automatic merge left `conflicted` in conflict: the change is what those files hold at the merge. */
+  | { kind: 'resolved'; files: string[]; conflicted: string[] }
   /** Its own change could not be read: `why`. It is not reviewed. */
   | { kind: 'unread'; why: string };
 
-/** Files named in a reason: the first few, then how many more. */
-export function someFiles(files: string[]): string {
-  const shown = files.slice(0, 3).join(', ');
-  return files.length > 3 ? `${shown} and ${counted(files.length - 3, 'other file')}` : shown;
-}
 
 /** One file's section of a diff: its lines, and the path it names. */
 interface Section {
   lines: string[];
   path: string | null;
   conflicted: boolean;
+  /** git wrote `Binary files ... differ` for it: there is no text to review. */
+  binary: boolean;
 }
 
 /** The path a `--- a/X` or `+++ b/X` line names (C-quoted when git quoted it, a tab after a name with a space); null for /dev/null. */
@@ -52,11 +55,12 @@ function pathOf(line: string): string | null {
 function sectionsOf(diff: string): Section[] {
   const out: Section[] = [];
   for (const line of diff.split('\n')) {
-    if (line.startsWith('diff --git ')) out.push({ lines: [], path: null, conflicted: false });
+    if (line.startsWith('diff --git ')) out.push({ lines: [], path: null, conflicted: false, binary: false });
     const s = out[out.length - 1];
     if (!s) continue;
     s.lines.push(line);
     if (line.startsWith('remerge CONFLICT')) s.conflicted = true;
+    if (line.startsWith('Binary files ')) s.binary = true;
     if (!s.path && (line.startsWith('--- ') || line.startsWith('+++ '))) s.path = pathOf(line);
   }
   return out;
@@ -94,10 +98,11 @@ export async function mergeChange(git: SimpleGit, config: string[], sha: string,
   const conflicted = sections.filter((s) => s.conflicted).map((s) => s.path as string);
   if (conflicted.length) {
     // The resolution's pre-image holds conflict markers, which no state of the review holds; against the first
-    // parent its hunks mix the other side's lines (already applied by their own commits) with the resolution, and
-    // a hunk applied twice would place every finding after it off. Said as not reviewed rather than placed wrong.
-    const which = someFiles(conflicted);
-    return { kind: 'unread', why: `git's automatic merge left ${which} in conflict, and kvm-review does not review a conflict resolution (it cannot rebuild the state the resolution applies to); read it with git show --remerge-diff ${id}` };
+    // parent its hunks mix the other side's lines (already applied by their own commits) with the resolution.
+    // What the review can place is the files' content at the merge, diffed against its own state before it.
+    const binary = sections.filter((s) => s.binary).map((s) => s.path as string);
+    if (binary.length) return { kind: 'unread', why: `git's automatic merge left ${someFiles(conflicted)} in conflict, and the resolution changes ${someFiles(binary)}, which git shows as binary; read it with git show --remerge-diff ${id}` };
+    return { kind: 'resolved', files: sections.map((s) => s.path as string), conflicted };
   }
   return { kind: 'own', files: sections.map((s) => s.path as string), diff: sections.map((s) => s.lines.join('\n').replace(/\n*$/, '\n')).join('') };
 }

@@ -4,8 +4,10 @@
  * (no external diff, no textconv, hooks off: nothing from the repository
  * runs), read by the same mail decoder as `mbox`. A merge commit is its
  * own change beyond git's automatic merge (git-merge.ts): none, skipped
- * with the reason; an evil merge's, a patch; one not read (a conflict
- * resolution, an octopus), `failed`: NOT reviewed. An empty commit
+ * with the reason; an evil merge's, a patch; a conflict resolution's, the
+ * content of its files at the merge (PatchEntry.becomes), which the review
+ * diffs against its own state; one not read (an octopus, a resolution
+ * whose history the range does not hold), `failed`: NOT reviewed. An empty commit
  * (format-patch writes nothing for it) keeps its slot, skipped with the
  * reason. The work tree is never read: when it has
  * uncommitted changes, a note says they are not part of the review.
@@ -22,10 +24,11 @@ import type { SimpleGit } from 'simple-git';
 import { assembleSeries } from '../series/assemble.js';
 import { classify, type Classified } from '../series/classify.js';
 import { scanDiff } from '../series/diff-sections.js';
-import type { PatchEntry, Series } from '../series/model.js';
+import type { ContentChange, PatchEntry, Series } from '../series/model.js';
 import { assertRepository, gitClient, gitMessage, resolveCommit } from '../trees/git-client.js';
 import { TreeError } from '../trees/model.js';
 import { decodeMessage } from './decode.js';
+import { createHash } from 'node:crypto';
 import { mergeChange, someFiles, type MergeChange } from './git-merge.js';
 import { isSeparator, splitMbox } from './mbox-split.js';
 import type { Person, SourceMessage } from './model.js';
@@ -306,6 +309,59 @@ function skippedEntry(c: Described, k: number, label: string, reason: string, st
   };
 }
 
+/**
+ * A merge whose conflicts were resolved by hand, as the content its own change's files have at
+ * the merge (the review diffs it against the state it reached before the slot), built on the
+ * slots of its history that carry a change (`builtOn`). Its content is built on the base's tree
+ * and the commits of its history; when that history holds commits the range does not, the state
+ * before its slot lacks their changes, and it is `unread`, with why.
+ */
+async function resolution(git: SimpleGit, config: string[], c: Described, files: string[], base: string, inRange: ReadonlySet<string>, builtOn: number[]): Promise<ContentChange | { why: string }> {
+  const id = c.sha.slice(0, 12);
+  const readWith = `git show --remerge-diff ${id}`;
+  const history = (await git.raw([...config, 'rev-list', c.sha, '--not', base])).split('\n').filter(Boolean);
+  const outside = history.filter((sha) => !inRange.has(sha));
+  if (outside.length) {
+    const which = outside.slice(0, 3).map((sha) => sha.slice(0, 12)).join(', ') + (outside.length > 3 ? ` and ${counted(outside.length - 3, 'other')}` : '');
+    return { why: `its conflict resolution is the content of ${someFiles(files)} at the merge, built on ${counted(outside.length, 'commit')} the range does not hold (${which}), whose changes the review's state before it lacks; review a range holding both sides of the merge, or read it with ${readWith}` };
+  }
+  const listed = await git.raw([...config, '--literal-pathspecs', 'ls-tree', '-z', '--full-tree', c.sha, '--', ...files]);
+  const entries = new Map<string, { mode: string; oid: string }>();
+  for (const row of listed.split('\0').filter(Boolean)) {
+    const tab = row.indexOf('\t');
+    const [mode = '', , oid = ''] = row.slice(0, tab).split(' ');
+    entries.set(row.slice(tab + 1), { mode, oid });
+  }
+  const out: ContentChange['files'] = [];
+  for (const path of files) {
+    const e = entries.get(path);
+    if (e && e.mode !== '100644' && e.mode !== '100755') return { why: `its conflict resolution makes ${path} a ${e.mode === '120000' ? 'symbolic link' : e.mode === '160000' ? 'submodule' : `mode ${e.mode} entry`}, which is no text to review; read it with ${readWith}` };
+    out.push({ path, content: e ? await git.raw([...config, 'cat-file', 'blob', e.oid]) : null });
+  }
+  return { files: out, builtOn, what: `the conflict resolution of merge ${id}`, readWith };
+}
+
+/** A content change's digest, for the series' identity (PatchEntry.patchId). */
+function contentId(change: ContentChange): string {
+  const h = createHash('sha256');
+  for (const f of change.files) h.update(f.path).update('\0').update(f.content ?? '\0deleted').update('\0');
+  return h.digest('hex').slice(0, 40);
+}
+
+/** The slots of the range in `c`'s history (its ancestors the range holds), by the range's order. */
+function historySlots(c: Described, slotOf: ReadonlyMap<string, { index: number; parents: string[] }>): number[] {
+  const seen = new Set<string>();
+  const todo = [...c.parents];
+  while (todo.length) {
+    const sha = todo.pop() as string;
+    const slot = slotOf.get(sha);
+    if (!slot || seen.has(sha)) continue;
+    seen.add(sha);
+    todo.push(...slot.parents);
+  }
+  return [...seen].map((sha) => slotOf.get(sha)?.index ?? 0).sort((a, b) => a - b);
+}
+
 /** Where what a merge brings in is reviewed: in its own slots when the range holds the merged commits. */
 function mergedWhere(c: Described, inRange: ReadonlySet<string>): string {
   const outside = c.parents.slice(1).filter((p) => !inRange.has(p));
@@ -313,7 +369,7 @@ function mergedWhere(c: Described, inRange: ReadonlySet<string>): string {
 }
 
 /** Why a merge keeps its slot without a patch: nothing of its own, or its own change unread. */
-function mergeReason(c: Described, change: Exclude<MergeChange, { kind: 'own' }>, inRange: ReadonlySet<string>): string {
+function mergeReason(c: Described, change: Exclude<MergeChange, { kind: 'own' | 'resolved' }>, inRange: ReadonlySet<string>): string {
   const id = c.sha.slice(0, 12);
   if (change.kind === 'automatic') return `a merge (${id}) with no change of its own: its result is git's automatic merge of its parents, nothing of it to review; ${mergedWhere(c, inRange)}`;
   return `a merge (${id}) whose own change is NOT reviewed: ${change.why}`;
@@ -341,7 +397,7 @@ function mergeNotes(range: string, kept: PatchEntry[], reviewed: string[], unrea
   if (nothing) out.push(`${counted(nothing, 'merge')} in ${range} with no change of ${nothing === 1 ? 'its' : 'their'} own beyond git's automatic merge: nothing of ${nothing === 1 ? 'it' : 'them'} to review`);
   if (reviewed.length) {
     const which = reviewed.length === 1 ? `merge ${reviewed[0] ?? ''}: what it changes` : `merges ${reviewed.join(', ')}: what each changes`;
-    out.push(`${which} beyond git's automatic merge of its parents (a conflict resolution or an evil merge) is reviewed as that patch, on the range's commits before it`);
+    out.push(`${which} beyond git's automatic merge of its parents (an evil merge) is reviewed as that patch, on the range's commits before it`);
   }
   if (unread.length) out.push(`NOT reviewed: what merge${unread.length === 1 ? '' : 's'} ${unread.join(', ')} ${unread.length === 1 ? 'changes' : 'change'} beyond git's automatic merge; ${range} is reviewed only in part (see ${unread.length === 1 ? 'its' : 'their'} reason)`);
   return out;
@@ -430,13 +486,29 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   /** Merges whose own change is reviewed in their slot, and those whose own change is not reviewed. */
   const ownReviewed: string[] = [];
   const ownUnread: string[] = [];
+  /** Merges resolved by hand: their content, which the review diffs against its state before them. */
+  const resolved: PatchEntry[] = [];
+  /** The range's commits by sha: their slot and parents, for a merge's history. */
+  const slotOf = new Map(commits.map((c, i) => [c.sha, { index: i + 1, parents: c.parents }]));
+  /** The slots that carry no change (a merge with nothing of its own, an empty commit): no merge's content needs them. */
+  const nothing = new Set<number>();
   for (const [i, c] of commits.entries()) {
     const label = `${repo}@${c.sha.slice(0, 12)}`;
     const { patch, merge } = asked[i] ?? {};
     let text: string;
     if (merge) {
-      const change = await merge;
+      let change = await merge;
+      if (change.kind === 'resolved') {
+        const builtOn = historySlots(c, slotOf).filter((k) => !nothing.has(k));
+        const content = await resolution(git, config, c, change.files, base, inRange, builtOn);
+        if (!('why' in content)) {
+          resolved.push({ ...skippedEntry(c, i + 1, label, ''), subject: `[PATCH ${i + 1}/${m}] ${c.subject}`, status: 'ok', reason: null, patchId: contentId(content), becomes: content });
+          continue;
+        }
+        change = { kind: 'unread', why: content.why };
+      }
       if (change.kind !== 'own') {
+        if (change.kind === 'automatic') nothing.add(i + 1);
         if (change.kind === 'unread') ownUnread.push(`${c.sha.slice(0, 12)} (patch ${i + 1})`);
         merges.push(skippedEntry(c, i + 1, label, mergeReason(c, change, inRange), change.kind === 'unread' ? 'failed' : 'skipped'));
         continue;
@@ -447,6 +519,7 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
     } else {
       text = (await patch) ?? '';
       if (!text.trim()) {
+        nothing.add(i + 1);
         empties.push(skippedEntry(c, i + 1, label, emptyReason(c)));
         continue;
       }
@@ -459,7 +532,7 @@ export async function readGitRange(repo: string, range: string = DEFAULT_RANGE):
   }
   const notes: string[] = [...baseNotes];
   /** The commits that keep their slot without a patch, in the range's order. */
-  const kept = [...merges, ...empties].sort((a, b) => a.index - b.index);
+  const kept = [...merges, ...empties, ...resolved].sort((a, b) => a.index - b.index);
   let series: Series;
   if (group.length) {
     // One series whatever the authors: a branch is one posting (grouping by sender would split it).

@@ -122,7 +122,7 @@ describe('kvm-review git against mbox on the same commits', () => {
 });
 
 describe('kvm-review git: ranges, merges, errors', () => {
-  it('a merge commit alone whose conflict was resolved is not reviewed, with the reason, and nothing reviewed exits 2', async () => {
+  it('a merge commit alone whose conflict was resolved is not reviewed (the commits it resolves are not in the range), with the reason, and nothing reviewed exits 2', async () => {
     // Made without touching the (dirty) work tree.
     const merge = git(repo, 'commit-tree', '-p', 'clean', '-p', 'inversion', '-m', 'Merge branch inversion', 'inversion^{tree}').trim();
     const cli = await runCli(['git', merge, '--repo', repo, '--format', 'json', '--cache-dir', gitCache]);
@@ -132,7 +132,9 @@ describe('kvm-review git: ranges, merges, errors', () => {
     const r = JSON.parse(cli.stdout) as ReviewResult;
     expect(r.patches).toHaveLength(1);
     expect(r.patches[0]).toMatchObject({ index: 1, status: 'failed' });
-    expect(r.patches[0]?.reason).toMatch(/a merge \([0-9a-f]{12}\) whose own change is NOT reviewed: git's automatic merge left virt\/kvm\/kvm_main.c in conflict/);
+    expect(r.patches[0]?.reason).toMatch(
+      /a merge \([0-9a-f]{12}\) whose own change is NOT reviewed: its conflict resolution is the content of virt\/kvm\/kvm_main.c at the merge, built on 2 commits the range does not hold \([0-9a-f]{12}, [0-9a-f]{12}\), whose changes the review's state before it lacks/,
+    );
   }, 300_000);
 
   it('a range with a merge in it: every commit in rev-list order, described as git log describes it, the merge in its own slot', async () => {
@@ -148,7 +150,13 @@ describe('kvm-review git: ranges, merges, errors', () => {
     }
     const slot = shas.indexOf(merge) + 1;
     expect(read.series.patches.map((p) => p.index)).toEqual([1, 2, 3, 4, 5]);
-    expect(read.series.patches.find((p) => p.index === slot)).toMatchObject({ status: 'failed', title: 'Merge branch inversion' });
+    // It resolves its conflict by taking inversion's tree: its slot is that content of kvm_main.c, built on the other four slots.
+    expect(read.series.patches.find((p) => p.index === slot)).toMatchObject({
+      status: 'ok',
+      title: 'Merge branch inversion',
+      files: [],
+      becomes: { files: [{ path: 'virt/kvm/kvm_main.c', content: git(repo, 'show', `inversion:virt/kvm/kvm_main.c`) }], builtOn: [1, 2, 3, 4, 5].filter((k) => k !== slot) },
+    });
     // Each other slot is the patch of the commit in that place, numbered k/5.
     for (const [k, sha] of shas.entries()) {
       if (sha === merge) continue;

@@ -3,8 +3,10 @@
  * a topic branch merged as git merges it has nothing of its own to review and says so; an evil
  * merge (code beyond git's automatic merge, which had no conflict) has that change reviewed in
  * its slot, and the kvm->lock it takes inside a kvm->srcu read-side section (as in the Dec 2022
- * Xen bug) is found there; a conflict resolved by hand, and a merge git cannot recreate, are NOT
- * reviewed, said so in every format.
+ * Xen bug) is found there; a conflict resolved by hand is reviewed as the content of its files
+ * at the merge, diffed against the state of the range's commits before it, its findings on the
+ * lines the resolution adds, unless a commit it builds on did not apply whole on that state (then
+ * NOT reviewed); a merge git cannot recreate is NOT reviewed; both said so in every format.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,6 +70,9 @@ async function review(range: string, format = 'json'): Promise<{ code: number; s
 let clean = '';
 let evil = '';
 let resolved = '';
+let harmless = '';
+let shared = '';
+let clash = '';
 
 beforeAll(async () => {
   await copyKernelFiles(kernelTree('6.1'), base);
@@ -91,6 +96,28 @@ beforeAll(async () => {
   resolved = merge('side', () => {
     const text = readFileSync(join(repo, MAIN), 'utf8').replace(/^(<<<<<<<|=======|>>>>>>>).*\n/gm, '');
     writeFileSync(join(repo, MAIN), text + srcuInversion('demo_irqfd_flush', 'slots_lock'));
+  });
+  // (d) a conflict resolved by hand that adds no bug: both sides append to eventfd.c, the resolution keeps both and adds a function in the documented order.
+  git(repo, 'checkout', '-q', '-b', 'quiet', 'base');
+  commitAppend(repo, EVENTFD, '\n/* quiet: a comment */\n', 'KVM: quiet: add a comment');
+  git(repo, 'checkout', '-q', 'next');
+  commitAppend(repo, EVENTFD, '\n/* next: another comment */\n', 'KVM: next: add another comment');
+  harmless = merge('quiet', () => {
+    const text = readFileSync(join(repo, EVENTFD), 'utf8').replace(/^(<<<<<<<|=======|>>>>>>>).*\n/gm, '');
+    writeFileSync(join(repo, EVENTFD), text + CLEAN.replace('demo_memslots_update', 'demo_irqfd_resync'));
+  });
+  // (e) a conflict on one line both sides change: the second side's commit cannot apply on the first's, so the state before the merge is not what it resolves.
+  commitAppend(repo, MAIN, '\n/* shared: a comment */\n', 'KVM: shared: add a comment');
+  shared = git(repo, 'rev-parse', 'HEAD').trim();
+  git(repo, 'checkout', '-q', '-b', 'clash', shared);
+  writeFileSync(join(repo, MAIN), readFileSync(join(repo, MAIN), 'utf8').replace('/* shared: a comment */', '/* shared: clash */'));
+  git(repo, 'commit', '-q', '-a', '-m', 'KVM: clash: reword the comment');
+  git(repo, 'checkout', '-q', 'next');
+  writeFileSync(join(repo, MAIN), readFileSync(join(repo, MAIN), 'utf8').replace('/* shared: a comment */', '/* shared: next */'));
+  git(repo, 'commit', '-q', '-a', '-m', 'KVM: next: reword the comment');
+  clash = merge('clash', () => {
+    const text = readFileSync(join(repo, MAIN), 'utf8').replace(/^<<<<<<<[^]*?>>>>>>>.*\n/m, '/* shared: both */\n');
+    writeFileSync(join(repo, MAIN), text + srcuInversion('demo_irqfd_clash', 'slots_lock'));
   });
 }, 300_000);
 
@@ -123,16 +150,56 @@ describe('kvm-review git on a range with merges', () => {
     expect(text.stdout).toContain(`at ${MAIN}:${line} (added line)`);
   }, 900_000);
 
-  it('a conflict resolved by hand (which adds an inversion): NOT reviewed, said in its slot and a note, the run reviewed in part', async () => {
+  it('a conflict resolved by hand (which adds an inversion): reviewed as its content diffed against the commits before it, the kvm->slots_lock it takes inside kvm->srcu found on the line it adds', async () => {
     const cli = await review(`${evil}..${resolved}`);
+    expect(cli.code).toBe(1);
     const r = JSON.parse(cli.stdout) as ReviewResult;
     const slot = r.patches.find((p) => p.subject.includes("Merge branch 'side'"));
-    expect(slot?.status).toBe('failed');
-    expect(slot?.reason).toMatch(new RegExp(`whose own change is NOT reviewed: git's automatic merge left ${MAIN} in conflict.*git show --remerge-diff ${resolved.slice(0, 12)}`));
-    expect(slot?.findings).toEqual([]);
-    expect(r.patches.filter((p) => p.status === 'reviewed')).toHaveLength(2);
-    expect(r.notes.join('\n')).toMatch(/NOT reviewed: what merge [0-9a-f]{12} \(patch 3\) changes beyond git's automatic merge; .* is reviewed only in part/);
+    expect(slot?.status).toBe('reviewed');
+    expect(slot?.files.map((f) => f.path)).toEqual([MAIN]);
+    const line = lineAfter(resolved, MAIN, 'demo_irqfd_flush', 'mutex_lock(&kvm->slots_lock);');
+    const errors = slot?.findings.filter((f) => f.severity === 'error') ?? [];
+    expect(errors.map((f) => [f.file, f.line, f.placement, f.inner])).toEqual([[MAIN, line, 'added', 'kvm->slots_lock']]);
+    // Its diff is to the content at the merge: what it adds are lines of that file there.
+    const atMerge = git(repo, 'show', `${resolved}:${MAIN}`).split('\n');
+    for (const h of slot?.files[0]?.hunks ?? []) for (const l of h.lines) if (l.type === 'add') expect(atMerge[(l.newLine ?? 0) - 1]).toBe(l.content);
+    // The commits of both sides have their own slots, reviewed without a finding.
+    expect(r.patches.filter((p) => p.status === 'reviewed')).toHaveLength(3);
+    expect(r.patches.filter((p) => p !== slot).flatMap((p) => p.findings)).toEqual([]);
+    expect(r.notes.join('\n')).toMatch(new RegExp(`patch 3, the conflict resolution of merge ${resolved.slice(0, 12)}: reviewed as the change from the state of the patches before it to its content of ${MAIN}`));
+    expect(r.notes.join('\n')).not.toMatch(/NOT reviewed/);
+    const text = await review(`${evil}..${resolved}`, 'text');
+    expect(text.stdout).toContain(`at ${MAIN}:${line} (added line)`);
+  }, 900_000);
+
+  it('a conflict resolved by hand that adds no bug: reviewed, no finding', async () => {
+    const cli = await review(`${resolved}..${harmless}`);
     expect(cli.code).toBe(0);
+    const r = JSON.parse(cli.stdout) as ReviewResult;
+    const slot = r.patches.find((p) => p.subject.includes("Merge branch 'quiet'"));
+    expect(slot?.status).toBe('reviewed');
+    expect(slot?.files.map((f) => f.path)).toEqual([EVENTFD]);
+    // The function it adds is in its diff, on its lines at the merge.
+    const added = slot?.files[0]?.hunks.flatMap((h) => h.lines.filter((l) => l.type === 'add')) ?? [];
+    expect(added.find((l) => l.content.includes('demo_irqfd_resync'))?.newLine).toBe(lineOf(repo, harmless, EVENTFD, 'demo_irqfd_resync'));
+    expect(r.patches.flatMap((p) => p.findings)).toEqual([]);
+    expect(r.notes.join('\n')).not.toMatch(/NOT reviewed/);
+  }, 900_000);
+
+  it('a conflict resolved by hand where a commit it resolves did not apply on the state before it: NOT reviewed, with why, the run reviewed in part', async () => {
+    const cli = await review(`${shared}..${clash}`);
+    const r = JSON.parse(cli.stdout) as ReviewResult;
+    const slot = r.patches.find((p) => p.subject.includes("Merge branch 'clash'"));
+    const other = r.patches.find((p) => p.subject.includes('KVM: clash: reword the comment'));
+    expect(other?.status).toBe('not-applied');
+    expect(slot?.status).toBe('failed');
+    expect(slot?.reason).toBe(
+      `the conflict resolution of merge ${clash.slice(0, 12)} is NOT reviewed: patch ${other?.index}, whose change it holds, did not apply whole to ${MAIN} on the series before it, so the state before it is not what the content is built on; read it with git show --remerge-diff ${clash.slice(0, 12)}`,
+    );
+    expect(slot?.findings).toEqual([]);
+    expect(r.notes.join('\n')).toMatch(new RegExp(`NOT reviewed: patch 3, the conflict resolution of merge ${clash.slice(0, 12)}; the series is reviewed only in part`));
+    const text = await review(`${shared}..${clash}`, 'text');
+    expect(text.stdout).toMatch(/in 3 patches, 2 not reviewed/);
   }, 900_000);
 
   it('a merge git cannot recreate (three parents) that changes a file itself: NOT reviewed, said in every format; the range reviewed in part', async () => {
