@@ -11,22 +11,10 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentedOrder } from '../../knowledge/doc/model.js';
-import { readLockingDoc } from '../../knowledge/doc/reader.js';
 import { classify } from '../../knowledge/doc/statements.js';
 import { corpusRevisions, kernelTree, LOCKING_DOC_DIR } from '../helpers/paths.js';
 import { orderEdges, srcuRules } from '../helpers/order.js';
-
-const read = (text: string, path = 'fixture/locking.rst'): DocumentedOrder => readLockingDoc(Buffer.from(text), path);
-
-/** A locking document whose acquisition-order list is BODY. */
-const doc = (body: string): string =>
-  ['=================', 'KVM Lock Overview', '=================', '', '1. Acquisition Orders', '---------------------', '', 'The acquisition orders for mutexes are as follows:', '', body, ''].join('\n');
-
-const lineOf = (text: string, line: string): number => {
-  const at = text.split('\n').findIndex((l) => l.trim() === line);
-  if (at < 0) throw new Error(`no line ${JSON.stringify(line)}`);
-  return at + 1;
-};
+import { docWith as doc, lineIn as lineOf, readDoc as read } from '../helpers/doc-fixture.js';
 
 const edgeLines = (order: DocumentedOrder): string[] => order.edges.filter((e) => !e.srcu).map((e) => `${e.outer} -> ${e.inner}: ${e.line}`);
 
