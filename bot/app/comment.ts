@@ -27,8 +27,11 @@ const PATCH_ID = /<!-- kvm-review:patch-id=([0-9a-f]+) -->/;
 const FP_ARCH = /<!-- kvm-review:fp-arch=([0-9a-f]+):([A-Za-z0-9_]+) -->/g;
 /** In the App's reply answering a comment for several architectures that some of them are fixed: the fingerprints that reply closed. */
 const FIXED_FP = /<!-- kvm-review:fixed-fp=([0-9a-f]+) -->/g;
-/** The note an edit puts on top of a comment some of whose architectures a later head fixed (kept by the next such edit). */
-const PARTLY_FIXED_NOTE = /^\*\*(?:Fixed on .+? in|Partly fixed in) [0-9a-f]{12}\*\*: [^\n]*$/gm;
+/**
+ * The note an edit puts on top of a comment some of whose architectures a later review no longer finds it on
+ * (kept by the next such edit): every lead partlyFixedWords() writes, whatever the reason (gone.ts).
+ */
+const PARTLY_FIXED_NOTE = /^\*\*(?:Fixed on .+? in|Partly fixed in|Gone on .+? with the new base|Partly gone with the new base|No longer found on .+? at|Partly no longer found at|Gone on .+? at|Partly gone at) [0-9a-f]{12}\*\*: [^\n]*$/gm;
 
 export function fingerprintMarker(fp: string): string {
   return `<!-- kvm-review:fp=${fp} -->`;
@@ -106,20 +109,55 @@ export function fixedReply(sha: string, gone: Gone = { why: 'fixed' }): string {
 
 /** Which architectures a head fixed a finding on, and which still have it. */
 export interface PartlyFixed {
+  /** The head reviewed. */
   sha: string;
   /** The fixed architectures, as the comment recorded them; empty when it did not (a comment posted before the App recorded them). */
   fixed: readonly string[];
   /** The architectures whose finding is still there at `sha`. */
   still: readonly string[];
+  /** Why it is gone on `fixed` (gone.ts: whyGone() of the comment's marker); absent: the commits fixed it. */
+  gone?: Gone;
 }
 
-/** The sentence of a partial fix: the fixed architectures named when known, always those still affected. */
+/**
+ * The sentence of a partial fix: the fixed architectures named when known, always those still affected;
+ * worded as goneWords() words a finding gone everywhere, so a head is credited only when the commits changed.
+ */
 function partlyFixedWords(p: PartlyFixed, strong: boolean): string {
-  const sha = p.sha.slice(0, 12);
-  const lead = p.fixed.length ? `Fixed on ${archWords(p.fixed)} in ${sha}` : `Partly fixed in ${sha}`;
-  const rest = p.fixed.length
-    ? `kvm-review no longer finds this on ${archWords(p.fixed)} at that commit; it still does on ${archWords(p.still)}.`
-    : `kvm-review still finds this on ${archWords(p.still)} only at that commit.`;
+  // Its commit dropped while other architectures still have the finding: a commit of the pull request still makes
+  // it, so the force-push rewrote that code (under another subject): the commits changed, "Fixed on".
+  const gone: Gone = !p.gone || p.gone.why === 'dropped' ? { why: 'fixed' } : p.gone;
+  const on = p.fixed.length ? ` on ${archWords(p.fixed)}` : '';
+  const only = p.fixed.length ? '' : ' only';
+  const still = archWords(p.still);
+  const short = (sha: string): string => sha.slice(0, 12);
+  let lead: string;
+  let rest: string;
+  switch (gone.why) {
+    case 'fixed': {
+      const at = short(gone.rewrote ? gone.rewrote.as : p.sha);
+      const rewrite = gone.rewrote ? ` (the force-push's rewrite of ${short(gone.rewrote.commit)}, the commit it was on)` : '';
+      lead = p.fixed.length ? `Fixed${on} in ${at}` : `Partly fixed in ${at}`;
+      rest = p.fixed.length ? `kvm-review no longer finds this${on} at that commit${rewrite}; it still does on ${still}.` : `kvm-review still finds this on ${still} only at that commit${rewrite}.`;
+      break;
+    }
+    case 'base': {
+      const patch = gone.rebasedAs ? `its patch is unchanged (now commit ${short(gone.rebasedAs)})` : `the commit it was on (${short(gone.commit)}) is unchanged`;
+      lead = p.fixed.length ? `Gone${on} with the new base ${short(gone.base)}` : `Partly gone with the new base ${short(gone.base)}`;
+      rest = p.fixed.length
+        ? `${patch}, and the finding no longer appears${on} against the new base ${short(gone.base)}; it still does on ${still}. The pull request's code did not fix it.`
+        : `${patch}, and against the new base ${short(gone.base)} the finding appears on ${still} only. The pull request's code did not change it.`;
+      break;
+    }
+    case 'unchanged':
+      lead = p.fixed.length ? `No longer found${on} at ${short(p.sha)}` : `Partly no longer found at ${short(p.sha)}`;
+      rest = `the commit it was on (${short(gone.commit)}) and the base (${short(gone.base)}) are unchanged, so the code did not change it: the repository's .github/kvm-review.yml or kvm-review itself changed; kvm-review still finds this on ${still}${only}.`;
+      break;
+    case 'in-base':
+      lead = p.fixed.length ? `Gone${on} at ${short(p.sha)}` : `Partly gone at ${short(p.sha)}`;
+      rest = `the commit it was on (${short(gone.commit)}) is in the new base ${short(gone.base)} and no longer one of the pull request's commits; kvm-review still finds this on ${still}${only} in the commits there now.`;
+      break;
+  }
   return `${strong ? `**${lead}**` : lead}: ${rest}`;
 }
 

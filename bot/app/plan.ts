@@ -293,11 +293,11 @@ export function planReview(input: PlanInput): ReviewPlan {
     if (fp === undefined || !gone.length) continue;
     const still = fps.flatMap((x) => byFingerprint.get(x) ?? []);
     const on = reviewedOn(c.body);
+    // Why it is gone (everywhere, or on some architectures): the commits fixed it, or the base moved, or a force-push dropped its commit (gone.ts).
+    const why = whyGone(on, input);
     if (!still.length) {
-      // Why it is gone: the commits fixed it, or the base moved, or a force-push dropped its commit (gone.ts).
-      const gone = whyGone(on, input);
-      if (c.replies > 0) actions.push({ code: 'reply-fixed', fingerprint: fp, commentId: c.id, body: fixedReply(input.headSha, gone) });
-      else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha, gone) });
+      if (c.replies > 0) actions.push({ code: 'reply-fixed', fingerprint: fp, commentId: c.id, body: fixedReply(input.headSha, why) });
+      else actions.push({ code: 'fixed', fingerprint: fp, commentId: c.id, body: fixedBody(c.body, input.headSha, why) });
       continue;
     }
     // Which architecture each gone fingerprint was, as the comment recorded it (all or none named: a guess would be worse than "partly").
@@ -307,6 +307,7 @@ export function planReview(input: PlanInput): ReviewPlan {
       sha: input.headSha,
       fixed: fixedArchs.every((a): a is string => a !== undefined) ? [...new Set(fixedArchs)] : [],
       still: [...new Set(still.flatMap((f) => (f.arch ? [f.arch] : [])))],
+      gone: why,
     };
     const at = { fingerprint: gone[0] as string, fixed: gone, commentId: c.id };
     if (c.replies > 0) actions.push({ code: 'reply-partly-fixed', ...at, body: partlyFixedReply(partly, gone) });

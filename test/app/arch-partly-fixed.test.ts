@@ -10,11 +10,14 @@
  * request adds "- vcpu->mutex is taken outside kvm->lock" to locking.rst
  * under "On x86 and arm64:", reversing the generic "kvm->lock is taken
  * outside vcpu->mutex", a doc-conflict on x86 and on arm64 in the same
- * words; the author then narrows the label to "On x86:". Requires
+ * words; the author then narrows the label to "On x86:". When it is the
+ * base that moves instead (its generic order becomes an x86 one), the note
+ * must not credit the head: gone on arm64 with the new base. Requires
  * `npm run build` (the server runs from dist/).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { fixedIn, markersIn } from '../../bot/app/comment.js';
+import { fixedIn, markersIn, partlyFixedBody } from '../../bot/app/comment.js';
+import { finding } from './helpers.js';
 import { kernelTree } from '../helpers/paths.js';
 import { startApp, stopApp, type AppServer, payload } from './app-server.js';
 import type { CheckRun, FakeGitHub, ReviewComment } from './fake-github.js';
@@ -54,12 +57,16 @@ function docCommit(branch: string, label: string | null): string {
   );
 }
 
-/** Delivers pull request `n` at `head` (`action`: opened, synchronize) and waits for its review. */
-async function deliver(n: number, action: 'opened' | 'synchronize', head: string): Promise<void> {
-  gh.prs.set(n, { number: n, base, head });
-  const body = payload(`pull_request.${action}`, { HEAD_SHA: head, BASE_SHA: base }) as { number: number; pull_request: { number: number } };
+/** Delivers pull request `n` at `head` on `from` (`action`: opened, synchronize; edited: the base branch changed from `oldBase`, the head kept) and waits for its review. */
+async function deliver(n: number, action: 'opened' | 'synchronize' | 'edited', head: string, from = base, oldBase?: string): Promise<void> {
+  gh.prs.set(n, { number: n, base: from, head });
+  const body = payload(`pull_request.${action === 'edited' ? 'synchronize' : action}`, { HEAD_SHA: head, BASE_SHA: from }) as Record<string, unknown> & { number: number; pull_request: { number: number } };
   body.number = n;
   body.pull_request.number = n;
+  if (action === 'edited') {
+    body.action = 'edited';
+    body.changes = { base: { ref: { from: 'master' }, sha: { from: oldBase } } };
+  }
   expect(await app.deliver('pull_request', body)).toBe(200);
   expect((await app.idle()).failed).toBe(0);
 }
@@ -157,5 +164,42 @@ describe('a doc-conflict on x86 and arm64, then on x86 only', () => {
     expect(botReplies(posted.id).map((r) => fixedIn(r.body))).toEqual([null, none]);
     // No new comment for arm64 was made on the way.
     expect(conflicts(2)).toHaveLength(1);
+  });
+});
+
+describe('a doc-conflict on x86 and arm64, then on x86 only because the base moved', () => {
+  it('the base branch changed under the same commit (its generic order now an x86 one): the note says arm64 is gone with the new base, the commit unchanged, and credits no head commit', async () => {
+    const both = docCommit('pr-3', 'On x86 and arm64:');
+    await deliver(3, 'opened', both);
+    const [posted] = conflicts(3);
+    expect(posted?.body).toContain('`doc-conflict` (x86, arm64)');
+    // The new base: locking.rst's "kvm->lock is taken outside vcpu->mutex" moved from every architecture's orders to x86's.
+    git(dir, ['checkout', '-q', '-b', 'base-x86-only', base]);
+    const generic = '- kvm->lock is taken outside vcpu->mutex';
+    const newBase = commitEdit(
+      dir,
+      DOC,
+      (text) => {
+        const lines = text.split('\n');
+        const at = lines.indexOf(generic);
+        const leaf = lines.indexOf('Everything else is a leaf: no other lock is taken inside the critical');
+        if (at < 0 || leaf < at) throw new Error(`${DOC} of the 6.1 tree has no line "${generic}" above its "Everything else is a leaf"`);
+        return [...lines.slice(0, at), ...lines.slice(at + 2, leaf), generic, '', ...lines.slice(leaf)].join('\n');
+      },
+      'Documentation: KVM: the order of kvm->lock and vcpu->mutex is x86\'s',
+    );
+    await deliver(3, 'edited', both, newBase, base);
+    const [edited, ...others] = conflicts(3);
+    expect(others).toEqual([]);
+    expect(edited?.id).toBe(posted?.id);
+    const body = edited?.body ?? '';
+    expect(body).toContain(`**Gone on arm64 with the new base ${newBase.slice(0, 12)}**: the commit it was on (${both.slice(0, 12)}) is unchanged, and the finding no longer appears on arm64 against the new base ${newBase.slice(0, 12)}; it still does on x86.`);
+    expect(body).not.toContain('Fixed on');
+    expect(body).toContain('`doc-conflict` (x86)');
+    expect(fixedIn(body)).toBeNull();
+    // A later edit of this comment (another architecture gone) keeps that note above its own, as it keeps "Fixed on".
+    const note = body.split('\n')[0] ?? '';
+    const later = partlyFixedBody(body, [finding({ arch: 'x86' })], { sha: newBase, fixed: ['riscv'], still: ['x86'] }, { rulesUrl: 'https://example.org/' });
+    expect(later.startsWith(`${note}\n\n**Fixed on riscv in ${newBase.slice(0, 12)}**: `)).toBe(true);
   });
 });
