@@ -236,14 +236,15 @@ export class BullQueue implements JobQueue {
    * replaced (a running one its worker already finished as superseded included), else null.
    */
   private async supersede(previous: string): Promise<string | null> {
-    const job = await this.queue.getJob(previous);
-    if (!job) return null;
-    const state = await job.getState();
+    const state = await this.queue.getJobState(previous);
+    if (state === 'unknown') return null;
     if (state === 'active') return previous;
     // Running when this head registered, its worker saw the generation move (it polls every few ms) and
     // finished it as superseded before this look: replaced all the same. Read as "not replaced", a busy
     // machine made the answer depend on who was faster (supersede-finished-bull.test.ts failed so in CI).
-    if (state === 'completed' && job.returnvalue === 'superseded') return previous;
+    // Its outcome is read after its state says it completed: a job read before that has no return value
+    // yet, and a worker finishing it between the two reads made this "not replaced" again (CI, 2026-12-05).
+    if (state === 'completed') return (await this.queue.getJob(previous))?.returnvalue === 'superseded' ? previous : null;
     if (!NOT_STARTED.includes(state)) return null;
     // BullMQ removes no locked job: one a worker took since is left to it, and it finds the
     // generation moved. One that worker finished in between (as superseded: it did not run) may
