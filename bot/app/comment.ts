@@ -15,7 +15,7 @@ import { severityCounts } from '../render/findings/severity-counts.js';
 import { stringifyMarkdown } from '../render/markdown.js';
 import { counted } from '../../analyzers/counted.js';
 import { nothingReviewed, type Coverage, type UnreviewedCommit } from './findings.js';
-import { GONE_LEAD, goneWords, reviewedOnMarker, type Gone, type ReviewedOn } from './gone.js';
+import { GONE_LEAD, goneWords, reviewedOnMarker, short as shortSha, type Gone, type ReviewedOn } from './gone.js';
 
 /** The repository rule pages are linked in (its blob URL at a branch or tag); the App's setting KVM_REVIEW_RULES_URL overrides it. */
 export const DEFAULT_RULES_URL = 'https://github.com/kvm-review/kvm-review/blob/main/';
@@ -130,32 +130,31 @@ function partlyFixedWords(p: PartlyFixed, strong: boolean): string {
   const on = p.fixed.length ? ` on ${archWords(p.fixed)}` : '';
   const only = p.fixed.length ? '' : ' only';
   const still = archWords(p.still);
-  const short = (sha: string): string => sha.slice(0, 12);
   let lead: string;
   let rest: string;
   switch (gone.why) {
     case 'fixed': {
-      const at = short(gone.rewrote ? gone.rewrote.as : p.sha);
-      const rewrite = gone.rewrote ? ` (the force-push's rewrite of ${short(gone.rewrote.commit)}, the commit it was on)` : '';
+      const at = shortSha(gone.rewrote ? gone.rewrote.as : p.sha);
+      const rewrite = gone.rewrote ? ` (the force-push's rewrite of ${shortSha(gone.rewrote.commit)}, the commit it was on)` : '';
       lead = p.fixed.length ? `Fixed${on} in ${at}` : `Partly fixed in ${at}`;
       rest = p.fixed.length ? `kvm-review no longer finds this${on} at that commit${rewrite}; it still does on ${still}.` : `kvm-review still finds this on ${still} only at that commit${rewrite}.`;
       break;
     }
     case 'base': {
-      const patch = gone.rebasedAs ? `its patch is unchanged (now commit ${short(gone.rebasedAs)})` : `the commit it was on (${short(gone.commit)}) is unchanged`;
-      lead = p.fixed.length ? `Gone${on} with the new base ${short(gone.base)}` : `Partly gone with the new base ${short(gone.base)}`;
+      const patch = gone.rebasedAs ? `its patch is unchanged (now commit ${shortSha(gone.rebasedAs)})` : `the commit it was on (${shortSha(gone.commit)}) is unchanged`;
+      lead = p.fixed.length ? `Gone${on} with the new base ${shortSha(gone.base)}` : `Partly gone with the new base ${shortSha(gone.base)}`;
       rest = p.fixed.length
-        ? `${patch}, and the finding no longer appears${on} against the new base ${short(gone.base)}; it still does on ${still}. The pull request's code did not fix it.`
-        : `${patch}, and against the new base ${short(gone.base)} the finding appears on ${still} only. The pull request's code did not change it.`;
+        ? `${patch}, and the finding no longer appears${on} against the new base ${shortSha(gone.base)}; it still does on ${still}. The pull request's code did not fix it.`
+        : `${patch}, and against the new base ${shortSha(gone.base)} the finding appears on ${still} only. The pull request's code did not change it.`;
       break;
     }
     case 'unchanged':
-      lead = p.fixed.length ? `No longer found${on} at ${short(p.sha)}` : `Partly no longer found at ${short(p.sha)}`;
-      rest = `the commit it was on (${short(gone.commit)}) and the base (${short(gone.base)}) are unchanged, so the code did not change it: the repository's .github/kvm-review.yml or kvm-review itself changed; kvm-review still finds this on ${still}${only}.`;
+      lead = p.fixed.length ? `No longer found${on} at ${shortSha(p.sha)}` : `Partly no longer found at ${shortSha(p.sha)}`;
+      rest = `the commit it was on (${shortSha(gone.commit)}) and the base (${shortSha(gone.base)}) are unchanged, so the code did not change it: the repository's .github/kvm-review.yml or kvm-review itself changed; kvm-review still finds this on ${still}${only}.`;
       break;
     case 'in-base':
-      lead = p.fixed.length ? `Gone${on} at ${short(p.sha)}` : `Partly gone at ${short(p.sha)}`;
-      rest = `the commit it was on (${short(gone.commit)}) is in the new base ${short(gone.base)} and no longer one of the pull request's commits; kvm-review still finds this on ${still}${only} in the commits there now.`;
+      lead = p.fixed.length ? `Gone${on} at ${shortSha(p.sha)}` : `Partly gone at ${shortSha(p.sha)}`;
+      rest = `the commit it was on (${shortSha(gone.commit)}) is in the new base ${shortSha(gone.base)} and no longer one of the pull request's commits; kvm-review still finds this on ${still}${only} in the commits there now.`;
       break;
   }
   return `${strong ? `**${lead}**` : lead}: ${rest}`;

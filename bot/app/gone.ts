@@ -94,7 +94,8 @@ export function whyGone(on: ReviewedOn | null, now: ReviewState): Gone {
   return { why: 'dropped', commit: on.commit };
 }
 
-const short = (sha: string): string => sha.slice(0, 12);
+/** A commit as the App's notes name it: its first 12 hex digits. */
+export const short = (sha: string): string => sha.slice(0, 12);
 
 /** The note's lead (bold in an edit) and its sentence, for a finding gone at `head`. */
 export function goneWords(head: string, gone: Gone, edit: boolean): { lead: string; rest: string } {
