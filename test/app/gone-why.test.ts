@@ -17,22 +17,17 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Probot } from 'probot';
 import { fixedIn, markerOf } from '../../bot/app/comment.js';
 import { subjectKey, whyGone } from '../../bot/app/gone.js';
-import { kvmReviewApp } from '../../bot/app/index.js';
-import { AppOctokit } from '../../bot/app/octokit.js';
-import { readSettings } from '../../bot/app/settings.js';
-import { kernelTree } from '../helpers/paths.js';
-import { payload } from './app-server.js';
-import { FakeGitHub, type ReviewComment } from './fake-github.js';
-import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, git, insertAfter, kernelRepo } from './kernel-repo.js';
+import type { FakeGitHub, ReviewComment } from './fake-github.js';
+import { deliverPullRequest, kernelHost, type KernelHost } from './in-process.js';
+import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, git, insertAfter } from './kernel-repo.js';
 
 const DOC = 'Documentation/virt/kvm/locking.rst';
 const RULE = '- kvm->lock is taken outside vcpu->mutex';
 
+let host: KernelHost;
 let gh: FakeGitHub;
-let url: string;
 let dir: string;
 let base: string;
 /** The base branch moved on: locking.rst without RULE. */
@@ -40,36 +35,24 @@ let newBase: string;
 const cache = mkdtempSync(join(tmpdir(), 'kvm-review-gone-'));
 
 beforeAll(async () => {
-  ({ dir, base } = kernelRepo(kernelTree('6.1')));
-  newBase = commitEdit(
-    dir,
-    DOC,
-    (t) => {
-      if (!t.split('\n').includes(RULE)) throw new Error(`${DOC} of the 6.1 tree has no line "${RULE}"`);
-      return t.replace(`${RULE}\n\n`, '');
-    },
-    'Documentation: KVM: drop the order of kvm->lock and vcpu->mutex',
-  );
-  gh = new FakeGitHub(dir);
-  gh.rejectOffDiff = true;
-  url = `http://${await gh.start()}`;
+  host = await kernelHost((d) => {
+    newBase = commitEdit(
+      d,
+      DOC,
+      (t) => {
+        if (!t.split('\n').includes(RULE)) throw new Error(`${DOC} of the 6.1 tree has no line "${RULE}"`);
+        return t.replace(`${RULE}\n\n`, '');
+      },
+      'Documentation: KVM: drop the order of kvm->lock and vcpu->mutex',
+    );
+  });
+  ({ gh, dir, base } = host);
 });
 afterAll(async () => gh.stop());
 
 /** Delivers pull request `n` at `head` on `from`; `edited`: the base branch changed from `oldBase` (GitHub keeps the head). */
-async function deliver(n: number, action: 'opened' | 'synchronize' | 'edited', head: string, from: string, oldBase?: string): Promise<void> {
-  gh.prs.set(n, { number: n, base: from, head });
-  const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
-  await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: 'kvm-review[bot]' }));
-  const body = payload(`pull_request.${action === 'edited' ? 'synchronize' : action}`, { HEAD_SHA: head, BASE_SHA: from }) as Record<string, unknown> & { number: number; pull_request: { number: number } };
-  body.number = n;
-  body.pull_request.number = n;
-  if (action === 'edited') {
-    body.action = 'edited';
-    body.changes = { base: { ref: { from: 'master' }, sha: { from: oldBase } } };
-  }
-  await p.receive({ id: `pr-${n}-${action}-${head}-${from}`, name: 'pull_request', payload: body as never });
-}
+const deliver = (n: number, action: 'opened' | 'synchronize' | 'edited', head: string, from: string, oldBase?: string): Promise<void> =>
+  deliverPullRequest(host, cache, { number: n, action, head, base: from, oldBase });
 
 /** The bug on a new branch from `from`; returns the commit. */
 function bugCommit(branch: string, from: string, subject = 'KVM: take kvm->lock in the vCPU ioctl'): string {

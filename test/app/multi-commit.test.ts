@@ -12,38 +12,24 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Probot } from 'probot';
-import { kvmReviewApp } from '../../bot/app/index.js';
-import { AppOctokit } from '../../bot/app/octokit.js';
-import { readSettings } from '../../bot/app/settings.js';
-import { kernelTree } from '../helpers/paths.js';
 import { payload } from './app-server.js';
-import { FakeGitHub } from './fake-github.js';
-import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, git, insertAfter, kernelRepo, lineAt } from './kernel-repo.js';
+import type { FakeGitHub } from './fake-github.js';
+import { deliverPullRequest, inProcessApp, kernelHost, type KernelHost } from './in-process.js';
+import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, git, insertAfter, lineAt } from './kernel-repo.js';
 
+let host: KernelHost;
 let gh: FakeGitHub;
-let url: string;
 let dir: string;
 let base: string;
 const cache = mkdtempSync(join(tmpdir(), 'kvm-review-multi-'));
 
 beforeAll(async () => {
-  ({ dir, base } = kernelRepo(kernelTree('6.1')));
-  gh = new FakeGitHub(dir);
-  gh.rejectOffDiff = true;
-  url = `http://${await gh.start()}`;
+  host = await kernelHost();
+  ({ gh, dir, base } = host);
 });
 afterAll(async () => gh.stop());
 
-async function open(n: number, head: string, from = base, action = 'opened'): Promise<void> {
-  gh.prs.set(n, { number: n, base: from, head });
-  const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
-  await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: 'kvm-review[bot]' }));
-  const body = payload(`pull_request.${action}`, { HEAD_SHA: head, BASE_SHA: from }) as { number: number; pull_request: { number: number } };
-  body.number = n;
-  body.pull_request.number = n;
-  await p.receive({ id: `pr-${n}-${head}`, name: 'pull_request', payload: body as never });
-}
+const open = (n: number, head: string, from = base, action: 'opened' | 'synchronize' = 'opened'): Promise<void> => deliverPullRequest(host, cache, { number: n, action, head, base: from });
 
 interface Annotation {
   path: string;
@@ -147,8 +133,7 @@ describe('review-event: REQUEST_CHANGES', () => {
       const dismissals = (): number => gh.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/dismissals')).length;
       expect(gh.requests.find((r) => r.method === 'PUT' && r.path.endsWith('/dismissals'))?.body).toEqual({ message: `kvm-review: no finding at or above error at ${clean.slice(0, 12)}.` });
       // A recheck of the clean head dismisses nothing more.
-      const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
-      await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: 'kvm-review[bot]' }));
+      const p = await inProcessApp(host.url, cache);
       const recheck = payload('issue_comment.created', { COMMENTER: 'maintainer' }) as { issue: { number: number } };
       recheck.issue.number = 7;
       await p.receive({ id: 'recheck-7', name: 'issue_comment', payload: recheck as never });

@@ -14,37 +14,30 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Probot } from 'probot';
 import type { ReviewFinding } from '../../analyzers/review/model.js';
 import { findingComment, fixedReply, markerOf } from '../../bot/app/comment.js';
 import { DEFAULT_CONFIG } from '../../bot/app/config.js';
-import { kvmReviewApp } from '../../bot/app/index.js';
-import { AppOctokit } from '../../bot/app/octokit.js';
 import { planReview } from '../../bot/app/plan.js';
 import { publishPullRequest } from '../../bot/app/publish.js';
 import { existingComments } from '../../bot/app/pull-request.js';
-import { readSettings } from '../../bot/app/settings.js';
-import { kernelTree } from '../helpers/paths.js';
-import { payload } from './app-server.js';
 import { FakeGitHub } from './fake-github.js';
+import { deliverPullRequest, kernelHost, type KernelHost } from './in-process.js';
 import { diffOf, finding, placed, testOctokit, unposted } from './helpers.js';
-import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, git, insertAfter, kernelRepo, lineAt, oneCommitRepo } from './kernel-repo.js';
+import { BUG_ANCHOR, BUG_FILE, BUG_LINES, commitEdit, git, insertAfter, lineAt, oneCommitRepo } from './kernel-repo.js';
 
 const BOT = { login: 'kvm-review[bot]', type: 'Bot' as const };
 const DEV = { login: 'dev', type: 'User' as const };
 
 describe('a pull request of more than 100 files', () => {
+  let host: KernelHost;
   let gh: FakeGitHub;
-  let url: string;
   let dir: string;
   let base: string;
   const cache = mkdtempSync(join(tmpdir(), 'kvm-review-pages-'));
 
   beforeAll(async () => {
-    ({ dir, base } = kernelRepo(kernelTree('6.1')));
-    gh = new FakeGitHub(dir);
-    gh.rejectOffDiff = true;
-    url = `http://${await gh.start()}`;
+    host = await kernelHost();
+    ({ gh, dir, base } = host);
   });
   afterAll(async () => gh.stop());
 
@@ -60,10 +53,7 @@ describe('a pull request of more than 100 files', () => {
     expect(files.length).toBe(151);
     expect(files.indexOf(BUG_FILE)).toBeGreaterThanOrEqual(100);
 
-    gh.prs.set(1, { number: 1, base, head });
-    const p = new Probot({ githubToken: 'test-token', baseUrl: url, Octokit: AppOctokit, logLevel: 'fatal' });
-    await p.load(kvmReviewApp({ settings: readSettings({ KVM_REVIEW_CACHE_DIR: cache }), awaitJobs: true, botLogin: BOT.login }));
-    await p.receive({ id: 'pages-1', name: 'pull_request', payload: payload('pull_request.opened', { HEAD_SHA: head, BASE_SHA: base }) as never });
+    await deliverPullRequest(host, cache, { number: 1, action: 'opened', head, base });
 
     const comment = gh.reviewComments.find((c) => c.pull_number === 1 && c.body.includes('order-inversion'));
     expect(comment).toMatchObject({ path: BUG_FILE, line: lineAt(dir, head, BUG_FILE, BUG_LINES[0] as string) });
