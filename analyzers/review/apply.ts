@@ -91,43 +91,68 @@ export function mayFit(lines: readonly string[], h: Hunk, fuzz: number): boolean
   const width = old.length + fuzz;
   // The file's lines the hunk has, in order; a window of `width` lines ending at each holds the ones
   // after the line `width` before it.
-  const at = lineIndex(lines).at;
+  const at = lineIndex(lines, h).at;
   const hits = [...new Set(old)].flatMap((l) => at.get(l) ?? []).sort((a, b) => a - b);
   let window = false;
   for (let r = 0, l = 0; r < hits.length && !window; r++) {
     while ((hits[l] as number) <= (hits[r] as number) - width) l++;
     if (r - l + 1 >= need) window = true;
   }
-  return window && besideAdded(h).every(([before, after]) => consecutive(lines, before, after));
+  return window && besideAdded(h).every(([before, after]) => consecutive(lines, h, before, after));
 }
 
 interface LineIndex {
-  /** Each line, without its CR, to where it stands (0-based, ascending). */
+  /** Each line the hunks ask for, without its CR, to where it stands (0-based, ascending). */
   at: Map<string, number[]>;
   /** Some line ends in a CR. */
   cr: boolean;
 }
-const indexes = new WeakMap<readonly string[], LineIndex>();
+const indexes = new WeakMap<readonly string[], { wanted: ReadonlySet<string>; ix: LineIndex }>();
+
+/** The lines a hunk's searches ask the index for: those of its file's hunks (filesHunks()), else its own. */
+const wantedBy = new WeakMap<Hunk, ReadonlySet<string>>();
+
+function hunkLines(hunks: readonly Hunk[]): Set<string> {
+  const out = new Set<string>();
+  for (const h of hunks) for (const l of h.lines) out.add(bare(l.content));
+  return out;
+}
+
+/** Every hunk of the file asks for every line of the file's hunks: one index serves them all while the file is unchanged. */
+function filesHunks(hunks: readonly Hunk[]): void {
+  const all = hunkLines(hunks);
+  for (const h of hunks) wantedBy.set(h, all);
+}
 
 /**
- * Where each line of the file stands, made once per lines array: the searches below ask for every
- * hunk that did not apply exactly, and each scanned the whole file (a series against another base
- * has many such hunks in files of thousands of lines). A lines array is not changed once searched.
+ * Where each line of the file that `h`'s file's hunks have stands, made once per lines array: the
+ * searches below ask for every hunk that did not apply exactly, and each scanned the whole file (a
+ * series against another base has many such hunks in files of thousands of lines). Only the hunks'
+ * lines are indexed: each fuzzy placement makes a new lines array, and a map of every line of a
+ * file of thousands, made again each time, was most of applying a series against another base.
+ * A lines array is not changed once searched.
  */
-function lineIndex(lines: readonly string[]): LineIndex {
-  let ix = indexes.get(lines);
-  if (!ix) {
-    ix = { at: new Map(), cr: false };
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const b = bare(line);
-      if (b !== line) ix.cr = true;
-      const list = ix.at.get(b);
-      if (list) list.push(i);
-      else ix.at.set(b, [i]);
-    }
-    indexes.set(lines, ix);
+function lineIndex(lines: readonly string[], h: Hunk): LineIndex {
+  let wanted = wantedBy.get(h);
+  if (!wanted) {
+    wanted = hunkLines([h]);
+    wantedBy.set(h, wanted);
   }
+  const known = indexes.get(lines);
+  if (known?.wanted === wanted) return known.ix;
+  const ix: LineIndex = { at: new Map(), cr: false };
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i] as string;
+    if (line.charCodeAt(line.length - 1) === 13) {
+      ix.cr = true;
+      line = line.slice(0, -1);
+    }
+    if (!wanted.has(line)) continue;
+    const list = ix.at.get(line);
+    if (list) list.push(i);
+    else ix.at.set(line, [i]);
+  }
+  indexes.set(lines, { wanted, ix });
   return ix;
 }
 
@@ -153,8 +178,8 @@ function standsAt(lines: readonly string[], at: number, want: readonly string[],
  * last line and `after` empty (jsdiff adds that line when a hunk adds the file's final newline).
  * A scan, not a set of every pair: most files get here for one or two hunks.
  */
-function consecutive(lines: readonly string[], before: string, after: string): boolean {
-  for (const i of lineIndex(lines).at.get(before) ?? []) {
+function consecutive(lines: readonly string[], h: Hunk, before: string, after: string): boolean {
+  for (const i of lineIndex(lines, h).at.get(before) ?? []) {
     if (i + 1 < lines.length ? bare(lines[i + 1] as string) === after : after === '') return true;
   }
   return false;
@@ -202,7 +227,7 @@ export function startSpan(lines: readonly string[], h: Hunk, fuzz: number): { fi
   const exact = new Uint16Array(size);
   const exactLines = old.filter((l) => l.exact).length;
   // Without CRs in the file, its index has each line as it is.
-  const ix = lineIndex(lines);
+  const ix = lineIndex(lines, h);
   const placesOf = (content: string): Iterable<number> => (ix.cr ? lines.flatMap((l, j) => (l === content ? [j] : [])) : (ix.at.get(content) ?? []));
   old.forEach((l, k) => {
     // Each line counts once per start, however many of its places reach it.
@@ -264,7 +289,7 @@ export function newSideAt(lines: readonly string[], h: Hunk): number {
   if (!h.lines.some((l) => l.type !== 'normal') || now.length === 0) return -1;
   const expected = Math.max(0, h.newStart - 1);
   // Where its first line stands, nearest the header's line first, before it on a tie.
-  const starts = [...(lineIndex(lines).at.get(now[0] as string) ?? [])];
+  const starts = [...(lineIndex(lines, h).at.get(now[0] as string) ?? [])];
   starts.sort((a, b) => Math.abs(a - expected) - Math.abs(b - expected) || a - b);
   return starts.find((at) => standsAt(lines, at, now, true)) ?? -1;
 }
@@ -300,6 +325,7 @@ async function ontoExisting(overlay: OverlayTree, f: FileDiff, oldPath: string |
   const verb = f.isNew ? 'created' : f.isRenamed ? 'renamed onto' : 'copied onto';
   const text = existing.toString('utf8');
   const lines = text.split('\n');
+  filesHunks(f.hunks);
   const sides = f.hunks.map((h) => newSideAt(lines, h));
   const hunksThere = sides.every((at) => at >= 0);
   const line = sides.length ? (sides[0] as number) + 1 : 1;
@@ -352,10 +378,11 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
       // Asked again only when the text changes (a file of 150 KB has many hunks here in a series against another base).
       let withCr = exact.failed.length > 0 && text.includes('\r');
       const refusedBefore = failures.length;
+      if (exact.failed.length) filesHunks(exact.failed);
       for (const h of exact.failed) {
         // A line the hunk removes must be in the file as it is: when one is not, skip jsdiff's search of every offset.
         // With CRs in the file, without them on either side: jsdiff gives an LF hunk a CRLF file's line ends.
-        const has = withCr ? (c: string) => lines.some((l) => bare(l) === bare(c)) : (c: string) => lineIndex(lines).at.has(c);
+        const has = withCr ? (c: string) => lines.some((l) => bare(l) === bare(c)) : (c: string) => lineIndex(lines, h).at.has(c);
         if (h.lines.some((l) => l.type === 'del' && !has(l.content))) {
           failures.push(refused(f, h, lines, 'a line the hunk removes is not in the file'));
           continue;

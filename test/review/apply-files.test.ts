@@ -81,4 +81,21 @@ describe('applyFiles', () => {
     const out = await applyOnDisk(text, diffOf(['@@ -1,4 +1,4 @@', ' y', ' a', '-b', '+B', ' c']));
     expect(out.failures).toEqual(['@@ -1,4 +1,4 @@: a line the hunk removes is not in the file']);
   });
+  it('places every hunk of a file written against another base where jsdiff does, one after the other, each with lines of its own', async () => {
+    // Ten functions of distinct lines; each hunk changes one, with a context line the file no longer has,
+    // so none applies exactly and each is searched in the file as the hunks before it left it.
+    const fns = Array.from({ length: 10 }, (_, k) => [`int f${k}(void)`, '{', `\tg${k}();`, `\th${k}();`, `\tk${k}();`, '\treturn 0;', '}', '']);
+    const text = fns.flat().join('\n');
+    const hunks = fns.map((_, k) => {
+      const start = k * 8 + 3;
+      return [`@@ -${start},5 +${start},5 @@`, ` int f${k}(void)`, ' {', `-\tg${k}();`, `+\tG${k}();`, `\x20\th${k}();`, `\x20\tstale${k}();`];
+    });
+    let jsdiff: string | false = text;
+    for (const h of hunks) jsdiff = jsdiff === false ? false : applyPatch(jsdiff, ['--- a/a.c', '+++ b/a.c', ...h, ''].join('\n'), { fuzzFactor: 2 });
+    expect(jsdiff).not.toBe(false);
+    const out = await applyOnDisk(text, diffOf(...hunks));
+    expect(out.failures).toEqual([]);
+    expect(out.text).toBe(jsdiff);
+    expect(out.text).toContain('\tG9();');
+  });
 });
