@@ -231,7 +231,7 @@ function treeSpec(tree: Tree, o: WatchCommandOptions, cwd: string): SeriesTreeSp
 
 /** The inboxes that are public-inbox epochs; one bad inbox alone is an input error, among several a warning. */
 async function usableInboxes(dirs: string[], io: Io): Promise<string[]> {
-  if (dirs.length === 0) throw new InputError('give at least one --inbox DIR (a public-inbox v2 epoch)');
+  if (dirs.length === 0) throw new InputError('give at least one --inbox DIR (a public-inbox v2 epoch, or an inbox directory whose git/ holds its epochs)');
   const good: string[] = [];
   const bad: string[] = [];
   for (const dir of dirs) {

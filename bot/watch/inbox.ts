@@ -9,6 +9,8 @@
  * reason instead of a message: the caller logs it and goes on.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { decodeMessage } from '../../analyzers/sources/decode.js';
 import { splitMbox } from '../../analyzers/sources/mbox-split.js';
@@ -37,17 +39,22 @@ export class InboxError extends Error {
 }
 
 /**
- * Checks that `dir` is a public-inbox epoch: a git repository whose newest
- * commit holds a blob `m`. Rejects with InboxError naming it otherwise.
+ * Checks that `dir` is a public-inbox epoch, or an inbox directory each of
+ * whose epochs (epochsOf) is one. Rejects with InboxError naming it otherwise.
  */
 export async function checkInbox(dir: string): Promise<void> {
+  for (const epoch of epochsOf(dir) ?? [dir]) await checkEpoch(epoch);
+}
+
+/** Checks that `dir` is a public-inbox epoch: a git repository whose newest commit holds a blob `m`. */
+async function checkEpoch(dir: string): Promise<void> {
   const git = gitOf(dir);
   let head: string;
   try {
     head = (await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
   } catch (e) {
     const why = (e as Error).message.trim().split('\n')[0] ?? '';
-    throw new InboxError(dir, `not a git repository with commits (a public-inbox epoch is one: git clone https://lore.kernel.org/<list>/0)${why ? `: ${why}` : ''}`);
+    throw new InboxError(dir, `not a git repository with commits (a public-inbox epoch is one: git clone https://lore.kernel.org/<list>/0), nor an inbox directory whose git/ holds its epochs 0.git, 1.git, ...${why ? `: ${why}` : ''}`);
   }
   if (!head) throw new InboxError(dir, 'not a git repository with commits');
   // One commit with `m` in the newest 20 is enough: a purge commit alone (no `m`) must not condemn the inbox.
@@ -57,6 +64,28 @@ export async function checkInbox(dir: string): Promise<void> {
     if (tree.split('\n').includes('m')) return;
   }
   throw new InboxError(dir, 'not a public-inbox repository: none of its newest commits holds a message blob m');
+}
+
+/**
+ * The epochs of a public-inbox v2 inbox directory, in order: DIR/git/N.git, as
+ * public-inbox-clone and grokmirror lay out a mirror of a lore list. Null when DIR has
+ * none (it is then an epoch itself, or no inbox). Lore starts a new epoch when one has
+ * grown to about a gigabyte: the watcher lists them again on every pass, so that a new
+ * one is read from its first message rather than missed until someone restarts it.
+ */
+export function epochsOf(dir: string): string[] | null {
+  let names: string[];
+  try {
+    names = readdirSync(join(dir, 'git'));
+  } catch {
+    return null;
+  }
+  const epochs = names
+    .map((n) => /^(\d+)\.git$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(a[1]) - Number(b[1]))
+    .map((m) => join(dir, 'git', m[0]));
+  return epochs.length ? epochs : null;
 }
 
 /**

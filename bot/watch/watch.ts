@@ -18,6 +18,7 @@
  * Writes happen in that order so a pass killed anywhere and run again ends
  * with the same outbox (see state.ts).
  */
+import { relative } from 'node:path';
 import { assemble } from '../../analyzers/series/read-series.js';
 import { classify } from '../../analyzers/series/classify.js';
 import type { PatchEntry, Series } from '../../analyzers/series/model.js';
@@ -26,7 +27,7 @@ import type { SourceMessage } from '../../analyzers/sources/model.js';
 import { compareVersions, priorOf, replyAnchor, type ComparedReview, type PriorVersion } from '../../analyzers/review/compare-versions.js';
 import { anchorId, postingIdentity, previousVersion, type PostingIdentity } from '../../analyzers/series/versions.js';
 import { renderReviewEmail } from '../render/review/email.js';
-import { decode, hasCommit, newCommits, readEntries } from './inbox.js';
+import { decode, epochsOf, hasCommit, newCommits, readEntries } from './inbox.js';
 import type { Outbox, OutboxReply } from './outbox.js';
 import { forEmail } from './reply-notes.js';
 import type { SeriesReviewer } from './reviewer.js';
@@ -126,7 +127,7 @@ export interface PassReport {
 export async function runPass(o: WatchOptions): Promise<PassReport> {
   const report: PassReport = { read: 0, bad: 0, reviewed: 0, skipped: 0, notReviewed: 0, waiting: 0, errors: false, replies: 0, enqueued: 0, unqueued: 0, sent: 0, refused: 0, unsent: 0 };
   // 1.
-  for (const inbox of o.inboxes) await ingest(o, inbox, report);
+  for (const inbox of epochsToRead(o)) await ingest(o, inbox, report);
   // 2.
   const pool = o.state.pending();
   const messages: SourceMessage[] = [];
@@ -193,6 +194,27 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
   if (o.send && !o.stopping?.()) await sendPending(o, report);
   o.state.compact();
   return report;
+}
+
+/**
+ * The epochs this pass reads: each --inbox that is an epoch, and the epochs an inbox
+ * directory holds now (epochsOf: a new one lore started since the last pass included,
+ * said once, when nothing of it has been read yet).
+ */
+function epochsToRead(o: WatchOptions): string[] {
+  const out: string[] = [];
+  for (const inbox of o.inboxes) {
+    const epochs = epochsOf(inbox);
+    if (!epochs) {
+      out.push(inbox);
+      continue;
+    }
+    for (const epoch of epochs) {
+      if (o.state.lastCommit(epoch) === null) o.log(`${inbox}: reading its epoch ${relative(inbox, epoch)} from its first message`);
+      out.push(epoch);
+    }
+  }
+  return out;
 }
 
 /** Reads an inbox's new commits in batches; each batch is recorded in one journal append. */
