@@ -12,10 +12,13 @@ import { resolveTree } from './tree-option.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { ReviewFlags } from './options.js';
 import { emit } from './output.js';
+import { resolve } from 'node:path';
 
 export interface CheckOptions extends ReviewFlags {
   tree?: string;
   arch: string;
+  /** --doc: a locking.rst to audit the code against instead of the tree's own. */
+  doc?: string;
   /** A format the registry lists for check. */
   format: string;
   cacheDir?: string;
@@ -34,7 +37,8 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
     throw new InputError(`${tree}: no arch/${options.arch}/kvm in this tree; --arch takes one of ${archs.join(', ')} or all`);
   }
   const cache = { dir: options.cacheDir, disabled: !options.cache };
-  const doc = loadDocumentedOrder({ tree, cwd: io.cwd, cache });
+  // --doc: the code against a draft of locking.rst (findings name the draft's lines), not the tree's.
+  const doc = loadDocumentedOrder({ ...(options.doc === undefined ? {} : { file: resolve(io.cwd, options.doc) }), tree, cwd: io.cwd, cache });
   // The progress bar's module is loaded only for a terminal: a piped or scripted run does not pay for it.
   const cliProgress = io.isTTY ? (await import('cli-progress')).default : null;
   const bar = cliProgress ? new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;

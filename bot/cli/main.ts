@@ -93,7 +93,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     )
     .argument('[tree]', 'kernel tree (as --tree)')
     .option('--tree <dir>', 'kernel tree (default: the current directory when it is one)')
-    .option('--arch <arch>', 'architecture to analyse (x86, arm64, ...) or all', 'all');
+    .option('--arch <arch>', 'architecture to analyse (x86, arm64, ...) or all', 'all')
+    .option('--doc <file>', "a locking.rst to audit the tree's code against instead of the tree's own (a draft of a documentation patch)");
   addReviewOptions(addFormatOption(check, 'check'))
     .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
     .option('--no-cache', 'do not read or write the index cache')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckResult } from '../../analyzers/findings/check-result.js';
@@ -22,6 +22,29 @@ describe('kvm-review check', () => {
     expect(o?.count).toBeGreaterThan(0);
     expect(Object.keys(o ?? {})).toEqual(expect.arrayContaining(['outer', 'inner', 'count', 'sites']));
     expect(result.stats.functions.clean).toBeGreaterThan(1000);
+  });
+
+  it("--doc: the tree's code against a draft of locking.rst, the draft's rules and lines in the findings; a missing draft is exit 2 naming it", async () => {
+    const RULE = '- kvm->lock is taken outside vcpu->mutex';
+    const own = readFileSync(join(kernelTree('6.1'), 'Documentation/virt/kvm/locking.rst'), 'utf8');
+    expect(own.split('\n')).toContain(RULE);
+    // The draft states that order the other way round: the code now contradicts the draft's line.
+    const draft = join(cache, 'locking-draft.rst');
+    writeFileSync(draft, own.replace(`${RULE}\n`, '- vcpu->mutex is taken outside kvm->lock\n'));
+    const line = own.split('\n').indexOf(RULE) + 1;
+    const inversions = (r: CheckResult): string[] => r.findings.filter((f) => f.kind === 'order-inversion').map((f) => `${f.outer} -> ${f.inner}`);
+    const againstTree = JSON.parse((await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--format', 'json', '--cache-dir', cache])).stdout) as CheckResult;
+    const r = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--doc', draft, '--format', 'json', '--cache-dir', cache]);
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout) as CheckResult;
+    expect(result.doc).toEqual(expect.objectContaining({ kind: 'file', path: draft }));
+    expect(inversions(againstTree)).not.toContain('kvm->lock -> vcpu->mutex');
+    expect(inversions(result)).toContain('kvm->lock -> vcpu->mutex');
+    expect(result.findings.find((f) => f.kind === 'order-inversion' && f.outer === 'kvm->lock')?.rule).toEqual(expect.objectContaining({ line, text: 'vcpu->mutex is taken outside kvm->lock' }));
+    const missing = await runCli(['check', '--tree', kernelTree('6.1'), '--arch', 'x86', '--doc', join(cache, 'no-such.rst'), '--cache-dir', cache]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`${join(cache, 'no-such.rst')}: no such file`);
+    expect(missing.stdout).toBe('');
   });
 
   it('takes the tree as an argument, as --tree; not both', async () => {
