@@ -43,18 +43,20 @@ export class InboxError extends Error {
  * whose epochs (epochsOf) is one. Rejects with InboxError naming it otherwise.
  */
 export async function checkInbox(dir: string): Promise<void> {
-  for (const epoch of epochsOf(dir) ?? [dir]) await checkEpoch(epoch);
+  const epochs = epochsOf(dir);
+  if (!epochs) return checkEpoch(dir, ', nor an inbox directory whose git/ holds its epochs 0.git, 1.git, ...');
+  for (const epoch of epochs) await checkEpoch(epoch);
 }
 
-/** Checks that `dir` is a public-inbox epoch: a git repository whose newest commit holds a blob `m`. */
-async function checkEpoch(dir: string): Promise<void> {
+/** Checks that `dir` is a public-inbox epoch: a git repository whose newest commit holds a blob `m`. `nor`: what else it could have been. */
+async function checkEpoch(dir: string, nor = ''): Promise<void> {
   const git = gitOf(dir);
   let head: string;
   try {
     head = (await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
   } catch (e) {
     const why = (e as Error).message.trim().split('\n')[0] ?? '';
-    throw new InboxError(dir, `not a git repository with commits (a public-inbox epoch is one: git clone https://lore.kernel.org/<list>/0), nor an inbox directory whose git/ holds its epochs 0.git, 1.git, ...${why ? `: ${why}` : ''}`);
+    throw new InboxError(dir, `not a git repository with commits (a public-inbox epoch is one: git clone https://lore.kernel.org/<list>/0)${nor}${why ? `: ${why}` : ''}`);
   }
   if (!head) throw new InboxError(dir, 'not a git repository with commits');
   // One commit with `m` in the newest 20 is enough: a purge commit alone (no `m`) must not condemn the inbox.
