@@ -58,15 +58,20 @@ export function completedRule(rule: ListRule, item: string): { text: string; quo
 export interface OpenList<S> {
   rule: ListRule;
   scope: S;
-  /** A bullet parent's marker column (its items are nested deeper); null for a paragraph. */
+  /**
+   * The column its items are nested deeper than: a bullet parent's marker column, or, for a
+   * paragraph standing in a list, that list's (its bullets after the paragraph are the list's,
+   * not the paragraph's items); null for a paragraph no list runs through.
+   */
   indent: number | null;
   /** The items' marker column, set by the first; deeper bullets are an item's own content. */
   itemIndent: number | null;
   items: number;
 }
 
-export function openList<S>(rule: ListRule, scope: S): OpenList<S> {
-  return { rule, scope, indent: rule.block.kind === 'bullet' ? (rule.block.indent ?? 0) : null, itemIndent: null, items: 0 };
+/** MAIN: for a paragraph parent, the marker column of the list it stands in (null: none, its items are the list right after it). */
+export function openList<S>(rule: ListRule, scope: S, main: number | null = null): OpenList<S> {
+  return { rule, scope, indent: rule.block.kind === 'bullet' ? (rule.block.indent ?? 0) : main, itemIndent: null, items: 0 };
 }
 
 /**
@@ -80,7 +85,7 @@ export function listPlace(p: OpenList<unknown>, block: Block): 'item' | 'content
   if (block.kind === 'paragraph') return block.inItem && p.items > 0 ? 'content' : null;
   if (block.kind !== 'bullet') return null;
   const indent = block.indent ?? 0;
-  // Nested under a bullet parent; right after a paragraph parent, at the first item's column or deeper.
+  // Nested under a bullet parent (or a paragraph in a list); right after a paragraph parent, at the first item's column or deeper.
   if (p.indent !== null ? indent <= p.indent : p.itemIndent !== null && indent < p.itemIndent) return null;
   p.itemIndent ??= indent;
   return indent <= p.itemIndent ? 'item' : 'content';

@@ -14,7 +14,7 @@ import { exampleReason, isExampleIntro, opensExample } from './examples.js';
 import { ARCH_FACTS, archName, classify, looseArchLabel, onHeadingWords, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
-import { completedRule, listPlace, listRule, openList, type OpenList } from './list-rules.js';
+import { completedRule, listPlace, listRule, needsParent, openList, type ListRule, type OpenList } from './list-rules.js';
 
 /** The input is not a locking document: the message names the file. */
 export class DocInputError extends Error {}
@@ -244,13 +244,18 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
   // A rule whose locks are listed under it ("kvm->lock is taken outside:"): its items until the list ends.
   // Held in an object: TypeScript does not see a closure assign a `let`, and would narrow it to null in the loop.
   const list: { parent: OpenList<Scope> | null } = { parent: null };
+  // The marker column of the list running through the section (the bullets since its last plain paragraph):
+  // a parent paragraph standing in it has its items nested deeper, and the bullets after it at that column are the list's.
+  const running: { section: string; column: number | null } = { section: '', column: null };
+  // A parent paragraph whose list was not indented under it: the bullets after it that only it would make rules.
+  const orphans: { of: { rule: ListRule; column: number } | null } = { of: null };
 
   /** Read BLOCK, or, when it is the parent of a list of locks, hold it until its items are read. */
   const readOrHold = (block: Block, at: Scope, examples = false): void => {
     const rule = listRule(block);
     if (!rule) return readBlock(block, at, { subject: [] }, examples);
     noteWritten(rule.sentence.text);
-    list.parent = openList(rule, at);
+    list.parent = openList(rule, at, block.kind === 'paragraph' ? running.column : null);
   };
 
   /** Whether BLOCK belongs to the open parent's list: 'item', an item's own 'content', or null (the list has ended). */
@@ -270,11 +275,40 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     }
   };
 
-  /** The list has ended: a parent no item followed is read as the sentence it is (and reported, not being a rule). */
-  const closeParent = (): void => {
+  /**
+   * The list has ended (at NEXT): a parent no item followed is read as the sentence it is (and
+   * reported, not being a rule). A paragraph in a list whose next bullet is that list's is said
+   * to have its list at the wrong indentation, and the bullets after it that are only its locks
+   * are reported with it.
+   */
+  const closeParent = (next?: Block): void => {
     const p = list.parent;
     list.parent = null;
-    if (p && p.items === 0) readBlock(p.rule.block, p.scope, { subject: [] });
+    if (!p || p.items > 0) return;
+    const { block, sentence } = p.rule;
+    if (block.kind === 'paragraph' && p.indent !== null && next?.kind === 'bullet' && next.section === block.section && (next.indent ?? 0) <= p.indent) {
+      const reason = 'no list is indented under it: the bullets after it are items of the main list, read as rules of their own, so it completes no rule; its locks go indented under it';
+      order.unrecognized.push({ line: sentence.line, text: sentence.text, reason });
+      orphans.of = { rule: p.rule, column: p.indent };
+      return;
+    }
+    readBlock(block, p.scope, { subject: [] });
+  };
+
+  /** Whether BLOCK, a bullet after a parent paragraph OF whose list is not under it, is only a lock that parent would make a rule ("- vcpu->mutex"): reported, not read as nothing. */
+  const reportOrphan = (of: { rule: ListRule; column: number }, block: Block, at: Scope): boolean => {
+    if (block.kind !== 'bullet' || block.section !== of.rule.block.section || (block.indent ?? 0) !== of.column) return false;
+    const [first, ...rest] = splitSentences(block);
+    if (!first || !needsParent(first.text)) return false;
+    noteWritten(first.text);
+    const parent = `"${of.rule.sentence.text}" (line ${of.rule.sentence.line})`;
+    order.unrecognized.push({ line: first.line, text: first.text, reason: `states no rule of its own, and is not one of the locks of ${parent}: it is in the main list, not indented under that line` });
+    let subject: string[] = [];
+    for (const s of rest) {
+      noteWritten(s.text);
+      subject = readSentence(s, at, { subject: [] }, subject, block.line);
+    }
+    return true;
   };
 
   // Acquisition orders and every other prose block: statements wherever they are.
@@ -298,6 +332,10 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       continue;
     }
     closeExample();
+    if (block.section !== running.section) Object.assign(running, { section: block.section, column: null });
+    if (block.kind === 'bullet') running.column = Math.min(running.column ?? Infinity, block.indent ?? 0);
+    // A plain paragraph ends the list; a label ("On x86:", "For SRCU:") or a parent line stands in it.
+    else if (!block.inItem && !listRule(block) && !labelScope(block)) running.column = null;
     const listed = inList(block);
     if (list.parent && listed === 'item') {
       readItem(list.parent, block);
@@ -307,7 +345,9 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       readBlock(block, list.parent.scope, { subject: [] });
       continue;
     }
-    closeParent();
+    closeParent(block);
+    const orphanOf = orphans.of;
+    orphans.of = null;
     if (block.section !== section) {
       section = block.section;
       sectionScope = { arch: null, origin: ORDER_SECTION.test(section) ? 'order-list' : 'prose' };
@@ -344,6 +384,11 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     // a bullet's own text going on after a blank line does not.
     if (block.kind === 'paragraph' && !block.inItem && scope.arch !== sectionScope.arch && !labelFresh) scope = { ...sectionScope, origin: scope.origin };
     labelFresh = false;
+    if (orphanOf && reportOrphan(orphanOf, block, scope)) {
+      // The bullet after it may be another.
+      orphans.of = orphanOf;
+      continue;
+    }
     readOrHold(block, scope, true);
   }
   closeExample();

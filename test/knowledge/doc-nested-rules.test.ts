@@ -82,6 +82,78 @@ describe('a rule with its locks in a nested list', () => {
   });
 });
 
+describe('a parent paragraph standing in the middle of the main list', () => {
+  const before = ['- kvm->lock is taken outside vcpu->mutex', ''];
+  const after = ['', '- vcpu->mutex is taken outside kvm->slots_arch_lock', '', '- kvm->slots_lock is taken outside kvm->irq_lock', ''];
+
+  it('takes the list indented under it as its locks; the bullets after it at the main list\'s indentation keep their own rules', () => {
+    const text = doc([...before, 'kvm->slots_lock is taken outside:', '', '  - kvm->irq_lock', '  - kvm->arch.foo_lock', ...after].join('\n'));
+    const order = read(text);
+    expect(edgeLines(order)).toEqual([
+      `kvm->lock -> vcpu->mutex: ${lineOf(text, '- kvm->lock is taken outside vcpu->mutex')}`,
+      `kvm->slots_lock -> kvm->irq_lock: ${lineOf(text, '- kvm->irq_lock')}`,
+      `kvm->slots_lock -> kvm->arch.foo_lock: ${lineOf(text, '- kvm->arch.foo_lock')}`,
+      `vcpu->mutex -> kvm->slots_arch_lock: ${lineOf(text, '- vcpu->mutex is taken outside kvm->slots_arch_lock')}`,
+      `kvm->slots_lock -> kvm->irq_lock: ${lineOf(text, '- kvm->slots_lock is taken outside kvm->irq_lock')}`,
+    ]);
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('does not take the main list\'s bullets after it as its items: they are read as their own rules, and it and the bare locks are reported', () => {
+    const text = doc([...before, 'kvm->slots_lock is taken outside:', '', '- kvm->irq_lock', '- kvm->arch.foo_lock', ...after].join('\n'));
+    const order = read(text);
+    const parent = lineOf(text, 'kvm->slots_lock is taken outside:');
+    // Not "kvm->slots_lock is taken outside: vcpu->mutex is taken outside kvm->slots_arch_lock", nor kvm->slots_lock -> each bullet.
+    expect(edgeLines(order)).toEqual([
+      `kvm->lock -> vcpu->mutex: ${lineOf(text, '- kvm->lock is taken outside vcpu->mutex')}`,
+      `vcpu->mutex -> kvm->slots_arch_lock: ${lineOf(text, '- vcpu->mutex is taken outside kvm->slots_arch_lock')}`,
+      `kvm->slots_lock -> kvm->irq_lock: ${lineOf(text, '- kvm->slots_lock is taken outside kvm->irq_lock')}`,
+    ]);
+    expect(order.unrecognized.map((u) => [u.line, u.text])).toEqual([
+      [parent, 'kvm->slots_lock is taken outside:'],
+      [lineOf(text, '- kvm->irq_lock'), 'kvm->irq_lock'],
+      [lineOf(text, '- kvm->arch.foo_lock'), 'kvm->arch.foo_lock'],
+    ]);
+    expect(order.unrecognized[0]?.reason).toMatch(/^no list is indented under it: the bullets after it are items of the main list/);
+    expect(order.unrecognized[1]?.reason).toBe(`states no rule of its own, and is not one of the locks of "kvm->slots_lock is taken outside:" (line ${parent}): it is in the main list, not indented under that line`);
+  });
+
+  it('after a plain paragraph has ended the main list, the list right after it is its own, at any indentation', () => {
+    const text = doc([...before, 'Everything else is a leaf.', '', 'kvm->slots_lock is taken outside:', '', '- kvm->irq_lock', '- kvm->arch.foo_lock', ''].join('\n'));
+    const order = read(text);
+    expect(edgeLines(order)).toEqual([
+      `kvm->lock -> vcpu->mutex: ${lineOf(text, '- kvm->lock is taken outside vcpu->mutex')}`,
+      `kvm->slots_lock -> kvm->irq_lock: ${lineOf(text, '- kvm->irq_lock')}`,
+      `kvm->slots_lock -> kvm->arch.foo_lock: ${lineOf(text, '- kvm->arch.foo_lock')}`,
+    ]);
+    expect(order.unrecognized).toEqual([]);
+  });
+});
+
+describe('real documents with a parent paragraph written in the middle of their main list', () => {
+  const OUTSIDE_SLOTS = /^- kvm->lock is taken outside kvm->slots_lock and kvm->irq_lock$/m;
+  const SLOTS_TEXT = 'kvm->lock is taken outside kvm->slots_lock and kvm->irq_lock';
+  const documents = [...corpusRevisions().map((f) => join(LOCKING_DOC_DIR, f)), join(kernelTree('6.12'), 'Documentation/virt/kvm/locking.rst')];
+  /** "outer -> inner: text" of every ordering rule, sorted. */
+  const rules = (order: DocumentedOrder): string[] => order.edges.map((e) => `${e.outer} -> ${e.inner}${e.arch ? ` @${e.arch}` : ''}: ${e.text}`).sort();
+
+  for (const path of documents) {
+    const original = readFileSync(path, 'utf8').replace(/\r\n/g, '\n');
+    if (!OUTSIDE_SLOTS.test(original)) continue;
+    it(`${path.split('/').slice(-1)[0]}: its list indented is read; at the main list's indentation, every rule after it is still read`, () => {
+      const before = read(original, path);
+      const indented = read(original.replace(OUTSIDE_SLOTS, 'kvm->lock is taken outside:\n\n  - kvm->slots_lock\n  - kvm->irq_lock'), path);
+      expect(orderEdges(indented)).toEqual(orderEdges(before));
+      expect(indented.unrecognized.map((u) => u.text)).toEqual(before.unrecognized.map((u) => u.text));
+
+      const flat = read(original.replace(OUTSIDE_SLOTS, 'kvm->lock is taken outside:\n\n- kvm->slots_lock\n- kvm->irq_lock'), path);
+      // The rules of the bullets after it are all there; only the two its list would have made are not.
+      expect(rules(flat)).toEqual(rules(before).filter((r) => !r.endsWith(`: ${SLOTS_TEXT}`)));
+      expect(flat.unrecognized.map((u) => u.text).sort()).toEqual([...before.unrecognized.map((u) => u.text), 'kvm->lock is taken outside:', 'kvm->slots_lock', 'kvm->irq_lock'].sort());
+    });
+  }
+});
+
 describe('"Neither A nor B" in a document', () => {
   it('is read as a rule per lock at its line; another wording of it is reported', () => {
     const text = doc(
