@@ -15,11 +15,19 @@ import { classify } from './statements.js';
 
 /** The words a rule ends in when its locks follow as a list: "outside (of)", "inside (of)", "under", "while holding". */
 const OPEN_ENDED = /\b(?:outside|inside|under|within)(?: of)?$|\bwhile holding$|\bbefore$/;
+const LIST_NOUN = String.raw`(?:\s+(?:locks?|mutexes|spinlocks|lock classes))?`;
+/** "any of", "either of", "one of": each item is a lock the rule holds for on its own, whatever the rule's words. */
+const ANY = String.raw`(?:any|any one|either|one)`;
 /**
  * Words naming the list to come, read past: "taken outside the following
- * locks:", "inside all of the following:" say what "taken outside:" says.
+ * locks:", "inside all of the following:", "must not be taken while holding
+ * any of:" say what "taken outside:" and "... while holding:" say. Not
+ * "both of:" or "all of:", which under a prohibition may forbid only the
+ * locks held together: those stay reported.
  */
-const FOLLOWING = /\s+(?:(?:all|each|any) of\s+)?the following(?:\s+(?:locks?|mutexes|spinlocks|lock classes))?$/i;
+const FOLLOWING = new RegExp(String.raw`\s+(?:(?:(?:all|each|${ANY}) of\s+)?the following${LIST_NOUN}|${ANY} of(?:\s+these${LIST_NOUN})?)$`, 'i');
+/** List punctuation an item ends in, read past: "kvm->slots_lock,", "vcpu->mutex, or" (a final '.' or ';' ends its sentence already). */
+const ITEM_END = /\s*,\s*(?:(?:and|or)\s*)?$|\s+(?:and|or)$/;
 
 /** A parent line: the rule without its last locks. */
 export interface ListRule {
@@ -49,9 +57,9 @@ export function listRule(block: Block): ListRule | null {
   return { block, sentence, stem, written };
 }
 
-/** An item's first sentence as the rule it completes: the text to read, and the text to quote ("A is taken outside: B"). */
+/** An item's first sentence as the rule it completes: the text to read, and the text to quote, as written ("A is taken outside: B,"). */
 export function completedRule(rule: ListRule, item: string): { text: string; quote: string } {
-  return { text: `${rule.stem} ${item}`, quote: `${rule.written}: ${item}` };
+  return { text: `${rule.stem} ${item.replace(ITEM_END, '')}`, quote: `${rule.written}: ${item}` };
 }
 
 /** A parent whose list is being read; SCOPE is what the caller reads its items under (the reader's Scope, the hunk review's label). */

@@ -2,7 +2,9 @@
  * Rules whose locks are listed under them, in the wordings beyond "A is
  * taken outside:": "... outside the following locks:", "... outside of the
  * following:", and items naming several locks under "... taken inside:"
- * ("kvm->lock and vcpu->mutex"), which state a nesting for each. Fixtures
+ * ("kvm->lock and vcpu->mutex"), which state a nesting for each, and
+ * every "A ... while holding B" wording with its locks listed ("A must not
+ * be taken while holding any of:"). Fixtures
  * written for these tests, and every corpus revision and the 6.12 tree's
  * document with their own kvm->lock bullet rewritten that way at test
  * time.
@@ -92,4 +94,102 @@ describe('real documents with their kvm->lock bullet rewritten in these wordings
       }
     });
   }
+});
+
+describe('a rule "... while holding:" with its locks listed under it', () => {
+  // Every wording statements.ts reads with one lock after "while holding", positive, prohibition and "Neither ... nor".
+  const STEMS = [
+    'kvm->irq_lock is taken while holding',
+    'kvm->irq_lock is acquired while holding',
+    'kvm->irq_lock and kvm->arch.foo_lock are taken while holding',
+    'kvm->irq_lock must be taken while holding',
+    'kvm->irq_lock may be taken while holding',
+    'kvm->irq_lock can be taken while holding',
+    'kvm->irq_lock can only be taken while holding',
+    'kvm->irq_lock is only taken while holding',
+    'kvm->irq_lock is taken only while holding',
+    'kvm->irq_lock must not be taken while holding',
+    'kvm->irq_lock must never be acquired while holding',
+    'kvm->irq_lock should not be taken while holding',
+    'kvm->irq_lock should never be taken while holding',
+    'kvm->irq_lock cannot be taken while holding',
+    'kvm->irq_lock can not be taken while holding',
+    'kvm->irq_lock may not be taken while holding',
+    'kvm->srcu must not be taken while holding',
+    'Neither kvm->irq_lock nor kvm->arch.foo_lock may be taken while holding',
+    'Neither kvm->irq_lock nor kvm->arch.foo_lock must ever be acquired while holding',
+  ];
+  const HELD = ['kvm->lock', 'vcpu->mutex', 'kvm->slots_lock'];
+  /** What is read at each of LINES: its ordering and SRCU rules, without line or quote. */
+  const perLine = (order: DocumentedOrder, lines: number[]): string[][] =>
+    lines.map((line) => [
+      ...order.edges.filter((e) => e.line === line).map((e) => `${e.outer} -> ${e.inner}${e.srcu ? ` (${e.srcu})` : ''}`),
+      ...order.srcu.filter((r) => r.line === line).map((r) => `${r.lock}: ${r.allowedInReadSide ? 'allowed' : 'forbidden'} in readers`),
+    ]);
+  /** The rules each of HELD makes in a sentence of its own, "- STEM lock", one bullet each. */
+  const alone = (stem: string): string[][] => {
+    const bullets = HELD.map((l) => `- ${stem} ${l}`);
+    const text = doc(bullets.join('\n\n'));
+    const order = read(text);
+    expect(order.unrecognized).toEqual([]);
+    return perLine(order, bullets.map((b) => lineOf(text, b)));
+  };
+
+  for (const stem of STEMS) {
+    it(`"${stem}:" over a list, as a bullet or a paragraph, is each item's sentence "${stem} <lock>", at the item's line`, () => {
+      const expected = alone(stem);
+      // Each sentence is read: the list is compared with rules, not with nothing.
+      expect(expected.every((rules) => rules.length > 0)).toBe(true);
+      const nested = doc([`- ${stem}:`, '', ...HELD.map((l) => `  - ${l}`), ''].join('\n'));
+      const after = doc([`${stem}:`, '', ...HELD.map((l) => `- ${l}`), ''].join('\n'));
+      for (const text of [nested, after]) {
+        const order = read(text);
+        expect(perLine(order, HELD.map((l) => lineOf(text, `- ${l}`)))).toEqual(expected);
+        expect(order.unrecognized).toEqual([]);
+      }
+    });
+  }
+
+  for (const [parent, stem] of [
+    ['kvm->irq_lock must not be taken while holding any of:', 'kvm->irq_lock must not be taken while holding'],
+    ['kvm->srcu must not be taken while holding either of these locks:', 'kvm->srcu must not be taken while holding'],
+    ['kvm->irq_lock is taken while holding one of:', 'kvm->irq_lock is taken while holding'],
+    ['kvm->irq_lock may be taken while holding any one of the following locks:', 'kvm->irq_lock may be taken while holding'],
+  ] as const) {
+    it(`"${parent}" names its list: read as "${stem}:", quoted as written`, () => {
+      const expected = alone(stem);
+      for (const text of [doc([`- ${parent}`, '', ...HELD.map((l) => `  - ${l}`), ''].join('\n')), doc([parent, '', ...HELD.map((l) => `- ${l}`), ''].join('\n'))]) {
+        const order = read(text);
+        expect(perLine(order, HELD.map((l) => lineOf(text, `- ${l}`)))).toEqual(expected);
+        expect(order.unrecognized).toEqual([]);
+        expect([...order.edges, ...order.srcu][0]?.text).toBe(`${parent.slice(0, -1)}: ${HELD[0]}`);
+      }
+    });
+  }
+
+  it('"both of:" is not read as a rule for each lock (a prohibition of holding them together is not one for each): it stays reported', () => {
+    const text = doc(['- kvm->irq_lock must not be taken while holding both of:', '', '  - kvm->lock', '  - vcpu->mutex', ''].join('\n'));
+    const order = read(text);
+    expect(order.edges).toEqual([]);
+    expect(order.unrecognized.map((u) => u.line)).toEqual([lineOf(text, '- kvm->irq_lock must not be taken while holding both of:')]);
+  });
+
+  it('items ending in list punctuation ("kvm->lock,", "vcpu->mutex, or") are read as the lock they name, quoted as written', () => {
+    const items = ['kvm->lock,', 'vcpu->mutex, or', 'kvm->slots_lock'];
+    const text = doc(['- kvm->irq_lock must not be taken while holding:', '', ...items.map((i) => `  - ${i}`), ''].join('\n'));
+    const order = read(text);
+    expect(perLine(order, items.map((i) => lineOf(text, `- ${i}`)))).toEqual(alone('kvm->irq_lock must not be taken while holding'));
+    expect(order.edges.map((e) => e.text)).toEqual(items.map((i) => `kvm->irq_lock must not be taken while holding: ${i}`));
+    expect(order.unrecognized).toEqual([]);
+  });
+
+  it('an item that is not a lock name is reported at its line with the parent\'s words; the others are read', () => {
+    const text = doc(['kvm->srcu must not be taken while holding:', '', '- kvm->lock', '- the mmap lock', '- every lock of the vCPU', ''].join('\n'));
+    const order = read(text);
+    expect(srcuRules(order)).toEqual(['kvm->lock: allowed']);
+    expect(order.unrecognized.map((u) => [u.line, u.text])).toEqual([
+      [lineOf(text, '- the mmap lock'), 'kvm->srcu must not be taken while holding: the mmap lock'],
+      [lineOf(text, '- every lock of the vCPU'), 'kvm->srcu must not be taken while holding: every lock of the vCPU'],
+    ]);
+  });
 });
