@@ -32,6 +32,8 @@ export interface Scope {
 }
 
 const ORDER_SECTION = /Acquisition Orders/i;
+/** Words saying a lock is taken, in a line that names one: a rule, whether or not its wording is read. */
+const TAKING = /\b(?:taken|acquired|held|holding|nest(?:s|ed)?)\b/i;
 
 /**
  * A one-line paragraph ending in ':' that introduces the blocks after it, or
@@ -44,6 +46,9 @@ export function labelScope(block: Block): Scope | null {
   // "kvm->lock is taken outside:" is a rule its list of locks completes (list-rules.ts), not a label saying nothing.
   if (listRule(block)) return null;
   const text = (block.lines[0] ?? '').trim();
+  // Nor is a line naming a lock and its taking in a wording not read ("A must not be taken while holding both of:"):
+  // read as the sentence it is, it is reported, where as a label it and the locks listed after it were lost.
+  if (findLockRefs(text).length && TAKING.test(text)) return null;
   const words = onHeadingWords(text);
   const loose = words ? null : looseArchLabel(text);
   if (loose && !loose.negated) {

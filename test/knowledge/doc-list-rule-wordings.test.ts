@@ -167,11 +167,16 @@ describe('a rule "... while holding:" with its locks listed under it', () => {
     });
   }
 
-  it('"both of:" is not read as a rule for each lock (a prohibition of holding them together is not one for each): it stays reported', () => {
+  it('"both of:" is not read as a rule for each lock (a prohibition of holding them together is not one for each): it stays reported, as a paragraph too', () => {
     const text = doc(['- kvm->irq_lock must not be taken while holding both of:', '', '  - kvm->lock', '  - vcpu->mutex', ''].join('\n'));
     const order = read(text);
     expect(order.edges).toEqual([]);
     expect(order.unrecognized.map((u) => u.line)).toEqual([lineOf(text, '- kvm->irq_lock must not be taken while holding both of:')]);
+    // A one-line paragraph ending in ':' that names a lock and its taking is no label: not read, it is said so.
+    const para = doc(['kvm->irq_lock must not be taken while holding both of:', '', '- kvm->lock', '- vcpu->mutex', ''].join('\n'));
+    expect(read(para).unrecognized.map((u) => [u.line, u.text, u.reason])).toEqual([
+      [lineOf(para, 'kvm->irq_lock must not be taken while holding both of:'), 'kvm->irq_lock must not be taken while holding both of:', 'wording not understood'],
+    ]);
   });
 
   it('items ending in list punctuation ("kvm->lock,", "vcpu->mutex, or") are read as the lock they name, quoted as written', () => {
