@@ -13,9 +13,10 @@ import { splitSentences } from '../../knowledge/doc/sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc/examples.js';
 import { completedRule, listPlace, listRule, needsParent, openList, type OpenList } from '../../knowledge/doc/list-rules.js';
 import { labelScope, type Scope } from '../../knowledge/doc/reader.js';
-import { ARCH_FACTS, classify, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
+import { ARCH_FACTS, classify, looseArchLabel, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
 import { skippedRuleReason, unknownInlineReason, unknownLabelReason } from '../../knowledge/doc/unread.js';
 import type { FileDiff, Hunk } from '../series/model.js';
+import { placeUnseen, scopeWords, type Placed, type Unseen } from './doc-hunk-place.js';
 import { describe, docFingerprint, leafConflict, unrecognizedFinding } from './doc-review.js';
 import type { ReviewFinding } from './model.js';
 
@@ -47,7 +48,7 @@ interface ReadSentence extends Quote {
   touched: boolean;
   /** Its first line is such a line. */
   startsChanged: boolean;
-  /** Architecture the rule is scoped to: the sentence's own, or an "On x86:" label seen in the hunk. */
+  /** Architecture the rule is scoped to: the sentence's own, an "On x86:" label seen in the hunk, or where the hunk's header and the embedded order place it. */
   arch: string | null;
   /** Under "On x86 and arm64:": every architecture the label names (`arch` is the first); the rule holds on each. */
   archs?: string[];
@@ -57,6 +58,12 @@ interface ReadSentence extends Quote {
   scopedTo?: { archs: string[]; unknown: string[] };
   /** The intro of an example scenario and the steps listed after it, as the reader reports it. */
   example?: { endLine: number; steps: number };
+  /** Read under a scope the hunk does not show (a label or section title above its context): see doc-hunk-place.ts. */
+  unseen?: Unseen;
+  /** That scope, as the hunk's header and the embedded order place it. */
+  placed?: Placed;
+  /** Or why it is not known: the rule is checked against every architecture's rules, and its findings say so. */
+  scopeUnknown?: string;
 }
 
 /** A rule whose locks are listed under it ("kvm->lock is taken outside:"), seen in the hunk and held for its items. */
@@ -71,8 +78,21 @@ interface HeldParent extends OpenList<Label> {
 const PARENT_NOT_SEEN =
   'an item of a list of locks whose parent line (such as "kvm->lock is taken outside:") is outside the hunk\'s context: the rule it completes was not read; review against a tree to read it';
 
-/** A label's scope as the reader reads it ("On x86 and arm64:": every architecture it names), its line the file's. */
-type Label = Pick<Scope, 'arch' | 'archs' | 'unknown'>;
+/**
+ * A label's scope as the reader reads it ("On x86 and arm64:": every
+ * architecture it names), its line the file's; `unseen` when it is what is
+ * in force above the hunk, which the hunk does not show.
+ */
+type Label = Pick<Scope, 'arch' | 'archs' | 'unknown'> & { unseen?: Unseen };
+
+const sameScope = (a: Label, b: Label): boolean => a.arch === b.arch && a.unseen === b.unseen;
+
+/** The scope of a section the hunk shows the title of: as in the reader, a section titled "On x86" is x86's. */
+function titled(section: string): Label {
+  const t = looseArchLabel(section);
+  if (!t || !t.exact || t.negated) return { arch: null };
+  return { arch: t.archs[0] ?? null, ...(t.archs.length > 1 ? { archs: t.archs } : {}) };
+}
 
 /**
  * The scope a label line sets ("On x86:", "- On x86 and arm64:"), read by
@@ -93,12 +113,20 @@ function label(block: Block, fileLine: number): Label | null {
  */
 function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
   const out: ReadSentence[] = [];
-  let scope: Label = { arch: null };
+  // What is in force above the hunk is not seen: its label's or its section's scope (nothing, at the file's first line).
+  const top = f.fileLine[0] === 1;
+  let sectionScope: Label = top ? { arch: null } : { arch: null, unseen: 'section' };
+  let scope: Label = top ? { arch: null } : { arch: null, unseen: 'above' };
   let section = '';
   // As in the reader: nothing read since the label (a paragraph right after "On x86:" is what it labels), and a "- On x86:" item's scope.
   let labelFresh = false;
   let nested: { scope: Label; indent: number } | null = null;
   const parsed = readBlocks(f.lines);
+  // A paragraph on the hunk's first line may be the end of a sentence or an item begun above it (an item's text going on
+  // is indented, a paragraph's is not); a label or parent line is a line of its own ("On x86:", "kvm->lock is taken outside:").
+  const first = parsed.blocks[0];
+  const ownLine = first?.lines.length === 1 && /^\S/.test(f.lines[0] ?? '') && (labelScope(first) !== null || listRule(first) !== null);
+  const continued = !top && first?.kind === 'paragraph' && first.line === 1 && !ownLine ? first : null;
   /** Whether sentence S of BLOCK spans a line the patch changes. */
   const touches = (block: Block, list: { line: number }[], i: number): boolean => {
     const s = list[i] as { line: number };
@@ -124,6 +152,7 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     const arch = block.kind === 'field' ? null : here.arch;
     const archs = block.kind === 'field' ? undefined : here.archs;
     const unknown = block.kind === 'field' ? undefined : here.unknown;
+    const unseen = block.kind === 'field' ? undefined : here.unseen;
     const list = splitSentences(block);
     let subject: string[] = [];
     list.forEach((s, i) => {
@@ -143,7 +172,16 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       }
       subject = c.subject;
       const text = completed?.quote ?? s.text;
-      const read: ReadSentence = { line: f.fileLine[s.line - 1] ?? 0, text, c, touched, startsChanged: f.changed.has(s.line - 1), arch: c.arch ?? arch, ...(!c.arch && archs ? { archs } : {}) };
+      const read: ReadSentence = {
+        line: f.fileLine[s.line - 1] ?? 0,
+        text,
+        c,
+        touched,
+        startsChanged: f.changed.has(s.line - 1),
+        arch: c.arch ?? arch,
+        ...(!c.arch && archs ? { archs } : {}),
+        ...(!c.arch && unseen ? { unseen } : {}),
+      };
       // As in the reader, a nested item introduces no example, nor does a list's item or parent.
       if (block.kind !== 'field' && !inNested && !opts.item && i === list.length - 1 && isExampleIntro(s.text)) {
         // Held until the blocks after it tell whether a list of steps follows.
@@ -199,7 +237,8 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     closeParent();
     if (block.section !== section) {
       section = block.section;
-      scope = { arch: null };
+      sectionScope = titled(section);
+      scope = sectionScope;
       nested = null;
     }
     // As in the reader: a "- On x86:" item scopes the items nested under it (and their text going on).
@@ -208,7 +247,8 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     if (inNested && nested) here = nested.scope;
     else {
       nested = null;
-      const labelled = opensExample(block) ? null : label(block, f.fileLine[block.line - 1] ?? 0);
+      // The end of a sentence begun above is no label, nor a parent line.
+      const labelled = opensExample(block) || block === continued ? null : label(block, f.fileLine[block.line - 1] ?? 0);
       if (labelled) {
         if (block.kind === 'bullet') nested = { scope: labelled, indent: block.indent ?? 0 };
         else {
@@ -218,11 +258,13 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
         continue;
       }
       // As in the reader: a plain paragraph after a labelled list ends the label's reach, unless it is what the label labels.
-      if (block.kind === 'paragraph' && !block.inItem && scope.arch !== null && !labelFresh) scope = { arch: null };
+      // The first paragraph in the hunk is taken to end the reach of a label above it too (a label is followed by its
+      // list, not by a paragraph long enough to start the hunk); the end of one begun above it ended it there already.
+      if (block.kind === 'paragraph' && !block.inItem && !sameScope(scope, sectionScope) && !labelFresh && block !== continued) scope = sectionScope;
       labelFresh = false;
       here = scope;
     }
-    const rule = listRule(block);
+    const rule = block === continued ? null : listRule(block);
     if (rule) {
       const one = [rule.sentence];
       held.parent = { ...openList(rule, here), touched: touches(block, one, 0), inNested };
@@ -243,6 +285,27 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     });
   }
   return out;
+}
+
+/**
+ * The scope of each rule a hunk's two sides read under what is above the
+ * hunk: as its header and the embedded order place it (doc-hunk-place.ts),
+ * or the reason it is not known, which its findings give.
+ */
+function place(header: string, before: ReadSentence[], after: ReadSentence[], doc: DocumentedOrder): void {
+  const placement = placeUnseen(header, [{ sentences: before, preImage: true }, { sentences: after, preImage: false }], doc);
+  for (const s of [...before, ...after]) {
+    const p = s.unseen && placement.get(s.unseen);
+    if (!p) continue;
+    if ('unknown' in p) {
+      s.scopeUnknown = p.unknown;
+      continue;
+    }
+    s.arch = p.archs[0] ?? null;
+    // Placed under "On x86 and arm64:": a placement mixing every architecture with one is none (placeUnseen()).
+    if (p.archs.length > 1) s.archs = p.archs.filter((a): a is string => a !== null);
+    s.placed = p;
+  }
 }
 
 const words = (t: string): string => t.replace(/\s+/g, ' ').trim();
@@ -290,8 +353,11 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
   for (const file of files) {
     if ((file.newPath ?? file.path) !== DOC || file.isDeleted) continue;
     for (const h of file.hunks) {
-      const now = sentences(fragment(h, 'new'), doc).filter((s) => s.touched);
-      const was = sentences(fragment(h, 'old'), doc).filter((s) => s.touched);
+      const after = sentences(fragment(h, 'new'), doc);
+      const before = sentences(fragment(h, 'old'), doc);
+      place(h.header, before, after, doc);
+      const now = after.filter((s) => s.touched);
+      const was = before.filter((s) => s.touched);
       const wasText = new Set(was.map((s) => words(s.text)));
       // Orders the patch takes out of the document; one the new side states again (reworded) stays.
       const restated = new Set(now.flatMap(edgesOf).map(pair));
@@ -326,25 +392,29 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
           const path = kept ?? orderPath(doc.edges, e.inner, e.outer, arch);
           if (!path) continue;
           const said = quotePath(path);
+          // A conflict through an architecture's own rule holds for that architecture only.
+          const through = path.find((p) => p.arch)?.arch ?? null;
+          // A rule whose scope is not known conflicts through another architecture's rule only if it applies there.
+          const conditional = s.scopeUnknown !== undefined && through !== null;
           const raw = {
             outer: e.outer,
             inner: e.inner,
-            message: kept
-              ? `the new rule "${s.text}" says ${describe(e)}, but the embedded order puts ${e.inner} before ${e.outer} (${said}): the two cannot both hold`
-              : `the new rule "${s.text}" reverses the documented order (before this patch, ${said}); every site that follows the old order now contradicts the document`,
+            message:
+              (kept
+                ? `the new rule "${s.text}" says ${describe(e)}, but the embedded order puts ${e.inner} before ${e.outer} (${said}): the two cannot both hold`
+                : `the new rule "${s.text}" reverses the documented order (before this patch, ${said}); every site that follows the old order now contradicts the document`) + scopeWords(s, through),
             rule: { line: s.line, text: s.text },
             rulePath: [{ line: s.line, text: s.text }, ...new Map(path.map((p) => [p.line, { line: p.line, text: p.text }])).values()],
             sites: [],
             suggestion: kept
               ? 'remove or reword the older statement in the same patch, or drop the new rule'
               : 'say in the commit message why the order is reversed, and change the code that takes the locks the old way in the same series',
-            // A conflict through an architecture's own rule holds for that architecture only.
-            arch: e.arch ?? path.find((p) => p.arch)?.arch ?? null,
+            arch: e.arch ?? through,
           };
           out.push({
             ...raw,
             kind: 'doc-conflict',
-            severity: kept ? 'error' : 'warning',
+            severity: kept && !conditional ? 'error' : 'warning',
             fingerprint: docFingerprint('doc-conflict', raw, e.arch),
             patch,
             file: DOC,
@@ -358,9 +428,13 @@ export function reviewDocHunks(patch: { index: number; subject: string }, files:
           if (doc.leaves.some((l) => l.lock === r.lock && String(l.kinds) === String(r.kinds) && l.arch === r.arch)) continue;
           const against = leafContradictions(r, remaining, kinds);
           if (!against.length) continue;
-          const raw = leafConflict(r, against, 'the embedded order', (line) => `line ${line} of the embedded order`);
+          const leaf = leafConflict(r, against, 'the embedded order', (line) => `line ${line} of the embedded order`);
+          // Contradicted by a rule every architecture has, it holds wherever the new rule applies.
+          const through = against.some((e) => !e.arch) ? null : (against[0]?.arch ?? null);
+          const raw = { ...leaf, message: leaf.message + scopeWords(s, through) };
+          const severity = s.scopeUnknown !== undefined && through !== null ? 'warning' : 'error';
           // A rule under "On x86 and arm64:" is one finding per architecture, each its own.
-          out.push({ ...raw, kind: 'doc-conflict', severity: 'error', fingerprint: docFingerprint('doc-conflict', raw, r.arch), patch, file: DOC, line: s.line, placement, chain: [] });
+          out.push({ ...raw, kind: 'doc-conflict', severity, fingerprint: docFingerprint('doc-conflict', raw, r.arch), patch, file: DOC, line: s.line, placement, chain: [] });
         }
       }
     }

@@ -72,8 +72,8 @@ describe('an item added to a list of locks, without a tree', () => {
     const v1 = rewrite(v0, '  - kvm->arch.hyperv.hv_lock', ['  - kvm->lock', '  - kvm->arch.hyperv.hv_lock']);
     const found = await reviewChange(v0, v1, 'doc-hunk-item-conflict');
     const line = lineAfter(v1, '- vcpu->mutex is taken outside:', '  - kvm->lock');
-    // "On x86:" is above the hunk, so the rule is read as every architecture's, as any rule of a hunk is.
-    expect(found.map((f) => [f.kind, f.line, f.outer, f.inner, f.placement])).toEqual([['doc-conflict', line, 'vcpu->mutex', 'kvm->lock', 'added']]);
+    // "On x86:" is above the hunk, but the items of its context are x86's in the embedded order: so is the new one.
+    expect(found.map((f) => [f.kind, f.line, f.outer, f.inner, f.placement, f.arch])).toEqual([['doc-conflict', line, 'vcpu->mutex', 'kvm->lock', 'added', 'x86']]);
     expect(found[0]?.rule?.text).toBe('vcpu->mutex is taken outside: kvm->lock');
   });
 
