@@ -12,6 +12,7 @@ import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc/examples.js';
 import { completedRule, listPlace, listRule, needsParent, openList, type OpenList } from '../../knowledge/doc/list-rules.js';
+import { findLockRefs } from '../../knowledge/doc/lock-refs.js';
 import { labelScope, type Scope } from '../../knowledge/doc/reader.js';
 import { ARCH_FACTS, classify, looseArchLabel, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
 import { skippedRuleReason, unknownInlineReason, unknownLabelReason } from '../../knowledge/doc/unread.js';
@@ -77,6 +78,10 @@ interface HeldParent extends OpenList<Label> {
 /** Why an item of a list whose parent line is above the hunk is reported rather than read. */
 const PARENT_NOT_SEEN =
   'an item of a list of locks whose parent line (such as "kvm->lock is taken outside:") is outside the hunk\'s context: the rule it completes was not read; review against a tree to read it';
+
+/** Why the first sentence of a hunk, which may have begun above it, is reported rather than read. */
+const beginsAbove = (line: number): string =>
+  `line ${line}, the hunk's first, goes on from a sentence or list item whose first line is above the hunk's context: only its end is in the hunk, so the rule it states was not read; review against a tree to read it`;
 
 /**
  * A label's scope as the reader reads it ("On x86 and arm64:": every
@@ -145,9 +150,11 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
    * Read BLOCK's sentences under HERE. `item`: the block is an item of a list
    * whose parent line the hunk shows, and its first sentence completes that
    * rule; `orphan`: it is an item of a list that starts above the hunk, and
-   * a first sentence that only a parent line makes a rule is reported.
+   * a first sentence that only a parent line makes a rule is reported;
+   * `continued`: its first sentence may have begun above the hunk, and one
+   * that names a lock is reported.
    */
-  const readAll = (block: Block, here: Label, inNested: boolean, opts: { item?: HeldParent; orphan?: boolean } = {}): void => {
+  const readAll = (block: Block, here: Label, inNested: boolean, opts: { item?: HeldParent; orphan?: boolean; continued?: boolean } = {}): void => {
     // A comment's claims are about the locks it names, not about its entry's :Arch:.
     const arch = block.kind === 'field' ? null : here.arch;
     const archs = block.kind === 'field' ? undefined : here.archs;
@@ -182,6 +189,11 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
         ...(!c.arch && archs ? { archs } : {}),
         ...(!c.arch && unseen ? { unseen } : {}),
       };
+      // Only the end of it may be in the hunk: whatever it reads as, or fails to, is not what it says. Its locks are still the next sentence's "These locks".
+      if (i === 0 && opts.continued && (c.recognized || c.orderingLike || findLockRefs(s.text).length > 0)) {
+        out.push({ ...read, c: { facts: [], recognized: false, orderingLike: true, subject: c.subject }, notRead: beginsAbove(read.line) });
+        return;
+      }
       // As in the reader, a nested item introduces no example, nor does a list's item or parent.
       if (block.kind !== 'field' && !inNested && !opts.item && i === list.length - 1 && isExampleIntro(s.text)) {
         // Held until the blocks after it tell whether a list of steps follows.
@@ -206,13 +218,14 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     held.parent = null;
     if (p && p.items === 0) readAll(p.rule.block, p.scope, p.inNested);
   };
-  // The blocks at the top of the hunk that are list items: the items of a list whose parent line, if any, is above it.
-  let above: { indent: number; section: string } | null | undefined;
+  // The blocks at the top of the hunk that are list items: the items of a list whose parent line, if any, is above it
+  // (after the end of an item or sentence begun above, 'pending' until the first of them).
+  let above: { indent: number; section: string } | 'pending' | null | undefined;
   for (const block of parsed.blocks) {
     const indent = block.indent ?? 0;
-    if (above === undefined) above = block.kind === 'bullet' ? { indent, section: block.section } : null;
+    if (above === undefined || above === 'pending') above = block.kind === 'bullet' ? { indent, section: block.section } : block === continued ? 'pending' : null;
     else if (above && !(block.section === above.section && ((block.kind === 'bullet' && indent >= above.indent) || (block.kind === 'paragraph' && block.inItem)))) above = null;
-    const orphan = above !== null && block.kind === 'bullet' && indent === above.indent;
+    const orphan = typeof above === 'object' && above !== null && block.kind === 'bullet' && indent === above.indent;
     if (block.kind === 'field' && block.field !== 'Comment') continue;
     const current = example as { intro: ReadSentence; section: string } | null;
     if (current?.intro.example && block.section === current.section && (block.kind === 'bullet' || block.inItem)) {
@@ -270,7 +283,7 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       held.parent = { ...openList(rule, here), touched: touches(block, one, 0), inNested };
       continue;
     }
-    readAll(block, here, inNested, { orphan });
+    readAll(block, here, inNested, { orphan, continued: block === continued });
   }
   closeParent();
   closeExample();
