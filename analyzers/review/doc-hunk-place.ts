@@ -68,7 +68,7 @@ export function placeUnseen(header: string, sides: { sentences: readonly PlaceSe
   const seen = new Set<string>();
   // What the hunk's first lines are under: the label its header names, when the header's text reads as one as the reader reads labels.
   const named = headerLabel(header);
-  if (named) evidence.set('above', [{ archs: named.archs, by: { header: named.text }, said: `the hunk's header "${named.text}": ${scopeName(named.archs)}'s` }]);
+  if (named && !named.refused) evidence.set('above', [{ archs: named.archs, by: { header: named.text }, said: `the hunk's header "${named.text}": ${scopeName(named.archs)}'s` }]);
   for (const { sentences, preImage } of sides) {
     for (const s of sentences) {
       // A rule with its own scope ("On x86, ...") or one not read tells nothing about the label above.
@@ -81,7 +81,7 @@ export function placeUnseen(header: string, sides: { sentences: readonly PlaceSe
       if (!all.length) continue;
       const archs = [...new Set(all.flatMap((x) => x.archs))].sort();
       const list = evidence.get(s.unseen) ?? [];
-      list.push({ archs, by: { context: { line: s.line, text: s.text }, at: all[0]?.line ?? 0 }, said: `line ${s.line}: ${scopeName(archs)}'s` });
+      list.push({ archs, by: { context: { line: s.line, text: s.text }, at: all[0]?.line ?? 0 }, said: `line ${s.line}: ${scopeName(archs)}'s in the embedded order` });
       evidence.set(s.unseen, list);
     }
   }
@@ -90,7 +90,7 @@ export function placeUnseen(header: string, sides: { sentences: readonly PlaceSe
     const list = evidence.get(region) ?? [];
     const first = list[0];
     if (!first) {
-      const header = region === 'above' ? ', its header names none' : '';
+      const header = region !== 'above' ? '' : named?.refused ? `, its header names "${named.text}", which is no label kvm-review reads a scope from` : ', its header names none';
       out.set(region, { unknown: `${NO_LABEL}${header}, and its context has no rule the embedded order states to place it by` });
       continue;
     }
@@ -98,7 +98,7 @@ export function placeUnseen(header: string, sides: { sentences: readonly PlaceSe
     // A rule stated both for every architecture and for x86, or two rules scoped differently: no one scope.
     const mixed = list.find((x) => x.archs.length > 1 && x.archs.includes(null));
     if (shapes.size > 1 || mixed) {
-      out.set(region, { unknown: `${NO_LABEL}, and what places it disagrees (${[...new Set(list.map((x) => x.said))].join('; ')}, in the embedded order)` });
+      out.set(region, { unknown: `${NO_LABEL}, and what places it disagrees (${[...new Set(list.map((x) => x.said))].join('; ')})` });
       continue;
     }
     // The header first: it is what a reader of the patch sees.
@@ -107,12 +107,18 @@ export function placeUnseen(header: string, sides: { sentences: readonly PlaceSe
   return out;
 }
 
-/** The label a hunk header's text is ("@@ -57,6 +57,8 @@ On x86:"), as the reader reads labels, or null. */
-function headerLabel(header: string): { text: string; archs: (string | null)[] } | null {
+/**
+ * The label a hunk header's text is ("@@ -57,6 +57,8 @@ On x86:"), as the
+ * reader reads labels, or null. One the reader reports ("On x68:", "Not on
+ * x86:") is `refused`: it places nothing, as the hunk does not show it for
+ * the report to be made at its line.
+ */
+function headerLabel(header: string): { text: string; archs: (string | null)[]; refused: boolean } | null {
   const text = header.replace(/^@@[^@]*@@\s*/, '').trim();
   if (!text) return null;
   const scope = labelScope({ kind: 'paragraph', line: 0, lines: [text], section: '' });
-  return scope ? { text, archs: scope.archs ?? [scope.arch] } : null;
+  if (!scope) return null;
+  return { text, archs: scope.archs ?? [scope.arch], refused: scope.unknown !== undefined || scope.loose?.negated === true };
 }
 
 /**
