@@ -11,7 +11,7 @@ import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc/examples.js';
-import { completedRule, listPlace, listRule, needsParent, openList, type OpenList } from '../../knowledge/doc/list-rules.js';
+import { completedRule, listPlace, listRule, needsParent, NO_LIST_UNDER, notItsItem, openList, type OpenList } from '../../knowledge/doc/list-rules.js';
 import { findLockRefs } from '../../knowledge/doc/lock-refs.js';
 import { labelScope, type Scope } from '../../knowledge/doc/reader.js';
 import { ARCH_FACTS, classify, looseArchLabel, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
@@ -152,9 +152,12 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
    * rule; `orphan`: it is an item of a list that starts above the hunk, and
    * a first sentence that only a parent line makes a rule is reported;
    * `continued`: its first sentence may have begun above the hunk, and one
-   * that names a lock is reported.
+   * that names a lock is reported; `notRead`: its first sentence is reported
+   * for that reason; `notItemOf`: it is a bullet of the main list after a
+   * parent paragraph (quoted) with no list under it, and a first sentence
+   * that is only a lock is reported, as the reader reports it.
    */
-  const readAll = (block: Block, here: Label, inNested: boolean, opts: { item?: HeldParent; orphan?: boolean; continued?: boolean } = {}): void => {
+  const readAll = (block: Block, here: Label, inNested: boolean, opts: { item?: HeldParent; orphan?: boolean; continued?: boolean; notRead?: string; notItemOf?: string } = {}): void => {
     // A comment's claims are about the locks it names, not about its entry's :Arch:.
     const arch = block.kind === 'field' ? null : here.arch;
     const archs = block.kind === 'field' ? undefined : here.archs;
@@ -202,6 +205,8 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       }
       // An item whose parent line ("kvm->lock is taken outside:") is above the hunk: the rule it completes is not seen.
       if (i === 0 && opts.orphan && needsParent(s.text)) read.notRead = PARENT_NOT_SEEN;
+      if (i === 0 && opts.notItemOf && needsParent(s.text)) read.notRead = notItsItem(opts.notItemOf);
+      if (i === 0 && opts.notRead) read.notRead = opts.notRead;
       // As in the reader: a rule for an architecture not known here is read as that word's, and reported.
       if (c.recognized && c.facts.some((x) => ARCH_FACTS.has(x.kind))) {
         if (c.unknownArch) Object.assign(read, { notRead: unknownInlineReason(c.unknownArch), scopedTo: { archs: [c.arch ?? ''], unknown: [c.unknownArch] } });
@@ -212,11 +217,26 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
   };
   // As in the reader: a rule whose locks are listed under it is held until its items are read.
   const held: { parent: HeldParent | null } = { parent: null };
-  /** The list has ended: a parent no item in the hunk followed is read as the sentence it is. */
-  const closeParent = (): void => {
+  // As in the reader: the marker column of the list running through the section as far as the hunk shows it (the
+  // bullets since its last plain paragraph); a parent paragraph standing in it has its items nested deeper.
+  const running: { section: string; column: number | null } = { section: '', column: null };
+  // A parent paragraph whose list was not indented under it (quoted with its line): the main list's bullets after it.
+  const orphans: { of: { quote: string; column: number; section: string } | null } = { of: null };
+  /**
+   * The list has ended (at NEXT): a parent no item in the hunk followed is read as the sentence it is; as in the
+   * reader, a paragraph in the main list whose next bullet is the list's is reported as having no list under it.
+   */
+  const closeParent = (next?: Block): void => {
     const p = held.parent;
     held.parent = null;
-    if (p && p.items === 0) readAll(p.rule.block, p.scope, p.inNested);
+    if (!p || p.items > 0) return;
+    const { block, sentence } = p.rule;
+    if (block.kind === 'paragraph' && p.indent !== null && next?.kind === 'bullet' && next.section === block.section && (next.indent ?? 0) <= p.indent) {
+      readAll(block, p.scope, p.inNested, { notRead: NO_LIST_UNDER });
+      orphans.of = { quote: `"${sentence.text}" (line ${f.fileLine[sentence.line - 1] ?? 0})`, column: p.indent, section: block.section };
+      return;
+    }
+    readAll(block, p.scope, p.inNested);
   };
   // The blocks at the top of the hunk that are list items: the items of a list whose parent line, if any, is above it
   // (after the end of an item or sentence begun above, 'pending' until the first of them).
@@ -236,6 +256,10 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       continue;
     }
     closeExample();
+    if (block.section !== running.section) Object.assign(running, { section: block.section, column: null });
+    if (block.kind === 'bullet') running.column = Math.min(running.column ?? Infinity, indent);
+    // A plain paragraph ends the list; a label ("On x86:") or a parent line stands in it. The end of one begun above ends nothing seen.
+    else if (!block.inItem && block !== continued && !listRule(block) && !labelScope(block)) running.column = null;
     const p = held.parent;
     const place = p ? listPlace(p, block) : null;
     if (p && place === 'item') {
@@ -247,7 +271,9 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       readAll(block, p.scope, true);
       continue;
     }
-    closeParent();
+    closeParent(block);
+    const orphanOf = orphans.of && block.kind === 'bullet' && block.section === orphans.of.section && indent === orphans.of.column ? orphans.of : null;
+    orphans.of = orphanOf;
     if (block.section !== section) {
       section = block.section;
       sectionScope = titled(section);
@@ -280,10 +306,10 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
     const rule = block === continued ? null : listRule(block);
     if (rule) {
       const one = [rule.sentence];
-      held.parent = { ...openList(rule, here), touched: touches(block, one, 0), inNested };
+      held.parent = { ...openList(rule, here, block.kind === 'paragraph' ? running.column : null), touched: touches(block, one, 0), inNested };
       continue;
     }
-    readAll(block, here, inNested, { orphan, continued: block === continued });
+    readAll(block, here, inNested, { orphan, continued: block === continued, ...(orphanOf ? { notItemOf: orphanOf.quote } : {}) });
   }
   closeParent();
   closeExample();

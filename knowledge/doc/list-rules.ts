@@ -29,6 +29,12 @@ const FOLLOWING = new RegExp(String.raw`\s+(?:(?:(?:all|each|${ANY}) of\s+)?the 
 /** List punctuation an item ends in, read past: "kvm->slots_lock,", "vcpu->mutex, or" (a final '.' or ';' ends its sentence already). */
 const ITEM_END = /\s*,\s*(?:(?:and|or)\s*)?$|\s+(?:and|or)$/;
 
+/** Why a parent paragraph standing in the main list, with no list indented under it, completes no rule (the reader and the hunk review say it alike). */
+export const NO_LIST_UNDER = 'no list is indented under it: the bullets after it are items of the main list, read as rules of their own, so it completes no rule; its locks go indented under it';
+
+/** Why a bullet after such a paragraph that is only a lock ("- vcpu->mutex") is reported: PARENT quotes the paragraph and its line. */
+export const notItsItem = (parent: string): string => `states no rule of its own, and is not one of the locks of ${parent}: it is in the main list, not indented under that line`;
+
 /** A parent line: the rule without its last locks. */
 export interface ListRule {
   block: Block;

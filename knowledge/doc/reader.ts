@@ -14,7 +14,7 @@ import { exampleReason, isExampleIntro, opensExample } from './examples.js';
 import { ARCH_FACTS, archName, classify, looseArchLabel, onHeadingWords, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
-import { completedRule, listPlace, listRule, needsParent, openList, type ListRule, type OpenList } from './list-rules.js';
+import { completedRule, listPlace, listRule, needsParent, NO_LIST_UNDER, notItsItem, openList, type ListRule, type OpenList } from './list-rules.js';
 
 /** The input is not a locking document: the message names the file. */
 export class DocInputError extends Error {}
@@ -292,8 +292,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     if (!p || p.items > 0) return;
     const { block, sentence } = p.rule;
     if (block.kind === 'paragraph' && p.indent !== null && next?.kind === 'bullet' && next.section === block.section && (next.indent ?? 0) <= p.indent) {
-      const reason = 'no list is indented under it: the bullets after it are items of the main list, read as rules of their own, so it completes no rule; its locks go indented under it';
-      order.unrecognized.push({ line: sentence.line, text: sentence.text, reason });
+      order.unrecognized.push({ line: sentence.line, text: sentence.text, reason: NO_LIST_UNDER });
       orphans.of = { rule: p.rule, column: p.indent };
       return;
     }
@@ -307,7 +306,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     if (!first || !needsParent(first.text)) return false;
     noteWritten(first.text);
     const parent = `"${of.rule.sentence.text}" (line ${of.rule.sentence.line})`;
-    order.unrecognized.push({ line: first.line, text: first.text, reason: `states no rule of its own, and is not one of the locks of ${parent}: it is in the main list, not indented under that line` });
+    order.unrecognized.push({ line: first.line, text: first.text, reason: notItsItem(parent) });
     let subject: string[] = [];
     for (const s of rest) {
       noteWritten(s.text);
@@ -389,10 +388,10 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
     // a bullet's own text going on after a blank line does not.
     if (block.kind === 'paragraph' && !block.inItem && scope.arch !== sectionScope.arch && !labelFresh) scope = { ...sectionScope, origin: scope.origin };
     labelFresh = false;
-    if (orphanOf && reportOrphan(orphanOf, block, scope)) {
-      // The bullet after it may be another.
+    if (orphanOf && block.kind === 'bullet' && block.section === orphanOf.rule.block.section && (block.indent ?? 0) === orphanOf.column) {
+      // The main list goes on: a bare lock further down it is not the paragraph's item either.
       orphans.of = orphanOf;
-      continue;
+      if (reportOrphan(orphanOf, block, scope)) continue;
     }
     readOrHold(block, scope, true);
   }
