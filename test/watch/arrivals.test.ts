@@ -7,79 +7,17 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryTree } from '../../analyzers/trees/index.js';
-import { Outbox, type OutboxReply } from '../../bot/watch/outbox.js';
-import { engineReviewer } from '../../bot/watch/reviewer.js';
-import { WatchState } from '../../bot/watch/state.js';
-import { runPass, type PassReport } from '../../bot/watch/watch.js';
 import { kernelTree } from '../helpers/paths.js';
 import { appendCommits, buildInbox, commitsOf } from './inbox-fixture.js';
 import { clean, inverting, seriesMails } from './series-fixture.js';
+import { watcher } from './watcher-fixture.js';
 
 const tree = new DirectoryTree(kernelTree('6.1'));
 const cache = mkdtempSync(join(tmpdir(), 'kvm-review-arrivals-cache-'));
-const DAY = 24 * 3600_000;
-
-interface RecordJson {
-  status: string;
-  reason?: string;
-  completes?: string;
-  series: { subject: string; version: number; total: number };
-  previous: { version: number } | null;
-  patches: { index: number; messageId: string | null }[];
-}
-
-/** A state directory and outbox, and a pass over them that logs which postings were handed to the reviewer. */
-function watcher() {
-  const root = mkdtempSync(join(tmpdir(), 'kvm-review-arrivals-'));
-  const reviewed: string[] = [];
-  const logs: string[] = [];
-  /** Message-IDs handed to SMTP, in order, by the passes run with `send`. */
-  const sent: string[] = [];
-  const review = engineReviewer(tree, { dir: cache });
-  const pass = async (inbox: string, opts: { send?: boolean } = {}): Promise<PassReport> => {
-    const state = WatchState.open(join(root, 'state'));
-    try {
-      return await runPass({
-        inboxes: [inbox],
-        state,
-        outbox: new Outbox(join(root, 'outbox'), 'maildir'),
-        review: (s, label) => {
-          reviewed.push(`v${s.version} ${s.patches.map((p) => p.index).join(',')}/${s.expected}`);
-          return review(s, label);
-        },
-        partialAfterMs: DAY,
-        from: 'kvm-review <bot@example.org>',
-        log: (l) => logs.push(l),
-        ...(opts.send
-          ? {
-              send: (reply: OutboxReply) => {
-                sent.push(reply.messageId);
-                return Promise.resolve();
-              },
-            }
-          : {}),
-      });
-    } finally {
-      state.close();
-    }
-  };
-  const records = (): RecordJson[] => readdirSync(join(root, 'outbox', 'series')).map((f) => JSON.parse(readFileSync(join(root, 'outbox', 'series', f), 'utf8')) as RecordJson);
-  const replies = (): string[] => readdirSync(join(root, 'outbox', 'new'));
-  /** The covers and patches the state holds, by Message-ID. */
-  const held = (): (string | null)[] => {
-    const state = WatchState.open(join(root, 'state'));
-    try {
-      return state.pending().map((p) => p.messageId);
-    } finally {
-      state.close();
-    }
-  };
-  return { reviewed, logs, sent, pass, records, replies, held, outbox: join(root, 'outbox') };
-}
 
 const THREE = [
   { subject: 'KVM: demo: add a reset helper', text: inverting('demo_reset_a') },
@@ -96,7 +34,7 @@ describe('watch: a series whose patches arrive in two polls', () => {
   it('cover and 1/3 now, 2/3 and 3/3 later: waits, then reviewed once, complete', async () => {
     const mails = seriesMails({ tag: 'polls', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const inbox = buildInbox(mails.slice(0, 2));
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     const first = await w.pass(inbox);
     expect([first.reviewed, first.waiting]).toEqual([0, 1]);
     appendCommits(inbox, mails.slice(2));
@@ -112,7 +50,7 @@ describe('watch: patches that arrive after their series was reviewed as partial'
     const mails = seriesMails({ tag: 'late', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     // A day later the list has moved on: the wait of cover and 1/3 is over.
     const inbox = buildInbox([...mails.slice(0, 2), ...traffic('late-t', '2026-01-06T12:00:00Z')]);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     const first = await w.pass(inbox, { send: true });
     expect(w.reviewed).toEqual(['v1 1/3', 'v1 1/1']);
     expect(first.replies).toBe(1);
@@ -145,7 +83,7 @@ describe('watch: patches that arrive after their series was reviewed as partial'
   it('a partial review not sent before the late patches came: the reply to 1/3, listed by both reviews, is sent once', async () => {
     const mails = seriesMails({ tag: 'late2', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const inbox = buildInbox([...mails.slice(0, 2), ...traffic('late2-t', '2026-01-06T12:00:00Z')]);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     await w.pass(inbox);
     appendCommits(inbox, mails.slice(2));
     await w.pass(inbox, { send: true });
@@ -158,7 +96,7 @@ describe('watch: patches that arrive after their series was reviewed as partial'
   it('no patch comes within the hold: the partial series\' messages leave the pool, and it is not reviewed again', async () => {
     const mails = seriesMails({ tag: 'late3', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const inbox = buildInbox([...mails.slice(0, 2), ...traffic('late3-t', '2026-01-06T12:00:00Z')]);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     await w.pass(inbox);
     expect(w.held()).toEqual(expect.arrayContaining(['late3-0@example.org', 'late3-1@example.org']));
     appendCommits(inbox, traffic('late3-u', '2026-01-25T12:00:00Z'));
@@ -175,7 +113,7 @@ describe('watch: a cover letter that arrives alone', () => {
     const mails = seriesMails({ tag: 'alone', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     // The cover, then a day of list traffic: its wait for the patches is over before they come.
     const inbox = buildInbox([mails[0] ?? '', ...traffic('alone-t', '2026-01-06T12:00:00Z')]);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     const first = await w.pass(inbox);
     expect(first.reviewed).toBe(1);
     const cover = w.records().find((r) => r.series.subject === 'KVM: demo helpers');
@@ -200,7 +138,7 @@ describe('watch: a cover letter that arrives alone', () => {
   it('no patch comes within the hold: the cover ends as a partial series does, its messages no longer held, recorded with the reason', async () => {
     const mails = seriesMails({ tag: 'alone2', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const inbox = buildInbox([mails[0] ?? '', ...traffic('alone2-t', '2026-01-06T12:00:00Z')]);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     await w.pass(inbox);
     expect(w.held()).toContain('alone2-0@example.org');
     appendCommits(inbox, traffic('alone2-u', '2026-01-25T12:00:00Z'));
@@ -214,7 +152,7 @@ describe('watch: a cover letter that arrives alone', () => {
     const v1 = seriesMails({ tag: 'alone3', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const v2 = seriesMails({ tag: 'alone3b', version: 2, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-06T10:00:00Z' });
     const inbox = buildInbox([v1[0] ?? '', ...v2, ...traffic('alone3-t', '2026-01-07T12:00:00Z')]);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     await w.pass(inbox);
     expect(w.held()).not.toContain('alone3-0@example.org');
     expect(w.records().find((r) => r.series.version === 1 && r.series.subject === 'KVM: demo helpers')?.reason).toMatch(/superseded by v2 before its patches arrived/);
@@ -225,7 +163,7 @@ describe('watch: new versions', () => {
   it('a v2 sent In-Reply-To the v1 cover, read in the same pass: two postings, v2 compared with v1', async () => {
     const v1 = seriesMails({ tag: 'thr1', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const v2 = seriesMails({ tag: 'thr2', version: 2, title: 'KVM: demo helpers', patches: THREE.slice(0, 2), date: '2026-01-07T10:00:00Z', inReplyTo: 'thr1-0@example.org' });
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     await w.pass(buildInbox([...v1, ...v2]));
     expect(w.reviewed).toEqual(['v1 1,2,3/3', 'v2 1,2/2']);
     expect(w.records().map((r) => [r.series.version, r.status, r.previous?.version ?? null]).sort()).toEqual([
@@ -239,7 +177,7 @@ describe('watch: new versions', () => {
     const v2 = seriesMails({ tag: 'sup2', version: 2, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-07T10:00:00Z' });
     const v3 = seriesMails({ tag: 'sup3', version: 3, title: 'KVM: demo helpers', patches: THREE.slice(0, 2), date: '2026-01-07T12:00:00Z' });
     const inbox = buildInbox([...v1, ...v2.slice(0, 2), ...v3]);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     await w.pass(inbox);
     // A day later the list has moved on: v2's wait is over.
     appendCommits(inbox, traffic('later', '2026-01-09T12:00:00Z'));
@@ -257,7 +195,7 @@ describe('watch: the inbox rewritten under the watcher', () => {
   it('its history rewritten and the commit last read gone (a purge, a new clone): read again from the start, the new series reviewed, nothing twice', async () => {
     const a = seriesMails({ tag: 'rw1', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const inbox = buildInbox(a);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     await w.pass(inbox);
     expect(w.reviewed).toEqual(['v1 1,2,3/3']);
     const before = commitsOf(inbox);
@@ -276,7 +214,7 @@ describe('watch: the inbox rewritten under the watcher', () => {
   it('a force-updated HEAD whose old commits are still there: only what the new history adds is reviewed', async () => {
     const a = seriesMails({ tag: 'fu1', version: 1, title: 'KVM: demo helpers', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const inbox = buildInbox(a);
-    const w = watcher();
+    const w = watcher(tree, cache, 'kvm-review-arrivals-');
     await w.pass(inbox);
     const old = commitsOf(inbox);
     // Back to the first two commits, then the rest committed again with another text and a new series on top.

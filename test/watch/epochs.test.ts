@@ -14,13 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryTree } from '../../analyzers/trees/index.js';
 import { checkInbox, InboxError } from '../../bot/watch/inbox.js';
-import { Outbox } from '../../bot/watch/outbox.js';
-import { engineReviewer } from '../../bot/watch/reviewer.js';
-import { WatchState } from '../../bot/watch/state.js';
-import { runPass, type PassReport } from '../../bot/watch/watch.js';
 import { kernelTree } from '../helpers/paths.js';
 import { buildInbox } from './inbox-fixture.js';
 import { clean, inverting, seriesMails } from './series-fixture.js';
+import { watcher } from './watcher-fixture.js';
 
 const tree = new DirectoryTree(kernelTree('6.1'));
 const cache = mkdtempSync(join(tmpdir(), 'kvm-review-epochs-cache-'));
@@ -31,51 +28,24 @@ const THREE = [
   { subject: 'KVM: demo: add another reset helper', text: inverting('demo_epoch_c') },
 ];
 
-function watcher(inbox: string) {
-  const root = mkdtempSync(join(tmpdir(), 'kvm-review-epochs-'));
-  const reviewed: string[] = [];
-  const logs: string[] = [];
-  const review = engineReviewer(tree, { dir: cache });
-  const pass = async (): Promise<PassReport> => {
-    const state = WatchState.open(join(root, 'state'));
-    try {
-      return await runPass({
-        inboxes: [inbox],
-        state,
-        outbox: new Outbox(join(root, 'outbox'), 'maildir'),
-        review: (s, label) => {
-          reviewed.push(`v${s.version} ${s.patches.map((p) => p.index).join(',')}/${s.expected}`);
-          return review(s, label);
-        },
-        partialAfterMs: 24 * 3600_000,
-        from: 'kvm-review <bot@example.org>',
-        log: (l) => logs.push(l),
-      });
-    } finally {
-      state.close();
-    }
-  };
-  return { pass, reviewed, logs };
-}
-
 describe('watch: an inbox directory of epochs', () => {
   it('a series posted across the rollover to a new epoch: the new epoch is read from its first message and the series reviewed once, complete', async () => {
     const mails = seriesMails({ tag: 'epochs', version: 1, title: 'KVM: demo helpers over two epochs', patches: THREE, date: '2026-01-05T10:00:00Z' });
     const inbox = mkdtempSync(join(tmpdir(), 'kvm-review-lore-kvm-'));
     mkdirSync(join(inbox, 'git'));
     buildInbox(mails.slice(0, 2), join(inbox, 'git', '0.git'));
-    const w = watcher(inbox);
-    const first = await w.pass();
+    const w = watcher(tree, cache, 'kvm-review-epochs-');
+    const first = await w.pass(inbox);
     expect([first.read, first.reviewed, first.waiting]).toEqual([2, 0, 1]);
     // Lore rolls over: 2/3 and 3/3 land in epoch 1, which did not exist when the watcher started.
     buildInbox(mails.slice(2), join(inbox, 'git', '1.git'));
-    const second = await w.pass();
+    const second = await w.pass(inbox);
     expect(second.read).toBe(2);
     expect(w.reviewed).toEqual(['v1 1,2,3/3']);
     expect(w.logs).toContain(`${inbox}: reading its epoch git/1.git from its first message`);
     // Nothing new: nothing read or reviewed again, and the epochs are not announced again.
     const logged = w.logs.length;
-    const third = await w.pass();
+    const third = await w.pass(inbox);
     expect([third.read, third.reviewed]).toEqual([0, 0]);
     expect(w.logs.slice(logged).filter((l) => l.includes('reading its epoch'))).toEqual([]);
   });
@@ -86,11 +56,11 @@ describe('watch: an inbox directory of epochs', () => {
     const one = seriesMails({ tag: 'ep9', version: 1, title: 'KVM: demo: one', patches: [THREE[0] as (typeof THREE)[number]], date: '2026-01-05T10:00:00Z' });
     buildInbox(one, join(inbox, 'git', '9.git'));
     buildInbox(seriesMails({ tag: 'ep10', version: 1, title: 'KVM: demo: two', patches: [THREE[1] as (typeof THREE)[number]], date: '2026-01-05T11:00:00Z' }), join(inbox, 'git', '10.git'));
-    const w = watcher(inbox);
-    await w.pass();
+    const w = watcher(tree, cache, 'kvm-review-epochs-');
+    await w.pass(inbox);
     expect(w.logs.filter((l) => l.includes('reading its epoch'))).toEqual([`${inbox}: reading its epoch git/9.git from its first message`, `${inbox}: reading its epoch git/10.git from its first message`]);
-    const alone = watcher(join(inbox, 'git', '9.git'));
-    const r = await alone.pass();
+    const alone = watcher(tree, cache, 'kvm-review-epochs-');
+    const r = await alone.pass(join(inbox, 'git', '9.git'));
     expect([r.read, alone.reviewed]).toEqual([2, ['v1 1/1']]);
     expect(alone.logs.filter((l) => l.includes('reading its epoch'))).toEqual([]);
   });
