@@ -197,12 +197,20 @@ export async function runPass(o: WatchOptions): Promise<PassReport> {
 }
 
 /**
+ * The epochs announced by this process, by state directory: an epoch lore has made but not
+ * written to yet has nothing read after a pass either, and a line every pass about it is noise.
+ */
+const announced = new Map<string, Set<string>>();
+
+/**
  * The epochs this pass reads: each --inbox that is an epoch, and the epochs an inbox
  * directory holds now (epochsOf: a new one lore started since the last pass included,
  * said once, when nothing of it has been read yet).
  */
 function epochsToRead(o: WatchOptions): string[] {
   const out: string[] = [];
+  let said = announced.get(o.state.dir);
+  if (!said) announced.set(o.state.dir, (said = new Set()));
   for (const inbox of o.inboxes) {
     const epochs = epochsOf(inbox);
     if (!epochs) {
@@ -210,7 +218,10 @@ function epochsToRead(o: WatchOptions): string[] {
       continue;
     }
     for (const epoch of epochs) {
-      if (o.state.lastCommit(epoch) === null) o.log(`${inbox}: reading its epoch ${relative(inbox, epoch)} from its first message`);
+      if (o.state.lastCommit(epoch) === null && !said.has(epoch)) {
+        said.add(epoch);
+        o.log(`${inbox}: reading its epoch ${relative(inbox, epoch)} from its first message`);
+      }
       out.push(epoch);
     }
   }

@@ -50,6 +50,17 @@ describe('watch: an inbox directory of epochs', () => {
     expect(w.logs.slice(logged).filter((l) => l.includes('reading its epoch'))).toEqual([]);
   });
 
+  it('an epoch lore has made but not written to yet is announced once, not again on every pass that finds it still empty', async () => {
+    const inbox = mkdtempSync(join(tmpdir(), 'kvm-review-lore-empty-epoch-'));
+    mkdirSync(join(inbox, 'git'));
+    buildInbox(seriesMails({ tag: 'ep0', version: 1, title: 'KVM: demo: one', patches: [THREE[1] as (typeof THREE)[number]], date: '2026-01-05T10:00:00Z' }), join(inbox, 'git', '0.git'));
+    execFileSync('git', ['init', '--bare', '--quiet', join(inbox, 'git', '1.git')]);
+    const w = watcher(tree, cache, 'kvm-review-epochs-');
+    for (let pass = 0; pass < 3; pass++) await w.pass(inbox);
+    expect(w.logs.filter((l) => l.includes('reading its epoch'))).toEqual([`${inbox}: reading its epoch git/0.git from its first message`, `${inbox}: reading its epoch git/1.git from its first message`]);
+    expect(w.reviewed).toEqual(['v1 1/1']);
+  });
+
   it('epochs are read in their number order (10.git after 9.git), and an epoch given alone is read as before', async () => {
     const inbox = mkdtempSync(join(tmpdir(), 'kvm-review-lore-order-'));
     mkdirSync(join(inbox, 'git'));
