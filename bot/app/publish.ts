@@ -81,8 +81,12 @@ async function createCheck(octokit: Octokit, repo: RepoRef, headSha: string, fie
     `the check run on ${headSha.slice(0, 12)}`,
     async () => (await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, external_id: externalId, ...fields, ...NO_RETRY })).data.id,
     async () => {
-      const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'all', per_page: 100 });
-      return data.check_runs.find((r) => r.external_id === externalId)?.id ?? null;
+      // Every page: a commit pushed to often, or reviewed again after restarts, has more runs of ours than one page holds.
+      for await (const { data } of octokit.paginate.iterator(octokit.rest.checks.listForRef, { ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'all', per_page: 100 })) {
+        const made = data.find((r) => r.external_id === externalId);
+        if (made) return made.id;
+      }
+      return null;
     },
   );
 }

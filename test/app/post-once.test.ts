@@ -89,4 +89,19 @@ describe('a POST GitHub answered 502', () => {
     const id = await startCheck(octokit, REPO, HEAD);
     expect(gh.checkRuns.map((r) => [r.id, r.status])).toEqual([[id, 'in_progress']]);
   });
+
+  it('the check run was made but is not on the first page of the commit\'s runs: found on a later page, not made again', async () => {
+    gh.failures.set('POST /repos/kvm/linux/check-runs', [GATEWAY]);
+    // 120 runs of ours listed before it (the fake lists newest first): other deliveries for the same commit.
+    const runs = gh.checkRuns;
+    const push = runs.push.bind(runs);
+    runs.push = (...made) => {
+      const n = push(...made);
+      for (let k = 0; k < 120; k++) push({ id: 10_000 + k, name: 'kvm-review', head_sha: HEAD, status: 'completed', conclusion: 'success', output: {}, annotations: [], external_id: `other-${k}` });
+      return n;
+    };
+    const id = await startCheck(octokit, REPO, HEAD);
+    expect(posts('/check-runs')).toBe(1);
+    expect(runs.filter((r) => !r.external_id?.startsWith('other-')).map((r) => [r.id, r.status])).toEqual([[id, 'in_progress']]);
+  });
 });
