@@ -8,6 +8,7 @@
  * words, never dropped.
  */
 import { isExampleIntro } from './examples.js';
+import { heldTogether, LIST_NOUN } from './held-together.js';
 import { findLockRefs } from './lock-refs.js';
 import type { Block } from './rst-blocks.js';
 import { splitSentences, type Sentence } from './sentences.js';
@@ -15,17 +16,17 @@ import { classify } from './statements.js';
 
 /** The words a rule ends in when its locks follow as a list: "outside (of)", "inside (of)", "under", "while holding". */
 const OPEN_ENDED = /\b(?:outside|inside|under|within)(?: of)?$|\bwhile holding$|\bbefore$/;
-const LIST_NOUN = String.raw`(?:\s+(?:locks?|mutexes|spinlocks|lock classes))?`;
 /** "any of", "either of", "one of": each item is a lock the rule holds for on its own, whatever the rule's words. */
 const ANY = String.raw`(?:any|any one|either|one)`;
 /**
  * Words naming the list to come, read past: "taken outside the following
  * locks:", "inside all of the following:", "must not be taken while holding
- * any of:" say what "taken outside:" and "... while holding:" say. Not
- * "both of:" or "all of:", which under a prohibition may forbid only the
- * locks held together: those stay reported.
+ * any of:" say what "taken outside:" and "... while holding:" say. "both
+ * of:" and "all of (the following):" are read past only in a positive rule:
+ * under a prohibition they may forbid only the locks held together, and
+ * listRule() leaves such a line to be reported (held-together.ts).
  */
-const FOLLOWING = new RegExp(String.raw`\s+(?:(?:(?:all|each|${ANY}) of\s+)?the following${LIST_NOUN}|${ANY} of(?:\s+these${LIST_NOUN})?)$`, 'i');
+const FOLLOWING = new RegExp(String.raw`\s+(?:(?:(?:all|both|each|${ANY}) of\s+)?the following${LIST_NOUN}|(?:all|both|${ANY}) of(?:\s+these${LIST_NOUN})?)$`, 'i');
 /** List punctuation an item ends in, read past: "kvm->slots_lock,", "vcpu->mutex, or" (a final '.' or ';' ends its sentence already). */
 const ITEM_END = /\s*,\s*(?:(?:and|or)\s*)?$|\s+(?:and|or)$/;
 
@@ -58,6 +59,8 @@ export function listRule(block: Block): ListRule | null {
   const { text } = sentence;
   if (!text.endsWith(':') || text.endsWith('::') || isExampleIntro(text)) return null;
   const written = text.slice(0, -1).trim();
+  // "A must not be taken while holding all of the following:" is no rule for each lock: read as the sentence it is, it is reported.
+  if (heldTogether(written)) return null;
   const stem = written.replace(FOLLOWING, '');
   if (!OPEN_ENDED.test(stem) || !findLockRefs(stem).length) return null;
   return { block, sentence, stem, written };

@@ -9,6 +9,7 @@
  */
 import type { LockClass } from '../lock-names.js';
 import type { LockKind } from '../lock-primitives-model.js';
+import { heldTogetherReason } from './held-together.js';
 import { findLockRefs, findUnreadableLockNames } from './lock-refs.js';
 
 /** What one sentence states. */
@@ -528,6 +529,6 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
     }
     return result;
   }
-  const reason = unreadable.length ? `lock name${unreadable.length > 1 ? 's' : ''} not understood: ${unreadable.join(', ')}` : 'wording not understood';
+  const reason = unreadable.length ? `lock name${unreadable.length > 1 ? 's' : ''} not understood: ${unreadable.join(', ')}` : (heldTogetherReason(text) ?? 'wording not understood');
   return { facts: [], arch, recognized: false, orderingLike, subject: locks, reason };
 }

@@ -167,16 +167,45 @@ describe('a rule "... while holding:" with its locks listed under it', () => {
     });
   }
 
-  it('"both of:" is not read as a rule for each lock (a prohibition of holding them together is not one for each): it stays reported, as a paragraph too', () => {
-    const text = doc(['- kvm->irq_lock must not be taken while holding both of:', '', '  - kvm->lock', '  - vcpu->mutex', ''].join('\n'));
-    const order = read(text);
-    expect(order.edges).toEqual([]);
-    expect(order.unrecognized.map((u) => u.line)).toEqual([lineOf(text, '- kvm->irq_lock must not be taken while holding both of:')]);
-    // A one-line paragraph ending in ':' that names a lock and its taking is no label: not read, it is said so.
-    const para = doc(['kvm->irq_lock must not be taken while holding both of:', '', '- kvm->lock', '- vcpu->mutex', ''].join('\n'));
-    expect(read(para).unrecognized.map((u) => [u.line, u.text, u.reason])).toEqual([
-      [lineOf(para, 'kvm->irq_lock must not be taken while holding both of:'), 'kvm->irq_lock must not be taken while holding both of:', 'wording not understood'],
-    ]);
+  describe('a prohibition over "all of the following" (or "both of:") may forbid only the locks held together: reported, not read for each lock', () => {
+    const TOGETHER = (words: string): string =>
+      `"${words}" after a prohibition may forbid only holding the locks listed together, not each one on its own, and kvm-review does not model a rule about locks held together: no rule was read from this line or its list (if each lock alone is meant, "any of:" says so)`;
+    for (const [parent, words] of [
+      ['kvm->irq_lock must not be taken while holding all of the following:', 'all of the following'],
+      ['kvm->irq_lock must not be taken while holding all of these locks:', 'all of these locks'],
+      ['kvm->irq_lock must never be acquired while holding all of the following locks:', 'all of the following locks'],
+      ['kvm->irq_lock cannot be taken inside all of the following:', 'all of the following'],
+      ['kvm->srcu must not be taken while holding all of the following:', 'all of the following'],
+      ['Neither kvm->irq_lock nor kvm->arch.foo_lock may be taken while holding all of the following:', 'all of the following'],
+      ['kvm->irq_lock must not be taken while holding all of:', 'all of'],
+      ['kvm->irq_lock must not be taken while holding both of:', 'both of'],
+    ] as const) {
+      it(`"${parent}", as a bullet or a paragraph: the line reported saying why, no rule read from its list`, () => {
+        const nested = doc([`- ${parent}`, '', ...HELD.map((l) => `  - ${l}`), ''].join('\n'));
+        const after = doc([parent, '', ...HELD.map((l) => `- ${l}`), ''].join('\n'));
+        for (const [text, at] of [[nested, lineOf(nested, `- ${parent}`)], [after, lineOf(after, parent)]] as const) {
+          const order = read(text);
+          expect(order.edges).toEqual([]);
+          expect(order.srcu).toEqual([]);
+          expect(order.unrecognized.map((u) => [u.line, u.text, u.reason])).toEqual([[at, parent, TOGETHER(words)]]);
+        }
+      });
+    }
+
+    for (const [parent, stem] of [
+      ['kvm->lock is taken outside all of the following:', 'kvm->lock is taken outside'],
+      ['kvm->irq_lock is taken while holding all of these locks:', 'kvm->irq_lock is taken while holding'],
+      ['kvm->lock is taken outside both of:', 'kvm->lock is taken outside'],
+      ['kvm->irq_lock is taken inside all of:', 'kvm->irq_lock is taken inside'],
+    ] as const) {
+      it(`a positive rule, "${parent}", holds for each lock: read as "${stem}:"`, () => {
+        const expected = alone(stem);
+        const text = doc([`- ${parent}`, '', ...HELD.map((l) => `  - ${l}`), ''].join('\n'));
+        const order = read(text);
+        expect(perLine(order, HELD.map((l) => lineOf(text, `- ${l}`)))).toEqual(expected);
+        expect(order.unrecognized).toEqual([]);
+      });
+    }
   });
 
   it('items ending in list punctuation ("kvm->lock,", "vcpu->mutex, or") are read as the lock they name, quoted as written', () => {
