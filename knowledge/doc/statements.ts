@@ -272,6 +272,16 @@ const PATTERNS: Pattern[] = [
     },
   },
   {
+    // In lock X's comment: "many operations need to take A when <what X protects>" (vendor_module_lock's "...
+    // need to take cpu_hotplug_lock when loading a vendor module"): A is taken while X is held, X -> A.
+    re: new RegExp(`^(?:many |some |most |other )?(?:operations|callers|paths|code paths) (?:need|needs|have|has) to (?:take|acquire) (${ONE}) (?:when|while) (.+?)(?:, (?:e\\.g\\.|for example) .*)?$`),
+    facts: (m, locks, ctx) => {
+      const owner = ctx.commentOf;
+      if (!owner || !owner.protects.some((p) => p.includes(m[2] ?? '\0'))) return null;
+      return orders([owner.lock], [one(m[1], locks)]);
+    },
+  },
+  {
     // "Exists because using kvm_lock leads to deadlock (see earlier comment on ...)": the rationale of a leaf lock.
     re: new RegExp(`^Exists because using ${ONE} leads to deadlock\\b.*$`),
     facts: () => [{ kind: 'advice' }],
@@ -468,6 +478,33 @@ export const RULE_FACTS: ReadonlySet<Fact['kind']> = new Set<Fact['kind']>(['ord
 /** Facts that carry an architecture. */
 export const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context', 'leaf-of']);
 
+/**
+ * "S1, and S2", each clause a rule of its own: both are read. Without this,
+ * a wording whose tail is free text ("A is taken outside B, e.g. ...") reads
+ * S1 and passes over S2, a rule lost without a word when S2's locks are
+ * S1's too (vendor_module_lock's comment: "kvm_lock is taken in notifiers
+ * ... while cpu_hotplug_lock is held ..., and many operations need to take
+ * cpu_hotplug_lock when loading a vendor module"). Only when each clause
+ * reads whole, every lock it names used and no architecture of its own.
+ */
+function clauses(text: string, ctx: SentenceContext): Classified | null {
+  for (const m of text.matchAll(/, and /g)) {
+    const at = m.index ?? 0;
+    const [left, right] = [text.slice(0, at), text.slice(at + m[0].length)];
+    // A clause inside an aside is no clause of the sentence.
+    if ((left.match(/\(/g) ?? []).length !== (left.match(/\)/g) ?? []).length) continue;
+    const parts = [classify(left, ctx), classify(right, ctx)];
+    if (!parts.every((c) => c.recognized && !c.unread?.length && !c.arch && c.facts.some((f) => RULE_FACTS.has(f.kind)))) continue;
+    return {
+      facts: parts.flatMap((c) => c.facts),
+      recognized: true,
+      orderingLike: true,
+      subject: [...new Set(parts.flatMap((c) => c.subject))],
+    };
+  }
+  return null;
+}
+
 /** Classify one sentence. */
 export function classify(sentence: string, ctx: SentenceContext): Classified {
   let text = sentence;
@@ -485,6 +522,8 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
   }
   text = text.replace(/^For (?:spinlocks|mutexes), /, '');
   text = text.replace(/synchronize_srcu(?:_expedited)?\([^)]*\)/g, 'SYNC');
+  const joined = clauses(text, ctx);
+  if (joined) return { ...joined, ...(arch ? { arch } : {}) };
 
   const refs = findLockRefs(text);
   const unreadable = findUnreadableLockNames(text);

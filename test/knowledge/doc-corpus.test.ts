@@ -26,6 +26,8 @@ const TDP = 'kvm->mmu_lock -> kvm->arch.tdp_mmu_pages_lock @x86';
 const UNSYNC = 'kvm->mmu_lock -> kvm->arch.mmu_unsync_pages_lock @x86';
 const CPUS_KVM_LOCK = 'cpus_read_lock() -> kvm_lock';
 const USAGE_CPUS = 'kvm_usage_lock -> cpus_read_lock()';
+// vendor_module_lock's :Comment: (2023 on): "... many operations need to take cpu_hotplug_lock when loading a vendor module".
+const VENDOR = 'vendor_module_lock -> cpus_read_lock()';
 const SRCU_2021 = ['kvm->slots_arch_lock: allowed', 'kvm->slots_lock: forbidden'];
 const SRCU_2023 = ['kvm->lock: forbidden', 'kvm->slots_arch_lock: allowed', 'kvm->slots_lock: forbidden', 'vcpu->mutex: forbidden'];
 
@@ -43,23 +45,23 @@ const EXPECTED: Record<string, { edges: string[]; srcu: string[] }> = {
   '10': { edges: [...BASE_2016, HV, TDP, UNSYNC, 'host_kvm.lock -> pkvm_pgd_lock @arm64'], srcu: SRCU_2021 },
   '11': { edges: [...BASE_2016, HV, TDP, UNSYNC], srcu: SRCU_2021 },
   '12': { edges: [...BASE_2016, HV, TDP, UNSYNC], srcu: SRCU_2021 },
-  '13': { edges: [CPUS_KVM_LOCK, ...BASE_2016, HV, TDP, UNSYNC], srcu: ['kvm->lock: allowed', ...SRCU_2021] },
+  '13': { edges: [CPUS_KVM_LOCK, ...BASE_2016, HV, TDP, UNSYNC, VENDOR], srcu: ['kvm->lock: allowed', ...SRCU_2021] },
   '14': { edges: [...BASE_2016, HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '15': { edges: [CPUS_KVM_LOCK, ...BASE_2016, HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '16': { edges: [CPUS_KVM_LOCK, ...BASE_2016, HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '17': { edges: [CPUS_KVM_LOCK, ...BASE_2016, HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '18': { edges: [CPUS_KVM_LOCK, 'cpus_read_lock() -> kvm_usage_lock', ...BASE_2016, HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '19': { edges: [CPUS_KVM_LOCK, 'cpus_read_lock() -> kvm_usage_lock', ...BASE_2016, HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '20': { edges: [CPUS_KVM_LOCK, 'cpus_read_lock() -> kvm_usage_lock', USAGE_CPUS, ...BASE_2016, HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '21': { edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '22': { edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, 'vcpu->mutex -> vcpu->mutex', HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
-  '23': { edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, 'vcpu->mutex -> kvm->slots_lock', HV, XEN, TDP, UNSYNC], srcu: SRCU_2023 },
+  '15': { edges: [CPUS_KVM_LOCK, ...BASE_2016, HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
+  '16': { edges: [CPUS_KVM_LOCK, ...BASE_2016, HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
+  '17': { edges: [CPUS_KVM_LOCK, ...BASE_2016, HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
+  '18': { edges: [CPUS_KVM_LOCK, 'cpus_read_lock() -> kvm_usage_lock', ...BASE_2016, HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
+  '19': { edges: [CPUS_KVM_LOCK, 'cpus_read_lock() -> kvm_usage_lock', ...BASE_2016, HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
+  '20': { edges: [CPUS_KVM_LOCK, 'cpus_read_lock() -> kvm_usage_lock', USAGE_CPUS, ...BASE_2016, HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
+  '21': { edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
+  '22': { edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, 'vcpu->mutex -> vcpu->mutex', HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
+  '23': { edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, 'vcpu->mutex -> kvm->slots_lock', HV, XEN, TDP, UNSYNC, VENDOR], srcu: SRCU_2023 },
   '24': {
-    edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, 'vcpu->mutex -> kvm->slots_lock', 'vcpu->mutex -> kvm->slots_arch_lock', HV, XEN, TDP, UNSYNC],
+    edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, 'vcpu->mutex -> kvm->slots_lock', 'vcpu->mutex -> kvm->slots_arch_lock', HV, XEN, TDP, UNSYNC, VENDOR],
     srcu: SRCU_2023,
   },
   '25': {
-    edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, 'vcpu->mutex -> kvm->slots_lock', 'vcpu->mutex -> kvm->slots_arch_lock', HV, XEN, TDP],
+    edges: [CPUS_KVM_LOCK, USAGE_CPUS, ...BASE_2016, 'vcpu->mutex -> kvm->slots_lock', 'vcpu->mutex -> kvm->slots_arch_lock', HV, XEN, TDP, VENDOR],
     srcu: SRCU_2023,
   },
 };
@@ -126,8 +128,9 @@ describe('locking.rst corpus revisions', () => {
     const order = read('25');
     const fromComments = order.edges.filter((e) => e.origin === 'comment').map((e) => `${e.outer} -> ${e.inner}`);
     // kvm_usage_lock: "Exists to allow taking cpus_read_lock() while kvm_usage_count is protected";
-    // vendor_module_lock: "kvm_lock is taken in notifiers ... while cpu_hotplug_lock is held".
-    expect(fromComments.sort()).toEqual([CPUS_KVM_LOCK, USAGE_CPUS]);
+    // vendor_module_lock: "kvm_lock is taken in notifiers ... while cpu_hotplug_lock is held, ..., and many operations
+    // need to take cpu_hotplug_lock when loading a vendor module" (what vendor_module_lock protects).
+    expect(fromComments.sort()).toEqual([CPUS_KVM_LOCK, USAGE_CPUS, VENDOR]);
     expect(order.locks.map((l) => l.name)).toEqual([
       'kvm_lock', 'kvm_usage_lock', 'kvm->mn_invalidate_lock', 'kvm->arch.tsc_write_lock', 'kvm->mmu_lock',
       'kvm->srcu', 'kvm->slots_arch_lock', 'wakeup_vcpus_on_cpu_lock', 'vendor_module_lock',

@@ -39,6 +39,8 @@ describe('locking.rst in the Debian kernel trees', () => {
       'kvm_usage_lock -> cpus_read_lock()',
       'vcpu->mutex -> kvm->arch.hyperv.hv_lock @x86',
       'vcpu->mutex -> kvm->arch.xen.xen_lock @x86',
+      // vendor_module_lock's :Comment:: "... many operations need to take cpu_hotplug_lock when loading a vendor module".
+      'vendor_module_lock -> cpus_read_lock()',
     ]);
     expect(srcuRules(order)).toEqual(['kvm->lock: forbidden', 'kvm->slots_arch_lock: allowed', 'kvm->slots_lock: forbidden', 'vcpu->mutex: forbidden']);
     // The SRCU bullet starts on the line with synchronize_srcu(); its lock list runs onto the next.
