@@ -37,7 +37,7 @@ export function heldTogetherReason(sentence: string): string | null {
   if (!words) return null;
   return (
     `"${words}" after a prohibition may forbid only holding the locks listed together, not each one on its own, ` +
-    'and kvm-review does not model a rule about locks held together: no rule was read from this line or its list ' +
-    '(if each lock alone is meant, "any of:" says so)'
+    'and kvm-review does not model a rule about locks held together: no rule was read from this line or its list; ' +
+    'if each lock alone is meant, "any of:" says so'
   );
 }

@@ -169,7 +169,7 @@ describe('a rule "... while holding:" with its locks listed under it', () => {
 
   describe('a prohibition over "all of the following" (or "both of:") may forbid only the locks held together: reported, not read for each lock', () => {
     const TOGETHER = (words: string): string =>
-      `"${words}" after a prohibition may forbid only holding the locks listed together, not each one on its own, and kvm-review does not model a rule about locks held together: no rule was read from this line or its list (if each lock alone is meant, "any of:" says so)`;
+      `"${words}" after a prohibition may forbid only holding the locks listed together, not each one on its own, and kvm-review does not model a rule about locks held together: no rule was read from this line or its list; if each lock alone is meant, "any of:" says so`;
     for (const [parent, words] of [
       ['kvm->irq_lock must not be taken while holding all of the following:', 'all of the following'],
       ['kvm->irq_lock must not be taken while holding all of these locks:', 'all of these locks'],
