@@ -479,34 +479,47 @@ export const RULE_FACTS: ReadonlySet<Fact['kind']> = new Set<Fact['kind']>(['ord
 export const ARCH_FACTS = new Set<Fact['kind']>(['order', 'srcu', 'context', 'leaf-of']);
 
 /**
- * "S1, and S2", each clause a rule of its own: both are read. Without this,
- * a wording whose tail is free text ("A is taken outside B, e.g. ...") reads
- * S1 and passes over S2, a rule lost without a word when S2's locks are
- * S1's too (vendor_module_lock's comment: "kvm_lock is taken in notifiers
- * ... while cpu_hotplug_lock is held ..., and many operations need to take
- * cpu_hotplug_lock when loading a vendor module"). Only when each clause
- * reads whole, every lock it names used and no architecture of its own.
+ * "S1, and S2" (", and S3" ...), each clause a rule of its own: all are
+ * read. Without this, a wording whose tail is free text ("A is taken outside
+ * B, e.g. ...") reads S1 and passes over S2, a rule lost without a word when
+ * S2's locks are S1's too (vendor_module_lock's comment: "kvm_lock is taken
+ * in notifiers ... while cpu_hotplug_lock is held ..., and many operations
+ * need to take cpu_hotplug_lock when loading a vendor module"). Only when
+ * every clause reads whole, every lock it names used and no architecture
+ * of its own; else null, and the sentence is read as one.
  */
 function clauses(text: string, ctx: SentenceContext): Classified | null {
-  for (const m of text.matchAll(/, and /g)) {
-    const at = m.index ?? 0;
-    const [left, right] = [text.slice(0, at), text.slice(at + m[0].length)];
-    // A clause inside an aside is no clause of the sentence.
-    if ((left.match(/\(/g) ?? []).length !== (left.match(/\)/g) ?? []).length) continue;
-    const parts = [classify(left, ctx), classify(right, ctx)];
-    if (!parts.every((c) => c.recognized && !c.unread?.length && !c.arch && c.facts.some((f) => RULE_FACTS.has(f.kind)))) continue;
-    return {
-      facts: parts.flatMap((c) => c.facts),
-      recognized: true,
-      orderingLike: true,
-      subject: [...new Set(parts.flatMap((c) => c.subject))],
-    };
+  const pieces = text.split(', and ');
+  if (pieces.length < 2) return null;
+  const whole = (c: Classified): boolean => c.recognized && !c.unread?.length && !c.arch && c.facts.some((f) => RULE_FACTS.has(f.kind));
+  const parts: Classified[] = [];
+  // Each clause is the fewest pieces that read whole (a clause's own ", and" stays in it: "A, and B are taken ..."),
+  // read as one sentence, never split again: tried every way, "S1, and S2, and S3" is exponential.
+  for (let i = 0; i < pieces.length; ) {
+    let read: Classified | null = null;
+    let j = i;
+    for (; j < pieces.length && !read; j++) {
+      const clause = pieces.slice(i, j + 1).join(', and ');
+      // A clause ends outside any aside.
+      if ((clause.match(/\(/g) ?? []).length !== (clause.match(/\)/g) ?? []).length) continue;
+      const c = classifySentence(clause, ctx, false);
+      if (whole(c)) read = c;
+    }
+    if (!read) return null;
+    parts.push(read);
+    i = j;
   }
-  return null;
+  if (parts.length < 2) return null;
+  return { facts: parts.flatMap((c) => c.facts), recognized: true, orderingLike: true, subject: [...new Set(parts.flatMap((c) => c.subject))] };
 }
 
 /** Classify one sentence. */
 export function classify(sentence: string, ctx: SentenceContext): Classified {
+  return classifySentence(sentence, ctx, true);
+}
+
+/** classify(), with SPLIT: whether "S1, and S2" may be read as two rules (not for a clause of one). */
+function classifySentence(sentence: string, ctx: SentenceContext, split: boolean): Classified {
   let text = sentence;
   let arch: string | undefined;
   const inline = /^On (\w+), (.*)$/.exec(text);
@@ -516,13 +529,13 @@ export function classify(sentence: string, ctx: SentenceContext): Classified {
   } else if (inline) {
     // "On x68, A is taken outside B": a rule for an architecture not known here (a typo, a
     // removed port) is read as that word's, and said so, rather than as a rule for every one.
-    const rest = classify(inline[2] ?? '', ctx);
+    const rest = classifySentence(inline[2] ?? '', ctx, split);
     const word = inline[1] ?? '';
     if (rest.recognized && !rest.arch && rest.facts.some((f) => ARCH_FACTS.has(f.kind))) return { ...rest, arch: word.toLowerCase(), unknownArch: word };
   }
   text = text.replace(/^For (?:spinlocks|mutexes), /, '');
   text = text.replace(/synchronize_srcu(?:_expedited)?\([^)]*\)/g, 'SYNC');
-  const joined = clauses(text, ctx);
+  const joined = split ? clauses(text, ctx) : null;
   if (joined) return { ...joined, ...(arch ? { arch } : {}) };
 
   const refs = findLockRefs(text);
