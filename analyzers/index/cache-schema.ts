@@ -55,6 +55,7 @@ const fn = z.object({
   calls: z.array(call),
   requires: z.array(lockUse),
   releasesCallers: z.array(lockUse),
+  exitAfter: z.array(z.string()).optional(),
   unresolved: z.array(z.object({ expr: z.string(), line: z.number().int(), reason: z.string() })),
   damaged: z.boolean(),
   notAnalysed: z.string().optional(),

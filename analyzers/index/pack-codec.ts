@@ -53,6 +53,8 @@ interface PackedFunction {
   c?: PackedCall[];
   r?: LockUse[];
   x?: LockUse[];
+  /** exitAfter, an index into the `after` lists. */
+  a?: number;
   u?: FunctionFacts['unresolved'];
   m: boolean;
   z?: string;
@@ -81,7 +83,7 @@ export interface PackedFacts {
 }
 
 const FILE_KEYS = ['file', 'arch', 'bytes', 'functions', 'clean', 'damaged', 'skipped', 'ops', 'structs', 'lookups', 'blanks'];
-const FUNCTION_KEYS = ['name', 'file', 'line', 'endLine', 'static', 'acquires', 'calls', 'requires', 'releasesCallers', 'unresolved', 'damaged', 'notAnalysed'];
+const FUNCTION_KEYS = ['name', 'file', 'line', 'endLine', 'static', 'acquires', 'calls', 'requires', 'releasesCallers', 'exitAfter', 'unresolved', 'damaged', 'notAnalysed'];
 const CALL_KEYS = ['callee', 'line', 'held', 'dropped', 'args', 'when', 'after'];
 const ACQUIRE_KEYS = ['lock', 'line', 'op', 'held', 'dropped', 'subclass', 'when', 'after'];
 
@@ -144,6 +146,7 @@ export function packFacts(files: readonly FileFacts[]): PackedFacts {
         ...(calls.length ? { c: calls } : {}),
         ...(fn.requires.length ? { r: fn.requires } : {}),
         ...(fn.releasesCallers.length ? { x: fn.releasesCallers } : {}),
+        ...(fn.exitAfter !== undefined ? { a: afters.add(fn.exitAfter) } : {}),
         ...(fn.unresolved.length ? { u: fn.unresolved } : {}),
         m: fn.damaged,
         ...(fn.notAnalysed !== undefined ? { z: fn.notAnalysed } : {}),
@@ -202,6 +205,7 @@ export function unpackFacts(packed: PackedFacts): FileFacts[] {
         unresolved: fn.u ?? NONE,
         damaged: fn.m,
       };
+      if (fn.a !== undefined) out.exitAfter = at(afters, fn.a);
       if (fn.z !== undefined) out.notAnalysed = fn.z;
       return out;
     });

@@ -17,9 +17,19 @@ export interface HeldState {
   dropped: LockClass[];
   /** Conditions on parameters every path to here passed. */
   when: ParamCond[];
-  /** Callees called on every path to here. */
+  /**
+   * Callees called on every path to here. An entry may name alternatives joined by `|`
+   * (ALTERNATIVE): every path called at least one of them (each branch of an if/else-if chain
+   * its own callee). C names never contain `|`.
+   */
   after: string[];
 }
+
+/** Joins the names of an `after` entry every path called one of. */
+export const ALTERNATIVE = '|';
+
+/** Alternatives past this many make no entry: a release on each is too rare to pay for. */
+const MAX_ALTERNATIVES = 8;
 
 export const EMPTY: HeldState = { held: [], dropped: [], when: [], after: [] };
 
@@ -87,5 +97,23 @@ export function join(states: readonly HeldState[]): HeldState | null {
   }
   const dropped = first.dropped.filter((d) => rest.every((s) => s.dropped.includes(d)));
   const after = first.after.filter((c) => rest.every((s) => s.after.includes(c)));
-  return { held, dropped, when: commonConds(states.map((s) => s.when)), after };
+  const either = rest.length ? alternatives(states, after) : null;
+  return { held, dropped, when: commonConds(states.map((s) => s.when)), after: either ? [...after, either] : after };
+}
+
+/**
+ * The entry saying every path called one of the calls it made last beyond `common`
+ * (`if (a) create(); else delete();` called create or delete), or null when a path
+ * made none or they are too many.
+ */
+function alternatives(states: readonly HeldState[], common: readonly string[]): string | null {
+  const names = new Set<string>();
+  for (const s of states) {
+    let last: string | undefined;
+    for (let i = s.after.length - 1; i >= 0 && last === undefined; i--) if (!common.includes(s.after[i] as string)) last = s.after[i];
+    if (last === undefined) return null;
+    for (const n of last.split(ALTERNATIVE)) names.add(n);
+    if (names.size > MAX_ALTERNATIVES) return null;
+  }
+  return [...names].sort().join(ALTERNATIVE);
 }

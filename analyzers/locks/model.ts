@@ -85,6 +85,8 @@ export interface FunctionFacts {
   requires: LockUse[];
   /** Caller-held locks this function releases (and may re-take). */
   releasesCallers: LockUse[];
+  /** Callees called on every path out of the function (absent: none), as a site's `after`: a callee's release is its callers'. */
+  exitAfter?: string[];
   /** Lock expressions the walk could not turn into a class, with their lines. */
   unresolved: { expr: string; line: number; reason: string }[];
   /** The body had parse errors: facts may be incomplete. */

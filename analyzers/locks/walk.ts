@@ -35,6 +35,9 @@ export const MAX_NESTING = 400;
 
 class TooDeep extends Error {}
 
+/** Calls that do not return: the statement calling one ends its path. */
+const NO_RETURN = new Set(['BUG', 'panic']);
+
 /** The state a label is reached with when the statement before it does not fall through. */
 const UNREACHED: HeldState = { ...EMPTY };
 
@@ -93,6 +96,8 @@ class Walker {
   private readonly callFacts: (CallFacts | undefined)[] = [];
   private readonly tries = new Map<SyntaxNode, { call: SyntaxNode; negated: boolean } | null>();
   private readonly condFacts = new Map<SyntaxNode, CondFacts>();
+  /** The state at each return: what every path out of the function called (exitAfter). */
+  private readonly exits: HeldState[] = [];
   /** Each label's statement offset, read on the first goto. */
   private labelOffsets: Map<string, number> | null = null;
   private readonly args: LockArgs;
@@ -119,7 +124,9 @@ class Walker {
       this.facts.requires.push(use);
       state = take(state, { ...use, line: 0, viaTry: false });
     }
-    this.stmt(this.fn.body, state);
+    const end = this.stmt(this.fn.body, state);
+    const exit = join(end ? [...this.exits, end] : this.exits);
+    if (exit?.after.length) this.facts.exitAfter = exit.after;
     return this.facts;
   }
 
@@ -187,7 +194,7 @@ class Walker {
         return this.loopBody(body, state, (s) => this.expr(this.field(node, 'condition'), s));
       }
       case 'return_statement':
-        this.expr(node, state);
+        this.exits.push(this.expr(node, state));
         return null;
       case 'goto_statement': {
         const label = this.field(node, 'label')?.text ?? '';
@@ -219,7 +226,12 @@ class Walker {
         return this.block(node.namedChildren.slice(this.field(node, 'value') ? 1 : 0), state, null);
       // The calls of the whole statement in evaluation order are those of its parts one after the
       // other (siblings do not overlap): asked of the statement, its children are not listed.
-      case 'expression_statement':
+      case 'expression_statement': {
+        const after = this.expr(node, state);
+        // `else BUG();` ends its path: joined, it kept a lock the other branches dropped.
+        const only = node.namedChildren[0];
+        return only && this.typeOf(only) === 'call_expression' && NO_RETURN.has(callName(only, this.field(only, 'function')) ?? '') ? null : after;
+      }
       case 'declaration':
         return this.expr(node, state);
       case 'comment':

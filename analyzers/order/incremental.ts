@@ -249,6 +249,7 @@ function summaryShape(fn: FunctionFacts, drop: ReadonlySet<string>): { shape: st
     fn.file,
     fn.static,
     fn.releasesCallers,
+    fn.exitAfter ?? null,
     fn.acquires.map((a) => [a.lock, a.op, r(a.line), a.dropped, a.after ?? null, a.subclass ?? null, a.when ?? null]),
     fn.calls.map((c) => [c.callee, r(c.line), c.args ?? null, c.when ?? null, c.dropped, c.after ?? null, held(c)]),
   ]);

@@ -26,6 +26,7 @@ import { archOf } from '../index/files.js';
 import { argsAt, deadBy, feasible, NO_CONTEXT, relevantParams, type CallContext } from './context.js';
 import type { FunctionIndex } from './function-index.js';
 import type { ChainStep, InnerOp } from './model.js';
+import { CallerReleases } from './releases.js';
 
 /** A lock a function may take. */
 export interface Reach {
@@ -111,8 +112,8 @@ export class Summaries {
   private readonly fileTables = new Map<string, [string, string][]>();
   /** The tables and facts part of memo keys, per context's table map, then fact set. */
   private readonly tableKeys = new WeakMap<ReadonlyMap<string, string>, Map<ReadonlySet<string>, string>>();
-  /** Names of functions that release a caller's lock they never take themselves. */
-  private readonly releasers = new Set<string>();
+  /** What each function releases of its callers' locks, itself or through a callee on every path out. */
+  private readonly releasers: CallerReleases;
 
   /**
    * `seed`: summaries memoised in another state that hold in this one too (the functions below
@@ -126,9 +127,7 @@ export class Summaries {
     adopt = false,
   ) {
     this.memo = adopt && seed instanceof Map ? (seed as Map<FunctionFacts, ReadonlyMap<string, Map<string, Reach>>>) : new Map(seed ?? []);
-    for (const f of index.functions) {
-      if (f.releasesCallers.some((u) => !f.acquires.some((a) => a.lock.class === u.class))) this.releasers.add(f.name);
-    }
+    this.releasers = new CallerReleases(index);
   }
 
   /** Every summary memoised so far (a seed's included), for the next state's seed. */
@@ -273,9 +272,12 @@ export class Summaries {
       const put = refcountPut(fn.name, c.callee);
       for (const r of this.reachOfCall(c, fn.file, depth + 1, ctx).values()) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
-        if (r.dropped.length && !heldHere) heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
+        // So is a lock of its own released before the call (kvm_set_memslot()'s kvm->slots_arch_lock, which
+        // kvm_create_memslot() releases before kvm_commit_memory_region()): carried up, it kept the callers'
+        // reach through the call apart from the same lock reached without it, one call site counted twice.
+        if ((r.dropped.length || before.length) && !heldHere) heldHere = new Set(c.held.map((h) => h.class).filter((cls) => !retaken.has(cls)));
         const held = heldHere;
-        const dropped = r.dropped.length === 0 && before.length === 0 ? [] : [...new Set([...r.dropped.filter((d) => !held?.has(d)), ...before])];
+        const dropped = r.dropped.length === 0 && before.length === 0 ? [] : [...new Set([...r.dropped, ...before].filter((d) => !held?.has(d)))];
         // Most reaches lose to a chain as short through another call: asked before the longer chain is built.
         const k = reachKey(r.lock.class, r.op, dropped, r.subclass, put !== undefined || r.assumed.length > 0);
         const prev = out.get(k);
@@ -305,22 +307,22 @@ export class Summaries {
 
   /**
    * Caller-held classes released before a site by a callee called on every
-   * path to it: kvm_swap_active_memslots() drops kvm->slots_arch_lock, so the
+   * path to it (or one of the callees each path called, releases.ts):
+   * kvm_swap_active_memslots() drops kvm->slots_arch_lock, so the
    * caller's later mutex_lock() of it re-takes it rather than nesting it. A
    * callee that also takes the class (vcpu_run() drops the caller's SRCU
    * and takes it back) may return holding it: it releases nothing here.
    */
   releasedBefore(site: AcquireSite | CallSite, fromFile: string): readonly LockClass[] {
     // Asked for every site: most follow no call that releases its caller's lock.
-    if (!site.after?.some((name) => this.releasers.has(name))) return NONE;
+    if (!site.after?.some((entry) => this.releasers.mayRelease(entry))) return NONE;
     const out: LockClass[] = [];
-    for (const name of site.after) {
-      if (!this.releasers.has(name)) continue;
-      let rel = this.releases.get(`${fromFile}\u0000${name}`);
+    for (const entry of site.after) {
+      if (!this.releasers.mayRelease(entry)) continue;
+      let rel = this.releases.get(`${fromFile}\u0000${entry}`);
       if (!rel) {
-        const f = this.index.resolve(name, fromFile);
-        rel = f ? f.releasesCallers.map((u) => u.class).filter((cls) => !f.acquires.some((a) => a.lock.class === cls)) : [];
-        this.releases.set(`${fromFile}\u0000${name}`, rel);
+        rel = [...this.releasers.ofEntry(entry, fromFile)];
+        this.releases.set(`${fromFile}\u0000${entry}`, rel);
       }
       for (const cls of rel) if (!out.includes(cls)) out.push(cls);
     }

@@ -22,6 +22,7 @@ const FILES: Record<string, string> = {
   'generic.c': 'arch/x86/kvm/demo_x86.c',
   'vmx.c': 'arch/x86/kvm/vmx/demo_vmx.c',
   'svm.c': 'arch/x86/kvm/svm/demo_svm.c',
+  'release-through.c': 'virt/kvm/demo_release.c',
 };
 
 let order: ObservedOrder;
@@ -128,6 +129,21 @@ describe('a callee that releases the caller\'s lock', () => {
 
   it('kept: when the release happens on one path only, the other path nests', () => {
     expect(edgesIn('demo_set_memslot_maybe')).toEqual(['kvm->slots_arch_lock -> kvm->slots_arch_lock']);
+  });
+
+  // kvm_set_memslot(): kvm_create_memslot() -> kvm_activate_memslot() -> kvm_swap_active_memslots()
+  // drops kvm->slots_arch_lock, as does each other branch, and the last one is BUG().
+  it('gone: released two calls down on every branch (the last BUG()), the call after the branches runs without it', () => {
+    expect(edgesIn('rel_set_memslot')).toEqual([]);
+  });
+
+  it('kept: one branch neither releases it nor stops', () => {
+    expect(edgesIn('rel_set_memslot_maybe')).toEqual(['kvm->slots_arch_lock -> kvm->mmu_lock']);
+  });
+
+  // kvm_invalidate_memslot(): its re-take follows the release below it, so it does not nest either.
+  it('kept: a callee whose callee releases it takes it again before returning', () => {
+    expect(edgesIn('rel_set_memslot_retake')).toEqual(['kvm->slots_arch_lock -> kvm->mmu_lock']);
   });
 });
 
