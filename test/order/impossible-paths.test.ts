@@ -145,6 +145,11 @@ describe('a callee that releases the caller\'s lock', () => {
   it('kept: a callee whose callee releases it takes it again before returning', () => {
     expect(edgesIn('rel_set_memslot_retake')).toEqual(['kvm->slots_arch_lock -> kvm->mmu_lock']);
   });
+
+  it('a callee releasing its own lock before one of two acquisitions gives its caller one site, not one per release state', () => {
+    const sites = sitesIn('rel_outer', 'kvm->slots_lock', 'kvm->mmu_lock');
+    expect(sites.map((s) => s.line)).toEqual([lineOf(FILES['release-through.c'] as string, 'one site')]);
+  });
 });
 
 describe('reference-count puts', () => {
