@@ -15,6 +15,7 @@
  * the rules (which depend on the doc and the severities).
  */
 import { INVARIANTS } from '../knowledge/invariants.js';
+import { NOT_LAST_PUTS } from '../knowledge/refcount-puts.js';
 import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import { edgesFor } from '../knowledge/doc/order-graph.js';
 import type { AuditResult, ObservedSummary } from './findings/check-result.js';
@@ -188,7 +189,7 @@ export async function auditTree(treeOrPath: Tree | string, opts: AuditOptions): 
       unresolvedLocks: state.files.reduce((n, f) => n + f.unresolvedLocks, 0),
       unresolvedCalls,
       truncatedSummaries: truncated,
-      invariants: INVARIANTS.filter((i) => ruledOut.has(i.id)).map((i) => ({ id: i.id, statement: i.statement, source: i.source, sitesLeftOut: ruledOut.get(i.id) ?? 0 })),
+      invariants: [...INVARIANTS, ...NOT_LAST_PUTS].filter((i) => ruledOut.has(i.id)).map((i) => ({ id: i.id, statement: i.statement, source: i.source, sitesLeftOut: ruledOut.get(i.id) ?? 0 })),
       cache: cacheStats,
       ms: { index: indexMs, analyse: Date.now() - started },
     },

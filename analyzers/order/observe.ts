@@ -58,7 +58,7 @@ export function eventsOf(fn: FunctionFacts, summaries: Summaries): FunctionEvent
   for (const c of fn.calls) {
     if (c.held.length === 0) continue;
     const released = summaries.releasedBefore(c, fn.file);
-    for (const r of summaries.reachOfCall(c, fn.file, 0, ctx).values()) {
+    for (const r of summaries.reachOfCall(c, fn.file, 0, summaries.callContext(fn.name, c, ctx)).values()) {
       const chain = [{ function: fn.name, file: fn.file, line: c.line }, ...r.chain];
       const confidence = confidenceOf(chain, r.indirect, r.assumed);
       for (const h of c.held) {

@@ -20,7 +20,7 @@
 import type { LockClass } from '../../knowledge/lock-names.js';
 import { externalLocks } from '../../knowledge/external-locks.js';
 import { invariantsBelow } from '../../knowledge/invariants.js';
-import { refcountPut } from '../../knowledge/refcount-puts.js';
+import { NOT_LAST_PUTS, notLastPut, refcountPut } from '../../knowledge/refcount-puts.js';
 import type { AcquireSite, CallSite, FunctionFacts, LockUse } from '../locks/model.js';
 import { archOf } from '../index/files.js';
 import { argsAt, deadBy, feasible, NO_CONTEXT, relevantParams, type CallContext } from './context.js';
@@ -270,7 +270,8 @@ export class Summaries {
       const released = this.releasedBefore(c, fn.file);
       const before = c.dropped.length === 0 && released.length === 0 ? NONE : [...c.dropped, ...released];
       const put = refcountPut(fn.name, c.callee);
-      for (const r of this.reachOfCall(c, fn.file, depth + 1, ctx).values()) {
+      if (put && ctx.facts?.size && this.notLastHere(put.put, ctx)) continue;
+      for (const r of this.reachOfCall(c, fn.file, depth + 1, this.callContext(fn.name, c, ctx)).values()) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
         // So is a lock of its own released before the call (kvm_set_memslot()'s kvm->slots_arch_lock, which
         // kvm_create_memslot() releases before kvm_commit_memory_region()): carried up, it kept the callers'
@@ -303,6 +304,25 @@ export class Summaries {
     this.cutAt = Math.min(outerCut, cut ? this.cutAt : Infinity);
     if (this.stack.length === 0) this.partial.clear();
     return out;
+  }
+
+  /**
+   * The context of a call from `caller`: a put its caller is known to hold another
+   * reference around (knowledge/refcount-puts.ts) is entered with that fact, and does not
+   * reach its destructor.
+   */
+  callContext(caller: string, call: CallSite, ctx: CallContext): CallContext {
+    const n = notLastPut(caller, call.callee);
+    if (!n || ctx.facts?.has(n.id)) return ctx;
+    return { ...ctx, facts: new Set([...(ctx.facts ?? []), n.id]) };
+  }
+
+  /** True (and counted) when the context says the put being summarised is not the last. */
+  private notLastHere(put: string, ctx: CallContext): boolean {
+    const n = NOT_LAST_PUTS.find((x) => x.put === put && ctx.facts?.has(x.id));
+    if (!n) return false;
+    this.ruledOut.set(n.id, (this.ruledOut.get(n.id) ?? 0) + 1);
+    return true;
   }
 
   /**

@@ -153,6 +153,16 @@ describe('a callee that releases the caller\'s lock', () => {
 });
 
 describe('reference-count puts', () => {
+  it('gone: a put whose caller is known to hold another reference (sev_migrate_from()) never reaches the destructor, and the count says what was relied on', () => {
+    expect(edgesIn('demo_move_enc_context')).toEqual(['kvm->lock -> sev_mirror_lock']);
+    expect(edgesIn('sev_migrate_from')).toEqual([]);
+    expect(order.summaries.ruledOut.get('sev-migrate-source-file-reference')).toBeGreaterThan(0);
+  });
+
+  it('kept: the same put from a caller the knowledge does not name stays conditional', () => {
+    expect(sitesIn('demo_move_from', 'kvm->lock', 'kvm_lock').map((s) => s.confidence.level)).toEqual(['conditional']);
+  });
+
   it('an edge through kvm_put_kvm() into kvm_destroy_vm() is kept apart as conditional, saying what it assumes', () => {
     const [site, ...rest] = sitesIn('demo_move_from', 'kvm->lock', 'kvm_lock');
     expect(rest).toEqual([]);
