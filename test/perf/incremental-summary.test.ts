@@ -137,3 +137,62 @@ describe('a changed function whose summary is the same but for its lines', () =>
     expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
   });
 });
+
+/**
+ * swap() may release its caller's kvm->slots_arch_lock; activate() calls it on every path (on each
+ * branch, one of two callees); commit() holds the lock around activate() and then takes kvm->mmu_lock.
+ * Whether the edge exists depends on a release two calls below the site, in another file.
+ */
+function releasedBelow(release: boolean): { patched: string; other: string } {
+  return {
+    patched: ['void swap(struct kvm *kvm)', '{', ...(release ? ['\tmutex_unlock(&kvm->slots_arch_lock);'] : ['\tkvm_vcpu_kick(NULL);']), '}', ''].join('\n'),
+    other: [
+      'static void other_swap(struct kvm *kvm)',
+      '{',
+      '\tmutex_unlock(&kvm->slots_arch_lock);',
+      '}',
+      '',
+      'static void activate(struct kvm *kvm, int create)',
+      '{',
+      '\tif (create)',
+      '\t\tswap(kvm);',
+      '\telse',
+      '\t\tother_swap(kvm);',
+      '}',
+      '',
+      'static void commit(struct kvm *kvm)',
+      '{',
+      '\tmutex_lock(&kvm->slots_arch_lock);',
+      '\tactivate(kvm, 1);',
+      '\twrite_lock(&kvm->mmu_lock);',
+      '\twrite_unlock(&kvm->mmu_lock);',
+      '}',
+      '',
+    ].join('\n'),
+  };
+}
+
+describe('a release two calls below a site', () => {
+  it.each([
+    ['gains', false, true],
+    ['loses', true, false],
+  ])('a patch whose callee %s the release: the incremental step gives the edges a full observe gives', async (_what, was, now) => {
+    const other = 'virt/kvm/other.c';
+    // The other file is not patched: both states hold its functions, as a review's states share them.
+    const unpatched = await walkAt(other, releasedBelow(was).other);
+    const state = async (release: boolean): Promise<FunctionFacts[]> => [...(await walkAt(FILE, releasedBelow(release).patched)), ...unpatched];
+    const functions = await state(was);
+    const order = observeOrder(functions);
+    const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+    const after = await state(now);
+    const inc = observeIncrementally(base, after, [], new Set([FILE]));
+    const full = observeOrder(after);
+    const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->slots_arch_lock', 'kvm->mmu_lock', 'acquire')));
+    // Released on every path below the call, the lock is not held at the acquisition.
+    expect(edge(order.edges)).toHaveLength(was ? 0 : 1);
+    expect(edge(full.edges)).toHaveLength(now ? 0 : 1);
+    expect(inc.ok).toBe(true);
+    if (!inc.ok) return;
+    expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
+  });
+});
