@@ -20,6 +20,7 @@ import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { positiveIntEnv } from '../env-number.js';
 import { resolveTree } from './tree-option.js';
+import { writableDir } from './dir-option.js';
 import { GitTree } from '../../analyzers/trees/git-tree.js';
 import { assertKernelTree, DirectoryTree, type Tree } from '../../analyzers/trees/index.js';
 import { counted } from '../../analyzers/counted.js';
@@ -65,12 +66,14 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   // Workers write the replies: the watcher has no reply to send, and appends to one mbox from several processes would race.
   if (redisUrl && o.send) throw new InputError('--send with REDIS_URL: the workers write the replies, and sending them from the watcher is not supported yet; send from the outbox, or watch without REDIS_URL');
   if (redisUrl && o.outboxFormat === 'mbox') throw new InputError('--outbox-format mbox with REDIS_URL: workers writing at once would race on one mbox file; use the maildir outbox');
+  const stateDir = writableDir(o.state, '--state', io.cwd);
+  const outboxDir = writableDir(o.outbox, '--outbox', io.cwd);
   const inboxes = await usableInboxes(o.inbox.map((i) => resolve(io.cwd, i)), io);
   const tree = await openTree(o, io.cwd);
 
   let state: WatchState;
   try {
-    state = WatchState.open(resolve(io.cwd, o.state));
+    state = WatchState.open(stateDir);
   } catch (e) {
     if (e instanceof StateError) throw new InputError(e.message);
     throw e;
@@ -81,7 +84,6 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   let stopping = false;
   let graceTimer: NodeJS.Timeout | null = null;
   const transport = o.send && smtp ? createTransport(smtp) : null;
-  const outboxDir = resolve(io.cwd, o.outbox);
   const queue = redisUrl ? new BullQueue(redisUrl) : null;
   if (queue && redisUrl) log(`series go to the shared queue at ${redactUrl(redisUrl)}; kvm-review worker processes review them`);
   const jobSettings: SeriesJobSettings = {

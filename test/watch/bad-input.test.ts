@@ -6,7 +6,7 @@
  * with the reason and the watch goes on. Options are checked first.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelTree } from '../helpers/paths.js';
@@ -139,12 +139,29 @@ describe('watch: options', () => {
     }
   });
 
+  it('a --state or --outbox that is a file: exit 2 naming the option and the path, nothing written', async () => {
+    const inbox = buildInbox([NON_KVM]);
+    for (const flag of ['--state', '--outbox'] as const) {
+      const d = dirs();
+      const file = flag === '--state' ? d.state : d.outbox;
+      writeFileSync(file, 'not a directory\n');
+      const r = await watch([inbox], d);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`kvm-review: ${file}: ${flag} is not a directory\n`);
+      expect(existsSync(flag === '--state' ? d.outbox : d.state)).toBe(false);
+      // Under a file, the directory cannot be created either.
+      const under = join(file, 'sub');
+      const r2 = await watch([inbox], flag === '--state' ? { ...dirs(), state: under } : { ...dirs(), outbox: under });
+      expect(r2.code).toBe(2);
+      expect(r2.stderr).toBe(`kvm-review: ${under}: ${flag} cannot be created: ${file} is not a directory\n`);
+    }
+  });
+
   it('a state directory in use by a live watcher is refused', async () => {
     const d = dirs();
     const inbox = buildInbox([NON_KVM]);
     expect((await watch([inbox], d)).code).toBe(0);
     // pid 1 is alive on every system.
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(d.state, 'lock'), '1\n');
     const r = await watch([inbox], d);
     expect(r.code).toBe(2);
