@@ -36,6 +36,11 @@ function defaultIo(): Io {
   };
 }
 
+/** --cache-dir, which --no-cache would make ignored: the two together are refused rather than one dropped unsaid. */
+function cacheDirOption(help: string): Option {
+  return new Option('--cache-dir <dir>', help).conflicts('cache');
+}
+
 /** Build the program; `done` receives each command's exit code. */
 export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   const program = new Command('kvm-review')
@@ -53,12 +58,13 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
         'unrecognised sentences and consistency problems',
     )
     .argument('[path]', 'a locking.rst file, or a kernel tree whose locking.rst to read (as --file or --tree)')
-    .option('--tree <dir>', 'kernel tree whose Documentation/virt/kvm/locking.rst to read')
+    // Each names the one document read: given both, one would be dropped unsaid.
+    .addOption(new Option('--tree <dir>', 'kernel tree whose Documentation/virt/kvm/locking.rst to read').conflicts('file'))
     .option('--file <path>', 'a locking.rst file to read')
     .option('--propose', 'print a git format-patch mail documenting an order the code relies on (needs a tree; --format patch, the default, or text)')
     .option('--edge <edge>', 'with --propose: the order to document, "OUTER -> INNER"')
     .option('--signoff <identity>', 'with --propose: "NAME <EMAIL>" for From: and a Signed-off-by: trailer')
-    .option('--cache-dir <dir>', 'with --propose: index cache directory')
+    .addOption(cacheDirOption('with --propose: index cache directory'))
     .option('--no-cache', 'with --propose: do not read or write the index cache');
   addFormatOption(doc, 'doc');
   // --propose prints a patch: one more --format choice for doc, outside the renderer registry.
@@ -96,7 +102,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option('--arch <arch>', 'architecture to analyse (x86, arm64, ...) or all', 'all')
     .option('--doc <file>', "a locking.rst to audit the tree's code against instead of the tree's own (a draft of a documentation patch)");
   addReviewOptions(addFormatOption(check, 'check'))
-    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .addOption(cacheDirOption('index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)'))
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText('after', FAIL_HELP)
     .action(async (tree: string | undefined, opts: CheckOptions) => {
@@ -118,11 +124,12 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .argument('<input>', 'the series')
     .option('--tree <dir>', 'kernel tree the series applies to (default: the current directory when it is one; else hunk-only review)');
   addReviewOptions(addFormatOption(mbox, 'mbox'))
-    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .addOption(cacheDirOption('index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)'))
     .option('--no-cache', 'do not read or write the index cache')
     .option('--max-input <size>', 'largest input read, e.g. 256M (default 64M); a larger one is refused', parseSize)
     .option('--series <n>', 'review the n-th series the input holds (as numbered in the choice), not the one chosen', parsePositive)
-    .option('--message-id <id>', 'review the series holding this Message-ID (its cover or one of its patches)')
+    // Each chooses the series: given both, one would be dropped unsaid.
+    .addOption(new Option('--message-id <id>', 'review the series holding this Message-ID (its cover or one of its patches)').conflicts('series'))
     .addHelpText('after', FAIL_HELP)
     .action(async (input: string, opts: MboxOptions) => {
       const { runMbox } = await import('./mbox-command.js');
@@ -152,7 +159,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option('--tree <dir>', 'kernel tree (default: the current directory when it is one; else the embedded locking.rst only)')
     .option('--repo <dir>', 'git repository of the tree: name the commit that added each site');
   addFormatOption(splat, 'splat')
-    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .addOption(cacheDirOption('index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)'))
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText('after', '\nExit status: 0 done, 1 a dependency breaks a documented rule, 2 bad input (no lockdep report in it).')
     .action(async (input: string | undefined, opts: SplatOptions) => {
@@ -169,7 +176,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .argument('[range]', 'A..B, or one commit (that commit alone)', '@{upstream}..HEAD')
     .option('--repo <dir>', 'the git repository (default: the current directory)');
   addReviewOptions(addFormatOption(git, 'git'))
-    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .addOption(cacheDirOption('index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)'))
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText(
       'after',
@@ -200,7 +207,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option('--from <address>', 'From: of the replies (needed with --send)')
     .option('--send', 'send the replies by SMTP (needs --smtp or KVM_REVIEW_SMTP_URL, and --from)')
     .option('--smtp <url>', 'SMTP server, smtp[s]://user:pass@host:port (default: $KVM_REVIEW_SMTP_URL)')
-    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .addOption(cacheDirOption('index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)'))
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText('after', '\nExit status of --once: 0 done, no error finding; 1 a reviewed series had one; 2 bad usage or input, or (with --send) a reply left for the next pass.')
     .action(async (opts: WatchCommandOptions) => {
@@ -242,7 +249,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option('--mail-to <address>', 'with --format email: To: (the list)')
     .option('--post', 'open (or update) this ISO week\'s issue labelled locking-drift; needs GITHUB_TOKEN, GITHUB_API_URL for another API')
     .option('--repo-slug <owner/name>', 'with --post: the repository (default $GITHUB_REPOSITORY)')
-    .option('--cache-dir <dir>', 'index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)')
+    .addOption(cacheDirOption('index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)'))
     .option('--no-cache', 'do not read or write the index cache')
     .addHelpText('after', `\nFormats:\n${DIGEST_FORMATS.map((f) => `  ${f.name.padEnd(8)}  ${f.summary}`).join('\n')}`)
     .addHelpText('after', '\nExit status: 0 done, no drift error; 1 drift errors remain (a rule the code contradicts, the document contradicting itself);\n2 not a repository, an unknown revision, bad options. An empty window, a shallow clone or no locking.rst is a note, not an error.')
