@@ -8,6 +8,7 @@ import type { Io } from './doc-command.js';
 import { InputError, type ExitCode } from './exit-codes.js';
 import { emit } from './output.js';
 import { resolveTree } from './tree-option.js';
+import { assertRepository, gitClient } from '../../analyzers/trees/git-client.js';
 
 export interface SplatOptions {
   tree?: string;
@@ -29,6 +30,12 @@ export async function runSplat(input: string | undefined, options: SplatOptions,
     repo = resolve(io.cwd, options.repo);
     if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new InputError(`${repo}: --repo is not a directory`);
     if (!tree) throw new InputError('--repo needs a kernel tree (--tree DIR) to find sites in');
+    // Checked here, not at the first blame: otherwise each site gets a note that blame failed and the answer goes out without the commits asked for.
+    try {
+      await assertRepository(gitClient(repo), repo);
+    } catch {
+      throw new InputError(`${repo}: --repo is not a git repository`);
+    }
   }
   const doc = loadDocumentedOrder({ tree: tree ?? undefined, cwd: io.cwd });
   const result = await analyseSplats(reports, { tree, doc, cache: { dir: options.cacheDir, disabled: !options.cache }, repo });

@@ -136,4 +136,13 @@ describe('kvm-review splat', () => {
     const text = await runCli(['splat', join(FIXTURES, 'splat', 'quoted-wrapped.txt'), '--tree', repo, '--repo', repo, '--no-cache']);
     expect(text.stdout).toContain(`added by: ${added.slice(0, 12)} ("demo: take kvm->lock in demo_reset"), Demo Dev <dev@example.org>`);
   });
+
+  it('a --repo that is not a git repository is exit 2 naming it, before anything is printed', async () => {
+    const notGit = join(tmp, 'not-git');
+    mkdirSync(notGit, { recursive: true });
+    const r = await runCli(['splat', join(FIXTURES, 'splat', 'quoted-wrapped.txt'), '--tree', kernelTree('6.1'), '--repo', notGit, '--no-cache']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`kvm-review: ${notGit}: --repo is not a git repository\n`);
+  });
 });
