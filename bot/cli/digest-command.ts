@@ -34,6 +34,10 @@ export async function runDigest(options: DigestCommandOptions, io: Io, env: Node
   const format = DIGEST_FORMATS.find((f) => f.name === options.format);
   if (!format) throw new InputError(`--format ${options.format}: the digest is written as one of ${DIGEST_FORMAT_NAMES.join(', ')}`);
   if (options.since !== undefined && options.from !== undefined) throw new InputError('--since and --from both say where the window starts: give one');
+  // Options that only mean something with another: refused alone rather than ignored, so a cron line missing --format email or --post is caught on its first run.
+  const headers = [options.mailFrom !== undefined && '--mail-from', options.mailTo !== undefined && '--mail-to'].filter(Boolean);
+  if (headers.length > 0 && options.format !== 'email') throw new InputError(`${headers.join(' and ')} ${headers.length > 1 ? 'go' : 'goes'} with --format email: the ${options.format} digest has no mail headers`);
+  if (options.repoSlug !== undefined && !options.post) throw new InputError('--repo-slug goes with --post: it names the repository the issue is opened in');
   // Checked before the history is read: a post that cannot be made fails in milliseconds.
   const slug = options.post ? postTarget(options, env) : null;
   const repo = resolve(io.cwd, options.repo ?? '.');

@@ -43,6 +43,19 @@ describe('kvm-review digest: input', () => {
     expect(unknown.stdout + date.stdout + both.stdout).toBe('');
   }, 120_000);
 
+  it('--mail-from and --mail-to without --format email, --repo-slug without --post: exit 2 naming them, nothing printed', async () => {
+    const mail = await digest('--mail-from', 'Bot <bot@example.org>', '--mail-to', 'kvm@vger.kernel.org');
+    expect(mail.code).toBe(2);
+    expect(mail.stderr).toBe('kvm-review: --mail-from and --mail-to go with --format email: the markdown digest has no mail headers\n');
+    const to = await digest('--format', 'html', '--mail-to', 'kvm@vger.kernel.org');
+    expect(to.code).toBe(2);
+    expect(to.stderr).toBe('kvm-review: --mail-to goes with --format email: the html digest has no mail headers\n');
+    const slug = await digest('--repo-slug', 'kvm/linux');
+    expect(slug.code).toBe(2);
+    expect(slug.stderr).toBe('kvm-review: --repo-slug goes with --post: it names the repository the issue is opened in\n');
+    expect(mail.stdout + to.stdout + slug.stdout).toBe('');
+  });
+
   it('an empty window is a note, and the drift at HEAD still decides the exit', async () => {
     // A start after the newest commit (the default, the last 7 days, is empty too whenever the clock is past the history).
     const r = await digest('--since', '2099-01-01', '--format', 'json', '--weeks', '2');
