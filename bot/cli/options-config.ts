@@ -20,6 +20,7 @@ import type { z } from 'zod';
 import { RULE_IDS } from '../../analyzers/rules/meta.js';
 import { FAIL_LEVELS, SEVERITIES, type FailLevel, type SeverityConfig, type SeverityOptions } from '../../analyzers/rules/severity.js';
 import { InputError } from './exit-codes.js';
+import { fsReason } from './fs-reason.js';
 import { CONFIG_FILE, parseSeverityFlag, type ReviewFlags } from './options.js';
 
 
@@ -99,7 +100,7 @@ export function readConfig(explicit: string | undefined, cwd: string): ConfigFil
     bytes = readFileSync(path);
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError(`${path}: cannot read the configuration: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`${path}: cannot read the configuration: ${fsReason(err)}`);
   }
   if (bytes.length > MAX_CONFIG_BYTES) throw new InputError(`${path}: a configuration file of ${bytes.length} bytes; the limit is ${MAX_CONFIG_BYTES}`);
   return parseConfig(bytes.toString('utf8'), path);

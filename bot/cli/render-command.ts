@@ -15,6 +15,7 @@ import { wantsColour } from '../render/findings/ansi-style.js';
 import type { Rendered } from '../render/model.js';
 import type { Io } from './doc-command.js';
 import { InputError, type ExitCode } from './exit-codes.js';
+import { fsReason } from './fs-reason.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { ReviewFlags } from './options.js';
 import { emit } from './output.js';
@@ -47,7 +48,7 @@ export function readSaved(path: string): Rendered {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(`${path}: cannot read the saved result: ${fsReason(err)}`);
   }
   let data: unknown;
   try {

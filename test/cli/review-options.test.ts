@@ -82,7 +82,7 @@ describe('.kvm-review.yml and --config', () => {
     }
     const missing = await runCli(['mbox', SERIES, '--config', join(dir, 'none.yml')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/none\.yml: cannot read the configuration: ENOENT/);
+    expect(missing.stderr).toMatch(/none\.yml: cannot read the configuration: no such file or directory\n$/);
   });
 
   it('an empty file is no configuration', () => {
@@ -143,5 +143,20 @@ describe('kvm-review render', () => {
     const wrong = await runCli(['render', saved, '--format', 'mermaid']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/--format mermaid does not render a review result; one of text, json, markdown, email, sarif/);
+  });
+
+  it('a missing saved result is named with the reason in words, not an errno code', async () => {
+    const missing = join(dir, 'no-such.json');
+    const r = await runCli(['render', missing]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`kvm-review: ${missing}: cannot read the saved result: no such file or directory\n`);
+  });
+
+  it('a format that does not apply names the result by the command that made it: a doc result', async () => {
+    const order = join(dir, 'order.json');
+    writeFileSync(order, (await runCli(['doc', '--format', 'json'], dir)).stdout);
+    const r = await runCli(['render', order, '--format', 'sarif']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('kvm-review: --format sarif does not render a doc result; one of text, json, mermaid, dot\n');
   });
 });
