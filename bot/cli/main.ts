@@ -70,6 +70,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   // --propose prints a patch: one more --format choice for doc, outside the renderer registry.
   const docFormat = doc.options.find((o) => o.long === '--format');
   docFormat?.choices([...(docFormat.argChoices ?? []), 'patch']);
+  doc.addHelpText('after', '  patch    with --propose, its default: the git format-patch mail adding the rule (text with --propose lists the candidates)');
   doc
     .addHelpText(
       'after',
@@ -183,8 +184,9 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       '\nThe work tree is never read or written: the tree is the parent of the first commit of RANGE,\n' +
         'read from the object store; uncommitted changes are not reviewed (the output says when there\n' +
         'are any). Merge commits are listed as skipped. Findings, formats and JSON are those of mbox.\n' +
-        'Exit status: 0 no error-severity finding, 1 error-severity findings, 2 bad input\n' +
-        '(not a git repository, an unknown revision, not a kernel tree, no upstream for the default range).',
+        'Exit status: 0 no finding at or above the fail level (--fail-on, default error), 1 findings at or above it,\n' +
+        '2 bad input or nothing reviewed (not a git repository, an unknown revision, not a kernel tree, no upstream\n' +
+        'for the default range).',
     )
     .action(async (range: string, opts: GitOptions) => {
       const { runGit } = await import('./git-command.js');
@@ -194,7 +196,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   program
     .command('watch')
     .description('follow public-inbox epochs (lore): review each complete series once, replies and a JSON record per series to the outbox')
-    .requiredOption('--inbox <dir>', 'a public-inbox v2 epoch (git clone https://lore.kernel.org/<list>/0), or an inbox directory whose git/ holds its epochs N.git (public-inbox-clone, grokmirror): every epoch followed, new ones too; repeat for several', (v: string, all: string[]) => [...all, v], [])
+    // No default: an empty list would print as "(default: [])" in --help, and a missing --inbox is refused by commander anyway.
+    .requiredOption('--inbox <dir>', 'a public-inbox v2 epoch (git clone https://lore.kernel.org/<list>/0), or an inbox directory whose git/ holds its epochs N.git (public-inbox-clone, grokmirror): every epoch followed, new ones too; repeat for several', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('--tree <dir>', 'kernel tree the series are reviewed against (default: the current directory when it is one)')
     .option('--repo <dir>', 'instead of --tree: a git repository whose revision --rev is the tree, read from the object store (no checkout)')
     .option('--rev <rev>', 'with --repo: the revision to review against (default: HEAD)')
@@ -220,6 +223,11 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .description('run review jobs from the shared queue (REDIS_URL), with the environment npm start reads; no webhook port')
     .option('--concurrency <n>', 'jobs at once in this process (the analysis is CPU-bound: one process per core scales better)', parsePositive, 1)
     .option('--grace <duration>', 'on SIGTERM, how long a running job may finish before it goes back to the queue (s, m or h)', '60s')
+    .addHelpText(
+      'after',
+      '\nNeeds REDIS_URL and the App\'s identity (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH), as npm start does.\n' +
+        'Exit status: 0 stopped (SIGTERM or SIGINT), 2 REDIS_URL or the App\'s identity missing, or Redis not reachable.',
+    )
     .action(async (opts: { concurrency: number; grace: string }) => {
       const { runWorker } = await import('./worker-command.js');
       done(await runWorker(opts, io));
@@ -231,6 +239,11 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .argument('[action]', 'list, retry or drop')
     .argument('[id]', 'the job ID, as listed')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      '\nExit status: 0 done (without REDIS_URL, list says there is no shared queue), 2 an unknown action or job ID,\n' +
+        'retry or drop without REDIS_URL, or Redis not reachable.',
+    )
     .action(async (action: string | undefined, id: string | undefined, opts: { format: 'text' | 'json' }) => {
       const { runJobs } = await import('./jobs-command.js');
       done(await runJobs(action, id, opts, io));
