@@ -3,6 +3,8 @@
  * subcommand hands its options to one module's run function.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DocInputError } from '../../knowledge/doc/reader.js';
 import { isSourceError } from '../../analyzers/sources/errors.js';
 import { TreeError } from '../../analyzers/trees/model.js';
@@ -109,6 +111,10 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .action(async (tree: string | undefined, opts: CheckOptions) => {
       if (tree !== undefined) {
         if (opts.tree !== undefined) throw new InputError(`check ${tree}: give the tree, or --tree, not both`);
+        // Named as given: resolveTree's words would speak of a --tree the user did not type.
+        const stat = statSync(resolve(io.cwd, tree), { throwIfNoEntry: false });
+        if (!stat) throw new InputError(`check ${tree}: no such file or directory`);
+        if (!stat.isDirectory()) throw new InputError(`check ${tree}: not a directory (check reads a kernel tree; a draft locking.rst goes with --doc FILE)`);
         opts.tree = tree;
       }
       // Loaded when used: the engine and its renderers are most of the start-up time.

@@ -122,4 +122,16 @@ describe('kvm-review check', () => {
     const noCwdTree = await runCli(['check'], cache);
     expect(noCwdTree.stderr).toMatch(/not a kernel tree; give one with --tree DIR/);
   });
+
+  it('a tree given as the argument is named as given, not as a --tree the user did not type', async () => {
+    const missing = await runCli(['check', 'nope'], cache);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('kvm-review: check nope: no such file or directory\n');
+    const file = join(cache, 'locking.rst');
+    writeFileSync(file, 'a draft\n');
+    const notDir = await runCli(['check', file]);
+    expect(notDir.code).toBe(2);
+    expect(notDir.stderr).toBe(`kvm-review: check ${file}: not a directory (check reads a kernel tree; a draft locking.rst goes with --doc FILE)\n`);
+    expect(missing.stdout + notDir.stdout).toBe('');
+  });
 });
