@@ -35,7 +35,8 @@ function parseEdge(edge: string): { outer: string; inner: string } {
     if (outer === inner) throw new InputError(`--edge "${edge}": both sides are ${outer}; an order is between two locks`);
     return { outer, inner };
   }
-  throw new InputError(`--edge "${edge}": put spaces around the arrow between the two locks ("A -> B")`);
+  // One lock ("kvm->lock"), or two with the arrow between them unspaced: either way the arrow between two locks is missing.
+  throw new InputError(`--edge "${edge}": no " -> " between two locks; give "OUTER -> INNER", spaces around the arrow (a lock's own "->" has none), e.g. "vcpu->mutex -> kvm->slots_lock"`);
 }
 
 /** The locks the document names, as check counts them for undocumented orders: in a rule, an SRCU rule or the lock table. */

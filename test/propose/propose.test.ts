@@ -166,6 +166,9 @@ describe('doc --propose on 6.12: vcpu->mutex -> kvm->slots_lock', () => {
       ['foo_lock -> bar_lock', /foo_lock and bar_lock are not named in /],
       ['kvm->lock -> vcpu->kvm->lock', /both sides are kvm->lock/],
       ['vcpu->mutex -> kvm->lock -> kvm->slots_lock', /two locks .*not a chain of 3/],
+      // One lock alone is not told to put spaces around an arrow it does not have; two with the arrow unspaced are shown how.
+      ['kvm->lock', /^kvm-review: --edge "kvm->lock": no " -> " between two locks; give "OUTER -> INNER"/],
+      ['vcpu->mutex->kvm->lock', /no " -> " between two locks; give "OUTER -> INNER", spaces around the arrow \(a lock's own "->" has none\)/],
     ] as const) {
       const r = await runCli(['doc', '--propose', '--tree', tree, '--edge', edge, '--no-cache']);
       expect([edge, r.code, r.stdout]).toEqual([edge, 2, '']);
