@@ -203,7 +203,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .command('watch')
     .description('follow public-inbox epochs (lore): review each complete series once, replies and a JSON record per series to the outbox')
     // No default: an empty list would print as "(default: [])" in --help, and a missing --inbox is refused by commander anyway.
-    .requiredOption('--inbox <dir>', 'a public-inbox v2 epoch (git clone https://lore.kernel.org/<list>/0), or an inbox directory whose git/ holds its epochs N.git (public-inbox-clone, grokmirror): every epoch followed, new ones too; repeat for several', (v: string, all: string[] | undefined) => [...(all ?? []), v])
+    .requiredOption('--inbox <dir>', 'a public-inbox v2 epoch, a bare mirror that git fetch keeps up to date (git clone --mirror https://lore.kernel.org/<list>/0), or an inbox directory whose git/ holds its epochs N.git (public-inbox-clone, grokmirror): every epoch followed, new ones too; repeat for several', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('--tree <dir>', 'kernel tree the series are reviewed against (default: the current directory when it is one)')
     .option('--repo <dir>', 'instead of --tree: a git repository whose revision --rev is the tree, read from the object store (no checkout)')
     .option('--rev <rev>', 'with --repo: the revision to review against (default: HEAD)')

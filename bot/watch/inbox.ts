@@ -9,7 +9,7 @@
  * reason instead of a message: the caller logs it and goes on.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { decodeMessage } from '../../analyzers/sources/decode.js';
@@ -27,6 +27,9 @@ export interface InboxEntry {
   /** Why the commit gives no message ("no blob m", "not mail: ..."); null when it does. */
   error: string | null;
 }
+
+/** How to make an epoch the watcher reads: a bare mirror, whose HEAD `git fetch` moves. */
+const MIRROR = 'git clone --mirror https://lore.kernel.org/<list>/0 <list>-0.git';
 
 /** The inbox as a whole cannot be read (not a git repository, no `m` blobs). */
 export class InboxError extends Error {
@@ -50,13 +53,18 @@ export async function checkInbox(dir: string): Promise<void> {
 
 /** Checks that `dir` is a public-inbox epoch: a git repository whose newest commit holds a blob `m`. `nor`: what else it could have been. */
 async function checkEpoch(dir: string, nor = ''): Promise<void> {
+  // A plain `git clone` of an epoch: its HEAD does not move on `git fetch`, so the watcher would never see a new
+  // message. Named for what it is, rather than "not a git repository", which it is.
+  if (existsSync(join(dir, '.git'))) {
+    throw new InboxError(dir, `a clone with a work tree (${join(dir, '.git')}), not a public-inbox epoch as lore serves it: give a mirror, which git fetch keeps up to date: ${MIRROR}`);
+  }
   const git = gitOf(dir);
   let head: string;
   try {
     head = (await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim();
   } catch (e) {
     const why = (e as Error).message.trim().split('\n')[0] ?? '';
-    throw new InboxError(dir, `not a git repository with commits (a public-inbox epoch is one: git clone https://lore.kernel.org/<list>/0)${nor}${why ? `: ${why}` : ''}`);
+    throw new InboxError(dir, `not a git repository with commits (a public-inbox epoch is one: ${MIRROR})${nor}${why ? `: ${why}` : ''}`);
   }
   if (!head) throw new InboxError(dir, 'not a git repository with commits');
   // One commit with `m` in the newest 20 is enough: a purge commit alone (no `m`) must not condemn the inbox.

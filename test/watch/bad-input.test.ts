@@ -6,6 +6,7 @@
  * with the reason and the watch goes on. Options are checked first.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,19 @@ describe('watch: bad inboxes', () => {
     expect(r.stderr).toMatch(/not a git repository/);
     expect(existsSync(d.state)).toBe(false);
     expect(existsSync(d.outbox)).toBe(false);
+  });
+
+  it('a clone with a work tree (git clone without --mirror): exit 2 saying so and how to make a mirror, nothing written', async () => {
+    const d = dirs();
+    const bare = buildInbox([NON_KVM]);
+    const clone = join(mkdtempSync(join(tmpdir(), 'kvm-review-work-clone-')), 'kvm-0');
+    execFileSync('git', ['clone', '--quiet', bare, clone]);
+    const r = await watch([clone], d);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `kvm-review: ${clone}: a clone with a work tree (${clone}/.git), not a public-inbox epoch as lore serves it: give a mirror, which git fetch keeps up to date: git clone --mirror https://lore.kernel.org/<list>/0 <list>-0.git\n`,
+    );
+    expect(existsSync(d.state)).toBe(false);
   });
 
   it('a git repository without m blobs: exit 2, not public-inbox', async () => {
