@@ -60,7 +60,7 @@ export function readSaved(path: string): Rendered {
   if (Check.safeParse(data).success) return { type: 'check', result: data as CheckResult };
   if (Order.safeParse(data).success) return { type: 'order', result: data as DocumentedOrder };
   if (Array.isArray((data as { reports?: unknown } | null)?.reports)) {
-    throw new InputError(`${path}: a splat result: its JSON is the issue-16 contract, not the whole result, so it does not render again; run splat with the format you want`);
+    throw new InputError(`${path}: a splat result: its JSON holds the reports as read, not all that the other formats print, so it does not render again; run kvm-review splat again with the --format you want`);
   }
   const patches = (data as { patches?: { files?: unknown }[] } | null)?.patches;
   if (Array.isArray(patches) && patches.some((p) => p.files === undefined)) {

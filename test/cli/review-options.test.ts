@@ -145,6 +145,14 @@ describe('kvm-review render', () => {
     expect(wrong.stderr).toMatch(/--format mermaid does not render a review result; one of text, json, markdown, email, sarif/);
   });
 
+  it('a saved splat result is refused saying why in the user\'s words, with what to run instead', async () => {
+    const splat = join(dir, 'splat.json');
+    writeFileSync(splat, '{"reports": [], "notes": []}\n');
+    const r = await runCli(['render', splat]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`kvm-review: ${splat}: a splat result: its JSON holds the reports as read, not all that the other formats print, so it does not render again; run kvm-review splat again with the --format you want\n`);
+  });
+
   it('a missing saved result is named with the reason in words, not an errno code', async () => {
     const missing = join(dir, 'no-such.json');
     const r = await runCli(['render', missing]);
