@@ -18,6 +18,8 @@ export interface Io {
   isTTY?: boolean;
   /** stdout is a terminal: colour, unless NO_COLOR. */
   stdoutIsTTY?: boolean;
+  /** stdin is a terminal: reading `-` waits for the user, who is told so. */
+  stdinIsTTY?: boolean;
 }
 
 export async function runDoc(options: DocOptions, io: Io): Promise<ExitCode> {

@@ -35,6 +35,7 @@ function defaultIo(): Io {
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
   };
 }
 

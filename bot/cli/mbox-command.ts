@@ -5,6 +5,7 @@ import { isKernelTree } from '../../knowledge/doc/load.js';
 import { wantsColour } from '../render/findings/ansi-style.js';
 import type { Io } from './doc-command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { stdinHint } from './stdin-hint.js';
 import type { ReviewResult } from '../../analyzers/review/model.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { SeverityOptions } from '../../analyzers/rules/severity.js';
@@ -37,6 +38,7 @@ export async function runMbox(input: string, options: MboxOptions, io: Io): Prom
   // --tree, else the current directory when it is a kernel tree, else hunk-only review.
   const tree = options.tree ? resolveTree(options.tree, io.cwd) : isKernelTree(io.cwd) ? io.cwd : null;
   const read = { maxInputBytes: options.maxInput, select: { series: options.series, messageId: options.messageId } };
+  if (input === '-') stdinHint(io, 'mbox', 'the series');
   // Several versions in the input: the chosen one is compared with the one before it (since, fixed, previous).
   const result = await reviewWithPrevious({ input, tree, cache: { dir: options.cacheDir, disabled: !options.cache }, read });
   return writeReview(result, options.format, severity, io, input);

@@ -8,6 +8,7 @@ import type { Io } from './doc-command.js';
 import { InputError, type ExitCode } from './exit-codes.js';
 import { emit } from './output.js';
 import { resolveTree } from './tree-option.js';
+import { stdinHint } from './stdin-hint.js';
 import { assertRepository, gitClient } from '../../analyzers/trees/git-client.js';
 
 export interface SplatOptions {
@@ -22,6 +23,7 @@ export interface SplatOptions {
 
 export async function runSplat(input: string | undefined, options: SplatOptions, io: Io): Promise<ExitCode> {
   const path = input === undefined || input === '-' ? '-' : resolve(io.cwd, input);
+  if (path === '-') stdinHint(io, 'splat', 'the lockdep report');
   const { reports, unread } = await readSplats(path);
   // --tree, else the current directory when it is a kernel tree, else the document alone.
   const tree = options.tree || isKernelTree(io.cwd) ? resolveTree(options.tree, io.cwd) : null;
