@@ -33,7 +33,8 @@ export class SourceError extends Error {
   readonly reason: string;
 
   constructor(code: SourceErrorCode, file: string, reason: string, line?: number) {
-    super(`${file}${line === undefined ? '' : `:${line}`}: ${reason}`);
+    // `-` is what the user typed, but "-: the input is empty" reads as a typo: the message says stdin.
+    super(`${file === '-' ? 'stdin' : file}${line === undefined ? '' : `:${line}`}: ${reason}`);
     this.name = 'SourceError';
     this.code = code;
     this.file = file;

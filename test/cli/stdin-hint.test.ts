@@ -43,9 +43,10 @@ describe('reading - from a terminal', () => {
     expect(r.code).toBe(2);
   });
 
-  it('from a pipe nothing is added: the only line is the error', async () => {
-    const r = await runBin(['splat'], { cwd: tmp, env });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toBe('kvm-review: -: the input is empty\n');
+  it('from a pipe nothing is added: the only line is the error, which names stdin as such rather than "-"', async () => {
+    for (const args of [['splat'], ['mbox', '-']]) {
+      const r = await runBin(args, { cwd: tmp, env });
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: 'kvm-review: stdin: the input is empty\n' });
+    }
   });
 });
