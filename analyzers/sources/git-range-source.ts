@@ -130,6 +130,8 @@ async function commitsOf(git: SimpleGit, repo: string, range: string, spec: stri
     // series to apply in order on one base (the second side's commits would be reviewed on the first's).
     const [a, b] = sides;
     const right = lines.length - left;
+    // B behind A: only A has commits, and "both sides" or "give A..B" (which holds none) would mislead.
+    if (right === 0) throw new TreeError(`${repo}: ${range}: ${b} has no commits of its own since the merge base; the ${counted(left, 'commit')} are ${a}'s: give ${b}..${a}`);
     throw new TreeError(
       `${repo}: ${range}: the commits of both sides since their merge base (${counted(left, 'commit')} of ${a} and ${counted(right, 'commit')} of ${b}) are not one series: give ${a}..${b} for those of ${b}, or ${b}..${a}`,
     );

@@ -346,6 +346,11 @@ describe('ranges spelled the ways git spells them', () => {
     await expect(both).rejects.toThrow(/side\.\.\.main: .*1 commit of side and 2 commits of main.*side\.\.main/);
   });
 
+  it('A...B where B is an ancestor of A names the side the commits are on and the range that holds them', async () => {
+    const { repo } = twoSides();
+    await expect(readGitRange(repo, 'main...base')).rejects.toThrow(/: main\.\.\.base: base has no commits of its own since the merge base; the 2 commits are main's: give base\.\.main$/);
+  });
+
   it('A...B where A is an ancestor of B is A..B', async () => {
     const { repo, a, b } = twoSides();
     const sym = await readGitRange(repo, 'base...main');
