@@ -12,7 +12,8 @@ export function summarise(d: Omit<Digest, 'summary'>): string {
   const span = d.window.from ? `${short(d.window.from.hash)}..${short(d.window.to.hash)}` : `up to ${short(d.window.to.hash)}`;
   const docChanges = d.document.reduce((k, c) => k + c.changes.length, 0);
   parts.push(
-    `${n(d.window.commits, 'commit')} in ${span}` +
+    // "2 commits up to X" when the history starts inside the window: "in up to X" is no English.
+    `${n(d.window.commits, 'commit')} ${d.window.from ? 'in ' : ''}${span}` +
       (d.document.length ? `; locking.rst changed in ${n(d.document.length, 'commit')} (${n(docChanges, 'rule change')})` : '; locking.rst unchanged') +
       (d.code.length ? `; ${n(d.code.length, 'commit')} changed the observed order between documented locks (${n(d.code.reduce((k, c) => k + c.edges.length, 0), 'edge')} added or removed)` : '') +
       '.',

@@ -85,6 +85,10 @@ describe('kvm-review digest: input', () => {
     const r = await runCli(['digest', '--repo', dir, '--since', '2000-01-01', '--weeks', '1', '--format', 'text']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/no Documentation\/virt\/kvm\/locking\.rst/);
+    // The history starts inside the window: there is no commit before it to name.
+    const head = git(dir, 'rev-parse', '--short=12', 'HEAD').trim();
+    expect(r.stdout).toMatch(new RegExp(`^Locking-doc drift, up to ${head} \\(from the first commit to \\d{4}-\\d\\d-\\d\\d, since 2000-01-01\\)\n`));
+    expect(r.stdout).toContain(`\n1 commit up to ${head}; locking.rst unchanged.`);
   }, 60_000);
 });
 

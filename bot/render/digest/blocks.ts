@@ -66,7 +66,7 @@ export const SECTION_TITLES = {
 export function windowText(d: Digest): string {
   const w = d.window;
   const range = w.from ? `${short(w.from.hash)}..${short(w.to.hash)}` : `up to ${short(w.to.hash)}`;
-  return `${range} (${w.from ? day(w.from.date) : 'the first commit'} to ${day(w.to.date)}${w.since ? `, since ${day(w.since)}` : ''})`;
+  return `${range} (${w.from ? day(w.from.date) : 'from the first commit'} to ${day(w.to.date)}${w.since ? `, since ${day(w.since)}` : ''})`;
 }
 
 export function digestBlocks(d: Digest): Block[] {
