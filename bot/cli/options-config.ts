@@ -76,7 +76,12 @@ export function parseConfig(text: string, path: string): ConfigFile {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true });
   const [syntax] = doc.errors;
-  if (syntax) throw new InputError(`${path}:${syntax.linePos?.[0].line ?? 1}: ${syntax.message.split('\n')[0]}`);
+  if (syntax) {
+    // yaml ends its first line with " at line N, column M:" and a code frame: the prefix gives the place, once.
+    const where = syntax.linePos?.[0];
+    const what = (syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new InputError(`${path}:${where ? `${where.line}:${where.col}` : '1'}: ${what}`);
+  }
   const data: unknown = doc.toJS() ?? {};
   const parsed = schema().safeParse(data);
   if (!parsed.success) {

@@ -70,7 +70,9 @@ describe('.kvm-review.yml and --config', () => {
       ['severity:\n  cycle: loud\n', /bad\.yml:2: severity\.cycle: not a severity; one of error, warning, info/],
       ['fail-on: sometimes\n', /bad\.yml:1: fail-on: not a fail level; one of error, warning, info, never/],
       ['\n\nseverities:\n  cycle: error\n', /bad\.yml:3: severities: unknown key severities; the keys are severity and fail-on/],
-      ['severity:\n  cycle: [error\n', /bad\.yml:3: Flow sequence/],
+      // A syntax error: file:line:column once, not again as yaml's " at line 3, column 1:" with nothing after the colon.
+      ['severity:\n  cycle: [error\n', /bad\.yml:3:1: Flow sequence in block collection must be sufficiently indented and end with a \]\n$/],
+      ['fail-on: error\nfail-on: never\n', /bad\.yml:2:1: Map keys must be unique\n$/],
     ];
     for (const [text, message] of cases) {
       const path = join(mkdtempSync(join(dir, 'bad-')), 'bad.yml');
