@@ -90,7 +90,9 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
         const { runPropose } = await import('./propose-command.js');
         return done(await runPropose({ ...opts, format: explicit && opts.format === 'text' ? 'text' : 'patch' }, io));
       }
-      if (opts.format === 'patch' || opts.edge || opts.signoff) throw new InputError('--format patch, --edge and --signoff go with --propose');
+      // Named as given: the cache options too, which doc alone (it reads no code) would otherwise ignore unsaid.
+      const proposeOnly = [opts.format === 'patch' && '--format patch', opts.edge !== undefined && '--edge', opts.signoff !== undefined && '--signoff', opts.cacheDir !== undefined && '--cache-dir', opts.cache === false && '--no-cache'].filter((o): o is string => Boolean(o));
+      if (proposeOnly.length > 0) throw new InputError(`${proposeOnly.length > 1 ? `${proposeOnly.slice(0, -1).join(', ')} and ${proposeOnly.at(-1)} go` : `${proposeOnly[0]} goes`} with --propose; without it, doc prints the documented order and reads no code`);
       const { runDoc } = await import('./doc-command.js');
       done(await runDoc(opts, io));
     });

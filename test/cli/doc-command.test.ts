@@ -46,6 +46,17 @@ describe('kvm-review doc', () => {
     expect(both.stdout).toBe('');
   });
 
+  it('options of --propose given without it are refused, each named: the cache options too, not ignored', async () => {
+    const rev = corpusRevision('25');
+    const cache = await runCli(['doc', rev, '--cache-dir', join(tmp, 'cache')]);
+    expect(cache.code).toBe(2);
+    expect(cache.stdout).toBe('');
+    expect(cache.stderr).toBe('kvm-review: --cache-dir goes with --propose; without it, doc prints the documented order and reads no code\n');
+    const several = await runCli(['doc', rev, '--no-cache', '--edge', 'kvm->lock -> vcpu->mutex']);
+    expect(several.code).toBe(2);
+    expect(several.stderr).toBe('kvm-review: --edge and --no-cache go with --propose; without it, doc prints the documented order and reads no code\n');
+  });
+
   it('falls back to the embedded default outside a tree, and says so', async () => {
     const r = await runCli(['doc'], tmp);
     expect(r.code).toBe(0);
