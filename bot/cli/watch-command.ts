@@ -60,6 +60,7 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   if (interval <= 0) throw new InputError(`--interval ${o.interval}: must be more than zero`);
   const smtp = o.smtp ?? process.env.KVM_REVIEW_SMTP_URL;
   if (o.send && !smtp) throw new InputError('--send needs SMTP settings: --smtp smtp[s]://user:pass@host:port or KVM_REVIEW_SMTP_URL; nothing was sent');
+  if (o.smtp !== undefined && !o.send) throw new InputError('--smtp goes with --send: without it, the replies are only written to the outbox and nothing is sent');
   if (o.send && !o.from) throw new InputError('--send needs --from "Name <address>" (the replies must come from a real mailbox)');
   const graceMs = sendGrace();
   const redisUrl = process.env.REDIS_URL || undefined;

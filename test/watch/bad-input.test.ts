@@ -139,6 +139,14 @@ describe('watch: options', () => {
     }
   });
 
+  it('--smtp without --send is refused before anything is written, not ignored (the user meant to send)', async () => {
+    const d = dirs();
+    const r = await watch([buildInbox([NON_KVM])], d, ['--smtp', 'smtp://localhost:2525']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('kvm-review: --smtp goes with --send: without it, the replies are only written to the outbox and nothing is sent\n');
+    expect(existsSync(d.state)).toBe(false);
+  });
+
   it('--interval and --partial-after take a number with unit s, m or h', async () => {
     for (const [flag, value] of [
       ['--interval', '5'],
