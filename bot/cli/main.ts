@@ -280,7 +280,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       done(await runDigest(opts, io));
     });
 
-  program
+  const daemon = program
     .command('daemon')
     .description('an opt-in resident process that runs mbox, git, check and doc for the command line, warm (see "Resident process" in the README)')
     .addArgument(new Argument('<action>', 'serve runs the server in the foreground (what start runs detached)').choices(['start', 'stop', 'status', 'serve']))
@@ -293,6 +293,10 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
         '3 status: not running, 2 bad usage (a socket path too long) or the server did not start.',
     )
     .action(async (action: DaemonAction, opts: DaemonOptions) => {
+      // stop and status start no server: an idle timeout given to them would be dropped unsaid.
+      if ((action === 'stop' || action === 'status') && daemon.getOptionValueSource('idleTimeout') === 'cli') {
+        throw new InputError(`daemon ${action}: --idle-timeout goes with start or serve (the server it starts exits after that long idle)`);
+      }
       const { runDaemon } = await import('./daemon-command.js');
       // status exits 3 when no server runs (LSB's "not running"), outside the review codes.
       done((await runDaemon(action, opts, io)) as ExitCode);

@@ -1,7 +1,7 @@
 /**
  * Two options that each decide the same thing (which series, which
- * document, whether the cache is used) are refused together: exit 2 naming
- * both, nothing on stdout. Before, one of them was dropped without a word
+ * document, whether the cache is used) are refused together, and an option
+ * the action does not use is refused: exit 2 naming them, nothing on stdout. Before, one of them was dropped without a word
  * and the output answered a question the user did not ask. The built
  * command line is run (dist/), as a CI gate runs it.
  */
@@ -50,5 +50,16 @@ describe('options that decide the same thing are refused together', () => {
       expect(r.stderr).toMatch(/^error: option '--cache-dir <dir>' cannot be used with option '--no-cache'\n/);
     }
     expect(existsSync(cache)).toBe(false);
+  });
+});
+
+describe('an option the action does not use is refused, not dropped', () => {
+  it('daemon stop and status with --idle-timeout, which only start and serve use', async () => {
+    const env = { ...process.env, KVM_REVIEW_DAEMON_SOCKET: join(tmp, 'd.sock') };
+    for (const action of ['stop', 'status']) {
+      const r = await runBin(['daemon', action, '--idle-timeout', '5'], { cwd: tmp, env });
+      expect({ action, code: r.code, stdout: r.stdout }).toEqual({ action, code: 2, stdout: '' });
+      expect(r.stderr).toBe(`kvm-review: daemon ${action}: --idle-timeout goes with start or serve (the server it starts exits after that long idle)\n`);
+    }
   });
 });
