@@ -4,7 +4,7 @@
  * before it is searched; every report found in the thread is read once.
  */
 import { readBytes } from '../sources/file-source.js';
-import { readInput } from '../sources/input.js';
+import { readInput, type SourceOptions } from '../sources/input.js';
 import { SourceError } from '../sources/errors.js';
 import { sniffFile } from '../sources/sniff.js';
 import type { SplatReport } from './model.js';
@@ -82,7 +82,7 @@ export async function readReports(path: string): Promise<SplatReport[]> {
   return reportsInBytes(await readInput(path), path);
 }
 
-/** Reports in the file at `path` (`-` for stdin), and the lockdep reports there that kvm-review does not read. */
-export async function readSplats(path: string): Promise<SplatInput> {
-  return splatsInBytes(await readInput(path), path);
+/** Reports in the file at `path` (`-` for stdin), and the lockdep reports there that kvm-review does not read. `options.maxInputBytes`: splat's --max-input. */
+export async function readSplats(path: string, options: SourceOptions = {}): Promise<SplatInput> {
+  return splatsInBytes(await readInput(path, options), path);
 }

@@ -171,6 +171,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
   addFormatOption(splat, 'splat')
     .addOption(cacheDirOption('index cache directory (default: $KVM_REVIEW_CACHE_DIR or the user cache directory)'))
     .option('--no-cache', 'do not read or write the index cache')
+    .option('--max-input <size>', 'largest input read, e.g. 256M (default 64M); a larger one is refused', parseSize)
     .addHelpText('after', '\nExit status: 0 done, 1 a dependency breaks a documented rule, 2 bad input (no lockdep report in it).')
     .action(async (input: string | undefined, opts: SplatOptions) => {
       const { runSplat } = await import('./splat-command.js');

@@ -19,12 +19,14 @@ export interface SplatOptions {
   cacheDir?: string;
   /** commander's --no-cache sets cache to false. */
   cache: boolean;
+  /** --max-input, in bytes: the too-large refusal names the flag, so splat takes it as mbox does. */
+  maxInput?: number;
 }
 
 export async function runSplat(input: string | undefined, options: SplatOptions, io: Io): Promise<ExitCode> {
   const path = input === undefined || input === '-' ? '-' : resolve(io.cwd, input);
   if (path === '-') stdinHint(io, 'splat', 'the lockdep report');
-  const { reports, unread } = await readSplats(path);
+  const { reports, unread } = await readSplats(path, { maxInputBytes: options.maxInput });
   // --tree, else the current directory when it is a kernel tree, else the document alone.
   const tree = options.tree || isKernelTree(io.cwd) ? resolveTree(options.tree, io.cwd) : null;
   let repo: string | undefined;

@@ -145,4 +145,13 @@ describe('kvm-review splat', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`kvm-review: ${notGit}: --repo is not a git repository\n`);
   });
+
+  it('--max-input bounds the input as mbox\'s does, since the refusal tells the user to raise it with --max-input', async () => {
+    const small = await runCli(['splat', USAGE, '--max-input', '1K', '--no-cache']);
+    expect(small.code).toBe(2);
+    expect(small.stdout).toBe('');
+    expect(small.stderr).toMatch(new RegExp(`^kvm-review: ${USAGE.replace(/[.*+?^$()[\]{}|\\]/g, '\\$&')}: \\d+ KiB is over the 1 KiB input limit \\(.*raise it with --max-input\\)\n$`));
+    const raised = await runCli(['splat', USAGE, '--max-input', '1M', '--format', 'json', '--no-cache']);
+    expect((JSON.parse(raised.stdout) as { reports: unknown[] }).reports).toHaveLength(1);
+  });
 });
