@@ -62,7 +62,7 @@ export class DirectorySource implements PatchSource {
         // One unreadable file must not hide the others' patches; it is named here instead.
         if (!isSourceError(e)) throw e;
         if (e.code === 'too-large' && remaining < max) {
-          throw new SourceError('too-large', this.path, `its patch files total more than the ${formatBytes(max)} input limit (maxInputBytes; raise it with --max-input); the limit was passed at ${name}`);
+          throw new SourceError('too-large', this.path, `its patch files total more than the ${formatBytes(max)} input limit (raise it with --max-input SIZE, e.g. 256M); the limit was passed at ${name}`);
         }
         warnings.push({ file: e.file, ...(e.line === undefined ? {} : { line: e.line }), message: `skipped: ${e.reason}` });
       }

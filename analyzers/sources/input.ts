@@ -94,7 +94,7 @@ async function readStream(stream: NodeJS.ReadableStream, max: number): Promise<B
 
 /** `partial`: the input was read until it passed the cap, so its size is a lower bound. */
 function tooLarge(path: string, size: number, max: number, partial: boolean): SourceError {
-  return new SourceError('too-large', path, `${formatBytes(size)}${partial ? ' or more' : ''} is over the ${formatBytes(max)} input limit (maxInputBytes; raise it with --max-input)`);
+  return new SourceError('too-large', path, `${formatBytes(size)}${partial ? ' or more' : ''} is over the ${formatBytes(max)} input limit (raise it with --max-input SIZE, e.g. 256M)`);
 }
 
 /** Turns a file-system error into a SourceError that names the file; passes SourceErrors through. */

@@ -85,7 +85,7 @@ describe('unusable input exits 2 quickly, in bounded memory (process)', () => {
     const r = await runBin(['mbox', '/dev/zero', '--format', 'json']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('kvm-review: /dev/zero: 65.0 MiB or more is over the 64.0 MiB input limit (maxInputBytes; raise it with --max-input)\n');
+    expect(r.stderr).toBe('kvm-review: /dev/zero: 65.0 MiB or more is over the 64.0 MiB input limit (raise it with --max-input SIZE, e.g. 256M)\n');
     expect(r.ms).toBeLessThan(10_000);
   });
 
@@ -107,7 +107,7 @@ describe('unusable input exits 2 quickly, in bounded memory (process)', () => {
     writeFileSync(path, mbox('[PATCH] x', 'y'.repeat(4096)));
     const over = await runBin(['mbox', path, '--max-input', '1K']);
     expect(over.code).toBe(2);
-    expect(over.stderr).toBe(`kvm-review: ${path}: 4 KiB is over the 1 KiB input limit (maxInputBytes; raise it with --max-input)\n`);
+    expect(over.stderr).toBe(`kvm-review: ${path}: 4 KiB is over the 1 KiB input limit (raise it with --max-input SIZE, e.g. 256M)\n`);
     const bad = await runBin(['mbox', path, '--max-input', 'lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("option '--max-input <size>' argument 'lots' is invalid. expected a size such as 65536, 64M or 1G, got 'lots'");

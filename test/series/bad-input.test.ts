@@ -59,7 +59,7 @@ describe('inputs that are unusable as a whole', () => {
     mkdirSync(dir);
     expect(await refusal(dir)).toMatchObject({ code: 'empty', file: dir });
     const big = write('big.mbx', mboxWith('[PATCH] x', 'y'.repeat(1000)));
-    expect(await refusal(big, { maxInputBytes: 512 })).toMatchObject({ code: 'too-large', message: `${big}: 1 KiB is over the 512 bytes input limit (maxInputBytes; raise it with --max-input)` });
+    expect(await refusal(big, { maxInputBytes: 512 })).toMatchObject({ code: 'too-large', message: `${big}: 1 KiB is over the 512 bytes input limit (raise it with --max-input SIZE, e.g. 256M)` });
     expect(await refusal('-', { maxInputBytes: 512, stdin: Readable.from([Buffer.alloc(600, 'x')]) })).toMatchObject({ code: 'too-large', file: '-' });
     expect(await refusal('-', { stdin: Readable.from([]) })).toMatchObject({ code: 'empty', file: '-' });
   });

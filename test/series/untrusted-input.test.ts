@@ -221,7 +221,7 @@ describe('size and shape', () => {
   it('refuses /dev/zero with too-large after reading no more than the cap', async () => {
     const before = process.memoryUsage().rss;
     const start = Date.now();
-    expect(await refusal('/dev/zero')).toMatchObject({ code: 'too-large', message: '/dev/zero: 65.0 MiB or more is over the 64.0 MiB input limit (maxInputBytes; raise it with --max-input)' });
+    expect(await refusal('/dev/zero')).toMatchObject({ code: 'too-large', message: '/dev/zero: 65.0 MiB or more is over the 64.0 MiB input limit (raise it with --max-input SIZE, e.g. 256M)' });
     expect(Date.now() - start).toBeLessThan(5_000);
     expect(process.memoryUsage().rss - before).toBeLessThan(400 * 1024 * 1024);
   });
@@ -256,7 +256,7 @@ describe('size and shape', () => {
     expect(r.warnings).toContainEqual({ file: join(dir, '0002-fifo.patch'), message: 'not a regular file (a FIFO); skipped' });
     expect(await refusal(dir, { maxInputBytes: 3200 })).toMatchObject({
       code: 'too-large',
-      message: `${dir}: its patch files total more than the 3 KiB input limit (maxInputBytes; raise it with --max-input); the limit was passed at 0003-big.patch`,
+      message: `${dir}: its patch files total more than the 3 KiB input limit (raise it with --max-input SIZE, e.g. 256M); the limit was passed at 0003-big.patch`,
     });
   });
 

@@ -150,7 +150,7 @@ describe('kvm-review splat', () => {
     const small = await runCli(['splat', USAGE, '--max-input', '1K', '--no-cache']);
     expect(small.code).toBe(2);
     expect(small.stdout).toBe('');
-    expect(small.stderr).toMatch(new RegExp(`^kvm-review: ${USAGE.replace(/[.*+?^$()[\]{}|\\]/g, '\\$&')}: \\d+ KiB is over the 1 KiB input limit \\(.*raise it with --max-input\\)\n$`));
+    expect(small.stderr).toMatch(new RegExp(`^kvm-review: ${USAGE.replace(/[.*+?^$()[\]{}|\\]/g, '\\$&')}: \\d+ KiB is over the 1 KiB input limit \\(raise it with --max-input SIZE, e.g. 256M\\)\n$`));
     const raised = await runCli(['splat', USAGE, '--max-input', '1M', '--format', 'json', '--no-cache']);
     expect((JSON.parse(raised.stdout) as { reports: unknown[] }).reports).toHaveLength(1);
   });
