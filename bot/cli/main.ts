@@ -85,7 +85,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       if (path !== undefined) Object.assign(opts, docPath(path, opts, io.cwd));
       const explicit = doc.getOptionValueSource('format') === 'cli';
       if (opts.propose) {
-        if (opts.file) throw new InputError('--propose reads the code too: give --tree DIR, not --file');
+        // The file may have come as PATH, not --file: name it, and both ways to give a tree.
+        if (opts.file) throw new InputError(`--propose reads the code too: give a kernel tree (PATH or --tree DIR), not the locking.rst file ${opts.file}`);
         if (explicit && opts.format !== 'patch' && opts.format !== 'text') throw new InputError(`--propose prints --format patch or text, not ${opts.format}`);
         const { runPropose } = await import('./propose-command.js');
         return done(await runPropose({ ...opts, format: explicit && opts.format === 'text' ? 'text' : 'patch' }, io));

@@ -57,6 +57,15 @@ describe('kvm-review doc', () => {
     expect(several.stderr).toBe('kvm-review: --edge and --no-cache go with --propose; without it, doc prints the documented order and reads no code\n');
   });
 
+  it('--propose with a file, as PATH or --file, names it and both ways to give a tree', async () => {
+    const rev = corpusRevision('25');
+    for (const args of [[rev], ['--file', rev]]) {
+      const r = await runCli(['doc', '--propose', ...args]);
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(r.stderr).toBe(`kvm-review: --propose reads the code too: give a kernel tree (PATH or --tree DIR), not the locking.rst file ${rev}\n`);
+    }
+  });
+
   it('falls back to the embedded default outside a tree, and says so', async () => {
     const r = await runCli(['doc'], tmp);
     expect(r.code).toBe(0);
