@@ -49,7 +49,11 @@ export async function writeReview(result: ReviewResult, format: string, severity
   if (result.degraded && format !== 'text') io.stderr(`kvm-review: degraded: ${result.degraded}
 `);
   const configured = configureReview(result, severity.severities);
-  const code = await emit({ type: 'review', result: configured }, format, { failOn: severity.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)), toolVersion: toolVersion() }, io);
+  let written = 0;
+  const counted: Io = { ...io, stdout: (t) => ((written += t.length), io.stdout(t)) };
+  const code = await emit({ type: 'review', result: configured }, format, { failOn: severity.failOn, colour: wantsColour(Boolean(io.stdoutIsTTY)), toolVersion: toolVersion() }, counted);
+  // The email format writes a reply only where there is something to say: an empty mbox alone reads as a failure.
+  if (format === 'email' && written === 0 && reviewedAny(result)) io.stderr('kvm-review: no reply written: the reviewed patches have no finding to answer\n');
   if (code === EXIT.findings || reviewedAny(result)) return code;
   io.stderr(`kvm-review: ${input}: no patch could be reviewed (${result.patches.length === 0 ? result.series.choice : 'every patch was skipped, failed or did not apply; see each reason'})
 `);
