@@ -50,7 +50,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .description('Review Linux KVM patches for lock-ordering bugs against Documentation/virt/kvm/locking.rst')
     .version(toolVersion())
     .option('--debug', 'print the stack trace of an internal error')
-    .showHelpAfterError()
+    // A line saying where the help is, not the help itself: 40 lines after a typo push the error off the screen.
+    .showHelpAfterError('(kvm-review --help lists the commands)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
@@ -304,6 +305,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       done((await runDaemon(action, opts, io)) as ExitCode);
     });
 
+  for (const command of program.commands) command.showHelpAfterError(`(kvm-review ${command.name()} --help lists its options)`);
   return program;
 }
 

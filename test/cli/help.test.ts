@@ -39,4 +39,14 @@ describe('--help', () => {
     expect(text).toContain('--inbox <dir>');
     expect(text).not.toContain('(default: [])');
   });
+
+  it('a usage error is the error and one line saying where the help is, not the whole help after it', async () => {
+    const typo = await runBin(['mbox', 'series.mbx', '--tre', 'linux'], { cwd: tmp, env: { ...process.env, KVM_REVIEW_DAEMON: 'off' } });
+    expect(typo.code).toBe(2);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toBe("error: unknown option '--tre'\n(Did you mean --tree?)\n(kvm-review mbox --help lists its options)\n");
+    const command = await runBin(['mboxx'], { cwd: tmp, env: { ...process.env, KVM_REVIEW_DAEMON: 'off' } });
+    expect(command.code).toBe(2);
+    expect(command.stderr).toBe("error: unknown command 'mboxx'\n(Did you mean mbox?)\n(kvm-review --help lists the commands)\n");
+  });
 });
