@@ -9,6 +9,7 @@ import { buildDigest, DEFAULT_WEEKS } from '../../analyzers/history/digest.js';
 import { DIGEST_FORMATS } from '../render/registry.js';
 import type { Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
+import { checkAddress } from './address-option.js';
 
 export interface DigestCommandOptions {
   repo?: string;
@@ -37,6 +38,8 @@ export async function runDigest(options: DigestCommandOptions, io: Io, env: Node
   // Options that only mean something with another: refused alone rather than ignored, so a cron line missing --format email or --post is caught on its first run.
   const headers = [options.mailFrom !== undefined && '--mail-from', options.mailTo !== undefined && '--mail-to'].filter(Boolean);
   if (headers.length > 0 && options.format !== 'email') throw new InputError(`${headers.join(' and ')} ${headers.length > 1 ? 'go' : 'goes'} with --format email: the ${options.format} digest has no mail headers`);
+  checkAddress(options.mailFrom, '--mail-from');
+  checkAddress(options.mailTo, '--mail-to', true);
   if (options.repoSlug !== undefined && !options.post) throw new InputError('--repo-slug goes with --post: it names the repository the issue is opened in');
   // Checked before the history is read: a post that cannot be made fails in milliseconds.
   const slug = options.post ? postTarget(options, env) : null;

@@ -21,6 +21,7 @@ import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { positiveIntEnv } from '../env-number.js';
 import { resolveTree } from './tree-option.js';
 import { writableDir } from './dir-option.js';
+import { checkAddress } from './address-option.js';
 import { GitTree } from '../../analyzers/trees/git-tree.js';
 import { assertKernelTree, DirectoryTree, type Tree } from '../../analyzers/trees/index.js';
 import { counted } from '../../analyzers/counted.js';
@@ -61,6 +62,7 @@ export async function runWatch(o: WatchCommandOptions, io: Io): Promise<ExitCode
   const smtp = o.smtp ?? process.env.KVM_REVIEW_SMTP_URL;
   if (o.send && !smtp) throw new InputError('--send needs SMTP settings: --smtp smtp[s]://user:pass@host:port or KVM_REVIEW_SMTP_URL; nothing was sent');
   if (o.smtp !== undefined && !o.send) throw new InputError('--smtp goes with --send: without it, the replies are only written to the outbox and nothing is sent');
+  checkAddress(o.from, '--from');
   if (o.send && !o.from) throw new InputError('--send needs --from "Name <address>" (the replies must come from a real mailbox)');
   const graceMs = sendGrace();
   const redisUrl = process.env.REDIS_URL || undefined;

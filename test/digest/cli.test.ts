@@ -43,6 +43,18 @@ describe('kvm-review digest: input', () => {
     expect(unknown.stdout + date.stdout + both.stdout).toBe('');
   }, 120_000);
 
+  it('a --mail-from or --mail-to that is not an address, or holds a line break, is exit 2 naming it, not a mail without From: or with a mangled To:', async () => {
+    const from = await digest('--format', 'email', '--mail-from', 'nobody');
+    expect(from.code).toBe(2);
+    expect(from.stderr).toBe('kvm-review: --mail-from nobody: "nobody" is not an address (addr@example.org, or Name <addr@example.org>)\n');
+    const to = await digest('--format', 'email', '--mail-to', 'kvm@vger.kernel.org\nBcc: x@example.org');
+    expect(to.code).toBe(2);
+    expect(to.stderr).toBe('kvm-review: --mail-to: contains a line break or control character (a header is one line)\n');
+    const list = await digest('--format', 'email', '--mail-to', 'kvm@vger.kernel.org, Jane <jane@example.org>', '--mail-from', 'Bot <bot@example.org>', '--weeks', '1');
+    expect(list.stdout).toMatch(/^To: kvm@vger\.kernel\.org, Jane <jane@example\.org>$/m);
+    expect(from.stdout + to.stdout).toBe('');
+  }, 120_000);
+
   it('--mail-from and --mail-to without --format email, --repo-slug without --post: exit 2 naming them, nothing printed', async () => {
     const mail = await digest('--mail-from', 'Bot <bot@example.org>', '--mail-to', 'kvm@vger.kernel.org');
     expect(mail.code).toBe(2);

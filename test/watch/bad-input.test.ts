@@ -139,6 +139,14 @@ describe('watch: options', () => {
     }
   });
 
+  it('a --from that is not an address is refused before anything is written (the replies would have no From:)', async () => {
+    const d = dirs();
+    const r = await watch([buildInbox([NON_KVM])], d, ['--from', 'kvm-review bot']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('kvm-review: --from kvm-review bot: "kvm-review bot" is not an address (addr@example.org, or Name <addr@example.org>)\n');
+    expect(existsSync(d.state)).toBe(false);
+  });
+
   it('--smtp without --send is refused before anything is written, not ignored (the user meant to send)', async () => {
     const d = dirs();
     const r = await watch([buildInbox([NON_KVM])], d, ['--smtp', 'smtp://localhost:2525']);
