@@ -11,6 +11,9 @@ import { resolveTree } from './tree-option.js';
 import { stdinHint } from './stdin-hint.js';
 import { assertRepository, gitClient } from '../../analyzers/trees/git-client.js';
 
+/** A file every kernel tree with KVM has: a --repo that does not track it is not the tree's repository. */
+const KVM_MAIN = 'virt/kvm/kvm_main.c';
+
 export interface SplatOptions {
   tree?: string;
   repo?: string;
@@ -35,11 +38,18 @@ export async function runSplat(input: string | undefined, options: SplatOptions,
     if (!existsSync(repo) || !statSync(repo).isDirectory()) throw new InputError(`${repo}: --repo is not a directory`);
     if (!tree) throw new InputError('--repo needs a kernel tree (--tree DIR) to find sites in');
     // Checked here, not at the first blame: otherwise each site gets a note that blame failed and the answer goes out without the commits asked for.
+    const git = gitClient(repo);
     try {
-      await assertRepository(gitClient(repo), repo);
+      await assertRepository(git, repo);
     } catch {
       throw new InputError(`${repo}: --repo is not a git repository`);
     }
+    // Blame reads the repository's own files: one that does not track the tree's KVM code would fail at every site.
+    const tracked = await git.raw(['ls-files', '--', KVM_MAIN]).then(
+      (out) => out.trim() !== '',
+      () => false,
+    );
+    if (!tracked) throw new InputError(`${repo}: --repo does not track ${KVM_MAIN}: not the kernel tree's repository (give the git repository the tree is a checkout of)`);
   }
   const doc = loadDocumentedOrder({ tree: tree ?? undefined, cwd: io.cwd });
   const result = await analyseSplats(reports, { tree, doc, cache: { dir: options.cacheDir, disabled: !options.cache }, repo });

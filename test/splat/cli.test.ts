@@ -146,6 +146,18 @@ describe('kvm-review splat', () => {
     expect(r.stderr).toBe(`kvm-review: ${notGit}: --repo is not a git repository\n`);
   });
 
+  it('a --repo that is a git repository but not the tree\'s (it does not track virt/kvm/kvm_main.c) is exit 2 naming it', async () => {
+    const other = join(tmp, 'other-repo');
+    write(other, 'README', 'not a kernel\n');
+    git(other, 'init', '-q');
+    git(other, 'add', '-A');
+    git(other, 'commit', '-qm', 'first');
+    const r = await runCli(['splat', join(FIXTURES, 'splat', 'quoted-wrapped.txt'), '--tree', kernelTree('6.1'), '--repo', other, '--no-cache']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`kvm-review: ${other}: --repo does not track virt/kvm/kvm_main.c: not the kernel tree's repository (give the git repository the tree is a checkout of)\n`);
+  });
+
   it('--max-input bounds the input as mbox\'s does, since the refusal tells the user to raise it with --max-input', async () => {
     const small = await runCli(['splat', USAGE, '--max-input', '1K', '--no-cache']);
     expect(small.code).toBe(2);
