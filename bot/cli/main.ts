@@ -23,7 +23,7 @@ import { addFormatOption, addReviewOptions } from './options.js';
 import { DIGEST_FORMATS, formatHelp, FORMATS } from '../render/registry.js';
 import type { DocOptions, Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
-import { parsePositive, parseSize } from './size-option.js';
+import { MAX_WEEKS, parsePositive, parseSize, parseWeeks } from './size-option.js';
 import { docPath } from './doc-path.js';
 
 const FAIL_HELP = '\nExit status: 0 no finding at or above the fail level (--fail-on, default error), 1 findings at or above it, 2 bad input or nothing reviewed.';
@@ -268,7 +268,7 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
     .option('--since <date>', 'window: commits since DATE (YYYY-MM-DD); default the last 7 days')
     .option('--from <rev>', 'window: the commits of FROM..TO (the state before is FROM)')
     .option('--to <rev>', 'window end (default HEAD)')
-    .option('--weeks <n>', 'trend: ISO weeks counted back from the window end (default 8)', parsePositive)
+    .option('--weeks <n>', `trend: ISO weeks counted back from the window end, 1 to ${MAX_WEEKS} (default 8)`, parseWeeks)
     .addOption(new Option('--format <format>', 'output format').choices(DIGEST_FORMATS.map((f) => f.name)).default('markdown'))
     .option('--mail-from <address>', 'with --format email: From:')
     .option('--mail-to <address>', 'with --format email: To: (the list)')

@@ -22,3 +22,15 @@ export function parsePositive(value: string): number {
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number 1 or more, got '${value}'`);
   return n;
 }
+
+/** `--weeks`: the digest's trend reads the tree at each week's last commit, so a number of years of weeks is a run of hours. */
+export const MAX_WEEKS = 104;
+
+/** A whole number of trend weeks, 1 to MAX_WEEKS (`--weeks 8`). */
+export function parseWeeks(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WEEKS) {
+    throw new InvalidArgumentError(`expected a whole number of weeks from 1 to ${MAX_WEEKS} (two years: each week's tree is read for the trend), got '${value}'`);
+  }
+  return n;
+}

@@ -68,6 +68,13 @@ describe('kvm-review digest: input', () => {
     expect(mail.stdout + to.stdout + slug.stdout).toBe('');
   });
 
+  it('--weeks past two years is exit 2 saying the bound and why, before any tree is read: 520 weeks ran for minutes', async () => {
+    const r = await digest('--weeks', '520');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--weeks <n>' argument '520' is invalid. expected a whole number of weeks from 1 to 104 (two years: each week's tree is read for the trend), got '520'");
+    expect(r.stdout).toBe('');
+  });
+
   it('an empty window is a note, and the drift at HEAD still decides the exit', async () => {
     // A start after the newest commit (the default, the last 7 days, is empty too whenever the clock is past the history).
     const r = await digest('--since', '2099-01-01', '--format', 'json', '--weeks', '2');
