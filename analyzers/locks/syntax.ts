@@ -71,6 +71,29 @@ const STATIC_CALL_KEYS: [RegExp, string][] = [
   [/^kvm_x86_(\w+)$/, 'kvm_x86_ops'],
 ];
 
+/** `struct kvm_device_ops` of a declared type `struct kvm_device_ops *` (or the struct itself), else null. */
+function structOfType(type: string): string | null {
+  return /^struct (\w+)\s*\*?$/.exec(type)?.[1] ?? null;
+}
+
+/** The struct an expression of members is (or points to): `dev->ops` is `struct kvm_device_ops`; null when a step's type is not known. */
+function structOfExpr(node: SyntaxNode, varType: (name: string) => string | undefined, memberType: (struct: string, member: string) => string | undefined): string | null {
+  if (node.type === 'identifier') {
+    const type = varType(node.text);
+    return type ? structOfType(type) : null;
+  }
+  if (node.type === 'parenthesized_expression') {
+    const inner = node.namedChildren[0];
+    return inner ? structOfExpr(inner, varType, memberType) : null;
+  }
+  if (node.type !== 'field_expression') return null;
+  const base = node.childForFieldName('argument');
+  const field = node.childForFieldName('field')?.text;
+  const struct = base && field ? structOfExpr(base, varType, memberType) : null;
+  const type = struct && field ? memberType(struct, field) : undefined;
+  return type ? structOfType(type) : null;
+}
+
 /**
  * The table slot a call goes through, as `ops:<struct>.<field>`, or null:
  * `kvm_x86_call(f)(...)`, `static_call(kvm_x86_f)(...)`, `kvm_x86_ops.f(...)`,
@@ -81,6 +104,7 @@ export function opsCallee(
   varType: (name: string) => string | undefined,
   fn: SyntaxNode | null = call.childForFieldName('function'),
   fnType: string | null = fn ? fn.type : null,
+  memberType?: (struct: string, member: string) => string | undefined,
 ): string | null {
   if (!fn) return null;
   if (fnType === 'call_expression') {
@@ -98,10 +122,16 @@ export function opsCallee(
   if (fnType === 'field_expression') {
     const base = fn.childForFieldName('argument');
     const field = fn.childForFieldName('field')?.text;
-    if (base?.type !== 'identifier' || !field) return null;
+    if (!base || !field) return null;
+    if (base.type !== 'identifier') {
+      // A table reached through members (`dev->ops->release`, `vcpu->arch.mmu->page_fault`): the
+      // declared type of each member in turn.
+      const struct = memberType ? structOfExpr(base, varType, memberType) : null;
+      return struct ? `ops:${struct}.${field}` : null;
+    }
     // A declared struct (pointer) variable, else a global named after its struct type (kvm_x86_ops).
     const type = varType(base.text);
-    const struct = type ? /^struct (\w+)\s*\*?$/.exec(type)?.[1] : base.text;
+    const struct = type ? structOfType(type) : base.text;
     return struct ? `ops:${struct}.${field}` : null;
   }
   return null;

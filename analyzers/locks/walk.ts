@@ -463,7 +463,7 @@ class Walker {
       if (fnType === 'call_expression' && fn && callName(fn) === 'guard') {
         f.guardType = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
       } else if (!name) {
-        f.callee = opsCallee(call, (v) => this.env.vars.get(v), fn, fnType);
+        f.callee = opsCallee(call, (v) => this.env.vars.get(v), fn, fnType, (st, m) => this.env.memberType(st, m));
       } else if (name !== 'guard' && !isOpsMacro(name)) {
         f.prim = lookupPrimitive(name);
         if (!f.prim) f.callee = name;

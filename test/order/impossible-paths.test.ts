@@ -23,6 +23,7 @@ const FILES: Record<string, string> = {
   'vmx.c': 'arch/x86/kvm/vmx/demo_vmx.c',
   'svm.c': 'arch/x86/kvm/svm/demo_svm.c',
   'release-through.c': 'virt/kvm/demo_release.c',
+  'member-table.c': 'virt/kvm/demo_member.c',
 };
 
 let order: ObservedOrder;
@@ -188,5 +189,20 @@ describe('invariants the code relies on', () => {
   it('records the fact the branch tests in the walk facts', () => {
     const lazy = order.index.functions.find((f) => f.name === 'vgic_lazy_init');
     expect(lazy?.acquires.map((a) => a.when)).toEqual([[{ param: -1, op: 'false', fact: 'arm64-timer-vgic-initialised' }]]);
+  });
+});
+
+describe('calls through a function table reached by members', () => {
+  it("dev->ops->release(dev) is a call of the table's release slot: kvm->lock held around it reaches the lock its implementation takes", () => {
+    expect(edgesIn('demo_release_through_member')).toEqual(['kvm->lock -> kvm->mmu_lock']);
+    expect(sitesIn('demo_release_through_member', 'kvm->lock', 'kvm->mmu_lock').map((s) => s.chain.map((c) => c.function))).toEqual([['demo_release_through_member', 'demo_dev_release']]);
+  });
+
+  it('a member of a member, (h->dev).ops->release(), resolves the same slot', () => {
+    expect(edgesIn('demo_release_through_members')).toEqual(['kvm->lock -> kvm->mmu_lock']);
+  });
+
+  it('stays: a member of a struct whose definition is not known names no slot', () => {
+    expect(edgesIn('demo_release_unknown')).toEqual([]);
   });
 });
