@@ -11,7 +11,7 @@ import { orderPath } from '../../knowledge/doc/order-graph.js';
 import { readBlocks, type Block } from '../../knowledge/doc/rst-blocks.js';
 import { splitSentences } from '../../knowledge/doc/sentences.js';
 import { exampleReason, isExampleIntro, opensExample } from '../../knowledge/doc/examples.js';
-import { completedRule, listPlace, listRule, needsParent, NO_LIST_UNDER, notItsItem, openList, type OpenList } from '../../knowledge/doc/list-rules.js';
+import { completedRule, listPlace, listRule, needsParent, NO_LIST_UNDER, notItsItem, openList, RunningList, type OpenList } from '../../knowledge/doc/list-rules.js';
 import { findLockRefs } from '../../knowledge/doc/lock-refs.js';
 import { labelScope, type Scope } from '../../knowledge/doc/reader.js';
 import { ARCH_FACTS, classify, looseArchLabel, type Classified, type SentenceContext } from '../../knowledge/doc/statements.js';
@@ -217,9 +217,8 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
   };
   // As in the reader: a rule whose locks are listed under it is held until its items are read.
   const held: { parent: HeldParent | null } = { parent: null };
-  // As in the reader: the marker column of the list running through the section as far as the hunk shows it (the
-  // bullets since its last plain paragraph); a parent paragraph standing in it has its items nested deeper.
-  const running: { section: string; column: number | null } = { section: '', column: null };
+  // As in the reader, as far as the hunk shows the list.
+  const running = new RunningList();
   // A parent paragraph whose list was not indented under it (quoted with its line): the main list's bullets after it.
   const orphans: { of: { quote: string; column: number; section: string } | null } = { of: null };
   /**
@@ -256,10 +255,8 @@ function sentences(f: Fragment, doc: DocumentedOrder): ReadSentence[] {
       continue;
     }
     closeExample();
-    if (block.section !== running.section) Object.assign(running, { section: block.section, column: null });
-    if (block.kind === 'bullet') running.column = Math.min(running.column ?? Infinity, indent);
-    // A plain paragraph ends the list; a label ("On x86:") or a parent line stands in it. The end of one begun above ends nothing seen.
-    else if (!block.inItem && block !== continued && !listRule(block) && !labelScope(block)) running.column = null;
+    // A label ("On x86:") stands in the list, and so does the end of a block begun above the hunk: it ends nothing seen.
+    running.see(block, (b) => b === continued || labelScope(b) !== null);
     const p = held.parent;
     const place = p ? listPlace(p, block) : null;
     if (p && place === 'item') {

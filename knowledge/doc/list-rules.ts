@@ -36,6 +36,31 @@ export const NO_LIST_UNDER = 'no list is indented under it: the bullets after it
 /** Why a bullet after such a paragraph that is only a lock ("- vcpu->mutex") is reported: PARENT quotes the paragraph and its line. */
 export const notItsItem = (parent: string): string => `states no rule of its own, and is not one of the locks of ${parent}: it is in the main list, not indented under that line`;
 
+/**
+ * The marker column of the list running through a section (the bullets since its last plain paragraph):
+ * a parent paragraph standing in it has its items nested deeper, and the bullets after it at that column
+ * are the list's. The reader and the review of a hunk without a tree follow it alike.
+ */
+export class RunningList {
+  private section = '';
+  /** null: no list runs here. */
+  column: number | null = null;
+
+  /**
+   * Follow BLOCK, the next one in the document. `stands`: whether a block that is not a bullet, an
+   * item's text or a parent line still stands in the list (a label such as "On x86:"), asked last.
+   */
+  see(block: Block, stands: (block: Block) => boolean): void {
+    if (block.section !== this.section) {
+      this.section = block.section;
+      this.column = null;
+    }
+    if (block.kind === 'bullet') this.column = Math.min(this.column ?? Infinity, block.indent ?? 0);
+    // A plain paragraph ends the list; a label or a parent line stands in it.
+    else if (!block.inItem && !listRule(block) && !stands(block)) this.column = null;
+  }
+}
+
 /** A parent line: the rule without its last locks. */
 export interface ListRule {
   block: Block;

@@ -14,7 +14,7 @@ import { exampleReason, isExampleIntro, opensExample } from './examples.js';
 import { ARCH_FACTS, archName, classify, looseArchLabel, onHeadingWords, type Fact, type SentenceContext } from './statements.js';
 import { KNOWN_ARCHS, skippedRuleReason, unknownInlineReason, unknownLabelReason, type UnknownLabel } from './unread.js';
 import { findLockRefs } from './lock-refs.js';
-import { completedRule, listPlace, listRule, needsParent, NO_LIST_UNDER, notItsItem, openList, type ListRule, type OpenList } from './list-rules.js';
+import { completedRule, listPlace, listRule, needsParent, NO_LIST_UNDER, notItsItem, openList, RunningList, type ListRule, type OpenList } from './list-rules.js';
 
 /** The input is not a locking document: the message names the file. */
 export class DocInputError extends Error {}
@@ -249,9 +249,7 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
   // A rule whose locks are listed under it ("kvm->lock is taken outside:"): its items until the list ends.
   // Held in an object: TypeScript does not see a closure assign a `let`, and would narrow it to null in the loop.
   const list: { parent: OpenList<Scope> | null } = { parent: null };
-  // The marker column of the list running through the section (the bullets since its last plain paragraph):
-  // a parent paragraph standing in it has its items nested deeper, and the bullets after it at that column are the list's.
-  const running: { section: string; column: number | null } = { section: '', column: null };
+  const running = new RunningList();
   // A parent paragraph whose list was not indented under it: the bullets after it that only it would make rules.
   const orphans: { of: { rule: ListRule; column: number } | null } = { of: null };
 
@@ -336,10 +334,8 @@ export function readLockingDoc(bytes: Buffer, path: string, kind: DocSource['kin
       continue;
     }
     closeExample();
-    if (block.section !== running.section) Object.assign(running, { section: block.section, column: null });
-    if (block.kind === 'bullet') running.column = Math.min(running.column ?? Infinity, block.indent ?? 0);
-    // A plain paragraph ends the list; a label ("On x86:", "For SRCU:") or a parent line stands in it.
-    else if (!block.inItem && !listRule(block) && !labelScope(block)) running.column = null;
+    // A label ("On x86:", "For SRCU:") stands in the list.
+    running.see(block, (b) => labelScope(b) !== null);
     const listed = inList(block);
     if (list.parent && listed === 'item') {
       readItem(list.parent, block);
