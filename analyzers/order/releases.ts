@@ -22,6 +22,11 @@ export class CallerReleases {
   private readonly released = new Map<FunctionFacts, readonly LockClass[]>();
   /** Names with a definition that releases something: most sites follow no such call. */
   private readonly names = new Set<string>();
+  /**
+   * mayRelease() of the alternatives entries asked once the fixpoint is reached: releasedBefore() asks
+   * it for every site, and splitting "a|b" each time doubled its cost. Null while `names` still grows.
+   */
+  private either: Map<string, boolean> | null = null;
 
   constructor(private readonly index: FunctionIndex) {
     for (const f of index.functions) {
@@ -39,6 +44,7 @@ export class CallerReleases {
         changed = true;
       }
     }
+    this.either = new Map();
   }
 
   private set(f: FunctionFacts, classes: readonly LockClass[]): void {
@@ -49,7 +55,12 @@ export class CallerReleases {
   /** Whether the `after` entry may release anything (a cheap test before ofEntry()). */
   mayRelease(entry: string): boolean {
     if (!entry.includes(ALTERNATIVE)) return this.names.has(entry);
-    return entry.split(ALTERNATIVE).every((n) => this.names.has(n));
+    let known = this.either?.get(entry);
+    if (known === undefined) {
+      known = entry.split(ALTERNATIVE).every((n) => this.names.has(n));
+      this.either?.set(entry, known);
+    }
+    return known;
   }
 
   /** Classes released by the call (or, for alternatives, each call) an `after` entry names, called from `fromFile`. */
