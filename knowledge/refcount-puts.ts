@@ -61,7 +61,7 @@ const NOT_LAST = new Map(NOT_LAST_PUTS.map((n) => [`${n.caller}\u0000${n.put}`, 
 
 /** The entry saying `caller`'s call of the put `callee` never drops the last reference, if any. */
 export function notLastPut(caller: string, callee: string): NotLastPut | undefined {
-  return NOT_LAST.size === 0 ? undefined : NOT_LAST.get(`${caller}\u0000${callee}`);
+  return NOT_LAST.get(`${caller}\u0000${callee}`);
 }
 
 /** The put/destructor pair when `caller` is a put calling its destructor. */

@@ -16,9 +16,12 @@ export function parseSize(value: string): number {
   return n;
 }
 
+/** The whole number `value` writes, or NaN. */
+const whole = (value: string): number => (/^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN);
+
 /** A whole number 1 or more (`--series 2`). */
 export function parsePositive(value: string): number {
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const n = whole(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number 1 or more, got '${value}'`);
   return n;
 }
@@ -28,7 +31,7 @@ export const MAX_WEEKS = 104;
 
 /** A whole number of trend weeks, 1 to MAX_WEEKS (`--weeks 8`). */
 export function parseWeeks(value: string): number {
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const n = whole(value);
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WEEKS) {
     throw new InvalidArgumentError(`expected a whole number of weeks from 1 to ${MAX_WEEKS} (two years: each week's tree is read for the trend), got '${value}'`);
   }
