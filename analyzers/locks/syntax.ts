@@ -136,3 +136,18 @@ export function opsCallee(
   }
   return null;
 }
+
+/** Longest function expression kept as an unnamed call's callee; a longer one is cut, with an ellipsis. */
+const UNNAMED_MAX = 60;
+
+/**
+ * What a call through an expression no table slot names is recorded as: the
+ * expression's text on one line (`(*fp)`, `p->q->f`, `get_fn()`), cut at
+ * UNNAMED_MAX characters. Never a C name nor an `ops:` slot, so resolving it
+ * fails and it is counted with the calls outside the index, rather than
+ * passed over unseen.
+ */
+export function unnamedCallee(fn: SyntaxNode): string {
+  const text = fn.text.replace(/\s+/g, ' ').trim() || '(missing function)';
+  return text.length > UNNAMED_MAX ? `${text.slice(0, UNNAMED_MAX - 3)}...` : text;
+}

@@ -21,7 +21,7 @@ import { LockArgs, subclassOf } from './lock-args.js';
 import type { TypeEnv } from './lock-class.js';
 import type { ArgValue, FunctionFacts, HeldLock, LockUse } from './model.js';
 import { preconditions } from './preconditions.js';
-import { callName, conditionTry, isOpsMacro, opsCallee } from './syntax.js';
+import { callName, conditionTry, isOpsMacro, opsCallee, unnamedCallee } from './syntax.js';
 
 /** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
 const LOOP_PASSES = 2;
@@ -459,11 +459,14 @@ class Walker {
     if (!f) {
       const call = this.calls[i] as SyntaxNode;
       const { fn, fnType, name, args } = this.args.calls.of(call);
-      f = { args, guardType: null, callee: null, argValues: undefined, prim: undefined };
+      f = { args, guardType: null, callee: null, unnamed: null, argValues: undefined, prim: undefined };
       if (fnType === 'call_expression' && fn && callName(fn) === 'guard') {
         f.guardType = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
       } else if (!name) {
         f.callee = opsCallee(call, (v) => this.env.vars.get(v), fn, fnType, (st, m) => this.env.memberType(st, m));
+        // `(*fp)(x)`, `p->q->f(x)` with q's struct unknown: the text is read only for these (few) calls.
+        // A string is never called: `"r"(x)` is an asm operand the parser did not see inside its asm.
+        if (f.callee === null && fn && fnType !== 'string_literal' && fnType !== 'concatenated_string') f.unnamed = unnamedCallee(fn);
       } else if (name !== 'guard' && !isOpsMacro(name)) {
         f.prim = lookupPrimitive(name);
         if (!f.prim) f.callee = name;
@@ -476,7 +479,7 @@ class Walker {
 
   private call(i: number, state: HeldState): HeldState {
     const call = this.calls[i] as SyntaxNode;
-    const { args, guardType, callee, argValues, prim } = this.callFactsOf(i);
+    const { args, guardType, callee, unnamed, argValues, prim } = this.callFactsOf(i);
     // guard(T)(&x): held to the end of the enclosing block.
     if (guardType !== null) {
       const prim = guardPrimitive(guardType, 'guard');
@@ -489,6 +492,13 @@ class Walker {
     if (callee !== null) {
       recordCall(this.facts, callee, lineOf(call), state, argValues);
       return called(state, callee);
+    }
+    // A call through an expression that names no function nor slot: recorded, so that it is counted with
+    // the calls outside the index (reach.ts resolves it, and fails), never dropped unseen. It leaves the
+    // state as it was: no arguments to pass on and nothing known to release, as before it was recorded.
+    if (unnamed !== null) {
+      recordCall(this.facts, unnamed, lineOf(call), state);
+      return state;
     }
     // `guard` is only ever the guard(T) half of guard(T)(&x), handled above, and kvm_x86_call(f) the
     // table half of kvm_x86_call(f)(args): neither is a call to anything (no callee and no primitive).
@@ -556,8 +566,10 @@ interface CallFacts {
   args: SyntaxNode[];
   /** T of `guard(T)(&x)`; null for other calls. */
   guardType: string | null;
-  /** What recordCall() records the call as: its name, or its table slot; null for a primitive, a macro half, or an unknown pointer call. */
+  /** What recordCall() records the call as: its name, or its table slot; null for a primitive, a macro half, or an unnamed call. */
   callee: string | null;
+  /** A call through an expression that names no function nor table slot, as unnamedCallee() gives it; else null. */
+  unnamed: string | null;
   argValues: ArgValue[] | undefined;
   /** The lock primitive a named call is (not for `guard` and the table macros). */
   prim: LockPrimitive | undefined;
