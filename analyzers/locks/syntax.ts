@@ -137,6 +137,26 @@ export function opsCallee(
   return null;
 }
 
+/** A macro by the kernel's spelling (upper case), as in paging_tmpl.h's `FNAME(fetch)`. */
+const MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * The function a macro-built name calls, `FNAME(fetch)` of `FNAME(fetch)(vcpu, ...)`, spelt as
+ * functions.ts names its definition (white space removed); null for any other function expression.
+ */
+export function macroBuiltCallee(fn: SyntaxNode, fnType: string | null): string | null {
+  if (fnType !== 'call_expression') return null;
+  const macro = callName(fn);
+  return macro !== null && MACRO_NAME.test(macro) ? fn.text.replace(/\s+/g, '') : null;
+}
+
+/** Whether `call` is the name half of a macro-built call (`FNAME(fetch)` in `FNAME(fetch)(vcpu)`): not a call itself. */
+export function isNameHalf(call: SyntaxNode, name: string): boolean {
+  if (!MACRO_NAME.test(name)) return false;
+  const parent = call.parent;
+  return parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === call.id;
+}
+
 /** Longest function expression kept as an unnamed call's callee; a longer one is cut, with an ellipsis. */
 const UNNAMED_MAX = 60;
 

@@ -21,7 +21,7 @@ import { LockArgs, subclassOf } from './lock-args.js';
 import type { TypeEnv } from './lock-class.js';
 import type { ArgValue, FunctionFacts, HeldLock, LockUse } from './model.js';
 import { preconditions } from './preconditions.js';
-import { callName, conditionTry, isOpsMacro, opsCallee, unnamedCallee } from './syntax.js';
+import { callName, conditionTry, isNameHalf, isOpsMacro, macroBuiltCallee, opsCallee, unnamedCallee } from './syntax.js';
 
 /** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
 const LOOP_PASSES = 2;
@@ -463,11 +463,11 @@ class Walker {
       if (fnType === 'call_expression' && fn && callName(fn) === 'guard') {
         f.guardType = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
       } else if (!name) {
-        f.callee = opsCallee(call, (v) => this.env.vars.get(v), fn, fnType, (st, m) => this.env.memberType(st, m));
+        f.callee = (fn && macroBuiltCallee(fn, fnType)) ?? opsCallee(call, (v) => this.env.vars.get(v), fn, fnType, (st, m) => this.env.memberType(st, m));
         // `(*fp)(x)`, `p->q->f(x)` with q's struct unknown: the text is read only for these (few) calls.
         // A string is never called: `"r"(x)` is an asm operand the parser did not see inside its asm.
         if (f.callee === null && fn && fnType !== 'string_literal' && fnType !== 'concatenated_string') f.unnamed = unnamedCallee(fn);
-      } else if (name !== 'guard' && !isOpsMacro(name)) {
+      } else if (name !== 'guard' && !isOpsMacro(name) && !isNameHalf(call, name)) {
         f.prim = lookupPrimitive(name);
         if (!f.prim) f.callee = name;
       }
@@ -500,8 +500,9 @@ class Walker {
       recordCall(this.facts, unnamed, lineOf(call), state);
       return state;
     }
-    // `guard` is only ever the guard(T) half of guard(T)(&x), handled above, and kvm_x86_call(f) the
-    // table half of kvm_x86_call(f)(args): neither is a call to anything (no callee and no primitive).
+    // `guard` is only ever the guard(T) half of guard(T)(&x), handled above, kvm_x86_call(f) the
+    // table half of kvm_x86_call(f)(args) and FNAME(fetch) the name half of FNAME(fetch)(vcpu): none
+    // is a call to anything (no callee and no primitive).
     if (!prim) return state;
     const use = this.args.use(call, prim);
     if (!use) return state;
