@@ -52,3 +52,26 @@ export function isSourceError(e: unknown): e is SourceError {
 export function messageOf(e: unknown): string {
   return typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e);
 }
+
+/**
+ * Why the file system refused a path, in words: "ENOENT" tells a maintainer
+ * less than "no such file or directory". One table for the command line's
+ * options and the sources' inputs, so that the same refusal reads the same
+ * whichever reads the file; another error's first line otherwise.
+ */
+export function fsReason(err: unknown): string {
+  // Duck-typed: errors from node:fs come from another realm under jest, where instanceof Error fails.
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  const words = FS_REASONS.get(code);
+  if (words) return words;
+  const message = messageOf(err);
+  return message.split('\n')[0] ?? message;
+}
+
+const FS_REASONS: ReadonlyMap<string, string> = new Map([
+  ['ENOENT', 'no such file or directory'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'permission denied'],
+  ['EISDIR', 'is a directory'],
+  ['ENOTDIR', 'a part of the path is not a directory'],
+]);

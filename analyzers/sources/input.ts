@@ -4,7 +4,7 @@
  * before choosing how to split it; mbox files of threads are megabytes.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { isSourceError, messageOf, SourceError } from './errors.js';
+import { fsReason, isSourceError, SourceError } from './errors.js';
 import { formatBytes } from './text.js';
 
 /** Options every source understands. */
@@ -99,9 +99,5 @@ function tooLarge(path: string, size: number, max: number, partial: boolean): So
 
 /** Turns a file-system error into a SourceError that names the file; passes SourceErrors through. */
 export function asSourceError(e: unknown, path: string): SourceError {
-  if (isSourceError(e)) return e;
-  // Duck-typed: errors from node:fs come from another realm under jest, where instanceof Error fails.
-  const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
-  const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : messageOf(e);
-  return new SourceError('unreadable', path, reason);
+  return isSourceError(e) ? e : new SourceError('unreadable', path, fsReason(e));
 }

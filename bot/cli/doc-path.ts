@@ -1,6 +1,7 @@
 /** `kvm-review doc PATH`: a directory is a kernel tree (--tree), anything else a locking.rst (--file). */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fsReason } from '../../analyzers/sources/errors.js';
 import { InputError } from './exit-codes.js';
 
 export function docPath(path: string, opts: { tree?: string; file?: string }, cwd: string): { tree: string } | { file: string } {
@@ -9,7 +10,7 @@ export function docPath(path: string, opts: { tree?: string; file?: string }, cw
   try {
     isDir = statSync(resolve(cwd, path)).isDirectory();
   } catch (e) {
-    throw new InputError(`doc ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(e)}`);
+    throw new InputError(`doc ${path}: ${fsReason(e)}`);
   }
   return isDir ? { tree: path } : { file: path };
 }

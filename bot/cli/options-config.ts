@@ -20,7 +20,7 @@ import type { z } from 'zod';
 import { RULE_IDS } from '../../analyzers/rules/meta.js';
 import { FAIL_LEVELS, SEVERITIES, type FailLevel, type SeverityConfig, type SeverityOptions } from '../../analyzers/rules/severity.js';
 import { InputError } from './exit-codes.js';
-import { fsReason } from './fs-reason.js';
+import { fsReason } from '../../analyzers/sources/errors.js';
 import { CONFIG_FILE, parseSeverityFlag, type ReviewFlags } from './options.js';
 
 

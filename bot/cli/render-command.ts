@@ -15,7 +15,7 @@ import { wantsColour } from '../render/findings/ansi-style.js';
 import type { Rendered } from '../render/model.js';
 import type { Io } from './doc-command.js';
 import { InputError, type ExitCode } from './exit-codes.js';
-import { fsReason } from './fs-reason.js';
+import { fsReason } from '../../analyzers/sources/errors.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { ReviewFlags } from './options.js';
 import { emit } from './output.js';

@@ -41,6 +41,9 @@ describe('kvm-review doc', () => {
     const missing = await runCli(['doc', join(tmp, 'no-such.rst')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`doc ${join(tmp, 'no-such.rst')}: no such file or directory`);
+    // The reason in words, as for a missing path, not node's "Error: ENOTDIR: not a directory, stat '...'".
+    const through = await runCli(['doc', join(rev, 'locking.rst')]);
+    expect(through.stderr).toBe(`kvm-review: doc ${join(rev, 'locking.rst')}: a part of the path is not a directory\n`);
     const both = await runCli(['doc', rev, '--tree', kernelTree('6.1')]);
     expect(both.code).toBe(2);
     expect(both.stdout).toBe('');

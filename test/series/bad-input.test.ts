@@ -54,6 +54,11 @@ describe('inputs that are unusable as a whole', () => {
     expect(await refusal(join(tmp, 'nope.mbx'))).toMatchObject({ code: 'unreadable', message: `${join(tmp, 'nope.mbx')}: no such file or directory` });
   });
 
+  it('names the reason in words, as the command line does, when a part of the path is a file', async () => {
+    const through = join(write('plain.mbx', 'x'), 'nope.mbx');
+    expect(await refusal(through)).toMatchObject({ code: 'unreadable', message: `${through}: a part of the path is not a directory` });
+  });
+
   it('refuses an empty directory and an input over maxInputBytes, from a file or stdin', async () => {
     const dir = join(tmp, 'empty-dir');
     mkdirSync(dir);
