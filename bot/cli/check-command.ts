@@ -9,10 +9,10 @@ import { InputError, type ExitCode } from './exit-codes.js';
 import { treeArchs } from '../../analyzers/index/files.js';
 import { asTree } from '../../analyzers/trees/index.js';
 import { resolveTree } from './tree-option.js';
+import { LOCKING_RST_FILE, readableFile } from './file-option.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { ReviewFlags } from './options.js';
 import { emit } from './output.js';
-import { resolve } from 'node:path';
 
 export interface CheckOptions extends ReviewFlags {
   tree?: string;
@@ -38,7 +38,7 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
   }
   const cache = { dir: options.cacheDir, disabled: !options.cache };
   // --doc: the code against a draft of locking.rst (findings name the draft's lines), not the tree's.
-  const doc = loadDocumentedOrder({ ...(options.doc === undefined ? {} : { file: resolve(io.cwd, options.doc) }), tree, cwd: io.cwd, cache });
+  const doc = loadDocumentedOrder({ ...(options.doc === undefined ? {} : { file: readableFile('--doc', options.doc, LOCKING_RST_FILE, io.cwd) }), tree, cwd: io.cwd, cache });
   // The progress bar's module is loaded only for a terminal: a piped or scripted run does not pay for it.
   const cliProgress = io.isTTY ? (await import('cli-progress')).default : null;
   const bar = cliProgress ? new cliProgress.SingleBar({ format: 'indexing [{bar}] {value}/{total} files', stream: process.stderr }, cliProgress.Presets.shades_classic) : null;

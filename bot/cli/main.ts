@@ -25,6 +25,7 @@ import type { DocOptions, Io } from './doc-command.js';
 import { EXIT, InputError, type ExitCode } from './exit-codes.js';
 import { MAX_WEEKS, parsePositive, parseSize, parseWeeks } from './size-option.js';
 import { docPath } from './doc-path.js';
+import { LOCKING_RST_FILE, readableFile } from './file-option.js';
 
 const FAIL_HELP = '\nExit status: 0 no finding at or above the fail level (--fail-on, default error), 1 findings at or above it, 2 bad input or nothing reviewed.';
 
@@ -95,6 +96,8 @@ export function buildProgram(io: Io, done: (code: ExitCode) => void): Command {
       // Named as given: the cache options too, which doc alone (it reads no code) would otherwise ignore unsaid.
       const proposeOnly = [opts.format === 'patch' && '--format patch', opts.edge !== undefined && '--edge', opts.signoff !== undefined && '--signoff', opts.cacheDir !== undefined && '--cache-dir', opts.cache === false && '--no-cache'].filter((o): o is string => Boolean(o));
       if (proposeOnly.length > 0) throw new InputError(`${proposeOnly.length > 1 ? `${proposeOnly.slice(0, -1).join(', ')} and ${proposeOnly.at(-1)} go` : `${proposeOnly[0]} goes`} with --propose; without it, doc prints the documented order and reads no code`);
+      // --file named as typed; a PATH that filled it, docPath() has looked at and named as typed already.
+      if (path === undefined && opts.file !== undefined) opts.file = readableFile('--file', opts.file, LOCKING_RST_FILE, io.cwd);
       const { runDoc } = await import('./doc-command.js');
       done(await runDoc(opts, io));
     });

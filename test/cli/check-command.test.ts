@@ -47,6 +47,15 @@ describe('kvm-review check', () => {
     expect(missing.stdout).toBe('');
   });
 
+  it('--doc that is a directory, or not there, is exit 2 naming --doc and the path as typed', async () => {
+    const dir = await runCli(['check', kernelTree('6.1'), '--arch', 'x86', '--doc', cache, '--cache-dir', cache]);
+    expect({ code: dir.code, stdout: dir.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(dir.stderr).toBe(`kvm-review: --doc ${cache}: is a directory; --doc takes a locking.rst file\n`);
+    const missing = await runCli(['check', kernelTree('6.1'), '--arch', 'x86', '--doc', 'no-such.rst', '--cache-dir', cache], cache);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('kvm-review: --doc no-such.rst: no such file or directory\n');
+  });
+
   it('takes the tree as an argument, as --tree; not both', async () => {
     const r = await runCli(['check', kernelTree('6.1'), '--arch', 'x86', '--format', 'json', '--cache-dir', cache]);
     expect(r.code).toBe(1);

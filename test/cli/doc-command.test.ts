@@ -154,6 +154,14 @@ describe('kvm-review doc', () => {
       });
     }
 
+    it('--file that is a directory names --file, and a missing one the path as typed', async () => {
+      const dir = await runCli(['doc', '--file', tmp]);
+      expect({ code: dir.code, stdout: dir.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(dir.stderr).toBe(`kvm-review: --file ${tmp}: is a directory; --file takes a locking.rst file\n`);
+      const missing = await runCli(['doc', '--file', 'nope.rst'], tmp);
+      expect(missing.stderr).toBe('kvm-review: --file nope.rst: no such file or directory\n');
+    });
+
     it('missing --tree path', async () => {
       const r = await runCli(['doc', '--tree', join(tmp, 'no-tree')]);
       expect(r.code).toBe(2);
