@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { treeArchs } from '../../analyzers/index/files.js';
+import { kernelArchOf } from '../../knowledge/machine-arch.js';
 import { isKernelTree } from '../../analyzers/trees/index.js';
 import { CONFIG_PATH, ConfigError, type RepoConfig } from './config.js';
 import { reviewCommits, type EngineRun } from './engine.js';
@@ -104,7 +105,8 @@ export async function reviewOnBase(
       const known = await treeArchs(tree);
       const unknown = job.archs.filter((a) => !known.includes(a));
       if (unknown.length) {
-        const which = unknown.map((a) => `arch/${a}/kvm`).join(', ');
+        // A name as uname -m prints it (aarch64) is said to be one, as the CLI's --arch says it.
+        const which = unknown.map((a) => [`arch/${a}/kvm`, kernelArchOf(a)]).map(([dir, kernel]) => (kernel ? `${dir} (the kernel calls it ${kernel})` : dir)).join(', ');
         await neutral(deps, repo, job.sha, 'Invalid .github/kvm-review.yml', `${CONFIG_PATH}: archs: the base commit ${job.base} has no ${which}; archs takes all, or some of ${known.join(', ')}.`, job.checkRunId);
         return 'invalid-config';
       }

@@ -5,10 +5,11 @@ import { configureCheck } from '../../analyzers/rules/configure.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { wantsColour } from '../render/findings/ansi-style.js';
 import type { Io } from './doc-command.js';
-import { InputError, type ExitCode } from './exit-codes.js';
+import type { ExitCode } from './exit-codes.js';
 import { treeArchs } from '../../analyzers/index/files.js';
 import { asTree } from '../../analyzers/trees/index.js';
 import { resolveTree } from './tree-option.js';
+import { checkArch } from './arch-option.js';
 import { LOCKING_RST_FILE, readableFile } from './file-option.js';
 import { resolveSeverityOptions } from './options-config.js';
 import type { ReviewFlags } from './options.js';
@@ -32,10 +33,7 @@ export async function runCheck(options: CheckOptions, io: Io): Promise<ExitCode>
   const tree = resolveTree(options.tree, io.cwd);
   // One tree for the checks here and the audit: its listings are made once.
   const source = asTree(tree);
-  const archs = await treeArchs(source);
-  if (options.arch !== 'all' && !archs.includes(options.arch)) {
-    throw new InputError(`${tree}: no arch/${options.arch}/kvm in this tree; --arch takes one of ${archs.join(', ')} or all`);
-  }
+  checkArch(options.arch, await treeArchs(source), tree);
   const cache = { dir: options.cacheDir, disabled: !options.cache };
   // --doc: the code against a draft of locking.rst (findings name the draft's lines), not the tree's.
   const doc = loadDocumentedOrder({ ...(options.doc === undefined ? {} : { file: readableFile('--doc', options.doc, LOCKING_RST_FILE, io.cwd) }), tree, cwd: io.cwd, cache });

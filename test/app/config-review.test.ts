@@ -64,6 +64,10 @@ describe('the configuration on a real review', () => {
     const typo = await reviewWith('archs: [x68, arm64]\n');
     expect(typo).toMatchObject({ conclusion: 'neutral', title: 'Invalid .github/kvm-review.yml', reviews: 0 });
     expect(typo.summary).toMatch(/^\.github\/kvm-review\.yml: archs: the base commit [0-9a-f]{40} has no arch\/x68\/kvm; archs takes all, or some of .*\bx86\b/);
+    // As uname -m prints it: the summary says what the kernel calls it.
+    const machine = await reviewWith('archs: [aarch64]\n');
+    expect(machine).toMatchObject({ conclusion: 'neutral', title: 'Invalid .github/kvm-review.yml', reviews: 0 });
+    expect(machine.summary).toMatch(/^\.github\/kvm-review\.yml: archs: the base commit [0-9a-f]{40} has no arch\/aarch64\/kvm \(the kernel calls it arm64\); archs takes all, or some of /);
     expect(await reviewWith('archs: [x86]\n')).toMatchObject({ conclusion: 'failure', reviews: 1 });
   });
 });

@@ -132,6 +132,20 @@ describe('kvm-review check', () => {
     expect(noCwdTree.stderr).toMatch(/not a kernel tree; give one with --tree DIR/);
   });
 
+  it('--arch as uname -m prints it (aarch64, x86_64) is exit 2 naming the arch directory the kernel calls it, not accepted unsaid', async () => {
+    const tree = kernelTree('6.12');
+    const arm = await runCli(['check', tree, '--arch', 'aarch64', '--cache-dir', cache]);
+    expect({ code: arm.code, stdout: arm.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(arm.stderr).toBe('kvm-review: --arch aarch64: the kernel calls it arm64 (arch/arm64)\n');
+    const x86 = await runCli(['check', tree, '--arch', 'x86_64', '--cache-dir', cache]);
+    expect(x86.code).toBe(2);
+    expect(x86.stderr).toBe('kvm-review: --arch x86_64: the kernel calls it x86 (arch/x86)\n');
+    // The kernel's name, and that this tree has no KVM for it (arch/arm lost KVM in 5.7): the list of those it has.
+    const armv7 = await runCli(['check', tree, '--arch', 'armv7l', '--cache-dir', cache]);
+    expect(armv7.code).toBe(2);
+    expect(armv7.stderr).toBe(`kvm-review: --arch armv7l: the kernel calls it arm (arch/arm), and ${tree} has no arch/arm/kvm; --arch takes one of arm64, loongarch, mips, powerpc, riscv, s390, x86 or all\n`);
+  });
+
   it('a tree given as the argument is named as given, not as a --tree the user did not type', async () => {
     const missing = await runCli(['check', 'nope'], cache);
     expect(missing.code).toBe(2);
