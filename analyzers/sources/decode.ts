@@ -5,6 +5,7 @@
  * headers. A message postal-mime cannot decode is kept, with its raw body
  * and a problem, because a patch must never disappear.
  */
+import { isUtf8 } from 'node:buffer';
 import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
 import { declaredCharsets, knownCharset } from './charset.js';
 import { flowedJoins } from './flowed.js';
@@ -25,7 +26,12 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
     problems.push(`the MIME structure could not be decoded (${messageOf(e)}); the raw body is used`);
     return fallback(raw, position, problems);
   }
-  const body = (email.text ?? '').replace(/\r\n?/g, '\n');
+  const direct = directBody(raw);
+  const undeclared = direct !== undefined && declaredCharsets(raw.content).length === 0 && !isUtf8(direct.bytes);
+  // postal-mime reads a part that declares no charset and is not valid UTF-8 as windows-1252, and
+  // says nothing. Such a body is read as UTF-8 here, so that the bytes it could not read are
+  // counted below rather than turned silently into other characters.
+  const body = (undeclared ? asUtf8(direct.bytes) : (email.text ?? '')).replace(/\r\n?/g, '\n');
   // U+FFFD written as such in the raw bytes (EF BF BD) is text, not a decoding loss.
   const replaced = countOf(body, '\uFFFD') - countOf(raw.content.toString('latin1'), '\u00ef\u00bf\u00bd');
   if (replaced > 0) problems.push(`${counted(replaced, 'character')} of the body ${replaced === 1 ? 'is' : 'are'} not valid in its declared charset and read as U+FFFD`);
@@ -34,7 +40,7 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
   }
   const date = isoDate(email.date);
   if (email.date && !date) problems.push(`the Date header does not parse: ${email.date}`);
-  const bodyLine = directBodyLine(raw);
+  const bodyLine = direct?.line;
   const flowed = /^content-type:[^\n]*(?:\n[ \t][^\n]*)*format\s*=\s*"?flowed/im.test(raw.content.toString('latin1'));
   const joins = flowed ? await flowedJoins(raw.content, body) : undefined;
   return {
@@ -119,17 +125,22 @@ function textAttachment(a: Attachment): TextAttachment[] {
   return [{ filename: a.filename, mimeType: a.mimeType, text: decodeUtf8(bytes).text.replace(/\r\n?/g, '\n') }];
 }
 
+/** The body as UTF-8, its last line ended as postal-mime ends it. */
+function asUtf8(bytes: Buffer): string {
+  const text = decodeUtf8(bytes).text;
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
 /**
- * The file line of the first body line, when the body is the file's text
- * unchanged: one part, no quoted-printable/base64, not flowed.
+ * The body's bytes and the file line of its first line, when the body is the
+ * file's text unchanged: one part, no quoted-printable/base64, not flowed.
  */
-function directBodyLine(raw: RawMessage): number | undefined {
+function directBody(raw: RawMessage): { bytes: Buffer; line: number } | undefined {
   const header = (name: string): string => (raw.headers.get(name)?.[0] ?? '').toLowerCase();
   if (/multipart\/|format\s*=\s*"?flowed/.test(header('content-type'))) return undefined;
   const cte = header('content-transfer-encoding').trim();
   if (cte !== '' && cte !== '7bit' && cte !== '8bit' && cte !== 'binary') return undefined;
-  const text = raw.content.toString('latin1');
-  const end = text.indexOf('\n\n');
+  const end = raw.content.indexOf('\n\n');
   if (end < 0) return undefined;
-  return raw.contentLine + countOf(text.slice(0, end), '\n') + 2;
+  return { bytes: raw.content.subarray(end + 2), line: raw.contentLine + countOf(raw.content.toString('latin1', 0, end), '\n') + 2 };
 }

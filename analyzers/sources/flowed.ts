@@ -4,7 +4,8 @@
  * in a space is joined with the next line of the mail, which may be a hunk
  * header, and that hunk then vanishes without a word. The reader reads the
  * message again with flowed decoding off and redoes the unflowing here,
- * keeping, for each body line built from several mail lines, what was joined.
+ * keeping, for each body line built from several mail lines, what was joined
+ * (the mail lines' text after their quote marks).
  */
 import PostalMime from 'postal-mime';
 
@@ -39,27 +40,38 @@ export async function flowedJoins(raw: Buffer, decoded: string): Promise<FlowedJ
   return redone.text === decoded ? redone.joins : undefined;
 }
 
-/** RFC 3676 unflowing as postal-mime does it (unstuff, then join after a trailing space, but not after `-- `), keeping the joins. */
+/**
+ * RFC 3676 unflowing as postal-mime does it: a line ending in a space (not `-- `) is joined with
+ * the next line of the same quote depth; a joined line loses its quote marks and the space after
+ * them, a line starting a paragraph keeps them (unstuffed when unquoted). The joins are kept.
+ */
 export function unflow(sent: string, delSp: boolean): { text: string; joins: FlowedJoin[] } {
   const out: string[] = [];
   const joins: FlowedJoin[] = [];
   let current: string | undefined;
   let join: FlowedJoin | undefined;
-  for (const stuffed of sent.split('\n')) {
-    const line = stuffed.startsWith(' ') ? stuffed.slice(1) : stuffed;
-    if (current !== undefined && current.endsWith(' ') && current !== '-- ') {
+  let flowed = false;
+  let depth = 0;
+  for (const line of sent.split('\n')) {
+    let quotes = 0;
+    while (line.charCodeAt(quotes) === 0x3e /* > */) quotes++;
+    const content = line.slice(line.charCodeAt(quotes) === 0x20 ? quotes + 1 : quotes);
+    const signature = content === '-- ';
+    if (current !== undefined && flowed && quotes === depth && !signature) {
       if (delSp) current = current.slice(0, -1);
-      current += line;
+      current += content;
       if (!join) {
         join = { line: out.length + 1, continuations: [] };
         joins.push(join);
       }
-      join.continuations.push(line);
-      continue;
+      join.continuations.push(content);
+    } else {
+      if (current !== undefined) out.push(current);
+      current = quotes ? line : content;
+      join = undefined;
     }
-    if (current !== undefined) out.push(current);
-    current = line;
-    join = undefined;
+    flowed = !signature && content.endsWith(' ');
+    depth = quotes;
   }
   if (current !== undefined) out.push(current);
   return { text: out.join('\n'), joins };

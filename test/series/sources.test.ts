@@ -194,3 +194,31 @@ describe('single messages and charsets', () => {
     }
   });
 });
+
+describe('a format=flowed reply (RFC 3676)', () => {
+  /** A reply sent flowed, quoting a two-paragraph mail; `>` lines as a flowed mailer writes them. */
+  const reply = [
+    'From: Jane Hacker <jane@example.org>',
+    'Subject: Re: [PATCH] demo: note',
+    'Message-ID: <reply@example.org>',
+    'Content-Type: text/plain; charset=us-ascii; format=flowed',
+    'Content-Transfer-Encoding: 7bit',
+    '',
+    'On 1/1/21, Joe wrote:',
+    '> The count is elevated ',
+    '> here.',
+    '> ',
+    '> Hrmph, I hate to ask.',
+    '',
+    'Reply.',
+    '',
+  ].join('\n');
+
+  it('joins a quoted flowed line with the next line of its depth, and keeps a quoted empty line as one', async () => {
+    const m = (await readBytes(Buffer.from(reply), 'reply.eml')).messages[0];
+    // Joined across the "> " line before, the quoted paragraphs ran together as "> > Hrmph".
+    expect(m?.body).toBe('On 1/1/21, Joe wrote:\n> The count is elevated here.\n> \n> Hrmph, I hate to ask.\n\nReply.\n');
+    expect(m?.flowedJoins).toEqual([{ line: 2, continuations: ['here.'] }]);
+    expect(m?.problems).toEqual([]);
+  });
+});
