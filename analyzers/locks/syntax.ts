@@ -79,8 +79,10 @@ function structOfType(type: string): string | null {
 /** The struct an expression of members is (or points to): `dev->ops` is `struct kvm_device_ops`; null when a step's type is not known. */
 function structOfExpr(node: SyntaxNode, varType: (name: string) => string | undefined, memberType: (struct: string, member: string) => string | undefined): string | null {
   if (node.type === 'identifier') {
+    // A declared variable, else a global named after its struct type (`kvm_x86_ops.nested_ops->f`):
+    // a name that is neither has no members to look up.
     const type = varType(node.text);
-    return type ? structOfType(type) : null;
+    return type ? structOfType(type) : node.text;
   }
   if (node.type === 'parenthesized_expression') {
     const inner = node.namedChildren[0];
@@ -147,7 +149,7 @@ const MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
 export function macroBuiltCallee(fn: SyntaxNode, fnType: string | null): string | null {
   if (fnType !== 'call_expression') return null;
   const macro = callName(fn);
-  return macro !== null && MACRO_NAME.test(macro) ? fn.text.replace(/\s+/g, '') : null;
+  return macro !== null && macro !== 'CLASS' && MACRO_NAME.test(macro) ? fn.text.replace(/\s+/g, '') : null;
 }
 
 /** Whether `call` is the name half of a macro-built call (`FNAME(fetch)` in `FNAME(fetch)(vcpu)`): not a call itself. */
@@ -155,6 +157,40 @@ export function isNameHalf(call: SyntaxNode, name: string): boolean {
   if (!MACRO_NAME.test(name)) return false;
   const parent = call.parent;
   return parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === call.id;
+}
+
+/**
+ * A name the kernel spells types with: `u32`, `__le64`, `gfn_t`, C's own. `(u32)(x)` is a cast the
+ * parser cannot tell from a call through `(u32)`, without the typedefs; a function or a variable
+ * is not named so.
+ */
+const TYPE_NAME = /^(?:(?:__)?[us](?:8|16|32|64|128)|__(?:le|be)(?:16|32|64)|\w+_t|bool|char|short|int|long|unsigned|signed|float|double|void)$/;
+
+/** `(u32)(x)`, `(u64)(u32)(x)`: a cast the parser read as a call, whose function is a parenthesized type name or such a cast. */
+export function isCastCall(fn: SyntaxNode, fnType: string | null, isVariable: (name: string) => boolean): boolean {
+  if (fnType === 'call_expression') {
+    const inner = fn.childForFieldName('function');
+    return inner !== null && isCastCall(inner, inner.type, isVariable);
+  }
+  if (fnType !== 'parenthesized_expression') return false;
+  const inner = fn.namedChild(0);
+  return inner?.type === 'identifier' && TYPE_NAME.test(inner.text) && !isVariable(inner.text);
+}
+
+/** `asm volatile(...)`, `__asm__ __volatile__(...)`, `asm goto(...)`: a statement the parser read as a call, by its function's text. */
+export function isAsmText(text: string): boolean {
+  return /^(?:__)?asm(?:__)?\b/.test(text);
+}
+
+/**
+ * The function a scoped class's declaration calls, `class_fd_constructor` of `CLASS(fd, f)(fd)`
+ * (include/linux/cleanup.h: the variable is initialised by the class's constructor); null for any
+ * other function expression.
+ */
+export function classConstructor(fn: SyntaxNode, fnType: string | null): string | null {
+  if (fnType !== 'call_expression' || callName(fn) !== 'CLASS') return null;
+  const name = fn.childForFieldName('arguments')?.namedChild(0);
+  return name?.type === 'identifier' ? `class_${name.text}_constructor` : null;
 }
 
 /** Longest function expression kept as an unnamed call's callee; a longer one is cut, with an ellipsis. */

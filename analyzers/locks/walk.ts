@@ -21,7 +21,7 @@ import { LockArgs, subclassOf } from './lock-args.js';
 import type { TypeEnv } from './lock-class.js';
 import type { ArgValue, FunctionFacts, HeldLock, LockUse } from './model.js';
 import { preconditions } from './preconditions.js';
-import { callName, conditionTry, isNameHalf, isOpsMacro, macroBuiltCallee, opsCallee, unnamedCallee } from './syntax.js';
+import { callName, classConstructor, conditionTry, isAsmText, isCastCall, isNameHalf, isOpsMacro, macroBuiltCallee, opsCallee, stripped, unnamedCallee } from './syntax.js';
 
 /** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
 const LOOP_PASSES = 2;
@@ -463,10 +463,7 @@ class Walker {
       if (fnType === 'call_expression' && fn && callName(fn) === 'guard') {
         f.guardType = fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '';
       } else if (!name) {
-        f.callee = (fn && macroBuiltCallee(fn, fnType)) ?? opsCallee(call, (v) => this.env.vars.get(v), fn, fnType, (st, m) => this.env.memberType(st, m));
-        // `(*fp)(x)`, `p->q->f(x)` with q's struct unknown: the text is read only for these (few) calls.
-        // A string is never called: `"r"(x)` is an asm operand the parser did not see inside its asm.
-        if (f.callee === null && fn && fnType !== 'string_literal' && fnType !== 'concatenated_string') f.unnamed = unnamedCallee(fn);
+        if (fn) this.unnamedCallFacts(f, call, fn, fnType);
       } else if (name !== 'guard' && !isOpsMacro(name) && !isNameHalf(call, name)) {
         f.prim = lookupPrimitive(name);
         if (!f.prim) f.callee = name;
@@ -475,6 +472,31 @@ class Walker {
       this.callFacts[i] = f;
     }
     return f;
+  }
+
+  /**
+   * What a call whose function is not a name calls: a table slot, a macro-built name, a scoped
+   * class's constructor, a name in parentheses; nothing for a cast or an asm statement the parser
+   * read as a call; else it is unnamed, counted by its text (read only for these few calls).
+   */
+  private unnamedCallFacts(f: CallFacts, call: SyntaxNode, fn: SyntaxNode, fnType: string | null): void {
+    const isVariable = (v: string): boolean => this.env.vars.has(v);
+    const constructor = classConstructor(fn, fnType);
+    if (constructor !== null) {
+      f.callee = constructor;
+      return;
+    }
+    if (isCastCall(fn, fnType, isVariable)) return;
+    // `(r->get_user)(vcpu, r, uaddr)`, `(memcpy)(d, s, n)`: the parentheses change nothing.
+    const { node: target, type } = fnType === 'parenthesized_expression' ? stripped(fn) : { node: fn, type: fnType };
+    if (type === 'identifier' && !isVariable(target.text)) {
+      f.prim = lookupPrimitive(target.text);
+      if (!f.prim) f.callee = target.text;
+      return;
+    }
+    f.callee = macroBuiltCallee(target, type) ?? opsCallee(call, (v) => this.env.vars.get(v), target, type, (st, m) => this.env.memberType(st, m));
+    // A string is never called: `"r"(x)` is an asm operand the parser did not see inside its asm.
+    if (f.callee === null && type !== 'string_literal' && type !== 'concatenated_string' && !isAsmText(fn.text)) f.unnamed = unnamedCallee(fn);
   }
 
   private call(i: number, state: HeldState): HeldState {
