@@ -271,7 +271,7 @@ export class Summaries {
       const before = c.dropped.length === 0 && released.length === 0 ? NONE : [...c.dropped, ...released];
       const put = refcountPut(fn.name, c.callee);
       if (put && ctx.facts?.size && this.notLastHere(put.put, ctx)) continue;
-      for (const r of this.reachOfCall(c, fn.file, depth + 1, this.callContext(fn.name, c, ctx)).values()) {
+      for (const [calleeKey, r] of this.reachOfCall(c, fn.file, depth + 1, this.callContext(fn.name, c, ctx))) {
         // A callee dropping a lock this function holds is this function's business; the rest is its callers'.
         // So is a lock of its own released before the call (kvm_set_memslot()'s kvm->slots_arch_lock, which
         // kvm_create_memslot() releases before kvm_commit_memory_region()): carried up, it kept the callers'
@@ -280,7 +280,8 @@ export class Summaries {
         const held = heldHere;
         const dropped = r.dropped.length === 0 && before.length === 0 ? [] : [...new Set([...r.dropped, ...before].filter((d) => !held?.has(d)))];
         // Most reaches lose to a chain as short through another call: asked before the longer chain is built.
-        const k = reachKey(r.lock.class, r.op, dropped, r.subclass, put !== undefined || r.assumed.length > 0);
+        // With nothing dropped and no put, the key is the one the callee's summary has the reach under.
+        const k = dropped.length === 0 && r.dropped.length === 0 && put === undefined ? calleeKey : reachKey(r.lock.class, r.op, dropped, r.subclass, put !== undefined || r.assumed.length > 0);
         const prev = out.get(k);
         if (prev && prev.chain.length <= r.chain.length + 1) continue;
         const assumed = put ? [...r.assumed, `${put.put}() drops the last reference and calls ${put.destructor}() (${put.source})`] : r.assumed;
@@ -353,7 +354,7 @@ export class Summaries {
    * Locks a call may take: the indexed definition's summary, each
    * implementation of a table slot (within the vendor's table when the chain
    * is in one), else the curated table of helpers outside the index
-   * (knowledge/external-locks.ts).
+   * (knowledge/external-locks.ts). Keyed as reach() keys a summary (reachKey()).
    */
   reachOfCall(call: CallSite, fromFile: string, depth = 0, ctx: CallContext = NO_CONTEXT): ReadonlyMap<string, Reach> {
     const callee = call.callee;
@@ -379,7 +380,7 @@ export class Summaries {
     const out = new Map<string, Reach>();
     for (const t of ext.takes) {
       const lock = { class: t.class, kind: t.kind, mode: t.mode, guessed: false, expr: `${callee}()` };
-      out.set(`${t.class}\u0000acquire`, {
+      out.set(reachKey(t.class, 'acquire', NONE, undefined, false), {
         lock,
         op: 'acquire',
         chain: [{ function: callee, file: `(outside the index: ${ext.source})`, line: 0 }],
