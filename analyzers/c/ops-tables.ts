@@ -1,5 +1,6 @@
 /**
- * Function tables: `struct kvm_x86_ops vmx_x86_ops = { .vcpu_run = vmx_vcpu_run, ... }`.
+ * Function tables: `struct kvm_x86_ops vmx_x86_ops = { .vcpu_run = vmx_vcpu_run, ... }`,
+ * and arrays of functions by index (`kvm_vmx_exit_handlers[] = { [EXIT_REASON_CPUID] = ... }`).
  * KVM calls most vendor code through them (kvm_x86_call(vcpu_run), static_call,
  * kvm_x86_ops.f()), so following a call means knowing which functions a
  * table slot may hold.
@@ -26,6 +27,36 @@ function structOf(decl: SyntaxNode): string | null {
   return type.childForFieldName('name')?.text ?? null;
 }
 
+/**
+ * The name of an array a declarator declares (`(*kvm_vmx_exit_handlers[])(struct kvm_vcpu *)`,
+ * `arm_exit_handlers[]`), else null.
+ */
+function arrayName(declarator: SyntaxNode | null): string | null {
+  let d = declarator;
+  let array = false;
+  while (d && d.type !== 'identifier') {
+    if (d.type === 'array_declarator') array = true;
+    d = d.childForFieldName('declarator') ?? (d.type === 'parenthesized_declarator' ? d.namedChild(0) : null);
+  }
+  return array && d ? d.text : null;
+}
+
+/**
+ * The slots of an array of functions indexed by designators, as VMX's and SVM's exit handlers are
+ * (`[EXIT_REASON_CPUID] = kvm_emulate_cpuid`): one slot, `<array>.[]`, that may hold each of them.
+ */
+function arrayEntriesOf(array: string, list: SyntaxNode, file: string): COpsEntry[] {
+  const out: COpsEntry[] = [];
+  for (const pair of list.namedChildren) {
+    if (pair?.type !== 'initializer_pair') continue;
+    const designator = pair.childForFieldName('designator');
+    const value = pair.childForFieldName('value');
+    if (designator?.type !== 'subscript_designator' || value?.type !== 'identifier') continue;
+    out.push({ struct: array, field: '[]', fn: value.text, file, line: pair.startPosition.row + 1 });
+  }
+  return out;
+}
+
 function entriesOf(struct: string, list: SyntaxNode, file: string): COpsEntry[] {
   const out: COpsEntry[] = [];
   for (const pair of list.namedChildren) {
@@ -46,10 +77,14 @@ export function readOpsTables(tree: SyntaxTree, file: string): COpsEntry[] {
     for (const { node: child, type } of children) {
       if (type === 'declaration') {
         const struct = structOf(child);
-        if (!struct) continue;
         for (const d of child.childrenForFieldName('declarator')) {
           const value = d?.type === 'init_declarator' ? d.childForFieldName('value') : null;
-          if (value?.type === 'initializer_list') out.push(...entriesOf(struct, value, file));
+          if (value?.type !== 'initializer_list') continue;
+          if (struct) out.push(...entriesOf(struct, value, file));
+          else {
+            const array = arrayName(d?.childForFieldName('declarator') ?? null);
+            if (array) out.push(...arrayEntriesOf(array, value, file));
+          }
         }
       } else if (type === 'ERROR' || type.startsWith('preproc_')) {
         visit(typedChildren(child));

@@ -99,7 +99,7 @@ function structOfExpr(node: SyntaxNode, varType: (name: string) => string | unde
 /**
  * The table slot a call goes through, as `ops:<struct>.<field>`, or null:
  * `kvm_x86_call(f)(...)`, `static_call(kvm_x86_f)(...)`, `kvm_x86_ops.f(...)`,
- * and `p->f(...)` when p's declared type is a struct.
+ * `p->f(...)` when p's declared type is a struct, and `handlers[i](...)` (`ops:handlers.[]`).
  */
 export function opsCallee(
   call: SyntaxNode,
@@ -120,6 +120,11 @@ export function opsCallee(
       }
     }
     return null;
+  }
+  if (fnType === 'subscript_expression') {
+    // An array of functions by index (ops-tables.ts): `kvm_vmx_exit_handlers[exit_handler_index](vcpu)`.
+    const array = fn.childForFieldName('argument');
+    return array?.type === 'identifier' ? `ops:${array.text}.[]` : null;
   }
   if (fnType === 'field_expression') {
     const base = fn.childForFieldName('argument');

@@ -1,5 +1,6 @@
 /**
- * Calls the walk cannot name: `(*fp)(kvm)`, `demo_table[i](kvm)`,
+ * Calls the walk cannot name: `(*fp)(kvm)`, `demo_table[i](kvm)` (the slot
+ * of an array of functions, handler-arrays.test.ts, which no initializer here fills),
  * `demo_pick(kvm)(kvm)`, `h->priv->ops->flush(kvm)` with h's struct not
  * indexed, and a chain of such members over two lines. Each is counted with the calls outside the index, by its
  * function's text, on the same footing as a named call outside the index
@@ -43,7 +44,7 @@ describe('calls through expressions that name no function', () => {
     const fn = functions.find((f) => f.name === 'demo_unnamed_calls');
     expect(fn?.calls.map((c) => `${c.callee} [${c.held.map((h) => h.class).join(', ')}]`)).toEqual([
       '(*fp) [kvm->lock]',
-      'demo_table[i] [kvm->lock]',
+      'ops:demo_table.[] [kvm->lock]',
       'demo_pick [kvm->lock]',
       'demo_pick(kvm) [kvm->lock]',
       'h->priv->ops->flush [kvm->lock]',
@@ -57,7 +58,7 @@ describe('calls through expressions that name no function', () => {
   it('are counted unresolved as a call outside the index is, each by its text; the unlocked ones in a function no one calls are not, as demo_outside() there is not', () => {
     expect(Object.fromEntries(order.index.unresolved)).toEqual({
       '(*fp)': 1,
-      'demo_table[i]': 1,
+      'ops:demo_table.[]': 1,
       demo_pick: 1,
       'demo_pick(kvm)': 1,
       'h->priv->ops->flush': 1,
