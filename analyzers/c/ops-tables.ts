@@ -42,28 +42,22 @@ function arrayName(declarator: SyntaxNode | null): string | null {
 }
 
 /**
- * The slots of an array of functions indexed by designators, as VMX's and SVM's exit handlers are
- * (`[EXIT_REASON_CPUID] = kvm_emulate_cpuid`): one slot, `<array>.[]`, that may hold each of them.
+ * The slot a designator names: a struct's field (`.vcpu_run`); for an array of functions indexed
+ * by designators, as VMX's and SVM's exit handlers are (`[EXIT_REASON_CPUID] = kvm_emulate_cpuid`),
+ * its one slot `[]`, that may hold each of them.
  */
-function arrayEntriesOf(array: string, list: SyntaxNode, file: string): COpsEntry[] {
-  const out: COpsEntry[] = [];
-  for (const pair of list.namedChildren) {
-    if (pair?.type !== 'initializer_pair') continue;
-    const designator = pair.childForFieldName('designator');
-    const value = pair.childForFieldName('value');
-    if (designator?.type !== 'subscript_designator' || value?.type !== 'identifier') continue;
-    out.push({ struct: array, field: '[]', fn: value.text, file, line: pair.startPosition.row + 1 });
-  }
-  return out;
+function slotOf(designator: SyntaxNode | null, array: boolean): string | undefined {
+  if (array) return designator?.type === 'subscript_designator' ? '[]' : undefined;
+  return designator?.type === 'field_designator' ? designator.namedChildren[0]?.text : undefined;
 }
 
-function entriesOf(struct: string, list: SyntaxNode, file: string): COpsEntry[] {
+/** The slots `list` fills in the table `struct` (a struct type, or the array's name). */
+function entriesOf(struct: string, list: SyntaxNode, file: string, array = false): COpsEntry[] {
   const out: COpsEntry[] = [];
   for (const pair of list.namedChildren) {
     if (pair?.type !== 'initializer_pair') continue;
-    const designator = pair.childForFieldName('designator');
+    const field = slotOf(pair.childForFieldName('designator'), array);
     const value = pair.childForFieldName('value');
-    const field = designator?.type === 'field_designator' ? designator.namedChildren[0]?.text : undefined;
     if (!field || value?.type !== 'identifier') continue;
     out.push({ struct, field, fn: value.text, file, line: pair.startPosition.row + 1 });
   }
@@ -83,7 +77,7 @@ export function readOpsTables(tree: SyntaxTree, file: string): COpsEntry[] {
           if (struct) out.push(...entriesOf(struct, value, file));
           else {
             const array = arrayName(d?.childForFieldName('declarator') ?? null);
-            if (array) out.push(...arrayEntriesOf(array, value, file));
+            if (array) out.push(...entriesOf(array, value, file, true));
           }
         }
       } else if (type === 'ERROR' || type.startsWith('preproc_')) {

@@ -6,16 +6,12 @@
  * fixtures/order/handler-arrays.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFile } from '../../analyzers/c/parse-file.js';
 import type { COpsEntry } from '../../analyzers/c/ops-tables.js';
-import { mergeStructTypes } from '../../analyzers/c/struct-types.js';
-import { typeEnv } from '../../analyzers/index/index-tree.js';
 import type { FunctionFacts } from '../../analyzers/locks/model.js';
-import { walkFunction } from '../../analyzers/locks/walk.js';
-import { observeOrder, type ObservedOrder } from '../../analyzers/order/observe.js';
+import type { ObservedOrder } from '../../analyzers/order/observe.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { walkFixtureFile } from '../helpers/walk-fixture.js';
 
 const TREE = join(FIXTURES, 'order', 'handler-arrays');
 const FILE = 'arch/x86/kvm/vmx/demo_exit.c';
@@ -25,15 +21,7 @@ let ops: COpsEntry[];
 let order: ObservedOrder;
 
 beforeAll(async () => {
-  const parsed = await parseFile(FILE, readFileSync(join(TREE, FILE), 'utf8'));
-  try {
-    const local = mergeStructTypes(parsed.structs);
-    functions = parsed.functions.map((f) => walkFunction(f, typeEnv(f, mergeStructTypes([]), local)));
-    ops = parsed.ops;
-    order = observeOrder(functions, ops);
-  } finally {
-    parsed.dispose();
-  }
+  ({ functions, ops, order } = await walkFixtureFile(TREE, FILE));
 });
 
 describe('an array of exit handlers called by index', () => {

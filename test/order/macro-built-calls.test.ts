@@ -6,15 +6,11 @@
  * outside the index. On the small tree of fixtures/order/macro-built-calls.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFile } from '../../analyzers/c/parse-file.js';
-import { mergeStructTypes } from '../../analyzers/c/struct-types.js';
-import { typeEnv } from '../../analyzers/index/index-tree.js';
 import type { FunctionFacts } from '../../analyzers/locks/model.js';
-import { walkFunction } from '../../analyzers/locks/walk.js';
-import { observeOrder, type ObservedOrder } from '../../analyzers/order/observe.js';
+import type { ObservedOrder } from '../../analyzers/order/observe.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { walkFixtureFile } from '../helpers/walk-fixture.js';
 
 const TREE = join(FIXTURES, 'order', 'macro-built-calls');
 const FILE = 'arch/x86/kvm/mmu/demo_tmpl.h';
@@ -23,14 +19,7 @@ let functions: FunctionFacts[];
 let order: ObservedOrder;
 
 beforeAll(async () => {
-  const parsed = await parseFile(FILE, readFileSync(join(TREE, FILE), 'utf8'));
-  try {
-    const local = mergeStructTypes(parsed.structs);
-    functions = parsed.functions.map((f) => walkFunction(f, typeEnv(f, mergeStructTypes([]), local)));
-    order = observeOrder(functions, parsed.ops);
-  } finally {
-    parsed.dispose();
-  }
+  ({ functions, order } = await walkFixtureFile(TREE, FILE));
 });
 
 describe('a call by a macro-built name (FNAME(fetch)(kvm, 1))', () => {

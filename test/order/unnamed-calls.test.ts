@@ -9,18 +9,14 @@
  * fixtures/order/unnamed-calls.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditTree } from '../../analyzers/audit.js';
-import { parseFile } from '../../analyzers/c/parse-file.js';
-import { mergeStructTypes } from '../../analyzers/c/struct-types.js';
 import type { AuditResult } from '../../analyzers/findings/check-result.js';
-import { typeEnv } from '../../analyzers/index/index-tree.js';
 import type { FunctionFacts } from '../../analyzers/locks/model.js';
-import { walkFunction } from '../../analyzers/locks/walk.js';
-import { observeOrder, type ObservedOrder } from '../../analyzers/order/observe.js';
+import type { ObservedOrder } from '../../analyzers/order/observe.js';
 import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
 import { FIXTURES } from '../helpers/paths.js';
+import { walkFixtureFile } from '../helpers/walk-fixture.js';
 
 const TREE = join(FIXTURES, 'order', 'unnamed-calls');
 const FILE = 'virt/kvm/demo_unnamed.c';
@@ -29,14 +25,7 @@ let functions: FunctionFacts[];
 let order: ObservedOrder;
 
 beforeAll(async () => {
-  const parsed = await parseFile(FILE, readFileSync(join(TREE, FILE), 'utf8'));
-  try {
-    const local = mergeStructTypes(parsed.structs);
-    functions = parsed.functions.map((f) => walkFunction(f, typeEnv(f, mergeStructTypes([]), local)));
-    order = observeOrder(functions, parsed.ops);
-  } finally {
-    parsed.dispose();
-  }
+  ({ functions, order } = await walkFixtureFile(TREE, FILE));
 });
 
 describe('calls through expressions that name no function', () => {
