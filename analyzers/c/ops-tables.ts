@@ -42,6 +42,15 @@ function arrayName(declarator: SyntaxNode | null): string | null {
 }
 
 /**
+ * The typedef an array's elements are, when it is declared as `T name[]` (`exit_handle_fn
+ * arm_exit_handlers[]`): the type every function in it has. Null for `int (*name[])(...)`.
+ */
+function elementTypedef(decl: SyntaxNode, declarator: SyntaxNode | null): string | null {
+  const type = decl.childForFieldName('type');
+  return type?.type === 'type_identifier' && declarator?.type === 'array_declarator' ? type.text : null;
+}
+
+/**
  * The slot a designator names: a struct's field (`.vcpu_run`); for an array of functions indexed
  * by designators, as VMX's and SVM's exit handlers are (`[EXIT_REASON_CPUID] = kvm_emulate_cpuid`),
  * its one slot `[]`, that may hold each of them.
@@ -76,8 +85,14 @@ export function readOpsTables(tree: SyntaxTree, file: string): COpsEntry[] {
           if (value?.type !== 'initializer_list') continue;
           if (struct) out.push(...entriesOf(struct, value, file));
           else {
-            const array = arrayName(d?.childForFieldName('declarator') ?? null);
-            if (array) out.push(...entriesOf(array, value, file, true));
+            const declarator = d?.childForFieldName('declarator') ?? null;
+            const array = arrayName(declarator);
+            if (!array) continue;
+            out.push(...entriesOf(array, value, file, true));
+            // `static exit_handle_fn arm_exit_handlers[] = {...}`: the functions are also what a
+            // variable of that type may hold (`exit_handler = kvm_get_exit_handler(vcpu)`).
+            const element = elementTypedef(child, declarator);
+            if (element) out.push(...entriesOf(element, value, file, true));
           }
         }
       } else if (type === 'ERROR' || type.startsWith('preproc_')) {

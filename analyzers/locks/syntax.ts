@@ -198,6 +198,16 @@ export function classConstructor(fn: SyntaxNode, fnType: string | null): string 
   return name?.type === 'identifier' ? `class_${name.text}_constructor` : null;
 }
 
+/**
+ * The slot a call through a variable of a function typedef goes through (`exit_handler(vcpu)`,
+ * `exit_handle_fn exit_handler`: `ops:exit_handle_fn.[]`, the functions of arrays of that type,
+ * ops-tables.ts); null for a variable of any other type (a struct pointer, `int (*fn)(...)`,
+ * whose declared type is the return type).
+ */
+export function typedefSlot(declared: string): string | null {
+  return /^\w+$/.test(declared) && !TYPE_NAME.test(declared) ? `ops:${declared}.[]` : null;
+}
+
 /** Longest function expression kept as an unnamed call's callee; a longer one is cut, with an ellipsis. */
 const UNNAMED_MAX = 60;
 

@@ -21,7 +21,7 @@ import { LockArgs, subclassOf } from './lock-args.js';
 import type { TypeEnv } from './lock-class.js';
 import type { ArgValue, FunctionFacts, HeldLock, LockUse } from './model.js';
 import { preconditions } from './preconditions.js';
-import { callName, classConstructor, conditionTry, isAsmText, isCastCall, isNameHalf, isOpsMacro, macroBuiltCallee, opsCallee, stripped, unnamedCallee } from './syntax.js';
+import { callName, classConstructor, conditionTry, isAsmText, isCastCall, isNameHalf, isOpsMacro, macroBuiltCallee, opsCallee, stripped, typedefSlot, unnamedCallee } from './syntax.js';
 
 /** Passes over a loop body: the second sees locks the first left held (lock-all-vCPUs loops). */
 const LOOP_PASSES = 2;
@@ -465,8 +465,13 @@ class Walker {
       } else if (!name) {
         if (fn) this.unnamedCallFacts(f, call, fn, fnType);
       } else if (name !== 'guard' && !isOpsMacro(name) && !isNameHalf(call, name)) {
-        f.prim = lookupPrimitive(name);
-        if (!f.prim) f.callee = name;
+        // A variable of a function typedef calls what arrays of that type hold, not a function of its name.
+        const declared = this.env.vars.get(name);
+        f.callee = declared === undefined ? null : typedefSlot(declared);
+        if (f.callee === null) {
+          f.prim = lookupPrimitive(name);
+          if (!f.prim) f.callee = name;
+        }
       }
       if (f.callee !== null) f.argValues = argumentValues(args, this.params);
       this.callFacts[i] = f;
@@ -494,6 +499,11 @@ class Walker {
       if (!f.prim) f.callee = target.text;
       return;
     }
+    // `(*handler)(vcpu)`, `(handler)(vcpu)` with `exit_handle_fn handler`: as `handler(vcpu)`.
+    const pointer = type === 'pointer_expression' ? target.childForFieldName('argument') : type === 'identifier' ? target : null;
+    const declared = pointer?.type === 'identifier' ? this.env.vars.get(pointer.text) : undefined;
+    f.callee = declared === undefined ? null : typedefSlot(declared);
+    if (f.callee !== null) return;
     f.callee = macroBuiltCallee(target, type) ?? opsCallee(call, (v) => this.env.vars.get(v), target, type, (st, m) => this.env.memberType(st, m));
     // A string is never called: `"r"(x)` is an asm operand the parser did not see inside its asm.
     if (f.callee === null && type !== 'string_literal' && type !== 'concatenated_string' && !isAsmText(fn.text)) f.unnamed = unnamedCallee(fn);

@@ -86,9 +86,11 @@ describe('v2 whose patch 1 could not be reviewed (its hunk does not apply to 6.1
     expect((await run('markdown')).stdout).toContain(`${fixed} fixed in v2, ${n} not compared (see the notes).`);
     const email = (await run('email')).stdout;
     const body = email.slice(email.indexOf('fixed in v2:'));
-    expect(body).toContain(`(v1 patch 2: ${SUBJECT2})`);
-    expect(body).not.toContain(`(v1 patch 1: ${SUBJECT1})`);
+    // The mail is wrapped at 72 columns: where a subject falls across lines depends on the findings before it.
+    const flat = body.replace(/\s+/g, ' ');
+    expect(flat).toContain(`(v1 patch 2: ${SUBJECT2})`);
+    expect(flat).not.toContain(`(v1 patch 1: ${SUBJECT1})`);
     expect(body).not.toContain('Nothing reported on v1 is still present.');
-    expect(body.replace(/\s+/g, ' ')).toContain(`Not compared: ${n === 1 ? '1 finding' : `${n} findings`} of v1 (on patch 1), as patch 1 of v2 could not be reviewed (no hunk of virt/kvm/kvm_main.c applies to the tree); whether`);
+    expect(flat).toContain(`Not compared: ${n === 1 ? '1 finding' : `${n} findings`} of v1 (on patch 1), as patch 1 of v2 could not be reviewed (no hunk of virt/kvm/kvm_main.c applies to the tree); whether`);
   });
 });

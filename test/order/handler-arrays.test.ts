@@ -2,7 +2,9 @@
  * Arrays of functions indexed by a designator, as VMX's and SVM's exit
  * handlers are (`[EXIT_REASON_CPUID] = kvm_emulate_cpuid`), and a call
  * through them by index (`kvm_vmx_exit_handlers[exit_handler_index](vcpu)`):
- * the call may reach every function the array holds. On the small tree of
+ * the call may reach every function the array holds; a variable of a
+ * function typedef (`exit_handle_fn exit_handler`, arm64) may hold every
+ * function of the arrays of that type. On the small tree of
  * fixtures/order/handler-arrays.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
@@ -30,6 +32,8 @@ describe('an array of exit handlers called by index', () => {
       'demo_exit_handlers.[] = demo_handle_cpuid',
       'demo_exit_handlers.[] = demo_handle_hlt',
       'demo_exit_handlers.[] = demo_handle_io',
+      'demo_trap_handlers.[] = demo_trap_sysreg',
+      'demo_trap_fn.[] = demo_trap_sysreg',
     ]);
   });
 
@@ -44,5 +48,12 @@ describe('an array of exit handlers called by index', () => {
     expect(inner('kvm->slots_lock')).toEqual([['demo_handle_exit', 'demo_handle_cpuid']]);
     expect(inner('kvm->lock')).toEqual([['demo_handle_exit', 'demo_handle_hlt']]);
     expect(order.index.unresolved.size).toBe(0);
+  });
+
+  it('is what a variable of the function typedef of the array calls', () => {
+    const fn = functions.find((f) => f.name === 'demo_handle_trap');
+    expect(fn?.calls.map((c) => `${c.callee} [${c.held.map((h) => h.class).join(', ')}]`)).toEqual(['demo_get_trap_handler []', 'ops:demo_trap_fn.[] [kvm->mmu_lock]']);
+    const edge = order.edges.find((e) => e.outer === 'kvm->mmu_lock' && e.inner === 'kvm->slots_lock');
+    expect(edge?.sites.map((s) => s.chain.map((c) => c.function))).toEqual([['demo_handle_trap', 'demo_trap_sysreg']]);
   });
 });
