@@ -86,7 +86,8 @@ describe('the SRCU-doc review (6.1) as a reply to the patch', () => {
     // Both findings, evidence both ways with the Xen chain that is the real bug, the cycle's statements.
     // Seven, not eight: the eighth goes through kvm_put_kvm() in sev_vm_move_enc_context_from(), a last put that cannot happen there (issue 10).
     expect(prose).toContain('In the tree, 7 sites call synchronize_srcu(&kvm->srcu) while holding kvm->lock');
-    expect(prose).toContain('2 sites take kvm->lock inside a kvm->srcu read-side section (vcpu_run(), kvm_arch_vcpu_ioctl_run()), for example:');
+    // Four: vcpu_enter_guest()'s exit handlers reach kvm_xen_set_evtchn() through the Xen hypercall (svm_exit_handlers[], vmx's).
+    expect(prose).toContain('4 sites take kvm->lock inside a kvm->srcu read-side section (vcpu_run(), kvm_arch_vcpu_ioctl_run(), vcpu_enter_guest()), for example:');
     const at61 = srcuDocLines();
     expect(comment).toContain(`  vcpu_run() arch/x86/kvm/x86.c:${at61.vcpuRun}\n`);
     expect(comment).toContain(`        -> kvm_xen_set_evtchn() arch/x86/kvm/xen.c:${at61.xenSetEvtchn}\n`);

@@ -93,7 +93,7 @@ describe('the SRCU-doc review (6.1) as SARIF', () => {
     }
     const [contradicted, conflict] = rs as [Result, Result];
     // Evidence counts only full-confidence sites: the eighth synchronize_srcu() site is through kvm_put_kvm() (issue 10).
-    expect(contradicted.properties).toMatchObject({ outerClass: 'kvm->srcu', innerClass: 'kvm->lock', evidence: { against: 7, agreeing: 2 } });
+    expect(contradicted.properties).toMatchObject({ outerClass: 'kvm->srcu', innerClass: 'kvm->lock', evidence: { against: 7, agreeing: 4 } });
     const related = (contradicted.relatedLocations ?? []).map((l) => `${l.physicalLocation?.artifactLocation?.uri}:${l.physicalLocation?.region?.startLine} ${l.message?.text}`);
     const at61 = srcuDocLines();
     expect(related).toContain(`arch/x86/kvm/x86.c:${at61.vcpuRun} vcpu_run() takes kvm->lock inside a kvm->srcu read-side section`);
