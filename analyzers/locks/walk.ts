@@ -465,9 +465,7 @@ class Walker {
       } else if (!name) {
         if (fn) this.unnamedCallFacts(f, call, fn, fnType);
       } else if (name !== 'guard' && !isOpsMacro(name) && !isNameHalf(call, name)) {
-        // A variable of a function typedef calls what arrays of that type hold, not a function of its name.
-        const declared = this.env.vars.get(name);
-        f.callee = declared === undefined ? null : typedefSlot(declared);
+        f.callee = this.typedefCallee(name);
         if (f.callee === null) {
           f.prim = lookupPrimitive(name);
           if (!f.prim) f.callee = name;
@@ -500,13 +498,18 @@ class Walker {
       return;
     }
     // `(*handler)(vcpu)`, `(handler)(vcpu)` with `exit_handle_fn handler`: as `handler(vcpu)`.
-    const pointer = type === 'pointer_expression' ? target.childForFieldName('argument') : type === 'identifier' ? target : null;
-    const declared = pointer?.type === 'identifier' ? this.env.vars.get(pointer.text) : undefined;
-    f.callee = declared === undefined ? null : typedefSlot(declared);
+    const pointer = type === 'pointer_expression' ? target.childForFieldName('argument') : target;
+    f.callee = pointer?.type === 'identifier' ? this.typedefCallee(pointer.text) : null;
     if (f.callee !== null) return;
     f.callee = macroBuiltCallee(target, type) ?? opsCallee(call, (v) => this.env.vars.get(v), target, type, (st, m) => this.env.memberType(st, m));
     // A string is never called: `"r"(x)` is an asm operand the parser did not see inside its asm.
     if (f.callee === null && type !== 'string_literal' && type !== 'concatenated_string' && !isAsmText(fn.text)) f.unnamed = unnamedCallee(fn);
+  }
+
+  /** A variable of a function typedef calls what arrays of that type hold (typedefSlot()), not a function of its name. */
+  private typedefCallee(name: string): string | null {
+    const declared = this.env.vars.get(name);
+    return declared === undefined ? null : typedefSlot(declared);
   }
 
   private call(i: number, state: HeldState): HeldState {

@@ -27,7 +27,8 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
     return fallback(raw, position, problems);
   }
   const direct = directBody(raw);
-  const undeclared = direct !== undefined && declaredCharsets(raw.content).length === 0 && !isUtf8(direct.bytes);
+  const declared = declaredCharsets(raw.content);
+  const undeclared = direct !== undefined && declared.length === 0 && !isUtf8(direct.bytes);
   // postal-mime reads a part that declares no charset and is not valid UTF-8 as windows-1252, and
   // says nothing. Such a body is read as UTF-8 here, so that the bytes it could not read are
   // counted below rather than turned silently into other characters.
@@ -35,7 +36,7 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
   // U+FFFD written as such in the raw bytes (EF BF BD) is text, not a decoding loss.
   const replaced = countOf(body, '\uFFFD') - countOf(raw.content.toString('latin1'), '\u00ef\u00bf\u00bd');
   if (replaced > 0) problems.push(`${counted(replaced, 'character')} of the body ${replaced === 1 ? 'is' : 'are'} not valid in its declared charset and read as U+FFFD`);
-  for (const label of declaredCharsets(raw.content)) {
+  for (const label of declared) {
     if (!(await knownCharset(label))) problems.push(`charset "${label}" is not one the mail decoder knows; that text was read as windows-1252 and its non-ASCII characters may be wrong`);
   }
   const date = isoDate(email.date);
