@@ -259,9 +259,16 @@ export function startSpan(lines: readonly string[], h: Hunk, fuzz: number): { fi
  * plus `FUZZ`. So jsdiff is given those lines (and a margin) with the header moved by as many,
  * tries the starts that can fit in the same order, and the result is the same as on the whole file
  * at a fraction of the search (test/review/apply-fuzz-bound.test.ts compares the two).
+ *
+ * Returns the file's lines after it: outside the slice, the same strings as `lines` (whose hashes
+ * V8 keeps, so that indexing them again for the next hunk, lineIndex(), does not hash the whole
+ * file again), not the text split anew.
  */
-export function applyFuzzy(text: string, lines: readonly string[], f: FileDiff, h: Hunk): string | false {
-  const whole = (): string | false => applyPatch(text, structured(f, [h]), { fuzzFactor: FUZZ });
+export function applyFuzzy(text: string, lines: readonly string[], f: FileDiff, h: Hunk): string[] | false {
+  const whole = (): string[] | false => {
+    const out = applyPatch(text, structured(f, [h]), { fuzzFactor: FUZZ });
+    return out === false ? false : out.split('\n');
+  };
   const old = h.lines.filter((l) => l.type !== 'add').length;
   // A hunk of at most FUZZ old lines can start anywhere; line ends jsdiff converts are compared by it alone.
   if (old <= FUZZ || text.includes('\r') || h.lines.some((l) => l.content.includes('\r'))) return whole();
@@ -274,7 +281,7 @@ export function applyFuzzy(text: string, lines: readonly string[], f: FileDiff, 
   const moved: Hunk = { ...h, oldStart: h.oldStart - from, newStart: h.newStart - from };
   const out = applyPatch(lines.slice(from, to).join('\n'), structured(f, [moved]), { fuzzFactor: FUZZ });
   if (out === false) return false;
-  return [...lines.slice(0, from), ...out.split('\n'), ...lines.slice(to)].join('\n');
+  return [...lines.slice(0, from), ...out.split('\n'), ...lines.slice(to)];
 }
 
 /**
@@ -394,8 +401,8 @@ export async function applyFiles(overlay: OverlayTree, files: readonly FileDiff[
         const out = applyFuzzy(text, lines, f, h);
         if (out === false) failures.push(refused(f, h, lines, 'the context does not match the tree'));
         else {
-          text = out;
-          lines = text.split('\n');
+          lines = out;
+          text = lines.join('\n');
           withCr = text.includes('\r');
         }
       }
