@@ -5,9 +5,10 @@
  * on its own facts and the summaries of what it calls, so only the
  * changed functions are computed again, and their callers, transitively
  * (the reverse call graph), only when a changed function's summary may
- * differ beyond its lines (what it takes, calls and drops, not what it
- * holds or asserts). Every other function keeps its events from the state
- * before, with its lines moved when the patch moved them.
+ * differ beyond its lines (what it takes, drops and calls that can reach a
+ * lock; not what it holds or asserts, nor its calls of helpers outside the
+ * index that take none). Every other function keeps its events from the
+ * state before, with its lines moved when the patch moved them.
  *
  * The result must equal observeOrder() on the new state, site for site.
  * It can, because a memoised summary does not depend on the order it was
@@ -35,6 +36,9 @@ import { FunctionIndex } from './function-index.js';
 import type { ChainStep, EdgeSite, ObservedEdge } from './model.js';
 import { addEvent, eventKey, eventsOf, finishEdge, foldedKey, foldEvents, startEdge, type EdgeEvent, type FunctionEvents } from './observe.js';
 import { Summaries, type SummaryMemo } from './reach.js';
+import { externalLocks } from '../../knowledge/external-locks.js';
+import { notLastPut, refcountPut } from '../../knowledge/refcount-puts.js';
+import { ALTERNATIVE } from '../locks/held-state.js';
 
 /** One architecture's code in one state, observed: its functions and tables in order, and each function's events. */
 export interface ObservedCode {
@@ -233,13 +237,54 @@ function droppable(functions: readonly FunctionFacts[]): Set<string> {
 const dropsKnown = new WeakMap<FunctionFacts, string[]>();
 
 /**
+ * Whether a call can add to its caller's summaries (reach.ts): its callee is a function of the
+ * index (`indexed`: the names defined in either state), a table slot, a helper outside the index
+ * that takes a lock (knowledge/external-locks.ts), or a put the refcount tables know. Any other
+ * call (lockdep_is_held(), trace_*(), mmu_notifier_range_blockable(), a call through a pointer
+ * the walk could not name) reaches nothing in either state, whatever its arguments, conditions
+ * or held locks: reachOfCall() answers it with nothing, and no caller's chain names its line.
+ */
+function followable(fn: FunctionFacts, indexed: Indexed): (c: CallSite) => boolean {
+  return (c) => c.callee.startsWith('ops:') || indexed(c.callee) || externalLocks(c.callee) !== undefined || refcountPut(fn.name, c.callee) !== undefined || notLastPut(fn.name, c.callee) !== undefined;
+}
+
+/**
+ * The entries of an `after` (or `exitAfter`) list that can release a caller's lock: a call releases
+ * one only through its definition (releases.ts), and an entry of alternatives only when each does.
+ */
+function releasingEntries(list: readonly string[] | undefined, indexed: Indexed): string[] | null {
+  const kept = list?.filter((e) => e.split(ALTERNATIVE).every(indexed));
+  // No list and an empty one are read alike (releasedBefore()).
+  return kept?.length ? kept : null;
+}
+
+/** Whether a name is defined in the state before or this one. */
+type Indexed = (name: string) => boolean;
+
+const namesKnown = new WeakMap<readonly FunctionFacts[], ReadonlySet<string>>();
+
+/** The names `functions` define, made once per list (a state's list is the next state's `base.functions`). */
+function namesOf(functions: readonly FunctionFacts[]): ReadonlySet<string> {
+  let names = namesKnown.get(functions);
+  if (!names) {
+    names = new Set(functions.map((f) => f.name));
+    namesKnown.set(functions, names);
+  }
+  return names;
+}
+
+/**
  * What a function's summaries (reach.ts, in any calling context) are computed from, with each
  * line replaced by its rank among the lines of its sites: equal before and after a patch, the
  * summaries are the same but for those lines (the lines returned, in step). Its own events may
- * still differ (what it holds at a site); its callers' summaries and events do not.
+ * still differ (what it holds at a site); its callers' summaries and events do not. Calls that
+ * reach nothing (followable()) and `after` entries that release nothing are left out: a patch
+ * adding a second lockdep_is_held() to __kvm_memslots(), which most of KVM calls, changes none
+ * of its callers' summaries, and computing them all again was most of such a review.
  */
-function summaryShape(fn: FunctionFacts, drop: ReadonlySet<string>): { shape: string; lines: number[] } {
-  const lines = [...new Set([...fn.acquires.map((a) => a.line), ...fn.calls.map((c) => c.line)])].filter((l) => l > 0).sort((a, b) => a - b);
+function summaryShape(fn: FunctionFacts, drop: ReadonlySet<string>, indexed: Indexed): { shape: string; lines: number[] } {
+  const calls = fn.calls.filter(followable(fn, indexed));
+  const lines = [...new Set([...fn.acquires.map((a) => a.line), ...calls.map((c) => c.line)])].filter((l) => l > 0).sort((a, b) => a - b);
   const rank = new Map(lines.map((l, i) => [l, i + 1]));
   const r = (l: number): number => rank.get(l) ?? l;
   const retaken = new Set(fn.releasesCallers.map((u) => u.class));
@@ -249,9 +294,9 @@ function summaryShape(fn: FunctionFacts, drop: ReadonlySet<string>): { shape: st
     fn.file,
     fn.static,
     fn.releasesCallers,
-    fn.exitAfter ?? null,
-    fn.acquires.map((a) => [a.lock, a.op, r(a.line), a.dropped, a.after ?? null, a.subclass ?? null, a.when ?? null]),
-    fn.calls.map((c) => [c.callee, r(c.line), c.args ?? null, c.when ?? null, c.dropped, c.after ?? null, held(c)]),
+    releasingEntries(fn.exitAfter, indexed),
+    fn.acquires.map((a) => [a.lock, a.op, r(a.line), a.dropped, releasingEntries(a.after, indexed), a.subclass ?? null, a.when ?? null]),
+    calls.map((c) => [c.callee, r(c.line), c.args ?? null, c.when ?? null, c.dropped, releasingEntries(c.after, indexed), held(c)]),
   ]);
   return { shape, lines };
 }
@@ -1057,6 +1102,7 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
   // Functions whose facts are what they were, lines included.
   const same: FunctionFacts[] = [];
   let drop: ReadonlySet<string> | undefined;
+  let indexed: Indexed | undefined;
   for (const [fn, old] of pairs) {
     // Above the patch's first hunk most functions are what they were: the same facts, nothing moved.
     // Below it, most are what they were but for their lines, in the same order.
@@ -1075,8 +1121,13 @@ export function observeIncrementally(base: ObservedCode, functions: readonly Fun
     // any context) may differ beyond its lines: a lockdep_assert_held() adds a precondition to
     // every site of the function, which changes its events, never what it takes.
     drop ??= droppable(functions);
-    const a = old && summaryShape(old, drop);
-    const b = a && summaryShape(fn, drop);
+    if (!indexed) {
+      const was = namesOf(base.functions);
+      const now = namesOf(functions);
+      indexed = (name) => now.has(name) || was.has(name);
+    }
+    const a = old && summaryShape(old, drop, indexed);
+    const b = a && summaryShape(fn, drop, indexed);
     if (!a || !b || a.shape !== b.shape) names.add(fn.name);
     else mapped.push([fn, old, a.lines, b.lines]);
   }

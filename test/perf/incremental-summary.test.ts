@@ -196,3 +196,64 @@ describe('a release two calls below a site', () => {
     expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
   });
 });
+
+/**
+ * middle() of source() with `lines` before its call of drop(), and `defined` (functions) at the top
+ * of the file: what a patch may add to a function most of the tree calls.
+ */
+function withCalls(lines: string[], defined: string[] = []): string {
+  const text = source(null);
+  return [...defined, text.replace('\tdrop(kvm);', [...lines, '\tdrop(kvm);'].join('\n'))].join('\n');
+}
+
+const topEdges = (edges: ReturnType<typeof observeOrder>['edges']): string[] => sitesOf(edges).filter((s) => / top:\d+ /.test(s));
+
+describe('a changed function whose new calls reach nothing', () => {
+  it('calls outside the index that take no lock (lockdep_is_held(), a tracepoint): the function alone is computed again, its caller keeps its events, moved', async () => {
+    const base = await observedBefore();
+    const after = await walk(withCalls(['\tWARN_ON(!lockdep_is_held(&kvm->lock));', '\ttrace_kvm_demo(kvm);']));
+    const inc = observeIncrementally(base, after, [], new Set([FILE]));
+    const full = observeOrder(after);
+    expect(inc.ok).toBe(true);
+    if (!inc.ok) return;
+    // Before, any call added made every caller's summary and events be computed again (top() here).
+    expect(inc.recomputed).toBe(1);
+    expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
+    // The chain from top() through middle() names drop()'s call two lines further down.
+    expect(topEdges(full.edges).length).toBeGreaterThan(0);
+    expect(topEdges(inc.edges)).toEqual(topEdges(full.edges));
+    expect(topEdges(inc.edges)).not.toEqual(topEdges(observeOrder(base.functions).edges));
+  });
+
+  it.each([
+    ['a helper outside the index that takes a lock (knowledge/external-locks.ts)', ['\tstatic_branch_inc(&demo_key);'], [], 'cpus_read_lock()'],
+    ['a function of the index', ['\thelper(kvm);'], ['static void helper(struct kvm *kvm)', '{', '\tmutex_lock(&kvm->slots_arch_lock);', '\tmutex_unlock(&kvm->slots_arch_lock);', '}', ''], 'kvm->slots_arch_lock'],
+  ])('a call of %s: the callers are computed again and gain its edge', async (_what, lines, defined, inner) => {
+    const base = await observedBefore();
+    const after = await walk(withCalls(lines, defined));
+    const inc = observeIncrementally(base, after, [], new Set([FILE]));
+    const full = observeOrder(after);
+    expect(full.edges.some((e) => e.outer === 'kvm->lock' && e.inner === inner && e.sites.some((s) => s.function === 'top'))).toBe(true);
+    expect(inc.ok).toBe(true);
+    if (!inc.ok) return;
+    expect(inc.recomputed).toBeGreaterThan(1);
+    expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
+  });
+
+  it('a call that reached nothing before the patch and reaches a lock after it, the patch adding its definition', async () => {
+    const call = '\thelper(kvm);';
+    const helper = ['static void helper(struct kvm *kvm)', '{', '\tmutex_lock(&kvm->slots_arch_lock);', '\tmutex_unlock(&kvm->slots_arch_lock);', '}', ''];
+    const functions = await walk(withCalls([call]));
+    const order = observeOrder(functions);
+    const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+    const after = await walk(withCalls([call], helper));
+    const inc = observeIncrementally(base, after, [], new Set([FILE]));
+    const full = observeOrder(after);
+    const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->lock', 'kvm->slots_arch_lock', 'acquire')));
+    expect(edge(order.edges)).toEqual([]);
+    expect(edge(full.edges).length).toBeGreaterThan(0);
+    expect(inc.ok).toBe(true);
+    if (!inc.ok) return;
+    expect(sitesOf(inc.edges)).toEqual(sitesOf(full.edges));
+  });
+});
