@@ -156,6 +156,27 @@ describe('packs: a whole state in one entry', () => {
     expect(readFileSync(pack, 'utf8')).toBe(text);
   });
 
+  it('loaded again in the same process, a pack gives the same facts and merged types; after forgetCache() it is read and merged again', async () => {
+    const tree = miniTree();
+    const dir = mkdtempSync(join(tmpdir(), 'kvm-review-pack-'));
+    forgetCache();
+    await indexTree(tree, { cache: { dir } });
+    forgetCache();
+    const first = await indexTree(tree, { cache: { dir } });
+    const again = await indexTree(tree, { cache: { dir } });
+    expect([again.cache.hits, again.read]).toEqual([3, 0]);
+    // A resident process's next review: no second merge of the headers' struct types.
+    expect(again.types).toBe(first.types);
+    expect(again.files).toBe(first.files);
+    forgetCache();
+    const reread = await indexTree(tree, { cache: { dir } });
+    expect(reread.types).not.toBe(first.types);
+    expect([...reread.types.types.members]).toEqual([...first.types.types.members]);
+    // The per-file entries are remembered again: one file re-walked reads no other entry.
+    const one = await indexTree(tree, { cache: { dir }, files: ['virt/kvm/generic.c'], types: reread.types });
+    expect([one.cache.hits, one.read]).toEqual([1, 0]);
+  });
+
   it(`keeps the ${PACKS_KEPT} packs used last`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvm-review-pack-'));
     for (let v = 0; v < PACKS_KEPT + 2; v++) {
