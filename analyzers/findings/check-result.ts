@@ -31,7 +31,12 @@ export interface CheckStats {
   skipped: { file: string; line: number; name: string | null; reason: string }[];
   /** Lock arguments that could not be turned into a class. */
   unresolvedLocks: number;
-  /** Calls to names no indexed function defines (outside the index, or through pointers). */
+  /**
+   * Calls to names no indexed function defines (outside the index, or through pointers), counted
+   * each time a summary follows one (a call in a function summarised in three contexts counts three
+   * times); the largest architecture's count. A measure of how much the walk could not see, not a
+   * number of call sites.
+   */
   unresolvedCalls: number;
   /** Function summaries cut by recursion or depth. */
   truncatedSummaries: number;

@@ -22,7 +22,7 @@ export function renderCheckText(input: CheckResult, style: TextStyle = PLAIN): s
   out.push(
     severityCounts(groups.map((g) => g.finding)),
     `indexed ${s.files} files (${(s.bytes / 1e6).toFixed(1)} MB): ${s.functions.clean} functions parsed cleanly, ${s.functions.damaged} with parse errors, ${s.functions.skipped} skipped`,
-    `observed ${r.observed.length} lock-order edges (${r.observed.filter((o) => o.confidence === 'conditional').length} conditional: every site assumes something); ${s.unresolvedLocks} lock arguments without a class, ${s.unresolvedCalls} calls outside the index or through pointers, ${s.truncatedSummaries} summaries cut by recursion`,
+    `observed ${r.observed.length} lock-order edges (${r.observed.filter((o) => o.confidence === 'conditional').length} conditional: every site assumes something); ${s.unresolvedLocks} lock arguments without a class, ${s.unresolvedCalls} calls outside the index or through pointers (counted each time a summary follows one), ${s.truncatedSummaries} summaries cut by recursion`,
     `cache: ${s.cache.dir ? `${s.cache.hits} hits, ${s.cache.misses} misses in ${s.cache.dir}` : 'off'}; index ${s.ms.index} ms, analysis ${s.ms.analyse} ms`,
   );
   // Chains an invariant removed are not shown anywhere else: say what was relied on, and where the code establishes it.
