@@ -7,7 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
-import { declaredCharsets, knownCharset } from './charset.js';
+import { declaredCharsets, knownCharset, utf8Declared } from './charset.js';
 import { flowedJoins } from './flowed.js';
 import { messageOf } from './errors.js';
 import type { RawMessage } from './mbox-split.js';
@@ -36,6 +36,15 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
   // U+FFFD written as such in the raw bytes (EF BF BD) is text, not a decoding loss.
   const replaced = countOf(body, '\uFFFD') - countOf(raw.content.toString('latin1'), '\u00ef\u00bf\u00bd');
   if (replaced > 0) problems.push(`${counted(replaced, 'character')} of the body ${replaced === 1 ? 'is' : 'are'} not valid in its declared charset and read as U+FFFD`);
+  // Elsewhere (quoted-printable, base64, a part of a multipart message) a part that names no charset
+  // keeps postal-mime's reading, said: decoded again as UTF-8, what is not UTF-8 is counted.
+  if (!undeclared && /[^\p{ASCII}]/u.test(email.text ?? '')) {
+    const notUtf8 = await undeclaredNotUtf8(raw.content, email.text ?? '');
+    if (notUtf8 === null) problems.push('the charset of a part that names none could not be checked; its non-ASCII characters may be wrong');
+    else if (notUtf8 > 0) {
+      problems.push(`${counted(notUtf8, 'character')} of a part that names no charset ${notUtf8 === 1 ? 'is' : 'are'} not valid UTF-8; the mail decoder read that part as windows-1252, so its non-ASCII characters may be wrong`);
+    }
+  }
   for (const label of declared) {
     if (!(await knownCharset(label))) problems.push(`charset "${label}" is not one the mail decoder knows; that text was read as windows-1252 and its non-ASCII characters may be wrong`);
   }
@@ -60,6 +69,22 @@ export async function decodeMessage(raw: RawMessage, file: string): Promise<Sour
     ...(joins === undefined ? {} : { flowedJoins: joins }),
     problems,
   };
+}
+
+/**
+ * How many characters of the parts that name no charset are not valid UTF-8 (0 when every part
+ * names one), or null when the message could not be decoded again to tell. `read` is postal-mime's
+ * text: the two readings differ only in such parts, which come out as U+FFFD only in the copy.
+ */
+async function undeclaredNotUtf8(raw: Buffer, read: string): Promise<number | null> {
+  const copy = utf8Declared(raw);
+  if (!copy) return 0;
+  try {
+    const text = (await PostalMime.parse(copy)).text ?? '';
+    return Math.max(0, countOf(text, '\uFFFD') - countOf(read, '\uFFFD'));
+  } catch {
+    return null;
+  }
 }
 
 /** The message as the splitter saw it: raw headers, the body after the first empty line. */

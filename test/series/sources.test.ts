@@ -193,6 +193,53 @@ describe('single messages and charsets', () => {
       expect([label, m?.body, m?.problems]).toEqual([label, text, []]);
     }
   });
+
+  /** A one-part mail naming no charset, its body in a transfer encoding; `type` null: no Content-Type at all. */
+  function encoded(cte: 'base64' | 'quoted-printable', body: Buffer, type: string | null = 'text/plain'): Buffer {
+    const payload = cte === 'base64' ? `${body.toString('base64')}\n` : [...body].map((c) => (c > 0x7e || c === 0x3d ? `=${c.toString(16).toUpperCase()}` : String.fromCharCode(c))).join('');
+    const head = `From: Jane Hacker <jane@example.org>\nSubject: [PATCH] demo: note\nMessage-ID: <enc@example.org>\n${type ? `Content-Type: ${type}\n` : ''}Content-Transfer-Encoding: ${cte}\n\n`;
+    return Buffer.from(head + payload);
+  }
+
+  it.each(['base64', 'quoted-printable'] as const)('says when a %s body that names no charset is not UTF-8 (postal-mime reads it as windows-1252 and says nothing)', async (cte) => {
+    const m = (await readBytes(encoded(cte, latin1), 'enc.eml')).messages[0];
+    expect(m?.body).toBe('Café lock.\n');
+    expect(m?.problems).toEqual(['1 character of a part that names no charset is not valid UTF-8; the mail decoder read that part as windows-1252, so its non-ASCII characters may be wrong']);
+    // The same with no Content-Type header at all, and in the plural.
+    const none = (await readBytes(encoded(cte, Buffer.from('Caf\xe9 na\xefve.\n', 'latin1'), null), 'none.eml')).messages[0];
+    expect(none?.problems).toEqual(['2 characters of a part that names no charset are not valid UTF-8; the mail decoder read that part as windows-1252, so its non-ASCII characters may be wrong']);
+  });
+
+  it('says nothing of such a body that is UTF-8, nor of one whose charset is named', async () => {
+    for (const [type, body, text] of [
+      ['text/plain', Buffer.from('Café — lock.\n'), 'Café — lock.\n'],
+      ['text/plain; charset=iso-8859-1', latin1, 'Café lock.\n'],
+    ] as const) {
+      const m = (await readBytes(encoded('base64', body, type), 'ok.eml')).messages[0];
+      expect([type, m?.body, m?.problems]).toEqual([type, text, []]);
+    }
+  });
+
+  it('counts the part of a multipart message that names no charset, not the one that names its own', async () => {
+    const part = (type: string, body: Buffer): string => `--b1\nContent-Type: ${type}\nContent-Transfer-Encoding: base64\n\n${body.toString('base64')}\n`;
+    const raw = Buffer.from(
+      [
+        'From: Jane Hacker <jane@example.org>',
+        'Subject: [PATCH] demo: two parts',
+        'Message-ID: <multi@example.org>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        part('text/plain; charset=iso-8859-1', latin1),
+        part('text/plain', Buffer.from('na\xefve \xfcber\n', 'latin1')),
+        '--b1--',
+        '',
+      ].join('\n'),
+    );
+    const m = (await readBytes(raw, 'multi.eml')).messages[0];
+    expect(m?.body).toContain('Café lock.');
+    expect(m?.problems).toEqual(['2 characters of a part that names no charset are not valid UTF-8; the mail decoder read that part as windows-1252, so its non-ASCII characters may be wrong']);
+  });
 });
 
 describe('a format=flowed reply (RFC 3676)', () => {
