@@ -31,6 +31,14 @@ const processStreams = (): ClientStreams => ({
   stderrIsTTY: Boolean(process.stderr.isTTY),
 });
 
+/**
+ * Whether the command ends when its output is written (mbox, git, check, doc): the bin then exits
+ * at once rather than let node wait for V8's background work (kvm-review.js).
+ */
+export function oneShotCommand(argv: readonly string[]): boolean {
+  return residentCommand(argv) !== null;
+}
+
 /** The socket to use for `argv`, or null when this call runs in-process. */
 export async function daemonTarget(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<string | null> {
   if (env.KVM_REVIEW_DAEMON === 'off') return null;
