@@ -148,7 +148,7 @@ async function series(version: '6.1' | '6.12', count: number, seed: number): Pro
   const texts = new Map<string, string[]>();
   const rnd = generator(seed);
   // A lock pair first: the callers of a changed function are followed from the first state on.
-  const kinds = ['lockPair', 'assertSlots', 'comment', 'newCall', 'assert', 'assertSlots', 'dropLine', 'newFunction'];
+  const kinds = ['lockPair', 'assertSlots', 'comment', 'newCall', 'assert', 'outsideCall', 'dropLine', 'newFunction'];
   let incremental = 0;
   let kept = 0;
   let answered = 0;
