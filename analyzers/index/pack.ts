@@ -85,9 +85,9 @@ export function loadPack(plan: IndexPlan): { pack: LoadedPack | null; invalid: n
   // Loaded before in this process (a resident review's next patch): its entries are remembered
   // already and its struct types merged; what is shared is never changed (index-tree.ts).
   const known = pack && loadedPacks.get(pack);
-  if (known && known.dir === plan.dir) {
+  if (known) {
     touch(join(plan.dir, 'packs', `${key}.json`));
-    return { pack: known.loaded, invalid: 0 };
+    return { pack: known, invalid: 0 };
   }
   const files = pack && unpacked(pack.facts);
   // A pack of other files (same keys cannot name other files, but the check is cheap).
@@ -102,17 +102,17 @@ export function loadPack(plan: IndexPlan): { pack: LoadedPack | null; invalid: n
     defs.push(...structsFromJson(h.structs));
   }
   const loaded: LoadedPack = { files, types: { types: mergeStructTypes(presorted(defs, pack.order)), key: pack.typesKey } };
-  loadedPacks.set(pack, { dir: plan.dir, loaded });
+  loadedPacks.set(pack, loaded);
   return { pack: loaded, invalid: 0 };
 }
 
 /**
- * Packs loaded in this process, by the value the cache's memory holds (forgetCache() drops that
- * value, and the next load reads the pack again and remembers its entries again): the merged
- * struct types (mergeStructTypes, 5 ms on 6.12) and the per-file entries seeded once, not once
- * per review of a resident process.
+ * Packs loaded in this process, by the value the cache's memory holds for one entry path (so one
+ * cache directory; forgetCache() drops that value, and the next load reads the pack again and
+ * remembers its entries again): the merged struct types (mergeStructTypes, 5 ms on 6.12) and the
+ * per-file entries seeded once, not once per review of a resident process.
  */
-const loadedPacks = new WeakMap<TreePack, { dir: string; loaded: LoadedPack }>();
+const loadedPacks = new WeakMap<TreePack, LoadedPack>();
 
 /**
  * Write the plan's pack from a complete index of it: its facts, and the
