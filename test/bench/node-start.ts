@@ -12,7 +12,7 @@
  * the daemon's client), so that both readings are on the page.
  */
 import { execFileSync } from 'node:child_process';
-import { median } from './review-bench.js';
+import { median } from './median.js';
 
 export interface NodeStart {
   /** `node -e 0`, wall ms, median, in the environment the bench's children get. */
@@ -47,6 +47,18 @@ export function nodeStartWithoutCaCerts(runs = 9): NodeStart {
 /** What NODE_EXTRA_CA_CERTS added to each node start here (0 when it was not set). */
 export function caCertsCost(start: NodeStart): number {
   return start.withCaCerts ? Math.max(0, start.withCaCerts.ms - start.ms) : 0;
+}
+
+/**
+ * A figure that starts node once, as it would be with this environment's NODE_EXTRA_CA_CERTS
+ * (`cost`, caCertsCost()), for the line that gives it: '' when the variable was not set.
+ * `meets` says whether that figure meets its target; `against`, when given, is what it is a
+ * ratio of (checkpatch.pl's time).
+ */
+export function withCaCerts(cost: number, ms: number, meets: (ms: number) => boolean, against?: number): string {
+  if (cost <= 0) return '';
+  const ratio = against === undefined ? '' : `, ${((ms + cost) / against).toFixed(2)}x`;
+  return `; with NODE_EXTRA_CA_CERTS ${(ms + cost).toFixed(0)} ms${ratio}: ${meets(ms + cost) ? 'met' : 'NOT met'}`;
 }
 
 /** The line the bench prints about node's start. */

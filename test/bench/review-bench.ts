@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { formatPatchMail } from '../helpers/format-patch.js';
 import { copyKernelFiles, git, initRepo } from '../git/repo.js';
 import { BenchDaemon } from './daemon-bench.js';
+import { median } from './median.js';
+import { withCaCerts } from './node-start.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', '..', '..', 'bot', 'kvm-review.js');
@@ -81,11 +83,6 @@ function time(fn: () => void): number {
   return performance.now() - t;
 }
 
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /** Runs alternated with each other (a, b, a, b, ...), so load on the machine falls on both alike: medians. */
 export function alternated(runs: number, ...fns: (() => void)[]): number[] {
@@ -108,7 +105,7 @@ const SERVER_WARMUPS = 3;
  * runs here start node without it, and the figures that start node once per run are printed with it too.
  */
 function compare(label: string, tree: string, input: string, patches: string[], warmedBy: string, cache: string, serverWarmup: (k: number) => Made, caCost: number, fresh?: (k: number) => Made): void {
-  const withCa = (ms: number, against: number): string => (caCost > 0 ? `; with NODE_EXTRA_CA_CERTS ${(ms + caCost).toFixed(0)} ms, ${((ms + caCost) / against).toFixed(2)}x: ${ms + caCost <= against ? 'met' : 'NOT met'}` : '');
+  const withCa = (ms: number, against: number): string => withCaCerts(caCost, ms, (t) => t <= against, against);
   const snapshot = `${cache}-warm`;
   rmSync(snapshot, { recursive: true, force: true });
   execFileSync(process.execPath, [cli, 'mbox', warmedBy, '--tree', tree, '--format', 'json', '--cache-dir', snapshot], { stdio: 'pipe', maxBuffer: 256 << 20 });
