@@ -63,6 +63,11 @@ async function observedBefore(): Promise<ObservedCode> {
   return { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
 }
 
+/** `after` observed incrementally from `base` (FILE patched) and in full, to compare the two. */
+function bothWays(base: ObservedCode, after: FunctionFacts[]): { inc: ReturnType<typeof observeIncrementally>; full: ReturnType<typeof observeOrder> } {
+  return { inc: observeIncrementally(base, after, [], new Set([FILE])), full: observeOrder(after) };
+}
+
 /** Edge keys with each site's function, line and chain lines. */
 const sitesOf = (edges: ReturnType<typeof observeOrder>['edges']): string[] =>
   edges.flatMap((e) => e.sites.map((s) => `${edgeKey(e.outer, e.inner, e.innerOp)} ${s.function}:${s.line} ${s.chain.map((c) => `${c.function}:${c.line}`).join(' ')}`)).sort();
@@ -95,8 +100,7 @@ describe('summaries kept from the state before', () => {
     const order = observeOrder(functions);
     const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
     const after = await state(true);
-    const inc = observeIncrementally(base, after, [], new Set([FILE]));
-    const full = observeOrder(after);
+    const { inc, full } = bothWays(base, after);
     const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->lock', 'kvm->slots_lock', 'acquire')));
     expect(edge(order.edges)).toEqual([]);
     expect(edge(full.edges)).toHaveLength(1);
@@ -110,8 +114,7 @@ describe('a changed function whose summary is the same but for its lines', () =>
   it('an assert of a class no callee drops: the function alone is computed again, its caller keeps its events, moved', async () => {
     const base = await observedBefore();
     const after = await walk(source('&kvm->slots_arch_lock'));
-    const inc = observeIncrementally(base, after, [], new Set([FILE]));
-    const full = observeOrder(after);
+    const { inc, full } = bothWays(base, after);
     expect(inc.ok).toBe(true);
     if (!inc.ok) return;
     expect(inc.recomputed).toBe(1);
@@ -125,8 +128,7 @@ describe('a changed function whose summary is the same but for its lines', () =>
   it('an assert of the class the callee drops: the caller two calls up gains an edge, and the incremental step finds it', async () => {
     const base = await observedBefore();
     const after = await walk(source('&kvm->lock'));
-    const inc = observeIncrementally(base, after, [], new Set([FILE]));
-    const full = observeOrder(after);
+    const { inc, full } = bothWays(base, after);
     const topEdge = (edges: typeof full.edges): boolean => edges.some((e) => e.outer === 'kvm->lock' && e.inner === 'kvm->slots_lock' && e.sites.some((s) => s.function === 'top'));
     // Before the assert, drop() released top()'s kvm->lock: no edge from top().
     expect(topEdge(observeOrder(base.functions).edges)).toBe(false);
@@ -185,8 +187,7 @@ describe('a release two calls below a site', () => {
     const order = observeOrder(functions);
     const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
     const after = await state(now);
-    const inc = observeIncrementally(base, after, [], new Set([FILE]));
-    const full = observeOrder(after);
+    const { inc, full } = bothWays(base, after);
     const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->slots_arch_lock', 'kvm->mmu_lock', 'acquire')));
     // Released on every path below the call, the lock is not held at the acquisition.
     expect(edge(order.edges)).toHaveLength(was ? 0 : 1);
@@ -212,8 +213,7 @@ describe('a changed function whose new calls reach nothing', () => {
   it('calls outside the index that take no lock (lockdep_is_held(), a tracepoint): the function alone is computed again, its caller keeps its events, moved', async () => {
     const base = await observedBefore();
     const after = await walk(withCalls(['\tWARN_ON(!lockdep_is_held(&kvm->lock));', '\ttrace_kvm_demo(kvm);']));
-    const inc = observeIncrementally(base, after, [], new Set([FILE]));
-    const full = observeOrder(after);
+    const { inc, full } = bothWays(base, after);
     expect(inc.ok).toBe(true);
     if (!inc.ok) return;
     // Before, any call added made every caller's summary and events be computed again (top() here).
@@ -231,8 +231,7 @@ describe('a changed function whose new calls reach nothing', () => {
   ])('a call of %s: the callers are computed again and gain its edge', async (_what, lines, defined, inner) => {
     const base = await observedBefore();
     const after = await walk(withCalls(lines, defined));
-    const inc = observeIncrementally(base, after, [], new Set([FILE]));
-    const full = observeOrder(after);
+    const { inc, full } = bothWays(base, after);
     expect(full.edges.some((e) => e.outer === 'kvm->lock' && e.inner === inner && e.sites.some((s) => s.function === 'top'))).toBe(true);
     expect(inc.ok).toBe(true);
     if (!inc.ok) return;
@@ -247,8 +246,7 @@ describe('a changed function whose new calls reach nothing', () => {
     const order = observeOrder(functions);
     const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
     const after = await walk(withCalls([call], helper));
-    const inc = observeIncrementally(base, after, [], new Set([FILE]));
-    const full = observeOrder(after);
+    const { inc, full } = bothWays(base, after);
     const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->lock', 'kvm->slots_arch_lock', 'acquire')));
     expect(edge(order.edges)).toEqual([]);
     expect(edge(full.edges).length).toBeGreaterThan(0);
