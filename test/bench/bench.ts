@@ -27,6 +27,7 @@ import { mboxBench } from './mbox-bench.js';
 import { digestBench } from './digest-bench.js';
 import { indexPoolSize } from '../../analyzers/index/worker-pool.js';
 import { caCertsCost, describeNodeStart, nodeStartWithoutCaCerts, withCaCerts } from './node-start.js';
+import { describeFileCreation, fileCreationMs } from './file-creation.js';
 
 /** What rusage-hook.ts writes its line after (not imported: the hook would run in this process too). */
 const RUSAGE_MARK = 'kvm-review-bench-rusage ';
@@ -102,6 +103,8 @@ try {
   // Cold: parse-only on one core and check with an empty cache (the last one fills checkCache for the
   // warm runs), alternated, so that load from elsewhere on the machine falls on both alike.
   const threads = indexPoolSize();
+  // Before the cold checks, in the directory they write to: how much of their time the file system's recent deletions add.
+  const creationMs = fileCreationMs(cache);
   const parseAll: Phase[] = [];
   const colds: ReturnType<typeof costed>[] = [];
   for (let k = 0; k < 5; k++) {
@@ -120,6 +123,7 @@ try {
   // Parse-only is timed inside its process: node's start (and NODE_EXTRA_CA_CERTS) is the check's alone.
   console.log(`  cold ${coldCheck.toFixed(0)} ms, median of 5 alternated with parse-only = ${(coldCheck / allMs).toFixed(2)}x parse-only (target <= 1.5x: ${met(coldCheck <= 1.5 * allMs)}${withCaCerts(caCost, coldCheck, (ms) => ms <= 1.5 * allMs)})`);
   // CPU is what other sessions' load does not inflate: its half is the wall time the two cores would give if idle.
+  console.log(describeFileCreation(creationMs));
   console.log(`  cold CPU ${coldCpu.toFixed(0)} ms (all threads, median) = ${(coldCpu / allMs).toFixed(2)}x parse-only; peak RSS ${coldRss.toFixed(0)} MB (target < 300 MB: ${met(coldRss < 300)})`);
   console.log(`  warm ${warmCheck.toFixed(0)} ms, median of 5 (target < 500 ms: ${met(warmCheck < 500)}${withCaCerts(caCost, warmCheck, (ms) => ms < 500)})`);
 
