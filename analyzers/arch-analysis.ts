@@ -15,7 +15,7 @@
  * the base state of every review). The rules always run: they depend on the
  * documented order and the severities, and cost little.
  */
-import type { COpsEntry } from './c/ops-tables.js';
+import { expandRuntimeTables, type COpsEntry } from './c/ops-tables.js';
 import type { DocumentedOrder } from '../knowledge/doc/model.js';
 import type { LockClass } from '../knowledge/lock-names.js';
 import type { Finding, FindingKind, Severity } from './findings/model.js';
@@ -182,7 +182,7 @@ export function cachedEdges(arch: string, ref: EdgeCacheRef): ArchEdges | null {
 }
 
 /** The functions and tables of `input` built for its architecture, in the state's order. */
-function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops' | 'files'>): { functions: FunctionFacts[]; ops: COpsEntry[] } {
+function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops' | 'files'>): { functions: FunctionFacts[]; ops: readonly COpsEntry[] } {
   const inArch = builtFor(input.arch);
   if (input.files) {
     const functions: FunctionFacts[] = [];
@@ -197,7 +197,7 @@ function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops' | 'files'>
     // Where each file's functions are, and from which list: the incremental observe then takes an
     // unpatched file's events whole, without comparing its functions one by one.
     rememberRuns(functions, files);
-    return { functions, ops };
+    return { functions, ops: expandRuntimeTables(ops) };
   }
   // A file's functions are together: its path is looked at once, not once per function.
   let file: string | undefined;
@@ -209,7 +209,7 @@ function archCode(input: Pick<ArchInput, 'arch' | 'functions' | 'ops' | 'files'>
     }
     return keep;
   });
-  return { functions, ops: input.ops.filter((o) => inArch(o.file)) };
+  return { functions, ops: expandRuntimeTables(input.ops.filter((o) => inArch(o.file))) };
 }
 
 /** The full observe step, persisting the edges (and, with `events`, each function's events). */

@@ -5,6 +5,8 @@
  * kvm_x86_ops.f()), so following a call means knowing which functions a
  * table slot may hold.
  */
+import { descendantsOf } from './descendants.js';
+import type { CFunction } from './model.js';
 import type { SyntaxNode, SyntaxTree } from './parser.js';
 import { topLevel, typedChildren, type Typed } from './top-level.js';
 
@@ -101,5 +103,87 @@ export function readOpsTables(tree: SyntaxTree, file: string): COpsEntry[] {
     }
   };
   visit(topLevel(tree));
+  return out;
+}
+
+/*
+ * Tables filled at run time. VMX's nested handlers are stored into its exit handler array by a
+ * function the array is passed to: vmx.c calls `nested_vmx_hardware_setup(kvm_vmx_exit_handlers)`,
+ * and nested.c's definition stores `exit_handlers[EXIT_REASON_VMCLEAR] = handle_vmclear;` and eleven
+ * more. Each file says its half, so that its facts stay its own (a patch re-walks one file):
+ *   - a store into a parameter that is an array of function pointers is a slot of the table
+ *     `F(k)` (the function and the parameter's position), which no C name can spell;
+ *   - a call passing a table the file defines to F at position k names `F(k)` as a function of
+ *     that table's slot.
+ * expandRuntimeTables() joins the halves of an architecture's tables: the table's slot gets the
+ * functions stored, and neither half is left in what resolves calls.
+ */
+
+/** Whether a table entry is one half of a table filled at run time (see above), not a slot of a table. */
+export const isRuntimeHalf = (o: COpsEntry): boolean => o.struct.includes('(') || o.fn.includes('(');
+
+/** A parameter's type (declarations.ts's text) that is an array of function pointers: `int [] (*)()`. */
+const FUNCTION_ARRAY = /\[\] \(\*\)\(\)$/;
+
+/**
+ * The run-time halves in `functions`' bodies: stores into their function-array parameters, and calls
+ * passing one of `tables` (the array tables the file defines, by name).
+ */
+export function readRuntimeTables(functions: readonly CFunction[], file: string, tables: ReadonlySet<string>): COpsEntry[] {
+  const out: COpsEntry[] = [];
+  for (const fn of functions) {
+    const params = new Map<string, number>();
+    fn.params.forEach((p, k) => {
+      if (FUNCTION_ARRAY.test(p.type)) params.set(p.name, k);
+    });
+    if (params.size) {
+      for (const a of descendantsOf(fn.body, 'assignment_expression')) {
+        const left = a.childForFieldName('left');
+        const right = a.childForFieldName('right');
+        if (left?.type !== 'subscript_expression' || right?.type !== 'identifier' || a.childForFieldName('operator')?.text !== '=') continue;
+        const k = params.get(left.childForFieldName('argument')?.text ?? '');
+        if (k !== undefined) out.push({ struct: `${fn.name}(${k})`, field: '[]', fn: right.text, file, line: a.startPosition.row + 1 });
+      }
+    }
+    // Only a body that names one of the file's tables is looked through for calls.
+    if (!tables.size) continue;
+    const text = fn.source.slice(fn.body.startIndex, fn.body.endIndex);
+    if (![...tables].some((t) => text.includes(t))) continue;
+    for (const call of descendantsOf(fn.body, 'call_expression')) {
+      const callee = call.childForFieldName('function');
+      if (callee?.type !== 'identifier') continue;
+      call.childForFieldName('arguments')?.namedChildren.forEach((arg, k) => {
+        if (arg?.type === 'identifier' && tables.has(arg.text)) out.push({ struct: arg.text, field: '[]', fn: `${callee.text}(${k})`, file, line: call.startPosition.row + 1 });
+      });
+    }
+  }
+  return out;
+}
+
+/** The array tables among a file's entries (by name): what its calls may pass to be filled. */
+export function arrayTables(ops: readonly COpsEntry[]): Set<string> {
+  return new Set(ops.filter((o) => o.field === '[]' && !isRuntimeHalf(o)).map((o) => o.struct));
+}
+
+/**
+ * An architecture's tables with those filled at run time joined: each call passing a table adds
+ * the functions its callee stores, as entries of the table at the store's file and line (the
+ * store's file decides which static function it names), after every entry written as an
+ * initializer; the halves themselves are left out. A list without halves is returned as it is.
+ */
+export function expandRuntimeTables(ops: readonly COpsEntry[]): readonly COpsEntry[] {
+  if (!ops.some(isRuntimeHalf)) return ops;
+  const stored = new Map<string, COpsEntry[]>();
+  for (const o of ops) {
+    if (!o.struct.includes('(')) continue;
+    const list = stored.get(o.struct);
+    if (list) list.push(o);
+    else stored.set(o.struct, [o]);
+  }
+  const out = ops.filter((o) => !isRuntimeHalf(o));
+  for (const pass of ops) {
+    if (!pass.fn.includes('(') || pass.struct.includes('(')) continue;
+    for (const s of stored.get(pass.fn) ?? []) out.push({ struct: pass.struct, field: s.field, fn: s.fn, file: s.file, line: s.line });
+  }
   return out;
 }

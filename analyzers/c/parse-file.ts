@@ -7,7 +7,7 @@ import type { CFunction, CStructDef, ParseStats } from './model.js';
 import { parseC, type SyntaxTree } from './parser.js';
 import { preprocess } from './preprocess.js';
 import { readStructs } from './struct-types.js';
-import { readOpsTables, type COpsEntry } from './ops-tables.js';
+import { arrayTables, readOpsTables, readRuntimeTables, type COpsEntry } from './ops-tables.js';
 
 /** A parsed file. Function bodies are nodes of `tree`: use them before dispose(). */
 export interface ParsedFile {
@@ -34,13 +34,14 @@ export async function parseFile(file: string, source: string): Promise<ParsedFil
   const prep = preprocess(source);
   const tree = await parseC(prep.text);
   const { functions, stats } = extractFunctions(tree, file, source, prep);
+  const tables = readOpsTables(tree, file);
   let disposed = false;
   return {
     file,
     functions,
     stats,
     structs: readStructs(tree, file),
-    ops: readOpsTables(tree, file),
+    ops: [...tables, ...readRuntimeTables(functions, file, arrayTables(tables))],
     tree,
     blanked: prep.text,
     dispose() {

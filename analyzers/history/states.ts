@@ -17,6 +17,7 @@ import { DocInputError, readLockingDoc } from '../../knowledge/doc/reader.js';
 import type { CacheOptions } from '../index/cache.js';
 import { archOf, indexedFiles, isIndexedPath, treeArchs } from '../index/files.js';
 import { indexTree } from '../index/index-tree.js';
+import { expandRuntimeTables } from '../c/ops-tables.js';
 import { observeOrder } from '../order/observe.js';
 import { codeClasses } from '../rules/index.js';
 import { BlobReader, gitClient } from '../trees/git-client.js';
@@ -158,7 +159,7 @@ export class HistoryStates {
     for (const arch of archs) {
       const inArch = builtFor(arch);
       try {
-        state.edges.set(arch, observeOrder(functions.filter((fn) => inArch(fn.file)), ops.filter((o) => inArch(o.file))).edges);
+        state.edges.set(arch, observeOrder(functions.filter((fn) => inArch(fn.file)), expandRuntimeTables(ops.filter((o) => inArch(o.file)))).edges);
       } catch (e) {
         // One architecture's failure is said on the drift; the others are still analysed.
         state.failed.push({ arch, error: e instanceof Error ? e.message : String(e) });

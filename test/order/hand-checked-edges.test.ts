@@ -134,6 +134,13 @@ describe.each(['6.1', '6.12'] as const)('Linux %s x86: the observed order', (ver
     expect(e?.confidence).toBe('full');
   });
 
+  it('real: kvm->srcu -> vmx_vpid_lock through a nested VMX exit handler, one nested_vmx_hardware_setup() stores into the table at run time', () => {
+    const e = observed(r, 'kvm->srcu', 'vmx_vpid_lock');
+    const site = e?.sites.find((s) => names(s).includes('handle_vmxoff'));
+    expect(site && names(site).slice(-4)).toEqual(['__vmx_handle_exit', 'handle_vmxoff', 'free_nested', 'free_vpid']);
+    expect(site?.chain.find((c) => c.function === 'handle_vmxoff')?.file).toBe('arch/x86/kvm/vmx/nested.c');
+  });
+
   if (version === '6.12') {
     it('real: vcpu->mutex -> kvm->mn_invalidate_lock through kvm_inhibit_apic_access_page()', () => {
       const e = observed(r, 'vcpu->mutex', 'kvm->mn_invalidate_lock');

@@ -353,3 +353,28 @@ describe('a patch next to a struct between definitions', () => {
     expect(await rewalkInPlace(earlier, member, types)).toBeNull();
   }, 300_000);
 });
+
+describe('a patch to the function that fills a table at run time (nested_vmx_hardware_setup())', () => {
+  it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])('is re-walked in place when its stores only move, and parsed whole when it stores another handler, on %s', async (version) => {
+    const tree = kernelTree(version);
+    const types = await headerTypes(tree);
+    const file = 'arch/x86/kvm/vmx/nested.c';
+    const text = readFileSync(join(tree, file), 'utf8');
+    const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => /^\texit_handlers\[EXIT_REASON_VMCLEAR\]\s*= handle_vmclear;$/.test(l));
+    expect(at).toBeGreaterThan(0);
+    const stored = (f: { ops: { struct: string; fn: string }[] }): string[] => f.ops.filter((o) => o.struct === 'nested_vmx_hardware_setup(0)').map((o) => o.fn);
+    expect(stored(earlier.facts)).toContain('handle_vmclear');
+    // A comment before the first store: the function is walked again, its stores moved by a line.
+    const comment = [...lines.slice(0, at), '\t/* kvm-review */', ...lines.slice(at)].join('\n');
+    const moved = await rewalkInPlace(earlier, comment, types);
+    expect(moved).not.toBeNull();
+    expect(`${file}: ${JSON.stringify(moved)}`).toBe(`${file}: ${(await facts(file, comment, types)).json}`);
+    // One more handler stored: what the file stores is read from a parse of the whole file.
+    const more = [...lines.slice(0, at + 1), '\texit_handlers[EXIT_REASON_XSETBV] = handle_vmptrst;', ...lines.slice(at + 1)].join('\n');
+    expect(await rewalkInPlace(earlier, more, types)).toBeNull();
+    const whole = JSON.parse((await facts(file, more, types)).json) as ReturnType<typeof factsOf>;
+    expect(stored(whole).filter((fn) => fn === 'handle_vmptrst')).toHaveLength(2);
+  }, 300_000);
+});

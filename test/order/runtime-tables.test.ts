@@ -1,0 +1,61 @@
+/**
+ * An exit handler array filled at run time, as VMX's is: vmx.c passes
+ * kvm_vmx_exit_handlers to nested_vmx_hardware_setup(), which stores the
+ * nested VMX instructions' handlers into it. Each file's facts say their
+ * half (the stores into a parameter, the call passing the table), and an
+ * architecture's tables join them: a call by index through the table may
+ * reach the functions stored, resolved in the file that stores them. On the
+ * small tree of fixtures/order/runtime-tables.
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { auditTree } from '../../analyzers/audit.js';
+import { expandRuntimeTables, type COpsEntry } from '../../analyzers/c/ops-tables.js';
+import type { AuditResult } from '../../analyzers/findings/check-result.js';
+import { loadDocumentedOrder } from '../../knowledge/doc/load.js';
+import { FIXTURES } from '../helpers/paths.js';
+import { walkFixtureFile, type WalkedFile } from '../helpers/walk-fixture.js';
+
+const TREE = join(FIXTURES, 'order', 'runtime-tables');
+const VMX = 'arch/x86/kvm/vmx/demo_vmx.c';
+const NESTED = 'arch/x86/kvm/vmx/demo_nested.c';
+
+const slots = (ops: readonly COpsEntry[]): string[] => ops.map((o) => `${o.struct}.${o.field} = ${o.fn} (${o.file.split('/').pop()}:${o.line})`);
+
+let vmx: WalkedFile;
+let nested: WalkedFile;
+let audit: AuditResult;
+
+beforeAll(async () => {
+  vmx = await walkFixtureFile(TREE, VMX);
+  nested = await walkFixtureFile(TREE, NESTED);
+  audit = await auditTree(TREE, { arch: 'x86', doc: loadDocumentedOrder({ cwd: '/' }), cache: { disabled: true } });
+});
+
+describe('a table filled at run time', () => {
+  it("is read as each file's half: the stores into the parameter, the call passing the table", () => {
+    expect(slots(nested.ops)).toEqual(['demo_nested_setup(0).[] = demo_handle_vmon (demo_nested.c:32)', 'demo_nested_setup(0).[] = demo_handle_vmoff (demo_nested.c:33)']);
+    expect(slots(vmx.ops)).toEqual(['demo_exit_handlers.[] = demo_handle_hlt (demo_vmx.c:26)', 'demo_exit_handlers.[] = demo_nested_setup(0) (demo_vmx.c:33)']);
+  });
+
+  it("joins them into the table's slot, after its initializer's entries, at the stores' file and lines", () => {
+    expect(slots(expandRuntimeTables([...vmx.ops, ...nested.ops]))).toEqual([
+      'demo_exit_handlers.[] = demo_handle_hlt (demo_vmx.c:26)',
+      'demo_exit_handlers.[] = demo_handle_vmon (demo_nested.c:32)',
+      'demo_exit_handlers.[] = demo_handle_vmoff (demo_nested.c:33)',
+    ]);
+    // A list with no half is given back as it is.
+    const plain = vmx.ops.slice(0, 1);
+    expect(expandRuntimeTables(plain)).toBe(plain);
+  });
+
+  it('is followed by check: a call by index reaches what was stored, the static function of the storing file', () => {
+    const chains = (inner: string): string[] =>
+      audit.observed.filter((o) => o.outer === 'kvm->srcu' && o.inner === inner).flatMap((o) => o.sites.map((s) => s.chain.map((c) => c.function).join(' > ')));
+    expect(chains('kvm->slots_lock')).toEqual(['demo_handle_exit > demo_handle_vmon']);
+    expect(chains('kvm->lock')).toEqual(['demo_handle_exit > demo_handle_hlt']);
+    // demo_vmx.c's own demo_handle_vmoff() takes kvm->mmu_lock; the table holds demo_nested.c's.
+    expect(chains('kvm->mmu_lock')).toEqual([]);
+    expect(audit.stats.unresolvedCalls).toBe(0);
+  });
+});
