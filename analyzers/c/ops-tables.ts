@@ -3,8 +3,11 @@
  * and arrays of functions by index (`kvm_vmx_exit_handlers[] = { [EXIT_REASON_CPUID] = ... }`).
  * KVM calls most vendor code through them (kvm_x86_call(vcpu_run), static_call,
  * kvm_x86_ops.f()), so following a call means knowing which functions a
- * table slot may hold.
+ * table slot may hold. Besides file-scope initializers, function bodies fill
+ * slots too: a local struct variable's initializer, and an array passed to
+ * a function that stores handlers into it (readBodyTables()).
  */
+import { localDeclarations } from './declarations.js';
 import { descendantsOf } from './descendants.js';
 import type { CFunction } from './model.js';
 import type { SyntaxNode, SyntaxTree } from './parser.js';
@@ -126,12 +129,14 @@ export const isRuntimeHalf = (o: COpsEntry): boolean => o.struct.includes('(') |
 const FUNCTION_ARRAY = /\[\] \(\*\)\(\)$/;
 
 /**
- * The run-time halves in `functions`' bodies: stores into their function-array parameters, and calls
- * passing one of `tables` (the array tables the file defines, by name).
+ * The table entries in `functions`' bodies: their local struct variables' initializers (localTables()),
+ * and the run-time halves, stores into their function-array parameters and calls passing one of
+ * `tables` (the array tables the file defines, by name).
  */
-export function readRuntimeTables(functions: readonly CFunction[], file: string, tables: ReadonlySet<string>): COpsEntry[] {
+export function readBodyTables(functions: readonly CFunction[], file: string, tables: ReadonlySet<string>): COpsEntry[] {
   const out: COpsEntry[] = [];
   for (const fn of functions) {
+    out.push(...localTables(fn, file));
     const params = new Map<string, number>();
     fn.params.forEach((p, k) => {
       if (FUNCTION_ARRAY.test(p.type)) params.set(p.name, k);
@@ -158,6 +163,28 @@ export function readRuntimeTables(functions: readonly CFunction[], file: string,
     }
   }
   return out;
+}
+
+/**
+ * The slots a function's local struct variables are given by designated initializers, as kvm_main.c's
+ * `const struct kvm_mmu_notifier_range hva_range = { .handler = kvm_mmu_unmap_gfn_range, .on_lock =
+ * kvm_mmu_invalidate_begin, ... }` before `__kvm_handle_hva_range(kvm, &hva_range)` calls
+ * `range->handler()`: entries of the struct's table like a file-scope initializer's. A value that is
+ * the function's own parameter or local (`.handler = handler`, `.start = start`) names no function.
+ */
+function localTables(fn: CFunction, file: string): COpsEntry[] {
+  let out: COpsEntry[] | undefined;
+  for (const decl of descendantsOf(fn.body, 'declaration')) {
+    const struct = structOf(decl);
+    if (!struct) continue;
+    for (const d of decl.childrenForFieldName('declarator')) {
+      const value = d?.type === 'init_declarator' ? d.childForFieldName('value') : null;
+      if (value?.type === 'initializer_list') (out ??= []).push(...entriesOf(struct, value, file));
+    }
+  }
+  if (!out) return [];
+  const own = new Set([...fn.params, ...localDeclarations(fn.body)].map((d) => d.name));
+  return out.filter((o) => !own.has(o.fn));
 }
 
 /** The array tables among a file's entries (by name): what its calls may pass to be filled. */

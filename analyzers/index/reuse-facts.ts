@@ -30,7 +30,7 @@ import type { CFunction, CStructDef, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
 import { cParser } from '../c/parser.js';
 import { preprocess } from '../c/preprocess.js';
-import { arrayTables, isRuntimeHalf, readOpsTables, readRuntimeTables, type COpsEntry } from '../c/ops-tables.js';
+import { arrayTables, readBodyTables, readOpsTables, type COpsEntry } from '../c/ops-tables.js';
 import { memberType, mergeStructTypes, readStructs } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { structsFromJson, structsToJson, type CachedStructs } from './cached-structs.js';
@@ -408,11 +408,12 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
     }
     const { functions, stats } = tree ? extractFunctions(tree, was.file, text, prep) : { functions: [], stats: { skipped: [] } };
     if (stats.skipped.length) return null;
-    // A table filled at run time is read from function bodies (ops-tables.ts): what the definitions
-    // walked again store or pass must be what they did, or the file is parsed whole.
+    // Some table entries are read from function bodies (ops-tables.ts: local initializers, tables
+    // filled at run time): those of the definitions walked again must be what they were, or the file
+    // is parsed whole.
     const walkedAgain = (line: number): boolean => again.some((s) => s.fn.line <= line && line <= s.fn.endLine);
-    const halvesBefore = was.ops.filter((o) => isRuntimeHalf(o) && walkedAgain(o.line));
-    if (!sameMoved(halvesBefore, readRuntimeTables(functions, was.file, arrayTables(was.ops)), kept, opsKey)) return null;
+    const bodyBefore = was.ops.filter((o) => walkedAgain(o.line));
+    if (!sameMoved(bodyBefore, readBodyTables(functions, was.file, arrayTables(was.ops)), kept, opsKey)) return null;
     const local = structs.length ? mergeStructTypes(structsFromJson(structs)) : null;
     const byLine = new Map(again.map((s) => [s.line, s]));
     for (const fn of functions) {

@@ -354,7 +354,7 @@ describe('a patch next to a struct between definitions', () => {
   }, 300_000);
 });
 
-describe('a patch to the function that fills a table at run time (nested_vmx_hardware_setup())', () => {
+describe('a patch to a function body that fills table slots (a table filled at run time, a local initializer)', () => {
   it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])('is re-walked in place when its stores only move, and parsed whole when it stores another handler, on %s', async (version) => {
     const tree = kernelTree(version);
     const types = await headerTypes(tree);
@@ -376,5 +376,22 @@ describe('a patch to the function that fills a table at run time (nested_vmx_har
     expect(await rewalkInPlace(earlier, more, types)).toBeNull();
     const whole = JSON.parse((await facts(file, more, types)).json) as ReturnType<typeof factsOf>;
     expect(stored(whole).filter((fn) => fn === 'handle_vmptrst')).toHaveLength(2);
+  }, 300_000);
+
+  it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])("is parsed whole when a local initializer gives a slot another function (the MMU notifier's range .handler), on %s", async (version) => {
+    const tree = kernelTree(version);
+    const types = await headerTypes(tree);
+    const file = 'virt/kvm/kvm_main.c';
+    const text = readFileSync(join(tree, file), 'utf8');
+    const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => /^\t\t\.handler\t+= kvm_(mmu_)?unmap_gfn_range,$/.test(l));
+    expect(at).toBeGreaterThan(0);
+    // struct kvm_mmu_notifier_range on 6.12, struct kvm_hva_range on 6.1.
+    const handlers = (f: { ops: { struct: string; field: string; fn: string }[] }): string[] => f.ops.filter((o) => /^kvm_(mmu_notifier|hva)_range$/.test(o.struct) && o.field === 'handler').map((o) => o.fn);
+    expect(handlers(earlier.facts)).toContain((/= (\w+),/.exec(lines[at] ?? '') ?? [])[1]);
+    const other = [...lines.slice(0, at), '\t\t.handler\t= kvm_age_gfn,', ...lines.slice(at + 1)].join('\n');
+    expect(await rewalkInPlace(earlier, other, types)).toBeNull();
+    expect(handlers(JSON.parse((await facts(file, other, types)).json) as ReturnType<typeof factsOf>)).toContain('kvm_age_gfn');
   }, 300_000);
 });
