@@ -331,14 +331,18 @@ describe('a review state after a header patch', () => {
   }, 600_000);
 });
 
+/** A file of a real tree as a patch finds it: the headers' struct types, its facts (the earlier state) and its lines. */
+async function realFile(version: '6.1' | '6.12', file: string): Promise<{ types: StructTypes; earlier: { text: string; facts: ReturnType<typeof factsOf> }; lines: string[] }> {
+  const tree = kernelTree(version);
+  const types = await headerTypes(tree);
+  const text = readFileSync(join(tree, file), 'utf8');
+  return { types, earlier: { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> }, lines: text.split('\n') };
+}
+
 describe('a patch next to a struct between definitions', () => {
   it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])('is re-walked in place for a prototype after the struct, and not for a member added to it, on %s', async (version) => {
-    const tree = kernelTree(version);
-    const types = await headerTypes(tree);
     const file = 'virt/kvm/kvm_main.c';
-    const text = readFileSync(join(tree, file), 'utf8');
-    const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
-    const lines = text.split('\n');
+    const { types, earlier, lines } = await realFile(version, file);
     // The first struct the file defines, found by its content, and the end of its definition.
     const start = lines.findIndex((l) => /^struct \w+ \{$/.test(l));
     const end = lines.indexOf('};', start);
@@ -356,12 +360,8 @@ describe('a patch next to a struct between definitions', () => {
 
 describe('a patch to a function body that fills table slots (a table filled at run time, a local initializer)', () => {
   it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])('is re-walked in place when its stores only move, and parsed whole when it stores another handler, on %s', async (version) => {
-    const tree = kernelTree(version);
-    const types = await headerTypes(tree);
     const file = 'arch/x86/kvm/vmx/nested.c';
-    const text = readFileSync(join(tree, file), 'utf8');
-    const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
-    const lines = text.split('\n');
+    const { types, earlier, lines } = await realFile(version, file);
     const at = lines.findIndex((l) => /^\texit_handlers\[EXIT_REASON_VMCLEAR\]\s*= handle_vmclear;$/.test(l));
     expect(at).toBeGreaterThan(0);
     const stored = (f: { ops: { struct: string; fn: string }[] }): string[] => f.ops.filter((o) => o.struct === 'nested_vmx_hardware_setup(0)').map((o) => o.fn);
@@ -379,12 +379,8 @@ describe('a patch to a function body that fills table slots (a table filled at r
   }, 300_000);
 
   it.each<['6.1' | '6.12']>([['6.1'], ['6.12']])("is parsed whole when a local initializer gives a slot another function (the MMU notifier's range .handler), on %s", async (version) => {
-    const tree = kernelTree(version);
-    const types = await headerTypes(tree);
     const file = 'virt/kvm/kvm_main.c';
-    const text = readFileSync(join(tree, file), 'utf8');
-    const earlier = { text, facts: JSON.parse((await facts(file, text, types)).json) as ReturnType<typeof factsOf> };
-    const lines = text.split('\n');
+    const { types, earlier, lines } = await realFile(version, file);
     const at = lines.findIndex((l) => /^\t\t\.handler\t+= kvm_(mmu_)?unmap_gfn_range,$/.test(l));
     expect(at).toBeGreaterThan(0);
     // struct kvm_mmu_notifier_range on 6.12, struct kvm_hva_range on 6.1.
