@@ -4,8 +4,9 @@
  * KVM calls most vendor code through them (kvm_x86_call(vcpu_run), static_call,
  * kvm_x86_ops.f()), so following a call means knowing which functions a
  * table slot may hold. Besides file-scope initializers, function bodies fill
- * slots too: a local struct variable's initializer, and an array passed to
- * a function that stores handlers into it (readBodyTables()).
+ * slots too: a local struct variable's initializer, a store into a member
+ * of a parameter or local, and an array passed to a function that stores
+ * handlers into it (readBodyTables()).
  */
 import { localDeclarations } from './declarations.js';
 import { descendantsOf } from './descendants.js';
@@ -129,8 +130,8 @@ export const isRuntimeHalf = (o: COpsEntry): boolean => o.struct.includes('(') |
 const FUNCTION_ARRAY = /\[\] \(\*\)\(\)$/;
 
 /**
- * The table entries in `functions`' bodies: their local struct variables' initializers (localTables()),
- * and the run-time halves, stores into their function-array parameters and calls passing one of
+ * The table entries in `functions`' bodies: their local struct variables' initializers and stores
+ * into their struct variables' members (localTables()), and the run-time halves, stores into their function-array parameters and calls passing one of
  * `tables` (the array tables the file defines, by name).
  */
 export function readBodyTables(functions: readonly CFunction[], file: string, tables: ReadonlySet<string>): COpsEntry[] {
@@ -166,26 +167,55 @@ export function readBodyTables(functions: readonly CFunction[], file: string, ta
 }
 
 /**
- * The slots a function's local struct variables are given by designated initializers, as kvm_main.c's
- * `const struct kvm_mmu_notifier_range hva_range = { .handler = kvm_mmu_unmap_gfn_range, .on_lock =
- * kvm_mmu_invalidate_begin, ... }` before `__kvm_handle_hva_range(kvm, &hva_range)` calls
- * `range->handler()`: entries of the struct's table like a file-scope initializer's. A value that is
- * the function's own parameter or local (`.handler = handler`, `.start = start`) names no function.
+ * The slots a function body gives functions, as a file-scope initializer does:
+ *   - a local struct variable's designated initializer, as kvm_main.c's `const struct
+ *     kvm_mmu_notifier_range hva_range = { .handler = kvm_mmu_unmap_gfn_range, .on_lock =
+ *     kvm_mmu_invalidate_begin, ... }` before `__kvm_handle_hva_range(kvm, &hva_range)` calls
+ *     `range->handler()`;
+ *   - a store into a member of a parameter or local of a struct type, as mmu.c's
+ *     `context->gva_to_gpa = paging64_gva_to_gpa;` for `mmu->gva_to_gpa()`.
+ * A value that is the function's own parameter or local (`.handler = handler`, `.start = start`)
+ * names no function, nor does a constant's macro (`vcpu->mode = OUTSIDE_GUEST_MODE`).
  */
 function localTables(fn: CFunction, file: string): COpsEntry[] {
-  let out: COpsEntry[] | undefined;
+  const out: COpsEntry[] = [];
   for (const decl of descendantsOf(fn.body, 'declaration')) {
     const struct = structOf(decl);
     if (!struct) continue;
     for (const d of decl.childrenForFieldName('declarator')) {
       const value = d?.type === 'init_declarator' ? d.childForFieldName('value') : null;
-      if (value?.type === 'initializer_list') (out ??= []).push(...entriesOf(struct, value, file));
+      if (value?.type === 'initializer_list') out.push(...entriesOf(struct, value, file));
     }
   }
-  if (!out) return [];
-  const own = new Set([...fn.params, ...localDeclarations(fn.body)].map((d) => d.name));
+  const stores: { base: string; field: string; fn: string; line: number }[] = [];
+  for (const a of descendantsOf(fn.body, 'assignment_expression')) {
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (left?.type !== 'field_expression' || right?.type !== 'identifier' || MACRO.test(right.text) || a.childForFieldName('operator')?.text !== '=') continue;
+    const base = left.childForFieldName('argument');
+    const field = left.childForFieldName('field')?.text;
+    if (base?.type === 'identifier' && field) stores.push({ base: base.text, field, fn: right.text, line: a.startPosition.row + 1 });
+  }
+  if (!out.length && !stores.length) return [];
+  const decls = [...fn.params, ...localDeclarations(fn.body)];
+  const own = new Set(decls.map((d) => d.name));
+  // The first declaration of a name: a shadowing block's is rare enough in the few bodies that store members.
+  const structOfName = new Map<string, string>();
+  for (const d of decls) {
+    const struct = STRUCT_TYPE.exec(d.type)?.[1];
+    if (struct && !structOfName.has(d.name)) structOfName.set(d.name, struct);
+  }
+  for (const st of stores) {
+    const struct = structOfName.get(st.base);
+    if (struct) out.push({ struct, field: st.field, fn: st.fn, file, line: st.line });
+  }
   return out.filter((o) => !own.has(o.fn));
 }
+
+/** A macro's name, as constants are spelled: no function. */
+const MACRO = /^[A-Z][A-Z0-9_]*$/;
+/** A declared type (declarations.ts's text) that is a struct or a pointer to one: its struct's name. */
+const STRUCT_TYPE = /^struct (\w+)(?: \*)?$/;
 
 /** The array tables among a file's entries (by name): what its calls may pass to be filled. */
 export function arrayTables(ops: readonly COpsEntry[]): Set<string> {

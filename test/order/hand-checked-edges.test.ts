@@ -141,6 +141,13 @@ describe.each(['6.1', '6.12'] as const)('Linux %s x86: the observed order', (ver
     expect(site?.chain.find((c) => c.function === 'handle_vmxoff')?.file).toBe('arch/x86/kvm/vmx/nested.c');
   });
 
+  if (version === '6.1') {
+    it("real: kvm_page_track_notifier_head->track_srcu -> kvm->mmu_lock through the page-track notifier kvm_mmu_init_vm() gives kvm_mmu_pte_write() (node->track_write)", () => {
+      const e = observed(r, 'kvm_page_track_notifier_head->track_srcu', 'kvm->mmu_lock');
+      expect(e?.sites.map(chainText)).toContain('kvm_page_track_write > kvm_mmu_pte_write');
+    });
+  }
+
   if (version === '6.12') {
     it('real: vcpu->mutex -> kvm->mn_invalidate_lock through kvm_inhibit_apic_access_page()', () => {
       const e = observed(r, 'vcpu->mutex', 'kvm->mn_invalidate_lock');

@@ -7,8 +7,9 @@
  * them: a call by index through the table may reach the functions stored,
  * resolved in the file that stores them. And a local struct variable's
  * initializer, as the MMU notifier callbacks' struct
- * kvm_mmu_notifier_range: its functions fill the struct's slots as a
- * file-scope table's do. On the small tree of fixtures/order/runtime-tables,
+ * kvm_mmu_notifier_range, or a store into a parameter's member, as mmu.c's
+ * `context->gva_to_gpa = paging64_gva_to_gpa`: the functions fill the
+ * struct's slots as a file-scope table's do. On the small tree of fixtures/order/runtime-tables,
  * then on the real trees.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -71,13 +72,14 @@ describe('a table filled at run time', () => {
   });
 });
 
-describe("a local struct variable's initializer", () => {
-  it("fills the struct's slots with the functions it names, not with the function's own parameters", () => {
-    expect(slots(notifier.ops)).toEqual(['demo_range.handler = demo_unmap (demo_notifier.c:39)']);
+describe("a local struct variable's initializer, a store into a parameter's member", () => {
+  it("fill the struct's slots with the functions they name, not with the function's own parameters or a constant", () => {
+    expect(slots(notifier.ops)).toEqual(['demo_range.handler = demo_unmap (demo_notifier.c:39)', 'demo_tracker.track_write = demo_track_write (demo_notifier.c:78)']);
   });
 
-  it('is followed by check: the call through the member reaches the function the initializer gave it', () => {
+  it('are followed by check: the call through the member reaches the function it was given', () => {
     expect(chains(audit, 'kvm->srcu', 'kvm->irq_lock')).toEqual(['__demo_handle_range > demo_unmap']);
+    expect(chains(audit, 'kvm->lock', 'kvm->slots_lock')).toEqual(['demo_tracker_write > demo_track_write']);
   });
 });
 
