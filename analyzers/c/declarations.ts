@@ -102,11 +102,20 @@ export function parameters(fnDeclarator: SyntaxNode): CDecl[] {
  * may appear twice when an inner block shadows an outer one: the caller
  * picks by line.
  */
-export function localDeclarations(body: SyntaxNode): CDecl[] {
+export function localDeclarations(body: SyntaxNode): readonly CDecl[] {
+  const known = locals.get(body);
+  if (known) return known;
   const out: CDecl[] = [];
   for (const decl of descendantsOf(body, 'declaration')) {
     const line = decl.startPosition.row + 1;
     for (const d of declaredNames(decl)) out.push({ ...d, line });
   }
+  locals.set(body, out);
   return out;
 }
+
+/**
+ * By body node, as descendants.ts keeps a body's descendants: the C stage reads a body's locals
+ * for the tables it fills (ops-tables.ts), and the walk's type environment reads them again.
+ */
+const locals = new WeakMap<SyntaxNode, readonly CDecl[]>();

@@ -130,9 +130,9 @@ export const isRuntimeHalf = (o: COpsEntry): boolean => o.struct.includes('(') |
 const FUNCTION_ARRAY = /\[\] \(\*\)\(\)$/;
 
 /**
- * The table entries in `functions`' bodies: their local struct variables' initializers and stores
- * into their struct variables' members (localTables()), and the run-time halves, stores into their function-array parameters and calls passing one of
- * `tables` (the array tables the file defines, by name).
+ * The table entries in `functions`' bodies: what their struct variables' initializers and member
+ * stores give a slot (localTables()), and the run-time halves: stores into their function-array
+ * parameters, and calls passing one of `tables` (the array tables the file defines, by name).
  */
 export function readBodyTables(functions: readonly CFunction[], file: string, tables: ReadonlySet<string>): COpsEntry[] {
   const out: COpsEntry[] = [];
