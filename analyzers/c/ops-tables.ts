@@ -124,7 +124,7 @@ export function readOpsTables(tree: SyntaxTree, file: string): COpsEntry[] {
  */
 
 /** Whether a table entry is one half of a table filled at run time (see above), not a slot of a table. */
-export const isRuntimeHalf = (o: COpsEntry): boolean => o.struct.includes('(') || o.fn.includes('(');
+const isRuntimeHalf = (o: COpsEntry): boolean => o.struct.includes('(') || o.fn.includes('(');
 
 /** A parameter's type (declarations.ts's text) that is an array of function pointers: `int [] (*)()`. */
 const FUNCTION_ARRAY = /\[\] \(\*\)\(\)$/;
@@ -132,9 +132,10 @@ const FUNCTION_ARRAY = /\[\] \(\*\)\(\)$/;
 /**
  * The table entries in `functions`' bodies: what their struct variables' initializers and member
  * stores give a slot (localTables()), and the run-time halves: stores into their function-array
- * parameters, and calls passing one of `tables` (the array tables the file defines, by name).
+ * parameters, and calls passing one of the array tables among `fileTables` (the file's entries).
  */
-export function readBodyTables(functions: readonly CFunction[], file: string, tables: ReadonlySet<string>): COpsEntry[] {
+export function readBodyTables(functions: readonly CFunction[], file: string, fileTables: readonly COpsEntry[]): COpsEntry[] {
+  const tables = arrayTables(fileTables);
   const out: COpsEntry[] = [];
   for (const fn of functions) {
     out.push(...localTables(fn, file));
@@ -218,7 +219,7 @@ const MACRO = /^[A-Z][A-Z0-9_]*$/;
 const STRUCT_TYPE = /^struct (\w+)(?: \*)?$/;
 
 /** The array tables among a file's entries (by name): what its calls may pass to be filled. */
-export function arrayTables(ops: readonly COpsEntry[]): Set<string> {
+function arrayTables(ops: readonly COpsEntry[]): Set<string> {
   return new Set(ops.filter((o) => o.field === '[]' && !isRuntimeHalf(o)).map((o) => o.struct));
 }
 

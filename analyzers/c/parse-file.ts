@@ -7,7 +7,7 @@ import type { CFunction, CStructDef, ParseStats } from './model.js';
 import { parseC, type SyntaxTree } from './parser.js';
 import { preprocess } from './preprocess.js';
 import { readStructs } from './struct-types.js';
-import { arrayTables, readOpsTables, readBodyTables, type COpsEntry } from './ops-tables.js';
+import { readBodyTables, readOpsTables, type COpsEntry } from './ops-tables.js';
 
 /** A parsed file. Function bodies are nodes of `tree`: use them before dispose(). */
 export interface ParsedFile {
@@ -41,7 +41,7 @@ export async function parseFile(file: string, source: string): Promise<ParsedFil
     functions,
     stats,
     structs: readStructs(tree, file),
-    ops: [...tables, ...readBodyTables(functions, file, arrayTables(tables))],
+    ops: [...tables, ...readBodyTables(functions, file, tables)],
     tree,
     blanked: prep.text,
     dispose() {

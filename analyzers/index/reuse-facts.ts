@@ -30,7 +30,7 @@ import type { CFunction, CStructDef, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
 import { cParser } from '../c/parser.js';
 import { preprocess } from '../c/preprocess.js';
-import { arrayTables, readBodyTables, readOpsTables, type COpsEntry } from '../c/ops-tables.js';
+import { readBodyTables, readOpsTables, type COpsEntry } from '../c/ops-tables.js';
 import { memberType, mergeStructTypes, readStructs } from '../c/struct-types.js';
 import type { FunctionFacts } from '../locks/model.js';
 import { structsFromJson, structsToJson, type CachedStructs } from './cached-structs.js';
@@ -413,7 +413,7 @@ export async function rewalkInPlace(earlier: EarlierFile, text: string, types: S
     // is parsed whole.
     const walkedAgain = (line: number): boolean => again.some((s) => s.fn.line <= line && line <= s.fn.endLine);
     const bodyBefore = was.ops.filter((o) => walkedAgain(o.line));
-    if (!sameMoved(bodyBefore, readBodyTables(functions, was.file, arrayTables(was.ops)), kept, opsKey)) return null;
+    if (!sameMoved(bodyBefore, readBodyTables(functions, was.file, was.ops), kept, opsKey)) return null;
     const local = structs.length ? mergeStructTypes(structsFromJson(structs)) : null;
     const byLine = new Map(again.map((s) => [s.line, s]));
     for (const fn of functions) {

@@ -83,7 +83,6 @@ function time(fn: () => void): number {
   return performance.now() - t;
 }
 
-
 /** Runs alternated with each other (a, b, a, b, ...), so load on the machine falls on both alike: medians. */
 export function alternated(runs: number, ...fns: (() => void)[]): number[] {
   const times: number[][] = fns.map(() => []);
