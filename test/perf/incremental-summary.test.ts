@@ -57,10 +57,14 @@ async function walkAt(file: string, text: string): Promise<FunctionFacts[]> {
 
 const walk = (text: string): Promise<FunctionFacts[]> => walkAt(FILE, text);
 
-async function observedBefore(): Promise<ObservedCode> {
-  const functions = await walk(source(null));
+/** `functions` observed in full, and as the state before a patch (its events and memoised summaries). */
+function observed(functions: FunctionFacts[]): { order: ReturnType<typeof observeOrder>; base: ObservedCode } {
   const order = observeOrder(functions);
-  return { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+  return { order, base: { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised } };
+}
+
+async function observedBefore(): Promise<ObservedCode> {
+  return observed(await walk(source(null))).base;
 }
 
 /** `after` observed incrementally from `base` (FILE patched) and in full, to compare the two. */
@@ -97,8 +101,7 @@ describe('summaries kept from the state before', () => {
     const other = 'virt/kvm/other.c';
     const state = async (pair: boolean): Promise<FunctionFacts[]> => [...(await walkAt(FILE, layered(pair).patched)), ...(await walkAt(other, layered(pair).other))];
     const functions = await state(false);
-    const order = observeOrder(functions);
-    const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+    const { order, base } = observed(functions);
     const after = await state(true);
     const { inc, full } = bothWays(base, after);
     const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->lock', 'kvm->slots_lock', 'acquire')));
@@ -184,8 +187,7 @@ describe('a release two calls below a site', () => {
     const unpatched = await walkAt(other, releasedBelow(was).other);
     const state = async (release: boolean): Promise<FunctionFacts[]> => [...(await walkAt(FILE, releasedBelow(release).patched)), ...unpatched];
     const functions = await state(was);
-    const order = observeOrder(functions);
-    const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+    const { order, base } = observed(functions);
     const after = await state(now);
     const { inc, full } = bothWays(base, after);
     const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->slots_arch_lock', 'kvm->mmu_lock', 'acquire')));
@@ -243,8 +245,7 @@ describe('a changed function whose new calls reach nothing', () => {
     const call = '\thelper(kvm);';
     const helper = ['static void helper(struct kvm *kvm)', '{', '\tmutex_lock(&kvm->slots_arch_lock);', '\tmutex_unlock(&kvm->slots_arch_lock);', '}', ''];
     const functions = await walk(withCalls([call]));
-    const order = observeOrder(functions);
-    const base: ObservedCode = { functions, ops: [], events: order.events, depthCut: false, memo: order.summaries.memoised };
+    const { order, base } = observed(functions);
     const after = await walk(withCalls([call], helper));
     const { inc, full } = bothWays(base, after);
     const edge = (edges: typeof full.edges): string[] => sitesOf(edges).filter((x) => x.startsWith(edgeKey('kvm->lock', 'kvm->slots_arch_lock', 'acquire')));
