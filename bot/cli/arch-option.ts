@@ -11,7 +11,8 @@ import { InputError } from './exit-codes.js';
 /** Throws InputError unless `arch` is `all` or one of `archs`, the tree's (treeArchs()). */
 export function checkArch(arch: string, archs: readonly string[], tree: string): void {
   if (arch === 'all' || archs.includes(arch)) return;
-  const choices = `--arch takes one of ${archs.join(', ')} or all`;
+  // A tree with no arch/*/kvm at all has only `all` (its generic code) to offer.
+  const choices = archs.length ? `--arch takes one of ${archs.join(', ')} or all` : 'it has no arch/*/kvm directory, so --arch takes only all';
   const kernel = kernelArchOf(arch);
   if (kernel === null) throw new InputError(`${tree}: no arch/${arch}/kvm in this tree; ${choices}`);
   const named = `--arch ${arch}: the kernel calls it ${kernel} (arch/${kernel})`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckResult } from '../../analyzers/findings/check-result.js';
@@ -144,6 +144,19 @@ describe('kvm-review check', () => {
     const armv7 = await runCli(['check', tree, '--arch', 'armv7l', '--cache-dir', cache]);
     expect(armv7.code).toBe(2);
     expect(armv7.stderr).toBe(`kvm-review: --arch armv7l: the kernel calls it arm (arch/arm), and ${tree} has no arch/arm/kvm; --arch takes one of arm64, loongarch, mips, powerpc, riscv, s390, x86 or all\n`);
+  });
+
+  it('--arch on a tree with generic KVM code only: the message says all is the one choice, not an empty list', async () => {
+    const tree = join(cache, 'generic-only');
+    mkdirSync(join(tree, 'virt/kvm'), { recursive: true });
+    mkdirSync(join(tree, 'Documentation/virt/kvm'), { recursive: true });
+    writeFileSync(join(tree, 'virt/kvm/kvm_main.c'), 'static int kvm_demo(void)\n{\n\treturn 0;\n}\n');
+    copyFileSync(join(kernelTree('6.12'), 'Documentation/virt/kvm/locking.rst'), join(tree, 'Documentation/virt/kvm/locking.rst'));
+    const x86 = await runCli(['check', '--tree', tree, '--arch', 'x86', '--cache-dir', cache]);
+    expect(x86.code).toBe(2);
+    expect(x86.stderr).toBe(`kvm-review: ${tree}: no arch/x86/kvm in this tree; it has no arch/*/kvm directory, so --arch takes only all\n`);
+    const all = await runCli(['check', '--tree', tree, '--arch', 'all', '--cache-dir', cache]);
+    expect(all.code).toBe(0);
   });
 
   it('a tree given as the argument is named as given, not as a --tree the user did not type', async () => {
