@@ -28,6 +28,8 @@ import { digestBench } from './digest-bench.js';
 import { indexPoolSize } from '../../analyzers/index/worker-pool.js';
 import { caCertsCost, describeNodeStart, nodeStartWithoutCaCerts, withCaCerts } from './node-start.js';
 import { describeFileCreation, fileCreationMs } from './file-creation.js';
+import { sameAnalysis, type CeilingPlan } from './prefilter-ceiling.js';
+import { BLANK_PLAN_ENV } from './blank-bodies.js';
 
 /** What rusage-hook.ts writes its line after (not imported: the hook would run in this process too). */
 const RUSAGE_MARK = 'kvm-review-bench-rusage ';
@@ -60,16 +62,20 @@ function cliRun(args: string[]): void {
   }
 }
 
-/** A CLI run end to end with what it cost (rusage-hook.ts): wall ms, CPU ms of all its threads, peak RSS. */
-function costed(args: string[]): { ms: number; cpuMs: number; rssMb: number } {
+/**
+ * A CLI run end to end with what it cost (rusage-hook.ts): wall ms, CPU ms of all its threads, peak
+ * RSS, and its output. `hooks`: more modules for `node --import`; `env`: more variables.
+ */
+function costed(args: string[], hooks: string[] = [], env: Record<string, string> = {}): { ms: number; cpuMs: number; rssMb: number; out: string } {
   const t = performance.now();
-  const r = spawnSync(process.execPath, ['--import', join(here, 'rusage-hook.js'), cli, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const imports = ['rusage-hook.js', ...hooks].flatMap((h) => ['--import', join(here, h)]);
+  const r = spawnSync(process.execPath, [...imports, cli, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, ...env } });
   const ms = performance.now() - t;
   // Exit 1 is findings: a result.
   if (r.status !== 0 && r.status !== 1) throw new Error(`kvm-review ${args.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr}`);
   const line = r.stderr.split('\n').find((l) => l.startsWith(RUSAGE_MARK));
   if (!line) throw new Error(`no resource usage from: kvm-review ${args.join(' ')}`);
-  return { ms, ...(JSON.parse(line.slice(RUSAGE_MARK.length)) as { cpuMs: number; rssMb: number }) };
+  return { ms, ...(JSON.parse(line.slice(RUSAGE_MARK.length)) as { cpuMs: number; rssMb: number }), out: r.stdout };
 }
 
 function run(args: string[]): Phase {
@@ -105,12 +111,18 @@ try {
   const threads = indexPoolSize();
   // Before the cold checks, in the directory they write to: how much of their time the file system's recent deletions add.
   const creationMs = fileCreationMs(cache);
+  // The ceiling of parsing less: the bodies no lock can be reached from, blanked before the parse (prefilter-ceiling.ts).
+  const planFile = join(cache, 'ceiling-plan.json');
+  const plan = run(['ceiling-plan', tree, join(cache, 'ceiling-plan-index'), planFile]) as unknown as Omit<CeilingPlan, 'plan'>;
   const parseAll: Phase[] = [];
   const colds: ReturnType<typeof costed>[] = [];
+  const ceilings: ReturnType<typeof costed>[] = [];
   for (let k = 0; k < 5; k++) {
     parseAll.push(run(['parse-all', tree]));
     const dir = k === 4 ? checkCache : join(cache, `cold-check-${k}`);
     colds.push(costed(checkArgs.map((a) => (a === checkCache ? dir : a))));
+    const ceilingArgs = checkArgs.map((a) => (a === checkCache ? join(cache, `ceiling-check-${k}`) : a));
+    ceilings.push(costed(ceilingArgs, ['blank-bodies-hook.js'], { [BLANK_PLAN_ENV]: planFile }));
   }
   const all = parseAll[0] as Phase;
   const allMs = median(parseAll.map((p) => p.ms));
@@ -125,6 +137,11 @@ try {
   // CPU is what other sessions' load does not inflate: its half is the wall time the two cores would give if idle.
   console.log(describeFileCreation(creationMs));
   console.log(`  cold CPU ${coldCpu.toFixed(0)} ms (all threads, median) = ${(coldCpu / allMs).toFixed(2)}x parse-only; peak RSS ${coldRss.toFixed(0)} MB (target < 300 MB: ${met(coldRss < 300)})`);
+  const ceiling = median(ceilings.map((c) => c.ms));
+  const same = ceilings.every((c) => sameAnalysis(c.out, colds[0]?.out ?? ''));
+  console.log(
+    `  cold with a perfect pre-filter (the ${plan.bodies} of ${plan.functions} function bodies no lock is reached from, ${plan.lines} of ${plan.functionLines} function lines, blanked before the parse; ${plan.unplaced} not placed): ${ceiling.toFixed(0)} ms, median of 5 alternated = ${(ceiling / allMs).toFixed(2)}x parse-only; CPU ${median(ceilings.map((c) => c.cpuMs)).toFixed(0)} ms; ${same ? 'the same findings and observed order' : 'NOT the same findings: the plan is wrong'}`,
+  );
   console.log(`  warm ${warmCheck.toFixed(0)} ms, median of 5 (target < 500 ms: ${met(warmCheck < 500)}${withCaCerts(caCost, warmCheck, (ms) => ms < 500)})`);
 
   // A one-line patch, warm, on each tree, next to the whole-tree audit.

@@ -3,7 +3,7 @@
  * RSS is its own and its time excludes process start and module loading:
  * `node dist/test/bench/phase.js parse|parse-all|index TREE [CACHE_DIR]`,
  * `review TREE CACHE_DIR MBOX`, `oneline TREE CACHE_DIR WORK_DIR [VARIANT]`,
- * `resident TREE CACHE_DIR WARMUP_MBOX MBOX [settle]`.
+ * `resident TREE CACHE_DIR WARMUP_MBOX MBOX [settle]`, `ceiling-plan TREE CACHE_DIR OUT`.
  * Prints one JSON line.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { makeSeries } from './review-bench.js';
 import { indexTree } from '../../analyzers/index/index-tree.js';
 import { parseC } from '../../analyzers/c/parser.js';
 import { observeOrder } from '../../analyzers/order/observe.js';
+import { writeCeilingPlan } from './prefilter-ceiling.js';
 
 /** The benchmark's file set: generic KVM code plus x86 and arm64. */
 export async function benchFiles(tree: string): Promise<string[]> {
@@ -74,10 +75,17 @@ async function settled(): Promise<number> {
   }
 }
 
+/** Index every file `check --tree` indexes, and write the plan blanking the bodies that reach no lock (prefilter-ceiling.ts). */
+async function ceilingPlanPhase(tree: string, cacheDir: string, out: string): Promise<void> {
+  const index = await indexTree(tree, { cache: { dir: cacheDir }, files: await indexedFiles(tree) });
+  console.log(JSON.stringify({ phase: 'ceiling-plan', ...writeCeilingPlan(tree, index.files, out) }));
+}
+
 async function main(): Promise<void> {
   const [phase, tree, cacheDir, extra, variant, settle] = process.argv.slice(2);
+  if (phase === 'ceiling-plan' && tree && cacheDir && extra) return ceilingPlanPhase(tree, cacheDir, extra);
   if (phase === 'resident' && cacheDir && extra && variant) return residentPhase(tree ?? '', cacheDir, extra, variant, settle === 'settle');
-  if (!phase || !tree) throw new Error('usage: phase.js parse|parse-all|index TREE [CACHE_DIR] | review TREE CACHE_DIR MBOX | oneline TREE CACHE_DIR WORK_DIR');
+  if (!phase || !tree) throw new Error('usage: phase.js parse|parse-all|index TREE [CACHE_DIR] | review TREE CACHE_DIR MBOX | oneline TREE CACHE_DIR WORK_DIR | ceiling-plan TREE CACHE_DIR OUT');
   if (phase === 'review' && cacheDir && extra) return void console.log(JSON.stringify({ phase, ...(await reviewPhase(tree, cacheDir, extra)) }));
   if (phase === 'oneline' && cacheDir && extra) return onelinePhase(tree, cacheDir, extra, variant);
   // parse-all: every indexed file of every architecture (what `check --tree` indexes).
