@@ -119,3 +119,8 @@ export function localDeclarations(body: SyntaxNode): readonly CDecl[] {
  * for the tables it fills (ops-tables.ts), and the walk's type environment reads them again.
  */
 const locals = new WeakMap<SyntaxNode, readonly CDecl[]>();
+
+/** Drop what localDeclarations() keeps for `body`: its walk and its tables are done (file-facts.ts). */
+export function forgetLocals(body: SyntaxNode): void {
+  locals.delete(body);
+}

@@ -27,3 +27,8 @@ export function descendantsOf(node: SyntaxNode, type: string): readonly SyntaxNo
   }
   return byType.get(type) ?? [];
 }
+
+/** Drop what descendantsOf() keeps for `node`: its walk and its tables are done (file-facts.ts). */
+export function forgetDescendants(node: SyntaxNode): void {
+  found.delete(node);
+}

@@ -19,8 +19,13 @@ export interface ParsedFile {
   stats: ParseStats;
   /** Struct definitions of this file; merge files with mergeStructTypes(). */
   structs: CStructDef[];
-  /** Function-table slots this file fills (`.vcpu_run = vmx_vcpu_run`). */
-  ops: COpsEntry[];
+  /**
+   * Function-table slots this file fills: its file-scope initializers' (`.vcpu_run = vmx_vcpu_run`),
+   * then its function bodies' (readBodyTables()), read on first use.
+   */
+  readonly ops: COpsEntry[];
+  /** The file-scope initializers' slots alone: factsOf() reads each body's as it walks the body. */
+  fileTables: COpsEntry[];
   /** The tree-sitter tree of the pre-blanked text (node offsets equal source offsets). */
   tree: SyntaxTree;
   /** The pre-blanked text the tree was parsed from (preprocess.ts): same length and lines as the source. */
@@ -36,12 +41,16 @@ export async function parseFile(file: string, source: string): Promise<ParsedFil
   const { functions, stats } = extractFunctions(tree, file, source, prep);
   const tables = readOpsTables(tree, file);
   let disposed = false;
+  let ops: COpsEntry[] | undefined;
   return {
     file,
     functions,
     stats,
     structs: readStructs(tree, file),
-    ops: [...tables, ...readBodyTables(functions, file, tables)],
+    get ops() {
+      return (ops ??= [...tables, ...readBodyTables(functions, file, tables)]);
+    },
+    fileTables: tables,
     tree,
     blanked: prep.text,
     dispose() {
