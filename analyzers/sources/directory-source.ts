@@ -14,6 +14,10 @@ import type { PatchSource, SourceKind, SourceMessages, SourceWarning } from './m
 
 /** File names read as patches or mail; others are listed in the warnings and skipped. */
 const PATCH_FILE = /\.(?:patch|diff|mbx|mbox|eml)$/i;
+/** The warning of a file skipped for its name alone. */
+const NOT_PATCH_NAME = 'not a .patch/.diff/.mbx/.mbox/.eml file; skipped';
+/** How many of those the error for a directory with no patch names before counting the rest. */
+const NAMED_SKIPS = 3;
 
 /** Reads every patch file of a directory (not recursive). */
 export class DirectorySource implements PatchSource {
@@ -45,7 +49,7 @@ export class DirectorySource implements PatchSource {
     for (const name of names) {
       const file = join(this.path, name);
       if (!PATCH_FILE.test(name)) {
-        warnings.push({ file, message: 'not a .patch/.diff/.mbx/.mbox/.eml file; skipped' });
+        warnings.push({ file, message: NOT_PATCH_NAME });
         continue;
       }
       // The limit is the directory's, not each file's: 10,000 files just under it are not a review's worth of mail either.
@@ -67,12 +71,26 @@ export class DirectorySource implements PatchSource {
         warnings.push({ file: e.file, ...(e.line === undefined ? {} : { line: e.line }), message: `skipped: ${e.reason}` });
       }
     }
-    if (out.messages.length === 0) {
-      const why = warnings.length > 0 ? `; ${warnings.map((w) => `${w.file}: ${w.message}`).join('; ')}` : '';
-      throw new SourceError('empty', this.path, `no patch or mail files in this directory${why}`);
-    }
+    if (out.messages.length === 0) throw new SourceError('empty', this.path, `no patch or mail files in this directory${whyNone(this.path, warnings)}`);
     return out;
   }
+}
+
+/**
+ * Why a directory gave no message: each file read and refused, with its reason (one of them may be
+ * the patch meant), and the files skipped for their names alone counted, a few named (a directory
+ * given by mistake can hold hundreds).
+ */
+function whyNone(dir: string, warnings: readonly SourceWarning[]): string {
+  const name = (w: SourceWarning): string => (w.file.startsWith(`${dir}/`) ? w.file.slice(dir.length + 1) : w.file);
+  const byName = warnings.filter((w) => w.message === NOT_PATCH_NAME);
+  const parts = warnings.filter((w) => w.message !== NOT_PATCH_NAME).map((w) => `${name(w)}${w.line === undefined ? '' : `:${w.line}`}: ${w.message}`);
+  if (byName.length) {
+    const named = byName.slice(0, NAMED_SKIPS).map(name).join(', ');
+    const rest = byName.length > NAMED_SKIPS ? ` and ${byName.length - NAMED_SKIPS} more` : '';
+    parts.push(`${byName.length} ${byName.length === 1 ? 'file is' : 'files are'} not named .patch, .diff, .mbx, .mbox or .eml (${named}${rest})`);
+  }
+  return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
 /** What a directory entry is, in a word. */

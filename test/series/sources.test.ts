@@ -109,6 +109,18 @@ describe('git format-patch output', () => {
       { file: join(tmp, 'notes.txt'), message: 'not a .patch/.diff/.mbx/.mbox/.eml file; skipped' },
     ]);
   });
+  it('a directory with no patch: each file read and refused is named with its reason, those skipped for their names are counted', async () => {
+    const tmp = tempDir();
+    writeFileSync(join(tmp, '0001-empty.patch'), '');
+    writeFileSync(join(tmp, 'reply.eml'), 'hello\n');
+    for (const n of ['a.sh', 'b.txt', 'c.json', 'd.c', 'e.h']) writeFileSync(join(tmp, n), 'x\n');
+    await expect(read(tmp)).rejects.toThrow(
+      `${tmp}: no patch or mail files in this directory; 0001-empty.patch: skipped: the input is empty; reply.eml:1: skipped: neither an mbox (no 'From ' separator line), a mail message (no headers) nor a diff (no 'diff --git' or '---'/'+++' lines); 5 files are not named .patch, .diff, .mbx, .mbox or .eml (a.sh, b.txt, c.json and 2 more)`,
+    );
+    const one = tempDir();
+    writeFileSync(join(one, 'notes.txt'), 'x\n');
+    await expect(read(one)).rejects.toThrow(`${one}: no patch or mail files in this directory; 1 file is not named .patch, .diff, .mbx, .mbox or .eml (notes.txt)`);
+  });
 });
 
 describe('single messages and charsets', () => {
