@@ -54,7 +54,8 @@ export function readSaved(path: string): Rendered {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new InputError(`${path}${lineAt(text, err)}: not JSON: ${(err as Error).message}`);
+    // V8 quotes the text around the fault, newlines and all: the message stays one line.
+    throw new InputError(`${path}${lineAt(text, err)}: not JSON: ${(err as Error).message.replace(/\r?\n/g, '\\n')}`);
   }
   if (Review.safeParse(data).success) return { type: 'review', result: data as ReviewResult };
   if (Check.safeParse(data).success) return { type: 'check', result: data as CheckResult };

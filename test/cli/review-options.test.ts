@@ -136,6 +136,13 @@ describe('kvm-review render', () => {
     const broken = await runCli(['render', notJson]);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/broken\.json:3: not JSON/);
+    // The text V8 quotes from around the fault keeps the message on one line.
+    const prose = join(dir, 'prose.json');
+    writeFileSync(prose, 'hello\nworld\n');
+    const quoted = await runCli(['render', prose]);
+    expect(quoted.code).toBe(2);
+    expect(quoted.stderr).toMatch(/^kvm-review: .*prose\.json(:\d+)?: not JSON: .*hello\\nworld.*\n$/);
+    expect(quoted.stderr.trimEnd().split('\n')).toHaveLength(1);
     const other = join(dir, 'other.json');
     writeFileSync(other, '{"hello": 1}\n');
     expect((await runCli(['render', other])).stderr).toMatch(/other\.json: not a kvm-review result/);
