@@ -135,10 +135,17 @@ const FUNCTION_ARRAY = /\[\] \(\*\)\(\)$/;
  * parameters, and calls passing one of the array tables among `fileTables` (the file's entries).
  */
 export function readBodyTables(functions: readonly CFunction[], file: string, fileTables: readonly COpsEntry[]): COpsEntry[] {
+  return functions.flatMap(bodyTableReader(file, fileTables));
+}
+
+/**
+ * readBodyTables() one body at a time, for a caller that reads each body as it is done with it
+ * (factsOf()): the file's array tables are found once, not once per body.
+ */
+export function bodyTableReader(file: string, fileTables: readonly COpsEntry[]): (fn: CFunction) => COpsEntry[] {
   const tables = arrayTables(fileTables);
-  const out: COpsEntry[] = [];
-  for (const fn of functions) {
-    out.push(...localTables(fn, file));
+  return (fn) => {
+    const out = localTables(fn, file);
     const params = new Map<string, number>();
     fn.params.forEach((p, k) => {
       if (FUNCTION_ARRAY.test(p.type)) params.set(p.name, k);
@@ -153,9 +160,9 @@ export function readBodyTables(functions: readonly CFunction[], file: string, fi
       }
     }
     // Only a body that names one of the file's tables is looked through for calls.
-    if (!tables.size) continue;
+    if (!tables.size) return out;
     const text = fn.source.slice(fn.body.startIndex, fn.body.endIndex);
-    if (![...tables].some((t) => text.includes(t))) continue;
+    if (![...tables].some((t) => text.includes(t))) return out;
     for (const call of descendantsOf(fn.body, 'call_expression')) {
       const callee = call.childForFieldName('function');
       if (callee?.type !== 'identifier') continue;
@@ -163,8 +170,8 @@ export function readBodyTables(functions: readonly CFunction[], file: string, fi
         if (arg?.type === 'identifier' && tables.has(arg.text)) out.push({ struct: arg.text, field: '[]', fn: `${callee.text}(${k})`, file, line: call.startPosition.row + 1 });
       });
     }
-  }
-  return out;
+    return out;
+  };
 }
 
 /**

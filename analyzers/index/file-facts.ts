@@ -7,7 +7,7 @@
 import { forgetLocals } from '../c/declarations.js';
 import { forgetDescendants } from '../c/descendants.js';
 import { localDeclarations } from '../c/functions.js';
-import { readBodyTables, type COpsEntry } from '../c/ops-tables.js';
+import { bodyTableReader, type COpsEntry } from '../c/ops-tables.js';
 import type { CFunction, StructTypes } from '../c/model.js';
 import type { ParsedFile } from '../c/parse-file.js';
 import { archOf, memberType, mergeStructTypes, structName } from '../c/struct-types.js';
@@ -77,10 +77,11 @@ export function blankDigest(blanked: string, starts: readonly number[], fn: { li
 /** `known`: what the walk would give some functions (reuse-facts.ts), used instead of walking them. */
 export function factsOf(parsed: ParsedFile, types: StructTypes, bytes: number, known?: ReadonlyMap<CFunction, Walked>): FileFacts {
   const local = parsed.structs.length ? mergeStructTypes(parsed.structs) : null;
+  const readTables = bodyTableReader(parsed.file, parsed.fileTables);
   const bodyTables: COpsEntry[] = [];
   const walked = parsed.functions.map((fn) => {
     const w = known?.get(fn) ?? walkWithLookups(fn, types, local);
-    bodyTables.push(...readBodyTables([fn], parsed.file, parsed.fileTables));
+    bodyTables.push(...readTables(fn));
     // The body's descendants and locals, found once for its walk and its tables, are garbage from
     // here, not live data that each young-generation collection during the rest of the file copies
     // (read for every body before the first walk, they were: a fifth of a cold index's scavenging).

@@ -4,7 +4,7 @@
  * ranges to turn into spaces. Newlines stay, so every line and every other offset is where it was
  * and the parse sees each function with an empty body.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../analyzers/index/cache.js';
 
 /** The environment variable naming the plan file (read by the wrapper blank-bodies-loader.ts puts around parseC). */
 export const BLANK_PLAN_ENV = 'KVM_REVIEW_BENCH_BLANK_PLAN';
@@ -14,7 +14,7 @@ export type BlankPlan = Record<string, [number, number][]>;
 
 /** What a plan's entries are keyed by: the text parseC() is given. */
 export function textKey(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256(text);
 }
 
 /** `text` with every character of `ranges` but newlines made a space. */
@@ -29,17 +29,10 @@ export function blankRanges(text: string, ranges: readonly (readonly [number, nu
   return out.join('');
 }
 
-/** Offsets of the start of each line (index 0: line 1). */
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
 /**
- * The inside of the body of the definition on lines `line`..`endLine` (1-based): from after the
- * first `{` at or after the definition's first line to the last `}` on or before its last line.
- * Null when there is no such pair on those lines.
+ * The inside of the body of the definition on lines `line`..`endLine` (1-based; `starts` is the
+ * text's lineStarts() of file-facts.ts): from after the first `{` at or after the definition's
+ * first line to the last `}` on or before its last line. Null when there is no such pair there.
  */
 export function bodyInside(text: string, starts: readonly number[], line: number, endLine: number): [number, number] | null {
   const first = starts[line - 1];

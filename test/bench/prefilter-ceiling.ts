@@ -14,7 +14,15 @@ import type { FileFacts } from '../../analyzers/index/index-tree.js';
 import type { FunctionFacts } from '../../analyzers/locks/model.js';
 import { externalLocks } from '../../knowledge/external-locks.js';
 import { REFCOUNT_PUTS } from '../../knowledge/refcount-puts.js';
-import { bodyInside, lineStarts, textKey, type BlankPlan } from './blank-bodies.js';
+import { lineStarts } from '../../analyzers/index/file-facts.js';
+import { bodyInside, textKey, type BlankPlan } from './blank-bodies.js';
+
+/** The list `map` holds under `key`, made empty the first time. */
+function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
+}
 
 const PUTS = new Set(REFCOUNT_PUTS.map((p) => p.put));
 
@@ -33,11 +41,11 @@ function touchesLock(f: FunctionFacts): boolean {
 export function bodiesReachingNoLock(files: readonly FileFacts[]): FunctionFacts[] {
   const functions = files.flatMap((f) => f.functions);
   const byName = new Map<string, FunctionFacts[]>();
-  for (const f of functions) byName.set(f.name, [...(byName.get(f.name) ?? []), f]);
+  for (const f of functions) listIn(byName, f.name).push(f);
   const slots = new Map<string, string[]>();
   for (const o of expandRuntimeTables(files.flatMap((f) => f.ops))) {
     const key = `ops:${o.struct}.${o.field}`;
-    slots.set(key, [...(slots.get(key) ?? []), o.fn]);
+    listIn(slots, key).push(o.fn);
   }
   const reaches = new Set(functions.filter(touchesLock));
   for (const file of files) {
@@ -74,7 +82,7 @@ export interface CeilingPlan {
 export function ceilingPlan(tree: string, files: readonly FileFacts[]): CeilingPlan {
   const skipped = bodiesReachingNoLock(files);
   const byFile = new Map<string, FunctionFacts[]>();
-  for (const f of skipped) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  for (const f of skipped) listIn(byFile, f.file).push(f);
   const plan: BlankPlan = {};
   let bodies = 0;
   let lines = 0;
